@@ -1,0 +1,251 @@
+"""The instrument schema: what a questionnaire asks, in which languages, on which scale.
+
+An instrument is loaded from YAML (see ``catalog/*.yaml`` and docs/instruments.md) and
+validated in two steps: pydantic checks the structure, then :func:`semantic_problems`
+checks what the structure cannot express (every item's dimension exists, every text is
+given in every declared language, anchors lie on the scale, ...). Both steps report
+every problem with its path, so a user fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LANGUAGES: tuple[str, ...] = ("en", "sv", "zh")
+Lang = Literal["en", "sv", "zh"]
+SLUG = r"^[a-z][a-z0-9_]*$"
+
+
+class Part(str, Enum):
+    """An answer part: which question is asked about an item, and its column prefix."""
+
+    expectation = "expectation"
+    perception = "perception"
+    adequate = "adequate"
+    desired = "desired"
+    specific = "specific"
+
+    @property
+    def prefix(self) -> str:
+        return PART_PREFIX[self]
+
+
+# Column prefixes (DESIGN.md): E1..E22, P1.., A1.. (adequate / minimum), D1.. (desired);
+# S1.. is the same item asked about the customer's last specific errand.
+PART_PREFIX = {
+    Part.expectation: "E",
+    Part.perception: "P",
+    Part.adequate: "A",
+    Part.desired: "D",
+    Part.specific: "S",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in up to three languages. Which are required is set by the instrument."""
+
+    en: str | None = None
+    sv: str | None = None
+    zh: str | None = None
+
+    def get(self, lang: str = "en") -> str:
+        """The text in ``lang``, falling back to English, then to any language given."""
+        for candidate in (lang, "en", "sv", "zh"):
+            value = getattr(self, candidate, None)
+            if value:
+                return value
+        return ""
+
+
+class Scale(_Strict):
+    """A rating scale from ``min`` to ``max`` (whole numbers).
+
+    ``dont_know`` is the code for "don't know / no opinion"; it is read as missing.
+    """
+
+    min: int = 1
+    max: int = 7
+    anchors: dict[int, Text] = Field(default_factory=dict)
+    dont_know: int | None = None
+    dont_know_label: Text | None = None
+
+    @property
+    def points(self) -> int:
+        return self.max - self.min + 1
+
+    @property
+    def midpoint(self) -> float:
+        return (self.min + self.max) / 2
+
+
+class Dimension(_Strict):
+    """A dimension (factor) that groups items, e.g. SERVQUAL's *reliability*."""
+
+    id: str = Field(pattern=SLUG)
+    label: Text
+    description: Text | None = None
+    group: str | None = Field(default=None, pattern=SLUG)
+
+
+class Item(_Strict):
+    """One item. ``text`` is its statement; ``part_text`` overrides it for a part
+    (SERVQUAL words the expectation statement differently from the perception one)."""
+
+    id: int = Field(ge=1)
+    dimension: str
+    text: Text
+    part_text: dict[Part, Text] = Field(default_factory=dict)
+    reverse: bool = False
+
+    def text_for(self, part: Part, lang: str = "en") -> str:
+        return self.part_text.get(part, self.text).get(lang)
+
+
+class Importance(_Strict):
+    """A constant-sum allocation of ``total`` points over the dimensions (``W_<dim>``)."""
+
+    total: int = Field(default=100, gt=0)
+    question: Text
+
+
+class Outcome(_Strict):
+    """An outcome question such as overall satisfaction or likelihood to recommend.
+
+    ``kind: nps`` marks a 0-10 likelihood-to-recommend question, summarised also as a
+    Net Promoter Score (% of 9-10 minus % of 0-6).
+    """
+
+    id: str = Field(pattern=SLUG)
+    kind: Literal["scale", "nps"] = "scale"
+    min: int = 1
+    max: int = 7
+    text: Text
+    anchors: dict[int, Text] = Field(default_factory=dict)
+
+
+class Instrument(_Strict):
+    """A questionnaire: dimensions, items, answer parts, scale, outcomes, languages."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    version: str = "1"
+    name: Text
+    description: Text | None = None
+    reference: str | None = None
+    languages: list[Lang] = Field(min_length=1)
+    parts: list[Part] = Field(min_length=1)
+    part_questions: dict[Part, Text] = Field(default_factory=dict)
+    scale: Scale
+    dimensions: list[Dimension] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1)
+    importance: Importance | None = None
+    outcomes: list[Outcome] = Field(default_factory=list)
+
+    # -- convenience -----------------------------------------------------------------
+    def dimension(self, dim_id: str) -> Dimension:
+        for d in self.dimensions:
+            if d.id == dim_id:
+                return d
+        raise KeyError(dim_id)
+
+    def items_of(self, dim_id: str) -> list[Item]:
+        return [it for it in self.items if it.dimension == dim_id]
+
+    @property
+    def has_gap(self) -> bool:
+        """Two-part SERVQUAL: expectation and perception both asked."""
+        return Part.expectation in self.parts and Part.perception in self.parts
+
+    @property
+    def has_zone(self) -> bool:
+        """Three-column format: adequate, desired and perceived service."""
+        return {Part.adequate, Part.desired, Part.perception} <= set(self.parts)
+
+    @property
+    def has_levels(self) -> bool:
+        """The same items asked in general (P) and about a specific errand (S)."""
+        return Part.perception in self.parts and Part.specific in self.parts
+
+
+def semantic_problems(inst: Instrument) -> list[tuple[str, str]]:
+    """Problems pydantic cannot see, as ``(path, message)`` pairs; empty when valid."""
+    out: list[tuple[str, str]] = []
+    dim_ids = [d.id for d in inst.dimensions]
+    langs = list(inst.languages)
+
+    def texts(path: str, text: Text | None) -> None:
+        if text is None:
+            return
+        for lang in langs:
+            if not getattr(text, lang):
+                out.append((path, f"text missing for declared language '{lang}'"))
+
+    for i, d in enumerate(dim_ids):
+        if d in dim_ids[:i]:
+            out.append((f"dimensions[{i}].id", f"duplicate dimension id '{d}'"))
+    texts("name", inst.name)
+    texts("description", inst.description)
+    if len(set(inst.parts)) != len(inst.parts):
+        out.append(("parts", "a part is listed twice"))
+    for part, text in inst.part_questions.items():
+        texts(f"part_questions.{part.value}", text)
+        if part not in inst.parts:
+            out.append((f"part_questions.{part.value}", f"part '{part.value}' is not in parts"))
+
+    sc = inst.scale
+    if sc.max <= sc.min:
+        out.append(("scale", f"max ({sc.max}) must be greater than min ({sc.min})"))
+    if sc.dont_know is not None and sc.min <= sc.dont_know <= sc.max:
+        out.append(("scale.dont_know", f"code {sc.dont_know} lies on the scale {sc.min}-{sc.max}"))
+    for v, text in sc.anchors.items():
+        if not sc.min <= v <= sc.max:
+            out.append((f"scale.anchors.{v}", f"anchor {v} is outside the scale {sc.min}-{sc.max}"))
+        texts(f"scale.anchors.{v}", text)
+    texts("scale.dont_know_label", sc.dont_know_label)
+
+    for i, d in enumerate(inst.dimensions):
+        texts(f"dimensions[{i}].label", d.label)
+        texts(f"dimensions[{i}].description", d.description)
+        if not inst.items_of(d.id):
+            out.append((f"dimensions[{i}]", f"dimension '{d.id}' has no items"))
+
+    seen: set[int] = set()
+    for i, it in enumerate(inst.items):
+        if it.id in seen:
+            out.append((f"items[{i}].id", f"duplicate item id {it.id}"))
+        seen.add(it.id)
+        if it.dimension not in dim_ids:
+            out.append((f"items[{i}].dimension", f"unknown dimension '{it.dimension}' (known: {', '.join(dim_ids)})"))
+        texts(f"items[{i}].text", it.text)
+        for part, text in it.part_text.items():
+            texts(f"items[{i}].part_text.{part.value}", text)
+            if part not in inst.parts:
+                out.append((f"items[{i}].part_text.{part.value}", f"part '{part.value}' is not in parts"))
+
+    if inst.importance is not None:
+        texts("importance.question", inst.importance.question)
+
+    out_ids: list[str] = []
+    for i, o in enumerate(inst.outcomes):
+        if o.id in out_ids:
+            out.append((f"outcomes[{i}].id", f"duplicate outcome id '{o.id}'"))
+        out_ids.append(o.id)
+        if o.max <= o.min:
+            out.append((f"outcomes[{i}]", f"max ({o.max}) must be greater than min ({o.min})"))
+        if o.kind == "nps" and (o.min, o.max) != (0, 10):
+            out.append((f"outcomes[{i}]", "an nps outcome is asked on 0-10"))
+        if re.fullmatch(r"[epadsw]_?\d+|w_.*", o.id):
+            out.append((f"outcomes[{i}].id", f"'{o.id}' clashes with the answer column convention"))
+        texts(f"outcomes[{i}].text", o.text)
+        for v, text in o.anchors.items():
+            if not o.min <= v <= o.max:
+                out.append((f"outcomes[{i}].anchors.{v}", f"anchor {v} is outside {o.min}-{o.max}"))
+            texts(f"outcomes[{i}].anchors.{v}", text)
+    return out
