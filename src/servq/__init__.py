@@ -1,3 +1,46 @@
-"""servq: measure and improve customer-perceived service quality."""
+"""servq: measure and improve customer-perceived service quality.
+
+The public API::
+
+    servq.analyze(data, instrument, by=...)   -> Results
+    servq.load_instrument("servqual")          -> Instrument
+    servq.list_instruments()                   -> [Instrument, ...]
+    servq.simulate("servqual", n, seed=...)   -> pyarrow.Table
+    servq.write_report(results, html=..., json=...)
+
+Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
+"""
+
+from importlib import import_module
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "analyze": "servq.analysis",
+    "Results": "servq.results",
+    "load_instrument": "servq.instruments",
+    "list_instruments": "servq.instruments",
+    "Instrument": "servq.instruments",
+    "simulate": "servq.simulate",
+    "write_report": "servq.report",
+    "render_html": "servq.report",
+    "ServqError": "servq.errors",
+    "DataError": "servq.errors",
+    "InstrumentError": "servq.errors",
+    "UsageError": "servq.errors",
+    "Problem": "servq.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'servq' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,233 @@
+"""The one entry point: data + instrument (+ options) -> :class:`~servq.results.Results`.
+
+The CLI, the web app and the library all call :func:`analyze`, so they show the same
+numbers. Data flow: file -> Arrow chunks -> validated answers -> per-respondent scores ->
+moments per group (merged by addition) -> figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__
+from .errors import UsageError
+from .instruments import Instrument, load_instrument
+from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
+from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
+from .io.validate import Validator
+from .measures import summarize as fig
+from .measures.scores import Scorer
+from .results import Results
+from .stats.moments import Moments
+
+SCHEMA_VERSION = "1.0"
+LANGS = ("en", "sv", "zh")
+
+
+class _Groups:
+    """Segment values seen so far, numbered in order of first appearance."""
+
+    def __init__(self, names: Sequence[str], labels: dict[str, dict | None]):
+        self.keys: list[tuple[str, str]] = []
+        self.ids: dict[tuple[str, str], int] = {}
+        self.names = list(names)
+        self.labels = labels
+        self.unknown = dict.fromkeys(names, 0)
+
+    def codes(self, name: str, values: pa.Array) -> np.ndarray:
+        self.unknown[name] += values.null_count
+        encoded = pc.dictionary_encode(values)
+        lut = np.array([self._id(name, v) for v in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64)
+        idx = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return lut[idx]
+
+    def _id(self, name: str, value: str) -> int:
+        labels = self.labels.get(name)
+        if labels:
+            value = labels.get(value, value)
+        key = (name, value)
+        if key not in self.ids:
+            self.ids[key] = len(self.keys)
+            self.keys.append(key)
+        return self.ids[key]
+
+
+def analyze(
+    data,
+    instrument: str | Path | Instrument,
+    by: str | Sequence[str] | None = None,
+    *,
+    lang: str = "en",
+    min_n: int = 5,
+    confidence: float = 0.95,
+    mapping: str | Path | Mapping | None = None,
+    sheet: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    max_problems: int = 50,
+) -> Results:
+    """Analyse survey answers with an instrument.
+
+    Parameters
+    ----------
+    data : path, pandas.DataFrame or pyarrow.Table
+        Answers, one row per respondent (CSV, XLSX, Parquet or SPSS .sav when a path);
+        columns follow the convention in docs/data.md or ``mapping``.
+    instrument : str, path or Instrument
+        A catalog id (``"servqual"``), a YAML file, or a loaded instrument.
+    by : str or list of str, optional
+        Segment columns to break the results down by (each separately).
+    lang : {"en", "sv", "zh"}
+        Language of labels and item texts in the results.
+    min_n : int
+        Segments with fewer respondents are suppressed (only their n is reported).
+    confidence : float
+        Level of the t intervals (means) and Wilson intervals (shares).
+    mapping : path or Mapping, optional
+        Renames and recodes columns of a layout that does not follow the convention.
+    sheet : str, optional
+        Worksheet of an XLSX file (default: the first).
+    chunk_size : int
+        Rows per chunk; results do not depend on it.
+
+    Returns
+    -------
+    Results
+
+    Raises
+    ------
+    servq.errors.DataError
+        The data do not match the instrument; every problem is listed (file, row,
+        column, value) and nothing is computed.
+    servq.errors.UsageError
+        A wrong option: unknown instrument, unknown ``by`` column, unreadable file.
+
+    Examples
+    --------
+    >>> import servq
+    >>> table = servq.simulate("servqual", 300, seed=1)
+    >>> res = servq.analyze(table, "servqual", by="branch")
+    >>> res.n_respondents
+    300
+    """
+    if lang not in LANGS:
+        raise UsageError(f"unknown language '{lang}' (choose one of {', '.join(LANGS)})")
+    if not 0 < confidence < 1:
+        raise UsageError(f"confidence must be between 0 and 1, got {confidence}")
+    if min_n < 1:
+        raise UsageError(f"min_n must be at least 1, got {min_n}")
+    if chunk_size < 1:
+        raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
+    inst = load_instrument(instrument)
+    source = _source(data, sheet)
+    file = str(source.path)
+    mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    layout = resolve_layout(inst, source.columns, mapping, file)
+    by_list = [by] if isinstance(by, str) else list(by or [])
+    by_cols = resolve_by(layout, by_list, file)
+
+    validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
+    scorer = Scorer(inst)
+    groups = _Groups(list(by_cols), {name: _label_map(source, col) for name, col in by_cols.items()})
+    seg_shift = scorer.shift[scorer.segment_vars]
+    overall = Moments.empty(len(scorer.names), shift=scorer.shift)
+    by_segment = Moments.empty(len(scorer.segment_vars), n_groups=0, shift=seg_shift)
+
+    wanted = [*layout.numeric_columns(), *by_cols.values()]
+    if layout.respondent_id is not None:
+        wanted.append(layout.respondent_id)
+    for chunk in source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size):
+        answers = validator.check(chunk)
+        if validator.failed:
+            continue  # keep validating to report every problem, but compute nothing more
+        x = scorer.derive(answers)
+        overall = overall + Moments.of(x, shift=scorer.shift)
+        if by_cols:
+            codes = [groups.codes(name, values) for name, values in answers.segments.items()]
+            xs = x[:, scorer.segment_vars]
+            by_segment = by_segment + Moments.of(xs, codes, max(len(groups.keys), 1), shift=seg_shift)
+    validator.finish()
+
+    data_out = _assemble(inst, scorer, overall, by_segment, groups, validator, layout, source,
+                         lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
+    return Results(data_out, overall)
+
+
+def _source(data, sheet: str | None) -> Source:
+    if isinstance(data, (str, Path)):
+        return open_source(data, sheet=sheet)
+    if isinstance(data, pa.Table):
+        return from_table(data)
+    if isinstance(data, pa.RecordBatch):
+        return from_table(pa.Table.from_batches([data]))
+    if type(data).__module__.startswith("pandas"):
+        return from_table(pa.Table.from_pandas(data, preserve_index=False), "<DataFrame>")
+    raise UsageError(f"cannot analyse a {type(data).__name__}: give a file path, a pandas DataFrame or a pyarrow Table")
+
+
+def _label_map(source: Source, column: str) -> dict[str, str] | None:
+    labels = value_labels(source, column)
+    if not labels:
+        return None
+    return {(str(int(k)) if isinstance(k, float) and k.is_integer() else str(k)): str(v) for k, v in labels.items()}
+
+
+def _natural(value: str):
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", value)]
+
+
+def _assemble(inst, scorer, overall, by_segment, groups, validator, layout, source, *, lang, min_n, confidence, by):
+    s = fig.Summary(overall, scorer, confidence)
+    out: dict = {
+        "schema_version": SCHEMA_VERSION,
+        "servq_version": __version__,
+        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "instrument": {"id": inst.id, "name": inst.name.get(lang), "version": inst.version,
+                       "parts": [p.value for p in inst.parts],
+                       "scale": {"min": inst.scale.min, "max": inst.scale.max},
+                       "has_importance": bool(layout.weights)},
+        "source": {"file": None if source.format == "table" else str(source.path),
+                   "format": source.format, "rows": validator.rows},
+        "options": {"by": by, "min_n": min_n, "confidence": confidence, "lang": lang},
+        "n_respondents": validator.rows,
+        "missing": {"cells": validator.cells, "blank": validator.blank, "dont_know": validator.dont_know},
+        "dimensions": fig.dimensions(s, 0, inst, lang),
+        "items": fig.items(s, 0, inst, lang),
+        "servqual": fig.servqual(s, 0),
+        "servperf": s.stat_or_none(0, "servperf"),
+        "outcomes": fig.outcomes(s, 0, inst, lang),
+        "segments": {},
+        "notes": _notes(layout, groups),
+    }
+    if by:
+        full = _expand(by_segment.grown(len(groups.keys)), scorer)
+        seg = fig.Summary(full, scorer, confidence)
+        for name in by:
+            values = sorted((v for (n, v) in groups.keys if n == name), key=_natural)
+            out["segments"][name] = {v: fig.segment(seg, groups.ids[(name, v)], inst, lang, min_n) for v in values}
+    return out
+
+
+def _expand(m: Moments, scorer: Scorer) -> Moments:
+    """Segment moments (a subset of variables) laid out over all variables, the rest empty."""
+    shape = (m.n.shape[0], len(scorer.names))
+    n, s, ss = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    idx = scorer.segment_vars
+    n[:, idx], s[:, idx], ss[:, idx] = m.n, m.s, m.ss
+    return Moments(n, s, ss, scorer.shift)
+
+
+def _notes(layout, groups: _Groups) -> list[str]:
+    notes = []
+    if layout.ignored:
+        notes.append(f"columns not used by this instrument: {', '.join(layout.ignored)}")
+    for name, count in groups.unknown.items():
+        if count:
+            notes.append(f"{count} respondent(s) have no value in segment column '{name}' and appear in no '{name}' segment")
+    return notes

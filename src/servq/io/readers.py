@@ -1,0 +1,269 @@
+"""Readers: a response file (CSV, XLSX, Parquet, SPSS .sav) as a stream of Arrow tables.
+
+Every reader yields ``pyarrow.Table`` chunks of at most ``chunk_size`` rows, so a file of
+any size is read in constant memory. CSV and XLSX cells arrive as text (validation turns
+them into numbers and names every cell it cannot read); Parquet and .sav keep their types.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..errors import DataError, Problem, UsageError
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+           ".parquet": "parquet", ".pq": "parquet", ".sav": "sav", ".zsav": "sav"}
+NULL_TEXT = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "."]
+DEFAULT_CHUNK = 131_072
+
+
+@dataclass
+class Source:
+    """An opened response file: its columns and a way to stream it in chunks."""
+
+    path: Path
+    format: str
+    columns: list[str]
+    options: dict
+
+    def chunks(self, columns: Sequence[str] | None = None, chunk_size: int = DEFAULT_CHUNK) -> Iterator[pa.Table]:
+        """Yield tables of the named columns (all if None), in file order."""
+        reader = _CHUNKERS[self.format]
+        wanted = list(self.columns if columns is None else columns)
+        yield from reader(self, wanted, chunk_size)
+
+
+def detect_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(set(FORMATS)))
+        raise UsageError(f"{path}: unknown file type '{path.suffix}' (servq reads {known})")
+    return fmt
+
+
+def open_source(path: str | Path, *, sheet: str | None = None) -> Source:
+    """Open a response file and read its header."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"data file not found: {path}")
+    fmt = detect_format(path)
+    return _OPENERS[fmt](path, sheet)
+
+
+# -- CSV -----------------------------------------------------------------------------
+
+def _csv_dialect(path: Path) -> tuple[str, str]:
+    """(encoding, delimiter) from the first 64 KiB: UTF-8 (with or without BOM) or
+    Windows-1252 as Excel writes in Sweden; ',' ';' or tab, whichever the header uses."""
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    encoding = "utf-8"
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8):]
+        encoding = "utf-8-sig"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the 64 KiB boundary
+            encoding = "cp1252"
+        text = head.decode("utf-8", errors="replace")
+    first = text.splitlines()[0] if text else ""
+    delimiter = max([",", ";", "\t"], key=first.count)
+    return encoding, delimiter
+
+
+def _open_csv(path: Path, sheet: str | None) -> Source:
+    encoding, delimiter = _csv_dialect(path)
+    enc = "utf8" if encoding == "utf-8-sig" else encoding
+    with path.open("r", encoding=encoding, newline="") as fh:
+        header = next(csv.reader(fh, delimiter=delimiter), None)
+    if not header or all(not h.strip() for h in header):
+        raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
+    _check_header(path, header)
+    return Source(path, "csv", header, {"encoding": enc, "delimiter": delimiter})
+
+
+def _csv_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+    import pyarrow.csv as pacsv
+
+    block = max(1 << 20, min(64 << 20, chunk_size * 256))
+    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block)
+    parse = pacsv.ParseOptions(delimiter=src.options["delimiter"], newlines_in_values=True)
+    convert = pacsv.ConvertOptions(
+        include_columns=columns,
+        column_types={c: pa.string() for c in columns},
+        null_values=NULL_TEXT,
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    try:
+        with pacsv.open_csv(src.path, read_options=read, parse_options=parse, convert_options=convert) as reader:
+            for batch in reader:
+                yield from _split(pa.Table.from_batches([batch]), chunk_size)
+    except pa.ArrowInvalid as exc:
+        raise DataError(f"{src.path}: cannot read the CSV file", [Problem(_arrow_message(exc), file=str(src.path))]) from None
+
+
+def _arrow_message(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0]
+    return text.replace("CSV parse error: ", "")
+
+
+# -- Parquet -------------------------------------------------------------------------
+
+def _open_parquet(path: Path, sheet: str | None) -> Source:
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file", [Problem(_arrow_message(exc), file=str(path))]) from None
+    return Source(path, "parquet", list(schema.names), {})
+
+
+def _parquet_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(src.path)
+    for batch in pf.iter_batches(batch_size=chunk_size, columns=columns, use_threads=True):
+        yield pa.Table.from_batches([batch])
+
+
+# -- XLSX ----------------------------------------------------------------------------
+
+def _open_xlsx(path: Path, sheet: str | None) -> Source:
+    wb = _workbook(path)
+    try:
+        ws = _sheet(wb, path, sheet)
+        header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None)
+    finally:
+        wb.close()
+    if not header_row:
+        raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
+    header = ["" if h is None else str(h).strip() for h in header_row]
+    while header and header[-1] == "":
+        header.pop()
+    _check_header(path, header)
+    return Source(path, "xlsx", header, {"sheet": sheet})
+
+
+def _workbook(path: Path):
+    import zipfile
+
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable XLSX workbook", [Problem(str(exc), file=str(path))]) from None
+
+
+def _sheet(wb, path: Path, sheet: str | None):
+    if sheet is None:
+        return wb.worksheets[0]
+    if sheet not in wb.sheetnames:
+        raise UsageError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(wb.sheetnames)})")
+    return wb[sheet]
+
+
+def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+    wb = _workbook(src.path)
+    try:
+        ws = _sheet(wb, src.path, src.options.get("sheet"))
+        positions = [src.columns.index(c) for c in columns]
+        buffer: list[list] = [[] for _ in columns]
+        count = 0
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            for slot, pos in zip(buffer, positions):
+                slot.append(_cell_text(row[pos] if pos < len(row) else None))
+            count += 1
+            if count == chunk_size:
+                yield _text_table(columns, buffer)
+                buffer = [[] for _ in columns]
+                count = 0
+        if count:
+            yield _text_table(columns, buffer)
+    finally:
+        wb.close()
+
+
+def _cell_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value).strip()
+    return None if text in NULL_TEXT else text
+
+
+def _text_table(columns: list[str], data: list[list]) -> pa.Table:
+    return pa.table({c: pa.array(v, type=pa.string()) for c, v in zip(columns, data)})
+
+
+# -- SPSS .sav -----------------------------------------------------------------------
+
+def _open_sav(path: Path, sheet: str | None) -> Source:
+    import pyreadstat
+
+    try:
+        _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError and others
+        raise DataError(f"{path}: not a readable SPSS file", [Problem(str(exc), file=str(path))]) from None
+    return Source(path, "sav", list(meta.column_names), {"labels": meta.variable_value_labels})
+
+
+def _sav_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+    import pyreadstat
+
+    # SPSS user-missing codes are read as missing (pyreadstat's default).
+    for df, _ in pyreadstat.read_file_in_chunks(
+        pyreadstat.read_sav, str(src.path), chunksize=chunk_size, usecols=columns
+    ):
+        yield pa.Table.from_pandas(df[columns], preserve_index=False)
+
+
+def value_labels(src: Source, column: str) -> dict | None:
+    """SPSS value labels of a column (code -> label), used to name segment values."""
+    return src.options.get("labels", {}).get(column) if src.format == "sav" else None
+
+
+# -- shared --------------------------------------------------------------------------
+
+def _check_header(path: Path, header: list[str]) -> None:
+    problems = []
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        if not name.strip():
+            problems.append(Problem(f"column {i} has no name", file=str(path), row=1))
+        elif name in seen:
+            problems.append(Problem(f"column name repeated (columns {seen[name]} and {i})", file=str(path), row=1, column=name))
+        seen.setdefault(name, i)
+    if problems:
+        raise DataError(f"{path}: the header row has problems", problems)
+
+
+def _split(table: pa.Table, size: int) -> Iterator[pa.Table]:
+    for start in range(0, table.num_rows, size):
+        yield table.slice(start, size)
+
+
+def from_table(table: pa.Table, name: str = "<table>") -> Source:
+    """A Source over an in-memory Arrow table (used for DataFrames and tests)."""
+    return Source(Path(name), "table", list(table.column_names), {"table": table})
+
+
+def _table_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+    yield from _split(src.options["table"].select(columns), chunk_size)
+
+
+_OPENERS = {"csv": _open_csv, "parquet": _open_parquet, "xlsx": _open_xlsx, "sav": _open_sav}
+_CHUNKERS = {"csv": _csv_chunks, "parquet": _parquet_chunks, "xlsx": _xlsx_chunks,
+             "sav": _sav_chunks, "table": _table_chunks}

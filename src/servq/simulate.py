@@ -1,0 +1,511 @@
+"""Seeded demo answers drawn from a documented population: :func:`simulate`.
+
+``simulate(instrument, n, seed=...)`` returns an Arrow table laid out as a real response
+file (DESIGN.md, "Conventions for data files"), for demos, examples, benchmarks and
+tests. The population is fixed and the seed only draws the sample, so two seeds give two
+samples of the same bank; the same seed gives an identical table.
+
+Population model
+----------------
+Locations and spreads below are in points of a 7-point scale and are rescaled linearly to
+the instrument's scale (1 point on 1-7 is 1/6 of the scale's range; on 1-9 it is 4/3 of a
+point). Everything is modelled in the *quality direction* (higher = better service).
+
+Segments
+    ``branch``: Swedish bank branches ("Stockholm City", "Göteborg", "Malmö", ...; "Branch
+    21" onwards when more branches are asked than names exist) of unequal size (Zipf-like,
+    with "Linköping" and "Umeå" small); every branch occurs when ``n >= branches``.
+    ``channel``: the given channels; "branch" 50 %, "online" 30 %, "phone" 20 % (any other
+    channel name weighs like "phone"). ``date``: uniform over ``[start, start + days)``.
+
+Latent quality
+    Per respondent, one latent perception factor per dimension, multivariate normal with
+    unit variances and correlation 0.55 between dimensions of the same group (all
+    dimensions when the instrument has no groups) and 0.40 across groups (value vs cost),
+    drawn through a Cholesky factor. Expectation / desired factors have the same structure
+    and correlate 0.25 with the perception factors (a response style); adequate factors
+    correlate 0.70 with desired ones; specific-errand factors 0.75 with general perceptions.
+
+Items
+    answer = location + spread * (lambda * factor + sqrt(1 - lambda**2) * noise), with a
+    loading lambda in [0.70, 0.88] and a small offset (SD 0.1 points for standards, 0.2
+    for perceptions) per item, rounded to whole scale points and clipped to [min, max].
+
+=============  ==========  ===========  =====  ==========  =========  ======  ======
+dimension      expected    P - E gap    zone   specific    online     phone   driver
+=============  ==========  ===========  =====  ==========  =========  ======  ======
+reliability    6.4         -1.3         1.1    +0.2        0          0       .40
+responsiveness 6.2         -1.1         1.3    +0.1        +0.15      -0.25   .22
+assurance      6.2         -0.7         1.3    +0.1        -0.35      0       .16
+empathy        5.9         -0.9         1.4    +0.3        -0.5       +0.1    .14
+tangibles      5.8         -0.35        1.6    0           +0.35      -0.2    .08
+=============  ==========  ===========  =====  ==========  =========  ======  ======
+
+(See the ``_DIM`` table in the source for Grönroos, customer-focus and customer-value
+dimensions; a dimension not listed expects 6.1 with a gap cycling through -0.9, -0.6,
+-1.1, -0.5, -0.75 by position, and a driver weight decreasing with its position.)
+
+* Expectations (E) and desired service (D) sit at *expected* with spread 0.8 (so many
+  answers hit the top of the scale); perceptions (P) at *expected* + *gap* with spread
+  1.25, shifted by branch, channel and a trend of +0.3 points over the period.
+* Three-column format: adequate (A) = desired - *zone* width per respondent (SD 0.4,
+  at least 0.2), spread 1.0; perception at desired + 0.55 * *gap*, which puts most answers
+  inside the zone, a realistic share below adequate and a few above desired.
+* Specific errand (S): the perception plus the *specific* shift, spread 1.3.
+* Branches: a common effect N(0, 0.2) plus N(0, 0.1) per dimension on perceptions;
+  "Malmö" is 0.6 points weaker and "Uppsala" 0.4 points stronger.
+* Cost dimensions (``group: cost``, e.g. time or money cost) expect 5.3 with a gap of
+  -1.1 in the quality direction and are *stored in the cost direction* (higher = more
+  cost, perceived cost around mid-scale above an acceptable level) unless every item of
+  the dimension is reverse-keyed (then reverse scoring is what turns cost into quality).
+  For them adequate > desired in the raw answers, as a cost ceiling should be.
+* Reverse-keyed items are stored reversed (min + max - x), so after reverse scoring they
+  behave like the other items of their dimension.
+* Missing answers are blank at rate ``missing`` and the scale's don't-know code is given
+  at rate ``dont_know`` (independently per answer cell); outcomes are blank at ``missing``.
+* Importance (``W_<dim>``): Dirichlet shares with concentration 12 around the profile
+  reliability 32, responsiveness 22, assurance 19, empathy 16, tangibles 11 (Parasuraman,
+  Berry & Zeithaml 1991; other dimensions equal), rounded by largest remainder to integers
+  that sum exactly to ``importance.total``; 60 % allocate in multiples of 5, 4 % leave the
+  allocation blank.
+* Outcomes: the driver-weighted mean of the true perception locations plus a shared
+  (SD 0.35) and an own (SD 0.5) noise, rescaled to the outcome's range, rounded and
+  clipped; ``nps`` outcomes are 0.3 points higher (customers recommend generously).
+
+Examples
+--------
+>>> from servq.simulate import simulate
+>>> table = simulate("servqual", 1000, seed=1)   # doctest: +SKIP
+>>> table.column_names[:6]                         # doctest: +SKIP
+['respondent_id', 'branch', 'channel', 'date', 'E1', 'E2']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import UsageError
+from .instruments.catalog import load_instrument
+from .instruments.schema import PART_PREFIX, Instrument, Part
+
+__all__ = ["BRANCH_NAMES", "simulate"]
+
+BRANCH_NAMES: tuple[str, ...] = (
+    "Stockholm City", "Göteborg", "Malmö", "Uppsala", "Västerås", "Örebro", "Linköping",
+    "Helsingborg", "Jönköping", "Norrköping", "Umeå", "Lund", "Gävle", "Borås",
+    "Södertälje", "Eskilstuna", "Halmstad", "Växjö", "Karlstad", "Sundsvall",
+)  # fmt: skip
+
+# Structural parameters (items, branches) come from this fixed stream, not from ``seed``.
+_POPULATION_SEED = 1988
+
+# Per dimension id: expected (E/D, 1-7 points), P - E gap, zone width D - A,
+# specific-errand shift, driver weight; quality direction.
+_DIM: dict[str, tuple[float, float, float, float, float]] = {
+    "reliability": (6.4, -1.3, 1.1, 0.2, 0.40),
+    "responsiveness": (6.2, -1.1, 1.3, 0.1, 0.22),
+    "assurance": (6.2, -0.7, 1.3, 0.1, 0.16),
+    "empathy": (5.9, -0.9, 1.4, 0.3, 0.14),
+    "tangibles": (5.8, -0.35, 1.6, 0.0, 0.08),
+    # Grönroos
+    "technical": (6.2, -0.6, 1.3, 0.1, 0.30),
+    "functional": (6.1, -0.9, 1.3, 0.2, 0.45),
+    "image": (5.7, -0.4, 1.5, -0.2, 0.25),
+    # customer focus (proximity, competence, technology)
+    "proximity": (6.0, -0.5, 1.4, 0.4, 0.30),
+    "competence": (6.3, -0.8, 1.2, 0.2, 0.45),
+    "technology": (5.9, -1.0, 1.4, -0.4, 0.25),
+}
+_DEFAULT_GAPS = (-0.9, -0.6, -1.1, -0.5, -0.75)
+_COST_EXPECTED, _COST_GAP = 5.3, -1.1
+
+# Channel effects on perceptions (points), quality direction.
+_CHANNEL_EFFECT: dict[str, dict[str, float]] = {
+    "online": {
+        "empathy": -0.5, "assurance": -0.35, "tangibles": 0.35, "responsiveness": 0.15,
+        "proximity": -0.5, "technology": 0.45, "functional": -0.3, "technical": 0.1,
+    },
+    "phone": {"responsiveness": -0.25, "tangibles": -0.2, "empathy": 0.1, "proximity": -0.2},
+    "branch": {"tangibles": 0.1, "proximity": 0.2, "technology": -0.2},
+}  # fmt: skip
+_CHANNEL_WEIGHT = {"branch": 0.5, "online": 0.3, "phone": 0.2}
+_OTHER_CHANNEL_WEIGHT = 0.2
+
+_IMPORTANCE = {"reliability": 32, "responsiveness": 22, "assurance": 19, "empathy": 16, "tangibles": 11}
+
+_RHO_WITHIN, _RHO_ACROSS = 0.55, 0.40
+_SPREAD = {Part.expectation: 0.8, Part.desired: 0.8, Part.adequate: 1.0, Part.perception: 1.25, Part.specific: 1.3}
+_TREND = 0.3  # perceptions improve by this much from the first to the last day
+_ZONE_GAP_SHARE = 0.55
+
+
+@dataclass(frozen=True)
+class _Population:
+    """Fixed structural parameters for one instrument and segment layout (positions)."""
+
+    chol: np.ndarray  # (k, k) Cholesky factor of the latent correlation
+    expected: np.ndarray  # (k,) E/D location
+    gap: np.ndarray  # (k,) P - E
+    zone: np.ndarray  # (k,) D - A
+    specific: np.ndarray  # (k,) S - P
+    driver: np.ndarray  # (k,) outcome weights, summing to 1
+    importance: np.ndarray  # (k,) importance shares, summing to 1
+    cost: np.ndarray  # (k,) bool: stored in the cost direction
+    branch_p: np.ndarray  # (b,)
+    branch_effect: np.ndarray  # (k, b)
+    channel_p: np.ndarray  # (c,)
+    channel_effect: np.ndarray  # (k, c)
+    loading: np.ndarray  # (items,)
+    offset_standard: np.ndarray  # (items,)
+    offset_perceived: np.ndarray  # (items,)
+
+
+def _pts(x):
+    """Points of a 7-point scale as a share of the scale's range."""
+    return np.asarray(x, dtype=float) / 6.0
+
+
+def _is_cost_group(group: str | None) -> bool:
+    return group is not None and (group.startswith("cost") or group == "sacrifice")
+
+
+def _population(inst: Instrument, branches: int, channels: tuple[str, ...]) -> _Population:
+    dims = inst.dimensions
+    k = len(dims)
+    fixed = np.random.default_rng(_POPULATION_SEED)
+
+    groups = [d.group for d in dims]
+    same = np.equal.outer(np.array(groups, dtype=object), np.array(groups, dtype=object))
+    corr = np.where(same, _RHO_WITHIN, _RHO_ACROSS)
+    np.fill_diagonal(corr, 1.0)
+
+    expected, gap, zone, specific, driver, importance, cost = ([] for _ in range(7))
+    for i, d in enumerate(dims):
+        is_cost = _is_cost_group(d.group)
+        default = (6.1, _DEFAULT_GAPS[i % len(_DEFAULT_GAPS)], 1.3, 0.0, 0.6 / (1 + 0.5 * i))
+        if is_cost:
+            default = (_COST_EXPECTED, _COST_GAP, 1.3, 0.0, 0.6 / (1 + 0.5 * i))
+        e, g, z, s, w = _DIM.get(d.id, default)
+        expected.append(e)
+        gap.append(g)
+        zone.append(z)
+        specific.append(s)
+        driver.append(w)
+        importance.append(_IMPORTANCE.get(d.id, 100 / k))
+        items = inst.items_of(d.id)
+        cost.append(is_cost and not all(it.reverse for it in items))
+
+    names = _branch_names(branches)
+    size = 1.0 / (1.0 + 0.35 * np.arange(branches)) * fixed.lognormal(0.0, 0.35, branches)
+    for small in ("Linköping", "Umeå"):
+        if small in names:
+            size[names.index(small)] *= 0.2
+    common = fixed.normal(0.0, 0.2, branches)
+    branch_effect = common[None, :] + fixed.normal(0.0, 0.1, (k, branches))
+    for name, shift in (("Malmö", -0.6), ("Uppsala", 0.4)):
+        if name in names:
+            branch_effect[:, names.index(name)] += shift
+
+    ch_w = np.array([_CHANNEL_WEIGHT.get(c, _OTHER_CHANNEL_WEIGHT) for c in channels])
+    ch_eff = np.array([[_CHANNEL_EFFECT.get(c, {}).get(d.id, 0.0) for c in channels] for d in dims])
+
+    n_items = len(inst.items)
+    driver_arr = np.array(driver)
+    imp = np.array(importance, dtype=float)
+    return _Population(
+        chol=np.linalg.cholesky(corr),
+        expected=_pts(np.array(expected) - 1.0),
+        gap=_pts(gap),
+        zone=_pts(zone),
+        specific=_pts(specific),
+        driver=driver_arr / driver_arr.sum(),
+        importance=imp / imp.sum(),
+        cost=np.array(cost, dtype=bool),
+        branch_p=size / size.sum(),
+        branch_effect=_pts(branch_effect),
+        channel_p=ch_w / ch_w.sum(),
+        channel_effect=_pts(ch_eff).reshape(k, len(channels)),
+        loading=fixed.uniform(0.70, 0.88, n_items),
+        offset_standard=_pts(fixed.normal(0.0, 0.1, n_items)),
+        offset_perceived=_pts(fixed.normal(0.0, 0.2, n_items)),
+    )
+
+
+def _branch_names(branches: int) -> list[str]:
+    return [BRANCH_NAMES[i] if i < len(BRANCH_NAMES) else f"Branch {i + 1}" for i in range(branches)]
+
+
+def _int_type(lo: int, hi: int, smallest: pa.DataType = pa.int8()) -> pa.DataType:
+    for t, bits in ((pa.int8(), 8), (pa.int16(), 16), (pa.int32(), 32)):
+        if t.bit_width < smallest.bit_width:
+            continue
+        if -(2 ** (bits - 1)) <= lo and hi < 2 ** (bits - 1):
+            return t
+    return pa.int64()
+
+
+def _np_type(t: pa.DataType) -> np.dtype:
+    return np.dtype(f"int{t.bit_width}")
+
+
+def _check(n, branches, channels, missing, dont_know, start, days) -> tuple[int, np.datetime64]:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise UsageError(f"n must be a whole number >= 0, got {n!r}")
+    if isinstance(branches, bool) or not isinstance(branches, (int, np.integer)) or branches < 1:
+        raise UsageError(f"branches must be a whole number >= 1, got {branches!r}")
+    if not channels or len(set(channels)) != len(channels):
+        raise UsageError(f"channels must be distinct names, at least one, got {channels!r}")
+    for name, rate in (("missing", missing), ("dont_know", dont_know)):
+        if not 0.0 <= rate < 1.0:
+            raise UsageError(f"{name} must be a rate in [0, 1), got {rate!r}")
+    if missing + dont_know >= 1.0:
+        raise UsageError(f"missing + dont_know must be below 1, got {missing + dont_know}")
+    if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 1:
+        raise UsageError(f"days must be a whole number >= 1, got {days!r}")
+    try:
+        day0 = np.datetime64(str(start), "D")
+    except ValueError:
+        raise UsageError(f"start must be an ISO date such as 2026-01-01, got {start!r}") from None
+    return int(n), day0
+
+
+def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
+    """Round each column of ``shares`` (k, n; columns sum to 1) to integers summing to ``total``.
+
+    Each column gets the floors of ``shares * total``, and the points still missing go
+    one each to the largest fractional parts (ties to the first dimension).
+    """
+    x = shares.astype(np.float64) * total
+    out = np.floor(x)
+    frac = x - out
+    short = total - out.sum(axis=0)
+    k = len(x)
+    for i in range(k):  # rank of dimension i's fraction within each respondent, k * k passes
+        ahead = np.zeros(x.shape[1], np.int16)
+        for j in range(k):
+            if j != i:
+                ahead += frac[j] > frac[i] if j > i else frac[j] >= frac[i]
+        out[i] += ahead < short
+    return out.astype(np.int64)
+
+
+class _Cells:
+    """Turns positions into stored answers: rescale, round, clip, reverse, blank, code.
+
+    Works in float32 on buffers reused from column to column: a million-row column costs
+    one normal and one uniform draw and a few in-place passes.
+    """
+
+    def __init__(self, rng, n: int, missing: float, dont_know: float, code: int | None):
+        self.rng, self.n = rng, n
+        self.missing, self.dont_know, self.code = missing, dont_know, code
+        self.x = np.empty(n, np.float32)
+        self.tmp = np.empty(n, np.float32)
+        self.u = np.empty(n, np.float32)
+        self.blank = np.empty(n, bool)
+        self.coded = np.empty(n, bool)
+
+    def item(self, centre, factor, spread, lam, lo, hi, *, offset, flip, type_) -> pa.Array:
+        """centre + offset + spread * (lam * factor + sqrt(1 - lam**2) * noise), on [lo, hi]."""
+        rng, x, tmp = self.rng, self.x, self.tmp
+        rng.standard_normal(self.n, dtype=np.float32, out=x)
+        x *= (hi - lo) * spread * np.sqrt(1.0 - lam * lam)
+        np.multiply(factor, np.float32((hi - lo) * spread * lam), out=tmp)
+        x += tmp
+        np.multiply(centre, np.float32(hi - lo), out=tmp)
+        x += tmp
+        x += np.float32(lo + (hi - lo) * offset)
+        return self._finish(lo, hi, flip=flip, type_=type_, allow_code=True)
+
+    def scores(self, pos, lo: int, hi: int, *, type_) -> pa.Array:
+        """Positions on [0, 1] (already noisy) as answers on [lo, hi], blanks only."""
+        np.multiply(pos, np.float32(hi - lo), out=self.x)
+        self.x += np.float32(lo)
+        return self._finish(lo, hi, flip=False, type_=type_, allow_code=False)
+
+    def _finish(self, lo, hi, *, flip, type_, allow_code) -> pa.Array:
+        x = self.x
+        np.rint(x, out=x)
+        np.clip(x, lo, hi, out=x)
+        if flip:
+            np.subtract(np.float32(lo + hi), x, out=x)
+        out = x.astype(_np_type(type_))
+        self.rng.random(self.n, dtype=np.float32, out=self.u)
+        np.less(self.u, self.missing, out=self.blank)
+        if allow_code and self.code is not None and self.dont_know > 0:
+            np.less(self.u, self.missing + self.dont_know, out=self.coded)
+            self.coded &= ~self.blank
+            np.putmask(out, self.coded, self.code)
+        return pa.array(out, mask=self.blank, type=type_)
+
+
+def simulate(
+    instrument: Instrument | str | Path,
+    n: int,
+    *,
+    seed: int = 0,
+    branches: int = 12,
+    channels: tuple[str, ...] = ("branch", "phone", "online"),
+    missing: float = 0.03,
+    dont_know: float = 0.01,
+    start: str = "2026-01-01",
+    days: int = 365,
+) -> pa.Table:
+    """Simulate ``n`` respondents answering ``instrument`` (see the module docstring).
+
+    Parameters
+    ----------
+    instrument
+        An :class:`~servq.instruments.Instrument`, a catalog id or a YAML path.
+    n
+        Number of respondents (rows).
+    seed
+        Seed of the sample; the same seed gives an identical table.
+    branches, channels
+        Number of branches and the channel names.
+    missing, dont_know
+        Share of answer cells left blank, and given the scale's don't-know code (only
+        when the scale declares one).
+    start, days
+        Answers are dated uniformly over ``[start, start + days)``.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``respondent_id``, ``branch``, ``channel``, ``date`` (strings), the answer columns
+        part by part (``E1``..., ``P1``...; int8 with nulls), ``W_<dimension>`` (int16) and
+        the outcome columns.
+    """
+    if isinstance(channels, str):
+        channels = (channels,)
+    channels = tuple(channels)
+    inst = load_instrument(instrument)
+    n, day0 = _check(n, branches, channels, missing, dont_know, start, days)
+    rng = np.random.default_rng(seed)
+    pop = _population(inst, branches, channels)
+    k = len(inst.dimensions)
+    dim_index = {d.id: i for i, d in enumerate(inst.dimensions)}
+
+    # -- segments -------------------------------------------------------------------
+    branch = rng.choice(branches, size=n, p=pop.branch_p)
+    if n >= branches:  # every branch present, however small
+        branch[rng.choice(n, size=branches, replace=False)] = np.arange(branches)
+    channel = rng.choice(len(channels), size=n, p=pop.channel_p)
+    day = rng.integers(0, days, size=n)
+
+    # -- latent factors, shape (k, n), float32, quality direction -----------------------
+    def factors() -> np.ndarray:
+        z = rng.standard_normal((k, n), dtype=np.float32)
+        return pop.chol.astype(np.float32) @ z
+
+    def blend(base: np.ndarray, r: float) -> np.ndarray:
+        out = factors()
+        out *= np.float32(np.sqrt(1.0 - r * r))
+        out += np.float32(r) * base
+        return out
+
+    f_p = factors()
+    f_std = blend(f_p, 0.25)  # expectation / desired
+    perceived = (pop.expected + pop.gap).astype(np.float32)[:, None] + _pts(_TREND).astype(np.float32) * (
+        day.astype(np.float32) / np.float32(max(days - 1, 1)) - np.float32(0.5)
+    )
+    perceived += pop.branch_effect.astype(np.float32)[:, branch]
+    perceived += pop.channel_effect.astype(np.float32)[:, channel]
+    if inst.has_zone:
+        perceived += np.float32(_ZONE_GAP_SHARE - 1.0) * pop.gap.astype(np.float32)[:, None]
+    standard = pop.expected.astype(np.float32)[:, None]  # (k, 1): the same for everyone
+    centres: dict[Part, np.ndarray] = {Part.perception: perceived, Part.expectation: standard, Part.desired: standard}
+    latent: dict[Part, np.ndarray] = {Part.perception: f_p, Part.expectation: f_std, Part.desired: f_std}
+    if Part.adequate in inst.parts:
+        width = rng.standard_normal((k, n), dtype=np.float32)
+        width *= np.float32(_pts(0.4))
+        width += pop.zone.astype(np.float32)[:, None]
+        np.maximum(width, np.float32(_pts(0.2)), out=width)
+        np.subtract(standard, width, out=width)
+        centres[Part.adequate] = width
+        latent[Part.adequate] = blend(f_std, 0.70)
+    if Part.specific in inst.parts:
+        centres[Part.specific] = perceived + pop.specific.astype(np.float32)[:, None]
+        latent[Part.specific] = blend(f_p, 0.75)
+
+    # -- answers ----------------------------------------------------------------------
+    sc = inst.scale
+    lo, hi = sc.min, sc.max
+    codes = [lo, hi] + ([sc.dont_know] if sc.dont_know is not None else [])
+    answer_type = _int_type(min(codes), max(codes))
+    cells = _Cells(rng, n, missing, dont_know, sc.dont_know)
+    names = ["respondent_id", "branch", "channel", "date"]
+    arrays: list[pa.Array] = [
+        _respondent_ids(n),
+        _labels(branch, _branch_names(branches)),
+        _labels(channel, list(channels)),
+        pa.array(day0 + day.astype("timedelta64[D]")).cast(pa.string()),
+    ]
+    for part in inst.parts:
+        perceived_part = part in (Part.perception, Part.specific)
+        offsets = pop.offset_perceived if perceived_part else pop.offset_standard
+        for j, item in enumerate(inst.items):
+            d = dim_index[item.dimension]
+            # Cost dimensions are stored in the cost direction; reverse-keyed items are
+            # stored against their dimension's scored direction.
+            flip = bool(pop.cost[d]) != item.reverse
+            names.append(f"{PART_PREFIX[part]}{item.id}")
+            arrays.append(
+                cells.item(
+                    centres[part][d], latent[part][d], _pts(_SPREAD[part]), pop.loading[j], lo, hi,
+                    offset=offsets[j], flip=flip, type_=answer_type,
+                )
+            )  # fmt: skip
+
+    if inst.importance is not None:
+        total = inst.importance.total
+        w = _allocation(rng, n, pop.importance, total)
+        none = rng.random(n) < 0.04
+        w_type = _int_type(0, total, pa.int16())
+        for i, d in enumerate(inst.dimensions):
+            names.append(f"W_{d.id}")
+            arrays.append(pa.array(w[i].astype(_np_type(w_type)), mask=none, type=w_type))
+
+    if inst.outcomes:
+        perceived += np.float32(_pts(_SPREAD[Part.perception])) * f_p  # true perceived quality
+        drive = pop.driver.astype(np.float32) @ perceived
+        shared = rng.standard_normal(n, dtype=np.float32) * np.float32(_pts(0.35))
+        for o in inst.outcomes:
+            pos = rng.standard_normal(n, dtype=np.float32)
+            pos *= np.float32(_pts(0.5))
+            pos += drive
+            pos += shared
+            if o.kind == "nps":
+                pos += np.float32(_pts(0.3))
+            names.append(o.id)
+            arrays.append(cells.scores(pos, o.min, o.max, type_=_int_type(o.min, o.max)))
+
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _allocation(rng, n: int, profile: np.ndarray, total: int) -> np.ndarray:
+    """Constant-sum allocations, shape (k, n): integers >= 0, each column summing to ``total``."""
+    shares = rng.standard_gamma(12.0 * profile[:, None], size=(len(profile), n))  # Dirichlet
+    shares /= shares.sum(axis=0)
+    if total % 5 == 0 and total // 5 >= len(profile):
+        fives = rng.random(n) < 0.6
+        out = np.empty(shares.shape, dtype=np.int64)
+        out[:, fives] = 5 * _largest_remainder(shares[:, fives], total // 5)
+        out[:, ~fives] = _largest_remainder(shares[:, ~fives], total)
+        return out
+    return _largest_remainder(shares, total)
+
+
+def _respondent_ids(n: int) -> pa.Array:
+    width = max(7, len(str(n)))
+    digits = pc.utf8_lpad(pa.array(np.arange(1, n + 1)).cast(pa.string()), width=width, padding="0")
+    return pc.binary_join_element_wise("R", digits, "")
+
+
+def _labels(codes: np.ndarray, labels: list[str]) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(labels)).cast(pa.string())

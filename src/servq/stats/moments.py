@@ -1,0 +1,120 @@
+"""Mergeable sufficient statistics: per group and variable, the count, sum and sum of squares.
+
+Every mean, SD and interval servq reports for a variable is a function of
+(n, Σx, Σx²) over the rows where the variable is present. These are computed per chunk
+with matrix products and merged by addition, so results do not depend on chunk size or
+row order, chunks can run in parallel, and the raw rows are never needed again.
+
+Values are accumulated after subtracting a fixed per-variable ``shift`` (for example the
+scale midpoint), which keeps Σx² − (Σx)²/n free of cancellation when means are large
+relative to SDs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Up to this many groups a dense one-hot matrix product is fastest; beyond it bincount.
+_DENSE_GROUPS = 64
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Counts ``n``, shifted sums ``s`` and shifted sums of squares ``ss``, each
+    (groups x variables), and the per-variable ``shift``.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, np.nan], [3.0, 4.0], [5.0, 6.0]])
+    >>> m = Moments.of(x)
+    >>> m.mean()[0].tolist(), m.n[0].tolist()
+    ([3.0, 5.0], [3.0, 2.0])
+    """
+
+    n: np.ndarray
+    s: np.ndarray
+    ss: np.ndarray
+    shift: np.ndarray
+
+    @classmethod
+    def empty(cls, n_vars: int, n_groups: int = 1, shift: np.ndarray | None = None) -> Moments:
+        zeros = np.zeros((n_groups, n_vars))
+        return cls(zeros, zeros.copy(), zeros.copy(), _shift(shift, n_vars))
+
+    @classmethod
+    def of(cls, x: np.ndarray, codes: list[np.ndarray] | None = None, n_groups: int = 1,
+           shift: np.ndarray | None = None) -> Moments:
+        """Moments of the rows of ``x`` (NaN = missing).
+
+        Without ``codes`` there is one group: all rows. ``codes`` is a list of integer
+        arrays, one per grouping, giving each row's group number in ``range(n_groups)``
+        (or -1 for none); a row counts once in each grouping.
+        """
+        shift = _shift(shift, x.shape[1])
+        present = ~np.isnan(x)
+        z = np.where(present, x - shift, 0.0)
+        if codes is None:
+            n = present.sum(axis=0, dtype=np.float64)[None, :]
+            return cls(n, z.sum(axis=0)[None, :], np.einsum("ij,ij->j", z, z)[None, :], shift)
+        stacked = np.concatenate([present.astype(np.float64), z, z * z], axis=1)
+        sums = _group_sums(codes, n_groups, stacked)
+        v = x.shape[1]
+        return cls(sums[:, :v], sums[:, v:2 * v], sums[:, 2 * v:], shift)
+
+    def __add__(self, other: Moments) -> Moments:
+        if not np.array_equal(self.shift, other.shift):
+            raise ValueError("cannot merge moments accumulated with different shifts")
+        g = max(self.n.shape[0], other.n.shape[0])
+        a, b = self.grown(g), other.grown(g)
+        return Moments(a.n + b.n, a.s + b.s, a.ss + b.ss, self.shift)
+
+    def grown(self, n_groups: int) -> Moments:
+        """The same moments with empty groups appended up to ``n_groups``."""
+        extra = n_groups - self.n.shape[0]
+        if extra <= 0:
+            return self
+        pad = ((0, extra), (0, 0))
+        return Moments(np.pad(self.n, pad), np.pad(self.s, pad), np.pad(self.ss, pad), self.shift)
+
+    def select(self, variables: np.ndarray | list[int]) -> Moments:
+        idx = np.asarray(variables)
+        return Moments(self.n[:, idx], self.s[:, idx], self.ss[:, idx], self.shift[idx])
+
+    def mean(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.n > 0, self.shift + self.s / self.n, np.nan)
+
+    def var(self) -> np.ndarray:
+        """Sample variance (denominator n - 1); NaN where n < 2."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m2 = self.ss - self.s * self.s / self.n
+            return np.where(self.n > 1, np.maximum(m2, 0.0) / (self.n - 1), np.nan)
+
+    def sd(self) -> np.ndarray:
+        return np.sqrt(self.var())
+
+
+def _shift(shift: np.ndarray | None, n_vars: int) -> np.ndarray:
+    if shift is None:
+        return np.zeros(n_vars)
+    return np.asarray(shift, dtype=np.float64).reshape(n_vars)
+
+
+def _group_sums(codes: list[np.ndarray], n_groups: int, values: np.ndarray) -> np.ndarray:
+    """Σ values over the rows of each group, for rows that may belong to several groupings."""
+    if n_groups <= _DENSE_GROUPS:
+        onehot = np.zeros((values.shape[0], n_groups))
+        rows = np.arange(values.shape[0])
+        for c in codes:
+            ok = c >= 0
+            onehot[rows[ok], c[ok]] = 1.0
+        return onehot.T @ values
+    out = np.zeros((n_groups, values.shape[1]))
+    cols = values.shape[1]
+    for c in codes:
+        ok = c >= 0
+        flat = (c[ok, None].astype(np.int64) * cols + np.arange(cols)).ravel()
+        out += np.bincount(flat, weights=values[ok].ravel(), minlength=n_groups * cols).reshape(n_groups, cols)
+    return out
