@@ -40,7 +40,6 @@ DIM_IDS = [d for d, _, _ in DIMENSIONS]
 ITEMS = list(range(1, 23))
 ITEM_DIM = {i: d for d, lo, hi in DIMENSIONS for i in range(lo, hi + 1)}
 STARTS = [lo - 1 for _, lo, _ in DIMENSIONS]  # column offsets for np.add.reduceat
-PARTS = {"expectation": "E", "perception": "P"}
 WEIGHTS = [f"W_{d}" for d in DIM_IDS]
 DONT_KNOW = 0
 TOTAL_POINTS = 100
@@ -76,7 +75,8 @@ def moments(x: np.ndarray, names: list) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(ok, x, 0.0).sum(axis=1) / n
         dev = np.where(ok, x - mean[:, None], 0.0)
-        std = np.sqrt(np.square(dev, out=dev).sum(axis=1) / (n - 1))
+        var = np.square(dev, out=dev).sum(axis=1) / (n - 1)
+    std = np.where(n >= 2, np.sqrt(var), np.nan)
     return with_interval(pd.DataFrame({"mean": mean, "std": std, "count": n}, index=names))
 
 
@@ -108,13 +108,13 @@ SCORE_NAMES = [f"{d}.{part}" for part in ("expectation", "perception", "gap") fo
 SCORE_NAMES += ["servqual.unweighted", "servqual.weighted"]
 
 
-def respondent_scores(E: np.ndarray, P: np.ndarray, W: np.ndarray | None):
+def respondent_scores(E: np.ndarray, P: np.ndarray, G: np.ndarray, W: np.ndarray | None):
     """Per respondent (columns): the rows of SCORE_NAMES, and which dimensions they answered.
 
-    Returns ``(scores, answered)``: a (len(SCORE_NAMES) x n) float matrix and a (5 x n)
+    ``G`` is the item gaps P - E. Returns ``(scores, answered)``: a (len(SCORE_NAMES) x n) float matrix and a (5 x n)
     boolean matrix, true where the respondent answered the dimension in either part.
     """
-    e_dim, p_dim, g_dim = dimension_means(E), dimension_means(P), dimension_means(P - E)
+    e_dim, p_dim, g_dim = dimension_means(E), dimension_means(P), dimension_means(G)
     # Plain (not nan-) mean and sum: NaN unless all five gaps (and weights) are present.
     unweighted = g_dim.mean(axis=0)
     weighted = (W / TOTAL_POINTS * g_dim).sum(axis=0) if W is not None else np.nan
@@ -124,14 +124,19 @@ def respondent_scores(E: np.ndarray, P: np.ndarray, W: np.ndarray | None):
     return scores, answered
 
 
-def block(tab: pd.DataFrame, answered) -> dict:
-    """The dimensions and servqual entries of one summary table (overall or a segment)."""
+def block(tab: pd.DataFrame, answered, has_weights: bool) -> dict:
+    """The dimensions and servqual entries of one summary table (overall or a segment).
+
+    Weighted SERVQUAL is null, not an empty statistic, when the file has no allocation.
+    """
     dims = [
         {"id": d, "n": int(answered[k])}
         | {part: stat(tab, f"{d}.{part}") for part in ("expectation", "perception", "gap")}
         for k, d in enumerate(DIM_IDS)
     ]
     servqual = {kind: stat(tab, f"servqual.{kind}") for kind in ("unweighted", "weighted")}
+    if not has_weights:
+        servqual["weighted"] = None
     return {"dimensions": dims, "servqual": servqual}
 
 
@@ -139,10 +144,11 @@ def analyse(df: pd.DataFrame, by: list[str], min_n: int = 1) -> dict:
     """The results dictionary for a frame with E1..E22, P1..P22 (and W_*, segment columns)."""
     E, P = answers(df, "E"), answers(df, "P")
     has_w = all(c in df.columns for c in WEIGHTS)
-    W = df[WEIGHTS].to_numpy(dtype="float64").T if has_w else None
+    W = df[WEIGHTS].to_numpy(dtype="float64").T if has_w else None  # (5 x respondents)
 
+    G = P - E  # NaN unless both parts are answered
     item_tabs = {"expectation": moments(E, ITEMS), "perception": moments(P, ITEMS)}
-    item_tabs["gap"] = moments(P - E, ITEMS)
+    item_tabs["gap"] = moments(G, ITEMS)
     item_n = (~(np.isnan(E) & np.isnan(P))).sum(axis=1)
     items = [
         {"id": i, "dimension": ITEM_DIM[i], "n": int(item_n[k])}
@@ -150,8 +156,8 @@ def analyse(df: pd.DataFrame, by: list[str], min_n: int = 1) -> dict:
         for k, i in enumerate(ITEMS)
     ]
 
-    scores, answered = respondent_scores(E, P, W)
-    overall = block(moments(scores, SCORE_NAMES), answered.sum(axis=1))
+    scores, answered = respondent_scores(E, P, G, W)
+    overall = block(moments(scores, SCORE_NAMES), answered.sum(axis=1), has_w)
     out = {
         "n_respondents": len(df),
         "dimensions": overall["dimensions"],
@@ -165,13 +171,14 @@ def analyse(df: pd.DataFrame, by: list[str], min_n: int = 1) -> dict:
     for col in by:
         key = df[col]  # missing segment values form no segment (groupby's dropna)
         grouped = per_respondent.groupby(key).agg(["mean", "std", "count"])
-        seg_answered = flags.groupby(key).sum()
+        by_flags = flags.groupby(key)
+        seg_answered = by_flags.sum()
         segs = {}
-        for value, size in key.value_counts(sort=False).sort_index().items():
+        for value, size in by_flags.size().items():
             seg = {"n": int(size), "suppressed": bool(size < min_n)}
             if not seg["suppressed"]:
                 tab = with_interval(grouped.loc[value].unstack())
-                seg |= block(tab, seg_answered.loc[value].to_numpy())
+                seg |= block(tab, seg_answered.loc[value].to_numpy(), has_w)
             segs[str(value)] = seg
         out["segments"][col] = segs
     return out
@@ -180,7 +187,7 @@ def analyse(df: pd.DataFrame, by: list[str], min_n: int = 1) -> dict:
 def read(path: str, by: list[str]) -> pd.DataFrame:
     """Read only the columns the analysis needs (W_* only if the file has all five)."""
     names = set(pq.read_schema(path).names)
-    columns = [f"{p}{i}" for p in PARTS.values() for i in ITEMS]
+    columns = [f"{part}{i}" for part in "EP" for i in ITEMS]
     columns += WEIGHTS if set(WEIGHTS) <= names else []
     return pd.read_parquet(path, columns=columns + by)
 

@@ -341,7 +341,7 @@ class _Cells:
             np.less(self.u, self.missing + self.dont_know, out=self.coded)
             self.coded &= ~self.blank
             np.putmask(out, self.coded, self.code)
-        return pa.array(out, mask=self.blank, type=type_)
+        return _int_array(out, self.blank, type_)
 
 
 def simulate(
@@ -444,7 +444,7 @@ def simulate(
         _respondent_ids(n),
         _labels(branch, _branch_names(branches)),
         _labels(channel, list(channels)),
-        pa.array(day0 + day.astype("timedelta64[D]")).cast(pa.string()),
+        _from_numpy((day0 + day.astype("timedelta64[D]")).astype(np.int32), pa.date32()).cast(pa.string()),
     ]
     for part in inst.parts:
         perceived_part = part in (Part.perception, Part.specific)
@@ -469,7 +469,7 @@ def simulate(
         w_type = _int_type(0, total, pa.int16())
         for i, d in enumerate(inst.dimensions):
             names.append(f"W_{d.id}")
-            arrays.append(pa.array(w[i].astype(_np_type(w_type)), mask=none, type=w_type))
+            arrays.append(_int_array(w[i].astype(_np_type(w_type)), none, w_type))
 
     if inst.outcomes:
         perceived += np.float32(_pts(_SPREAD[Part.perception])) * f_p  # true perceived quality
@@ -501,11 +501,31 @@ def _allocation(rng, n: int, profile: np.ndarray, total: int) -> np.ndarray:
     return _largest_remainder(shares, total)
 
 
+# Arrow arrays are built from buffers: pa.array() would import pandas (half a second).
+def _from_numpy(values: np.ndarray, type_: pa.DataType, validity=None, null_count: int = 0) -> pa.Array:
+    return pa.Array.from_buffers(type_, len(values), [validity, pa.py_buffer(np.ascontiguousarray(values))], null_count)
+
+
+def _int_array(values: np.ndarray, blank: np.ndarray, type_: pa.DataType) -> pa.Array:
+    """Integers with nulls where ``blank`` is true."""
+    nulls = int(np.count_nonzero(blank))
+    validity = pa.py_buffer(np.packbits(~blank, bitorder="little")) if nulls else None
+    return _from_numpy(values, type_, validity, nulls)
+
+
+def _strings(labels: list[str]) -> pa.Array:
+    data = [s.encode("utf-8") for s in labels]
+    offsets = np.zeros(len(data) + 1, np.int32)
+    offsets[1:] = np.cumsum([len(b) for b in data])
+    return pa.Array.from_buffers(pa.string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+
+
 def _respondent_ids(n: int) -> pa.Array:
     width = max(7, len(str(n)))
-    digits = pc.utf8_lpad(pa.array(np.arange(1, n + 1)).cast(pa.string()), width=width, padding="0")
-    return pc.binary_join_element_wise("R", digits, "")
+    digits = _from_numpy(np.arange(1, n + 1, dtype=np.int64), pa.int64()).cast(pa.string())
+    return pc.utf8_lpad(pc.utf8_lpad(digits, width=width, padding="0"), width=width + 1, padding="R")
 
 
 def _labels(codes: np.ndarray, labels: list[str]) -> pa.Array:
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(labels)).cast(pa.string())
+    indices = _from_numpy(codes.astype(np.int32), pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, _strings(labels)).cast(pa.string())

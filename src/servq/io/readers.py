@@ -94,7 +94,16 @@ def _csv_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa
 
     block = max(1 << 20, min(64 << 20, chunk_size * 256))
     read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block)
-    parse = pacsv.ParseOptions(delimiter=src.options["delimiter"], newlines_in_values=True)
+    ragged: list[Problem] = []
+
+    def on_ragged(row) -> str:
+        where = f"row {row.number}: " if row.number is not None else ""
+        ragged.append(Problem(f"{where}{row.actual_columns} field(s) where the header has {row.expected_columns}",
+                              file=str(src.path), value=row.text))
+        return "skip"
+
+    parse = pacsv.ParseOptions(delimiter=src.options["delimiter"], newlines_in_values=True,
+                               invalid_row_handler=on_ragged)
     convert = pacsv.ConvertOptions(
         include_columns=columns,
         column_types={c: pa.string() for c in columns},
@@ -108,6 +117,8 @@ def _csv_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa
                 yield from _split(pa.Table.from_batches([batch]), chunk_size)
     except pa.ArrowInvalid as exc:
         raise DataError(f"{src.path}: cannot read the CSV file", [Problem(_arrow_message(exc), file=str(src.path))]) from None
+    if ragged:
+        raise DataError(f"{src.path}: {len(ragged)} row(s) do not have one field per column", ragged[:50], len(ragged))
 
 
 def _arrow_message(exc: Exception) -> str:

@@ -1,0 +1,270 @@
+"""The executive summary: what a manager should know, in plain sentences.
+
+Everything here is computed from the results dict (``results.schema.json``), never from
+raw data, and works for every instrument shape: two-part SERVQUAL (``gap``), the
+three-column format (``adequate``/``desired``/``msa``/``zone``), perception only
+(SERVPERF), with or without importance, outcomes and segments.
+
+Which number ranks dimensions and items (:func:`primary_metric`):
+
+- ``gap`` (P − E) when the instrument asks expectations;
+- else ``msa`` (P − A) when it asks adequate service: falling short of the minimum the
+  customer accepts is the shortfall that matters in the zone-of-tolerance model;
+- else ``perception``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from servq.report import i18n
+
+METRICS = ("gap", "msa", "perception")
+
+
+def mean(obj: Mapping | None, key: str) -> float | None:
+    """``obj[key]["mean"]`` when that statistic exists and is a number, else None."""
+    if not isinstance(obj, Mapping):
+        return None
+    stat = obj.get(key)
+    if not isinstance(stat, Mapping):
+        return None
+    value = stat.get("mean")
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def primary_metric(rows: Sequence[Mapping]) -> str | None:
+    """The first of gap, msa, perception that some row (dimension or item) has a mean for."""
+    for metric in METRICS:
+        if any(mean(row, metric) is not None for row in rows):
+            return metric
+    return None
+
+
+def weakest_dimension(results: Mapping) -> tuple[Mapping, str] | None:
+    """The dimension with the lowest mean of the primary metric, and that metric.
+
+    Ties go to the dimension listed first.
+    """
+    dims = results.get("dimensions") or []
+    metric = primary_metric(dims)
+    if metric is None:
+        return None
+    scored = [d for d in dims if mean(d, metric) is not None]
+    return min(scored, key=lambda d: mean(d, metric)), metric
+
+
+def lowest_items(results: Mapping, k: int = 3) -> tuple[list[Mapping], str | None]:
+    """The ``k`` items with the lowest mean of the primary metric (most negative gap
+    first), and the metric. For gap and MSA only items below zero count: an item that
+    meets expectations is no shortfall."""
+    items = results.get("items") or []
+    metric = primary_metric(items)
+    if metric is None:
+        return [], None
+    scored = [it for it in items if mean(it, metric) is not None]
+    if metric in ("gap", "msa"):
+        scored = [it for it in scored if mean(it, metric) < 0]
+    # sorted() is stable, so ties keep the instrument's item order
+    return sorted(scored, key=lambda it: mean(it, metric))[:k], metric
+
+
+def overall_score(results: Mapping) -> tuple[str, Mapping] | None:
+    """``("servqual", stat)`` for the unweighted SERVQUAL score when it has a mean, else
+    ``("servperf", stat)``, else None."""
+    servqual = results.get("servqual") or {}
+    if mean(servqual, "unweighted") is not None:
+        return "servqual", servqual["unweighted"]
+    stat = results.get("servperf")
+    if isinstance(stat, Mapping) and stat.get("mean") is not None:
+        return "servperf", stat
+    return None
+
+
+def segment_score(segment: Mapping) -> tuple[str, float] | None:
+    """The segment's SERVQUAL score, or its SERVPERF score, with which one it is."""
+    if segment.get("suppressed"):
+        return None
+    value = mean(segment.get("servqual"), "unweighted")
+    if value is not None:
+        return "servqual", value
+    stat = segment.get("servperf")
+    if isinstance(stat, Mapping) and stat.get("mean") is not None:
+        return "servperf", stat["mean"]
+    return None
+
+
+def weakest_segments(results: Mapping) -> list[tuple[str, str, Mapping, str, float]]:
+    """Per segment column: (column, value, segment, metric, score) of the unsuppressed
+    segment with the lowest overall score. A column needs two scored segments to have a
+    weakest one. SERVQUAL is used when the column's segments have it, else SERVPERF."""
+    found = []
+    for column, segments in (results.get("segments") or {}).items():
+        scored = {name: segment_score(seg) for name, seg in segments.items()}
+        scored = {name: s for name, s in scored.items() if s is not None}
+        metric = "servqual" if any(s[0] == "servqual" for s in scored.values()) else "servperf"
+        candidates = [(name, s[1]) for name, s in scored.items() if s[0] == metric]
+        if len(candidates) < 2:
+            continue
+        name, value = min(candidates, key=lambda c: c[1])
+        found.append((column, name, segments[name], metric, value))
+    return found
+
+
+def suppressed_count(results: Mapping) -> tuple[int, int]:
+    """(suppressed segments, all segments) over every segment column."""
+    segments = [s for col in (results.get("segments") or {}).values() for s in col.values()]
+    return sum(1 for s in segments if s.get("suppressed")), len(segments)
+
+
+def _ci(lang: str, stat: Mapping, level: str, *, signed: bool) -> str:
+    low, high = stat.get("ci_low"), stat.get("ci_high")
+    if low is None or high is None:
+        return ""
+    return i18n.t(
+        lang,
+        "summary.ci",
+        level=level,
+        low=i18n.fmt_num(lang, low, signed=signed),
+        high=i18n.fmt_num(lang, high, signed=signed),
+    )
+
+
+def executive_summary(results: Mapping, lang: str) -> list[str]:
+    """The executive summary as a list of sentences in ``lang``.
+
+    Sentences appear only when the results hold what they talk about: respondents, the
+    overall score (SERVQUAL, weighted SERVQUAL or SERVPERF) with its interval, the
+    weakest dimension, the largest item shortfalls, tolerance-zone breaches, NPS, the
+    weakest segment per segment column and how many segments were suppressed.
+    """
+    i18n.check_lang(lang)
+    t = lambda key, **kw: i18n.t(lang, key, **kw)  # noqa: E731
+    num = lambda v, signed=False: i18n.fmt_num(lang, v, signed=signed)  # noqa: E731
+    options = results.get("options") or {}
+    level = i18n.fmt_level(lang, options.get("confidence", 0.95))
+    min_n = options.get("min_n", 1)
+    n = results.get("n_respondents") or 0
+    if n == 0:
+        return [t("summary.no_respondents")]
+
+    out = [i18n.tn(lang, "summary.respondents", n)]
+
+    overall = overall_score(results)
+    if overall and overall[0] == "servqual":
+        stat = overall[1]
+        direction = t("summary.servqual_negative" if stat["mean"] < 0 else "summary.servqual_positive")
+        out.append(
+            t("summary.servqual", score=num(stat["mean"], True), ci=_ci(lang, stat, level, signed=True), direction=direction)
+        )
+        weighted = (results.get("servqual") or {}).get("weighted")
+        if isinstance(weighted, Mapping) and weighted.get("mean") is not None:
+            out.append(
+                t("summary.servqual_weighted", score=num(weighted["mean"], True), ci=_ci(lang, weighted, level, signed=True))
+            )
+    elif overall:
+        stat = overall[1]
+        scale = (results.get("instrument") or {}).get("scale") or {}
+        out.append(
+            t(
+                "summary.servperf",
+                score=num(stat["mean"]),
+                low=scale.get("min", ""),
+                high=scale.get("max", ""),
+                ci=_ci(lang, stat, level, signed=False),
+            )
+        )
+
+    weakest = weakest_dimension(results)
+    if weakest:
+        dim, metric = weakest
+        value = mean(dim, metric)
+        if metric == "gap" and value >= 0:
+            out.append(t("summary.no_negative_gap", dimension=dim["label"], value=num(value, True)))
+        elif metric == "gap":
+            out.append(t("summary.weakest_gap", dimension=dim["label"], value=num(value, True)))
+        elif metric == "msa":
+            out.append(t("summary.weakest_msa", dimension=dim["label"], value=num(value, True)))
+        else:
+            out.append(t("summary.weakest_perception", dimension=dim["label"], value=num(value)))
+
+    out += _item_sentences(results, lang)
+    out += _zone_sentences(results, lang)
+
+    for outcome in results.get("outcomes") or []:
+        nps = outcome.get("nps")
+        if outcome.get("kind") == "nps" and isinstance(nps, Mapping) and nps.get("nps") is not None:
+            ci = ""
+            if nps.get("ci_low") is not None and nps.get("ci_high") is not None:
+                ci = t(
+                    "summary.ci",
+                    level=level,
+                    low=i18n.fmt_num(lang, nps["ci_low"], 1, signed=True),
+                    high=i18n.fmt_num(lang, nps["ci_high"], 1, signed=True),
+                )
+            out.append(t("summary.nps", label=outcome["label"], value=i18n.fmt_num(lang, nps["nps"], 1, signed=True), ci=ci))
+
+    for column, name, segment, metric, value in weakest_segments(results):
+        out.append(
+            t(
+                "summary.weakest_segment",
+                column=column,
+                segment=name,
+                metric=t(f"summary.metric_{metric}"),
+                value=num(value, metric == "servqual"),
+                n=i18n.fmt_int(lang, segment.get("n")),
+            )
+        )
+
+    suppressed, total = suppressed_count(results)
+    if suppressed:
+        out.append(i18n.tn(lang, "summary.suppressed", suppressed, min_n=min_n))
+    elif total:
+        out.append(t("summary.none_suppressed", min_n=min_n))
+    return out
+
+
+def _item_sentences(results: Mapping, lang: str) -> list[str]:
+    items, metric = lowest_items(results)
+    if metric is None:
+        return []
+    if not items:
+        if metric == "gap":
+            return [i18n.t(lang, "summary.no_item_gaps")]
+        if metric == "msa":
+            return [i18n.t(lang, "summary.no_item_msa")]
+        return []
+    labels = {d["id"]: d["label"] for d in results.get("dimensions") or []}
+    parts = [
+        i18n.t(
+            lang,
+            "summary.top_item",
+            text=i18n.quote(lang, it["text"]),
+            dimension=labels.get(it["dimension"], it["dimension"]),
+            value=i18n.fmt_num(lang, mean(it, metric), signed=metric != "perception"),
+        )
+        for it in items
+    ]
+    key = {"gap": "summary.top_gaps", "msa": "summary.top_msa", "perception": "summary.top_perception"}[metric]
+    joined = i18n.t(lang, "format.item_sep").join(parts)
+    return [i18n.tn(lang, key, len(items), items=joined)]
+
+
+def _zone_sentences(results: Mapping, lang: str) -> list[str]:
+    dims = [d for d in results.get("dimensions") or [] if mean(d, "adequate") is not None and mean(d, "perception") is not None]
+    if not dims:
+        return []
+    breached = [d["label"] for d in dims if mean(d, "perception") < mean(d, "adequate")]
+    out = [
+        i18n.t(lang, "summary.zone_breach", dimensions=i18n.join_list(lang, breached))
+        if breached
+        else i18n.t(lang, "summary.zone_ok")
+    ]
+    shares = []
+    for d in dims:
+        below = ((d.get("zone") or {}).get("below") or {}).get("share")
+        if below is not None:
+            shares.append(i18n.t(lang, "summary.zone_share", dimension=d["label"], share=i18n.fmt_pct(lang, below)))
+    if shares:
+        out.append(i18n.t(lang, "summary.zone_shares", shares=i18n.t(lang, "format.list_sep").join(shares)))
+    return out
