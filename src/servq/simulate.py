@@ -1,82 +1,87 @@
 """Seeded demo answers drawn from a documented population: :func:`simulate`.
 
 ``simulate(instrument, n, seed=...)`` returns an Arrow table laid out as a real response
-file (DESIGN.md, "Conventions for data files"), for demos, examples, benchmarks and
-tests. The population is fixed and the seed only draws the sample, so two seeds give two
-samples of the same bank; the same seed gives an identical table.
+file (DESIGN.md, "Conventions for data files") for demos, examples, benchmarks and
+tests. The population is fixed and the seed only draws the sample: two seeds are two
+samples of the same bank, the same seed gives an identical table.
 
 Population model
 ----------------
-Locations and spreads below are in points of a 7-point scale and are rescaled linearly to
-the instrument's scale (1 point on 1-7 is 1/6 of the scale's range; on 1-9 it is 4/3 of a
-point). Everything is modelled in the *quality direction* (higher = better service).
+Locations and spreads are in points of a 7-point scale, rescaled linearly to the
+instrument's scale (1 point on 1-7 is 1/6 of the range, so 4/3 of a point on 1-9).
+Everything is modelled in the *quality direction* (higher = better service).
 
 Segments
-    ``branch``: Swedish bank branches ("Stockholm City", "Göteborg", "Malmö", ...; "Branch
-    21" onwards when more branches are asked than names exist) of unequal size (Zipf-like,
-    with "Linköping" and "Umeå" small); every branch occurs when ``n >= branches``.
-    ``channel``: the given channels; "branch" 50 %, "online" 30 %, "phone" 20 % (any other
-    channel name weighs like "phone"). ``date``: uniform over ``[start, start + days)``.
+    ``branch``: Swedish bank branches ("Stockholm City", "Göteborg", "Malmö", ...;
+    "Branch 21" onwards past the 20 names) of unequal size (Zipf-like, with "Linköping"
+    and "Umeå" small); every branch occurs when ``n >= branches``. ``channel``:
+    "branch" 50 %, "online" 30 %, "phone" 20 % (other names weigh like "phone").
+    ``date``: uniform over ``[start, start + days)``.
 
-Latent quality
-    Per respondent, one latent perception factor per dimension, multivariate normal with
-    unit variances and correlation 0.55 between dimensions of the same group (all
-    dimensions when the instrument has no groups) and 0.40 across groups (value vs cost),
-    drawn through a Cholesky factor. Expectation / desired factors have the same structure
-    and correlate 0.25 with the perception factors (a response style); adequate factors
-    correlate 0.70 with desired ones; specific-errand factors 0.75 with general perceptions.
+Latent factors
+    Per respondent, one perception factor per dimension: multivariate normal, unit
+    variances, correlation 0.55 between dimensions of the same group (all dimensions
+    when the instrument has no groups) and 0.40 across groups (value vs cost), drawn
+    through a Cholesky factor. Standards (expectation, desired, adequate) have a factor
+    of the same structure correlating 0.25 with the perception factor (a response style).
 
 Items
-    answer = location + spread * (lambda * factor + sqrt(1 - lambda**2) * noise), with a
-    loading lambda in [0.70, 0.88] and a small offset (SD 0.1 points for standards, 0.2
-    for perceptions) per item, rounded to whole scale points and clipped to [min, max].
+    answer = centre + spread * (lambda * factor + sqrt(1 - lambda**2) * noise), with a
+    loading lambda in [0.70, 0.88] and a small offset per item (SD 0.1 points for
+    standards, 0.2 for perceptions), rounded to whole scale points and clipped to
+    [min, max].
 
-=============  ==========  ===========  =====  ==========  =========  ======  ======
-dimension      expected    P - E gap    zone   specific    online     phone   driver
-=============  ==========  ===========  =====  ==========  =========  ======  ======
-reliability    6.4         -1.3         1.1    +0.2        0          0       .40
-responsiveness 6.2         -1.1         1.3    +0.1        +0.15      -0.25   .22
-assurance      6.2         -0.7         1.3    +0.1        -0.35      0       .16
-empathy        5.9         -0.9         1.4    +0.3        -0.5       +0.1    .14
-tangibles      5.8         -0.35        1.6    0           +0.35      -0.2    .08
-=============  ==========  ===========  =====  ==========  =========  ======  ======
+Per dimension (quality direction; ``_DIM`` in the source also lists the Grönroos,
+customer-focus and customer-value dimensions)::
 
-(See the ``_DIM`` table in the source for Grönroos, customer-focus and customer-value
-dimensions; a dimension not listed expects 6.1 with a gap cycling through -0.9, -0.6,
--1.1, -0.5, -0.75 by position, and a driver weight decreasing with its position.)
+    dimension       expected  gap P-E  zone D-A  specific  online  phone  driver
+    reliability       6.4      -1.3      1.1       +0.2      0     0      .40
+    responsiveness    6.2      -1.1      1.3       +0.1    +0.15  -0.25   .22
+    assurance         6.2      -0.7      1.3       +0.1    -0.35   0      .16
+    empathy           5.9      -0.9      1.4       +0.3    -0.5   +0.1    .14
+    tangibles         5.8      -0.45     1.6        0      +0.35  -0.2    .08
 
-* Expectations (E) and desired service (D) sit at *expected* with spread 0.8 (so many
-  answers hit the top of the scale); perceptions (P) at *expected* + *gap* with spread
-  1.25, shifted by branch, channel and a trend of +0.3 points over the period.
-* Three-column format: adequate (A) = desired - *zone* width per respondent (SD 0.4,
-  at least 0.2), spread 1.0; perception at desired + 0.55 * *gap*, which puts most answers
-  inside the zone, a realistic share below adequate and a few above desired.
-* Specific errand (S): the perception plus the *specific* shift, spread 1.3.
-* Branches: a common effect N(0, 0.2) plus N(0, 0.1) per dimension on perceptions;
-  "Malmö" is 0.6 points weaker and "Uppsala" 0.4 points stronger.
-* Cost dimensions (``group: cost``, e.g. time or money cost) expect 5.3 with a gap of
-  -1.1 in the quality direction and are *stored in the cost direction* (higher = more
-  cost, perceived cost around mid-scale above an acceptable level) unless every item of
-  the dimension is reverse-keyed (then reverse scoring is what turns cost into quality).
-  For them adequate > desired in the raw answers, as a cost ceiling should be.
+A dimension not listed expects 6.1, has a gap cycling through -0.9, -0.6, -1.1, -0.5,
+-0.75 by position, zone 1.3, no specific shift and a driver weight falling with position.
+
+* Expectations (E) and desired service (D): centre *expected*, spread 0.8, so many
+  answers sit at the top of the scale.
+* Perceptions (P), two-part and perception-only formats: centre *expected* + *gap*,
+  spread 1.25, plus the branch and channel effects and a trend of +0.3 points over the
+  period. Branches: a common effect N(0, 0.2) plus N(0, 0.1) per dimension; "Malmö" is
+  0.6 points weaker and "Uppsala" 0.4 points stronger.
+* Three-column format: a respondent's zone width is *zone* + N(0, 0.4) (at least 0.2);
+  adequate (A) = desired - width, with the desired factor and spread. The perception is
+  anchored in the respondent's own zone: P = A + q * width + 0.4 * mean width * factor
+  + effects + item noise (SD 0.6), with q = 0.7 + 0.3 * *gap* (0.31 for reliability,
+  0.565 for tangibles). Most perceptions fall inside the zone; about a quarter fall
+  below adequate on reliability, and 10-20 % lie above desired.
+* Specific errand (S): the respondent's true general perception plus *specific*, with
+  its own factor (spread 0.7): customers judge the last errand differently from the
+  bank in general (higher on proximity, lower on technology).
+* Cost dimensions (``group: cost``) expect 5.3 with a gap of -1.1 in the quality
+  direction and are *stored in the cost direction* (higher = more cost; perceived cost
+  near mid-scale, above the acceptable level), unless every item of the dimension is
+  reverse-keyed (then reverse scoring turns cost into quality). In the raw answers of a
+  cost dimension adequate > desired, as a cost ceiling should be.
 * Reverse-keyed items are stored reversed (min + max - x), so after reverse scoring they
   behave like the other items of their dimension.
-* Missing answers are blank at rate ``missing`` and the scale's don't-know code is given
-  at rate ``dont_know`` (independently per answer cell); outcomes are blank at ``missing``.
+* Answer cells are blank at rate ``missing`` and carry the scale's don't-know code at
+  rate ``dont_know``, independently; outcome cells are blank at rate ``missing``.
 * Importance (``W_<dim>``): Dirichlet shares with concentration 12 around the profile
   reliability 32, responsiveness 22, assurance 19, empathy 16, tangibles 11 (Parasuraman,
-  Berry & Zeithaml 1991; other dimensions equal), rounded by largest remainder to integers
-  that sum exactly to ``importance.total``; 60 % allocate in multiples of 5, 4 % leave the
-  allocation blank.
-* Outcomes: the driver-weighted mean of the true perception locations plus a shared
-  (SD 0.35) and an own (SD 0.5) noise, rescaled to the outcome's range, rounded and
-  clipped; ``nps`` outcomes are 0.3 points higher (customers recommend generously).
+  Berry & Zeithaml 1991; other dimensions equal), rounded by largest remainder to
+  integers summing exactly to ``importance.total``; 60 % allocate in multiples of 5,
+  4 % leave the allocation blank.
+* Outcomes: the *driver*-weighted mean of the true perceptions plus a shared (SD 0.35)
+  and an own (SD 0.5) noise, rescaled to the outcome's range, rounded and clipped;
+  ``nps`` outcomes are 0.3 points higher. Reliability is thus the strongest driver.
 
 Examples
 --------
 >>> from servq.simulate import simulate
->>> table = simulate("servqual", 1000, seed=1)   # doctest: +SKIP
->>> table.column_names[:6]                         # doctest: +SKIP
+>>> table = simulate("servqual", 1000, seed=1)
+>>> table.column_names[:6]
 ['respondent_id', 'branch', 'channel', 'date', 'E1', 'E2']
 """
 
@@ -104,14 +109,14 @@ BRANCH_NAMES: tuple[str, ...] = (
 # Structural parameters (items, branches) come from this fixed stream, not from ``seed``.
 _POPULATION_SEED = 1988
 
-# Per dimension id: expected (E/D, 1-7 points), P - E gap, zone width D - A,
-# specific-errand shift, driver weight; quality direction.
+# Per dimension id: expected, gap P - E, zone width D - A, specific-errand shift (all in
+# points of a 7-point scale, quality direction) and driver weight.
 _DIM: dict[str, tuple[float, float, float, float, float]] = {
     "reliability": (6.4, -1.3, 1.1, 0.2, 0.40),
     "responsiveness": (6.2, -1.1, 1.3, 0.1, 0.22),
     "assurance": (6.2, -0.7, 1.3, 0.1, 0.16),
     "empathy": (5.9, -0.9, 1.4, 0.3, 0.14),
-    "tangibles": (5.8, -0.35, 1.6, 0.0, 0.08),
+    "tangibles": (5.8, -0.45, 1.6, 0.0, 0.08),
     # Grönroos
     "technical": (6.2, -0.6, 1.3, 0.1, 0.30),
     "functional": (6.1, -0.9, 1.3, 0.2, 0.45),
@@ -120,58 +125,75 @@ _DIM: dict[str, tuple[float, float, float, float, float]] = {
     "proximity": (6.0, -0.5, 1.4, 0.4, 0.30),
     "competence": (6.3, -0.8, 1.2, 0.2, 0.45),
     "technology": (5.9, -1.0, 1.4, -0.4, 0.25),
+    # customer delivered value: value and cost (cost dimensions in the quality direction)
+    "product_value": (6.2, -0.6, 1.3, 0.1, 0.25),
+    "service_value": (6.0, -0.9, 1.3, 0.2, 0.15),
+    "personnel_value": (6.1, -0.7, 1.3, 0.3, 0.15),
+    "image_value": (5.7, -0.4, 1.5, -0.1, 0.10),
+    "monetary_cost": (5.0, -1.3, 1.3, 0.0, 0.15),
+    "time_cost": (5.4, -1.0, 1.3, 0.2, 0.08),
+    "energy_cost": (5.4, -0.8, 1.3, 0.1, 0.07),
+    "psychic_cost": (5.6, -0.6, 1.3, 0.0, 0.05),
 }
 _DEFAULT_GAPS = (-0.9, -0.6, -1.1, -0.5, -0.75)
+_DEFAULT_EXPECTED, _DEFAULT_ZONE = 6.1, 1.3
 _COST_EXPECTED, _COST_GAP = 5.3, -1.1
 
-# Channel effects on perceptions (points), quality direction.
+# Channel effects on perceptions (points, quality direction).
 _CHANNEL_EFFECT: dict[str, dict[str, float]] = {
     "online": {
         "empathy": -0.5, "assurance": -0.35, "tangibles": 0.35, "responsiveness": 0.15,
         "proximity": -0.5, "technology": 0.45, "functional": -0.3, "technical": 0.1,
+        "personnel_value": -0.4, "service_value": 0.1, "time_cost": 0.3, "energy_cost": 0.2,
     },
-    "phone": {"responsiveness": -0.25, "tangibles": -0.2, "empathy": 0.1, "proximity": -0.2},
-    "branch": {"tangibles": 0.1, "proximity": 0.2, "technology": -0.2},
+    "phone": {"responsiveness": -0.25, "tangibles": -0.2, "empathy": 0.1, "proximity": -0.2, "time_cost": -0.2},
+    "branch": {"tangibles": 0.1, "proximity": 0.2, "technology": -0.2, "time_cost": -0.3, "energy_cost": -0.2},
 }  # fmt: skip
 _CHANNEL_WEIGHT = {"branch": 0.5, "online": 0.3, "phone": 0.2}
 _OTHER_CHANNEL_WEIGHT = 0.2
 
 _IMPORTANCE = {"reliability": 32, "responsiveness": 22, "assurance": 19, "empathy": 16, "tangibles": 11}
 
-_RHO_WITHIN, _RHO_ACROSS = 0.55, 0.40
-_SPREAD = {Part.expectation: 0.8, Part.desired: 0.8, Part.adequate: 1.0, Part.perception: 1.25, Part.specific: 1.3}
+_RHO_WITHIN, _RHO_ACROSS, _RHO_STYLE = 0.55, 0.40, 0.25
+_SPREAD_STANDARD, _SPREAD_PERCEIVED, _SPREAD_SPECIFIC = 0.8, 1.25, 0.7
+_ZONE_SPREAD = 0.4  # perception spread within the zone, as a share of the mean width
+_ZONE_NOISE = 0.6  # item noise of perceptions in the three-column format
 _TREND = 0.3  # perceptions improve by this much from the first to the last day
-_ZONE_GAP_SHARE = 0.55
 
 
 @dataclass(frozen=True)
 class _Population:
-    """Fixed structural parameters for one instrument and segment layout (positions)."""
+    """Fixed structural parameters, float32, as shares of the scale range."""
 
-    chol: np.ndarray  # (k, k) Cholesky factor of the latent correlation
-    expected: np.ndarray  # (k,) E/D location
-    gap: np.ndarray  # (k,) P - E
-    zone: np.ndarray  # (k,) D - A
-    specific: np.ndarray  # (k,) S - P
+    chol: np.ndarray  # (k, k) Cholesky factor of the factor correlation
+    expected: np.ndarray  # (k,)
+    gap: np.ndarray  # (k,)
+    zone: np.ndarray  # (k,)
+    zone_position: np.ndarray  # (k,) where perceptions sit in the zone, 0 = adequate
+    specific: np.ndarray  # (k,)
     driver: np.ndarray  # (k,) outcome weights, summing to 1
     importance: np.ndarray  # (k,) importance shares, summing to 1
     cost: np.ndarray  # (k,) bool: stored in the cost direction
-    branch_p: np.ndarray  # (b,)
+    branch_p: np.ndarray  # (b,) float64 probabilities
     branch_effect: np.ndarray  # (k, b)
-    channel_p: np.ndarray  # (c,)
+    channel_p: np.ndarray  # (c,) float64 probabilities
     channel_effect: np.ndarray  # (k, c)
     loading: np.ndarray  # (items,)
     offset_standard: np.ndarray  # (items,)
     offset_perceived: np.ndarray  # (items,)
 
 
-def _pts(x):
+def _pts(x) -> np.ndarray:
     """Points of a 7-point scale as a share of the scale's range."""
-    return np.asarray(x, dtype=float) / 6.0
+    return (np.asarray(x, dtype=np.float64) / 6.0).astype(np.float32)
 
 
 def _is_cost_group(group: str | None) -> bool:
     return group is not None and (group.startswith("cost") or group == "sacrifice")
+
+
+def _branch_names(branches: int) -> list[str]:
+    return [BRANCH_NAMES[i] if i < len(BRANCH_NAMES) else f"Branch {i + 1}" for i in range(branches)]
 
 
 def _population(inst: Instrument, branches: int, channels: tuple[str, ...]) -> _Population:
@@ -179,34 +201,29 @@ def _population(inst: Instrument, branches: int, channels: tuple[str, ...]) -> _
     k = len(dims)
     fixed = np.random.default_rng(_POPULATION_SEED)
 
-    groups = [d.group for d in dims]
-    same = np.equal.outer(np.array(groups, dtype=object), np.array(groups, dtype=object))
-    corr = np.where(same, _RHO_WITHIN, _RHO_ACROSS)
+    groups = np.array([d.group for d in dims], dtype=object)
+    corr = np.where(np.equal.outer(groups, groups), _RHO_WITHIN, _RHO_ACROSS)
     np.fill_diagonal(corr, 1.0)
 
-    expected, gap, zone, specific, driver, importance, cost = ([] for _ in range(7))
+    rows, importance, cost = [], [], []
     for i, d in enumerate(dims):
         is_cost = _is_cost_group(d.group)
-        default = (6.1, _DEFAULT_GAPS[i % len(_DEFAULT_GAPS)], 1.3, 0.0, 0.6 / (1 + 0.5 * i))
+        weight = 0.6 / (1 + 0.5 * i)
         if is_cost:
-            default = (_COST_EXPECTED, _COST_GAP, 1.3, 0.0, 0.6 / (1 + 0.5 * i))
-        e, g, z, s, w = _DIM.get(d.id, default)
-        expected.append(e)
-        gap.append(g)
-        zone.append(z)
-        specific.append(s)
-        driver.append(w)
+            default = (_COST_EXPECTED, _COST_GAP, _DEFAULT_ZONE, 0.0, weight)
+        else:
+            default = (_DEFAULT_EXPECTED, _DEFAULT_GAPS[i % len(_DEFAULT_GAPS)], _DEFAULT_ZONE, 0.0, weight)
+        rows.append(_DIM.get(d.id, default))
         importance.append(_IMPORTANCE.get(d.id, 100 / k))
-        items = inst.items_of(d.id)
-        cost.append(is_cost and not all(it.reverse for it in items))
+        cost.append(is_cost and not all(it.reverse for it in inst.items_of(d.id)))
+    expected, gap, zone, specific, driver = (np.array(c, dtype=np.float64) for c in zip(*rows, strict=True))
 
     names = _branch_names(branches)
-    size = 1.0 / (1.0 + 0.35 * np.arange(branches)) * fixed.lognormal(0.0, 0.35, branches)
+    size = fixed.lognormal(0.0, 0.35, branches) / (1.0 + 0.35 * np.arange(branches))
     for small in ("Linköping", "Umeå"):
         if small in names:
             size[names.index(small)] *= 0.2
-    common = fixed.normal(0.0, 0.2, branches)
-    branch_effect = common[None, :] + fixed.normal(0.0, 0.1, (k, branches))
+    branch_effect = fixed.normal(0.0, 0.2, branches)[None, :] + fixed.normal(0.0, 0.1, (k, branches))
     for name, shift in (("Malmö", -0.6), ("Uppsala", 0.4)):
         if name in names:
             branch_effect[:, names.index(name)] += shift
@@ -215,49 +232,37 @@ def _population(inst: Instrument, branches: int, channels: tuple[str, ...]) -> _
     ch_eff = np.array([[_CHANNEL_EFFECT.get(c, {}).get(d.id, 0.0) for c in channels] for d in dims])
 
     n_items = len(inst.items)
-    driver_arr = np.array(driver)
-    imp = np.array(importance, dtype=float)
+    imp = np.array(importance)
     return _Population(
-        chol=np.linalg.cholesky(corr),
-        expected=_pts(np.array(expected) - 1.0),
+        chol=np.linalg.cholesky(corr).astype(np.float32),
+        expected=_pts(expected - 1.0),
         gap=_pts(gap),
         zone=_pts(zone),
+        zone_position=np.clip(0.7 + 0.3 * gap, 0.2, 0.8).astype(np.float32),
         specific=_pts(specific),
-        driver=driver_arr / driver_arr.sum(),
+        driver=(driver / driver.sum()).astype(np.float32),
         importance=imp / imp.sum(),
         cost=np.array(cost, dtype=bool),
         branch_p=size / size.sum(),
         branch_effect=_pts(branch_effect),
         channel_p=ch_w / ch_w.sum(),
-        channel_effect=_pts(ch_eff).reshape(k, len(channels)),
+        channel_effect=_pts(ch_eff.reshape(k, len(channels))),
         loading=fixed.uniform(0.70, 0.88, n_items),
         offset_standard=_pts(fixed.normal(0.0, 0.1, n_items)),
         offset_perceived=_pts(fixed.normal(0.0, 0.2, n_items)),
     )
 
 
-def _branch_names(branches: int) -> list[str]:
-    return [BRANCH_NAMES[i] if i < len(BRANCH_NAMES) else f"Branch {i + 1}" for i in range(branches)]
-
-
-def _int_type(lo: int, hi: int, smallest: pa.DataType = pa.int8()) -> pa.DataType:
-    for t, bits in ((pa.int8(), 8), (pa.int16(), 16), (pa.int32(), 32)):
-        if t.bit_width < smallest.bit_width:
-            continue
-        if -(2 ** (bits - 1)) <= lo and hi < 2 ** (bits - 1):
-            return t
-    return pa.int64()
-
-
-def _np_type(t: pa.DataType) -> np.dtype:
-    return np.dtype(f"int{t.bit_width}")
-
-
 def _check(n, branches, channels, missing, dont_know, start, days) -> tuple[int, np.datetime64]:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+    def whole(value, least: int) -> bool:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= least
+
+    if not whole(n, 0):
         raise UsageError(f"n must be a whole number >= 0, got {n!r}")
-    if isinstance(branches, bool) or not isinstance(branches, (int, np.integer)) or branches < 1:
+    if not whole(branches, 1):
         raise UsageError(f"branches must be a whole number >= 1, got {branches!r}")
+    if not whole(days, 1):
+        raise UsageError(f"days must be a whole number >= 1, got {days!r}")
     if not channels or len(set(channels)) != len(channels):
         raise UsageError(f"channels must be distinct names, at least one, got {channels!r}")
     for name, rate in (("missing", missing), ("dont_know", dont_know)):
@@ -265,83 +270,11 @@ def _check(n, branches, channels, missing, dont_know, start, days) -> tuple[int,
             raise UsageError(f"{name} must be a rate in [0, 1), got {rate!r}")
     if missing + dont_know >= 1.0:
         raise UsageError(f"missing + dont_know must be below 1, got {missing + dont_know}")
-    if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 1:
-        raise UsageError(f"days must be a whole number >= 1, got {days!r}")
     try:
         day0 = np.datetime64(str(start), "D")
     except ValueError:
         raise UsageError(f"start must be an ISO date such as 2026-01-01, got {start!r}") from None
     return int(n), day0
-
-
-def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
-    """Round each column of ``shares`` (k, n; columns sum to 1) to integers summing to ``total``.
-
-    Each column gets the floors of ``shares * total``, and the points still missing go
-    one each to the largest fractional parts (ties to the first dimension).
-    """
-    x = shares.astype(np.float64) * total
-    out = np.floor(x)
-    frac = x - out
-    short = total - out.sum(axis=0)
-    k = len(x)
-    for i in range(k):  # rank of dimension i's fraction within each respondent, k * k passes
-        ahead = np.zeros(x.shape[1], np.int16)
-        for j in range(k):
-            if j != i:
-                ahead += frac[j] > frac[i] if j > i else frac[j] >= frac[i]
-        out[i] += ahead < short
-    return out.astype(np.int64)
-
-
-class _Cells:
-    """Turns positions into stored answers: rescale, round, clip, reverse, blank, code.
-
-    Works in float32 on buffers reused from column to column: a million-row column costs
-    one normal and one uniform draw and a few in-place passes.
-    """
-
-    def __init__(self, rng, n: int, missing: float, dont_know: float, code: int | None):
-        self.rng, self.n = rng, n
-        self.missing, self.dont_know, self.code = missing, dont_know, code
-        self.x = np.empty(n, np.float32)
-        self.tmp = np.empty(n, np.float32)
-        self.u = np.empty(n, np.float32)
-        self.blank = np.empty(n, bool)
-        self.coded = np.empty(n, bool)
-
-    def item(self, centre, factor, spread, lam, lo, hi, *, offset, flip, type_) -> pa.Array:
-        """centre + offset + spread * (lam * factor + sqrt(1 - lam**2) * noise), on [lo, hi]."""
-        rng, x, tmp = self.rng, self.x, self.tmp
-        rng.standard_normal(self.n, dtype=np.float32, out=x)
-        x *= (hi - lo) * spread * np.sqrt(1.0 - lam * lam)
-        np.multiply(factor, np.float32((hi - lo) * spread * lam), out=tmp)
-        x += tmp
-        np.multiply(centre, np.float32(hi - lo), out=tmp)
-        x += tmp
-        x += np.float32(lo + (hi - lo) * offset)
-        return self._finish(lo, hi, flip=flip, type_=type_, allow_code=True)
-
-    def scores(self, pos, lo: int, hi: int, *, type_) -> pa.Array:
-        """Positions on [0, 1] (already noisy) as answers on [lo, hi], blanks only."""
-        np.multiply(pos, np.float32(hi - lo), out=self.x)
-        self.x += np.float32(lo)
-        return self._finish(lo, hi, flip=False, type_=type_, allow_code=False)
-
-    def _finish(self, lo, hi, *, flip, type_, allow_code) -> pa.Array:
-        x = self.x
-        np.rint(x, out=x)
-        np.clip(x, lo, hi, out=x)
-        if flip:
-            np.subtract(np.float32(lo + hi), x, out=x)
-        out = x.astype(_np_type(type_))
-        self.rng.random(self.n, dtype=np.float32, out=self.u)
-        np.less(self.u, self.missing, out=self.blank)
-        if allow_code and self.code is not None and self.dont_know > 0:
-            np.less(self.u, self.missing + self.dont_know, out=self.coded)
-            self.coded &= ~self.blank
-            np.putmask(out, self.coded, self.code)
-        return _int_array(out, self.blank, type_)
 
 
 def simulate(
@@ -356,7 +289,7 @@ def simulate(
     start: str = "2026-01-01",
     days: int = 365,
 ) -> pa.Table:
-    """Simulate ``n`` respondents answering ``instrument`` (see the module docstring).
+    """Simulate ``n`` respondents answering ``instrument`` (model: see the module docstring).
 
     Parameters
     ----------
@@ -377,19 +310,21 @@ def simulate(
     Returns
     -------
     pyarrow.Table
-        ``respondent_id``, ``branch``, ``channel``, ``date`` (strings), the answer columns
-        part by part (``E1``..., ``P1``...; int8 with nulls), ``W_<dimension>`` (int16) and
-        the outcome columns.
+        ``respondent_id``, ``branch``, ``channel``, ``date`` (ISO strings), the answer
+        columns part by part (``E1``..., ``P1``...; int8 with nulls), ``W_<dimension>``
+        (int16) and the outcome columns.
+
+    Raises
+    ------
+    UsageError
+        A bad argument or an unknown instrument.
     """
-    if isinstance(channels, str):
-        channels = (channels,)
-    channels = tuple(channels)
+    channels = (channels,) if isinstance(channels, str) else tuple(channels)
     inst = load_instrument(instrument)
     n, day0 = _check(n, branches, channels, missing, dont_know, start, days)
     rng = np.random.default_rng(seed)
     pop = _population(inst, branches, channels)
-    k = len(inst.dimensions)
-    dim_index = {d.id: i for i, d in enumerate(inst.dimensions)}
+    f32 = np.float32
 
     # -- segments -------------------------------------------------------------------
     branch = rng.choice(branches, size=n, p=pop.branch_p)
@@ -398,45 +333,11 @@ def simulate(
     channel = rng.choice(len(channels), size=n, p=pop.channel_p)
     day = rng.integers(0, days, size=n)
 
-    # -- latent factors, shape (k, n), float32, quality direction -----------------------
-    def factors() -> np.ndarray:
-        z = rng.standard_normal((k, n), dtype=np.float32)
-        return pop.chol.astype(np.float32) @ z
+    centres, latent, spread, true_p = _latent_model(inst, pop, rng, branch, channel, day / max(days - 1, 1))
 
-    def blend(base: np.ndarray, r: float) -> np.ndarray:
-        out = factors()
-        out *= np.float32(np.sqrt(1.0 - r * r))
-        out += np.float32(r) * base
-        return out
-
-    f_p = factors()
-    f_std = blend(f_p, 0.25)  # expectation / desired
-    perceived = (pop.expected + pop.gap).astype(np.float32)[:, None] + _pts(_TREND).astype(np.float32) * (
-        day.astype(np.float32) / np.float32(max(days - 1, 1)) - np.float32(0.5)
-    )
-    perceived += pop.branch_effect.astype(np.float32)[:, branch]
-    perceived += pop.channel_effect.astype(np.float32)[:, channel]
-    if inst.has_zone:
-        perceived += np.float32(_ZONE_GAP_SHARE - 1.0) * pop.gap.astype(np.float32)[:, None]
-    standard = pop.expected.astype(np.float32)[:, None]  # (k, 1): the same for everyone
-    centres: dict[Part, np.ndarray] = {Part.perception: perceived, Part.expectation: standard, Part.desired: standard}
-    latent: dict[Part, np.ndarray] = {Part.perception: f_p, Part.expectation: f_std, Part.desired: f_std}
-    if Part.adequate in inst.parts:
-        width = rng.standard_normal((k, n), dtype=np.float32)
-        width *= np.float32(_pts(0.4))
-        width += pop.zone.astype(np.float32)[:, None]
-        np.maximum(width, np.float32(_pts(0.2)), out=width)
-        np.subtract(standard, width, out=width)
-        centres[Part.adequate] = width
-        latent[Part.adequate] = blend(f_std, 0.70)
-    if Part.specific in inst.parts:
-        centres[Part.specific] = perceived + pop.specific.astype(np.float32)[:, None]
-        latent[Part.specific] = blend(f_p, 0.75)
-
-    # -- answers ----------------------------------------------------------------------
+    # -- columns ----------------------------------------------------------------------
     sc = inst.scale
-    lo, hi = sc.min, sc.max
-    codes = [lo, hi] + ([sc.dont_know] if sc.dont_know is not None else [])
+    codes = [sc.min, sc.max] + ([sc.dont_know] if sc.dont_know is not None else [])
     answer_type = _int_type(min(codes), max(codes))
     cells = _Cells(rng, n, missing, dont_know, sc.dont_know)
     names = ["respondent_id", "branch", "channel", "date"]
@@ -446,18 +347,24 @@ def simulate(
         _labels(channel, list(channels)),
         _from_numpy((day0 + day.astype("timedelta64[D]")).astype(np.int32), pa.date32()).cast(pa.string()),
     ]
+    dim_index = {d.id: i for i, d in enumerate(inst.dimensions)}
     for part in inst.parts:
-        perceived_part = part in (Part.perception, Part.specific)
-        offsets = pop.offset_perceived if perceived_part else pop.offset_standard
+        perceived = part in (Part.perception, Part.specific)
+        offsets = pop.offset_perceived if perceived else pop.offset_standard
         for j, item in enumerate(inst.items):
             d = dim_index[item.dimension]
             # Cost dimensions are stored in the cost direction; reverse-keyed items are
             # stored against their dimension's scored direction.
             flip = bool(pop.cost[d]) != item.reverse
+            lam, sd = pop.loading[j], spread[part][d]
+            if part == Part.perception and inst.has_zone:
+                noise = _pts(_ZONE_NOISE)
+            else:
+                noise = sd * np.sqrt(1 - lam * lam)
             names.append(f"{PART_PREFIX[part]}{item.id}")
             arrays.append(
                 cells.item(
-                    centres[part][d], latent[part][d], _pts(_SPREAD[part]), pop.loading[j], lo, hi,
+                    centres[part][d], latent[part][d], sd * lam, noise, sc.min, sc.max,
                     offset=offsets[j], flip=flip, type_=answer_type,
                 )
             )  # fmt: skip
@@ -472,23 +379,123 @@ def simulate(
             arrays.append(_int_array(w[i].astype(_np_type(w_type)), none, w_type))
 
     if inst.outcomes:
-        perceived += np.float32(_pts(_SPREAD[Part.perception])) * f_p  # true perceived quality
-        drive = pop.driver.astype(np.float32) @ perceived
-        shared = rng.standard_normal(n, dtype=np.float32) * np.float32(_pts(0.35))
+        drive = pop.driver @ true_p
+        shared = rng.standard_normal(n, dtype=f32) * _pts(0.35)
         for o in inst.outcomes:
-            pos = rng.standard_normal(n, dtype=np.float32)
-            pos *= np.float32(_pts(0.5))
+            pos = rng.standard_normal(n, dtype=f32)
+            pos *= _pts(0.5)
             pos += drive
             pos += shared
             if o.kind == "nps":
-                pos += np.float32(_pts(0.3))
+                pos += _pts(0.3)
             names.append(o.id)
             arrays.append(cells.scores(pos, o.min, o.max, type_=_int_type(o.min, o.max)))
 
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def _allocation(rng, n: int, profile: np.ndarray, total: int) -> np.ndarray:
+def _latent_model(inst: Instrument, pop: _Population, rng: np.random.Generator, branch, channel, time):
+    """Item centres, factors and spreads per part, arrays (k, n) as shares of the range.
+
+    ``time`` runs from 0 (first day) to 1 (last day). Returns ``(centres, latent, spread,
+    true_p)``; ``true_p`` is each respondent's true perception (quality direction).
+    """
+    k, n = len(inst.dimensions), len(branch)
+    f32 = np.float32
+
+    def factors() -> np.ndarray:
+        return pop.chol @ rng.standard_normal((k, n), dtype=f32)
+
+    def blend(base: np.ndarray, r: float) -> np.ndarray:
+        out = factors()
+        out *= f32(np.sqrt(1.0 - r * r))
+        out += f32(r) * base
+        return out
+
+    f_p = factors()
+    f_std = blend(f_p, _RHO_STYLE)
+    standard = pop.expected[:, None]  # (k, 1): the same for everyone
+    s_std = _pts(_SPREAD_STANDARD)
+    centres = {Part.expectation: standard, Part.desired: standard}
+    latent = {Part.expectation: f_std, Part.desired: f_std, Part.adequate: f_std, Part.perception: f_p}
+    spread = {part: np.full(k, s_std) for part in (Part.expectation, Part.desired, Part.adequate)}
+    if Part.adequate in inst.parts:
+        width = rng.standard_normal((k, n), dtype=f32)
+        width *= _pts(0.4)
+        width += pop.zone[:, None]
+        np.maximum(width, _pts(0.2), out=width)
+        centres[Part.adequate] = standard - width
+
+    centre_p = pop.branch_effect[:, branch]
+    centre_p += pop.channel_effect[:, channel]
+    centre_p += _pts(_TREND) * (time.astype(f32) - f32(0.5))
+    if inst.has_zone:  # P = A + q * width + loading * factor + effects, with A = D - width
+        centre_p += standard + s_std * f_std
+        centre_p -= (1 - pop.zone_position)[:, None] * width
+        spread[Part.perception] = _ZONE_SPREAD * pop.zone
+    else:
+        centre_p += (pop.expected + pop.gap)[:, None]
+        spread[Part.perception] = np.full(k, _pts(_SPREAD_PERCEIVED))
+    centres[Part.perception] = centre_p
+    true_p = centre_p + spread[Part.perception][:, None] * f_p
+    if Part.specific in inst.parts:
+        centres[Part.specific] = true_p + pop.specific[:, None]
+        latent[Part.specific] = factors()
+        spread[Part.specific] = np.full(k, _pts(_SPREAD_SPECIFIC))
+    return centres, latent, spread, true_p
+
+
+class _Cells:
+    """Turns positions into stored answers: rescale, round, clip, reverse, blank, code.
+
+    Works in float32 on buffers reused from column to column, so a million-row column
+    costs one normal and one uniform draw and a few in-place passes.
+    """
+
+    def __init__(self, rng: np.random.Generator, n: int, missing: float, dont_know: float, code: int | None):
+        self.rng, self.n = rng, n
+        self.missing, self.dont_know, self.code = missing, dont_know, code
+        self.x = np.empty(n, np.float32)
+        self.tmp = np.empty(n, np.float32)
+        self.u = np.empty(n, np.float32)
+        self.blank = np.empty(n, bool)
+        self.coded = np.empty(n, bool)
+
+    def item(self, centre, factor, load, noise, lo, hi, *, offset, flip, type_) -> pa.Array:
+        """centre + offset + load * factor + noise * N(0, 1), as answers on [lo, hi]."""
+        x, tmp, span = self.x, self.tmp, hi - lo
+        self.rng.standard_normal(self.n, dtype=np.float32, out=x)
+        x *= np.float32(span * noise)
+        np.multiply(factor, np.float32(span * load), out=tmp)
+        x += tmp
+        np.multiply(centre, np.float32(span), out=tmp)
+        x += tmp
+        x += np.float32(lo + span * offset)
+        return self._finish(lo, hi, flip=flip, type_=type_, allow_code=True)
+
+    def scores(self, pos, lo, hi, *, type_) -> pa.Array:
+        """Positions (shares of the range, noise included) as answers on [lo, hi]."""
+        np.multiply(pos, np.float32(hi - lo), out=self.x)
+        self.x += np.float32(lo)
+        return self._finish(lo, hi, flip=False, type_=type_, allow_code=False)
+
+    def _finish(self, lo, hi, *, flip, type_, allow_code) -> pa.Array:
+        x = self.x
+        np.rint(x, out=x)
+        np.clip(x, lo, hi, out=x)
+        if flip:
+            np.subtract(np.float32(lo + hi), x, out=x)
+        out = x.astype(_np_type(type_))
+        self.rng.random(self.n, dtype=np.float32, out=self.u)
+        np.less(self.u, self.missing, out=self.blank)
+        if allow_code and self.code is not None and self.dont_know > 0:
+            np.less(self.u, self.missing + self.dont_know, out=self.coded)
+            self.coded &= ~self.blank
+            np.putmask(out, self.coded, self.code)
+        return _int_array(out, self.blank, type_)
+
+
+def _allocation(rng: np.random.Generator, n: int, profile: np.ndarray, total: int) -> np.ndarray:
     """Constant-sum allocations, shape (k, n): integers >= 0, each column summing to ``total``."""
     shares = rng.standard_gamma(12.0 * profile[:, None], size=(len(profile), n))  # Dirichlet
     shares /= shares.sum(axis=0)
@@ -501,13 +508,46 @@ def _allocation(rng, n: int, profile: np.ndarray, total: int) -> np.ndarray:
     return _largest_remainder(shares, total)
 
 
+def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
+    """Round each column of ``shares`` (k, n; columns sum to 1) to integers summing to ``total``.
+
+    A column gets the floors of ``shares * total``; the points still missing go one each
+    to the largest fractional parts (ties to the first dimension).
+    """
+    x = shares * total
+    out = np.floor(x)
+    frac = x - out
+    short = total - out.sum(axis=0)
+    k = len(x)
+    for i in range(k):  # rank of dimension i's fraction in each column: k * k vector passes
+        ahead = np.zeros(x.shape[1], np.int16)
+        for j in range(k):
+            if j != i:
+                ahead += frac[j] > frac[i] if j > i else frac[j] >= frac[i]
+        out[i] += ahead < short
+    return out.astype(np.int64)
+
+
+def _int_type(lo: int, hi: int, smallest: pa.DataType = pa.int8()) -> pa.DataType:
+    for t in (pa.int8(), pa.int16(), pa.int32()):
+        bound = 2 ** (t.bit_width - 1)
+        if t.bit_width >= smallest.bit_width and -bound <= lo and hi < bound:
+            return t
+    return pa.int64()
+
+
+def _np_type(t: pa.DataType) -> np.dtype:
+    return np.dtype(f"int{t.bit_width}")
+
+
 # Arrow arrays are built from buffers: pa.array() would import pandas (half a second).
 def _from_numpy(values: np.ndarray, type_: pa.DataType, validity=None, null_count: int = 0) -> pa.Array:
-    return pa.Array.from_buffers(type_, len(values), [validity, pa.py_buffer(np.ascontiguousarray(values))], null_count)
+    buffers = [validity, pa.py_buffer(np.ascontiguousarray(values))]
+    return pa.Array.from_buffers(type_, len(values), buffers, null_count)
 
 
 def _int_array(values: np.ndarray, blank: np.ndarray, type_: pa.DataType) -> pa.Array:
-    """Integers with nulls where ``blank`` is true."""
+    """Integers, null where ``blank`` is true."""
     nulls = int(np.count_nonzero(blank))
     validity = pa.py_buffer(np.packbits(~blank, bitorder="little")) if nulls else None
     return _from_numpy(values, type_, validity, nulls)
@@ -517,7 +557,8 @@ def _strings(labels: list[str]) -> pa.Array:
     data = [s.encode("utf-8") for s in labels]
     offsets = np.zeros(len(data) + 1, np.int32)
     offsets[1:] = np.cumsum([len(b) for b in data])
-    return pa.Array.from_buffers(pa.string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(pa.string(), len(data), buffers)
 
 
 def _respondent_ids(n: int) -> pa.Array:

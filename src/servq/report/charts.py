@@ -300,6 +300,7 @@ def bar_chart(
     diverging: bool = True,
     legend: Sequence[str] = (),
     axis_label: str = "",
+    label_max: float = 250,
 ) -> str:
     """Horizontal bars from ``base`` to each mean, with interval whiskers.
 
@@ -309,7 +310,7 @@ def bar_chart(
     colour and ``domain`` is the scale.
     """
     labels = [b.label for b in bars]
-    label_w = _label_width(labels, 90, 250)
+    label_w = _label_width(labels, 90, label_max)
     value_w = 58
     x0, x1 = label_w + 8, WIDTH - value_w - 10
     top = 30 if legend and diverging else 8
@@ -649,7 +650,10 @@ def heatmap(
     ly = bottom + 12
     for k in range(steps):
         value = centre - half_range + k * (2 * half_range / (steps - 1))
-        body.append(f'<rect x="{lx + k * sw:.1f}" y="{ly:.1f}" width="{sw:.1f}" height="10" fill="{diverging_colour(value, centre, half_range)}"/>')
+        body.append(
+            f'<rect x="{lx + k * sw:.1f}" y="{ly:.1f}" width="{sw:.1f}" height="10" '
+            f'fill="{diverging_colour(value, centre, half_range)}" stroke="#9aa5b1" stroke-width="0.5"/>'
+        )
     for k in (0, steps // 2, steps - 1):
         value = centre - half_range + k * (2 * half_range / (steps - 1))
         body.append(_text(lx + k * sw + sw / 2, ly + 24, fmt(value), anchor="middle", size=FONT - 2, fill=MUTED))

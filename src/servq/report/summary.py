@@ -16,6 +16,7 @@ Which number ranks dimensions and items (:func:`primary_metric`):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 from servq.report import i18n
 
@@ -139,8 +140,11 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
     weakest segment per segment column and how many segments were suppressed.
     """
     i18n.check_lang(lang)
-    t = lambda key, **kw: i18n.t(lang, key, **kw)  # noqa: E731
-    num = lambda v, signed=False: i18n.fmt_num(lang, v, signed=signed)  # noqa: E731
+    t = partial(i18n.t, lang)
+
+    def num(value: float | None, signed: bool = False) -> str:
+        return i18n.fmt_num(lang, value, signed=signed)
+
     options = results.get("options") or {}
     level = i18n.fmt_level(lang, options.get("confidence", 0.95))
     min_n = options.get("min_n", 1)
@@ -239,7 +243,7 @@ def _item_sentences(results: Mapping, lang: str) -> list[str]:
         i18n.t(
             lang,
             "summary.top_item",
-            text=i18n.quote(lang, it["text"]),
+            text=i18n.quote(lang, it["text"].strip().rstrip(".。")),
             dimension=labels.get(it["dimension"], it["dimension"]),
             value=i18n.fmt_num(lang, mean(it, metric), signed=metric != "perception"),
         )
@@ -247,7 +251,9 @@ def _item_sentences(results: Mapping, lang: str) -> list[str]:
     ]
     key = {"gap": "summary.top_gaps", "msa": "summary.top_msa", "perception": "summary.top_perception"}[metric]
     joined = i18n.t(lang, "format.item_sep").join(parts)
-    return [i18n.tn(lang, key, len(items), items=joined)]
+    count = len(items)
+    word = i18n.t(lang, f"format.count_{count}") if count in (2, 3) else i18n.fmt_int(lang, count)
+    return [i18n.tn(lang, key, count, items=joined, count_word=word)]
 
 
 def _zone_sentences(results: Mapping, lang: str) -> list[str]:

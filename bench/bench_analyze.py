@@ -1,0 +1,242 @@
+"""Benchmark ``servq analyze --by branch`` on one million simulated SERVQUAL respondents.
+
+Simulates N respondents of the ``servqual`` instrument to Parquet (the 44 answer columns
+E1..E22, P1..P22 and the segment columns ``branch`` and ``channel``), then times three
+whole processes, interpreter start included, each ``--repeat`` times:
+
+- ``servq analyze DATA --instrument servqual --by branch --out report.html --json ...``
+- ``bench/pandas_reference.py``: the same numbers with vectorised pandas (the competitor)
+- ``bench/duckdb_floor.py``: one DuckDB query summing every column (reading the data once)
+
+It prints wall time (best and median) and peak resident memory of each process, the ratios
+servq/pandas and servq/floor against the targets (< 5 s, < 1536 MiB, >= 2x faster than
+pandas, <= 5x the floor; judged on medians), the machine, and how closely the servq and
+pandas results agree. It always exits 0: it is a benchmark, not a test::
+
+    python bench/bench_analyze.py [--n 1000000] [--seed 1] [--keep DIR] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+SERVQ = Path(sys.executable).with_name("servq")  # the servq of this virtualenv
+COLUMNS = [f"{part}{i}" for part in "EP" for i in range(1, 23)] + ["branch", "channel"]
+BY = "branch"
+MAX_WALL_S, MAX_PEAK_MIB, MIN_SPEEDUP, MAX_FLOOR_RATIO = 5.0, 1536, 2.0, 5.0
+AGREE_TOLERANCE = 1e-9
+
+
+def first_line(text: str) -> str:
+    """The line of a process's stderr that says what went wrong (a traceback's last line)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return "(no output)"
+    return lines[-1] if lines[0].startswith("Traceback") else lines[0]
+
+
+def run_process(argv: list) -> tuple[float, float, int, str]:
+    """Run ``argv`` to completion: wall seconds, peak RSS in MiB, exit code, stderr.
+
+    ``os.wait4`` returns the resource usage of this one child (and nothing else this
+    process has run), so ``ru_maxrss`` (KiB on Linux) is that process's own peak.
+    """
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.DEVNULL, stderr=err)
+        except OSError as exc:
+            return 0.0, 0.0, 127, str(exc)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    return wall, usage.ru_maxrss / 1024, proc.returncode, stderr
+
+
+def simulate(n: int, seed: int, path: Path) -> None:
+    """Write N simulated respondents with exactly the 46 benchmark columns to ``path``."""
+    raw = path.with_suffix(".all.parquet")
+    cmd = [SERVQ, "simulate", "servqual", "-n", n, "--seed", seed, "-o", raw]
+    wall, _, code, stderr = run_process(cmd)
+    if code == 0 and raw.exists():
+        table = pq.read_table(raw, columns=COLUMNS)
+        raw.unlink()
+        print(f"simulated {n:,} respondents with `servq simulate` in {wall:.1f} s")
+    else:
+        print(f"servq simulate failed: {first_line(stderr)}; using servq.simulate.simulate")
+        from servq.instruments.catalog import load_instrument
+        from servq.simulate import simulate as simulate_table
+
+        table = simulate_table(load_instrument("servqual"), n, seed=seed).select(COLUMNS)
+    pq.write_table(table, path)
+
+
+def machine() -> str:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor() or "unknown")
+    mem_kib = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+                   if ln.startswith("MemTotal"))
+    versions = []
+    for pkg in ("servq", "numpy", "pandas", "pyarrow", "scipy", "duckdb"):
+        try:
+            versions.append(f"{pkg} {metadata.version(pkg)}")
+        except metadata.PackageNotFoundError:
+            pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), {cpu}, "
+            f"{mem_kib / 1024**2:.1f} GiB RAM, Python {platform.python_version()} on "
+            f"{platform.system()} {platform.release()}\n         {'; '.join(versions)}\n"
+            f"         load average {load} (other processes on these CPUs skew timings)")
+
+
+def stat_pairs(servq: dict, ref: dict, path: str):
+    """Yield (path, servq stat, pandas stat) for every statistic the pandas script reports."""
+    def by_id(entries):
+        return {e["id"]: e for e in entries or []}
+
+    for kind in ("dimensions", "items"):
+        mine = by_id(servq.get(kind))
+        for key, entry in by_id(ref.get(kind)).items():
+            for part in ("expectation", "perception", "gap"):
+                other = mine.get(key, {}).get(part, "missing")
+                yield f"{path}{kind}[{key}].{part}", other, entry[part]
+    for kind in ("unweighted", "weighted"):
+        yield f"{path}servqual.{kind}", servq.get("servqual", {}).get(kind, "missing"), ref["servqual"][kind]
+
+
+def compare(servq: dict, ref: dict) -> None:
+    """Print how closely servq's JSON agrees with the pandas script's, overall and by segment."""
+    pairs = list(stat_pairs(servq, ref, ""))
+    problems = []
+    if servq.get("n_respondents") != ref["n_respondents"]:
+        problems.append(f"n_respondents {servq.get('n_respondents')} != {ref['n_respondents']}")
+    for value, seg in ref["segments"][BY].items():
+        theirs = servq.get("segments", {}).get(BY, {}).get(value)
+        if theirs is None or theirs.get("n") != seg["n"]:
+            problems.append(f"segment {BY}={value}: servq {theirs and theirs.get('n')}, pandas {seg['n']}")
+        elif not seg["suppressed"] and not theirs.get("suppressed"):
+            pairs += stat_pairs(theirs, seg, f"{BY}={value}: ")
+    worst, where = 0.0, "-"
+    for path, a, b in pairs:
+        if a is None or b is None or a == "missing":
+            if not (a is None and b is None):
+                problems.append(f"{path}: servq {a}, pandas {b}")
+            continue
+        if a["n"] != b["n"]:
+            problems.append(f"{path}: n servq {a['n']}, pandas {b['n']}")
+        for key in ("mean", "sd", "ci_low", "ci_high"):
+            if (a[key] is None) != (b[key] is None):
+                problems.append(f"{path}.{key}: servq {a[key]}, pandas {b[key]}")
+            elif a[key] is not None and abs(a[key] - b[key]) > worst:
+                worst, where = abs(a[key] - b[key]), f"{path}.{key}"
+    verdict = "AGREE" if not problems and worst <= AGREE_TOLERANCE else "DISAGREE"
+    print(f"servq vs pandas: {len(pairs)} statistics (mean, sd, interval, n) overall and by {BY}; "
+          f"max |diff| {worst:.2e} at {where}; {len(problems)} mismatches -> {verdict}")
+    for line in problems[:10]:
+        print(f"  {line}")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(times: dict, failed: dict) -> None:
+    print(f"\n{'process':<16}{'best s':>9}{'median s':>10}{'peak MiB':>10}  runs")
+    for name, runs in times.items():
+        if name in failed and not runs:
+            print(f"{name:<16}{'failed: ' + failed[name]}")
+            continue
+        walls = [w for w, _ in runs]
+        print(f"{name:<16}{min(walls):>9.2f}{statistics.median(walls):>10.2f}"
+              f"{max(m for _, m in runs):>10.0f}  {len(runs)}")
+    medians = {k: statistics.median(w for w, _ in v) for k, v in times.items() if v}
+    if "servq analyze" not in medians:
+        print("\nno servq timing: targets not judged")
+        return
+    s = medians["servq analyze"]
+    peak = max(m for _, m in times["servq analyze"])
+    print("\ntargets (medians; peak = the largest of the runs):")
+    print(f"  wall {s:.2f} s < {MAX_WALL_S:g} s: {verdict(s < MAX_WALL_S)}")
+    print(f"  peak {peak:.0f} MiB < {MAX_PEAK_MIB} MiB: {verdict(peak < MAX_PEAK_MIB)}")
+    if "pandas script" in medians:
+        speedup = medians["pandas script"] / s
+        print(f"  speedup vs pandas {speedup:.2f}x >= {MIN_SPEEDUP:g}x: {verdict(speedup >= MIN_SPEEDUP)}")
+    if "duckdb floor" in medians:
+        ratio = s / medians["duckdb floor"]
+        print(f"  servq / floor {ratio:.2f}x <= {MAX_FLOOR_RATIO:g}x: {verdict(ratio <= MAX_FLOOR_RATIO)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="respondents to simulate")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="keep data and outputs here (data is reused)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each process")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="servq-bench-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        data = work / f"servqual_n{args.n}_seed{args.seed}.parquet"
+        if data.exists():
+            print(f"reusing {data}")
+        else:
+            try:
+                simulate(args.n, args.seed, data)
+            except Exception as exc:  # a benchmark reports and stops; it does not crash
+                print(f"cannot simulate data: {type(exc).__name__}: {exc}")
+                return 0
+        meta = pq.read_metadata(data)
+        print(f"data: {data} ({meta.num_rows:,} rows x {meta.num_columns} columns, "
+              f"{data.stat().st_size / 2**20:.0f} MiB)")
+        print(machine())
+
+        servq_json, pandas_json = work / "servq.json", work / "pandas.json"
+        for stale in (servq_json, pandas_json):
+            stale.unlink(missing_ok=True)
+        commands = {
+            "servq analyze": [SERVQ, "analyze", data, "--instrument", "servqual", "--by", BY,
+                              "--out", work / "report.html", "--json", servq_json],
+            "pandas script": [sys.executable, HERE / "pandas_reference.py", data, "--by", BY,
+                              "--out", pandas_json],
+            "duckdb floor": [sys.executable, HERE / "duckdb_floor.py", data],
+        }
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        failed: dict[str, str] = {}
+        for _ in range(args.repeat):  # interleaved, so drifting machine load hits all alike
+            for name, cmd in commands.items():
+                if name in failed:
+                    continue
+                wall, peak, code, stderr = run_process(cmd)
+                if code == 0:
+                    times[name].append((wall, peak))
+                else:
+                    failed[name] = first_line(stderr)
+                    print(f"{name} failed: {failed[name]}")
+        report(times, failed)
+
+        print()
+        if servq_json.exists() and pandas_json.exists():
+            compare(json.loads(servq_json.read_text()), json.loads(pandas_json.read_text()))
+        else:
+            print("servq vs pandas: not compared (a results JSON is missing)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
