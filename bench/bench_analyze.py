@@ -38,6 +38,7 @@ COLUMNS = [f"{part}{i}" for part in "EP" for i in range(1, 23)] + ["branch", "ch
 BY = "branch"
 MAX_WALL_S, MAX_PEAK_MIB, MIN_SPEEDUP, MAX_FLOOR_RATIO = 5.0, 1536, 2.0, 5.0
 AGREE_TOLERANCE = 1e-9
+MISSING = "missing"  # a statistic servq's JSON does not have at all
 
 
 def first_line(text: str) -> str:
@@ -78,19 +79,26 @@ def simulate(n: int, seed: int, path: Path) -> None:
         raw.unlink()
         print(f"simulated {n:,} respondents with `servq simulate` in {wall:.1f} s")
     else:
-        print(f"servq simulate failed: {first_line(stderr)}; using servq.simulate.simulate")
+        print(f"servq simulate failed: {first_line(stderr)}; using servq.simulation.simulate")
         from servq.instruments.catalog import load_instrument
-        from servq.simulate import simulate as simulate_table
+        from servq.simulation import simulate as simulate_table
 
         table = simulate_table(load_instrument("servqual"), n, seed=seed).select(COLUMNS)
     pq.write_table(table, path)
 
 
+def proc_field(path: str, key: str) -> str:
+    """The value of ``key: value`` in a /proc file such as /proc/cpuinfo."""
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(key):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
 def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor() or "unknown")
-    mem_kib = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-                   if ln.startswith("MemTotal"))
+    """CPUs, CPU model, RAM, Python, library versions and the current load."""
+    cpu = proc_field("/proc/cpuinfo", "model name")
+    mem_kib = int(proc_field("/proc/meminfo", "MemTotal").split()[0])
     versions = []
     for pkg in ("servq", "numpy", "pandas", "pyarrow", "scipy", "duckdb"):
         try:
@@ -104,19 +112,17 @@ def machine() -> str:
             f"         load average {load} (other processes on these CPUs skew timings)")
 
 
-def stat_pairs(servq: dict, ref: dict, path: str):
-    """Yield (path, servq stat, pandas stat) for every statistic the pandas script reports."""
-    def by_id(entries):
-        return {e["id"]: e for e in entries or []}
-
+def stat_pairs(servq: dict, ref: dict, where: str):
+    """Yield (path, servq stat, pandas stat) for every statistic of one results block."""
     for kind in ("dimensions", "items"):
-        mine = by_id(servq.get(kind))
-        for key, entry in by_id(ref.get(kind)).items():
+        theirs = {e["id"]: e for e in servq.get(kind) or []}
+        for entry in ref.get(kind, []):  # segments have no items
             for part in ("expectation", "perception", "gap"):
-                other = mine.get(key, {}).get(part, "missing")
-                yield f"{path}{kind}[{key}].{part}", other, entry[part]
+                other = theirs.get(entry["id"], {}).get(part, MISSING)
+                yield f"{where}{kind}[{entry['id']}].{part}", other, entry[part]
+    servqual = servq.get("servqual") or {}
     for kind in ("unweighted", "weighted"):
-        yield f"{path}servqual.{kind}", servq.get("servqual", {}).get(kind, "missing"), ref["servqual"][kind]
+        yield f"{where}servqual.{kind}", servqual.get(kind, MISSING), ref["servqual"][kind]
 
 
 def compare(servq: dict, ref: dict) -> None:
@@ -124,16 +130,18 @@ def compare(servq: dict, ref: dict) -> None:
     pairs = list(stat_pairs(servq, ref, ""))
     problems = []
     if servq.get("n_respondents") != ref["n_respondents"]:
-        problems.append(f"n_respondents {servq.get('n_respondents')} != {ref['n_respondents']}")
+        problems.append(f"n_respondents: servq {servq.get('n_respondents')}, "
+                        f"pandas {ref['n_respondents']}")
+    segments = (servq.get("segments") or {}).get(BY, {})
     for value, seg in ref["segments"][BY].items():
-        theirs = servq.get("segments", {}).get(BY, {}).get(value)
-        if theirs is None or theirs.get("n") != seg["n"]:
-            problems.append(f"segment {BY}={value}: servq {theirs and theirs.get('n')}, pandas {seg['n']}")
+        theirs = segments.get(value, {})
+        if theirs.get("n") != seg["n"]:
+            problems.append(f"{BY}={value}: n servq {theirs.get('n')}, pandas {seg['n']}")
         elif not seg["suppressed"] and not theirs.get("suppressed"):
             pairs += stat_pairs(theirs, seg, f"{BY}={value}: ")
-    worst, where = 0.0, "-"
+    worst, at = 0.0, "-"
     for path, a, b in pairs:
-        if a is None or b is None or a == "missing":
+        if a is None or b is None or a == MISSING:
             if not (a is None and b is None):
                 problems.append(f"{path}: servq {a}, pandas {b}")
             continue
@@ -143,12 +151,15 @@ def compare(servq: dict, ref: dict) -> None:
             if (a[key] is None) != (b[key] is None):
                 problems.append(f"{path}.{key}: servq {a[key]}, pandas {b[key]}")
             elif a[key] is not None and abs(a[key] - b[key]) > worst:
-                worst, where = abs(a[key] - b[key]), f"{path}.{key}"
-    verdict = "AGREE" if not problems and worst <= AGREE_TOLERANCE else "DISAGREE"
-    print(f"servq vs pandas: {len(pairs)} statistics (mean, sd, interval, n) overall and by {BY}; "
-          f"max |diff| {worst:.2e} at {where}; {len(problems)} mismatches -> {verdict}")
+                worst, at = abs(a[key] - b[key]), f"{path}.{key}"
+    agree = not problems and worst <= AGREE_TOLERANCE
+    print(f"servq vs pandas: {len(pairs)} statistics (mean, sd, n, interval), overall and by "
+          f"{BY}; max |diff| {worst:.2e} at {at}; {len(problems)} other mismatches -> "
+          f"{'AGREE' if agree else 'DISAGREE'} (tolerance {AGREE_TOLERANCE:g})")
     for line in problems[:10]:
         print(f"  {line}")
+    if len(problems) > 10:
+        print(f"  ... and {len(problems) - 10} more")
 
 
 def verdict(ok: bool) -> str:
@@ -175,10 +186,12 @@ def report(times: dict, failed: dict) -> None:
     print(f"  peak {peak:.0f} MiB < {MAX_PEAK_MIB} MiB: {verdict(peak < MAX_PEAK_MIB)}")
     if "pandas script" in medians:
         speedup = medians["pandas script"] / s
-        print(f"  speedup vs pandas {speedup:.2f}x >= {MIN_SPEEDUP:g}x: {verdict(speedup >= MIN_SPEEDUP)}")
+        ok = speedup >= MIN_SPEEDUP
+        print(f"  speedup vs pandas {speedup:.2f}x >= {MIN_SPEEDUP:g}x: {verdict(ok)}")
     if "duckdb floor" in medians:
         ratio = s / medians["duckdb floor"]
-        print(f"  servq / floor {ratio:.2f}x <= {MAX_FLOOR_RATIO:g}x: {verdict(ratio <= MAX_FLOOR_RATIO)}")
+        ok = ratio <= MAX_FLOOR_RATIO
+        print(f"  servq / floor {ratio:.2f}x <= {MAX_FLOOR_RATIO:g}x: {verdict(ok)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,8 @@ P - E over those who answered both. A respondent's dimension score is the mean o
 answered items of the dimension; their dimension gap is the mean of their item gaps (not
 P_dim - E_dim). Unweighted SERVQUAL is the mean of a respondent's five dimension gaps
 (respondents with all five); weighted SERVQUAL is sum_d (W_d / 100) * gap_d (respondents with
-all five gaps and all five W_<dimension> allocations). Every statistic is reported as mean,
+all five gaps and an allocation: a blank W_<dimension> beside other points is 0 points, all
+blank is no allocation, as docs/data.md says). Every statistic is reported as mean,
 SD (n - 1), n and the 95% t interval mean +/- t(0.975, n - 1) * sd / sqrt(n).
 """
 
@@ -114,8 +115,9 @@ SCORE_NAMES += ["servqual.unweighted", "servqual.weighted"]
 def respondent_scores(E: np.ndarray, P: np.ndarray, G: np.ndarray, W: np.ndarray | None):
     """Per respondent (columns): the rows of SCORE_NAMES, and which dimensions they answered.
 
-    ``G`` is the item gaps P - E. Returns ``(scores, answered)``: a (len(SCORE_NAMES) x n) float matrix and a (5 x n)
-    boolean matrix, true where the respondent answered the dimension in either part.
+    ``G`` is the item gaps P - E. Returns ``(scores, answered)``: a (len(SCORE_NAMES) x n)
+    float matrix and a (5 x n) boolean matrix, true where the respondent answered the
+    dimension in either part.
     """
     e_dim, p_dim, g_dim = dimension_means(E), dimension_means(P), dimension_means(G)
     # Plain (not nan-) mean and sum: NaN unless all five gaps (and weights) are present.
@@ -147,7 +149,10 @@ def analyse(df: pd.DataFrame, by: list[str], min_n: int = 1) -> dict:
     """The results dictionary for a frame with E1..E22, P1..P22 (and W_*, segment columns)."""
     E, P = answers(df, "E"), answers(df, "P")
     has_w = all(c in df.columns for c in WEIGHTS)
-    W = df[WEIGHTS].to_numpy(dtype="float64").T if has_w else None  # (5 x respondents)
+    W = None
+    if has_w:  # (5 x respondents); blanks are 0 points unless the whole allocation is blank
+        W = df[WEIGHTS].to_numpy(dtype="float64").T
+        W = np.where(np.isnan(W).all(axis=0), np.nan, np.nan_to_num(W))
 
     G = P - E  # NaN unless both parts are answered
     item_tabs = {"expectation": moments(E, ITEMS), "perception": moments(P, ITEMS)}
@@ -200,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", help="a Parquet file with E1..E22, P1..P22")
     parser.add_argument("--by", action="append", default=[], help="segment column (repeatable)")
     parser.add_argument("--out", required=True, help="the JSON file to write")
-    parser.add_argument("--min-n", type=int, default=1, help="suppress smaller segments")
+    parser.add_argument("--min-n", type=int, default=5, help="suppress smaller segments (servq: 5)")
     args = parser.parse_args(argv)
     results = analyse(read(args.data, args.by), args.by, args.min_n)
     with open(args.out, "w", encoding="utf-8") as fh:

@@ -11,7 +11,7 @@ import pytest
 from servq.errors import UsageError
 from servq.instruments import catalog_ids, load_instrument
 from servq.instruments.schema import PART_PREFIX
-from servq.simulate import BRANCH_NAMES, simulate
+from servq.simulation import BRANCH_NAMES, simulate
 
 DATA = Path(__file__).parent / "data"
 GAP = DATA / "sim_gap.yaml"  # E/P, scale 1-7, don't know = 8, item 5 reverse-keyed, importance

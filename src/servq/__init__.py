@@ -21,7 +21,7 @@ _EXPORTS = {
     "load_instrument": "servq.instruments",
     "list_instruments": "servq.instruments",
     "Instrument": "servq.instruments",
-    "simulate": "servq.simulate",
+    "simulate": "servq.simulation",
     "write_report": "servq.report",
     "render_html": "servq.report",
     "ServqError": "servq.errors",

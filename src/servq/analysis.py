@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .errors import UsageError
 from .instruments import Instrument, load_instrument
 from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
-from .io.validate import Validator
+from .io.validate import Validator, int_buffers
 from .measures import summarize as fig
 from .measures.scores import Scorer
 from .results import Results
@@ -45,8 +46,8 @@ class _Groups:
         self.unknown[name] += values.null_count
         encoded = pc.dictionary_encode(values)
         lut = np.array([self._id(name, v) for v in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64)
-        idx = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return lut[idx]
+        idx, known = int_buffers(encoded.indices)
+        return np.where(known, lut[idx], -1)
 
     def _id(self, name: str, value: str) -> int:
         labels = self.labels.get(name)
@@ -54,8 +55,8 @@ class _Groups:
             value = labels.get(value, value)
         key = (name, value)
         if key not in self.ids:
-            self.ids[key] = len(self.keys)
             self.keys.append(key)
+            self.ids[key] = len(self.keys)  # group 0 is every respondent
         return self.ids[key]
 
 
@@ -135,26 +136,29 @@ def analyze(
     validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
     scorer = Scorer(inst)
     groups = _Groups(list(by_cols), {name: _label_map(source, col) for name, col in by_cols.items()})
-    seg_shift = scorer.shift[scorer.segment_vars]
-    overall = Moments.empty(len(scorer.names), shift=scorer.shift)
-    by_segment = Moments.empty(len(scorer.segment_vars), n_groups=0, shift=seg_shift)
+    items = Moments.empty(len(scorer.item_shift), shift=scorer.item_shift)
+    # Group 0 is every respondent; the segments of all --by columns follow.
+    floats = Moments.empty(len(scorer.float_shift), n_groups=1, shift=scorer.float_shift)
 
     wanted = [*layout.numeric_columns(), *by_cols.values()]
     if layout.respondent_id is not None:
         wanted.append(layout.respondent_id)
-    for chunk in source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size):
-        answers = validator.check(chunk)
-        if validator.failed:
-            continue  # keep validating to report every problem, but compute nothing more
-        x = scorer.derive(answers)
-        overall = overall + Moments.of(x, shift=scorer.shift)
-        if by_cols:
-            codes = [groups.codes(name, values) for name, values in answers.segments.items()]
-            xs = x[:, scorer.segment_vars]
-            by_segment = by_segment + Moments.of(xs, codes, max(len(groups.keys), 1), shift=seg_shift)
+    # The chunk loop's matrix products are small: BLAS threads would only spin and steal
+    # the other core from the element-wise work.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for chunk in source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size):
+            answers = validator.check(chunk)
+            if validator.failed:
+                continue  # keep validating to report every problem, but compute nothing more
+            item_moments, x = scorer.score(answers)
+            items = items + item_moments
+            codes = [np.zeros(answers.rows, dtype=np.int64)]
+            codes += [groups.codes(name, values) for name, values in answers.segments.items()]
+            floats = floats + Moments.of(x, codes, len(groups.keys) + 1, shift=scorer.float_shift)
     validator.finish()
+    overall = Moments.join(items, floats.select_groups([0]))
 
-    data_out = _assemble(inst, scorer, overall, by_segment, groups, validator, layout, source,
+    data_out = _assemble(inst, scorer, overall, floats, groups, validator, layout, source,
                          lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
     return Results(data_out, overall)
 
@@ -206,7 +210,7 @@ def _assemble(inst, scorer, overall, by_segment, groups, validator, layout, sour
         "notes": _notes(layout, groups),
     }
     if by:
-        full = _expand(by_segment.grown(len(groups.keys)), scorer)
+        full = _expand(by_segment.grown(len(groups.keys) + 1), scorer)
         seg = fig.Summary(full, scorer, confidence)
         for name in by:
             values = sorted((v for (n, v) in groups.keys if n == name), key=_natural)
@@ -215,12 +219,9 @@ def _assemble(inst, scorer, overall, by_segment, groups, validator, layout, sour
 
 
 def _expand(m: Moments, scorer: Scorer) -> Moments:
-    """Segment moments (a subset of variables) laid out over all variables, the rest empty."""
-    shape = (m.n.shape[0], len(scorer.names))
-    n, s, ss = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    idx = scorer.segment_vars
-    n[:, idx], s[:, idx], ss[:, idx] = m.n, m.s, m.ss
-    return Moments(n, s, ss, scorer.shift)
+    """Segment moments (no item variables) laid out over all variables, items empty."""
+    groups = m.n.shape[0]
+    return Moments.join(Moments.empty(len(scorer.item_shift), groups, scorer.item_shift), m)
 
 
 def _notes(layout, groups: _Groups) -> list[str]:

@@ -83,7 +83,7 @@ def simulate(
 ) -> None:
     """Write realistic, seeded survey answers for an instrument (population model: docs/simulate.md)."""
     from .io.writers import write_table
-    from .simulate import simulate as run
+    from .simulation import simulate as run
 
     chans = tuple(c.strip() for c in channels.split(",") if c.strip())
     table = run(instrument, n, seed=seed, branches=branches, channels=chans, missing=missing)
@@ -102,7 +102,7 @@ def demo(
     from .analysis import analyze as run
     from .io.writers import write_table
     from .report import summary_sentences, write_report
-    from .simulate import simulate as sim
+    from .simulation import simulate as sim
 
     out_dir.mkdir(parents=True, exist_ok=True)
     table = sim("servqual", n, seed=seed, branches=12, channels=("branch", "phone", "online"))

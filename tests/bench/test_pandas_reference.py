@@ -11,6 +11,9 @@ Every respondent answers E = 5 and P = 4 (item gap -1) except where noted:
     r5   south   E1 = 7, P1 = 2                                 20 20 20 20 20
     r6   south   E1 = 6, P1 = 6                                 50 50 -  -  -
 
+(- is blank. r2 has no allocation; r6's blanks are 0 points beside a full 100, docs/data.md.)
+Channels: r1, r3, r4, r6 web; r2, r5 phone.
+
 t quantiles t(0.975, df) from a table: df 1: 12.706205, 2: 4.302653, 3: 3.182446,
 4: 2.776445, 5: 2.570582.
 """
@@ -69,13 +72,14 @@ def hand_table(with_weights: bool = True) -> pa.Table:
 def run(tmp_path, table: pa.Table, *args: str) -> dict:
     data, out = tmp_path / "hand.parquet", tmp_path / "out.json"
     pq.write_table(table, data)
-    assert load_script().main([str(data), "--by", "branch", "--out", str(out), *args]) == 0
+    argv = [str(data), "--by", "branch", "--out", str(out), "--min-n", "1", *args]
+    assert load_script().main(argv) == 0
     return json.loads(out.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    return run(tmp_path_factory.mktemp("hand"), hand_table())
+    return run(tmp_path_factory.mktemp("hand"), hand_table(), "--by", "channel")
 
 
 def dim(block: dict, dim_id: str) -> dict:
@@ -144,7 +148,8 @@ def test_dimension_gap_is_mean_of_item_gaps(results):
 def test_missing_dimension(results):
     empathy = dim(results, "empathy")
     assert empathy["n"] == 6  # r4 answered the expectations
-    assert (empathy["expectation"]["n"], empathy["perception"]["n"], empathy["gap"]["n"]) == (6, 5, 5)
+    parts = ("expectation", "perception", "gap")
+    assert [empathy[part]["n"] for part in parts] == [6, 5, 5]
     check(dim(results, "reliability")["gap"], -1.0, 0.0, 6, 0.0)
 
 
@@ -155,9 +160,10 @@ def test_servqual(results):
     check(results["servqual"]["unweighted"], -0.98, 0.135093, 5,
           2.776445 * 0.135093 / math.sqrt(5))
     # Weighted: r1 .4(-.25) + .3(-1) + .3(-1) = -.7; r3 .4(-.5) + .6(-1) = -.8;
-    # r5 .2(-2) + .8(-1) = -1.2; r2 and r6 lack an allocation, r4 a gap.
-    # Mean -.9, squares .04 .01 .09, sd = sqrt(.14/2) = .264575
-    check(results["servqual"]["weighted"], -0.9, 0.264575, 3, 4.302653 * 0.264575 / math.sqrt(3))
+    # r5 .2(-2) + .8(-1) = -1.2; r6 .5(-.75) + .5(-1) + 0 + 0 + 0 = -.875;
+    # r2 lacks an allocation, r4 a gap. Mean -3.575/4 = -.89375; deviations .19375 .09375
+    # -.30625 .01875, squares sum .14046875, sd = sqrt(.14046875/3) = .216386
+    check(results["servqual"]["weighted"], -0.89375, 0.216386, 4, 3.182446 * 0.216386 / 2)
 
 
 def test_servqual_by_branch(results):
@@ -166,10 +172,21 @@ def test_servqual_by_branch(results):
     assert north["unweighted"]["n"] == 3
     assert north["unweighted"]["mean"] == pytest.approx(-2.75 / 3, abs=1e-9)
     # North weighted: r1 -.7, r3 -.8 -> mean -.75, sd = sqrt(2 * .05^2 / 1)
-    check(north["weighted"], -0.75, math.sqrt(0.005), 2, 12.706205 * math.sqrt(0.005) / math.sqrt(2))
+    sd = math.sqrt(0.005)
+    check(north["weighted"], -0.75, sd, 2, 12.706205 * sd / math.sqrt(2))
     check(south["unweighted"], -1.075, math.sqrt(2 * 0.125**2), 2,
           12.706205 * math.sqrt(2 * 0.125**2) / math.sqrt(2))
-    check(south["weighted"], -1.2, None, 1)  # r5 only: no sd, no interval
+    # South weighted: r5 -1.2, r6 -.875 -> mean -1.0375, sd = sqrt(2 * .1625^2)
+    check(south["weighted"], -1.0375, math.sqrt(2 * 0.1625**2), 2,
+          12.706205 * math.sqrt(2 * 0.1625**2) / math.sqrt(2))
+
+
+def test_servqual_single_respondent_segment(results):
+    phone = results["segments"]["channel"]["phone"]  # r2 (no allocation) and r5
+    assert phone["n"] == 2
+    check(phone["servqual"]["unweighted"], -1.1, math.sqrt(2 * 0.1**2), 2,
+          12.706205 * math.sqrt(2 * 0.1**2) / math.sqrt(2))
+    check(phone["servqual"]["weighted"], -1.2, None, 1)  # r5 only: no sd, no interval
 
 
 def test_without_allocation_weighted_is_null(tmp_path):

@@ -20,7 +20,7 @@ from ..errors import DataError, Problem, UsageError
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
            ".parquet": "parquet", ".pq": "parquet", ".sav": "sav", ".zsav": "sav"}
 NULL_TEXT = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "."]
-DEFAULT_CHUNK = 131_072
+DEFAULT_CHUNK = 32_768
 
 
 @dataclass

@@ -21,11 +21,13 @@ from .columns import Layout, Mapping
 
 @dataclass
 class Answers:
-    """One validated chunk: answers as float arrays with NaN for missing.
+    """One validated chunk of answers, laid out one row per column (variables x rows).
 
-    ``parts[p]`` is rows x items in instrument item order (raw values, not reverse-keyed);
-    ``weights`` rows x dimensions (or None); ``outcomes`` rows x outcomes; ``segments``
-    the string values of each ``--by`` column (null = not known).
+    ``parts[p]`` holds int8 *codes* of the items (instrument order) for part ``p``:
+    ``answer - scale.min + 1``, and 0 for a missing or don't-know answer, so that sums
+    need no masking and stay exact. ``weights`` (dimensions x rows) and ``outcomes``
+    (outcomes x rows) are floats with NaN for missing; ``segments`` the text of each
+    ``--by`` column (null = not known).
     """
 
     parts: dict[Part, np.ndarray]
@@ -67,29 +69,26 @@ class Validator:
         """Validate one chunk (the next rows of the file) and convert it."""
         first_row = self.rows + 2
         n = table.num_rows
-        sc = self.inst.scale
-        parts = {}
-        for part in self.inst.parts:
-            block = np.empty((n, len(self.inst.items)), dtype=np.float64)
-            for j, item in enumerate(self.inst.items):
-                col = self.layout.answers[(part, item.id)]
-                values = self._numbers(table.column(col), col, first_row)
-                block[:, j] = self._on_scale(values, table.column(col), col, first_row, sc.min, sc.max, sc.dont_know)
-            parts[part] = block
+        inst, sc = self.inst, self.inst.scale
+        names = [self.layout.answers[(part, item.id)] for part in inst.parts for item in inst.items]
+        codes = self._codes(table, names, first_row, sc.min, sc.max, sc.dont_know)
+        k = len(inst.items)
+        parts = {part: codes[i * k:(i + 1) * k] for i, part in enumerate(inst.parts)}
         weights = None
         if self.layout.weights:
-            weights = np.empty((n, len(self.inst.dimensions)))
-            for j, dim in enumerate(self.inst.dimensions):
+            weights = np.empty((len(inst.dimensions), n))
+            for j, dim in enumerate(inst.dimensions):
                 col = self.layout.weights[dim.id]
-                weights[:, j] = self._numbers(table.column(col), col, first_row)
+                weights[j] = self._numbers(table.column(col), col, first_row)
             self._check_allocation(weights, table, first_row)
-        outcomes = np.full((n, len(self.inst.outcomes)), np.nan)
-        for j, out in enumerate(self.inst.outcomes):
+        outcomes = np.full((len(inst.outcomes), n), np.nan)
+        for j, out in enumerate(inst.outcomes):
             col = self.layout.outcomes.get(out.id)
             if col is not None:
-                values = self._numbers(table.column(col), col, first_row)
-                outcomes[:, j] = self._on_scale(values, table.column(col), col, first_row, out.min, out.max, None,
-                                                count=False)
+                values = self._numbers(table.column(col), col, first_row)[None, :]
+                ok = self._on_scale(values, ~np.isnan(values), [table.column(col)], [col], first_row,
+                                    out.min, out.max, None)
+                outcomes[j] = np.where(ok[0], values[0], np.nan)
         segments = {name: _as_text(table.column(src)) for name, src in self.by.items()}
         if self.layout.respondent_id is not None:
             self._ids.append(_as_text(table.column(self.layout.respondent_id)))
@@ -97,10 +96,69 @@ class Validator:
         return Answers(parts, weights, outcomes, segments, n)
 
     # -- conversions -----------------------------------------------------------------
-    def _numbers(self, column: pa.ChunkedArray, name: str, first_row: int) -> np.ndarray:
-        arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        if pa.types.is_dictionary(arr.type):
-            arr = arr.dictionary_decode()
+    def _codes(self, table: pa.Table, names: list[str], first_row: int, lo: int, hi: int,
+               dont_know: int | None) -> np.ndarray:
+        """Item answers as int8 codes (answer - lo + 1; 0 = missing), columns x rows,
+        counting blanks and don't-knows. All columns are checked together."""
+        columns = [_flat(table.column(c)) for c in names]
+        values, valid = self._stack(columns, names, first_row)
+        self.cells += valid.size
+        self.blank += int(valid.size - np.count_nonzero(valid))
+        if dont_know is not None:
+            dk = valid & (values == dont_know)
+            n_dk = int(np.count_nonzero(dk))
+            if n_dk:
+                valid &= ~dk
+                self.dont_know += n_dk
+        ok = self._on_scale(values, valid, columns, names, first_row, lo, hi, dont_know)
+        codes = values - (lo - 1) if values.dtype.kind == "i" else values.astype(np.int16) - (lo - 1)
+        codes *= ok
+        return codes.astype(np.int8)
+
+    def _stack(self, columns: list[pa.Array], names: list[str], first_row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Columns x rows numbers (integers when every column is integer-typed) and a
+        validity mask; missing cells hold 0."""
+        n = len(columns[0]) if columns else 0
+        if all(pa.types.is_integer(c.type) for c in columns):
+            # Integer columns (Parquet, pandas) are read straight from their Arrow buffers.
+            dtype = np.result_type(*(c.type.to_pandas_dtype() for c in columns), np.int16)
+            values = np.empty((len(columns), n), dtype=dtype)
+            valid = np.empty((len(columns), n), dtype=bool)
+            for j, col in enumerate(columns):
+                values[j], valid[j] = int_buffers(col)
+        else:
+            values = np.empty((len(columns), n))
+            for j, (col, name) in enumerate(zip(columns, names)):
+                values[j] = self._numbers(col, name, first_row)
+            valid = ~np.isnan(values)
+            values[~valid] = 0.0
+        for code in self._missing_codes:
+            valid &= values != code
+        return values, valid
+
+    def _on_scale(self, values: np.ndarray, valid: np.ndarray, columns: list, names: list[str], first_row: int,
+                  lo: int, hi: int, dont_know: int | None) -> np.ndarray:
+        """Mask of valid answers on the scale (columns x rows); every other valid answer
+        is a problem."""
+        ok = valid & (values >= lo) & (values <= hi)
+        if values.dtype.kind == "f":
+            ok &= values == np.round(values)
+        n_ok, n_valid = np.count_nonzero(ok), np.count_nonzero(valid)
+        if n_ok == n_valid:
+            return ok
+        bad_col, bad_row = np.nonzero(valid & ~ok)
+        order = np.lexsort((bad_col, bad_row))[: self.max_problems]  # report in file order
+        dk_hint = f" or {dont_know} for don't know" if dont_know is not None else ""
+        for j, i in zip(bad_col[order], bad_row[order]):
+            v = values[j, i]
+            msg = f"outside the scale {lo}-{hi}{dk_hint}" if (v < lo or v > hi) else "not a whole scale point"
+            self._problem(msg, first_row + int(i), names[j], _py(columns[j], i))
+        self.total_problems += max(0, n_valid - n_ok - self.max_problems)
+        return ok
+
+    def _numbers(self, column, name: str, first_row: int) -> np.ndarray:
+        """Any column as float64 with NaN for missing; text that is not a number is a problem."""
+        arr = _flat(column)
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
             values = self._parse_text(arr, name, first_row)
         elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
@@ -109,7 +167,7 @@ class Validator:
             values = np.full(len(arr), np.nan)
         else:
             values = np.full(len(arr), np.nan)
-            for i in np.flatnonzero(~np.asarray(arr.is_null())):
+            for i in np.flatnonzero(np.asarray(arr.is_valid())):
                 self._problem(f"not a number ({arr.type} column)", first_row + int(i), name, _py(arr, i))
         for code in self._missing_codes:
             values[values == code] = np.nan
@@ -134,34 +192,6 @@ class Validator:
                 self._problem("not a number", first_row + i, name, arr[i].as_py())
         return out
 
-    def _on_scale(self, values: np.ndarray, column, name: str, first_row: int, lo: int, hi: int,
-                  dont_know: int | None, count: bool = True) -> np.ndarray:
-        present = ~np.isnan(values)
-        if count:
-            self.cells += len(values)
-            self.blank += int(len(values) - present.sum())
-        if dont_know is not None:
-            dk = values == dont_know
-            n_dk = int(dk.sum())
-            if n_dk:
-                values[dk] = np.nan
-                present &= ~dk
-                if count:
-                    self.dont_know += n_dk
-        with np.errstate(invalid="ignore"):
-            off = present & ((values < lo) | (values > hi))
-            frac = present & ~off & (values != np.round(values))
-        if off.any():
-            dk_hint = f" or {dont_know} for don't know" if dont_know is not None else ""
-            for i in np.flatnonzero(off)[: self.max_problems]:
-                self._problem(f"outside the scale {lo}-{hi}{dk_hint}", first_row + int(i), name, _py(column, i))
-            self.total_problems += int(off.sum()) - min(int(off.sum()), self.max_problems)
-        if frac.any():
-            for i in np.flatnonzero(frac)[: self.max_problems]:
-                self._problem("not a whole scale point", first_row + int(i), name, _py(column, i))
-            self.total_problems += int(frac.sum()) - min(int(frac.sum()), self.max_problems)
-        return values
-
     def _check_allocation(self, weights: np.ndarray, table: pa.Table, first_row: int) -> None:
         """A respondent either allocates all ``total`` points or leaves every W blank.
 
@@ -170,10 +200,10 @@ class Validator:
         """
         total = self.inst.importance.total
         given = ~np.isnan(weights)
-        any_given = given.any(axis=1)
-        sums = np.where(given, weights, 0.0).sum(axis=1)
+        any_given = given.any(axis=0)
+        sums = np.where(given, weights, 0.0).sum(axis=0)
         with np.errstate(invalid="ignore"):
-            negative = (weights < 0).any(axis=1)
+            negative = (weights < 0).any(axis=0)
         bad_sum = any_given & ~negative & (np.abs(sums - total) > 1e-6)
         cols = [self.layout.weights[d.id] for d in self.inst.dimensions]
         label = f"{cols[0]}…{cols[-1]}"
@@ -183,7 +213,7 @@ class Validator:
         for i in np.flatnonzero(bad_sum):
             self._problem(f"importance allocation sums to {sums[i]:g}, not {total}", first_row + int(i), label,
                           [_py(table.column(c), i) for c in cols])
-        weights[any_given[:, None] & ~given] = 0.0
+        weights[any_given[None, :] & ~given] = 0.0
 
     # -- whole file ------------------------------------------------------------------
     def finish(self) -> None:
@@ -215,10 +245,28 @@ class Validator:
                 first_seen[code] = int(i)
 
 
-def _as_text(column) -> pa.Array:
+def _flat(column) -> pa.Array:
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
+    return arr
+
+
+def int_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Values and validity of an integer Arrow array without copying through Python;
+    null slots hold 0."""
+    n, off = len(arr), arr.offset
+    bitmap, data = arr.buffers()[:2]
+    values = np.frombuffer(data, dtype=arr.type.to_pandas_dtype(), count=off + n, offset=0)[off:]
+    if arr.null_count == 0:
+        return values, np.ones(n, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little", count=off + n)[off:]
+    valid = bits.view(bool)
+    return np.where(valid, values, 0), valid
+
+
+def _as_text(column) -> pa.Array:
+    arr = _flat(column)
     if pa.types.is_floating(arr.type):
         # 3.0 -> "3": segment codes read from SPSS or pandas are often floats
         as_int = pc.cast(arr, pa.int64(), safe=False)

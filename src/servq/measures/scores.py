@@ -1,6 +1,6 @@
 """Per-respondent scores: the variables every reported statistic summarises.
 
-For each respondent (row) :class:`Scorer` derives, following DESIGN.md exactly:
+For each respondent :class:`Scorer` derives, following DESIGN.md exactly:
 
 * item scores per part (reverse-keyed items scored ``min + max - x``);
 * item gaps P − E, MSA = P − A, MSS = P − D where both answers are present;
@@ -15,9 +15,10 @@ For each respondent (row) :class:`Scorer` derives, following DESIGN.md exactly:
 * outcomes, and for 0–10 recommend questions promoter / passive / detractor indicators
   and the NPS contribution (+100, 0, −100).
 
-Each variable is one column of a float matrix (NaN = not defined for that respondent);
-its mean over the rows where it is defined is the reported statistic. Indicators are
-0/1, so their mean is a share.
+Item-level variables are whole numbers (answers, differences of answers, 0/1
+indicators), so their moments are exact integer sums over int8 codes, computed without
+ever forming a float matrix. Everything from the dimension level up is a float matrix
+(rows x variables, NaN = not defined) whose moments are accumulated per segment.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 
 from ..instruments.schema import Instrument, Part
 from ..io.validate import Answers
+from ..stats.moments import Moments
 
 DIFFERENCES = {  # name: (minuend, subtrahend)
     "gap": (Part.perception, Part.expectation),
@@ -37,35 +39,37 @@ NPS = ("promoters", "passives", "detractors", "score")
 
 
 class Scorer:
-    """Derives the per-respondent variables of an instrument; ``names[i]`` names column i.
+    """Derives the per-respondent variables of an instrument; ``names[i]`` names variable i.
 
-    Names: ``row``; ``item:<measure>:<id>`` and ``dim:<measure>:<dim>`` with measure a
-    part, a difference (gap, msa, mss), ``any`` (answered in any part), ``zone_<which>``
-    or (dimensions) ``importance``; ``servqual:unweighted``, ``servqual:weighted``,
-    ``servperf``; ``outcome:<id>``; ``nps:<which>:<id>``.
+    Names: ``item:<measure>:<id>`` and ``dim:<measure>:<dim>`` with measure a part
+    (expectation, perception, ...), a difference (gap, msa, mss), ``any`` (answered in
+    any part), ``zone_<which>`` or (dimensions) ``importance``; ``row``;
+    ``servqual:unweighted``, ``servqual:weighted``, ``servperf``; ``outcome:<id>``;
+    ``nps:<which>:<id>``. Item variables come first; ``segment_vars`` are the others.
     """
 
     def __init__(self, instrument: Instrument):
         inst = self.inst = instrument
+        sc = inst.scale
+        self.offset = sc.min - 1  # answer = code + offset
+        self.points = sc.max - sc.min + 1
         self.item_ids = [it.id for it in inst.items]
         self.dim_ids = [d.id for d in inst.dimensions]
-        self.differences = [d for d, (a, b) in DIFFERENCES.items() if a in inst.parts and b in inst.parts]
-        membership = np.zeros((len(inst.items), len(inst.dimensions)))
-        for i, it in enumerate(inst.items):
-            membership[i, self.dim_ids.index(it.dimension)] = 1.0
-        self.membership = membership
+        self.dim_rows = [np.array([i for i, it in enumerate(inst.items) if it.dimension == d]) for d in self.dim_ids]
         self.reverse = np.array([it.reverse for it in inst.items])
+        self.differences = [d for d, (a, b) in DIFFERENCES.items() if a in inst.parts and b in inst.parts]
+        self.measures = [p.value for p in inst.parts] + self.differences + ["any"]
+        zone = [f"zone_{z}" for z in ZONE] if inst.has_zone else []
 
-        names: list[str] = ["row"]
-        shift: list[float] = [0.0]
-        mid = inst.scale.midpoint
-        measures = [(p.value, mid) for p in inst.parts] + [(d, 0.0) for d in self.differences] + [("any", 0.0)]
-        if inst.has_zone:
-            measures += [(f"zone_{z}", 0.0) for z in ZONE]
-        for level, ids in (("item", self.item_ids), ("dim", self.dim_ids)):
-            for measure, s in measures:
-                names += [f"{level}:{measure}:{i}" for i in ids]
-                shift += [s] * len(ids)
+        mid = sc.midpoint
+        item_names, item_shift = [], []
+        for m in self.measures + zone:
+            item_names += [f"item:{m}:{i}" for i in self.item_ids]
+            item_shift += [mid if m in inst.parts else 0.0] * len(self.item_ids)
+        names, shift = ["row"], [0.0]
+        for m in self.measures + zone:
+            names += [f"dim:{m}:{d}" for d in self.dim_ids]
+            shift += [mid if m in inst.parts else 0.0] * len(self.dim_ids)
         if inst.importance is not None:
             names += [f"dim:importance:{d}" for d in self.dim_ids]
             shift += [inst.importance.total / len(self.dim_ids)] * len(self.dim_ids)
@@ -81,85 +85,113 @@ class Scorer:
             if out.kind == "nps":
                 names += [f"nps:{w}:{out.id}" for w in NPS]
                 shift += [0.0] * len(NPS)
-        self.names = names
-        self.shift = np.array(shift)
-        self.index = {n: i for i, n in enumerate(names)}
-        # Segments report dimension-level figures only, not every item.
-        self.segment_vars = np.array([i for i, n in enumerate(names) if not n.startswith("item:")])
+        self.item_shift = np.array(item_shift)
+        self.float_names = names
+        self.float_shift = np.array(shift)
+        self.names = item_names + names
+        self.shift = np.concatenate([self.item_shift, self.float_shift])
+        self.index = {n: i for i, n in enumerate(self.names)}
+        self._float_index = {n: i for i, n in enumerate(names)}
+        self.segment_vars = np.arange(len(item_names), len(self.names))
 
-    def derive(self, answers: Answers) -> np.ndarray:
-        """The rows x variables matrix for one chunk of validated answers."""
-        inst = self.inst
-        n = answers.rows
-        x = np.full((n, len(self.names)), np.nan)
-        x[:, 0] = 1.0
-        sc = inst.scale
-        items: dict[str, np.ndarray] = {}
+    def score(self, answers: Answers) -> tuple[Moments, np.ndarray]:
+        """Exact moments of the item variables, and the rows x float-variables matrix."""
+        items = self._items(answers)
+        n_, s_, ss_ = [], [], []
+        for measure, (values, valid, offset) in items.items():
+            n = np.count_nonzero(valid, axis=1).astype(np.float64)
+            v16 = values.astype(np.int16)
+            s1 = v16.sum(axis=1, dtype=np.int64).astype(np.float64)
+            s2 = np.einsum("ij,ij->i", v16, v16, dtype=np.int64).astype(np.float64)
+            n_.append(n)
+            s_.append(s1 + n * offset)
+            ss_.append(s2 + 2 * offset * s1 + n * offset * offset)
+        item_moments = Moments.from_power_sums(np.concatenate(n_), np.concatenate(s_), np.concatenate(ss_),
+                                               self.item_shift)
+        return item_moments, self._floats(answers, items)
+
+    def _items(self, answers: Answers) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
+        """measure -> (int values, valid mask, offset to add to values), items x rows."""
+        out: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+        codes: dict[str, np.ndarray] = {}
         for part, raw in answers.parts.items():
-            values = raw.copy()
+            c = raw
             if self.reverse.any():
-                values[:, self.reverse] = sc.min + sc.max - values[:, self.reverse]
-            items[part.value] = values
+                c = raw.copy()
+                rev = c[self.reverse]
+                c[self.reverse] = np.where(rev != 0, self.points + 1 - rev, 0)
+            codes[part.value] = c
+            out[part.value] = (c, c != 0, self.offset)
         for name in self.differences:
-            a, b = DIFFERENCES[name]
-            items[name] = items[a.value] - items[b.value]
-        any_answer = np.zeros((n, len(self.item_ids)), dtype=bool)
-        for part in answers.parts:
-            any_answer |= ~np.isnan(items[part.value])
-        items["any"] = np.where(any_answer, 1.0, np.nan)
+            a, b = (p.value for p in DIFFERENCES[name])
+            valid = out[a][1] & out[b][1]
+            out[name] = ((codes[a] - codes[b]) * valid, valid, 0)
+        any_valid = np.logical_or.reduce([out[p.value][1] for p in answers.parts])
+        out["any"] = (any_valid.view(np.int8), any_valid, 0)
+        if self.inst.has_zone:
+            a, d, p = codes["adequate"], codes["desired"], codes["perception"]
+            for name, (flag, valid) in _zone(a, d, p, (a != 0) & (d != 0) & (p != 0)).items():
+                out[f"zone_{name}"] = ((flag & valid).view(np.int8), valid, 0)
+        return out
 
-        dims = {name: self._dimension_scores(values) for name, values in items.items()}
+    def _floats(self, answers: Answers, items: dict) -> np.ndarray:
+        inst, idx = self.inst, self._float_index
+        n = answers.rows
+        x = np.full((len(self.float_names), n), np.nan)  # variables x rows; returned transposed
+        x[0] = 1.0
+        dims: dict[str, np.ndarray] = {}
+        for measure in self.measures:
+            values, valid, offset = items[measure]
+            block = np.empty((len(self.dim_ids), n))
+            for j, rows in enumerate(self.dim_rows):
+                count = np.count_nonzero(valid[rows], axis=0)
+                total = values[rows].sum(axis=0, dtype=np.int32)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    block[j] = np.where(count > 0, total / count + offset, np.nan)
+            dims[measure] = block
         if inst.has_zone:
-            for level_values in (items, dims):
-                level_values.update(_zone(level_values["adequate"], level_values["desired"], level_values["perception"]))
-
-        for level, values in (("item", items), ("dim", dims)):
-            for measure, block in values.items():
-                start = self.index[f"{level}:{measure}:{self.item_ids[0] if level == 'item' else self.dim_ids[0]}"]
-                x[:, start:start + block.shape[1]] = block
+            a, d, p = dims["adequate"], dims["desired"], dims["perception"]
+            ok = ~(np.isnan(a) | np.isnan(d) | np.isnan(p))
+            for name, (flag, valid) in _zone(a, d, p, ok).items():
+                dims[f"zone_{name}"] = np.where(valid, flag, np.nan)
+        for measure, block in dims.items():
+            start = idx[f"dim:{measure}:{self.dim_ids[0]}"]
+            x[start:start + len(self.dim_ids)] = block
 
         if answers.weights is not None:
-            start = self.index[f"dim:importance:{self.dim_ids[0]}"]
-            allocated = ~np.isnan(answers.weights).all(axis=1)
-            x[allocated, start:start + len(self.dim_ids)] = answers.weights[allocated]
+            start = idx[f"dim:importance:{self.dim_ids[0]}"]
+            allocated = ~np.isnan(answers.weights).all(axis=0)
+            x[start:start + len(self.dim_ids), allocated] = answers.weights[:, allocated]
         if inst.has_gap:
             gaps = dims["gap"]
-            complete = ~np.isnan(gaps).any(axis=1)
-            x[complete, self.index["servqual:unweighted"]] = gaps[complete].mean(axis=1)
+            complete = ~np.isnan(gaps).any(axis=0)
+            x[idx["servqual:unweighted"], complete] = gaps[:, complete].mean(axis=0)
             if answers.weights is not None:
                 w = answers.weights / inst.importance.total
-                ok = complete & ~np.isnan(w).any(axis=1)
-                x[ok, self.index["servqual:weighted"]] = (w[ok] * gaps[ok]).sum(axis=1)
+                ok = complete & ~np.isnan(w).any(axis=0)
+                x[idx["servqual:weighted"], ok] = (w[:, ok] * gaps[:, ok]).sum(axis=0)
         if Part.perception in inst.parts:
             perc = dims["perception"]
-            complete = ~np.isnan(perc).any(axis=1)
-            x[complete, self.index["servperf"]] = perc[complete].mean(axis=1)
+            complete = ~np.isnan(perc).any(axis=0)
+            x[idx["servperf"], complete] = perc[:, complete].mean(axis=0)
         for j, out in enumerate(inst.outcomes):
-            v = answers.outcomes[:, j]
-            x[:, self.index[f"outcome:{out.id}"]] = v
+            v = answers.outcomes[j]
+            x[idx[f"outcome:{out.id}"]] = v
             if out.kind == "nps":
                 ok = ~np.isnan(v)
                 promoter, detractor = v >= 9, v <= 6
                 for which, flag in (("promoters", promoter), ("passives", ~promoter & ~detractor),
                                     ("detractors", detractor)):
-                    x[ok, self.index[f"nps:{which}:{out.id}"]] = flag[ok]
-                x[ok, self.index[f"nps:score:{out.id}"]] = 100.0 * promoter[ok] - 100.0 * detractor[ok]
-        return x
-
-    def _dimension_scores(self, values: np.ndarray) -> np.ndarray:
-        present = ~np.isnan(values)
-        sums = np.where(present, values, 0.0) @ self.membership
-        counts = present.astype(np.float64) @ self.membership
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(counts > 0, sums / counts, np.nan)
+                    x[idx[f"nps:{which}:{out.id}"], ok] = flag[ok]
+                x[idx[f"nps:score:{out.id}"], ok] = 100.0 * promoter[ok] - 100.0 * detractor[ok]
+        return x.T
 
 
-def _zone(adequate: np.ndarray, desired: np.ndarray, perceived: np.ndarray) -> dict[str, np.ndarray]:
-    ok = ~(np.isnan(adequate) | np.isnan(desired) | np.isnan(perceived))
-    with np.errstate(invalid="ignore"):
-        inverted = adequate > desired
-        below = ~inverted & (perceived < adequate)
-        above = ~inverted & (perceived > desired)
-        within = ~inverted & ~below & ~above
-    flags = {"below": below, "within": within, "above": above, "inverted": inverted}
-    return {f"zone_{k}": np.where(ok, v.astype(np.float64), np.nan) for k, v in flags.items()}
+def _zone(adequate, desired, perceived, valid) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Zone of tolerance flags (and where they are defined) from A, D and P of any dtype."""
+    inverted = adequate > desired
+    below = ~inverted & (perceived < adequate)
+    above = ~inverted & (perceived > desired)
+    within = ~inverted & ~below & ~above
+    return {"below": (below, valid), "within": (within, valid), "above": (above, valid),
+            "inverted": (inverted, valid)}

@@ -122,6 +122,17 @@ def wrap(text: str, width: float, size: float = FONT, max_lines: int = 2) -> lis
     return lines or [""]
 
 
+def _el(tag: str, **attrs: object) -> str:
+    """A self-closing SVG element. ``cls`` is written as ``class``, ``_`` in names as
+    ``-`` (``stroke_width``), floats with one decimal."""
+    written = []
+    for name, value in attrs.items():
+        name = "class" if name == "cls" else name.replace("_", "-")
+        text = f"{value:.1f}" if isinstance(value, float) else str(value)
+        written.append(f'{name}="{_esc(text)}"')
+    return f"<{tag} {' '.join(written)}/>"
+
+
 def _text(
     x: float,
     y: float,
@@ -193,7 +204,11 @@ def contrast_ratio(fg: str, bg: str) -> float:
 
 def text_on(background: str) -> str:
     """Black or white, whichever contrasts more with ``background`` (always ≥ 4.58:1)."""
-    return "#000000" if contrast_ratio("#000000", background) >= contrast_ratio("#ffffff", background) else "#ffffff"
+    return (
+        "#000000"
+        if contrast_ratio("#000000", background) >= contrast_ratio("#ffffff", background)
+        else "#ffffff"
+    )
 
 
 def diverging_colour(value: float | None, centre: float = 0.0, half_range: float = 1.0) -> str:
@@ -248,12 +263,16 @@ class _Scale:
         return self.x0 + (value - self.lo) / (self.hi - self.lo) * (self.x1 - self.x0)
 
 
-def _grid(scale: _Scale, ticks: Sequence[float], top: float, bottom: float, tick_fmt: Fmt) -> list[str]:
+def _grid(
+    scale: _Scale, ticks: Sequence[float], top: float, bottom: float, tick_fmt: Fmt
+) -> list[str]:
     out = []
     for tick in ticks:
         x = scale(tick)
-        out.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{GRID}" stroke-width="1"/>')
-        out.append(_text(x, bottom + 15, tick_fmt(tick), anchor="middle", size=FONT - 1, fill=MUTED))
+        out.append(_el("line", x1=x, y1=top, x2=x, y2=bottom, stroke=GRID, stroke_width=1))
+        out.append(
+            _text(x, bottom + 15, tick_fmt(tick), anchor="middle", size=FONT - 1, fill=MUTED)
+        )
     return out
 
 
@@ -290,7 +309,7 @@ class Bar:
 
 
 def bar_chart(
-    bars: Sequence[Bar],
+    bars: Sequence[Bar | Group],
     *,
     title: str,
     fmt: Fmt,
@@ -307,18 +326,21 @@ def bar_chart(
     With ``diverging`` (gaps, MSA) bars below ``base`` are warm, the others cool, and a
     dark line marks zero; ``legend`` then gives the two labels (short, meets). Without it
     (perception on the scale range) bars run from the scale minimum in one neutral
-    colour and ``domain`` is the scale.
+    colour and ``domain`` is the scale. ``bars`` may hold :class:`Group` s of bars, drawn
+    under headings (items by dimension).
     """
-    labels = [b.label for b in bars]
-    label_w = _label_width(labels, 90, label_max)
+    grouped = any(isinstance(b, Group) for b in bars)
+    flat = [r for b in bars for r in (b.rows if isinstance(b, Group) else [b])]
+    headings = [b.label for b in bars if isinstance(b, Group)]
+    label_w = _label_width([b.label for b in flat] + headings, 90, label_max)
     value_w = 58
     x0, x1 = label_w + 8, WIDTH - value_w - 10
     top = 30 if legend and diverging else 8
-    rows_h = ROW * len(bars)
-    bottom = top + rows_h
 
     if domain is None:
-        points = [base] + [v for b in bars for v in (b.value, b.low, b.high) if v is not None and math.isfinite(v)]
+        points = [base] + [
+            v for b in flat for v in (b.value, b.low, b.high) if v is not None and math.isfinite(v)
+        ]
         span = max(points) - min(points) or 1.0
         lo, hi, step, ticks = nice_ticks(min(points) - 0.04 * span, max(points) + 0.04 * span)
     else:
@@ -332,41 +354,87 @@ def bar_chart(
     if legend and diverging:
         short, meets = legend
         body += _legend([(_swatch_rect(WARM), short), (_swatch_rect(COOL), meets)], 12, x0)
+    rows_svg: list[str] = []
+    y = top
+    for entry in bars:
+        members = [entry] if isinstance(entry, Bar) else list(entry.rows)
+        if isinstance(entry, Group) and entry.label:
+            y += 6
+            rows_svg.append(_text(0, y + 13, entry.label, weight="700"))
+            rows_svg.append(_rule(y + 19))
+            y += 22
+        for bar in members:
+            if grouped:
+                lines = wrap(bar.label, label_w - 14, FONT, 2)
+                h = 24 if len(lines) == 1 else 36
+                rows_svg.append(_lines(10, y + h / 2, lines))
+            else:
+                lines = wrap(bar.label, label_w - 10, FONT, 2)
+                h = ROW
+                size = FONT if len(lines) == 1 else FONT - 1
+                rows_svg.append(_lines(label_w - 4, y + h / 2, lines, anchor="end", size=size))
+            rows_svg.append(_bar(bar, y + h / 2, scale, base if diverging else lo, diverging, fmt))
+            y += h
+    bottom = y
     body += _grid(scale, ticks, top, bottom, tick_fmt)
-    for i, bar in enumerate(bars):
-        y = top + i * ROW + ROW / 2
-        lines = wrap(bar.label, label_w - 10, FONT, 2)
-        body.append(_lines(label_w - 4, y, lines, anchor="end", size=FONT if len(lines) == 1 else FONT - 1))
-        value = bar.value
-        if value is None or not math.isfinite(value):
-            body.append(_text(WIDTH - 6, y + 4, fmt(None), anchor="end", fill=MUTED))
-            continue
-        start = base if diverging else lo
-        xa, xb = sorted((scale(start), scale(value)))
-        colour = (WARM if value < base else COOL) if diverging else NEUTRAL
-        body.append(
-            f'<rect class="bar" data-label="{_esc(bar.label)}" x="{xa:.1f}" y="{y - 7:.1f}" '
-            f'width="{max(xb - xa, 1):.1f}" height="14" rx="1.5" fill="{colour}"/>'
-        )
-        if bar.low is not None and bar.high is not None and math.isfinite(bar.low) and math.isfinite(bar.high):
-            wl, wh = scale(bar.low), scale(bar.high)
-            body.append(
-                f'<g class="whisker" stroke="{INK}" stroke-width="1.3">'
-                f'<line x1="{wl:.1f}" y1="{y:.1f}" x2="{wh:.1f}" y2="{y:.1f}"/>'
-                f'<line x1="{wl:.1f}" y1="{y - 5:.1f}" x2="{wl:.1f}" y2="{y + 5:.1f}"/>'
-                f'<line x1="{wh:.1f}" y1="{y - 5:.1f}" x2="{wh:.1f}" y2="{y + 5:.1f}"/></g>'
-            )
-        body.append(_text(WIDTH - 6, y + 4, fmt(value), anchor="end", fill=colour if diverging and value < base else INK, weight="600"))
+    body += rows_svg
     if diverging and lo <= base <= hi:
         xz = scale(base)
-        body.append(f'<line class="zero" x1="{xz:.1f}" y1="{top - 4:.1f}" x2="{xz:.1f}" y2="{bottom + 2:.1f}" stroke="{ZERO}" stroke-width="1.5"/>')
+        body.append(
+            f'<line class="zero" x1="{xz:.1f}" y1="{top - 4:.1f}" x2="{xz:.1f}" '
+            f'y2="{bottom + 2:.1f}" stroke="{ZERO}" stroke-width="1.5"/>'
+        )
     else:
-        body.append(f'<line x1="{x0:.1f}" y1="{top:.1f}" x2="{x0:.1f}" y2="{bottom:.1f}" stroke="{AXIS}" stroke-width="1"/>')
+        body.append(
+            f'<line x1="{x0:.1f}" y1="{top:.1f}" x2="{x0:.1f}" y2="{bottom:.1f}" '
+            f'stroke="{AXIS}" stroke-width="1"/>'
+        )
     height = bottom + 22
     if axis_label:
-        body.append(_text((x0 + x1) / 2, bottom + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
+        body.append(
+            _text(
+                (x0 + x1) / 2, bottom + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED
+            )
+        )
         height += 12
     return _svg(height + 4, title, "chart-bars", body)
+
+
+def _rule(y: float) -> str:
+    return f'<line x1="0" y1="{y:.1f}" x2="{WIDTH}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
+
+
+def _bar(bar: Bar, y: float, scale: _Scale, start: float, diverging: bool, fmt: Fmt) -> str:
+    """One bar centred on ``y`` with its whisker and its value at the right edge."""
+    value = bar.value
+    if value is None or not math.isfinite(value):
+        return _text(WIDTH - 6, y + 4, fmt(None), anchor="end", fill=MUTED)
+    xa, xb = sorted((scale(start), scale(value)))
+    negative = diverging and value < start
+    colour = (WARM if negative else COOL) if diverging else NEUTRAL
+    out = [
+        f'<rect class="bar" data-label="{_esc(bar.label)}" x="{xa:.1f}" y="{y - 7:.1f}" '
+        f'width="{max(xb - xa, 1):.1f}" height="14" rx="1.5" fill="{colour}"/>'
+    ]
+    if all(v is not None and math.isfinite(v) for v in (bar.low, bar.high)):
+        wl, wh = scale(bar.low), scale(bar.high)
+        out.append(
+            f'<g class="whisker" stroke="{INK}" stroke-width="1.3">'
+            f'<line x1="{wl:.1f}" y1="{y:.1f}" x2="{wh:.1f}" y2="{y:.1f}"/>'
+            f'<line x1="{wl:.1f}" y1="{y - 5:.1f}" x2="{wl:.1f}" y2="{y + 5:.1f}"/>'
+            f'<line x1="{wh:.1f}" y1="{y - 5:.1f}" x2="{wh:.1f}" y2="{y + 5:.1f}"/></g>'
+        )
+    out.append(
+        _text(
+            WIDTH - 6,
+            y + 4,
+            fmt(value),
+            anchor="end",
+            fill=colour if negative else INK,
+            weight="600",
+        )
+    )
+    return "".join(out)
 
 
 def _plain(fmt: Fmt, value: float, digits: int) -> str:
@@ -430,7 +498,9 @@ def dumbbell_chart(
     filled = f'<circle cx="5" cy="0" r="4.5" fill="{DOT_B}"/>'
     worse = f'<line x1="0" y1="0" x2="11" y2="0" stroke="{WARM}" stroke-width="3"/>'
     better = f'<line x1="0" y1="0" x2="11" y2="0" stroke="{COOL}" stroke-width="3"/>'
-    body = _legend([(hollow, a_label), (filled, b_label), (worse, worse_label), (better, better_label)], 12, 0)
+    body = _legend(
+        [(hollow, a_label), (filled, b_label), (worse, worse_label), (better, better_label)], 12, 0
+    )
     top = 30
     y = top
     rows_svg: list[str] = []
@@ -438,28 +508,58 @@ def dumbbell_chart(
         if group.label:
             y += 6
             rows_svg.append(_text(0, y + 13, group.label, weight="700", fill=INK))
-            rows_svg.append(f'<line x1="0" y1="{y + 19:.1f}" x2="{WIDTH}" y2="{y + 19:.1f}" stroke="{GRID}" stroke-width="1"/>')
+            rows_svg.append(_rule(y + 19))
             y += 22
         for row in group.rows:
-            lines = wrap(row.label, label_w - 12, FONT - 1, 2)
-            h = 22 if len(lines) == 1 else 32
+            lines = wrap(row.label, label_w - 12, FONT, 2)
+            h = 24 if len(lines) == 1 else 36
             yc = y + h / 2
-            rows_svg.append(_lines(10, yc, lines, size=FONT - 1, fill=INK))
+            rows_svg.append(_lines(10, yc, lines, size=FONT, fill=INK))
             has_a = row.a is not None and math.isfinite(row.a)
             has_b = row.b is not None and math.isfinite(row.b)
             negative = has_a and has_b and row.b < row.a
             if has_a and has_b:
                 colour = WARM if negative else COOL
                 rows_svg.append(
-                    f'<line class="link" x1="{scale(row.a):.1f}" y1="{yc:.1f}" x2="{scale(row.b):.1f}" '
-                    f'y2="{yc:.1f}" stroke="{colour}" stroke-width="3"/>'
+                    _el(
+                        "line",
+                        cls="link",
+                        x1=scale(row.a),
+                        y1=yc,
+                        x2=scale(row.b),
+                        y2=yc,
+                        stroke=colour,
+                        stroke_width=3,
+                    )
                 )
             if has_a:
-                rows_svg.append(f'<circle class="dot-a" cx="{scale(row.a):.1f}" cy="{yc:.1f}" r="4.5" fill="#ffffff" stroke="{DOT_A}" stroke-width="2"/>')
+                rows_svg.append(
+                    _el(
+                        "circle",
+                        cls="dot-a",
+                        cx=scale(row.a),
+                        cy=yc,
+                        r=4.5,
+                        fill="#ffffff",
+                        stroke=DOT_A,
+                        stroke_width=2,
+                    )
+                )
             if has_b:
-                rows_svg.append(f'<circle class="dot-b" cx="{scale(row.b):.1f}" cy="{yc:.1f}" r="4.5" fill="{DOT_B}"/>')
+                rows_svg.append(
+                    _el("circle", cls="dot-b", cx=scale(row.b), cy=yc, r=4.5, fill=DOT_B)
+                )
             if row.note:
-                rows_svg.append(_text(WIDTH - 6, yc + 4, row.note, anchor="end", fill=WARM if negative else INK, weight="600"))
+                rows_svg.append(
+                    _text(
+                        WIDTH - 6,
+                        yc + 4,
+                        row.note,
+                        anchor="end",
+                        fill=WARM if negative else INK,
+                        weight="600",
+                    )
+                )
             y += h
     bottom = y + 4
     body += _grid(scale, ticks, top, bottom, tick_fmt)
@@ -480,7 +580,9 @@ class ZoneRow:
     perceived: float | None
 
 
-def zone_status(adequate: float | None, desired: float | None, perceived: float | None) -> str | None:
+def zone_status(
+    adequate: float | None, desired: float | None, perceived: float | None
+) -> str | None:
     """``below`` (P < A), ``above`` (P > D), ``within``, or ``inverted`` when A > D.
 
     Returns None when a value is missing.
@@ -504,7 +606,14 @@ def _marker(status: str | None, x: float, y: float) -> str:
         points = f"{x - 6:.1f},{y + 5:.1f} {x + 6:.1f},{y + 5:.1f} {x:.1f},{y - 6:.1f}"
     else:
         points = f"{x:.1f},{y - 6:.1f} {x + 6:.1f},{y:.1f} {x:.1f},{y + 6:.1f} {x - 6:.1f},{y:.1f}"
-    return f'<polygon class="marker {status or ""}" points="{points}" fill="{colour}" stroke="#ffffff" stroke-width="1"/>'
+    return _el(
+        "polygon",
+        cls=f"marker {status or ''}".strip(),
+        points=points,
+        fill=colour,
+        stroke="#ffffff",
+        stroke_width=1,
+    )
 
 
 def zone_chart(
@@ -546,27 +655,38 @@ def zone_chart(
         if group.label:
             y += 6
             rows_svg.append(_text(0, y + 13, group.label, weight="700"))
-            rows_svg.append(f'<line x1="0" y1="{y + 19:.1f}" x2="{WIDTH}" y2="{y + 19:.1f}" stroke="{GRID}" stroke-width="1"/>')
+            rows_svg.append(_rule(y + 19))
             y += 22
         indent = 10 if group.label else 0
         for row in group.rows:
-            size = FONT - 1 if group.label else FONT
+            size = FONT
             lines = wrap(row.label, label_w - 8 - indent, size, 2)
-            h = max(ROW if not group.label else 22, 32 if len(lines) > 1 else 0)
+            h = max(ROW if not group.label else 24, 36 if len(lines) > 1 else 0)
             yc = y + h / 2
             rows_svg.append(_lines(indent, yc, lines, size=size))
             a, d, p = row.adequate, row.desired, row.perceived
             if a is not None and d is not None:
                 xa, xd = sorted((scale(a), scale(d)))
                 rows_svg.append(
-                    f'<rect class="band" x="{xa:.1f}" y="{yc - 6:.1f}" width="{max(xd - xa, 1.5):.1f}" height="12" '
-                    f'fill="{BAND}" stroke="{BAND_EDGE}" stroke-width="1"/>'
+                    _el(
+                        "rect",
+                        cls="band",
+                        x=xa,
+                        y=yc - 6,
+                        width=max(xd - xa, 1.5),
+                        height=12,
+                        fill=BAND,
+                        stroke=BAND_EDGE,
+                        stroke_width=1,
+                    )
                 )
             status = zone_status(a, d, p)
             if p is not None:
                 rows_svg.append(_marker(status, scale(p), yc))
                 colour = STATUS_COLOURS.get(status or "within", INK)
-                rows_svg.append(_text(WIDTH - 6, yc + 4, fmt(p), anchor="end", fill=colour, weight="600"))
+                rows_svg.append(
+                    _text(WIDTH - 6, yc + 4, fmt(p), anchor="end", fill=colour, weight="600")
+                )
             y += h
     bottom = y + 4
     body += _grid(scale, ticks, top, bottom, tick_fmt)
@@ -620,28 +740,50 @@ def heatmap(
     for j, lines in enumerate(header_lines):
         cx = col_x(j) + cell_w / 2
         for k, line in enumerate(lines):
-            body.append(_text(cx, 14 + k * 14, line, anchor="middle", size=FONT - 1, fill=INK, weight="600"))
+            body.append(
+                _text(cx, 14 + k * 14, line, anchor="middle", size=FONT - 1, fill=INK, weight="600")
+            )
     for i, row in enumerate(rows):
         y = top + i * cell_h
         yc = y + cell_h / 2
         label = wrap(row.label, label_w - 8, FONT, 1)[0]
         body.append(_text(0, yc + 4, label, fill=MUTED if row.suppressed else INK))
-        body.append(_text(label_w + n_w - 4, yc + 4, n_fmt(row.n), anchor="end", size=FONT - 1, fill=MUTED))
+        body.append(
+            _text(label_w + n_w - 4, yc + 4, n_fmt(row.n), anchor="end", size=FONT - 1, fill=MUTED)
+        )
         for j in range(len(columns)):
             x = col_x(j)
             if row.suppressed:
                 fill, text, colour = SUPPRESSED_FILL, suppressed_text, MUTED
             else:
                 value = row.values[j] if j < len(row.values) else None
-                fill = diverging_colour(value, centre, half_range) if value is not None else "#ffffff"
+                fill = (
+                    diverging_colour(value, centre, half_range) if value is not None else "#ffffff"
+                )
                 text, colour = fmt(value), text_on(fill)
                 if value is None:
                     colour = MUTED
             body.append(
-                f'<rect class="cell{" suppressed" if row.suppressed else ""}" x="{x + 1:.1f}" y="{y + 1:.1f}" '
-                f'width="{cell_w - 2:.1f}" height="{cell_h - 2:.1f}" fill="{fill}"/>'
+                _el(
+                    "rect",
+                    cls="cell suppressed" if row.suppressed else "cell",
+                    x=x + 1,
+                    y=y + 1,
+                    width=cell_w - 2,
+                    height=cell_h - 2,
+                    fill=fill,
+                )
             )
-            body.append(_text(x + cell_w / 2, yc + 4, text, anchor="middle", fill=colour, weight=None if row.suppressed else "600"))
+            body.append(
+                _text(
+                    x + cell_w / 2,
+                    yc + 4,
+                    text,
+                    anchor="middle",
+                    fill=colour,
+                    weight=None if row.suppressed else "600",
+                )
+            )
     bottom = top + len(rows) * cell_h
     # a stepped legend (no gradients: they would need url() references)
     steps = 7
@@ -650,13 +792,31 @@ def heatmap(
     ly = bottom + 12
     for k in range(steps):
         value = centre - half_range + k * (2 * half_range / (steps - 1))
+        fill = diverging_colour(value, centre, half_range)
         body.append(
-            f'<rect x="{lx + k * sw:.1f}" y="{ly:.1f}" width="{sw:.1f}" height="10" '
-            f'fill="{diverging_colour(value, centre, half_range)}" stroke="#9aa5b1" stroke-width="0.5"/>'
+            _el(
+                "rect",
+                x=lx + k * sw,
+                y=ly,
+                width=sw,
+                height=10,
+                fill=fill,
+                stroke="#9aa5b1",
+                stroke_width=0.5,
+            )
         )
     for k in (0, steps // 2, steps - 1):
         value = centre - half_range + k * (2 * half_range / (steps - 1))
-        body.append(_text(lx + k * sw + sw / 2, ly + 24, fmt(value), anchor="middle", size=FONT - 2, fill=MUTED))
+        body.append(
+            _text(
+                lx + k * sw + sw / 2,
+                ly + 24,
+                fmt(value),
+                anchor="middle",
+                size=FONT - 2,
+                fill=MUTED,
+            )
+        )
     return _svg(ly + 30, title, "chart-heatmap", body)
 
 
@@ -683,10 +843,19 @@ def stacked_bar(parts: Sequence[Share], *, title: str, pct: Fmt) -> str:
         share = part.share if part.share is not None and math.isfinite(part.share) else 0.0
         w = share * (x1 - x0)
         if w > 0:
-            body.append(f'<rect class="part" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{h}" fill="{part.colour}"/>')
+            body.append(_el("rect", cls="part", x=x, y=y, width=w, height=h, fill=part.colour))
             label = pct(part.share)
             if w > text_width(label) + 10:
-                body.append(_text(x + w / 2, y + h / 2 + 4, label, anchor="middle", fill=text_on(part.colour), weight="600"))
+                body.append(
+                    _text(
+                        x + w / 2,
+                        y + h / 2 + 4,
+                        label,
+                        anchor="middle",
+                        fill=text_on(part.colour),
+                        weight="600",
+                    )
+                )
         x += w
     entries = [(_swatch_rect(p.colour), f"{p.label} {pct(p.share)}") for p in parts]
     body += _legend(entries, y + h + 16, 0)

@@ -131,10 +131,16 @@ class _Fmt:
     def interval(self, stat: Mapping | None, signed: bool = False, digits: int = 2) -> str:
         if not isinstance(stat, Mapping):
             return ""
-        return i18n.fmt_interval(self.lang, stat.get("ci_low"), stat.get("ci_high"), digits, signed=signed)
+        return i18n.fmt_interval(
+            self.lang, stat.get("ci_low"), stat.get("ci_high"), digits, signed=signed
+        )
 
     def pct_interval(self, share: Mapping | None) -> str:
-        if not isinstance(share, Mapping) or share.get("ci_low") is None or share.get("ci_high") is None:
+        if (
+            not isinstance(share, Mapping)
+            or share.get("ci_low") is None
+            or share.get("ci_high") is None
+        ):
             return ""
         return i18n.t(
             self.lang,
@@ -148,7 +154,11 @@ class _Fmt:
             return Cell(self.num(None), cls="num na")
         value = stat.get("mean")
         neg = signed and value is not None and value < 0
-        return Cell(self.num(value, signed), self.interval(stat, signed) if ci else "", "num neg" if neg else "num")
+        return Cell(
+            self.num(value, signed),
+            self.interval(stat, signed) if ci else "",
+            "num neg" if neg else "num",
+        )
 
     def sd_cell(self, stat: Mapping | None) -> Cell:
         return Cell(self.num(stat.get("sd") if isinstance(stat, Mapping) else None), cls="num")
@@ -226,7 +236,7 @@ def build_context(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
             sections.append((name, f.t(f"section.{name}")))
             blocks.append({"id": name, "title": f.t(f"section.{name}"), **section})
     context["blocks"] = blocks
-    context["definitions"] = _definitions(results, f, metric)
+    context["definitions"] = _definitions(results, f)
     sections.append(("definitions", f.t("section.definitions")))
     context["toc"] = sections
     return context
@@ -259,12 +269,19 @@ def _header(results: Mapping, f: _Fmt) -> list[tuple[str, str]]:
     )
     by = options.get("by") or []
     rows = [
-        (f.t("header.instrument"), f"{instrument.get('name', '')} · " + f.t("header.version", version=instrument.get("version", ""))),
+        (
+            f.t("header.instrument"),
+            f"{instrument.get('name', '')} · "
+            + f.t("header.version", version=instrument.get("version", "")),
+        ),
         (f.t("header.source"), source_text),
         (f.t("header.date"), i18n.fmt_datetime(f.lang, results.get("generated_at"))),
         (f.t("header.respondents"), f.int(results.get("n_respondents", 0))),
         (f.t("header.scale"), f.t("format.range", low=lo, high=hi)),
-        (f.t("header.segments_by"), i18n.t(f.lang, "format.list_sep").join(by) if by else f.t("header.segments_none")),
+        (
+            f.t("header.segments_by"),
+            i18n.t(f.lang, "format.list_sep").join(by) if by else f.t("header.segments_none"),
+        ),
         (f.t("header.min_n"), f.int(options.get("min_n"))),
         (f.t("header.confidence"), f.level),
         (f.t("header.missing"), missing_text),
@@ -273,7 +290,14 @@ def _header(results: Mapping, f: _Fmt) -> list[tuple[str, str]]:
 
 
 def _kpis(results: Mapping, f: _Fmt) -> list[dict[str, str]]:
-    kpis = [{"label": f.t("kpi.respondents"), "value": f.int(results.get("n_respondents", 0)), "sub": "", "cls": ""}]
+    kpis = [
+        {
+            "label": f.t("kpi.respondents"),
+            "value": f.int(results.get("n_respondents", 0)),
+            "sub": "",
+            "cls": "",
+        }
+    ]
     overall = overall_score(results)
     if overall:
         kind, stat = overall
@@ -287,7 +311,11 @@ def _kpis(results: Mapping, f: _Fmt) -> list[dict[str, str]]:
             }
         )
         weighted = (results.get("servqual") or {}).get("weighted")
-        if kind == "servqual" and mean({"w": weighted}, "w") is not None:
+        if (
+            kind == "servqual"
+            and isinstance(weighted, Mapping)
+            and weighted.get("mean") is not None
+        ):
             kpis.append(
                 {
                     "label": f.t("kpi.servqual_weighted"),
@@ -327,7 +355,9 @@ def _kpis(results: Mapping, f: _Fmt) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- sections
 
 
-def _metric_columns(rows: Sequence[Mapping], f: _Fmt, metric: str | None, *, zone_shares: bool) -> list[tuple[str, str]]:
+def _metric_columns(
+    rows: Sequence[Mapping], f: _Fmt, metric: str | None, *, zone_shares: bool
+) -> list[tuple[str, str]]:
     """(column key, header) for the score columns present in ``rows``, in reading order."""
     cols: list[tuple[str, str]] = []
     if _has(rows, "expectation"):
@@ -349,11 +379,17 @@ def _metric_columns(rows: Sequence[Mapping], f: _Fmt, metric: str | None, *, zon
     if _has(rows, "mss"):
         cols.append(("mss", f.t("col.mss")))
     if zone_shares and _has(rows, "zone"):
-        cols += [("zone:below", f.t("col.below")), ("zone:within", f.t("col.within")), ("zone:above", f.t("col.above"))]
+        cols += [
+            ("zone:below", f.t("col.below")),
+            ("zone:within", f.t("col.within")),
+            ("zone:above", f.t("col.above")),
+        ]
     return cols
 
 
-def _metric_cells(row: Mapping, cols: Sequence[tuple[str, str]], f: _Fmt, metric: str | None) -> list[Cell]:
+def _metric_cells(
+    row: Mapping, cols: Sequence[tuple[str, str]], f: _Fmt, metric: str | None
+) -> list[Cell]:
     cells = []
     for key, _ in cols:
         if key.startswith("sd:"):
@@ -368,19 +404,25 @@ def _metric_cells(row: Mapping, cols: Sequence[tuple[str, str]], f: _Fmt, metric
     return cells
 
 
+def _bar(row: Mapping, metric: str, label: str) -> charts.Bar:
+    stat = row.get(metric) if isinstance(row.get(metric), Mapping) else {}
+    return charts.Bar(label, stat.get("mean"), stat.get("ci_low"), stat.get("ci_high"))
+
+
 def _dimension_chart(results: Mapping, f: _Fmt, metric: str | None) -> Figure | None:
     dims = results.get("dimensions") or []
     if metric is None or not dims:
         return None
-    bars = [
-        charts.Bar(d["label"], mean(d, metric), (d.get(metric) or {}).get("ci_low"), (d.get(metric) or {}).get("ci_high"))
-        for d in dims
-    ]
+    bars = [_bar(d, metric, d["label"]) for d in dims]
     caption = f.t(f"chart.{metric}", level=f.level)
     if metric == "perception":
         lo, hi = _scale(results)
         svg = charts.bar_chart(
-            bars, title=caption, fmt=f.num, domain=(lo, hi), diverging=False,
+            bars,
+            title=caption,
+            fmt=f.num,
+            domain=(lo, hi),
+            diverging=False,
             axis_label=f.t("chart.axis_scale", low=lo, high=hi),
         )
     else:
@@ -390,7 +432,10 @@ def _dimension_chart(results: Mapping, f: _Fmt, metric: str | None) -> Figure | 
             else (f.t("chart.legend_msa_short"), f.t("chart.legend_msa_meets"))
         )
         svg = charts.bar_chart(
-            bars, title=caption, fmt=partial(f.num, signed=True), legend=legend,
+            bars,
+            title=caption,
+            fmt=partial(f.num, signed=True),
+            legend=legend,
             axis_label=f.t(f"chart.axis_{metric}"),
         )
     return Figure(caption, Markup(svg))
@@ -403,13 +448,26 @@ def _dimensions(results: Mapping, f: _Fmt, metric: str | None) -> dict | None:
     cols = _metric_columns(dims, f, metric, zone_shares=True)
     if _has(dims, "importance"):
         cols.append(("importance", f.t("col.importance")))
-    table = Table([(f.t("col.dimension"), False), (f.t("col.n"), True)] + [(h, True) for _, h in cols])
+    table = Table(
+        [(f.t("col.dimension"), False), (f.t("col.n"), True)] + [(h, True) for _, h in cols]
+    )
     for d in dims:
-        table.rows.append(Row([Cell(d["label"], cls="label"), Cell(f.int(d.get("n")), cls="num")] + _metric_cells(d, cols, f, metric)))
+        table.rows.append(
+            Row(
+                [Cell(d["label"], cls="label"), Cell(f.int(d.get("n")), cls="num")]
+                + _metric_cells(d, cols, f, metric)
+            )
+        )
     table.notes.append(f.t("notes.interval", level=f.level))
     lo, hi = _scale(results)
-    intro_key = {"gap": "intro.dimensions_gap", "msa": "intro.dimensions_msa"}.get(metric or "", "intro.dimensions_perception")
-    return {"intro": f.t(intro_key, low=lo, high=hi), "figures": [x for x in [_dimension_chart(results, f, metric)] if x], "tables": [table]}
+    intro_key = {"gap": "intro.dimensions_gap", "msa": "intro.dimensions_msa"}.get(
+        metric or "", "intro.dimensions_perception"
+    )
+    return {
+        "intro": f.t(intro_key, low=lo, high=hi),
+        "figures": [x for x in [_dimension_chart(results, f, metric)] if x],
+        "tables": [table],
+    }
 
 
 def _overall(results: Mapping, f: _Fmt) -> dict | None:
@@ -420,15 +478,28 @@ def _overall(results: Mapping, f: _Fmt) -> dict | None:
         ("measure.servperf", results.get("servperf"), False),
     ]
     table = Table(
-        [(f.t("col.measure"), False), (f.t("col.n"), True), (f.t("col.mean"), True), (f.level, True), (f.t("col.sd"), True)]
+        [
+            (f.t("col.measure"), False),
+            (f.t("col.n"), True),
+            (f.t("col.mean"), True),
+            (f.level, True),
+            (f.t("col.sd"), True),
+        ]
     )
     for key, stat, signed in candidates:
         if not isinstance(stat, Mapping):
             continue
         cell = f.stat_cell(stat, signed, ci=False)
         table.rows.append(
-            Row([Cell(f.t(key), cls="label"), Cell(f.int(stat.get("n")), cls="num"), cell,
-                 Cell(f.interval(stat, signed), cls="num"), f.sd_cell(stat)])
+            Row(
+                [
+                    Cell(f.t(key), cls="label"),
+                    Cell(f.int(stat.get("n")), cls="num"),
+                    cell,
+                    Cell(f.interval(stat, signed), cls="num"),
+                    f.sd_cell(stat),
+                ]
+            )
         )
     if not table.rows:
         return None
@@ -459,28 +530,50 @@ def _items_chart(results: Mapping, f: _Fmt, metric: str | None) -> Figure | None
         caption = f.t("chart.items_gap")
         svg = charts.dumbbell_chart(
             [
-                charts.Group(dim["label"], [
-                    charts.Dumbbell(_item_label(it), mean(it, "expectation"), mean(it, "perception"), f.num(mean(it, "gap"), True))
-                    for it in rows
-                ])
+                charts.Group(
+                    dim["label"],
+                    [
+                        charts.Dumbbell(
+                            _item_label(it),
+                            mean(it, "expectation"),
+                            mean(it, "perception"),
+                            f.num(mean(it, "gap"), True),
+                        )
+                        for it in rows
+                    ],
+                )
                 for dim, rows in groups
             ],
-            title=caption, a_label=f.t("col.expectation"), b_label=f.t("col.perception"),
-            worse_label=f.t("chart.legend_worse"), better_label=f.t("chart.legend_better"),
-            domain=_zoom(results, [mean(it, k) for _, rows in groups for it in rows for k in ("expectation", "perception")]),
+            title=caption,
+            a_label=f.t("col.expectation"),
+            b_label=f.t("col.perception"),
+            worse_label=f.t("chart.legend_worse"),
+            better_label=f.t("chart.legend_better"),
+            domain=_zoom(
+                results,
+                [
+                    mean(it, k)
+                    for _, rows in groups
+                    for it in rows
+                    for k in ("expectation", "perception")
+                ],
+            ),
             fmt=f.num,
         )
     elif metric == "msa":
         caption = f.t("chart.items_zone")
-        svg = _zone_svg(results, f, caption, [(dim["label"], rows) for dim, rows in groups], item_labels=True)
+        svg = _zone_svg(
+            results, f, caption, [(dim["label"], rows) for dim, rows in groups], item_labels=True
+        )
     else:
         caption = f.t("chart.items_perception", level=f.level)
         bars = [
-            charts.Bar(_item_label(it), mean(it, "perception"), (it.get("perception") or {}).get("ci_low"),
-                       (it.get("perception") or {}).get("ci_high"))
-            for _, rows in groups for it in rows
+            charts.Group(dim["label"], [_bar(it, "perception", _item_label(it)) for it in rows])
+            for dim, rows in groups
         ]
-        svg = charts.bar_chart(bars, title=caption, fmt=f.num, domain=(lo, hi), diverging=False, label_max=330)
+        svg = charts.bar_chart(
+            bars, title=caption, fmt=f.num, domain=(lo, hi), diverging=False, label_max=330
+        )
     return Figure(caption, Markup(svg))
 
 
@@ -491,7 +584,9 @@ def _items(results: Mapping, f: _Fmt, metric: str | None) -> dict | None:
     cols = _metric_columns(items, f, metric, zone_shares=False)
     if _has(items, "specific"):
         cols.append(("specific", f.t("col.specific")))
-    headers = [(f.t("col.item"), False), (f.t("col.text"), False), (f.t("col.n"), True)] + [(h, True) for _, h in cols]
+    headers = [(f.t("col.item"), False), (f.t("col.text"), False), (f.t("col.n"), True)] + [
+        (h, True) for _, h in cols
+    ]
     table = Table(headers, cls="items")
     width = len(headers)
     any_reverse = False
@@ -501,8 +596,14 @@ def _items(results: Mapping, f: _Fmt, metric: str | None) -> dict | None:
             number = str(it["id"]) + (" R" if it.get("reverse") else "")
             any_reverse = any_reverse or bool(it.get("reverse"))
             table.rows.append(
-                Row([Cell(number, cls="id"), Cell(it["text"], cls="label text"), Cell(f.int(it.get("n")), cls="num")]
-                    + _metric_cells(it, cols, f, metric))
+                Row(
+                    [
+                        Cell(number, cls="id"),
+                        Cell(it["text"], cls="label text"),
+                        Cell(f.int(it.get("n")), cls="num"),
+                    ]
+                    + _metric_cells(it, cols, f, metric)
+                )
             )
     table.notes.append(f.t("notes.interval", level=f.level))
     if any_reverse:
@@ -511,7 +612,13 @@ def _items(results: Mapping, f: _Fmt, metric: str | None) -> dict | None:
     return {"intro": f.t("intro.items"), "figures": [figure] if figure else [], "tables": [table]}
 
 
-def _zone_svg(results: Mapping, f: _Fmt, caption: str, groups: Sequence[tuple[str, Sequence[Mapping]]], item_labels: bool) -> str:
+def _zone_svg(
+    results: Mapping,
+    f: _Fmt,
+    caption: str,
+    groups: Sequence[tuple[str, Sequence[Mapping]]],
+    item_labels: bool,
+) -> str:
     labels = {
         "band": f.t("chart.legend_band"),
         "below": f.t("status.below"),
@@ -519,40 +626,75 @@ def _zone_svg(results: Mapping, f: _Fmt, caption: str, groups: Sequence[tuple[st
         "above": f.t("status.above"),
     }
     chart_groups = [
-        charts.Group(label, [
-            charts.ZoneRow(_item_label(r) if item_labels else r["label"], mean(r, "adequate"), mean(r, "desired"), mean(r, "perception"))
-            for r in rows
-        ])
+        charts.Group(
+            label,
+            [
+                charts.ZoneRow(
+                    _item_label(r) if item_labels else r["label"],
+                    mean(r, "adequate"),
+                    mean(r, "desired"),
+                    mean(r, "perception"),
+                )
+                for r in rows
+            ],
+        )
         for label, rows in groups
     ]
     values = [v for g in chart_groups for r in g.rows for v in (r.adequate, r.desired, r.perceived)]
-    return charts.zone_chart(chart_groups, title=caption, domain=_zoom(results, values), fmt=f.num, labels=labels)
+    return charts.zone_chart(
+        chart_groups, title=caption, domain=_zoom(results, values), fmt=f.num, labels=labels
+    )
 
 
 def _zone(results: Mapping, f: _Fmt, metric: str | None) -> dict | None:
-    dims = [d for d in results.get("dimensions") or [] if mean(d, "adequate") is not None or isinstance(d.get("zone"), Mapping)]
+    dims = [
+        d
+        for d in results.get("dimensions") or []
+        if mean(d, "adequate") is not None or isinstance(d.get("zone"), Mapping)
+    ]
     if not dims:
         return None
     caption = f.t("chart.zone")
-    figures = [Figure(caption, Markup(_zone_svg(results, f, caption, [("", dims)], item_labels=False)))]
+    figures = [
+        Figure(caption, Markup(_zone_svg(results, f, caption, [("", dims)], item_labels=False)))
+    ]
     if metric == "gap":
         # the item-level zone chart lives in the items section unless that shows gaps
-        groups = [(dim["label"], [it for it in rows if mean(it, "adequate") is not None]) for dim, rows in _item_groups(results)]
+        groups = [
+            (dim["label"], [it for it in rows if mean(it, "adequate") is not None])
+            for dim, rows in _item_groups(results)
+        ]
         groups = [g for g in groups if g[1]]
         if groups:
             item_caption = f.t("chart.items_zone")
-            figures.append(Figure(item_caption, Markup(_zone_svg(results, f, item_caption, groups, item_labels=True))))
+            figures.append(
+                Figure(
+                    item_caption,
+                    Markup(_zone_svg(results, f, item_caption, groups, item_labels=True)),
+                )
+            )
     table = Table(
-        [(f.t("col.dimension"), False), (f.t("col.n"), True), (f.t("col.adequate"), True), (f.t("col.desired"), True),
-         (f.t("col.perception"), True), (f.t("col.status"), False), (f.t("col.below"), True), (f.t("col.within"), True),
-         (f.t("col.above"), True), (f.t("col.inverted"), True)]
+        [
+            (f.t("col.dimension"), False),
+            (f.t("col.n"), True),
+            (f.t("col.adequate"), True),
+            (f.t("col.desired"), True),
+            (f.t("col.perception"), True),
+            (f.t("col.status"), False),
+            (f.t("col.below"), True),
+            (f.t("col.within"), True),
+            (f.t("col.above"), True),
+            (f.t("col.inverted"), True),
+        ]
     )
     for d in dims:
         zone = d.get("zone") or {}
         status = charts.zone_status(mean(d, "adequate"), mean(d, "desired"), mean(d, "perception"))
         cells = [Cell(d["label"], cls="label"), Cell(f.int(zone.get("n", d.get("n"))), cls="num")]
         cells += [f.stat_cell(d.get(k), ci=False) for k in ("adequate", "desired", "perception")]
-        cells.append(Cell(f.t(f"status.{status}") if status else f.num(None), cls=f"status {status or ''}"))
+        cells.append(
+            Cell(f.t(f"status.{status}") if status else f.num(None), cls=f"status {status or ''}")
+        )
         for part in ("below", "within", "above", "inverted"):
             share = zone.get(part)
             cells.append(Cell(f.pct((share or {}).get("share")), f.pct_interval(share), "num"))
@@ -572,24 +714,57 @@ def _specific(results: Mapping, f: _Fmt) -> dict | None:
         return None if s is None or p is None else s - p
 
     svg = charts.dumbbell_chart(
-        [charts.Group("", [charts.Dumbbell(d["label"], mean(d, "perception"), mean(d, "specific"), f.num(diff(d), True)) for d in dims])],
-        title=caption, a_label=f.t("col.general"), b_label=f.t("col.specific"),
-        worse_label=f.t("chart.legend_specific_worse"), better_label=f.t("chart.legend_specific_better"),
-        domain=_zoom(results, [mean(d, k) for d in dims for k in ("perception", "specific")]), fmt=f.num, label_max=250,
+        [
+            charts.Group(
+                "",
+                [
+                    charts.Dumbbell(
+                        d["label"], mean(d, "perception"), mean(d, "specific"), f.num(diff(d), True)
+                    )
+                    for d in dims
+                ],
+            )
+        ],
+        title=caption,
+        a_label=f.t("col.general"),
+        b_label=f.t("col.specific"),
+        worse_label=f.t("chart.legend_specific_worse"),
+        better_label=f.t("chart.legend_specific_better"),
+        domain=_zoom(results, [mean(d, k) for d in dims for k in ("perception", "specific")]),
+        fmt=f.num,
+        label_max=250,
     )
     table = Table(
-        [(f.t("col.dimension"), False), (f.t("col.n"), True), (f.t("col.general"), True),
-         (f.t("col.specific"), True), (f.t("col.difference"), True)]
+        [
+            (f.t("col.dimension"), False),
+            (f.t("col.n"), True),
+            (f.t("col.general"), True),
+            (f.t("col.specific"), True),
+            (f.t("col.difference"), True),
+        ]
     )
     for d in dims:
         value = diff(d)
         table.rows.append(
-            Row([Cell(d["label"], cls="label"), Cell(f.int(d["specific"].get("n")), cls="num"),
-                 f.stat_cell(d.get("perception")), f.stat_cell(d.get("specific")),
-                 Cell(f.num(value, True), cls="num neg" if value is not None and value < 0 else "num")])
+            Row(
+                [
+                    Cell(d["label"], cls="label"),
+                    Cell(f.int(d["specific"].get("n")), cls="num"),
+                    f.stat_cell(d.get("perception")),
+                    f.stat_cell(d.get("specific")),
+                    Cell(
+                        f.num(value, True),
+                        cls="num neg" if value is not None and value < 0 else "num",
+                    ),
+                ]
+            )
         )
     table.notes.append(f.t("notes.interval", level=f.level))
-    return {"intro": f.t("intro.specific"), "figures": [Figure(caption, Markup(svg))], "tables": [table]}
+    return {
+        "intro": f.t("intro.specific"),
+        "figures": [Figure(caption, Markup(svg))],
+        "tables": [table],
+    }
 
 
 def _outcomes(results: Mapping, f: _Fmt) -> dict | None:
@@ -597,35 +772,73 @@ def _outcomes(results: Mapping, f: _Fmt) -> dict | None:
     if not outcomes:
         return None
     scores = Table(
-        [(f.t("col.outcome"), False), (f.t("col.scale"), True), (f.t("col.n"), True), (f.t("col.mean"), True), (f.t("col.sd"), True)]
+        [
+            (f.t("col.outcome"), False),
+            (f.t("col.scale"), True),
+            (f.t("col.n"), True),
+            (f.t("col.mean"), True),
+            (f.t("col.sd"), True),
+        ]
     )
     for o in outcomes:
         score = o.get("score") or {}
         scores.rows.append(
-            Row([Cell(o["label"], cls="label"), Cell(f.t("format.range", low=o.get("min"), high=o.get("max")), cls="num"),
-                 Cell(f.int(score.get("n")), cls="num"), f.stat_cell(score), f.sd_cell(score)])
+            Row(
+                [
+                    Cell(o["label"], cls="label"),
+                    Cell(f.t("format.range", low=o.get("min"), high=o.get("max")), cls="num"),
+                    Cell(f.int(score.get("n")), cls="num"),
+                    f.stat_cell(score),
+                    f.sd_cell(score),
+                ]
+            )
         )
     scores.notes.append(f.t("notes.interval", level=f.level))
     tables, figures = [scores], []
     nps_rows = [o for o in outcomes if o.get("kind") == "nps" and isinstance(o.get("nps"), Mapping)]
     if nps_rows:
         nps_table = Table(
-            [(f.t("col.outcome"), False), (f.t("col.n"), True), (f.t("col.nps"), True), (f.t("col.detractors"), True),
-             (f.t("col.passives"), True), (f.t("col.promoters"), True)]
+            [
+                (f.t("col.outcome"), False),
+                (f.t("col.n"), True),
+                (f.t("col.nps"), True),
+                (f.t("col.detractors"), True),
+                (f.t("col.passives"), True),
+                (f.t("col.promoters"), True),
+            ]
         )
         for o in nps_rows:
             nps = o["nps"]
             value = nps.get("nps")
             nps_table.rows.append(
-                Row([Cell(o["label"], cls="label"), Cell(f.int(nps.get("n")), cls="num"),
-                     Cell(i18n.fmt_num(f.lang, value, 1, signed=True), f.interval(nps, True, 1),
-                          "num neg" if value is not None and value < 0 else "num")]
-                    + [Cell(f.pct((nps.get(k) or {}).get("share")), f.pct_interval(nps.get(k)), "num")
-                       for k in ("detractors", "passives", "promoters")])
+                Row(
+                    [
+                        Cell(o["label"], cls="label"),
+                        Cell(f.int(nps.get("n")), cls="num"),
+                        Cell(
+                            i18n.fmt_num(f.lang, value, 1, signed=True),
+                            f.interval(nps, True, 1),
+                            "num neg" if value is not None and value < 0 else "num",
+                        ),
+                    ]
+                    + [
+                        Cell(
+                            f.pct((nps.get(k) or {}).get("share")),
+                            f.pct_interval(nps.get(k)),
+                            "num",
+                        )
+                        for k in ("detractors", "passives", "promoters")
+                    ]
+                )
             )
             caption = f.t("chart.nps", label=o["label"])
-            parts = [charts.Share(f.t(f"col.{k}"), (nps.get(k) or {}).get("share"), NPS_COLOURS[k]) for k in ("detractors", "passives", "promoters")]
-            figures.append(Figure(caption, Markup(charts.stacked_bar(parts, title=caption, pct=f.pct))))
+            parts = [
+                charts.Share(f.t(f"col.{k}"), (nps.get(k) or {}).get("share"), NPS_COLOURS[k])
+                for k in ("detractors", "passives", "promoters")
+            ]
+            figures.append(
+                Figure(caption, Markup(charts.stacked_bar(parts, title=caption, pct=f.pct)))
+            )
         nps_table.notes.append(f.t("notes.interval", level=f.level))
         tables.append(nps_table)
     return {"intro": f.t("intro.outcomes"), "figures": figures, "tables": tables}
@@ -648,10 +861,8 @@ def _segments(results: Mapping, f: _Fmt, metric: str | None) -> dict | None:
     options = results.get("options") or {}
     min_n = options.get("min_n", 1)
     dims = results.get("dimensions") or []
-    if not segments:
+    if not segments or metric is None or not dims:
         return None
-    if metric is None or not dims:
-        return {"intro": f.t("intro.segments_none"), "groups": []}
     signed = metric != "perception"
     # an overall column only where it is on the same scale as the cells
     overall_key = {"gap": "col.overall_servqual", "perception": "col.overall_servperf"}.get(metric)
@@ -662,14 +873,20 @@ def _segments(results: Mapping, f: _Fmt, metric: str | None) -> dict | None:
     else:
         values = [
             abs(v)
-            for segs in segments.values() for s in segs.values() if not s.get("suppressed")
-            for v in _segment_values(s, dims, metric) + [_segment_overall(s, metric) if overall_key else None]
+            for segs in segments.values()
+            for s in segs.values()
+            if not s.get("suppressed")
+            for v in _segment_values(s, dims, metric)
+            + [_segment_overall(s, metric) if overall_key else None]
             if v is not None
         ]
         centre, half = 0.0, max(0.5, _round_up(max(values, default=0.5), 0.5))
     groups = []
     for column, segs in segments.items():
-        rows, table = [], Table([(f.t("col.segment"), False), (f.t("col.n"), True)] + [(c, True) for c in columns], cls="segments")
+        rows, table = [], Table(
+            [(f.t("col.segment"), False), (f.t("col.n"), True)] + [(c, True) for c in columns],
+            cls="segments",
+        )
         for name, seg in segs.items():
             suppressed = bool(seg.get("suppressed"))
             values = [] if suppressed else _segment_values(seg, dims, metric)
@@ -678,18 +895,41 @@ def _segments(results: Mapping, f: _Fmt, metric: str | None) -> dict | None:
             rows.append(charts.HeatRow(str(name), int(seg.get("n", 0)), values, suppressed))
             cells = [Cell(str(name), cls="label"), Cell(f.int(seg.get("n")), cls="num")]
             if suppressed:
-                cells.append(Cell(f.t("segments.suppressed", min_n=min_n), cls="suppressed-note", span=len(columns)))
+                cells.append(
+                    Cell(
+                        f.t("segments.suppressed", min_n=min_n),
+                        cls="suppressed-note",
+                        span=len(columns),
+                    )
+                )
             else:
-                cells += [Cell(f.num(v, signed), cls="num neg" if signed and v is not None and v < 0 else "num") for v in values]
+                cells += [
+                    Cell(
+                        f.num(v, signed),
+                        cls="num neg" if signed and v is not None and v < 0 else "num",
+                    )
+                    for v in values
+                ]
             table.rows.append(Row(cells, kind="suppressed" if suppressed else "data"))
         caption = f.t("chart.heatmap", metric=f.t(f"metric.{metric}"), column=column)
         svg = charts.heatmap(
-            rows, columns, title=caption, fmt=partial(f.num, signed=signed),
+            rows,
+            columns,
+            title=caption,
+            fmt=partial(f.num, signed=signed),
             n_fmt=lambda n: i18n.t(f.lang, "format.n_equals", n=f.int(n)),
-            centre=centre, half_range=half, suppressed_text=f.t("chart.suppressed_cell", min_n=min_n),
+            centre=centre,
+            half_range=half,
+            suppressed_text=f.t("chart.suppressed_cell", min_n=min_n),
             separate_last=overall_key is not None,
         )
-        groups.append({"title": f.t("segments.by", column=column), "figure": Figure(caption, Markup(svg)), "table": table})
+        groups.append(
+            {
+                "title": f.t("segments.by", column=column),
+                "figure": Figure(caption, Markup(svg)),
+                "table": table,
+            }
+        )
     return {"intro": f.t("intro.segments", min_n=min_n), "groups": groups}
 
 
@@ -697,7 +937,8 @@ def _round_up(value: float, step: float) -> float:
     return -(-value // step) * step
 
 
-def _definitions(results: Mapping, f: _Fmt, metric: str | None) -> list[str]:
+def _definitions(results: Mapping, f: _Fmt) -> list[str]:
+    """The definitions that apply to what this report shows."""
     dims = results.get("dimensions") or []
     items = results.get("items") or []
     rows = list(dims) + list(items)

@@ -49,9 +49,7 @@ def _flatten(data: Mapping, prefix: str = "") -> dict[str, str]:
 def check_lang(lang: str) -> str:
     """Return ``lang`` if the report is translated into it, else raise UsageError."""
     if lang not in LANGUAGES:
-        raise UsageError(
-            f"unknown report language {lang!r}; choose one of {', '.join(LANGUAGES)}"
-        )
+        raise UsageError(f"unknown report language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     return lang
 
 
@@ -60,9 +58,7 @@ def catalog(lang: str) -> Mapping[str, str]:
     """All strings of one language as a read-only mapping of dotted key to template."""
     check_lang(lang)
     text = (
-        resources.files("servq.report")
-        .joinpath("i18n", f"{lang}.yaml")
-        .read_text(encoding="utf-8")
+        resources.files("servq.report").joinpath("i18n", f"{lang}.yaml").read_text(encoding="utf-8")
     )
     return MappingProxyType(_flatten(yaml.safe_load(text)))
 

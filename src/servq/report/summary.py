@@ -157,14 +157,25 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
     overall = overall_score(results)
     if overall and overall[0] == "servqual":
         stat = overall[1]
-        direction = t("summary.servqual_negative" if stat["mean"] < 0 else "summary.servqual_positive")
+        direction = t(
+            "summary.servqual_negative" if stat["mean"] < 0 else "summary.servqual_positive"
+        )
         out.append(
-            t("summary.servqual", score=num(stat["mean"], True), ci=_ci(lang, stat, level, signed=True), direction=direction)
+            t(
+                "summary.servqual",
+                score=num(stat["mean"], True),
+                ci=_ci(lang, stat, level, signed=True),
+                direction=direction,
+            )
         )
         weighted = (results.get("servqual") or {}).get("weighted")
         if isinstance(weighted, Mapping) and weighted.get("mean") is not None:
             out.append(
-                t("summary.servqual_weighted", score=num(weighted["mean"], True), ci=_ci(lang, weighted, level, signed=True))
+                t(
+                    "summary.servqual_weighted",
+                    score=num(weighted["mean"], True),
+                    ci=_ci(lang, weighted, level, signed=True),
+                )
             )
     elif overall:
         stat = overall[1]
@@ -206,7 +217,14 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
                     low=i18n.fmt_num(lang, nps["ci_low"], 1, signed=True),
                     high=i18n.fmt_num(lang, nps["ci_high"], 1, signed=True),
                 )
-            out.append(t("summary.nps", label=outcome["label"], value=i18n.fmt_num(lang, nps["nps"], 1, signed=True), ci=ci))
+            out.append(
+                t(
+                    "summary.nps",
+                    label=outcome["label"],
+                    value=i18n.fmt_num(lang, nps["nps"], 1, signed=True),
+                    ci=ci,
+                )
+            )
 
     for column, name, segment, metric, value in weakest_segments(results):
         out.append(
@@ -249,7 +267,11 @@ def _item_sentences(results: Mapping, lang: str) -> list[str]:
         )
         for it in items
     ]
-    key = {"gap": "summary.top_gaps", "msa": "summary.top_msa", "perception": "summary.top_perception"}[metric]
+    key = {
+        "gap": "summary.top_gaps",
+        "msa": "summary.top_msa",
+        "perception": "summary.top_perception",
+    }[metric]
     joined = i18n.t(lang, "format.item_sep").join(parts)
     count = len(items)
     word = i18n.t(lang, f"format.count_{count}") if count in (2, 3) else i18n.fmt_int(lang, count)
@@ -257,20 +279,35 @@ def _item_sentences(results: Mapping, lang: str) -> list[str]:
 
 
 def _zone_sentences(results: Mapping, lang: str) -> list[str]:
-    dims = [d for d in results.get("dimensions") or [] if mean(d, "adequate") is not None and mean(d, "perception") is not None]
+    dims = [
+        d
+        for d in results.get("dimensions") or []
+        if mean(d, "adequate") is not None and mean(d, "perception") is not None
+    ]
     if not dims:
         return []
     breached = [d["label"] for d in dims if mean(d, "perception") < mean(d, "adequate")]
     out = [
-        i18n.t(lang, "summary.zone_breach", dimensions=i18n.join_list(lang, breached))
-        if breached
-        else i18n.t(lang, "summary.zone_ok")
+        (
+            i18n.t(lang, "summary.zone_breach", dimensions=i18n.join_list(lang, breached))
+            if breached
+            else i18n.t(lang, "summary.zone_ok")
+        )
     ]
     shares = []
     for d in dims:
         below = ((d.get("zone") or {}).get("below") or {}).get("share")
         if below is not None:
-            shares.append(i18n.t(lang, "summary.zone_share", dimension=d["label"], share=i18n.fmt_pct(lang, below)))
+            shares.append(
+                i18n.t(
+                    lang,
+                    "summary.zone_share",
+                    dimension=d["label"],
+                    share=i18n.fmt_pct(lang, below),
+                )
+            )
     if shares:
-        out.append(i18n.t(lang, "summary.zone_shares", shares=i18n.t(lang, "format.list_sep").join(shares)))
+        out.append(
+            i18n.t(lang, "summary.zone_shares", shares=i18n.t(lang, "format.list_sep").join(shares))
+        )
     return out

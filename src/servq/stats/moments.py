@@ -53,16 +53,29 @@ class Moments:
         (or -1 for none); a row counts once in each grouping.
         """
         shift = _shift(shift, x.shape[1])
-        present = ~np.isnan(x)
-        z = x - shift
+        xt = x.T  # variables x rows: each variable contiguous when x is a transposed view
+        present = ~np.isnan(xt)
+        z = xt - shift[:, None]
         z[~present] = 0.0
         if codes is None:
-            n = present.sum(axis=0, dtype=np.float64)[None, :]
-            return cls(n, z.sum(axis=0)[None, :], np.einsum("ij,ij->j", z, z)[None, :], shift)
-        stacked = np.concatenate([present.astype(np.float64), z, z * z], axis=1)
-        sums = _group_sums(codes, n_groups, stacked)
-        v = x.shape[1]
-        return cls(sums[:, :v], sums[:, v:2 * v], sums[:, 2 * v:], shift)
+            n = np.count_nonzero(present, axis=1).astype(np.float64)[None, :]
+            return cls(n, z.sum(axis=1)[None, :], np.einsum("ij,ij->i", z, z)[None, :], shift)
+        onehot = _membership(codes, n_groups, xt.shape[1])
+        return cls(*(_group_sums(codes, n_groups, v, onehot) for v in (present.astype(np.float64), z, z * z)), shift)
+
+    @classmethod
+    def from_power_sums(cls, n: np.ndarray, total: np.ndarray, squares: np.ndarray,
+                        shift: np.ndarray | None = None) -> Moments:
+        """Moments of one group from raw Σ1, Σx and Σx² (e.g. exact integer sums)."""
+        n, total, squares = (np.asarray(a, dtype=np.float64).reshape(1, -1) for a in (n, total, squares))
+        c = _shift(shift, n.shape[1])
+        return cls(n, total - n * c, squares - 2 * c * total + n * c * c, c)
+
+    @classmethod
+    def join(cls, *parts: Moments) -> Moments:
+        """Moments of several variable sets side by side (same groups)."""
+        return cls(*(np.concatenate([getattr(p, f) for p in parts], axis=1) for f in ("n", "s", "ss")),
+                   np.concatenate([p.shift for p in parts]))
 
     def __add__(self, other: Moments) -> Moments:
         if not np.array_equal(self.shift, other.shift):
@@ -79,9 +92,9 @@ class Moments:
         pad = ((0, extra), (0, 0))
         return Moments(np.pad(self.n, pad), np.pad(self.s, pad), np.pad(self.ss, pad), self.shift)
 
-    def select(self, variables: np.ndarray | list[int]) -> Moments:
-        idx = np.asarray(variables)
-        return Moments(self.n[:, idx], self.s[:, idx], self.ss[:, idx], self.shift[idx])
+    def select_groups(self, groups: list[int]) -> Moments:
+        idx = np.asarray(groups)
+        return Moments(self.n[idx], self.s[idx], self.ss[idx], self.shift)
 
     def mean(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -103,19 +116,27 @@ def _shift(shift: np.ndarray | None, n_vars: int) -> np.ndarray:
     return np.asarray(shift, dtype=np.float64).reshape(n_vars)
 
 
-def _group_sums(codes: list[np.ndarray], n_groups: int, values: np.ndarray) -> np.ndarray:
-    """Σ values over the rows of each group, for rows that may belong to several groupings."""
-    if n_groups <= _DENSE_GROUPS:
-        onehot = np.zeros((values.shape[0], n_groups))
-        rows = np.arange(values.shape[0])
-        for c in codes:
-            ok = c >= 0
-            onehot[rows[ok], c[ok]] = 1.0
-        return (values.T @ onehot).T  # this orientation is several times faster in OpenBLAS
-    out = np.zeros((n_groups, values.shape[1]))
-    cols = values.shape[1]
+def _membership(codes: list[np.ndarray], n_groups: int, n_rows: int) -> np.ndarray | None:
+    """Rows x groups 0/1 matrix when there are few groups (a matrix product is then the
+    fastest group sum), else None."""
+    if n_groups > _DENSE_GROUPS:
+        return None
+    onehot = np.zeros((n_rows, n_groups))
+    rows = np.arange(n_rows)
     for c in codes:
         ok = c >= 0
-        flat = (c[ok, None].astype(np.int64) * cols + np.arange(cols)).ravel()
-        out += np.bincount(flat, weights=values[ok].ravel(), minlength=n_groups * cols).reshape(n_groups, cols)
+        onehot[rows[ok], c[ok]] = 1.0
+    return onehot
+
+
+def _group_sums(codes: list[np.ndarray], n_groups: int, values: np.ndarray, onehot: np.ndarray | None) -> np.ndarray:
+    """Σ over the rows of each group of ``values`` (variables x rows) for rows that may
+    belong to one group in each of several groupings; returns groups x variables."""
+    if onehot is not None:
+        return (values @ onehot).T  # this orientation is several times faster in OpenBLAS
+    out = np.zeros((n_groups, values.shape[0]))
+    for c in codes:
+        ok = c >= 0
+        for j in range(values.shape[0]):
+            out[:, j] += np.bincount(c[ok], weights=values[j, ok], minlength=n_groups)
     return out

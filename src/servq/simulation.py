@@ -79,7 +79,7 @@ A dimension not listed expects 6.1, has a gap cycling through -0.9, -0.6, -1.1, 
 
 Examples
 --------
->>> from servq.simulate import simulate
+>>> from servq.simulation import simulate
 >>> table = simulate("servqual", 1000, seed=1)
 >>> table.column_names[:6]
 ['respondent_id', 'branch', 'channel', 'date', 'E1', 'E2']
