@@ -470,10 +470,8 @@ def test_unknown_instrument_is_a_usage_error(tmp_path):
         load_instrument(tmp_path / "missing.yaml")
 
 
-# Known gaps in catalog.py, kept as strict xfails so they show up when fixed.
 
 
-@pytest.mark.xfail(strict=True, reason="catalog.py skips the semantic checks when pydantic fails")
 def test_structural_and_semantic_problems_are_reported_together():
     bad = GOOD.replace("parts: [perception]", "parts: [perception]\ncolour: blue").replace(
         "sv: Snabb service, ", ""
@@ -483,11 +481,12 @@ def test_structural_and_semantic_problems_are_reported_together():
     assert {p.path for p in info.value.problems} == {"colour", "items[0].text"}
 
 
-@pytest.mark.xfail(strict=True, reason="catalog.py accepts duplicate keys; the later one silently wins")
 def test_a_duplicate_key_is_reported():
     bad = GOOD + "items:\n  - id: 1\n    dimension: speed\n    text: {en: Again, sv: Igen, zh: 再次}\n"
-    with pytest.raises(InstrumentError):
+    with pytest.raises(InstrumentError) as info:
         parse_instrument(bad, source="bad.yaml")
+    (problem,) = info.value.problems
+    assert "'items' is given twice" in problem.message and problem.line == GOOD.count("\n") + 1
 
 
 # -- docs/instruments.md stays true ---------------------------------------------------------

@@ -18,7 +18,20 @@ from ..errors import InstrumentError, Problem, UsageError
 from .schema import Instrument, semantic_problems
 
 _CATALOG = "servq.instruments"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: much faster
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available: much faster
+    """A safe loader that refuses a key given twice (PyYAML would keep the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"'{key}' is given twice (first on line {seen[key]})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
 
 
 def _catalog_dir():
@@ -84,31 +97,41 @@ def parse_instrument(text: str, source: str = "<instrument>") -> Instrument:
             f"{source} is not an instrument",
             [Problem("the file must be a mapping with id, name, scale, dimensions, items", file=source)],
         )
+    found: list[tuple[tuple, str, str]] = []  # (location, shown path, message)
+    inst = None
     try:
         inst = Instrument.model_validate(raw)
     except ValidationError as exc:
+        errors = exc.errors()
+        found += [(tuple(e["loc"]), _path_text(tuple(e["loc"])), _pydantic_message(e)) for e in errors]
+        if all(e["type"] == "extra_forbidden" for e in errors):
+            # Only unknown fields: check the rest too, so one pass shows every problem.
+            try:
+                inst = Instrument.model_validate(_without(raw, [tuple(e["loc"]) for e in errors]))
+            except ValidationError:
+                inst = None
+    if inst is not None:
+        found += [(_path_loc(path), path, msg) for path, msg in semantic_problems(inst)]
+    if found:
         lines = _lines(text)
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            problems.append(
-                Problem(
-                    _pydantic_message(err),
-                    file=source,
-                    line=_nearest_line(lines, loc),
-                    path=_path_text(loc),
-                )
-            )
-        raise InstrumentError(f"{source}: {len(problems)} problem(s) in the instrument", problems) from None
-    semantic = semantic_problems(inst)
-    if semantic:
-        lines = _lines(text)
-        problems = [
-            Problem(msg, file=source, line=_nearest_line(lines, _path_loc(path)), path=path)
-            for path, msg in semantic
-        ]
+        problems = [Problem(msg, file=source, line=_nearest_line(lines, loc), path=path)
+                    for loc, path, msg in found]
+        problems.sort(key=lambda p: (p.line or 0))
         raise InstrumentError(f"{source}: {len(problems)} problem(s) in the instrument", problems)
     return inst
+
+
+def _without(raw, locations: list[tuple]):
+    """A deep copy of ``raw`` without the keys at ``locations``."""
+    import copy
+
+    out = copy.deepcopy(raw)
+    for loc in locations:
+        node = out
+        for key in loc[:-1]:
+            node = node[key]
+        node.pop(loc[-1], None)
+    return out
 
 
 def _pydantic_message(err: dict) -> str:
