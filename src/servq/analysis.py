@@ -7,8 +7,11 @@ moments per group (merged by addition) -> figures.
 
 from __future__ import annotations
 
+import os
 import re
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -29,6 +32,7 @@ from .results import Results
 from .stats.moments import Moments
 
 SCHEMA_VERSION = "1.0"
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
 LANGS = ("en", "sv", "zh")
 
 
@@ -136,31 +140,56 @@ def analyze(
     validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
     scorer = Scorer(inst)
     groups = _Groups(list(by_cols), {name: _label_map(source, col) for name, col in by_cols.items()})
-    items = Moments.empty(len(scorer.item_shift), shift=scorer.item_shift)
-    # Group 0 is every respondent; the segments of all --by columns follow.
-    floats = Moments.empty(len(scorer.float_shift), n_groups=1, shift=scorer.float_shift)
-
     wanted = [*layout.numeric_columns(), *by_cols.values()]
     if layout.respondent_id is not None:
         wanted.append(layout.respondent_id)
-    # The chunk loop's matrix products are small: BLAS threads would only spin and steal
-    # the other core from the element-wise work.
-    with threadpool_limits(limits=1, user_api="blas"):
-        for chunk in source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size):
-            answers = validator.check(chunk)
-            if validator.failed:
-                continue  # keep validating to report every problem, but compute nothing more
-            item_moments, x = scorer.score(answers)
-            items = items + item_moments
-            codes = [np.zeros(answers.rows, dtype=np.int64)]
-            codes += [groups.codes(name, values) for name, values in answers.segments.items()]
-            floats = floats + Moments.of(x, codes, len(groups.keys) + 1, shift=scorer.float_shift)
+    chunks = source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size)
+    items, floats = _accumulate(chunks, validator, scorer, groups)
     validator.finish()
     overall = Moments.join(items, floats.select_groups([0]))
 
     data_out = _assemble(inst, scorer, overall, floats, groups, validator, layout, source,
                          lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
     return Results(data_out, overall)
+
+
+def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups) -> tuple[Moments, Moments]:
+    """Moments of the item variables (all respondents) and of the other variables (group 0
+    = all respondents, then every segment), over all chunks.
+
+    Validation and segment numbering run in file order in this thread; scoring runs on
+    a pool of threads (NumPy releases the GIL). Chunks are merged in file order, so the
+    result is the same in every run.
+    """
+    items = Moments.empty(len(scorer.item_shift), shift=scorer.item_shift)
+    floats = Moments.empty(len(scorer.float_shift), n_groups=1, shift=scorer.float_shift)
+    pending: deque[Future] = deque()
+
+    def merge(future: Future) -> None:
+        nonlocal items, floats
+        chunk_items, chunk_floats = future.result()
+        items, floats = items + chunk_items, floats + chunk_floats
+
+    # The chunks' matrix products are small: BLAS threads would only spin and steal the
+    # cores from the element-wise work.
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(_WORKERS) as pool:
+        for chunk in chunks:
+            answers = validator.check(chunk)
+            if validator.failed:
+                continue  # keep validating to report every problem, but compute nothing more
+            codes = [np.zeros(answers.rows, dtype=np.int64)]
+            codes += [groups.codes(name, values) for name, values in answers.segments.items()]
+            pending.append(pool.submit(_chunk_moments, scorer, answers, codes, len(groups.keys) + 1))
+            while len(pending) > 2 * _WORKERS:
+                merge(pending.popleft())
+        while pending:
+            merge(pending.popleft())
+    return items, floats
+
+
+def _chunk_moments(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int) -> tuple[Moments, Moments]:
+    item_moments, x = scorer.score(answers)
+    return item_moments, Moments.of(x, codes, n_groups, shift=scorer.float_shift)
 
 
 def _source(data, sheet: str | None) -> Source:

@@ -59,7 +59,7 @@ A dimension not listed expects 6.1, has a gap cycling through -0.9, -0.6, -1.1, 
 * Specific errand (S): the respondent's true general perception plus *specific*, with
   its own factor (spread 0.7): customers judge the last errand differently from the
   bank in general (higher on proximity, lower on technology).
-* Cost dimensions (``group: cost``) expect 5.3 with a gap of -1.1 in the quality
+* Cost dimensions (``better: lower``) expect 5.3 with a gap of -1.1 in the quality
   direction and are *stored in the cost direction* (higher = more cost; perceived cost
   near mid-scale, above the acceptable level), unless every item of the dimension is
   reverse-keyed (then reverse scoring turns cost into quality). In the raw answers of a
@@ -188,10 +188,6 @@ def _pts(x) -> np.ndarray:
     return (np.asarray(x, dtype=np.float64) / 6.0).astype(np.float32)
 
 
-def _is_cost_group(group: str | None) -> bool:
-    return group is not None and (group.startswith("cost") or group == "sacrifice")
-
-
 def _branch_names(branches: int) -> list[str]:
     return [BRANCH_NAMES[i] if i < len(BRANCH_NAMES) else f"Branch {i + 1}" for i in range(branches)]
 
@@ -207,7 +203,7 @@ def _population(inst: Instrument, branches: int, channels: tuple[str, ...]) -> _
 
     rows, importance, cost = [], [], []
     for i, d in enumerate(dims):
-        is_cost = _is_cost_group(d.group)
+        is_cost = d.better == "lower"
         weight = 0.6 / (1 + 0.5 * i)
         if is_cost:
             default = (_COST_EXPECTED, _COST_GAP, _DEFAULT_ZONE, 0.0, weight)

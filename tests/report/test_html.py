@@ -618,3 +618,26 @@ def test_charts_escape_their_text():
         [charts.Bar("<b>&", -0.5, -0.7, -0.3)], title='"T"<', fmt=lambda v: f"{v:.2f}"
     )
     assert "<b>" not in svg and "&lt;b&gt;&amp;" in svg and "&quot;T&quot;&lt;" in svg
+
+
+def test_costs_rank_as_weak_when_high():
+    """customer-value: a cost dimension (better: lower) with a high score is the weakest."""
+    from servq.report.summary import lowest_items, weakest_dimension
+
+    stat = lambda m: {"mean": m, "sd": 1.0, "n": 10, "ci_low": m - 0.5, "ci_high": m + 0.5}  # noqa: E731
+    results = {
+        "instrument": {"scale": {"min": 1, "max": 7}},
+        "dimensions": [
+            {"id": "value", "better": "higher", "perception": stat(4.0)},
+            {"id": "cost", "better": "lower", "perception": stat(5.5)},  # as bad as 2.5
+        ],
+        "items": [
+            {"id": 1, "dimension": "value", "perception": stat(3.0)},
+            {"id": 2, "dimension": "cost", "perception": stat(6.5)},  # as bad as 1.5
+            {"id": 3, "dimension": "cost", "perception": stat(2.0)},  # a low cost: good
+        ],
+    }
+    weakest, metric = weakest_dimension(results)
+    assert weakest["id"] == "cost" and metric == "perception"
+    items, _ = lowest_items(results)
+    assert [it["id"] for it in items] == [2, 1, 3]

@@ -93,6 +93,7 @@ class Dimension(_Strict):
     label: Text
     description: Text | None = None
     group: str | None = Field(default=None, pattern=SLUG)
+    better: Literal["higher", "lower"] = "higher"  # "lower" for costs: a high score is bad
 
 
 class Item(_Strict):
@@ -202,6 +203,8 @@ def semantic_problems(inst: Instrument) -> list[tuple[str, str]]:
     sc = inst.scale
     if sc.max <= sc.min:
         out.append(("scale", f"max ({sc.max}) must be greater than min ({sc.min})"))
+    elif sc.max - sc.min > 100:
+        out.append(("scale", f"a scale has at most 101 points, {sc.min}-{sc.max} has {sc.points}"))
     if sc.dont_know is not None and sc.min <= sc.dont_know <= sc.max:
         out.append(("scale.dont_know", f"code {sc.dont_know} lies on the scale {sc.min}-{sc.max}"))
     for v, text in sc.anchors.items():

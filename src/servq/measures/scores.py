@@ -11,7 +11,8 @@ For each respondent :class:`Scorer` derives, following DESIGN.md exactly:
   (A ≤ P ≤ D), above (P > D), inverted (A > D; in none of the other three);
 * unweighted SERVQUAL (mean of the five dimension gaps) and weighted SERVQUAL
   (Σ w_d/100 · gap_d), only for respondents with every dimension gap (and an allocation);
-* the SERVPERF score (mean of the dimension perception scores, all dimensions present);
+* the SERVPERF score (mean of the dimension perception scores, all dimensions present;
+  a ``better: lower`` dimension, such as a cost, counts as ``min + max - score``);
 * outcomes, and for 0–10 recommend questions promoter / passive / detractor indicators
   and the NPS contribution (+100, 0, −100).
 
@@ -57,6 +58,7 @@ class Scorer:
         self.dim_ids = [d.id for d in inst.dimensions]
         self.dim_rows = [np.array([i for i, it in enumerate(inst.items) if it.dimension == d]) for d in self.dim_ids]
         self.reverse = np.array([it.reverse for it in inst.items])
+        self.lower_better = np.array([d.better == "lower" for d in inst.dimensions])
         self.differences = [d for d, (a, b) in DIFFERENCES.items() if a in inst.parts and b in inst.parts]
         self.measures = [p.value for p in inst.parts] + self.differences + ["any"]
         zone = [f"zone_{z}" for z in ZONE] if inst.has_zone else []
@@ -172,6 +174,9 @@ class Scorer:
                 x[idx["servqual:weighted"], ok] = (w[:, ok] * gaps[:, ok]).sum(axis=0)
         if Part.perception in inst.parts:
             perc = dims["perception"]
+            if self.lower_better.any():  # a cost counts against the overall score
+                perc = perc.copy()
+                perc[self.lower_better] = inst.scale.min + inst.scale.max - perc[self.lower_better]
             complete = ~np.isnan(perc).any(axis=0)
             x[idx["servperf"], complete] = perc[:, complete].mean(axis=0)
         for j, out in enumerate(inst.outcomes):

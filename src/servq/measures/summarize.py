@@ -70,6 +70,7 @@ def dimensions(s: Summary, g: int, inst: Instrument, lang: str) -> list[dict]:
         entry = {"id": d.id, "label": d.label.get(lang), "n": s.count(g, f"dim:any:{d.id}")}
         if d.group:
             entry["group"] = d.group
+        entry["better"] = d.better
         entry.update(scores(s, g, "dim", d.id))
         if s.has(f"dim:importance:{d.id}"):
             entry["importance"] = s.stat(g, f"dim:importance:{d.id}")

@@ -42,8 +42,20 @@ def primary_metric(rows: Sequence[Mapping]) -> str | None:
     return None
 
 
+def oriented(results: Mapping, row: Mapping, metric: str, better: str | None = None) -> float | None:
+    """The row's mean of ``metric`` turned so that lower is worse: a ``better: lower``
+    dimension (a cost) counts as min + max − score, or −difference for gaps."""
+    value = mean(row, metric)
+    if value is None or (better or row.get("better", "higher")) != "lower":
+        return value
+    if metric == "perception":
+        scale = (results.get("instrument") or {}).get("scale") or {}
+        return scale.get("min", 0) + scale.get("max", 0) - value
+    return -value
+
+
 def weakest_dimension(results: Mapping) -> tuple[Mapping, str] | None:
-    """The dimension with the lowest mean of the primary metric, and that metric.
+    """The dimension with the lowest (oriented) mean of the primary metric, and that metric.
 
     Ties go to the dimension listed first.
     """
@@ -52,7 +64,7 @@ def weakest_dimension(results: Mapping) -> tuple[Mapping, str] | None:
     if metric is None:
         return None
     scored = [d for d in dims if mean(d, metric) is not None]
-    return min(scored, key=lambda d: mean(d, metric)), metric
+    return min(scored, key=lambda d: oriented(results, d, metric)), metric
 
 
 def lowest_items(results: Mapping, k: int = 3) -> tuple[list[Mapping], str | None]:
@@ -63,11 +75,16 @@ def lowest_items(results: Mapping, k: int = 3) -> tuple[list[Mapping], str | Non
     metric = primary_metric(items)
     if metric is None:
         return [], None
+    better = {d.get("id"): d.get("better", "higher") for d in results.get("dimensions") or []}
+
+    def score(it: Mapping) -> float | None:
+        return oriented(results, it, metric, better.get(it.get("dimension")))
+
     scored = [it for it in items if mean(it, metric) is not None]
     if metric in ("gap", "msa"):
-        scored = [it for it in scored if mean(it, metric) < 0]
+        scored = [it for it in scored if score(it) < 0]
     # sorted() is stable, so ties keep the instrument's item order
-    return sorted(scored, key=lambda it: mean(it, metric))[:k], metric
+    return sorted(scored, key=score)[:k], metric
 
 
 def overall_score(results: Mapping) -> tuple[str, Mapping] | None:
