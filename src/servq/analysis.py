@@ -7,8 +7,10 @@ moments per group (merged by addition) -> figures.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -137,6 +139,8 @@ def analyze(
     by_list = [by] if isinstance(by, str) else list(by or [])
     by_cols = resolve_by(layout, by_list, file)
 
+    # SciPy (for the interval quantiles, needed at the end) imports while the data is read.
+    threading.Thread(target=importlib.import_module, args=("scipy.special",), daemon=True).start()
     validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
     scorer = Scorer(inst)
     groups = _Groups(list(by_cols), {name: _label_map(source, col) for name, col in by_cols.items()})
