@@ -79,3 +79,26 @@ def test_growing_groups_when_merging():
 def test_merge_refuses_different_shifts():
     with pytest.raises(ValueError, match="different shifts"):
         Moments.empty(2) + Moments.empty(2, shift=np.ones(2))
+
+
+@given(arrays(np.float64, st.tuples(st.integers(4, 40), st.integers(2, 4)),
+              elements=st.one_of(st.just(np.nan), st.integers(1, 7).map(float))), st.data())
+def test_cross_moments_match_pandas_pairwise_and_merge(x, data):
+    import pandas as pd
+
+    from servq.stats.moments import CrossMoments
+
+    cut = data.draw(st.integers(0, x.shape[0]))
+    shift = np.full(x.shape[1], 4.0)
+    cm = CrossMoments.of(x[:cut], shift) + CrossMoments.of(x[cut:], shift)
+    frame = pd.DataFrame(x)
+    close(cm.cov(), frame.cov().to_numpy())  # pandas: pairwise-complete, ddof 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cm.cor()
+    expected = frame.corr().to_numpy().copy()
+    np.fill_diagonal(expected, 1.0)
+    np.testing.assert_allclose(r, expected, rtol=1e-9, atol=1e-9, equal_nan=True)
+    complete = x[~np.isnan(x).any(axis=1)]
+    if len(complete) > 1:
+        close(cm.cov(listwise=True), np.cov(complete, rowvar=False))
+        close(cm.mean(listwise=True), complete.mean(axis=0))

@@ -18,12 +18,14 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
+from itertools import groupby
 
 Fmt = Callable[[float | None], str]
 
 WIDTH = 760
 FONT = 12
 ROW = 28
+VALUE_W = 58  # the column at the right that prints each row's value
 
 INK = "#1f2933"
 MUTED = "#52606d"
@@ -49,8 +51,16 @@ def _esc(text: object) -> str:
     return escape(str(text), quote=True)
 
 
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
 def _char_width(ch: str) -> float:
-    if unicodedata.east_asian_width(ch) in "WF":
+    if _is_wide(ch):
         return 1.0
     if ch in " .,:;'!|ilIjtf()[]":
         return 0.32
@@ -64,34 +74,18 @@ def text_width(text: str, size: float = FONT) -> float:
     return sum(_char_width(ch) for ch in text) * size
 
 
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WF"
-
-
 def wrap(text: str, width: float, size: float = FONT, max_lines: int = 2) -> list[str]:
     """Break ``text`` into at most ``max_lines`` lines that fit ``width``.
 
     Latin text breaks at spaces, CJK text between any two characters; a word longer
     than a line is cut. Text that does not fit ends in an ellipsis.
     """
-    tokens: list[str] = []
-    for part in text.split(" "):
-        if any(_is_wide(ch) for ch in part):
-            buf = ""
-            for ch in part:
-                if _is_wide(ch):
-                    if buf:
-                        tokens.append(buf)
-                        buf = ""
-                    tokens.append(ch)
-                else:
-                    buf += ch
-            if buf:
-                tokens.append(buf)
-        else:
-            tokens.append(part)
-        tokens.append(" ")
-    tokens = tokens[:-1]
+    tokens: list[str] = []  # words, single CJK characters and the spaces between words
+    for i, part in enumerate(text.split(" ")):
+        if i:
+            tokens.append(" ")
+        for wide, run in groupby(part, _is_wide):
+            tokens += list(run) if wide else ["".join(run)]
 
     lines: list[str] = []
     line = ""
@@ -124,12 +118,13 @@ def wrap(text: str, width: float, size: float = FONT, max_lines: int = 2) -> lis
 
 def _el(tag: str, **attrs: object) -> str:
     """A self-closing SVG element. ``cls`` is written as ``class``, ``_`` in names as
-    ``-`` (``stroke_width``), floats with one decimal."""
+    ``-`` (``stroke_width``), floats with one decimal; None leaves an attribute out."""
     written = []
     for name, value in attrs.items():
-        name = "class" if name == "cls" else name.replace("_", "-")
-        text = f"{value:.1f}" if isinstance(value, float) else str(value)
-        written.append(f'{name}="{_esc(text)}"')
+        if value is not None:
+            name = "class" if name == "cls" else name.replace("_", "-")
+            text = f"{value:.1f}" if isinstance(value, float) else str(value)
+            written.append(f'{name}="{_esc(text)}"')
     return f"<{tag} {' '.join(written)}/>"
 
 
@@ -142,15 +137,12 @@ def _text(
     size: float = FONT,
     fill: str = INK,
     weight: str | None = None,
-    cls: str | None = None,
 ) -> str:
     attrs = f'x="{x:.1f}" y="{y:.1f}" font-size="{size:g}" fill="{fill}"'
     if anchor != "start":
         attrs += f' text-anchor="{anchor}"'
     if weight:
         attrs += f' font-weight="{weight}"'
-    if cls:
-        attrs += f' class="{cls}"'
     return f"<text {attrs}>{_esc(content)}</text>"
 
 
@@ -161,16 +153,18 @@ def _lines(x: float, y_mid: float, lines: Sequence[str], *, size: float = FONT, 
     return "".join(_text(x, top + i * step, line, size=size, **kw) for i, line in enumerate(lines))
 
 
-def _svg(height: float, title: str, cls: str, body: Sequence[str], desc: str = "") -> str:
+def _value(y_mid: float, text: str, fill: str, weight: str | None = "600") -> str:
+    """A row's value, right-aligned at the right edge."""
+    return _text(WIDTH - 6, y_mid + 4, text, anchor="end", fill=fill, weight=weight)
+
+
+def _svg(height: float, title: str, cls: str, body: Sequence[str]) -> str:
     h = math.ceil(height)
-    head = (
+    return (
         f'<svg class="chart {cls}" viewBox="0 0 {WIDTH} {h}" width="{WIDTH}" height="{h}" '
         f'role="img" aria-label="{_esc(title)}" preserveAspectRatio="xMinYMin meet">'
-        f"<title>{_esc(title)}</title>"
+        f"<title>{_esc(title)}</title>{''.join(body)}</svg>"
     )
-    if desc:
-        head += f"<desc>{_esc(desc)}</desc>"
-    return head + "".join(body) + "</svg>"
 
 
 # --------------------------------------------------------------------------- colour
@@ -204,11 +198,8 @@ def contrast_ratio(fg: str, bg: str) -> float:
 
 def text_on(background: str) -> str:
     """Black or white, whichever contrasts more with ``background`` (always ≥ 4.58:1)."""
-    return (
-        "#000000"
-        if contrast_ratio("#000000", background) >= contrast_ratio("#ffffff", background)
-        else "#ffffff"
-    )
+    black, white = (contrast_ratio(c, background) for c in ("#000000", "#ffffff"))
+    return "#000000" if black >= white else "#ffffff"
 
 
 def diverging_colour(value: float | None, centre: float = 0.0, half_range: float = 1.0) -> str:
@@ -217,7 +208,7 @@ def diverging_colour(value: float | None, centre: float = 0.0, half_range: float
     Saturation grows linearly with distance from the centre and is full at
     ``half_range`` away from it.
     """
-    if value is None or not math.isfinite(value):
+    if not _finite(value):
         return SUPPRESSED_FILL
     neg, mid, pos = (_rgb(c) for c in DIVERGING)
     share = max(-1.0, min(1.0, (value - centre) / half_range)) if half_range > 0 else 0.0
@@ -254,26 +245,44 @@ def tick_digits(step: float) -> int:
     return 4
 
 
-class _Scale:
-    def __init__(self, lo: float, hi: float, x0: float, x1: float):
-        self.lo, self.hi, self.x0, self.x1 = lo, hi, x0, x1
+def _plain(fmt: Fmt, value: float, digits: int) -> str:
+    """Format a tick with fewer decimals, reusing ``fmt``'s decimal mark and minus."""
+    text = fmt(value)
+    mark = next((ch for ch in reversed(text) if not ch.isdigit()), None)
+    if mark is None or mark in "−-+":
+        return text
+    whole, _, frac = text.rpartition(mark)
+    return whole + (mark + frac[:digits] if digits else "")
+
+
+class _Axis:
+    """A value axis mapping ``lo``..``hi`` onto ``x0``..``x1`` (clamped), with its ticks.
+
+    With ``widen`` the ends are rounded out to whole ticks; otherwise they stay and the
+    ticks outside them are dropped.
+    """
+
+    def __init__(self, lo: float, hi: float, x0: float, x1: float, fmt: Fmt, widen: bool = False):
+        nice_lo, nice_hi, step, ticks = nice_ticks(lo, hi)
+        if widen:
+            lo, hi = nice_lo, nice_hi
+        self.lo, self.hi, self.x0, self.x1, self.fmt = lo, hi, x0, x1, fmt
+        self.ticks = [tk for tk in ticks if lo - 1e-9 <= tk <= hi + 1e-9]
+        self.digits = tick_digits(step)
 
     def __call__(self, value: float) -> float:
         value = max(self.lo, min(self.hi, value))
         return self.x0 + (value - self.lo) / (self.hi - self.lo) * (self.x1 - self.x0)
 
-
-def _grid(
-    scale: _Scale, ticks: Sequence[float], top: float, bottom: float, tick_fmt: Fmt
-) -> list[str]:
-    out = []
-    for tick in ticks:
-        x = scale(tick)
-        out.append(_el("line", x1=x, y1=top, x2=x, y2=bottom, stroke=GRID, stroke_width=1))
-        out.append(
-            _text(x, bottom + 15, tick_fmt(tick), anchor="middle", size=FONT - 1, fill=MUTED)
-        )
-    return out
+    def grid(self, top: float, bottom: float) -> list[str]:
+        """A vertical line per tick from ``top`` to ``bottom``, its value below."""
+        out = []
+        for tick in self.ticks:
+            x = self(tick)
+            label = _plain(self.fmt, tick, self.digits)
+            out.append(_el("line", x1=x, y1=top, x2=x, y2=bottom, stroke=GRID, stroke_width=1))
+            out.append(_text(x, bottom + 15, label, anchor="middle", size=FONT - 1, fill=MUTED))
+        return out
 
 
 def _legend(entries: Sequence[tuple[str, str]], y: float, x: float = 0.0) -> list[str]:
@@ -290,9 +299,65 @@ def _swatch_rect(colour: str) -> str:
     return f'<rect x="0" y="-5" width="11" height="10" rx="2" fill="{colour}"/>'
 
 
-def _label_width(labels: Sequence[str], lo: float, hi: float, size: float = FONT) -> float:
-    widest = max((text_width(s, size) for s in labels), default=0.0)
+# --------------------------------------------------------------------------- grouped rows
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rows under a group heading (a dimension); an empty label draws no heading."""
+
+    label: str
+    rows: Sequence = field(default_factory=tuple)
+
+
+def _label_width(labels: Sequence[str], lo: float, hi: float) -> float:
+    widest = max((text_width(s) for s in labels), default=0.0)
     return max(lo, min(hi, widest + 14))
+
+
+def _group_label_width(groups: Sequence[Group], lo: float, hi: float) -> float:
+    return _label_width([g.label for g in groups] + [r.label for g in groups for r in g.rows], lo, hi)
+
+
+RowDrawer = Callable[[Group, object, float], tuple[str, float]]
+
+
+def _rows(groups: Sequence[Group], top: float, draw: RowDrawer) -> tuple[list[str], float]:
+    """Each group's heading (if it has a label) and rows from ``top`` down.
+
+    ``draw(group, row, y)`` returns one row's svg, drawn from ``y`` down, and its height.
+    Returns the svg pieces and the y below the last row.
+    """
+    out, y = [], top
+    for group in groups:
+        if group.label:
+            y += 6
+            out.append(_text(0, y + 13, group.label, weight="700"))
+            out.append(
+                f'<line x1="0" y1="{y + 19:.1f}" x2="{WIDTH}" y2="{y + 19:.1f}" '
+                f'stroke="{GRID}" stroke-width="1"/>'
+            )
+            y += 22
+        for row in group.rows:
+            svg, height = draw(group, row, y)
+            out.append(svg)
+            y += height
+    return out, y
+
+
+def _left_label(text: str, y: float, width: float, indent: float = 10, height: float = 24):
+    """A row's label, up to two lines from ``indent``, and the row's height (36 for two)."""
+    lines = wrap(text, width, FONT, 2)
+    h = height if len(lines) == 1 else 36
+    return _lines(indent, y + h / 2, lines), h
+
+
+def _grouped_chart(
+    groups: Sequence[Group], axis: _Axis, legend: list[str], draw: RowDrawer, title: str, cls: str
+) -> str:
+    """A legend line, then the grouped rows over the axis grid (dumbbells, zones)."""
+    rows, y = _rows(groups, 30, draw)
+    return _svg(y + 28, title, cls, legend + axis.grid(30, y + 4) + rows)
 
 
 # --------------------------------------------------------------------------- (a) bars
@@ -313,73 +378,51 @@ def bar_chart(
     *,
     title: str,
     fmt: Fmt,
-    tick_fmt: Fmt | None = None,
     domain: tuple[float, float] | None = None,
-    base: float = 0.0,
     diverging: bool = True,
     legend: Sequence[str] = (),
     axis_label: str = "",
     label_max: float = 250,
 ) -> str:
-    """Horizontal bars from ``base`` to each mean, with interval whiskers.
+    """Horizontal bars from zero to each mean, with interval whiskers.
 
-    With ``diverging`` (gaps, MSA) bars below ``base`` are warm, the others cool, and a
+    With ``diverging`` (gaps, MSA) bars below zero are warm, the others cool, and a
     dark line marks zero; ``legend`` then gives the two labels (short, meets). Without it
     (perception on the scale range) bars run from the scale minimum in one neutral
     colour and ``domain`` is the scale. ``bars`` may hold :class:`Group` s of bars, drawn
     under headings (items by dimension).
     """
     grouped = any(isinstance(b, Group) for b in bars)
-    flat = [r for b in bars for r in (b.rows if isinstance(b, Group) else [b])]
-    headings = [b.label for b in bars if isinstance(b, Group)]
-    label_w = _label_width([b.label for b in flat] + headings, 90, label_max)
-    value_w = 58
-    x0, x1 = label_w + 8, WIDTH - value_w - 10
+    groups = [b if isinstance(b, Group) else Group("", [b]) for b in bars]
+    label_w = _group_label_width(groups, 90, label_max)
+    x0, x1 = label_w + 8, WIDTH - VALUE_W - 10
     top = 30 if legend and diverging else 8
-
     if domain is None:
-        points = [base] + [
-            v for b in flat for v in (b.value, b.low, b.high) if v is not None and math.isfinite(v)
-        ]
+        values = [v for g in groups for b in g.rows for v in (b.value, b.low, b.high) if _finite(v)]
+        points = [0.0] + values
         span = max(points) - min(points) or 1.0
-        lo, hi, step, ticks = nice_ticks(min(points) - 0.04 * span, max(points) + 0.04 * span)
+        axis = _Axis(min(points) - 0.04 * span, max(points) + 0.04 * span, x0, x1, fmt, True)
     else:
-        lo, hi, step, ticks = nice_ticks(*domain)
-        lo, hi = domain
-        ticks = [tk for tk in ticks if lo - 1e-9 <= tk <= hi + 1e-9]
-    tick_fmt = tick_fmt or (lambda v, d=tick_digits(step): fmt(v) if d >= 2 else _plain(fmt, v, d))
-    scale = _Scale(lo, hi, x0, x1)
+        axis = _Axis(*domain, x0, x1, fmt)
 
+    def draw(_group: Group, bar: Bar, y: float) -> tuple[str, float]:
+        if grouped:
+            label, h = _left_label(bar.label, y, label_w - 14)
+        else:
+            lines = wrap(bar.label, label_w - 10, FONT, 2)
+            h = ROW
+            size = FONT if len(lines) == 1 else FONT - 1
+            label = _lines(label_w - 4, y + h / 2, lines, anchor="end", size=size)
+        return label + _bar(bar, y + h / 2, axis, 0.0 if diverging else axis.lo, diverging, fmt), h
+
+    rows, bottom = _rows(groups, top, draw)
     body: list[str] = []
     if legend and diverging:
         short, meets = legend
         body += _legend([(_swatch_rect(WARM), short), (_swatch_rect(COOL), meets)], 12, x0)
-    rows_svg: list[str] = []
-    y = top
-    for entry in bars:
-        members = [entry] if isinstance(entry, Bar) else list(entry.rows)
-        if isinstance(entry, Group) and entry.label:
-            y += 6
-            rows_svg.append(_text(0, y + 13, entry.label, weight="700"))
-            rows_svg.append(_rule(y + 19))
-            y += 22
-        for bar in members:
-            if grouped:
-                lines = wrap(bar.label, label_w - 14, FONT, 2)
-                h = 24 if len(lines) == 1 else 36
-                rows_svg.append(_lines(10, y + h / 2, lines))
-            else:
-                lines = wrap(bar.label, label_w - 10, FONT, 2)
-                h = ROW
-                size = FONT if len(lines) == 1 else FONT - 1
-                rows_svg.append(_lines(label_w - 4, y + h / 2, lines, anchor="end", size=size))
-            rows_svg.append(_bar(bar, y + h / 2, scale, base if diverging else lo, diverging, fmt))
-            y += h
-    bottom = y
-    body += _grid(scale, ticks, top, bottom, tick_fmt)
-    body += rows_svg
-    if diverging and lo <= base <= hi:
-        xz = scale(base)
+    body += axis.grid(top, bottom) + rows
+    if diverging and axis.lo <= 0 <= axis.hi:
+        xz = axis(0.0)
         body.append(
             f'<line class="zero" x1="{xz:.1f}" y1="{top - 4:.1f}" x2="{xz:.1f}" '
             f'y2="{bottom + 2:.1f}" stroke="{ZERO}" stroke-width="1.5"/>'
@@ -391,60 +434,33 @@ def bar_chart(
         )
     height = bottom + 22
     if axis_label:
-        body.append(
-            _text(
-                (x0 + x1) / 2, bottom + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED
-            )
-        )
+        mid = (x0 + x1) / 2
+        body.append(_text(mid, bottom + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
         height += 12
     return _svg(height + 4, title, "chart-bars", body)
 
 
-def _rule(y: float) -> str:
-    return f'<line x1="0" y1="{y:.1f}" x2="{WIDTH}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
-
-
-def _bar(bar: Bar, y: float, scale: _Scale, start: float, diverging: bool, fmt: Fmt) -> str:
+def _bar(bar: Bar, y: float, axis: _Axis, start: float, diverging: bool, fmt: Fmt) -> str:
     """One bar centred on ``y`` with its whisker and its value at the right edge."""
     value = bar.value
-    if value is None or not math.isfinite(value):
-        return _text(WIDTH - 6, y + 4, fmt(None), anchor="end", fill=MUTED)
-    xa, xb = sorted((scale(start), scale(value)))
+    if not _finite(value):
+        return _value(y, fmt(None), MUTED, weight=None)
+    xa, xb = sorted((axis(start), axis(value)))
     negative = diverging and value < start
     colour = (WARM if negative else COOL) if diverging else NEUTRAL
-    out = [
+    out = (
         f'<rect class="bar" data-label="{_esc(bar.label)}" x="{xa:.1f}" y="{y - 7:.1f}" '
         f'width="{max(xb - xa, 1):.1f}" height="14" rx="1.5" fill="{colour}"/>'
-    ]
-    if all(v is not None and math.isfinite(v) for v in (bar.low, bar.high)):
-        wl, wh = scale(bar.low), scale(bar.high)
-        out.append(
+    )
+    if _finite(bar.low) and _finite(bar.high):
+        wl, wh = axis(bar.low), axis(bar.high)
+        out += (
             f'<g class="whisker" stroke="{INK}" stroke-width="1.3">'
             f'<line x1="{wl:.1f}" y1="{y:.1f}" x2="{wh:.1f}" y2="{y:.1f}"/>'
             f'<line x1="{wl:.1f}" y1="{y - 5:.1f}" x2="{wl:.1f}" y2="{y + 5:.1f}"/>'
             f'<line x1="{wh:.1f}" y1="{y - 5:.1f}" x2="{wh:.1f}" y2="{y + 5:.1f}"/></g>'
         )
-    out.append(
-        _text(
-            WIDTH - 6,
-            y + 4,
-            fmt(value),
-            anchor="end",
-            fill=colour if negative else INK,
-            weight="600",
-        )
-    )
-    return "".join(out)
-
-
-def _plain(fmt: Fmt, value: float, digits: int) -> str:
-    """Format a tick with fewer decimals, reusing ``fmt``'s decimal mark and minus."""
-    text = fmt(value)
-    mark = next((ch for ch in reversed(text) if not ch.isdigit()), None)
-    if mark is None or mark in "−-+":
-        return text
-    whole, _, frac = text.rpartition(mark)
-    return whole + (mark + frac[:digits] if digits else "")
+    return out + _value(y, fmt(value), colour if negative else INK)
 
 
 # --------------------------------------------------------------------------- (b)/(e) dumbbells
@@ -461,12 +477,14 @@ class Dumbbell:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Group:
-    """Rows under a group heading (a dimension); an empty label draws no heading."""
+def _dot(cx: float, cy: float, *, hollow: bool = False, cls: str | None = None) -> str:
+    if hollow:
+        return _el("circle", cls=cls, cx=cx, cy=cy, r=4.5, fill="#ffffff", stroke=DOT_A, stroke_width=2)
+    return _el("circle", cls=cls, cx=cx, cy=cy, r=4.5, fill=DOT_B)
 
-    label: str
-    rows: Sequence = field(default_factory=tuple)
+
+def _link(x1: float, x2: float, y: float, colour: str, cls: str | None = None) -> str:
+    return _el("line", cls=cls, x1=x1, y1=y, x2=x2, y2=y, stroke=colour, stroke_width=3)
 
 
 def dumbbell_chart(
@@ -479,92 +497,36 @@ def dumbbell_chart(
     better_label: str,
     domain: tuple[float, float],
     fmt: Fmt,
-    tick_fmt: Fmt | None = None,
     label_max: float = 330,
 ) -> str:
     """A dot for ``a`` (hollow), a dot for ``b`` (filled) and a line between them, warm
     where ``b`` is below ``a``; rows grouped under headings."""
-    all_rows = [r for g in groups for r in g.rows]
-    label_w = _label_width([r.label for r in all_rows] + [g.label for g in groups], 120, label_max)
-    note_w = 58
-    x0, x1 = label_w + 12, WIDTH - note_w - 14
-    lo, hi = domain
-    _, _, step, ticks = nice_ticks(lo, hi)
-    ticks = [tk for tk in ticks if lo - 1e-9 <= tk <= hi + 1e-9]
-    tick_fmt = tick_fmt or (lambda v, d=tick_digits(step): _plain(fmt, v, d))
-    scale = _Scale(lo, hi, x0, x1)
+    label_w = _group_label_width(groups, 120, label_max)
+    axis = _Axis(*domain, label_w + 12, WIDTH - VALUE_W - 14, fmt)
+    legend = [
+        (_dot(5, 0, hollow=True), a_label),
+        (_dot(5, 0), b_label),
+        (_link(0, 11, 0, WARM), worse_label),
+        (_link(0, 11, 0, COOL), better_label),
+    ]
 
-    hollow = f'<circle cx="5" cy="0" r="4.5" fill="#ffffff" stroke="{DOT_A}" stroke-width="2"/>'
-    filled = f'<circle cx="5" cy="0" r="4.5" fill="{DOT_B}"/>'
-    worse = f'<line x1="0" y1="0" x2="11" y2="0" stroke="{WARM}" stroke-width="3"/>'
-    better = f'<line x1="0" y1="0" x2="11" y2="0" stroke="{COOL}" stroke-width="3"/>'
-    body = _legend(
-        [(hollow, a_label), (filled, b_label), (worse, worse_label), (better, better_label)], 12, 0
-    )
-    top = 30
-    y = top
-    rows_svg: list[str] = []
-    for group in groups:
-        if group.label:
-            y += 6
-            rows_svg.append(_text(0, y + 13, group.label, weight="700", fill=INK))
-            rows_svg.append(_rule(y + 19))
-            y += 22
-        for row in group.rows:
-            lines = wrap(row.label, label_w - 12, FONT, 2)
-            h = 24 if len(lines) == 1 else 36
-            yc = y + h / 2
-            rows_svg.append(_lines(10, yc, lines, size=FONT, fill=INK))
-            has_a = row.a is not None and math.isfinite(row.a)
-            has_b = row.b is not None and math.isfinite(row.b)
-            negative = has_a and has_b and row.b < row.a
-            if has_a and has_b:
-                colour = WARM if negative else COOL
-                rows_svg.append(
-                    _el(
-                        "line",
-                        cls="link",
-                        x1=scale(row.a),
-                        y1=yc,
-                        x2=scale(row.b),
-                        y2=yc,
-                        stroke=colour,
-                        stroke_width=3,
-                    )
-                )
-            if has_a:
-                rows_svg.append(
-                    _el(
-                        "circle",
-                        cls="dot-a",
-                        cx=scale(row.a),
-                        cy=yc,
-                        r=4.5,
-                        fill="#ffffff",
-                        stroke=DOT_A,
-                        stroke_width=2,
-                    )
-                )
-            if has_b:
-                rows_svg.append(
-                    _el("circle", cls="dot-b", cx=scale(row.b), cy=yc, r=4.5, fill=DOT_B)
-                )
-            if row.note:
-                rows_svg.append(
-                    _text(
-                        WIDTH - 6,
-                        yc + 4,
-                        row.note,
-                        anchor="end",
-                        fill=WARM if negative else INK,
-                        weight="600",
-                    )
-                )
-            y += h
-    bottom = y + 4
-    body += _grid(scale, ticks, top, bottom, tick_fmt)
-    body += rows_svg
-    return _svg(bottom + 24, title, "chart-dumbbell", body)
+    def draw(_group: Group, row: Dumbbell, y: float) -> tuple[str, float]:
+        label, h = _left_label(row.label, y, label_w - 12)
+        yc = y + h / 2
+        has_a, has_b = _finite(row.a), _finite(row.b)
+        negative = has_a and has_b and row.b < row.a
+        out = [label]
+        if has_a and has_b:
+            out.append(_link(axis(row.a), axis(row.b), yc, WARM if negative else COOL, "link"))
+        if has_a:
+            out.append(_dot(axis(row.a), yc, hollow=True, cls="dot-a"))
+        if has_b:
+            out.append(_dot(axis(row.b), yc, cls="dot-b"))
+        if row.note:
+            out.append(_value(yc, row.note, WARM if negative else INK))
+        return "".join(out), h
+
+    return _grouped_chart(groups, axis, _legend(legend, 12), draw, title, "chart-dumbbell")
 
 
 # --------------------------------------------------------------------------- (c) zones
@@ -606,14 +568,8 @@ def _marker(status: str | None, x: float, y: float) -> str:
         points = f"{x - 6:.1f},{y + 5:.1f} {x + 6:.1f},{y + 5:.1f} {x:.1f},{y - 6:.1f}"
     else:
         points = f"{x:.1f},{y - 6:.1f} {x + 6:.1f},{y:.1f} {x:.1f},{y + 6:.1f} {x - 6:.1f},{y:.1f}"
-    return _el(
-        "polygon",
-        cls=f"marker {status or ''}".strip(),
-        points=points,
-        fill=colour,
-        stroke="#ffffff",
-        stroke_width=1,
-    )
+    cls = f"marker {status or ''}".strip()
+    return _el("polygon", cls=cls, points=points, fill=colour, stroke="#ffffff", stroke_width=1)
 
 
 def zone_chart(
@@ -623,7 +579,6 @@ def zone_chart(
     domain: tuple[float, float],
     fmt: Fmt,
     labels: Mapping[str, str],
-    tick_fmt: Fmt | None = None,
     label_max: float = 330,
 ) -> str:
     """A band from mean adequate to mean desired, with mean perceived as a marker whose
@@ -631,67 +586,31 @@ def zone_chart(
 
     ``labels`` holds ``band``, ``below``, ``within`` and ``above`` legend texts.
     """
-    all_rows = [r for g in groups for r in g.rows]
-    label_w = _label_width([r.label for r in all_rows] + [g.label for g in groups], 110, label_max)
-    note_w = 58
-    x0, x1 = label_w + 12, WIDTH - note_w - 14
-    lo, hi = domain
-    _, _, step, ticks = nice_ticks(lo, hi)
-    ticks = [tk for tk in ticks if lo - 1e-9 <= tk <= hi + 1e-9]
-    tick_fmt = tick_fmt or (lambda v, d=tick_digits(step): _plain(fmt, v, d))
-    scale = _Scale(lo, hi, x0, x1)
-
+    label_w = _group_label_width(groups, 110, label_max)
+    axis = _Axis(*domain, label_w + 12, WIDTH - VALUE_W - 14, fmt)
     band = f'<rect x="0" y="-5" width="12" height="10" fill="{BAND}" stroke="{BAND_EDGE}"/>'
-    body = _legend(
-        [(band, labels["band"])]
-        + [(_marker(s, 6, 0), labels[s]) for s in ("below", "within", "above")],
-        12,
-        0,
-    )
-    top = 30
-    y = top
-    rows_svg: list[str] = []
-    for group in groups:
-        if group.label:
-            y += 6
-            rows_svg.append(_text(0, y + 13, group.label, weight="700"))
-            rows_svg.append(_rule(y + 19))
-            y += 22
+    legend = [(band, labels["band"])] + [
+        (_marker(s, 6, 0), labels[s]) for s in ("below", "within", "above")
+    ]
+
+    def draw(group: Group, row: ZoneRow, y: float) -> tuple[str, float]:
         indent = 10 if group.label else 0
-        for row in group.rows:
-            size = FONT
-            lines = wrap(row.label, label_w - 8 - indent, size, 2)
-            h = max(ROW if not group.label else 24, 36 if len(lines) > 1 else 0)
-            yc = y + h / 2
-            rows_svg.append(_lines(indent, yc, lines, size=size))
-            a, d, p = row.adequate, row.desired, row.perceived
-            if a is not None and d is not None:
-                xa, xd = sorted((scale(a), scale(d)))
-                rows_svg.append(
-                    _el(
-                        "rect",
-                        cls="band",
-                        x=xa,
-                        y=yc - 6,
-                        width=max(xd - xa, 1.5),
-                        height=12,
-                        fill=BAND,
-                        stroke=BAND_EDGE,
-                        stroke_width=1,
-                    )
-                )
-            status = zone_status(a, d, p)
-            if p is not None:
-                rows_svg.append(_marker(status, scale(p), yc))
-                colour = STATUS_COLOURS.get(status or "within", INK)
-                rows_svg.append(
-                    _text(WIDTH - 6, yc + 4, fmt(p), anchor="end", fill=colour, weight="600")
-                )
-            y += h
-    bottom = y + 4
-    body += _grid(scale, ticks, top, bottom, tick_fmt)
-    body += rows_svg
-    return _svg(bottom + 24, title, "chart-zone", body)
+        height = 24 if group.label else ROW
+        label, h = _left_label(row.label, y, label_w - 8 - indent, indent, height)
+        yc = y + h / 2
+        a, d, p = row.adequate, row.desired, row.perceived
+        out = [label]
+        if a is not None and d is not None:
+            xa, xd = sorted((axis(a), axis(d)))
+            style = dict(fill=BAND, stroke=BAND_EDGE, stroke_width=1)
+            out.append(_el("rect", cls="band", x=xa, y=yc - 6, width=max(xd - xa, 1.5), height=12, **style))
+        status = zone_status(a, d, p)
+        if p is not None:
+            out.append(_marker(status, axis(p), yc))
+            out.append(_value(yc, fmt(p), STATUS_COLOURS.get(status or "within", INK)))
+        return "".join(out), h
+
+    return _grouped_chart(groups, axis, _legend(legend, 12), draw, title, "chart-zone")
 
 
 # --------------------------------------------------------------------------- (d) heatmap
@@ -728,10 +647,9 @@ def heatmap(
     gap = 10 if separate_last and len(columns) > 1 else 0
     x0 = label_w + n_w + 8
     cell_w = min(118.0, (WIDTH - x0 - gap) / max(1, len(columns)))
-    header_lines = [wrap(c, cell_w - 6, FONT - 1, 2) for c in columns]
-    header_h = 14 * max((len(h) for h in header_lines), default=1) + 8
-    top = header_h + 4
     cell_h = 28
+    header_lines = [wrap(c, cell_w - 6, FONT - 1, 2) for c in columns]
+    top = 14 * max((len(h) for h in header_lines), default=1) + 12
 
     def col_x(j: int) -> float:
         return x0 + j * cell_w + (gap if separate_last and j == len(columns) - 1 else 0)
@@ -740,83 +658,41 @@ def heatmap(
     for j, lines in enumerate(header_lines):
         cx = col_x(j) + cell_w / 2
         for k, line in enumerate(lines):
-            body.append(
-                _text(cx, 14 + k * 14, line, anchor="middle", size=FONT - 1, fill=INK, weight="600")
-            )
+            body.append(_text(cx, 14 + k * 14, line, anchor="middle", size=FONT - 1, weight="600"))
     for i, row in enumerate(rows):
         y = top + i * cell_h
         yc = y + cell_h / 2
         label = wrap(row.label, label_w - 8, FONT, 1)[0]
+        n_text = n_fmt(row.n)
         body.append(_text(0, yc + 4, label, fill=MUTED if row.suppressed else INK))
-        body.append(
-            _text(label_w + n_w - 4, yc + 4, n_fmt(row.n), anchor="end", size=FONT - 1, fill=MUTED)
-        )
+        body.append(_text(label_w + n_w - 4, yc + 4, n_text, anchor="end", size=FONT - 1, fill=MUTED))
         for j in range(len(columns)):
-            x = col_x(j)
             if row.suppressed:
                 fill, text, colour = SUPPRESSED_FILL, suppressed_text, MUTED
             else:
                 value = row.values[j] if j < len(row.values) else None
-                fill = (
-                    diverging_colour(value, centre, half_range) if value is not None else "#ffffff"
-                )
-                text, colour = fmt(value), text_on(fill)
-                if value is None:
-                    colour = MUTED
+                fill = "#ffffff" if value is None else diverging_colour(value, centre, half_range)
+                text, colour = fmt(value), MUTED if value is None else text_on(fill)
+            x = col_x(j)
+            cls = "cell suppressed" if row.suppressed else "cell"
+            weight = None if row.suppressed else "600"
             body.append(
-                _el(
-                    "rect",
-                    cls="cell suppressed" if row.suppressed else "cell",
-                    x=x + 1,
-                    y=y + 1,
-                    width=cell_w - 2,
-                    height=cell_h - 2,
-                    fill=fill,
-                )
+                _el("rect", cls=cls, x=x + 1, y=y + 1, width=cell_w - 2, height=cell_h - 2, fill=fill)
             )
-            body.append(
-                _text(
-                    x + cell_w / 2,
-                    yc + 4,
-                    text,
-                    anchor="middle",
-                    fill=colour,
-                    weight=None if row.suppressed else "600",
-                )
-            )
-    bottom = top + len(rows) * cell_h
+            body.append(_text(x + cell_w / 2, yc + 4, text, anchor="middle", fill=colour, weight=weight))
     # a stepped legend (no gradients: they would need url() references)
     steps = 7
-    lx = x0
+    values = [centre - half_range + k * (2 * half_range / (steps - 1)) for k in range(steps)]
     sw = min(36.0, (WIDTH - x0) / steps)
-    ly = bottom + 12
-    for k in range(steps):
-        value = centre - half_range + k * (2 * half_range / (steps - 1))
-        fill = diverging_colour(value, centre, half_range)
+    ly = top + len(rows) * cell_h + 12
+    for k, value in enumerate(values):
+        fill, x = diverging_colour(value, centre, half_range), x0 + k * sw
         body.append(
-            _el(
-                "rect",
-                x=lx + k * sw,
-                y=ly,
-                width=sw,
-                height=10,
-                fill=fill,
-                stroke="#9aa5b1",
-                stroke_width=0.5,
-            )
+            _el("rect", x=x, y=ly, width=sw, height=10, fill=fill, stroke="#9aa5b1", stroke_width=0.5)
         )
     for k in (0, steps // 2, steps - 1):
-        value = centre - half_range + k * (2 * half_range / (steps - 1))
-        body.append(
-            _text(
-                lx + k * sw + sw / 2,
-                ly + 24,
-                fmt(value),
-                anchor="middle",
-                size=FONT - 2,
-                fill=MUTED,
-            )
-        )
+        x = x0 + k * sw + sw / 2
+        body.append(_text(x, ly + 24, fmt(values[k]), anchor="middle", size=FONT - 2, fill=MUTED))
     return _svg(ly + 30, title, "chart-heatmap", body)
 
 
@@ -835,28 +711,19 @@ class Share:
 def stacked_bar(parts: Sequence[Share], *, title: str, pct: Fmt) -> str:
     """One 100 % bar split into parts, percentages inside wide parts and all of them in
     the legend below."""
-    x0, x1 = 0.0, float(WIDTH)
     y, h = 4, 26
     body: list[str] = []
-    x = x0
+    x = 0.0
     for part in parts:
-        share = part.share if part.share is not None and math.isfinite(part.share) else 0.0
-        w = share * (x1 - x0)
+        w = (part.share if _finite(part.share) else 0.0) * float(WIDTH)
         if w > 0:
             body.append(_el("rect", cls="part", x=x, y=y, width=w, height=h, fill=part.colour))
             label = pct(part.share)
             if w > text_width(label) + 10:
+                colour = text_on(part.colour)
                 body.append(
-                    _text(
-                        x + w / 2,
-                        y + h / 2 + 4,
-                        label,
-                        anchor="middle",
-                        fill=text_on(part.colour),
-                        weight="600",
-                    )
+                    _text(x + w / 2, y + h / 2 + 4, label, anchor="middle", fill=colour, weight="600")
                 )
         x += w
     entries = [(_swatch_rect(p.colour), f"{p.label} {pct(p.share)}") for p in parts]
-    body += _legend(entries, y + h + 16, 0)
-    return _svg(y + h + 26, title, "chart-stacked", body)
+    return _svg(y + h + 26, title, "chart-stacked", body + _legend(entries, y + h + 16))
