@@ -73,6 +73,7 @@ measures <- c("chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "baselin
 describe <- function(fit, model, args) {
   pe <- parameterEstimates(fit, standardized = TRUE)
   if (is.null(pe$group)) pe$group <- 1L
+  if (is.null(pe$label)) pe$label <- ""
   fm <- fitMeasures(fit, measures)
   list(model = model, args = args,
        estimates = pe[, c("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue",

@@ -1,0 +1,462 @@
+"""Internal consistency of a scale: Cronbach's alpha and its companions, as R ``psych::alpha``.
+
+The core, :func:`alpha_from_cov`, works from an item covariance matrix and n, which servq
+accumulates in chunks; :func:`reliability` takes rows, computes that matrix (pairwise-complete
+as psych's default, or listwise) and calls the core. Every number matches ``psych::alpha``
+(psych 2.2.9); ``tests/golden/reliability.R`` produces the reference values.
+
+Definitions, for k items with covariance matrix C, correlation matrix R and n respondents:
+
+- raw alpha: α = k/(k−1) · (1 − tr C / ΣC)
+- standardized alpha: k/(k−1) · (1 − k / ΣR)
+- Guttman's λ6 from squared multiple correlations: 1 − (k − Σ smc) / ΣR, with
+  smc_i = 1 − 1/(R⁻¹)_ii (pseudo-inverse; clipped to [0, 1], as ``psych::smc``)
+- average r = (ΣR − k) / (k(k−1)); median r and var r over the k(k−1)/2 correlations
+- signal/noise S/N = k·r̄ / (1 − r̄)
+- alpha standard error (Duhachek & Iacobucci 2004): ase = √(Q/n) with
+  Q = 2k² / ((k−1)² (ΣC)³) · (ΣC · (tr C² + (tr C)²) − 2 tr C · Σ(C²)), C² = C·C
+- Feldt 95% interval: 1 − (1−α)·F⁻¹(.975 | .025; n−1, (n−1)(k−1)); Duhachek: α ± 1.96·ase
+- per item: raw_r = correlation of the item with the total score, std_r = ΣR_i / √ΣR,
+  r_cor = the same with SMCs on the diagonal of R, r_drop = correlation of the item with
+  the total of the other items, and alpha etc. when the item is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+_ITEM_COLUMNS = ("n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd")
+_DROP_COLUMNS = ("raw_alpha", "std_alpha", "g6", "average_r", "s_n", "ase", "var_r", "median_r")
+_Z95 = 1.96  # psych prints the Duhachek interval with 1.96, not qnorm(.975)
+
+
+class ReliabilityError(ValueError):
+    """Input that reliability cannot be computed from; the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class ReliabilityResult:
+    """Reliability of one scale, as printed by ``psych::alpha``.
+
+    Scalars follow ``alpha(x)$total`` (``raw_alpha``, ``std.alpha``, ``G6(smc)``,
+    ``average_r``, ``S/N``, ``ase``, ``mean``, ``sd``, ``median_r``), ``var_r`` is
+    ``alpha(x)$var.r``, and the intervals are the "95% confidence boundaries" that
+    ``print(alpha(x))`` shows. ``mean`` and ``sd`` are those of the respondents' mean score
+    over their answered items. ``items`` (indexed by item name) holds ``alpha(x)$item.stats``
+    (``n``, ``raw_r``, ``std_r``, ``r_cor``, ``r_drop``, ``mean``, ``sd``) and
+    ``alpha_if_dropped`` holds ``alpha(x)$alpha.drop``. ``reversed`` names the reverse-keyed
+    items (psych marks them ``A1-``); their means are those of the reversed item.
+    """
+
+    raw_alpha: float
+    std_alpha: float
+    g6: float
+    average_r: float
+    median_r: float
+    var_r: float
+    s_n: float
+    ase: float
+    mean: float
+    sd: float
+    feldt_low: float
+    feldt_high: float
+    duhachek_low: float
+    duhachek_high: float
+    n: int
+    items: pd.DataFrame
+    alpha_if_dropped: pd.DataFrame
+    reversed: tuple[str, ...] = ()
+    use: str = "pairwise"
+
+    def items_raising_alpha(self) -> list[str]:
+        """Items whose removal would raise raw alpha (candidates to revise or drop)."""
+        drop = self.alpha_if_dropped["raw_alpha"]
+        return [str(i) for i in drop.index[drop > self.raw_alpha]]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item: item statistics, then ``if_dropped_*`` columns."""
+        return self.items.join(self.alpha_if_dropped.add_prefix("if_dropped_"))
+
+    def to_dict(self) -> dict:
+        """JSON-able dict: the scale statistics and, under ``items``, one dict per item."""
+        out = {name: _plain(getattr(self, name)) for name in _SCALARS}
+        out["n"] = int(self.n)
+        out["use"] = self.use
+        out["reversed"] = list(self.reversed)
+        out["items"] = {
+            str(item): {**{c: _plain(self.items.at[item, c]) for c in _ITEM_COLUMNS},
+                        "alpha_if_dropped": {c: _plain(self.alpha_if_dropped.at[item, c])
+                                             for c in _DROP_COLUMNS}}
+            for item in self.items.index
+        }
+        out["items_raising_alpha"] = self.items_raising_alpha()
+        return out
+
+
+_SCALARS = ("raw_alpha", "std_alpha", "g6", "average_r", "median_r", "var_r", "s_n", "ase",
+            "mean", "sd", "feldt_low", "feldt_high", "duhachek_low", "duhachek_high")
+
+
+def alpha_from_cov(cov, n: int, item_means=None, *, item_n=None, items: Sequence[Hashable] | None = None,
+                   reverse=None, scale: tuple[float, float] | None = None) -> ReliabilityResult:
+    """Alpha, λ6, item-total statistics and alpha-if-dropped from a covariance matrix.
+
+    Parameters
+    ----------
+    cov : (k, k) array or DataFrame
+        Item covariance matrix (denominator n − 1), e.g. pairwise-complete. A DataFrame
+        gives the item names.
+    n : int
+        Number of respondents (psych uses the number of rows, ``nrow(x)``); enters the
+        standard error and the Feldt interval only.
+    item_means, item_n : (k,) arrays, optional
+        Item means and answer counts; NaN / ``n`` when omitted.
+    items : sequence, optional
+        Item names when ``cov`` is an array (default ``V1`` … ``Vk``, as psych).
+    reverse : item names, or k keys of +1/−1, optional
+        Items to reverse-key: covariances with them change sign and their means become
+        ``scale[0] + scale[1] − mean``.
+    scale : (min, max), optional
+        The response scale; needed to reverse item means.
+
+    Returns
+    -------
+    ReliabilityResult
+        ``raw_r``, the scale ``mean`` and ``sd`` are computed as for complete data
+        (item–total correlation from C, mean of the item means, √ΣC / k).
+
+    Notes
+    -----
+    Same numbers as ``psych::alpha(C, n.obs = n)`` on a covariance matrix, and as
+    ``psych::alpha(x)`` on complete data x with C = ``cov(x)``, n = ``nrow(x)``.
+
+    Examples
+    --------
+    >>> c = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
+    >>> r = alpha_from_cov(c, n=100)
+    >>> round(r.raw_alpha, 6), round(r.std_alpha, 6), round(r.g6, 6)
+    (0.730337, 0.736162, 0.651706)
+    >>> round(r.ase, 6), round(r.feldt_low, 6), round(r.feldt_high, 6)
+    (0.04547, 0.627081, 0.80798)
+
+    In R: ``psych::alpha(matrix(c(1, .5, .4, .5, 1.2, .6, .4, .6, .9), 3), n.obs = 100)``
+    gives raw_alpha 0.7303371, std.alpha 0.7361623, G6(smc) 0.6517057, ase 0.04547026, and
+    ``psych::alpha.ci(0.7303371, 100, 3)`` gives 0.6270807 … 0.8079804.
+    """
+    c, names = _square(cov, items)
+    k = c.shape[0]
+    if k < 2:
+        raise ReliabilityError(f"reliability needs at least 2 items, got {k}")
+    if not (np.isfinite(n) and n >= 2):
+        raise ReliabilityError(f"n must be at least 2, got {n}")
+    bad = [str(names[i]) for i in range(k) if not c[i, i] > 0]
+    if bad:
+        raise ReliabilityError(f"items with no variance: {', '.join(bad)}")
+    keys = _keys(reverse, names)
+    c = c * np.outer(keys, keys)
+    means = np.full(k, np.nan) if item_means is None else _vector(item_means, k, "item_means")
+    if np.any(keys < 0) and item_means is not None:
+        if scale is None:
+            raise ReliabilityError("reversing item means needs scale=(min, max)")
+        means = np.where(keys < 0, scale[0] + scale[1] - means, means)
+    counts = np.full(k, float(n)) if item_n is None else _vector(item_n, k, "item_n")
+    sd = np.sqrt(np.diag(c))
+    r = c / np.outer(sd, sd)
+    tot = _alpha_parts(c, r)
+    ase = np.sqrt(tot["q"] / n)
+    raw_alpha = tot["raw_alpha"]
+    low, high = feldt_interval(raw_alpha, n, k)
+    rows = np.sum(c, axis=0)
+    raw_r = rows / np.sqrt(np.diag(c) * np.sum(c))
+    item_stats = _item_stats(c, r)
+    items_frame = pd.DataFrame({"n": counts, "raw_r": raw_r, **item_stats, "mean": means, "sd": sd},
+                               index=pd.Index(names, name="item"))
+    return ReliabilityResult(
+        raw_alpha=raw_alpha, std_alpha=tot["std_alpha"], g6=tot["g6"], average_r=tot["average_r"],
+        median_r=tot["median_r"], var_r=tot["var_r"], s_n=tot["s_n"], ase=float(ase),
+        mean=float(np.mean(means)), sd=float(np.sqrt(np.sum(c)) / k),
+        feldt_low=low, feldt_high=high,
+        duhachek_low=float(raw_alpha - _Z95 * ase), duhachek_high=float(raw_alpha + _Z95 * ase),
+        n=int(n), items=items_frame, alpha_if_dropped=_if_dropped(c, r, n, names),
+        reversed=tuple(str(names[i]) for i in range(k) if keys[i] < 0),
+    )
+
+
+def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
+                scale: tuple[float, float] | None = None, use: str = "pairwise") -> ReliabilityResult:
+    """Cronbach's alpha and item analysis of a scale from respondents' answers.
+
+    Parameters
+    ----------
+    data : DataFrame or 2-D array
+        One row per respondent; NaN = missing. Array columns are named ``V1`` … ``Vk``.
+    items : sequence of column names, optional
+        The scale's items (default: all columns).
+    reverse : item names, or keys of +1/−1 per item, or {name: −1}, optional
+        Reverse-keyed items: x ↦ min + max − x (psych's ``keys``).
+    scale : (min, max), optional
+        Response scale used to reverse items; by default the smallest and largest answer
+        to any of the items, as psych.
+    use : {"pairwise", "listwise"}
+        "pairwise" (psych's default ``use = "pairwise"``): covariances, means and SDs over
+        the respondents who answered, n = all rows. "listwise": only respondents who
+        answered every item, i.e. ``psych::alpha(na.omit(x))``.
+
+    Returns
+    -------
+    ReliabilityResult
+
+    Notes
+    -----
+    Same numbers as ``psych::alpha(x, keys = reverse)``. ``raw_r`` (and the scale mean and
+    SD) correlate each item with each respondent's mean over the items they answered,
+    which needs the rows; everything else comes from the covariance matrix via
+    :func:`alpha_from_cov`.
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"q1": [1, 2, 3, 4, 5, 2], "q2": [2, 2, 3, 5, 4, 1],
+    ...                   "q3": [5, 4, 4, 2, 1, np.nan]})
+    >>> r = reliability(x, reverse=["q3"])
+    >>> round(r.raw_alpha, 6), round(r.std_alpha, 6), r.reversed
+    (0.899522, 0.908081, ('q3',))
+    >>> r.items["r_drop"].round(6).tolist()
+    [0.888201, 0.728082, 0.811441]
+
+    In R: ``psych::alpha(data.frame(q1 = c(1,2,3,4,5,2), q2 = c(2,2,3,5,4,1),
+    q3 = c(5,4,4,2,1,NA)), keys = "q3")`` gives raw_alpha 0.8995215, std.alpha 0.9080806.
+    """
+    x, names = _matrix(data, items)
+    if use not in ("pairwise", "listwise"):
+        raise ReliabilityError(f"use must be 'pairwise' or 'listwise', got {use!r}")
+    if use == "listwise":
+        x = x[~np.isnan(x).any(axis=1)]
+    k = x.shape[1]
+    keys = _keys(reverse, names)
+    if np.any(keys < 0):
+        lo, hi = scale if scale is not None else _observed_range(x)
+        x = x.copy()
+        x[:, keys < 0] = lo + hi - x[:, keys < 0]
+    present = ~np.isnan(x)
+    counts = present.sum(axis=0)
+    thin = [str(names[i]) for i in range(k) if counts[i] < 2]
+    if thin:
+        raise ReliabilityError(f"items with fewer than 2 answers: {', '.join(thin)}")
+    cov = pairwise_cov(x)
+    gaps = [f"{names[i]} and {names[j]}" for i, j in zip(*np.nonzero(np.isnan(cov))) if i < j]
+    if gaps:
+        raise ReliabilityError(f"too few respondents answered both of: {'; '.join(gaps)}")
+    xm = np.where(present, x, 0.0)
+    base = alpha_from_cov(cov, len(x), xm.sum(axis=0) / counts, item_n=counts, items=names)
+    raw_r, mean, sd = _total_stats(x, present)
+    items_frame = base.items.assign(raw_r=raw_r)
+    return replace(base, items=items_frame, mean=mean, sd=sd, use=use,
+                    reversed=tuple(str(names[i]) for i in range(k) if keys[i] < 0))
+
+
+def feldt_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Feldt's interval for alpha: 1 − (1 − α) · F⁻¹(p; n − 1, (n − 1)(k − 1)).
+
+    Same as ``psych::alpha.ci(alpha, n.obs = n, n.var = k)``.
+
+    Examples
+    --------
+    >>> [round(v, 6) for v in feldt_interval(0.8, 200, 5)]
+    [0.756245, 0.838813]
+
+    In R: ``psych::alpha.ci(.8, 200, 5)`` gives lower.ci 0.7562452, upper.ci 0.8388127.
+    """
+    from scipy.special import fdtri  # imported on use, as scipy's import is slow
+
+    d1, d2 = n - 1, (n - 1) * (k - 1)
+    tail = (1 - confidence) / 2
+    low = 1 - (1 - alpha) * fdtri(d1, d2, 1 - tail)
+    high = 1 - (1 - alpha) * fdtri(d1, d2, tail)
+    return float(low), float(high)
+
+
+def smc(r: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations 1 − 1/diag(R⁺), clipped to [0, 1] (``psych::smc``).
+
+    R⁺ is the pseudo-inverse dropping singular values below √eps times the largest
+    (``psych::Pinv``), so a singular R still gives values.
+    """
+    inv = np.linalg.pinv(r, rcond=np.sqrt(np.finfo(float).eps), hermitian=True)
+    with np.errstate(divide="ignore"):
+        return np.clip(1 - 1 / np.diag(inv), 0.0, 1.0)
+
+
+def pairwise_cov(x: np.ndarray) -> np.ndarray:
+    """Covariances over the rows where both variables are present, each pair with its own
+    means and denominator n_ij − 1 (R ``cov(x, use = "pairwise")``); NaN where n_ij < 2.
+
+    Computed from the sufficient statistics n_ij, Σx_i, Σx_i², Σx_i·x_j restricted to the
+    pair's rows, i.e. four matrix products.
+    """
+    present = ~np.isnan(x)
+    m = present.astype(np.float64)
+    counts = present.sum(axis=0)
+    shift = np.where(present, x, 0.0).sum(axis=0) / np.maximum(counts, 1)
+    z = np.where(present, x - shift, 0.0)
+    nij = m.T @ m
+    si = z.T @ m  # [i, j]: Σ z_i over rows where j is present too (and i, as z_i = 0 else)
+    sxy = z.T @ z
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (sxy - si * si.T / nij) / (nij - 1)
+    cov[nij < 2] = np.nan
+    return (cov + cov.T) / 2
+
+
+def _alpha_parts(c: np.ndarray, r: np.ndarray) -> dict:
+    """psych's internal ``alpha.1``: the scale statistics of covariance c, correlation r."""
+    k = c.shape[0]
+    sum_c, sum_r, tr_c = np.sum(c), np.sum(r), np.trace(c)
+    c2 = c @ c
+    lower = r[np.tril_indices(k, -1)]
+    av_r = (sum_r - k) / (k * (k - 1))
+    return {
+        "raw_alpha": float((1 - tr_c / sum_c) * k / (k - 1)),
+        "std_alpha": float((1 - k / sum_r) * k / (k - 1)),
+        "g6": float(1 - (k - np.sum(smc(r))) / sum_r),
+        "average_r": float(av_r),
+        "s_n": float(k * av_r / (1 - av_r)),
+        "q": float(2 * k**2 / ((k - 1) ** 2 * sum_c**3)
+                   * (sum_c * (np.trace(c2) + tr_c**2) - 2 * tr_c * np.sum(c2))),
+        "var_r": float(np.var(lower, ddof=1)) if lower.size > 1 else float("nan"),
+        "median_r": float(np.median(lower)),
+    }
+
+
+def _if_dropped(c: np.ndarray, r: np.ndarray, n: int, names: list) -> pd.DataFrame:
+    """``alpha(x)$alpha.drop``: the scale statistics without each item in turn."""
+    k = c.shape[0]
+    rows = []
+    if k > 2:
+        for i in range(k):
+            keep = np.arange(k) != i
+            p = _alpha_parts(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)])
+            rows.append([p["raw_alpha"], p["std_alpha"], p["g6"], p["average_r"], p["s_n"],
+                         np.sqrt(p["q"] / n), p["var_r"], p["median_r"]])
+    else:  # psych's two-item branch: what is left is one item
+        r12 = r[0, 1]
+        first_smc = smc(r)[0]
+        for other in (1, 0):
+            rows.append([c[0, 1] / c[other, other], r12, first_smc, r12, r12 / (1 - r12),
+                         np.nan, 0.0, r12])
+    return pd.DataFrame(rows, columns=list(_DROP_COLUMNS), index=pd.Index(names, name="item"))
+
+
+def _item_stats(c: np.ndarray, r: np.ndarray) -> dict:
+    """std_r, r_cor and r_drop of ``alpha(x)$item.stats``."""
+    rc = r.copy()
+    np.fill_diagonal(rc, smc(r))
+    rest_cov = np.sum(c, axis=0) - np.diag(c)
+    rest_var = np.sum(c) - 2 * np.sum(c, axis=0) + np.diag(c)
+    return {
+        "std_r": np.sum(r, axis=0) / np.sqrt(np.sum(r)),
+        "r_cor": np.sum(rc, axis=0) / np.sqrt(np.sum(rc)),
+        "r_drop": rest_cov / np.sqrt(np.diag(c) * rest_var),
+    }
+
+
+def _total_stats(x: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """psych's raw.r, mean and sd: each respondent's mean over answered items as total,
+    its pairwise correlation with each item, and the total's mean and SD."""
+    answered = present.sum(axis=1)
+    rows = answered > 0
+    total = np.where(present, x, 0.0)[rows].sum(axis=1) / answered[rows]
+    xs, ps = x[rows], present[rows]
+    raw_r = np.array([_cor(total[ps[:, j]], xs[ps[:, j], j]) for j in range(x.shape[1])])
+    sd = float(np.std(total, ddof=1)) if total.size > 1 else float("nan")
+    return raw_r, float(np.mean(total)), sd
+
+
+def _cor(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+
+
+def _matrix(data, items) -> tuple[np.ndarray, list]:
+    """The item columns of ``data`` as a float array, and their names."""
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    else:
+        arr = np.asarray(data)
+        if arr.ndim != 2:
+            raise ReliabilityError(f"data must be 2-D (respondents x items), got {arr.ndim}-D")
+        frame = pd.DataFrame(arr, columns=[f"V{i + 1}" for i in range(arr.shape[1])])
+    names = list(frame.columns) if items is None else list(items)
+    missing = [str(c) for c in names if c not in frame.columns]
+    if missing:
+        raise ReliabilityError(f"items not in data: {', '.join(missing)}")
+    for c in names:
+        if not (pd.api.types.is_numeric_dtype(frame[c]) or frame[c].isna().all()):
+            raise ReliabilityError(f"item {c} is not numeric (dtype {frame[c].dtype})")
+    if len(names) < 2:
+        raise ReliabilityError(f"reliability needs at least 2 items, got {len(names)}")
+    return frame[names].to_numpy(dtype=np.float64, na_value=np.nan), names
+
+
+def _square(cov, items) -> tuple[np.ndarray, list]:
+    if isinstance(cov, pd.DataFrame):
+        names = list(cov.columns) if items is None else list(items)
+        c = cov.to_numpy(dtype=np.float64)
+    else:
+        c = np.asarray(cov, dtype=np.float64)
+        names = None if items is None else list(items)
+    if c.ndim != 2 or c.shape[0] != c.shape[1]:
+        raise ReliabilityError(f"cov must be a square matrix, got shape {c.shape}")
+    if names is None:
+        names = [f"V{i + 1}" for i in range(c.shape[0])]
+    if len(names) != c.shape[0]:
+        raise ReliabilityError(f"{len(names)} item names for a {c.shape[0]} x {c.shape[0]} matrix")
+    if not np.all(np.isfinite(c)):
+        raise ReliabilityError("cov has missing or infinite entries")
+    if not np.allclose(c, c.T, rtol=1e-8, atol=1e-10):
+        raise ReliabilityError("cov is not symmetric")
+    return c, names
+
+
+def _keys(reverse, names: list) -> np.ndarray:
+    """+1/−1 per item from item names, a {name: ±1} mapping, or a sequence of ±1 keys."""
+    k = len(names)
+    if reverse is None:
+        return np.ones(k)
+    if isinstance(reverse, (str, bytes)):
+        reverse = [reverse]
+    if isinstance(reverse, Mapping):
+        unknown = [str(n) for n in reverse if n not in names]
+        if unknown:
+            raise ReliabilityError(f"keys for items not in the scale: {', '.join(unknown)}")
+        return np.array([-1.0 if reverse.get(n, 1) < 0 else 1.0 for n in names])
+    rev = list(reverse) if isinstance(reverse, Iterable) else [reverse]
+    if rev and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                   and v in (1, -1) for v in rev) and not any(v in names for v in rev):
+        if len(rev) != k:
+            raise ReliabilityError(f"{len(rev)} keys for {k} items")
+        return np.asarray(rev, dtype=np.float64)
+    unknown = [str(n) for n in rev if n not in names]
+    if unknown:
+        raise ReliabilityError(f"reverse names items not in the scale: {', '.join(unknown)}")
+    return np.array([-1.0 if n in rev else 1.0 for n in names])
+
+
+def _vector(v, k: int, what: str) -> np.ndarray:
+    a = np.asarray(v, dtype=np.float64).reshape(-1)
+    if a.size != k:
+        raise ReliabilityError(f"{what} has {a.size} values for {k} items")
+    return a
+
+
+def _observed_range(x: np.ndarray) -> tuple[float, float]:
+    seen = x[~np.isnan(x)]
+    return float(seen.min()), float(seen.max())
+
+
+def _plain(v):
+    v = float(v)
+    return None if np.isnan(v) else v
