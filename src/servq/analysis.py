@@ -14,6 +14,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,14 +25,14 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .errors import UsageError
-from .instruments import Instrument, load_instrument
+from .instruments import Instrument, Part, load_instrument
 from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
 from .io.validate import Validator, int_buffers
 from .measures import summarize as fig
 from .measures.scores import Scorer
 from .results import Results
-from .stats.moments import Moments
+from .stats.moments import CrossMoments, Moments
 
 SCHEMA_VERSION = "1.0"
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -78,6 +79,8 @@ def analyze(
     sheet: str | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     max_problems: int = 50,
+    quality: bool = True,
+    invariance: str | None = None,
 ) -> Results:
     """Analyse survey answers with an instrument.
 
@@ -102,6 +105,14 @@ def analyze(
         Worksheet of an XLSX file (default: the first).
     chunk_size : int
         Rows per chunk; results do not depend on it.
+    max_problems : int
+        At most this many problems are listed when the data are invalid (all are counted).
+    quality : bool
+        Also accumulate the covariance statistics of the perception items that the
+        instrument-quality analysis (reliability, factor structure, validity) needs.
+    invariance : str, optional
+        A segment column whose groups are compared for measurement invariance; it is
+        added to ``by``.
 
     Returns
     -------
@@ -137,6 +148,8 @@ def analyze(
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     layout = resolve_layout(inst, source.columns, mapping, file)
     by_list = [by] if isinstance(by, str) else list(by or [])
+    if invariance and invariance not in by_list:
+        by_list.append(invariance)
     by_cols = resolve_by(layout, by_list, file)
 
     # SciPy (for the interval quantiles, needed at the end) imports while the data is read.
@@ -148,31 +161,53 @@ def analyze(
     if layout.respondent_id is not None:
         wanted.append(layout.respondent_id)
     chunks = source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size)
-    items, floats = _accumulate(chunks, validator, scorer, groups)
+    inv_name = next(iter(resolve_by(layout, [invariance], file))) if invariance else None
+    sums = _accumulate(chunks, validator, scorer, groups, quality_part(inst) if quality else None, inv_name)
     validator.finish()
+    items, floats = sums.items, sums.floats
     overall = Moments.join(items, floats.select_groups([0]))
 
     data_out = _assemble(inst, scorer, overall, floats, groups, validator, layout, source,
                          lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
-    return Results(data_out, overall)
+    return Results(data_out, overall, sums.cross.get(None))
 
 
-def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups) -> tuple[Moments, Moments]:
-    """Moments of the item variables (all respondents) and of the other variables (group 0
-    = all respondents, then every segment), over all chunks.
+@dataclass
+class _Sums:
+    """Everything accumulated over the chunks; merged by addition.
+
+    ``items``: moments of the item variables (all respondents); ``floats``: moments of the
+    other variables, group 0 = all respondents, then every segment; ``cross``: second-order
+    statistics of the measured part's item scores, key None = all respondents, else the
+    group number of a segment of the invariance column.
+    """
+
+    items: Moments
+    floats: Moments
+    cross: dict[int | None, CrossMoments] = field(default_factory=dict)
+
+    def __add__(self, other: _Sums) -> _Sums:
+        cross = dict(self.cross)
+        for key, value in other.cross.items():
+            cross[key] = cross[key] + value if key in cross else value
+        return _Sums(self.items + other.items, self.floats + other.floats, cross)
+
+
+def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups, quality: Part | None,
+                invariance: str | None) -> _Sums:
+    """Sums over all chunks.
 
     Validation and segment numbering run in file order in this thread; scoring runs on
     a pool of threads (NumPy releases the GIL). Chunks are merged in file order, so the
     result is the same in every run.
     """
-    items = Moments.empty(len(scorer.item_shift), shift=scorer.item_shift)
-    floats = Moments.empty(len(scorer.float_shift), n_groups=1, shift=scorer.float_shift)
+    total = _Sums(Moments.empty(len(scorer.item_shift), shift=scorer.item_shift),
+                  Moments.empty(len(scorer.float_shift), n_groups=1, shift=scorer.float_shift))
     pending: deque[Future] = deque()
 
     def merge(future: Future) -> None:
-        nonlocal items, floats
-        chunk_items, chunk_floats = future.result()
-        items, floats = items + chunk_items, floats + chunk_floats
+        nonlocal total
+        total = total + future.result()
 
     # The chunks' matrix products are small: BLAS threads would only spin and steal the
     # cores from the element-wise work.
@@ -181,19 +216,30 @@ def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups) -
             answers = validator.check(chunk)
             if validator.failed:
                 continue  # keep validating to report every problem, but compute nothing more
-            codes = [np.zeros(answers.rows, dtype=np.int64)]
-            codes += [groups.codes(name, values) for name, values in answers.segments.items()]
-            pending.append(pool.submit(_chunk_moments, scorer, answers, codes, len(groups.keys) + 1))
+            codes = {name: groups.codes(name, values) for name, values in answers.segments.items()}
+            split = codes.get(invariance) if invariance else None
+            pending.append(pool.submit(_chunk_sums, scorer, answers, [np.zeros(answers.rows, dtype=np.int64),
+                                                                       *codes.values()],
+                                       len(groups.keys) + 1, quality, split))
             while len(pending) > 2 * _WORKERS:
                 merge(pending.popleft())
         while pending:
             merge(pending.popleft())
-    return items, floats
+    return total
 
 
-def _chunk_moments(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int) -> tuple[Moments, Moments]:
+def _chunk_sums(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int, quality: Part | None,
+                split: np.ndarray | None) -> _Sums:
     item_moments, x = scorer.score(answers)
-    return item_moments, Moments.of(x, codes, n_groups, shift=scorer.float_shift)
+    sums = _Sums(item_moments, Moments.of(x, codes, n_groups, shift=scorer.float_shift))
+    if quality is not None:
+        values = scorer.item_values(answers, quality)
+        shift = np.full(values.shape[1], scorer.inst.scale.midpoint)
+        sums.cross[None] = CrossMoments.of(values, shift)
+        if split is not None:
+            for g in np.unique(split[split >= 0]):
+                sums.cross[int(g)] = CrossMoments.of(values[split == g], shift)
+    return sums
 
 
 def _source(data, sheet: str | None) -> Source:
@@ -265,3 +311,9 @@ def _notes(layout, groups: _Groups) -> list[str]:
         if count:
             notes.append(f"{count} respondent(s) have no value in segment column '{name}' and appear in no '{name}' segment")
     return notes
+
+
+def quality_part(inst: Instrument) -> Part:
+    """The answers whose psychometric quality is assessed: perceptions where asked (the
+    measure every instrument in the catalog is about), else the first part."""
+    return Part.perception if Part.perception in inst.parts else inst.parts[0]

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .stats.moments import Moments
+from .stats.moments import CrossMoments, Moments
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,11 +20,13 @@ class Results:
 
     ``to_dict()`` gives the JSON contract (``report/results.schema.json``);
     ``to_frame()`` a tidy table with one row per figure. ``moments`` keeps the overall
-    and per-segment sufficient statistics for further analysis.
+    sufficient statistics of every score, ``cross`` those of the perception items
+    (pairwise and listwise covariances) for further analysis.
     """
 
     data: dict
     moments: Moments | None = field(default=None, repr=False, compare=False)
+    cross: CrossMoments | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return copy.deepcopy(self.data)

@@ -112,6 +112,15 @@ class Scorer:
                                                self.item_shift)
         return item_moments, self._floats(answers, items)
 
+    def item_values(self, answers: Answers, part: Part) -> np.ndarray:
+        """Rows x items scores of one part (reverse-keyed items reversed; NaN = missing):
+        the data of reliability, factor analysis and CFA."""
+        codes = answers.parts[part]
+        values = codes + float(self.offset)
+        values[codes == 0] = np.nan
+        values[self.reverse] = self.inst.scale.min + self.inst.scale.max - values[self.reverse]
+        return values.T
+
     def _items(self, answers: Answers) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
         """measure -> (int values, valid mask, offset to add to values), items x rows."""
         out: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}

@@ -177,13 +177,20 @@ class CrossMoments:
     @classmethod
     def of(cls, x: np.ndarray, shift: np.ndarray | None = None) -> CrossMoments:
         """Statistics of the rows of ``x`` (rows x variables, NaN = missing)."""
-        shift = _shift(shift, x.shape[1])
-        present = ~np.isnan(x)
+        k = x.shape[1]
+        shift = _shift(shift, k)
+        xt = np.ascontiguousarray(x.T)  # variables x rows
+        present = ~np.isnan(xt)
+        z = xt - shift[:, None]
+        z[~present] = 0.0
         m = present.astype(np.float64)
-        z = np.where(present, x - shift, 0.0)
-        complete = present.all(axis=1)
-        zc = z[complete]
-        return cls(m.T @ m, z.T @ m, (z * z).T @ m, z.T @ z, float(complete.sum()), zc.sum(axis=0), zc.T @ zc, shift)
+        n, q = m @ m.T, z @ z.T  # a @ a.T runs as a symmetric rank-k update
+        s, s2 = z @ m.T, (z * z) @ m.T
+        complete = present.all(axis=0)
+        if complete.all():
+            return cls(n, s, s2, q, float(xt.shape[1]), np.diag(s).copy(), q.copy(), shift)
+        zc = z[:, complete]
+        return cls(n, s, s2, q, float(complete.sum()), zc.sum(axis=1), zc @ zc.T, shift)
 
     def __add__(self, other: CrossMoments) -> CrossMoments:
         if not np.array_equal(self.shift, other.shift):
