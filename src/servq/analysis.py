@@ -30,6 +30,7 @@ from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
 from .io.validate import Validator, int_buffers
 from .measures import summarize as fig
+from .measures.quality import assess
 from .measures.scores import Scorer
 from .results import Results
 from .stats.moments import CrossMoments, Moments
@@ -169,6 +170,13 @@ def analyze(
 
     data_out = _assemble(inst, scorer, overall, floats, groups, validator, layout, source,
                          lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
+    data_out.update(dict.fromkeys(("reliability", "cfa", "validity", "invariance")))
+    if quality and None in sums.cross:
+        split = {groups.keys[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
+        with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
+            blocks, notes = assess(inst, quality_part(inst), sums.cross[None], validator.rows, lang, split, inv_name)
+        data_out.update(blocks)
+        data_out["notes"] += notes
     return Results(data_out, overall, sums.cross.get(None))
 
 

@@ -48,9 +48,12 @@ def analyze(
     min_n: Annotated[int, typer.Option("--min-n", help="Suppress segments with fewer respondents than this (privacy).")] = 5,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     max_problems: Annotated[int, typer.Option("--max-problems", help="Show at most this many problems in a bad file.")] = 50,
+    invariance: Annotated[Optional[str], typer.Option(help="Test measurement invariance of the dimension model across the groups of this segment column (configural, metric, scalar).")] = None,
+    quality: Annotated[bool, typer.Option("--quality/--no-quality", help="Assess the instrument: reliability, factor structure (CFA), validity.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the paths written.")] = False,
 ) -> None:
-    """Analyse a file of survey answers: gaps, tolerance zone, SERVQUAL/SERVPERF scores, segments.
+    """Analyse a file of survey answers: gaps, tolerance zone, SERVQUAL/SERVPERF scores, segments,
+    and the instrument's quality (reliability, factor structure, validity, invariance).
 
     Prints the executive summary; writes the HTML report (--out) and the JSON results (--json).
     A file with errors prints every problem (file, row, column, value) and writes nothing.
@@ -59,7 +62,7 @@ def analyze(
     from .report import summary_sentences, write_report
 
     results = run(data, instrument, by=by or [], lang=lang, min_n=min_n, confidence=confidence,
-                  mapping=mapping, sheet=sheet, max_problems=max_problems)
+                  mapping=mapping, sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance)
     if not quiet:
         for sentence in summary_sentences(results.data, lang):
             _echo(f"- {sentence}")

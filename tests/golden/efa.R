@@ -48,16 +48,20 @@ kmo <- lapply(names(sets), function(name) {
        chisq = b$chisq, df = b$df, p_value = b$p.value)
 })
 
-# parallel analysis: the suggested numbers over several seeds (psych's default 20 iterations)
+# parallel analysis: the suggested numbers over seeds 1-5, with 100 iterations (servq's
+# default) and with psych's default 20 (sq411's factor count is 3 in some 20-iteration runs)
 parallel <- lapply(c("hs", "sq411", "bfi"), function(name) {
   x <- sets[[name]]$x
-  runs <- t(sapply(1:5, function(seed) {
+  runs <- function(iter) t(sapply(1:5, function(seed) {
     set.seed(seed)
-    p <- fa.parallel(x, plot = FALSE)
+    p <- fa.parallel(x, plot = FALSE, n.iter = iter)
     c(p$nfact, p$ncomp)
   }))
-  p <- suppressMessages(fa.parallel(x, plot = FALSE))
-  list(data = name, n = nrow(x), nfact = unname(runs[, 1]), ncomp = unname(runs[, 2]),
+  r100 <- runs(100)
+  r20 <- runs(20)
+  p <- fa.parallel(x, plot = FALSE)
+  list(data = name, n = nrow(x), nfact = unname(r100[, 1]), ncomp = unname(r100[, 2]),
+       nfact_20 = unname(r20[, 1]), ncomp_20 = unname(r20[, 2]),
        pc_values = p$pc.values, fa_values = p$fa.values)
 })
 

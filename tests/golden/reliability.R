@@ -7,8 +7,9 @@
 #   - bfi agreeableness A1-A5 with A1 reversed (keys = "A1"), pairwise (psych's default)
 #   - the same on na.omit(bfi[, 1:5])  (servq's use = "listwise")
 #   - bfi conscientiousness C1-C5 with C4, C5 reversed, pairwise
-#   - bfi A2, A3 only (psych's two-item branch)
-#   - each SERVQUAL dimension of the sq411 data (no missing values)
+#   - bfi A2, A3 only (psych's two-item branch) and A1-A3 with A1 reversed
+#   - each SERVQUAL dimension of the sq411 data (no missing values), and all 22 items
+#   - a small data set whose pairwise covariance matrix is not positive definite
 #   - the tangibles covariance matrix with n.obs (psych's covariance-input branch)
 # validity.json: the standardized solution of lavaan::cfa (default ML, marker loading)
 #   for HolzingerSwineford1939 (visual, textual, speed) and the sq411 five dimensions,
@@ -37,6 +38,7 @@ alpha_case <- function(x, keys = NULL, n.obs = NULL) {
   st <- a$item.stats
   list(
     total = tot,
+    var_r = unname(a$var.r[[1]]),
     feldt = list(lower = a$feldt$lower.ci[[1]], upper = a$feldt$upper.ci[[1]]),
     duhachek = if (is.null(tot$ase)) NULL else
       list(lower = tot$raw_alpha - 1.96 * tot$ase, upper = tot$raw_alpha + 1.96 * tot$ase),
@@ -58,12 +60,21 @@ rel <- list(
                          keys = list("A1")),
   bfi_consc = c(alpha_case(bfi[, paste0("C", 1:5)], keys = c("C4", "C5")),
                 keys = list(c("C4", "C5"))),
-  bfi_two = c(alpha_case(bfi[, c("A2", "A3")]), keys = list(character(0)))
+  bfi_two = c(alpha_case(bfi[, c("A2", "A3")]), keys = list(character(0))),
+  bfi_three = c(alpha_case(bfi[, c("A1", "A2", "A3")], keys = "A1"), keys = list("A1"))
 )
 for (d in names(dim_items)) {
   rel[[paste0("sq411_", d)]] <- c(alpha_case(sq[, dim_items[[d]]]), keys = list(character(0)))
 }
 tc <- cov(sq[, dim_items$tangibles])
+# a pairwise covariance matrix that is not positive definite (pairs seen on disjoint rows)
+a <- 1:10; e <- c(0, 1, -1, 0, 1, -1, 0, 1, -1, 0)
+npd <- data.frame(p1 = c(a, rep(NA, 10), a), p2 = c(a + e, a, rep(NA, 10)),
+                  p3 = c(rep(NA, 10), a + e, -a + e), p4 = c(a %% 4, (a + 1) %% 3, a %% 5))
+rel$not_pd <- c(alpha_case(npd), keys = list(character(0)),
+                data = list(unname(as.matrix(npd))),
+                min_eigen = min(eigen(cov(npd, use = "pairwise"))$values))
+rel$sq411_all <- c(alpha_case(sq[, unlist(dim_items)]), keys = list(character(0)))
 rel$sq411_tangibles_cov <- c(alpha_case(tc, n.obs = nrow(sq)), keys = list(character(0)),
                              cov = list(unname(tc)), n = nrow(sq))
 writeLines(toJSON(rel, digits = NA, auto_unbox = TRUE, pretty = TRUE, null = "null"),

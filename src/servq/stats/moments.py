@@ -200,26 +200,29 @@ class CrossMoments:
                             self.q_complete + other.q_complete, self.shift)
 
     def mean(self, listwise: bool = False) -> np.ndarray:
-        if listwise:
-            return self.shift + self.s_complete / self.n_complete
-        return self.shift + np.diag(self.s) / np.diag(self.n)
+        """Means (NaN where there are no values)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if listwise:
+                return self.shift + self.s_complete / self.n_complete
+            return self.shift + np.diag(self.s) / np.diag(self.n)
 
     def cov(self, listwise: bool = False, ddof: int = 1) -> np.ndarray:
-        """Covariance matrix (denominator n − ddof), pairwise-complete or listwise."""
-        if listwise:
-            n = self.n_complete
-            return (self.q_complete - np.outer(self.s_complete, self.s_complete) / n) / (n - ddof)
+        """Covariance matrix (denominator n − ddof), pairwise-complete or listwise; NaN
+        where too few rows."""
         with np.errstate(invalid="ignore", divide="ignore"):
+            if listwise:
+                n = self.n_complete
+                return (self.q_complete - np.outer(self.s_complete, self.s_complete) / n) / (n - ddof)
             return (self.q - self.s * self.s.T / self.n) / (self.n - ddof)
 
     def cor(self, listwise: bool = False) -> np.ndarray:
         """Correlation matrix; pairwise, each pair uses its own rows' means and SDs
         (R ``cor(x, use = "pairwise")``)."""
-        if listwise:
-            c = self.cov(listwise=True)
-            d = np.sqrt(np.diag(c))
-            return c / np.outer(d, d)
         with np.errstate(invalid="ignore", divide="ignore"):
+            if listwise:
+                c = self.cov(listwise=True)
+                d = np.sqrt(np.diag(c))
+                return c / np.outer(d, d)
             ssd = self.s2 - self.s * self.s / self.n  # Σ(x_i − mean_i|j)² over the pair's rows
             r = (self.q - self.s * self.s.T / self.n) / np.sqrt(ssd * ssd.T)
         np.fill_diagonal(r, 1.0)

@@ -29,8 +29,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from .moments import CrossMoments
+
 _ITEM_COLUMNS = ("n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd")
 _DROP_COLUMNS = ("raw_alpha", "std_alpha", "g6", "average_r", "s_n", "ase", "var_r", "median_r")
+_SCALARS = ("raw_alpha", "std_alpha", "g6", "average_r", "median_r", "var_r", "s_n", "ase",
+            "mean", "sd", "feldt_low", "feldt_high", "duhachek_low", "duhachek_high")
 _Z95 = 1.96  # psych prints the Duhachek interval with 1.96, not qnorm(.975)
 
 
@@ -88,17 +92,14 @@ class ReliabilityResult:
         out["use"] = self.use
         out["reversed"] = list(self.reversed)
         out["items"] = {
-            str(item): {**{c: _plain(self.items.at[item, c]) for c in _ITEM_COLUMNS},
+            str(item): {"n": int(self.items.at[item, "n"]),
+                        **{c: _plain(self.items.at[item, c]) for c in _ITEM_COLUMNS[1:]},
                         "alpha_if_dropped": {c: _plain(self.alpha_if_dropped.at[item, c])
                                              for c in _DROP_COLUMNS}}
             for item in self.items.index
         }
         out["items_raising_alpha"] = self.items_raising_alpha()
         return out
-
-
-_SCALARS = ("raw_alpha", "std_alpha", "g6", "average_r", "median_r", "var_r", "s_n", "ase",
-            "mean", "sd", "feldt_low", "feldt_high", "duhachek_low", "duhachek_high")
 
 
 def alpha_from_cov(cov, n: int, item_means=None, *, item_n=None, items: Sequence[Hashable] | None = None,
@@ -138,14 +139,12 @@ def alpha_from_cov(cov, n: int, item_means=None, *, item_n=None, items: Sequence
     --------
     >>> c = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
     >>> r = alpha_from_cov(c, n=100)
-    >>> round(r.raw_alpha, 6), round(r.std_alpha, 6), round(r.g6, 6)
-    (0.730337, 0.736162, 0.651706)
-    >>> round(r.ase, 6), round(r.feldt_low, 6), round(r.feldt_high, 6)
-    (0.04547, 0.627081, 0.80798)
+    >>> round(r.raw_alpha, 6), round(r.std_alpha, 6), round(r.g6, 6), round(r.ase, 6)
+    (0.737705, 0.738688, 0.661514, 0.04514)
 
     In R: ``psych::alpha(matrix(c(1, .5, .4, .5, 1.2, .6, .4, .6, .9), 3), n.obs = 100)``
-    gives raw_alpha 0.7303371, std.alpha 0.7361623, G6(smc) 0.6517057, ase 0.04547026, and
-    ``psych::alpha.ci(0.7303371, 100, 3)`` gives 0.6270807 … 0.8079804.
+    gives raw_alpha 0.7377049, std.alpha 0.7386876, G6(smc) 0.6615136, ase 0.04514044.
+    (psych's Feldt interval for a matrix input uses ``nrow(C)`` as n; servq uses ``n``.)
     """
     c, names = _square(cov, items)
     k = c.shape[0]
@@ -166,19 +165,21 @@ def alpha_from_cov(cov, n: int, item_means=None, *, item_n=None, items: Sequence
     counts = np.full(k, float(n)) if item_n is None else _vector(item_n, k, "item_n")
     sd = np.sqrt(np.diag(c))
     r = c / np.outer(sd, sd)
-    tot = _alpha_parts(c, r)
-    ase = np.sqrt(tot["q"] / n)
+    smc_r = smc(r)
+    tot = _alpha_parts(c, r, smc_r)
     raw_alpha = tot["raw_alpha"]
     low, high = feldt_interval(raw_alpha, n, k)
-    rows = np.sum(c, axis=0)
-    raw_r = rows / np.sqrt(np.diag(c) * np.sum(c))
-    item_stats = _item_stats(c, r)
+    with np.errstate(invalid="ignore"):  # NaN where psych's sqrt gives NaN
+        ase = np.sqrt(tot["q"] / n)
+        raw_r = np.sum(c, axis=0) / np.sqrt(np.diag(c) * np.sum(c))
+        scale_sd = np.sqrt(np.sum(c)) / k
+    item_stats = _item_stats(c, r, smc_r)
     items_frame = pd.DataFrame({"n": counts, "raw_r": raw_r, **item_stats, "mean": means, "sd": sd},
                                index=pd.Index(names, name="item"))
     return ReliabilityResult(
         raw_alpha=raw_alpha, std_alpha=tot["std_alpha"], g6=tot["g6"], average_r=tot["average_r"],
         median_r=tot["median_r"], var_r=tot["var_r"], s_n=tot["s_n"], ase=float(ase),
-        mean=float(np.mean(means)), sd=float(np.sqrt(np.sum(c)) / k),
+        mean=float(np.mean(means)), sd=float(scale_sd),
         feldt_low=low, feldt_high=high,
         duhachek_low=float(raw_alpha - _Z95 * ase), duhachek_high=float(raw_alpha + _Z95 * ase),
         n=int(n), items=items_frame, alpha_if_dropped=_if_dropped(c, r, n, names),
@@ -219,16 +220,20 @@ def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
 
     Examples
     --------
-    >>> x = pd.DataFrame({"q1": [1, 2, 3, 4, 5, 2], "q2": [2, 2, 3, 5, 4, 1],
-    ...                   "q3": [5, 4, 4, 2, 1, np.nan]})
+    >>> x = pd.DataFrame({"q1": [1, 2, 3, 4, 5, 2, 4, 3], "q2": [2, 2, 3, 5, 4, 1, 3, 4],
+    ...                   "q3": [5, 4, 4, 2, 1, np.nan, 3, 2]})
     >>> r = reliability(x, reverse=["q3"])
-    >>> round(r.raw_alpha, 6), round(r.std_alpha, 6), r.reversed
-    (0.899522, 0.908081, ('q3',))
+    >>> round(r.raw_alpha, 6), round(r.std_alpha, 6), round(r.g6, 6), r.reversed
+    (0.918367, 0.918632, 0.899193, ('q3',))
     >>> r.items["r_drop"].round(6).tolist()
-    [0.888201, 0.728082, 0.811441]
+    [0.892664, 0.753495, 0.866025]
+    >>> round(r.feldt_low, 6), round(r.feldt_high, 6)
+    (0.724087, 0.982239)
 
-    In R: ``psych::alpha(data.frame(q1 = c(1,2,3,4,5,2), q2 = c(2,2,3,5,4,1),
-    q3 = c(5,4,4,2,1,NA)), keys = "q3")`` gives raw_alpha 0.8995215, std.alpha 0.9080806.
+    In R: ``psych::alpha(data.frame(q1 = c(1,2,3,4,5,2,4,3), q2 = c(2,2,3,5,4,1,3,4),
+    q3 = c(5,4,4,2,1,NA,3,2)), keys = "q3")`` gives raw_alpha 0.9183673, std.alpha
+    0.9186325, G6(smc) 0.8991930, r.drop 0.8926640 0.7534954 0.8660254, Feldt 0.7240871 …
+    0.9822387.
     """
     x, names = _matrix(data, items)
     if use not in ("pairwise", "listwise"):
@@ -246,16 +251,18 @@ def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
     thin = [str(names[i]) for i in range(k) if counts[i] < 2]
     if thin:
         raise ReliabilityError(f"items with fewer than 2 answers: {', '.join(thin)}")
-    cov = pairwise_cov(x)
+    xt = _with_total(x, present)
+    cm = _cross_moments(xt)
+    cov = cm.cov()[:k, :k]
+    cov[cm.n[:k, :k] < 2] = np.nan
     gaps = [f"{names[i]} and {names[j]}" for i, j in zip(*np.nonzero(np.isnan(cov))) if i < j]
     if gaps:
         raise ReliabilityError(f"too few respondents answered both of: {'; '.join(gaps)}")
-    xm = np.where(present, x, 0.0)
-    base = alpha_from_cov(cov, len(x), xm.sum(axis=0) / counts, item_n=counts, items=names)
-    raw_r, mean, sd = _total_stats(x, present)
+    base = alpha_from_cov(cov, len(x), cm.mean()[:k], item_n=counts, items=names)
+    raw_r, mean, sd = _total_stats(cm)
     items_frame = base.items.assign(raw_r=raw_r)
     return replace(base, items=items_frame, mean=mean, sd=sd, use=use,
-                    reversed=tuple(str(names[i]) for i in range(k) if keys[i] < 0))
+                   reversed=tuple(str(names[i]) for i in range(k) if keys[i] < 0))
 
 
 def feldt_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -266,9 +273,9 @@ def feldt_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> tu
     Examples
     --------
     >>> [round(v, 6) for v in feldt_interval(0.8, 200, 5)]
-    [0.756245, 0.838813]
+    [0.752569, 0.840702]
 
-    In R: ``psych::alpha.ci(.8, 200, 5)`` gives lower.ci 0.7562452, upper.ci 0.8388127.
+    In R: ``psych::alpha.ci(.8, 200, 5)`` gives lower.ci 0.7525685, upper.ci 0.8407016.
     """
     from scipy.special import fdtri  # imported on use, as scipy's import is slow
 
@@ -285,99 +292,150 @@ def smc(r: np.ndarray) -> np.ndarray:
     R⁺ is the pseudo-inverse dropping singular values below √eps times the largest
     (``psych::Pinv``), so a singular R still gives values.
     """
-    inv = np.linalg.pinv(r, rcond=np.sqrt(np.finfo(float).eps), hermitian=True)
-    with np.errstate(divide="ignore"):
-        return np.clip(1 - 1 / np.diag(inv), 0.0, 1.0)
+    return _clip_smc(np.diag(_pinv(r)))
 
 
-def pairwise_cov(x: np.ndarray) -> np.ndarray:
-    """Covariances over the rows where both variables are present, each pair with its own
-    means and denominator n_ij − 1 (R ``cov(x, use = "pairwise")``); NaN where n_ij < 2.
-
-    Computed from the sufficient statistics n_ij, Σx_i, Σx_i², Σx_i·x_j restricted to the
-    pair's rows, i.e. four matrix products.
-    """
-    present = ~np.isnan(x)
-    m = present.astype(np.float64)
-    counts = present.sum(axis=0)
-    shift = np.where(present, x, 0.0).sum(axis=0) / np.maximum(counts, 1)
-    z = np.where(present, x - shift, 0.0)
-    nij = m.T @ m
-    si = z.T @ m  # [i, j]: Σ z_i over rows where j is present too (and i, as z_i = 0 else)
-    sxy = z.T @ z
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (sxy - si * si.T / nij) / (nij - 1)
-    cov[nij < 2] = np.nan
-    return (cov + cov.T) / 2
-
-
-def _alpha_parts(c: np.ndarray, r: np.ndarray) -> dict:
-    """psych's internal ``alpha.1``: the scale statistics of covariance c, correlation r."""
+def _alpha_parts(c: np.ndarray, r: np.ndarray, smc_r: np.ndarray) -> dict:
+    """psych's internal ``alpha.1``: the scale statistics of covariance c, correlation r
+    (``smc_r`` = smc(r))."""
     k = c.shape[0]
     sum_c, sum_r, tr_c = np.sum(c), np.sum(r), np.trace(c)
     c2 = c @ c
     lower = r[np.tril_indices(k, -1)]
     av_r = (sum_r - k) / (k * (k - 1))
-    return {
-        "raw_alpha": float((1 - tr_c / sum_c) * k / (k - 1)),
-        "std_alpha": float((1 - k / sum_r) * k / (k - 1)),
-        "g6": float(1 - (k - np.sum(smc(r))) / sum_r),
-        "average_r": float(av_r),
-        "s_n": float(k * av_r / (1 - av_r)),
-        "q": float(2 * k**2 / ((k - 1) ** 2 * sum_c**3)
-                   * (sum_c * (np.trace(c2) + tr_c**2) - 2 * tr_c * np.sum(c2))),
-        "var_r": float(np.var(lower, ddof=1)) if lower.size > 1 else float("nan"),
-        "median_r": float(np.median(lower)),
-    }
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN / inf where psych gives them
+        return {
+            "raw_alpha": float((1 - tr_c / sum_c) * k / (k - 1)),
+            "std_alpha": float((1 - k / sum_r) * k / (k - 1)),
+            "g6": float(1 - (k - np.sum(smc_r)) / sum_r),
+            "average_r": float(av_r),
+            "s_n": float(k * av_r / (1 - av_r)),
+            "q": float(2 * k**2 / ((k - 1) ** 2 * sum_c**3)
+                       * (sum_c * (np.trace(c2) + tr_c**2) - 2 * tr_c * np.sum(c2))),
+            "var_r": float(np.var(lower, ddof=1)) if lower.size > 1 else float("nan"),
+            "median_r": float(np.median(lower)),
+        }
 
 
 def _if_dropped(c: np.ndarray, r: np.ndarray, n: int, names: list) -> pd.DataFrame:
-    """``alpha(x)$alpha.drop``: the scale statistics without each item in turn."""
+    """``alpha(x)$alpha.drop``: the scale statistics without each item in turn, each sum
+    over the matrix without item i written as the full sum less row and column i."""
     k = c.shape[0]
-    rows = []
-    if k > 2:
-        for i in range(k):
-            keep = np.arange(k) != i
-            p = _alpha_parts(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)])
-            rows.append([p["raw_alpha"], p["std_alpha"], p["g6"], p["average_r"], p["s_n"],
-                         np.sqrt(p["q"] / n), p["var_r"], p["median_r"]])
-    else:  # psych's two-item branch: what is left is one item
+    index = pd.Index(names, name="item")
+    if k == 2:  # psych's two-item branch: what is left is one item
         r12 = r[0, 1]
-        first_smc = smc(r)[0]
-        for other in (1, 0):
-            rows.append([c[0, 1] / c[other, other], r12, first_smc, r12, r12 / (1 - r12),
-                         np.nan, 0.0, r12])
-    return pd.DataFrame(rows, columns=list(_DROP_COLUMNS), index=pd.Index(names, name="item"))
+        with np.errstate(divide="ignore"):
+            rows = [[c[0, 1] / c[other, other], r12, smc(r)[0], r12, r12 / (1 - r12), np.nan, 0.0, r12]
+                    for other in (1, 0)]
+        return pd.DataFrame(rows, columns=list(_DROP_COLUMNS), index=index)
+    m = k - 1
+    d, rows_c = np.diag(c), np.sum(c, axis=0)
+    sum_c = np.sum(rows_c) - 2 * rows_c + d
+    tr_c = np.trace(c) - d
+    sum_r = np.sum(r) - 2 * np.sum(r, axis=0) + 1
+    smc_left = _smc_if_dropped(r)
+    np.fill_diagonal(smc_left, 0.0)
+    cc = c * c
+    tr_c2 = np.sum(cc) - 2 * np.sum(cc, axis=0) + d * d
+    rest = rows_c[None, :] - c  # [i, l]: row sum of item l without item i
+    sum_c2 = np.sum(rest * rest, axis=1) - (rows_c - d) ** 2
+    a, b = np.tril_indices(k, -1)
+    keep = (a[None, :] != np.arange(k)[:, None]) & (b[None, :] != np.arange(k)[:, None])
+    left = np.broadcast_to(r[a, b], keep.shape)[keep].reshape(k, -1)  # correlations left
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN / inf where psych gives them
+        av_r = (sum_r - m) / (m * (m - 1))
+        q = 2 * m**2 / ((m - 1) ** 2 * sum_c**3) * (sum_c * (tr_c2 + tr_c**2) - 2 * tr_c * sum_c2)
+        frame = {
+            "raw_alpha": (1 - tr_c / sum_c) * m / (m - 1),
+            "std_alpha": (1 - m / sum_r) * m / (m - 1),
+            "g6": 1 - (m - np.sum(smc_left, axis=1)) / sum_r,
+            "average_r": av_r,
+            "s_n": m * av_r / (1 - av_r),
+            "ase": np.sqrt(q / n),
+            "var_r": np.var(left, axis=1, ddof=1) if left.shape[1] > 1 else np.full(k, np.nan),
+            "median_r": np.median(left, axis=1),
+        }
+    return pd.DataFrame(frame, index=index)
 
 
-def _item_stats(c: np.ndarray, r: np.ndarray) -> dict:
+def _smc_if_dropped(r: np.ndarray) -> np.ndarray:
+    """Row i: the SMCs of the other items within R without item i (entry i unused).
+
+    For positive definite R the inverse of R without item i is the rank-one downdate
+    P_jl − P_ji P_il / P_ii of P = R⁻¹; otherwise each submatrix gets its own pseudo-inverse.
+    """
+    k = r.shape[0]
+    w = np.linalg.eigvalsh(r)
+    if w[0] > np.sqrt(np.finfo(float).eps) * w[-1]:
+        p = np.linalg.inv(r)
+        d = np.diag(p)
+        return _clip_smc(d[None, :] - p * p / d[:, None])
+    out = np.zeros((k, k))
+    for i in range(k):
+        keep = np.arange(k) != i
+        out[i, keep] = smc(r[np.ix_(keep, keep)])
+    return out
+
+
+def _pinv(r: np.ndarray) -> np.ndarray:
+    return np.linalg.pinv(r, rcond=np.sqrt(np.finfo(float).eps), hermitian=True)
+
+
+def _clip_smc(inv_diag: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.clip(1 - 1 / inv_diag, 0.0, 1.0)
+
+
+def _item_stats(c: np.ndarray, r: np.ndarray, smc_r: np.ndarray) -> dict:
     """std_r, r_cor and r_drop of ``alpha(x)$item.stats``."""
     rc = r.copy()
-    np.fill_diagonal(rc, smc(r))
+    np.fill_diagonal(rc, smc_r)
     rest_cov = np.sum(c, axis=0) - np.diag(c)
     rest_var = np.sum(c) - 2 * np.sum(c, axis=0) + np.diag(c)
-    return {
-        "std_r": np.sum(r, axis=0) / np.sqrt(np.sum(r)),
-        "r_cor": np.sum(rc, axis=0) / np.sqrt(np.sum(rc)),
-        "r_drop": rest_cov / np.sqrt(np.diag(c) * rest_var),
-    }
+    with np.errstate(invalid="ignore", divide="ignore"):  # psych gives NaN for ΣRC < 0
+        return {
+            "std_r": np.sum(r, axis=0) / np.sqrt(np.sum(r)),
+            "r_cor": np.sum(rc, axis=0) / np.sqrt(np.sum(rc)),
+            "r_drop": rest_cov / np.sqrt(np.diag(c) * rest_var),
+        }
 
 
-def _total_stats(x: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """psych's raw.r, mean and sd: each respondent's mean over answered items as total,
-    its pairwise correlation with each item, and the total's mean and SD."""
+def _with_total(x: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """x with each respondent's mean over the items they answered appended (psych's total
+    score; NaN for a respondent who answered none)."""
     answered = present.sum(axis=1)
-    rows = answered > 0
-    total = np.where(present, x, 0.0)[rows].sum(axis=1) / answered[rows]
-    xs, ps = x[rows], present[rows]
-    raw_r = np.array([_cor(total[ps[:, j]], xs[ps[:, j], j]) for j in range(x.shape[1])])
-    sd = float(np.std(total, ddof=1)) if total.size > 1 else float("nan")
-    return raw_r, float(np.mean(total)), sd
+    sums = np.where(present, x, 0.0).sum(axis=1)
+    total = np.divide(sums, answered, out=np.full(len(x), np.nan), where=answered > 0)
+    return np.column_stack([x, total])
 
 
-def _cor(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = a - a.mean(), b - b.mean()
-    return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+def _total_stats(cm: CrossMoments) -> tuple[np.ndarray, float, float]:
+    """psych's raw.r (pairwise correlation of the total, the last variable, with each item),
+    and the total's mean and SD."""
+    t = cm.n.shape[0] - 1
+    r = cm.cor()
+    nt = cm.n[t, t]
+    sd = float(np.sqrt(cm.cov()[t, t])) if nt > 1 else float("nan")
+    return r[:t, t], float(cm.mean()[t]), sd
+
+
+_BLOCK = 32768  # rows per block: the products stay in cache (3x faster than one pass)
+
+
+def _cross_moments(x: np.ndarray) -> CrossMoments:
+    """Pairwise sufficient statistics of x, accumulated over row blocks and merged."""
+    shift = _rough_means(x)
+    cm = CrossMoments.empty(x.shape[1], shift)
+    for start in range(0, x.shape[0], _BLOCK):
+        cm = cm + CrossMoments.of(x[start:start + _BLOCK], shift=shift)
+    return cm
+
+
+def _rough_means(x: np.ndarray) -> np.ndarray:
+    """Column means of the first rows: a shift that keeps the sums of squares accurate."""
+    head = x[:1000]
+    seen = ~np.isnan(head)
+    return np.where(seen, head, 0.0).sum(axis=0) / np.maximum(seen.sum(axis=0), 1)
 
 
 def _matrix(data, items) -> tuple[np.ndarray, list]:

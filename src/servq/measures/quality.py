@@ -1,0 +1,259 @@
+"""Instrument quality: is the questionnaire measuring what it claims?
+
+From the accumulated second-order statistics of the instrument's perception items
+(:class:`~servq.stats.moments.CrossMoments`, so the cost does not grow with the number
+of respondents) this module assesses, for the instrument's dimension model:
+
+* reliability of every dimension (psych ``alpha`` on pairwise-complete covariances, and
+  ω total of a one-factor model), with the items whose removal would raise α;
+* the confirmatory factor analysis of the dimension model (lavaan ``cfa`` on the
+  listwise-complete respondents) with a verdict from the fit indices;
+* convergent and discriminant validity (CR, AVE, Fornell–Larcker, HTMT and HTMT2), naming
+  the pairs of dimensions that customers do not tell apart;
+* optionally, measurement invariance across the groups of one segment column.
+
+Each part is reported independently: a part that cannot be computed (too few items or
+respondents, a model that does not converge) is reported as null with the reason in
+``warnings`` instead of failing the whole analysis.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..instruments.schema import Instrument, Part
+from ..stats.moments import CrossMoments
+from ..stats.omega import omega_total
+from ..stats.reliability import alpha_from_cov
+from ..stats.sem import SemWarning, cfa, invariance
+from ..stats.validity import validity
+
+ALPHA_VERDICTS = {"excellent": 0.90, "good": 0.80, "acceptable": 0.70, "questionable": 0.60}
+CFA_CUTOFFS = {  # Hu & Bentler (1999); the acceptable band as commonly used (Marsh et al. 2004)
+    "good": {"cfi": 0.95, "tli": 0.95, "rmsea": 0.06, "srmr": 0.08},
+    "acceptable": {"cfi": 0.90, "tli": 0.90, "rmsea": 0.08, "srmr": 0.10},
+}
+FIT_KEYS = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
+            "rmsea.pvalue", "srmr", "baseline.chisq", "baseline.df", "logl", "aic", "bic", "bic2",
+            "npar", "ntotal")
+
+
+def column(part: Part, item_id: int) -> str:
+    return f"{part.prefix}{item_id}"
+
+
+def dimension_model(inst: Instrument, part: Part) -> str:
+    """The lavaan syntax of the instrument's dimension model (dimensions with ≥ 2 items)."""
+    lines = []
+    for d in inst.dimensions:
+        items = inst.items_of(d.id)
+        if len(items) >= 2:
+            lines.append(f"{d.id} =~ " + " + ".join(column(part, it.id) for it in items))
+    return "\n".join(lines)
+
+
+def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int, lang: str,
+           groups: dict[str, CrossMoments] | None = None, group_column: str | None = None
+           ) -> tuple[dict, list[str]]:
+    """The ``reliability``, ``cfa``, ``validity`` and ``invariance`` blocks of the results,
+    and notes on any block that could not be computed (that block is then None)."""
+    names = [column(part, it.id) for it in inst.items]
+    notes: list[str] = []
+
+    def attempt(what: str, compute):
+        try:
+            return compute()
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            notes.append(f"{what} could not be computed: {exc}")
+            return None
+
+    out = {"reliability": _reliability(inst, part, cross, n_respondents, names, lang, notes)}
+    model = dimension_model(inst, part)
+    fit = attempt("the CFA", lambda: _cfa(model, cross, names)) if model else None
+    if model and fit is None and not notes:
+        notes.append(f"the CFA needs more than {len(names) + 1} respondents with every item answered; "
+                     f"{int(cross.n_complete)} have")
+    out["cfa"] = _cfa_block(fit, model) if fit is not None else None
+    out["validity"] = attempt("validity", lambda: _validity(inst, part, fit, cross, names, lang)) if fit else None
+    out["invariance"] = None
+    if groups and group_column and fit is not None:
+        out["invariance"] = attempt("measurement invariance", lambda: _invariance(model, groups, names, group_column))
+        if out["invariance"] is None and len(notes) == 0:
+            notes.append(f"measurement invariance across '{group_column}' needs two groups with more than "
+                         f"{len(names) + 1} complete respondents")
+    return out, notes
+
+
+def _verdict(alpha: float | None) -> str:
+    if alpha is None or not np.isfinite(alpha):
+        return "not_applicable"
+    for word, cut in ALPHA_VERDICTS.items():
+        if alpha >= cut:
+            return word
+    return "poor"
+
+
+def _reliability(inst, part, cross: CrossMoments, n: int, names: list[str], lang: str, notes: list[str]) -> dict:
+    cov = pd.DataFrame(cross.cov(), index=names, columns=names)
+    cor = pd.DataFrame(cross.cor(), index=names, columns=names)
+    means = pd.Series(cross.mean(), index=names)
+    counts = pd.Series(np.diag(cross.n), index=names)
+    dims = []
+    for d in inst.dimensions:
+        items = inst.items_of(d.id)
+        cols = [column(part, it.id) for it in items]
+        entry = {"id": d.id, "label": d.label.get(lang), "n": n, "n_items": len(items)}
+        try:
+            if len(items) < 2:
+                raise ValueError("a dimension needs at least two items")
+            res = alpha_from_cov(cov.loc[cols, cols], n, means[cols].to_numpy(), item_n=counts[cols].to_numpy())
+        except ValueError as exc:
+            notes.append(f"reliability of '{d.id}' could not be computed: {exc}")
+            dims.append({**entry, "raw_alpha": None, "std_alpha": None, "verdict": "not_applicable",
+                         "items": [], "items_raising_alpha": []})
+            continue
+        stats = res.to_dict()
+        by_col = {column(part, it.id): it for it in items}
+        entry.update({k: stats[k] for k in ("raw_alpha", "std_alpha", "g6", "average_r", "median_r", "ase", "s_n",
+                                            "feldt_low", "feldt_high", "duhachek_low", "duhachek_high")})
+        entry["omega_total"] = _safe(lambda: omega_total(cor.loc[cols, cols].to_numpy(), n=n)) if len(cols) >= 3 else None
+        entry["verdict"] = _verdict(entry["raw_alpha"])
+        entry["items"] = [{"id": by_col[c].id, "text": by_col[c].text_for(part, lang),
+                           **{k: v for k, v in stats["items"][c].items() if k != "alpha_if_dropped"},
+                           "alpha_if_dropped": stats["items"][c]["alpha_if_dropped"]["raw_alpha"]}
+                          for c in cols]
+        entry["items_raising_alpha"] = [by_col[c].id for c in stats["items_raising_alpha"]]
+        dims.append(entry)
+    return {"part": part.value, "use": "pairwise", "dimensions": dims, "thresholds": dict(ALPHA_VERDICTS)}
+
+
+def _cfa(model: str, cross: CrossMoments, names: list[str]):
+    cov = pd.DataFrame(cross.cov(listwise=True), index=names, columns=names)
+    used = sorted({v for line in model.splitlines() for v in line.split("=~")[1].replace("+", " ").split()},
+                  key=names.index)
+    if cross.n_complete <= len(used) + 1:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SemWarning)  # recorded in the result's warnings
+        return cfa(model, sample_cov=cov.loc[used, used], sample_nobs=int(cross.n_complete))
+
+
+def _cfa_block(fit, model: str) -> dict:
+    measures = fit.fit_measures()
+    est = fit.estimates
+    loads = est[est["op"] == "=~"]
+    lv = list(fit.lv_names)
+    psi = est[(est["op"] == "~~") & est["lhs"].isin(lv) & est["rhs"].isin(lv)]
+    corr = {a: {b: (1.0 if a == b else None) for b in lv} for a in lv}
+    for _, r in psi.iterrows():
+        if r["lhs"] != r["rhs"]:
+            corr[r["lhs"]][r["rhs"]] = corr[r["rhs"]][r["lhs"]] = _num(r["std.all"])
+    fit_out = {k: _num(measures.get(k)) for k in FIT_KEYS}
+    return {
+        "model": model,
+        "n": int(sum(fit.nobs)),
+        "converged": bool(fit.converged),
+        "fit": fit_out,
+        "verdict": _cfa_verdict(fit_out),
+        "cutoffs": CFA_CUTOFFS,
+        "loadings": [{"dimension": r["lhs"], "item": int(r["rhs"][1:]), "estimate": _num(r["est"]),
+                      "se": _num(r["se"]), "z": _num(r["z"]), "pvalue": _num(r["pvalue"]),
+                      "std_all": _num(r["std.all"])} for _, r in loads.iterrows()],
+        "factor_correlations": corr,
+        "warnings": list(fit.warnings),
+    }
+
+
+def _cfa_verdict(fit: dict) -> str:
+    for word in ("good", "acceptable"):
+        cut = CFA_CUTOFFS[word]
+        values = [fit.get(k) for k in cut]
+        if None in values:
+            return "poor"
+        if fit["cfi"] >= cut["cfi"] and fit["tli"] >= cut["tli"] and fit["rmsea"] <= cut["rmsea"] \
+                and fit["srmr"] <= cut["srmr"]:
+            return word
+    return "poor"
+
+
+def _validity(inst, part, fit, cross: CrossMoments, names: list[str], lang: str) -> dict:
+    est = fit.estimates
+    lv, ov = list(fit.lv_names), list(fit.ov_names)
+    lam = pd.DataFrame(0.0, index=ov, columns=lv)
+    for _, r in est[est["op"] == "=~"].iterrows():
+        lam.loc[r["rhs"], r["lhs"]] = r["std.all"]
+    phi = pd.DataFrame(np.eye(len(lv)), index=lv, columns=lv)
+    theta = pd.Series(np.nan, index=ov)
+    for _, r in est[est["op"] == "~~"].iterrows():
+        if r["lhs"] in lv and r["rhs"] in lv:
+            phi.loc[r["lhs"], r["rhs"]] = phi.loc[r["rhs"], r["lhs"]] = r["std.all"]
+        elif r["lhs"] == r["rhs"]:
+            theta[r["lhs"]] = r["std.all"]
+    cor = pd.DataFrame(cross.cor(listwise=True), index=names, columns=names).loc[ov, ov]
+    res = validity(lam, phi, theta, cor=cor)
+    h = res.htmt
+    labels = {d.id: d.label.get(lang) for d in inst.dimensions}
+    frame = res.to_frame()
+    thresholds = dict(res.thresholds)
+    strict, liberal = thresholds.get("htmt_strict", 0.85), thresholds.get("htmt_liberal", 0.90)
+    pairs = []
+    for i, a in enumerate(lv):
+        for b in lv[i + 1:]:
+            value = float(h.loc[a, b])
+            if value >= strict:
+                pairs.append({"a": a, "b": b, "htmt": value, "correlation": _num(phi.loc[a, b]),
+                              "liberal": value >= liberal})
+    return {
+        "dimensions": [{"id": d, "label": labels.get(d, d), "cr": _num(frame.loc[d, "cr"]), "ave": _num(frame.loc[d, "ave"]),
+                        "sqrt_ave": _num(frame.loc[d, "sqrt_ave"]), "max_correlation": _num(frame.loc[d, "max_abs_correlation"]),
+                        "cr_low": bool(frame.loc[d, "cr_low"]), "ave_low": bool(frame.loc[d, "ave_low"]),
+                        "fornell_larcker_fails": bool(frame.loc[d, "fornell_larcker_fails"])} for d in lv],
+        "htmt": _matrix(h), "htmt2": _matrix(res.htmt2), "fornell_larcker": _matrix(res.fornell_larcker),
+        "not_separated": sorted(pairs, key=lambda p: -p["htmt"]),
+        "thresholds": thresholds,
+    }
+
+
+def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], column_name: str) -> dict | None:
+    usable = {g: cm for g, cm in groups.items() if cm.n_complete > len(names) + 1}
+    if len(usable) < 2:
+        return None
+    covs = {g: pd.DataFrame(cm.cov(listwise=True), index=names, columns=names) for g, cm in usable.items()}
+    means = {g: pd.Series(cm.mean(listwise=True), index=names) for g, cm in usable.items()}
+    nobs = {g: int(cm.n_complete) for g, cm in usable.items()}
+    caught: list[str] = []
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", SemWarning)
+        res = invariance(model, sample_cov=covs, sample_nobs=nobs, sample_mean=means)
+        caught = [str(w.message) for w in record if issubclass(w.category, SemWarning)]
+    steps = []
+    for row in res.table.to_dict("records"):
+        steps.append({"model": row["model"], "chisq": _num(row["chisq"]), "df": _num(row["df"]),
+                      "cfi": _num(row["cfi"]), "rmsea": _num(row["rmsea"]),
+                      "delta_chisq": _num(row.get("chisq_diff")), "delta_df": _num(row.get("df_diff")),
+                      "pvalue": _num(row.get("pvalue")), "delta_cfi": _num(row.get("cfi_diff")),
+                      "holds": None if row.get("holds") is None or row["model"] == "configural" else bool(row["holds"])})
+    return {"column": column_name, "groups": nobs, "steps": steps, "level": res.level, "rule": res.rule,
+            "warnings": sorted(set(caught))}
+
+
+def _matrix(frame: pd.DataFrame) -> dict:
+    return {str(a): {str(b): _num(frame.loc[a, b]) for b in frame.columns} for a in frame.index}
+
+
+def _num(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def _safe(compute) -> float | None:
+    try:
+        return _num(compute())
+    except (ValueError, np.linalg.LinAlgError):
+        return None

@@ -1,0 +1,15 @@
+"""Confirmatory factor analysis and structural equation models as R lavaan (ML).
+
+Modules: :mod:`.syntax` (lavaan model syntax), :mod:`.model` (parameter table, RAM
+matrices), :mod:`.estimate` (ML fit from covariance matrices), :mod:`.fit` (fit measures),
+:mod:`.standardize`, :mod:`.modindices`, :mod:`.results`, :mod:`.invariance` (multi-group).
+"""
+
+from .core import cfa, sem
+from .invariance import InvarianceResults, invariance
+from .model import SemSpecificationError, SemWarning
+from .results import SemResults
+from .syntax import ModelSyntaxError, parse
+
+__all__ = ["cfa", "sem", "invariance", "SemResults", "InvarianceResults", "SemWarning",
+           "SemSpecificationError", "ModelSyntaxError", "parse"]

@@ -1,0 +1,365 @@
+"""``cfa()`` and ``sem()``: lavaan model syntax fitted by ML from data or sufficient statistics."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from . import fit as fitm
+from .estimate import Optimum, Problem, SampleStats, implied, minimize
+from .model import Model, SemSpecificationError, SemWarning, build, variable_names, with_exo_values
+from .results import SemResults
+from .standardize import standardize
+from .start import start_values
+from .syntax import parse
+
+
+def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
+        sample_mean=None, group: str | None = None, std_lv: bool = False,
+        group_equal: Sequence[str] = (), orthogonal: bool = False,
+        meanstructure: bool | None = None) -> SemResults:
+    """Confirmatory factor analysis by maximum likelihood, as ``lavaan::cfa``.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax (see :mod:`servq.stats.sem.syntax`).
+    data : pandas.DataFrame, optional
+        One row per respondent; columns named as the model's observed variables (NaN =
+        missing). Rows missing any model variable (or the group) are dropped (listwise, as
+        lavaan's default ML).
+    sample_cov, sample_nobs, sample_mean : optional
+        Instead of ``data``: the covariance matrix (a DataFrame with variable names, divided
+        by N − 1 as R's ``cov()``; rescaled by (N − 1)/N as lavaan's
+        ``sample.cov.rescale = TRUE``), the number of observations and, for a mean
+        structure, the means (a Series). For several groups, a list (or dict by group name)
+        of each.
+    group : str, optional
+        Grouping column of ``data`` for a multi-group model (groups in order of appearance).
+    std_lv : bool
+        Identify factors by fixing latent variances to 1 instead of first loadings to 1.
+    group_equal : sequence of str
+        lavaan ``group.equal``: "loadings", "intercepts", "means", "residuals",
+        "residual.covariances", "lv.variances", "lv.covariances", "regressions".
+    orthogonal : bool
+        Fix covariances among exogenous latent variables to 0.
+    meanstructure : bool, optional
+        Estimate intercepts; default (as lavaan): only with groups or ``~ 1`` in the model.
+
+    Returns
+    -------
+    SemResults
+        Estimates with standard errors (expected information), z and p, ``std.lv`` and
+        ``std.all``, ``fit_measures()`` keyed by lavaan's names, ``modindices()``.
+
+    Notes
+    -----
+    ML with S divided by N: F_ML = log|Σ| + tr(SΣ⁻¹) − log|S| − p, χ² = N·F_ML (summed over
+    groups). Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
+    Journal of Statistical Software, 48(2).
+
+    Examples
+    --------
+    The three-factor model of Holzinger & Swineford (1939) from its covariance matrix
+    (rounded to 4 decimals), as
+    ``fitMeasures(cfa(HS.model, data = HolzingerSwineford1939), c("chisq", "df", "cfi"))``
+    in R (85.306, 24, 0.931):
+
+    >>> import numpy as np
+    >>> cov = pd.DataFrame(np.array([
+    ...     [1.3629, 0.4087, 0.5818, 0.5065, 0.4421, 0.4563, 0.0850, 0.2647, 0.4599],
+    ...     [0.4087, 1.3864, 0.4526, 0.2096, 0.2118, 0.2484, -0.0971, 0.1100, 0.2448],
+    ...     [0.5818, 0.4526, 1.2791, 0.2089, 0.1127, 0.2449, 0.0886, 0.2130, 0.3751],
+    ...     [0.5065, 0.2096, 0.2089, 1.3552, 1.1014, 0.8985, 0.2205, 0.1260, 0.2442],
+    ...     [0.4421, 0.2118, 0.1127, 1.1014, 1.6653, 1.0179, 0.1435, 0.1812, 0.2962],
+    ...     [0.4563, 0.2484, 0.2449, 0.8985, 1.0179, 1.2003, 0.1446, 0.1660, 0.2368],
+    ...     [0.0850, -0.0971, 0.0886, 0.2205, 0.1435, 0.1446, 1.1871, 0.5370, 0.3745],
+    ...     [0.2647, 0.1100, 0.2130, 0.1260, 0.1812, 0.1660, 0.5370, 1.0254, 0.4588],
+    ...     [0.4599, 0.2448, 0.3751, 0.2442, 0.2962, 0.2368, 0.3745, 0.4588, 1.0184]]),
+    ...     index=[f"x{i}" for i in range(1, 10)], columns=[f"x{i}" for i in range(1, 10)])
+    >>> fit = cfa('''visual =~ x1 + x2 + x3
+    ...              textual =~ x4 + x5 + x6
+    ...              speed =~ x7 + x8 + x9''', sample_cov=cov, sample_nobs=301)
+    >>> m = fit.fit_measures()
+    >>> round(m["chisq"], 1), int(m["df"]), round(m["cfi"], 2)
+    (85.3, 24, 0.93)
+    """
+    return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
+                   sample_mean=sample_mean, group=group, std_lv=std_lv,
+                   group_equal=tuple(group_equal), orthogonal=orthogonal,
+                   meanstructure=meanstructure)
+
+
+def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
+        sample_mean=None, group: str | None = None, std_lv: bool = False,
+        group_equal: Sequence[str] = (), orthogonal: bool = False,
+        meanstructure: bool | None = None) -> SemResults:
+    """Structural equation model by maximum likelihood, as ``lavaan::sem``.
+
+    The same as :func:`cfa` (lavaan's ``cfa()`` and ``sem()`` share their defaults): regressions
+    (``~``) among latent and observed variables, residual covariances (``~~``), exogenous
+    observed covariates fixed at their sample moments (``fixed.x = TRUE``).
+
+    Examples
+    --------
+    A regression on observed variables (the saturated model has χ² = 0):
+
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=(200, 2))
+    >>> df = pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y": x @ [0.5, -0.3] + rng.normal(size=200)})
+    >>> fit = sem("y ~ x1 + x2", df)
+    >>> est = fit.to_frame().set_index(["lhs", "op", "rhs"])["est"]
+    >>> bool(abs(est["y", "~", "x1"] - np.linalg.lstsq(np.c_[np.ones(200), x], df.y, rcond=None)[0][1]) < 1e-6)
+    True
+    """
+    return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
+                   sample_mean=sample_mean, group=group, std_lv=std_lv,
+                   group_equal=tuple(group_equal), orthogonal=orthogonal,
+                   meanstructure=meanstructure)
+
+
+def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,
+            group=None, std_lv=False, group_equal=(), orthogonal=False, meanstructure=None,
+            ) -> SemResults:
+    """Shared implementation of :func:`cfa` and :func:`sem`."""
+    formulas = parse(model)
+    names = variable_names(formulas)
+    if data is not None:
+        if sample_cov is not None or sample_nobs is not None:
+            raise ValueError("give either data or sample_cov with sample_nobs, not both")
+        st, labels = stats_from_data(data, names.ov, group)
+    elif sample_cov is not None:
+        if group is not None:
+            raise ValueError("group= names a column of data; with sample_cov give one matrix per "
+                             "group in a list or dict")
+        st, labels = stats_from_moments(sample_cov, sample_nobs, sample_mean, names.ov)
+    else:
+        raise ValueError("give data, or sample_cov with sample_nobs")
+    n_groups = len(st.nobs)
+    if meanstructure is None:
+        meanstructure = n_groups > 1
+    if meanstructure and any(m is None for m in st.mean):
+        raise ValueError("a mean structure (several groups, '~ 1' or meanstructure=True) needs "
+                         "sample_mean for every group")
+    spec = build(formulas, n_groups=n_groups, std_lv=std_lv, orthogonal=orthogonal,
+                 meanstructure=meanstructure, group_equal=tuple(group_equal))
+    spec = with_exo_values(spec, list(st.cov), list(st.mean))
+    return estimate(model, spec, st, labels)
+
+
+def estimate(model_text: str, spec: Model, st: SampleStats, labels: tuple[str, ...]) -> SemResults:
+    """Fit a built model to sample statistics and collect results and warnings."""
+    problem = Problem(spec, st)
+    notes: list[str] = []
+    singular_s = [not np.isfinite(v) for v in problem.logdet_s]
+    for g, bad in enumerate(singular_s):
+        if bad:
+            notes.append(f"the sample covariance matrix{_in_group(labels, g)} is not positive "
+                         "definite; chi-square and fit measures are not available")
+            problem.logdet_s[g] = 0.0
+    opt = minimize(problem, start_values(spec, st))
+    for g, bad in enumerate(singular_s):
+        if bad:
+            problem.logdet_s[g] = np.nan
+    if not opt.converged:
+        notes.append(f"the optimizer did not converge after {opt.iterations} iterations "
+                     f"(largest gradient {np.max(np.abs(opt.gradient)):.2g}); estimates are not "
+                     "trustworthy")
+    vcov, singular = _vcov(opt, st.ntotal)
+    if singular:
+        notes.append("the information matrix is singular: the model may not be identified; "
+                     "standard errors are not available")
+    frame = _estimates(spec, opt, vcov, labels)
+    notes += _checks(spec, opt.theta, frame, labels)
+    measures = fitm.fit_measures(problem, opt.theta, opt.fmin)
+    if measures["df"] < 0:
+        notes.append(f"the model is not identified: df = {measures['df']:.0f} (more free "
+                     "parameters than sample moments)")
+    for note in notes:
+        warnings.warn(note, SemWarning, stacklevel=4)
+    return SemResults(model=model_text, estimates=frame, fit=measures, converged=opt.converged,
+                      iterations=opt.iterations, groups=labels, nobs=tuple(int(n) for n in st.nobs),
+                      ov_names=spec.names.ov, lv_names=spec.names.lv, warnings=tuple(notes),
+                      _problem=problem, _optimum=opt, _vcov=vcov)
+
+
+def _in_group(labels: tuple[str, ...], g: int) -> str:
+    return f" of group {labels[g]!r}" if len(labels) > 1 else ""
+
+
+def _vcov(opt: Optimum, ntotal: int) -> tuple[np.ndarray, bool]:
+    info = opt.information
+    q = len(info)
+    if q == 0:
+        return np.zeros((0, 0)), False
+    eig = np.linalg.eigvalsh(info)
+    if eig[0] <= 1e-10 * max(eig[-1], 1.0):
+        return np.full((q, q), np.nan), True
+    return np.linalg.inv(ntotal * info), False
+
+
+def _estimates(spec: Model, opt: Optimum, vcov: np.ndarray, labels) -> pd.DataFrame:
+    theta = opt.theta
+    records = []
+    per_group = {}
+    for g in range(spec.n_groups):
+        imp = implied(spec, theta, g)
+        _, s, _ = spec.matrices(theta, g)
+        per_group[g] = (imp.sigma_v, s)
+    se_all = np.sqrt(np.clip(np.diag(vcov), 0, None)) if len(vcov) else np.zeros(0)
+    for r in spec.rows:
+        est = float(theta[r.par]) if r.par >= 0 else float(r.value)
+        if r.par >= 0:
+            se = float(se_all[r.par])
+            z = est / se if se > 0 else np.nan
+            p = float(2 * sps.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+        else:
+            se, z, p = 0.0, np.nan, np.nan
+        sigma_v, s = per_group[r.group]
+        records.append({
+            "lhs": r.lhs, "op": "~1" if r.op == "~1" else r.op, "rhs": r.rhs,
+            "group": r.group + 1, "group_label": labels[r.group], "label": r.label,
+            "free": r.par >= 0, "est": est, "se": se, "z": z, "pvalue": p,
+            "std.lv": standardize(spec, r, est, sigma_v, s, latent_only=True),
+            "std.all": standardize(spec, r, est, sigma_v, s, latent_only=False),
+        })
+    return pd.DataFrame.from_records(records)
+
+
+def _checks(spec: Model, theta: np.ndarray, frame: pd.DataFrame, labels) -> list[str]:
+    notes = []
+    neg = frame[(frame.op == "~~") & (frame.lhs == frame.rhs) & (frame.est < 0)]
+    for _, r in neg.iterrows():
+        kind = "latent" if r.lhs in spec.names.lv else "residual"
+        notes.append(f"Heywood case: negative {kind} variance {r.lhs} ~~ {r.rhs} = {r.est:.4g}"
+                     f"{_in_group(labels, r.group - 1)}")
+    lv_idx = [spec.index(f) for f in spec.names.lv]
+    for g in range(spec.n_groups):
+        imp = implied(spec, theta, g)
+        if np.linalg.eigvalsh(imp.sigma)[0] <= 0:
+            notes.append(f"the model-implied covariance matrix{_in_group(labels, g)} is not "
+                         "positive definite")
+        if lv_idx:
+            cov_lv = imp.sigma_v[np.ix_(lv_idx, lv_idx)]
+            eig = np.linalg.eigvalsh(cov_lv)
+            if eig[0] < 0:
+                sd = np.sqrt(np.abs(np.diag(cov_lv)))
+                cor = cov_lv / np.outer(sd, sd)
+                np.fill_diagonal(cor, 0)
+                i, j = np.unravel_index(np.argmax(np.abs(cor)), cor.shape)
+                notes.append(f"the covariance matrix of the latent variables{_in_group(labels, g)} "
+                             f"is not positive definite (smallest eigenvalue {eig[0]:.3g}; "
+                             f"largest correlation {spec.names.lv[i]} ~~ {spec.names.lv[j]} = "
+                             f"{cor[i, j]:.3f})")
+    return notes
+
+
+def stats_from_data(data, ov: tuple[str, ...], group: str | None,
+                    ) -> tuple[SampleStats, tuple[str, ...]]:
+    """Listwise-complete covariance (divided by N) and mean of the model variables per group."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError("data must be a pandas DataFrame with columns named as the model's "
+                         f"observed variables, not {type(data).__name__}")
+    missing = [v for v in ov if v not in data.columns]
+    if missing:
+        raise SemSpecificationError(f"variable {missing[0]!r} of the model is not a column of data "
+                                    f"(columns: {', '.join(map(str, data.columns[:12]))}...)")
+    if group is not None and group not in data.columns:
+        raise SemSpecificationError(f"group column {group!r} is not a column of data")
+    cols = list(ov) + ([group] if group is not None else [])
+    frame = data[cols]
+    values = frame[list(ov)]
+    bad = [c for c in ov if not pd.api.types.is_numeric_dtype(values[c])]
+    if bad:
+        raise ValueError(f"column {bad[0]!r} is not numeric")
+    keep = values.notna().all(axis=1).to_numpy().copy()
+    if group is not None:
+        keep &= frame[group].notna().to_numpy()
+    frame = frame[keep]
+    if group is None:
+        parts, labels = [frame[list(ov)].to_numpy(float)], ("1",)
+    else:
+        levels = pd.unique(frame[group])
+        parts = [frame.loc[frame[group] == lev, list(ov)].to_numpy(float) for lev in levels]
+        labels = tuple(str(lev) for lev in levels)
+    covs, means, nobs = [], [], []
+    for x, label in zip(parts, labels):
+        if len(x) < 2:
+            raise ValueError(f"group {label!r} has {len(x)} complete rows; at least 2 are needed")
+        mean = x.mean(axis=0)
+        centred = x - mean
+        covs.append(centred.T @ centred / len(x))
+        means.append(mean)
+        nobs.append(len(x))
+    return SampleStats(tuple(covs), tuple(means), tuple(nobs)), labels
+
+
+def stats_from_moments(sample_cov, sample_nobs, sample_mean, ov: tuple[str, ...],
+                       ) -> tuple[SampleStats, tuple[str, ...]]:
+    """Sufficient statistics given as (unbiased) covariance matrices, counts and means."""
+    if isinstance(sample_cov, Mapping):
+        labels = tuple(str(k) for k in sample_cov)
+        covs = list(sample_cov.values())
+        nobs = _per_group(sample_nobs, sample_cov.keys(), "sample_nobs")
+        means = _per_group(sample_mean, sample_cov.keys(), "sample_mean") if sample_mean is not None else [None] * len(covs)
+    elif isinstance(sample_cov, (list, tuple)):
+        covs = list(sample_cov)
+        labels = tuple(str(i + 1) for i in range(len(covs)))
+        nobs = _as_list(sample_nobs, len(covs), "sample_nobs")
+        means = _as_list(sample_mean, len(covs), "sample_mean") if sample_mean is not None else [None] * len(covs)
+    else:
+        covs, labels = [sample_cov], ("1",)
+        nobs = [sample_nobs]
+        means = [sample_mean]
+    out_cov, out_mean, out_n = [], [], []
+    for c, m, n, label in zip(covs, means, nobs, labels):
+        if not isinstance(c, pd.DataFrame):
+            raise ValueError("sample_cov must be a pandas DataFrame with variable names as index "
+                             "and columns")
+        missing = [v for v in ov if v not in c.columns or v not in c.index]
+        if missing:
+            raise SemSpecificationError(f"variable {missing[0]!r} of the model is not in sample_cov")
+        if n is None or not np.isfinite(n) or int(n) != n or n < 2:
+            raise ValueError(f"sample_nobs must be an integer of at least 2, not {n!r}")
+        s = c.loc[list(ov), list(ov)].to_numpy(float)
+        if not np.allclose(s, s.T, rtol=1e-8, atol=1e-10) or np.isnan(s).any():
+            raise ValueError(f"sample_cov{' of group ' + label if len(covs) > 1 else ''} must be a "
+                             "symmetric matrix without missing values")
+        n = int(n)
+        out_cov.append((s + s.T) / 2 * (n - 1) / n)
+        out_n.append(n)
+        if m is None:
+            out_mean.append(None)
+        else:
+            if isinstance(m, pd.Series):
+                absent = [v for v in ov if v not in m.index]
+                if absent:
+                    raise SemSpecificationError(f"variable {absent[0]!r} is not in sample_mean")
+                out_mean.append(m.loc[list(ov)].to_numpy(float))
+            else:
+                arr = np.asarray(m, dtype=float)
+                if arr.shape != (len(c.columns),):
+                    raise ValueError("sample_mean must have one value per column of sample_cov")
+                out_mean.append(pd.Series(arr, index=c.columns).loc[list(ov)].to_numpy(float))
+    return SampleStats(tuple(out_cov), tuple(out_mean), tuple(out_n)), labels
+
+
+def _per_group(value, keys, what: str) -> list:
+    if isinstance(value, Mapping):
+        try:
+            return [value[k] for k in keys]
+        except KeyError as exc:
+            raise ValueError(f"{what} has no entry for group {exc.args[0]!r}") from None
+    return _as_list(value, len(list(keys)), what)
+
+
+def _as_list(value, n: int, what: str) -> list:
+    if n == 1 and not isinstance(value, (list, tuple)):
+        return [value]
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        raise ValueError(f"{what} must be a list with one entry per group ({n})")
+    return list(value)

@@ -1,0 +1,207 @@
+"""Fit measures of an ML-fitted SEM, with lavaan's names and formulas (``fitMeasures``).
+
+With N the total sample size, G the number of groups, χ² = N·F_ML, df = (number of sample
+moments, less those of fixed.x covariates) − npar, and the baseline (independence) model
+with free variances (and means) of the non-exogenous variables:
+
+- CFI = 1 − max(χ² − df, 0) / max(χ² − df, χ²_b − df_b, 0)   (Bentler 1990)
+- TLI = 1 − ((χ² − df)·df_b) / ((χ²_b − df_b)·df)             (Tucker & Lewis 1973)
+- RMSEA = √(max(χ²/N/df − 1/N, 0)) · √G, its 90 % interval from the noncentral χ²
+  (the λ with P(χ²_df(λ) ≤ χ²) = .95 and .05, RMSEA = √(λ/(N·df))·√G) and the p-value of
+  close fit, H0: RMSEA ≤ .05, i.e. 1 − P(χ²_df(N·df·.05²/G) ≤ χ²)  (Browne & Cudeck 1993)
+- SRMR (Bentler): per group the root mean square of (s_ij − σ̂_ij)/√(s_ii s_jj) over i ≤ j,
+  and with a mean structure also of (ȳ_i − μ̂_i)/√s_ii, averaged over groups by N_g/N
+- logl = Σ_g −N_g/2 [p log 2π + log|Σ̂| + tr(SΣ̂⁻¹) + (ȳ − μ̂)ᵀΣ̂⁻¹(ȳ − μ̂)], unrestricted.logl
+  the same at Σ̂ = S, μ̂ = ȳ; with fixed.x covariates both are conditional on them (the
+  covariates' own normal log-likelihood is subtracted), as lavaan; AIC = −2 logl + 2 npar, BIC = −2 logl + npar·log N,
+  bic2 (sample-size adjusted BIC, Sclove 1987) uses N* = (N + 2)/24.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+
+from .estimate import Problem, implied
+from .model import Model
+
+MEASURES = ("npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "baseline.pvalue",
+            "cfi", "tli", "logl", "unrestricted.logl", "aic", "bic", "ntotal", "bic2", "rmsea",
+            "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr")
+
+
+def fit_measures(problem: Problem, theta: np.ndarray, fmin: float) -> dict[str, float]:
+    """lavaan's ``fitMeasures()`` for the fitted parameters ``theta`` (minimum ``fmin``)."""
+    model, st = problem.model, problem.stats
+    n, n_groups = st.ntotal, model.n_groups
+    npar = model.n_par
+    ndat = n_moments(model)
+    df = ndat - npar
+    s_ok = all(np.isfinite(problem.logdet_s))
+    chisq = n * fmin if s_ok else np.nan
+    base_chisq, base_npar = _baseline(problem)
+    base_df = ndat - base_npar
+    out: dict[str, float] = {
+        "npar": float(npar), "chisq": chisq, "df": float(df), "pvalue": _pchisq_upper(chisq, df),
+        "baseline.chisq": base_chisq, "baseline.df": float(base_df),
+        "baseline.pvalue": _pchisq_upper(base_chisq, base_df),
+        "cfi": cfi(chisq, df, base_chisq, base_df), "tli": tli(chisq, df, base_chisq, base_df),
+    }
+    logl, unrestricted = _loglik(problem, theta)
+    out["logl"] = logl
+    out["unrestricted.logl"] = unrestricted
+    out["aic"] = -2 * logl + 2 * npar
+    out["bic"] = -2 * logl + npar * np.log(n)
+    out["ntotal"] = float(n)
+    out["bic2"] = -2 * logl + npar * np.log((n + 2) / 24)
+    out["rmsea"] = rmsea(chisq, df, n, n_groups)
+    lower, upper = rmsea_ci(chisq, df, n, n_groups)
+    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = lower, upper
+    out["rmsea.pvalue"] = rmsea_pvalue(chisq, df, n, n_groups)
+    out["srmr"] = srmr(problem, theta)
+    return {k: float(out[k]) for k in MEASURES}
+
+
+def n_moments(model: Model) -> int:
+    """Number of sample moments per lavaan (``lav_partable_ndat``), fixed.x ones removed."""
+    p, nx = model.p, len([x for x in model.names.ov_x if _has_exo(model, x)])
+    per_group = p * (p + 1) // 2 - nx * (nx + 1) // 2
+    if model.meanstructure:
+        per_group += p - nx
+    return per_group * model.n_groups
+
+
+def _has_exo(model: Model, name: str) -> bool:
+    return any(r.exo and r.lhs == name for r in model.rows)
+
+
+def _exo_index(model: Model) -> list[int]:
+    return [model.names.ov.index(x) for x in model.names.ov_x if _has_exo(model, x)]
+
+
+def _baseline(problem: Problem) -> tuple[float, int]:
+    """χ² and npar of the independence model (fixed.x covariates keep their sample block)."""
+    model, st = problem.model, problem.stats
+    x = _exo_index(model)
+    nox = [i for i in range(model.p) if i not in x]
+    total = 0.0
+    for g, s in enumerate(st.cov):
+        f = np.sum(np.log(np.diag(s)[nox])) - problem.logdet_s[g]
+        if x:
+            f += np.linalg.slogdet(s[np.ix_(x, x)])[1]
+        total += st.nobs[g] * f
+    npar = len(nox) * (2 if model.meanstructure else 1) * model.n_groups
+    return float(total), npar
+
+
+def _loglik(problem: Problem, theta: np.ndarray) -> tuple[float, float]:
+    model, st = problem.model, problem.stats
+    p = model.p
+    x = _exo_index(model)
+    logl = unrestricted = 0.0
+    for g, (s, n) in enumerate(zip(st.cov, st.nobs)):
+        if x:  # fixed.x: lavaan reports the likelihood conditional on the covariates
+            nx = len(x)
+            marginal = -n / 2 * (nx * np.log(2 * np.pi) + np.linalg.slogdet(s[np.ix_(x, x)])[1] + nx)
+            logl -= marginal
+            unrestricted -= marginal
+        imp = implied(model, theta, g)
+        inv = np.linalg.inv(imp.sigma)
+        value = np.linalg.slogdet(imp.sigma)[1] + np.sum(s * inv)
+        if model.meanstructure:
+            d = st.mean[g] - imp.mu
+            value += d @ inv @ d
+        logl += -n / 2 * (p * np.log(2 * np.pi) + value)
+        unrestricted += -n / 2 * (p * np.log(2 * np.pi) + problem.logdet_s[g] + p)
+    return float(logl), float(unrestricted)
+
+
+def cfi(chisq: float, df: float, base_chisq: float, base_df: float) -> float:
+    """Comparative fit index as ``lavaan:::lav_fit_cfi``."""
+    if np.isnan([chisq, df, base_chisq, base_df]).any():
+        return np.nan
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, base_chisq - base_df, 0.0)
+    if np.isclose(t1, 0.0, atol=1.5e-8) and np.isclose(t2, 0.0, atol=1.5e-8):
+        return 1.0
+    return 1.0 - t1 / t2
+
+
+def tli(chisq: float, df: float, base_chisq: float, base_df: float) -> float:
+    """Tucker–Lewis index as ``lavaan:::lav_fit_tli``."""
+    if np.isnan([chisq, df, base_chisq, base_df]).any():
+        return np.nan
+    t1 = (chisq - df) * base_df
+    t2 = (base_chisq - base_df) * df
+    if df > 0 and abs(t2) > 0:
+        return 1.0 - t1 / t2
+    return 1.0
+
+
+def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
+    """RMSEA as ``lavaan:::lav_fit_rmsea`` (0 when df = 0)."""
+    if np.isnan(chisq):
+        return np.nan
+    if df <= 0:
+        return 0.0
+    return float(np.sqrt(max(chisq / n / df - 1.0 / n, 0.0)) * np.sqrt(n_groups))
+
+
+def rmsea_ci(chisq: float, df: float, n: int, n_groups: int = 1, level: float = 0.90,
+             ) -> tuple[float, float]:
+    """Confidence interval of the RMSEA as ``lavaan:::lav_fit_rmsea_ci``."""
+    if not np.isfinite(chisq) or df < 1:
+        return (np.nan, np.nan) if not np.isfinite(chisq) else (0.0, 0.0)
+    upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
+
+    def cdf(lam):
+        return stats.chi2.cdf(chisq, df) if lam <= 0 else stats.ncx2.cdf(chisq, df, lam)
+
+    scale = np.sqrt(n_groups)
+    if cdf(0.0) - upper_p < 0:
+        lower = 0.0
+    else:
+        lam = optimize.brentq(lambda x: cdf(x) - upper_p, 0.0, chisq, xtol=1e-12)
+        lower = np.sqrt(lam / (n * df)) * scale
+    n_rmsea = max(n, chisq * 4)
+    if cdf(n_rmsea) - lower_p > 0 or cdf(0.0) - lower_p < 0:
+        upper = 0.0
+    else:
+        lam = optimize.brentq(lambda x: cdf(x) - lower_p, 0.0, n_rmsea, xtol=1e-12)
+        upper = np.sqrt(lam / (n * df)) * scale
+    return float(lower), float(upper)
+
+
+def rmsea_pvalue(chisq: float, df: float, n: int, n_groups: int = 1, h0: float = 0.05) -> float:
+    """p-value of close fit (H0: RMSEA ≤ h0) as ``lavaan:::lav_fit_rmsea_closefit``."""
+    if not np.isfinite(chisq) or df <= 0:
+        return np.nan
+    ncp = n * df * h0 ** 2 / n_groups
+    return float(stats.ncx2.sf(chisq, df, ncp))
+
+
+def srmr(problem: Problem, theta: np.ndarray) -> float:
+    """Bentler's SRMR (lavaan's ``srmr``): residuals scaled by the sample SDs."""
+    model, st = problem.model, problem.stats
+    p = model.p
+    lower = np.tril_indices(p)
+    total = 0.0
+    for g, (s, w) in enumerate(zip(st.cov, st.weights)):
+        imp = implied(model, theta, g)
+        sd = np.sqrt(np.diag(s))
+        res = (s - imp.sigma) / np.outer(sd, sd)
+        squares = np.sum(res[lower] ** 2)
+        count = len(lower[0])
+        if model.meanstructure:
+            squares += np.sum(((st.mean[g] - imp.mu) / sd) ** 2)
+            count += p
+        total += w * np.sqrt(squares / count)
+    return float(total)
+
+
+def _pchisq_upper(x: float, df: float) -> float:
+    if not np.isfinite(x):
+        return np.nan
+    if df <= 0:
+        return np.nan
+    return float(stats.chi2.sf(x, df))

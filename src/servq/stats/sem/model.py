@@ -1,0 +1,340 @@
+"""The parameter table of a lavaan model and its RAM matrices.
+
+:func:`build` turns parsed formulas into lavaan's parameter table, applying the defaults of
+lavaan's ``cfa()`` / ``sem()`` (``lavaan:::lav_partable_flat``): the first loading of each
+latent variable fixed to 1 (or, with ``std_lv``, latent variances fixed to 1); residual
+variances of observed and latent variables free; covariances among exogenous latent
+variables free (``auto.cov.lv.x``) and among pure endogenous variables (``auto.cov.y``);
+exogenous observed covariates fixed at their sample (co)variances and means (``fixed.x``);
+with a mean structure, observed intercepts free and latent means fixed to 0; one table per
+group, with lavaan's ``group.equal`` equality constraints.
+
+The model is evaluated in the RAM form (McArdle & McDonald 1984): all variables v (observed
+first, then latent) satisfy v = A v + u with Cov(u) = S and E(u) = m, so
+
+    Σ_v = (I − A)⁻¹ S (I − A)⁻ᵀ,   μ_v = (I − A)⁻¹ m,
+
+and Σ, μ are the observed rows and columns. A loading ``f =~ x`` is A[x, f], a regression
+``y ~ x`` is A[y, x], ``a ~~ b`` is S[a, b] and ``y ~ 1`` is m[y]. This is the same model as
+lavaan's LISREL matrices (observed variables in regressions need no phantom latents).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from functools import cached_property
+from itertools import combinations
+
+import numpy as np
+
+from .syntax import Formula
+
+GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
+               "lv.variances", "lv.covariances", "regressions")
+
+
+class SemWarning(UserWarning):
+    """A problem with a fitted SEM: non-convergence, Heywood case, non-positive-definite matrix."""
+
+
+class SemSpecificationError(ValueError):
+    """A model that cannot be fitted as specified (unknown variable, bad option)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the parameter table (lavaan's ``parTable``), for one group (0-based).
+
+    ``par`` is the index of the free parameter (shared by rows constrained equal) or -1 for a
+    fixed row, whose value is ``value``. ``exo`` marks fixed.x covariate rows (their value is
+    the sample statistic).
+    """
+
+    lhs: str
+    op: str
+    rhs: str
+    group: int
+    user: bool
+    free: bool
+    value: float
+    label: str
+    exo: bool
+    start: float | None
+    par: int = -1
+
+
+@dataclass(frozen=True)
+class Names:
+    """Variable sets of a model, as lavaan's ``lav_partable_vnames``."""
+
+    ov: tuple[str, ...]
+    lv: tuple[str, ...]
+    ov_x: tuple[str, ...]  # exogenous observed covariates (fixed.x)
+    ov_ind: tuple[str, ...]
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return self.ov + self.lv
+
+
+@dataclass(frozen=True)
+class Model:
+    """A parameter table with its variable names and the RAM positions of its rows."""
+
+    names: Names
+    rows: tuple[Row, ...]
+    n_groups: int
+    meanstructure: bool
+    n_par: int
+
+    @property
+    def p(self) -> int:
+        return len(self.names.ov)
+
+    @property
+    def n_vars(self) -> int:
+        return len(self.names.variables)
+
+    def index(self, name: str) -> int:
+        return self.names.variables.index(name)
+
+    def position(self, row: Row) -> tuple[str, int, int]:
+        """Matrix ('A', 'S' or 'm') and (i, j) of a row."""
+        if row.op == "=~":
+            return "A", self.index(row.rhs), self.index(row.lhs)
+        if row.op == "~":
+            return "A", self.index(row.lhs), self.index(row.rhs)
+        if row.op == "~~":
+            i, j = self.index(row.lhs), self.index(row.rhs)
+            return "S", min(i, j), max(i, j)
+        return "m", self.index(row.lhs), 0
+
+    @cached_property
+    def _layout(self) -> list[tuple[np.ndarray, ...]]:
+        """Per group and matrix (A, S, m): entry indices, parameter (-1 fixed), fixed value."""
+        out = []
+        for g in range(self.n_groups):
+            cells = {"A": [], "S": [], "m": []}
+            for r in self.rows:
+                if r.group == g:
+                    kind, i, j = self.position(r)
+                    cells[kind].append((i, j, r.par, r.value))
+            out.append(tuple(_arrays(cells[k]) for k in ("A", "S", "m")))
+        return out
+
+    def matrices(self, theta: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(A, S, m) of ``group`` at the free parameters ``theta``."""
+        v = self.n_vars
+        a, s, m = np.zeros((v, v)), np.zeros((v, v)), np.zeros(v)
+        (ai, aj, ap, av), (si, sj, sp, sv), (mi, _, mp, mv) = self._layout[group]
+        theta = np.asarray(theta, dtype=float)
+        a[ai, aj] = np.where(ap >= 0, theta[np.maximum(ap, 0)] if len(theta) else 0.0, av)
+        values = np.where(sp >= 0, theta[np.maximum(sp, 0)] if len(theta) else 0.0, sv)
+        s[si, sj] = values
+        s[sj, si] = values
+        m[mi] = np.where(mp >= 0, theta[np.maximum(mp, 0)] if len(theta) else 0.0, mv)
+        return a, s, m
+
+
+def _arrays(cells: list[tuple[int, int, int, float]]) -> tuple[np.ndarray, ...]:
+    if not cells:
+        return (np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+    i, j, par, value = zip(*cells)
+    return np.array(i), np.array(j), np.array(par), np.array(value, dtype=float)
+
+
+def variable_names(formulas: list[Formula]) -> Names:
+    """Observed and latent variables of a model, in lavaan's order."""
+    def unique(seq):
+        return tuple(dict.fromkeys(seq))
+
+    lv = unique(f.lhs for f in formulas if f.op == "=~")
+    v_ind = unique(f.rhs for f in formulas if f.op == "=~")
+    eqs_y = unique(f.lhs for f in formulas if f.op == "~")
+    eqs_x = unique(f.rhs for f in formulas if f.op == "~")
+    ov_ind = tuple(x for x in v_ind if x not in lv)
+    ov_y = tuple(y for y in eqs_y if y not in lv and y not in ov_ind)
+    ov_x = tuple(x for x in eqs_x if x not in lv and x not in ov_ind and x not in ov_y)
+    extra = unique([n for f in formulas if f.op == "~~" for n in (f.lhs, f.rhs) if n not in lv]
+                   + [f.lhs for f in formulas if f.op == "~1" and f.lhs not in lv])
+    ov = unique(ov_ind + ov_y + ov_x + extra)
+    # exogenous covariates named in a user ~~ or ~1 formula are treated as random
+    random_x = {n for f in formulas if f.op in ("~~", "~1") for n in (f.lhs, f.rhs)}
+    return Names(ov=ov, lv=lv, ov_x=tuple(x for x in ov_x if x not in random_x), ov_ind=ov_ind)
+
+
+def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
+          orthogonal: bool = False, meanstructure: bool = False,
+          group_equal: tuple[str, ...] = (), fixed_x: bool = True) -> Model:
+    """lavaan's parameter table for ``cfa()`` / ``sem()`` (see the module docstring).
+
+    Exogenous covariate rows (``exo``) get their values later from the sample statistics
+    (:func:`with_exo_values`).
+    """
+    bad = [g for g in group_equal if g not in GROUP_EQUAL]
+    if bad:
+        raise SemSpecificationError(f"group_equal {bad[0]!r} is not one of {', '.join(GROUP_EQUAL)}")
+    if group_equal and n_groups < 2:
+        raise SemSpecificationError("group_equal needs several groups (give group=)")
+    names = variable_names(formulas)
+    for f in formulas:
+        if f.op == "=~" and f.lhs == f.rhs:
+            raise SemSpecificationError(f"line {f.line}: {f.lhs} =~ {f.rhs} measures itself")
+    user = _dedupe(formulas)
+    meanstructure = meanstructure or any(f.op == "~1" for f in user)
+    defaults = _default_rows(formulas, names, meanstructure, user)
+
+    rows: list[Row] = []
+    for g in range(n_groups):
+        table = [_user_row(f, g) for f in user] + [Row(lhs, op, rhs, g, False, True, np.nan, "",
+                                                       False, None) for lhs, op, rhs in defaults]
+        table = _apply_defaults(table, formulas, names, std_lv=std_lv, orthogonal=orthogonal,
+                                fixed_x=fixed_x, group=g, group_equal=group_equal)
+        table = [_apply_modifier(r, f.modifier(g)) if i < len(user) else r
+                 for i, (r, f) in enumerate(zip(table, user + [None] * len(defaults)))]
+        rows.extend(table)
+    rows, n_par = _number(rows, group_equal, names)
+    return Model(names=names, rows=tuple(rows), n_groups=n_groups, meanstructure=meanstructure,
+                 n_par=n_par)
+
+
+def with_exo_values(model: Model, cov: list[np.ndarray], mean: list[np.ndarray | None]) -> Model:
+    """Fill the fixed.x rows with the sample (co)variances and means of each group."""
+    ov = model.names.ov
+    rows = []
+    for r in model.rows:
+        if r.exo and r.op == "~~":
+            r = replace(r, value=float(cov[r.group][ov.index(r.lhs), ov.index(r.rhs)]))
+        elif r.exo and r.op == "~1":
+            r = replace(r, value=float(mean[r.group][ov.index(r.lhs)]))
+        rows.append(r)
+    return replace(model, rows=tuple(rows))
+
+
+def _dedupe(formulas: list[Formula]) -> list[Formula]:
+    seen, out = set(), []
+    for f in formulas:
+        key = (f.lhs, f.op, f.rhs) if f.op != "~~" else (min(f.lhs, f.rhs), "~~", max(f.lhs, f.rhs))
+        if key in seen:
+            warnings.warn(f"line {f.line}: duplicated element {f.lhs} {f.op} {f.rhs} is ignored "
+                          "(as lavaan does)", SemWarning, stacklevel=4)
+            continue
+        seen.add(key)
+        out.append(f)
+    return out
+
+
+def _default_rows(formulas, names: Names, meanstructure: bool, user) -> list[tuple[str, str, str]]:
+    lv = names.lv
+    v_ind = {f.rhs for f in formulas if f.op == "=~"}
+    eqs_y = [f.lhs for f in formulas if f.op == "~"]
+    eqs_x = {f.rhs for f in formulas if f.op == "~"}
+    ov_nox = [o for o in names.ov if o not in names.ov_x]
+    lv_x = [f for f in lv if f not in v_ind and f not in eqs_y]
+    pure_y = {y for y in eqs_y if y not in v_ind and y not in eqs_x}
+    lvov_y = [f for f in lv if f in pure_y] + [o for o in names.ov if o in pure_y]
+    out = [(x, "~~", x) for x in ov_nox + list(lv)]
+    out += [(a, "~~", b) for a, b in combinations(lv_x, 2)]
+    out += [(a, "~~", b) for a, b in combinations(lvov_y, 2)]
+    x = names.ov_x
+    out += [(x[c], "~~", x[r]) for c in range(len(x)) for r in range(c, len(x))]
+    if meanstructure:
+        out += [(n, "~1", "") for n in names.ov + lv]
+    taken = {(f.lhs, f.op, f.rhs) for f in user} | {(f.rhs, f.op, f.lhs) for f in user if f.op == "~~"}
+    return [d for d in out if d not in taken]
+
+
+def _user_row(f: Formula, group: int) -> Row:
+    return Row(f.lhs, f.op, f.rhs, group, True, True, np.nan, "", False, None)
+
+
+def _apply_defaults(table: list[Row], formulas, names: Names, *, std_lv, orthogonal, fixed_x,
+                    group, group_equal) -> list[Row]:
+    lv, ov_x = set(names.lv), set(names.ov_x)
+    out = list(table)
+
+    def fix(i, value, **kw):
+        out[i] = replace(out[i], free=False, value=value, **kw)
+
+    if std_lv:
+        for i, r in enumerate(out):
+            if r.op == "~~" and r.lhs == r.rhs and r.lhs in lv:
+                fix(i, 1.0)
+    else:
+        seen: set[str] = set()
+        for i, r in enumerate(out):
+            if r.op == "=~" and r.lhs not in seen:
+                seen.add(r.lhs)
+                fix(i, 1.0)
+    # single indicator: its residual variance is fixed to 0
+    counts: dict[str, list[str]] = {}
+    for f in formulas:
+        if f.op == "=~":
+            counts.setdefault(f.lhs, []).append(f.rhs)
+    rhs_all = [f.rhs for f in formulas if f.op == "=~"]
+    single = {ind[0] for f, ind in counts.items()
+              if len(ind) == 1 and ind[0] != f and rhs_all.count(ind[0]) == 1}
+    for i, r in enumerate(out):
+        if not r.user and r.op == "~~" and r.lhs == r.rhs and r.lhs in single:
+            fix(i, 0.0)
+        elif orthogonal and not r.user and r.op == "~~" and r.lhs != r.rhs and r.lhs in lv and r.rhs in lv:
+            fix(i, 0.0)
+        elif not r.user and r.op == "~1" and r.lhs in lv:
+            free_mean = group > 0 and "intercepts" in group_equal and "means" not in group_equal
+            if not free_mean:
+                fix(i, 0.0)
+        elif fixed_x and not r.user and r.lhs in ov_x and (r.op == "~1" or (r.op == "~~" and r.rhs in ov_x)):
+            fix(i, np.nan, exo=True)
+    if std_lv and group > 0 and "loadings" in group_equal and "lv.variances" not in group_equal:
+        for i, r in enumerate(out):
+            if not r.user and r.op == "~~" and r.lhs == r.rhs and r.lhs in lv:
+                out[i] = replace(r, free=True, value=np.nan)
+    return out
+
+
+def _apply_modifier(row: Row, mod) -> Row:
+    if mod.fixed is not None:
+        row = replace(row, free=False, value=mod.fixed)
+    if mod.free:
+        row = replace(row, free=True, value=np.nan)
+    if mod.label:
+        row = replace(row, label=mod.label)
+    if mod.start is not None:
+        row = replace(row, start=mod.start)
+    return row
+
+
+def _category(row: Row, names: Names) -> str | None:
+    lv = names.lv
+    if row.op == "=~":
+        return "loadings"
+    if row.op == "~":
+        return "regressions"
+    if row.op == "~1":
+        return "means" if row.lhs in lv else "intercepts"
+    if row.lhs in lv and row.rhs in lv:
+        return "lv.variances" if row.lhs == row.rhs else "lv.covariances"
+    if row.lhs not in lv and row.rhs not in lv:
+        return "residuals" if row.lhs == row.rhs else "residual.covariances"
+    return None
+
+
+def _number(rows: list[Row], group_equal, names: Names) -> tuple[list[Row], int]:
+    """Give each free row its parameter index; equal labels and group.equal share one."""
+    first: dict[tuple[str, str, str], str] = {}
+    keys: dict[str, int] = {}
+    out = []
+    for k, r in enumerate(rows):
+        if not r.free:
+            out.append(r)
+            continue
+        key = f"label:{r.label}" if r.label else f"row:{k}"
+        ident = (r.lhs, r.op, r.rhs)
+        if r.group == 0:
+            first[ident] = key
+        elif _category(r, names) in group_equal and ident in first and not r.label:
+            key = first[ident]
+        par = keys.setdefault(key, len(keys))
+        out.append(replace(r, par=par))
+    return out, len(keys)

@@ -1,0 +1,97 @@
+"""Modification indices (score tests for fixed parameters) as ``lavaan::modindices``.
+
+For each parameter that is fixed (or absent) in the model, with the per-observation
+expected information of the model extended by it, partitioned into the model's free
+parameters (2) and the candidate (1), and the score g = ∂(logL/N)/∂θ₁ at the estimates:
+
+    V = I₁₁ − I₁₂ I₂₂⁻¹ I₂₁,   MI = N g² / V,   EPC = g / V
+
+(Sörbom 1989; Saris, Satorra & Sörbom 1987). Candidates as ``lavaan:::lav_partable_full``:
+loadings of every latent variable on every observed variable not in a regression,
+covariances among indicators (and exogenous covariates) and among latent variables,
+regressions among the variables of the structural part, and intercepts with a mean
+structure. Candidates whose V is below ε^(1/3) (not identified, e.g. a marker loading) are
+dropped. ``sepc.lv`` and ``sepc.all`` standardize the EPC as ``std.lv`` / ``std.all``.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations_with_replacement
+
+import numpy as np
+import pandas as pd
+
+from .estimate import Problem, implied
+from .model import Model, Row
+from .standardize import standardize
+
+
+def candidates(model: Model, group: int) -> list[Row]:
+    """Fixed or absent parameters of ``group`` that a modification index is computed for."""
+    names = model.names
+    rows = [r for r in model.rows if r.group == group]
+    eqs = list(dict.fromkeys([r.lhs for r in rows if r.op == "~"] + [r.rhs for r in rows if r.op == "~"]))
+    ov_nox = [o for o in names.ov if o not in names.ov_x]
+    cand: list[tuple[str, str, str]] = []
+    cand += [(f, "=~", o) for f in names.lv for o in ov_nox if o not in eqs]
+    ind = [o for o in ov_nox if o in names.ov_ind]
+    cand += [(ind[c], "~~", ind[r]) for c in range(len(ind)) for r in range(c, len(ind))]
+    x = [o for o in names.ov_x]
+    cand += [(x[c], "~~", x[r]) for c in range(len(x)) for r in range(c, len(x))]
+    lv = list(names.lv)
+    cand += [(a, "~~", b) for a, b in combinations_with_replacement(lv, 2)]
+    cand += [(y, "~", z) for y in eqs for z in eqs if y != z and not (y in names.ov_ind and z in lv)]
+    if model.meanstructure:
+        cand += [(v, "~1", "") for v in list(names.ov) + lv]
+    existing = {}
+    for r in rows:
+        existing[(r.lhs, r.op, r.rhs)] = r
+        if r.op == "~~":
+            existing[(r.rhs, r.op, r.lhs)] = r
+    out, seen = [], set()
+    for r in rows:  # the model's fixed parameters first, as lavaan lists them
+        if r.par < 0 and (r.lhs, r.op, r.rhs) not in seen:
+            out.append(r)
+            seen.add((r.lhs, r.op, r.rhs))
+    for lhs, op, rhs in cand:
+        if (lhs, op, rhs) in existing or (lhs, op, rhs) in seen:
+            continue
+        seen.add((lhs, op, rhs))
+        out.append(Row(lhs, op, rhs, group, False, True, 0.0, "", False, None))
+    return out
+
+
+def modification_indices(problem: Problem, theta: np.ndarray, labels: tuple[str, ...],
+                         ) -> pd.DataFrame:
+    """All modification indices (unsorted), one row per candidate and group."""
+    model = problem.model
+    extra = [r for g in range(model.n_groups) for r in candidates(model, g)]
+    q = model.n_par
+    grad, info = problem.gradient_information(theta, extra=extra)
+    i22, i12 = info[:q, :q], info[q:, :q]
+    v = np.diag(info[q:, q:]) - np.einsum("kq,kq->k", i12 @ np.linalg.pinv(i22, hermitian=True), i12)
+    score = -0.5 * grad[q:]
+    n = problem.stats.ntotal
+    moments = {}
+    for g in range(model.n_groups):
+        moments[g] = (implied(model, theta, g).sigma_v, model.matrices(theta, g)[1])
+    records = []
+    tiny = np.sqrt(np.finfo(float).eps)
+    for k, row in enumerate(extra):
+        if not np.isfinite(v[k]) or v[k] < np.finfo(float).eps ** (1 / 3):
+            continue
+        mi = n * score[k] ** 2 / v[k]
+        epc = score[k] / v[k]
+        sigma_v, s_mat = moments[row.group]
+        is_var = row.op == "~~" and row.lhs == row.rhs and not row.exo
+        size = abs(row.value) if is_var else abs(epc)  # lavaan: variances standardize their estimate
+        if is_var and size < tiny:
+            sepc_lv = sepc_all = 0.0
+        else:
+            sepc_lv = np.sign(epc) * standardize(model, row, size, sigma_v, s_mat, True)
+            sepc_all = np.sign(epc) * standardize(model, row, size, sigma_v, s_mat, False)
+        records.append({"lhs": row.lhs, "op": row.op, "rhs": row.rhs, "group": row.group + 1,
+                        "group_label": labels[row.group], "mi": float(mi), "epc": float(epc),
+                        "sepc.lv": float(sepc_lv), "sepc.all": float(sepc_all)})
+    return pd.DataFrame.from_records(
+        records, columns=["lhs", "op", "rhs", "group", "group_label", "mi", "epc", "sepc.lv", "sepc.all"])

@@ -1,0 +1,111 @@
+"""Result object of a fitted CFA/SEM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .estimate import Optimum, Problem, implied
+from .modindices import modification_indices
+
+
+def _clean(value: Any) -> Any:
+    """JSON-able: NaN/inf -> None, NumPy scalars -> Python."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _clean(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
+
+
+@dataclass(frozen=True)
+class SemResults:
+    """A CFA/SEM fitted by ML (as a lavaan object).
+
+    Attributes
+    ----------
+    model : the model syntax; estimates : parameter table (lavaan's ``parameterEstimates``
+    with ``standardized = TRUE``: lhs, op, rhs, group, label, est, se, z, pvalue, std.lv,
+    std.all; fixed rows have se 0); fit : fit measures keyed by lavaan's names;
+    converged, iterations; groups : group labels; nobs : N per group; ov_names, lv_names;
+    warnings : the :class:`SemWarning` messages issued while fitting.
+    """
+
+    model: str
+    estimates: pd.DataFrame = field(repr=False)
+    fit: dict[str, float] = field(repr=False)
+    converged: bool
+    iterations: int
+    groups: tuple[str, ...]
+    nobs: tuple[int, ...]
+    ov_names: tuple[str, ...]
+    lv_names: tuple[str, ...]
+    warnings: tuple[str, ...]
+    _problem: Problem = field(repr=False, compare=False)
+    _optimum: Optimum = field(repr=False, compare=False)
+    _vcov: np.ndarray = field(repr=False, compare=False)
+
+    def fit_measures(self) -> dict[str, float]:
+        """lavaan's ``fitMeasures()``: chisq, df, pvalue, baseline.chisq, baseline.df,
+        baseline.pvalue, cfi, tli, rmsea, rmsea.ci.lower, rmsea.ci.upper, rmsea.pvalue, srmr,
+        logl, unrestricted.logl, aic, bic, bic2, npar, ntotal."""
+        return dict(self.fit)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The parameter table (a copy)."""
+        return self.estimates.copy()
+
+    def standardized_solution(self) -> pd.DataFrame:
+        """lhs, op, rhs, group and the ``std.lv`` and ``std.all`` estimates."""
+        return self.estimates[["lhs", "op", "rhs", "group", "est", "std.lv", "std.all"]].copy()
+
+    def implied_cov(self, group: int = 0) -> pd.DataFrame:
+        """Model-implied covariance matrix of the observed variables (0-based group)."""
+        imp = implied(self._problem.model, self._optimum.theta, group)
+        return pd.DataFrame(imp.sigma, index=list(self.ov_names), columns=list(self.ov_names))
+
+    def vcov(self) -> np.ndarray:
+        """Covariance matrix of the free parameters (expected information, N not N − 1)."""
+        return self._vcov.copy()
+
+    def modindices(self, sort: bool = True, minimum_value: float = 0.0,
+                   maximum_number: int | None = None) -> pd.DataFrame:
+        """Modification indices as ``lavaan::modindices``: lhs, op, rhs, group, mi, epc,
+        sepc.lv, sepc.all for the fixed-to-zero (or fixed) parameters.
+
+        ``sort`` orders by decreasing mi (stable, as R's ``order``); rows with mi not above
+        ``minimum_value`` are dropped when it is positive; ``maximum_number`` keeps the first rows.
+        """
+        mi = modification_indices(self._problem, self._optimum.theta, self.groups)
+        if sort:
+            mi = mi.sort_values("mi", ascending=False, kind="stable")
+        if minimum_value > 0:
+            mi = mi[mi["mi"] > minimum_value]
+        if maximum_number is not None:
+            mi = mi.head(maximum_number)
+        return mi.reset_index(drop=True)
+
+    def to_dict(self) -> dict:
+        """JSON-able summary: fit measures, estimates, warnings."""
+        return {
+            "model": self.model,
+            "estimator": "ML",
+            "converged": bool(self.converged),
+            "iterations": int(self.iterations),
+            "groups": list(self.groups),
+            "nobs": list(self.nobs),
+            "ov_names": list(self.ov_names),
+            "lv_names": list(self.lv_names),
+            "fit": {k: _clean(v) for k, v in self.fit.items()},
+            "estimates": frame_records(self.estimates),
+            "warnings": list(self.warnings),
+        }

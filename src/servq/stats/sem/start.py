@@ -1,0 +1,95 @@
+"""Starting values for ML estimation, close to lavaan's defaults.
+
+Loadings and latent variances from a one-factor principal-axis solution of each factor's
+indicators (rescaled to the marker, or to unit variance with ``std_lv``); residual variances
+of observed variables the part of the observed variance the factor leaves (kept within
+10–90 % of it; lavaan takes half); observed intercepts the sample means; regressions,
+covariances and latent means 0; user ``start()`` values win. The optimiser converges to the
+same ML solution from any reasonable start; these only make it quick.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .estimate import SampleStats
+from .model import Model
+
+
+def start_values(model: Model, stats: SampleStats) -> np.ndarray:
+    theta = np.zeros(model.n_par)
+    count = np.zeros(model.n_par)
+    ov = model.names.ov
+    lv = set(model.names.lv)
+    for g in range(model.n_groups):
+        s = stats.cov[g]
+        loading, lv_var, resid = _one_factor(model, g, s)
+        mean = stats.mean[g]
+        for r in model.rows:
+            if r.group != g or r.par < 0:
+                continue
+            if r.start is not None:
+                value = r.start
+            elif r.op == "=~":
+                value = loading.get((r.lhs, r.rhs), 1.0)
+            elif r.op == "~~" and r.lhs == r.rhs:
+                if r.lhs in lv:
+                    value = lv_var.get(r.lhs, 0.05)
+                else:
+                    value = resid.get(r.lhs, 0.5 * s[ov.index(r.lhs), ov.index(r.lhs)])
+            elif r.op == "~~" and r.lhs not in lv and r.rhs not in lv and _exogenous_pair(model, r):
+                value = s[ov.index(r.lhs), ov.index(r.rhs)]
+            elif r.op == "~1" and r.lhs not in lv and mean is not None:
+                value = mean[ov.index(r.lhs)]
+            else:
+                value = 0.0
+            theta[r.par] += value
+            count[r.par] += 1
+    return theta / np.maximum(count, 1)
+
+
+def _exogenous_pair(model: Model, row) -> bool:
+    """Covariance between two observed variables that are neither indicators nor outcomes."""
+    dependent = {r.lhs for r in model.rows if r.op == "~"} | {r.rhs for r in model.rows if r.op == "=~"}
+    return row.lhs not in dependent and row.rhs not in dependent
+
+
+def _one_factor(model: Model, group: int, s: np.ndarray):
+    ov = model.names.ov
+    rows = [r for r in model.rows if r.group == group]
+    loading, lv_var, resid = {}, {}, {}
+    for f in model.names.lv:
+        ind = [r for r in rows if r.op == "=~" and r.lhs == f and r.rhs in ov]
+        if len(ind) < 2:
+            continue
+        idx = [ov.index(r.rhs) for r in ind]
+        sub = s[np.ix_(idx, idx)]
+        lam = _principal_axis(sub)
+        marker = next((k for k, r in enumerate(ind) if r.par < 0 and r.value != 0), None)
+        var_row = next((r for r in rows if r.op == "~~" and r.lhs == f and r.rhs == f), None)
+        if marker is not None and (var_row is None or var_row.par >= 0) and abs(lam[marker]) > 1e-8:
+            scale = lam[marker] / ind[marker].value
+            lam_scaled = lam / scale
+            lv_var[f] = scale ** 2
+        else:
+            psi = var_row.value if var_row is not None and var_row.par < 0 else 1.0
+            lam_scaled = lam / np.sqrt(psi) if psi > 0 else lam
+            lv_var[f] = psi
+        for k, r in enumerate(ind):
+            loading[(f, r.rhs)] = float(lam_scaled[k])
+            var = sub[k, k]
+            resid[r.rhs] = float(np.clip(var - lam[k] ** 2, 0.1 * var, 0.9 * var))
+    return loading, lv_var, resid
+
+
+def _principal_axis(sub: np.ndarray) -> np.ndarray:
+    """One-factor principal-axis loadings with squared multiple correlations as communalities
+    (sign: most loadings positive)."""
+    diag = np.diag(sub)
+    inv_diag = np.diag(np.linalg.pinv(sub))
+    smc = diag - 1.0 / np.where(inv_diag > 0, inv_diag, np.inf)
+    reduced = sub.copy()
+    np.fill_diagonal(reduced, np.clip(smc, 0.05 * diag, diag))
+    vals, vecs = np.linalg.eigh(reduced)
+    lam = vecs[:, -1] * np.sqrt(max(vals[-1], 1e-8))
+    return -lam if np.sum(lam) < 0 else lam

@@ -1,0 +1,266 @@
+"""lavaan model syntax: parse a model description into formulas.
+
+Supported, as in lavaan (Rosseel 2012, section 4 of the lavaan tutorial):
+
+- ``f =~ x1 + x2 + x3``: latent variable ``f`` measured by the indicators;
+- ``y ~ x1 + f``: regression; ``y ~ 1``: intercept (mean structure);
+- ``x1 ~~ x2``: (residual) variance or covariance;
+- several left-hand sides: ``f1 + f2 ~ x`` is ``f1 ~ x`` and ``f2 ~ x``;
+- modifiers before a right-hand-side variable, joined by ``*``: a number fixes the
+  parameter (``1*x1``, ``0*x2``), ``NA`` frees it (``NA*x1`` frees a first loading), a name
+  labels it (``a*x2``: parameters with the same label are equal), ``start(0.5)`` sets a
+  starting value, and ``c(...)`` gives one modifier per group (``c(a1, a2)*x2``);
+- statements end at a newline or ``;``; a line without an operator continues the previous
+  statement (so ``+`` may end or begin a line); ``#`` and ``!`` start comments;
+- the same operator may appear on several lines for one left-hand side.
+
+Parse errors raise :class:`ModelSyntaxError`, naming the line and the offending token.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+OPERATORS = ("=~", "~~", "~")
+_UNSUPPORTED = ("<~", ":=", "==", "<", ">", "|", "%", "=")
+_NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+_TOKEN = re.compile(r"\s*(=~|~~|~|\*|\+|\(|\)|,|[^\s=~*+(),]+|=)")
+
+
+class ModelSyntaxError(ValueError):
+    """A model description that is not valid lavaan syntax (names the line and token)."""
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """What a ``*`` modifier says about one parameter in one group.
+
+    ``fixed`` is the fixed value (None when free or not given), ``free`` is True for ``NA``,
+    ``label`` the equality label, ``start`` a starting value.
+    """
+
+    fixed: float | None = None
+    free: bool = False
+    label: str | None = None
+    start: float | None = None
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One parameter statement: ``lhs op rhs`` with per-group modifiers.
+
+    ``op`` is ``=~``, ``~``, ``~~`` or ``~1`` (intercept; ``rhs`` is then ``""``).
+    ``modifiers`` holds one :class:`Modifier` (applies to every group) or one per group.
+    ``line`` is the 1-based line of the model text where the statement starts.
+    """
+
+    lhs: str
+    op: str
+    rhs: str
+    modifiers: tuple[Modifier, ...] = field(default=(Modifier(),))
+    line: int = 0
+
+    def modifier(self, group: int) -> Modifier:
+        """The modifier for 0-based ``group``."""
+        if len(self.modifiers) == 1:
+            return self.modifiers[0]
+        if group >= len(self.modifiers):
+            raise ModelSyntaxError(
+                f"line {self.line}: {self.lhs} {self.op} {self.rhs} has {len(self.modifiers)} "
+                f"group modifiers in c(...), but the data have more groups")
+        return self.modifiers[group]
+
+
+def parse(model: str) -> list[Formula]:
+    """Parse lavaan model syntax into a list of :class:`Formula`.
+
+    Examples
+    --------
+    >>> fs = parse('''visual =~ x1 + a*x2   # a label
+    ...               + 0.5*x3
+    ... x1 ~~ x2''')
+    >>> [(f.lhs, f.op, f.rhs, f.modifiers[0].label, f.modifiers[0].fixed) for f in fs]
+    [('visual', '=~', 'x1', None, None), ('visual', '=~', 'x2', 'a', None), ('visual', '=~', 'x3', None, 0.5), ('x1', '~~', 'x2', None, None)]
+    """
+    if not isinstance(model, str):
+        raise ModelSyntaxError(f"the model must be a string of lavaan syntax, not {type(model).__name__}")
+    formulas: list[Formula] = []
+    for line_no, text in _statements(model):
+        formulas.extend(_parse_statement(text, line_no))
+    if not formulas:
+        raise ModelSyntaxError("the model is empty: no statement with =~, ~ or ~~")
+    return formulas
+
+
+def _statements(model: str) -> list[tuple[int, str]]:
+    """Split into statements (line number, text): comments removed, continuations joined."""
+    out: list[tuple[int, str]] = []
+    for line_no, raw in enumerate(model.splitlines(), start=1):
+        line = re.split(r"[#!]", raw, maxsplit=1)[0]
+        for part in line.split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            if "~" in part or "=" in part or not out:
+                out.append((line_no, part))
+            else:  # no operator: continues the previous statement
+                prev_line, prev = out[-1]
+                out[-1] = (prev_line, prev + " " + part)
+    return out
+
+
+def _tokens(text: str, line_no: int) -> list[str]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            break
+        tokens.append(match.group(1))
+        pos = match.end()
+    if text[pos:].strip():
+        raise ModelSyntaxError(f"line {line_no}: cannot read {text[pos:].strip()!r} in {text!r}")
+    return tokens
+
+
+def _parse_statement(text: str, line_no: int) -> list[Formula]:
+    stripped = text.replace("=~", " ")
+    for op in _UNSUPPORTED:
+        if op in stripped:
+            raise ModelSyntaxError(
+                f"line {line_no}: operator {op!r} in {text!r} is not supported "
+                "(supported: =~, ~, ~~ and ~ 1)")
+    tokens = _tokens(text, line_no)
+    ops = [i for i, t in enumerate(tokens) if t in OPERATORS]
+    if not ops:
+        raise ModelSyntaxError(f"line {line_no}: no operator (=~, ~ or ~~) in {text!r}")
+    if len(ops) > 1:
+        raise ModelSyntaxError(f"line {line_no}: second operator {tokens[ops[1]]!r} in {text!r}")
+    k = ops[0]
+    op = tokens[k]
+    lhs = _lhs_names(tokens[:k], text, line_no)
+    rhs_tokens = tokens[k + 1:]
+    if not rhs_tokens:
+        raise ModelSyntaxError(f"line {line_no}: nothing after {op!r} in {text!r}")
+    out = []
+    for term in _split_plus(rhs_tokens, text, line_no):
+        mods, name = _parse_term(term, text, line_no)
+        if name == "1":
+            if op != "~":
+                raise ModelSyntaxError(f"line {line_no}: '1' after {op!r} in {text!r}; "
+                                       "an intercept is written 'y ~ 1'")
+            for left in lhs:
+                out.append(Formula(left, "~1", "", mods, line_no))
+            continue
+        for left in lhs:
+            out.append(Formula(left, op, name, mods, line_no))
+    return out
+
+
+def _lhs_names(tokens: list[str], text: str, line_no: int) -> list[str]:
+    if not tokens:
+        raise ModelSyntaxError(f"line {line_no}: nothing before the operator in {text!r}")
+    names = []
+    for term in _split_plus(tokens, text, line_no):
+        if len(term) != 1 or not _NAME.match(term[0]):
+            bad = term[1] if len(term) > 1 else term[0]
+            raise ModelSyntaxError(f"line {line_no}: unexpected token {bad!r} on the left "
+                                   f"of the operator in {text!r}")
+        names.append(term[0])
+    return names
+
+
+def _split_plus(tokens: list[str], text: str, line_no: int) -> list[list[str]]:
+    terms: list[list[str]] = [[]]
+    depth = 0
+    for tok in tokens:
+        depth += tok == "("
+        depth -= tok == ")"
+        if tok == "+" and depth == 0:
+            terms.append([])
+        else:
+            terms[-1].append(tok)
+    for term in terms:
+        if not term:
+            raise ModelSyntaxError(f"line {line_no}: a '+' without a term beside it in {text!r}")
+    return terms
+
+
+def _parse_term(term: list[str], text: str, line_no: int) -> tuple[tuple[Modifier, ...], str]:
+    """``[modifier *]... name`` -> (per-group modifiers, name)."""
+    chunks: list[list[str]] = [[]]
+    depth = 0
+    for tok in term:
+        depth += (tok == "(") - (tok == ")")
+        if tok == "*" and depth == 0:
+            chunks.append([])
+        else:
+            chunks[-1].append(tok)
+    last = chunks[-1]
+    if len(last) != 1 or not (_NAME.match(last[0]) or last[0] == "1"):
+        bad = "*" if not last else (last[1] if len(last) > 1 else last[0])
+        raise ModelSyntaxError(f"line {line_no}: unexpected token {bad!r} in {text!r} "
+                               "(expected a variable name, or '1' for an intercept)")
+    per_group: list[dict] | None = None
+    common: dict = {}
+    for part in chunks[:-1]:
+        if not part:
+            raise ModelSyntaxError(f"line {line_no}: unexpected token '*' in {text!r}")
+        values = _modifier_values(part, text, line_no)
+        if isinstance(values, list):
+            if per_group is not None and len(per_group) != len(values):
+                raise ModelSyntaxError(f"line {line_no}: c(...) modifiers of different lengths "
+                                       f"in {text!r}")
+            per_group = per_group or [{} for _ in values]
+            for slot, value in zip(per_group, values):
+                slot.update(value)
+        else:
+            common.update(values)
+    if per_group is None:
+        return (Modifier(**common),), last[0]
+    return tuple(Modifier(**{**common, **slot}) for slot in per_group), last[0]
+
+
+def _modifier_values(part: list[str], text: str, line_no: int) -> dict | list[dict]:
+    head = part[0]
+    if len(part) == 1:
+        return _single(head, text, line_no)
+    if len(part) >= 3 and part[1] == "(" and part[-1] == ")":
+        args = _split_commas(part[2:-1], text, line_no)
+        if head == "c":
+            return [_single(a, text, line_no) for a in args]
+        if head == "start" and len(args) == 1 and _NUMBER.match(args[0]):
+            return {"start": float(args[0])}
+        if head in ("label", "equal") and len(args) == 1:
+            return {"label": args[0].strip("'\"")}
+    raise ModelSyntaxError(f"line {line_no}: unexpected token {head!r} in modifier "
+                           f"{' '.join(part)!r} of {text!r}")
+
+
+def _split_commas(tokens: list[str], text: str, line_no: int) -> list[str]:
+    args, expect_value = [], True
+    for tok in tokens:
+        if tok == ",":
+            if expect_value:
+                raise ModelSyntaxError(f"line {line_no}: empty element in c(...) in {text!r}")
+            expect_value = True
+        elif expect_value:
+            args.append(tok)
+            expect_value = False
+        else:
+            raise ModelSyntaxError(f"line {line_no}: unexpected token {tok!r} in {text!r}")
+    if expect_value:
+        raise ModelSyntaxError(f"line {line_no}: empty element in c(...) in {text!r}")
+    return args
+
+
+def _single(token: str, text: str, line_no: int) -> dict:
+    if token == "NA":
+        return {"free": True}
+    if _NUMBER.match(token):
+        return {"fixed": float(token)}
+    label = token.strip("'\"")
+    if _NAME.match(label):
+        return {"label": label}
+    raise ModelSyntaxError(f"line {line_no}: unexpected token {token!r} in modifier of {text!r}")
