@@ -8,6 +8,10 @@ The public API::
     servq.simulate("servqual", n, seed=...)   -> pyarrow.Table
     servq.write_report(results, html=..., json=...)
 
+    Instrument validation (as R psych / lavaan): servq.reliability, servq.omega,
+    servq.efa, servq.kmo, servq.bartlett, servq.parallel_analysis, servq.cfa, servq.sem,
+    servq.invariance, servq.validity, servq.htmt, servq.htmt2.
+
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
 """
 
@@ -24,6 +28,18 @@ _EXPORTS = {
     "simulate": "servq.simulation",
     "write_report": "servq.report",
     "render_html": "servq.report",
+    "reliability": "servq.stats.reliability",
+    "efa": "servq.stats.efa",
+    "kmo": "servq.stats.efa",
+    "bartlett": "servq.stats.efa",
+    "parallel_analysis": "servq.stats.efa",
+    "omega": "servq.stats.omega",
+    "cfa": "servq.stats.sem",
+    "sem": "servq.stats.sem",
+    "invariance": "servq.stats.sem",
+    "validity": "servq.stats.validity",
+    "htmt": "servq.stats.validity",
+    "htmt2": "servq.stats.validity",
     "ServqError": "servq.errors",
     "DataError": "servq.errors",
     "InstrumentError": "servq.errors",
