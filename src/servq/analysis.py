@@ -30,7 +30,6 @@ from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
 from .io.validate import Validator, int_buffers
 from .measures import summarize as fig
-from .measures.quality import assess
 from .measures.scores import Scorer
 from .results import Results
 from .stats.moments import CrossMoments, Moments
@@ -153,8 +152,10 @@ def analyze(
         by_list.append(invariance)
     by_cols = resolve_by(layout, by_list, file)
 
-    # SciPy (for the interval quantiles, needed at the end) imports while the data is read.
-    threading.Thread(target=importlib.import_module, args=("scipy.special",), daemon=True).start()
+    # What is needed only at the end (SciPy's quantiles; the psychometric models) imports
+    # while the data is read.
+    later = "servq.measures.quality" if quality else "scipy.special"
+    threading.Thread(target=importlib.import_module, args=(later,), daemon=True).start()
     validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
     scorer = Scorer(inst)
     groups = _Groups(list(by_cols), {name: _label_map(source, col) for name, col in by_cols.items()})
@@ -173,6 +174,8 @@ def analyze(
     data_out.update(dict.fromkeys(("reliability", "cfa", "validity", "invariance")))
     if quality and None in sums.cross:
         split = {groups.keys[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
+        from .measures.quality import assess
+
         with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
             blocks, notes = assess(inst, quality_part(inst), sums.cross[None], validator.rows, lang, split, inv_name)
         data_out.update(blocks)
@@ -241,12 +244,10 @@ def _chunk_sums(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int,
     item_moments, x = scorer.score(answers)
     sums = _Sums(item_moments, Moments.of(x, codes, n_groups, shift=scorer.float_shift))
     if quality is not None:
-        values = scorer.item_values(answers, quality)
-        shift = np.full(values.shape[1], scorer.inst.scale.midpoint)
-        sums.cross[None] = CrossMoments.of(values, shift)
+        sums.cross[None] = scorer.item_cross(answers, quality)
         if split is not None:
             for g in np.unique(split[split >= 0]):
-                sums.cross[int(g)] = CrossMoments.of(values[split == g], shift)
+                sums.cross[int(g)] = scorer.item_cross(answers, quality, split == g)
     return sums
 
 

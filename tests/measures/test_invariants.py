@@ -72,3 +72,20 @@ def test_simulated_servqual_chunking_matches():
     a = servq.analyze(table, "servqual", by=["branch", "channel"])
     b = servq.analyze(table, "servqual", by=["branch", "channel"], chunk_size=333)
     assert_same(a, b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(responses())
+def test_item_covariances_are_those_of_the_reverse_keyed_perception_scores(table):
+    import pandas as pd
+
+    res = servq.analyze(table, MINI, min_n=1)
+    p = pd.DataFrame({f"P{i}": np.array(table.column(f"P{i}").to_pylist(), dtype=float) for i in (1, 2, 3)})
+    p[p == 9] = np.nan
+    p["P2"] = 6 - p["P2"]  # reverse keyed on 1-5
+    np.testing.assert_allclose(res.cross.cov(), p.cov().to_numpy(), rtol=1e-9, atol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(res.cross.mean(), p.mean().to_numpy(), rtol=1e-12, equal_nan=True)
+    complete = p.dropna()
+    assert res.cross.n_complete == len(complete)
+    if len(complete) > 1:
+        np.testing.assert_allclose(res.cross.cov(listwise=True), complete.cov().to_numpy(), rtol=1e-9, atol=1e-9)

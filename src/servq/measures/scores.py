@@ -28,7 +28,7 @@ import numpy as np
 
 from ..instruments.schema import Instrument, Part
 from ..io.validate import Answers
-from ..stats.moments import Moments
+from ..stats.moments import CrossMoments, Moments
 
 DIFFERENCES = {  # name: (minuend, subtrahend)
     "gap": (Part.perception, Part.expectation),
@@ -112,14 +112,20 @@ class Scorer:
                                                self.item_shift)
         return item_moments, self._floats(answers, items)
 
-    def item_values(self, answers: Answers, part: Part) -> np.ndarray:
-        """Rows x items scores of one part (reverse-keyed items reversed; NaN = missing):
-        the data of reliability, factor analysis and CFA."""
-        codes = answers.parts[part]
-        values = codes + float(self.offset)
-        values[codes == 0] = np.nan
-        values[self.reverse] = self.inst.scale.min + self.inst.scale.max - values[self.reverse]
-        return values.T
+    def item_cross(self, answers: Answers, part: Part, rows: np.ndarray | None = None) -> CrossMoments:
+        """Second-order statistics of one part's item scores (reverse-keyed items reversed),
+        shifted by the scale midpoint: the data of reliability, factor analysis and CFA.
+        ``rows`` (a boolean mask) restricts them to some respondents."""
+        codes = answers.parts[part] if rows is None else answers.parts[part][:, rows]
+        present = codes != 0
+        sc = self.inst.scale
+        mid = np.full(len(self.item_ids), sc.midpoint)
+        # score - midpoint = code + offset - mid, or for a reversed item min + max - score - mid
+        z = codes.astype(np.float64)
+        z[self.reverse] *= -1.0
+        z += np.where(self.reverse, sc.min + sc.max - self.offset - sc.midpoint, self.offset - sc.midpoint)[:, None]
+        z *= present
+        return CrossMoments.of_shifted(z, present, mid)
 
     def _items(self, answers: Answers) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
         """measure -> (int values, valid mask, offset to add to values), items x rows."""

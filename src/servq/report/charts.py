@@ -383,6 +383,7 @@ def bar_chart(
     legend: Sequence[str] = (),
     axis_label: str = "",
     label_max: float = 250,
+    reference: tuple[float, str] | None = None,
 ) -> str:
     """Horizontal bars from zero to each mean, with interval whiskers.
 
@@ -390,13 +391,15 @@ def bar_chart(
     dark line marks zero; ``legend`` then gives the two labels (short, meets). Without it
     (perception on the scale range) bars run from the scale minimum in one neutral
     colour and ``domain`` is the scale. ``bars`` may hold :class:`Group` s of bars, drawn
-    under headings (items by dimension).
+    under headings (items by dimension). ``reference`` = (value, label) draws a dashed
+    line at that value, explained by the label in the legend (a cut-off, such as a
+    factor loading of 0.70).
     """
     grouped = any(isinstance(b, Group) for b in bars)
     groups = [b if isinstance(b, Group) else Group("", [b]) for b in bars]
     label_w = _group_label_width(groups, 90, label_max)
     x0, x1 = label_w + 8, WIDTH - VALUE_W - 10
-    top = 30 if legend and diverging else 8
+    top = 30 if (legend and diverging) or reference else 8
     if domain is None:
         values = [v for g in groups for b in g.rows for v in (b.value, b.low, b.high) if _finite(v)]
         points = [0.0] + values
@@ -417,10 +420,15 @@ def bar_chart(
 
     rows, bottom = _rows(groups, top, draw)
     body: list[str] = []
+    entries = []
     if legend and diverging:
         short, meets = legend
-        body += _legend([(_swatch_rect(WARM), short), (_swatch_rect(COOL), meets)], 12, x0)
-    body += axis.grid(top, bottom) + rows
+        entries += [(_swatch_rect(WARM), short), (_swatch_rect(COOL), meets)]
+    if reference:
+        entries.append((_reference_line(5, -6, 6), reference[1]))
+    body += _legend(entries, 12, x0) + axis.grid(top, bottom) + rows
+    if reference and axis.lo <= reference[0] <= axis.hi:
+        body.append(_reference_line(axis(reference[0]), top - 4, bottom + 2, "reference"))
     if diverging and axis.lo <= 0 <= axis.hi:
         xz = axis(0.0)
         body.append(
@@ -438,6 +446,12 @@ def bar_chart(
         body.append(_text(mid, bottom + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
         height += 12
     return _svg(height + 4, title, "chart-bars", body)
+
+
+def _reference_line(x: float, y1: float, y2: float, cls: str | None = None) -> str:
+    return _el(
+        "line", cls=cls, x1=x, y1=y1, x2=x, y2=y2, stroke=ZERO, stroke_width=1.2, stroke_dasharray="4 3"
+    )
 
 
 def _bar(bar: Bar, y: float, axis: _Axis, start: float, diverging: bool, fmt: Fmt) -> str:

@@ -15,6 +15,7 @@ Which number ranks dimensions and items (:func:`primary_metric`):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from functools import partial
 
@@ -153,8 +154,9 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
 
     Sentences appear only when the results hold what they talk about: respondents, the
     overall score (SERVQUAL, weighted SERVQUAL or SERVPERF) with its interval, the
-    weakest dimension, the largest item shortfalls, tolerance-zone breaches, NPS, the
-    weakest segment per segment column and how many segments were suppressed.
+    weakest dimension, the largest item shortfalls, tolerance-zone breaches, the quality
+    of the instrument (:func:`quality_sentences`), NPS, the weakest segment per segment
+    column and how many segments were suppressed.
     """
     i18n.check_lang(lang)
     t = partial(i18n.t, lang)
@@ -222,6 +224,7 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
 
     out += _item_sentences(results, lang)
     out += _zone_sentences(results, lang)
+    out += quality_sentences(results, lang)
 
     for outcome in results.get("outcomes") or []:
         nps = outcome.get("nps")
@@ -328,3 +331,148 @@ def _zone_sentences(results: Mapping, lang: str) -> list[str]:
             i18n.t(lang, "summary.zone_shares", shares=i18n.t(lang, "format.list_sep").join(shares))
         )
     return out
+
+
+# --------------------------------------------------------------------------- instrument quality
+
+QUALITY_KEYS = ("reliability", "cfa", "validity", "invariance")
+LOW_RELIABILITY = ("questionable", "poor")
+# the usual cut-offs, used only when the results do not state their own
+ALPHA_ACCEPTABLE = 0.70
+HTMT_STRICT = 0.85
+
+
+def is_real(value: object) -> bool:
+    """A finite int or float (not a bool): a number that can be shown and compared."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def quality_block(results: Mapping, key: str) -> Mapping | None:
+    """``results[key]`` for one of :data:`QUALITY_KEYS` when it is there and not null."""
+    block = results.get(key)
+    return block if isinstance(block, Mapping) else None
+
+
+def dimension_labels(results: Mapping) -> dict[str, str]:
+    """Dimension id → label in the report language, from ``dimensions`` first, then from
+    the quality blocks' own dimension lists; an unknown id stands for itself."""
+    labels: dict[str, str] = {}
+    sources = [results.get("dimensions") or []]
+    sources += [(quality_block(results, k) or {}).get("dimensions") or [] for k in QUALITY_KEYS]
+    for rows in sources:
+        for d in rows:
+            if isinstance(d, Mapping) and "id" in d:
+                labels.setdefault(str(d["id"]), str(d.get("label") or d["id"]))
+    return labels
+
+
+def htmt_threshold(validity: Mapping, level: str = "strict") -> float:
+    """The HTMT cut-off the results state (``htmt_strict`` / ``htmt_liberal``)."""
+    default = {"strict": HTMT_STRICT, "liberal": 0.90}[level]
+    value = (validity.get("thresholds") or {}).get(f"htmt_{level}")
+    return value if is_real(value) else default
+
+
+def not_separated_sentences(results: Mapping, lang: str) -> list[str]:
+    """One plain sentence per pair of dimensions customers do not tell apart
+    (``validity.not_separated``), or one saying every pair separates; empty without
+    validity results or HTMT values."""
+    validity = quality_block(results, "validity")
+    if validity is None:
+        return []
+    t = partial(i18n.t, lang)
+    labels = dimension_labels(results)
+    strict = htmt_threshold(validity)
+    out = []
+    for pair in validity.get("not_separated") or []:
+        a, b = (labels.get(str(pair[k]), str(pair[k])) for k in ("a", "b"))
+        value = pair.get("htmt")
+        if is_real(value) and value >= strict:
+            out.append(
+                t(
+                    "summary.not_separated",
+                    a=a,
+                    b=b,
+                    htmt=i18n.fmt_num(lang, value),
+                    threshold=i18n.fmt_num(lang, strict),
+                )
+            )
+        else:  # flagged for another reason (e.g. Fornell–Larcker): no HTMT claim
+            out.append(t("summary.not_separated_plain", a=a, b=b))
+    htmt = validity.get("htmt") or {}
+    has_htmt = any(
+        is_real(v) for a, row in htmt.items() for b, v in (row or {}).items() if a != b
+    )
+    if not out and has_htmt:
+        out.append(t("summary.all_separated", threshold=i18n.fmt_num(lang, strict)))
+    return out
+
+
+def invariance_sentence(results: Mapping, lang: str) -> str | None:
+    """What the level of measurement invariance reached means, in one sentence."""
+    invariance = quality_block(results, "invariance")
+    level = (invariance or {}).get("level")
+    if level not in ("scalar", "metric", "configural", "none"):
+        return None
+    return i18n.t(lang, f"summary.invariance_{level}", column=invariance.get("column", ""))
+
+
+def _reliability_sentences(results: Mapping, lang: str) -> list[str]:
+    reliability = quality_block(results, "reliability")
+    dims = [d for d in (reliability or {}).get("dimensions") or [] if is_real(d.get("raw_alpha"))]
+    if not dims:
+        return []
+    labels = dimension_labels(results)
+    cut = (reliability.get("thresholds") or {}).get("acceptable")
+    cut_text = i18n.fmt_num(lang, cut if is_real(cut) else ALPHA_ACCEPTABLE)
+
+    def label(d: Mapping) -> str:
+        return labels.get(str(d.get("id")), str(d.get("id", "")))
+
+    low = [d for d in dims if d.get("verdict") in LOW_RELIABILITY]
+    if low:
+        parts = [
+            i18n.t(
+                lang,
+                "summary.reliability_dimension",
+                dimension=label(d),
+                alpha=i18n.fmt_num(lang, d["raw_alpha"]),
+                verdict=i18n.t(lang, f"quality.verdict.{d['verdict']}"),
+            )
+            for d in sorted(low, key=lambda d: d["raw_alpha"])
+        ]
+        dimensions = i18n.join_list(lang, parts)
+        return [i18n.tn(lang, "summary.reliability_low", len(low), dimensions=dimensions, cut=cut_text)]
+    weakest = min(dims, key=lambda d: d["raw_alpha"])
+    alpha = i18n.fmt_num(lang, weakest["raw_alpha"])
+    return [i18n.t(lang, "summary.reliability_ok", cut=cut_text, dimension=label(weakest), alpha=alpha)]
+
+
+def _cfa_sentences(results: Mapping, lang: str) -> list[str]:
+    cfa = quality_block(results, "cfa")
+    if cfa is None:
+        return []
+    if not cfa.get("converged", True):
+        return [i18n.t(lang, "summary.cfa_not_converged")]
+    verdict = cfa.get("verdict")
+    if verdict not in ("good", "acceptable", "poor"):
+        return []
+    fit = cfa.get("fit") or {}
+    return [
+        i18n.t(
+            lang,
+            f"summary.cfa_{verdict}",
+            cfi=i18n.fmt_num(lang, fit.get("cfi"), 3),
+            rmsea=i18n.fmt_num(lang, fit.get("rmsea"), 3),
+        )
+    ]
+
+
+def quality_sentences(results: Mapping, lang: str) -> list[str]:
+    """The quality of the instrument in plain sentences, each only when its results are
+    present: the weakest reliability, the fit of the factor model, the pairs of
+    dimensions that do not separate, and the level of measurement invariance."""
+    out = _reliability_sentences(results, lang) + _cfa_sentences(results, lang)
+    out += not_separated_sentences(results, lang)
+    invariance = invariance_sentence(results, lang)
+    return out + ([invariance] if invariance else [])

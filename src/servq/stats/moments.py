@@ -177,18 +177,23 @@ class CrossMoments:
     @classmethod
     def of(cls, x: np.ndarray, shift: np.ndarray | None = None) -> CrossMoments:
         """Statistics of the rows of ``x`` (rows x variables, NaN = missing)."""
-        k = x.shape[1]
-        shift = _shift(shift, k)
+        shift = _shift(shift, x.shape[1])
         xt = np.ascontiguousarray(x.T)  # variables x rows
         present = ~np.isnan(xt)
         z = xt - shift[:, None]
         z[~present] = 0.0
+        return cls.of_shifted(z, present, shift)
+
+    @classmethod
+    def of_shifted(cls, z: np.ndarray, present: np.ndarray, shift: np.ndarray) -> CrossMoments:
+        """Statistics from values already shifted, ``z`` (variables x rows, 0 where
+        missing), and the mask of ``present`` values: the fast path for coded answers."""
         m = present.astype(np.float64)
         n, q = m @ m.T, z @ z.T  # a @ a.T runs as a symmetric rank-k update
         s, s2 = z @ m.T, (z * z) @ m.T
         complete = present.all(axis=0)
         if complete.all():
-            return cls(n, s, s2, q, float(xt.shape[1]), np.diag(s).copy(), q.copy(), shift)
+            return cls(n, s, s2, q, float(z.shape[1]), np.diag(s).copy(), q.copy(), shift)
         zc = z[:, complete]
         return cls(n, s, s2, q, float(complete.sum()), zc.sum(axis=1), zc @ zc.T, shift)
 

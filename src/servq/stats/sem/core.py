@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special
 
 from . import fit as fitm
 from .estimate import Optimum, Problem, SampleStats, implied, minimize
@@ -216,7 +216,7 @@ def _estimates(spec: Model, opt: Optimum, vcov: np.ndarray, labels) -> pd.DataFr
         if r.par >= 0:
             se = float(se_all[r.par])
             z = est / se if se > 0 else np.nan
-            p = float(2 * sps.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+            p = float(2 * special.ndtr(-abs(z))) if np.isfinite(z) else np.nan
         else:
             se, z, p = 0.0, np.nan, np.nan
         sigma_v, s = per_group[r.group]

@@ -20,7 +20,7 @@ with free variances (and means) of the non-exogenous variables:
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from .estimate import Problem, implied
 from .model import Model
@@ -154,8 +154,10 @@ def rmsea_ci(chisq: float, df: float, n: int, n_groups: int = 1, level: float = 
         return (np.nan, np.nan) if not np.isfinite(chisq) else (0.0, 0.0)
     upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
 
+    x = max(chisq, 0.0)  # a perfect fit can come out a rounding error below zero
+
     def cdf(lam):
-        return stats.chi2.cdf(chisq, df) if lam <= 0 else stats.ncx2.cdf(chisq, df, lam)
+        return special.chdtr(df, x) if lam <= 0 else special.chndtr(x, df, lam)
 
     scale = np.sqrt(n_groups)
     if cdf(0.0) - upper_p < 0:
@@ -177,7 +179,8 @@ def rmsea_pvalue(chisq: float, df: float, n: int, n_groups: int = 1, h0: float =
     if not np.isfinite(chisq) or df <= 0:
         return np.nan
     ncp = n * df * h0 ** 2 / n_groups
-    return float(stats.ncx2.sf(chisq, df, ncp))
+    x = max(chisq, 0.0)
+    return float(1.0 - special.chndtr(x, df, ncp)) if ncp > 0 else float(special.chdtrc(df, x))
 
 
 def srmr(problem: Problem, theta: np.ndarray) -> float:
@@ -204,4 +207,4 @@ def _pchisq_upper(x: float, df: float) -> float:
         return np.nan
     if df <= 0:
         return np.nan
-    return float(stats.chi2.sf(x, df))
+    return float(special.chdtrc(df, max(x, 0.0)))

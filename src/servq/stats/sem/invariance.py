@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .core import fit_sem
 from .results import SemResults, frame_records
@@ -125,7 +125,7 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
         if prev is not None:
             diff = fm["chisq"] - prev["chisq"]
             ddf = fm["df"] - prev["df"]
-            p = float(stats.chi2.sf(diff, ddf)) if ddf > 0 else np.nan
+            p = float(special.chdtrc(ddf, diff)) if ddf > 0 else np.nan
             dcfi = fm["cfi"] - prev["cfi"]
             holds = bool((np.isfinite(p) and p >= ALPHA) or dcfi >= DELTA_CFI)
             row.update(chisq_diff=diff, df_diff=ddf, pvalue=p, cfi_diff=dcfi, holds=holds)
