@@ -21,8 +21,9 @@ Segments
 Latent factors
     Per respondent, one perception factor per dimension: multivariate normal, unit
     variances, correlation 0.55 between dimensions of the same group (all dimensions
-    when the instrument has no groups) and 0.40 across groups (value vs cost), drawn
-    through a Cholesky factor. Standards (expectation, desired, adequate) have a factor
+    when the instrument has no groups) and 0.40 across groups (value vs cost), except
+    two pairs customers hardly tell apart: proximity–competence 0.93 and
+    assurance–empathy 0.92; drawn through a Cholesky factor. Standards (expectation, desired, adequate) have a factor
     of the same structure correlating 0.25 with the perception factor (a response style).
 
 Items
@@ -155,6 +156,9 @@ _OTHER_CHANNEL_WEIGHT = 0.2
 _IMPORTANCE = {"reliability": 32, "responsiveness": 22, "assurance": 19, "empathy": 16, "tangibles": 11}
 
 _RHO_WITHIN, _RHO_ACROSS, _RHO_STYLE = 0.55, 0.40, 0.25
+# Dimensions customers hardly tell apart (the Swedish customer-focus study found proximity
+# and competence intertwined; in SERVQUAL data assurance and empathy often merge).
+_RHO_PAIRS = {frozenset({"proximity", "competence"}): 0.93, frozenset({"assurance", "empathy"}): 0.92}
 _SPREAD_STANDARD, _SPREAD_PERCEIVED, _SPREAD_SPECIFIC = 0.8, 1.25, 0.7
 _ZONE_SPREAD = 0.4  # perception spread within the zone, as a share of the mean width
 _ZONE_NOISE = 0.6  # item noise of perceptions in the three-column format
@@ -199,7 +203,9 @@ def _population(inst: Instrument, branches: int, channels: tuple[str, ...]) -> _
 
     groups = np.array([d.group for d in dims], dtype=object)
     corr = np.where(np.equal.outer(groups, groups), _RHO_WITHIN, _RHO_ACROSS)
-    np.fill_diagonal(corr, 1.0)
+    for i, a in enumerate(dims):
+        for j, b in enumerate(dims):
+            corr[i, j] = _RHO_PAIRS.get(frozenset({a.id, b.id}), corr[i, j]) if i != j else 1.0
 
     rows, importance, cost = [], [], []
     for i, d in enumerate(dims):

@@ -25,7 +25,6 @@ hand from the stored numbers:
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from html.parser import HTMLParser
