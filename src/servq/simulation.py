@@ -22,7 +22,7 @@ Latent factors
     Per respondent, one perception factor per dimension: multivariate normal, unit
     variances, correlation 0.55 between dimensions of the same group (all dimensions
     when the instrument has no groups) and 0.40 across groups (value vs cost), except
-    two pairs customers hardly tell apart: proximity–competence 0.93 and
+    two pairs customers hardly tell apart: proximity–competence 0.97 and
     assurance–empathy 0.92; drawn through a Cholesky factor. Standards (expectation, desired, adequate) have a factor
     of the same structure correlating 0.25 with the perception factor (a response style).
 
@@ -158,7 +158,7 @@ _IMPORTANCE = {"reliability": 32, "responsiveness": 22, "assurance": 19, "empath
 _RHO_WITHIN, _RHO_ACROSS, _RHO_STYLE = 0.55, 0.40, 0.25
 # Dimensions customers hardly tell apart (the Swedish customer-focus study found proximity
 # and competence intertwined; in SERVQUAL data assurance and empathy often merge).
-_RHO_PAIRS = {frozenset({"proximity", "competence"}): 0.93, frozenset({"assurance", "empathy"}): 0.92}
+_RHO_PAIRS = {frozenset({"proximity", "competence"}): 0.97, frozenset({"assurance", "empathy"}): 0.92}
 _SPREAD_STANDARD, _SPREAD_PERCEIVED, _SPREAD_SPECIFIC = 0.8, 1.25, 0.7
 _ZONE_SPREAD = 0.4  # perception spread within the zone, as a share of the mean width
 _ZONE_NOISE = 0.6  # item noise of perceptions in the three-column format

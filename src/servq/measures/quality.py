@@ -29,6 +29,8 @@ from ..stats.moments import CrossMoments
 from ..stats.omega import omega_total
 from ..stats.reliability import alpha_from_cov
 from ..stats.sem import SemWarning, cfa, invariance
+from ..stats.sem.invariance import ALPHA as INVARIANCE_ALPHA
+from ..stats.sem.invariance import DELTA_CFI as INVARIANCE_DELTA_CFI
 from ..stats.validity import validity
 
 ALPHA_VERDICTS = {"excellent": 0.90, "good": 0.80, "acceptable": 0.70, "questionable": 0.60}
@@ -46,12 +48,15 @@ def column(part: Part, item_id: int) -> str:
 
 
 def dimension_model(inst: Instrument, part: Part) -> str:
-    """The lavaan syntax of the instrument's dimension model (dimensions with ≥ 2 items)."""
+    """The lavaan syntax of the instrument's dimension model: the dimensions with two or
+    more items, correlated; empty when not identified (one such dimension with two items)."""
     lines = []
     for d in inst.dimensions:
         items = inst.items_of(d.id)
         if len(items) >= 2:
             lines.append(f"{d.id} =~ " + " + ".join(column(part, it.id) for it in items))
+    if len(lines) == 1 and lines[0].count("+") < 2:
+        return ""
     return "\n".join(lines)
 
 
@@ -72,16 +77,20 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
 
     out = {"reliability": _reliability(inst, part, cross, n_respondents, names, lang, notes)}
     model = dimension_model(inst, part)
+    if not model:
+        notes.append("no CFA: the dimension model needs two dimensions of two or more items, or one of three or more")
+    before = len(notes)
     fit = attempt("the CFA", lambda: _cfa(model, cross, names)) if model else None
-    if model and fit is None and not notes:
+    if model and fit is None and len(notes) == before:
         notes.append(f"the CFA needs more than {len(names) + 1} respondents with every item answered; "
                      f"{int(cross.n_complete)} have")
     out["cfa"] = _cfa_block(fit, model) if fit is not None else None
     out["validity"] = attempt("validity", lambda: _validity(inst, part, fit, cross, names, lang)) if fit else None
     out["invariance"] = None
     if groups and group_column and fit is not None:
+        before = len(notes)
         out["invariance"] = attempt("measurement invariance", lambda: _invariance(model, groups, names, group_column))
-        if out["invariance"] is None and len(notes) == 0:
+        if out["invariance"] is None and len(notes) == before:
             notes.append(f"measurement invariance across '{group_column}' needs two groups with more than "
                          f"{len(names) + 1} complete respondents")
     return out, notes
@@ -237,7 +246,7 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
                       "pvalue": _num(row.get("pvalue")), "delta_cfi": _num(row.get("cfi_diff")),
                       "holds": None if row.get("holds") is None or row["model"] == "configural" else bool(row["holds"])})
     return {"column": column_name, "groups": nobs, "steps": steps, "level": res.level, "rule": res.rule,
-            "warnings": sorted(set(caught))}
+            "p_min": INVARIANCE_ALPHA, "delta_cfi_min": INVARIANCE_DELTA_CFI, "warnings": sorted(set(caught))}
 
 
 def _matrix(frame: pd.DataFrame) -> dict:

@@ -436,7 +436,10 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
         "col.model", "col.chisq", "col.df", "col.cfi", "col.rmsea", "col.delta_chisq", "col.pvalue",
         "col.delta_cfi", "col.holds",
     )
-    rule = str(inv.get("rule") or "").strip().rstrip(".。")
+    if is_real(inv.get("p_min")) and is_real(inv.get("delta_cfi_min")):
+        rule = f.t("quality.invariance.rule_numbers", p=f.num(inv["p_min"]), cfi=f.num(abs(inv["delta_cfi_min"])))
+    else:
+        rule = str(inv.get("rule") or "").strip().rstrip(".。")
     notes = [f.t("quality.invariance.rule", rule=rule)] if rule else []
     table = Table(headers, notes=notes)
     for step in inv.get("steps") or []:
