@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .moments import CrossMoments
+from .reliability import smc
 from .rotation import ROTATIONS, rotate as _rotate
 
 METHODS = {"minres": "MR", "ml": "ML"}
@@ -54,8 +56,7 @@ def _list(a) -> list:
 def pairwise_correlation(x: np.ndarray, items: list[str] | None = None) -> np.ndarray:
     """Pearson correlations over pairwise-complete rows (NaN = missing), as R ``cor(x, use = "pairwise")``.
 
-    Computed from the sufficient statistics of each pair (counts, sums, sums of squares and
-    cross-products over the rows where both are present), via matrix products.
+    Computed from the sufficient statistics of each pair (:class:`~servq.stats.moments.CrossMoments`).
 
     Examples
     --------
@@ -65,27 +66,17 @@ def pairwise_correlation(x: np.ndarray, items: list[str] | None = None) -> np.nd
     """
     x = np.asarray(x, dtype=np.float64)
     items = items or [f"V{i + 1}" for i in range(x.shape[1])]
-    present = ~np.isnan(x)
-    m = present.astype(np.float64)
-    count = m.sum(axis=0)
-    z = np.where(present, x - np.where(present, x, 0.0).sum(axis=0) / np.maximum(count, 1), 0.0)
-    sd = np.sqrt((z * z).sum(axis=0))
-    bad = np.flatnonzero((count < 2) | ~(sd > 0))
+    cm = CrossMoments.of(x, np.nanmean(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0)
+                         if x.size else None)
+    bad = np.flatnonzero((np.diag(cm.n) < 2) | ~(np.diag(cm.cov()) > 0))
     if bad.size:
         raise ValueError(f"cannot correlate item {items[bad[0]]!r}: fewer than 2 answers or no variation")
-    cross = z.T @ z
-    if present.all():
-        r = cross / np.outer(sd, sd)
-    else:  # per pair, over the rows where both are present: Σx_i, Σx_i² (sx[i, j], sxx[i, j])
-        nn, sx, sxx = m.T @ m, z.T @ m, (z * z).T @ m
-        with np.errstate(invalid="ignore", divide="ignore"):
-            var = sxx - sx * sx / nn
-            r = (cross - sx * sx.T / nn) / np.sqrt(var * var.T)
-        pairs = np.argwhere(~np.isfinite(r) | (nn < 2))
-        if pairs.size:
-            i, j = pairs[0]
-            raise ValueError(f"cannot correlate {items[i]!r} with {items[j]!r}: fewer than 2 rows with "
-                             "both answered, or no variation in them")
+    r = cm.cor()
+    pairs = np.argwhere(~np.isfinite(r) | (cm.n < 2))
+    if pairs.size:
+        i, j = pairs[0]
+        raise ValueError(f"cannot correlate {items[i]!r} with {items[j]!r}: fewer than 2 rows with "
+                         "both answered, or no variation in them")
     r = np.clip((r + r.T) / 2, -1.0, 1.0)
     np.fill_diagonal(r, 1.0)
     return r
@@ -130,11 +121,6 @@ def as_correlation(data, n: int | None = None,
     if missing == "listwise":
         x = x[~np.isnan(x).any(axis=1)]
     return pairwise_correlation(x, items), items, x.shape[0]
-
-
-def smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations 1 − 1/diag(R⁻¹), clipped to [0, 1] (``psych::smc``)."""
-    return np.clip(1 - 1 / np.diag(np.linalg.pinv(r, hermitian=True)), 0.0, 1.0)
 
 
 def _smooth(r: np.ndarray) -> np.ndarray:

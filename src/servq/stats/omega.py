@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .efa import _list, _none, as_correlation, efa, smc
+from .efa import _list, _none, as_correlation, efa
+from .reliability import smc
 from .rotation import oblimin
 
 
