@@ -196,30 +196,42 @@ def report(times: dict, failed: dict) -> None:
         print(f"  servq / floor {ratio:.2f}x <= {MAX_FLOOR_RATIO:g}x: {verdict(ok)}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options every benchmark here takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="respondents to simulate")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep data and outputs here (data is reused)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each process")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def prepare(data: Path, n: int, seed: int, make) -> bool:
+    """Reuse or simulate (``make(n, seed, data)``) the data file and describe it and the
+    machine; False when it cannot be made."""
+    data.parent.mkdir(parents=True, exist_ok=True)
+    if data.exists():
+        print(f"reusing {data}")
+    else:
+        try:
+            make(n, seed, data)
+        except Exception as exc:  # a benchmark reports and stops; it does not crash
+            print(f"cannot simulate data: {type(exc).__name__}: {exc}")
+            return False
+    meta = pq.read_metadata(data)
+    print(f"data: {data} ({meta.num_rows:,} rows x {meta.num_columns} columns, "
+          f"{data.stat().st_size / 2**20:.0f} MiB)")
+    print(machine())
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(__doc__, argv)
     with tempfile.TemporaryDirectory(prefix="servq-bench-") as tmp:
         work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
         data = work / f"servqual_n{args.n}_seed{args.seed}.parquet"
-        if data.exists():
-            print(f"reusing {data}")
-        else:
-            try:
-                simulate(args.n, args.seed, data)
-            except Exception as exc:  # a benchmark reports and stops; it does not crash
-                print(f"cannot simulate data: {type(exc).__name__}: {exc}")
-                return 0
-        meta = pq.read_metadata(data)
-        print(f"data: {data} ({meta.num_rows:,} rows x {meta.num_columns} columns, "
-              f"{data.stat().st_size / 2**20:.0f} MiB)")
-        print(machine())
+        if not prepare(data, args.n, args.seed, simulate):
+            return 0
 
         servq_json, pandas_json = work / "servq.json", work / "pandas.json"
         for stale in (servq_json, pandas_json):

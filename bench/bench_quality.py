@@ -27,7 +27,6 @@ test::
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import statistics
@@ -42,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script bench/ is on the path already; not when imported
     sys.path.insert(0, str(HERE))
 
-from bench_analyze import first_line, machine, run_process, verdict  # noqa: E402
+from bench_analyze import arguments, first_line, prepare, run_process, verdict  # noqa: E402
 
 SERVQ = Path(sys.executable).with_name("servq")  # the servq of this virtualenv
 COLUMNS = [f"P{i}" for i in range(1, 23)] + ["branch", "channel"]
@@ -259,29 +258,12 @@ def report(times: dict, failed: dict, fit_s: list) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="respondents to simulate")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="keep data and outputs here (data is reused)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each process")
-    args = parser.parse_args(argv)
-
+    args = arguments(__doc__, argv)
     with tempfile.TemporaryDirectory(prefix="servq-bench-quality-") as tmp:
         work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
         data = work / f"servperf_n{args.n}_seed{args.seed}.parquet"
-        if data.exists():
-            print(f"reusing {data}")
-        else:
-            try:
-                simulate(args.n, args.seed, data)
-            except Exception as exc:  # a benchmark reports and stops; it does not crash
-                print(f"cannot simulate data: {type(exc).__name__}: {exc}")
-                return 0
-        meta = pq.read_metadata(data)
-        print(f"data: {data} ({meta.num_rows:,} rows x {meta.num_columns} columns, "
-              f"{data.stat().st_size / 2**20:.0f} MiB)")
-        print(machine())
+        if not prepare(data, args.n, args.seed, simulate):
+            return 0
         print(versions())
 
         outputs = {SERVQ_RUN: work / "servq.json", SEMOPY_RUN: work / "semopy.json",

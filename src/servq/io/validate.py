@@ -180,7 +180,7 @@ class Validator:
         trimmed = pc.utf8_trim_whitespace(arr)
         try:
             return pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        except pa.ArrowException:  # not all numbers: find which cells below
             pass
         out = np.full(len(arr), np.nan)
         for i, text in enumerate(trimmed.to_pylist()):

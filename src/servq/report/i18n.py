@@ -64,7 +64,7 @@ def catalog(lang: str) -> Mapping[str, str]:
 
 
 def t(lang: str, key: str, **kw: object) -> str:
-    """The string ``key`` in ``lang`` with its ``{named}`` placeholders filled from ``kw``.
+    """The string ``key`` in ``lang`` with its ``{named}`` fields filled from ``kw``.
 
     Raises
     ------
