@@ -174,7 +174,7 @@ def analyze(
     data_out.update(dict.fromkeys(("reliability", "cfa", "validity", "invariance")))
     if quality and None in sums.cross:
         split = {groups.keys[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
-        from .measures.quality import assess
+        from .measures.quality import assess  # on use: it loads pandas and SciPy's optimisers
 
         with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
             blocks, notes = assess(inst, quality_part(inst), sums.cross[None], validator.rows, lang, split, inv_name)
