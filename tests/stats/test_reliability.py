@@ -234,3 +234,21 @@ def test_row_blocks_merge_to_the_same_result(monkeypatch):
     blocked = reliability(BFI, items, reverse=["A1"])
     pd.testing.assert_frame_equal(blocked.to_frame(), whole.to_frame(), atol=1e-11, rtol=0)
     assert blocked.mean == pytest.approx(whole.mean, abs=1e-12) and blocked.sd == pytest.approx(whole.sd, abs=1e-12)
+
+
+@pytest.mark.parametrize("data, items, reverse, n_factors", [
+    ("bfi_ac", [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)], ["A1", "C4", "C5"], 3),
+    ("bfi_agree", [f"A{i}" for i in range(1, 6)], ["A1"], None),
+])
+def test_omega_in_the_reliability_result_matches_psych_omega(data, items, reverse, n_factors):
+    """ω total and (multi-factor) ω hierarchical as psych::omega (tests/golden/efa.R)."""
+    golden = Path(__file__).parents[1] / "golden"
+    ref = next(c for c in json.loads((golden / "efa_omega.json").read_text())["omega"] if c["data"] == data)
+    bfi = pd.read_csv(golden / "data" / "bfi.csv")
+    res = reliability(bfi, items=items, reverse=reverse, n_factors=n_factors)
+    assert res.omega_total == pytest.approx(ref["omega_tot"], abs=1e-4)
+    if n_factors:
+        assert res.omega_h == pytest.approx(ref["omega_h"], abs=1e-4)
+    else:
+        assert np.isnan(res.omega_h)
+    assert res.to_dict()["omega_total"] == pytest.approx(ref["omega_tot"], abs=1e-4)

@@ -34,7 +34,7 @@ from .moments import CrossMoments
 _ITEM_COLUMNS = ("n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd")
 _DROP_COLUMNS = ("raw_alpha", "std_alpha", "g6", "average_r", "s_n", "ase", "var_r", "median_r")
 _SCALARS = ("raw_alpha", "std_alpha", "g6", "average_r", "median_r", "var_r", "s_n", "ase",
-            "mean", "sd", "feldt_low", "feldt_high", "duhachek_low", "duhachek_high")
+            "mean", "sd", "feldt_low", "feldt_high", "duhachek_low", "duhachek_high", "omega_total", "omega_h")
 _Z95 = 1.96  # psych prints the Duhachek interval with 1.96, not qnorm(.975)
 
 
@@ -75,6 +75,8 @@ class ReliabilityResult:
     alpha_if_dropped: pd.DataFrame
     reversed: tuple[str, ...] = ()
     use: str = "pairwise"
+    omega_total: float = float("nan")
+    omega_h: float = float("nan")
 
     def items_raising_alpha(self) -> list[str]:
         """Items whose removal would raise raw alpha (candidates to revise or drop)."""
@@ -188,7 +190,8 @@ def alpha_from_cov(cov, n: int, item_means=None, *, item_n=None, items: Sequence
 
 
 def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
-                scale: tuple[float, float] | None = None, use: str = "pairwise") -> ReliabilityResult:
+                scale: tuple[float, float] | None = None, use: str = "pairwise",
+                n_factors: int | None = None) -> ReliabilityResult:
     """Cronbach's alpha and item analysis of a scale from respondents' answers.
 
     Parameters
@@ -206,6 +209,11 @@ def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
         "pairwise" (psych's default ``use = "pairwise"``): covariances, means and SDs over
         the respondents who answered, n = all rows. "listwise": only respondents who
         answered every item, i.e. ``psych::alpha(na.omit(x))``.
+    n_factors : int, optional
+        Group factors of a multi-factor scale: also gives McDonald's ω hierarchical
+        (``omega_h``) and ω total of that Schmid–Leiman solution (``psych::omega(x,
+        nfactors)``). Without it, ``omega_total`` is that of a one-factor model
+        (``psych::omega(x, 1)``) and ``omega_h`` is NaN. Both need three or more items.
 
     Returns
     -------
@@ -261,8 +269,14 @@ def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
     base = alpha_from_cov(cov, len(x), cm.mean()[:k], item_n=counts, items=names)
     raw_r, mean, sd = _total_stats(cm)
     items_frame = base.items.assign(raw_r=raw_r)
+    omegas = {}
+    if k >= 3:
+        from .omega import omega  # omega builds on this module (smc)
+
+        om = omega(x, n_factors or 1)
+        omegas = {"omega_total": om.omega_total, "omega_h": om.omega_hierarchical if n_factors else float("nan")}
     return replace(base, items=items_frame, mean=mean, sd=sd, use=use,
-                   reversed=tuple(str(names[i]) for i in range(k) if keys[i] < 0))
+                   reversed=tuple(str(names[i]) for i in range(k) if keys[i] < 0), **omegas)
 
 
 def feldt_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[float, float]:
