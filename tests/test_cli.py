@@ -110,3 +110,17 @@ def test_installed_entry_point_no_traceback(tmp_path):
     proc = subprocess.run([str(exe), "analyze", str(tmp_path / "x.csv"), "-i", "servqual"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"error: data file not found: {tmp_path / 'x.csv'}"
+
+
+def test_analyze_quality_options(tmp_path, capsys):
+    data = tmp_path / "a.parquet"
+    run(capsys, "simulate", "servqual", "-n", "600", "-o", str(data), "--seed", "5")
+    js = tmp_path / "r.json"
+    code, out, err = run(capsys, "analyze", str(data), "-i", "servqual", "--invariance", "channel", "--json", str(js))
+    assert code == 0, err
+    result = json.loads(js.read_text(encoding="utf-8"))
+    assert result["invariance"]["column"] == "channel" and result["cfa"]["fit"]["df"] == 199
+    assert "apart" in out  # the summary names the dimensions customers do not tell apart
+    code, out, err = run(capsys, "analyze", str(data), "-i", "servqual", "--no-quality", "--json", str(js))
+    result = json.loads(js.read_text(encoding="utf-8"))
+    assert code == 0 and result["reliability"] is None and result["cfa"] is None
