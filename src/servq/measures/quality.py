@@ -47,17 +47,17 @@ def column(part: Part, item_id: int) -> str:
     return f"{part.prefix}{item_id}"
 
 
+def _modelled(inst: Instrument, part: Part) -> dict[str, list[str]]:
+    """Dimension -> item columns of the dimension model: the dimensions with two or more
+    items; empty when that model is not identified (a single two-item dimension)."""
+    dims = {d.id: [column(part, it.id) for it in inst.items_of(d.id)] for d in inst.dimensions}
+    dims = {d: cols for d, cols in dims.items() if len(cols) >= 2}
+    return {} if len(dims) == 1 and len(next(iter(dims.values()))) < 3 else dims
+
+
 def dimension_model(inst: Instrument, part: Part) -> str:
-    """The lavaan syntax of the instrument's dimension model: the dimensions with two or
-    more items, correlated; empty when not identified (one such dimension with two items)."""
-    lines = []
-    for d in inst.dimensions:
-        items = inst.items_of(d.id)
-        if len(items) >= 2:
-            lines.append(f"{d.id} =~ " + " + ".join(column(part, it.id) for it in items))
-    if len(lines) == 1 and lines[0].count("+") < 2:
-        return ""
-    return "\n".join(lines)
+    """The lavaan syntax of the instrument's dimension model (correlated dimensions)."""
+    return "\n".join(f"{d} =~ " + " + ".join(cols) for d, cols in _modelled(inst, part).items())
 
 
 def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int, lang: str,
@@ -80,7 +80,8 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
     if not model:
         notes.append("no CFA: the dimension model needs two dimensions of two or more items, or one of three or more")
     before = len(notes)
-    fit = attempt("the CFA", lambda: _cfa(model, cross, names)) if model else None
+    used = [c for cols in _modelled(inst, part).values() for c in cols]
+    fit = attempt("the CFA", lambda: _cfa(model, cross, names, used)) if model else None
     if model and fit is None and len(notes) == before:
         notes.append(f"the CFA needs more than {len(names) + 1} respondents with every item answered; "
                      f"{int(cross.n_complete)} have")
@@ -139,10 +140,8 @@ def _reliability(inst, part, cross: CrossMoments, n: int, names: list[str], lang
     return {"part": part.value, "use": "pairwise", "dimensions": dims, "thresholds": dict(ALPHA_VERDICTS)}
 
 
-def _cfa(model: str, cross: CrossMoments, names: list[str]):
+def _cfa(model: str, cross: CrossMoments, names: list[str], used: list[str]):
     cov = pd.DataFrame(cross.cov(listwise=True), index=names, columns=names)
-    used = sorted({v for line in model.splitlines() for v in line.split("=~")[1].replace("+", " ").split()},
-                  key=names.index)
     if cross.n_complete <= len(used) + 1:
         return None
     with warnings.catch_warnings():
