@@ -159,7 +159,8 @@ def instruments_show(
     _echo("Parts: " + ", ".join(f"{p.value} ({p.prefix}<item>)" for p in inst.parts))
     for d in inst.dimensions:
         _echo()
-        _echo(f"{d.label.get(lang)} [{d.id}]" + (f" ({d.group})" if d.group else ""))
+        notes = [n for n in (d.group, "lower is better" if d.better == "lower" else None) if n]
+        _echo(f"{d.label.get(lang)} [{d.id}]" + (f" ({', '.join(notes)})" if notes else ""))
         for it in inst.items_of(d.id):
             cols = "/".join(f"{p.prefix}{it.id}" for p in inst.parts)
             rev = " (reverse-keyed)" if it.reverse else ""
