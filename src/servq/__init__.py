@@ -12,6 +12,8 @@ The public API::
     servq.efa, servq.kmo, servq.bartlett, servq.parallel_analysis, servq.cfa, servq.sem,
     servq.invariance, servq.validity, servq.htmt, servq.htmt2.
 
+    Service focus: servq.ahp, servq.fuzzy_evaluate, servq.fuzzy_hierarchy, servq.kano_classify.
+
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
 """
 
@@ -40,6 +42,10 @@ _EXPORTS = {
     "validity": "servq.stats.validity",
     "htmt": "servq.stats.validity",
     "htmt2": "servq.stats.validity",
+    "ahp": "servq.stats.ahp",
+    "fuzzy_evaluate": "servq.stats.fuzzy",
+    "fuzzy_hierarchy": "servq.stats.fuzzy",
+    "kano_classify": "servq.stats.kano",
     "ServqError": "servq.errors",
     "DataError": "servq.errors",
     "InstrumentError": "servq.errors",
