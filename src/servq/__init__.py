@@ -12,7 +12,7 @@ The public API::
     servq.efa, servq.kmo, servq.bartlett, servq.parallel_analysis, servq.cfa, servq.sem,
     servq.invariance, servq.validity, servq.htmt, servq.htmt2.
 
-    Service focus: servq.ahp, servq.fuzzy_evaluate, servq.fuzzy_hierarchy, servq.kano_classify.
+    Service focus: servq.drivers, servq.ahp, servq.fuzzy_evaluate, servq.fuzzy_hierarchy, servq.kano_classify.
 
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
 """
@@ -42,6 +42,7 @@ _EXPORTS = {
     "validity": "servq.stats.validity",
     "htmt": "servq.stats.validity",
     "htmt2": "servq.stats.validity",
+    "drivers": "servq.stats.drivers",
     "ahp": "servq.stats.ahp",
     "fuzzy_evaluate": "servq.stats.fuzzy",
     "fuzzy_hierarchy": "servq.stats.fuzzy",
