@@ -30,6 +30,7 @@ from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
 from .io.validate import Validator, int_buffers
 from .measures import summarize as fig
+from .measures.focus import key_drivers
 from .measures.scores import Scorer
 from .results import Results
 from .stats.moments import CrossMoments, Moments
@@ -172,6 +173,8 @@ def analyze(
     data_out = _assemble(inst, scorer, overall, floats, groups, validator, layout, source,
                          lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
     data_out.update(dict.fromkeys(("reliability", "cfa", "validity", "invariance")))
+    data_out["drivers"], notes = key_drivers(inst, sums.drivers, lang)
+    data_out["notes"] += notes
     if quality and None in sums.cross:
         split = {groups.keys[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
         from .measures.quality import assess  # on use: it loads pandas and SciPy's optimisers
@@ -196,12 +199,18 @@ class _Sums:
     items: Moments
     floats: Moments
     cross: dict[int | None, CrossMoments] = field(default_factory=dict)
+    drivers: dict[str, CrossMoments] = field(default_factory=dict)
 
     def __add__(self, other: _Sums) -> _Sums:
-        cross = dict(self.cross)
-        for key, value in other.cross.items():
-            cross[key] = cross[key] + value if key in cross else value
-        return _Sums(self.items + other.items, self.floats + other.floats, cross)
+        return _Sums(self.items + other.items, self.floats + other.floats,
+                     _merged(self.cross, other.cross), _merged(self.drivers, other.drivers))
+
+
+def _merged(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for key, value in b.items():
+        out[key] = out[key] + value if key in out else value
+    return out
 
 
 def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups, quality: Part | None,
@@ -243,6 +252,8 @@ def _chunk_sums(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int,
                 split: np.ndarray | None) -> _Sums:
     item_moments, x = scorer.score(answers)
     sums = _Sums(item_moments, Moments.of(x, codes, n_groups, shift=scorer.float_shift))
+    for outcome, cols in scorer.driver_columns.items():
+        sums.drivers[outcome] = CrossMoments.of(x[:, cols], scorer.float_shift[cols])
     if quality is not None:
         sums.cross[None] = scorer.item_cross(answers, quality)
         if split is not None:

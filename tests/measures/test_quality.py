@@ -76,3 +76,22 @@ def test_quality_off_and_too_few_respondents():
     assert all(off.data[k] is None for k in ("reliability", "cfa", "validity", "invariance"))
     tiny = servq.analyze(HERE / "data" / "mini.csv", HERE / "data" / "mini.yaml")
     assert tiny.data["cfa"] is None and any("CFA" in n for n in tiny.data["notes"])
+
+
+def test_key_drivers_match_r(sq411):
+    """Relative weights and LMG of sat on the five dimension scores (tests/golden/drivers.R)."""
+    ref = json.loads((GOLDEN / "drivers.json").read_text())["sq411"]
+    (block,) = sq411.data["drivers"]["outcomes"]
+    assert block["outcome"] == "sat" and block["n"] == ref["n"]
+    assert block["r2"] == pytest.approx(ref["r2"], abs=1e-9)
+    assert block["condition_number"] == pytest.approx(ref["condition_number"], abs=1e-9)
+    for key in ("relative_weight", "relative_weight_pct", "lmg", "vif"):
+        assert [p[key] for p in block["predictors"]] == pytest.approx(ref[key], abs=1e-9), key
+
+
+def test_planted_strongest_driver_is_found():
+    res = servq.analyze(servq.simulate("servqual", 3000, seed=3), "servqual")
+    for block in res.data["drivers"]["outcomes"]:
+        top = max(block["predictors"], key=lambda p: p["lmg"])
+        assert top["id"] == "reliability"  # the simulation's strongest driver
+        assert sum(p["lmg_pct"] for p in block["predictors"]) == pytest.approx(100.0)

@@ -95,6 +95,9 @@ class Scorer:
         self.index = {n: i for i, n in enumerate(self.names)}
         self._float_index = {n: i for i, n in enumerate(names)}
         self.segment_vars = np.arange(len(item_names), len(self.names))
+        from .focus import driver_columns
+
+        self.driver_columns = driver_columns(inst, names)  # outcome -> float columns
 
     def score(self, answers: Answers) -> tuple[Moments, np.ndarray]:
         """Exact moments of the item variables, and the rows x float-variables matrix."""
