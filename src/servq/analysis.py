@@ -30,7 +30,7 @@ from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
 from .io.validate import Validator, int_buffers
 from .measures import summarize as fig
-from .measures.focus import key_drivers
+from .measures.focus import CROSSHAIRS, IMPORTANCE, PERFORMANCE, ipa, key_drivers
 from .measures.scores import Scorer
 from .results import Results
 from .stats.moments import CrossMoments, Moments
@@ -82,6 +82,9 @@ def analyze(
     max_problems: int = 50,
     quality: bool = True,
     invariance: str | None = None,
+    ipa_importance: str = "auto",
+    ipa_performance: str = "perception",
+    ipa_crosshair: str = "mean",
 ) -> Results:
     """Analyse survey answers with an instrument.
 
@@ -114,6 +117,10 @@ def analyze(
     invariance : str, optional
         A segment column whose groups are compared for measurement invariance; it is
         added to ``by``.
+    ipa_importance, ipa_performance, ipa_crosshair : str
+        Importance–performance analysis: importance ``auto`` / ``derived`` (relative
+        weights) / ``stated`` (100-point allocation); performance ``perception`` / ``gap``;
+        crosshair ``mean`` / ``median`` / ``midpoint``.
 
     Returns
     -------
@@ -143,6 +150,11 @@ def analyze(
         raise UsageError(f"min_n must be at least 1, got {min_n}")
     if chunk_size < 1:
         raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
+    for name, value, allowed in (("ipa_importance", ipa_importance, IMPORTANCE),
+                                 ("ipa_performance", ipa_performance, PERFORMANCE),
+                                 ("ipa_crosshair", ipa_crosshair, CROSSHAIRS)):
+        if value not in allowed:
+            raise UsageError(f"{name} must be one of {', '.join(allowed)}, got '{value}'")
     inst = load_instrument(instrument)
     source = _source(data, sheet)
     file = str(source.path)
@@ -174,6 +186,9 @@ def analyze(
                          lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
     data_out.update(dict.fromkeys(("reliability", "cfa", "validity", "invariance")))
     data_out["drivers"], notes = key_drivers(inst, sums.drivers, lang)
+    data_out["notes"] += notes
+    data_out["ipa"], notes = ipa(data_out, inst, importance=ipa_importance, performance=ipa_performance,
+                                 crosshair=ipa_crosshair)
     data_out["notes"] += notes
     if quality and None in sums.cross:
         split = {groups.keys[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}

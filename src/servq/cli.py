@@ -50,6 +50,9 @@ def analyze(
     max_problems: Annotated[int, typer.Option("--max-problems", help="Show at most this many problems in a bad file.")] = 50,
     invariance: Annotated[Optional[str], typer.Option(help="Test measurement invariance of the dimension model across the groups of this segment column (configural, metric, scalar).")] = None,
     quality: Annotated[bool, typer.Option("--quality/--no-quality", help="Assess the instrument: reliability, factor structure (CFA), validity.")] = True,
+    ipa_importance: Annotated[str, typer.Option("--ipa-importance", help="Importance-performance analysis: importance auto, derived (relative weights) or stated (100-point allocation).")] = "auto",
+    ipa_performance: Annotated[str, typer.Option("--ipa-performance", help="... performance: perception or gap.")] = "perception",
+    ipa_crosshair: Annotated[str, typer.Option("--ipa-crosshair", help="... crosshair: mean, median or midpoint.")] = "mean",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the paths written.")] = False,
 ) -> None:
     """Analyse a file of survey answers: gaps, tolerance zone, SERVQUAL/SERVPERF scores, segments,
@@ -62,7 +65,8 @@ def analyze(
     from .report import summary_sentences, write_report
 
     results = run(data, instrument, by=by or [], lang=lang, min_n=min_n, confidence=confidence,
-                  mapping=mapping, sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance)
+                  mapping=mapping, sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance,
+                  ipa_importance=ipa_importance, ipa_performance=ipa_performance, ipa_crosshair=ipa_crosshair)
     if not quiet:
         for sentence in summary_sentences(results.data, lang):
             _echo(f"- {sentence}")

@@ -66,3 +66,82 @@ def key_drivers(inst: Instrument, sums: dict[str, CrossMoments], lang: str) -> t
 def _num(value) -> float | None:
     v = float(value)
     return v if np.isfinite(v) else None
+
+
+QUADRANTS = ("concentrate_here", "low_priority", "keep_up_the_good_work", "possible_overkill")
+IMPORTANCE = ("auto", "derived", "stated")
+PERFORMANCE = ("perception", "gap")
+CROSSHAIRS = ("mean", "median", "midpoint")
+
+
+def ipa(results: dict, inst: Instrument, *, importance: str = "auto", performance: str = "perception",
+        crosshair: str = "mean") -> tuple[dict | None, list[str]]:
+    """Importance–performance analysis (Martilla & James 1977) of the dimensions.
+
+    Importance is *derived* (each dimension's relative weight as % of the R² of the first
+    outcome with drivers, overall satisfaction when asked) or *stated* (the mean 100-point
+    allocation); ``auto`` takes derived when available. Performance is the mean perception
+    or the mean gap P − E (a ``better: lower`` dimension counts as min + max − score, or
+    −gap). The crosshair is the mean or median of the plotted values, or the scale midpoint
+    (0 for gaps; an equal share 100/k for importance). A dimension is high when its value is
+    at or above the crosshair. Quadrants: concentrate here (important, performing low), keep
+    up the good work (important, performing high), low priority (neither), possible overkill
+    (not important, performing high). The focus list orders them in that spirit:
+    concentrate here, then low priority, keep up the good work, possible overkill; by
+    importance within each.
+    """
+    notes: list[str] = []
+    dims = results["dimensions"]
+    k = len(dims)
+    imp, outcome = _importance(results, importance, notes)
+    if imp is None:
+        return None, notes
+    sc = inst.scale
+    perf = {}
+    for d in dims:
+        stat = d.get(performance)
+        if not stat or stat.get("mean") is None:
+            notes.append(f"no importance-performance analysis: the instrument has no {performance} scores")
+            return None, notes
+        value = stat["mean"]
+        if d.get("better") == "lower":
+            value = (sc.min + sc.max - value) if performance == "perception" else -value
+        perf[d["id"]] = value
+    ids = [d["id"] for d in dims if d["id"] in imp]
+    if len(ids) < 2:
+        return None, notes
+    if crosshair == "midpoint":
+        cross_i, cross_p = 100.0 / k, (sc.midpoint if performance == "perception" else 0.0)
+    else:
+        pick = np.mean if crosshair == "mean" else np.median
+        cross_i, cross_p = float(pick([imp[i] for i in ids])), float(pick([perf[i] for i in ids]))
+    labels = {d["id"]: d["label"] for d in dims}
+    points = []
+    for i in ids:
+        high_i, high_p = imp[i] >= cross_i, perf[i] >= cross_p
+        quadrant = {(True, False): "concentrate_here", (True, True): "keep_up_the_good_work",
+                    (False, False): "low_priority", (False, True): "possible_overkill"}[(high_i, high_p)]
+        points.append({"id": i, "label": labels[i], "importance": imp[i], "performance": perf[i], "quadrant": quadrant})
+    ordered = sorted(points, key=lambda p: (QUADRANTS.index(p["quadrant"]), -p["importance"], p["performance"]))
+    focus = [{"rank": r, **{k2: p[k2] for k2 in ("id", "label", "quadrant", "importance", "performance")}}
+             for r, p in enumerate(ordered, start=1)]
+    return {"importance": "derived" if outcome else "stated", "outcome": outcome, "performance": performance,
+            "crosshair": crosshair, "importance_cross": cross_i, "performance_cross": cross_p,
+            "points": points, "focus": focus}, notes
+
+
+def _importance(results: dict, kind: str, notes: list[str]) -> tuple[dict | None, str | None]:
+    """Dimension -> importance (a share of 100), and the outcome it was derived from."""
+    drivers = (results.get("drivers") or {}).get("outcomes") or []
+    if kind in ("auto", "derived") and drivers:
+        block = next((b for b in drivers if b["outcome"] == "overall_satisfaction"), drivers[0])
+        weights = {p["id"]: p["relative_weight_pct"] for p in block["predictors"] if p["relative_weight_pct"] is not None}
+        return weights, block["outcome"]
+    stated = {d["id"]: d["importance"]["mean"] for d in results["dimensions"]
+              if d.get("importance") and d["importance"].get("mean") is not None}
+    if kind in ("auto", "stated") and stated:
+        return stated, None
+    if kind != "auto":
+        notes.append(f"no importance-performance analysis: no {kind} importance (needs "
+                     + ("an outcome question" if kind == "derived" else "W_<dimension> allocations") + ")")
+    return None, None
