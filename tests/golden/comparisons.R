@@ -8,7 +8,8 @@
 # - Welch ANOVA: oneway.test(y ~ g, var.equal = FALSE)
 # - omega^2 (classic, from the one-way ANOVA table of aov): (SSB - (k-1) MSW) / (SST + MSW)
 # - omega^2 from the Welch F (Carroll & Nordholm 1975): df1 (F - 1) / (df1 (F - 1) + N)
-# - Games-Howell by hand with ptukey / qtukey (as rstatix::games_howell_test)
+# - Games-Howell by hand with ptukey, critical value by inverting ptukey (as
+#   rstatix::games_howell_test, which uses qtukey)
 # - pairwise Welch t: t.test(var.equal = FALSE) per pair; pairwise.t.test(pool.sd = FALSE,
 #   p.adjust.method = "none" | "holm" | "BH")
 # - Hedges' g: pooled-SD d times the exact J(m) = gamma(m/2) / (sqrt(m/2) gamma((m-1)/2)),
@@ -27,6 +28,12 @@ cases <- list(
   sq411_rows = list(y = sq$sat, g = cut(seq_len(nrow(sq)), 4, labels = paste0("g", 1:4))),
   sq411_a01 = list(y = sq$sat, g = factor(sq$a01))
 )
+
+# qtukey is accurate to about 1e-4 only (it stops at eps = 0.0001): invert ptukey tightly instead
+qtukey_tight <- function(p, k, df) {
+  q0 <- qtukey(p, k, df)
+  uniroot(function(q) ptukey(q, k, df) - p, c(q0 - 0.01, q0 + 0.01), tol = 1e-13)$root
+}
 
 hedges_j <- function(m) gamma(m / 2) / (sqrt(m / 2) * gamma((m - 1) / 2))
 
@@ -49,7 +56,7 @@ one_case <- function(y, g) {
     df <- (va + vb)^2 / (va^2 / (length(a) - 1) + vb^2 / (length(b) - 1))
     diff <- mean(b) - mean(a)
     q <- abs(diff) / se * sqrt(2)
-    crit <- qtukey(0.95, k, df) / sqrt(2) * se
+    crit <- qtukey_tight(0.95, k, df) / sqrt(2) * se
     mm <- length(a) + length(b) - 2
     sp <- sqrt(((length(a) - 1) * var(a) + (length(b) - 1) * var(b)) / mm)
     pairs[[length(pairs) + 1]] <- list(

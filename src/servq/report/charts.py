@@ -741,3 +741,157 @@ def stacked_bar(parts: Sequence[Share], *, title: str, pct: Fmt) -> str:
         x += w
     entries = [(_swatch_rect(p.colour), f"{p.label} {pct(p.share)}") for p in parts]
     return _svg(y + h + 26, title, "chart-stacked", body + _legend(entries, y + h + 16))
+
+
+# --------------------------------------------------------------------------- service focus
+
+
+@dataclass(frozen=True)
+class ShareBar:
+    """A dimension's share of the explained variance: the bar (LMG) and a marker
+    (the relative weight), both in percent; either may be None."""
+
+    label: str
+    bar: float | None
+    marker: float | None = None
+
+
+def _diamond(x: float, y: float, r: float = 5.5, cls: str | None = None) -> str:
+    points = f"{x:.1f},{y - r:.1f} {x + r:.1f},{y:.1f} {x:.1f},{y + r:.1f} {x - r:.1f},{y:.1f}"
+    return _el("polygon", cls=cls, points=points, fill=WARM, stroke="#ffffff", stroke_width=1)
+
+
+def share_chart(
+    rows: Sequence[ShareBar],
+    *,
+    title: str,
+    fmt: Fmt,
+    bar_label: str,
+    marker_label: str,
+    axis_label: str = "",
+) -> str:
+    """Horizontal bars of a share in percent (0 to the largest value, rounded out) with a
+    diamond marking a second share on the same row, and a legend naming both; the bar's
+    value is printed at the right."""
+    label_w = _label_width([r.label for r in rows], 90, 250)
+    x0, x1 = label_w + 8, WIDTH - VALUE_W - 10
+    values = [v for r in rows for v in (r.bar, r.marker) if _finite(v)]
+    axis = _Axis(0.0, max(values + [1.0]) * 1.04, x0, x1, fmt, True)
+    top = 30
+    has_marker = any(_finite(r.marker) for r in rows)
+    entries = [(_swatch_rect(COOL), bar_label)]
+    if has_marker:
+        entries.append((_diamond(5, 0, 5), marker_label))
+    body = _legend(entries, 12, x0)
+    y = top
+    pieces = []
+    for row in rows:
+        lines = wrap(row.label, label_w - 10, FONT, 2)
+        yc = y + ROW / 2
+        pieces.append(_lines(label_w - 4, yc, lines, anchor="end", size=FONT if len(lines) == 1 else FONT - 1))
+        if _finite(row.bar):
+            width = max(axis(row.bar) - x0, 1)
+            pieces.append(
+                f'<rect class="bar" data-label="{_esc(row.label)}" x="{x0:.1f}" y="{yc - 7:.1f}" '
+                f'width="{width:.1f}" height="14" rx="1.5" fill="{COOL}"/>'
+            )
+        if _finite(row.marker):
+            pieces.append(_diamond(axis(row.marker), yc, cls="marker"))
+        pieces.append(_value(yc, fmt(row.bar), INK))
+        y += ROW
+    body += axis.grid(top, y) + pieces
+    body.append(_el("line", x1=x0, y1=top, x2=x0, y2=y, stroke=AXIS, stroke_width=1))
+    height = y + 22
+    if axis_label:
+        body.append(_text((x0 + x1) / 2, y + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
+        height += 12
+    return _svg(height + 4, title, "chart-shares", body)
+
+
+@dataclass(frozen=True)
+class IpaPoint:
+    """A dimension in the importance–performance grid and its quadrant key."""
+
+    label: str
+    performance: float | None
+    importance: float | None
+    quadrant: str = ""
+
+
+# top-left, top-right, bottom-left, bottom-right: Martilla & James (1977)
+QUADRANTS = ("concentrate_here", "keep_up_the_good_work", "low_priority", "possible_overkill")
+QUADRANT_COLOURS = {
+    "concentrate_here": "#b42318",
+    "keep_up_the_good_work": "#1e7145",
+    "low_priority": "#616e7c",
+    "possible_overkill": "#2a6496",
+}
+
+
+def _padded(values: Sequence[float], share: float = 0.12) -> tuple[float, float]:
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * share or max(abs(hi) * 0.1, 0.5)
+    return lo - pad, hi + pad
+
+
+def ipa_scatter(
+    points: Sequence[IpaPoint],
+    *,
+    title: str,
+    x_cross: float,
+    y_cross: float,
+    quadrant_labels: Mapping[str, str],
+    x_label: str,
+    y_label: str,
+    x_fmt: Fmt,
+    y_fmt: Fmt,
+    height: float = 440,
+) -> str:
+    """Importance (y) against performance (x), one labelled dot per dimension coloured by
+    its quadrant, the crosshair as two dashed lines and the four quadrant names in the
+    corners (``quadrant_labels`` keyed by :data:`QUADRANTS`)."""
+    shown = [p for p in points if _finite(p.performance) and _finite(p.importance)]
+    xs = [p.performance for p in shown] + [x_cross]
+    ys = [p.importance for p in shown] + [y_cross]
+    left, right, top = 56.0, WIDTH - 16.0, 40.0
+    bottom = height - 44.0
+    x_axis = _Axis(*_padded(xs), left, right, x_fmt, True)
+    y_lo, y_hi = _padded(ys)
+    y_axis = _Axis(max(0.0, y_lo) if min(ys) >= 0 else y_lo, y_hi, bottom, top, y_fmt, True)
+    body = [_text(0, 14, y_label, size=FONT - 1, fill=MUTED, weight="600")]
+    for tick in y_axis.ticks:
+        y = y_axis(tick)
+        body.append(_el("line", x1=left, y1=y, x2=right, y2=y, stroke=GRID, stroke_width=1))
+        label = _plain(y_fmt, tick, y_axis.digits)
+        body.append(_text(left - 6, y + 4, label, anchor="end", size=FONT - 1, fill=MUTED))
+    body += x_axis.grid(top, bottom)
+    body.append(_text((left + right) / 2, bottom + 34, x_label, anchor="middle", size=FONT - 1, fill=MUTED, weight="600"))
+    body.append(_el("rect", x=left, y=top, width=right - left, height=bottom - top, fill="none", stroke=AXIS, stroke_width=1))
+    xc, yc = x_axis(x_cross), y_axis(y_cross)
+    for x1, y1, x2, y2 in ((xc, top, xc, bottom), (left, yc, right, yc)):
+        body.append(_el("line", cls="crosshair", x1=x1, y1=y1, x2=x2, y2=y2, stroke=ZERO, stroke_width=1.2, stroke_dasharray="5 4"))
+    corners = {
+        "concentrate_here": (left + 8, top + 16, "start"),
+        "keep_up_the_good_work": (right - 8, top + 16, "end"),
+        "low_priority": (left + 8, bottom - 9, "start"),
+        "possible_overkill": (right - 8, bottom - 9, "end"),
+    }
+    for key, (x, y, anchor) in corners.items():
+        colour = QUADRANT_COLOURS[key]
+        body.append(_text(x, y, quadrant_labels.get(key, key), anchor=anchor, size=FONT, fill=colour, weight="700"))
+    placed: list[tuple[float, float, float]] = []  # (x_start, x_end, y) of the labels so far
+    for p in sorted(shown, key=lambda p: -p.importance):
+        px, py = x_axis(p.performance), y_axis(p.importance)
+        colour = QUADRANT_COLOURS.get(p.quadrant, INK)
+        body.append(_el("circle", cls=f"point {p.quadrant}".strip(), cx=px, cy=py, r=5.5, fill=colour, stroke="#ffffff", stroke_width=1.5))
+        w = text_width(p.label)
+        right_side = px + 9 + w <= right - 2
+        x_start = px + 9 if right_side else px - 9 - w
+        ly = py + 4
+        # step a label down until it clears the labels already placed that it overlaps
+        while any(abs(ly - y) < 13 and x_start < b and a < x_start + w for a, b, y in placed):
+            ly += 13
+        placed.append((x_start, x_start + w, ly))
+        anchor = "start" if right_side else "end"
+        body.append(_text(px + 9 if right_side else px - 9, ly, p.label, anchor=anchor, fill=INK, weight="600"))
+    return _svg(height, title, "chart-ipa", body)
