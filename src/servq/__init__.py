@@ -12,7 +12,8 @@ The public API::
     servq.efa, servq.kmo, servq.bartlett, servq.parallel_analysis, servq.cfa, servq.sem,
     servq.invariance, servq.validity, servq.htmt, servq.htmt2.
 
-    Service focus: servq.drivers, servq.ahp, servq.fuzzy_evaluate, servq.fuzzy_hierarchy, servq.kano_classify.
+    Service focus: servq.drivers, servq.welch_anova, servq.games_howell, servq.pairwise_welch,
+    servq.two_proportions, servq.nps_difference, servq.ahp, servq.fuzzy_evaluate, servq.fuzzy_hierarchy, servq.kano_classify.
 
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
 """
@@ -43,6 +44,11 @@ _EXPORTS = {
     "htmt": "servq.stats.validity",
     "htmt2": "servq.stats.validity",
     "drivers": "servq.stats.drivers",
+    "welch_anova": "servq.stats.comparisons",
+    "games_howell": "servq.stats.comparisons",
+    "pairwise_welch": "servq.stats.comparisons",
+    "two_proportions": "servq.stats.comparisons",
+    "nps_difference": "servq.stats.comparisons",
     "ahp": "servq.stats.ahp",
     "fuzzy_evaluate": "servq.stats.fuzzy",
     "fuzzy_hierarchy": "servq.stats.fuzzy",
