@@ -788,7 +788,8 @@ def share_chart(
     for row in rows:
         lines = wrap(row.label, label_w - 10, FONT, 2)
         yc = y + ROW / 2
-        pieces.append(_lines(label_w - 4, yc, lines, anchor="end", size=FONT if len(lines) == 1 else FONT - 1))
+        size = FONT if len(lines) == 1 else FONT - 1
+        pieces.append(_lines(label_w - 4, yc, lines, anchor="end", size=size))
         if _finite(row.bar):
             width = max(axis(row.bar) - x0, 1)
             pieces.append(
@@ -803,7 +804,8 @@ def share_chart(
     body.append(_el("line", x1=x0, y1=top, x2=x0, y2=y, stroke=AXIS, stroke_width=1))
     height = y + 22
     if axis_label:
-        body.append(_text((x0 + x1) / 2, y + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
+        mid = (x0 + x1) / 2
+        body.append(_text(mid, y + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
         height += 12
     return _svg(height + 4, title, "chart-shares", body)
 
@@ -857,7 +859,8 @@ def ipa_scatter(
     bottom = height - 44.0
     x_axis = _Axis(*_padded(xs), left, right, x_fmt, True)
     y_lo, y_hi = _padded(ys)
-    y_axis = _Axis(max(0.0, y_lo) if min(ys) >= 0 else y_lo, y_hi, bottom, top, y_fmt, True)
+    # importance shares start at zero, so distances from the bottom compare as ratios
+    y_axis = _Axis(0.0 if min(ys) >= 0 else y_lo, y_hi, bottom, top, y_fmt, True)
     body = [_text(0, 14, y_label, size=FONT - 1, fill=MUTED, weight="600")]
     for tick in y_axis.ticks:
         y = y_axis(tick)
@@ -865,11 +868,14 @@ def ipa_scatter(
         label = _plain(y_fmt, tick, y_axis.digits)
         body.append(_text(left - 6, y + 4, label, anchor="end", size=FONT - 1, fill=MUTED))
     body += x_axis.grid(top, bottom)
-    body.append(_text((left + right) / 2, bottom + 34, x_label, anchor="middle", size=FONT - 1, fill=MUTED, weight="600"))
-    body.append(_el("rect", x=left, y=top, width=right - left, height=bottom - top, fill="none", stroke=AXIS, stroke_width=1))
+    mid = (left + right) / 2
+    body.append(_text(mid, bottom + 34, x_label, anchor="middle", size=FONT - 1, fill=MUTED, weight="600"))
+    frame = dict(fill="none", stroke=AXIS, stroke_width=1)
+    body.append(_el("rect", x=left, y=top, width=right - left, height=bottom - top, **frame))
     xc, yc = x_axis(x_cross), y_axis(y_cross)
     for x1, y1, x2, y2 in ((xc, top, xc, bottom), (left, yc, right, yc)):
-        body.append(_el("line", cls="crosshair", x1=x1, y1=y1, x2=x2, y2=y2, stroke=ZERO, stroke_width=1.2, stroke_dasharray="5 4"))
+        dashed = dict(stroke=ZERO, stroke_width=1.2, stroke_dasharray="5 4")
+        body.append(_el("line", cls="crosshair", x1=x1, y1=y1, x2=x2, y2=y2, **dashed))
     corners = {
         "concentrate_here": (left + 8, top + 16, "start"),
         "keep_up_the_good_work": (right - 8, top + 16, "end"),
@@ -878,12 +884,14 @@ def ipa_scatter(
     }
     for key, (x, y, anchor) in corners.items():
         colour = QUADRANT_COLOURS[key]
-        body.append(_text(x, y, quadrant_labels.get(key, key), anchor=anchor, size=FONT, fill=colour, weight="700"))
+        name = quadrant_labels.get(key, key)
+        body.append(_text(x, y, name, anchor=anchor, fill=colour, weight="700"))
     placed: list[tuple[float, float, float]] = []  # (x_start, x_end, y) of the labels so far
     for p in sorted(shown, key=lambda p: -p.importance):
         px, py = x_axis(p.performance), y_axis(p.importance)
         colour = QUADRANT_COLOURS.get(p.quadrant, INK)
-        body.append(_el("circle", cls=f"point {p.quadrant}".strip(), cx=px, cy=py, r=5.5, fill=colour, stroke="#ffffff", stroke_width=1.5))
+        dot = dict(r=5.5, fill=colour, stroke="#ffffff", stroke_width=1.5)
+        body.append(_el("circle", cls=f"point {p.quadrant}".strip(), cx=px, cy=py, **dot))
         w = text_width(p.label)
         right_side = px + 9 + w <= right - 2
         x_start = px + 9 if right_side else px - 9 - w
@@ -893,5 +901,6 @@ def ipa_scatter(
             ly += 13
         placed.append((x_start, x_start + w, ly))
         anchor = "start" if right_side else "end"
-        body.append(_text(px + 9 if right_side else px - 9, ly, p.label, anchor=anchor, fill=INK, weight="600"))
+        lx = px + 9 if right_side else px - 9
+        body.append(_text(lx, ly, p.label, anchor=anchor, fill=INK, weight="600"))
     return _svg(height, title, "chart-ipa", body)

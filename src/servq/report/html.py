@@ -9,7 +9,8 @@ Sections appear only when the results have what they show: tolerance zone for th
 three-column format, general versus specific for two-level instruments, outcomes, NPS,
 importance and segments when present, and the quality of the instrument (reliability,
 factor structure, discriminant validity, measurement invariance) when the results carry
-any of ``reliability``, ``cfa``, ``validity`` and ``invariance``.
+any of ``reliability``, ``cfa``, ``validity`` and ``invariance``; the service focus (key
+drivers, importance–performance) when they carry ``drivers`` or ``ipa``.
 
 Examples
 --------
@@ -29,6 +30,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from servq.report import charts, i18n
 from servq.report.blocks import Cell, Figure, Fmt, Row, Table
+from servq.report.focus_section import focus_section
 from servq.report.quality_section import quality_section
 from servq.report.summary import (
     executive_summary,
@@ -146,6 +148,7 @@ def build_context(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
     sections = {
         "dimensions": _dimensions(results, f, metric),
         "overall": _overall(results, f),
+        "focus": focus_section(results, f),
         "items": _items(results, f, metric),
         "zone": _zone(results, f, metric),
         "specific": _specific(results, f),

@@ -155,7 +155,8 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
     Sentences appear only when the results hold what they talk about: respondents, the
     overall score (SERVQUAL, weighted SERVQUAL or SERVPERF) with its interval, the
     weakest dimension, the largest item shortfalls, tolerance-zone breaches, the quality
-    of the instrument (:func:`quality_sentences`), NPS, the weakest segment per segment
+    of the instrument (:func:`quality_sentences`), the service focus
+    (:func:`focus_sentences`), NPS, the weakest segment per segment
     column and how many segments were suppressed.
     """
     i18n.check_lang(lang)
@@ -225,6 +226,7 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
     out += _item_sentences(results, lang)
     out += _zone_sentences(results, lang)
     out += quality_sentences(results, lang)
+    out += focus_sentences(results, lang)
 
     for outcome in results.get("outcomes") or []:
         nps = outcome.get("nps")
@@ -476,3 +478,82 @@ def quality_sentences(results: Mapping, lang: str) -> list[str]:
     out += not_separated_sentences(results, lang)
     invariance = invariance_sentence(results, lang)
     return out + ([invariance] if invariance else [])
+
+
+# --------------------------------------------------------------------------- service focus
+
+
+def drivers_block(results: Mapping) -> list[Mapping]:
+    """The outcomes of ``results["drivers"]`` that have predictors (empty when absent)."""
+    block = results.get("drivers")
+    if not isinstance(block, Mapping):
+        return []
+    return [o for o in block.get("outcomes") or [] if isinstance(o, Mapping) and o.get("predictors")]
+
+
+def ipa_block(results: Mapping) -> Mapping | None:
+    """``results["ipa"]`` when it is there with at least one point."""
+    block = results.get("ipa")
+    return block if isinstance(block, Mapping) and block.get("points") else None
+
+
+def share_key(outcome: Mapping) -> str:
+    """``lmg_pct`` when the outcome has LMG shares, else ``relative_weight_pct`` (servq skips
+    LMG when there are too many predictors to enumerate their orderings)."""
+    has_lmg = any(is_real(p.get("lmg_pct")) for p in outcome.get("predictors") or [])
+    return "lmg_pct" if has_lmg else "relative_weight_pct"
+
+
+def strongest_driver(outcome: Mapping) -> Mapping | None:
+    """The predictor with the largest share (LMG, else relative weight); ties: first listed."""
+    key = share_key(outcome)
+    scored = [p for p in outcome.get("predictors") or [] if is_real(p.get(key))]
+    return max(scored, key=lambda p: p[key]) if scored else None
+
+
+def outcome_label(results: Mapping, outcome_id: object) -> str:
+    """The label of an outcome question, from ``outcomes`` or ``drivers``; else its id."""
+    for o in list(results.get("outcomes") or []) + drivers_block(results):
+        if (o.get("id") or o.get("outcome")) == outcome_id and o.get("label"):
+            return str(o["label"])
+    return str(outcome_id or "")
+
+
+def _lower_first(lang: str, text: str) -> str:
+    """A quadrant name used mid-sentence: lower-case first letter (not for Chinese)."""
+    return text if lang == "zh" or not text else text[0].lower() + text[1:]
+
+
+def focus_sentences(results: Mapping, lang: str) -> list[str]:
+    """One sentence naming the first item of the service focus and the strongest driver
+    of the first outcome with drivers; either part alone when only one is present."""
+    t = partial(i18n.t, lang)
+    focus = sorted(
+        (i for i in (ipa_block(results) or {}).get("focus") or [] if isinstance(i, Mapping)),
+        key=lambda i: i.get("rank") if is_real(i.get("rank")) else math.inf,
+    )
+    labels = dimension_labels(results)
+    parts: dict[str, str] = {}
+    if focus:
+        first = focus[0]
+        quadrant = first.get("quadrant")
+        parts["dimension"] = str(first.get("label") or labels.get(str(first.get("id")), first.get("id", "")))
+        parts["quadrant"] = _lower_first(
+            lang, t(f"focus.quadrant.{quadrant}") if quadrant in QUADRANT_KEYS else str(quadrant or "")
+        )
+    outcomes = drivers_block(results)
+    driver = strongest_driver(outcomes[0]) if outcomes else None
+    if driver is not None:
+        parts["outcome"] = str(outcomes[0].get("label") or outcomes[0].get("outcome", ""))
+        parts["driver"] = str(driver.get("label") or labels.get(str(driver.get("id")), driver.get("id", "")))
+        parts["share"] = i18n.fmt_pct(lang, driver[share_key(outcomes[0])] / 100)
+    if "dimension" in parts and "driver" in parts:
+        return [t("summary.focus_both", **parts)]
+    if "dimension" in parts:
+        return [t("summary.focus_first", **parts)]
+    if "driver" in parts:
+        return [t("summary.strongest_driver", **parts)]
+    return []
+
+
+QUADRANT_KEYS = ("concentrate_here", "keep_up_the_good_work", "low_priority", "possible_overkill")
