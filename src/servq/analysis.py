@@ -165,10 +165,10 @@ def analyze(
         by_list.append(invariance)
     by_cols = resolve_by(layout, by_list, file)
 
-    # What is needed only at the end (SciPy's quantiles; the psychometric models) imports
+    # What is needed only at the end (SciPy's quantiles, pandas and the models) imports
     # while the data is read.
-    later = "servq.measures.quality" if quality else "scipy.special"
-    threading.Thread(target=importlib.import_module, args=(later,), daemon=True).start()
+    later = ["scipy.special", "servq.measures.quality" if quality else None]
+    threading.Thread(target=_preload, args=([m for m in later if m],), daemon=True).start()
     validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
     scorer = Scorer(inst)
     groups = _Groups(list(by_cols), {name: _label_map(source, col) for name, col in by_cols.items()})
@@ -275,6 +275,11 @@ def _chunk_sums(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int,
             for g in np.unique(split[split >= 0]):
                 sums.cross[int(g)] = scorer.item_cross(answers, quality, split == g)
     return sums
+
+
+def _preload(modules: list[str]) -> None:
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _source(data, sheet: str | None) -> Source:

@@ -10,10 +10,8 @@ from it (:mod:`servq.stats.drivers`). Bootstrap intervals need the rows and are 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..instruments.schema import Instrument
-from ..stats.drivers import MAX_LMG_PREDICTORS, drivers_from_cor
 from ..stats.moments import CrossMoments
 
 
@@ -28,6 +26,8 @@ def driver_columns(inst: Instrument, names: list[str]) -> dict[str, list[int]]:
 
 def key_drivers(inst: Instrument, sums: dict[str, CrossMoments], lang: str) -> tuple[dict | None, list[str]]:
     """The ``drivers`` block of the results and notes on outcomes it could not cover."""
+    from ..stats.drivers import MAX_LMG_PREDICTORS, drivers_from_cor
+
     dims = [d for d in inst.dimensions]
     labels = {d.id: d.label.get(lang) for d in dims}
     out, notes = [], []
@@ -42,20 +42,18 @@ def key_drivers(inst: Instrument, sums: dict[str, CrossMoments], lang: str) -> t
                              f"with the outcome and every dimension scored; {n} have")
             continue
         names = [o.id, *(d.id for d in dims)]
-        cov = pd.DataFrame(cm.cov(listwise=True), index=names, columns=names)
         try:
-            res = drivers_from_cor(cov, names, o.id, n, lmg=len(dims) <= MAX_LMG_PREDICTORS)
+            res = drivers_from_cor(cm.cov(listwise=True), names, o.id, n, lmg=len(dims) <= MAX_LMG_PREDICTORS)
         except ValueError as exc:
             notes.append(f"key drivers of '{o.id}' could not be computed: {exc}")
             continue
-        frame = res.to_frame()
+        columns = {"relative_weight": res.relative_weight, "relative_weight_pct": 100 * res.relative_weight / res.r2,
+                   "lmg": res.lmg, "lmg_pct": 100 * res.lmg / res.r2, "vif": res.vif}
         out.append({
             "outcome": o.id, "label": o.text.get(lang), "n": n, "r2": _num(res.r2),
             "adjusted_r2": _num(res.adjusted_r2), "condition_number": _num(res.condition_number),
-            "predictors": [{"id": d, "label": labels[d],
-                            **{c: _num(frame.loc[d, c]) for c in ("relative_weight", "relative_weight_pct",
-                                                                  "lmg", "lmg_pct", "vif")}}
-                           for d in frame.index],
+            "predictors": [{"id": d, "label": labels[d], **{c: _num(v[j]) for c, v in columns.items()}}
+                           for j, d in enumerate(res.predictors)],
         })
     if not out:
         return None, notes

@@ -39,9 +39,12 @@ import threading
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_LMG_PREDICTORS = 15
 """Largest number of predictors for the exact LMG decomposition (2^15 = 32,768 subsets)."""
@@ -89,6 +92,8 @@ class DriversResult:
         """One row per predictor (index = predictor name): ``relative_weight``,
         ``relative_weight_pct``, ``lmg``, ``lmg_pct`` (percent of R²), with bootstrap the
         bounds ``<column>_low`` / ``<column>_high`` of each, and ``vif``."""
+        import pandas as pd  # on use: the core works on arrays and stays light to import
+
         cols = {"relative_weight": self.relative_weight,
                 "relative_weight_pct": 100.0 * self.relative_weight / self.r2,
                 "lmg": self.lmg, "lmg_pct": 100.0 * self.lmg / self.r2}
@@ -354,8 +359,12 @@ def _lmg(c: np.ndarray) -> np.ndarray:
     return out
 
 
+def _is_frame(x) -> bool:
+    return type(x).__module__.startswith("pandas") and hasattr(x, "columns")
+
+
 def _matrix(r, names) -> tuple[np.ndarray, list]:
-    if isinstance(r, pd.DataFrame):
+    if _is_frame(r):
         names = list(r.columns) if names is None else list(names)
         r = r.to_numpy(dtype=float)
     c = np.asarray(r, dtype=float)
@@ -378,7 +387,9 @@ def _columns(data, outcome, predictors) -> tuple[np.ndarray, list]:
         raise DriversError("at least one predictor is needed")
     if len(set(labels)) != len(labels):
         raise DriversError(f"outcome and predictors must be distinct columns, got {labels}")
-    if isinstance(data, pd.DataFrame):
+    if _is_frame(data):
+        import pandas as pd
+
         missing = [c for c in labels if c not in data.columns]
         if missing:
             raise DriversError(f"columns not in data: {missing}")
