@@ -34,6 +34,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from markupsafe import escape
+from report_pages import assert_offline, section_of, subsection_of
 
 from servq.report import charts
 from servq.report.html import render_html
@@ -102,17 +103,12 @@ def rendered() -> dict[str, str]:
 
 
 def section(html: str, section_id: str = "quality") -> str:
-    match = re.search(rf'<section id="{section_id}"[^>]*>(.*?)</section>', html, re.S)
-    assert match, section_id
-    return match.group(1)
+    return section_of(html, section_id)
 
 
 def subsection(html: str, title: str) -> str:
     """The sub-section of the quality section headed ``title``."""
-    parts = re.split(r'<div class="subsection">\s*<h3>', section(html))
-    found = [p for p in parts if p.startswith(f"{title}</h3>")]
-    assert len(found) == 1, title
-    return found[0]
+    return subsection_of(html, "quality", title)
 
 
 def row_cells(fragment: str, label: str) -> list[str]:
@@ -181,10 +177,7 @@ def test_renders_a_balanced_self_contained_document(rendered, lang):
     checker.feed(html)
     checker.close()
     assert checker.errors == [] and checker.stack == []
-    lowered = html.lower()
-    for forbidden in ("http://", "https://", "<script", "<link", "@import", "url(", "<img", "<iframe"):
-        assert forbidden not in lowered, forbidden
-    assert all(h.startswith("#") for h in re.findall(r'href="([^"]*)"', html))
+    assert_offline(html)
 
 
 @pytest.mark.parametrize("lang", LANGS)

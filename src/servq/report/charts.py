@@ -440,12 +440,17 @@ def bar_chart(
             f'<line x1="{x0:.1f}" y1="{top:.1f}" x2="{x0:.1f}" y2="{bottom:.1f}" '
             f'stroke="{AXIS}" stroke-width="1"/>'
         )
+    return _finish(body, bottom, x0, x1, axis_label, title, "chart-bars")
+
+
+def _finish(body: list[str], bottom: float, x0: float, x1: float, axis_label: str | None, title: str,
+            cls: str) -> str:
+    """The SVG of a horizontal chart whose plot ends at ``bottom``, with the axis label under it."""
     height = bottom + 22
     if axis_label:
-        mid = (x0 + x1) / 2
-        body.append(_text(mid, bottom + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
+        body.append(_text((x0 + x1) / 2, bottom + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
         height += 12
-    return _svg(height + 4, title, "chart-bars", body)
+    return _svg(height + 4, title, cls, body)
 
 
 def _reference_line(x: float, y1: float, y2: float, cls: str | None = None) -> str:
@@ -802,12 +807,7 @@ def share_chart(
         y += ROW
     body += axis.grid(top, y) + pieces
     body.append(_el("line", x1=x0, y1=top, x2=x0, y2=y, stroke=AXIS, stroke_width=1))
-    height = y + 22
-    if axis_label:
-        mid = (x0 + x1) / 2
-        body.append(_text(mid, y + 32, axis_label, anchor="middle", size=FONT - 1, fill=MUTED))
-        height += 12
-    return _svg(height + 4, title, "chart-shares", body)
+    return _finish(body, y, x0, x1, axis_label, title, "chart-shares")
 
 
 @dataclass(frozen=True)
