@@ -55,12 +55,22 @@ def check_lang(lang: str) -> str:
 
 @cache
 def catalog(lang: str) -> Mapping[str, str]:
-    """All strings of one language as a read-only mapping of dotted key to template."""
+    """All strings of one language as a read-only mapping of dotted key to template.
+
+    The strings live in ``i18n/<lang>.yaml`` and, for a section that keeps its own,
+    ``i18n/<section>.<lang>.yaml``; a key defined in two files is a bug and is refused.
+    """
     check_lang(lang)
-    text = (
-        resources.files("servq.report").joinpath("i18n", f"{lang}.yaml").read_text(encoding="utf-8")
-    )
-    return MappingProxyType(_flatten(yaml.safe_load(text)))
+    folder = resources.files("servq.report").joinpath("i18n")
+    files = sorted(f for f in folder.iterdir() if f.name == f"{lang}.yaml" or f.name.endswith(f".{lang}.yaml"))
+    merged: dict[str, str] = {}
+    for file in files:
+        strings = _flatten(yaml.safe_load(file.read_text(encoding="utf-8")) or {})
+        clash = merged.keys() & strings.keys()
+        if clash:
+            raise KeyError(f"report strings defined twice ({file.name}): {', '.join(sorted(clash))}")
+        merged.update(strings)
+    return MappingProxyType(merged)
 
 
 def t(lang: str, key: str, **kw: object) -> str:
