@@ -87,6 +87,11 @@ def test_outcomes_and_nps(mini):
     assert nps["promoters"]["share"] == approx(0.5)
     assert nps["passives"]["share"] == approx(0.25)
     assert nps["detractors"]["share"] == approx(0.25)
+    # top two boxes of 1-5 are 4 and 5: answers 4, 3, 2, 5 -> 2 of 4; Wilson 95% interval by
+    # hand: centre (0.5 + z²/8) / (1 + z²/4) = 0.5, half-width z·sqrt(1/16 + z²/64) / (1 + z²/4)
+    top = sat["top_box"]
+    assert (top["threshold"], top["n"], top["share"]) == (4, 4, approx(0.5))
+    assert (top["ci_low"], top["ci_high"]) == (pytest.approx(0.150039, abs=1e-6), pytest.approx(0.849961, abs=1e-6))
 
 
 def test_missing_counted(mini):

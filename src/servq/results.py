@@ -111,3 +111,5 @@ def _collect(rows: list[dict], column, value, block: dict) -> None:
                                        "ci_high": nps["ci_high"]})
             for which in ("promoters", "passives", "detractors"):
                 add("nps", o["id"], which, nps[which])
+        if "top_box" in o:
+            add("outcome", o["id"], "top_box", o["top_box"])

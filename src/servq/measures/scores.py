@@ -13,8 +13,9 @@ For each respondent :class:`Scorer` derives, following DESIGN.md exactly:
   (Σ w_d/100 · gap_d), only for respondents with every dimension gap (and an allocation);
 * the SERVPERF score (mean of the dimension perception scores, all dimensions present;
   a ``better: lower`` dimension, such as a cost, counts as ``min + max - score``);
-* outcomes, and for 0–10 recommend questions promoter / passive / detractor indicators
-  and the NPS contribution (+100, 0, −100).
+* outcomes: for a rating outcome the top-two-box indicator (answer ≥ max − 1), and for
+  0–10 recommend questions promoter / passive / detractor indicators and the NPS
+  contribution (+100, 0, −100).
 
 Item-level variables are whole numbers (answers, differences of answers, 0/1
 indicators), so their moments are exact integer sums over int8 codes, computed without
@@ -46,7 +47,7 @@ class Scorer:
     (expectation, perception, ...), a difference (gap, msa, mss), ``any`` (answered in
     any part), ``zone_<which>`` or (dimensions) ``importance``; ``row``;
     ``servqual:unweighted``, ``servqual:weighted``, ``servperf``; ``outcome:<id>``;
-    ``nps:<which>:<id>``. Item variables come first; ``segment_vars`` are the others.
+    ``topbox:<id>``; ``nps:<which>:<id>``. Item variables come first; ``segment_vars`` are the others.
     """
 
     def __init__(self, instrument: Instrument):
@@ -87,6 +88,9 @@ class Scorer:
             if out.kind == "nps":
                 names += [f"nps:{w}:{out.id}" for w in NPS]
                 shift += [0.0] * len(NPS)
+            else:
+                names.append(f"topbox:{out.id}")
+                shift.append(0.0)
         self.item_shift = np.array(item_shift)
         self.float_names = names
         self.float_shift = np.array(shift)
@@ -207,7 +211,15 @@ class Scorer:
                                     ("detractors", detractor)):
                     x[idx[f"nps:{which}:{out.id}"], ok] = flag[ok]
                 x[idx[f"nps:score:{out.id}"], ok] = 100.0 * promoter[ok] - 100.0 * detractor[ok]
+            else:
+                ok = ~np.isnan(v)
+                x[idx[f"topbox:{out.id}"], ok] = v[ok] >= top_box_threshold(out)
         return x.T
+
+
+def top_box_threshold(outcome) -> int:
+    """The lowest answer in the top two boxes of a rating outcome (6 on 1–7, 4 on 1–5)."""
+    return outcome.max - 1
 
 
 def _zone(adequate, desired, perceived, valid) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -12,7 +12,7 @@ import math
 from ..instruments.schema import Instrument
 from ..stats.intervals import t_interval, wilson_interval
 from ..stats.moments import Moments
-from .scores import NPS, ZONE, Scorer
+from .scores import NPS, ZONE, Scorer, top_box_threshold
 
 PART_KEYS = ("expectation", "perception", "adequate", "desired", "specific")
 SCORE_KEYS = (*PART_KEYS, "gap", "msa", "mss")
@@ -107,6 +107,8 @@ def outcomes(s: Summary, g: int, inst: Instrument, lang: str) -> list[dict]:
             entry["nps"] = {"nps": score["mean"], "n": score["n"], "ci_low": score["ci_low"],
                             "ci_high": score["ci_high"],
                             **{w: s.share(g, f"nps:{w}:{o.id}") for w in NPS if w != "score"}}
+        else:
+            entry["top_box"] = {"threshold": top_box_threshold(o), **s.share(g, f"topbox:{o.id}")}
         out.append(entry)
     return out
 
