@@ -101,7 +101,8 @@ def test_catalog_instrument_columns_and_ranges(inst_id):
     table = simulate(inst, 400, seed=3)
     answers = [f"{PART_PREFIX[p]}{it.id}" for p in inst.parts for it in inst.items]
     weights = [f"W_{d.id}" for d in inst.dimensions] if inst.importance else []
-    assert table.column_names == SEGMENTS + answers + weights + [o.id for o in inst.outcomes]
+    kano = [f"K{side}_{f.id}" for f in inst.kano.features for side in "FD"] if inst.kano else []
+    assert table.column_names == SEGMENTS + answers + weights + [o.id for o in inst.outcomes] + kano
     assert table.num_rows == 400
     allowed = set(range(inst.scale.min, inst.scale.max + 1)) | {inst.scale.dont_know}
     for col in answers:

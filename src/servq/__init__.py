@@ -15,6 +15,9 @@ The public API::
     Service focus: servq.drivers, servq.welch_anova, servq.games_howell, servq.pairwise_welch,
     servq.two_proportions, servq.nps_difference, servq.ahp, servq.fuzzy_evaluate, servq.fuzzy_hierarchy, servq.kano_classify.
 
+    Evaluation index systems (AHP weights, fuzzy comprehensive evaluation): servq.index,
+    servq.load_system.
+
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
 """
 
@@ -44,6 +47,7 @@ _EXPORTS = {
     "htmt": "servq.stats.validity",
     "htmt2": "servq.stats.validity",
     "drivers": "servq.stats.drivers",
+    "scorecard": "servq.measures.scorecard",
     "welch_anova": "servq.stats.comparisons",
     "games_howell": "servq.stats.comparisons",
     "pairwise_welch": "servq.stats.comparisons",
@@ -53,6 +57,9 @@ _EXPORTS = {
     "fuzzy_evaluate": "servq.stats.fuzzy",
     "fuzzy_hierarchy": "servq.stats.fuzzy",
     "kano_classify": "servq.stats.kano",
+    "index": "servq.indexsystem",
+    "IndexResult": "servq.indexsystem",
+    "load_system": "servq.indexsystem",
     "ServqError": "servq.errors",
     "DataError": "servq.errors",
     "InstrumentError": "servq.errors",

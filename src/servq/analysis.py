@@ -12,7 +12,7 @@ import os
 import re
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,8 +29,14 @@ from .instruments import Instrument, Part, load_instrument
 from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
 from .io.validate import Validator, int_buffers
+from .io.periods import DEFAULT_COLUMN, PERIODS, period_labels, period_order
 from .measures import summarize as fig
-from .measures.focus import CROSSHAIRS, IMPORTANCE, PERFORMANCE, ipa, key_drivers
+from .measures.compare import ADJUSTS, comparisons
+from .measures.compare import METHODS as COMPARE_METHODS
+from .economics import economics_block, load_economics
+from .measures.focus import CROSSHAIRS, IMPORTANCE, PERFORMANCE, bootstrap_drivers, ipa, key_drivers
+from .measures.levels import benchmark, levels
+from .measures.kano import KanoCounts, kano_block, plus
 from .measures.scores import Scorer
 from .results import Results
 from .stats.moments import CrossMoments, Moments
@@ -85,6 +91,15 @@ def analyze(
     ipa_importance: str = "auto",
     ipa_performance: str = "perception",
     ipa_crosshair: str = "mean",
+    compare: str = "games-howell",
+    adjust: str = "holm",
+    period: str | None = None,
+    period_column: str | None = None,
+    boot: int = 0,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    economics: str | Path | dict | None = None,
+    complaints: int | None = None,
 ) -> Results:
     """Analyse survey answers with an instrument.
 
@@ -121,6 +136,27 @@ def analyze(
         Importance–performance analysis: importance ``auto`` / ``derived`` (relative
         weights) / ``stated`` (100-point allocation); performance ``perception`` / ``gap``;
         crosshair ``mean`` / ``median`` / ``midpoint``.
+    compare : {"games-howell", "welch", "none"}
+        How the segments of each ``by`` column are compared (the ``comparisons`` block,
+        docs/comparisons.md): Welch ANOVA with Games–Howell pairs, or with pairwise Welch
+        t-tests; ``none`` skips the comparisons.
+    adjust : {"holm", "BH", "bonferroni"}
+        Correction of the pairs' p-values for multiple comparisons (Welch t pairs, top-box
+        shares and NPS); Games–Howell pairs are family-wise already.
+    period : {"month", "quarter", "wave"}, optional
+        Follow the scores over time (the ``trends`` block): period by period, the
+        change between the last two periods, and control charts (docs/trends.md).
+    period_column : str, optional
+        The date (month, quarter) or wave column; default ``date`` or ``wave``.
+    boot, seed : int
+        Bootstrap resamples (0 = none) and their seed for percentile intervals of the key
+        drivers; the rows of the driver variables are then kept (docs/drivers-bootstrap.md).
+    progress : callable, optional
+        Called as ``progress(done, total)`` while the drivers are resampled.
+    economics : path or dict, optional
+        Service-economics parameters (docs/economics.md); adds the ``economics`` block.
+    complaints : int, optional
+        Complaining customers in the period; overrides ``inputs.complaints`` of ``economics``.
 
     Returns
     -------
@@ -150,12 +186,20 @@ def analyze(
         raise UsageError(f"min_n must be at least 1, got {min_n}")
     if chunk_size < 1:
         raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
+    if boot < 0 or seed < 0:
+        raise UsageError(f"boot and seed must be non-negative, got boot={boot}, seed={seed}")
     for name, value, allowed in (("ipa_importance", ipa_importance, IMPORTANCE),
                                  ("ipa_performance", ipa_performance, PERFORMANCE),
-                                 ("ipa_crosshair", ipa_crosshair, CROSSHAIRS)):
+                                 ("ipa_crosshair", ipa_crosshair, CROSSHAIRS),
+                                 ("compare", compare, COMPARE_METHODS), ("adjust", adjust, ADJUSTS)):
         if value not in allowed:
             raise UsageError(f"{name} must be one of {', '.join(allowed)}, got '{value}'")
+    if period is not None and period not in PERIODS:
+        raise UsageError(f"period must be one of {', '.join(PERIODS)}, got '{period}'")
+    if period_column is not None and period is None:
+        raise UsageError("period_column needs a period (month, quarter or wave)")
     inst = load_instrument(instrument)
+    econ = None if economics is None else load_economics(economics)  # its mistakes before the data is read
     source = _source(data, sheet)
     file = str(source.path)
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
@@ -164,20 +208,29 @@ def analyze(
     if invariance and invariance not in by_list:
         by_list.append(invariance)
     by_cols = resolve_by(layout, by_list, file)
+    period_name, period_src = _period_column(layout, period, period_column, file) if period else (None, None)
 
     # What is needed only at the end (SciPy's quantiles, pandas and the models) imports
     # while the data is read.
-    later = ["scipy.special", "servq.measures.quality" if quality else None]
+    later = ["scipy.special", "servq.measures.quality" if quality else None,
+             "servq.stats.kano" if inst.kano is not None else None]
+    if by_cols and compare != "none":
+        later.append("servq.stats.comparisons")  # SciPy's studentized range for Games–Howell
     threading.Thread(target=_preload, args=([m for m in later if m],), daemon=True).start()
     validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
     scorer = Scorer(inst)
     groups = _Groups(list(by_cols), {name: _label_map(source, col) for name, col in by_cols.items()})
+    groups.unknown.update({PERIOD: 0} if period else {})
     wanted = [*layout.numeric_columns(), *by_cols.values()]
     if layout.respondent_id is not None:
         wanted.append(layout.respondent_id)
+    if period:
+        wanted.append(period_src)
     chunks = source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size)
     inv_name = next(iter(resolve_by(layout, [invariance], file))) if invariance else None
-    sums = _accumulate(chunks, validator, scorer, groups, quality_part(inst) if quality else None, inv_name)
+    sums = _accumulate(chunks, validator, scorer, groups, quality_part(inst) if quality else None, inv_name,
+                       keep_rows=boot > 0, period=_period_reader(period, period_src, validator) if period else None)
+    blank_periods = groups.unknown.pop(PERIOD, 0)
     validator.finish()
     items, floats = sums.items, sums.floats
     overall = Moments.join(items, floats.select_groups([0]))
@@ -185,11 +238,19 @@ def analyze(
     data_out = _assemble(inst, scorer, overall, floats, groups, validator, layout, source,
                          lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
     data_out.update(dict.fromkeys(("reliability", "cfa", "validity", "invariance")))
+    data_out["options"].update(compare=compare, adjust=adjust)
+    data_out["comparisons"] = comparisons(data_out, compare, adjust)
     data_out["drivers"], notes = key_drivers(inst, sums.drivers, lang)
+    if boot and data_out["drivers"]:
+        bootstrap_drivers(data_out["drivers"], sums.rows, boot=boot, seed=seed, confidence=confidence,
+                          workers=_WORKERS, progress=progress)
     data_out["notes"] += notes
     data_out["ipa"], notes = ipa(data_out, inst, importance=ipa_importance, performance=ipa_performance,
                                  crosshair=ipa_crosshair)
     data_out["notes"] += notes
+    data_out["levels"], data_out["benchmark"] = levels(data_out, inst), benchmark(data_out, inst)
+    data_out["kano"] = kano_block(inst, sums.kano, {name: {v: groups.ids[(name, v)] for v in data_out["segments"][name]}
+                                                    for name in by_cols}, lang, min_n)
     if quality and None in sums.cross:
         split = {groups.keys[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
         from .measures.quality import assess  # on use: it loads pandas and SciPy's optimisers
@@ -198,6 +259,14 @@ def analyze(
             blocks, notes = assess(inst, quality_part(inst), sums.cross[None], validator.rows, lang, split, inv_name)
         data_out.update(blocks)
         data_out["notes"] += notes
+    data_out["economics"] = None if econ is None else economics_block(econ, data_out, complaints)
+    data_out["trends"] = None
+    if period:
+        data_out["trends"] = _trends(inst, scorer, floats, groups, period, period_name, blank_periods,
+                                     lang=lang, min_n=min_n, confidence=confidence)
+        if blank_periods:
+            data_out["notes"].append(f"{blank_periods} respondent(s) have no value in '{period_name}' "
+                                     "and are left out of the trends")
     return Results(data_out, overall, sums.cross.get(None))
 
 
@@ -215,10 +284,14 @@ class _Sums:
     floats: Moments
     cross: dict[int | None, CrossMoments] = field(default_factory=dict)
     drivers: dict[str, CrossMoments] = field(default_factory=dict)
+    rows: dict[str, list[np.ndarray]] = field(default_factory=dict)  # driver rows per outcome (bootstrap)
+    kano: KanoCounts | None = None  # Kano answer-pair counts per group (the instrument's Kano part)
 
     def __add__(self, other: _Sums) -> _Sums:
         return _Sums(self.items + other.items, self.floats + other.floats,
-                     _merged(self.cross, other.cross), _merged(self.drivers, other.drivers))
+                     _merged(self.cross, other.cross), _merged(self.drivers, other.drivers),
+                     _merged(self.rows, other.rows),
+                     plus(self.kano, other.kano))
 
 
 def _merged(a: dict, b: dict) -> dict:
@@ -229,12 +302,13 @@ def _merged(a: dict, b: dict) -> dict:
 
 
 def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups, quality: Part | None,
-                invariance: str | None) -> _Sums:
+                invariance: str | None, keep_rows: bool = False, period=None) -> _Sums:
     """Sums over all chunks.
 
     Validation and segment numbering run in file order in this thread; scoring runs on
     a pool of threads (NumPy releases the GIL). Chunks are merged in file order, so the
-    result is the same in every run.
+    result is the same in every run. ``period(chunk, first_row)``, when given, labels
+    each row's period: a segment named :data:`PERIOD`.
     """
     total = _Sums(Moments.empty(len(scorer.item_shift), shift=scorer.item_shift),
                   Moments.empty(len(scorer.float_shift), n_groups=1, shift=scorer.float_shift))
@@ -248,14 +322,17 @@ def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups, q
     # cores from the element-wise work.
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(_WORKERS) as pool:
         for chunk in chunks:
+            first_row = validator.rows + 2
             answers = validator.check(chunk)
+            if period is not None:
+                answers.segments[PERIOD] = period(chunk, first_row)
             if validator.failed:
                 continue  # keep validating to report every problem, but compute nothing more
             codes = {name: groups.codes(name, values) for name, values in answers.segments.items()}
             split = codes.get(invariance) if invariance else None
             pending.append(pool.submit(_chunk_sums, scorer, answers, [np.zeros(answers.rows, dtype=np.int64),
                                                                        *codes.values()],
-                                       len(groups.keys) + 1, quality, split))
+                                       len(groups.keys) + 1, quality, split, keep_rows))
             while len(pending) > 2 * _WORKERS:
                 merge(pending.popleft())
         while pending:
@@ -264,11 +341,15 @@ def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups, q
 
 
 def _chunk_sums(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int, quality: Part | None,
-                split: np.ndarray | None) -> _Sums:
+                split: np.ndarray | None, keep_rows: bool = False) -> _Sums:
     item_moments, x = scorer.score(answers)
     sums = _Sums(item_moments, Moments.of(x, codes, n_groups, shift=scorer.float_shift))
+    if answers.kano is not None:
+        sums.kano = KanoCounts.of(answers.kano, codes, n_groups)
     for outcome, cols in scorer.driver_columns.items():
         sums.drivers[outcome] = CrossMoments.of(x[:, cols], scorer.float_shift[cols])
+        if keep_rows:  # complete rows in file order: the bootstrap resamples them
+            sums.rows[outcome] = [x[np.ix_(~np.isnan(x[:, cols]).any(axis=1), cols)]]
     if quality is not None:
         sums.cross[None] = scorer.item_cross(answers, quality)
         if split is not None:
@@ -335,6 +416,36 @@ def _assemble(inst, scorer, overall, by_segment, groups, validator, layout, sour
             values = sorted((v for (n, v) in groups.keys if n == name), key=_natural)
             out["segments"][name] = {v: fig.segment(seg, groups.ids[(name, v)], inst, lang, min_n) for v in values}
     return out
+
+
+PERIOD = "<period>"  # the segment name of the derived period grouping
+
+
+def _period_column(layout, kind: str, column: str | None, file: str) -> tuple[str, str]:
+    """(name, source column) of the period's column, resolved like a ``by`` column."""
+    name = column or DEFAULT_COLUMN[kind]
+    try:
+        return next(iter(resolve_by(layout, [name], file).items()))
+    except UsageError as exc:
+        raise UsageError(f"{exc} — name the {'wave' if kind == 'wave' else 'date'} column with "
+                         "period_column (--period-column)") from None
+
+
+def _period_reader(kind: str, src: str, validator: Validator):
+    """Labels the period of each row of a chunk; dates that are not dates are problems."""
+    return lambda chunk, first_row: period_labels(chunk.column(src), kind, src, first_row, validator.problem)
+
+
+def _trends(inst, scorer, floats, groups: _Groups, kind, column, blank, *, lang, min_n, confidence) -> dict:
+    from .measures.trends import tracked, trends
+
+    ids = {v: g for (name, v), g in groups.ids.items() if name == PERIOD}
+    labels = period_order(ids)
+    chosen = [ids[v] for v in labels] or [0]  # group 0 (everyone) stands in when no row has a period
+    moments = _expand(floats.grown(len(groups.keys) + 1).select_groups(chosen), scorer)
+    s = fig.Summary(moments, scorer, confidence)
+    return trends(s, [(v, i) for i, v in enumerate(labels)], tracked(inst, scorer.names, lang), kind=kind,
+                  column=column, blank=blank, min_n=min_n, confidence=confidence)
 
 
 def _expand(m: Moments, scorer: Scorer) -> Moments:

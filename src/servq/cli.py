@@ -25,6 +25,9 @@ app = typer.Typer(
 )
 instruments_app = typer.Typer(help="List, show and validate questionnaires (instruments).", no_args_is_help=True)
 app.add_typer(instruments_app, name="instruments")
+economics_app = typer.Typer(help="Service economics: the parameter file of rules of thumb (docs/economics.md).",
+                            no_args_is_help=True)
+app.add_typer(economics_app, name="economics")
 
 Lang = Annotated[str, typer.Option("--lang", "-l", help="Language of the report and texts: en, sv or zh.")]
 
@@ -53,6 +56,14 @@ def analyze(
     ipa_importance: Annotated[str, typer.Option("--ipa-importance", help="Importance-performance analysis: importance auto, derived (relative weights) or stated (100-point allocation).")] = "auto",
     ipa_performance: Annotated[str, typer.Option("--ipa-performance", help="... performance: perception or gap.")] = "perception",
     ipa_crosshair: Annotated[str, typer.Option("--ipa-crosshair", help="... crosshair: mean, median or midpoint.")] = "mean",
+    compare: Annotated[str, typer.Option("--compare", help="Compare the segments of each --by column: games-howell (Welch ANOVA, Games-Howell pairs), welch (pairwise Welch t) or none.")] = "games-howell",
+    adjust: Annotated[str, typer.Option("--adjust", help="Multiple-comparison correction of the pairs: holm, BH or bonferroni.")] = "holm",
+    period: Annotated[Optional[str], typer.Option("--period", help="Trends and control charts by month, quarter or wave.")] = None,
+    period_column: Annotated[Optional[str], typer.Option("--period-column", help="The date or wave column of --period (default: date, or wave).")] = None,
+    boot: Annotated[int, typer.Option("--boot", min=0, help="Bootstrap resamples for intervals of the key drivers (0 = none).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the bootstrap resamples.")] = 0,
+    economics: Annotated[Optional[Path], typer.Option("--economics", help="Service-economics parameters (YAML; template: `servq economics defaults`).")] = None,
+    complaints: Annotated[Optional[int], typer.Option("--complaints", min=0, help="Complaining customers in the period (overrides the economics file).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the paths written.")] = False,
 ) -> None:
     """Analyse a file of survey answers: gaps, tolerance zone, SERVQUAL/SERVPERF scores, segments,
@@ -64,9 +75,17 @@ def analyze(
     from .analysis import analyze as run
     from .report import summary_sentences, write_report
 
-    results = run(data, instrument, by=by or [], lang=lang, min_n=min_n, confidence=confidence,
-                  mapping=mapping, sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance,
-                  ipa_importance=ipa_importance, ipa_performance=ipa_performance, ipa_crosshair=ipa_crosshair)
+    bar = _Progress("resampling key drivers")
+    try:
+        results = run(data, instrument, by=by or [], lang=lang, min_n=min_n, confidence=confidence,
+                      mapping=mapping, sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance,
+                      ipa_importance=ipa_importance, ipa_performance=ipa_performance, ipa_crosshair=ipa_crosshair,
+                      compare=compare, adjust=adjust,
+                      period=period, period_column=period_column,
+                      boot=boot, seed=seed, economics=economics, complaints=complaints,
+                      progress=bar)
+    finally:
+        bar.close()
     if not quiet:
         for sentence in summary_sentences(results.data, lang):
             _echo(f"- {sentence}")
@@ -74,6 +93,34 @@ def analyze(
             _echo(f"note: {note}")
     for path in write_report(results, html=out, json=json_path, lang=lang):
         _echo(f"wrote {path}")
+
+
+class _Progress:
+    """A ``progress(done, total)`` callback drawing a bar on stderr, only when stderr is a
+    terminal (redirected output gets nothing)."""
+
+    def __init__(self, label: str):
+        self.label, self.bar = label, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not sys.stderr.isatty():
+                return
+            self.bar = typer.progressbar(length=total, label=self.label, file=sys.stderr).__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@economics_app.command("defaults")
+def economics_defaults() -> None:
+    """Print the parameter file template: every default assumption with its source, to copy and edit."""
+    from .economics import defaults_yaml
+
+    typer.echo(defaults_yaml(), nl=False)
 
 
 # -- simulate and demo ---------------------------------------------------------------
@@ -123,6 +170,95 @@ def demo(
     for path in written:
         _echo(f"{'report' if path.suffix == '.html' else 'results'}: {path.resolve()}")
     _echo(f"Open the report in a browser: file://{written[0].resolve()}")
+
+
+# -- evaluation index systems ---------------------------------------------------------
+
+@app.command("index")
+def index_command(
+    data: Annotated[Path, typer.Argument(metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
+    system: Annotated[str, typer.Option("--system", "-s", help="A built-in index system (telecom-enterprise, customer-delivered-value) or an index system YAML file (docs/index-systems.md).")],
+    operator: Annotated[str, typer.Option(help="Fuzzy operator: weighted_average (b_j = Σ w_i r_ij) or min_max (b_j = max_i min(w_i, r_ij)).")] = "weighted_average",
+    by: Annotated[Optional[str], typer.Option("--by", "-b", help="Also evaluate the index within each value of this segment column.")] = None,
+    lang: Lang = "en",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the one-file HTML report here.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the index as JSON here (schema: indexsystem/index.schema.json).")] = None,
+    sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
+    min_n: Annotated[int, typer.Option("--min-n", help="Suppress segments with fewer rows than this.")] = 5,
+    max_problems: Annotated[int, typer.Option("--max-problems", help="Show at most this many problems in a bad file.")] = 50,
+) -> None:
+    """Evaluate an index system (criteria and indicators weighted directly or by AHP) on a data
+    file by fuzzy comprehensive evaluation: the overall index and grade, and every criterion's
+    weight, score, grade and contribution."""
+    from .indexsystem import index
+    from .indexsystem.display import hierarchy_lines, segment_lines
+    from .indexsystem.report import write_index
+
+    result = index(data, system, operator=operator, by=by, lang=lang, min_n=min_n, sheet=sheet,
+                   max_problems=max_problems)
+    for line in hierarchy_lines(result.to_dict()) + segment_lines(result.to_dict()):
+        _echo(line)
+    for path in write_index(result, html=out, json=json_path):
+        _echo(f"wrote {path}")
+
+
+# -- scorecard -----------------------------------------------------------------------
+
+@app.command()
+def scorecard(
+    data: Annotated[Path, typer.Argument(metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
+    instrument: Annotated[str, typer.Option("--instrument", "-i", help="A built-in instrument or an instrument YAML file.")],
+    unit: Annotated[str, typer.Option("--unit", "-u", help="The column whose values are scored (employee, team, branch).")],
+    parent: Annotated[Optional[str], typer.Option("--parent", "-p", help="A column the units are nested in (team): each unit is shrunk toward its parent's mean.")] = None,
+    standards: Annotated[Optional[Path], typer.Option("--standards", "-s", help="A service standards YAML file (docs/scorecards.md): pass / fail / not enough data per unit.")] = None,
+    measure: Annotated[Optional[list[str]], typer.Option("--measure", help="Score this measure (repeatable): gap:reliability, servqual, nps:recommend, ... Default: the standards' measures, else the headline score and NPS.")] = None,
+    min_n: Annotated[Optional[int], typer.Option("--min-n", help="Fewer answers than this: not enough data (default: the standards' min_n, else 10).")] = None,
+    basis: Annotated[Optional[str], typer.Option("--basis", help="Compare the targets with the shrunk estimate, the raw mean, or the whole interval (default: the standards' basis, else shrunk).")] = None,
+    lang: Lang = "en",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the one-file HTML report (with the scorecard section) here.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results (with the scorecard block) as JSON here.")] = None,
+    mapping: Annotated[Optional[Path], typer.Option("--mapping", "-m", help="A YAML mapping file for other column layouts.")] = None,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    quality: Annotated[bool, typer.Option("--quality/--no-quality", help="Also assess the instrument in the report (reliability, CFA, validity).")] = True,
+) -> None:
+    """Fair scorecards: rank units (employees, teams, branches) by empirical-Bayes shrunk means with
+    intervals and n, and check them against service standards.
+
+    Prints one table per measure; writes the HTML report (--out) and the JSON results (--json).
+    """
+    from .measures.scorecard import scorecard as run
+    from .report import write_report
+    from .report.blocks import Fmt
+    from .report.scorecard_section import measure_name
+
+    _check_lang(lang)
+    results = run(data, instrument, unit=unit, parent=parent, standards=standards, measures=measure or None,
+                  min_n=min_n, basis=basis, lang=lang, confidence=confidence, mapping=mapping, quality=quality)
+    card, f = results.data["scorecard"], Fmt(lang, confidence)
+    for m in card["measures"]:
+        _echo(f"{measure_name(m, f)} [{m['key']}]")
+        checks = [s for s in card["standards"] if s["key"] == m["key"]]
+        head = [f.t("scorecard.col.rank"), f.t("scorecard.col.unit")] + ([card["parent"]] if card["parent"] else [])
+        head += [f.t("scorecard.col.n"), f.t("scorecard.col.raw"), f.t("scorecard.col.shrunk"), ""]
+        head += [f"{s['op']} {s['value']:g}" for s in checks]
+        rows = [head]
+        for u in m["units"]:
+            interval = "" if u["ci_low"] is None else f.interval(u)
+            rows.append([f.int(u["rank"]) if u["rank"] else "", str(u["unit"])] + ([str(u["parent"])] if card["parent"] else [])
+                        + [f.int(u["n"]), f.num(u["raw"]), f.num(u["shrunk"]), interval]
+                        + [f.t(f"scorecard.status.{s['status'][u['unit']]}") for s in checks])
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        for r in rows:
+            _echo("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        for s in checks:
+            c = s["counts"]
+            _echo(f"  standard {s['op']} {s['value']:g}: {c['pass']} pass, {c['fail']} fail, "
+                  f"{c['not_enough_data']} not enough data (n < {card['min_n']}, basis {card['basis']})")
+        _echo()
+    for note in results.data.get("notes", []):
+        _echo(f"note: {note}")
+    for path in write_report(results, html=out, json=json_path, lang=lang):
+        _echo(f"wrote {path}")
 
 
 # -- instruments ---------------------------------------------------------------------
@@ -177,6 +313,12 @@ def instruments_show(
         _echo("Outcomes:")
         for o in inst.outcomes:
             _echo(f"  {o.id:<22} {o.min}-{o.max}  {o.text.get(lang)}")
+    if inst.kano is not None:
+        _echo()
+        _echo("Kano features (answers 1-5: " + ", ".join(f"{k} {v.get(lang)}" for k, v in inst.kano.answer_labels().items()) + "):")
+        for feat in inst.kano.features:
+            _echo(f"  KF_{feat.id:<19} {feat.functional.get(lang)}")
+            _echo(f"  KD_{feat.id:<19} {feat.dysfunctional.get(lang)}")
 
 
 @instruments_app.command("validate")

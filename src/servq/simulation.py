@@ -60,6 +60,13 @@ A dimension not listed expects 6.1, has a gap cycling through -0.9, -0.6, -1.1, 
 * Specific errand (S): the respondent's true general perception plus *specific*, with
   its own factor (spread 0.7): customers judge the last errand differently from the
   bank in general (higher on proximity, lower on technology).
+* Competitor (C): the same respondent rating the main competitor: centre *expected* +
+  *gap* + *competitor* (no branch, channel or trend effects: another company), spread
+  1.25, with a factor correlating 0.4 with the respondent's own perception factor (the
+  same rater's style and halo). *competitor* is the competitor's lead in points:
+  reliability +0.3, responsiveness -0.2, assurance 0, empathy -0.5, tangibles +0.4
+  (other dimensions cycle through +0.3, -0.4, 0, -0.2, +0.2 by position; cost
+  dimensions 0): a competitor better on some dimensions and worse on others.
 * Cost dimensions (``better: lower``) expect 5.3 with a gap of -1.1 in the quality
   direction and are *stored in the cost direction* (higher = more cost; perceived cost
   near mid-scale, above the acceptable level), unless every item of the dimension is
@@ -74,6 +81,10 @@ A dimension not listed expects 6.1, has a gap cycling through -0.9, -0.6, -1.1, 
   Berry & Zeithaml 1991; other dimensions equal), rounded by largest remainder to
   integers summing exactly to ``importance.total``; 60 % allocate in multiples of 5,
   4 % leave the allocation blank.
+* Kano features (``KF_<feature>``, ``KD_<feature>``), drawn after everything else: a
+  respondent's category comes from the feature's planted mixture (``_KANO``; e.g. payments
+  in the app 55 % must-be, queue ticket by SMS 45 % attractive), the answer pair uniformly
+  from the evaluation-table cells of that category; each cell blank at rate ``missing``.
 * Outcomes: the *driver*-weighted mean of the true perceptions plus a shared (SD 0.35)
   and an own (SD 0.5) noise, rescaled to the outcome's range, rounded and clipped;
   ``nps`` outcomes are 0.3 points higher. Reliability is thus the strongest driver.
@@ -137,6 +148,10 @@ _DIM: dict[str, tuple[float, float, float, float, float]] = {
     "psychic_cost": (5.6, -0.6, 1.3, 0.0, 0.05),
 }
 _DEFAULT_GAPS = (-0.9, -0.6, -1.1, -0.5, -0.75)
+# The main competitor's lead over this company per dimension (points, quality direction).
+_COMPETITOR = {"reliability": 0.3, "responsiveness": -0.2, "assurance": 0.0, "empathy": -0.5, "tangibles": 0.4}
+_DEFAULT_COMPETITOR = (0.3, -0.4, 0.0, -0.2, 0.2)
+_RHO_COMPETITOR = 0.4  # the same rater's style links own and competitor ratings
 _DEFAULT_EXPECTED, _DEFAULT_ZONE = 6.1, 1.3
 _COST_EXPECTED, _COST_GAP = 5.3, -1.1
 
@@ -164,6 +179,26 @@ _ZONE_SPREAD = 0.4  # perception spread within the zone, as a share of the mean 
 _ZONE_NOISE = 0.6  # item noise of perceptions in the three-column format
 _TREND = 0.3  # perceptions improve by this much from the first to the last day
 
+# Kano features: the planted population shares of A, O, M, I, R, Q per feature id; a
+# feature not listed takes _KANO_DEFAULT by its position (must-be, one-dimensional,
+# attractive, indifferent, ...).
+_KANO: dict[str, tuple[float, float, float, float, float, float]] = {
+    "app_payments": (0.05, 0.25, 0.55, 0.12, 0.01, 0.02),
+    "fee_transparency": (0.05, 0.35, 0.45, 0.13, 0.00, 0.02),
+    "evening_hours": (0.22, 0.38, 0.20, 0.17, 0.01, 0.02),
+    "sms_queue": (0.45, 0.15, 0.07, 0.30, 0.01, 0.02),
+    "personal_adviser": (0.22, 0.42, 0.16, 0.17, 0.01, 0.02),
+    "video_meeting": (0.38, 0.08, 0.04, 0.40, 0.08, 0.02),
+    "cash_counter": (0.06, 0.08, 0.30, 0.38, 0.16, 0.02),
+    "robo_advice": (0.18, 0.05, 0.03, 0.50, 0.18, 0.06),
+}
+_KANO_DEFAULT = (
+    (0.05, 0.25, 0.50, 0.17, 0.01, 0.02),
+    (0.15, 0.45, 0.15, 0.22, 0.01, 0.02),
+    (0.45, 0.15, 0.05, 0.32, 0.01, 0.02),
+    (0.15, 0.05, 0.05, 0.65, 0.07, 0.03),
+)
+
 
 @dataclass(frozen=True)
 class _Population:
@@ -175,6 +210,7 @@ class _Population:
     zone: np.ndarray  # (k,)
     zone_position: np.ndarray  # (k,) where perceptions sit in the zone, 0 = adequate
     specific: np.ndarray  # (k,)
+    competitor: np.ndarray  # (k,) the competitor's lead over this company
     driver: np.ndarray  # (k,) outcome weights, summing to 1
     importance: np.ndarray  # (k,) importance shares, summing to 1
     cost: np.ndarray  # (k,) bool: stored in the cost direction
@@ -219,6 +255,8 @@ def _population(inst: Instrument, branches: int, channels: tuple[str, ...]) -> _
         importance.append(_IMPORTANCE.get(d.id, 100 / k))
         cost.append(is_cost and not all(it.reverse for it in inst.items_of(d.id)))
     expected, gap, zone, specific, driver = (np.array(c, dtype=np.float64) for c in zip(*rows, strict=True))
+    lead = [_COMPETITOR.get(d.id, _DEFAULT_COMPETITOR[i % len(_DEFAULT_COMPETITOR)]) for i, d in enumerate(dims)]
+    competitor = [0.0 if d.better == "lower" else x for d, x in zip(dims, lead, strict=True)]
 
     names = _branch_names(branches)
     size = fixed.lognormal(0.0, 0.35, branches) / (1.0 + 0.35 * np.arange(branches))
@@ -242,6 +280,7 @@ def _population(inst: Instrument, branches: int, channels: tuple[str, ...]) -> _
         zone=_pts(zone),
         zone_position=np.clip(0.7 + 0.3 * gap, 0.2, 0.8).astype(np.float32),
         specific=_pts(specific),
+        competitor=_pts(competitor),
         driver=(driver / driver.sum()).astype(np.float32),
         importance=imp / imp.sum(),
         cost=np.array(cost, dtype=bool),
@@ -351,7 +390,7 @@ def simulate(
     ]
     dim_index = {d.id: i for i, d in enumerate(inst.dimensions)}
     for part in inst.parts:
-        perceived = part in (Part.perception, Part.specific)
+        perceived = part in (Part.perception, Part.specific, Part.competitor)
         offsets = pop.offset_perceived if perceived else pop.offset_standard
         for j, item in enumerate(inst.items):
             d = dim_index[item.dimension]
@@ -392,6 +431,11 @@ def simulate(
                 pos += _pts(0.3)
             names.append(o.id)
             arrays.append(cells.scores(pos, o.min, o.max, type_=_int_type(o.min, o.max)))
+
+    if inst.kano is not None:  # drawn last: instruments without Kano features are unchanged
+        for name, values in _kano_answers(inst, rng, n, missing):
+            names.append(name)
+            arrays.append(values)
 
     return pa.Table.from_arrays(arrays, names=names)
 
@@ -444,6 +488,10 @@ def _latent_model(inst: Instrument, pop: _Population, rng: np.random.Generator, 
         centres[Part.specific] = true_p + pop.specific[:, None]
         latent[Part.specific] = factors()
         spread[Part.specific] = np.full(k, _pts(_SPREAD_SPECIFIC))
+    if Part.competitor in inst.parts:
+        centres[Part.competitor] = (pop.expected + pop.gap + pop.competitor)[:, None]
+        latent[Part.competitor] = blend(f_p, _RHO_COMPETITOR)
+        spread[Part.competitor] = np.full(k, _pts(_SPREAD_PERCEIVED))
     return centres, latent, spread, true_p
 
 
@@ -495,6 +543,24 @@ class _Cells:
             self.coded &= ~self.blank
             np.putmask(out, self.coded, self.code)
         return _int_array(out, self.blank, type_)
+
+
+def _kano_answers(inst: Instrument, rng: np.random.Generator, n: int, missing: float):
+    """``(KF_<id>, answers), (KD_<id>, answers)`` per feature: each respondent's category
+    drawn from the feature's planted mixture, then an answer pair drawn uniformly from the
+    cells of the Kano evaluation table holding that category; blank at rate ``missing``."""
+    from .stats.kano import CATEGORIES, KANO_TABLE  # on use: it imports pandas
+
+    cells = [[5 * f + d for f in range(5) for d in range(5) if KANO_TABLE[f][d] == c] for c in CATEGORIES]
+    width = max(map(len, cells))
+    table = np.array([c + c[:1] * (width - len(c)) for c in cells])  # padded, never picked
+    sizes = np.array([len(c) for c in cells])
+    for j, feat in enumerate(inst.kano.features):
+        mix = np.array(_KANO.get(feat.id, _KANO_DEFAULT[j % len(_KANO_DEFAULT)]))
+        cat = rng.choice(len(CATEGORIES), size=n, p=mix / mix.sum())
+        pick = table[cat, (rng.random(n) * sizes[cat]).astype(np.int64)]
+        for prefix, answer in (("KF", pick // 5 + 1), ("KD", pick % 5 + 1)):
+            yield f"{prefix}_{feat.id}", _int_array(answer.astype(np.int8), rng.random(n) < missing, pa.int8())
 
 
 def _allocation(rng: np.random.Generator, n: int, profile: np.ndarray, total: int) -> np.ndarray:

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from servq.errors import InstrumentError, UsageError
 from servq.instruments import Part, Text, catalog_ids, load_instrument, parse_instrument
 
-CATALOG = ["customer-focus", "customer-value", "gronroos", "servperf", "servqual", "servqual-zot"]
+CATALOG = ["customer-focus", "customer-value", "gronroos", "kano-retail-banking", "servperf", "servperf-benchmark",
+           "servqual", "servqual-zot"]
 
 SERVQUAL_DIMENSIONS = {
     "tangibles": [1, 2, 3, 4],

@@ -28,6 +28,7 @@ class Part(str, Enum):
     adequate = "adequate"
     desired = "desired"
     specific = "specific"
+    competitor = "competitor"
 
     @property
     def prefix(self) -> str:
@@ -35,13 +36,15 @@ class Part(str, Enum):
 
 
 # Column prefixes (DESIGN.md): E1..E22, P1.., A1.. (adequate / minimum), D1.. (desired);
-# S1.. is the same item asked about the customer's last specific errand.
+# S1.. is the same item asked about the customer's last specific errand; C1.. the same
+# item asked about the customer's main competitor.
 PART_PREFIX = {
     Part.expectation: "E",
     Part.perception: "P",
     Part.adequate: "A",
     Part.desired: "D",
     Part.specific: "S",
+    Part.competitor: "C",
 }
 
 
@@ -132,6 +135,40 @@ class Outcome(_Strict):
     anchors: dict[int, Text] = Field(default_factory=dict)
 
 
+# The five answers of a Kano question (Berger et al. 1993), coded 1-5 as servq.stats.kano.
+KANO_ANSWERS: dict[int, Text] = {
+    1: Text(en="I like it that way", sv="Jag tycker om det", zh="我喜欢这样"),
+    2: Text(en="It must be that way", sv="Det måste vara så", zh="理应如此"),
+    3: Text(en="I am neutral", sv="Jag är neutral", zh="无所谓"),
+    4: Text(en="I can live with it that way", sv="Jag kan leva med det", zh="能忍受"),
+    5: Text(en="I dislike it that way", sv="Jag ogillar det", zh="我不喜欢这样"),
+}
+
+
+class KanoFeature(_Strict):
+    """A feature asked as a Kano pair: ``functional`` ("if the service has it, how do you
+    feel?") in column ``KF_<id>``, ``dysfunctional`` ("... does not have it?") in ``KD_<id>``;
+    ``dimension`` optionally links it to a dimension of the instrument."""
+
+    id: str = Field(pattern=SLUG)
+    label: Text
+    functional: Text
+    dysfunctional: Text
+    dimension: str | None = None
+
+
+class Kano(_Strict):
+    """The Kano part: features asked as functional/dysfunctional pairs on the five answers
+    1 like, 2 must-be, 3 neutral, 4 live with, 5 dislike. ``answers`` relabels any of the
+    five (the built-in :data:`KANO_ANSWERS` fill the rest)."""
+
+    features: list[KanoFeature] = Field(min_length=1)
+    answers: dict[int, Text] = Field(default_factory=dict)
+
+    def answer_labels(self) -> dict[int, Text]:
+        return {**KANO_ANSWERS, **{k: v for k, v in self.answers.items() if k in KANO_ANSWERS}}
+
+
 class Instrument(_Strict):
     """A questionnaire: dimensions, items, answer parts, scale, outcomes, languages."""
 
@@ -148,6 +185,7 @@ class Instrument(_Strict):
     items: list[Item] = Field(min_length=1)
     importance: Importance | None = None
     outcomes: list[Outcome] = Field(default_factory=list)
+    kano: Kano | None = None
 
     # -- convenience -----------------------------------------------------------------
     def dimension(self, dim_id: str) -> Dimension:
@@ -173,6 +211,11 @@ class Instrument(_Strict):
     def has_levels(self) -> bool:
         """The same items asked in general (P) and about a specific errand (S)."""
         return Part.perception in self.parts and Part.specific in self.parts
+
+    @property
+    def has_benchmark(self) -> bool:
+        """The same items asked about this company (P) and its main competitor (C)."""
+        return Part.perception in self.parts and Part.competitor in self.parts
 
 
 def semantic_problems(inst: Instrument) -> list[tuple[str, str]]:
@@ -244,11 +287,38 @@ def semantic_problems(inst: Instrument) -> list[tuple[str, str]]:
             out.append((f"outcomes[{i}]", f"max ({o.max}) must be greater than min ({o.min})"))
         if o.kind == "nps" and (o.min, o.max) != (0, 10):
             out.append((f"outcomes[{i}]", "an nps outcome is asked on 0-10"))
-        if re.fullmatch(r"[epadsw]_?\d+|w_.*", o.id):
+        if re.fullmatch(r"[epadscw]_?\d+|w_.*", o.id):
             out.append((f"outcomes[{i}].id", f"'{o.id}' clashes with the answer column convention"))
         texts(f"outcomes[{i}].text", o.text)
         for v, text in o.anchors.items():
             if not o.min <= v <= o.max:
                 out.append((f"outcomes[{i}].anchors.{v}", f"anchor {v} is outside {o.min}-{o.max}"))
             texts(f"outcomes[{i}].anchors.{v}", text)
+    if inst.kano is not None:
+        out += _kano_problems(inst, texts)
+    return out
+
+
+def _kano_problems(inst: Instrument, texts) -> list[tuple[str, str]]:
+    """Duplicate or clashing feature ids, unknown dimensions, answer codes outside 1-5 and
+    texts missing in a declared language (through ``texts``, which records its own)."""
+    out: list[tuple[str, str]] = []
+    dim_ids = [d.id for d in inst.dimensions]
+    seen: set[str] = set()
+    for i, feat in enumerate(inst.kano.features):
+        path = f"kano.features[{i}]"
+        if feat.id in seen:
+            out.append((f"{path}.id", f"duplicate Kano feature id '{feat.id}'"))
+        seen.add(feat.id)
+        if feat.dimension is not None and feat.dimension not in dim_ids:
+            out.append((f"{path}.dimension", f"unknown dimension '{feat.dimension}' (known: {', '.join(dim_ids)})"))
+        for name in ("label", "functional", "dysfunctional"):
+            texts(f"{path}.{name}", getattr(feat, name))
+    for code, text in inst.kano.answers.items():
+        if code not in KANO_ANSWERS:
+            out.append((f"kano.answers.{code}", f"Kano answers are coded 1-5, not {code}"))
+        texts(f"kano.answers.{code}", text)
+    for i, o in enumerate(inst.outcomes):
+        if re.fullmatch(r"k[fd]_.*", o.id):
+            out.append((f"outcomes[{i}].id", f"'{o.id}' clashes with the Kano column convention KF_/KD_"))
     return out

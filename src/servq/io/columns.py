@@ -1,10 +1,11 @@
 """Which column of a response file holds which answer.
 
 The convention (DESIGN.md): ``E1…`` expectation, ``P1…`` perception, ``A1…`` adequate,
-``D1…`` desired, ``S1…`` the specific-errand level, matched case-insensitively with an
-optional separator and leading zeros (``E01``, ``e_1``); ``W_<dimension>`` an importance
-allocation; outcome columns by the outcome id; ``respondent_id`` the respondent; every
-other column is a segment. A mapping file renames columns of any other layout first.
+``D1…`` desired, ``S1…`` the specific-errand level, ``C1…`` the main competitor, matched
+case-insensitively with an optional separator and leading zeros (``E01``, ``e_1``);
+``W_<dimension>`` an importance allocation; outcome columns by the outcome id;
+``respondent_id`` the respondent; every other column is a segment. A mapping file renames
+columns of any other layout first.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from ..errors import DataError, Problem, UsageError
 from ..instruments.schema import PART_PREFIX, Instrument, Part
 
 ID_COLUMN = "respondent_id"
-_ANSWER = re.compile(r"^([EPADS])[ _\-.]?0*(\d+)$", re.IGNORECASE)
+_ANSWER = re.compile(r"^([EPADSC])[ _\-.]?0*(\d+)$", re.IGNORECASE)
 _WEIGHT = re.compile(r"^W[ _\-.](.+)$", re.IGNORECASE)
+_KANO = re.compile(r"^K([FD])[ _\-.](.+)$", re.IGNORECASE)  # KF_<feature> functional, KD_ dysfunctional
 _PREFIX_PART = {v: k for k, v in PART_PREFIX.items()}
 
 
@@ -66,12 +68,13 @@ class Layout:
     answers: dict[tuple[Part, int], str] = field(default_factory=dict)
     weights: dict[str, str] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
+    kano: dict[tuple[str, str], str] = field(default_factory=dict)  # ("F" | "D", feature id) -> column
     respondent_id: str | None = None
     segments: dict[str, str] = field(default_factory=dict)  # name (after mapping) -> source column
     ignored: list[str] = field(default_factory=list)
 
     def numeric_columns(self) -> list[str]:
-        return [*self.answers.values(), *self.weights.values(), *self.outcomes.values()]
+        return [*self.answers.values(), *self.weights.values(), *self.outcomes.values(), *self.kano.values()]
 
 
 def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, file: str) -> Layout:
@@ -84,6 +87,7 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
     item_ids = {it.id for it in instrument.items}
     dims = {d.id.lower(): d.id for d in instrument.dimensions}
     outcomes = {o.id.lower(): o.id for o in instrument.outcomes}
+    features = [f.id for f in instrument.kano.features] if instrument.kano is not None else []
     id_col = mapping.respondent_id
     if id_col is not None and id_col not in header:
         problems.append(Problem("respondent_id column named in the mapping is not in the file", file=file, column=id_col))
@@ -116,6 +120,14 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
             if claim(("W", dim), src):
                 layout.weights[dim] = src
             continue
+        m = _KANO.match(name)
+        if m and instrument.kano is not None:
+            key = (m.group(1).upper(), m.group(2).lower())
+            if key[1] not in features:
+                layout.ignored.append(src)
+            elif claim(("K", *key), src):
+                layout.kano[key] = src
+            continue
         if name.lower() in outcomes:
             out = outcomes[name.lower()]
             if claim(("O", out), src):
@@ -124,6 +136,7 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
         layout.segments[name] = src
 
     missing = [f"{p.prefix}{it.id}" for p in instrument.parts for it in instrument.items if (p, it.id) not in layout.answers]
+    missing += [f"K{side}_{f}" for side in "FD" for f in features if (side, f) not in layout.kano]
     if missing:
         hint = ""
         present = {p for p, _ in layout.answers}
@@ -141,7 +154,8 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
 
 
 def _ranges(names: list[str]) -> str:
-    """Shorten E1, E2, E3, P5 to 'E1-E3, P5'."""
+    """Shorten E1, E2, E3, P5 to 'E1-E3, P5' (names not letter + number, such as
+    KF_queue, stay as they are)."""
     out: list[str] = []
     run: list[tuple[str, int]] = []
 
@@ -151,6 +165,11 @@ def _ranges(names: list[str]) -> str:
             out.append(f"{p}{a}" if a == b else f"{p}{a}-{p}{b}")
 
     for name in names:
+        if not name[1:].isdigit():
+            flush()
+            run = []
+            out.append(name)
+            continue
         p, n = name[0], int(name[1:])
         if run and run[-1][0] == p and run[-1][1] == n - 1:
             run.append((p, n))

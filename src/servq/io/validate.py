@@ -27,7 +27,8 @@ class Answers:
     ``answer - scale.min + 1``, and 0 for a missing or don't-know answer, so that sums
     need no masking and stay exact. ``weights`` (dimensions x rows) and ``outcomes``
     (outcomes x rows) are floats with NaN for missing; ``segments`` the text of each
-    ``--by`` column (null = not known).
+    ``--by`` column (null = not known). ``kano`` (2 x features x rows, int8) holds the
+    functional then the dysfunctional Kano answers 1-5, 0 = missing.
     """
 
     parts: dict[Part, np.ndarray]
@@ -35,6 +36,7 @@ class Answers:
     outcomes: np.ndarray
     segments: dict[str, pa.Array]
     rows: int
+    kano: np.ndarray | None = None
 
 
 class Validator:
@@ -65,6 +67,10 @@ class Validator:
         if len(self.problems) < self.max_problems:
             self.problems.append(Problem(message, file=self.file, row=row, column=column, value=value))
 
+    def problem(self, message: str, row: int, column: str, value) -> None:
+        """Record a problem found by a check outside this class (e.g. the period dates)."""
+        self._problem(message, row, column, value)
+
     def check(self, table: pa.Table) -> Answers:
         """Validate one chunk (the next rows of the file) and convert it."""
         first_row = self.rows + 2
@@ -92,8 +98,19 @@ class Validator:
         segments = {name: _as_text(table.column(src)) for name, src in self.by.items()}
         if self.layout.respondent_id is not None:
             self._ids.append(_as_text(table.column(self.layout.respondent_id)))
+        kano = self._kano(table, first_row) if inst.kano is not None else None
         self.rows += n
-        return Answers(parts, weights, outcomes, segments, n)
+        return Answers(parts, weights, outcomes, segments, n, kano)
+
+    def _kano(self, table: pa.Table, first_row: int) -> np.ndarray:
+        """Kano answers as int8 (2, features, rows), 0 = blank; any other value than a
+        whole 1-5 is a problem. Kept out of the item cell counts of ``missing``."""
+        feats = self.inst.kano.features
+        names = [self.layout.kano[(side, f.id)] for side in "FD" for f in feats]
+        columns = [_flat(table.column(c)) for c in names]
+        values, valid = self._stack(columns, names, first_row)
+        ok = self._on_scale(values, valid, columns, names, first_row, 1, 5, None)
+        return np.where(ok, values, 0).astype(np.int8).reshape(2, len(feats), -1)
 
     # -- conversions -----------------------------------------------------------------
     def _codes(self, table: pa.Table, names: list[str], first_row: int, lo: int, hi: int,

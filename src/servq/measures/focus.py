@@ -3,11 +3,14 @@
 For every outcome question, the correlation matrix of the outcome and the respondents'
 dimension perception scores (listwise-complete respondents) is accumulated with the rest of
 the analysis; Johnson's relative weights and the LMG (Shapley) decomposition of R² follow
-from it (:mod:`servq.stats.drivers`). Bootstrap intervals need the rows and are offered by
-``servq.drivers(data, ...)``.
+from it (:mod:`servq.stats.drivers`). Bootstrap intervals need the rows: with ``boot > 0``
+the analysis keeps them and :func:`bootstrap_drivers` adds the intervals (as
+``servq.drivers(data, ..., n_boot=boot, seed=seed)``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -59,6 +62,44 @@ def key_drivers(inst: Instrument, sums: dict[str, CrossMoments], lang: str) -> t
         return None, notes
     return {"predictors": "dimension perception scores", "method": "relative weights (Johnson 2000) and "
             "LMG (Lindeman, Merenda & Gold 1980), listwise-complete respondents", "outcomes": out}, notes
+
+
+BOOT_COLUMNS = ("relative_weight", "relative_weight_pct", "lmg", "lmg_pct")
+
+
+def bootstrap_drivers(block: dict, rows: dict[str, list[np.ndarray]], *, boot: int, seed: int,
+                      confidence: float, workers: int | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> None:
+    """Add bootstrap percentile intervals to the ``drivers`` block, in place.
+
+    ``rows[outcome]`` holds the listwise-complete rows (outcome, then the dimension scores)
+    in file order, as chunks; :func:`servq.stats.drivers.drivers` resamples them with
+    ``seed`` (the same for every outcome), so the bounds equal
+    ``servq.drivers(scores, outcome, dimensions, n_boot=boot, seed=seed)``. Each predictor
+    gets ``<column>_low`` / ``<column>_high`` for relative_weight(_pct) and lmg(_pct) (the
+    names of ``DriversResult.to_frame()``), each outcome ``r2_low`` / ``r2_high`` and
+    ``n_boot_failed``. ``progress(done, total)`` counts resamples over all outcomes.
+    """
+    from ..stats.drivers import MAX_LMG_PREDICTORS, drivers
+
+    outcomes = block["outcomes"]
+    total = boot * len(outcomes)
+    for i, o in enumerate(outcomes):
+        x = np.concatenate(rows[o["outcome"]])
+        p = x.shape[1] - 1
+
+        def step(done: int, _: int, before: int = i * boot) -> None:
+            if progress is not None:
+                progress(before + done, total)
+
+        res = drivers(x, 0, list(range(1, p + 1)), n_boot=boot, seed=seed, confidence=confidence,
+                      workers=workers, lmg=p <= MAX_LMG_PREDICTORS, progress=step)
+        o.update({"r2_low": _num(res.r2_low), "r2_high": _num(res.r2_high), "n_boot_failed": res.n_boot_failed})
+        for j, pred in enumerate(o["predictors"]):
+            for c in BOOT_COLUMNS:
+                low, high = res.bounds[c]
+                pred[f"{c}_low"], pred[f"{c}_high"] = _num(low[j]), _num(high[j])
+    block.update({"boot": boot, "seed": seed, "confidence": confidence, "interval": "percentile"})
 
 
 def _num(value) -> float | None:

@@ -3,7 +3,9 @@
 For each respondent :class:`Scorer` derives, following DESIGN.md exactly:
 
 * item scores per part (reverse-keyed items scored ``min + max - x``);
-* item gaps P − E, MSA = P − A, MSS = P − D where both answers are present;
+* item gaps P − E, MSA = P − A, MSS = P − D, the level difference S − P (specific errand
+  minus general) and the competitor advantage P − C (own minus competitor) where both
+  answers are present;
 * dimension scores: the mean of the respondent's answered items of the dimension, for
   each part and for each difference (a dimension gap is the mean of the item gaps, not
   the difference of the dimension means);
@@ -35,6 +37,8 @@ DIFFERENCES = {  # name: (minuend, subtrahend)
     "gap": (Part.perception, Part.expectation),
     "msa": (Part.perception, Part.adequate),
     "mss": (Part.perception, Part.desired),
+    "level": (Part.specific, Part.perception),
+    "advantage": (Part.perception, Part.competitor),
 }
 ZONE = ("below", "within", "above", "inverted")
 NPS = ("promoters", "passives", "detractors", "score")
@@ -44,8 +48,8 @@ class Scorer:
     """Derives the per-respondent variables of an instrument; ``names[i]`` names variable i.
 
     Names: ``item:<measure>:<id>`` and ``dim:<measure>:<dim>`` with measure a part
-    (expectation, perception, ...), a difference (gap, msa, mss), ``any`` (answered in
-    any part), ``zone_<which>`` or (dimensions) ``importance``; ``row``;
+    (expectation, perception, ...), a difference (gap, msa, mss, level, advantage),
+    ``any`` (answered in any part), ``zone_<which>`` or (dimensions) ``importance``; ``row``;
     ``servqual:unweighted``, ``servqual:weighted``, ``servperf``; ``outcome:<id>``;
     ``topbox:<id>``; ``nps:<which>:<id>``. Item variables come first; ``segment_vars`` are the others.
     """

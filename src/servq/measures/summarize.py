@@ -14,8 +14,8 @@ from ..stats.intervals import t_interval, wilson_interval
 from ..stats.moments import Moments
 from .scores import NPS, ZONE, Scorer, top_box_threshold
 
-PART_KEYS = ("expectation", "perception", "adequate", "desired", "specific")
-SCORE_KEYS = (*PART_KEYS, "gap", "msa", "mss")
+PART_KEYS = ("expectation", "perception", "adequate", "desired", "specific", "competitor")
+SCORE_KEYS = (*PART_KEYS, "gap", "msa", "mss", "level", "advantage")
 
 
 class Summary:

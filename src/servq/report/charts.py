@@ -754,16 +754,26 @@ def stacked_bar(parts: Sequence[Share], *, title: str, pct: Fmt) -> str:
 @dataclass(frozen=True)
 class ShareBar:
     """A dimension's share of the explained variance: the bar (LMG) and a marker
-    (the relative weight), both in percent; either may be None."""
+    (the relative weight), both in percent; either may be None. ``low``/``high`` bound the
+    bar's interval (a whisker), when known."""
 
     label: str
     bar: float | None
     marker: float | None = None
+    low: float | None = None
+    high: float | None = None
 
 
-def _diamond(x: float, y: float, r: float = 5.5, cls: str | None = None) -> str:
+def _diamond(x: float, y: float, r: float = 5.5, cls: str | None = None, fill: str = WARM) -> str:
     points = f"{x:.1f},{y - r:.1f} {x + r:.1f},{y:.1f} {x:.1f},{y + r:.1f} {x - r:.1f},{y:.1f}"
-    return _el("polygon", cls=cls, points=points, fill=WARM, stroke="#ffffff", stroke_width=1)
+    return _el("polygon", cls=cls, points=points, fill=fill, stroke="#ffffff", stroke_width=1)
+
+
+def _whisker(xa: float, xb: float, y: float, cap: float = 4.0) -> str:
+    """An interval drawn as a line with end caps."""
+    path = (f"M{xa:.1f},{y - cap:.1f}V{y + cap:.1f}M{xa:.1f},{y:.1f}H{xb:.1f}"
+            f"M{xb:.1f},{y - cap:.1f}V{y + cap:.1f}")
+    return _el("path", cls="whisker", d=path, stroke=INK, stroke_width=1.5, fill="none")
 
 
 def share_chart(
@@ -774,19 +784,23 @@ def share_chart(
     bar_label: str,
     marker_label: str,
     axis_label: str = "",
+    interval_label: str = "",
 ) -> str:
     """Horizontal bars of a share in percent (0 to the largest value, rounded out) with a
     diamond marking a second share on the same row, and a legend naming both; the bar's
-    value is printed at the right."""
+    value is printed at the right. Rows with ``low`` and ``high`` get an interval whisker
+    (named ``interval_label`` in the legend)."""
     label_w = _label_width([r.label for r in rows], 90, 250)
     x0, x1 = label_w + 8, WIDTH - VALUE_W - 10
-    values = [v for r in rows for v in (r.bar, r.marker) if _finite(v)]
+    values = [v for r in rows for v in (r.bar, r.marker, r.high) if _finite(v)]
     axis = _Axis(0.0, max(values + [1.0]) * 1.04, x0, x1, fmt, True)
     top = 30
     has_marker = any(_finite(r.marker) for r in rows)
     entries = [(_swatch_rect(COOL), bar_label)]
     if has_marker:
         entries.append((_diamond(5, 0, 5), marker_label))
+    if any(_finite(r.low) and _finite(r.high) for r in rows):
+        entries.append((_whisker(0, 10, 0), interval_label))
     body = _legend(entries, 12, x0)
     y = top
     pieces = []
@@ -801,6 +815,8 @@ def share_chart(
                 f'<rect class="bar" data-label="{_esc(row.label)}" x="{x0:.1f}" y="{yc - 7:.1f}" '
                 f'width="{width:.1f}" height="14" rx="1.5" fill="{COOL}"/>'
             )
+        if _finite(row.low) and _finite(row.high):
+            pieces.append(_whisker(axis(row.low), axis(row.high), yc))
         if _finite(row.marker):
             pieces.append(_diamond(axis(row.marker), yc, cls="marker"))
         pieces.append(_value(yc, fmt(row.bar), INK))
@@ -848,10 +864,14 @@ def ipa_scatter(
     x_fmt: Fmt,
     y_fmt: Fmt,
     height: float = 440,
+    quadrants: Sequence[str] = QUADRANTS,
+    colours: Mapping[str, str] = QUADRANT_COLOURS,
 ) -> str:
     """Importance (y) against performance (x), one labelled dot per dimension coloured by
     its quadrant, the crosshair as two dashed lines and the four quadrant names in the
-    corners (``quadrant_labels`` keyed by :data:`QUADRANTS`)."""
+    corners (``quadrant_labels`` keyed by :data:`QUADRANTS`). Other four-quadrant plots
+    (Kano's Better–Worse) pass their own ``quadrants`` (top-left, top-right, bottom-left,
+    bottom-right) and ``colours``."""
     shown = [p for p in points if _finite(p.performance) and _finite(p.importance)]
     xs = [p.performance for p in shown] + [x_cross]
     ys = [p.importance for p in shown] + [y_cross]
@@ -876,20 +896,16 @@ def ipa_scatter(
     for x1, y1, x2, y2 in ((xc, top, xc, bottom), (left, yc, right, yc)):
         dashed = dict(stroke=ZERO, stroke_width=1.2, stroke_dasharray="5 4")
         body.append(_el("line", cls="crosshair", x1=x1, y1=y1, x2=x2, y2=y2, **dashed))
-    corners = {
-        "concentrate_here": (left + 8, top + 16, "start"),
-        "keep_up_the_good_work": (right - 8, top + 16, "end"),
-        "low_priority": (left + 8, bottom - 9, "start"),
-        "possible_overkill": (right - 8, bottom - 9, "end"),
-    }
-    for key, (x, y, anchor) in corners.items():
-        colour = QUADRANT_COLOURS[key]
+    places = ((left + 8, top + 16, "start"), (right - 8, top + 16, "end"),
+              (left + 8, bottom - 9, "start"), (right - 8, bottom - 9, "end"))
+    for key, (x, y, anchor) in zip(quadrants, places):
+        colour = colours[key]
         name = quadrant_labels.get(key, key)
         body.append(_text(x, y, name, anchor=anchor, fill=colour, weight="700"))
     placed: list[tuple[float, float, float]] = []  # (x_start, x_end, y) of the labels so far
     for p in sorted(shown, key=lambda p: -p.importance):
         px, py = x_axis(p.performance), y_axis(p.importance)
-        colour = QUADRANT_COLOURS.get(p.quadrant, INK)
+        colour = colours.get(p.quadrant, INK)
         dot = dict(r=5.5, fill=colour, stroke="#ffffff", stroke_width=1.5)
         body.append(_el("circle", cls=f"point {p.quadrant}".strip(), cx=px, cy=py, **dot))
         w = text_width(p.label)
@@ -904,3 +920,220 @@ def ipa_scatter(
         lx = px + 9 if right_side else px - 9
         body.append(_text(lx, ly, p.label, anchor=anchor, fill=INK, weight="600"))
     return _svg(height, title, "chart-ipa", body)
+
+
+# --------------------------------------------------------------------------- paired differences
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """A paired difference: its mean, interval and whether it is significant; ``good``
+    says whether a positive difference is the better direction (False for a cost)."""
+
+    label: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    significant: bool = False
+    good: bool = True
+
+
+def difference_chart(
+    rows: Sequence[DiffRow],
+    *,
+    title: str,
+    fmt: Fmt,
+    positive_label: str,
+    negative_label: str,
+    significant_label: str,
+    not_significant_label: str,
+    axis_label: str = "",
+) -> str:
+    """Dot and interval per row around a zero line: a filled diamond in the direction's
+    colour marks a significant difference (its interval excludes 0), a hollow grey circle
+    one that is not; the value is printed at the right, followed by an asterisk when
+    significant, so the mark survives black-and-white print. The axis is symmetric about
+    zero and covers every interval."""
+    label_w = _label_width([r.label for r in rows], 90, 250)
+    x0, x1 = label_w + 8, WIDTH - VALUE_W - 10
+    reach = max([abs(v) for r in rows for v in (r.value, r.low, r.high) if _finite(v)] + [0.25])
+    axis = _Axis(-reach * 1.08, reach * 1.08, x0, x1, fmt, True)
+    top = 48
+    legend = _legend([(_swatch_rect(WARM), negative_label), (_swatch_rect(COOL), positive_label)], 12, x0)
+    legend += _legend([(_diamond(5, 0, 5, fill=INK), significant_label),
+                       (_el("circle", cx=5, cy=0, r=4.5, fill="#ffffff", stroke=MUTED, stroke_width=2),
+                        not_significant_label)], 32, x0)
+    y, pieces = top, []
+    for row in rows:
+        lines = wrap(row.label, label_w - 10, FONT, 2)
+        yc = y + ROW / 2
+        pieces.append(_lines(label_w - 4, yc, lines, anchor="end", size=FONT if len(lines) == 1 else FONT - 1))
+        if not _finite(row.value):
+            pieces.append(_value(yc, fmt(None), MUTED, weight=None))
+            y += ROW
+            continue
+        better = (row.value > 0) == row.good
+        colour = (COOL if better else WARM) if row.significant else MUTED
+        if _finite(row.low) and _finite(row.high):
+            pieces.append(_whisker(axis(row.low), axis(row.high), yc))
+        if row.significant:
+            pieces.append(_diamond(axis(row.value), yc, 6.5, cls="point significant", fill=colour))
+        else:
+            pieces.append(_el("circle", cls="point", cx=axis(row.value), cy=yc, r=4.5, fill="#ffffff",
+                              stroke=MUTED, stroke_width=2))
+        pieces.append(_value(yc, fmt(row.value) + (" *" if row.significant else ""), colour if row.significant
+                             else INK, weight="700" if row.significant else None))
+        y += ROW
+    body = legend + axis.grid(top, y) + pieces
+    if axis.lo <= 0 <= axis.hi:
+        body.append(_el("line", cls="zero", x1=axis(0.0), y1=top - 4, x2=axis(0.0), y2=y + 2, stroke=ZERO,
+                        stroke_width=1.5))
+    return _finish(body, y, x0, x1, axis_label, title, "chart-differences")
+
+
+# --------------------------------------------------------------------------- trends (over periods)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """A period on a time chart: its value and interval (None where suppressed or
+    undefined), and for a control chart its limits and flags."""
+
+    label: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    lcl: float | None = None
+    ucl: float | None = None
+    out: bool = False
+    run: bool = False
+
+
+def _period_axes(
+    points: Sequence[TrendPoint], extra: Sequence[float | None], *, fmt: Fmt, y_label: str, height: float
+) -> tuple[list[str], list[float], _Axis, float, float]:
+    """Frame of a chart over periods: horizontal grid with the value ticks at the left, the
+    period labels under the plot (every k-th when crowded). Returns the body so far, the
+    x of each period, the value axis and the plot's top and bottom."""
+    left, right, top, bottom = 64.0, WIDTH - 16.0, 34.0, height - 52.0
+    values = [v for p in points for v in (p.value, p.low, p.high, p.lcl, p.ucl) if _finite(v)]
+    values += [v for v in extra if _finite(v)]
+    axis = _Axis(*_padded(values or [0.0, 1.0], 0.08), bottom, top, fmt, True)
+    slot = (right - left) / max(1, len(points))
+    xs = [left + slot * (i + 0.5) for i in range(len(points))]
+    body = [_text(0, 14, y_label, size=FONT - 1, fill=MUTED, weight="600")]
+    for tick in axis.ticks:
+        y = axis(tick)
+        body.append(_el("line", x1=left, y1=y, x2=right, y2=y, stroke=GRID, stroke_width=1))
+        body.append(_text(left - 6, y + 4, _plain(fmt, tick, axis.digits), anchor="end", size=FONT - 1, fill=MUTED))
+    widest = max((text_width(p.label, FONT - 1) for p in points), default=0.0)
+    every = max(1, math.ceil((widest + 8) / slot))
+    for i, (x, p) in enumerate(zip(xs, points)):
+        if i % every == 0:
+            body.append(_text(x, bottom + 16, p.label, anchor="middle", size=FONT - 1, fill=MUTED))
+    body.append(_el("line", x1=left, y1=bottom, x2=right, y2=bottom, stroke=AXIS, stroke_width=1))
+    return body, xs, axis, top, bottom
+
+
+def _polyline(
+    xy: Sequence[tuple[float, float]], colour: str, cls: str, width: float = 2.0, dash: str | None = None
+) -> str:
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    return _el("polyline", cls=cls, points=points, fill="none", stroke=colour, stroke_width=width,
+               stroke_dasharray=dash, stroke_linejoin="round")
+
+
+def _runs_of(points: Sequence[TrendPoint], xs: Sequence[float], axis: _Axis) -> list[list[tuple[float, float]]]:
+    """The line through consecutive periods that have a value; a period without one breaks it."""
+    lines: list[list[tuple[float, float]]] = [[]]
+    for x, p in zip(xs, points):
+        if _finite(p.value):
+            lines[-1].append((x, axis(p.value)))
+        elif lines[-1]:
+            lines.append([])
+    return [line for line in lines if line]
+
+
+def trend_chart(
+    points: Sequence[TrendPoint], *, title: str, fmt: Fmt, y_label: str, line_label: str, interval_label: str,
+    reference: float | None = None, height: float = 300,
+) -> str:
+    """A score per period: a line through the periods' values with each period's interval
+    as a vertical whisker, the value printed above it; periods without a value (too few
+    respondents) are left empty and break the line. ``reference`` draws a dashed line
+    (e.g. 0 for a gap)."""
+    body, xs, axis, top, bottom = _period_axes(points, [reference], fmt=fmt, y_label=y_label, height=height)
+    if _finite(reference) and axis.lo <= reference <= axis.hi:
+        y = axis(reference)
+        body.append(_el("line", cls="reference", x1=xs[0] - 20, y1=y, x2=xs[-1] + 20, y2=y, stroke=ZERO,
+                        stroke_width=1.2, stroke_dasharray="4 3"))
+    for line in _runs_of(points, xs, axis):
+        body.append(_polyline(line, COOL, "trend-line"))
+    for x, p in zip(xs, points):
+        if not _finite(p.value):
+            continue
+        if _finite(p.low) and _finite(p.high):
+            body.append(_el("line", cls="whisker", x1=x, y1=axis(p.low), x2=x, y2=axis(p.high), stroke=DOT_B,
+                            stroke_width=1.5))
+        body.append(_dot(x, axis(p.value)))
+        top_y = axis(p.high) if _finite(p.high) else axis(p.value)
+        body.append(_text(x, max(top_y - 6, top - 4), fmt(p.value), anchor="middle", size=FONT - 2, fill=INK))
+    swatch = '<line x1="0" y1="0" x2="11" y2="0" stroke="%s" stroke-width="2"/>' % COOL
+    whisker = '<line x1="5" y1="-6" x2="5" y2="6" stroke="%s" stroke-width="1.5"/>' % DOT_B
+    body += _legend([(swatch, line_label), (whisker, interval_label)], height - 12, 64)
+    return _svg(height, title, "chart-trend", body)
+
+
+def _triangle(x: float, y: float, r: float = 6.5, cls: str | None = None) -> str:
+    points = f"{x:.1f},{y - r:.1f} {x + r:.1f},{y + r * 0.8:.1f} {x - r:.1f},{y + r * 0.8:.1f}"
+    return _el("polygon", cls=cls, points=points, fill=STATUS_COLOURS["below"], stroke="#ffffff", stroke_width=1)
+
+
+def _square(x: float, y: float, r: float = 5.0, cls: str | None = None) -> str:
+    return _el("rect", cls=cls, x=x - r, y=y - r, width=2 * r, height=2 * r, fill="#ffffff", stroke=WARM,
+               stroke_width=2)
+
+
+def control_chart(
+    points: Sequence[TrendPoint], *, title: str, centre: float, fmt: Fmt, y_label: str,
+    labels: Mapping[str, str], height: float = 300,
+) -> str:
+    """A Shewhart chart: the centre line, the control limits as steps (each period's limits
+    span its slot, since they depend on its n), the values joined by a line; a period
+    outside its limits is a red triangle, one that continues a run on one side of the
+    centre an open square, others a dot (shapes, not only colours, tell them apart).
+    ``labels`` names the legend entries: value, centre, limits, out, run."""
+    body, xs, axis, top, bottom = _period_axes(points, [centre], fmt=fmt, y_label=y_label, height=height)
+    half = (xs[1] - xs[0]) / 2 if len(xs) > 1 else 20.0
+    yc = axis(centre)
+    body.append(_el("line", cls="centre", x1=xs[0] - half, y1=yc, x2=xs[-1] + half, y2=yc, stroke=ZERO,
+                    stroke_width=1.5))
+    for key in ("lcl", "ucl"):
+        step: list[tuple[float, float]] = []
+        for x, p in zip(xs, points):
+            limit = getattr(p, key)
+            if _finite(limit):
+                step += [(x - half, axis(limit)), (x + half, axis(limit))]
+        if step:
+            body.append(_polyline(step, WARM, f"limit {key}", width=1.4, dash="5 3"))
+    for line in _runs_of(points, xs, axis):
+        body.append(_polyline(line, NEUTRAL, "control-line", width=1.5))
+    for x, p in zip(xs, points):
+        if not _finite(p.value):
+            continue
+        y = axis(p.value)
+        if p.out:
+            body.append(_triangle(x, y, cls="point out"))
+        elif p.run:
+            body.append(_square(x, y, cls="point run"))
+        else:
+            body.append(_dot(x, y, cls="point"))
+    entries = [(_dot(5, 0), labels.get("value", "")),
+               ('<line x1="0" y1="0" x2="11" y2="0" stroke="%s" stroke-width="1.5"/>' % ZERO, labels.get("centre", "")),
+               ('<line x1="0" y1="0" x2="11" y2="0" stroke="%s" stroke-width="1.4" stroke-dasharray="4 2"/>' % WARM,
+                labels.get("limits", "")),
+               (_triangle(5, 0, 5.5), labels.get("out", ""))]
+    if any(p.run and not p.out for p in points):
+        entries.append((_square(5, 0, 4.5), labels.get("run", "")))
+    body += _legend(entries, height - 12, 64)
+    return _svg(height, title, "chart-control", body)

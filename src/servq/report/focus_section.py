@@ -130,9 +130,12 @@ def _drivers_group(results: Mapping, outcomes: list[Mapping], f: Fmt) -> dict:
                 _label(results, p),
                 p.get(key),
                 p.get("relative_weight_pct") if key == "lmg_pct" else None,
+                p.get(f"{key}_low"),
+                p.get(f"{key}_high"),
             )
             for p in predictors
         ]
+        boot = any(is_real(p.get(f"{key}_low")) for p in predictors)
         svg = charts.share_chart(
             bars,
             title=caption,
@@ -140,6 +143,7 @@ def _drivers_group(results: Mapping, outcomes: list[Mapping], f: Fmt) -> dict:
             bar_label=f.t(f"focus.drivers.legend_{key}"),
             marker_label=f.t("focus.drivers.legend_relative_weight_pct"),
             axis_label=f.t("focus.drivers.axis"),
+            interval_label=f.t("drivers_boot.legend", level=f.level),
         )
         content.append(("figure", Figure(caption, svg)))
         collinear = [p for p in predictors if is_real(p.get("vif")) and p["vif"] > VIF_LIMIT]
@@ -150,7 +154,8 @@ def _drivers_group(results: Mapping, outcomes: list[Mapping], f: Fmt) -> dict:
             vif=f.num(VIF_LIMIT, digits=0),
             kappa=f.num(CONDITION_LIMIT, digits=0),
         )
-        table = Table(_driver_headers(f), notes=[_condition_note(o, f), rule])
+        notes = [_condition_note(o, f), rule] + ([_boot_note(results, o, f)] if boot else [])
+        table = Table(_driver_headers(f, boot), notes=notes)
         for p in predictors:
             vif = f.num_cell(p.get("vif"))
             if p in collinear:
@@ -159,12 +164,11 @@ def _drivers_group(results: Mapping, outcomes: list[Mapping], f: Fmt) -> dict:
             cells += [
                 f.num_cell(p.get("relative_weight"), digits=3),
                 f.num_cell(p.get("relative_weight_pct"), digits=1),
-            ]
+            ] + ([_interval_cell(p, "relative_weight_pct", f)] if boot else [])
             cells += [
                 f.num_cell(p.get("lmg"), digits=3),
                 f.num_cell(p.get("lmg_pct"), digits=1),
-                vif,
-            ]
+            ] + ([_interval_cell(p, "lmg_pct", f)] if boot else []) + [vif]
             table.rows.append(Row(cells, kind="flag" if p in collinear else "data"))
         if collinear or ill:
             lines = []
@@ -190,11 +194,29 @@ def _drivers_group(results: Mapping, outcomes: list[Mapping], f: Fmt) -> dict:
     return _group(f.t("focus.drivers.title"), content)
 
 
-def _driver_headers(f: Fmt) -> list[tuple[str, bool]]:
-    return f.headers("col.dimension") + [
-        (f.t(f"focus.col.{k}"), True)
-        for k in ("relative_weight", "relative_weight_pct", "lmg", "lmg_pct", "vif")
-    ]
+def _driver_headers(f: Fmt, boot: bool = False) -> list[tuple[str, bool]]:
+    keys = ["relative_weight", "relative_weight_pct", "lmg", "lmg_pct", "vif"]
+    headers = [(f.t(f"focus.col.{k}"), True) for k in keys]
+    if boot:  # each share's interval follows it
+        headers.insert(2, (f.t("drivers_boot.col", level=f.level), True))
+        headers.insert(5, (f.t("drivers_boot.col", level=f.level), True))
+    return f.headers("col.dimension") + headers
+
+
+def _interval_cell(p: Mapping, key: str, f: Fmt) -> Cell:
+    low, high = p.get(f"{key}_low"), p.get(f"{key}_high")
+    return Cell(i18n.fmt_interval(f.lang, low, high, 1), cls="num")
+
+
+def _boot_note(results: Mapping, outcome: Mapping, f: Fmt) -> str:
+    """How the intervals were made: resamples, seed, failures, and R²'s interval."""
+    block = results.get("drivers") or {}
+    text = f.t("drivers_boot.note", level=f.level, boot=f.int(block.get("boot")), seed=block.get("seed"),
+               r2=i18n.fmt_interval(f.lang, outcome.get("r2_low"), outcome.get("r2_high"), 2))
+    failed = outcome.get("n_boot_failed")
+    if is_real(failed) and failed > 0:
+        text += " " + f.t("drivers_boot.failed", n=f.int(failed))
+    return text
 
 
 def _condition_note(outcome: Mapping, f: Fmt) -> str:

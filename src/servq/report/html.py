@@ -6,7 +6,8 @@ from a results dict that follows ``results.schema.json`` and renders
 styles, fonts or images, so it can be mailed, archived and printed as it is.
 
 Sections appear only when the results have what they show: tolerance zone for the
-three-column format, general versus specific for two-level instruments, outcomes, NPS,
+three-column format, general versus specific for two-level instruments (paired), the
+competitor benchmark when competitors are rated, outcomes, NPS,
 importance and segments when present, and the quality of the instrument (reliability,
 factor structure, discriminant validity, measurement invariance) when the results carry
 any of ``reliability``, ``cfa``, ``validity`` and ``invariance``; the service focus (key
@@ -29,9 +30,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from servq.report import charts, i18n
+from servq.report.benchmark_section import benchmark_section
 from servq.report.blocks import Cell, Figure, Fmt, Row, Table
+from servq.report.comparisons_section import comparisons_section
+from servq.report.economics_section import economics_section
 from servq.report.focus_section import focus_section
+from servq.report.kano_section import kano_section
+from servq.report.levels_section import levels_section
 from servq.report.quality_section import quality_section
+from servq.report.scorecard_section import scorecard_section
+from servq.report.trends_section import trends_section
 from servq.report.summary import (
     executive_summary,
     mean,
@@ -149,13 +157,25 @@ def build_context(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "dimensions": _dimensions(results, f, metric),
         "overall": _overall(results, f),
         "focus": focus_section(results, f),
+        "kano": kano_section(results, f),
         "items": _items(results, f, metric),
         "zone": _zone(results, f, metric),
-        "specific": _specific(results, f),
+        "specific": levels_section(results, f),
+        "benchmark": benchmark_section(results, f),
         "outcomes": _outcomes(results, f),
         "quality": quality_section(results, f),
         "segments": _segments(results, f, metric),
+        "comparisons": comparisons_section(results, f),
+        "scorecard": scorecard_section(results, f),
+        "trends": trends_section(results, f),
+        "economics": economics_section(results, f),
     }
+    context["definitions"] = _definitions(results, f)
+    return _with_blocks(context, sections, f)
+
+
+def _with_blocks(context: dict[str, Any], sections: Mapping[str, dict | None], f: Fmt) -> dict[str, Any]:
+    """``context`` with the non-empty ``sections`` as blocks and the table of contents."""
     # a block shows, in order: intro, callouts, figures, tables, then sub-sections
     # (groups), each a list of (kind, value) parts: p, h4, callout, figure, table, code
     empty = {"intro": "", "callouts": [], "figures": [], "tables": [], "groups": []}
@@ -164,13 +184,25 @@ def build_context(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
         for name, section in sections.items()
         if section
     ]
-    context["definitions"] = _definitions(results, f)
     context["toc"] = (
         [("summary", f.t("section.summary"))]
         + [(b["id"], b["title"]) for b in context["blocks"]]
         + [("definitions", f.t("section.definitions"))]
     )
     return context
+
+
+def render_document(lang: str, *, title: str, name: str, header: list[tuple[str, str]],
+                    kpis: list[dict[str, str]], summary: list[str], sections: Mapping[str, dict | None],
+                    definitions: list[str], footer: str) -> str:
+    """Render the report template around other sections than an analysis's (e.g. the
+    evaluation index): the same cover, contents, key figures, summary and definitions."""
+    lang = i18n.check_lang(lang)
+    f = Fmt(lang, 0.95)
+    context = {"lang": HTML_LANG[lang], "t": partial(i18n.t, lang), "title": title,
+               "instrument_name": name, "header": header, "kpis": kpis, "summary": summary,
+               "footer": footer, "definitions": definitions}
+    return _environment().get_template("report.html.j2").render(**_with_blocks(context, sections, f))
 
 
 def _header(results: Mapping, f: Fmt) -> list[tuple[str, str]]:
@@ -444,42 +476,6 @@ def _zone(results: Mapping, f: Fmt, metric: str | None) -> dict | None:
             )
         )
     return {"intro": f.t("intro.zone"), "figures": figures, "tables": [table]}
-
-
-def _specific(results: Mapping, f: Fmt) -> dict | None:
-    dims = [d for d in results.get("dimensions") or [] if isinstance(d.get("specific"), Mapping)]
-    if not dims:
-        return None
-    caption = f.t("chart.specific")
-
-    def diff(d: Mapping) -> float | None:
-        s, p = mean(d, "specific"), mean(d, "perception")
-        return None if s is None or p is None else s - p
-
-    rows = [
-        charts.Dumbbell(d["label"], mean(d, "perception"), mean(d, "specific"), f.num(diff(d), True))
-        for d in dims
-    ]
-    svg = charts.dumbbell_chart(
-        [charts.Group("", rows)],
-        title=caption,
-        a_label=f.t("col.general"),
-        b_label=f.t("col.specific"),
-        worse_label=f.t("chart.legend_specific_worse"),
-        better_label=f.t("chart.legend_specific_better"),
-        domain=_zoom(results, [v for r in rows for v in (r.a, r.b)]),
-        fmt=f.num,
-        label_max=250,
-    )
-    table = Table(
-        f.headers("col.dimension", "col.n", "col.general", "col.specific", "col.difference"),
-        notes=[f.t("notes.interval", level=f.level)],
-    )
-    for d in dims:
-        lead = f.label_cells(d["label"], d["specific"].get("n"))
-        stats = [f.stat_cell(d.get(k)) for k in ("perception", "specific")]
-        table.rows.append(Row(lead + stats + [f.num_cell(diff(d), True)]))
-    return {"intro": f.t("intro.specific"), "figures": [Figure(caption, svg)], "tables": [table]}
 
 
 def _outcomes(results: Mapping, f: Fmt) -> dict | None:

@@ -260,6 +260,9 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
             )
         )
 
+    from servq.report.comparisons_section import summary_sentences  # it imports this module
+
+    out += summary_sentences(results, lang)
     suppressed, total = suppressed_count(results)
     if suppressed:
         out.append(i18n.tn(lang, "summary.suppressed", suppressed, min_n=min_n))

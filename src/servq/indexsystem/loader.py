@@ -1,0 +1,135 @@
+"""Loading evaluation index systems: the built-in catalog and users' YAML files.
+
+Every problem in a file is reported at once with its line and path
+(:class:`IndexSystemError`), using the instrument loader's YAML helpers (duplicate keys
+refused, line numbers of every path).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import InstrumentError, Problem, UsageError
+from ..instruments.catalog import (
+    _lines,
+    _Loader,
+    _nearest_line,
+    _path_loc,
+    _path_text,
+    _pydantic_message,
+)
+from .schema import System, semantic_problems
+
+_PACKAGE = "servq.indexsystem"
+
+
+class IndexSystemError(InstrumentError):
+    """An evaluation index system (YAML) is invalid; ``problems`` lists every problem."""
+
+
+def _catalog_dir():
+    return resources.files(_PACKAGE).joinpath("catalog")
+
+
+def builtin_systems() -> list[str]:
+    """Ids of the built-in index systems.
+
+    >>> builtin_systems()
+    ['customer-delivered-value', 'telecom-enterprise']
+    """
+    return sorted(p.name[: -len(".yaml")] for p in _catalog_dir().iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def load_system(name_or_path: str | Path | System) -> System:
+    """A built-in system by id (see :func:`builtin_systems`) or one from a YAML file.
+
+    Raises
+    ------
+    UsageError
+        Neither a built-in id nor an existing file.
+    IndexSystemError
+        The file is not a valid system; ``problems`` lists every problem with its line.
+
+    >>> load_system("telecom-enterprise").title("zh")
+    '电信集团客户服务质量感知评价体系'
+    """
+    return system_and_source(name_or_path)[0]
+
+
+def system_and_source(name_or_path: str | Path | System) -> tuple[System, str]:
+    """:func:`load_system` and where the system came from (for messages and reports)."""
+    if isinstance(name_or_path, System):
+        return name_or_path, f"<{name_or_path.id}>"
+    text = str(name_or_path)
+    if text in builtin_systems():
+        return _builtin(text), f"catalog/{text}.yaml"
+    path = Path(text)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise UsageError(f"index system file not found: {path}")
+        return parse_system(path.read_text(encoding="utf-8"), source=str(path)), str(path)
+    raise UsageError(f"unknown index system '{text}': not a built-in system "
+                     f"({', '.join(builtin_systems())}) and not a YAML file")
+
+
+@cache
+def _builtin(system_id: str) -> System:
+    text = _catalog_dir().joinpath(f"{system_id}.yaml").read_text(encoding="utf-8")
+    return parse_system(text, source=f"catalog/{system_id}.yaml")
+
+
+def parse_system(text: str, source: str = "<system>") -> System:
+    """Parse and validate index-system YAML; raise IndexSystemError listing all problems."""
+    try:
+        raw = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise IndexSystemError(f"{source} is not valid YAML", [Problem(
+            str(reason), file=source, line=None if mark is None else mark.line + 1)]) from None
+    if not isinstance(raw, dict):
+        raise IndexSystemError(f"{source} is not an index system", [Problem(
+            "the file must be a mapping with id, name, grades and criteria", file=source)])
+    found: list[tuple[tuple, str, str]] = []
+    system = None
+    try:
+        system = System.model_validate(raw)
+    except ValidationError as exc:
+        found += [(tuple(e["loc"]), _path_text(tuple(e["loc"])), _pydantic_message(e))
+                  for e in _useful(exc.errors())]
+    if system is not None:
+        found += [(_path_loc(path), path, msg) for path, msg in semantic_problems(system)]
+    if found:
+        lines = _lines(text)
+        problems = sorted((Problem(msg, file=source, line=_nearest_line(lines, loc), path=path)
+                           for loc, path, msg in found), key=lambda p: p.line or 0)
+        raise IndexSystemError(f"{source}: {len(problems)} problem(s) in the index system",
+                               problems)
+    return system
+
+
+_BRANCHES = ("Text", "str", "float", "int", "function-after[_column_named(), str]")
+
+
+def _useful(errors: list[dict]) -> list[dict]:
+    """Pydantic reports a field typed ``Text | str`` or ``float | str`` once per
+    alternative; keep one message per location, and drop the union branch names from it."""
+    out, seen = [], set()
+    cleaned = [{**e, "loc": tuple(p for p in e["loc"] if p not in _BRANCHES)} for e in errors]
+    deeper = {e["loc"][:k] for e in cleaned for k in range(len(e["loc"]))}
+    for e in cleaned:
+        if e["type"] == "string_type" and e["loc"] in deeper:
+            continue  # the plain-string branch of a Text | str field given as a mapping
+        if e["type"] == "model_type" and any(o["loc"] == e["loc"] and o is not e for o in cleaned):
+            continue  # the mapping branch of a Text | str field given as, say, a number
+        if e["loc"] in seen:
+            continue
+        seen.add(e["loc"])
+        out.append(e)
+    return out

@@ -1,0 +1,187 @@
+"""Trends: the tracked scores period by period, the change between the last two
+periods, and control charts that flag periods out of the ordinary.
+
+The periods are a derived segment (see :mod:`servq.io.periods`): their moments are
+accumulated over the chunks with every other segment's, so this module only reads
+per-period n, means, SDs and shares off a :class:`~servq.measures.summarize.Summary`.
+
+Tracked measures, each a Scorer variable (its name is the measure's ``id``):
+
+- the overall score: unweighted SERVQUAL (``servqual:unweighted``) when the instrument
+  asks expectations, else SERVPERF (``servperf``);
+- each dimension's primary measure: the gap when expectations are asked, else MSA when
+  adequate service is, else the perception (the rule of
+  :func:`servq.report.summary.primary_metric`);
+- each rating outcome's mean and top-two-box share; each NPS outcome's NPS (mean of the
+  +100/0/−100 answer scores) and its promoter and detractor shares.
+
+Periods with fewer than ``min_n`` respondents are listed with their n only and take no
+part in the change or the control limits. The change compares the last two periods that
+are shown: Welch's t for means (R ``t.test(var.equal = FALSE)``), the two-proportion χ²
+without continuity correction for shares (R ``prop.test(correct = FALSE)``) and the
+multinomial z-test for NPS (:func:`servq.stats.comparisons.nps_difference`); it is
+significant when p < 1 − confidence. Control charts: :mod:`servq.stats.control`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..instruments.schema import Instrument
+from ..stats import control
+from .summarize import Summary, _num
+
+# the primary measure of a dimension, first present wins (as report.summary.METRICS)
+PRIMARY = ("gap", "msa", "perception")
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """One measure followed over time: ``id`` is the Scorer variable, ``what`` one of
+    overall, dimension, outcome, top_box, nps, promoters, detractors; ``of`` the
+    dimension or outcome id; ``metric`` the score (servqual, servperf, gap, msa,
+    perception) for overall and dimensions."""
+
+    id: str
+    kind: str  # mean | share | nps
+    what: str
+    of: str | None = None
+    label: str | None = None
+    metric: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "what": self.what, "of": self.of, "label": self.label,
+                "metric": self.metric}
+
+
+def tracked(inst: Instrument, names, lang: str) -> list[Tracked]:
+    """The measures followed over time for ``inst`` (``names``: the Scorer's variables)."""
+    names = set(names)
+    out = []
+    if "servqual:unweighted" in names:
+        out.append(Tracked("servqual:unweighted", "mean", "overall", metric="servqual"))
+    elif "servperf" in names:
+        out.append(Tracked("servperf", "mean", "overall", metric="servperf"))
+    dims = inst.dimensions
+    metric = next((m for m in PRIMARY if dims and f"dim:{m}:{dims[0].id}" in names), None)
+    if metric is not None:
+        out += [Tracked(f"dim:{metric}:{d.id}", "mean", "dimension", d.id, d.label.get(lang), metric) for d in dims]
+    for o in inst.outcomes:
+        label = o.text.get(lang)
+        if o.kind == "nps":
+            out += [Tracked(f"nps:score:{o.id}", "nps", "nps", o.id, label),
+                    Tracked(f"nps:promoters:{o.id}", "share", "promoters", o.id, label),
+                    Tracked(f"nps:detractors:{o.id}", "share", "detractors", o.id, label)]
+        else:
+            out += [Tracked(f"outcome:{o.id}", "mean", "outcome", o.id, label),
+                    Tracked(f"topbox:{o.id}", "share", "top_box", o.id, label)]
+    return out
+
+
+def trends(s: Summary, periods: list[tuple[str, int]], measures: list[Tracked], *, kind: str, column: str,
+           blank: int, min_n: int, confidence: float) -> dict:
+    """The ``trends`` block of the results.
+
+    ``s`` summarises the groups; ``periods`` are (label, group number) in chronological
+    order; ``blank`` counts the respondents without a period.
+    """
+    rows = [(label, g, s.count(g, "row")) for label, g in periods]
+    shown = [(label, g) for label, g, n in rows if n >= min_n]
+    out_periods = []
+    for label, g, n in rows:
+        entry: dict = {"label": label, "n": n, "suppressed": n < min_n}
+        if n >= min_n:
+            entry["values"] = {m.id: _value(s, g, m) for m in measures}
+        out_periods.append(entry)
+    return {
+        "period": kind,
+        "column": column,
+        "blank": blank,
+        "measures": [m.to_dict() for m in measures],
+        "periods": out_periods,
+        "change": _change(s, shown, measures, confidence),
+        "control": {m.id: _control(s, shown, m) for m in measures},
+        "run_length": control.RUN_LENGTH,
+        "sigmas": control.SIGMAS,
+    }
+
+
+def _value(s: Summary, g: int, m: Tracked) -> dict:
+    return s.share(g, m.id) if m.kind == "share" else s.stat(g, m.id)
+
+
+def _stats(s: Summary, g: int, name: str) -> tuple[float, float, float]:
+    i = s.scorer.index[name]
+    return float(s.n[g, i]), float(s.mean[g, i]), float(s.sd[g, i])
+
+
+# --------------------------------------------------------------------------- change
+
+
+def _change(s: Summary, shown: list[tuple[str, int]], measures: list[Tracked], confidence: float) -> dict | None:
+    """Last shown period against the one before, for every measure (None for a measure
+    the test is not defined for, e.g. no answers or no spread)."""
+    if len(shown) < 2:
+        return None
+    (before, a), (last, b) = shown[-2], shown[-1]
+    return {"from": before, "to": last,
+            "measures": {m.id: _difference(s, a, b, m, confidence) for m in measures}}
+
+
+def _difference(s: Summary, a: int, b: int, m: Tracked, confidence: float) -> dict | None:
+    from ..stats.comparisons import ComparisonError, nps_difference, pairwise_welch, two_proportions
+
+    (n_a, mean_a, sd_a), (n_b, mean_b, sd_b) = _stats(s, a, m.id), _stats(s, b, m.id)
+    try:
+        if m.kind == "mean":
+            row = pairwise_welch([n_a, n_b], [mean_a, mean_b], [sd_a, sd_b], adjust="none",
+                                 confidence=confidence).table.iloc[0]
+            diff, lo, hi, p, test = row["diff"], row["ci_low"], row["ci_high"], row["p"], "welch"
+        elif m.kind == "share":
+            r = two_proportions(round(mean_b * n_b), n_b, round(mean_a * n_a), n_a, confidence)
+            diff, lo, hi, p, test = r.diff, r.ci_low, r.ci_high, r.p, "two_proportions"
+        else:
+            r = nps_difference(_nps_counts(s, b, m.of), _nps_counts(s, a, m.of), confidence)
+            diff, lo, hi, p, test = r.diff, r.ci_low, r.ci_high, r.p, "nps_difference"
+    except ComparisonError:
+        return None
+    p = _num(p)
+    return {"test": test, "from": _num(mean_a), "to": _num(mean_b), "n_from": int(n_a), "n_to": int(n_b),
+            "diff": _num(diff), "ci_low": _num(lo), "ci_high": _num(hi), "p": p,
+            "significant": p is not None and p < 1 - confidence}
+
+
+def _nps_counts(s: Summary, g: int, outcome: str | None) -> list[int]:
+    """(promoters, passives, detractors) of a period from its shares and n."""
+    out = []
+    for which in ("promoters", "passives", "detractors"):
+        n, share, _ = _stats(s, g, f"nps:{which}:{outcome}")
+        out.append(round(share * n) if n > 0 else 0)
+    return out
+
+
+# --------------------------------------------------------------------------- control
+
+
+def _control(s: Summary, shown: list[tuple[str, int]], m: Tracked) -> dict | None:
+    """X̄ chart (means, NPS) or p-chart (shares) over the shown periods with answers;
+    None with fewer than two such periods."""
+    need = 1 if m.kind == "share" else 2
+    points = [(label, *_stats(s, g, m.id)) for label, g in shown]
+    points = [p for p in points if p[1] >= need]
+    if len(points) < 2:
+        return None
+    labels = [p[0] for p in points]
+    n, mean, sd = (np.array([p[i] for p in points]) for i in (1, 2, 3))
+    chart = control.p_chart(n, mean) if m.kind == "share" else control.xbar_chart(n, mean, sd)
+    return {
+        "chart": "p" if m.kind == "share" else "xbar",
+        "centre": _num(chart.centre),
+        "sigma": None if chart.sigma is None else _num(chart.sigma),
+        "points": [{"label": label, "n": int(n[i]), "value": _num(chart.value[i]), "lcl": _num(chart.lcl[i]),
+                    "ucl": _num(chart.ucl[i]), "out": bool(chart.out[i]), "run": bool(chart.run[i])}
+                   for i, label in enumerate(labels)],
+        "signals": [label for i, label in enumerate(labels) if chart.out[i] or chart.run[i]],
+    }

@@ -1,0 +1,224 @@
+"""Service standards: targets per dimension or outcome, read from a YAML file.
+
+A standard names a measure (a dimension's gap or perception, the SERVQUAL score, an
+outcome's mean or NPS) and a target such as ``">= -0.5"``; the scorecard marks every unit
+pass, fail or not enough data against it (:mod:`servq.measures.scorecard`). The file::
+
+    standards:
+      - {measure: gap, dimension: reliability, target: ">= -0.5"}
+      - {measure: nps, outcome: recommend, target: ">= 30"}
+    min_n: 10        # units with fewer answers: not enough data
+    basis: shrunk    # shrunk (default) | raw | interval
+
+Every problem (bad YAML, unknown field, malformed target, a dimension, outcome or measure
+the instrument does not have) is reported at once with its line
+(:class:`~servq.errors.ProblemsError`).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import Problem, ProblemsError, UsageError
+from .instruments.catalog import _lines, _Loader, _nearest_line, _path_text, _pydantic_message
+from .instruments.schema import Instrument, Part
+from .measures.scores import DIFFERENCES
+from .measures.summarize import SCORE_KEYS
+
+DIMENSION_MEASURES = SCORE_KEYS  # one value per dimension: expectation, perception, gap, ...
+OVERALL_MEASURES = ("servqual", "servqual_weighted", "servperf")
+OUTCOME_MEASURES = ("outcome", "nps")
+MEASURES = (*DIMENSION_MEASURES, *OVERALL_MEASURES, *OUTCOME_MEASURES)
+BASES = ("shrunk", "raw", "interval")
+OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+_TARGET = re.compile(r"^\s*(>=|<=|>|<|≥|≤)\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*$")
+
+
+@dataclass(frozen=True)
+class MeasureRef:
+    """One scored measure: ``gap`` of ``reliability``, ``servqual``, ``nps`` of ``recommend``."""
+
+    measure: str
+    dimension: str | None = None
+    outcome: str | None = None
+
+    @property
+    def key(self) -> str:
+        """``gap:reliability``, ``servqual``, ``nps:recommend``: the measure's id in the results."""
+        return ":".join(x for x in (self.measure, self.dimension, self.outcome) if x)
+
+
+def measure_problems(ref: MeasureRef, inst: Instrument) -> list[str]:
+    """Why ``ref`` cannot be scored with ``inst`` (empty when it can)."""
+    m, problems = ref.measure, []
+    parts = {p.value for p in inst.parts}
+    if m in DIMENSION_MEASURES:
+        if m in DIFFERENCES:
+            a, b = DIFFERENCES[m]
+            if not {a.value, b.value} <= parts:
+                problems.append(f"measure '{m}' needs {a.value} and {b.value} answers; instrument "
+                                f"'{inst.id}' asks {', '.join(sorted(parts))}")
+        elif m not in parts:
+            problems.append(f"measure '{m}' is not asked by instrument '{inst.id}' (it asks {', '.join(sorted(parts))})")
+        dims = [d.id for d in inst.dimensions]
+        if ref.dimension is None:
+            problems.append(f"measure '{m}' needs a dimension (one of {', '.join(dims)})")
+        elif ref.dimension not in dims:
+            problems.append(f"unknown dimension '{ref.dimension}' (instrument '{inst.id}' has {', '.join(dims)})")
+    elif ref.dimension is not None:
+        problems.append(f"measure '{m}' takes no dimension")
+    if m in ("servqual", "servqual_weighted") and not inst.has_gap:
+        problems.append(f"measure '{m}' needs expectation and perception answers; instrument '{inst.id}' has no gaps")
+    if m == "servqual_weighted" and inst.importance is None:
+        problems.append(f"measure '{m}' needs importance allocations, which instrument '{inst.id}' does not ask")
+    if m == "servperf" and Part.perception not in inst.parts:
+        problems.append(f"measure '{m}' needs perception answers, which instrument '{inst.id}' does not ask")
+    if m in OUTCOME_MEASURES:
+        outcomes = {o.id: o for o in inst.outcomes}
+        known = ", ".join(outcomes) or "none"
+        if ref.outcome is None:
+            problems.append(f"measure '{m}' needs an outcome (one of {known})")
+        elif ref.outcome not in outcomes:
+            problems.append(f"unknown outcome '{ref.outcome}' (instrument '{inst.id}' has {known})")
+        elif m == "nps" and outcomes[ref.outcome].kind != "nps":
+            problems.append(f"outcome '{ref.outcome}' is not a 0-10 recommendation question (kind: nps)")
+    elif ref.outcome is not None:
+        problems.append(f"measure '{m}' takes no outcome")
+    return problems
+
+
+@dataclass(frozen=True)
+class Target:
+    """``>= -0.5``: a comparison operator and a number."""
+
+    op: str
+    value: float
+
+    def met(self, x: float) -> bool:
+        return OPERATORS[self.op](x, self.value)
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.value:g}"
+
+
+def parse_target(text: object) -> Target:
+    """``">= -0.5"`` -> Target(">=", -0.5); raises ValueError for anything else.
+
+    >>> parse_target(">= -0.5")
+    Target(op='>=', value=-0.5)
+    >>> parse_target("≤ 2")
+    Target(op='<=', value=2.0)
+    """
+    match = _TARGET.match(str(text).replace("−", "-")) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"target must be a comparison such as '>= -0.5' or '< 2' (>=, >, <=, <), got {text!r}")
+    op = {"≥": ">=", "≤": "<="}.get(match.group(1), match.group(1))
+    return Target(op, float(match.group(2)))
+
+
+class Standard(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    measure: Literal[MEASURES]  # type: ignore[valid-type]
+    dimension: str | None = None
+    outcome: str | None = None
+    target: Target
+    label: str | None = None
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target(cls, value: object) -> Target:
+        return value if isinstance(value, Target) else parse_target(value)
+
+    @property
+    def ref(self) -> MeasureRef:
+        return MeasureRef(self.measure, self.dimension, self.outcome)
+
+
+class Standards(BaseModel):
+    """The standards file: a list of standards, the minimum answers, the basis of the verdict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    standards: list[Standard] = Field(min_length=1)
+    min_n: int = Field(10, ge=1)
+    basis: Literal[BASES] = "shrunk"  # type: ignore[valid-type]
+
+
+def load_standards(path: str | Path, inst: Instrument) -> Standards:
+    """Read and check a standards YAML file against the instrument.
+
+    Raises
+    ------
+    UsageError
+        The file does not exist.
+    ProblemsError
+        Every problem in the file, each with its line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"standards file not found: {path}")
+    return parse_standards(path.read_text(encoding="utf-8"), inst, source=str(path))
+
+
+def parse_standards(text: str, inst: Instrument, source: str = "<standards>") -> Standards:
+    """Parse standards YAML text and check it against ``inst``; raise ProblemsError listing
+    every problem with its line.
+
+    >>> from servq.instruments import load_instrument
+    >>> s = parse_standards("standards: [{measure: gap, dimension: empathy, target: '>= -1'}]",
+    ...                     load_instrument("servqual"))
+    >>> s.standards[0].ref.key, str(s.standards[0].target), s.min_n, s.basis
+    ('gap:empathy', '>= -1', 10, 'shrunk')
+    """
+    try:
+        raw = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ProblemsError(f"{source} is not valid YAML",
+                            [Problem(str(reason), file=source, line=mark.line + 1 if mark else None)]) from None
+    if not isinstance(raw, dict):
+        raise ProblemsError(f"{source} is not a standards file", [
+            Problem("the file must be a mapping with a 'standards' list (and optionally min_n, basis)", file=source)])
+    found: list[tuple[tuple, str]] = []  # (location, message)
+    parsed = None
+    try:
+        parsed = Standards.model_validate(raw)
+    except ValidationError as exc:
+        found += [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
+    entries = raw.get("standards") if isinstance(raw.get("standards"), list) else []
+    for i, entry in enumerate(entries):
+        if isinstance(entry, dict) and entry.get("measure") in MEASURES:
+            ref = MeasureRef(entry["measure"], _text(entry.get("dimension")), _text(entry.get("outcome")))
+            found += [(("standards", i), msg) for msg in measure_problems(ref, inst)]
+    if found:
+        lines = _lines(text)
+        problems = [Problem(msg, file=source, line=_nearest_line(lines, loc), path=_path_text(loc) or None)
+                    for loc, msg in found]
+        problems.sort(key=lambda p: p.line or 0)
+        raise ProblemsError(f"{source}: {len(problems)} problem(s) in the service standards", problems)
+    return parsed
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _message(err: dict) -> str:
+    if err["type"] == "literal_error" and err["loc"][-1:] == ("measure",):
+        return f"unknown measure {err['input']!r} (choose one of {', '.join(MEASURES)})"
+    if err["type"] == "value_error":
+        return str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
+    return _pydantic_message(err)
+
+
+__all__ = ["BASES", "MEASURES", "MeasureRef", "Standard", "Standards", "Target", "load_standards",
+           "measure_problems", "parse_standards", "parse_target"]
