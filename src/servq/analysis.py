@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -24,19 +23,27 @@ import pyarrow.compute as pc
 from threadpoolctl import threadpool_limits
 
 from . import __version__
+from .economics import economics_block, load_economics
 from .errors import UsageError
 from .instruments import Instrument, Part, load_instrument
+from .io.arrow import int_buffers
 from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
-from .io.readers import DEFAULT_CHUNK, Source, from_table, open_source, value_labels
-from .io.validate import Validator, int_buffers
 from .io.periods import DEFAULT_COLUMN, PERIODS, period_labels, period_order
+from .io.readers import DEFAULT_CHUNK, label_map, natural_key, source_of
+from .io.validate import Validator
 from .measures import summarize as fig
 from .measures.compare import ADJUSTS, comparisons
 from .measures.compare import METHODS as COMPARE_METHODS
-from .economics import economics_block, load_economics
-from .measures.focus import CROSSHAIRS, IMPORTANCE, PERFORMANCE, bootstrap_drivers, ipa, key_drivers
-from .measures.levels import benchmark, levels
+from .measures.focus import (
+    CROSSHAIRS,
+    IMPORTANCE,
+    PERFORMANCE,
+    bootstrap_drivers,
+    ipa,
+    key_drivers,
+)
 from .measures.kano import KanoCounts, kano_block, plus
+from .measures.levels import benchmark, levels
 from .measures.scores import Scorer
 from .results import Results
 from .stats.moments import CrossMoments, Moments
@@ -200,7 +207,7 @@ def analyze(
         raise UsageError("period_column needs a period (month, quarter or wave)")
     inst = load_instrument(instrument)
     econ = None if economics is None else load_economics(economics)  # its mistakes before the data is read
-    source = _source(data, sheet)
+    source = source_of(data, sheet)
     file = str(source.path)
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     layout = resolve_layout(inst, source.columns, mapping, file)
@@ -219,7 +226,7 @@ def analyze(
     threading.Thread(target=_preload, args=([m for m in later if m],), daemon=True).start()
     validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
     scorer = Scorer(inst)
-    groups = _Groups(list(by_cols), {name: _label_map(source, col) for name, col in by_cols.items()})
+    groups = _Groups(list(by_cols), {name: label_map(source, col) for name, col in by_cols.items()})
     groups.unknown.update({PERIOD: 0} if period else {})
     wanted = [*layout.numeric_columns(), *by_cols.values()]
     if layout.respondent_id is not None:
@@ -253,7 +260,9 @@ def analyze(
                                                     for name in by_cols}, lang, min_n)
     if quality and None in sums.cross:
         split = {groups.keys[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
-        from .measures.quality import assess  # on use: it loads pandas and SciPy's optimisers
+        from .measures.quality import (
+            assess,  # on use: it loads pandas and SciPy's optimisers
+        )
 
         with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
             blocks, notes = assess(inst, quality_part(inst), sums.cross[None], validator.rows, lang, split, inv_name)
@@ -363,29 +372,6 @@ def _preload(modules: list[str]) -> None:
         importlib.import_module(name)
 
 
-def _source(data, sheet: str | None) -> Source:
-    if isinstance(data, (str, Path)):
-        return open_source(data, sheet=sheet)
-    if isinstance(data, pa.Table):
-        return from_table(data)
-    if isinstance(data, pa.RecordBatch):
-        return from_table(pa.Table.from_batches([data]))
-    if type(data).__module__.startswith("pandas"):
-        return from_table(pa.Table.from_pandas(data, preserve_index=False), "<DataFrame>")
-    raise UsageError(f"cannot analyse a {type(data).__name__}: give a file path, a pandas DataFrame or a pyarrow Table")
-
-
-def _label_map(source: Source, column: str) -> dict[str, str] | None:
-    labels = value_labels(source, column)
-    if not labels:
-        return None
-    return {(str(int(k)) if isinstance(k, float) and k.is_integer() else str(k)): str(v) for k, v in labels.items()}
-
-
-def _natural(value: str):
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", value)]
-
-
 def _assemble(inst, scorer, overall, by_segment, groups, validator, layout, source, *, lang, min_n, confidence, by):
     s = fig.Summary(overall, scorer, confidence)
     out: dict = {
@@ -413,7 +399,7 @@ def _assemble(inst, scorer, overall, by_segment, groups, validator, layout, sour
         full = _expand(by_segment.grown(len(groups.keys) + 1), scorer)
         seg = fig.Summary(full, scorer, confidence)
         for name in by:
-            values = sorted((v for (n, v) in groups.keys if n == name), key=_natural)
+            values = sorted((v for (n, v) in groups.keys if n == name), key=natural_key)
             out["segments"][name] = {v: fig.segment(seg, groups.ids[(name, v)], inst, lang, min_n) for v in values}
     return out
 

@@ -30,11 +30,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import Problem, ProblemsError, UsageError
-from .instruments.catalog import _lines, _Loader, _nearest_line, _path_text, _pydantic_message
+from . import yamlfile
+from .errors import ProblemsError, UsageError
 
 SEED = "seed 004, section 两种服务的影响 (the effects of good and poor service)"
 MEASURES = ("auto", "nps_detractors", "below_zone", "none")
@@ -171,37 +170,19 @@ def _semantic(econ: Economics) -> list[tuple[str, str]]:
 
 def parse_economics(text: str, source: str = "<economics>") -> Economics:
     """Parse and validate economics YAML; raise EconomicsError listing every problem with its line."""
-    try:
-        raw = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise EconomicsError(f"{source} is not valid YAML",
-                             [Problem(str(reason), file=source, line=mark.line + 1 if mark else None)]) from None
-    return _validated(raw, source, lambda: _lines(text))
+    return _validated(yamlfile.load(text, source, EconomicsError), source, text)
 
 
-def _validated(raw, source: str, lines) -> Economics:
-    if not isinstance(raw, Mapping):
-        raise EconomicsError(f"{source} is not an economics file",
-                             [Problem("the file must be a mapping with inputs (and optionally options, assumptions)",
-                                      file=source)])
-    found: list[tuple[tuple, str, str]] = []
+def _validated(raw, source: str, text: str | None) -> Economics:
+    yamlfile.require_mapping(raw, source, EconomicsError, "an economics file",
+                             "the file must be a mapping with inputs (and optionally options, assumptions)")
     try:
         econ = Economics.model_validate(raw)
-        found = [(_loc(p), p, m) for p, m in _semantic(econ)]
+        found = yamlfile.semantic_found(_semantic(econ))
     except ValidationError as exc:
-        found = [(tuple(e["loc"]), _path_text(tuple(e["loc"])), _pydantic_message(e)) for e in exc.errors()]
-    if found:
-        index = lines()
-        problems = sorted((Problem(m, file=source, line=_nearest_line(index, loc), path=p) for loc, p, m in found),
-                          key=lambda p: p.line or 0)
-        raise EconomicsError(f"{source}: {len(problems)} problem(s) in the economics parameters", problems)
+        found = yamlfile.validation_found(exc)
+    yamlfile.check(found, text, source, EconomicsError, "the economics parameters")
     return econ
-
-
-def _loc(path: str) -> tuple:
-    return tuple(path.split("."))
 
 
 def load_economics(spec: str | Path | Mapping | Economics) -> Economics:
@@ -209,7 +190,7 @@ def load_economics(spec: str | Path | Mapping | Economics) -> Economics:
     if isinstance(spec, Economics):
         return spec
     if isinstance(spec, Mapping):
-        return _validated(spec, "<economics>", dict)
+        return _validated(dict(spec), "<economics>", None)
     path = Path(spec)
     if not path.is_file():
         raise UsageError(f"economics file not found: {path}")

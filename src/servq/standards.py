@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import Problem, ProblemsError, UsageError
-from .instruments.catalog import _lines, _Loader, _nearest_line, _path_text, _pydantic_message
+from . import yamlfile
+from .errors import ProblemsError, UsageError
 from .instruments.schema import Instrument, Part
 from .measures.scores import DIFFERENCES
 from .measures.summarize import SCORE_KEYS
@@ -178,33 +177,21 @@ def parse_standards(text: str, inst: Instrument, source: str = "<standards>") ->
     >>> s.standards[0].ref.key, str(s.standards[0].target), s.min_n, s.basis
     ('gap:empathy', '>= -1', 10, 'shrunk')
     """
-    try:
-        raw = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ProblemsError(f"{source} is not valid YAML",
-                            [Problem(str(reason), file=source, line=mark.line + 1 if mark else None)]) from None
-    if not isinstance(raw, dict):
-        raise ProblemsError(f"{source} is not a standards file", [
-            Problem("the file must be a mapping with a 'standards' list (and optionally min_n, basis)", file=source)])
-    found: list[tuple[tuple, str]] = []  # (location, message)
+    raw = yamlfile.load(text, source, ProblemsError)
+    yamlfile.require_mapping(raw, source, ProblemsError, "a standards file",
+                             "the file must be a mapping with a 'standards' list (and optionally min_n, basis)")
+    found: list[yamlfile.Found] = []
     parsed = None
     try:
         parsed = Standards.model_validate(raw)
     except ValidationError as exc:
-        found += [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
+        found += yamlfile.validation_found(exc, message=_message)
     entries = raw.get("standards") if isinstance(raw.get("standards"), list) else []
     for i, entry in enumerate(entries):
         if isinstance(entry, dict) and entry.get("measure") in MEASURES:
             ref = MeasureRef(entry["measure"], _text(entry.get("dimension")), _text(entry.get("outcome")))
-            found += [(("standards", i), msg) for msg in measure_problems(ref, inst)]
-    if found:
-        lines = _lines(text)
-        problems = [Problem(msg, file=source, line=_nearest_line(lines, loc), path=_path_text(loc) or None)
-                    for loc, msg in found]
-        problems.sort(key=lambda p: p.line or 0)
-        raise ProblemsError(f"{source}: {len(problems)} problem(s) in the service standards", problems)
+            found += [(("standards", i), f"standards[{i}]", msg) for msg in measure_problems(ref, inst)]
+    yamlfile.check(found, text, source, ProblemsError, "the service standards")
     return parsed
 
 
@@ -217,7 +204,7 @@ def _message(err: dict) -> str:
         return f"unknown measure {err['input']!r} (choose one of {', '.join(MEASURES)})"
     if err["type"] == "value_error":
         return str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-    return _pydantic_message(err)
+    return yamlfile.pydantic_message(err)
 
 
 __all__ = ["BASES", "MEASURES", "MeasureRef", "Standard", "Standards", "Target", "load_standards",

@@ -57,7 +57,7 @@ def test_section_in_every_language_is_offline_and_says_it_is_not_measured(render
     html = rendered[lang]
     assert_offline(html)
     body = section_of(html, "economics")
-    title = {"en": "Rules of thumb, not measurements", "sv": "Tumregler, inte mätningar", "zh": "经验法则,而非实测"}
+    title = {"en": "Rules of thumb, not measurements", "sv": "Tumregler, inte mätningar", "zh": "经验法则，而非实测"}
     assert title[lang] in body
     assert body.count("<svg") == 2  # the iceberg and word of mouth
 

@@ -115,7 +115,7 @@ def test_status_cells_are_text_and_colour_with_the_figure_and_n(rendered, lang):
 def test_english_texts(rendered):
     html = rendered["en"]
     table = subsection_of(html, "scorecard", "Service standards")
-    assert "SERVQUAL score &gt;= −0.50: 1 passed, 1 failed, 1 with too few answers." in table
+    assert "SERVQUAL score ≥ −0.50: 1 passed, 1 failed, 1 with too few answers." in table
     assert "Each employee passes when its shrunk estimate meets the target." in table
     assert "Every employee with enough answers" not in table  # erik fails: a warning, not an all-clear
     measure = subsection_of(html, "scorecard", "SERVQUAL score")

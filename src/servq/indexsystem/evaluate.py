@@ -24,7 +24,6 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,9 +32,9 @@ import pyarrow.compute as pc
 
 from .. import __version__
 from ..errors import DataError, Problem, UsageError
-from ..io.readers import DEFAULT_CHUNK, from_table, open_source
-from ..io.validate import _as_text, _flat, _py
 from ..instruments.schema import LANGUAGES
+from ..io.arrow import as_text, flat, py_value
+from ..io.readers import DEFAULT_CHUNK, source_of
 from ..stats.fuzzy import OPERATORS, FuzzyHierarchyResult, fuzzy_hierarchy
 from .loader import system_and_source
 from .schema import Node, System, Weights, node_weights
@@ -228,7 +227,8 @@ def index(data, system, *, operator: str = "weighted_average", by: str | None = 
     if min_n < 1:
         raise UsageError(f"min_n must be at least 1, got {min_n}")
     sys, sys_source = system_and_source(system)
-    source, name = _open(data, sheet)
+    source = source_of(data, sheet)
+    name = str(source.path)
     indicators = sys.indicators()
     columns = _resolve(source.columns, [n.column for n in indicators], name, sys_source,
                        [n.id for n in indicators])
@@ -267,19 +267,6 @@ def index(data, system, *, operator: str = "weighted_average", by: str | None = 
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def _open(data, sheet):
-    if isinstance(data, (str, Path)):
-        src = open_source(data, sheet=sheet)
-        return src, str(data)
-    if isinstance(data, pa.Table):
-        return from_table(data, "<table>"), "<table>"
-    if hasattr(data, "columns") and hasattr(data, "to_numpy"):  # a pandas DataFrame
-        table = pa.Table.from_pandas(data, preserve_index=False)
-        return from_table(table, "<DataFrame>"), "<DataFrame>"
-    raise UsageError(f"data must be a file path, a pandas DataFrame or a pyarrow Table, "
-                     f"got {type(data).__name__}")
 
 
 def _resolve(header: Sequence[str], wanted: Sequence[str], file: str, sys_source: str,
@@ -355,7 +342,7 @@ class _Counter:
         n = table.num_rows
         seg_codes, seg_values = None, None
         if by is not None:
-            encoded = pc.dictionary_encode(_as_text(table.column(by)))
+            encoded = pc.dictionary_encode(as_text(table.column(by)))
             seg_values = [str(v) for v in encoded.dictionary.to_pylist()]
             idx = encoded.indices
             known = ~np.asarray(idx.is_null())
@@ -367,15 +354,15 @@ class _Counter:
                     self.segment_rows[v] = self.segment_rows.get(v, 0) + int(r)
         seg_block = np.zeros((len(seg_values or []), len(self.indicators), self.k), np.int64)
         for i, (node, col) in enumerate(zip(self.indicators, self.columns)):
-            arr = _flat(table.column(col))
+            arr = flat(table.column(col))
             grade = self._grades(arr, col, node.reverse, first_row)
             ok = grade >= 0
             self.counts[i] += np.bincount(grade[ok], minlength=self.k)
             if seg_codes is not None:
                 sel = ok & (seg_codes >= 0)
-                flat = np.bincount(seg_codes[sel] * self.k + grade[sel],
-                                   minlength=len(seg_values) * self.k)
-                seg_block[:, i, :] = flat.reshape(len(seg_values), self.k)
+                counts = np.bincount(seg_codes[sel] * self.k + grade[sel],
+                                    minlength=len(seg_values) * self.k)
+                seg_block[:, i, :] = counts.reshape(len(seg_values), self.k)
         for s, v in enumerate(seg_values or []):
             if v not in self.segment_counts:
                 self.segment_counts[v] = np.zeros((len(self.indicators), self.k), np.int64)
@@ -394,7 +381,7 @@ class _Counter:
         with np.errstate(invalid="ignore"):
             ok = valid & (values >= lo) & (values <= hi) & (values == np.round(values))
         for i in np.flatnonzero(valid & ~ok):
-            self._problem(self.expected, first_row + int(i), col, _py(arr, i))
+            self._problem(self.expected, first_row + int(i), col, py_value(arr, i))
         codes = np.where(ok, values, lo).astype(np.int64)
         if reverse:
             codes = lo + hi - codes
@@ -421,7 +408,7 @@ class _Counter:
         if pa.types.is_null(arr.type):
             return np.full(len(arr), np.nan)
         for i in np.flatnonzero(np.asarray(arr.is_valid())):
-            self._problem(f"not a number ({arr.type} column)", first_row + int(i), col, _py(arr, i))
+            self._problem(f"not a number ({arr.type} column)", first_row + int(i), col, py_value(arr, i))
         return np.full(len(arr), np.nan)
 
     def finish(self) -> None:

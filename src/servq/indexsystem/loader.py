@@ -1,8 +1,7 @@
 """Loading evaluation index systems: the built-in catalog and users' YAML files.
 
 Every problem in a file is reported at once with its line and path
-(:class:`IndexSystemError`), using the instrument loader's YAML helpers (duplicate keys
-refused, line numbers of every path).
+(:class:`IndexSystemError`), through :mod:`servq.yamlfile`.
 """
 
 from __future__ import annotations
@@ -11,18 +10,10 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
-from ..errors import InstrumentError, Problem, UsageError
-from ..instruments.catalog import (
-    _lines,
-    _Loader,
-    _nearest_line,
-    _path_loc,
-    _path_text,
-    _pydantic_message,
-)
+from .. import yamlfile
+from ..errors import InstrumentError, UsageError
 from .schema import System, semantic_problems
 
 _PACKAGE = "servq.indexsystem"
@@ -86,31 +77,18 @@ def _builtin(system_id: str) -> System:
 
 def parse_system(text: str, source: str = "<system>") -> System:
     """Parse and validate index-system YAML; raise IndexSystemError listing all problems."""
-    try:
-        raw = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise IndexSystemError(f"{source} is not valid YAML", [Problem(
-            str(reason), file=source, line=None if mark is None else mark.line + 1)]) from None
-    if not isinstance(raw, dict):
-        raise IndexSystemError(f"{source} is not an index system", [Problem(
-            "the file must be a mapping with id, name, grades and criteria", file=source)])
-    found: list[tuple[tuple, str, str]] = []
+    raw = yamlfile.load(text, source, IndexSystemError)
+    yamlfile.require_mapping(raw, source, IndexSystemError, "an index system",
+                             "the file must be a mapping with id, name, grades and criteria")
+    found: list[yamlfile.Found] = []
     system = None
     try:
         system = System.model_validate(raw)
     except ValidationError as exc:
-        found += [(tuple(e["loc"]), _path_text(tuple(e["loc"])), _pydantic_message(e))
-                  for e in _useful(exc.errors())]
+        found += yamlfile.validation_found(exc, _useful(exc.errors()))
     if system is not None:
-        found += [(_path_loc(path), path, msg) for path, msg in semantic_problems(system)]
-    if found:
-        lines = _lines(text)
-        problems = sorted((Problem(msg, file=source, line=_nearest_line(lines, loc), path=path)
-                           for loc, path, msg in found), key=lambda p: p.line or 0)
-        raise IndexSystemError(f"{source}: {len(problems)} problem(s) in the index system",
-                               problems)
+        found += yamlfile.semantic_found(semantic_problems(system))
+    yamlfile.check(found, text, source, IndexSystemError, "the index system")
     return system
 
 

@@ -13,12 +13,14 @@ Labels sort chronologically as text for months and quarters; waves sort naturall
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .arrow import as_text, flat
+from .readers import natural_key
 
 PERIODS = ("month", "quarter", "wave")
 DEFAULT_COLUMN = {"month": "date", "quarter": "date", "wave": "wave"}
@@ -44,13 +46,9 @@ def period_labels(values: pa.Array | pa.ChunkedArray, kind: str, column: str, fi
     >>> labels = period_labels(pa.array(["2026-02-30"]), "month", "date", 7, print)
     not a date (use YYYY-MM-DD) 7 date 2026-02-30
     """
-    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode()
+    arr = flat(values)
     if kind == "wave":
-        from .validate import _as_text
-
-        text = _as_text(arr)
+        text = as_text(arr)
         return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     year, month = _calendar(arr, column, first_row, report)
     if kind == "month":
@@ -105,4 +103,4 @@ def period_order(labels: Iterable[str]) -> list[str]:
     >>> period_order(["wave 10", "wave 2", "2026-Q3", "2026-Q1"])
     ['2026-Q1', '2026-Q3', 'wave 2', 'wave 10']
     """
-    return sorted(labels, key=lambda v: [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", v)])
+    return sorted(labels, key=natural_key)

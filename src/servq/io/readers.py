@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,3 +279,29 @@ def _table_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[
 _OPENERS = {"csv": _open_csv, "parquet": _open_parquet, "xlsx": _open_xlsx, "sav": _open_sav}
 _CHUNKERS = {"csv": _csv_chunks, "parquet": _parquet_chunks, "xlsx": _xlsx_chunks,
              "sav": _sav_chunks, "table": _table_chunks}
+
+
+def source_of(data, sheet: str | None = None) -> Source:
+    """A :class:`Source` for a file path, a pyarrow Table or RecordBatch, or a pandas DataFrame."""
+    if isinstance(data, (str, Path)):
+        return open_source(data, sheet=sheet)
+    if isinstance(data, pa.Table):
+        return from_table(data)
+    if isinstance(data, pa.RecordBatch):
+        return from_table(pa.Table.from_batches([data]))
+    if type(data).__module__.startswith("pandas"):
+        return from_table(pa.Table.from_pandas(data, preserve_index=False), "<DataFrame>")
+    raise UsageError(f"cannot read a {type(data).__name__}: give a file path, a pandas DataFrame or a pyarrow Table")
+
+
+def label_map(source: Source, column: str) -> dict[str, str] | None:
+    """A column's value labels (SPSS) keyed by the values as text (``3.0`` -> ``"3"``), or None."""
+    labels = value_labels(source, column)
+    if not labels:
+        return None
+    return {(str(int(k)) if isinstance(k, float) and k.is_integer() else str(k)): str(v) for k, v in labels.items()}
+
+
+def natural_key(value: str) -> list:
+    """Sort key putting ``branch 2`` before ``branch 10``."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", value)]

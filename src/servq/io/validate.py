@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from ..errors import DataError, Problem
 from ..instruments.schema import Instrument, Part
+from .arrow import as_text, flat, floats, int_buffers, py_value
 from .columns import Layout, Mapping
 
 
@@ -95,9 +96,9 @@ class Validator:
                 ok = self._on_scale(values, ~np.isnan(values), [table.column(col)], [col], first_row,
                                     out.min, out.max, None)
                 outcomes[j] = np.where(ok[0], values[0], np.nan)
-        segments = {name: _as_text(table.column(src)) for name, src in self.by.items()}
+        segments = {name: as_text(table.column(src)) for name, src in self.by.items()}
         if self.layout.respondent_id is not None:
-            self._ids.append(_as_text(table.column(self.layout.respondent_id)))
+            self._ids.append(as_text(table.column(self.layout.respondent_id)))
         kano = self._kano(table, first_row) if inst.kano is not None else None
         self.rows += n
         return Answers(parts, weights, outcomes, segments, n, kano)
@@ -107,7 +108,7 @@ class Validator:
         whole 1-5 is a problem. Kept out of the item cell counts of ``missing``."""
         feats = self.inst.kano.features
         names = [self.layout.kano[(side, f.id)] for side in "FD" for f in feats]
-        columns = [_flat(table.column(c)) for c in names]
+        columns = [flat(table.column(c)) for c in names]
         values, valid = self._stack(columns, names, first_row)
         ok = self._on_scale(values, valid, columns, names, first_row, 1, 5, None)
         return np.where(ok, values, 0).astype(np.int8).reshape(2, len(feats), -1)
@@ -117,7 +118,7 @@ class Validator:
                dont_know: int | None) -> np.ndarray:
         """Item answers as int8 codes (answer - lo + 1; 0 = missing), columns x rows,
         counting blanks and don't-knows. All columns are checked together."""
-        columns = [_flat(table.column(c)) for c in names]
+        columns = [flat(table.column(c)) for c in names]
         values, valid = self._stack(columns, names, first_row)
         self.cells += valid.size
         self.blank += int(valid.size - np.count_nonzero(valid))
@@ -169,23 +170,23 @@ class Validator:
         for j, i in zip(bad_col[order], bad_row[order]):
             v = values[j, i]
             msg = f"outside the scale {lo}-{hi}{dk_hint}" if (v < lo or v > hi) else "not a whole scale point"
-            self._problem(msg, first_row + int(i), names[j], _py(columns[j], i))
+            self._problem(msg, first_row + int(i), names[j], py_value(columns[j], i))
         self.total_problems += max(0, n_valid - n_ok - self.max_problems)
         return ok
 
     def _numbers(self, column, name: str, first_row: int) -> np.ndarray:
         """Any column as float64 with NaN for missing; text that is not a number is a problem."""
-        arr = _flat(column)
+        arr = flat(column)
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
             values = self._parse_text(arr, name, first_row)
         elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
-            values = arr.cast(pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
+            values = floats(arr)
         elif pa.types.is_null(arr.type):
             values = np.full(len(arr), np.nan)
         else:
             values = np.full(len(arr), np.nan)
             for i in np.flatnonzero(np.asarray(arr.is_valid())):
-                self._problem(f"not a number ({arr.type} column)", first_row + int(i), name, _py(arr, i))
+                self._problem(f"not a number ({arr.type} column)", first_row + int(i), name, py_value(arr, i))
         for code in self._missing_codes:
             values[values == code] = np.nan
         return values
@@ -196,7 +197,7 @@ class Validator:
             arr = pa.array([recode.get(v.strip(), v) if v is not None else None for v in arr.to_pylist()], pa.string())
         trimmed = pc.utf8_trim_whitespace(arr)
         try:
-            return pc.cast(trimmed, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
+            return floats(trimmed)
         except pa.ArrowException:  # not all numbers: find which cells below
             pass
         out = np.full(len(arr), np.nan)
@@ -226,10 +227,10 @@ class Validator:
         label = f"{cols[0]}…{cols[-1]}"
         for i in np.flatnonzero(negative):
             self._problem("importance points cannot be negative", first_row + int(i), label,
-                          [_py(table.column(c), i) for c in cols])
+                          [py_value(table.column(c), i) for c in cols])
         for i in np.flatnonzero(bad_sum):
             self._problem(f"importance allocation sums to {sums[i]:g}, not {total}", first_row + int(i), label,
-                          [_py(table.column(c), i) for c in cols])
+                          [py_value(table.column(c), i) for c in cols])
         weights[any_given[None, :] & ~given] = 0.0
 
     # -- whole file ------------------------------------------------------------------
@@ -247,8 +248,7 @@ class Validator:
 
     def _check_duplicates(self, ids: pa.Array) -> None:
         encoded = pc.dictionary_encode(ids)
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        valid = ~np.asarray(ids.is_null())
+        codes, valid = int_buffers(encoded.indices)
         counts = np.bincount(codes[valid].astype(np.int64), minlength=len(encoded.dictionary))
         if counts.max(initial=0) <= 1:
             return
@@ -260,43 +260,6 @@ class Validator:
                               self.layout.respondent_id, ids[int(i)].as_py())
             else:
                 first_seen[code] = int(i)
-
-
-def _flat(column) -> pa.Array:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode()
-    return arr
-
-
-def int_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Values and validity of an integer Arrow array without copying through Python;
-    null slots hold 0."""
-    n, off = len(arr), arr.offset
-    bitmap, data = arr.buffers()[:2]
-    values = np.frombuffer(data, dtype=arr.type.to_pandas_dtype(), count=off + n, offset=0)[off:]
-    if arr.null_count == 0:
-        return values, np.ones(n, dtype=bool)
-    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little", count=off + n)[off:]
-    valid = bits.view(bool)
-    return np.where(valid, values, 0), valid
-
-
-def _as_text(column) -> pa.Array:
-    arr = _flat(column)
-    if pa.types.is_floating(arr.type):
-        # 3.0 -> "3": segment codes read from SPSS or pandas are often floats
-        as_int = pc.cast(arr, pa.int64(), safe=False)
-        whole = pc.equal(pc.cast(as_int, pa.float64()), arr)
-        return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(arr, pa.string()))
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = pc.cast(arr, pa.string())
-    return pc.utf8_trim_whitespace(arr.cast(pa.string()))
-
-
-def _py(column, i) -> object:
-    value = column[int(i)]
-    return value.as_py() if hasattr(value, "as_py") else value
 
 
 def _is_number(v) -> bool:

@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from ..numbers import finite
+
 # servq.stats.comparisons (SciPy's distributions) is imported where it is used, so that
 # importing servq.analysis stays light.
 
@@ -168,11 +170,6 @@ def _adjusted(pairs: list[dict], adjust: str, alpha: float) -> list[dict]:
     return pairs
 
 
-def _num(v) -> float | None:
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
 def _top_box(o: Mapping, shown, min_n, adjust, confidence, alpha) -> dict:
     """Top-two-box shares per segment and two-proportion tests of all pairs (diff = b − a)."""
     from ..stats.comparisons import two_proportions
@@ -191,7 +188,7 @@ def _top_box(o: Mapping, shown, min_n, adjust, confidence, alpha) -> dict:
             r = two_proportions(b["count"], b["n"], a["count"], a["n"], confidence)
             h = 2 * math.asin(math.sqrt(r.share_1)) - 2 * math.asin(math.sqrt(r.share_2))
             pairs.append({"segment_a": a["segment"], "segment_b": b["segment"], "share_a": r.share_2,
-                          "share_b": r.share_1, "diff": r.diff, "chi2": _num(r.chi2), "p": _num(r.p),
+                          "share_b": r.share_1, "diff": r.diff, "chi2": finite(r.chi2), "p": finite(r.p),
                           "ci_low": r.ci_low, "ci_high": r.ci_high, "cohens_h": h})
     return {"id": o["id"], "label": o.get("label"), "threshold": o["top_box"]["threshold"],
             "groups": groups, "excluded": excluded, "pairs": _adjusted(pairs, adjust, alpha)}
@@ -221,7 +218,7 @@ def _nps(o: Mapping, shown, min_n, adjust, confidence, alpha) -> dict:
             pooled = math.sqrt(((r.n_a - 1) * var_b + (r.n_b - 1) * var_a) / m)
             g = r.diff / pooled * float(hedges_j(m)) if pooled > 0 else None
             pairs.append({"segment_a": a["segment"], "segment_b": b["segment"], "nps_a": r.nps_b, "nps_b": r.nps_a,
-                          "diff": r.diff, "se": r.se, "p": _num(r.p), "ci_low": r.ci_low, "ci_high": r.ci_high,
+                          "diff": r.diff, "se": r.se, "p": finite(r.p), "ci_low": r.ci_low, "ci_high": r.ci_high,
                           "hedges_g": g})
     return {"id": o["id"], "label": o.get("label"), "groups": groups, "excluded": excluded,
             "pairs": _adjusted(pairs, adjust, alpha)}

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..instruments.schema import Instrument
+from ..numbers import finite
 from ..stats.moments import CrossMoments
 
 
@@ -53,9 +54,9 @@ def key_drivers(inst: Instrument, sums: dict[str, CrossMoments], lang: str) -> t
         columns = {"relative_weight": res.relative_weight, "relative_weight_pct": 100 * res.relative_weight / res.r2,
                    "lmg": res.lmg, "lmg_pct": 100 * res.lmg / res.r2, "vif": res.vif}
         out.append({
-            "outcome": o.id, "label": o.text.get(lang), "n": n, "r2": _num(res.r2),
-            "adjusted_r2": _num(res.adjusted_r2), "condition_number": _num(res.condition_number),
-            "predictors": [{"id": d, "label": labels[d], **{c: _num(v[j]) for c, v in columns.items()}}
+            "outcome": o.id, "label": o.text.get(lang), "n": n, "r2": finite(res.r2),
+            "adjusted_r2": finite(res.adjusted_r2), "condition_number": finite(res.condition_number),
+            "predictors": [{"id": d, "label": labels[d], **{c: finite(v[j]) for c, v in columns.items()}}
                            for j, d in enumerate(res.predictors)],
         })
     if not out:
@@ -94,17 +95,12 @@ def bootstrap_drivers(block: dict, rows: dict[str, list[np.ndarray]], *, boot: i
 
         res = drivers(x, 0, list(range(1, p + 1)), n_boot=boot, seed=seed, confidence=confidence,
                       workers=workers, lmg=p <= MAX_LMG_PREDICTORS, progress=step)
-        o.update({"r2_low": _num(res.r2_low), "r2_high": _num(res.r2_high), "n_boot_failed": res.n_boot_failed})
+        o.update({"r2_low": finite(res.r2_low), "r2_high": finite(res.r2_high), "n_boot_failed": res.n_boot_failed})
         for j, pred in enumerate(o["predictors"]):
             for c in BOOT_COLUMNS:
                 low, high = res.bounds[c]
-                pred[f"{c}_low"], pred[f"{c}_high"] = _num(low[j]), _num(high[j])
+                pred[f"{c}_low"], pred[f"{c}_high"] = finite(low[j]), finite(high[j])
     block.update({"boot": boot, "seed": seed, "confidence": confidence, "interval": "percentile"})
-
-
-def _num(value) -> float | None:
-    v = float(value)
-    return v if np.isfinite(v) else None
 
 
 QUADRANTS = ("concentrate_here", "low_priority", "keep_up_the_good_work", "possible_overkill")

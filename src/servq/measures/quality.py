@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..instruments.schema import Instrument, Part
+from ..numbers import finite
 from ..stats.moments import CrossMoments
 from ..stats.omega import omega_total
 from ..stats.reliability import alpha_from_cov
@@ -158,8 +159,8 @@ def _cfa_block(fit, model: str) -> dict:
     corr = {a: {b: (1.0 if a == b else None) for b in lv} for a in lv}
     for _, r in psi.iterrows():
         if r["lhs"] != r["rhs"]:
-            corr[r["lhs"]][r["rhs"]] = corr[r["rhs"]][r["lhs"]] = _num(r["std.all"])
-    fit_out = {k: _num(measures.get(k)) for k in FIT_KEYS}
+            corr[r["lhs"]][r["rhs"]] = corr[r["rhs"]][r["lhs"]] = finite(r["std.all"])
+    fit_out = {k: finite(measures.get(k)) for k in FIT_KEYS}
     return {
         "model": model,
         "n": int(sum(fit.nobs)),
@@ -167,9 +168,9 @@ def _cfa_block(fit, model: str) -> dict:
         "fit": fit_out,
         "verdict": _cfa_verdict(fit_out),
         "cutoffs": CFA_CUTOFFS,
-        "loadings": [{"dimension": r["lhs"], "item": int(r["rhs"][1:]), "estimate": _num(r["est"]),
-                      "se": _num(r["se"]), "z": _num(r["z"]), "pvalue": _num(r["pvalue"]),
-                      "std_all": _num(r["std.all"])} for _, r in loads.iterrows()],
+        "loadings": [{"dimension": r["lhs"], "item": int(r["rhs"][1:]), "estimate": finite(r["est"]),
+                      "se": finite(r["se"]), "z": finite(r["z"]), "pvalue": finite(r["pvalue"]),
+                      "std_all": finite(r["std.all"])} for _, r in loads.iterrows()],
         "factor_correlations": corr,
         "warnings": list(fit.warnings),
     }
@@ -212,11 +213,11 @@ def _validity(inst, part, fit, cross: CrossMoments, names: list[str], lang: str)
         for b in lv[i + 1:]:
             value = float(h.loc[a, b])
             if value >= strict:
-                pairs.append({"a": a, "b": b, "htmt": value, "correlation": _num(phi.loc[a, b]),
+                pairs.append({"a": a, "b": b, "htmt": value, "correlation": finite(phi.loc[a, b]),
                               "liberal": value >= liberal})
     return {
-        "dimensions": [{"id": d, "label": labels.get(d, d), "cr": _num(frame.loc[d, "cr"]), "ave": _num(frame.loc[d, "ave"]),
-                        "sqrt_ave": _num(frame.loc[d, "sqrt_ave"]), "max_correlation": _num(frame.loc[d, "max_abs_correlation"]),
+        "dimensions": [{"id": d, "label": labels.get(d, d), "cr": finite(frame.loc[d, "cr"]), "ave": finite(frame.loc[d, "ave"]),
+                        "sqrt_ave": finite(frame.loc[d, "sqrt_ave"]), "max_correlation": finite(frame.loc[d, "max_abs_correlation"]),
                         "cr_low": bool(frame.loc[d, "cr_low"]), "ave_low": bool(frame.loc[d, "ave_low"]),
                         "fornell_larcker_fails": bool(frame.loc[d, "fornell_larcker_fails"])} for d in lv],
         "htmt": _matrix(h), "htmt2": _matrix(res.htmt2), "fornell_larcker": _matrix(res.fornell_larcker),
@@ -239,29 +240,21 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
         caught = [str(w.message) for w in record if issubclass(w.category, SemWarning)]
     steps = []
     for row in res.table.to_dict("records"):
-        steps.append({"model": row["model"], "chisq": _num(row["chisq"]), "df": _num(row["df"]),
-                      "cfi": _num(row["cfi"]), "rmsea": _num(row["rmsea"]),
-                      "delta_chisq": _num(row.get("chisq_diff")), "delta_df": _num(row.get("df_diff")),
-                      "pvalue": _num(row.get("pvalue")), "delta_cfi": _num(row.get("cfi_diff")),
+        steps.append({"model": row["model"], "chisq": finite(row["chisq"]), "df": finite(row["df"]),
+                      "cfi": finite(row["cfi"]), "rmsea": finite(row["rmsea"]),
+                      "delta_chisq": finite(row.get("chisq_diff")), "delta_df": finite(row.get("df_diff")),
+                      "pvalue": finite(row.get("pvalue")), "delta_cfi": finite(row.get("cfi_diff")),
                       "holds": None if row.get("holds") is None or row["model"] == "configural" else bool(row["holds"])})
     return {"column": column_name, "groups": nobs, "steps": steps, "level": res.level, "rule": res.rule,
             "p_min": INVARIANCE_ALPHA, "delta_cfi_min": INVARIANCE_DELTA_CFI, "warnings": sorted(set(caught))}
 
 
 def _matrix(frame: pd.DataFrame) -> dict:
-    return {str(a): {str(b): _num(frame.loc[a, b]) for b in frame.columns} for a in frame.index}
-
-
-def _num(value) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
+    return {str(a): {str(b): finite(frame.loc[a, b]) for b in frame.columns} for a in frame.index}
 
 
 def _safe(compute) -> float | None:
     try:
-        return _num(compute())
+        return finite(compute())
     except (ValueError, np.linalg.LinAlgError):
         return None

@@ -17,7 +17,6 @@ detractor shares.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +25,19 @@ import pyarrow as pa
 
 from ..errors import DataError, Problem, UsageError
 from ..instruments import Instrument, Part, load_instrument
-from ..standards import DIMENSION_MEASURES, MEASURES, OUTCOME_MEASURES, MeasureRef, Standards, load_standards, measure_problems
+from ..io.arrow import as_text
+from ..io.columns import Mapping, load_mapping, resolve_by, resolve_layout
+from ..io.readers import DEFAULT_CHUNK, label_map, natural_key, source_of
+from ..numbers import finite
+from ..standards import (
+    DIMENSION_MEASURES,
+    MEASURES,
+    OUTCOME_MEASURES,
+    MeasureRef,
+    Standards,
+    load_standards,
+    measure_problems,
+)
 from ..stats.shrinkage import one_way_reml, shrink
 
 STATUSES = ("pass", "fail", "not_enough_data")
@@ -160,19 +171,14 @@ def _measures(inst: Instrument, measures, standards: Standards | None) -> list[M
 def _parents(data, inst: Instrument, names: list[str], mapping, sheet) -> dict[str, str]:
     """Unit value -> its parent value, from the two columns only; a unit under two
     parents (or none) is a DataError naming it."""
-    from ..analysis import _label_map, _source
-    from ..io.columns import Mapping, load_mapping, resolve_by, resolve_layout
-    from ..io.readers import DEFAULT_CHUNK
-    from ..io.validate import _as_text
-
-    source = _source(data, sheet)
+    source = source_of(data, sheet)
     file = str(source.path)
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     cols = resolve_by(resolve_layout(inst, source.columns, mapping, file), names, file)
-    labels = {name: _label_map(source, col) or {} for name, col in cols.items()}
+    labels = {name: label_map(source, col) or {} for name, col in cols.items()}
     seen: dict[str, set[str]] = {}
     for chunk in source.chunks(columns=list(cols.values()), chunk_size=DEFAULT_CHUNK):
-        pairs = pa.table({"u": _as_text(chunk.column(cols[names[0]])), "p": _as_text(chunk.column(cols[names[1]]))})
+        pairs = pa.table({"u": as_text(chunk.column(cols[names[0]])), "p": as_text(chunk.column(cols[names[1]]))})
         for row in pairs.group_by(["u", "p"]).aggregate([]).to_pylist():
             if row["u"] is None:
                 continue
@@ -181,19 +187,15 @@ def _parents(data, inst: Instrument, names: list[str], mapping, sheet) -> dict[s
             if row["p"] is not None:
                 found.add(labels[names[1]].get(row["p"], row["p"]))
     problems = []
-    for u, parents in sorted(seen.items(), key=lambda kv: _natural(kv[0])):
+    for u, parents in sorted(seen.items(), key=lambda kv: natural_key(kv[0])):
         if len(parents) != 1:
-            where = (f"appears under {len(parents)} values of '{names[1]}': {', '.join(sorted(parents, key=_natural))}"
+            where = (f"appears under {len(parents)} values of '{names[1]}': {', '.join(sorted(parents, key=natural_key))}"
                      if parents else f"has no value in '{names[1]}'")
             problems.append(Problem(f"{names[0]} '{u}' {where}; each {names[0]} needs exactly one {names[1]}",
                                     file=file, column=names[1]))
     if problems:
         raise DataError(f"{file}: '{names[0]}' is not nested in '{names[1]}'", problems)
     return {u: next(iter(p)) for u, p in seen.items()}
-
-
-def _natural(value: str):
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", str(value))]
 
 
 # --------------------------------------------------------------------------- from the results
@@ -241,7 +243,7 @@ def scorecard_block(results: dict, inst: Instrument, unit: str, parent_of: dict[
     segments = results["segments"][unit]
     units = list(segments)
     notes: list[str] = []
-    parent_values = sorted(set(parent_of.values()), key=_natural) if parent_of else [None]
+    parent_values = sorted(set(parent_of.values()), key=natural_key) if parent_of else [None]
     pidx = {p: i for i, p in enumerate(parent_values)}
     cards = []
     for ref in refs:
@@ -269,8 +271,8 @@ def _card(ref, inst, segments, units, parent_of, parent_values, pidx, confidence
     n, mean, sd = stats.T
     has = n > 0
     group = np.array([pidx[parent_of[u]] if parent_of else 0 for u in units], dtype=np.int64)
-    rows = [{"unit": u, "parent": parent_of[u] if parent_of else None, "n": int(n[j]), "raw": _num(mean[j]),
-             "sd": _num(sd[j]), "shrunk": None, "factor": None, "se": None, "ci_low": None, "ci_high": None,
+    rows = [{"unit": u, "parent": parent_of[u] if parent_of else None, "n": int(n[j]), "raw": finite(mean[j]),
+             "sd": finite(sd[j]), "shrunk": None, "factor": None, "se": None, "ci_low": None, "ci_high": None,
              "rank": None} for j, u in enumerate(units)]
     card = {"key": ref.key, "measure": ref.measure, "dimension": ref.dimension, "outcome": ref.outcome,
             "label": _label(inst, ref, lang), "better": _better(inst, ref), "sigma2": None, "tau2": None,
@@ -283,11 +285,11 @@ def _card(ref, inst, segments, units, parent_of, parent_values, pidx, confidence
     code = np.searchsorted(used, group[has])
     fit = one_way_reml(n[has], mean[has], sd[has], code)
     est = shrink(fit, n[has], mean[has], code, confidence)
-    card.update({"sigma2": _num(fit.sigma2), "tau2": _num(fit.tau2), "icc": _num(fit.icc), "estimable": fit.estimable})
+    card.update({"sigma2": finite(fit.sigma2), "tau2": finite(fit.tau2), "icc": finite(fit.icc), "estimable": fit.estimable})
     for k, j in enumerate(np.flatnonzero(has)):
-        rows[j].update({"shrunk": _num(est.estimate[k]), "factor": _num(est.factor[k]), "se": _num(est.se[k]),
-                        "ci_low": _num(est.low[k]), "ci_high": _num(est.high[k])})
-    card["parents"] = [{"parent": parent_values[g], "mean": _num(fit.mu[i]), "n_units": int(np.sum(code == i)),
+        rows[j].update({"shrunk": finite(est.estimate[k]), "factor": finite(est.factor[k]), "se": finite(est.se[k]),
+                        "ci_low": finite(est.low[k]), "ci_high": finite(est.high[k])})
+    card["parents"] = [{"parent": parent_values[g], "mean": finite(fit.mu[i]), "n_units": int(np.sum(code == i)),
                         "n": int(n[has][code == i].sum())} for i, g in enumerate(used)]
     sign = -1.0 if card["better"] == "lower" else 1.0
     order = sorted(np.flatnonzero(has), key=lambda j: (-sign * rows[j]["shrunk"], -rows[j]["n"]))
@@ -327,10 +329,3 @@ def _better(inst: Instrument, ref: MeasureRef) -> str:
     if ref.dimension is not None:
         return inst.dimension(ref.dimension).better
     return "higher"
-
-
-def _num(value) -> float | None:
-    if value is None:
-        return None
-    v = float(value)
-    return v if math.isfinite(v) else None

@@ -7,9 +7,8 @@ functions here pick them out by variable name into the shapes of
 
 from __future__ import annotations
 
-import math
-
 from ..instruments.schema import Instrument
+from ..numbers import finite
 from ..stats.intervals import t_interval, wilson_interval
 from ..stats.moments import Moments
 from .scores import NPS, ZONE, Scorer, top_box_threshold
@@ -37,8 +36,8 @@ class Summary:
 
     def stat(self, g: int, name: str) -> dict:
         i = self.scorer.index[name]
-        return {"mean": _num(self.mean[g, i]), "sd": _num(self.sd[g, i]), "n": int(self.n[g, i]),
-                "ci_low": _num(self.lo[g, i]), "ci_high": _num(self.hi[g, i])}
+        return {"mean": finite(self.mean[g, i]), "sd": finite(self.sd[g, i]), "n": int(self.n[g, i]),
+                "ci_low": finite(self.lo[g, i]), "ci_high": finite(self.hi[g, i])}
 
     def stat_or_none(self, g: int, name: str) -> dict | None:
         if not self.has(name):
@@ -47,8 +46,8 @@ class Summary:
 
     def share(self, g: int, name: str) -> dict:
         i = self.scorer.index[name]
-        return {"share": _num(self.mean[g, i]), "n": int(self.n[g, i]),
-                "ci_low": _num(self.wlo[g, i]), "ci_high": _num(self.whi[g, i])}
+        return {"share": finite(self.mean[g, i]), "n": int(self.n[g, i]),
+                "ci_low": finite(self.wlo[g, i]), "ci_high": finite(self.whi[g, i])}
 
 
 def scores(s: Summary, g: int, level: str, key: object) -> dict:
@@ -119,9 +118,3 @@ def segment(s: Summary, g: int, inst: Instrument, lang: str, min_n: int) -> dict
         return {"n": n, "suppressed": True}
     return {"n": n, "suppressed": False, "dimensions": dimensions(s, g, inst, lang), "servqual": servqual(s, g),
             "servperf": s.stat_or_none(g, "servperf"), "outcomes": outcomes(s, g, inst, lang)}
-
-
-def _num(v: float) -> float | None:
-    v = float(v)
-    return None if math.isnan(v) or math.isinf(v) else v
-

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..instruments.schema import Instrument
+from ..numbers import finite
 from ..stats import control
-from .summarize import Summary, _num
+from .summarize import Summary
 
 # the primary measure of a dimension, first present wins (as report.summary.METRICS)
 PRIMARY = ("gap", "msa", "perception")
@@ -131,7 +132,12 @@ def _change(s: Summary, shown: list[tuple[str, int]], measures: list[Tracked], c
 
 
 def _difference(s: Summary, a: int, b: int, m: Tracked, confidence: float) -> dict | None:
-    from ..stats.comparisons import ComparisonError, nps_difference, pairwise_welch, two_proportions
+    from ..stats.comparisons import (
+        ComparisonError,
+        nps_difference,
+        pairwise_welch,
+        two_proportions,
+    )
 
     (n_a, mean_a, sd_a), (n_b, mean_b, sd_b) = _stats(s, a, m.id), _stats(s, b, m.id)
     try:
@@ -147,9 +153,9 @@ def _difference(s: Summary, a: int, b: int, m: Tracked, confidence: float) -> di
             diff, lo, hi, p, test = r.diff, r.ci_low, r.ci_high, r.p, "nps_difference"
     except ComparisonError:
         return None
-    p = _num(p)
-    return {"test": test, "from": _num(mean_a), "to": _num(mean_b), "n_from": int(n_a), "n_to": int(n_b),
-            "diff": _num(diff), "ci_low": _num(lo), "ci_high": _num(hi), "p": p,
+    p = finite(p)
+    return {"test": test, "from": finite(mean_a), "to": finite(mean_b), "n_from": int(n_a), "n_to": int(n_b),
+            "diff": finite(diff), "ci_low": finite(lo), "ci_high": finite(hi), "p": p,
             "significant": p is not None and p < 1 - confidence}
 
 
@@ -178,10 +184,10 @@ def _control(s: Summary, shown: list[tuple[str, int]], m: Tracked) -> dict | Non
     chart = control.p_chart(n, mean) if m.kind == "share" else control.xbar_chart(n, mean, sd)
     return {
         "chart": "p" if m.kind == "share" else "xbar",
-        "centre": _num(chart.centre),
-        "sigma": None if chart.sigma is None else _num(chart.sigma),
-        "points": [{"label": label, "n": int(n[i]), "value": _num(chart.value[i]), "lcl": _num(chart.lcl[i]),
-                    "ucl": _num(chart.ucl[i]), "out": bool(chart.out[i]), "run": bool(chart.run[i])}
+        "centre": finite(chart.centre),
+        "sigma": None if chart.sigma is None else finite(chart.sigma),
+        "points": [{"label": label, "n": int(n[i]), "value": finite(chart.value[i]), "lcl": finite(chart.lcl[i]),
+                    "ucl": finite(chart.ucl[i]), "out": bool(chart.out[i]), "run": bool(chart.run[i])}
                    for i, label in enumerate(labels)],
         "signals": [label for i, label in enumerate(labels) if chart.out[i] or chart.run[i]],
     }

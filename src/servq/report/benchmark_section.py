@@ -23,6 +23,7 @@ from functools import partial
 from servq.report import charts, i18n
 from servq.report.blocks import Callout, Figure, Fmt
 from servq.report.levels_section import diff_figure, diff_rows, holm_sentence, paired_table
+from servq.report.scales import zoom
 from servq.report.summary import mean
 
 
@@ -40,9 +41,9 @@ def benchmark_section(results: Mapping, f: Fmt) -> dict | None:
     notes = [note, count_note] + ([f.t("benchmark.cost_note")] if any(_cost(r) for r in rows) else [])
     table = paired_table(rows, f, keys=("own", "competitor", "advantage"),
                          headers=("benchmark.col_own", "benchmark.col_competitor", "benchmark.col_advantage"),
-                         verdict=partial(_verdict, f), notes=notes)
+                         verdict=partial(_verdict, f), notes=notes, good=_benefit)
     figures = [_dumbbell(results, rows, f),
-               diff_figure(diff_rows(rows, "advantage", good=lambda r: not _cost(r)), f,
+               diff_figure(diff_rows(rows, "advantage", good=_benefit), f,
                            caption=f.t("benchmark.chart_advantage", level=f.level),
                            positive=f.t("benchmark.legend_lead"), negative=f.t("benchmark.legend_trail"),
                            axis=f.t("benchmark.axis"))]
@@ -51,7 +52,7 @@ def benchmark_section(results: Mapping, f: Fmt) -> dict | None:
     if items:
         item_table = paired_table(items, f, keys=("own", "competitor", "advantage"),
                                   headers=("benchmark.col_own", "benchmark.col_competitor", "benchmark.col_advantage"),
-                                  verdict=partial(_verdict, f), items=True, notes=[note])
+                                  verdict=partial(_verdict, f), items=True, notes=[note], good=_benefit)
         groups.append({"title": f.t("levels.items_title"), "cls": "subsection",
                        "content": [("p", f.t("levels.items_intro", k=len(items))), ("table", item_table)]})
     lines = benchmark_sentences(block, labels, f)
@@ -87,6 +88,11 @@ def _cost(row: Mapping) -> bool:
     return row.get("better") == "lower"
 
 
+def _benefit(row: Mapping) -> bool:
+    """Whether a positive advantage (own minus competitor) is good for this row."""
+    return not _cost(row)
+
+
 def _verdict(f: Fmt, row: Mapping) -> str:
     d = row.get("advantage") if isinstance(row.get("advantage"), Mapping) else {}
     if not d.get("significant"):
@@ -96,7 +102,6 @@ def _verdict(f: Fmt, row: Mapping) -> str:
 
 def _dumbbell(results: Mapping, rows: list[Mapping], f: Fmt) -> Figure:
     """Competitor (hollow) and own (filled) mean per dimension, the advantage beside it."""
-    from servq.report.html import _zoom  # the report's shared zoom rule for dot charts
 
     caption = f.t("benchmark.chart_means")
     bells = [charts.Dumbbell(str(r.get("label", r["id"])), mean(r, "competitor"), mean(r, "own"),
@@ -105,5 +110,5 @@ def _dumbbell(results: Mapping, rows: list[Mapping], f: Fmt) -> Figure:
     svg = charts.dumbbell_chart(
         [charts.Group("", bells)], title=caption, a_label=f.t("benchmark.col_competitor"),
         b_label=f.t("benchmark.col_own"), worse_label=f.t("benchmark.legend_trail"),
-        better_label=f.t("benchmark.legend_lead"), domain=_zoom(results, values), fmt=f.num, label_max=250)
+        better_label=f.t("benchmark.legend_lead"), domain=zoom(results, values), fmt=f.num, label_max=250)
     return Figure(caption, svg)

@@ -103,7 +103,7 @@ class Fmt:
     def num_cell(
         self, value: float | None, signed: bool = False, sub: str = "", digits: int = 2
     ) -> Cell:
-        neg = signed and value is not None and value < 0
+        neg = signed and value is not None and round(value, digits) < 0  # "−0.00" is printed as 0.00
         return Cell(self.num(value, signed, digits), sub, "num neg" if neg else "num")
 
     def stat_cell(self, stat: Mapping | None, signed: bool = False, ci: bool = True) -> Cell:

@@ -19,6 +19,7 @@ from typing import Any
 
 from servq.report import charts, i18n
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
+from servq.report.charts.svg import chart_svg, el, lines_at, text_at
 
 COUNT, SHARE, PEOPLE, MONEY = "count", "share", "people", "money"
 
@@ -157,27 +158,27 @@ def iceberg_chart(above: float, below: float, *, title: str, above_label: str, b
     water_y = top + h
     k = h / (base_y - top)  # half-width of the triangle at the waterline, relative to the base
     body = [
-        charts._el("rect", x=0, y=round(water_y, 1), width=width, height=round(height - water_y, 1), fill=WATER,
-                   cls="water"),
-        charts._el("polygon", cls="ice-above", fill=ICE_ABOVE, stroke=charts.AXIS, stroke_width=1.5,
-                   points=f"{cx:.1f},{top:.1f} {cx + half * k:.1f},{water_y:.1f} {cx - half * k:.1f},{water_y:.1f}"),
-        charts._el("polygon", cls="ice-below", fill=ICE_BELOW, stroke=charts.AXIS, stroke_width=1.5,
-                   points=f"{cx - half * k:.1f},{water_y:.1f} {cx + half * k:.1f},{water_y:.1f} "
-                          f"{cx + half:.1f},{base_y:.1f} {cx - half:.1f},{base_y:.1f}"),
-        charts._el("line", x1=0, y1=round(water_y, 1), x2=width, y2=round(water_y, 1), stroke=charts.AXIS,
-                   stroke_width=1, stroke_dasharray="4 3"),
-        charts._text(width - 8, water_y - 6, water_label, anchor="end", size=charts.FONT - 1, fill=charts.MUTED),
+        el("rect", x=0, y=round(water_y, 1), width=width, height=round(height - water_y, 1), fill=WATER,
+           cls="water"),
+        el("polygon", cls="ice-above", fill=ICE_ABOVE, stroke=charts.AXIS, stroke_width=1.5,
+           points=f"{cx:.1f},{top:.1f} {cx + half * k:.1f},{water_y:.1f} {cx - half * k:.1f},{water_y:.1f}"),
+        el("polygon", cls="ice-below", fill=ICE_BELOW, stroke=charts.AXIS, stroke_width=1.5,
+           points=f"{cx - half * k:.1f},{water_y:.1f} {cx + half * k:.1f},{water_y:.1f} "
+                  f"{cx + half:.1f},{base_y:.1f} {cx - half:.1f},{base_y:.1f}"),
+        el("line", x1=0, y1=round(water_y, 1), x2=width, y2=round(water_y, 1), stroke=charts.AXIS,
+           stroke_width=1, stroke_dasharray="4 3"),
+        text_at(width - 8, water_y - 6, water_label, anchor="end", size=charts.FONT - 1, fill=charts.MUTED),
     ]
     text_x = cx + half + 30
     above_y = max(top + 10, (top + water_y) / 2)
     below_y = (water_y + base_y) / 2 + 10
     for label, y, x_edge in ((above_label, above_y, cx + half * k * (above_y - top) / max(h, 1e-9)),
                              (below_label, below_y, cx + half * (below_y - top) / (base_y - top))):
-        body.append(charts._el("line", x1=round(min(x_edge, text_x - 8), 1), y1=round(y, 1), x2=round(text_x - 6, 1),
-                               y2=round(y, 1), stroke=charts.MUTED, stroke_width=1))
+        body.append(el("line", x1=round(min(x_edge, text_x - 8), 1), y1=round(y, 1), x2=round(text_x - 6, 1),
+                       y2=round(y, 1), stroke=charts.MUTED, stroke_width=1))
         lines = charts.wrap(label, width - text_x - 10, charts.FONT, 3)
-        body.append(charts._lines(text_x, y, lines, fill=charts.INK))
-    return charts._svg(height, title, "chart-iceberg", body)
+        body.append(lines_at(text_x, y, lines, fill=charts.INK))
+    return chart_svg(height, title, "chart-iceberg", body)
 
 
 def _iceberg_group(block: Mapping, terms: _Terms, f: Fmt) -> dict:
@@ -200,8 +201,8 @@ def _iceberg_group(block: Mapping, terms: _Terms, f: Fmt) -> dict:
         if is_num(out.get("implied_complain_rate")):
             content.append(("p", f.t("economics.survey.implied", rate=terms.text("implied_complain_rate"),
                                      assumed=terms.text("complain_rate"))))
-    table = Table(f.headers("economics.col.part") + [(f.t("economics.col.customers"), True),
-                                                      (f.t("economics.col.share"), True)])
+    table = Table([(f.t("economics.col.part"), False), (f.t("economics.col.customers"), True),
+                   (f.t("economics.col.share"), True)])
     for key, share in (("complainers", 1 - (out.get("silent_share") or 0.0)),
                        ("silent_dissatisfied", out.get("silent_share"))):
         table.rows.append(Row([Cell(f.t(f"economics.out.{key}"), cls="label"), Cell(terms.text(key), cls="num"),
@@ -224,7 +225,7 @@ def _word_of_mouth_group(terms: _Terms, f: Fmt) -> dict:
                satisfied=terms.text("reach_per_satisfied"), ratio=f.num(terms.get("reach_ratio"), digits=1),
                negative=terms.whole("negative_reach"), positive=terms.whole("positive_reach"),
                good=terms.whole("good_to_offset"), per_bad=terms.text("good_to_offset_bad"))
-    table = Table(f.headers("economics.col.who") + [(f.t("economics.col.tells"), True)])
+    table = Table([(f.t("economics.col.who"), False), (f.t("economics.col.tells"), True)])
     for label, key in (("economics.wom.dissatisfied", "reach_per_dissatisfied"),
                        ("economics.wom.satisfied", "reach_per_satisfied")):
         table.rows.append(Row([Cell(f.t(label), cls="label"), Cell(terms.text(key), cls="num")]))
@@ -237,8 +238,8 @@ def _word_of_mouth_group(terms: _Terms, f: Fmt) -> dict:
 
 def _results_table(block: Mapping, terms: _Terms, f: Fmt) -> Table:
     scope = (block.get("options") or {}).get("churn_scope", "dissatisfied")
-    table = Table(f.headers("economics.col.figure") + [(f.t("economics.col.value"), True),
-                                                        (f.t("economics.col.formula"), False)])
+    table = Table([(f.t("economics.col.figure"), False), (f.t("economics.col.value"), True),
+                   (f.t("economics.col.formula"), False)])
     out = block["outputs"]
     for key, (unit, names) in RESULTS.items():
         if not is_num(out.get(key)):
@@ -253,9 +254,8 @@ def _results_table(block: Mapping, terms: _Terms, f: Fmt) -> Table:
 
 
 def _assumptions_table(block: Mapping, f: Fmt) -> Table:
-    table = Table(f.headers("economics.col.assumption") + [(f.t("economics.col.value"), True),
-                                                            (f.t("economics.col.default"), True),
-                                                            (f.t("economics.col.source"), False)])
+    table = Table([(f.t("economics.col.assumption"), False), (f.t("economics.col.value"), True),
+                   (f.t("economics.col.default"), True), (f.t("economics.col.source"), False)])
     known = i18n.catalog(f.lang)
     for key, a in (block.get("assumptions") or {}).items():
         unit = SHARE if key in _SHARE_TERMS else PEOPLE

@@ -67,7 +67,8 @@ def _importance_text(results: Mapping, ipa: Mapping, f: Fmt, value: float | None
     if ipa.get("importance") == "stated":
         return f.t("focus.importance_stated", points=f.num(value, digits=1))
     share = f.pct(value / 100 if is_real(value) else None)
-    return f.t("focus.importance_derived", share=share, outcome=_outcome_label(results, ipa, f))
+    outcome = _outcome_label(results, ipa, f)
+    return f.t("focus.importance_derived", share=share, outcome=outcome)
 
 
 def _outcome_label(results: Mapping, ipa: Mapping, f: Fmt) -> str:
@@ -88,10 +89,11 @@ def focus_sentence(results: Mapping, ipa: Mapping, item: Mapping, f: Fmt) -> str
     """One focus item in plain words, by its quadrant."""
     quadrant = item.get("quadrant")
     key = quadrant if quadrant in charts.QUADRANTS else "unknown"
+    weight = _importance_text(results, ipa, f, item.get("importance"))
     return f.t(
         f"focus.sentence.{key}",
         label=_label(results, item),
-        importance=_importance_text(results, ipa, f, item.get("importance")),
+        importance=weight,
         performance=_performance_text(ipa, f, item.get("performance")),
         cross=_performance_text(ipa, f, ipa.get("performance_cross")),
         reference=_reference(ipa, f),
@@ -238,8 +240,9 @@ def _ipa_group(results: Mapping, ipa: Mapping, f: Fmt) -> dict:
     derived = ipa.get("importance") != "stated"
     performance = "gap" if ipa.get("performance") == "gap" else "perception"
     crosshair = ipa.get("crosshair")
+    outcome = _outcome_label(results, ipa, f)
     importance_what = (
-        f.t("focus.ipa.importance_derived", outcome=_outcome_label(results, ipa, f))
+        f.t("focus.ipa.importance_derived", outcome=outcome)
         if derived
         else f.t("focus.ipa.importance_stated")
     )

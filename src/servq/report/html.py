@@ -38,6 +38,7 @@ from servq.report.focus_section import focus_section
 from servq.report.kano_section import kano_section
 from servq.report.levels_section import levels_section
 from servq.report.quality_section import quality_section
+from servq.report.scales import answer_scale, zoom
 from servq.report.scorecard_section import scorecard_section
 from servq.report.trends_section import trends_section
 from servq.report.summary import (
@@ -96,28 +97,6 @@ def _environment() -> Environment:
 
 def _has(rows: Sequence[Mapping], key: str) -> bool:
     return any(isinstance(r.get(key), Mapping) for r in rows)
-
-
-def _scale(results: Mapping) -> tuple[int, int]:
-    scale = (results.get("instrument") or {}).get("scale") or {}
-    return int(scale.get("min", 1)), int(scale.get("max", 7))
-
-
-def _zoom(results: Mapping, values: Sequence[float | None]) -> tuple[float, float]:
-    """The answer scale narrowed to whole numbers around ``values`` (at least 2 wide).
-
-    Dot and band charts show differences between means, so they need not start at the
-    scale minimum the way bars must.
-    """
-    lo, hi = _scale(results)
-    finite = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
-    if not finite:
-        return lo, hi
-    z_lo = max(lo, math.floor(min(finite) - 0.25))
-    z_hi = min(hi, math.ceil(max(finite) + 0.25))
-    while z_hi - z_lo < 2 and (z_lo > lo or z_hi < hi):
-        z_lo, z_hi = max(lo, z_lo - 1), min(hi, z_hi + 1)
-    return z_lo, z_hi
 
 
 def _item_groups(results: Mapping) -> list[tuple[str, list[Mapping]]]:
@@ -224,7 +203,7 @@ def _header(results: Mapping, f: Fmt) -> list[tuple[str, str]]:
         missing_text = f.t("header.missing_detail", **{k: f.int(v) for k, v in counts.items()})
     else:
         missing_text = f.t("header.missing_none")
-    lo, hi = _scale(results)
+    lo, hi = answer_scale(results)
     by = options.get("by") or []
     segments_by = f.t("format.list_sep").join(by) if by else f.t("header.segments_none")
     version = f.t("header.version", version=instrument.get("version", ""))
@@ -316,7 +295,7 @@ def _dimension_chart(results: Mapping, f: Fmt, metric: str) -> Figure:
     bars = [_bar(d, metric, d["label"]) for d in results["dimensions"]]
     caption = f.t(f"chart.{metric}", level=f.level)
     if metric == "perception":
-        lo, hi = _scale(results)
+        lo, hi = answer_scale(results)
         axis_label = f.t("chart.axis_scale", low=lo, high=hi)
         svg = charts.bar_chart(
             bars, title=caption, fmt=f.num, domain=(lo, hi), diverging=False, axis_label=axis_label
@@ -341,7 +320,7 @@ def _dimensions(results: Mapping, f: Fmt, metric: str | None) -> dict | None:
     ]
     headers = f.headers("col.dimension", "col.n") + [(h, True) for _, h in cols]
     table = Table(headers, rows, [f.t("notes.interval", level=f.level)])
-    lo, hi = _scale(results)
+    lo, hi = answer_scale(results)
     intro_key = {"gap": "intro.dimensions_gap", "msa": "intro.dimensions_msa"}.get(
         metric or "", "intro.dimensions_perception"
     )
@@ -389,7 +368,7 @@ def _items_chart(results: Mapping, f: Fmt, metric: str | None) -> Figure | None:
             b_label=f.t("col.perception"),
             worse_label=f.t("chart.legend_worse"),
             better_label=f.t("chart.legend_better"),
-            domain=_zoom(results, [v for g in chart_groups for r in g.rows for v in (r.a, r.b)]),
+            domain=zoom(results, [v for g in chart_groups for r in g.rows for v in (r.a, r.b)]),
             fmt=f.num,
         )
     elif metric == "msa":
@@ -402,7 +381,7 @@ def _items_chart(results: Mapping, f: Fmt, metric: str | None) -> Figure | None:
             for label, items in groups
         ]
         svg = charts.bar_chart(
-            bars, title=caption, fmt=f.num, domain=_scale(results), diverging=False, label_max=330
+            bars, title=caption, fmt=f.num, domain=answer_scale(results), diverging=False, label_max=330
         )
     return Figure(caption, svg)
 
@@ -439,7 +418,7 @@ def _zone_svg(
     chart_groups = [charts.Group(label, [zone_row(r) for r in rows]) for label, rows in groups]
     values = [v for g in chart_groups for r in g.rows for v in (r.adequate, r.desired, r.perceived)]
     return charts.zone_chart(
-        chart_groups, title=caption, domain=_zoom(results, values), fmt=f.num, labels=labels
+        chart_groups, title=caption, domain=zoom(results, values), fmt=f.num, labels=labels
     )
 
 
@@ -537,7 +516,7 @@ def _segments(results: Mapping, f: Fmt, metric: str | None) -> dict | None:
         return cells + [_segment_overall(segment, metric)] if overall_key else cells
 
     if metric == "perception":
-        lo, hi = _scale(results)
+        lo, hi = answer_scale(results)
         centre, half = (lo + hi) / 2, (hi - lo) / 2
     else:
         shown = [s for segs in segments.values() for s in segs.values() if not s.get("suppressed")]

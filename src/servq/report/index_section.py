@@ -20,7 +20,8 @@ from typing import Any
 
 from servq.report import charts, i18n
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
-from servq.report.charts import FONT, WIDTH, _el, _esc, _legend, _lines, _svg, _swatch_rect, _text
+from servq.report.charts.layout import label_width
+from servq.report.charts.svg import FONT, WIDTH, chart_svg, el, esc, legend_row, lines_at, swatch_rect, text_at
 
 INDENT = "\u2003"  # an em space per level of the hierarchy
 BAR_H = 16
@@ -179,28 +180,28 @@ def membership_chart(rows: Sequence[tuple[str, Sequence[float]]], grades: Sequen
                      *, title: str, pct) -> str:
     """One 100 % bar per row split into its grade memberships (colours from ``grades``:
     (label, colour)), shares ≥ 8 % printed inside, and a legend of the grades on top."""
-    label_w = charts._label_width([r[0] for r in rows], 120, 300)
+    label_w = label_width([r[0] for r in rows], 120, 300)
     x0, x1 = label_w + 6, WIDTH - 6
-    body = _legend([(_swatch_rect(c), label) for label, c in grades], 12, x0)
+    body = legend_row([(swatch_rect(c), label) for label, c in grades], 12, x0)
     y = 30
     for label, shares in rows:
         yc = y + charts.ROW / 2
-        body.append(_lines(label_w - 4, yc, charts.wrap(label, label_w - 8, FONT, 1), anchor="end"))
+        body.append(lines_at(label_w - 4, yc, charts.wrap(label, label_w - 8, FONT, 1), anchor="end"))
         x = float(x0)
         for share, (_, colour) in zip(shares, grades):
             w = max(share, 0.0) * (x1 - x0)
             if w > 0:
-                body.append(_el("rect", cls="part", x=x, y=yc - BAR_H / 2, width=w, height=BAR_H,
-                                fill=colour))
+                body.append(el("rect", cls="part", x=x, y=yc - BAR_H / 2, width=w, height=BAR_H,
+                               fill=colour))
                 if share >= 0.08:
-                    body.append(_text(x + w / 2, yc + 4, pct(share), anchor="middle", size=FONT - 2,
-                                      fill=charts.text_on(colour)))
+                    body.append(text_at(x + w / 2, yc + 4, pct(share), anchor="middle", size=FONT - 2,
+                                        fill=charts.text_on(colour)))
             x += w
         body.append(f'<rect x="{x0:.1f}" y="{yc - BAR_H / 2:.1f}" width="{x1 - x0:.1f}" '
                     f'height="{BAR_H}" fill="none" stroke="#9aa5b1" stroke-width="0.5" '
-                    f'data-label="{_esc(label)}"/>')
+                    f'data-label="{esc(label)}"/>')
         y += charts.ROW
-    return _svg(y + 6, title, "chart-membership", body)
+    return chart_svg(y + 6, title, "chart-membership", body)
 
 
 # --------------------------------------------------------------------------- frame

@@ -24,6 +24,7 @@ from functools import partial
 
 from servq.report import charts, i18n
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
+from servq.report.scales import zoom
 from servq.report.summary import is_real, mean
 
 P_FLOOR = 0.001  # smaller p values are printed as "p < 0.001"
@@ -65,9 +66,15 @@ def diff_figure(rows: list, f: Fmt, *, caption: str, positive: str, negative: st
 
 
 def paired_table(rows: Sequence[Mapping], f: Fmt, *, keys: tuple[str, str, str], headers: tuple[str, str, str],
-                 verdict: Callable[[Mapping], str], items: bool = False, notes: Sequence[str] = ()) -> Table:
+                 verdict: Callable[[Mapping], str], items: bool = False, notes: Sequence[str] = (),
+                 good: Callable[[Mapping], bool] = lambda r: True) -> Table:
     """One row per dimension (or statement): n paired, the two means, the difference with
-    its interval, p, Holm p and a verdict in words."""
+    its interval, p, Holm p and a verdict in words.
+
+    A significant difference in the worse direction flags its row (warm); one in the
+    better direction, which ``good(row)`` says is positive (as in :func:`diff_rows`),
+    has its verdict in the report's colour for "above", like the chart's cool mark.
+    """
     a, b, diff = keys
     lead = ("col.item", "col.text") if items else ("col.dimension",)
     columns = f.headers(*lead, "col.n") + [(f.t(h), True) for h in headers]
@@ -81,8 +88,11 @@ def paired_table(rows: Sequence[Mapping], f: Fmt, *, keys: tuple[str, str, str],
             cells = f.label_cells(str(r.get("label", r["id"])), d.get("n"))
         cells += [f.stat_cell(r.get(a), ci=False), f.stat_cell(r.get(b), ci=False), f.stat_cell(d or None, True)]
         cells += [_p_cell(f, d.get("p")), _p_cell(f, d.get("p_holm"))]
-        cells.append(Cell(verdict(r), cls="verdict" + (" flag" if d.get("significant") else "")))
-        table.rows.append(Row(cells, kind="flag" if d.get("significant") else "data"))
+        mark = ""
+        if d.get("significant") and is_real(d.get("mean")):
+            mark = "better" if (d["mean"] > 0) == good(r) else "flag"
+        cells.append(Cell(verdict(r), cls=f"verdict {mark}".strip()))
+        table.rows.append(Row(cells, kind="flag" if mark == "flag" else "data"))
     return table
 
 
@@ -160,7 +170,6 @@ def _verdict(f: Fmt, row: Mapping) -> str:
 def _means_figure(results: Mapping, dims: list[Mapping], block: Mapping | None, f: Fmt) -> Figure:
     """General and specific means per dimension; the note is the paired difference when
     the results have it, else the difference of the two means."""
-    from servq.report.html import _zoom  # the report's shared zoom rule for dot charts
 
     paired = {r["id"]: (r.get("level") or {}).get("mean") for r in (block or {}).get("dimensions") or []}
 
@@ -175,7 +184,7 @@ def _means_figure(results: Mapping, dims: list[Mapping], block: Mapping | None, 
     svg = charts.dumbbell_chart(
         [charts.Group("", rows)], title=caption, a_label=f.t("col.general"), b_label=f.t("col.specific"),
         worse_label=f.t("chart.legend_specific_worse"), better_label=f.t("chart.legend_specific_better"),
-        domain=_zoom(results, [v for r in rows for v in (r.a, r.b)]), fmt=f.num, label_max=250)
+        domain=zoom(results, [v for r in rows for v in (r.a, r.b)]), fmt=f.num, label_max=250)
     return Figure(caption, svg)
 
 

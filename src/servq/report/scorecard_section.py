@@ -20,23 +20,13 @@ from typing import Any
 
 from servq.report import i18n
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
-from servq.report.charts import (
-    COOL,
-    WIDTH,
-    Group,
-    _Axis,
-    _dot,
-    _finish,
-    _finite,
-    _group_label_width,
-    _left_label,
-    _legend,
-    _reference_line,
-    _rows,
-    _value,
-)
+from servq.report.charts.axis import Axis
+from servq.report.charts.colour import COOL, INK
+from servq.report.charts.layout import Group, finish_chart, group_label_width, grouped_rows, left_label
+from servq.report.charts.svg import WIDTH, dot, finite, legend_row, reference_line, row_value
 
 STATUS_CLS = {"pass": "status above", "fail": "status below", "not_enough_data": "na"}
+OPERATOR_SIGNS = {">=": "≥", "<=": "≤"}  # a target as the report's other texts write it
 SIGNED = {"gap", "msa", "mss", "level", "advantage", "servqual", "servqual_weighted", "nps"}
 
 
@@ -79,7 +69,7 @@ def _standard_name(card: Mapping, std: Mapping, f: Fmt) -> str:
     if std.get("label"):
         return str(std["label"])
     measure = next((m for m in card["measures"] if m.get("key") == std.get("key")), std)
-    op, value = std.get("op", ""), std.get("value")
+    op, value = OPERATOR_SIGNS.get(std.get("op", ""), std.get("op", "")), std.get("value")
     target = f"{op} {f.num(value, signed=measure.get('measure') in SIGNED, digits=_digits(measure))}"
     return f.t("scorecard.standards.target", measure=measure_name(measure, f), target=target)
 
@@ -156,7 +146,7 @@ def _measure_group(card: Mapping, m: Mapping, f: Fmt, toward: str) -> dict:
     name = measure_name(m, f)
     caption = f.t("scorecard.chart", measure=name, unit=unit, level=f.level)
     parents = {p.get("parent"): p.get("mean") for p in m.get("parents") or []}
-    rows = [u for u in m.get("units") or [] if _finite(u.get("shrunk"))]
+    rows = [u for u in m.get("units") or [] if finite(u.get("shrunk"))]
     if parent:
         ordered = sorted(rows, key=lambda u: (str(u.get("parent")), u.get("rank") or 0))
         groups = [Group(str(p), [_row(u, parents.get(p), f) for u in us])
@@ -207,31 +197,31 @@ def caterpillar_chart(groups: Sequence[Group], *, title: str, fmt, labels: tuple
     """Units as rows (grouped under their parent): the interval as a line, the shrunk
     estimate as a filled dot, the unit's own mean as a hollow dot, and the parent's mean as
     a dashed line through the group's rows; the estimate printed at the right."""
-    values = [v for g in groups for r in g.rows for v in (r.low, r.high, r.raw, r.centre) if _finite(v)]
+    values = [v for g in groups for r in g.rows for v in (r.low, r.high, r.raw, r.centre) if finite(v)]
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     pad = 0.04 * ((hi - lo) or 1.0)
-    label_w = _group_label_width(groups, 110, label_max)
-    axis = _Axis(lo - pad, hi + pad, label_w + 12, WIDTH - 70, fmt, widen=True)
+    label_w = group_label_width(groups, 110, label_max)
+    axis = Axis(lo - pad, hi + pad, label_w + 12, WIDTH - 70, fmt, widen=True)
     shrunk_label, raw_label, centre_label = labels
-    legend = _legend([(_dot(5, 0), shrunk_label), (_dot(5, 0, hollow=True), raw_label),
-                      (_reference_line(5, -6, 6), centre_label)], 12)
+    legend = legend_row([(dot(5, 0), shrunk_label), (dot(5, 0, hollow=True), raw_label),
+                         (reference_line(5, -6, 6), centre_label)], 12)
 
     def draw(_group: Group, row: CaterpillarRow, y: float) -> tuple[str, float]:
-        label, h = _left_label(row.label, y, label_w - 12)
+        label, h = left_label(row.label, y, label_w - 12)
         yc = y + h / 2
         out = [label]
-        if _finite(row.centre):
-            out.append(_reference_line(axis(row.centre), y, y + h, "centre"))
-        if _finite(row.low) and _finite(row.high):
+        if finite(row.centre):
+            out.append(reference_line(axis(row.centre), y, y + h, "centre"))
+        if finite(row.low) and finite(row.high):
             out.append(f'<line class="interval" x1="{axis(row.low):.1f}" y1="{yc:.1f}" x2="{axis(row.high):.1f}" '
                        f'y2="{yc:.1f}" stroke="{COOL}" stroke-width="2.5" stroke-linecap="round"/>')
-        if _finite(row.raw):
-            out.append(_dot(axis(row.raw), yc, hollow=True, cls="raw"))
-        if _finite(row.estimate):
-            out.append(_dot(axis(row.estimate), yc, cls="shrunk"))
-            out.append(_value(yc, fmt(row.estimate), "#1f2933"))
+        if finite(row.raw):
+            out.append(dot(axis(row.raw), yc, hollow=True, cls="raw"))
+        if finite(row.estimate):
+            out.append(dot(axis(row.estimate), yc, cls="shrunk"))
+            out.append(row_value(yc, fmt(row.estimate), INK))
         return "".join(out), h
 
-    rows, bottom = _rows(groups, 30, draw)
-    return _finish(legend + axis.grid(30, bottom + 4) + rows, bottom, axis.x0, axis.x1, None, title,
-                   "chart-caterpillar")
+    rows, bottom = grouped_rows(groups, 30, draw)
+    return finish_chart(legend + axis.grid(30, bottom + 4) + rows, bottom, axis.x0, axis.x1, None, title,
+                        "chart-caterpillar")

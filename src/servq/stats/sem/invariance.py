@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ...numbers import finite
 from .core import fit_sem
 from .results import SemResults, frame_records
 
@@ -70,11 +71,7 @@ class InvarianceResults:
     def to_dict(self) -> dict:
         return {"level": self.level, "rule": self.rule, "verdict": self.verdict(),
                 "groups": list(self.groups), "table": frame_records(self.table),
-                "fits": {k: {m: _num(v) for m, v in fit.fit.items()} for k, fit in self.fits.items()}}
-
-
-def _num(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None
+                "fits": {k: {m: finite(v) for m, v in fit.fit.items()} for k, fit in self.fits.items()}}
 
 
 def invariance(model: str, data: pd.DataFrame | None = None, group: str | None = None, *,

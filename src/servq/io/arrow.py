@@ -1,0 +1,60 @@
+"""Small conversions of Arrow columns shared by the readers of answer files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def flat(column) -> pa.Array:
+    """One contiguous array (chunks combined, dictionaries decoded)."""
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr
+
+
+def int_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Values and validity of an integer Arrow array without copying through Python;
+    null slots hold 0."""
+    n, off = len(arr), arr.offset
+    bitmap, data = arr.buffers()[:2]
+    values = np.frombuffer(data, dtype=arr.type.to_pandas_dtype(), count=off + n, offset=0)[off:]
+    if arr.null_count == 0:
+        return values, np.ones(n, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little", count=off + n)[off:]
+    valid = bits.view(bool)
+    return np.where(valid, values, 0), valid
+
+
+def as_text(column) -> pa.Array:
+    """The column as trimmed strings (whole floats without ".0")."""
+    arr = flat(column)
+    if pa.types.is_floating(arr.type):
+        # 3.0 -> "3": segment codes read from SPSS or pandas are often floats
+        as_int = pc.cast(arr, pa.int64(), safe=False)
+        whole = pc.equal(pc.cast(as_int, pa.float64()), arr)
+        return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(arr, pa.string()))
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pc.cast(arr, pa.string())
+    return pc.utf8_trim_whitespace(arr.cast(pa.string()))
+
+
+def py_value(column, i) -> object:
+    """Element ``i`` as a Python value (for an error message)."""
+    value = column[int(i)]
+    return value.as_py() if hasattr(value, "as_py") else value
+
+
+def floats(arr: pa.Array) -> np.ndarray:
+    """A numeric (or numeric-text) array as a writable float64 NumPy array, NaN for null.
+
+    Read from the Arrow buffers: ``to_numpy`` of an array with nulls, and ``fill_null``
+    with a Python float, go through pandas, which costs its import (a third of a second)
+    on the analysis path.
+    """
+    values, valid = int_buffers(pc.cast(arr, pa.float64()))
+    out = values.astype(np.float64, copy=True)
+    out[~valid] = np.nan
+    return out

@@ -1,0 +1,151 @@
+"""Reading the YAML files users write (instruments, service standards, economics
+parameters, index systems) so that every problem is reported at once, each with its line.
+
+:func:`load` parses (a key given twice is refused, PyYAML would keep the last silently);
+:func:`check` turns pydantic's errors and a file's own semantic problems into
+:class:`~servq.errors.Problem` objects with line numbers and raises them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, ProblemsError
+
+Found = tuple[tuple, str, str]  # (location in the document, path as shown, message)
+
+
+class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available: much faster
+    """A safe loader that refuses a key given twice."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"'{key}' is given twice (first on line {seen[key]})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def load(text: str, source: str, error: type[ProblemsError]):
+    """The document in ``text``; ``error`` naming the line when it is not valid YAML."""
+    try:
+        return yaml.load(text, Loader=Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise error(f"{source} is not valid YAML",
+                    [Problem(str(reason), file=source, line=None if mark is None else mark.line + 1)]) from None
+
+
+def require_mapping(raw, source: str, error: type[ProblemsError], what: str, hint: str) -> None:
+    if not isinstance(raw, dict):
+        raise error(f"{source} is not {what}", [Problem(hint, file=source)])
+
+
+def validation_found(exc: ValidationError, errors: Iterable[dict] | None = None,
+                     message: Callable[[dict], str] | None = None) -> list[Found]:
+    """pydantic's errors (or the filtered ``errors``) as :data:`Found` entries."""
+    message = message or pydantic_message
+    return [(tuple(e["loc"]), path_text(tuple(e["loc"])), message(e)) for e in (errors or exc.errors())]
+
+
+def semantic_found(problems: Iterable[tuple[str, str]]) -> list[Found]:
+    """``(path, message)`` pairs (as the schemas' semantic checks give them) as :data:`Found`."""
+    return [(path_loc(path), path, msg) for path, msg in problems]
+
+
+def check(found: list[Found], text: str | None, source: str, error: type[ProblemsError], what: str) -> None:
+    """Raise ``error`` listing every entry of ``found`` with its line in ``text``, in file order."""
+    if not found:
+        return
+    index = line_index(text) if text is not None else {}
+    problems = sorted((Problem(msg, file=source, line=nearest_line(index, loc), path=path or None)
+                       for loc, path, msg in found), key=lambda p: p.line or 0)
+    raise error(f"{source}: {len(problems)} problem(s) in {what}", problems)
+
+
+def validate(model: type[BaseModel], raw, text: str | None, source: str, error: type[ProblemsError], what: str):
+    """``raw`` validated as ``model``; every problem raised at once (see :func:`check`)."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        check(validation_found(exc), text, source, error, what)
+
+
+def pydantic_message(err: dict) -> str:
+    """A pydantic error in a user's words."""
+    if err["type"] == "extra_forbidden":
+        return "unknown field (check its spelling)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    shown = err["type"] != "model_type" and not isinstance(err.get("input"), (dict, list))
+    return err["msg"] + (f", got {err['input']!r}" if shown else "")
+
+
+def path_text(loc: tuple) -> str:
+    """``("items", 3, "text")`` -> ``items[3].text``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def path_loc(path: str) -> tuple:
+    """The inverse of :func:`path_text`."""
+    loc: list = []
+    for token in path.replace("[", ".[").split("."):
+        if not token:
+            continue
+        if token.startswith("["):
+            loc.append(int(token[1:-1]))
+        else:
+            loc.append(int(token) if token.lstrip("-").isdigit() else token)
+    return tuple(loc)
+
+
+def line_index(text: str) -> dict[tuple, int]:
+    """The 1-based line of every path in the document (composed only when reporting errors)."""
+    index: dict[tuple, int] = {}
+
+    def walk(n, loc: tuple) -> None:
+        index[loc] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            for key, value in n.value:
+                k = key.value
+                if isinstance(k, str) and k.lstrip("-").isdigit():
+                    k_loc = loc + (int(k),)
+                    index[loc + (k,)] = key.start_mark.line + 1
+                else:
+                    k_loc = loc + (k,)
+                index[k_loc] = key.start_mark.line + 1
+                walk(value, k_loc)
+                index[k_loc] = key.start_mark.line + 1
+        elif isinstance(n, yaml.SequenceNode):
+            for i, child in enumerate(n.value):
+                walk(child, loc + (i,))
+
+    node = yaml.compose(text, Loader=Loader)
+    if node is not None:
+        walk(node, ())
+    return index
+
+
+def nearest_line(index: dict[tuple, int], loc: tuple) -> int | None:
+    """The line of the deepest prefix of ``loc`` present in the file."""
+    for end in range(len(loc), -1, -1):
+        key = loc[:end]
+        if key in index:
+            return index[key]
+        str_key = tuple(str(k) for k in key)
+        if str_key in index:
+            return index[str_key]
+    return None
