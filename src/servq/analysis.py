@@ -23,7 +23,6 @@ import pyarrow.compute as pc
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .economics import economics_block, load_economics
 from .errors import UsageError
 from .instruments import Instrument, Part, load_instrument
 from .io.arrow import int_buffers
@@ -206,7 +205,11 @@ def analyze(
     if period_column is not None and period is None:
         raise UsageError("period_column needs a period (month, quarter or wave)")
     inst = load_instrument(instrument)
-    econ = None if economics is None else load_economics(economics)  # its mistakes before the data is read
+    econ = None
+    if economics is not None:  # its mistakes before the data is read; imported only when asked for
+        from .economics import load_economics
+
+        econ = load_economics(economics)
     source = source_of(data, sheet)
     file = str(source.path)
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
@@ -268,7 +271,11 @@ def analyze(
             blocks, notes = assess(inst, quality_part(inst), sums.cross[None], validator.rows, lang, split, inv_name)
         data_out.update(blocks)
         data_out["notes"] += notes
-    data_out["economics"] = None if econ is None else economics_block(econ, data_out, complaints)
+    data_out["economics"] = None
+    if econ is not None:
+        from .economics import economics_block
+
+        data_out["economics"] = economics_block(econ, data_out, complaints)
     data_out["trends"] = None
     if period:
         data_out["trends"] = _trends(inst, scorer, floats, groups, period, period_name, blank_periods,
