@@ -13,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from servq.web import accounts, org
+from servq.web import accounts, org, surveys
 from servq.web.app import create_app
 from servq.web.db import make_engine, session_factory, transaction, upgrade
+from servq.web.models import Channel
 from servq.web.settings import Settings
 from web_helpers import PASSWORD
 
@@ -103,8 +104,9 @@ def settings(database_url) -> Settings:
 
 @pytest.fixture
 def org_tree(engine):
-    """north (region) > north-1 (branch) > team-a; south (region) > south-1 (branch); and users
-    of every role: admin, analyst, manager of north, manager of south-1."""
+    """north (region) > north-1 (branch) > team-a; south (region) > south-1 (branch); users
+    of every role: admin, analyst, manager of north, manager of south-1; a SERVQUAL survey
+    (id 1) covering North 1 through the channel "branch"."""
     with transaction(session_factory(engine)) as s:
         north = org.add_unit(s, "North", "region", None, None)
         n1 = org.add_unit(s, "North 1", "branch", north.id, None)
@@ -115,6 +117,11 @@ def org_tree(engine):
         accounts.create_user(s, "analyst@example.org", PASSWORD, "analyst")
         accounts.create_user(s, "north@example.org", PASSWORD, "unit_manager", unit_id=north.id)
         accounts.create_user(s, "south1@example.org", PASSWORD, "unit_manager", unit_id=s1.id)
+        analyst = accounts.create_user(s, "analyst2@example.org", PASSWORD, "analyst")
+        branch = surveys.add_named(s, Channel, "branch", analyst)
+        surveys.create_survey(s, surveys.SurveyForm(title="North customers", instrument="servqual",
+                                                    languages=["sv", "en"], unit_ids=[str(n1.id)],
+                                                    channel_ids=[str(branch.id)]), analyst)
         return {u.name: u.id for u in (north, n1, team, south, s1)}
 
 

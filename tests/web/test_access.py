@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.routing import APIRoute
-from starlette.routing import Mount
+from servq.web.app import ROUTERS
 
 from web_helpers import csrf_of, sign_in
 
 PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout")}
 ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}/active"),
               ("GET", "/admin/audit"), ("POST", "/admin/units")}
-ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units")}
+MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
+                 ("POST", "/admin/channels")}
+ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
+                 ("GET", "/admin/surveys/{survey_id}")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 
-def _routes(app) -> set[tuple[str, str]]:
-    out = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            out |= {(m, route.path) for m in route.methods}
-        elif not isinstance(route, Mount):
-            out |= {(m, route.path) for m in getattr(route, "methods", None) or ()}
-    return out
-
-
-def test_every_route_is_classified(client):
-    assert _routes(client.app) == PUBLIC | ADMIN_ONLY | ANY_SIGNED_IN
+def test_every_route_is_classified():
+    routes = {(m, r.path) for router in ROUTERS for r in router.routes for m in r.methods}
+    assert routes == PUBLIC | ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
@@ -34,8 +27,8 @@ def test_access_by_role(client, role):
     if role:
         sign_in(client, ROLES[role])
     token = csrf_of(client.get("/login").text)
-    for method, path in sorted(ADMIN_ONLY | ANY_SIGNED_IN):
-        url = path.replace("{user_id}", "2")
+    for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
+        url = path.replace("{user_id}", "2").replace("{survey_id}", "1")
         data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
                 "password": "p" * 12, "active": "1"}
         r = client.request(method, url, data=data if method == "POST" else None, follow_redirects=False)
@@ -43,5 +36,18 @@ def test_access_by_role(client, role):
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)
         elif (method, path) in ADMIN_ONLY and role != "administrator":
             assert r.status_code == 403, (role, method, path)
-        else:
-            assert r.status_code in (200, 303), (role, method, path, r.status_code)
+        elif (method, path) in MANAGERS_ONLY and role == "unit_manager":
+            assert r.status_code == 403, (role, method, path)
+        else:  # allowed; a form with made-up values may be refused as invalid (422), never forbidden
+            assert r.status_code in (200, 303, 422), (role, method, path, r.status_code)
+
+
+def test_a_unit_manager_cannot_see_surveys_of_other_units(client):
+    sign_in(client, "south1@example.org")
+    assert "North customers" not in client.get("/admin/surveys").text
+    r = client.get("/admin/surveys/1")
+    assert r.status_code == 404 and "No such survey" in r.text
+    client.cookies.clear()
+    sign_in(client, "north@example.org")  # North 1 is in North's subtree
+    assert "North customers" in client.get("/admin/surveys").text
+    assert client.get("/admin/surveys/1").status_code == 200

@@ -122,3 +122,55 @@ def test_deactivated_user_is_signed_out_and_cannot_sign_in(client, engine):
     assert sign_in(client, "analyst@example.org").status_code == 401
     own = admin.post("/admin/users/1/active", data={"active": "0", "csrf_token": token})
     assert own.status_code == 422 and "your own account" in own.text
+
+
+def test_analyst_creates_a_survey_from_the_catalog_with_waves(client, org_tree, engine):
+    sign_in(client, "analyst@example.org")
+    token = csrf_of(client.get("/admin/surveys/new").text)
+    r = client.post("/admin/surveys", data={
+        "csrf_token": token, "title": "Branch visits 2027", "instrument": "servqual-zot", "languages": ["en", "zh"],
+        "unit_ids": [str(org_tree["North 1"]), str(org_tree["South 1"])], "opens": "2027-01-01",
+        "closes": "2027-12-31", "anonymous": "on", "respondent_type": "customer"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "Branch visits 2027" in page and "servqual-zot" in page and "en, zh" in page and "2027-01-01" in page
+    url = r.headers["location"] + "/waves"
+    assert client.post(url, data={"csrf_token": token, "name": "Spring", "starts": "2027-01-01",
+                                  "ends": "2027-06-01"}, follow_redirects=False).status_code == 303
+    overlap = client.post(url, data={"csrf_token": token, "name": "Late spring", "starts": "2027-05-01",
+                                     "ends": "2027-07-01"})
+    assert overlap.status_code == 422 and "overlap wave" in overlap.text and "Late spring" not in overlap.text.split("<table>")[1].split("</table>")[0]
+
+
+def test_survey_form_errors_are_shown_and_nothing_is_stored(client, org_tree, engine):
+    from servq.web.models import Survey
+
+    sign_in(client, "analyst@example.org")
+    token = csrf_of(client.get("/admin/surveys/new").text)
+    r = client.post("/admin/surveys", data={"csrf_token": token, "title": "", "instrument": "servqual",
+                                            "languages": ["fr"], "unit_ids": ["999"], "opens": "2027-02-30"})
+    assert r.status_code == 422
+    for message in ("needs a title", "no texts in fr", "no unit with id 999", "must be a date like 2026-03-31"):
+        assert message in r.text
+    bad_yaml = "id: mine\nname: {en: Mine}\nlanguages: [en]\nparts: [perception]\nscale: {min: 1, max: 7}\n" \
+               "dimensions:\n  - {id: a, label: {en: A}}\nitems:\n  - {id: 1, dimension: b, text: {en: Hello}}\n"
+    r = client.post("/admin/surveys", data={"csrf_token": token, "title": "Own", "languages": ["en"],
+                                            "unit_ids": [str(org_tree["North"])]},
+                    files={"yaml_file": ("mine.yaml", bad_yaml.encode(), "text/yaml")})
+    assert r.status_code == 422 and "mine.yaml" in r.text and "unknown dimension &#39;b&#39;" in r.text
+    assert "line 9" in r.text  # the problem's line in the uploaded file
+    with session_factory(engine)() as s:
+        assert [x.title for x in s.scalars(select(Survey))] == ["North customers"]
+
+
+def test_an_uploaded_instrument_is_stored_with_the_survey(client, org_tree):
+    sign_in(client, "admin@example.org")
+    token = csrf_of(client.get("/admin/surveys/new").text)
+    own = "id: mine\nname: {en: My questions}\nlanguages: [en]\nparts: [perception]\nscale: {min: 1, max: 5}\n" \
+          "dimensions:\n  - {id: a, label: {en: A}}\nitems:\n  - {id: 1, dimension: a, text: {en: Hello}}\n"
+    r = client.post("/admin/surveys", data={"csrf_token": token, "title": "Own", "languages": ["en"],
+                                            "unit_ids": [str(org_tree["North"])], "respondent_type": "internal"},
+                    files={"yaml_file": ("mine.yaml", own.encode(), "text/yaml")}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "My questions (mine, version 1, 1 items)" in page and "internal customers, named" in page

@@ -58,7 +58,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def _alembic_config(engine: Engine):
+def _alembic_config(engine: Engine | None = None):
     from alembic.config import Config
 
     cfg = Config()
@@ -67,12 +67,18 @@ def _alembic_config(engine: Engine):
     return cfg
 
 
+def head_revision() -> str:
+    """The newest schema revision this servq knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
 def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     """(the database's revision or None when empty, the newest revision servq knows)."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    head = head_revision()
     try:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
