@@ -7,7 +7,10 @@ from servq.web.app import ROUTERS
 
 from web_helpers import csrf_of, sign_in
 
-PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout")}
+PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+          # the respondent's pages (tests/web/test_respond.py)
+          ("GET", "/s/{slug}/u/{unit_id}"), ("POST", "/s/{slug}/u/{unit_id}"), ("GET", "/i/{token}"),
+          ("GET", "/r/{key}"), ("GET", "/thanks")}
 ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}/active"),
               ("GET", "/admin/audit"), ("POST", "/admin/units")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
