@@ -14,9 +14,9 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login
 ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}/active"),
               ("GET", "/admin/audit"), ("POST", "/admin/units")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
-                 ("POST", "/admin/channels")}
+                 ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
-                 ("GET", "/admin/surveys/{survey_id}")}
+                 ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 
@@ -31,7 +31,7 @@ def test_access_by_role(client, role):
         sign_in(client, ROLES[role])
     token = csrf_of(client.get("/login").text)
     for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
-        url = path.replace("{user_id}", "2").replace("{survey_id}", "1")
+        url = path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
         data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
                 "password": "p" * 12, "active": "1"}
         r = client.request(method, url, data=data if method == "POST" else None, follow_redirects=False)
@@ -50,6 +50,7 @@ def test_a_unit_manager_cannot_see_surveys_of_other_units(client):
     assert "North customers" not in client.get("/admin/surveys").text
     r = client.get("/admin/surveys/1")
     assert r.status_code == 404 and "No such survey" in r.text
+    assert client.get("/admin/surveys/1/qr/2.png").status_code == 404
     client.cookies.clear()
     sign_in(client, "north@example.org")  # North 1 is in North's subtree
     assert "North customers" in client.get("/admin/surveys").text

@@ -21,7 +21,9 @@ MIN_SECRET_LENGTH = 32
 class Settings(BaseSettings):
     """``SERVQ_MODE``, ``SERVQ_DATABASE_URL``, ``SERVQ_SECRET_KEY``, ``SERVQ_ALLOWED_HOSTS``
     (comma-separated), ``SERVQ_SESSION_HOURS``, ``SERVQ_LOGIN_ATTEMPTS`` (failed logins per
-    address and account in ``SERVQ_LOGIN_WINDOW`` seconds)."""
+    address and account in ``SERVQ_LOGIN_WINDOW`` seconds), ``SERVQ_PUBLIC_URL`` (the address
+    respondents use, e.g. ``https://survey.example.org``, for links and QR codes; default:
+    the address of the request)."""
 
     model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
 
@@ -32,6 +34,7 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=8.0, gt=0)
     login_attempts: int = Field(default=5, ge=1)
     login_window: int = Field(default=300, ge=1)
+    public_url: str | None = None
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

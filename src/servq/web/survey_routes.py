@@ -6,19 +6,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InstrumentError, UsageError
+from ..errors import DataError, InstrumentError, UsageError
 from ..instruments import list_instruments
-from . import org, surveys
+from . import distribution, org, surveys
 from .models import Channel, Unit, User
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin/surveys")
 MAX_UPLOAD = 1_000_000  # bytes of instrument YAML
+MAX_INVITE_UPLOAD = 20_000_000  # bytes of invitee CSV
 
 
 @router.get("", response_class=HTMLResponse)
@@ -102,8 +103,54 @@ def _visible(session: Session, user: User, survey_id: int):
     return survey
 
 
-def _survey(request: Request, session: Session, user: User, survey_id: int, error: str | None, status: int):
+def _survey(request: Request, session: Session, user: User, survey_id: int, error: str | None, status: int,
+            problems: list[str] | None = None):
     survey = _visible(session, user, survey_id)
     inst = surveys.instrument_of(survey)
-    return page(request, "survey.html", {"user": user, "survey": survey, "instrument": inst, "error": error,
-                                         "can_edit": user.role in surveys.MANAGERS}, status_code=status)
+    base = _base(request)
+    links = [(unit, distribution.public_url(base, survey, unit.id)) for unit in survey.units]
+    return page(request, "survey.html", {
+        "user": user, "survey": survey, "instrument": inst, "error": error, "problems": problems or [],
+        "can_edit": user.role in surveys.MANAGERS, "links": links,
+        "embed": distribution.embed_snippet(links[0][1], survey.title) if links else "",
+    }, status_code=status)
+
+
+def _base(request: Request) -> str:
+    return request.app.state.settings.public_url or str(request.base_url)
+
+
+@router.get("/{survey_id}/qr/{unit_id}.{kind}")
+def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: int, unit_id: int, kind: str,
+            c: int | None = None):
+    """The QR code of a unit's link (``c``: a channel, e.g. "branch" for the counter)."""
+    survey = _visible(session, user, survey_id)
+    if kind not in ("png", "svg") or unit_id not in {u.id for u in survey.units}:
+        raise HTTPException(status_code=404, detail="No such QR code.")
+    channel = c if c in {ch.id for ch in survey.channels} else None
+    url = distribution.public_url(_base(request), survey, unit_id, channel)
+    media = "image/svg+xml" if kind == "svg" else "image/png"
+    return Response(distribution.qr_code(url, kind), media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="survey-{survey.slug}-unit-{unit_id}.{kind}"'})
+
+
+@router.post("/{survey_id}/invitations")
+async def invitations(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
+                      days: Annotated[int, Form()] = 30, file: Annotated[UploadFile | None, File()] = None):
+    """Single-use links for the invitees of an uploaded CSV, returned as a CSV to mail out."""
+    check_csrf(request, csrf)
+    survey = _visible(session, user, survey_id)
+    if file is None or not file.filename:
+        return _survey(request, session, user, survey_id, None, 422, ["Choose a CSV file of invitees."])
+    raw = await file.read(MAX_INVITE_UPLOAD + 1)
+    if len(raw) > MAX_INVITE_UPLOAD:
+        return _survey(request, session, user, survey_id, None, 422,
+                       [f"{file.filename} is larger than {MAX_INVITE_UPLOAD // 1_000_000} MB"])
+    try:
+        with session.begin_nested():
+            text = distribution.import_invitations(session, survey, raw, file.filename, _base(request), days, user)
+    except DataError as exc:
+        return _survey(request, session, user, survey_id, None, 422, [exc.summary, *map(str, exc.problems)])
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="invitations-{survey.slug}.csv"',
+        "Cache-Control": "no-store"})
