@@ -7,19 +7,21 @@ PostgreSQL is reached at ``SERVQ_TEST_POSTGRES_URL`` (default: the local server,
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from web_helpers import PASSWORD
 
 from servq.web import accounts, org, surveys
 from servq.web.app import create_app
 from servq.web.db import make_engine, session_factory, transaction, upgrade
 from servq.web.models import Channel
 from servq.web.settings import Settings
-from web_helpers import PASSWORD
 
+_counter = itertools.count()
 POSTGRES_URL = os.environ.get("SERVQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -35,43 +37,29 @@ def _postgres_available() -> str | None:
         engine.dispose()
 
 
-def _fresh_postgres() -> str:
-    """A new, empty schema in the test database, used through the connection's search_path."""
-    name = f"servq_test_{os.getpid()}_{next(_counter)}"
+def _schema_sql(statement: str) -> None:
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as conn:
-        conn.execute(text(f'create schema "{name}"'))
+        conn.execute(text(statement))
     engine.dispose()
-    _schemas.append(name)
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
-
-
-_counter = iter(range(10**9))
-_schemas: list[str] = []
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _drop_test_schemas():
-    yield
-    if _schemas and _postgres_available() is None:
-        engine = make_engine(POSTGRES_URL)
-        with engine.begin() as conn:
-            for name in _schemas:
-                conn.execute(text(f'drop schema if exists "{name}" cascade'))
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
+def database_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'servq.db'}"
+        yield f"sqlite:///{tmp_path / 'servq.db'}"
+        return
     reason = _postgres_available()
     if reason:
         if os.environ.get("SERVQ_REQUIRE_POSTGRES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    return _fresh_postgres()
+    # a new, empty schema per test, used through the connection's search_path, dropped after it
+    name = f"servq_test_{os.getpid()}_{next(_counter)}"
+    _schema_sql(f'create schema "{name}"')
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+    _schema_sql(f'drop schema "{name}" cascade')
 
 
 @pytest.fixture

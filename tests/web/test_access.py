@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from servq.web.app import ROUTERS
-
 from web_helpers import csrf_of, sign_in
+
+from servq.web.app import ROUTERS
 
 PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
           # the respondent's pages (tests/web/test_respond.py)
           ("GET", "/s/{slug}/u/{unit_id}"), ("POST", "/s/{slug}/u/{unit_id}"), ("GET", "/i/{token}"),
           ("GET", "/r/{key}"), ("GET", "/thanks")}
+# the JSON API: token authentication (tests/web/test_api.py)
+API = {("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_id}/results"),
+       ("GET", "/api/v1/surveys/{survey_id}/responses.{fmt}")}
 ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}/active"),
               ("GET", "/admin/audit"), ("POST", "/admin/units")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
@@ -22,7 +25,7 @@ ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org",
 
 def test_every_route_is_classified():
     routes = {(m, r.path) for router in ROUTERS for r in router.routes for m in r.methods}
-    assert routes == PUBLIC | ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN
+    assert routes == PUBLIC | API | ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])

@@ -7,13 +7,13 @@ import io
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
+from web_helpers import PASSWORD
 
 from servq.cli import main
 from servq.errors import UsageError
 from servq.web import accounts
 from servq.web.db import head_revision, session_factory, transaction
 from servq.web.models import AuditEntry, User
-from web_helpers import PASSWORD
 
 
 def test_production_hashing_is_argon2id_with_owasp_parameters():

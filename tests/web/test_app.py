@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-
 from web_helpers import PASSWORD, csrf_of, sign_in
+
 from servq.web.db import session_factory
 from servq.web.models import AuditEntry, User
 

@@ -7,10 +7,10 @@ import io
 
 import pytest
 from sqlalchemy import func, select
+from web_helpers import csrf_of, sign_in
 
 from servq.web.db import session_factory
 from servq.web.models import Contact, Invitation, Survey
-from web_helpers import csrf_of, sign_in
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, select
 
-from servq.web import responding
 from servq.web.db import session_factory, transaction
 from servq.web.models import Draft, Invitation, Response, Survey
+from servq.web.security import new_token, token_hash
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_an_answer_off_the_scale_is_shown_next_to_its_field(client, survey, org_
 
 
 def test_allocation_must_add_up(client, survey, org_tree):
-    key = responding.new_key()
+    key = new_token()
     url = f"/s/{survey.slug}/u/{org_tree['North 1']}"
     r = client.post(url, data={"key": key, "page": 5, "lang": "en", "action": "submit", "W_tangibles": 50,
                                "W_reliability": 30})
@@ -152,13 +152,13 @@ def test_closed_and_not_yet_open_surveys_and_unknown_links(client, survey, org_t
     assert r.status_code == 403 and "has not opened yet" in r.text
     assert client.get(f"/s/{survey.slug}/u/{org_tree['South 1']}").status_code == 404  # unit not covered
     assert client.get(f"/s/nope/u/{org_tree['North 1']}").status_code == 404
-    assert client.get(f"/r/{responding.new_key()}").status_code == 404
+    assert client.get(f"/r/{new_token()}").status_code == 404
 
 
 def _invite(engine, survey, unit_id, *, days=7, lang=None) -> str:
-    token = responding.new_key()
+    token = new_token()
     with transaction(session_factory(engine)) as s:
-        s.add(Invitation(token_hash=responding.token_hash(token), survey_id=survey.id, unit_id=unit_id,
+        s.add(Invitation(token_hash=token_hash(token), survey_id=survey.id, unit_id=unit_id,
                          language=lang, expires_at=datetime.now(timezone.utc) + timedelta(days=days)))
     return token
 

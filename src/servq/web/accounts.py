@@ -85,3 +85,28 @@ def audit(session: Session, actor: User | None, action: str, target: str, detail
     """Record an administrative action; ``actor`` None means the command line."""
     session.add(AuditEntry(actor_id=actor.id if actor else None, actor=actor.email if actor else "command line",
                            action=action, target=target, detail=detail))
+
+
+def create_token(session: Session, user: User, name: str, actor: User | None = None) -> str:
+    """A new API token for ``user``; the token is returned once, only its hash is stored."""
+    from .models import ApiToken
+    from .security import new_token, token_hash
+
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise UsageError("an API token needs a name of at most 100 characters (e.g. the tool using it)")
+    token = new_token()
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=token_hash(token)))
+    session.flush()
+    audit(session, actor, "token.create", user.email, {"name": name})
+    return token
+
+
+def revoke_token(session: Session, token_id: int, actor: User | None = None) -> None:
+    from .models import ApiToken
+
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise UsageError(f"no API token with id {token_id}")
+    row.revoked = True
+    audit(session, actor, "token.revoke", row.user.email, {"id": token_id, "name": row.name})

@@ -15,7 +15,7 @@ from .models import ROLES, AuditEntry, Channel, Tier, Unit, User
 from .pages import DB, Administrator, Csrf, CurrentUser, SurveyManager, page
 from .security import check_csrf
 
-router = APIRouter(prefix="/admin")
+router = APIRouter(prefix="/admin", include_in_schema=False)
 
 
 @router.get("")

@@ -10,21 +10,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..errors import UsageError
-from . import admin_routes, auth_routes, respond_routes, survey_routes
+from . import admin_routes, api_routes, auth_routes, respond_routes, survey_routes
 from .db import make_engine, require_current_schema, session_factory
 from .pages import LoginRequired, page
 from .security import RateLimiter, SecurityHeaders
 from .settings import Settings
 
 _HERE = __file__.rsplit("/", 1)[0]
-ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, respond_routes.router)  # every route of the app
+ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, respond_routes.router, api_routes.router)  # every route of the app
 
 
 def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
@@ -43,8 +43,9 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(title="servq", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+    app = FastAPI(title="servq API", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json", lifespan=lifespan,
+                  description="Survey results and data for BI tools; see docs/web.md.")
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
@@ -66,14 +67,19 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError):
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
-        return page(request, "error.html", {"status": 422, "message": f"Invalid or missing value: {fields}."},
-                    status_code=422)
+        return _error(request, 422, f"Invalid or missing value: {fields}.")
 
     @app.exception_handler(HTTPException)
     async def _error_page(request: Request, exc: HTTPException):
-        return page(request, "error.html", {"status": exc.status_code, "message": exc.detail},
-                    status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return _error(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
 
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def _error(request: Request, status: int, message: str, headers=None):
+    """The API answers errors in JSON, the pages with an error page."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    return page(request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers)

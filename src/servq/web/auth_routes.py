@@ -12,7 +12,7 @@ from . import accounts
 from .pages import DB, Csrf, page
 from .security import RateLimiter, check_csrf
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def safe_next(target: str | None) -> str:

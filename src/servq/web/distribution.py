@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..errors import DataError, Problem, UsageError
 from .accounts import audit, normalise_email
 from .models import Contact, Invitation, Survey, Tier, User
-from .responding import new_key, token_hash
+from .security import new_token, token_hash
 
 MAX_INVITEES = 100_000
 INVITE_COLUMNS = ("email", "name", "unit", "language", "tier", "channel")
@@ -119,7 +119,7 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     writer = csv.writer(out)
     writer.writerow(["email", "name", "unit", "language", "link", "expires"])
     for email, name, unit, lang, tier, channel in planned:
-        token = new_key()
+        token = new_token()
         inv = Invitation(token_hash=token_hash(token), survey_id=survey.id, unit_id=unit.id, language=lang,
                          tier_id=tier.id if tier else None, channel_id=channel.id if channel else None,
                          expires_at=expires)

@@ -14,9 +14,10 @@ from .accounts import audit
 from .models import Unit, User
 
 
-def subtree(unit_id: int) -> Select:
-    """A SELECT of the ids of ``unit_id`` and all its descendants (recursive CTE)."""
-    tree = select(Unit.id).where(Unit.id == unit_id).cte("subtree", recursive=True)
+def subtree(unit_id: int, name: str = "subtree") -> Select:
+    """A SELECT of the ids of ``unit_id`` and all its descendants (recursive CTE ``name``;
+    two in one query need different names)."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte(name, recursive=True)
     tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
     return select(tree.c.id)
 

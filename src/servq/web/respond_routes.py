@@ -18,9 +18,10 @@ from . import form as questionnaire
 from . import responding
 from .models import Survey
 from .pages import DB, templates
+from .security import new_token
 from .surveys import instrument_of
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def _embeddable(request: Request) -> None:
@@ -62,7 +63,7 @@ def public_link(request: Request, session: DB, slug: str, unit_id: int, lang: st
     closed = _closed_page(request, survey, lang)
     if closed:
         return closed
-    state = {"key": responding.new_key(), "unit_id": unit_id, "channel_id": responding.channel_for(session, survey, c),
+    state = {"key": new_token(), "unit_id": unit_id, "channel_id": responding.channel_for(session, survey, c),
              "page": 0, "answers": {}, "comment": ""}
     return _form(request, survey, lang, state, {})
 

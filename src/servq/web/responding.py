@@ -11,26 +11,25 @@ author's own name, which the public link allows anyway.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import Contact, Draft, Invitation, Response, Survey, survey_channels, survey_units
+from .models import (
+    Contact,
+    Draft,
+    Invitation,
+    Response,
+    Survey,
+    survey_channels,
+    survey_units,
+)
+from .security import new_token, token_hash
 
 DRAFT_DAYS = 30
 LANG_NAMES = {"en": "English", "sv": "Svenska", "zh": "中文"}
-
-
-def new_key() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def survey_state(survey: Survey, now: datetime | None = None) -> str:
@@ -136,7 +135,7 @@ def open_invitation(session: Session, token: str) -> tuple[Invitation, Survey] |
 def draft_for_invitation(session: Session, inv: Invitation, lang: str) -> Draft:
     draft = session.scalar(select(Draft).where(Draft.invitation_id == inv.id))
     if draft is None:
-        draft = Draft(key=new_key(), survey_id=inv.survey_id, unit_id=inv.unit_id, channel_id=inv.channel_id,
+        draft = Draft(key=new_token(), survey_id=inv.survey_id, unit_id=inv.unit_id, channel_id=inv.channel_id,
                       invitation_id=inv.id, language=inv.language or lang, answers={})
         session.add(draft)
         session.flush()

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
@@ -29,6 +30,16 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def new_token() -> str:
+    """A random, unguessable token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a token: a database dump alone cannot be used to act with it."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def csrf_token(request: Request) -> str:

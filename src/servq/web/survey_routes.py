@@ -17,7 +17,7 @@ from .models import Channel, Unit, User
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page
 from .security import check_csrf
 
-router = APIRouter(prefix="/admin/surveys")
+router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
 MAX_UPLOAD = 1_000_000  # bytes of instrument YAML
 MAX_INVITE_UPLOAD = 20_000_000  # bytes of invitee CSV
 
