@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from .errors import ProblemsError, ServqError
+from .web.commands import admin_app, db_app, serve
 
 app = typer.Typer(
     name="servq",
@@ -336,6 +337,12 @@ def _check_lang(lang: str) -> None:
 
     if lang not in ("en", "sv", "zh"):
         raise UsageError(f"unknown language '{lang}' (choose en, sv or zh)")
+
+
+# the web platform's commands import the web stack only when they run
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+app.command()(serve)
 
 
 def main(argv: list[str] | None = None) -> None:

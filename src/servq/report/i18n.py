@@ -55,13 +55,15 @@ def check_lang(lang: str) -> str:
 
 @cache
 def catalog(lang: str) -> Mapping[str, str]:
-    """All strings of one language as a read-only mapping of dotted key to template.
+    """All report strings of one language as a read-only mapping of dotted key to template."""
+    return load_catalog("servq.report", lang)
 
-    The strings live in ``i18n/<lang>.yaml`` and, for a section that keeps its own,
-    ``i18n/<section>.<lang>.yaml``; a key defined in two files is a bug and is refused.
-    """
+
+def load_catalog(package: str, lang: str) -> Mapping[str, str]:
+    """The strings of ``package``'s ``i18n/<lang>.yaml`` and ``i18n/<part>.<lang>.yaml``
+    files (a part of the UI may keep its own); a key defined in two files is refused."""
     check_lang(lang)
-    folder = resources.files("servq.report").joinpath("i18n")
+    folder = resources.files(package).joinpath("i18n")
     files = sorted(f for f in folder.iterdir() if f.name == f"{lang}.yaml" or f.name.endswith(f".{lang}.yaml"))
     merged: dict[str, str] = {}
     for file in files:

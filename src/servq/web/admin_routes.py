@@ -1,0 +1,121 @@
+"""Administration pages: the organisation tree, users, channels and tiers, the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from . import accounts, org, surveys
+from .models import ROLES, AuditEntry, Channel, Tier, Unit, User
+from .pages import DB, Administrator, Csrf, CurrentUser, SurveyManager, page
+from .security import check_csrf
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+@router.get("")
+def admin_home(user: CurrentUser):
+    return RedirectResponse("/admin/surveys", status_code=303)
+
+
+@router.get("/units", response_class=HTMLResponse)
+def units_page(request: Request, session: DB, user: CurrentUser):
+    return _units(request, session, user, None, 200)
+
+
+@router.post("/units", response_class=HTMLResponse)
+def add_unit(request: Request, session: DB, user: Administrator, csrf: Csrf = "",
+             name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
+             parent_id: Annotated[str, Form()] = ""):
+    check_csrf(request, csrf)
+    try:
+        org.add_unit(session, name, kind, int(parent_id) if parent_id.strip() else None, user)
+    except (UsageError, ValueError) as exc:
+        return _units(request, session, user, str(exc), 422)
+    return RedirectResponse("/admin/units", status_code=303)
+
+
+def _units(request: Request, session: Session, user: User, error: str | None, status: int) -> HTMLResponse:
+    rows = org.tree_rows(org.visible_units(session, user))
+    return page(request, "units.html", {"user": user, "rows": rows, "error": error,
+                                        "can_edit": user.role == "administrator"}, status_code=status)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, session: DB, user: Administrator):
+    return _users(request, session, user, None, 200)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def add_user(request: Request, session: DB, user: Administrator, csrf: Csrf = "",
+             email: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+             role: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+             unit_id: Annotated[str, Form()] = ""):
+    check_csrf(request, csrf)
+    try:
+        with session.begin_nested():
+            accounts.create_user(session, email, password, role, name=name,
+                                 unit_id=int(unit_id) if unit_id.strip() else None, actor=user)
+    except (UsageError, ValueError) as exc:
+        return _users(request, session, user, str(exc), 422)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/active")
+def set_active(request: Request, session: DB, user: Administrator, user_id: int, csrf: Csrf = "",
+               active: Annotated[str, Form()] = "0"):
+    check_csrf(request, csrf)
+    target = session.get(User, user_id)
+    if target is None:
+        raise HTTPException(status_code=404, detail="No such user.")
+    try:
+        accounts.set_active(session, target, active == "1", user)
+    except UsageError as exc:
+        return _users(request, session, user, str(exc), 422)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+def _users(request: Request, session: Session, user: User, error: str | None, status: int) -> HTMLResponse:
+    users = session.scalars(select(User).order_by(User.email))
+    units = org.tree_rows(list(session.scalars(select(Unit))))
+    return page(request, "users.html", {"user": user, "users": list(users), "units": units, "roles": ROLES,
+                                        "error": error}, status_code=status)
+
+
+@router.get("/channels", response_class=HTMLResponse)
+def channels_page(request: Request, session: DB, user: CurrentUser):
+    return _channels(request, session, user, None, 200)
+
+
+@router.post("/channels", response_class=HTMLResponse)
+def add_channel(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
+                name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "channel"):
+    check_csrf(request, csrf)
+    model = {"channel": Channel, "tier": Tier}.get(kind)
+    if model is None:
+        raise HTTPException(status_code=422, detail="Add a channel or a tier.")
+    try:
+        with session.begin_nested():
+            surveys.add_named(session, model, name, user)
+    except UsageError as exc:
+        return _channels(request, session, user, str(exc), 422)
+    return RedirectResponse("/admin/channels", status_code=303)
+
+
+def _channels(request: Request, session: Session, user: User, error: str | None, status: int) -> HTMLResponse:
+    return page(request, "channels.html", {
+        "user": user, "error": error, "can_edit": user.role in surveys.MANAGERS,
+        "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
+        "tiers": list(session.scalars(select(Tier).order_by(Tier.name))),
+    }, status_code=status)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: DB, user: Administrator):
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500))
+    return page(request, "audit.html", {"user": user, "entries": list(entries)})

@@ -1,0 +1,85 @@
+"""The FastAPI application: its settings, middleware, error pages and routes.
+
+Pages are rendered on the server with Jinja2 (autoescaping on), carry no inline script or
+style (the CSP forbids them) and post forms with a CSRF token.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from .. import __version__
+from ..errors import UsageError
+from . import admin_routes, api_routes, auth_routes, respond_routes, survey_routes
+from .db import make_engine, require_current_schema, session_factory
+from .pages import LoginRequired, page
+from .security import RateLimiter, SecurityHeaders
+from .settings import Settings
+
+_HERE = __file__.rsplit("/", 1)[0]
+ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, respond_routes.router, api_routes.router)  # every route of the app
+
+
+def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
+    """The application for ``settings`` (checked: insecure production settings are refused)."""
+    settings.check()
+    engine = make_engine(settings.database_url)
+    try:
+        if check_schema:
+            require_current_schema(engine)
+    except UsageError:
+        engine.dispose()
+        raise
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="servq API", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json", lifespan=lifespan,
+                  description="Survey results and data for BI tools; see docs/web.md.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.login_limiter = RateLimiter(settings.login_attempts, settings.login_window)
+
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie="servq_session",
+                       max_age=int(settings.session_hours * 3600), same_site="lax",
+                       https_only=settings.secure_cookies)
+    hosts = settings.allowed_hosts + (["testserver"] if settings.development else [])
+    if "*" not in hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.mount("/static", StaticFiles(directory=f"{_HERE}/static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, _exc: LoginRequired):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError):
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        return _error(request, 422, f"Invalid or missing value: {fields}.")
+
+    @app.exception_handler(HTTPException)
+    async def _error_page(request: Request, exc: HTTPException):
+        return _error(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def _error(request: Request, status: int, message: str, headers=None):
+    """The API answers errors in JSON, the pages with an error page."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    return page(request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers)

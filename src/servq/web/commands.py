@@ -1,0 +1,155 @@
+"""``servq serve``, ``servq db ...`` and ``servq admin ...``: the web platform's commands.
+
+Imported by :mod:`servq.cli` only when one of them runs, so the analysis commands never
+load the web stack.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from contextlib import contextmanager
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+
+db_app = typer.Typer(help="Create or upgrade the web platform's database schema.", no_args_is_help=True)
+admin_app = typer.Typer(help="Manage the web platform's users.", no_args_is_help=True)
+
+
+@contextmanager
+def _engine():
+    """The engine of SERVQ_DATABASE_URL, disposed of when the command ends."""
+    from .db import make_engine
+    from .settings import load_settings
+
+    engine = make_engine(load_settings().database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the tables or apply the newest migrations to SERVQ_DATABASE_URL (default: servq.db here)."""
+    from .db import upgrade
+
+    with _engine() as engine:
+        before, after = upgrade(engine)
+        where = engine.url.render_as_string(hide_password=True)
+    if before == after:
+        typer.echo(f"{where}: schema already at revision {after}")
+    else:
+        typer.echo(f"{where}: schema upgraded from {before or 'empty'} to revision {after}")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show the database's schema revision and whether it is the newest."""
+    from .db import schema_revisions
+
+    with _engine() as engine:
+        current, head = schema_revisions(engine)
+        where = engine.url.render_as_string(hide_password=True)
+    state = "up to date" if current == head else "outdated: run `servq db upgrade`"
+    typer.echo(f"{where}: revision {current or 'none (empty database)'}, newest {head} ({state})")
+
+
+@admin_app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="The user's e-mail address (their sign-in name).")],
+    role: Annotated[str, typer.Option(help="administrator, analyst or unit_manager.")] = "administrator",
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    unit: Annotated[Optional[int], typer.Option(help="Unit id whose subtree a unit manager sees.")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
+) -> None:
+    """Add a user, e.g. the first administrator. The password is prompted for (twice)."""
+    from . import accounts
+    from .db import require_current_schema, session_factory, transaction
+
+    with _engine() as engine:
+        require_current_schema(engine)
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass("Password (at least 12 characters): ")
+            if getpass.getpass("Repeat the password: ") != password:
+                raise UsageError("the passwords differ")
+        with transaction(session_factory(engine)) as session:
+            user = accounts.create_user(session, email, password, role, name=name, unit_id=unit)
+            typer.echo(f"created {user.role.replace('_', ' ')} {user.email} (id {user.id})")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    dev: Annotated[bool, typer.Option("--dev", help="Development mode: allow a random secret key and plain-HTTP cookies.")] = False,
+) -> None:
+    """Start the web platform (survey administration and dashboard) with uvicorn.
+
+    Settings come from SERVQ_* environment variables (docs/web.md). The server refuses to
+    start with insecure settings outside development mode, and on a database whose schema
+    is not the newest (it says which command fixes it).
+    """
+    import os
+
+    import uvicorn
+
+    from .app import create_app
+    from .settings import load_settings
+
+    if dev:
+        os.environ["SERVQ_MODE"] = "development"
+    settings = load_settings()
+    create_app(settings).state.engine.dispose()  # fail here, with a clear message, not inside uvicorn
+    typer.echo(f"servq serving {settings.database_url.split('@')[-1]} on http://{host}:{port} "
+               f"({settings.mode} mode)")
+    uvicorn.run("servq.web.commands:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", proxy_headers=False)
+
+
+def app_from_environment():
+    """The application for uvicorn's workers (each builds its own from the environment)."""
+    from .app import create_app
+    from .settings import load_settings
+
+    return create_app(load_settings())
+
+
+@admin_app.command("create-token")
+def create_token(
+    email: Annotated[str, typer.Option(help="The user the token acts as (its role and units).")],
+    name: Annotated[str, typer.Option(help="What uses it, e.g. 'Power BI'.")],
+) -> None:
+    """Make a token for the JSON API; it is printed once (only its hash is kept)."""
+    from sqlalchemy import select
+
+    from . import accounts
+    from .db import require_current_schema, session_factory, transaction
+    from .models import User
+
+    with _engine() as engine:
+        require_current_schema(engine)
+        with transaction(session_factory(engine)) as session:
+            user = session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+            if user is None or not user.active:
+                raise UsageError(f"no active user with e-mail {email}")
+            token = accounts.create_token(session, user, name)
+    typer.echo(token)
+
+
+@admin_app.command("revoke-token")
+def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id (see the audit log).")]) -> None:
+    """Revoke an API token: it stops working at once."""
+    from . import accounts
+    from .db import require_current_schema, session_factory, transaction
+
+    with _engine() as engine:
+        require_current_schema(engine)
+        with transaction(session_factory(engine)) as session:
+            accounts.revoke_token(session, token_id)
+    typer.echo(f"revoked API token {token_id}")

@@ -1,0 +1,140 @@
+"""A survey's responses as the table :func:`servq.analyze` reads, for the current filter.
+
+Columns: the answers under servq's column names (``E1``, ``P1``, ``W_<dimension>``,
+outcome ids), then ``respondent_id`` (the response number), ``unit``, ``channel``,
+``tier``, ``language``, ``date`` (UTC day of submission) and ``wave``. A unit manager's
+filter always includes the restriction to their subtree: it is part of the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+import pyarrow as pa
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from ..instruments import Instrument
+from .models import Channel, Response, Survey, Tier, Unit, User
+from .org import subtree, visible_unit_ids
+
+SEGMENTS = ("unit", "channel", "tier", "language", "date", "wave")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the dashboard shows: a unit and its subtree, a channel, a tier, a language and
+    a date range (from inclusive, until exclusive), each optional."""
+
+    unit_id: int | None = None
+    channel_id: int | None = None
+    tier_id: int | None = None
+    language: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def parse(cls, params) -> Filter:
+        """From query parameters (all text); a malformed value is a UsageError naming it."""
+        def number(name):
+            raw = (params.get(name) or "").strip()
+            if not raw:
+                return None
+            if not raw.isdigit():
+                raise UsageError(f"{name} must be a number, got {raw!r}")
+            return int(raw)
+
+        def day(name):
+            raw = (params.get(name) or "").strip()
+            if not raw:
+                return None
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                raise UsageError(f"{name} must be a date like 2026-03-31, got {raw!r}") from None
+
+        lang = (params.get("language") or "").strip() or None
+        return cls(number("unit"), number("channel"), number("tier"), lang, day("since"), day("until"))
+
+    def query(self) -> dict[str, str]:
+        out = {"unit": self.unit_id, "channel": self.channel_id, "tier": self.tier_id, "language": self.language,
+               "since": self.since, "until": self.until}
+        return {k: str(v) for k, v in out.items() if v is not None}
+
+
+def responses_query(survey: Survey, user: User, flt: Filter) -> Select:
+    """The SELECT of the survey's responses ``user`` may see under ``flt``."""
+    q = select(Response).where(Response.survey_id == survey.id)
+    allowed = visible_unit_ids(user)
+    if allowed is not None:
+        q = q.where(Response.unit_id.in_(allowed))
+    if flt.unit_id is not None:
+        q = q.where(Response.unit_id.in_(subtree(flt.unit_id, "filter_subtree")))
+    if flt.channel_id is not None:
+        q = q.where(Response.channel_id == flt.channel_id)
+    if flt.tier_id is not None:
+        q = q.where(Response.tier_id == flt.tier_id)
+    if flt.language:
+        q = q.where(Response.language == flt.language)
+    if flt.since:
+        q = q.where(Response.submitted_at >= _midnight(flt.since))
+    if flt.until:
+        q = q.where(Response.submitted_at < _midnight(flt.until))
+    return q
+
+
+def count(session: Session, survey: Survey, user: User, flt: Filter) -> int:
+    return session.scalar(select(func.count()).select_from(responses_query(survey, user, flt).subquery())) or 0
+
+
+def daily_counts(session: Session, survey: Survey, user: User, flt: Filter) -> list[tuple[date, int]]:
+    """Responses per UTC day, every day from the first to the last (zeros included)."""
+    days: dict[date, int] = {}
+    for (at,) in session.execute(responses_query(survey, user, flt).with_only_columns(Response.submitted_at)):
+        d = at.astimezone(timezone.utc).date()
+        days[d] = days.get(d, 0) + 1
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    return [(first + timedelta(i), days.get(first + timedelta(i), 0)) for i in range((last - first).days + 1)]
+
+
+def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: Filter) -> pa.Table:
+    """The responses as an Arrow table in servq's column layout (see the module docstring)."""
+    names = {
+        "unit": dict(session.execute(select(Unit.id, Unit.name)).all()),
+        "channel": dict(session.execute(select(Channel.id, Channel.name)).all()),
+        "tier": dict(session.execute(select(Tier.id, Tier.name)).all()),
+    }
+    waves = sorted(survey.waves, key=lambda w: w.starts_at)
+    answer_columns = _answer_columns(inst)
+    columns: dict[str, list] = {c: [] for c in answer_columns}
+    meta: dict[str, list] = {"respondent_id": [], **{s: [] for s in SEGMENTS}}
+    query = responses_query(survey, user, flt).order_by(Response.id)
+    for r in session.scalars(query).yield_per(2000):
+        for c in answer_columns:
+            columns[c].append(r.answers.get(c))
+        at = r.submitted_at.astimezone(timezone.utc)
+        meta["respondent_id"].append(str(r.id))
+        meta["unit"].append(names["unit"].get(r.unit_id))
+        meta["channel"].append(names["channel"].get(r.channel_id))
+        meta["tier"].append(names["tier"].get(r.tier_id))
+        meta["language"].append(r.language)
+        meta["date"].append(at.date().isoformat())
+        meta["wave"].append(next((w.name for w in waves if w.starts_at <= at < w.ends_at), None))
+    arrays = {c: pa.array(v, pa.int16()) for c, v in columns.items()}
+    arrays.update({c: pa.array(v, pa.string()) for c, v in meta.items()})
+    return pa.table(arrays)
+
+
+def _answer_columns(inst: Instrument) -> list[str]:
+    cols = [f"{p.prefix}{it.id}" for p in inst.parts for it in inst.items]
+    if inst.importance is not None:
+        cols += [f"W_{d.id}" for d in inst.dimensions]
+    return cols + [o.id for o in inst.outcomes]
+
+
+def _midnight(d: date) -> datetime:
+    return datetime.combine(d, time(), tzinfo=timezone.utc)

@@ -1,0 +1,109 @@
+"""Engines, sessions and the schema version.
+
+SQLite (the default: one file, WAL mode so readers never block the writer, foreign keys
+on, a busy timeout instead of "database is locked") or PostgreSQL
+(``postgresql+psycopg://...``). The schema is created and changed only by the Alembic
+migrations in ``migrations/``: ``servq db upgrade`` applies them, and the server refuses
+to start on a database whose schema is not the newest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import UsageError
+
+UPGRADE_HINT = "run `servq db upgrade`"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UsageError(f"SERVQ_DATABASE_URL is not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise UsageError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///FILE or "
+                         "postgresql+psycopg://USER@HOST/DB")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is committed at the end, or rolled back entirely on an error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def _alembic_config(engine: Engine | None = None):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("servq.web").joinpath("migrations")))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this servq knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """(the database's revision or None when empty, the newest revision servq knows)."""
+    from alembic.runtime.migration import MigrationContext
+
+    head = head_revision()
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            conn.rollback()
+    except OperationalError as exc:
+        raise UsageError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+                         f"{exc.orig}") from None
+    return current, head
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Apply the migrations up to ``revision``; returns (revision before, revision after)."""
+    from alembic import command
+
+    before, _ = schema_revisions(engine)
+    command.upgrade(_alembic_config(engine), revision)
+    after, _ = schema_revisions(engine)
+    return before, after
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raise :class:`UsageError` saying which command fixes an empty or outdated schema."""
+    current, head = schema_revisions(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        raise UsageError(f"the database {where} has no servq tables yet: {UPGRADE_HINT}")
+    if current != head:
+        raise UsageError(f"the database {where} is at schema revision {current}, servq needs {head}: {UPGRADE_HINT}")

@@ -1,0 +1,142 @@
+"""Getting a survey to respondents: public links per unit (and channel), QR codes to print
+at the counter, an iframe snippet to embed the survey in a page, and single-use
+invitation links made from an uploaded CSV of invitees.
+
+Invitation tokens are random (256 bits) and shown once, in the CSV returned by the upload;
+the database keeps only their SHA-256, and the invitees' e-mail addresses and names in the
+separate ``contacts`` table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+from html import escape
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import DataError, Problem, UsageError
+from .accounts import audit, normalise_email
+from .models import Contact, Invitation, Survey, Tier, User
+from .security import new_token, token_hash
+
+MAX_INVITEES = 100_000
+INVITE_COLUMNS = ("email", "name", "unit", "language", "tier", "channel")
+
+
+def public_url(base: str, survey: Survey, unit_id: int, channel_id: int | None = None) -> str:
+    query = urlencode({"c": channel_id}) if channel_id else ""
+    return f"{base.rstrip('/')}/s/{survey.slug}/u/{unit_id}" + (f"?{query}" if query else "")
+
+
+def qr_code(url: str, kind: str) -> bytes:
+    """The QR code of ``url`` as ``png`` or ``svg`` (error correction M: survives a smudge)."""
+    import segno
+
+    out = io.BytesIO()
+    code = segno.make(url, error="m")
+    if kind == "svg":
+        code.save(out, kind="svg", scale=8, border=4, xmldecl=False, title=url)
+    else:
+        code.save(out, kind="png", scale=10, border=4)
+    return out.getvalue()
+
+
+def embed_snippet(url: str, title: str) -> str:
+    return f'<iframe src="{escape(url)}" title="{escape(title)}" width="100%" height="900" style="border:0"></iframe>'
+
+
+def import_invitations(session: Session, survey: Survey, data: bytes, filename: str, base: str, days: int,
+                       actor: User) -> str:
+    """Create one invitation per CSV row; returns the CSV of invitees with their links.
+
+    Columns: ``email`` (required), ``name``, ``unit`` (id or name of a unit the survey
+    covers; may be left out when it covers one), ``language``, ``tier``, ``channel``. Every
+    problem is reported with its row and column, and then nothing is created.
+    """
+    if not 1 <= days <= 366:
+        raise DataError(f"{filename}: invitations are valid for 1 to 366 days", [])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{filename} is not UTF-8 text", [Problem("save it as CSV UTF-8", file=filename)]) from None
+    rows = list(csv.DictReader(io.StringIO(text), dialect=_dialect(text)))
+    header = [h.strip().lower() for h in (rows[0].keys() if rows else [])]
+    problems: list[Problem] = []
+    if "email" not in header:
+        problems.append(Problem("no 'email' column", file=filename, row=1))
+    unknown = [h for h in header if h not in INVITE_COLUMNS]
+    if unknown:
+        problems.append(Problem(f"unknown column(s) {', '.join(unknown)} (known: {', '.join(INVITE_COLUMNS)})",
+                                file=filename, row=1))
+    if len(rows) > MAX_INVITEES:
+        problems.append(Problem(f"at most {MAX_INVITEES} invitees per file, got {len(rows)}", file=filename))
+    if problems:
+        raise DataError(f"{filename}: not an invitation list", problems)
+
+    units = {str(u.id): u for u in survey.units} | {u.name.lower(): u for u in survey.units}
+    tiers = {t.name.lower(): t for t in session.scalars(select(Tier))}
+    channels = {c.name.lower(): c for c in survey.channels}
+    seen: dict[str, int] = {}
+    planned = []
+    for i, raw in enumerate(rows, start=2):  # row 1 is the header
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+
+        def bad(column: str, message: str) -> None:
+            problems.append(Problem(message, file=filename, row=i, column=column, value=row.get(column)))
+
+        try:
+            email = normalise_email(row.get("email", ""))
+        except UsageError:
+            bad("email", "not an e-mail address")
+            email = None
+        if email and email in seen:
+            bad("email", f"invited twice (also row {seen[email]})")
+        elif email:
+            seen[email] = i
+        unit_text = row.get("unit", "")
+        unit = units.get(unit_text.lower()) if unit_text else (survey.units[0] if len(survey.units) == 1 else None)
+        if unit is None:
+            bad("unit", "not a unit this survey covers" if unit_text else "which unit? the survey covers several")
+        lang = row.get("language") or None
+        if lang and lang not in survey.languages:
+            bad("language", f"not a language of this survey ({', '.join(survey.languages)})")
+        tier = tiers.get(row.get("tier", "").lower()) if row.get("tier") else None
+        if row.get("tier") and tier is None:
+            bad("tier", "unknown customer tier")
+        channel = channels.get(row.get("channel", "").lower()) if row.get("channel") else None
+        if row.get("channel") and channel is None:
+            bad("channel", "not a channel this survey covers")
+        planned.append((email, row.get("name", "")[:200], unit, lang, tier, channel))
+    if problems:
+        raise DataError(f"{filename}: {len(problems)} problem(s); no invitation was created", problems)
+
+    expires = datetime.now(timezone.utc) + timedelta(days=days)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["email", "name", "unit", "language", "link", "expires"])
+    for email, name, unit, lang, tier, channel in planned:
+        token = new_token()
+        inv = Invitation(token_hash=token_hash(token), survey_id=survey.id, unit_id=unit.id, language=lang,
+                         tier_id=tier.id if tier else None, channel_id=channel.id if channel else None,
+                         expires_at=expires)
+        session.add(inv)
+        session.flush()
+        session.add(Contact(invitation_id=inv.id, email=email, name=name))
+        writer.writerow([email, name, unit.name, lang or "", f"{base.rstrip('/')}/i/{token}",
+                         expires.strftime("%Y-%m-%d")])
+    audit(session, actor, "invitations.create", survey.title, {"survey_id": survey.id, "count": len(planned),
+                                                              "days": days})
+    return out.getvalue()
+
+
+def _dialect(text: str):
+    try:
+        return csv.Sniffer().sniff(text.splitlines()[0] if text else "email", delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+

@@ -1,0 +1,154 @@
+"""The respondent's questionnaire, built from the instrument: its pages, its fields, and
+the server-side check of what a page sends.
+
+Field names are servq's column names (``E1``, ``P1``, ``A1``, ``D1``, ``S1``, ``C1``,
+``W_<dimension>``, outcome ids), so stored answers analyse with :func:`servq.analyze`
+unchanged. The items are shown a few per page (one page per dimension, in the
+instrument's order, without naming the dimension: the names would steer the answers),
+then a last page with the importance allocation, the outcome questions and a comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from ..instruments import Instrument
+from ..report.i18n import load_catalog
+
+MAX_COMMENT = 5000
+LANGUAGES = ("en", "sv", "zh")
+
+
+@cache
+def strings(lang: str) -> Mapping[str, str]:
+    return load_catalog("servq.web", lang)
+
+
+def t(lang: str, key: str, **kw) -> str:
+    return strings(lang)[key].format_map(kw)
+
+
+@dataclass
+class Scale:
+    min: int
+    max: int
+    low_label: str = ""
+    high_label: str = ""
+    dont_know: int | None = None
+
+    @property
+    def points(self) -> list[int]:
+        return list(range(self.min, self.max + 1))
+
+    def allows(self, value: int) -> bool:
+        return self.min <= value <= self.max or value == self.dont_know
+
+
+@dataclass
+class Field:
+    name: str  # the column name
+    label: str  # what a screen reader announces with the choices
+    scale: Scale
+
+
+@dataclass
+class ItemRow:
+    number: int
+    text: str
+    fields: list[Field]  # one per part: side by side on a wide screen
+
+
+@dataclass
+class Page:
+    title: str
+    items: list[ItemRow] = field(default_factory=list)
+    allocation: list[tuple[str, str]] = field(default_factory=list)  # (field name, dimension label)
+    allocation_total: int = 0
+    outcomes: list[Field] = field(default_factory=list)
+    comment: bool = False
+
+    @property
+    def fields(self) -> list[Field]:
+        return [f for row in self.items for f in row.fields] + self.outcomes
+
+
+def pages(inst: Instrument, lang: str) -> list[Page]:
+    """The questionnaire's pages in ``lang``."""
+    sc = inst.scale
+    anchor = {k: v.get(lang) for k, v in sc.anchors.items()}
+    scale = Scale(sc.min, sc.max, anchor.get(sc.min, ""), anchor.get(sc.max, ""), sc.dont_know)
+    out: list[Page] = []
+    number = 0
+    for d in inst.dimensions:
+        rows = []
+        for it in inst.items_of(d.id):
+            number += 1
+            fields = [Field(f"{p.prefix}{it.id}", f"{number}. {t(lang, f'form.part.{p.value}')}", scale)
+                      for p in inst.parts]
+            main = inst.parts[-1]
+            rows.append(ItemRow(number, it.text_for(main, lang), fields))
+        first, last = rows[0].number, rows[-1].number
+        title = t(lang, "form.questions_one", first=first) if first == last else \
+            t(lang, "form.questions_range", first=first, last=last)
+        out.append(Page(title, items=rows))
+    final = Page(t(lang, "form.final_page"), comment=True)
+    if inst.importance is not None:
+        final.allocation = [(f"W_{d.id}", d.label.get(lang)) for d in inst.dimensions]
+        final.allocation_total = inst.importance.total
+    for o in inst.outcomes:
+        labels = {k: v.get(lang) for k, v in o.anchors.items()}
+        final.outcomes.append(Field(o.id, o.text.get(lang),
+                                    Scale(o.min, o.max, labels.get(o.min, ""), labels.get(o.max, ""))))
+    out.append(final)
+    return out
+
+
+def check_page(page: Page, form: Mapping[str, str], lang: str) -> tuple[dict[str, int], dict[str, str]]:
+    """(answers, errors by field name) of what ``form`` sends for ``page``.
+
+    A blank answer is no answer. Every other value must be a point of the scale or its
+    "don't know" code; an allocation, if any point is given, must add up to its total.
+    """
+    answers: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for f in page.fields:
+        raw = (form.get(f.name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            errors[f.name] = t(lang, "form.error.not_on_scale")
+            continue
+        if f.scale.allows(value):
+            answers[f.name] = value
+        else:
+            errors[f.name] = t(lang, "form.error.not_on_scale")
+    if page.allocation:
+        given: dict[str, int] = {}
+        for name, _label in page.allocation:
+            raw = (form.get(name) or "").strip()
+            if not raw:
+                continue
+            try:
+                given[name] = int(raw)
+            except ValueError:
+                errors[name] = t(lang, "form.error.not_a_number")
+                continue
+            if given[name] < 0:
+                errors[name] = t(lang, "form.error.negative")
+        total = sum(given.values())
+        if given and not errors.keys() & given.keys() and total != page.allocation_total:
+            errors["allocation"] = t(lang, "form.error.allocation_sum", total=page.allocation_total, given=total)
+        if given and not errors:
+            answers.update({name: given.get(name, 0) for name, _label in page.allocation})
+    return answers, errors
+
+
+def check_comment(text: str, lang: str) -> tuple[str, dict[str, str]]:
+    text = text.strip()
+    if len(text) > MAX_COMMENT:
+        return text, {"comment": t(lang, "form.error.too_long", max=MAX_COMMENT)}
+    return text, {}

@@ -1,0 +1,13 @@
+"""Alembic environment: servq passes its engine in ``config.attributes["engine"]``."""
+
+from alembic import context
+
+from servq.web.models import Base
+
+engine = context.config.attributes["engine"]
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,180 @@
+"""The respondent's pages: the public link of a survey and unit, invitation links, the
+questionnaire page by page, save and resume, and the thank-you page.
+
+No sign-in, no cookie needed, nothing personal stored (no address, no browser). These
+pages may be framed by other sites (the survey can be embedded); nothing else may.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import form as questionnaire
+from . import responding
+from .models import Survey
+from .pages import DB, templates
+from .security import new_token
+from .surveys import instrument_of
+
+router = APIRouter(include_in_schema=False)
+
+
+def _embeddable(request: Request) -> None:
+    request.state.embeddable = True
+
+
+def _message(request: Request, lang: str, which: str, status: int = 200, **kw) -> HTMLResponse:
+    t = questionnaire.t
+    return templates.TemplateResponse(request, "respond_message.html", {
+        "lang": lang, "title": t(lang, f"form.{which}_title"), "body": t(lang, f"form.{which}_body", **kw),
+        "extra": kw.get("link")}, status_code=status)
+
+
+def _survey(session: Session, slug: str) -> Survey:
+    survey = session.scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None:
+        raise HTTPException(status_code=404, detail="No such survey.")
+    return survey
+
+
+def _closed_page(request: Request, survey: Survey, lang: str) -> HTMLResponse | None:
+    state = responding.survey_state(survey)
+    if state == "closed":
+        return _message(request, lang, "closed", 410)
+    if state == "not_open":
+        return _message(request, lang, "not_open", 403, date=survey.opens_at.strftime("%Y-%m-%d"))
+    return None
+
+
+@router.get("/s/{slug}/u/{unit_id}", response_class=HTMLResponse)
+def public_link(request: Request, session: DB, slug: str, unit_id: int, lang: str | None = None,
+                c: int | None = None):
+    """A survey's public link for one unit (``c``: the channel, e.g. on a counter's QR code)."""
+    _embeddable(request)
+    survey = _survey(session, slug)
+    if not responding.covers_unit(session, survey, unit_id):
+        raise HTTPException(status_code=404, detail="No such survey.")
+    lang = responding.choose_language(survey, lang, request.headers.get("accept-language"))
+    closed = _closed_page(request, survey, lang)
+    if closed:
+        return closed
+    state = {"key": new_token(), "unit_id": unit_id, "channel_id": responding.channel_for(session, survey, c),
+             "page": 0, "answers": {}, "comment": ""}
+    return _form(request, survey, lang, state, {})
+
+
+@router.get("/i/{token}", response_class=HTMLResponse)
+def invitation_link(request: Request, session: DB, token: str, lang: str | None = None):
+    """A single-use invitation: continues the invitee's draft if there is one."""
+    _embeddable(request)
+    found = responding.open_invitation(session, token)
+    if found is None:
+        return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "invalid_link", 404)
+    inv, survey = found
+    lang = responding.choose_language(survey, lang or inv.language, request.headers.get("accept-language"))
+    closed = _closed_page(request, survey, lang)
+    if closed:
+        return closed
+    draft = responding.draft_for_invitation(session, inv, lang)
+    return RedirectResponse(f"/r/{draft.key}?page={draft.page}&lang={lang}", status_code=303)
+
+
+@router.get("/r/{key}", response_class=HTMLResponse)
+def resume(request: Request, session: DB, key: str, page: int | None = None, lang: str | None = None):
+    """Continue a saved questionnaire at ``page`` (default: where it was saved)."""
+    _embeddable(request)
+    draft = responding.get_draft(session, key)
+    if draft is None:
+        if responding.is_submitted(session, key):
+            return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "thanks")
+        return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "invalid_link", 404)
+    survey = session.get(Survey, draft.survey_id)
+    lang = responding.choose_language(survey, lang or draft.language, None)
+    closed = _closed_page(request, survey, lang)
+    if closed:
+        return closed
+    pages = questionnaire.pages(instrument_of(survey), lang)
+    state = {"key": key, "unit_id": draft.unit_id, "channel_id": draft.channel_id,
+             "page": max(0, min(draft.page if page is None else page, len(pages) - 1)), "answers": draft.answers,
+             "comment": draft.comment}
+    return _form(request, survey, lang, state, {})
+
+
+@router.post("/s/{slug}/u/{unit_id}", response_class=HTMLResponse)
+async def answer(request: Request, session: DB, slug: str, unit_id: int,
+                 key: Annotated[str, Form()], page: Annotated[int, Form()],
+                 action: Annotated[str, Form()] = "next", lang: Annotated[str, Form()] = "en",
+                 channel_id: Annotated[str, Form()] = ""):
+    """One page's answers: checked, saved in the draft, then the next page, the previous
+    page, the save-and-resume link or (last page) the submission."""
+    _embeddable(request)
+    survey = _survey(session, slug)
+    if not responding.covers_unit(session, survey, unit_id) or not 20 <= len(key) <= 64:
+        raise HTTPException(status_code=404, detail="No such survey.")
+    lang = responding.choose_language(survey, lang, None)
+    draft = responding.get_draft(session, key)
+    if draft is None and responding.is_submitted(session, key):
+        return RedirectResponse(f"/thanks?lang={lang}", status_code=303)  # a repeated submit
+    if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
+        raise HTTPException(status_code=404, detail="No such survey.")
+    closed = _closed_page(request, survey, lang)
+    if closed:
+        return closed
+    pages = questionnaire.pages(instrument_of(survey), lang)
+    if not 0 <= page < len(pages):
+        raise HTTPException(status_code=422, detail="No such page.")
+    sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    answers, errors = questionnaire.check_page(pages[page], sent, lang)
+    comment = None
+    if pages[page].comment:
+        comment, comment_errors = questionnaire.check_comment(sent.get("comment", ""), lang)
+        errors.update(comment_errors)
+    channel = draft.channel_id if draft else responding.channel_for(
+        session, survey, int(channel_id) if channel_id.isdigit() else None)
+    if errors and action != "back":
+        state = {"key": key, "unit_id": unit_id, "channel_id": channel, "page": page,
+                 "answers": {**(draft.answers if draft else {}), **_raw(pages[page], sent)},
+                 "comment": sent.get("comment", "")}
+        return _form(request, survey, lang, state, errors, status=422)
+    target = {"back": page - 1, "save": page, "submit": page}.get(action, page + 1)
+    target = max(0, min(target, len(pages) - 1))
+    draft = responding.save_draft(session, key, survey, unit_id, channel, lang, target, answers, comment)
+    if action == "save":
+        link = str(request.url_for("resume", key=key))
+        return _message(request, lang, "saved", link=link, days=responding.DRAFT_DAYS)
+    if action == "submit" and page == len(pages) - 1:
+        responding.submit(session, draft)
+        return RedirectResponse(f"/thanks?lang={lang}", status_code=303)
+    return RedirectResponse(f"/r/{key}?page={target}&lang={lang}", status_code=303)
+
+
+@router.get("/thanks", response_class=HTMLResponse)
+def thanks(request: Request, lang: str = "en"):
+    _embeddable(request)
+    return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "thanks")
+
+
+def _raw(page: questionnaire.Page, sent: dict) -> dict:
+    """What was sent for ``page``'s fields, as sent (to show it again next to its error)."""
+    names = [f.name for f in page.fields] + [name for name, _ in page.allocation]
+    return {n: sent[n] for n in names if sent.get(n, "").strip()}
+
+
+def _form(request: Request, survey: Survey, lang: str, state: dict, errors: dict, status: int = 200):
+    pages = questionnaire.pages(instrument_of(survey), lang)
+    page = pages[state["page"]]
+    base = str(request.url.path)
+    switch = [(code, responding.LANG_NAMES[code], f"{base}?lang={code}" + (
+        f"&page={state['page']}" if base.startswith("/r/") else "")) for code in survey.languages]
+    return templates.TemplateResponse(request, "respond.html", {
+        "lang": lang, "t": lambda key, **kw: questionnaire.t(lang, key, **kw), "survey": survey,
+        "page": page, "page_index": state["page"], "page_count": len(pages), "state": state, "errors": errors,
+        "answers": {k: str(v) for k, v in state["answers"].items()}, "switch": switch,
+        "action": f"/s/{survey.slug}/u/{state['unit_id']}",
+        "question": {p.value: text.get(lang) for p, text in instrument_of(survey).part_questions.items()},
+    }, status_code=status)

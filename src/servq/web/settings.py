@@ -1,0 +1,92 @@
+"""One typed settings object, read from ``SERVQ_*`` environment variables.
+
+Outside development mode insecure defaults are refused: the server will not start with a
+missing or short secret key or with every host allowed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ..errors import UsageError
+
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """``SERVQ_MODE``, ``SERVQ_DATABASE_URL``, ``SERVQ_SECRET_KEY``, ``SERVQ_ALLOWED_HOSTS``
+    (comma-separated), ``SERVQ_SESSION_HOURS``, ``SERVQ_LOGIN_ATTEMPTS`` (failed logins per
+    address and account in ``SERVQ_LOGIN_WINDOW`` seconds), ``SERVQ_PUBLIC_URL`` (the address
+    respondents use, e.g. ``https://survey.example.org``, for links and QR codes; default:
+    the address of the request)."""
+
+    model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
+
+    mode: Literal["development", "production"] = "production"
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'servq.db'}")
+    secret_key: SecretStr | None = None
+    allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
+    session_hours: float = Field(default=8.0, gt=0)
+    login_attempts: int = Field(default=5, ge=1)
+    login_window: int = Field(default=300, ge=1)
+    public_url: str | None = None
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value):
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @property
+    def development(self) -> bool:
+        return self.mode == "development"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return not self.development
+
+    def secret(self) -> str:
+        """The session-signing key (a random one per process in development mode)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if not self.development:
+            raise UsageError("SERVQ_SECRET_KEY is not set")
+        key = self.__dict__.get("_dev_secret") or secrets.token_urlsafe(32)
+        self.__dict__["_dev_secret"] = key
+        return key
+
+    def problems(self) -> list[str]:
+        """What makes these settings unsafe outside development mode."""
+        if self.development:
+            return []
+        out = []
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(key) < MIN_SECRET_LENGTH:
+            out.append(f"SERVQ_SECRET_KEY must be set to a random string of at least {MIN_SECRET_LENGTH} "
+                       "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+        if not self.allowed_hosts or "*" in self.allowed_hosts:
+            out.append("SERVQ_ALLOWED_HOSTS must name the host names the server answers to (not '*')")
+        return out
+
+    def check(self) -> Settings:
+        """Raise :class:`UsageError` naming every unsafe setting (production mode only)."""
+        problems = self.problems()
+        if problems:
+            raise UsageError("refusing to start with insecure settings (set SERVQ_MODE=development for a "
+                             "local trial): " + "; ".join(problems))
+        return self
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, with ``overrides`` taking precedence."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        details = "; ".join(f"SERVQ_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise UsageError(f"invalid settings: {details}") from None

@@ -1,0 +1,156 @@
+"""Survey pages: the list, a new survey from the catalog or an uploaded YAML, a survey's
+page with its units, channels and waves."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import DataError, InstrumentError, UsageError
+from ..instruments import list_instruments
+from . import distribution, org, surveys
+from .models import Channel, Unit, User
+from .pages import DB, Csrf, CurrentUser, SurveyManager, page
+from .security import check_csrf
+
+router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
+MAX_UPLOAD = 1_000_000  # bytes of instrument YAML
+MAX_INVITE_UPLOAD = 20_000_000  # bytes of invitee CSV
+
+
+@router.get("", response_class=HTMLResponse)
+def surveys_page(request: Request, session: DB, user: CurrentUser):
+    return page(request, "surveys.html", {"user": user, "surveys": surveys.visible_surveys(session, user),
+                                          "can_edit": user.role in surveys.MANAGERS})
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_survey_page(request: Request, session: DB, user: SurveyManager):
+    return _new(request, session, user, surveys.SurveyForm(languages=["en"]), None, 200)
+
+
+@router.post("", response_class=HTMLResponse)
+async def create_survey(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
+                        title: Annotated[str, Form()] = "", instrument: Annotated[str, Form()] = "",
+                        languages: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+                        unit_ids: Annotated[list[str], Form()] = [],  # noqa: B006
+                        channel_ids: Annotated[list[str], Form()] = [],  # noqa: B006
+                        opens: Annotated[str, Form()] = "", closes: Annotated[str, Form()] = "",
+                        anonymous: Annotated[str, Form()] = "", respondent_type: Annotated[str, Form()] = "customer",
+                        yaml_file: Annotated[UploadFile | None, File()] = None):
+    check_csrf(request, csrf)
+    form = surveys.SurveyForm(title=title, instrument=instrument, languages=languages, unit_ids=unit_ids,
+                              channel_ids=channel_ids, opens=opens, closes=closes, anonymous=anonymous == "on",
+                              respondent_type=respondent_type)
+    problems: list[str] = []
+    if yaml_file is not None and yaml_file.filename:
+        raw = await yaml_file.read(MAX_UPLOAD + 1)
+        if len(raw) > MAX_UPLOAD:
+            problems.append(f"{yaml_file.filename} is larger than {MAX_UPLOAD // 1000} kB")
+        else:
+            try:
+                form.yaml_text, form.yaml_name = raw.decode("utf-8"), yaml_file.filename
+            except UnicodeDecodeError:
+                problems.append(f"{yaml_file.filename} is not UTF-8 text")
+    if not problems:
+        try:
+            with session.begin_nested():
+                survey = surveys.create_survey(session, form, user)
+            return RedirectResponse(f"/admin/surveys/{survey.id}", status_code=303)
+        except InstrumentError as exc:
+            problems = [exc.summary, *map(str, exc.problems)]
+        except UsageError as exc:
+            problems = str(exc).split("; ")
+    return _new(request, session, user, form, problems, 422)
+
+
+def _new(request: Request, session: Session, user: User, form: surveys.SurveyForm, problems, status: int):
+    return page(request, "survey_new.html", {
+        "user": user, "form": form, "problems": problems, "instruments": list_instruments(),
+        "units": org.tree_rows(list(session.scalars(select(Unit)))),
+        "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
+    }, status_code=status)
+
+
+@router.get("/{survey_id}", response_class=HTMLResponse)
+def survey_page(request: Request, session: DB, user: CurrentUser, survey_id: int):
+    return _survey(request, session, user, survey_id, None, 200)
+
+
+@router.post("/{survey_id}/waves", response_class=HTMLResponse)
+def add_wave(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
+             name: Annotated[str, Form()] = "", starts: Annotated[str, Form()] = "",
+             ends: Annotated[str, Form()] = ""):
+    check_csrf(request, csrf)
+    survey = _visible(session, user, survey_id)
+    try:
+        with session.begin_nested():
+            surveys.add_wave(session, survey, name, starts, ends, user)
+    except UsageError as exc:
+        session.refresh(survey)
+        return _survey(request, session, user, survey_id, str(exc), 422)
+    return RedirectResponse(f"/admin/surveys/{survey_id}", status_code=303)
+
+
+def _visible(session: Session, user: User, survey_id: int):
+    survey = surveys.visible_survey(session, user, survey_id)
+    if survey is None:  # the same answer whether it does not exist or is not yours
+        raise HTTPException(status_code=404, detail="No such survey.")
+    return survey
+
+
+def _survey(request: Request, session: Session, user: User, survey_id: int, error: str | None, status: int,
+            problems: list[str] | None = None):
+    survey = _visible(session, user, survey_id)
+    inst = surveys.instrument_of(survey)
+    base = _base(request)
+    links = [(unit, distribution.public_url(base, survey, unit.id)) for unit in survey.units]
+    return page(request, "survey.html", {
+        "user": user, "survey": survey, "instrument": inst, "error": error, "problems": problems or [],
+        "can_edit": user.role in surveys.MANAGERS, "links": links,
+        "embed": distribution.embed_snippet(links[0][1], survey.title) if links else "",
+    }, status_code=status)
+
+
+def _base(request: Request) -> str:
+    return request.app.state.settings.public_url or str(request.base_url)
+
+
+@router.get("/{survey_id}/qr/{unit_id}.{kind}")
+def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: int, unit_id: int, kind: str,
+            c: int | None = None):
+    """The QR code of a unit's link (``c``: a channel, e.g. "branch" for the counter)."""
+    survey = _visible(session, user, survey_id)
+    if kind not in ("png", "svg") or unit_id not in {u.id for u in survey.units}:
+        raise HTTPException(status_code=404, detail="No such QR code.")
+    channel = c if c in {ch.id for ch in survey.channels} else None
+    url = distribution.public_url(_base(request), survey, unit_id, channel)
+    media = "image/svg+xml" if kind == "svg" else "image/png"
+    return Response(distribution.qr_code(url, kind), media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="survey-{survey.slug}-unit-{unit_id}.{kind}"'})
+
+
+@router.post("/{survey_id}/invitations")
+async def invitations(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
+                      days: Annotated[int, Form()] = 30, file: Annotated[UploadFile | None, File()] = None):
+    """Single-use links for the invitees of an uploaded CSV, returned as a CSV to mail out."""
+    check_csrf(request, csrf)
+    survey = _visible(session, user, survey_id)
+    if file is None or not file.filename:
+        return _survey(request, session, user, survey_id, None, 422, ["Choose a CSV file of invitees."])
+    raw = await file.read(MAX_INVITE_UPLOAD + 1)
+    if len(raw) > MAX_INVITE_UPLOAD:
+        return _survey(request, session, user, survey_id, None, 422,
+                       [f"{file.filename} is larger than {MAX_INVITE_UPLOAD // 1_000_000} MB"])
+    try:
+        with session.begin_nested():
+            text = distribution.import_invitations(session, survey, raw, file.filename, _base(request), days, user)
+    except DataError as exc:
+        return _survey(request, session, user, survey_id, None, 422, [exc.summary, *map(str, exc.problems)])
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="invitations-{survey.slug}.csv"',
+        "Cache-Control": "no-store"})

@@ -1,0 +1,128 @@
+"""Fixtures of the web tests: every test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is reached at ``SERVQ_TEST_POSTGRES_URL`` (default: the local server, database
+``test``). Where it is not running the PostgreSQL runs are skipped, except when
+``SERVQ_REQUIRE_POSTGRES=1`` (set by .ci/run), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from web_helpers import PASSWORD
+
+from servq.web import accounts, org, surveys
+from servq.web.app import create_app
+from servq.web.db import make_engine, session_factory, transaction, upgrade
+from servq.web.models import Channel
+from servq.web.settings import Settings
+
+_counter = itertools.count()
+POSTGRES_URL = os.environ.get("SERVQ_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> str | None:
+    engine = make_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        return None
+    except Exception as exc:  # any failure to connect means "not available"
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}"
+    finally:
+        engine.dispose()
+
+
+def _schema_sql(statement: str) -> None:
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'servq.db'}"
+        return
+    reason = _postgres_available()
+    if reason:
+        if os.environ.get("SERVQ_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    # a new, empty schema per test, used through the connection's search_path, dropped after it
+    name = f"servq_test_{os.getpid()}_{next(_counter)}"
+    _schema_sql(f'create schema "{name}"')
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+    _schema_sql(f'drop schema "{name}" cascade')
+
+
+@pytest.fixture
+def new_engine():
+    """make_engine for a test: every engine made is disposed of at the end."""
+    made = []
+
+    def make(url):
+        made.append(make_engine(url))
+        return made[-1]
+
+    yield make
+    for engine in made:
+        engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return Settings(mode="production", database_url=database_url, secret_key="s" * 40,
+                    allowed_hosts=["testserver"], login_attempts=3, login_window=60)
+
+
+@pytest.fixture
+def org_tree(engine):
+    """north (region) > north-1 (branch) > team-a; south (region) > south-1 (branch); users
+    of every role: admin, analyst, manager of north, manager of south-1; a SERVQUAL survey
+    (id 1) covering North 1 through the channel "branch"."""
+    with transaction(session_factory(engine)) as s:
+        north = org.add_unit(s, "North", "region", None, None)
+        n1 = org.add_unit(s, "North 1", "branch", north.id, None)
+        team = org.add_unit(s, "Team A", "team", n1.id, None)
+        south = org.add_unit(s, "South", "region", None, None)
+        s1 = org.add_unit(s, "South 1", "branch", south.id, None)
+        accounts.create_user(s, "admin@example.org", PASSWORD, "administrator")
+        accounts.create_user(s, "analyst@example.org", PASSWORD, "analyst")
+        accounts.create_user(s, "north@example.org", PASSWORD, "unit_manager", unit_id=north.id)
+        accounts.create_user(s, "south1@example.org", PASSWORD, "unit_manager", unit_id=s1.id)
+        analyst = accounts.create_user(s, "analyst2@example.org", PASSWORD, "analyst")
+        branch = surveys.add_named(s, Channel, "branch", analyst)
+        surveys.create_survey(s, surveys.SurveyForm(title="North customers", instrument="servqual",
+                                                    languages=["sv", "en"], unit_ids=[str(n1.id)],
+                                                    channel_ids=[str(branch.id)]), analyst)
+        return {u.name: u.id for u in (north, n1, team, south, s1)}
+
+
+@pytest.fixture
+def client(settings, engine, org_tree):
+    with TestClient(create_app(settings), base_url="https://testserver") as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """argon2 with its smallest cost: the tests hash hundreds of passwords. The hashes are
+    still argon2id (test_accounts checks the production parameters)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

@@ -1,0 +1,60 @@
+"""Every route for every role: who may see and do what (a test that walks all routes)."""
+
+from __future__ import annotations
+
+import pytest
+from web_helpers import csrf_of, sign_in
+
+from servq.web.app import ROUTERS
+
+PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+          # the respondent's pages (tests/web/test_respond.py)
+          ("GET", "/s/{slug}/u/{unit_id}"), ("POST", "/s/{slug}/u/{unit_id}"), ("GET", "/i/{token}"),
+          ("GET", "/r/{key}"), ("GET", "/thanks")}
+# the JSON API: token authentication (tests/web/test_api.py)
+API = {("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_id}/results"),
+       ("GET", "/api/v1/surveys/{survey_id}/responses.{fmt}")}
+ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}/active"),
+              ("GET", "/admin/audit"), ("POST", "/admin/units")}
+MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
+                 ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations")}
+ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
+                 ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}")}
+ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
+
+
+def test_every_route_is_classified():
+    routes = {(m, r.path) for router in ROUTERS for r in router.routes for m in r.methods}
+    assert routes == PUBLIC | API | ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_access_by_role(client, role):
+    if role:
+        sign_in(client, ROLES[role])
+    token = csrf_of(client.get("/login").text)
+    for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
+        url = path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
+        data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
+                "password": "p" * 12, "active": "1"}
+        r = client.request(method, url, data=data if method == "POST" else None, follow_redirects=False)
+        if role is None:
+            assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)
+        elif (method, path) in ADMIN_ONLY and role != "administrator":
+            assert r.status_code == 403, (role, method, path)
+        elif (method, path) in MANAGERS_ONLY and role == "unit_manager":
+            assert r.status_code == 403, (role, method, path)
+        else:  # allowed; a form with made-up values may be refused as invalid (422), never forbidden
+            assert r.status_code in (200, 303, 422), (role, method, path, r.status_code)
+
+
+def test_a_unit_manager_cannot_see_surveys_of_other_units(client):
+    sign_in(client, "south1@example.org")
+    assert "North customers" not in client.get("/admin/surveys").text
+    r = client.get("/admin/surveys/1")
+    assert r.status_code == 404 and "No such survey" in r.text
+    assert client.get("/admin/surveys/1/qr/2.png").status_code == 404
+    client.cookies.clear()
+    sign_in(client, "north@example.org")  # North 1 is in North's subtree
+    assert "North customers" in client.get("/admin/surveys").text
+    assert client.get("/admin/surveys/1").status_code == 200

@@ -1,0 +1,117 @@
+"""The JSON API: token authentication, the same numbers as servq.analyze, data files, limits
+of unit managers, errors in JSON, the OpenAPI description."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import select
+
+import servq
+from servq.web import accounts
+from servq.web.db import session_factory, transaction
+from servq.web.models import Response, Survey, Unit, User
+from servq.web.security import new_token
+
+
+@pytest.fixture
+def tokens(engine, org_tree):
+    """Ten responses in North 1 and five in Team A; a token for the analyst, the North
+    manager, the South 1 manager and a revoked one."""
+    with transaction(session_factory(engine)) as s:
+        survey = s.scalar(select(Survey).where(Survey.title == "North customers"))
+        unit = {u.name: u.id for u in s.scalars(select(Unit))}
+        for i in range(15):
+            s.add(Response(key=new_token(), survey_id=survey.id, unit_id=unit["North 1" if i < 10 else "Team A"],
+                           language="sv", answers={"E1": 7 - i % 3, "P1": 3 + i % 5, "recommend": i % 11},
+                           submitted_at=datetime(2026, 5, 1 + i, tzinfo=timezone.utc)))
+        users = {u.email: u for u in s.scalars(select(User))}
+        out = {who: accounts.create_token(s, users[email], "test")
+               for who, email in (("analyst", "analyst@example.org"), ("north", "north@example.org"),
+                                  ("south1", "south1@example.org"), ("revoked", "admin@example.org"))}
+        accounts.revoke_token(s, 4)
+        return out
+
+
+def _get(client, path, token, **params):
+    return client.get(path, params=params, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def test_tokens_are_required_and_revocable(client, tokens):
+    for token in (None, "made-up", tokens["revoked"]):
+        r = _get(client, "/api/v1/surveys", token)
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert r.json()["detail"].startswith("A valid API token is required")
+
+
+def test_results_are_servqs_results_for_the_filter(client, tokens, engine):
+    listed = _get(client, "/api/v1/surveys", tokens["analyst"]).json()
+    assert [(x["title"], x["responses"]) for x in listed] == [("North customers", 15)]
+    r = _get(client, "/api/v1/surveys/1/results", tokens["analyst"], quality="false", by="unit")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    # item 1 by hand: E1 = 7, 6, 5, ... and P1 = 3, 4, 5, 6, 7, ...; gap = P1 - E1 over the 15 rows
+    gaps = [(3 + i % 5) - (7 - i % 3) for i in range(15)]
+    item1 = next(i for i in body["items"] if i["id"] == 1)
+    assert item1["gap"]["mean"] == pytest.approx(sum(gaps) / 15) and body["n_respondents"] == 15
+    assert body["segments"]["unit"]["Team A"]["n"] == 5 and body["segments"]["unit"]["North 1"]["n"] == 10
+    since = _get(client, "/api/v1/surveys/1/results", tokens["analyst"], quality="false", since="2026-05-11").json()
+    assert since["n_respondents"] == 5
+
+
+def test_unit_managers_get_only_their_subtree(client, tokens, org_tree):
+    assert _get(client, "/api/v1/surveys", tokens["south1"]).json() == []
+    assert _get(client, "/api/v1/surveys/1/results", tokens["south1"]).status_code == 404
+    team = _get(client, "/api/v1/surveys/1/results", tokens["north"], quality="false", unit=org_tree["Team A"])
+    assert team.json()["n_respondents"] == 5
+
+
+def test_data_files(client, tokens):
+    r = _get(client, "/api/v1/surveys/1/responses.parquet", tokens["analyst"], unit="")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    table = pq.read_table(io.BytesIO(r.content))
+    assert table.num_rows == 15 and {"E1", "P1", "unit", "date", "language"} <= set(table.column_names)
+    res = servq.analyze(table, "servqual", quality=False, min_n=1)
+    assert res.n_respondents == 15
+    csv = _get(client, "/api/v1/surveys/1/responses.csv", tokens["analyst"])
+    assert csv.text.splitlines()[0].startswith('"E1","E2"') and len(csv.text.splitlines()) == 16
+    assert _get(client, "/api/v1/surveys/1/responses.txt", tokens["analyst"]).status_code == 404
+
+
+def test_bad_parameters_are_named_in_json(client, tokens):
+    r = _get(client, "/api/v1/surveys/1/results", tokens["analyst"], since="yesterday")
+    assert r.status_code == 422 and "since must be a date" in r.json()["detail"]
+    r = _get(client, "/api/v1/surveys/1/results", tokens["analyst"], by="colour")
+    assert r.status_code == 422 and "cannot break down by colour" in r.json()["detail"]
+    r = _get(client, "/api/v1/surveys/1/results", tokens["analyst"], language="fr")
+    assert r.status_code == 404 and r.json() == {"detail": "No responses match this filter."}
+
+
+def test_openapi_describes_only_the_api(client):
+    spec = client.get("/api/openapi.json").json()
+    assert set(spec["paths"]) == {"/api/v1/surveys", "/api/v1/surveys/{survey_id}/results",
+                                  "/api/v1/surveys/{survey_id}/responses.{fmt}"}
+
+
+def test_token_commands(database_url, engine, org_tree, monkeypatch, capsys, client):
+    from servq.cli import main
+
+    monkeypatch.setenv("SERVQ_DATABASE_URL", database_url)
+    with pytest.raises(SystemExit) as exit_:
+        main(["admin", "create-token", "--email", "analyst@example.org", "--name", "Power BI"])
+    token = capsys.readouterr().out.strip()
+    assert exit_.value.code == 0 and len(token) >= 40
+    assert _get(client, "/api/v1/surveys", token).status_code == 200
+    with session_factory(engine)() as s:
+        from servq.web.models import ApiToken
+
+        token_id = s.scalar(select(ApiToken.id).where(ApiToken.name == "Power BI"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["admin", "revoke-token", str(token_id)])
+    assert exit_.value.code == 0 and _get(client, "/api/v1/surveys", token).status_code == 401
+    with pytest.raises(SystemExit) as exit_:
+        main(["admin", "create-token", "--email", "nobody@example.org", "--name", "x"])
+    assert exit_.value.code == 1 and "no active user" in capsys.readouterr().err

@@ -1,0 +1,179 @@
+"""The respondent's side: links, pages, validation, save and resume, exactly-once submission,
+languages, invitations, and that nothing personal is stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, select
+
+from servq.web.db import session_factory, transaction
+from servq.web.models import Draft, Invitation, Response, Survey
+from servq.web.security import new_token, token_hash
+
+
+@pytest.fixture
+def survey(engine, org_tree):
+    with session_factory(engine)() as s:
+        return s.scalar(select(Survey).where(Survey.title == "North customers"))
+
+
+def _link(survey, org_tree, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"/s/{survey.slug}/u/{org_tree['North 1']}" + (f"?{query}" if query else "")
+
+
+def _hidden(page: str) -> dict:
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+
+
+def _page_fields(page: str) -> list[str]:
+    return sorted(set(re.findall(r'<input type="radio" name="(\w+)"', page)))
+
+
+def _answer_all(client, first_page: str, value=lambda name: 6 if name.startswith("P") else 7):
+    """Answer every page of the SERVQUAL questionnaire; returns the final response page."""
+    page = first_page
+    sent: dict[str, int] = {}
+    for _ in range(10):
+        hidden = _hidden(page)
+        data = {**hidden, **{f: value(f) for f in _page_fields(page) if not f.startswith(("recommend",))}}
+        if "W_tangibles" in page:
+            data.update(W_tangibles=10, W_reliability=40, W_responsiveness=20, W_assurance=20, W_empathy=10,
+                        recommend=9, comment="Quick & friendly <staff>")
+        last = 'value="submit"' in page
+        data["action"] = "submit" if last else "next"
+        sent.update({k: v for k, v in data.items() if k not in hidden and k not in ("action", "comment")})
+        r = client.post(re.search(r'<form method="post" action="([^"]+)"', page).group(1), data=data)
+        assert r.status_code == 200, r.text[:500]
+        page = r.text
+        if last:
+            return page, sent
+    raise AssertionError("the questionnaire did not end")
+
+
+def test_public_link_opens_in_the_browsers_language(client, survey, org_tree):
+    r = client.get(_link(survey, org_tree), headers={"accept-language": "fr, sv;q=0.8, en;q=0.5"})
+    assert r.status_code == 200 and '<html lang="sv">' in r.text
+    assert "Sida 1 av 6" in r.text and "Förväntat" in r.text and "Upplevt" in r.text and "Svenska" in r.text
+    en = client.get(_link(survey, org_tree, lang="en"))
+    assert '<html lang="en">' in en.text and "Page 1 of 6" in en.text
+    fallback = client.get(_link(survey, org_tree, lang="zh"), headers={"accept-language": "de"})
+    assert '<html lang="sv">' in fallback.text  # zh is not a language of this survey: its first, sv
+
+
+def test_respondent_pages_may_be_framed_and_set_no_cookie(client, survey, org_tree):
+    r = client.get(_link(survey, org_tree))
+    assert "frame-ancestors *" in r.headers["content-security-policy"] and "x-frame-options" not in r.headers
+    assert "set-cookie" not in r.headers
+    assert '<script src="/static/form.js" defer></script>' in r.text
+
+
+def test_complete_questionnaire_is_stored_once_with_exactly_the_answers(client, survey, org_tree, engine):
+    first = client.get(_link(survey, org_tree, lang="en")).text
+    done, sent = _answer_all(client, first)
+    assert "Thank you!" in done
+    with session_factory(engine)() as s:
+        responses = list(s.scalars(select(Response)))
+        assert len(responses) == 1 and s.scalar(select(Draft)) is None
+        stored = responses[0]
+    assert stored.answers == {k: int(v) for k, v in sent.items()}
+    assert len(stored.answers) == 22 * 2 + 5 + 3 and stored.answers["W_reliability"] == 40
+    assert stored.comment == "Quick & friendly <staff>" and stored.language == "en"
+    assert stored.unit_id == org_tree["North 1"]
+    # the same final page sent again (a double click, a retry, the back button): still one response
+    again = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}",
+                        data={"key": stored.key, "page": 5, "lang": "en", "action": "submit"})
+    assert again.status_code == 200 and "Thank you!" in again.text
+    with session_factory(engine)() as s:
+        assert len(list(s.scalars(select(Response)))) == 1
+
+
+def test_nothing_personal_is_stored_with_a_response(engine):
+    columns = {c["name"] for c in inspect(engine).get_columns("responses")}
+    assert columns == {"id", "key", "survey_id", "unit_id", "channel_id", "tier_id", "language", "submitted_at",
+                       "answers", "comment"}
+
+
+def test_an_answer_off_the_scale_is_shown_next_to_its_field(client, survey, org_tree, engine):
+    page = client.get(_link(survey, org_tree, lang="en")).text
+    data = {**_hidden(page), "E1": "8", "P1": "abc", "E2": "0", "action": "next"}  # 0 = don't know
+    r = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data=data)
+    assert r.status_code == 422 and "Page 1 of 6" in r.text and "Please check the marked answers." in r.text
+    assert r.text.count("Choose one of the answers shown.") == 2
+    assert 'aria-invalid="true" aria-describedby="err-E1"' in r.text and 'id="err-P1"' in r.text
+    assert re.search(r'name="E2" value="0" checked', r.text)  # what was valid stays filled in
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Draft)) is None and s.scalar(select(Response)) is None
+
+
+def test_allocation_must_add_up(client, survey, org_tree):
+    key = new_token()
+    url = f"/s/{survey.slug}/u/{org_tree['North 1']}"
+    r = client.post(url, data={"key": key, "page": 5, "lang": "en", "action": "submit", "W_tangibles": 50,
+                               "W_reliability": 30})
+    assert r.status_code == 422 and "The points must add up to 100 (now 80)." in r.text
+    r = client.post(url, data={"key": key, "page": 5, "lang": "en", "action": "submit", "W_tangibles": -5,
+                               "W_reliability": 105})
+    assert r.status_code == 422 and "Enter 0 or more." in r.text
+
+
+def test_save_and_resume(client, survey, org_tree, engine):
+    page = client.get(_link(survey, org_tree, lang="sv")).text
+    r = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**_hidden(page), "E1": 5, "P1": 3,
+                                                                       "action": "next"})
+    assert "Sida 2 av 6" in r.text
+    page2 = r.text
+    saved = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**_hidden(page2), "E5": 7,
+                                                                           "action": "save"})
+    assert "Dina svar är sparade" in saved.text
+    link = re.search(r'<a href="([^"]+/r/[^"]+)">', saved.text).group(1)
+    resumed = client.get(link.replace("http://testserver", "").replace("https://testserver", ""))
+    assert "Sida 2 av 6" in resumed.text and re.search(r'name="E5" value="7" checked', resumed.text)
+    back = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**_hidden(resumed.text), "action": "back"})
+    assert "Sida 1 av 6" in back.text and re.search(r'name="E1" value="5" checked', back.text)
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Draft)).answers == {"E1": 5, "P1": 3, "E5": 7}
+
+
+def test_closed_and_not_yet_open_surveys_and_unknown_links(client, survey, org_tree, engine):
+    with transaction(session_factory(engine)) as s:
+        row = s.get(Survey, survey.id)
+        row.closes_at = datetime.now(timezone.utc) - timedelta(days=1)
+        row.opens_at = row.closes_at - timedelta(days=30)
+    r = client.get(_link(survey, org_tree, lang="en"))
+    assert r.status_code == 410 and "This survey is closed" in r.text
+    with transaction(session_factory(engine)) as s:
+        row = s.get(Survey, survey.id)
+        row.opens_at, row.closes_at = datetime.now(timezone.utc) + timedelta(days=3), None
+    r = client.get(_link(survey, org_tree, lang="en"))
+    assert r.status_code == 403 and "has not opened yet" in r.text
+    assert client.get(f"/s/{survey.slug}/u/{org_tree['South 1']}").status_code == 404  # unit not covered
+    assert client.get(f"/s/nope/u/{org_tree['North 1']}").status_code == 404
+    assert client.get(f"/r/{new_token()}").status_code == 404
+
+
+def _invite(engine, survey, unit_id, *, days=7, lang=None) -> str:
+    token = new_token()
+    with transaction(session_factory(engine)) as s:
+        s.add(Invitation(token_hash=token_hash(token), survey_id=survey.id, unit_id=unit_id,
+                         language=lang, expires_at=datetime.now(timezone.utc) + timedelta(days=days)))
+    return token
+
+
+def test_an_invitation_is_single_use_and_expires(client, survey, org_tree, engine):
+    token = _invite(engine, survey, org_tree["North 1"], lang="en")
+    first = client.get(f"/i/{token}")
+    assert first.status_code == 200 and "Page 1 of 6" in first.text
+    assert client.get(f"/i/{token}").url.path == first.url.path  # opened again: the same draft
+    done, _ = _answer_all(client, first.text)
+    assert "Thank you!" in done
+    used = client.get(f"/i/{token}")
+    assert used.status_code == 404 and "This link does not work" in used.text
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Invitation)).used_at is not None
+        assert token not in str(s.scalar(select(Invitation)).token_hash)  # only its hash is stored
+    expired = _invite(engine, survey, org_tree["North 1"], days=-1)
+    assert client.get(f"/i/{expired}").status_code == 404
