@@ -19,7 +19,9 @@ ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admi
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
                  ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
-                 ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}")}
+                 ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
+                 ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),
+                 ("GET", "/admin/surveys/{survey_id}/data.{fmt}")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 
@@ -34,7 +36,8 @@ def test_access_by_role(client, role):
         sign_in(client, ROLES[role])
     token = csrf_of(client.get("/login").text)
     for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
-        url = path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
+        url = (path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
+               .replace("{fmt}", "csv"))
         data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
                 "password": "p" * 12, "active": "1"}
         r = client.request(method, url, data=data if method == "POST" else None, follow_redirects=False)
@@ -44,8 +47,8 @@ def test_access_by_role(client, role):
             assert r.status_code == 403, (role, method, path)
         elif (method, path) in MANAGERS_ONLY and role == "unit_manager":
             assert r.status_code == 403, (role, method, path)
-        else:  # allowed; a form with made-up values may be refused as invalid (422), never forbidden
-            assert r.status_code in (200, 303, 422), (role, method, path, r.status_code)
+        else:  # allowed; made-up values may be refused (422) or find nothing (404), never forbidden
+            assert r.status_code in (200, 303, 404, 422), (role, method, path, r.status_code)
 
 
 def test_a_unit_manager_cannot_see_surveys_of_other_units(client):
@@ -53,7 +56,9 @@ def test_a_unit_manager_cannot_see_surveys_of_other_units(client):
     assert "North customers" not in client.get("/admin/surveys").text
     r = client.get("/admin/surveys/1")
     assert r.status_code == 404 and "No such survey" in r.text
-    assert client.get("/admin/surveys/1/qr/2.png").status_code == 404
+    for path in ("/admin/surveys/1/qr/2.png", "/admin/surveys/1/dashboard", "/admin/surveys/1/report",
+                 "/admin/surveys/1/data.csv"):
+        assert client.get(path).status_code == 404, path
     client.cookies.clear()
     sign_in(client, "north@example.org")  # North 1 is in North's subtree
     assert "North customers" in client.get("/admin/surveys").text

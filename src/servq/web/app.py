@@ -17,14 +17,15 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..errors import UsageError
-from . import admin_routes, api_routes, auth_routes, respond_routes, survey_routes
+from . import admin_routes, api_routes, auth_routes, dashboard_routes, respond_routes, survey_routes
 from .db import make_engine, require_current_schema, session_factory
 from .pages import LoginRequired, page
 from .security import RateLimiter, SecurityHeaders
 from .settings import Settings
 
 _HERE = __file__.rsplit("/", 1)[0]
-ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, respond_routes.router, api_routes.router)  # every route of the app
+ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
+           respond_routes.router, api_routes.router)  # every route of the app
 
 
 def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:

@@ -1,0 +1,95 @@
+"""The dashboard of a survey: response counts and rate over time, then servq's report of
+the filtered responses (framed: the report is one self-contained document), and the
+report, the results JSON and the data for the current filter as downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from ..errors import UsageError
+from ..report import render_html, to_json
+from . import analysis, dataset, org, surveys
+from .dashboard import invitation_rate, responses_chart
+from .models import Channel, Tier
+from .pages import DB, CurrentUser, page
+
+router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
+BY_DEFAULT = ["unit", "channel"]
+# the framed report: no scripts at all, its own inline styles, shown only inside servq's pages
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+              "form-action 'none'; frame-ancestors 'self'")
+
+
+def _filter(request: Request) -> dataset.Filter:
+    try:
+        return dataset.Filter.parse(request.query_params)
+    except UsageError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+def _by(request: Request) -> list[str]:
+    by = request.query_params.getlist("by") if "by" in request.query_params else BY_DEFAULT
+    return [b for b in by if b in dataset.SEGMENTS]
+
+
+def _survey(session, user, survey_id):
+    survey = surveys.visible_survey(session, user, survey_id)
+    if survey is None:
+        raise HTTPException(status_code=404, detail="No such survey.")
+    return survey
+
+
+@router.get("/{survey_id}/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: int):
+    survey = _survey(session, user, survey_id)
+    flt, by = _filter(request), _by(request)
+    days = dataset.daily_counts(session, survey, user, flt)
+    total = sum(n for _, n in days)
+    sent, used = invitation_rate(session, survey, user, flt)
+    query = flt.query()
+    lang = request.query_params.get("lang") if request.query_params.get("lang") in ("en", "sv", "zh") else "en"
+    qs = "&".join([f"{k}={v}" for k, v in query.items()] + [f"by={b}" for b in by] + [f"lang={lang}"])
+    return page(request, "dashboard.html", {
+        "user": user, "survey": survey, "flt": flt, "by": by, "segments": dataset.SEGMENTS, "lang": lang,
+        "units": org.tree_rows(org.visible_units(session, user)),
+        "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
+        "tiers": list(session.scalars(select(Tier).order_by(Tier.name))),
+        "total": total, "days": days, "sent": sent, "used": used,
+        "chart": responses_chart(days, "Responses per day") if days else None, "qs": qs,
+    })
+
+
+@router.get("/{survey_id}/report")
+def report(request: Request, session: DB, user: CurrentUser, survey_id: int, lang: str = "en",
+           download: bool = False, fmt: Annotated[str, Query(pattern="^(html|json)$")] = "html"):
+    """servq's report (or results JSON) of the filtered responses."""
+    survey = _survey(session, user, survey_id)
+    try:
+        res = analysis.results(session, survey, user, _filter(request), by=_by(request), lang=lang)
+    except UsageError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    if res is None:
+        raise HTTPException(status_code=404, detail="No responses match this filter yet.")
+    if fmt == "json":
+        return Response(to_json(res).encode(), media_type="application/json", headers={
+            "Content-Disposition": f'attachment; filename="results-{survey.slug}.json"'})
+    headers = {"Content-Security-Policy": REPORT_CSP, "X-Frame-Options": "SAMEORIGIN"}
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="report-{survey.slug}.html"'
+    return HTMLResponse(render_html(res.data, lang), headers=headers)
+
+
+@router.get("/{survey_id}/data.{fmt}")
+def data(request: Request, session: DB, user: CurrentUser, survey_id: int, fmt: str):
+    """The filtered responses as CSV, XLSX, Parquet or SPSS .sav."""
+    survey = _survey(session, user, survey_id)
+    try:
+        body = analysis.data_file(session, survey, user, _filter(request), fmt)
+    except UsageError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return Response(body, media_type=analysis.MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="responses-{survey.slug}.{fmt}"'})
