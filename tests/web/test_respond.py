@@ -177,3 +177,18 @@ def test_an_invitation_is_single_use_and_expires(client, survey, org_tree, engin
         assert token not in str(s.scalar(select(Invitation)).token_hash)  # only its hash is stored
     expired = _invite(engine, survey, org_tree["North 1"], days=-1)
     assert client.get(f"/i/{expired}").status_code == 404
+
+
+def test_posted_pages_are_rate_limited_per_address(settings, engine, org_tree, survey):
+    from fastapi.testclient import TestClient
+
+    from servq.web.app import create_app
+
+    limited = settings.model_copy(update={"submit_limit": 3, "submit_window": 60})
+    with TestClient(create_app(limited), base_url="https://testserver") as client:
+        url = f"/s/{survey.slug}/u/{org_tree['North 1']}"
+        page = client.get(url + "?lang=sv").text
+        codes = [client.post(url, data={**_hidden(page), "action": "next"}).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        r = client.post(url, data={**_hidden(page), "action": "next"})
+        assert r.status_code == 429 and "För många svar härifrån" in r.text

@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.login_limiter = RateLimiter(settings.login_attempts, settings.login_window)
+    app.state.submit_limiter = RateLimiter(settings.submit_limit, settings.submit_window) if settings.submit_limit else None
 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie="servq_session",

@@ -113,6 +113,12 @@ async def answer(request: Request, session: DB, slug: str, unit_id: int,
     """One page's answers: checked, saved in the draft, then the next page, the previous
     page, the save-and-resume link or (last page) the submission."""
     _embeddable(request)
+    limiter = request.app.state.submit_limiter
+    if limiter is not None:  # the address is held in memory for the window only, never stored
+        address = request.client.host if request.client else "-"
+        if limiter.blocked(address):
+            return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "too_many", 429)
+        limiter.hit(address)
     survey = _survey(session, slug)
     if not responding.covers_unit(session, survey, unit_id) or not 20 <= len(key) <= 64:
         raise HTTPException(status_code=404, detail="No such survey.")

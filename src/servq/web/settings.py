@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     (comma-separated), ``SERVQ_SESSION_HOURS``, ``SERVQ_LOGIN_ATTEMPTS`` (failed logins per
     address and account in ``SERVQ_LOGIN_WINDOW`` seconds), ``SERVQ_PUBLIC_URL`` (the address
     respondents use, e.g. ``https://survey.example.org``, for links and QR codes; default:
-    the address of the request)."""
+    the address of the request), ``SERVQ_SUBMIT_LIMIT`` (questionnaire pages posted per
+    address in ``SERVQ_SUBMIT_WINDOW`` seconds; 0 = no limit)."""
 
     model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
 
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
     login_attempts: int = Field(default=5, ge=1)
     login_window: int = Field(default=300, ge=1)
     public_url: str | None = None
+    submit_limit: int = Field(default=120, ge=0)
+    submit_window: int = Field(default=60, ge=1)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

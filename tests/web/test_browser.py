@@ -1,0 +1,139 @@
+"""End to end in a real browser (Playwright driving Debian's Chromium, never a downloaded
+one): a customer answers a Swedish survey on a phone, the branch's manager sees the
+response on the dashboard, another branch's manager does not. Screenshots are kept in
+``SERVQ_TEST_ARTIFACTS`` (default ``test-artifacts/`` in the working folder).
+
+Without Chromium the test is skipped, except where ``SERVQ_REQUIRE_BROWSER=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from servq.web import accounts, org, surveys
+from servq.web.app import create_app
+from servq.web.db import make_engine, session_factory, transaction, upgrade
+from servq.web.models import Channel
+from servq.web.settings import Settings
+from web_helpers import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("SERVQ_TEST_ARTIFACTS", "test-artifacts"))
+
+
+def _browser_or_skip():
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"Chromium not installed at {CHROMIUM} (Debian package chromium)"
+    else:
+        try:
+            from playwright.sync_api import sync_playwright  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is not installed"
+    if reason:
+        if os.environ.get("SERVQ_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """servq on a free port with a SQLite database: two branches with a manager each and a
+    Swedish SERVQUAL survey covering both."""
+    _browser_or_skip()
+    url = f"sqlite:///{tmp_path / 'servq.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with transaction(session_factory(engine)) as s:
+        region = org.add_unit(s, "Region Nord", "region", None, None)
+        kungs = org.add_unit(s, "Kungsgatan", "branch", region.id, None)
+        storg = org.add_unit(s, "Storgatan", "branch", region.id, None)
+        accounts.create_user(s, "kungsgatan@example.org", PASSWORD, "unit_manager", unit_id=kungs.id)
+        accounts.create_user(s, "storgatan@example.org", PASSWORD, "unit_manager", unit_id=storg.id)
+        analyst = accounts.create_user(s, "analyst@example.org", PASSWORD, "analyst")
+        counter = surveys.add_named(s, Channel, "counter", analyst)
+        survey = surveys.create_survey(s, surveys.SurveyForm(
+            title="Kundundersökning", instrument="servqual", languages=["sv", "en"],
+            unit_ids=[str(kungs.id), str(storg.id)], channel_ids=[str(counter.id)]), analyst)
+        ids = {"survey": survey.id, "slug": survey.slug, "kungs": kungs.id, "counter": counter.id}
+    engine.dispose()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(mode="production", database_url=url, secret_key="k" * 40,
+                        allowed_hosts=["127.0.0.1"])
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if uv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", ids
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _sign_in(page, base, email):
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_phone_answer_then_managers_dashboards(server):
+    from playwright.sync_api import sync_playwright
+
+    base, ids = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        # plain HTTP on localhost: the session cookie is Secure, which Chromium accepts for localhost
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                    device_scale_factor=2, locale="sv-SE")
+        page = phone.new_page()
+        page.goto(f"{base}/s/{ids['slug']}/u/{ids['kungs']}?c={ids['counter']}")
+        assert page.locator("html").get_attribute("lang") == "sv"
+        page.screenshot(path=str(ARTIFACTS / "1-phone-first-page.png"), full_page=True)
+        pages = 0
+        while True:
+            pages += 1
+            for name in sorted(set(page.locator("input[type=radio]").evaluate_all("els => els.map(e => e.name)"))):
+                value = "9" if name == "recommend" else "6" if name.startswith("P") else "7"
+                page.check(f'input[name="{name}"][value="{value}"]')
+            if page.locator("#f-W_tangibles").count():
+                for dim, points in (("tangibles", 10), ("reliability", 30), ("responsiveness", 20),
+                                    ("assurance", 20), ("empathy", 20)):
+                    page.fill(f"#f-W_{dim}", str(points))
+                assert page.locator(".alloc-total").inner_text() == "Utdelade poäng: 100 av 100"
+                page.fill("#comment", "Trevlig personal")
+                page.screenshot(path=str(ARTIFACTS / "2-phone-last-page.png"), full_page=True)
+                page.click("button[value=submit]")
+                break
+            page.click("button[value=next]")
+            assert pages < 10
+        assert page.locator("h1").inner_text() == "Tack!"
+        page.screenshot(path=str(ARTIFACTS / "3-phone-thanks.png"))
+
+        desk = browser.new_context(viewport={"width": 1200, "height": 900})
+        manager = desk.new_page()
+        _sign_in(manager, base, "kungsgatan@example.org")
+        manager.goto(f"{base}/admin/surveys/{ids['survey']}/dashboard")
+        assert "1 response." in manager.locator("p.big").inner_text()
+        manager.screenshot(path=str(ARTIFACTS / "4-kungsgatan-manager-dashboard.png"), full_page=True)
+
+        other = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        _sign_in(other, base, "storgatan@example.org")
+        other.goto(f"{base}/admin/surveys/{ids['survey']}/dashboard")
+        assert "0 responses." in other.locator("p.big").inner_text()
+        other.screenshot(path=str(ARTIFACTS / "5-storgatan-manager-dashboard.png"), full_page=True)
+        browser.close()
+    assert pages == 6
