@@ -192,3 +192,40 @@ def test_posted_pages_are_rate_limited_per_address(settings, engine, org_tree, s
         assert codes == [200, 200, 200, 429]
         r = client.post(url, data={**_hidden(page), "action": "next"})
         assert r.status_code == 429 and "För många svar härifrån" in r.text
+
+
+def test_kano_features_are_asked_and_analysed(client, engine, org_tree):
+    """A survey of the Kano instrument: its features page asks each feature twice with the
+    five named answers; the stored response analyses with the Kano block."""
+    from servq.web import surveys as surveys_module
+    from servq.web.models import User
+
+    with transaction(session_factory(engine)) as s:
+        analyst = s.scalar(select(User).where(User.email == "analyst@example.org"))
+        kano = surveys_module.create_survey(s, surveys_module.SurveyForm(
+            title="Kano", instrument="kano-retail-banking", languages=["en"], unit_ids=[str(org_tree["North 1"])]),
+            analyst)
+        slug = kano.slug
+    page = client.get(f"/s/{slug}/u/{org_tree['North 1']}").text
+    while "Features" not in page.split("<h1>")[1].split("</h1>")[0]:
+        page = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**_hidden(page), "action": "next"}).text
+    assert "I like it that way" in page and "I can live with it that way" in page
+    fields = _page_fields(page)
+    assert fields and all(f.startswith(("KF_", "KD_")) for f in fields) and len(fields) % 2 == 0
+    # like it when present (1), dislike it when absent (5): one-dimensional
+    answers = {f: 1 if f.startswith("KF_") else 5 for f in fields}
+    page = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**_hidden(page), **answers, "action": "next"}).text
+    done = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**_hidden(page), "action": "submit"}).text
+    assert "Thank you!" in done
+    with session_factory(engine)() as s:
+        from servq.web import dataset
+        from servq.web.surveys import instrument_of
+
+        survey = s.scalar(select(Survey).where(Survey.slug == slug))
+        table = dataset.table(s, survey, instrument_of(survey), s.scalar(select(User).where(
+            User.email == "analyst@example.org")), dataset.Filter())
+    import servq
+
+    res = servq.analyze(table, instrument_of(survey), quality=False, min_n=1)
+    first = res.data["kano"]["features"][0]
+    assert first["n"] == 1 and first["category"] == "O"  # one-dimensional

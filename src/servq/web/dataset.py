@@ -133,6 +133,8 @@ def _answer_columns(inst: Instrument) -> list[str]:
     cols = [f"{p.prefix}{it.id}" for p in inst.parts for it in inst.items]
     if inst.importance is not None:
         cols += [f"W_{d.id}" for d in inst.dimensions]
+    if inst.kano is not None:
+        cols += [f"K{side}_{f.id}" for f in inst.kano.features for side in "FD"]
     return cols + [o.id for o in inst.outcomes]
 
 

@@ -37,6 +37,7 @@ class Scale:
     low_label: str = ""
     high_label: str = ""
     dont_know: int | None = None
+    labels: dict[int, str] = field(default_factory=dict)  # every point named (Kano's five answers)
 
     @property
     def points(self) -> list[int]:
@@ -68,6 +69,7 @@ class Page:
     allocation_total: int = 0
     outcomes: list[Field] = field(default_factory=list)
     comment: bool = False
+    part_questions: bool = True  # the instrument's questions of the parts head the items
 
     @property
     def fields(self) -> list[Field]:
@@ -101,8 +103,22 @@ def pages(inst: Instrument, lang: str) -> list[Page]:
         labels = {k: v.get(lang) for k, v in o.anchors.items()}
         final.outcomes.append(Field(o.id, o.text.get(lang),
                                     Scale(o.min, o.max, labels.get(o.min, ""), labels.get(o.max, ""))))
+    if inst.kano is not None:
+        out.append(_kano_page(inst, lang, number))
     out.append(final)
     return out
+
+
+def _kano_page(inst: Instrument, lang: str, number: int) -> Page:
+    """One statement per Kano feature, asked twice: if the service has it, if it has not."""
+    names = {k: v.get(lang) for k, v in inst.kano.answer_labels().items()}
+    scale = Scale(min(names), max(names), labels=names)
+    rows = []
+    for f in inst.kano.features:
+        number += 1
+        rows.append(ItemRow(number, f.label.get(lang), [Field(f"KF_{f.id}", f.functional.get(lang), scale),
+                                                        Field(f"KD_{f.id}", f.dysfunctional.get(lang), scale)]))
+    return Page(t(lang, "form.kano_title"), items=rows, part_questions=False)
 
 
 def check_page(page: Page, form: Mapping[str, str], lang: str) -> tuple[dict[str, int], dict[str, str]]:
