@@ -87,7 +87,7 @@ def engine(database_url):
 @pytest.fixture
 def settings(database_url) -> Settings:
     return Settings(mode="production", database_url=database_url, secret_key="s" * 40,
-                    allowed_hosts=["testserver"], login_attempts=3, login_window=60)
+                    allowed_hosts=["testserver"], login_attempts=3, login_window=60, survey_cache_seconds=0)
 
 
 @pytest.fixture

@@ -63,3 +63,18 @@ def test_a_unit_manager_cannot_see_surveys_of_other_units(client):
     sign_in(client, "north@example.org")  # North 1 is in North's subtree
     assert "North customers" in client.get("/admin/surveys").text
     assert client.get("/admin/surveys/1").status_code == 200
+
+
+def test_routes_using_the_database_are_synchronous():
+    """An async route would run its queries on the event loop: while SQLite's busy wait for
+    the write lock blocks the loop, the request holding the lock can never commit."""
+    import inspect
+
+    from servq.web.pages import db, read_db
+
+    def uses_db(dependant) -> bool:
+        return any(d.call in (db, read_db) or uses_db(d) for d in dependant.dependencies)
+
+    offenders = [r.path for router in ROUTERS for r in router.routes
+                 if uses_db(r.dependant) and inspect.iscoroutinefunction(r.endpoint)]
+    assert offenders == []

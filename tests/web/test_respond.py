@@ -229,3 +229,21 @@ def test_kano_features_are_asked_and_analysed(client, engine, org_tree):
     res = servq.analyze(table, instrument_of(survey), quality=False, min_n=1)
     first = res.data["kano"]["features"][0]
     assert first["n"] == 1 and first["category"] == "O"  # one-dimensional
+
+
+def test_a_submission_may_carry_every_page_at_once(client, survey, org_tree, engine):
+    """One POST with all answers (a kiosk, a script, the load benchmark) stores the complete
+    response; an answer off the scale on any page sends the respondent to that page."""
+    url = f"/s/{survey.slug}/u/{org_tree['North 1']}"
+    key = new_token()
+    answers = {f"{p}{i}": 6 if p == "P" else 7 for p in "EP" for i in range(1, 23)}
+    answers.update(W_tangibles=20, W_reliability=20, W_responsiveness=20, W_assurance=20, W_empathy=20,
+                   overall_satisfaction=6, recommend=10, intention_to_return=7)
+    bad = client.post(url, data={**answers, "E9": 12, "key": key, "page": 5, "lang": "en", "action": "submit"})
+    assert bad.status_code == 422 and "Page 2 of 6" in bad.text and 'id="err-E9"' in bad.text
+    r = client.post(url, data={**answers, "key": key, "page": 5, "lang": "en", "action": "submit"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/thanks?lang=en"
+    with session_factory(engine)() as s:
+        stored = s.scalar(select(Response))
+    assert stored.answers == answers and stored.key == key

@@ -13,10 +13,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..errors import UsageError
 from . import analysis, dataset, surveys
+from .db import transaction
 from .models import ApiToken, User
 from .pages import DB
 from .security import token_hash
@@ -32,7 +33,8 @@ def token_user(request: Request, session: DB) -> User:
     if row is None or row.revoked or not row.user.active:
         raise HTTPException(status_code=401, detail="A valid API token is required (Authorization: Bearer ...).",
                             headers={"WWW-Authenticate": "Bearer"})
-    row.last_used_at = datetime.now(timezone.utc)
+    with transaction(request.app.state.sessions) as write:  # its own short write: this request only reads
+        write.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=datetime.now(timezone.utc)))
     return row.user
 
 

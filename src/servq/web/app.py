@@ -20,6 +20,7 @@ from ..errors import UsageError
 from . import admin_routes, api_routes, auth_routes, dashboard_routes, respond_routes, survey_routes
 from .db import make_engine, require_current_schema, session_factory
 from .pages import LoginRequired, page
+from .responding import SurveyCache
 from .security import RateLimiter, SecurityHeaders
 from .settings import Settings
 
@@ -50,7 +51,9 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.read_sessions = session_factory(engine, writes=False)
     app.state.login_limiter = RateLimiter(settings.login_attempts, settings.login_window)
+    app.state.surveys = SurveyCache(settings.survey_cache_seconds)
     app.state.submit_limiter = RateLimiter(settings.submit_limit, settings.submit_window) if settings.submit_limit else None
 
     app.add_middleware(SecurityHeaders)

@@ -10,7 +10,9 @@ to start on a database whose schema is not the newest.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+import weakref
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 
 from sqlalchemy import Engine, create_engine, event
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import UsageError
 
 UPGRADE_HINT = "run `servq db upgrade`"
+WRITES = "servq_writes"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
 
 
 def make_engine(url: str) -> Engine:
@@ -34,11 +37,19 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, says BEGIN
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # A transaction that will write takes the write lock at its start: two that read
+            # first and write later could not both upgrade (SQLITE_BUSY, and the busy timeout
+            # cannot help); readers never wait in WAL mode.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
 
         return engine
     if parsed.get_backend_name() != "postgresql":
@@ -47,15 +58,26 @@ def make_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
+    """Sessions of ``engine``; ``writes=False`` for transactions that only read (on SQLite
+    they then do not take the write lock)."""
+    return sessionmaker(engine.execution_options(**{WRITES: writes}), expire_on_commit=False)
 
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed at the end, or rolled back entirely on an error."""
-    with factory() as session, session.begin():
+    """A session whose work is committed at the end, or rolled back entirely on an error.
+
+    On SQLite, write transactions of one process take turns on a lock of their own: waiting
+    in SQLite's busy handler (which sleeps up to 100 ms between tries) would cost far more."""
+    bind = factory.kw["bind"]
+    lock = _WRITE_LOCKS.setdefault(bind.engine, threading.Lock()) \
+        if bind.dialect.name == "sqlite" and bind.get_execution_options().get(WRITES) else nullcontext()
+    with lock, factory() as session, session.begin():
         yield session
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _alembic_config(engine: Engine | None = None):

@@ -25,13 +25,27 @@ class LoginRequired(Exception):
 
 
 def db(request: Request):
-    """One transaction per request: committed when the route returns, rolled back on an error."""
-    factory: sessionmaker[Session] = request.app.state.sessions
+    """One transaction per request: committed when the route returns, rolled back on an
+    error. Routes that use it are synchronous (run in threads): SQLite's busy wait must
+    never block the event loop while another request holds the write lock. GET requests (which change nothing but a token's last use) read without taking
+    SQLite's write lock."""
+    state = request.app.state
+    factory: sessionmaker[Session] = state.read_sessions if request.method in ("GET", "HEAD") else state.sessions
     with transaction(factory) as session:
         yield session
 
 
 DB = Annotated[Session, Depends(db)]
+
+
+def read_db(request: Request):
+    """A session that only reads (never commits; SQLite: no write lock). A route that then
+    writes ends it and opens its own short write transaction."""
+    with request.app.state.read_sessions() as session:
+        yield session
+
+
+ReadDB = Annotated[Session, Depends(read_db)]
 
 
 def current_user(request: Request, session: DB) -> User:

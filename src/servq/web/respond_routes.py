@@ -9,19 +9,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import form as questionnaire
 from . import responding
-from .models import Survey
-from .pages import DB, templates
+from .models import Invitation, Survey
+from .db import transaction
+from .pages import DB, ReadDB, templates
 from .security import new_token
-from .surveys import instrument_of
+from .surveys import instrument_of, questionnaire_of
 
 router = APIRouter(include_in_schema=False)
+
+
+async def _sent_form(request: Request) -> dict[str, str]:
+    """Every text field the page posted (read before the route runs: routes that use the
+    database are synchronous, so a transaction never waits on the event loop)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+SentForm = Annotated[dict, Depends(_sent_form)]
 
 
 def _embeddable(request: Request) -> None:
@@ -35,9 +44,9 @@ def _message(request: Request, lang: str, which: str, status: int = 200, **kw) -
         "extra": kw.get("link")}, status_code=status)
 
 
-def _survey(session: Session, slug: str) -> Survey:
-    survey = session.scalar(select(Survey).where(Survey.slug == slug))
-    if survey is None:
+def _survey(request: Request, session: Session, slug: str, unit_id: int) -> responding.PublicSurvey:
+    survey = request.app.state.surveys.get(session, slug)
+    if survey is None or unit_id not in survey.unit_ids:  # the same answer for both
         raise HTTPException(status_code=404, detail="No such survey.")
     return survey
 
@@ -56,20 +65,18 @@ def public_link(request: Request, session: DB, slug: str, unit_id: int, lang: st
                 c: int | None = None):
     """A survey's public link for one unit (``c``: the channel, e.g. on a counter's QR code)."""
     _embeddable(request)
-    survey = _survey(session, slug)
-    if not responding.covers_unit(session, survey, unit_id):
-        raise HTTPException(status_code=404, detail="No such survey.")
+    survey = _survey(request, session, slug, unit_id)
     lang = responding.choose_language(survey, lang, request.headers.get("accept-language"))
     closed = _closed_page(request, survey, lang)
     if closed:
         return closed
-    state = {"key": new_token(), "unit_id": unit_id, "channel_id": responding.channel_for(session, survey, c),
+    state = {"key": new_token(), "unit_id": unit_id, "channel_id": responding.channel_for(survey, c),
              "page": 0, "answers": {}, "comment": ""}
     return _form(request, survey, lang, state, {})
 
 
 @router.get("/i/{token}", response_class=HTMLResponse)
-def invitation_link(request: Request, session: DB, token: str, lang: str | None = None):
+def invitation_link(request: Request, session: ReadDB, token: str, lang: str | None = None):
     """A single-use invitation: continues the invitee's draft if there is one."""
     _embeddable(request)
     found = responding.open_invitation(session, token)
@@ -80,8 +87,12 @@ def invitation_link(request: Request, session: DB, token: str, lang: str | None 
     closed = _closed_page(request, survey, lang)
     if closed:
         return closed
-    draft = responding.draft_for_invitation(session, inv, lang)
-    return RedirectResponse(f"/r/{draft.key}?page={draft.page}&lang={lang}", status_code=303)
+    invitation_id = inv.id
+    session.rollback()  # a GET that writes: in a write transaction of its own
+    with transaction(request.app.state.sessions) as write:
+        draft = responding.draft_for_invitation(write, write.get(Invitation, invitation_id), lang)
+        key, page = draft.key, draft.page
+    return RedirectResponse(f"/r/{key}?page={page}&lang={lang}", status_code=303)
 
 
 @router.get("/r/{key}", response_class=HTMLResponse)
@@ -98,7 +109,7 @@ def resume(request: Request, session: DB, key: str, page: int | None = None, lan
     closed = _closed_page(request, survey, lang)
     if closed:
         return closed
-    pages = questionnaire.pages(instrument_of(survey), lang)
+    pages = questionnaire_of(survey, lang)
     state = {"key": key, "unit_id": draft.unit_id, "channel_id": draft.channel_id,
              "page": max(0, min(draft.page if page is None else page, len(pages) - 1)), "answers": draft.answers,
              "comment": draft.comment}
@@ -106,12 +117,16 @@ def resume(request: Request, session: DB, key: str, page: int | None = None, lan
 
 
 @router.post("/s/{slug}/u/{unit_id}", response_class=HTMLResponse)
-async def answer(request: Request, session: DB, slug: str, unit_id: int,
-                 key: Annotated[str, Form()], page: Annotated[int, Form()],
-                 action: Annotated[str, Form()] = "next", lang: Annotated[str, Form()] = "en",
-                 channel_id: Annotated[str, Form()] = ""):
+def answer(request: Request, session: ReadDB, slug: str, unit_id: int, sent: SentForm,
+           key: Annotated[str, Form()], page: Annotated[int, Form()],
+           action: Annotated[str, Form()] = "next", lang: Annotated[str, Form()] = "en",
+           channel_id: Annotated[str, Form()] = ""):
     """One page's answers: checked, saved in the draft, then the next page, the previous
-    page, the save-and-resume link or (last page) the submission."""
+    page, the save-and-resume link or (last page) the submission.
+
+    Everything is looked up and checked in a read-only transaction; only the write itself
+    (draft or response) runs in a write transaction, so SQLite's single write lock is held
+    for a few statements, not for the whole request."""
     _embeddable(request)
     limiter = request.app.state.submit_limiter
     if limiter is not None:  # the address is held in memory for the window only, never stored
@@ -119,43 +134,57 @@ async def answer(request: Request, session: DB, slug: str, unit_id: int,
         if limiter.blocked(address):
             return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "too_many", 429)
         limiter.hit(address)
-    survey = _survey(session, slug)
-    if not responding.covers_unit(session, survey, unit_id) or not 20 <= len(key) <= 64:
+    survey = _survey(request, session, slug, unit_id)
+    if not 20 <= len(key) <= 64:
         raise HTTPException(status_code=404, detail="No such survey.")
     lang = responding.choose_language(survey, lang, None)
     draft = responding.get_draft(session, key)
-    if draft is None and responding.is_submitted(session, key):
+    if draft is None and action != "submit" and responding.is_submitted(session, key):
         return RedirectResponse(f"/thanks?lang={lang}", status_code=303)  # a repeated submit
     if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
         raise HTTPException(status_code=404, detail="No such survey.")
     closed = _closed_page(request, survey, lang)
     if closed:
         return closed
-    pages = questionnaire.pages(instrument_of(survey), lang)
+    pages = questionnaire_of(survey, lang)
     if not 0 <= page < len(pages):
         raise HTTPException(status_code=422, detail="No such page.")
-    sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    answers, errors = questionnaire.check_page(pages[page], sent, lang)
+    submit = action == "submit" and page == len(pages) - 1
+    # the submission takes the answers of every page it carries (a client may send them all
+    # at once); any other action those of its own page
+    answers, errors = {}, {}
+    for index in range(len(pages)) if submit else [page]:
+        found, wrong = questionnaire.check_page(pages[index], sent, lang)
+        answers.update(found)
+        if wrong and not errors:
+            page, errors = index, wrong
     comment = None
-    if pages[page].comment:
+    if pages[-1].comment and (submit or page == len(pages) - 1):
         comment, comment_errors = questionnaire.check_comment(sent.get("comment", ""), lang)
         errors.update(comment_errors)
     channel = draft.channel_id if draft else responding.channel_for(
-        session, survey, int(channel_id) if channel_id.isdigit() else None)
+        survey, int(channel_id) if channel_id.isdigit() else None)
     if errors and action != "back":
         state = {"key": key, "unit_id": unit_id, "channel_id": channel, "page": page,
                  "answers": {**(draft.answers if draft else {}), **_raw(pages[page], sent)},
                  "comment": sent.get("comment", "")}
         return _form(request, survey, lang, state, errors, status=422)
-    target = {"back": page - 1, "save": page, "submit": page}.get(action, page + 1)
-    target = max(0, min(target, len(pages) - 1))
-    draft = responding.save_draft(session, key, survey, unit_id, channel, lang, target, answers, comment)
+    target = max(0, min({"back": page - 1, "save": page}.get(action, page + 1), len(pages) - 1))
+    had_draft = draft is not None
+    session.rollback()  # end the read snapshot before writing
+    with transaction(request.app.state.sessions) as write:
+        # again (another request may have written it), unless a whole response comes at once:
+        # then the unique key alone keeps it from being stored twice
+        draft = responding.get_draft(write, key) if had_draft or not submit else None
+        if submit:
+            responding.submit(write, key, survey, unit_id, channel, lang, answers, comment or "", draft)
+        else:
+            responding.save_draft(write, key, survey, unit_id, channel, lang, target, answers, comment, draft)
+    if submit:
+        return RedirectResponse(f"/thanks?lang={lang}", status_code=303)
     if action == "save":
         link = str(request.url_for("resume", key=key))
         return _message(request, lang, "saved", link=link, days=responding.DRAFT_DAYS)
-    if action == "submit" and page == len(pages) - 1:
-        responding.submit(session, draft)
-        return RedirectResponse(f"/thanks?lang={lang}", status_code=303)
     return RedirectResponse(f"/r/{key}?page={target}&lang={lang}", status_code=303)
 
 
@@ -172,7 +201,7 @@ def _raw(page: questionnaire.Page, sent: dict) -> dict:
 
 
 def _form(request: Request, survey: Survey, lang: str, state: dict, errors: dict, status: int = 200):
-    pages = questionnaire.pages(instrument_of(survey), lang)
+    pages = questionnaire_of(survey, lang)
     page = pages[state["page"]]
     base = str(request.url.path)
     switch = [(code, responding.LANG_NAMES[code], f"{base}?lang={code}" + (

@@ -11,6 +11,8 @@ author's own name, which the public link allows anyway.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -23,8 +25,6 @@ from .models import (
     Invitation,
     Response,
     Survey,
-    survey_channels,
-    survey_units,
 )
 from .security import new_token, token_hash
 
@@ -32,7 +32,47 @@ DRAFT_DAYS = 30
 LANG_NAMES = {"en": "English", "sv": "Svenska", "zh": "中文"}
 
 
-def survey_state(survey: Survey, now: datetime | None = None) -> str:
+@dataclass(frozen=True)
+class PublicSurvey:
+    """What the respondent's pages need of a survey, read once every few seconds per
+    process instead of on every request (see :class:`SurveyCache`)."""
+
+    id: int
+    slug: str
+    title: str
+    languages: tuple[str, ...]
+    anonymous: bool
+    opens_at: datetime
+    closes_at: datetime | None
+    instrument_yaml: str
+    unit_ids: frozenset[int]
+    channel_ids: frozenset[int]
+
+
+class SurveyCache:
+    """The respondent's view of surveys by slug, kept ``seconds`` per process (0: always read)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._entries: dict[str, tuple[float, PublicSurvey | None]] = {}
+
+    def get(self, session: Session, slug: str) -> PublicSurvey | None:
+        now = time.monotonic()
+        hit = self._entries.get(slug)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        row = session.scalar(select(Survey).where(Survey.slug == slug))
+        found = None if row is None else PublicSurvey(
+            row.id, row.slug, row.title, tuple(row.languages), row.anonymous, row.opens_at, row.closes_at,
+            row.instrument_yaml, frozenset(u.id for u in row.units), frozenset(c.id for c in row.channels))
+        if self.seconds > 0:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[slug] = (now + self.seconds, found)
+        return found
+
+
+def survey_state(survey: PublicSurvey, now: datetime | None = None) -> str:
     """``open``, ``not_open`` or ``closed``."""
     now = now or datetime.now(timezone.utc)
     if now < survey.opens_at:
@@ -42,21 +82,12 @@ def survey_state(survey: Survey, now: datetime | None = None) -> str:
     return "open"
 
 
-def covers_unit(session: Session, survey: Survey, unit_id: int) -> bool:
-    return session.scalar(select(survey_units.c.unit_id).where(
-        survey_units.c.survey_id == survey.id, survey_units.c.unit_id == unit_id)) is not None
-
-
-def channel_for(session: Session, survey: Survey, channel_id: int | None) -> int | None:
+def channel_for(survey: PublicSurvey, channel_id: int | None) -> int | None:
     """The channel if the survey covers it, else None (an unknown channel is ignored)."""
-    if channel_id is None:
-        return None
-    ok = session.scalar(select(survey_channels.c.channel_id).where(
-        survey_channels.c.survey_id == survey.id, survey_channels.c.channel_id == channel_id))
-    return channel_id if ok is not None else None
+    return channel_id if channel_id in survey.channel_ids else None
 
 
-def choose_language(survey: Survey, asked: str | None, accept_language: str | None) -> str:
+def choose_language(survey: PublicSurvey | Survey, asked: str | None, accept_language: str | None) -> str:
     """The link's ``lang`` if the survey has it, else the browser's best preference among
     the survey's languages (``Accept-Language`` q-values), else the survey's first."""
     langs = list(survey.languages)
@@ -85,9 +116,9 @@ def is_submitted(session: Session, key: str) -> bool:
     return session.scalar(select(Response.id).where(Response.key == key)) is not None
 
 
-def save_draft(session: Session, key: str, survey: Survey, unit_id: int, channel_id: int | None, lang: str,
-               page: int, answers: dict, comment: str | None) -> Draft:
-    draft = get_draft(session, key)
+def save_draft(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: int, channel_id: int | None, lang: str,
+               page: int, answers: dict, comment: str | None, draft: Draft | None) -> Draft:
+    """Add ``answers`` to the draft ``key`` (``draft``, when it exists), created here when not."""
     if draft is None:
         draft = Draft(key=key, survey_id=survey.id, unit_id=unit_id, channel_id=channel_id, language=lang,
                       answers={})
@@ -101,26 +132,30 @@ def save_draft(session: Session, key: str, survey: Survey, unit_id: int, channel
     return draft
 
 
-def submit(session: Session, draft: Draft) -> bool:
-    """Store the draft as a response (exactly once); False if its key was stored before."""
-    invitation = session.get(Invitation, draft.invitation_id) if draft.invitation_id else None
-    response = Response(key=draft.key, survey_id=draft.survey_id, unit_id=draft.unit_id,
-                        channel_id=draft.channel_id, tier_id=invitation.tier_id if invitation else None,
-                        language=draft.language, answers=dict(draft.answers), comment=draft.comment)
+def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: int, channel_id: int | None, lang: str,
+           answers: dict, comment: str, draft: Draft | None = None) -> bool:
+    """Store a response under ``key`` (exactly once: False if the key was stored before),
+    with ``draft``'s answers under the ones given; the draft is removed in the same
+    transaction. A response sent whole (no draft) needs no draft at all."""
+    invitation = session.get(Invitation, draft.invitation_id) if draft is not None and draft.invitation_id else None
+    response = Response(key=key, survey_id=survey.id, unit_id=unit_id, channel_id=channel_id,
+                        tier_id=invitation.tier_id if invitation else None, language=lang,
+                        answers={**(draft.answers if draft else {}), **answers},
+                        comment=comment or (draft.comment if draft else ""))
     try:
         with session.begin_nested():
             session.add(response)
             session.flush()
     except IntegrityError:
         return False
-    survey = session.get(Survey, draft.survey_id)
     if invitation is not None:
         invitation.used_at = datetime.now(timezone.utc)
         if not survey.anonymous:
             contact = session.scalar(select(Contact).where(Contact.invitation_id == invitation.id))
             if contact is not None:
                 contact.response_id = response.id
-    session.delete(draft)
+    if draft is not None:
+        session.delete(draft)
     return True
 
 

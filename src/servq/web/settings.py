@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     address and account in ``SERVQ_LOGIN_WINDOW`` seconds), ``SERVQ_PUBLIC_URL`` (the address
     respondents use, e.g. ``https://survey.example.org``, for links and QR codes; default:
     the address of the request), ``SERVQ_SUBMIT_LIMIT`` (questionnaire pages posted per
-    address in ``SERVQ_SUBMIT_WINDOW`` seconds; 0 = no limit)."""
+    address in ``SERVQ_SUBMIT_WINDOW`` seconds; 0 = no limit), ``SERVQ_SURVEY_CACHE_SECONDS``
+    (how long a server process keeps a survey's settings for the respondent's pages)."""
 
     model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
 
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     public_url: str | None = None
     submit_limit: int = Field(default=120, ge=0)
     submit_window: int = Field(default=60, ge=1)
+    survey_cache_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

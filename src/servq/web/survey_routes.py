@@ -34,21 +34,21 @@ def new_survey_page(request: Request, session: DB, user: SurveyManager):
 
 
 @router.post("", response_class=HTMLResponse)
-async def create_survey(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
-                        title: Annotated[str, Form()] = "", instrument: Annotated[str, Form()] = "",
-                        languages: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
-                        unit_ids: Annotated[list[str], Form()] = [],  # noqa: B006
-                        channel_ids: Annotated[list[str], Form()] = [],  # noqa: B006
-                        opens: Annotated[str, Form()] = "", closes: Annotated[str, Form()] = "",
-                        anonymous: Annotated[str, Form()] = "", respondent_type: Annotated[str, Form()] = "customer",
-                        yaml_file: Annotated[UploadFile | None, File()] = None):
+def create_survey(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
+                  title: Annotated[str, Form()] = "", instrument: Annotated[str, Form()] = "",
+                  languages: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+                  unit_ids: Annotated[list[str], Form()] = [],  # noqa: B006
+                  channel_ids: Annotated[list[str], Form()] = [],  # noqa: B006
+                  opens: Annotated[str, Form()] = "", closes: Annotated[str, Form()] = "",
+                  anonymous: Annotated[str, Form()] = "", respondent_type: Annotated[str, Form()] = "customer",
+                  yaml_file: Annotated[UploadFile | None, File()] = None):
     check_csrf(request, csrf)
     form = surveys.SurveyForm(title=title, instrument=instrument, languages=languages, unit_ids=unit_ids,
                               channel_ids=channel_ids, opens=opens, closes=closes, anonymous=anonymous == "on",
                               respondent_type=respondent_type)
     problems: list[str] = []
     if yaml_file is not None and yaml_file.filename:
-        raw = await yaml_file.read(MAX_UPLOAD + 1)
+        raw = yaml_file.file.read(MAX_UPLOAD + 1)
         if len(raw) > MAX_UPLOAD:
             problems.append(f"{yaml_file.filename} is larger than {MAX_UPLOAD // 1000} kB")
         else:
@@ -135,14 +135,14 @@ def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: int, un
 
 
 @router.post("/{survey_id}/invitations")
-async def invitations(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
-                      days: Annotated[int, Form()] = 30, file: Annotated[UploadFile | None, File()] = None):
+def invitations(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
+                days: Annotated[int, Form()] = 30, file: Annotated[UploadFile | None, File()] = None):
     """Single-use links for the invitees of an uploaded CSV, returned as a CSV to mail out."""
     check_csrf(request, csrf)
     survey = _visible(session, user, survey_id)
     if file is None or not file.filename:
         return _survey(request, session, user, survey_id, None, 422, ["Choose a CSV file of invitees."])
-    raw = await file.read(MAX_INVITE_UPLOAD + 1)
+    raw = file.file.read(MAX_INVITE_UPLOAD + 1)
     if len(raw) > MAX_INVITE_UPLOAD:
         return _survey(request, session, user, survey_id, None, 422,
                        [f"{file.filename} is larger than {MAX_INVITE_UPLOAD // 1_000_000} MB"])

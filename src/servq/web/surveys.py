@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
+from functools import lru_cache
 from importlib import resources
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from ..errors import UsageError
 from ..instruments import Instrument
 from ..instruments.catalog import catalog_ids, parse_instrument
 from .accounts import audit
+from .form import Page, pages
 from .models import Channel, Survey, Tier, Unit, User, Wave, survey_units
 from .org import visible_unit_ids
 
@@ -33,7 +35,23 @@ def catalog_yaml(instrument_id: str) -> str:
 
 
 def instrument_of(survey: Survey) -> Instrument:
-    return parse_instrument(survey.instrument_yaml, f"survey {survey.slug}")
+    """The survey's instrument (parsed once per process: parsing and checking take milliseconds)."""
+    return _parsed(survey.instrument_yaml)
+
+
+@lru_cache(maxsize=128)
+def _parsed(text: str) -> Instrument:
+    return parse_instrument(text, "survey instrument")
+
+
+def questionnaire_of(survey: Survey, lang: str) -> list[Page]:
+    """The survey's questionnaire pages in ``lang`` (built once per process)."""
+    return _pages(survey.instrument_yaml, lang)
+
+
+@lru_cache(maxsize=256)
+def _pages(text: str, lang: str) -> list[Page]:
+    return pages(_parsed(text), lang)
 
 
 @dataclass
