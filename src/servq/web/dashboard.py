@@ -13,7 +13,6 @@ from ..report.charts.colour import MUTED
 from ..report.charts.svg import WIDTH, chart_svg, el, text_at
 from . import dataset
 from .models import Invitation, Survey, User
-from .org import subtree, visible_unit_ids
 
 BAR = "#2a6496"
 
@@ -43,14 +42,6 @@ def responses_chart(days: list[tuple[date, int]], title: str) -> Markup:
 def invitation_rate(session: Session, survey: Survey, user: User, flt: dataset.Filter) -> tuple[int, int]:
     """(invitations sent, invitations answered) within the filter's units and channel."""
     q = select(func.count(), func.count(Invitation.used_at)).where(Invitation.survey_id == survey.id)
-    allowed = visible_unit_ids(user)
-    if allowed is not None:
-        q = q.where(Invitation.unit_id.in_(allowed))
-    if flt.unit_id is not None:
-        q = q.where(Invitation.unit_id.in_(subtree(flt.unit_id, "filter_subtree")))
-    if flt.channel_id is not None:
-        q = q.where(Invitation.channel_id == flt.channel_id)
-    if flt.tier_id is not None:
-        q = q.where(Invitation.tier_id == flt.tier_id)
+    q = dataset.where_visible(q, Invitation, user, flt)
     sent, used = session.execute(q).one()
     return int(sent), int(used)

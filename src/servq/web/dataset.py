@@ -64,18 +64,24 @@ class Filter:
         return {k: str(v) for k, v in out.items() if v is not None}
 
 
-def responses_query(survey: Survey, user: User, flt: Filter) -> Select:
-    """The SELECT of the survey's responses ``user`` may see under ``flt``."""
-    q = select(Response).where(Response.survey_id == survey.id)
+def where_visible(q: Select, table, user: User, flt: Filter) -> Select:
+    """``q`` limited to ``user``'s units and to the filter's unit subtree, channel and tier,
+    for a table with ``unit_id``, ``channel_id`` and ``tier_id`` (responses, invitations)."""
     allowed = visible_unit_ids(user)
     if allowed is not None:
-        q = q.where(Response.unit_id.in_(allowed))
+        q = q.where(table.unit_id.in_(allowed))
     if flt.unit_id is not None:
-        q = q.where(Response.unit_id.in_(subtree(flt.unit_id, "filter_subtree")))
+        q = q.where(table.unit_id.in_(subtree(flt.unit_id, "filter_subtree")))
     if flt.channel_id is not None:
-        q = q.where(Response.channel_id == flt.channel_id)
+        q = q.where(table.channel_id == flt.channel_id)
     if flt.tier_id is not None:
-        q = q.where(Response.tier_id == flt.tier_id)
+        q = q.where(table.tier_id == flt.tier_id)
+    return q
+
+
+def responses_query(survey: Survey, user: User, flt: Filter) -> Select:
+    """The SELECT of the survey's responses ``user`` may see under ``flt``."""
+    q = where_visible(select(Response).where(Response.survey_id == survey.id), Response, user, flt)
     if flt.language:
         q = q.where(Response.language == flt.language)
     if flt.since:
