@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -117,10 +117,7 @@ def resume(request: Request, session: DB, key: str, page: int | None = None, lan
 
 
 @router.post("/s/{slug}/u/{unit_id}", response_class=HTMLResponse)
-def answer(request: Request, session: ReadDB, slug: str, unit_id: int, sent: SentForm,
-           key: Annotated[str, Form()], page: Annotated[int, Form()],
-           action: Annotated[str, Form()] = "next", lang: Annotated[str, Form()] = "en",
-           channel_id: Annotated[str, Form()] = ""):
+def answer(request: Request, session: ReadDB, slug: str, unit_id: int, sent: SentForm):
     """One page's answers: checked, saved in the draft, then the next page, the previous
     page, the save-and-resume link or (last page) the submission.
 
@@ -128,6 +125,11 @@ def answer(request: Request, session: ReadDB, slug: str, unit_id: int, sent: Sen
     (draft or response) runs in a write transaction, so SQLite's single write lock is held
     for a few statements, not for the whole request."""
     _embeddable(request)
+    key, action, lang, channel_id = (sent.get(k, d) for k, d in (("key", ""), ("action", "next"), ("lang", "en"),
+                                                                   ("channel_id", "")))
+    if not sent.get("page", "").isdigit():
+        raise HTTPException(status_code=422, detail="Invalid or missing value: page.")
+    page = int(sent["page"])
     limiter = request.app.state.submit_limiter
     if limiter is not None:  # the address is held in memory for the window only, never stored
         address = request.client.host if request.client else "-"
