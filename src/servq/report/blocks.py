@@ -10,6 +10,8 @@ from markupsafe import Markup
 
 from servq.report import i18n
 
+P_FLOOR = 0.001  # smaller p values are printed as "p < 0.001"
+
 # table columns of text (left-aligned headers); all others hold numbers
 TEXT_COLUMNS = {
     "col.dimension", "col.item", "col.text", "col.measure", "col.outcome", "col.segment", "col.status",
@@ -70,6 +72,13 @@ class Fmt:
 
     def num(self, value: float | None, signed: bool = False, digits: int = 2) -> str:
         return i18n.fmt_num(self.lang, value, digits, signed=signed)
+
+    def p(self, value: float | None, *, bare: bool = False) -> str:
+        """A p value: ``p = 0.013`` or ``p < 0.001`` (``bare``: ``0.013`` or ``< 0.001``)."""
+        if value is not None and value < P_FLOOR:
+            return self.t("format.p_below_bare" if bare else "format.p_below", p=self.num(P_FLOOR, digits=3))
+        shown = self.num(value, digits=3)
+        return shown if bare else self.t("format.p_equals", p=shown)
 
     def int(self, value: int | None) -> str:
         return i18n.fmt_int(self.lang, value)

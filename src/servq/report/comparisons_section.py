@@ -45,15 +45,6 @@ def method_text(block: Mapping, f: Fmt) -> str:
                      f.t("comparisons.method.shares", adjust=adjust, alpha=alpha)])
 
 
-def p_text(p: float | None, f: Fmt) -> str:
-    """``p = 0.003`` or ``p < 0.001``."""
-    if not is_real(p):
-        return f.t("comparisons.p_equals", p=f.num(None))
-    if p < 0.001:
-        return f.t("comparisons.p_below", p=f.num(0.001, digits=3))
-    return f.t("comparisons.p_equals", p=f.num(p, digits=3))
-
-
 def _test_name(block: Mapping, kind: str, f: Fmt) -> str:
     """How a pair's p was found, for the sentences: ``Games–Howell p`` or ``Holm-corrected p``."""
     if kind == "means" and block.get("method") == "games-howell":
@@ -86,7 +77,7 @@ def row_label(m: Mapping, f: Fmt) -> str:
 def sentence(results: Mapping, block: Mapping, col: Mapping, h: Mapping, f: Fmt) -> str:
     """One significant difference in plain words (``h`` is a ``highlights`` entry)."""
     kind = h.get("type")
-    p = p_text(h.get("p_adj"), f)
+    p = f.p(h.get("p_adj"))
     effect = f.num(h.get("effect_size"), digits=2)
     if kind in ("top_box", "nps"):
         m = next((x for x in col.get(kind) or [] if x.get("id") == h.get("id")), {})
@@ -221,7 +212,7 @@ def _table(results: Mapping, block: Mapping, col: Mapping, f: Fmt) -> Table:
                                          mark.get(s, []), f, neg=signed and is_real(mean) and mean < 0))
             anova = m.get("anova")
             if isinstance(anova, Mapping):
-                sub = p_text(anova.get("p"), f) + " · " + f.t("comparisons.omega", value=f.num(anova.get("omega_sq")))
+                sub = f.p(anova.get("p")) + " · " + f.t("comparisons.omega", value=f.num(anova.get("omega_sq")))
                 cells.append(Cell(f.num(anova.get("f")), sub, "num"))
             else:
                 cells.append(blank())

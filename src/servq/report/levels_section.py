@@ -27,23 +27,10 @@ from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
 from servq.report.scales import zoom
 from servq.report.summary import is_real, mean
 
-P_FLOOR = 0.001  # smaller p values are printed as "p < 0.001"
-
-
-def p_text(f: Fmt, p: float | None) -> str:
-    """``p = 0.013`` or ``p < 0.001`` in the report language; empty when p is undefined."""
-    if not is_real(p):
-        return ""
-    if p < P_FLOOR:
-        return f.t("levels.p_below", p=f.num(P_FLOOR, digits=3))
-    return f.t("levels.p", p=f.num(p, digits=3))
-
-
 def _p_cell(f: Fmt, p: float | None) -> Cell:
     if not is_real(p):
         return Cell(f.num(None), cls="num na")
-    return Cell(f.t("levels.p_below_short", p=f.num(P_FLOOR, digits=3)) if p < P_FLOOR else f.num(p, digits=3),
-                cls="num")
+    return Cell(f.p(p, bare=True), cls="num")
 
 
 def diff_rows(rows: Sequence[Mapping], diff: str, good: Callable[[Mapping], bool] = lambda r: True,
@@ -149,7 +136,7 @@ def level_sentences(block: Mapping, labels: Mapping, f: Fmt) -> list[str]:
     for i in flagged:
         d = by_id[i]["level"]
         key = "levels.higher" if d["mean"] > 0 else "levels.lower"
-        lines.append(f.t(key, dimension=labels[i], value=f.num(abs(d["mean"])), p=p_text(f, d.get("p"))))
+        lines.append(f.t(key, dimension=labels[i], value=f.num(abs(d["mean"])), p=f.p(d.get("p"))))
     higher, lower = block.get("higher_holm", []), block.get("lower_holm", [])
     return lines + [holm_sentence(block, f, flagged, [*higher, *lower], labels)]
 

@@ -69,13 +69,6 @@ def _verdict_cell(f: Fmt, key: object) -> Cell:
     return Cell(_verdict(f, key), cls=f"verdict {key}" if key in VERDICTS else "verdict")
 
 
-def _p_value(f: Fmt, p: float | None) -> str:
-    """``0.262``, or ``< 0.001`` below that."""
-    if is_real(p) and p < 0.001:
-        return f.t("quality.p_below", value=f.num(0.001, digits=3))
-    return f.num(p, digits=3)
-
-
 def _item_texts(results: Mapping) -> dict[int, str]:
     return {it["id"]: it.get("text", "") for it in results.get("items") or [] if "id" in it}
 
@@ -238,7 +231,7 @@ def _fit_table(cfa: Mapping, f: Fmt) -> Table:
     table = Table(headers, notes=[f.t("quality.cfa.chisq_note", n=f.int(cfa.get("n")))])
     blank = f.num(None)
     if is_real(fit.get("chisq")):
-        p = _p_value(f, fit.get("pvalue"))
+        p = f.p(fit.get("pvalue"), bare=True)
         p = p if p.startswith("<") else f"= {p}"
         sub = f.t("quality.cfa.chisq_sub", df=f.int(fit.get("df")), p=p)
         if not is_real(fit.get("pvalue")):
@@ -462,7 +455,7 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
                 [Cell(name, what, cls="label"), f.num_cell(step.get("chisq"))]
                 + [Cell(f.int(step.get("df")), cls="num")]
                 + [f.num_cell(step.get(k), digits=3) for k in ("cfi", "rmsea")]
-                + [Cell(delta, cls="num"), Cell(_p_value(f, step.get("pvalue")), cls="num")]
+                + [Cell(delta, cls="num"), Cell(f.p(step.get("pvalue"), bare=True), cls="num")]
                 # a small drop in CFI is expected, so ΔCFI is not coloured as a shortfall
                 + [Cell(f.num(step.get("delta_cfi"), signed=True, digits=3), cls="num"), holds_cell]
             )

@@ -83,15 +83,6 @@ def diff_text(m: Mapping, diff: float | None, f: Fmt) -> str:
     return f.num(diff, signed=True, digits=1 if m.get("kind") == "nps" else 2)
 
 
-def p_text(p: float | None, f: Fmt) -> str:
-    """``p = 0.004`` or ``p < 0.001``."""
-    if not is_real(p):
-        return f.t("trends.p_equals", value=f.num(None))
-    if p < 0.001:
-        return f.t("trends.p_below", value=f.num(0.001, digits=3))
-    return f.t("trends.p_equals", value=f.num(p, digits=3))
-
-
 def _stat(value: Any) -> Mapping:
     return value if isinstance(value, Mapping) else {}
 
@@ -110,7 +101,7 @@ def change_sentence(change: Mapping, m: Mapping, f: Fmt) -> str | None:
         return None
     kw = dict(measure=measure_name(m, f), before=change.get("from", ""), last=change.get("to", ""),
               old=value_text(m, c.get("from"), f), new=value_text(m, c.get("to"), f),
-              diff=diff_text(m, c.get("diff"), f), p=p_text(c.get("p"), f))
+              diff=diff_text(m, c.get("diff"), f), p=f.p(c.get("p")))
     if not c.get("significant"):
         return f.t("trends.sentence.no_change", **kw)
     return f.t(f"trends.sentence.{'rose' if (c.get('diff') or 0) > 0 else 'fell'}", **kw)
@@ -153,7 +144,7 @@ def _callouts(tr: Mapping, measures: Sequence[Mapping], f: Fmt) -> list[Callout]
         if others:
             named = [f.t("trends.changed_item", measure=measure_name(m, f),
                          diff=diff_text(m, change["measures"][m["id"]]["diff"], f),
-                         p=p_text(change["measures"][m["id"]]["p"], f)) for m in others]
+                         p=f.p(change["measures"][m["id"]]["p"])) for m in others]
             lines.append(f.t("trends.sentence.others", before=change.get("from", ""), last=change.get("to", ""),
                              measures=i18n.join_list(f.lang, named)))
         if lines:
@@ -261,7 +252,7 @@ def _change_group(change: Mapping, measures: Sequence[Mapping], f: Fmt) -> dict:
         diff = Cell(diff_text(m, c.get("diff"), f), interval, "num neg" if (c.get("diff") or 0) < 0 else "num")
         table.rows.append(Row([Cell(measure_name(m, f), cls="label"), Cell(value_text(m, c.get("from"), f), cls="num"),
                                Cell(value_text(m, c.get("to"), f), cls="num"), diff,
-                               Cell(p_text(c.get("p"), f), cls="num"), Cell(f.t(f"trends.test.{c.get('test')}"))],
+                               Cell(f.p(c.get("p")), cls="num"), Cell(f.t(f"trends.test.{c.get('test')}"))],
                               kind="flag" if c.get("significant") else "data"))
     return _group(f.t("trends.change_table_title", before=change.get("from", ""), last=change.get("to", "")),
                   [("table", table)])
