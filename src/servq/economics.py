@@ -191,10 +191,7 @@ def load_economics(spec: str | Path | Mapping | Economics) -> Economics:
         return spec
     if isinstance(spec, Mapping):
         return _validated(dict(spec), "<economics>", None)
-    path = Path(spec)
-    if not path.is_file():
-        raise UsageError(f"economics file not found: {path}")
-    return parse_economics(path.read_text(encoding="utf-8"), str(path))
+    return parse_economics(yamlfile.read(spec, "economics"), str(spec))
 
 
 # --------------------------------------------------------------------------- survey share

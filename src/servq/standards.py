@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import yamlfile
-from .errors import ProblemsError, UsageError
+from .errors import ProblemsError
 from .instruments.schema import Instrument, Part
 from .measures.scores import DIFFERENCES
 from .measures.summarize import SCORE_KEYS
@@ -161,10 +161,7 @@ def load_standards(path: str | Path, inst: Instrument) -> Standards:
     ProblemsError
         Every problem in the file, each with its line.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"standards file not found: {path}")
-    return parse_standards(path.read_text(encoding="utf-8"), inst, source=str(path))
+    return parse_standards(yamlfile.read(path, "standards"), inst, source=str(path))
 
 
 def parse_standards(text: str, inst: Instrument, source: str = "<standards>") -> Standards:

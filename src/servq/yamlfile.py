@@ -8,12 +8,13 @@ parameters, index systems) so that every problem is reported at once, each with 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, ProblemsError
+from .errors import Problem, ProblemsError, UsageError
 
 Found = tuple[tuple, str, str]  # (location in the document, path as shown, message)
 
@@ -30,6 +31,26 @@ class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when ava
                     None, None, f"'{key}' is given twice (first on line {seen[key]})", key_node.start_mark)
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep)
+
+
+def read(path: str | Path, what: str) -> str:
+    """The text of a user's YAML file; a UsageError naming ``what`` when there is none."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{what} file not found: {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def builtin_or_path(name: str | Path, builtin: Sequence[str], what: str) -> str | Path:
+    """``name`` as a built-in id (a str) or as the path of a YAML file (a Path); a
+    UsageError listing the built-in ones when it is neither."""
+    text = str(name)
+    if text in builtin:
+        return text
+    path = Path(text)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        return path
+    raise UsageError(f"unknown {what} '{text}': not a built-in {what} ({', '.join(builtin)}) and not a YAML file")
 
 
 def load(text: str, source: str, error: type[ProblemsError]):

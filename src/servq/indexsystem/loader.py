@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .. import yamlfile
-from ..errors import InstrumentError, UsageError
+from ..errors import InstrumentError
 from .schema import System, semantic_problems
 
 _PACKAGE = "servq.indexsystem"
@@ -57,16 +57,10 @@ def system_and_source(name_or_path: str | Path | System) -> tuple[System, str]:
     """:func:`load_system` and where the system came from (for messages and reports)."""
     if isinstance(name_or_path, System):
         return name_or_path, f"<{name_or_path.id}>"
-    text = str(name_or_path)
-    if text in builtin_systems():
-        return _builtin(text), f"catalog/{text}.yaml"
-    path = Path(text)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise UsageError(f"index system file not found: {path}")
-        return parse_system(path.read_text(encoding="utf-8"), source=str(path)), str(path)
-    raise UsageError(f"unknown index system '{text}': not a built-in system "
-                     f"({', '.join(builtin_systems())}) and not a YAML file")
+    found = yamlfile.builtin_or_path(name_or_path, builtin_systems(), "index system")
+    if isinstance(found, str):
+        return _builtin(found), f"catalog/{found}.yaml"
+    return parse_system(yamlfile.read(found, "index system"), source=str(found)), str(found)
 
 
 @cache

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .. import yamlfile
-from ..errors import InstrumentError, UsageError
+from ..errors import InstrumentError
 from .schema import Instrument, semantic_problems
 
 _CATALOG = "servq.instruments"
@@ -47,18 +47,10 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     """
     if isinstance(name_or_path, Instrument):
         return name_or_path
-    text = str(name_or_path)
-    if text in catalog_ids():
-        return _load_builtin(text)
-    path = Path(text)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise UsageError(f"instrument file not found: {path}")
-        return parse_instrument(path.read_text(encoding="utf-8"), source=str(path))
-    raise UsageError(
-        f"unknown instrument '{text}': not a built-in instrument ({', '.join(catalog_ids())}) "
-        "and not a YAML file"
-    )
+    found = yamlfile.builtin_or_path(name_or_path, catalog_ids(), "instrument")
+    if isinstance(found, str):
+        return _load_builtin(found)
+    return parse_instrument(yamlfile.read(found, "instrument"), source=str(found))
 
 
 @cache
