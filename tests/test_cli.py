@@ -6,18 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from servq.cli import main
+from cli_helpers import run
 
 DATA = Path(__file__).parent / "data"
 MINI = str(DATA / "mini.yaml")
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def test_analyze_writes_report_and_json(tmp_path, capsys):

@@ -5,19 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
-
-from servq.cli import main
+from cli_helpers import run
 
 HERE = Path(__file__).parent
 DATA = HERE / "golden" / "data" / "trends_servqual.csv"  # servq simulate servqual --n 800 --seed 404
 ONE = str(HERE / "data" / "trends_one.yaml")
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def test_period_writes_trends_to_json_and_report(tmp_path, capsys):

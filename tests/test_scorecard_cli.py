@@ -10,20 +10,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from cli_helpers import run
 
-from servq.cli import main
 from servq.report import SCHEMA_PATH
 
 ROOT = Path(__file__).parents[1]
 DATA = ROOT / "tests" / "data" / "scorecard_employees.csv"
 STANDARDS = ROOT / "examples" / "standards.yaml"
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def test_scorecard_prints_tables_and_writes_json_and_html(tmp_path, capsys):

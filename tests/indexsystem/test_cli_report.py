@@ -7,22 +7,15 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from cli_helpers import run
 
 import servq
-from servq.cli import main
 from servq.indexsystem.report import SCHEMA_PATH
 from servq.report import i18n
 
 ROOT = Path(__file__).parents[2]
 TELECOM = ROOT / "examples" / "telecom_enterprise.csv"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def test_customer_delivered_value_on_simulated_answers():
@@ -54,7 +47,7 @@ def test_cli_index_prints_the_hierarchy_and_writes_outputs(tmp_path, capsys):
     lines = out.splitlines()
     assert lines[1].split() == ["criterion", "weight", "global", "score", "grade"]
     network = next(c for c in data["criteria"] if c["id"] == "network")
-    assert f"  Network quality and stability" in out
+    assert "  Network quality and stability" in out
     row = next(line for line in lines if line.startswith("  Network quality and stability"))
     assert row.split()[-4:-1] == [f"{network['weight']:.3f}", f"{network['global_weight']:.3f}",
                                   f"{network['score']:.2f}"]

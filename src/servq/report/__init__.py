@@ -17,17 +17,20 @@ def summary_sentences(results: dict, lang: str = "en") -> list[str]:
 
 
 def to_json(results) -> str:
-    """The results as JSON text following ``results.schema.json``."""
-    data = results.data if hasattr(results, "data") else results
+    """Results (or any result with ``to_dict()``, or a dict) as JSON text."""
+    if hasattr(results, "data"):
+        data = results.data
+    elif hasattr(results, "to_dict"):
+        data = results.to_dict()
+    else:
+        data = results
     return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def write_report(results, *, html: str | Path | None = None, json: str | Path | None = None,
-                 lang: str | None = None) -> list[Path]:
-    """Write the HTML report and/or the JSON results; return the paths written."""
-    data = results.data if hasattr(results, "data") else results
+def write_outputs(data, render, *, html: str | Path | None = None, json: str | Path | None = None) -> list[Path]:
+    """Write ``render(data)`` as HTML and/or ``data`` as JSON; return the paths written."""
     written = []
-    for path, text in ((html, lambda: render_html(data, lang)), (json, lambda: to_json(data))):
+    for path, text in ((html, lambda: render(data)), (json, lambda: to_json(data))):
         if path is None:
             continue
         path = Path(path)
@@ -37,4 +40,11 @@ def write_report(results, *, html: str | Path | None = None, json: str | Path | 
     return written
 
 
-__all__ = ["SCHEMA_PATH", "render_html", "summary_sentences", "to_json", "write_report"]
+def write_report(results, *, html: str | Path | None = None, json: str | Path | None = None,
+                 lang: str | None = None) -> list[Path]:
+    """Write the HTML report and/or the JSON results; return the paths written."""
+    data = results.data if hasattr(results, "data") else results
+    return write_outputs(data, lambda d: render_html(d, lang), html=html, json=json)
+
+
+__all__ = ["SCHEMA_PATH", "render_html", "summary_sentences", "to_json", "write_outputs", "write_report"]

@@ -19,7 +19,7 @@ from ..errors import UsageError
 from . import analysis, dataset, surveys
 from .db import transaction
 from .models import ApiToken, User
-from .pages import DB
+from .pages import DB, visible_survey
 from .security import token_hash
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -66,7 +66,7 @@ def list_surveys(session: DB, user: TokenUser) -> list[dict]:
 def results(session: DB, user: TokenUser, survey_id: int, flt: FilterQuery,
             by: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI copies defaults)
             lang: str = "en", quality: bool = True) -> dict:
-    survey = _survey(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     try:
         res = analysis.results(session, survey, user, flt, by=by, lang=lang, quality=quality)
     except UsageError as exc:
@@ -78,17 +78,10 @@ def results(session: DB, user: TokenUser, survey_id: int, flt: FilterQuery,
 
 @router.get("/surveys/{survey_id}/responses.{fmt}", summary="The filtered responses as CSV, XLSX, Parquet or SPSS")
 def responses(session: DB, user: TokenUser, survey_id: int, fmt: str, flt: FilterQuery) -> Response:
-    survey = _survey(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     try:
         body = analysis.data_file(session, survey, user, flt, fmt)
     except UsageError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return Response(body, media_type=analysis.MEDIA[fmt], headers={
         "Content-Disposition": f'attachment; filename="responses-{survey.slug}.{fmt}"'})
-
-
-def _survey(session, user: User, survey_id: int):
-    survey = surveys.visible_survey(session, user, survey_id)
-    if survey is None:
-        raise HTTPException(status_code=404, detail="No such survey.")
-    return survey

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from ..errors import UsageError
 from ..report import render_html, to_json
-from . import analysis, dataset, org, surveys
+from . import analysis, dataset, org
 from .dashboard import invitation_rate, responses_chart
 from .models import Channel, Tier
-from .pages import DB, CurrentUser, page
+from .pages import DB, CurrentUser, page, visible_survey
 
 router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
 BY_DEFAULT = ["unit", "channel"]
@@ -36,16 +36,9 @@ def _by(request: Request) -> list[str]:
     return [b for b in by if b in dataset.SEGMENTS]
 
 
-def _survey(session, user, survey_id):
-    survey = surveys.visible_survey(session, user, survey_id)
-    if survey is None:
-        raise HTTPException(status_code=404, detail="No such survey.")
-    return survey
-
-
 @router.get("/{survey_id}/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: int):
-    survey = _survey(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     flt, by = _filter(request), _by(request)
     days = dataset.daily_counts(session, survey, user, flt)
     total = sum(n for _, n in days)
@@ -67,7 +60,7 @@ def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: int):
 def report(request: Request, session: DB, user: CurrentUser, survey_id: int, lang: str = "en",
            download: bool = False, fmt: Annotated[str, Query(pattern="^(html|json)$")] = "html"):
     """servq's report (or results JSON) of the filtered responses."""
-    survey = _survey(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     try:
         res = analysis.results(session, survey, user, _filter(request), by=_by(request), lang=lang)
     except UsageError as exc:
@@ -86,7 +79,7 @@ def report(request: Request, session: DB, user: CurrentUser, survey_id: int, lan
 @router.get("/{survey_id}/data.{fmt}")
 def data(request: Request, session: DB, user: CurrentUser, survey_id: int, fmt: str):
     """The filtered responses as CSV, XLSX, Parquet or SPSS .sav."""
-    survey = _survey(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     try:
         body = analysis.data_file(session, survey, user, _filter(request), fmt)
     except UsageError as exc:

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import __version__
+from . import surveys
 from .db import transaction
 from .models import User
 from .security import csrf_token
@@ -80,3 +81,12 @@ def page(request: Request, name: str, context: dict, status_code: int = 200, hea
             "role": request.session.get("role")}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code,
                                       headers=headers)
+
+
+def visible_survey(session: Session, user: User, survey_id: int):
+    """The survey if ``user`` may see it; else 404, the same answer whether it does not
+    exist or is not theirs."""
+    survey = surveys.visible_survey(session, user, survey_id)
+    if survey is None:
+        raise HTTPException(status_code=404, detail="No such survey.")
+    return survey

@@ -14,7 +14,7 @@ from ..errors import DataError, InstrumentError, UsageError
 from ..instruments import list_instruments
 from . import distribution, org, surveys
 from .models import Channel, Unit, User
-from .pages import DB, Csrf, CurrentUser, SurveyManager, page
+from .pages import DB, Csrf, CurrentUser, SurveyManager, page, visible_survey
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
@@ -86,7 +86,7 @@ def add_wave(request: Request, session: DB, user: SurveyManager, survey_id: int,
              name: Annotated[str, Form()] = "", starts: Annotated[str, Form()] = "",
              ends: Annotated[str, Form()] = ""):
     check_csrf(request, csrf)
-    survey = _visible(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     try:
         with session.begin_nested():
             surveys.add_wave(session, survey, name, starts, ends, user)
@@ -96,16 +96,9 @@ def add_wave(request: Request, session: DB, user: SurveyManager, survey_id: int,
     return RedirectResponse(f"/admin/surveys/{survey_id}", status_code=303)
 
 
-def _visible(session: Session, user: User, survey_id: int):
-    survey = surveys.visible_survey(session, user, survey_id)
-    if survey is None:  # the same answer whether it does not exist or is not yours
-        raise HTTPException(status_code=404, detail="No such survey.")
-    return survey
-
-
 def _survey(request: Request, session: Session, user: User, survey_id: int, error: str | None, status: int,
             problems: list[str] | None = None):
-    survey = _visible(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     inst = surveys.instrument_of(survey)
     base = _base(request)
     links = [(unit, distribution.public_url(base, survey, unit.id)) for unit in survey.units]
@@ -124,7 +117,7 @@ def _base(request: Request) -> str:
 def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: int, unit_id: int, kind: str,
             c: int | None = None):
     """The QR code of a unit's link (``c``: a channel, e.g. "branch" for the counter)."""
-    survey = _visible(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     if kind not in ("png", "svg") or unit_id not in {u.id for u in survey.units}:
         raise HTTPException(status_code=404, detail="No such QR code.")
     channel = c if c in {ch.id for ch in survey.channels} else None
@@ -139,7 +132,7 @@ def invitations(request: Request, session: DB, user: SurveyManager, survey_id: i
                 days: Annotated[int, Form()] = 30, file: Annotated[UploadFile | None, File()] = None):
     """Single-use links for the invitees of an uploaded CSV, returned as a CSV to mail out."""
     check_csrf(request, csrf)
-    survey = _visible(session, user, survey_id)
+    survey = visible_survey(session, user, survey_id)
     if file is None or not file.filename:
         return _survey(request, session, user, survey_id, None, 422, ["Choose a CSV file of invitees."])
     raw = file.file.read(MAX_INVITE_UPLOAD + 1)
