@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
+
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -23,6 +25,7 @@ from .pages import LoginRequired, page
 from .responding import SurveyCache
 from .security import RateLimiter, SecurityHeaders
 from .settings import Settings
+from .writer import GroupWriter
 
 _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
@@ -32,7 +35,7 @@ ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashbo
 def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     """The application for ``settings`` (checked: insecure production settings are refused)."""
     settings.check()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.threads)
     try:
         if check_schema:
             require_current_schema(engine)
@@ -42,7 +45,11 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        # synchronous routes run on this many threads (anyio's default is 40): more only
+        # queue for the GIL and the write lock, and each holds a pooled connection
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
+        app.state.writer.close()
         engine.dispose()
 
     app = FastAPI(title="servq API", version=__version__, docs_url=None, redoc_url=None,
@@ -52,6 +59,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.read_sessions = session_factory(engine, writes=False)
+    app.state.writer = GroupWriter(app.state.sessions)
     app.state.login_limiter = RateLimiter(settings.login_attempts, settings.login_window)
     app.state.surveys = SurveyCache(settings.survey_cache_seconds)
     app.state.submit_limiter = RateLimiter(settings.submit_limit, settings.submit_window) if settings.submit_limit else None

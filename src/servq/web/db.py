@@ -26,14 +26,17 @@ UPGRADE_HINT = "run `servq db upgrade`"
 WRITES = "servq_writes"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout.
+
+    ``pool_size``: connections kept open; the server passes its number of request threads,
+    so that no request opens (and closes) a connection of its own."""
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise UsageError(f"SERVQ_DATABASE_URL is not a database URL: {url!r}") from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=pool_size)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
@@ -55,7 +58,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "postgresql":
         raise UsageError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///FILE or "
                          "postgresql+psycopg://USER@HOST/DB")
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 
 def session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:

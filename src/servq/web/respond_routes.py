@@ -7,10 +7,11 @@ pages may be framed by other sites (the survey can be embedded); nothing else ma
 
 from __future__ import annotations
 
-from typing import Annotated
+from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from . import form as questionnaire
@@ -25,12 +26,10 @@ router = APIRouter(include_in_schema=False)
 
 
 async def _sent_form(request: Request) -> dict[str, str]:
-    """Every text field the page posted (read before the route runs: routes that use the
-    database are synchronous, so a transaction never waits on the event loop)."""
+    """Every text field the page posted (the last value of a repeated name)."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-
-
-SentForm = Annotated[dict, Depends(_sent_form)]
 
 
 def _embeddable(request: Request) -> None:
@@ -117,14 +116,16 @@ def resume(request: Request, session: DB, key: str, page: int | None = None, lan
 
 
 @router.post("/s/{slug}/u/{unit_id}", response_class=HTMLResponse)
-def answer(request: Request, session: ReadDB, slug: str, unit_id: int, sent: SentForm):
+async def answer(request: Request, slug: str, unit_id: int):
     """One page's answers: checked, saved in the draft, then the next page, the previous
     page, the save-and-resume link or (last page) the submission.
 
-    Everything is looked up and checked in a read-only transaction; only the write itself
-    (draft or response) runs in a write transaction, so SQLite's single write lock is held
-    for a few statements, not for the whole request."""
+    The checks run here; the write (draft or response) is handed to the process's group
+    writer (writer.py) and answered once committed. Nothing here waits on the database in
+    the event loop: a survey not in the cache and a page with errors (which shows the draft
+    again) are read in a thread."""
     _embeddable(request)
+    sent = await _sent_form(request)
     key, action, lang, channel_id = (sent.get(k, d) for k, d in (("key", ""), ("action", "next"), ("lang", "en"),
                                                                    ("channel_id", "")))
     if not sent.get("page", "").isdigit():
@@ -136,15 +137,12 @@ def answer(request: Request, session: ReadDB, slug: str, unit_id: int, sent: Sen
         if limiter.blocked(address):
             return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "too_many", 429)
         limiter.hit(address)
-    survey = _survey(request, session, slug, unit_id)
-    if not 20 <= len(key) <= 64:
+    survey = request.app.state.surveys.peek(slug)
+    if survey is responding.SurveyCache.MISS:
+        survey = await run_in_threadpool(_read_survey, request, slug)
+    if survey is None or unit_id not in survey.unit_ids or not 20 <= len(key) <= 64:
         raise HTTPException(status_code=404, detail="No such survey.")
     lang = responding.choose_language(survey, lang, None)
-    draft = responding.get_draft(session, key)
-    if draft is None and action != "submit" and responding.is_submitted(session, key):
-        return RedirectResponse(f"/thanks?lang={lang}", status_code=303)  # a repeated submit
-    if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
-        raise HTTPException(status_code=404, detail="No such survey.")
     closed = _closed_page(request, survey, lang)
     if closed:
         return closed
@@ -164,30 +162,42 @@ def answer(request: Request, session: ReadDB, slug: str, unit_id: int, sent: Sen
     if pages[-1].comment and (submit or page == len(pages) - 1):
         comment, comment_errors = questionnaire.check_comment(sent.get("comment", ""), lang)
         errors.update(comment_errors)
-    channel = draft.channel_id if draft else responding.channel_for(
-        survey, int(channel_id) if channel_id.isdigit() else None)
     if errors and action != "back":
-        state = {"key": key, "unit_id": unit_id, "channel_id": channel, "page": page,
-                 "answers": {**(draft.answers if draft else {}), **_raw(pages[page], sent)},
-                 "comment": sent.get("comment", "")}
-        return _form(request, survey, lang, state, errors, status=422)
+        return await run_in_threadpool(_form_with_errors, request, survey, lang, key, unit_id, page, sent, errors)
+    channel = responding.channel_for(survey, int(channel_id) if channel_id.isdigit() else None)
     target = max(0, min({"back": page - 1, "save": page}.get(action, page + 1), len(pages) - 1))
-    had_draft = draft is not None
-    session.rollback()  # end the read snapshot before writing
-    with transaction(request.app.state.sessions) as write:
-        # again (another request may have written it), unless a whole response comes at once:
-        # then the unique key alone keeps it from being stored twice
-        draft = responding.get_draft(write, key) if had_draft or not submit else None
-        if submit:
-            responding.submit(write, key, survey, unit_id, channel, lang, answers, comment or "", draft)
-        else:
-            responding.save_draft(write, key, survey, unit_id, channel, lang, target, answers, comment, draft)
-    if submit:
+    job = responding.submission(key, survey, unit_id, channel, lang, answers, comment or "") if submit else \
+        responding.page_save(key, survey, unit_id, channel, lang, target, answers, comment)
+    outcome = await request.app.state.writer.run(job)
+    if outcome == responding.MISMATCH:
+        raise HTTPException(status_code=404, detail="No such survey.")
+    if outcome in (responding.STORED, responding.DONE_BEFORE):
         return RedirectResponse(f"/thanks?lang={lang}", status_code=303)
     if action == "save":
         link = str(request.url_for("resume", key=key))
         return _message(request, lang, "saved", link=link, days=responding.DRAFT_DAYS)
     return RedirectResponse(f"/r/{key}?page={target}&lang={lang}", status_code=303)
+
+
+def _read_survey(request: Request, slug: str) -> responding.PublicSurvey | None:
+    with request.app.state.read_sessions() as session:
+        return request.app.state.surveys.get(session, slug)
+
+
+def _form_with_errors(request: Request, survey: responding.PublicSurvey, lang: str, key: str, unit_id: int, page: int,
+                      sent: dict, errors: dict) -> HTMLResponse:
+    """The page again with what was sent and its errors (over the draft's answers)."""
+    with request.app.state.read_sessions() as session:
+        draft = responding.get_draft(session, key)
+        if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
+            raise HTTPException(status_code=404, detail="No such survey.")
+        channel = draft.channel_id if draft else responding.channel_for(
+            survey, int(sent["channel_id"]) if sent.get("channel_id", "").isdigit() else None)
+        pages = questionnaire_of(survey, lang)
+        state = {"key": key, "unit_id": unit_id, "channel_id": channel, "page": page,
+                 "answers": {**(draft.answers if draft else {}), **_raw(pages[page], sent)},
+                 "comment": sent.get("comment", "")}
+    return _form(request, survey, lang, state, errors, status=422)
 
 
 @router.get("/thanks", response_class=HTMLResponse)

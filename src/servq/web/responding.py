@@ -12,11 +12,13 @@ author's own name, which the public link allows anyway.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -56,11 +58,18 @@ class SurveyCache:
         self.seconds = seconds
         self._entries: dict[str, tuple[float, PublicSurvey | None]] = {}
 
-    def get(self, session: Session, slug: str) -> PublicSurvey | None:
-        now = time.monotonic()
+    MISS = object()
+
+    def peek(self, slug: str) -> PublicSurvey | None | object:
+        """The survey when it is kept and fresh (None: there is no such survey), else MISS."""
         hit = self._entries.get(slug)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else self.MISS
+
+    def get(self, session: Session, slug: str) -> PublicSurvey | None:
+        found = self.peek(slug)
+        if found is not self.MISS:
+            return found
+        now = time.monotonic()
         row = session.scalar(select(Survey).where(Survey.slug == slug))
         found = None if row is None else PublicSurvey(
             row.id, row.slug, row.title, tuple(row.languages), row.anonymous, row.opens_at, row.closes_at,
@@ -142,10 +151,9 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
                tier_id=invitation.tier_id if invitation else None, language=lang,
                answers={**(draft.answers if draft else {}), **answers},
                comment=comment or (draft.comment if draft else ""), submitted_at=datetime.now(timezone.utc))
-    try:
-        with session.begin_nested():  # a plain INSERT: the hot path of every submission
-            response_id = session.execute(insert(Response).values(**row).returning(Response.id)).scalar_one()
-    except IntegrityError:
+    conn = session.connection()
+    response_id = conn.execute(_insert_response(conn.dialect.name), row).scalar()
+    if response_id is None:  # the key was stored before
         return False
     if invitation is not None:
         invitation.used_at = datetime.now(timezone.utc)
@@ -156,6 +164,55 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     if draft is not None:
         session.delete(draft)
     return True
+
+
+@lru_cache(maxsize=None)
+def _insert_response(dialect: str):
+    """INSERT of a response that does nothing when its key is there already (the hot path
+    of every submission: a plain statement, compiled once)."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(Response.__table__).on_conflict_do_nothing(index_elements=["key"]) \
+        .returning(Response.__table__.c.id)
+
+
+# What a respondent's write job (run by the group writer, see writer.py) reports.
+STORED, SAVED, MISMATCH, DONE_BEFORE = "stored", "saved", "mismatch", "done before"
+_DRAFT_ID = select(Draft.__table__.c.id).where(Draft.__table__.c.key == bindparam("key"))
+
+
+def _draft_in(session: Session, key: str) -> Draft | None:
+    """The draft ``key`` (one cheap look-up when there is none: the usual whole submission)."""
+    found = session.connection().execute(_DRAFT_ID, {"key": key}).scalar()
+    return None if found is None else session.get(Draft, found)
+
+
+def submission(key: str, survey: PublicSurvey, unit_id: int, channel_id: int | None, lang: str, answers: dict,
+               comment: str) -> Callable[[Session], str]:
+    """The write of a submission: STORED (also when the key was stored before: the same
+    response sent again) or MISMATCH (the key's draft belongs to another survey or unit)."""
+    def job(session: Session) -> str:
+        draft = _draft_in(session, key)
+        if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
+            return MISMATCH
+        submit(session, key, survey, unit_id, draft.channel_id if draft else channel_id, lang, answers, comment, draft)
+        return STORED
+    return job
+
+
+def page_save(key: str, survey: PublicSurvey, unit_id: int, channel_id: int | None, lang: str, page: int,
+              answers: dict, comment: str | None) -> Callable[[Session], str]:
+    """The write of a page's answers into the draft: SAVED, MISMATCH, or DONE_BEFORE when
+    the key was submitted already (the page was sent again after the submission)."""
+    def job(session: Session) -> str:
+        draft = _draft_in(session, key)
+        if draft is None and is_submitted(session, key):
+            return DONE_BEFORE
+        if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
+            return MISMATCH
+        save_draft(session, key, survey, unit_id, draft.channel_id if draft else channel_id, lang, page, answers,
+                   comment, draft)
+        return SAVED
+    return job
 
 
 def open_invitation(session: Session, token: str) -> tuple[Invitation, Survey] | None:

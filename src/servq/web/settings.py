@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     respondents use, e.g. ``https://survey.example.org``, for links and QR codes; default:
     the address of the request), ``SERVQ_SUBMIT_LIMIT`` (questionnaire pages posted per
     address in ``SERVQ_SUBMIT_WINDOW`` seconds; 0 = no limit), ``SERVQ_SURVEY_CACHE_SECONDS``
-    (how long a server process keeps a survey's settings for the respondent's pages)."""
+    (how long a server process keeps a survey's settings for the respondent's pages),
+    ``SERVQ_THREADS`` (requests a server process works on at once; each has a database
+    connection)."""
 
     model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
 
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
     submit_limit: int = Field(default=120, ge=0)
     submit_window: int = Field(default=60, ge=1)
     survey_cache_seconds: float = Field(default=5.0, ge=0)
+    threads: int = Field(default=16, ge=1, le=200)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
