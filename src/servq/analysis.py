@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -242,11 +242,39 @@ def analyze(
                        keep_rows=boot > 0, period=_period_reader(period, period_src, validator) if period else None)
     blank_periods = groups.unknown.pop(PERIOD, 0)
     validator.finish()
+    return _results(inst, scorer, sums, groups, Counts.of(validator), layout, source, by=list(by_cols), lang=lang,
+                    min_n=min_n, confidence=confidence, quality=quality, inv_name=inv_name, compare=compare,
+                    adjust=adjust, ipa_options=(ipa_importance, ipa_performance, ipa_crosshair), boot=boot, seed=seed,
+                    progress=progress, econ=econ, complaints=complaints,
+                    period=(period, period_name, blank_periods) if period else None)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the validation counted: respondents, answer cells, blank and don't-know cells."""
+
+    rows: int = 0
+    cells: int = 0
+    blank: int = 0
+    dont_know: int = 0
+
+    @classmethod
+    def of(cls, validator: Validator) -> Counts:
+        return cls(validator.rows, validator.cells, validator.blank, validator.dont_know)
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(a + b for a, b in zip(astuple(self), astuple(other))))
+
+
+def _results(inst, scorer, sums, groups, counts: Counts, layout, source, *, by, lang, min_n, confidence, quality,
+             inv_name=None, compare="games-howell", adjust="holm", ipa_options=("auto", "perception", "mean"),
+             boot=0, seed=0, progress=None, econ=None, complaints=None, period=None) -> Results:
+    """The figures of accumulated ``sums`` (the part of :func:`analyze` after the data are read)."""
     items, floats = sums.items, sums.floats
     overall = Moments.join(items, floats.select_groups([0]))
 
-    data_out = _assemble(inst, scorer, overall, floats, groups, validator, layout, source,
-                         lang=lang, min_n=min_n, confidence=confidence, by=list(by_cols))
+    data_out = _assemble(inst, scorer, overall, floats, groups, counts, layout, source,
+                         lang=lang, min_n=min_n, confidence=confidence, by=by)
     data_out.update(dict.fromkeys(("reliability", "cfa", "validity", "invariance")))
     data_out["options"].update(compare=compare, adjust=adjust)
     data_out["comparisons"] = comparisons(data_out, compare, adjust)
@@ -255,12 +283,13 @@ def analyze(
         bootstrap_drivers(data_out["drivers"], sums.rows, boot=boot, seed=seed, confidence=confidence,
                           workers=_WORKERS, progress=progress)
     data_out["notes"] += notes
+    ipa_importance, ipa_performance, ipa_crosshair = ipa_options
     data_out["ipa"], notes = ipa(data_out, inst, importance=ipa_importance, performance=ipa_performance,
                                  crosshair=ipa_crosshair)
     data_out["notes"] += notes
     data_out["levels"], data_out["benchmark"] = levels(data_out, inst), benchmark(data_out, inst)
     data_out["kano"] = kano_block(inst, sums.kano, {name: {v: groups.ids[(name, v)] for v in data_out["segments"][name]}
-                                                    for name in by_cols}, lang, min_n)
+                                                    for name in by}, lang, min_n)
     if quality and None in sums.cross:
         split = {groups.keys[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
         from .measures.quality import (
@@ -268,7 +297,7 @@ def analyze(
         )
 
         with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
-            blocks, notes = assess(inst, quality_part(inst), sums.cross[None], validator.rows, lang, split, inv_name)
+            blocks, notes = assess(inst, quality_part(inst), sums.cross[None], counts.rows, lang, split, inv_name)
         data_out.update(blocks)
         data_out["notes"] += notes
     data_out["economics"] = None
@@ -278,7 +307,8 @@ def analyze(
         data_out["economics"] = economics_block(econ, data_out, complaints)
     data_out["trends"] = None
     if period:
-        data_out["trends"] = _trends(inst, scorer, floats, groups, period, period_name, blank_periods,
+        kind, period_name, blank_periods = period
+        data_out["trends"] = _trends(inst, scorer, floats, groups, kind, period_name, blank_periods,
                                      lang=lang, min_n=min_n, confidence=confidence)
         if blank_periods:
             data_out["notes"].append(f"{blank_periods} respondent(s) have no value in '{period_name}' "
@@ -356,6 +386,53 @@ def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups, q
     return total
 
 
+class Tallier:
+    """:func:`analyze` for answers already validated and held elsewhere (the web
+    dashboard's): their sums per group, and the results of sums added up.
+
+    ``sums(answers, groupings, n_groups)`` accumulates like one chunk of a file
+    (``groupings``: one array of group numbers per grouping, -1 = none; group 0 must be
+    every row); ``results`` finishes added sums exactly as :func:`analyze` does.
+    """
+
+    def __init__(self, instrument: Instrument, columns: Sequence[str], quality: bool = True):
+        self.inst = instrument
+        self.scorer = Scorer(instrument)
+        self.quality = quality
+        self.layout = resolve_layout(instrument, list(columns), Mapping(), "responses")
+        self.validator = lambda: Validator(instrument, self.layout, {}, Mapping(), "responses")
+
+    def sums(self, answers, groupings: list[np.ndarray], n_groups: int) -> _Sums:
+        return _chunk_sums(self.scorer, answers, groupings, n_groups,
+                           quality_part(self.inst) if self.quality else None, None)
+
+    def empty(self, n_groups: int = 1) -> _Sums:
+        return _Sums(Moments.empty(len(self.scorer.item_shift), shift=self.scorer.item_shift),
+                     Moments.empty(len(self.scorer.float_shift), n_groups=n_groups, shift=self.scorer.float_shift))
+
+    def results(self, sums: _Sums, counts: Counts, groups: Sequence[tuple[str, str]], unknown: dict[str, int], *,
+                by: Sequence[str], lang: str = "en", min_n: int = 5, confidence: float = 0.95,
+                quality: bool = True) -> Results:
+        """Results of ``sums`` whose group g (from 1) is the segment ``groups[g - 1]``
+        (name, value); ``unknown[name]`` respondents have no value in segment ``name``."""
+        g = _Groups(list(by), {})
+        for key in groups:
+            g.keys.append(key)
+            g.ids[key] = len(g.keys)
+        g.unknown.update(unknown)
+        return _results(self.inst, self.scorer, sums, g, counts, self.layout, _TABLE, by=list(by), lang=lang,
+                        min_n=min_n, confidence=confidence, quality=quality and self.quality)
+
+
+@dataclass(frozen=True)
+class _Source:
+    format: str = "table"
+    path: None = None
+
+
+_TABLE = _Source()
+
+
 def _chunk_sums(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int, quality: Part | None,
                 split: np.ndarray | None, keep_rows: bool = False) -> _Sums:
     item_moments, x = scorer.score(answers)
@@ -379,7 +456,8 @@ def _preload(modules: list[str]) -> None:
         importlib.import_module(name)
 
 
-def _assemble(inst, scorer, overall, by_segment, groups, validator, layout, source, *, lang, min_n, confidence, by):
+def _assemble(inst, scorer, overall, by_segment, groups, counts: Counts, layout, source, *, lang, min_n, confidence,
+              by):
     s = fig.Summary(overall, scorer, confidence)
     out: dict = {
         "schema_version": SCHEMA_VERSION,
@@ -390,10 +468,10 @@ def _assemble(inst, scorer, overall, by_segment, groups, validator, layout, sour
                        "scale": {"min": inst.scale.min, "max": inst.scale.max},
                        "has_importance": bool(layout.weights)},
         "source": {"file": None if source.format == "table" else str(source.path),
-                   "format": source.format, "rows": validator.rows},
+                   "format": source.format, "rows": counts.rows},
         "options": {"by": by, "min_n": min_n, "confidence": confidence, "lang": lang},
-        "n_respondents": validator.rows,
-        "missing": {"cells": validator.cells, "blank": validator.blank, "dont_know": validator.dont_know},
+        "n_respondents": counts.rows,
+        "missing": {"cells": counts.cells, "blank": counts.blank, "dont_know": counts.dont_know},
         "dimensions": fig.dimensions(s, 0, inst, lang),
         "items": fig.items(s, 0, inst, lang),
         "servqual": fig.servqual(s, 0),

@@ -14,6 +14,7 @@ from servq.web.db import session_factory, transaction
 from servq.web.models import Channel, Response, Survey, Unit, User
 from servq.web.security import new_token
 from servq.web.surveys import add_wave, instrument_of
+from servq.web.tallies import TallyStore
 
 
 @pytest.fixture
@@ -75,8 +76,10 @@ def test_filters_and_subtrees(engine, filled, org_tree):
         assert n(unit_id=org_tree["South"]) == 0
         assert n(language="sv") == 3 and n(channel_id=1) == 2
         assert n(since=date(2026, 3, 3)) == 2 and n(since=date(2026, 3, 2), until=date(2026, 3, 4)) == 2
-        assert dataset.daily_counts(s, survey, analyst, dataset.Filter(until=date(2026, 3, 5))) == [
+        tallies = TallyStore().of(survey, instrument_of(survey))
+        assert tallies.daily_counts(s, dataset.Filter(until=date(2026, 3, 5)), None) == [
             (date(2026, 3, 2), 2), (date(2026, 3, 3), 0), (date(2026, 3, 4), 1)]
+        assert tallies.daily_counts(s, dataset.Filter(language="en"), {org_tree["Team A"]}) == [(date(2026, 3, 2), 1)]
 
 
 def test_a_unit_manager_sees_only_their_subtree_whatever_the_filter(engine, filled, org_tree):

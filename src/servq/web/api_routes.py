@@ -63,12 +63,13 @@ def list_surveys(session: DB, user: TokenUser) -> list[dict]:
 
 
 @router.get("/surveys/{survey_id}/results", summary="The analysis of the filtered responses (servq's results JSON)")
-def results(session: DB, user: TokenUser, survey_id: int, flt: FilterQuery,
+def results(request: Request, session: DB, user: TokenUser, survey_id: int, flt: FilterQuery,
             by: Annotated[list[str], Query()] = [],  # noqa: B006 (FastAPI copies defaults)
             lang: str = "en", quality: bool = True) -> dict:
     survey = visible_survey(session, user, survey_id)
     try:
-        res = analysis.results(session, survey, user, flt, by=by, lang=lang, quality=quality)
+        res = analysis.results(request.app.state.tallies, session, survey, user, flt, by=by, lang=lang,
+                               quality=quality)
     except UsageError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     if res is None:

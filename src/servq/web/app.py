@@ -25,6 +25,7 @@ from .pages import LoginRequired, page
 from .responding import SurveyCache
 from .security import RateLimiter, SecurityHeaders
 from .settings import Settings
+from .tallies import TallyStore
 from .writer import GroupWriter
 
 _HERE = __file__.rsplit("/", 1)[0]
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.read_sessions = session_factory(engine, writes=False)
     app.state.writer = GroupWriter(app.state.sessions)
+    app.state.tallies = TallyStore()
     app.state.login_limiter = RateLimiter(settings.login_attempts, settings.login_window)
     app.state.surveys = SurveyCache(settings.survey_cache_seconds)
     app.state.submit_limiter = RateLimiter(settings.submit_limit, settings.submit_window) if settings.submit_limit else None

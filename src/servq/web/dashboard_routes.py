@@ -40,7 +40,7 @@ def _by(request: Request) -> list[str]:
 def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: int):
     survey = visible_survey(session, user, survey_id)
     flt, by = _filter(request), _by(request)
-    days = dataset.daily_counts(session, survey, user, flt)
+    days = analysis.daily_counts(request.app.state.tallies, session, survey, user, flt)
     total = sum(n for _, n in days)
     sent, used = invitation_rate(session, survey, user, flt)
     query = flt.query()
@@ -62,7 +62,8 @@ def report(request: Request, session: DB, user: CurrentUser, survey_id: int, lan
     """servq's report (or results JSON) of the filtered responses."""
     survey = visible_survey(session, user, survey_id)
     try:
-        res = analysis.results(session, survey, user, _filter(request), by=_by(request), lang=lang)
+        res = analysis.results(request.app.state.tallies, session, survey, user, _filter(request), by=_by(request),
+                               lang=lang)
     except UsageError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     if res is None:

@@ -9,7 +9,7 @@ filter always includes the restriction to their subtree: it is part of the query
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 import pyarrow as pa
 from sqlalchemy import Select, func, select
@@ -95,18 +95,6 @@ def count(session: Session, survey: Survey, user: User, flt: Filter) -> int:
     return session.scalar(select(func.count()).select_from(responses_query(survey, user, flt).subquery())) or 0
 
 
-def daily_counts(session: Session, survey: Survey, user: User, flt: Filter) -> list[tuple[date, int]]:
-    """Responses per UTC day, every day from the first to the last (zeros included)."""
-    days: dict[date, int] = {}
-    for (at,) in session.execute(responses_query(survey, user, flt).with_only_columns(Response.submitted_at)):
-        d = at.astimezone(timezone.utc).date()
-        days[d] = days.get(d, 0) + 1
-    if not days:
-        return []
-    first, last = min(days), max(days)
-    return [(first + timedelta(i), days.get(first + timedelta(i), 0)) for i in range((last - first).days + 1)]
-
-
 def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: Filter) -> pa.Table:
     """The responses as an Arrow table in servq's column layout (see the module docstring)."""
     names = {
@@ -115,12 +103,12 @@ def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: F
         "tier": dict(session.execute(select(Tier.id, Tier.name)).all()),
     }
     waves = sorted(survey.waves, key=lambda w: w.starts_at)
-    answer_columns = _answer_columns(inst)
-    columns: dict[str, list] = {c: [] for c in answer_columns}
+    answers = answer_columns(inst)
+    columns: dict[str, list] = {c: [] for c in answers}
     meta: dict[str, list] = {"respondent_id": [], **{s: [] for s in SEGMENTS}}
     query = responses_query(survey, user, flt).order_by(Response.id)
     for r in session.scalars(query).yield_per(2000):
-        for c in answer_columns:
+        for c in answers:
             columns[c].append(r.answers.get(c))
         at = r.submitted_at.astimezone(timezone.utc)
         meta["respondent_id"].append(str(r.id))
@@ -135,13 +123,23 @@ def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: F
     return pa.table(arrays)
 
 
-def _answer_columns(inst: Instrument) -> list[str]:
+def answer_columns(inst: Instrument) -> list[str]:
+    """The answer columns of ``inst``: every part's items first, then weights, Kano, outcomes."""
     cols = [f"{p.prefix}{it.id}" for p in inst.parts for it in inst.items]
     if inst.importance is not None:
         cols += [f"W_{d.id}" for d in inst.dimensions]
     if inst.kano is not None:
         cols += [f"K{side}_{f.id}" for f in inst.kano.features for side in "FD"]
     return cols + [o.id for o in inst.outcomes]
+
+
+def visible_units(session: Session, user: User, flt: Filter) -> set[int] | None:
+    """The unit ids ``user`` may see within the filter's unit subtree (None: every unit)."""
+    allowed = visible_unit_ids(user)
+    if flt.unit_id is not None:
+        chosen = subtree(flt.unit_id, "filter_subtree")
+        allowed = chosen if allowed is None else chosen.where(chosen.selected_columns[0].in_(allowed))
+    return None if allowed is None else set(session.scalars(allowed))
 
 
 def _midnight(d: date) -> datetime:

@@ -1,0 +1,437 @@
+"""The dashboard's figures at any scale: a survey's responses held per server process as
+validated answer codes, with the sufficient statistics of every combination of unit,
+channel, tier and language per complete month.
+
+A filtered page is then :func:`servq.analyze`'s finishing step on a sum: the statistics of
+the cells (combination x month) that lie wholly inside the filter, plus those of the rows
+that do not (the current month, and the first and last month of a date range), computed
+from the held codes. Every statistic servq reports is a sum over respondents (counts,
+sums, cross-products, Kano pair counts; see servq.stats.moments), so the sum of cells and
+rows is exactly what analysing the filtered rows gives — the tests compare the two.
+
+Responses are read from the database once (then only the new ones) and validated as on
+import. A month's cells are computed the first time a page needs them and kept while the
+month has the same rows. Breaking down by ``date`` or ``wave`` needs rows (a month cell
+does not know its days): those pages are computed from the rows of the whole filter.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, fields, is_dataclass, replace
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..analysis import Counts, Tallier
+from ..instruments import Instrument
+from ..io.validate import Answers
+from ..results import Results
+from ..stats.moments import Moments
+from .dataset import Filter, answer_columns
+from .models import Channel, Response, Survey, Tier, Unit, Wave
+
+LANGS = ("en", "sv", "zh")
+COMBO = ("unit", "channel", "tier", "language")  # what a cell is of, besides its month
+LATE_COMMITS = 2000  # PostgreSQL may make a smaller id visible after a larger one: look back this far
+_DAY = 86400
+
+
+@dataclass(frozen=True)
+class Held:
+    """The responses held, one entry per response in id order. ``combo`` columns: unit,
+    channel, tier and language index (-1 = none); ``at``: submission time in UTC seconds;
+    ``month``: months since 1970-01; ``blank``/``dont_know``: the response's blank and
+    don't-know item answers."""
+
+    ids: np.ndarray
+    combo: np.ndarray  # rows x 4, int64
+    at: np.ndarray
+    month: np.ndarray
+    blank: np.ndarray
+    dont_know: np.ndarray
+    answers: Answers
+
+    @property
+    def rows(self) -> int:
+        return len(self.ids)
+
+    def __add__(self, other: Held) -> Held:
+        a, b = self.answers, other.answers
+        joined = Answers({p: np.concatenate([a.parts[p], b.parts[p]], axis=1) for p in a.parts},
+                         None if a.weights is None else np.concatenate([a.weights, b.weights], axis=1),
+                         np.concatenate([a.outcomes, b.outcomes], axis=1), {}, a.rows + b.rows,
+                         None if a.kano is None else np.concatenate([a.kano, b.kano], axis=2))
+        return Held(*(np.concatenate([getattr(self, f), getattr(other, f)])
+                      for f in ("ids", "combo", "at", "month", "blank", "dont_know")), joined)
+
+    def take(self, rows: np.ndarray) -> Answers:
+        """The answers of ``rows`` (indices)."""
+        a = self.answers
+        return Answers({p: c[:, rows] for p, c in a.parts.items()}, None if a.weights is None else a.weights[:, rows],
+                       a.outcomes[:, rows], {}, len(rows), None if a.kano is None else a.kano[:, :, rows])
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """One month's cells: ``combos`` (cells x 4) and each statistic stacked over the cells."""
+
+    rows: int  # the month's responses when the cells were made
+    combos: np.ndarray
+    stacked: list[np.ndarray]
+    counts: np.ndarray  # cells x 3: respondents, blank and don't-know answers
+
+
+class SurveyTallies:
+    """One survey's held responses and month cells (thread-safe; pages read snapshots)."""
+
+    def __init__(self, survey: Survey, instrument: Instrument):
+        self.survey_id = survey.id
+        self.inst = instrument
+        self.columns = answer_columns(instrument)
+        self.tallier = Tallier(instrument, self.columns)
+        self.cells_per_item = len(instrument.parts) * len(instrument.items)
+        self.held: Held | None = None
+        self._cells: dict[int, _Cells] = {}
+        self._lock = threading.Lock()
+        nothing = pa.table({c: pa.array([], pa.int16()) for c in self.columns})
+        self._template = self.tallier.sums(self.tallier.validator().check(nothing), [np.zeros(0, dtype=np.int64)], 1)
+
+    # -- reading the database -----------------------------------------------------------
+    def refresh(self, session: Session) -> Held:
+        """Read the responses not held yet; returns the (new) snapshot."""
+        with self._lock:
+            held = self.held
+            since = -1 if held is None or held.rows == 0 else int(held.ids[-1]) - LATE_COMMITS
+            new_ids = session.scalars(select(Response.id).where(Response.survey_id == self.survey_id,
+                                                                 Response.id > since)).all()
+            if held is not None and held.rows:
+                new_ids = np.setdiff1d(np.asarray(new_ids, dtype=np.int64), held.ids[-LATE_COMMITS - 1:])
+            if len(new_ids):
+                fresh = self._read(session, int(np.min(new_ids)), set(np.asarray(new_ids).tolist()))
+                held = fresh if held is None else _in_id_order(held + fresh)
+            elif held is None:
+                held = self._read(session, 0, set())
+            self.held = held
+            return held
+
+    def _read(self, session: Session, first_id: int, wanted: set[int]) -> Held:
+        q = (select(Response.id, Response.unit_id, Response.channel_id, Response.tier_id, Response.language,
+                    Response.submitted_at, Response.answers)
+             .where(Response.survey_id == self.survey_id, Response.id >= first_id).order_by(Response.id))
+        rows = [r for r in session.execute(q) if r.id in wanted]
+        schema = pa.schema([(c, pa.int16()) for c in self.columns])
+        table = pa.Table.from_pylist([r.answers for r in rows], schema=schema)
+        validator = self.tallier.validator()
+        answers = validator.check(table)
+        if rows:
+            validator.finish()  # stored answers were checked on submission: raises only on a bug
+        blank, dont_know = self._missing(table)
+        at = np.array([r.submitted_at.astimezone(timezone.utc).timestamp() for r in rows], dtype=np.int64)
+        lang = {code: i for i, code in enumerate(LANGS)}
+        combo = np.array([(r.unit_id, _id(r.channel_id), _id(r.tier_id), lang.get(r.language, -1)) for r in rows],
+                         dtype=np.int64).reshape(-1, 4)
+        return Held(np.array([r.id for r in rows], dtype=np.int64), combo, at, _months(at), blank, dont_know, answers)
+
+    def _missing(self, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+        n = table.num_rows
+        blank, dont_know = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        dk = self.inst.scale.dont_know
+        for name in self.columns[:self.cells_per_item]:
+            col = table.column(name)
+            blank += pc.is_null(col).to_numpy(zero_copy_only=False)
+            if dk is not None:
+                dont_know += pc.fill_null(pc.equal(col, dk), False).to_numpy(zero_copy_only=False)
+        return blank, dont_know
+
+    # -- month cells --------------------------------------------------------------------
+    def _month_cells(self, held: Held, month: int) -> _Cells:
+        in_month = np.flatnonzero(held.month == month)
+        with self._lock:
+            cached = self._cells.get(month)
+        if cached is not None and cached.rows == len(in_month):
+            return cached
+        combos, which = np.unique(held.combo[in_month], axis=0, return_inverse=True)
+        leaves, counts = [], []
+        for c in range(len(combos)):
+            rows = in_month[which.reshape(-1) == c]
+            sums = self.tallier.sums(held.take(rows), [np.zeros(len(rows), dtype=np.int64)], 1)
+            leaves.append(_leaves(sums))
+            counts.append((len(rows), held.blank[rows].sum(), held.dont_know[rows].sum()))
+        stacked = [np.stack(parts) for parts in zip(*leaves)] if leaves else []
+        made = _Cells(len(in_month), combos, stacked, np.array(counts, dtype=np.int64).reshape(-1, 3))
+        with self._lock:
+            self._cells[month] = made
+        return made
+
+    # -- a filtered page ----------------------------------------------------------------
+    def results(self, session: Session, flt: Filter, units: set[int] | None, by: list[str], *, lang: str = "en",
+                min_n: int = 5, quality: bool = True, now: datetime | None = None) -> Results | None:
+        """The analysis of the held responses in ``flt`` limited to ``units`` (None: all)."""
+        held = self.refresh(session)
+        now = now or datetime.now(timezone.utc)
+        keep = _combo_filter(flt, units)
+        first = None if flt.since is None else _epoch(flt.since)
+        end = None if flt.until is None else _epoch(flt.until)
+        current = _months(np.array([int(now.timestamp())]))[0]
+        whole = set() if by_rows(by) else self._whole_months(held, first, end, current)
+        in_range = np.ones(held.rows, dtype=bool)
+        if first is not None:
+            in_range &= held.at >= first
+        if end is not None:
+            in_range &= held.at < end
+        row_mask = in_range & keep(held.combo) & ~np.isin(held.month, list(whole))
+        rows = np.flatnonzero(row_mask)
+        cells = [(m, self._month_cells(held, m)) for m in sorted(whole)]
+        cells = [(m, c, keep(c.combos)) for m, c in cells if len(c.combos)]
+        n = len(rows) + sum(int(c.counts[sel, 0].sum()) for _, c, sel in cells)
+        if n == 0:
+            return None
+        labels = _labels(session, self.survey_id)
+        groups, row_codes, cell_codes, unknown = _groups(by, held, rows, cells, labels)
+        sums = self.tallier.sums(held.take(rows), [np.zeros(len(rows), dtype=np.int64), *row_codes],
+                                 len(groups) + 1)
+        counts = Counts(len(rows), len(rows) * self.cells_per_item, int(held.blank[rows].sum()),
+                        int(held.dont_know[rows].sum()))
+        for (_, c, sel), codes in zip(cells, cell_codes):
+            if not sel.any():
+                continue
+            sums = sums + _selected(c, sel, codes, len(groups) + 1, self._template)
+            r, b, d = c.counts[sel].sum(axis=0)
+            counts = counts + Counts(int(r), int(r) * self.cells_per_item, int(b), int(d))
+        return self.tallier.results(sums, counts, groups, unknown, by=by, lang=lang, min_n=min_n, quality=quality)
+
+    def daily_counts(self, session: Session, flt: Filter, units: set[int] | None) -> list[tuple[date, int]]:
+        """Responses per UTC day, every day from the first to the last (zeros included)."""
+        held = self.refresh(session)
+        mask = _combo_filter(flt, units)(held.combo)
+        if flt.since is not None:
+            mask &= held.at >= _epoch(flt.since)
+        if flt.until is not None:
+            mask &= held.at < _epoch(flt.until)
+        days = held.at[mask] // _DAY
+        if not len(days):
+            return []
+        lo = int(days.min())
+        counts = np.bincount(days - lo)
+        return [(date.fromordinal(date(1970, 1, 1).toordinal() + lo + i), int(k)) for i, k in enumerate(counts)]
+
+    def _whole_months(self, held: Held, first: int | None, end: int | None, current: int) -> set[int]:
+        """Months before ``current`` lying wholly inside [first, end)."""
+        months = set(np.unique(held.month).tolist())
+        out = set()
+        for m in months:
+            if m >= current:
+                continue
+            start, stop = _month_start(m), _month_start(m + 1)
+            if (first is None or first <= start) and (end is None or stop <= end):
+                out.add(m)
+        return out
+
+
+def by_rows(by: list[str]) -> bool:
+    """Whether a break-down needs the rows (days and waves are not in the month cells)."""
+    return any(b not in COMBO for b in by)
+
+
+class TallyStore:
+    """The tallies of every survey a server process has shown, by survey."""
+
+    def __init__(self):
+        self._surveys: dict[tuple[int, str], SurveyTallies] = {}
+        self._lock = threading.Lock()
+
+    def of(self, survey: Survey, instrument: Instrument) -> SurveyTallies:
+        key = (survey.id, survey.slug)
+        with self._lock:
+            if key not in self._surveys:
+                self._surveys[key] = SurveyTallies(survey, instrument)
+            return self._surveys[key]
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+def _id(value: int | None) -> int:
+    return -1 if value is None else value
+
+
+def _in_id_order(held: Held) -> Held:
+    order = np.argsort(held.ids, kind="stable")
+    if (np.diff(order) == 1).all():
+        return held
+    return Held(held.ids[order], held.combo[order], held.at[order], held.month[order], held.blank[order],
+                held.dont_know[order], held.take(order))
+
+
+def _months(at: np.ndarray) -> np.ndarray:
+    m = at.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+    return m
+
+
+def _month_start(month: int) -> int:
+    return int(np.datetime64(month, "M").astype("datetime64[s]").astype(np.int64))
+
+
+def _epoch(d: date) -> int:
+    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())
+
+
+def _combo_filter(flt: Filter, units: set[int] | None):
+    """combos (n x 4) -> which are inside the filter's unit set, channel, tier and language."""
+    def keep(combo: np.ndarray) -> np.ndarray:
+        mask = np.ones(len(combo), dtype=bool)
+        if units is not None:
+            mask &= np.isin(combo[:, 0], list(units))
+        for col, value in ((1, flt.channel_id), (2, flt.tier_id),
+                           (3, LANGS.index(flt.language) if flt.language in LANGS else None)):
+            if value is not None:
+                mask &= combo[:, col] == value
+        if flt.language is not None and flt.language not in LANGS:
+            mask[:] = False
+        return mask
+    return keep
+
+
+@dataclass(frozen=True)
+class _Labels:
+    unit: dict[int, str]
+    channel: dict[int, str]
+    tier: dict[int, str]
+    waves: list[tuple[int, int, str]]  # (start, end) in UTC seconds, name
+
+
+def _labels(session: Session, survey_id: int) -> _Labels:
+    waves = session.execute(select(Wave.starts_at, Wave.ends_at, Wave.name).where(Wave.survey_id == survey_id)
+                            .order_by(Wave.starts_at)).all()
+    return _Labels(dict(session.execute(select(Unit.id, Unit.name)).all()),
+                   dict(session.execute(select(Channel.id, Channel.name)).all()),
+                   dict(session.execute(select(Tier.id, Tier.name)).all()),
+                   [(int(a.timestamp()), int(b.timestamp()), name) for a, b, name in waves])
+
+
+def _values(name: str, held: Held, rows: np.ndarray, labels: _Labels) -> list[str | None]:
+    """The text of segment ``name`` of each of ``rows`` (None = no value), as analyze sees it."""
+    if name in COMBO:
+        col = held.combo[rows, COMBO.index(name)]
+        return _named(name, col, labels)
+    if name == "date":
+        return [str(d) for d in (held.at[rows] // _DAY).astype("datetime64[D]")]
+    at = held.at[rows]
+    out: list[str | None] = [None] * len(rows)
+    for start, end, wave in labels.waves:  # the first wave that contains the time, as dataset.table
+        for i in np.flatnonzero((at >= start) & (at < end)):
+            if out[i] is None:
+                out[i] = wave
+    return out
+
+
+def _named(name: str, ids: np.ndarray, labels: _Labels) -> list[str | None]:
+    if name == "language":
+        return [LANGS[i] if i >= 0 else None for i in ids.tolist()]
+    names = getattr(labels, name)
+    return [names.get(i) if i >= 0 else None for i in ids.tolist()]
+
+
+def _groups(by, held, rows, cells, labels):
+    """Group numbers (from 1) of every segment value present, the rows' and the cells'
+    group codes per ``by`` column, and per column the respondents without a value."""
+    keys: list[tuple[str, str]] = []
+    ids: dict[tuple[str, str], int] = {}
+    row_codes, cell_codes = [], [[] for _ in cells]
+    unknown = dict.fromkeys(by, 0)
+
+    def code(name, values, weights):
+        out = np.full(len(values), -1, dtype=np.int64)
+        for i, v in enumerate(values):
+            if v is None:
+                unknown[name] += int(weights[i])
+                continue
+            if (name, v) not in ids:
+                keys.append((name, v))
+                ids[(name, v)] = len(keys)
+            out[i] = ids[(name, v)]
+        return out
+
+    for name in by:
+        # one text per distinct value first: a million rows have a few dozen values
+        if name in COMBO:
+            distinct, inverse = np.unique(held.combo[rows, COMBO.index(name)], return_inverse=True)
+            per_value = code(name, _named(name, distinct, labels), np.bincount(inverse.reshape(-1),
+                                                                               minlength=len(distinct)))
+            row_codes.append(per_value[inverse.reshape(-1)] if len(rows) else np.zeros(0, dtype=np.int64))
+        else:
+            row_codes.append(code(name, _values(name, held, rows, labels), np.ones(len(rows))))
+        for j, (_, c, sel) in enumerate(cells):
+            named = _named(name, c.combos[:, COMBO.index(name)], labels)
+            cell_codes[j].append(code(name, [v if chosen else None for v, chosen in zip(named, sel)],
+                                      np.where(sel, c.counts[:, 0], 0)))
+    return keys, row_codes, cell_codes, unknown
+
+
+def _selected(c: _Cells, sel: np.ndarray, codes: list[np.ndarray], n_groups: int, template):
+    """The sums of the selected cells; the per-group statistics (float moments, Kano
+    counts) with group 0 all of them and group g the cells coded g."""
+    total = _rebuild(template, [a[sel].sum(axis=0) for a in c.stacked])
+    m = template.floats
+    floats = Moments(*(_by_group(c.stacked[_leaf_index(template, "floats", f)], sel, codes, n_groups)
+                       for f in ("n", "s", "ss")), m.shift)
+    kano = None
+    if template.kano is not None:
+        kano = replace(template.kano, counts=_by_group(c.stacked[_leaf_index(template, "kano", "counts")], sel, codes,
+                                                       n_groups))
+    return replace(total, floats=floats, kano=kano)
+
+
+def _by_group(stacked: np.ndarray, sel: np.ndarray, codes: list[np.ndarray], n_groups: int) -> np.ndarray:
+    """(cells x 1 x ...) -> (groups x ...): group 0 the selected cells, g those coded g."""
+    cells = stacked[:, 0]
+    out = np.zeros((n_groups, *cells.shape[1:]), dtype=cells.dtype)
+    out[0] = cells[sel].sum(axis=0)
+    for group_codes in codes:
+        chosen = sel & (group_codes >= 0)
+        np.add.at(out, group_codes[chosen], cells[chosen])
+    return out
+
+
+def _leaf_index(template, field_name: str, attr: str) -> int:
+    """Where ``template.field_name.attr`` is among :func:`_leaves`."""
+    i = 0
+    for f in fields(template):
+        value = getattr(template, f.name)
+        if f.name == field_name:
+            return i + [g.name for g in fields(value) if g.name != "shift"].index(attr)
+        i += len(_leaves(value))
+    raise KeyError(field_name)
+
+
+def _leaves(x) -> list[np.ndarray]:
+    """The summable arrays of accumulated sums, in a fixed order (shifts are constants)."""
+    if x is None:
+        return []
+    if isinstance(x, dict):
+        return [leaf for key in sorted(x, key=str) for leaf in _leaves(x[key])]
+    if is_dataclass(x):
+        return [leaf for f in fields(x) if f.name != "shift" for leaf in _leaves(getattr(x, f.name))]
+    return [np.asarray(x, dtype=np.float64 if isinstance(x, float) else None)]
+
+
+def _rebuild(template, leaves: list[np.ndarray]):
+    """Sums shaped like ``template`` from summed ``leaves`` (as made by :func:`_leaves`)."""
+    it = iter(leaves)
+
+    def build(t):
+        if t is None:
+            return None
+        if isinstance(t, dict):
+            return {key: build(t[key]) for key in sorted(t, key=str)}
+        if is_dataclass(t):
+            return type(t)(**{f.name: (getattr(t, f.name) if f.name == "shift" else build(getattr(t, f.name)))
+                              for f in fields(t)})
+        value = next(it)
+        return float(value) if isinstance(t, float) else value
+
+    return build(template)
