@@ -49,7 +49,10 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
         # synchronous routes run on this many threads (anyio's default is 40): more only
         # queue for the GIL and the write lock, and each holds a pooled connection
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        if settings.warm_dashboards:
+            app.state.tallies.warm_up(app.state.read_sessions)
         yield
+        app.state.tallies.close()
         app.state.writer.close()
         engine.dispose()
 

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     address in ``SERVQ_SUBMIT_WINDOW`` seconds; 0 = no limit), ``SERVQ_SURVEY_CACHE_SECONDS``
     (how long a server process keeps a survey's settings for the respondent's pages),
     ``SERVQ_THREADS`` (requests a server process works on at once; each has a database
-    connection)."""
+    connection), ``SERVQ_WARM_DASHBOARDS`` (read every survey's responses for the
+    dashboard when the server starts, not at the first page)."""
 
     model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
 
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     submit_window: int = Field(default=60, ge=1)
     survey_cache_seconds: float = Field(default=5.0, ge=0)
     threads: int = Field(default=16, ge=1, le=200)
+    warm_dashboards: bool = True
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -17,15 +17,22 @@ does not know its days): those pages are computed from the rows of the whole fil
 
 from __future__ import annotations
 
+import io
+import logging
+import operator
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date, datetime, timezone
+from functools import reduce
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import select
+import pyarrow.json as pa_json
+from sqlalchemy import BigInteger, Text, cast, func, select
 from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
 
 from ..analysis import Counts, Tallier
 from ..instruments import Instrument
@@ -34,10 +41,15 @@ from ..results import Results
 from ..stats.moments import Moments
 from .dataset import Filter, answer_columns
 from .models import Channel, Response, Survey, Tier, Unit, Wave
+from .surveys import instrument_of
 
+log = logging.getLogger(__name__)
 LANGS = ("en", "sv", "zh")
 COMBO = ("unit", "channel", "tier", "language")  # what a cell is of, besides its month
-LATE_COMMITS = 2000  # PostgreSQL may make a smaller id visible after a larger one: look back this far
+LATE_COMMITS = 2000
+READ_ROWS = 100_000
+PARALLEL_ROWS = 40_000  # from this many rows a page's row sums run on two threads
+_POOL = ThreadPoolExecutor(2, thread_name_prefix="servq-tallies")  # PostgreSQL may make a smaller id visible after a larger one: look back this far
 _DAY = 86400
 
 
@@ -60,14 +72,19 @@ class Held:
     def rows(self) -> int:
         return len(self.ids)
 
-    def __add__(self, other: Held) -> Held:
-        a, b = self.answers, other.answers
-        joined = Answers({p: np.concatenate([a.parts[p], b.parts[p]], axis=1) for p in a.parts},
-                         None if a.weights is None else np.concatenate([a.weights, b.weights], axis=1),
-                         np.concatenate([a.outcomes, b.outcomes], axis=1), {}, a.rows + b.rows,
-                         None if a.kano is None else np.concatenate([a.kano, b.kano], axis=2))
-        return Held(*(np.concatenate([getattr(self, f), getattr(other, f)])
-                      for f in ("ids", "combo", "at", "month", "blank", "dont_know")), joined)
+    @classmethod
+    def concat(cls, parts: list[Held]) -> Held:
+        if len(parts) == 1:
+            return parts[0]
+        a = [p.answers for p in parts]
+
+        def joined(get, axis=1):
+            return None if get(a[0]) is None else np.concatenate([get(x) for x in a], axis=axis)
+
+        answers = Answers({p: joined(lambda x, p=p: x.parts[p]) for p in a[0].parts}, joined(lambda x: x.weights),
+                          joined(lambda x: x.outcomes), {}, sum(x.rows for x in a), joined(lambda x: x.kano, 2))
+        return cls(*(np.concatenate([getattr(p, f) for p in parts])
+                     for f in ("ids", "combo", "at", "month", "blank", "dont_know")), answers)
 
     def take(self, rows: np.ndarray) -> Answers:
         """The answers of ``rows`` (indices)."""
@@ -106,36 +123,47 @@ class SurveyTallies:
         """Read the responses not held yet; returns the (new) snapshot."""
         with self._lock:
             held = self.held
-            since = -1 if held is None or held.rows == 0 else int(held.ids[-1]) - LATE_COMMITS
-            new_ids = session.scalars(select(Response.id).where(Response.survey_id == self.survey_id,
-                                                                 Response.id > since)).all()
-            if held is not None and held.rows:
-                new_ids = np.setdiff1d(np.asarray(new_ids, dtype=np.int64), held.ids[-LATE_COMMITS - 1:])
-            if len(new_ids):
-                fresh = self._read(session, int(np.min(new_ids)), set(np.asarray(new_ids).tolist()))
-                held = fresh if held is None else _in_id_order(held + fresh)
-            elif held is None:
-                held = self._read(session, 0, set())
+            if held is None:
+                held = self._read(session, 0, None)
+            else:
+                since = int(held.ids[-1]) - LATE_COMMITS if held.rows else -1
+                new_ids = np.setdiff1d(np.asarray(session.scalars(select(Response.id).where(
+                    Response.survey_id == self.survey_id, Response.id > since)).all(), dtype=np.int64),
+                    held.ids[-LATE_COMMITS - 1:])
+                if len(new_ids):
+                    fresh = self._read(session, int(new_ids[0]), set(new_ids.tolist()))
+                    held = _in_id_order(Held.concat([held, fresh]))
             self.held = held
             return held
 
-    def _read(self, session: Session, first_id: int, wanted: set[int]) -> Held:
+    def _read(self, session: Session, first_id: int, wanted: set[int] | None) -> Held:
+        """The responses from ``first_id`` on (only those ``wanted``, unless None), read in
+        parts of :data:`READ_ROWS`; the answers (JSON in the database) are parsed by Arrow's
+        JSON reader, a part at a time."""
         q = (select(Response.id, Response.unit_id, Response.channel_id, Response.tier_id, Response.language,
-                    Response.submitted_at, Response.answers)
+                    _epoch_seconds(session, Response.submitted_at), cast(Response.answers, Text))
              .where(Response.survey_id == self.survey_id, Response.id >= first_id).order_by(Response.id))
-        rows = [r for r in session.execute(q) if r.id in wanted]
+        parts = []
+        for chunk in session.connection().execute(q.execution_options(yield_per=READ_ROWS)).partitions():
+            rows = chunk if wanted is None else [r for r in chunk if r[0] in wanted]
+            if rows:
+                parts.append(self._part(rows))
+        return Held.concat(parts) if parts else self._part([])
+
+    def _part(self, rows: list) -> Held:
         schema = pa.schema([(c, pa.int16()) for c in self.columns])
-        table = pa.Table.from_pylist([r.answers for r in rows], schema=schema)
+        table = pa_json.read_json(io.BytesIO("\n".join(r[6] for r in rows).encode()), parse_options=pa_json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="ignore")) if rows else schema.empty_table()
         validator = self.tallier.validator()
         answers = validator.check(table)
         if rows:
             validator.finish()  # stored answers were checked on submission: raises only on a bug
         blank, dont_know = self._missing(table)
-        at = np.array([r.submitted_at.astimezone(timezone.utc).timestamp() for r in rows], dtype=np.int64)
         lang = {code: i for i, code in enumerate(LANGS)}
-        combo = np.array([(r.unit_id, _id(r.channel_id), _id(r.tier_id), lang.get(r.language, -1)) for r in rows],
-                         dtype=np.int64).reshape(-1, 4)
-        return Held(np.array([r.id for r in rows], dtype=np.int64), combo, at, _months(at), blank, dont_know, answers)
+        meta = np.array([(r[0], r[1], _id(r[2]), _id(r[3]), lang.get(r[4], -1), r[5]) for r in rows],
+                        dtype=np.int64).reshape(-1, 6)
+        at = meta[:, 5].copy()
+        return Held(meta[:, 0].copy(), meta[:, 1:5].copy(), at, _months(at), blank, dont_know, answers)
 
     def _missing(self, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
         n = table.num_rows
@@ -147,6 +175,15 @@ class SurveyTallies:
             if dk is not None:
                 dont_know += pc.fill_null(pc.equal(col, dk), False).to_numpy(zero_copy_only=False)
         return blank, dont_know
+
+    def warm(self, session: Session, now: datetime | None = None) -> None:
+        """Read the responses and make the cells of every complete month (at server start,
+        so that the first page is not the one that waits)."""
+        held = self.refresh(session)
+        current = _months(np.array([int((now or datetime.now(timezone.utc)).timestamp())]))[0]
+        for month in np.unique(held.month).tolist():
+            if month < current:
+                self._month_cells(held, month)
 
     # -- month cells --------------------------------------------------------------------
     def _month_cells(self, held: Held, month: int) -> _Cells:
@@ -193,8 +230,7 @@ class SurveyTallies:
             return None
         labels = _labels(session, self.survey_id)
         groups, row_codes, cell_codes, unknown = _groups(by, held, rows, cells, labels)
-        sums = self.tallier.sums(held.take(rows), [np.zeros(len(rows), dtype=np.int64), *row_codes],
-                                 len(groups) + 1)
+        sums = self._row_sums(held, rows, row_codes, len(groups) + 1)
         counts = Counts(len(rows), len(rows) * self.cells_per_item, int(held.blank[rows].sum()),
                         int(held.dont_know[rows].sum()))
         for (_, c, sel), codes in zip(cells, cell_codes):
@@ -204,6 +240,16 @@ class SurveyTallies:
             r, b, d = c.counts[sel].sum(axis=0)
             counts = counts + Counts(int(r), int(r) * self.cells_per_item, int(b), int(d))
         return self.tallier.results(sums, counts, groups, unknown, by=by, lang=lang, min_n=min_n, quality=quality)
+
+    def _row_sums(self, held: Held, rows: np.ndarray, codes: list[np.ndarray], n_groups: int):
+        """The sums of ``rows``; many rows in parts on two threads (NumPy releases the GIL)."""
+        def part(p: np.ndarray):
+            return self.tallier.sums(held.take(rows[p]), [np.zeros(len(p), dtype=np.int64), *(c[p] for c in codes)],
+                                     n_groups)
+
+        pieces = np.array_split(np.arange(len(rows)), 2 if len(rows) >= PARALLEL_ROWS else 1)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return reduce(operator.add, _POOL.map(part, pieces))
 
     def daily_counts(self, session: Session, flt: Filter, units: set[int] | None) -> list[tuple[date, int]]:
         """Responses per UTC day, every day from the first to the last (zeros included)."""
@@ -244,6 +290,28 @@ class TallyStore:
     def __init__(self):
         self._surveys: dict[tuple[int, str], SurveyTallies] = {}
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._warming: threading.Thread | None = None
+
+    def warm_up(self, factory) -> None:
+        """Warm the tallies of every survey with responses, on a thread of its own."""
+        def run():
+            with factory() as session:
+                for survey in session.scalars(select(Survey).where(Survey.id.in_(select(Response.survey_id)))):
+                    if self._stop.is_set():
+                        return
+                    try:
+                        self.of(survey, instrument_of(survey)).warm(session)
+                    except Exception:  # a page will show the error; the server runs on
+                        log.exception("could not prepare the dashboard of survey %s", survey.id)
+
+        self._warming = threading.Thread(target=run, name="servq-warm-up", daemon=True)
+        self._warming.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._warming is not None:
+            self._warming.join()
 
     def of(self, survey: Survey, instrument: Instrument) -> SurveyTallies:
         key = (survey.id, survey.slug)
@@ -265,6 +333,13 @@ def _in_id_order(held: Held) -> Held:
         return held
     return Held(held.ids[order], held.combo[order], held.at[order], held.month[order], held.blank[order],
                 held.dont_know[order], held.take(order))
+
+
+def _epoch_seconds(session: Session, column):
+    """``column`` (a UTC timestamp) as whole seconds since 1970, computed by the database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
 
 
 def _months(at: np.ndarray) -> np.ndarray:

@@ -1,0 +1,264 @@
+"""Dashboard benchmark: filtered dashboard pages over a survey with 1,000,000 responses.
+
+Builds a SERVQUAL survey with ``--n`` simulated responses over the last 365 days (3 regions
+x 4 branches, 3 channels and none, 2 tiers and none, 3 languages; the answers of
+``servq.simulate``, ~4 % missing), starts ``servq serve`` on it, signs in, and requests
+for each of a set of filters (all, a region's subtree, a branch, a channel, a tier, a
+language, the last 30 days, a quarter, a custom range, combinations, and as a branch
+manager) the dashboard page and the framed report it shows, ``--rounds`` times each,
+while respondents keep submitting (``--live`` per second). Prints the time to the first
+page after the start (the responses are read and validated once), then p50 / p95 / max
+per kind of page.
+
+    python bench/bench_dashboard.py [--n 1000000] [--rounds 3] [--db sqlite|postgresql] [--live 20]
+
+Target (issue 5): p95 under 500 ms per filtered page with 1,000,000 responses. Always
+exits 0 (a benchmark, not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_analyze import machine  # noqa: E402
+from bench_web import POSTGRES, Server, body  # noqa: E402
+
+TARGET = 0.500
+PASSWORD = "bench-password-123"
+ANSWERS = [f"{p}{i}" for p in "EP" for i in range(1, 23)] + [
+    f"W_{d}" for d in ("tangibles", "reliability", "responsiveness", "assurance", "empathy")] + [
+    "overall_satisfaction", "recommend", "intention_to_return"]
+
+
+def build(url: str, n: int, seed: int = 1) -> dict:
+    """The organisation, users, the survey and ``n`` responses; returns their ids."""
+    import numpy as np
+    from sqlalchemy import insert
+
+    import servq
+    from servq.web import accounts, org, surveys
+    from servq.web.db import make_engine, session_factory, transaction, upgrade
+    from servq.web.models import Channel, Response, Tier
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with transaction(session_factory(engine)) as s:
+        admin = accounts.create_user(s, "bench@example.org", PASSWORD, "administrator")
+        regions, branches = [], []
+        for r in range(3):
+            region = org.add_unit(s, f"Region {r + 1}", "region", None, admin)
+            regions.append(region.id)
+            branches += [org.add_unit(s, f"Branch {r + 1}.{b + 1}", "branch", region.id, admin).id for b in range(4)]
+        channels = [surveys.add_named(s, Channel, name, admin).id for name in ("branch", "phone", "web")]
+        tiers = [surveys.add_named(s, Tier, name, admin).id for name in ("private", "business")]
+        survey = surveys.create_survey(s, surveys.SurveyForm(
+            title="Bench", instrument="servqual", languages=["en", "sv", "zh"], unit_ids=[str(b) for b in branches],
+            channel_ids=[str(c) for c in channels]), admin)
+        accounts.create_user(s, "manager@example.org", PASSWORD, "unit_manager", unit_id=branches[0])
+        ids = {"survey": survey.id, "slug": survey.slug, "regions": regions, "branches": branches,
+               "channels": channels, "tiers": tiers}
+    rng = np.random.default_rng(seed)
+    now = datetime.now(timezone.utc)
+    chunk = 50_000
+    for first in range(0, n, chunk):
+        size = min(chunk, n - first)
+        answers = servq.simulate("servqual", size, seed=seed + first).select(ANSWERS).to_pylist()
+        seconds = rng.integers(0, 365 * 86400, size)
+        unit = rng.choice(branches, size)
+        channel = rng.choice([None, *channels], size)
+        tier = rng.choice([None, *tiers], size)
+        lang = rng.choice(["en", "sv", "zh"], size, p=[0.5, 0.3, 0.2])
+        rows = [{"key": secrets.token_hex(16), "survey_id": ids["survey"], "unit_id": int(unit[i]),
+                 "channel_id": None if channel[i] is None else int(channel[i]),
+                 "tier_id": None if tier[i] is None else int(tier[i]), "language": str(lang[i]),
+                 "submitted_at": now - timedelta(seconds=int(seconds[i])), "comment": "",
+                 "answers": {k: v for k, v in answers[i].items() if v is not None}} for i in range(size)]
+        with engine.begin() as conn:
+            conn.execute(insert(Response), rows)
+        print(f"  {first + size:,} responses stored", end="\r", flush=True)
+    print()
+    engine.dispose()
+    return ids
+
+
+class Browser:
+    """A signed-in user: the session cookie sent by hand (it is Secure, the bench is http)."""
+
+    def __init__(self, port: int, email: str):
+        self.base = f"http://127.0.0.1:{port}"
+        self.cookie = ""
+        page = self.get("/login")[1]
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrf_token": csrf, "email": email, "password": PASSWORD, "next": "/admin"})
+        status, _ = self.request("/login", form.encode())
+        if status not in (200, 303):
+            raise SystemExit(f"sign-in failed for {email}: {status}")
+
+    def request(self, path: str, data: bytes | None = None) -> tuple[int, str]:
+        req = urllib.request.Request(self.base + path, data=data, headers={"Cookie": self.cookie})
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            with opener.open(req, timeout=120) as r:
+                status, text, headers = r.status, r.read().decode(), r.headers
+        except urllib.error.HTTPError as e:
+            status, text, headers = e.code, e.read().decode(), e.headers
+        for value in headers.get_all("set-cookie") or []:
+            if value.startswith("servq_session="):
+                self.cookie = value.split(";", 1)[0]
+        return status, text
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self.request(path)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def filters(ids: dict) -> list[tuple[str, dict]]:
+    today = datetime.now(timezone.utc).date()
+    return [
+        ("all responses", {}),
+        ("a region's subtree", {"unit": ids["regions"][0]}),
+        ("a branch", {"unit": ids["branches"][5]}),
+        ("a channel", {"channel": ids["channels"][1]}),
+        ("a tier", {"tier": ids["tiers"][0]}),
+        ("a language", {"language": "sv"}),
+        ("the last 30 days", {"since": today - timedelta(days=30)}),
+        ("a quarter", {"since": (today - timedelta(days=200)).replace(day=1),
+                       "until": (today - timedelta(days=110)).replace(day=1)}),
+        ("a custom range", {"since": today - timedelta(days=250), "until": today - timedelta(days=17)}),
+        ("region + channel + range", {"unit": ids["regions"][2], "channel": ids["channels"][0],
+                                      "since": today - timedelta(days=90)}),
+        ("branch + language + tier", {"unit": ids["branches"][2], "language": "en", "tier": ids["tiers"][1]}),
+        ("by tier and language", {"by": ["tier", "language"]}),
+    ]
+
+
+def query(params: dict) -> str:
+    by = params.get("by", ["unit", "channel"])
+    pairs = [(k, str(v)) for k, v in params.items() if k != "by"] + [("by", b) for b in by]
+    return urllib.parse.urlencode(pairs)
+
+
+def live_submissions(port: int, ids: dict, per_second: float, stop: threading.Event, done: list) -> None:
+    """Respondents keep answering while the pages are timed (the current month grows)."""
+    rng = random.Random(3)
+    while not stop.is_set() and per_second > 0:
+        branch = rng.choice(ids["branches"])
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/s/{ids['slug']}/u/{branch}",
+                                     data=body(secrets.token_hex(16), rng), method="POST")
+        try:
+            urllib.request.build_opener(_NoRedirect).open(req, timeout=30)
+        except urllib.error.HTTPError as e:  # 303 to the thank-you page: stored
+            if e.code != 303:
+                done.append(e.code)
+        stop.wait(1 / per_second)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    ap.add_argument("--live", type=float, default=20.0, help="submissions per second during the timing")
+    args = ap.parse_args()
+    print(machine())
+    with tempfile.TemporaryDirectory() as folder:
+        schema = None
+        if args.db == "sqlite":
+            url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        else:
+            from sqlalchemy import text
+
+            from servq.web.db import make_engine
+
+            schema = f"servq_dash_{os.getpid()}"
+            admin = make_engine(POSTGRES)
+            with admin.begin() as conn:
+                conn.execute(text(f'create schema "{schema}"'))
+            url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+        try:
+            started = time.monotonic()
+            ids = build(url, args.n)
+            print(f"{args.db}: {args.n:,} responses built in {time.monotonic() - started:.0f} s")
+            run(url, ids, args)
+        finally:
+            if schema:
+                with admin.begin() as conn:
+                    conn.execute(text(f'drop schema "{schema}" cascade'))
+                admin.dispose()
+
+
+def run(url: str, ids: dict, args) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = Server(url, port, 1)
+    server.env["SERVQ_SUBMIT_LIMIT"] = "0"
+    server.start()
+    try:
+        admin = Browser(port, "bench@example.org")
+        manager = Browser(port, "manager@example.org")
+        base = f"/admin/surveys/{ids['survey']}"
+        t = time.monotonic()
+        status, _ = admin.get(f"{base}/dashboard")
+        first = time.monotonic() - t
+        t = time.monotonic()
+        admin.get(f"{base}/report?{query({})}")
+        first_report = time.monotonic() - t
+        print(f"first dashboard page after the start (reads and validates every response): {first:.1f} s; "
+              f"its first report (makes the month cells): {first_report:.1f} s")
+        stop, refused = threading.Event(), []
+        feeder = threading.Thread(target=live_submissions, args=(port, ids, args.live, stop, refused), daemon=True)
+        feeder.start()
+        times: dict[str, list[float]] = {"dashboard": [], "report": []}
+        worst: dict[str, tuple[float, str]] = {}
+        cases = [(name, params, admin) for name, params in filters(ids)] + [("as a branch manager", {}, manager)]
+        for _ in range(args.rounds):
+            for name, params, who in cases:
+                for kind, path in (("dashboard", f"{base}/dashboard?{query(params)}"),
+                                   ("report", f"{base}/report?{query(params)}")):
+                    t = time.monotonic()
+                    status, text = who.get(path)
+                    elapsed = time.monotonic() - t
+                    if status != 200:
+                        raise SystemExit(f"{kind} of '{name}' answered {status}: {text[:300]}")
+                    times[kind].append(elapsed)
+                    if elapsed > worst.get(kind, (0, ""))[0]:
+                        worst[kind] = (elapsed, name)
+        stop.set()
+        feeder.join()
+        print(f"{len(cases)} filters x {args.rounds} rounds, {args.live:g} submissions/s arriving meanwhile"
+              + (f" (refused: {len(refused)})" if refused else ""))
+        ok = True
+        for kind, values in times.items():
+            q = statistics.quantiles(values, n=20)
+            print(f"  {kind:9s} p50 {statistics.median(values) * 1000:6.0f} ms   p95 {q[18] * 1000:6.0f} ms   "
+                  f"max {max(values) * 1000:6.0f} ms ({worst[kind][1]})")
+            ok &= q[18] < TARGET
+        print(f"  target p95 < {TARGET * 1000:.0f} ms per filtered page: {'PASS' if ok else 'FAIL'}")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
