@@ -115,6 +115,7 @@ class SurveyTallies:
         self.held: Held | None = None
         self._cells: dict[int, _Cells] = {}
         self._lock = threading.Lock()
+        self._cells_lock = threading.Lock()
         nothing = pa.table({c: pa.array([], pa.int16()) for c in self.columns})
         self._template = self.tallier.sums(self.tallier.validator().check(nothing), [np.zeros(0, dtype=np.int64)], 1)
 
@@ -187,11 +188,17 @@ class SurveyTallies:
 
     # -- month cells --------------------------------------------------------------------
     def _month_cells(self, held: Held, month: int) -> _Cells:
-        in_month = np.flatnonzero(held.month == month)
-        with self._lock:
+        # one builder at a time: a page that needs a month the warm-up is making waits for it
+        with self._cells_lock:
+            in_month = np.flatnonzero(held.month == month)
             cached = self._cells.get(month)
-        if cached is not None and cached.rows == len(in_month):
-            return cached
+            if cached is not None and cached.rows == len(in_month):
+                return cached
+            made = self._make_cells(held, in_month)
+            self._cells[month] = made
+            return made
+
+    def _make_cells(self, held: Held, in_month: np.ndarray) -> _Cells:
         combos, which = np.unique(held.combo[in_month], axis=0, return_inverse=True)
         leaves, counts = [], []
         for c in range(len(combos)):
@@ -200,10 +207,7 @@ class SurveyTallies:
             leaves.append(_leaves(sums))
             counts.append((len(rows), held.blank[rows].sum(), held.dont_know[rows].sum()))
         stacked = [np.stack(parts) for parts in zip(*leaves)] if leaves else []
-        made = _Cells(len(in_month), combos, stacked, np.array(counts, dtype=np.int64).reshape(-1, 3))
-        with self._lock:
-            self._cells[month] = made
-        return made
+        return _Cells(len(in_month), combos, stacked, np.array(counts, dtype=np.int64).reshape(-1, 3))
 
     # -- a filtered page ----------------------------------------------------------------
     def results(self, session: Session, flt: Filter, units: set[int] | None, by: list[str], *, lang: str = "en",
