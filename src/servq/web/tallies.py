@@ -72,25 +72,66 @@ class Held:
     def rows(self) -> int:
         return len(self.ids)
 
-    @classmethod
-    def concat(cls, parts: list[Held]) -> Held:
-        if len(parts) == 1:
-            return parts[0]
-        a = [p.answers for p in parts]
+    def leaves(self) -> list[tuple[np.ndarray, int]]:
+        """Every array with the axis its rows are on."""
+        a = self.answers
+        out = [(self.ids, 0), (self.combo, 0), (self.at, 0), (self.month, 0), (self.blank, 0), (self.dont_know, 0)]
+        out += [(a.parts[p], 1) for p in a.parts] + [(a.outcomes, 1)]
+        out += [] if a.weights is None else [(a.weights, 1)]
+        return out + ([] if a.kano is None else [(a.kano, 2)])
 
-        def joined(get, axis=1):
-            return None if get(a[0]) is None else np.concatenate([get(x) for x in a], axis=axis)
-
-        answers = Answers({p: joined(lambda x, p=p: x.parts[p]) for p in a[0].parts}, joined(lambda x: x.weights),
-                          joined(lambda x: x.outcomes), {}, sum(x.rows for x in a), joined(lambda x: x.kano, 2))
-        return cls(*(np.concatenate([getattr(p, f) for p in parts])
-                     for f in ("ids", "combo", "at", "month", "blank", "dont_know")), answers)
+    def like(self, arrays: list[np.ndarray]) -> Held:
+        """A Held shaped like this one from ``arrays`` in the order of :meth:`leaves`."""
+        a = self.answers
+        it = iter(arrays[6:])
+        parts = {p: next(it) for p in a.parts}
+        outcomes = next(it)
+        weights = None if a.weights is None else next(it)
+        kano = None if a.kano is None else next(it)
+        return Held(*arrays[:6], Answers(parts, weights, outcomes, {}, len(arrays[0]), kano))
 
     def take(self, rows: np.ndarray) -> Answers:
         """The answers of ``rows`` (indices)."""
         a = self.answers
         return Answers({p: c[:, rows] for p, c in a.parts.items()}, None if a.weights is None else a.weights[:, rows],
                        a.outcomes[:, rows], {}, len(rows), None if a.kano is None else a.kano[:, :, rows])
+
+
+class _Backing:
+    """Append-only storage of the held responses with room to grow: appending the new
+    responses of a page copies only them (now and then everything, when the room runs out);
+    a page keeps reading the snapshot it took."""
+
+    def __init__(self):
+        self.arrays: list[np.ndarray] | None = None
+        self.axes: list[int] = []
+        self.n = 0
+        self.shape: Held | None = None
+
+    def append(self, part: Held) -> Held:
+        leaves = part.leaves()
+        if self.arrays is None:
+            self.shape, self.axes = part, [axis for _, axis in leaves]
+            self.arrays = [np.empty(_with_rows(a.shape, axis, max(part.rows, 1024)), a.dtype) for a, axis in leaves]
+        capacity = self.arrays[0].shape[0]
+        if self.n + part.rows > capacity:
+            size = max(2 * capacity, self.n + part.rows)
+            grown = [np.empty(_with_rows(a.shape, axis, size), a.dtype) for a, axis in zip(self.arrays, self.axes)]
+            for old, new, axis in zip(self.arrays, grown, self.axes):
+                _rows(new, axis, 0, self.n)[...] = _rows(old, axis, 0, self.n)
+            self.arrays = grown
+        for (a, axis), store in zip(leaves, self.arrays):
+            _rows(store, axis, self.n, self.n + part.rows)[...] = a
+        self.n += part.rows
+        return self.shape.like([_rows(a, axis, 0, self.n) for a, axis in zip(self.arrays, self.axes)])
+
+
+def _with_rows(shape: tuple, axis: int, rows: int) -> tuple:
+    return shape[:axis] + (rows,) + shape[axis + 1:]
+
+
+def _rows(a: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    return a[(slice(None),) * axis + (slice(start, stop),)]
 
 
 @dataclass(frozen=True)
@@ -116,6 +157,8 @@ class SurveyTallies:
         self._cells: dict[int, _Cells] = {}
         self._lock = threading.Lock()
         self._cells_lock = threading.Lock()
+        self._backing = _Backing()
+        self._last_id = -1
         nothing = pa.table({c: pa.array([], pa.int16()) for c in self.columns})
         self._template = self.tallier.sums(self.tallier.validator().check(nothing), [np.zeros(0, dtype=np.int64)], 1)
 
@@ -126,30 +169,34 @@ class SurveyTallies:
             held = self.held
             if held is None:
                 held = self._read(session, 0, None)
-            else:
-                since = int(held.ids[-1]) - LATE_COMMITS if held.rows else -1
+            elif held.rows:
+                since = self._last_id - LATE_COMMITS
                 new_ids = np.setdiff1d(np.asarray(session.scalars(select(Response.id).where(
                     Response.survey_id == self.survey_id, Response.id > since)).all(), dtype=np.int64),
-                    held.ids[-LATE_COMMITS - 1:])
+                    held.ids[held.ids > since])
                 if len(new_ids):
-                    fresh = self._read(session, int(new_ids[0]), set(new_ids.tolist()))
-                    held = _in_id_order(Held.concat([held, fresh]))
+                    held = self._read(session, int(new_ids[0]), set(new_ids.tolist()))
+            else:
+                held = self._read(session, 0, None)
             self.held = held
             return held
 
     def _read(self, session: Session, first_id: int, wanted: set[int] | None) -> Held:
-        """The responses from ``first_id`` on (only those ``wanted``, unless None), read in
-        parts of :data:`READ_ROWS`; the answers (JSON in the database) are parsed by Arrow's
-        JSON reader, a part at a time."""
+        """Append the responses from ``first_id`` on (only those ``wanted``, unless None),
+        read in parts of :data:`READ_ROWS`; the answers (JSON in the database) are parsed by
+        Arrow's JSON reader, a part at a time. Rows are held in the order they are read
+        (every statistic is a sum: the order does not matter)."""
         q = (select(Response.id, Response.unit_id, Response.channel_id, Response.tier_id, Response.language,
                     _epoch_seconds(session, Response.submitted_at), cast(Response.answers, Text))
              .where(Response.survey_id == self.survey_id, Response.id >= first_id).order_by(Response.id))
-        parts = []
+        held = self.held
         for chunk in session.connection().execute(q.execution_options(yield_per=READ_ROWS)).partitions():
             rows = chunk if wanted is None else [r for r in chunk if r[0] in wanted]
             if rows:
-                parts.append(self._part(rows))
-        return Held.concat(parts) if parts else self._part([])
+                part = self._part(rows)
+                self._last_id = max(self._last_id, int(part.ids.max()))
+                held = self._backing.append(part)
+        return held if held is not None else self._part([])
 
     def _part(self, rows: list) -> Held:
         schema = pa.schema([(c, pa.int16()) for c in self.columns])
@@ -329,14 +376,6 @@ class TallyStore:
 
 def _id(value: int | None) -> int:
     return -1 if value is None else value
-
-
-def _in_id_order(held: Held) -> Held:
-    order = np.argsort(held.ids, kind="stable")
-    if (np.diff(order) == 1).all():
-        return held
-    return Held(held.ids[order], held.combo[order], held.at[order], held.month[order], held.blank[order],
-                held.dont_know[order], held.take(order))
 
 
 def _epoch_seconds(session: Session, column):
