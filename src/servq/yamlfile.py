@@ -32,6 +32,17 @@ class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when ava
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep)
 
+    def construct_checked_timestamp(self, node):
+        """A date or time; an impossible one (2026-13-01) is a problem on its line, not a crash."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"'{node.value}' is not a valid date or time ({exc})",
+                                                    node.start_mark) from None
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_checked_timestamp)
+
 
 def read(path: str | Path, what: str) -> str:
     """The text of a user's YAML file; a UsageError naming ``what`` when there is none."""
