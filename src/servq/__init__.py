@@ -18,6 +18,10 @@ The public API::
     Evaluation index systems (AHP weights, fuzzy comprehensive evaluation): servq.index,
     servq.load_system.
 
+    Complaints: servq.complaints_block (volume, hot spots, handling, SLA, backlog, repeat
+    complainants, rates, operational metrics), servq.poisson_spikes, servq.ewma_counts,
+    servq.lagged_correlation; their text: servq.text.classify, servq.text.train.
+
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
 """
 
@@ -60,6 +64,10 @@ _EXPORTS = {
     "index": "servq.indexsystem",
     "IndexResult": "servq.indexsystem",
     "load_system": "servq.indexsystem",
+    "complaints_block": "servq.complaints.analytics",
+    "poisson_spikes": "servq.stats.spikes",
+    "ewma_counts": "servq.stats.spikes",
+    "lagged_correlation": "servq.stats.lagcorr",
     "ServqError": "servq.errors",
     "DataError": "servq.errors",
     "InstrumentError": "servq.errors",

@@ -1,0 +1,284 @@
+"""Spikes in weekly counts: which cells (say complaint dimension × unit) had more
+complaints in a week than their own history leads one to expect.
+
+Two methods on a matrix of counts x[c, t] (cells × consecutive weeks):
+
+**Poisson test against a moving baseline** (:func:`poisson_spikes`). With k baseline
+weeks and exposures f_t (the share of week t observed, 1 for a whole week), the
+baseline rate of cell c before week t is
+
+    r = Σ_{j=t−k}^{t−1} x[c, j] / Σ_{j=t−k}^{t−1} f_j,   expected e = r · f_t,
+
+and the one-sided exact Poisson tail probability of the week's count x is
+
+    p = P(X ≥ x | X ~ Poisson(e)) = 1 − F(x − 1; e)    (R: ppois(x − 1, e, lower.tail = FALSE)),
+
+p = 1 when x = 0. A week is tested only when its k previous weeks are in the data. The
+p-values of one week form a family — all cells tested that week, m_t of them — and are
+adjusted by Holm's step-down method (default) or Bonferroni (min(1, m_t·p)), or not at
+all; a cell-week is a spike when the adjusted p < α and x ≥ ``min_count`` (so a first
+complaint or two in a quiet cell, whose baseline is 0 and p therefore 0, is not a hot
+spot). ``ucl``, the Poisson (1 − α) upper control limit, is the smallest u with
+P(X > u | e) < α: without correction a count is flagged exactly when it is above it
+(Montgomery 2019, §7.3.1 on the c chart, with probability limits instead of 3σ; Holm
+1979). The baseline is estimated, not known, so p is the plug-in ("known-rate")
+probability; with small baselines it flags somewhat more often than α.
+
+**EWMA chart for counts** (:func:`ewma_counts`, Montgomery 2019, §9.2 and §9.2.3 for
+Poisson data). With target μ₀ (the cell's mean over its baseline weeks) and
+σ = √μ₀ (Poisson), starting at z₀ = μ₀,
+
+    z_t = λ x_t + (1 − λ) z_{t−1},
+    UCL_t, LCL_t = μ₀ ± L σ √(λ/(2 − λ) · [1 − (1 − λ)^{2t}]),
+
+the exact time-varying limits (LCL clipped at 0). A week is flagged when z_t > UCL_t
+(only upward shifts are spikes). λ = 0.2 and L = 3 give an in-control average run length
+of about 500 weeks for normal data (Montgomery Table 9.11 lists L = 2.962 for ARL₀ = 500
+at λ = 0.2); the EWMA reacts to sustained small shifts that a single-week test misses.
+No multiplicity correction: the chart's L sets its false-alarm rate per cell.
+
+References: D. C. Montgomery, *Introduction to Statistical Quality Control*, 8th ed.,
+Wiley 2019. S. Holm, A simple sequentially rejective multiple test procedure,
+*Scandinavian Journal of Statistics* 6 (1979) 65–70. J. M. Lucas & M. S. Saccucci,
+Exponentially weighted moving average control schemes, *Technometrics* 32 (1990) 1–12.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special  # not scipy.stats: its import alone takes 0.4 s
+
+from .comparisons import p_adjust
+
+CORRECTIONS = ("holm", "bonferroni", "none")
+
+
+class SpikeError(ValueError):
+    """Wrong arguments to a spike method (a programming error, not a user's file)."""
+
+
+def _plain(x):
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+@dataclass(frozen=True)
+class PoissonSpikes:
+    """Per cell and week (cells × weeks): ``expected`` e, ``p`` and ``p_adjusted`` (NaN
+    where a week was not tested), ``ucl`` (NaN where not tested) and ``flag``."""
+
+    counts: np.ndarray
+    expected: np.ndarray
+    p: np.ndarray
+    p_adjusted: np.ndarray
+    ucl: np.ndarray
+    flag: np.ndarray
+    baseline_weeks: int
+    alpha: float
+    correction: str
+    min_count: int
+
+    def to_dict(self) -> dict:
+        """The flagged cell-weeks as a list of {cell, week, count, expected, p, p_adjusted, ucl}."""
+        cells, weeks = np.nonzero(self.flag)
+        return {"method": "poisson", "baseline_weeks": self.baseline_weeks, "alpha": self.alpha,
+                "correction": self.correction, "min_count": self.min_count,
+                "spikes": [{"cell": int(c), "week": int(t), "count": int(self.counts[c, t]),
+                            "expected": _plain(self.expected[c, t]), "p": _plain(self.p[c, t]),
+                            "p_adjusted": _plain(self.p_adjusted[c, t]), "ucl": _plain(self.ucl[c, t])}
+                           for c, t in zip(cells, weeks)]}
+
+
+def poisson_tail(x, expected) -> np.ndarray:
+    """P(X ≥ x) for X ~ Poisson(expected), elementwise (1 where x ≤ 0).
+
+    >>> poisson_tail([0, 3, 10], [2.0, 2.0, 2.0]).round(6).tolist()  # R: ppois(c(2, 9), 2, lower = FALSE)
+    [1.0, 0.323324, 4.6e-05]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        tail = special.pdtrc(np.maximum(x - 1, 0), e)
+    return np.where(x <= 0, 1.0, tail)
+
+
+def poisson_ucl(expected, alpha: float) -> np.ndarray:
+    """The smallest u ≥ 0 with P(X > u) < α for X ~ Poisson(expected), elementwise (NaN
+    where expected is NaN): a count above it has tail probability P(X ≥ x) < α.
+
+    >>> poisson_ucl([2.0, 10.0], 0.05).tolist()  # R: qpois(0.95, c(2, 10)) = 5, 15; P(X > 5) = 0.0166
+    [5.0, 15.0]
+    """
+    e = np.asarray(expected, dtype=np.float64)
+    ok = np.isfinite(e)
+    e0 = np.where(ok, e, 0.0)
+    z = special.ndtri(1 - alpha)
+    u = np.maximum(np.floor(e0 + z * np.sqrt(e0) - 2), 0)
+    for _ in range(10_000):  # walk up to the first u with P(X > u) < α
+        up = special.pdtrc(u, e0) >= alpha
+        if not up.any():
+            break
+        u = np.where(up, u + 1, u)
+    for _ in range(10_000):  # and down while u − 1 still qualifies
+        down = (u > 0) & (special.pdtrc(np.maximum(u - 1, 0), e0) < alpha)
+        if not down.any():
+            break
+        u = np.where(down, u - 1, u)
+    return np.where(ok, u, np.nan)
+
+
+def poisson_spikes(counts, *, baseline_weeks: int = 8, alpha: float = 0.05, correction: str = "holm",
+                   exposure=None, min_count: int = 3) -> PoissonSpikes:
+    """Exact Poisson test of each cell-week against the cell's previous ``baseline_weeks``
+    weeks (see the module notes for the formulas).
+
+    Parameters
+    ----------
+    counts : array (cells × weeks)
+        Counts per cell and consecutive week (0 for a week without complaints).
+    baseline_weeks : int
+        k, the weeks before each tested week that make its baseline.
+    alpha : float
+        Level of the test after the correction.
+    correction : {"holm", "bonferroni", "none"}
+        Adjustment over the cells tested in the same week.
+    exposure : array (weeks), optional
+        Share of each week observed (a first or last week seen only in part), default 1.
+    min_count : int
+        A spike needs at least this many complaints in the week.
+
+    Examples
+    --------
+    One cell, 4 baseline weeks of 2, 1, 3, 2 complaints (rate 2 a week), then 9:
+    p = P(X ≥ 9 | 2) = 1 − ppois(8, 2) = 0.000237.
+
+    >>> s = poisson_spikes([[2, 1, 3, 2, 9]], baseline_weeks=4)
+    >>> float(s.expected[0, 4]), round(float(s.p[0, 4]), 6), bool(s.flag[0, 4]), float(s.ucl[0, 4])
+    (2.0, 0.000237, True, 5.0)
+    """
+    x = np.asarray(counts, dtype=np.float64)
+    if x.ndim != 2:
+        raise SpikeError(f"counts must be a cells × weeks matrix, got shape {x.shape}")
+    if correction not in CORRECTIONS:
+        raise SpikeError(f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}")
+    if baseline_weeks < 1:
+        raise SpikeError(f"baseline_weeks must be at least 1, got {baseline_weeks}")
+    if not 0 < alpha < 1:
+        raise SpikeError(f"alpha must be between 0 and 1, got {alpha}")
+    cells, weeks = x.shape
+    f = np.ones(weeks) if exposure is None else np.asarray(exposure, dtype=np.float64)
+    if f.shape != (weeks,) or np.any(f < 0) or np.any(f > 1):
+        raise SpikeError("exposure must give each week's observed share, between 0 and 1")
+    k = baseline_weeks
+    # moving sums over the k previous weeks by cumulative sums: S[t] = Σ_{j<t} x_j
+    cx = np.concatenate([np.zeros((cells, 1)), np.cumsum(x, axis=1)], axis=1)
+    cf = np.concatenate([[0.0], np.cumsum(f)])
+    expected = np.full((cells, weeks), np.nan)
+    if weeks > k:
+        t = np.arange(k, weeks)
+        base_x = cx[:, t] - cx[:, t - k]
+        base_f = cf[t] - cf[t - k]
+        tested = (base_f > 0) & (f[t] > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e = base_x / base_f * f[t]
+        expected[:, t] = np.where(tested[None, :], e, np.nan)
+    has = ~np.isnan(expected)
+    p = np.where(has, poisson_tail(x, np.where(has, expected, 0.0)), np.nan)
+    p_adj = np.full_like(p, np.nan)
+    for t in range(weeks):  # one family per week
+        if has[:, t].any():
+            p_adj[:, t] = p_adjust(p[:, t], correction)
+    ucl = poisson_ucl(expected, alpha)
+    flag = has & (np.nan_to_num(p_adj, nan=1.0) < alpha) & (x >= min_count)
+    return PoissonSpikes(x.astype(np.int64), expected, p, p_adj, ucl, flag, k, alpha, correction, min_count)
+
+
+@dataclass(frozen=True)
+class EwmaChart:
+    """EWMA of each cell's counts (cells × weeks): ``centre`` μ₀ per cell; ``z``,
+    ``lcl``, ``ucl`` (NaN in the baseline weeks) and ``flag`` (z > UCL)."""
+
+    centre: np.ndarray
+    z: np.ndarray
+    lcl: np.ndarray
+    ucl: np.ndarray
+    flag: np.ndarray
+    lam: float
+    L: float
+    start: int
+
+    def to_dict(self) -> dict:
+        cells, weeks = np.nonzero(self.flag)
+        return {"method": "ewma", "lambda": self.lam, "L": self.L, "start": self.start,
+                "spikes": [{"cell": int(c), "week": int(t), "z": float(self.z[c, t]),
+                            "centre": float(self.centre[c]), "ucl": float(self.ucl[c, t])}
+                           for c, t in zip(cells, weeks)]}
+
+
+def ewma_limits(mu0, lam: float, L: float, t) -> tuple[np.ndarray, np.ndarray]:
+    """(LCL_t, UCL_t) = μ₀ ± L √μ₀ √(λ/(2 − λ)·[1 − (1 − λ)^{2t}]) for Poisson counts,
+    LCL clipped at 0; ``mu0`` and ``t`` (1, 2, …) broadcast.
+
+    >>> lo, hi = ewma_limits(4.0, 0.2, 3.0, [1, 2])
+    >>> hi.round(6).tolist()  # t = 1: 4 + 3·2·√(0.2/1.8·(1 − 0.8²)) = 4 + 6·0.2; t = 2: 4 + 6·√(0.2/1.8·0.5904)
+    [5.2, 5.53675]
+    """
+    mu0 = np.asarray(mu0, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    half = L * np.sqrt(mu0) * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
+    return np.maximum(mu0 - half, 0.0), mu0 + half
+
+
+def ewma_counts(counts, *, lam: float = 0.2, L: float = 3.0, mu0=None, baseline_weeks: int | None = None) -> EwmaChart:
+    """EWMA control chart of each cell's weekly counts (see the module notes).
+
+    Parameters
+    ----------
+    counts : array (cells × weeks)
+    lam, L : float
+        Smoothing constant λ (0 < λ ≤ 1) and the width of the limits in σ.
+    mu0 : array (cells), optional
+        Known in-control mean per cell. Default: the mean of the first ``baseline_weeks``
+        weeks of each cell, which are then not charted (Phase I), or of all weeks when
+        ``baseline_weeks`` is None (a retrospective chart of every week).
+    baseline_weeks : int, optional
+        Weeks that estimate μ₀; charting starts after them.
+
+    Examples
+    --------
+    μ₀ = 4 (known), λ = 0.2: weeks 4, 9 give z = 4.0, 0.2·9 + 0.8·4 = 5.0; week 2 is
+    under UCL_2 = 5.537 (see :func:`ewma_limits`), week 1 at 4.0 under 5.2.
+
+    >>> c = ewma_counts([[4, 9, 12]], mu0=[4.0])
+    >>> c.z.round(4).tolist(), c.flag.tolist()  # z_3 = 0.2·12 + 0.8·5 = 6.4 > UCL_3 = 5.718
+    ([[4.0, 5.0, 6.4]], [[False, False, True]])
+    """
+    x = np.asarray(counts, dtype=np.float64)
+    if x.ndim != 2:
+        raise SpikeError(f"counts must be a cells × weeks matrix, got shape {x.shape}")
+    if not 0 < lam <= 1:
+        raise SpikeError(f"lam must be in (0, 1], got {lam}")
+    if L <= 0:
+        raise SpikeError(f"L must be positive, got {L}")
+    cells, weeks = x.shape
+    if mu0 is not None:
+        centre = np.broadcast_to(np.asarray(mu0, dtype=np.float64), (cells,)).copy()
+        start = 0 if baseline_weeks is None else baseline_weeks
+    elif baseline_weeks is None:
+        centre, start = x.mean(axis=1) if weeks else np.full(cells, np.nan), 0
+    else:
+        if not 1 <= baseline_weeks <= weeks:
+            raise SpikeError(f"baseline_weeks must be between 1 and the {weeks} weeks, got {baseline_weeks}")
+        centre, start = x[:, :baseline_weeks].mean(axis=1), baseline_weeks
+    z = np.full((cells, weeks), np.nan)
+    prev = centre.copy()
+    for t in range(start, weeks):  # one step per week, vectorised over cells
+        prev = lam * x[:, t] + (1 - lam) * prev
+        z[:, t] = prev
+    steps = np.arange(weeks) - start + 1.0
+    lcl, ucl = ewma_limits(centre[:, None], lam, L, np.where(steps >= 1, steps, np.nan)[None, :])
+    lcl = np.broadcast_to(lcl, (cells, weeks)).copy()
+    ucl = np.broadcast_to(ucl, (cells, weeks)).copy()
+    flag = np.nan_to_num(z, nan=-np.inf) > np.nan_to_num(ucl, nan=np.inf)
+    return EwmaChart(centre, z, lcl, ucl, flag, lam, L, start)
