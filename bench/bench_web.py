@@ -10,7 +10,7 @@ Then every acknowledged key is looked up in the database: stored exactly once, n
 none duplicated, and nothing stored that was never sent.
 
     python bench/bench_web.py [--clients 50] [--seconds 60] [--db sqlite|postgresql|both]
-                              [--workers 2] [--no-kill]
+                              [--workers 1] [--no-kill]
 
 Target (issue 5) on this 2-core machine: at least 500 submissions/s on SQLite with p95 under
 100 ms, zero lost, zero duplicated. It prints its figures and always exits 0 (a benchmark,
@@ -244,7 +244,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-kill", action="store_true", help="do not kill the server halfway")
     args = ap.parse_args()
     print(machine())
