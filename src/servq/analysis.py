@@ -106,6 +106,8 @@ def analyze(
     progress: Callable[[int, int], None] | None = None,
     economics: str | Path | dict | None = None,
     complaints: int | None = None,
+    complaints_register=None,
+    complaints_timezone: str = "UTC",
 ) -> Results:
     """Analyse survey answers with an instrument.
 
@@ -163,6 +165,11 @@ def analyze(
         Service-economics parameters (docs/economics.md); adds the ``economics`` block.
     complaints : int, optional
         Complaining customers in the period; overrides ``inputs.complaints`` of ``economics``.
+    complaints_register, complaints_timezone : path, DataFrame or Table; str
+        A complaints register (:func:`servq.complaints.register.read_register`, times without
+        an offset in ``complaints_timezone``): adds the ``complaints`` block
+        (docs/complaints-analytics.md), and its number of complaints is the economics'
+        complaint count unless ``complaints`` is given.
 
     Returns
     -------
@@ -210,6 +217,11 @@ def analyze(
         from .economics import load_economics
 
         econ = load_economics(economics)
+    register = None
+    if complaints_register is not None:  # its mistakes too before the answers are read
+        from .complaints.register import read_register
+
+        register = read_register(complaints_register, timezone=complaints_timezone, max_problems=max_problems)
     source = source_of(data, sheet)
     file = str(source.path)
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
@@ -242,11 +254,23 @@ def analyze(
                        keep_rows=boot > 0, period=_period_reader(period, period_src, validator) if period else None)
     blank_periods = groups.unknown.pop(PERIOD, 0)
     validator.finish()
-    return _results(inst, scorer, sums, groups, Counts.of(validator), layout, source, by=list(by_cols), lang=lang,
-                    min_n=min_n, confidence=confidence, quality=quality, inv_name=inv_name, compare=compare,
-                    adjust=adjust, ipa_options=(ipa_importance, ipa_performance, ipa_crosshair), boot=boot, seed=seed,
-                    progress=progress, econ=econ, complaints=complaints,
-                    period=(period, period_name, blank_periods) if period else None)
+    counted = complaints if complaints is not None or register is None else register.num_rows
+    res = _results(inst, scorer, sums, groups, Counts.of(validator), layout, source, by=list(by_cols), lang=lang,
+                   min_n=min_n, confidence=confidence, quality=quality, inv_name=inv_name, compare=compare,
+                   adjust=adjust, ipa_options=(ipa_importance, ipa_performance, ipa_crosshair), boot=boot, seed=seed,
+                   progress=progress, econ=econ, complaints=counted,
+                   period=(period, period_name, blank_periods) if period else None)
+    if register is not None:
+        from .complaints.analytics import complaints_block
+
+        res.data["complaints"] = complaints_block(register, lang=lang, min_n=min_n, confidence=confidence,
+                                                  timezone=complaints_timezone, max_problems=max_problems)
+        if res.data["economics"] is not None:
+            used = "option" if complaints is not None else "register"
+            res.data["economics"]["inputs"]["complaints_source"] = used
+            res.data["notes"].append(f"economics: {counted} complaints from "
+                                     + ("--complaints" if used == "option" else "the complaints register"))
+    return res
 
 
 @dataclass(frozen=True)
@@ -301,6 +325,7 @@ def _results(inst, scorer, sums, groups, counts: Counts, layout, source, *, by, 
         data_out.update(blocks)
         data_out["notes"] += notes
     data_out["economics"] = None
+    data_out["complaints"] = None  # a complaints register's block: analyze(complaints_register=...)
     if econ is not None:
         from .economics import economics_block
 

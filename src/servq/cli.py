@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from .errors import ProblemsError, ServqError
+from .complaints.commands import complaints_app
 from .web.commands import admin_app, db_app, serve
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app.add_typer(instruments_app, name="instruments")
 economics_app = typer.Typer(help="Service economics: the parameter file of rules of thumb (docs/economics.md).",
                             no_args_is_help=True)
 app.add_typer(economics_app, name="economics")
+app.add_typer(complaints_app, name="complaints")
 
 Lang = Annotated[str, typer.Option("--lang", "-l", help="Language of the report and texts: en, sv or zh.")]
 
@@ -65,6 +67,8 @@ def analyze(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the bootstrap resamples.")] = 0,
     economics: Annotated[Optional[Path], typer.Option("--economics", help="Service-economics parameters (YAML; template: `servq economics defaults`).")] = None,
     complaints: Annotated[Optional[int], typer.Option("--complaints", min=0, help="Complaining customers in the period (overrides the economics file).")] = None,
+    complaints_file: Annotated[Optional[Path], typer.Option("--complaints-file", help="A complaints register (.csv, .xlsx, .parquet, .sav): adds the complaints section, and its count of complaints to --economics (docs/complaints-analytics.md).")] = None,
+    complaints_timezone: Annotated[str, typer.Option("--complaints-timezone", help="IANA time zone of the register's times without an offset, and of its days and weeks.")] = "UTC",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the paths written.")] = False,
 ) -> None:
     """Analyse a file of survey answers: gaps, tolerance zone, SERVQUAL/SERVPERF scores, segments,
@@ -84,6 +88,7 @@ def analyze(
                       compare=compare, adjust=adjust,
                       period=period, period_column=period_column,
                       boot=boot, seed=seed, economics=economics, complaints=complaints,
+                      complaints_register=complaints_file, complaints_timezone=complaints_timezone,
                       progress=bar)
     finally:
         bar.close()

@@ -33,6 +33,7 @@ from servq.report import charts, i18n
 from servq.report.benchmark_section import benchmark_section
 from servq.report.blocks import Cell, Figure, Fmt, Row, Table
 from servq.report.comparisons_section import comparisons_section
+from servq.report.complaints_section import complaints_definitions, complaints_section
 from servq.report.economics_section import economics_section
 from servq.report.focus_section import focus_section
 from servq.report.kano_section import kano_section
@@ -147,9 +148,10 @@ def build_context(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "comparisons": comparisons_section(results, f),
         "scorecard": scorecard_section(results, f),
         "trends": trends_section(results, f),
+        "complaints": complaints_section(results, f),
         "economics": economics_section(results, f),
     }
-    context["definitions"] = _definitions(results, f)
+    context["definitions"] = _definitions(results, f) + complaints_definitions(results, f)
     return _with_blocks(context, sections, f)
 
 

@@ -1,0 +1,243 @@
+"""``servq complaints classify | evaluate | train``: the complaint text classifier on files.
+
+Plain functions registered by :mod:`servq.complaints.commands`; the classifier is imported
+only when a command runs. A user's mistake raises a :class:`~servq.errors.ServqError`, which
+the CLI prints as one line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import UsageError
+
+File = Annotated[Path, typer.Argument(metavar="FILE", help="Complaints: a .csv, .xlsx, .parquet or .sav file with a text column.")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="A model trained by `servq complaints train` (default: the lexicon baseline).")]
+LexiconOpt = Annotated[Optional[Path], typer.Option("--lexicon", "-L", help="A lexicon YAML file instead of the built-in SERVQUAL lexicon (docs/complaints-text.md).")]
+TextCol = Annotated[str, typer.Option("--column", help="The column holding the complaint text.")]
+LabelCol = Annotated[str, typer.Option("--label-column", help="The column holding the true label.")]
+Sheet = Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")]
+Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the cross-validation folds.")]
+NoLexicon = Annotated[bool, typer.Option("--no-lexicon", help="Train on character n-grams only, without the lexicon's scores.")]
+NEW_COLUMNS = ("language", "dimension", "confidence", "sentiment", "severity", "cues")
+
+
+def classify(
+    file: File,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Write the complaints with the new columns here (.csv, .xlsx, .parquet).")],
+    model: ModelOpt = None,
+    lexicon: LexiconOpt = None,
+    column: TextCol = "text",
+    sheet: Sheet = None,
+) -> None:
+    """Classify every complaint: adds language, dimension, confidence, sentiment (-1..1),
+    severity (1 low, 2 medium, 3 high) and the severity cues found."""
+    import pyarrow as pa
+
+    from ..io.writers import write_table
+    from .classification import classify as run
+
+    table, text_col = _read(file, column, None, sheet, all_columns=True)
+    result = run(table.column(text_col).to_pylist(), model=model, lexicon=lexicon)
+    frame = result.to_frame()
+    frame["confidence"] = frame["confidence"].round(4)
+    frame["sentiment"] = frame["sentiment"].round(4)
+    taken = {c.lower() for c in table.column_names}
+    renamed = []
+    for name in NEW_COLUMNS:
+        target = name if name.lower() not in taken else f"predicted_{name}"
+        if target != name:
+            renamed.append(f"{name} -> {target}")
+        table = table.append_column(target, pa.array(frame[name].tolist()))
+    path = write_table(table, out)
+    counts = Counter(result.dimension.tolist())
+    typer.echo(f"classified {len(result)} complaints ({result.method}): "
+               + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    langs = Counter(result.language.tolist())
+    typer.echo("languages: " + ", ".join(f"{k} {v}" for k, v in langs.most_common()))
+    if renamed:
+        typer.echo(f"note: the file already has these columns, so the new ones are named {', '.join(renamed)}")
+    typer.echo(f"wrote {path}")
+
+
+def evaluate(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Labelled complaints: a text and a dimension column.")],
+    model: ModelOpt = None,
+    lexicon: LexiconOpt = None,
+    cv: Annotated[int, typer.Option("--cv", min=0, help="Evaluate the trainable model by stratified K-fold cross-validation on FILE (0: off); with --lexicon, the model learns from that lexicon's scores.")] = 0,
+    seed: Seed = 0,
+    no_lexicon: NoLexicon = False,
+    curve: Annotated[bool, typer.Option("--learning-curve", help="With --cv: macro-F1 when each fold's model learns from 10%, 20%, 50% and 100% of its training examples.")] = False,
+    column: TextCol = "text",
+    label_column: LabelCol = "dimension",
+    sheet: Sheet = None,
+) -> None:
+    """Accuracy, macro-F1, precision/recall/F1 per label and the confusion matrix of the
+    baseline lexicon (default), a lexicon (--lexicon), a trained model (--model) or the
+    trainable model cross-validated on FILE (--cv K)."""
+    from .classification import classify as run
+    from .evaluation import cross_validated_predictions, learning_curve
+    from .evaluation import evaluate as score
+    from .language import detect_languages
+    from .lexicon import load_lexicon
+    from .model import load_model
+
+    if model is not None and (lexicon is not None or cv):
+        raise UsageError("choose one of --model, --lexicon and --cv (--lexicon with --cv: the lexicon the trained model uses)")
+    if (no_lexicon or curve) and not cv:
+        raise UsageError(f"{'--no-lexicon' if no_lexicon else '--learning-curve'} needs --cv")
+    if no_lexicon and lexicon is not None:
+        raise UsageError("choose --lexicon or --no-lexicon")
+    texts, truth, skipped = _labelled(file, column, label_column, sheet)
+    if cv:
+        options = {"lexicon": False if no_lexicon else load_lexicon(lexicon)}
+        what = (f"trainable model, {cv}-fold cross-validation (seed {seed}), "
+                + ("character n-grams only" if no_lexicon else f"character n-grams and lexicon scores ({options['lexicon'].name})"))
+        pred = cross_validated_predictions(texts, truth, k=cv, seed=seed, **options)
+        known: tuple[str, ...] = tuple(sorted(set(truth)))
+    else:
+        if model is not None:
+            m = load_model(model)
+            what, known, pred = f"model {model}", m.classes, run(texts, model=m).dimension
+        else:
+            lex = load_lexicon(lexicon)
+            what, known, pred = f"lexicon: {lex.name}", lex.dimensions, run(texts, lexicon=lex).dimension
+        unknown = sorted(set(truth) - set(known))
+        if unknown:
+            raise UsageError(f"{file}: label(s) {', '.join(unknown)} in column '{label_column}' are not "
+                             f"known to the {'model' if model else 'lexicon'} (it knows {', '.join(known)})")
+    labels = [k for k in known if k in set(truth)]
+    result = score(truth, pred, labels=labels)
+    typer.echo(f"{what} on {file}: {result.n} complaints" + (f" ({skipped} without text or label skipped)" if skipped else ""))
+    typer.echo(f"accuracy {result.accuracy:.3f}   macro-F1 {result.macro_f1:.3f}")
+    for line in _table_lines(result):
+        typer.echo(line)
+    by_lang = []
+    langs = detect_languages(texts)
+    for lang in ("en", "sv", "zh"):
+        idx = [i for i, x in enumerate(langs) if x == lang]
+        if idx:
+            sub = score([truth[i] for i in idx], [pred[i] for i in idx])
+            by_lang.append(f"{lang} {sub.macro_f1:.3f} (n {len(idx)})")
+    if by_lang:
+        typer.echo("macro-F1 by detected language: " + ", ".join(by_lang))
+    if curve:
+        table = learning_curve(texts, truth, fractions=(0.1, 0.2, 0.5, 1.0), k=cv, seed=seed, **options)
+        typer.echo("learning curve (each fold's model learns from a stratified random share of its training "
+                   "examples, 5 draws; mean macro-F1):")
+        langs_shown = [c for c in ("en", "sv", "zh") if c in table.columns]
+        typer.echo(f"{'share':>6} {'n train':>8} {'macro-F1':>9} {'sd':>6} " + "".join(f"{c:>7}" for c in langs_shown))
+        for fraction, r in table.iterrows():
+            typer.echo(f"{fraction:>6.0%} {r.n_train:>8.1f} {r.macro_f1:>9.3f} {r.sd:>6.3f} "
+                       + "".join(f"{r[c]:>7.3f}" for c in langs_shown))
+
+
+def train(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Labelled complaints: a text column and a label column (any labels).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Write the model here (a .npz archive of plain arrays).")],
+    cv: Annotated[int, typer.Option("--cv", min=0, help="Report the K-fold cross-validated macro-F1 first (0: skip).")] = 5,
+    seed: Seed = 0,
+    c: Annotated[float, typer.Option("--c", min=1e-6, help="Inverse L2 penalty of the logistic regression.")] = 10.0,
+    min_df: Annotated[int, typer.Option("--min-df", min=1, help="Keep character n-grams seen in at least this many complaints.")] = 1,
+    lexicon: Annotated[Optional[Path], typer.Option("--lexicon", "-L", help="Learn from this lexicon's scores (default: the built-in SERVQUAL lexicon); it is stored in the model.")] = None,
+    no_lexicon: NoLexicon = False,
+    lexicon_scale: Annotated[float, typer.Option("--lexicon-scale", min=0.0, help="Scale of the lexicon scores among the features (docs/complaints-text.md).")] = 0.3,
+    column: TextCol = "text",
+    label_column: LabelCol = "dimension",
+    sheet: Sheet = None,
+) -> None:
+    """Train the complaint classifier (character n-grams and the lexicon's scores, logistic
+    regression with a prior toward the lexicon baseline, calibrated probabilities) on
+    labelled complaints and save it."""
+    from .evaluation import cross_validate
+    from .lexicon import load_lexicon
+    from .model import MIN_PER_LABEL, check_examples
+    from .model import train as fit
+
+    if no_lexicon and lexicon is not None:
+        raise UsageError("choose --lexicon or --no-lexicon")
+    lex = False if no_lexicon else load_lexicon(lexicon)
+    texts, labels, skipped = _labelled(file, column, label_column, sheet)
+    check_examples(labels, MIN_PER_LABEL, "to train")
+    counts = Counter(labels)
+    typer.echo(f"{len(labels)} labelled complaints in {file}" + (f" ({skipped} without text or label skipped)" if skipped else "")
+               + ": " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    options = {"c": c, "min_df": min_df, "lexicon": lex, "lexicon_scale": lexicon_scale}
+    fewest = min(counts.values())
+    if cv and fewest >= cv:
+        e = cross_validate(texts, labels, k=cv, seed=seed, **options)
+        typer.echo(f"cross-validated macro-F1 ({cv}-fold, seed {seed}): {e.macro_f1:.3f}, accuracy {e.accuracy:.3f}")
+    elif cv:
+        label = min(counts, key=lambda k: (counts[k], k))
+        typer.echo(f"note: no {cv}-fold cross-validation: every label needs {cv} examples, '{label}' has {fewest}")
+    model = fit(texts, labels, seed=seed, **options)
+    path = model.save(out)
+    if model.lexicon_dimensions:
+        info = model.info["lexicon"]
+        typer.echo(f"lexicon features: {info['name']} ({len(model.lexicon_dimensions)} of the labels: "
+                   f"{', '.join(model.lexicon_dimensions)}), prior weight {info['prior_weight']:.2f}")
+    elif lex is not False:
+        typer.echo(f"note: the lexicon '{lex.name}' knows none of these labels: character n-grams only")
+    typer.echo(f"wrote {path} ({len(model.classes)} labels, {len(model.vocabulary)} n-grams, "
+               f"{len(model.lexicon_dimensions)} lexicon scores, temperature {model.temperature:.3f})")
+
+
+def _read(file: Path, column: str, label_column: str | None, sheet: str | None, all_columns: bool = False):
+    """(table, text column[, label column]) of a complaints file; a UsageError naming the
+    file and its columns when a column is missing."""
+    import pyarrow as pa
+
+    from ..io.readers import open_source
+
+    src = open_source(file, sheet=sheet)
+    names = [_column(src.columns, column, file)]
+    if label_column is not None:
+        names.append(_column(src.columns, label_column, file))
+    wanted = src.columns if all_columns else names
+    chunks = list(src.chunks(wanted))
+    table = pa.concat_tables(chunks) if chunks else pa.table({c: pa.array([], pa.string()) for c in wanted})
+    return (table, *names)
+
+
+def _column(columns: list[str], name: str, file: Path) -> str:
+    for c in columns:
+        if c == name:
+            return c
+    for c in columns:
+        if c.strip().lower() == name.lower():
+            return c
+    raise UsageError(f"{file}: no '{name}' column (columns: {', '.join(columns)})")
+
+
+def _labelled(file: Path, column: str, label_column: str, sheet: str | None) -> tuple[list[str], list[str], int]:
+    """Texts and labels of the rows that have both, and the number of rows without."""
+    table, text_col, label_col = _read(file, column, label_column, sheet)
+    texts, labels = table.column(text_col).to_pylist(), table.column(label_col).to_pylist()
+    keep = [(str(t), str(y).strip()) for t, y in zip(texts, labels)
+            if t is not None and str(t).strip() and y is not None and str(y).strip()]
+    return [t for t, _ in keep], [y for _, y in keep], len(texts) - len(keep)
+
+
+def _table_lines(result) -> list[str]:
+    """The per-label table and the confusion matrix (columns numbered as the rows)."""
+    from .lexicon import UNCLASSIFIED
+
+    width = max(len(str(k)) for k in result.confusion.index.tolist() + ["label"])
+    lines = [f"{'label':<{width}}  precision  recall     F1  support"]
+    for label, r in result.per_class.iterrows():
+        lines.append(f"{label:<{width}}  {r.precision:9.3f}  {r.recall:6.3f}  {r.f1:5.3f}  {int(r.support):7d}")
+    rows = result.confusion.index.tolist()
+    cols = result.confusion.columns.tolist()
+    heads = [str(rows.index(c) + 1) if c in rows else "-" if c == UNCLASSIFIED else c for c in cols]
+    cell = max(4, *(len(h) for h in heads))
+    lines.append("confusion matrix (rows: true label; columns: predicted, numbered as the rows"
+                 + ("; - unclassified)" if UNCLASSIFIED in cols else ")"))
+    lines.append(" " * (width + 4) + "".join(f"{h:>{cell + 1}}" for h in heads))
+    for i, label in enumerate(rows, start=1):
+        counts = result.confusion.loc[label].tolist()
+        lines.append(f"{i:>2} {label:<{width}} " + "".join(f"{n:>{cell + 1}}" for n in counts))
+    return lines

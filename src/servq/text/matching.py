@@ -1,0 +1,108 @@
+"""Finding lexicon terms in text: one compiled regular expression per language.
+
+Texts are first *normalised* (:func:`normalise`): lower-cased, every run of white space
+made one space. Terms are written in lower case with single spaces (``on hold``,
+``ringde tillbaka``, ``排队``) and matched in one of two modes:
+
+``word``
+    the term is a whole word (or whole words): ``fee`` matches *fee* but not *feedback*.
+    A ``*`` at the end lets the word go on (``refund*``: *refund, refunds, refunded*), a
+    ``*`` at the start lets it begin earlier (``*n't``: *didn't, wasn't*).
+``part``
+    the term may be any part of a word: Swedish compounds (``kö`` would match
+    *telefonkön*) and Chinese, written without spaces. A ``*`` changes nothing.
+
+All terms of a language are compiled into one alternation shaped as a trie (a common
+prefix is written once), so a text is scanned once whatever the number of terms, and at
+every position the longest term wins; matches do not overlap. So a lexicon's ``ignore``
+terms, matched and never counted, keep a longer word from being read as a shorter term
+inside it (``förväntan``, expectation, is not ``vänta``, wait).
+
+>>> p = compile_terms(["wait*", "on hold", "fee", "*n't"], "word")
+>>> find(p, normalise("Waited  ON HOLD; the feedback fee? Didn't help"))
+['wait', 'on hold', 'fee', "n't"]
+>>> find(compile_terms(["kö", "telefonkö", "vänt", "förvänt"], "part"), "förväntade mig ingen telefonkö")
+['förvänt', 'telefonkö']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MODES = ("word", "part")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: object) -> str:
+    """``text`` lower-cased with white space collapsed; None and NaN are empty.
+
+    >>> normalise("  Väntade\\n i  KÖN "), normalise(None), normalise(float("nan"))
+    ('väntade i kön', '', '')
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return " ".join(str(text).lower().split())
+
+
+def term_key(term: str) -> str:
+    """The key a term is found under: normalised, without its ``*`` marks.
+
+    >>> term_key(" Refund* "), term_key("*N'T")
+    ('refund', "n't")
+    """
+    return normalise(term).strip("*").strip()
+
+
+def compile_terms(terms: Iterable[str], mode: str) -> re.Pattern | None:
+    """One pattern finding every term (``None`` when there is none); ``findall`` on a
+    normalised text gives the keys (:func:`term_key`) of the terms found, in text order."""
+    if mode not in MODES:
+        raise ValueError(f"unknown match mode {mode!r} (choose {' or '.join(MODES)})")
+    groups: dict[tuple[bool, bool], set[str]] = {}
+    for term in terms:
+        t = normalise(term)
+        key = term_key(t)
+        if not key:
+            continue
+        if mode == "part":
+            bounds = (False, False)
+        else:
+            bounds = (not t.startswith("*"), not t.endswith("*"))
+        groups.setdefault(bounds, set()).add(key)
+    if not groups:
+        return None
+    # whole words first, then stems, then word ends, then parts: the most specific form wins
+    order = [(True, True), (True, False), (False, True), (False, False)]
+    pieces = []
+    for bounds in order:
+        if bounds in groups:
+            lead, trail = (r"\b" if b else "" for b in bounds)
+            pieces.append(f"{lead}(?:{_trie(groups[bounds])}){trail}")
+    return re.compile("|".join(pieces))
+
+
+def find(pattern: re.Pattern | None, text: str) -> list[str]:
+    """Keys of the terms ``pattern`` finds in the normalised ``text``."""
+    return [] if pattern is None else pattern.findall(text)
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words``, longest first, as a prefix trie."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _node(root)
+
+
+def _node(node: dict) -> str:
+    ends = "" in node
+    branches = [re.escape(ch) + _node(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    if len(branches) == 1 and not ends:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")" + ("?" if ends else "")

@@ -1,0 +1,191 @@
+"""``servq complaints classify | evaluate | train`` end to end, and their one-line errors."""
+
+import csv
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from cli_helpers import run
+
+from servq.io.writers import write_table
+from servq.text import classify, load_eval_set, load_model
+
+
+def write_csv(path, header, rows):
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def read_csv(path):
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def eval_csv(tmp_path_factory):
+    data = load_eval_set()
+    return write_csv(tmp_path_factory.mktemp("eval") / "eval.csv", ["id", "text", "dimension"],
+                     [(i, t, d) for i, (t, d) in enumerate(zip(data["text"], data["dimension"]))])
+
+
+def test_classify_adds_the_columns(tmp_path, capsys):
+    src = write_csv(tmp_path / "in.csv", ["id", "Text", "branch"],
+                    [(1, "The queue was endless and nobody helped", "north"),
+                     (2, "Fakturan var fel igen!", "south"),
+                     (3, "信号太差，经常掉线", "east"),
+                     (4, "", "west")])
+    out = tmp_path / "out.csv"
+    code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out))
+    assert code == 0, err
+    assert "classified 4 complaints (lexicon: SERVQUAL complaint dimensions (built-in))" in stdout
+    assert f"wrote {out}" in stdout and "languages: " in stdout
+    rows = read_csv(out)
+    assert list(rows[0]) == ["id", "Text", "branch", "language", "dimension", "confidence", "sentiment",
+                             "severity", "cues"]
+    expected = classify([r["Text"] for r in rows])
+    assert [r["dimension"] for r in rows] == expected.dimension.tolist()
+    assert [r["language"] for r in rows] == ["en", "sv", "zh", "und"]
+    assert [int(r["severity"]) for r in rows] == expected.severity.tolist()
+    assert [float(r["sentiment"]) for r in rows] == pytest.approx(expected.sentiment.round(4).tolist())
+    assert [r["branch"] for r in rows] == ["north", "south", "east", "west"]
+
+
+def test_classify_xlsx_with_a_model_and_taken_column_names(tmp_path, capsys, eval_csv):
+    model = tmp_path / "m.npz"
+    assert run(capsys, "complaints", "train", str(eval_csv), "-o", str(model), "--cv", "0")[0] == 0
+    src = tmp_path / "in.xlsx"
+    write_table(pa.table({"text": ["Rude staff", "Väntade länge"], "dimension": ["assurance", "responsiveness"]}), src)
+    out = tmp_path / "out.parquet"
+    code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out), "--model", str(model))
+    assert code == 0, err
+    assert "(model)" in stdout and "dimension -> predicted_dimension" in stdout
+    import pyarrow.parquet as pq
+    table = pq.read_table(out)
+    assert table.column("dimension").to_pylist() == ["assurance", "responsiveness"]
+    expected = load_model(model).predict(["Rude staff", "Väntade länge"])[0].tolist()
+    assert table.column("predicted_dimension").to_pylist() == expected
+
+
+def test_evaluate_baseline_prints_metrics_and_confusion(capsys, eval_csv):
+    code, out, err = run(capsys, "complaints", "evaluate", str(eval_csv))
+    assert code == 0, err
+    assert f"lexicon: SERVQUAL complaint dimensions (built-in) on {eval_csv}: 162 complaints" in out
+    assert "accuracy " in out and "macro-F1 " in out
+    assert "label            precision  recall     F1  support" in out
+    assert "confusion matrix (rows: true label; columns: predicted, numbered as the rows; - unclassified)" in out
+    assert " 7 product_quality " in out
+    assert "macro-F1 by detected language: en " in out and "zh " in out
+
+
+def test_evaluate_cross_validation_and_model(tmp_path, capsys, eval_csv):
+    code, out, err = run(capsys, "complaints", "evaluate", str(eval_csv), "--cv", "3", "--seed", "2")
+    assert code == 0, err
+    assert ("trainable model, 3-fold cross-validation (seed 2), character n-grams and lexicon scores "
+            "(SERVQUAL complaint dimensions (built-in))") in out
+    code, out, err = run(capsys, "complaints", "evaluate", str(eval_csv), "--cv", "3", "--no-lexicon")
+    assert code == 0 and "3-fold cross-validation (seed 0), character n-grams only" in out
+    model = tmp_path / "m.npz"
+    run(capsys, "complaints", "train", str(eval_csv), "-o", str(model), "--cv", "0")
+    code, out, err = run(capsys, "complaints", "evaluate", str(eval_csv), "--model", str(model))
+    assert code == 0 and f"model {model} on" in out and "accuracy 1.000" in out   # its own training set
+
+
+def test_train_reports_cross_validation_and_writes_the_model(tmp_path, capsys, eval_csv):
+    model = tmp_path / "model.npz"
+    code, out, err = run(capsys, "complaints", "train", str(eval_csv), "-o", str(model), "--cv", "3")
+    assert code == 0, err
+    assert f"162 labelled complaints in {eval_csv}: assurance 21" in out
+    assert "cross-validated macro-F1 (3-fold, seed 0): " in out
+    assert f"wrote {model} (7 labels" in out
+    assert "lexicon features: SERVQUAL complaint dimensions (built-in) (7 of the labels: tangibles, " in out
+    m = load_model(model)
+    assert m.classes[0] == "assurance" and m.info["n_examples"] == 162
+    assert len(m.lexicon_dimensions) == 7 and m.info["lexicon"]["scale"] == 0.3
+
+
+def test_train_with_a_users_lexicon_or_none(tmp_path, capsys):
+    lex = tmp_path / "lex.yaml"
+    lex.write_text("servq_lexicon: 1\nname: speed\ndimensions:\n  waiting: {en: {wait*: 2, queue: 2}}\n",
+                   encoding="utf-8")
+    src = write_csv(tmp_path / "a.csv", ["text", "dimension"],
+                    [("slow queue", "waiting"), ("long wait", "waiting"), ("rude staff", "manners"),
+                     ("arrogant clerk", "manners")])
+    code, out, err = run(capsys, "complaints", "train", str(src), "-o", str(tmp_path / "m.npz"), "--lexicon", str(lex))
+    assert code == 0, err
+    assert "lexicon features: speed (1 of the labels: waiting), prior weight " in out
+    assert load_model(tmp_path / "m.npz").lexicon.name == "speed"
+    code, out, err = run(capsys, "complaints", "train", str(src), "-o", str(tmp_path / "n.npz"), "--no-lexicon")
+    assert code == 0 and "lexicon features" not in out and load_model(tmp_path / "n.npz").lexicon is None
+    code, out, err = run(capsys, "complaints", "train", str(src), "-o", str(tmp_path / "o.npz"))
+    assert code == 0 and "note: the lexicon 'SERVQUAL complaint dimensions (built-in)' knows none of these labels" in out
+
+
+def test_evaluate_learning_curve(capsys, eval_csv):
+    code, out, err = run(capsys, "complaints", "evaluate", str(eval_csv), "--cv", "3", "--learning-curve")
+    assert code == 0, err
+    lines = out.splitlines()
+    head = lines.index(next(x for x in lines if x.startswith("learning curve")))
+    assert lines[head + 1].split() == ["share", "n", "train", "macro-F1", "sd", "en", "sv", "zh"]
+    assert [x.split()[0] for x in lines[head + 2:head + 6]] == ["10%", "20%", "50%", "100%"]
+
+
+def test_train_with_too_few_for_cross_validation(tmp_path, capsys):
+    src = write_csv(tmp_path / "few.csv", ["text", "dimension"],
+                    [("slow queue", "waiting"), ("long wait", "waiting"), ("rude staff", "manners"),
+                     ("arrogant clerk", "manners"), ("no label here", "")])
+    code, out, err = run(capsys, "complaints", "train", str(src), "-o", str(tmp_path / "m.npz"))
+    assert code == 0, err
+    assert "(1 without text or label skipped)" in out
+    assert "note: no 5-fold cross-validation: every label needs 5 examples, 'manners' has 2" in out
+
+
+@pytest.mark.parametrize("make, args, message", [
+    (lambda p: write_csv(p / "a.csv", ["id", "body"], [(1, "x")]), ["classify", "{f}", "-o", "{d}/o.csv"],
+     "error: {f}: no 'text' column (columns: id, body)"),
+    (lambda p: write_csv(p / "a.csv", ["text", "label"], [("x", "a")]), ["evaluate", "{f}"],
+     "error: {f}: no 'dimension' column (columns: text, label)"),
+    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a"), ("y", "b"), ("z", "b")]),
+     ["train", "{f}", "-o", "{d}/m.npz"], "error: too few examples to train: every label needs at least 2; 'a' has 1"),
+    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "speed")]), ["evaluate", "{f}"],
+     "error: {f}: label(s) speed in column 'dimension' are not known to the lexicon (it knows tangibles"),
+    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--model", "{d}/a.csv"],
+     "error: {d}/a.csv: not a servq complaint model: not a NumPy .npz archive"),
+    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--cv", "3", "--model", "{f}"],
+     "error: choose one of --model, --lexicon and --cv"),
+    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--learning-curve"],
+     "error: --learning-curve needs --cv"),
+    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a"), ("y", "b")]),
+     ["train", "{f}", "-o", "{d}/m.npz", "--no-lexicon", "--lexicon", "{f}"], "error: choose --lexicon or --no-lexicon"),
+    (lambda p: p / "missing.csv", ["classify", "{f}", "-o", "{d}/o.csv"], "error: data file not found: {f}"),
+])
+def test_errors_are_one_line(tmp_path, capsys, make, args, message):
+    f = make(tmp_path)
+    args = [a.format(f=f, d=tmp_path) for a in args]
+    code, out, err = run(capsys, "complaints", *args)
+    assert code == 1
+    assert err.startswith(message.format(f=f, d=tmp_path)) and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_bad_lexicon_lists_its_problems(tmp_path, capsys, eval_csv):
+    lex = tmp_path / "lex.yaml"
+    lex.write_text("servq_lexicon: 1\ndimensions:\n  speed: {en: {slow: -1}}\n", encoding="utf-8")
+    code, out, err = run(capsys, "complaints", "classify", str(eval_csv), "-o", str(tmp_path / "o.csv"),
+                         "--lexicon", str(lex))
+    assert code == 1
+    assert err.splitlines() == [f"error: {lex}: 1 problem(s) in the lexicon",
+                                f"  {lex}, line 3, dimensions.speed.en.slow: Input should be greater than 0, got -1"]
+
+
+def test_a_user_lexicon_is_evaluated_on_its_own_labels(tmp_path, capsys):
+    lex = tmp_path / "lex.yaml"
+    lex.write_text("servq_lexicon: 1\nname: speed\ndimensions:\n  slow: {en: {slow*: 1}}\n  fast: {en: {fast: 1}}\n",
+                   encoding="utf-8")
+    src = write_csv(tmp_path / "a.csv", ["text", "dimension"], [("slowly", "slow"), ("fast", "fast"), ("meh", "fast")])
+    code, out, err = run(capsys, "complaints", "evaluate", str(src), "--lexicon", str(lex))
+    assert code == 0, err
+    assert "lexicon: speed on" in out and "accuracy 0.667   macro-F1 0.833" in out
+    assert np.isclose(0.833, (1 + 2 / 3) / 2, atol=5e-4)

@@ -1,0 +1,90 @@
+"""Sentiment: term weights, negation, intensifiers and their reach, the score formula by
+hand; severity from cues and tone."""
+
+import math
+
+import pytest
+
+from servq.text import score_sentiment
+from servq.text.sentiment import NEGATION, SEVERITY_LABELS, load_sentiment_lexicon, severity_level
+
+
+def score(text, lang=None):
+    s = score_sentiment([text], None if lang is None else [lang])
+    return float(s.score[0]), int(s.severity[0]), s.cues[0]
+
+
+def expected(total):
+    """The documented formula S / sqrt(S^2 + 4)."""
+    return total / math.sqrt(total * total + 4)
+
+
+def test_score_formula_by_hand():
+    # helpful +2; not helpful -0.74 * 2; very helpful 1.5 * 2; not very helpful -0.74 * 1.5 * 2
+    assert score("The staff were helpful")[0] == pytest.approx(expected(2))
+    assert score("The staff were not helpful")[0] == pytest.approx(expected(NEGATION * 2))
+    assert score("The staff were very helpful")[0] == pytest.approx(expected(3))
+    assert score("The staff were not very helpful")[0] == pytest.approx(expected(-0.74 * 1.5 * 2))
+    # rude -2 and bad -1.5 add up; one "!" adds 10 %
+    assert score("Rude and bad service")[0] == pytest.approx(expected(-3.5))
+    assert score("Rude and bad service!")[0] == pytest.approx(expected(-3.5 * 1.1))
+    assert score("No terms here at all")[0] == 0.0 and score("")[0] == 0.0
+
+
+def test_negation_reach_and_punctuation():
+    # "n't" (didn't) reaches the third word on ...
+    assert score("I didn't find them helpful")[0] == pytest.approx(expected(-1.48))
+    # ... but not the fifth, and never across punctuation
+    assert score("I didn't say that they were helpful")[0] == pytest.approx(expected(2))
+    assert score("Not a problem. Helpful staff")[0] == pytest.approx(expected(-0.74 * -1 + 2))
+
+
+def test_swedish_and_chinese():
+    assert score("Personalen var hjälpsam")[0] == pytest.approx(expected(2))
+    assert score("Personalen var inte hjälpsam")[0] == pytest.approx(expected(-1.48))
+    assert score("Väldigt dålig service")[0] == pytest.approx(expected(-2.25))
+    assert score("服务很好")[0] == pytest.approx(expected(1.5))            # 很 1.5 x 好 1
+    assert score("服务不好")[0] == pytest.approx(expected(-0.74))           # 不 negates 好
+    assert score("我不满意")[0] == pytest.approx(expected(-2))               # 不满意 is one term
+    assert score("我很不满意")[0] == pytest.approx(expected(-3))             # 很 1.5 x 不满意 -2
+    assert score("好几天没人理")[0] == 0.0                                   # 好几 is not 好 (good)
+
+
+@pytest.mark.parametrize("text, level, cues", [
+    ("The queue was long", 1, ()),
+    ("The queue was terrible", 2, ()),                                    # very negative tone: -0.78
+    ("This is the third time the delivery is late", 2, ("repeated",)),
+    ("I will switch to another bank", 2, ("churn",)),
+    ("I have contacted my lawyer", 3, ("legal",)),
+    ("The wet floor was dangerous", 3, ("health_safety",)),
+    ("You charged me twice, again", 3, ("money_lost", "repeated")),
+    ("Jag kommer att anmäla er till ARN", 3, ("legal",)),
+    ("Fakturan är fel igen", 2, ("repeated",)),
+    ("我要去12315投诉", 3, ("legal",)),
+    ("吃完以后拉肚子", 3, ("health_safety",)),
+])
+def test_severity(text, level, cues):
+    _, sev, found = score(text)
+    assert (sev, found) == (level, cues)
+
+
+def test_severity_rule_and_labels():
+    assert severity_level(0.0, ()) == 1 and severity_level(-0.75, ()) == 2
+    assert severity_level(0.0, ("churn", "repeated")) == 3 and severity_level(-0.9, ("legal", "churn")) == 3
+    assert SEVERITY_LABELS == {1: "low", 2: "medium", 3: "high"}
+
+
+def test_text_without_language_has_no_sentiment_and_frame():
+    s = score_sentiment(["", "Terrible!"])
+    assert s.score[0] == 0.0 and s.severity.tolist()[0] == 1
+    frame = s.to_frame()
+    assert list(frame.columns) == ["sentiment", "severity", "cues"] and frame["cues"].tolist() == ["", ""]
+
+
+def test_builtin_sentiment_lexicon_loads_every_language():
+    lex = load_sentiment_lexicon()
+    assert set(lex.patterns) == {"en", "sv", "zh"}
+    for lang in ("en", "sv", "zh"):
+        entries = [e for e in lex.entries[lang].values() if e is not None]
+        assert sum(e.weight < 0 for e in entries) >= 40 and sum(e.weight > 0 for e in entries) >= 20
+        assert sum(e.negator for e in entries) >= 5 and sum(bool(e.cue) for e in entries) >= 40
