@@ -25,7 +25,7 @@ The public API::
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
 """
 
-from importlib import import_module
+from .lazy import exports
 
 __version__ = "0.1.0"
 
@@ -78,13 +78,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'servq' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = exports(__name__, _EXPORTS)

@@ -19,7 +19,7 @@ price_billing, product_quality (and ``unclassified`` when no term is found). How
 docs/complaints-text.md. Names are imported on first use, so the CLI stays fast.
 """
 
-from importlib import import_module
+from servq.lazy import exports
 
 _EXPORTS = {
     "classify": "servq.text.classification",
@@ -47,13 +47,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'servq.text' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__ = exports(__name__, _EXPORTS)
