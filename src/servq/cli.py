@@ -15,6 +15,7 @@ import typer
 from .errors import ProblemsError, ServqError
 from .complaints.commands import complaints_app
 from .web.commands import admin_app, db_app, serve
+from .web.complaint_commands import privacy_app
 
 app = typer.Typer(
     name="servq",
@@ -347,6 +348,7 @@ def _check_lang(lang: str) -> None:
 # the web platform's commands import the web stack only when they run
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+app.add_typer(privacy_app, name="privacy")
 app.command()(serve)
 
 

@@ -10,18 +10,28 @@ from servq.web.app import ROUTERS
 PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
           # the respondent's pages (tests/web/test_respond.py)
           ("GET", "/s/{slug}/u/{unit_id}"), ("POST", "/s/{slug}/u/{unit_id}"), ("GET", "/i/{token}"),
-          ("GET", "/r/{key}"), ("GET", "/thanks")}
+          ("GET", "/r/{key}"), ("GET", "/thanks"),
+          # the public complaint form (tests/web/test_complaint_intake.py)
+          ("GET", "/c/{unit_id}"), ("POST", "/c/{unit_id}"), ("GET", "/c/thanks")}
 # the JSON API: token authentication (tests/web/test_api.py)
 API = {("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_id}/results"),
-       ("GET", "/api/v1/surveys/{survey_id}/responses.{fmt}")}
+       ("GET", "/api/v1/surveys/{survey_id}/responses.{fmt}"),
+       ("POST", "/api/v1/complaints"), ("GET", "/api/v1/complaints")}
 ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}/active"),
               ("GET", "/admin/audit"), ("POST", "/admin/units")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
-                 ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations")}
+                 ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations"),
+                 ("POST", "/admin/surveys/{survey_id}/closed-loop"), ("POST", "/admin/sla"),
+                 ("POST", "/admin/sla/{policy_id}/delete")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
                  ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
                  ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),
-                 ("GET", "/admin/surveys/{survey_id}/data.{fmt}")}
+                 ("GET", "/admin/surveys/{survey_id}/data.{fmt}"),
+                 # complaint cases: every role, limited to the cases of the units it sees (test_complaint_cases.py)
+                 ("GET", "/admin/complaints"), ("GET", "/admin/complaints/{complaint_id}"),
+                 ("POST", "/admin/complaints/{complaint_id}/assign"), ("POST", "/admin/complaints/{complaint_id}/status"),
+                 ("POST", "/admin/complaints/{complaint_id}/note"), ("POST", "/admin/complaints/{complaint_id}/reply"),
+                 ("POST", "/admin/complaints/{complaint_id}/relabel"), ("GET", "/admin/sla")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 
@@ -30,16 +40,31 @@ def test_every_route_is_classified():
     assert routes == PUBLIC | API | ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN
 
 
+@pytest.fixture
+def a_complaint(engine, org_tree):
+    """Complaint 1 in North 1 (seen by the North manager) and SLA policy 1."""
+    from datetime import datetime, timezone
+
+    from servq.web import complaints
+    from servq.web.db import session_factory, transaction
+
+    with transaction(session_factory(engine)) as s:
+        complaints.save_policy(s, "*", "*", "8", "5", complaints.CALENDAR_EXAMPLE, None)
+        complaints.intake(s, complaints.NewComplaint(key="k" * 30, unit_id=org_tree["North 1"], text="Rude staff",
+                                                     source="form", received_at=datetime.now(timezone.utc)))
+
+
 @pytest.mark.parametrize("role", [None, *ROLES])
-def test_access_by_role(client, role):
+def test_access_by_role(client, role, a_complaint):
     if role:
         sign_in(client, ROLES[role])
     token = csrf_of(client.get("/login").text)
     for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
         url = (path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
-               .replace("{fmt}", "csv"))
+               .replace("{fmt}", "csv").replace("{complaint_id}", "1").replace("{policy_id}", "1"))
         data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
-                "password": "p" * 12, "active": "1"}
+                "password": "p" * 12, "active": "1", "text": "a note", "status": "assigned", "owner_id": "1",
+                "dimension": "empathy", "acknowledge_hours": "4", "resolve_days": "2", "calendar": "timezone: UTC"}
         r = client.request(method, url, data=data if method == "POST" else None, follow_redirects=False)
         if role is None:
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)

@@ -93,7 +93,7 @@ def test_bad_parameters_are_named_in_json(client, tokens):
 def test_openapi_describes_only_the_api(client):
     spec = client.get("/api/openapi.json").json()
     assert set(spec["paths"]) == {"/api/v1/surveys", "/api/v1/surveys/{survey_id}/results",
-                                  "/api/v1/surveys/{survey_id}/responses.{fmt}"}
+                                  "/api/v1/surveys/{survey_id}/responses.{fmt}", "/api/v1/complaints"}
 
 
 def test_token_commands(database_url, engine, org_tree, monkeypatch, capsys, client):

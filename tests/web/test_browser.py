@@ -137,3 +137,49 @@ def test_phone_answer_then_managers_dashboards(server):
         other.screenshot(path=str(ARTIFACTS / "5-storgatan-manager-dashboard.png"), full_page=True)
         browser.close()
     assert pages == 6
+
+
+def test_phone_complaint_then_the_managers_cases(server):
+    """A customer complains in Swedish on a phone (a mistake first, shown next to its field),
+    the branch's manager finds it among their cases and takes it, the other branch's
+    manager does not see it; no page breaks its content security policy."""
+    from playwright.sync_api import sync_playwright
+
+    base, ids = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                    device_scale_factor=2, locale="sv-SE")
+        page = phone.new_page()
+        console_errors = []
+        page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(f"{base}/c/{ids['kungs']}?c={ids['counter']}")
+        assert page.locator("html").get_attribute("lang") == "sv"
+        assert page.locator("#channel_id").input_value() == str(ids["counter"])
+        page.fill("#text", "Kortläsaren var trasig igen och ingen hjälpte mig.")
+        page.fill("#email", "kund@example.se")
+        page.click("button[type=submit]")
+        assert page.locator("#err-consent").inner_text().startswith("Kryssa i rutan")
+        assert page.locator("#text").input_value().startswith("Kortläsaren")  # what was typed stays
+        page.screenshot(path=str(ARTIFACTS / "6-phone-complaint-mistake.png"), full_page=True)
+        page.check("input[name=consent]")
+        page.click("button[type=submit]")
+        assert page.locator("h1").inner_text() == "Tack"
+        assert [e for e in console_errors if "Content Security Policy" in e or "Refused" in e] == []
+
+        manager = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        _sign_in(manager, base, "kungsgatan@example.org")
+        manager.goto(f"{base}/admin/complaints")
+        manager.click("#complaints a")
+        assert "Kortläsaren var trasig" in manager.locator(".complaint-text").inner_text()
+        manager.select_option("#owner_id", label="kungsgatan@example.org (unit manager)")
+        manager.click("form[action$='/assign'] button")
+        assert "kund@example.se" in manager.locator("#contact").inner_text()  # the owner sees the contact
+        manager.screenshot(path=str(ARTIFACTS / "7-manager-case.png"), full_page=True)
+
+        other = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        _sign_in(other, base, "storgatan@example.org")
+        other.goto(f"{base}/admin/complaints")
+        assert "No complaints match." in other.content()
+        browser.close()

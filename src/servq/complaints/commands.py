@@ -14,6 +14,7 @@ from ..text.commands import classify, evaluate, train  # noqa: E402
 complaints_app.command("classify")(classify)
 complaints_app.command("evaluate")(evaluate)
 complaints_app.command("train")(train)
+from ..web import complaint_commands  # noqa: E402,F401  registers `import` and `escalate` (docs/complaints.md)
 
 # complaint analytics on a register file (servq.complaints): docs/complaints-analytics.md
 from .analyze_command import analyze  # noqa: E402

@@ -7,6 +7,7 @@ style (the CSP forbids them) and post forms with a CSRF token.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 
 import anyio.to_thread
 
@@ -19,8 +20,17 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
 from ..errors import UsageError
-from . import admin_routes, api_routes, auth_routes, dashboard_routes, respond_routes, survey_routes
-from .db import make_engine, require_current_schema, session_factory
+from . import (
+    admin_routes,
+    api_routes,
+    auth_routes,
+    case_routes,
+    complaint_routes,
+    dashboard_routes,
+    respond_routes,
+    survey_routes,
+)
+from .db import make_engine, require_current_schema, session_factory, transaction
 from .pages import LoginRequired, page
 from .responding import SurveyCache
 from .security import RateLimiter, SecurityHeaders
@@ -30,7 +40,12 @@ from .writer import GroupWriter
 
 _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
-           respond_routes.router, api_routes.router)  # every route of the app
+           respond_routes.router, complaint_routes.router, case_routes.router,
+           api_routes.router)  # every route of the app
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
@@ -49,6 +64,8 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
         # synchronous routes run on this many threads (anyio's default is 40): more only
         # queue for the GIL and the write lock, and each holds a pooled connection
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        if check_schema:  # the retention of contact details (docs/complaints.md); also `servq privacy purge`
+            await anyio.to_thread.run_sync(_purge_contacts, app)
         if settings.warm_dashboards:
             app.state.tallies.warm_up(app.state.read_sessions)
         yield
@@ -67,6 +84,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     app.state.tallies = TallyStore()
     app.state.login_limiter = RateLimiter(settings.login_attempts, settings.login_window)
     app.state.surveys = SurveyCache(settings.survey_cache_seconds)
+    app.state.clock = utc_now  # what "now" is for complaints' SLA clocks (tests set their own)
     app.state.submit_limiter = RateLimiter(settings.submit_limit, settings.submit_window) if settings.submit_limit else None
 
     app.add_middleware(SecurityHeaders)
@@ -94,6 +112,13 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def _purge_contacts(app: FastAPI) -> None:
+    from .privacy import purge_contacts
+
+    with transaction(app.state.sessions) as session:
+        purge_contacts(session, app.state.settings.contact_retention_days, app.state.clock())
 
 
 def _error(request: Request, status: int, message: str, headers=None):

@@ -10,11 +10,13 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -152,6 +154,9 @@ class Survey(Base):
     closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # the closed loop (docs/complaints.md): None = off, else the thresholds that open a case
+    # from a response whose respondent agreed to be contacted
+    closed_loop: Mapped[dict | None] = mapped_column(JSON)
 
     units: Mapped[list[Unit]] = relationship(secondary=survey_units, order_by="Unit.name")
     channels: Mapped[list[Channel]] = relationship(secondary=survey_channels, order_by="Channel.name")
@@ -260,3 +265,131 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship()
+
+
+COMPLAINT_STATUSES = ("new", "assigned", "in_progress", "resolved", "closed")
+COMPLAINT_SOURCES = ("form", "api", "import", "survey")
+
+
+class Complaint(Base):
+    """One complaint (a *case*). ``key`` makes intake exactly-once (the form's random key,
+    an API client's idempotency key, an imported row's content); the due times come from
+    the SLA policy chosen at intake, which is kept with the complaint (``sla_policy``), so a
+    later change of the policies never moves a promise already made. Nothing personal is
+    stored here: the contact lives in :class:`ComplaintContact`; ``customer_key`` is a
+    keyed hash of it (for repeat-complainant counts), re-keyed at random when the contact
+    is erased."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint("status in ('new', 'assigned', 'in_progress', 'resolved', 'closed')",
+                        name="ck_complaints_status"),
+        CheckConstraint("source in ('form', 'api', 'import', 'survey')", name="ck_complaints_source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="RESTRICT"))
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", ondelete="RESTRICT"))
+    product: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    dimension: Mapped[str | None] = mapped_column(String(50), index=True)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    severity: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ack_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolve_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sla_policy: Mapped[dict | None] = mapped_column(JSON)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    customer_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    unit: Mapped[Unit] = relationship()
+    channel: Mapped[Channel | None] = relationship()
+    tier: Mapped[Tier | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    escalated_to: Mapped[User | None] = relationship(foreign_keys=[escalated_to_id])
+
+
+class ComplaintContact(Base):
+    """The complainant's contact details: the only personal data of a complaint, kept
+    apart so that erasure and retention delete them without touching the complaint."""
+
+    __tablename__ = "complaint_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="", index=True)
+    consent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class CaseEvent(Base):
+    """One entry of a case's history: received, assigned, a status change, a note, a reply
+    to the customer, a relabel, an escalation, an erasure of its contact."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class SlaPolicyRecord(Base):
+    """An SLA policy (:class:`servq.complaints.sla.SlaPolicy`): for a complaint category
+    (``*`` = any) and customer tier (``*`` = any), acknowledge within N business hours and
+    resolve within N business days on ``calendar`` (sla.Calendar's dict form)."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("category", "tier", name="uq_sla_policies_category_tier"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(50))
+    tier: Mapped[str] = mapped_column(String(100))
+    acknowledge_hours: Mapped[float] = mapped_column(Float)
+    resolve_days: Mapped[int] = mapped_column(Integer)
+    calendar: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TrainingExample(Base):
+    """A complaint text with the dimension a person gave it (a relabelled case): material
+    for training the classifier (``servq complaints train``)."""
+
+    __tablename__ = "training_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    dimension: Mapped[str] = mapped_column(String(50))
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class InstanceSecret(Base):
+    """Secrets of this installation made by the migrations (the salt of customer keys), so
+    that the server and the command line hash contacts alike."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from . import closed_loop, complaints, responding
 from . import form as questionnaire
-from . import responding
 from .models import Invitation, Survey
 from .db import transaction
 from .pages import DB, ReadDB, templates
@@ -162,11 +162,21 @@ async def answer(request: Request, slug: str, unit_id: int):
     if pages[-1].comment and (submit or page == len(pages) - 1):
         comment, comment_errors = questionnaire.check_comment(sent.get("comment", ""), lang)
         errors.update(comment_errors)
+    loop = None
+    if submit and survey.closed_loop:  # the consent and contact of the closed loop (closed_loop.py)
+        contact, contact_errors = complaints.check_contact_form(sent, "contact_", lang)
+        if contact_errors and (not errors or page == len(pages) - 1):
+            page = len(pages) - 1
+            errors.update(contact_errors)
+        if not errors:
+            classified = await run_in_threadpool(complaints.classify_complaint, comment) \
+                if comment and survey.closed_loop.get("complaint_comment") and contact is not None else None
+            loop = closed_loop.LoopRequest(contact, classified)
     if errors and action != "back":
         return await run_in_threadpool(_form_with_errors, request, survey, lang, key, unit_id, page, sent, errors)
     channel = responding.channel_for(survey, int(channel_id) if channel_id.isdigit() else None)
     target = max(0, min({"back": page - 1, "save": page}.get(action, page + 1), len(pages) - 1))
-    job = responding.submission(key, survey, unit_id, channel, lang, answers, comment or "") if submit else \
+    job = responding.submission(key, survey, unit_id, channel, lang, answers, comment or "", loop) if submit else \
         responding.page_save(key, survey, unit_id, channel, lang, target, answers, comment)
     outcome = await request.app.state.writer.run(job)
     if outcome == responding.MISMATCH:
@@ -196,7 +206,8 @@ def _form_with_errors(request: Request, survey: responding.PublicSurvey, lang: s
         pages = questionnaire_of(survey, lang)
         state = {"key": key, "unit_id": unit_id, "channel_id": channel, "page": page,
                  "answers": {**(draft.answers if draft else {}), **_raw(pages[page], sent)},
-                 "comment": sent.get("comment", "")}
+                 "comment": sent.get("comment", ""),
+                 "contact": {k: sent.get(f"contact_{k}", "") for k in ("name", "email", "phone", "consent")}}
     return _form(request, survey, lang, state, errors, status=422)
 
 

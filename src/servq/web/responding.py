@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .closed_loop import LoopRequest, open_case
 from .models import (
     Contact,
     Draft,
@@ -49,6 +50,7 @@ class PublicSurvey:
     instrument_yaml: str
     unit_ids: frozenset[int]
     channel_ids: frozenset[int]
+    closed_loop: dict | None = None  # the thresholds that open a complaint case (closed_loop.py)
 
 
 class SurveyCache:
@@ -73,7 +75,8 @@ class SurveyCache:
         row = session.scalar(select(Survey).where(Survey.slug == slug))
         found = None if row is None else PublicSurvey(
             row.id, row.slug, row.title, tuple(row.languages), row.anonymous, row.opens_at, row.closes_at,
-            row.instrument_yaml, frozenset(u.id for u in row.units), frozenset(c.id for c in row.channels))
+            row.instrument_yaml, frozenset(u.id for u in row.units), frozenset(c.id for c in row.channels),
+            row.closed_loop)
         if self.seconds > 0:
             if len(self._entries) > 10_000:
                 self._entries.clear()
@@ -142,10 +145,12 @@ def save_draft(session: Session, key: str, survey: PublicSurvey | Survey, unit_i
 
 
 def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: int, channel_id: int | None, lang: str,
-           answers: dict, comment: str, draft: Draft | None = None) -> bool:
+           answers: dict, comment: str, draft: Draft | None = None, loop: LoopRequest | None = None) -> bool:
     """Store a response under ``key`` (exactly once: False if the key was stored before),
     with ``draft``'s answers under the ones given; the draft is removed in the same
-    transaction. A response sent whole (no draft) needs no draft at all."""
+    transaction. A response sent whole (no draft) needs no draft at all. With ``loop`` (a
+    survey with the closed loop), a response that meets a threshold opens a complaint case
+    in the same transaction (closed_loop.py)."""
     invitation = session.get(Invitation, draft.invitation_id) if draft is not None and draft.invitation_id else None
     row = dict(key=key, survey_id=survey.id, unit_id=unit_id, channel_id=channel_id,
                tier_id=invitation.tier_id if invitation else None, language=lang,
@@ -163,6 +168,9 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
                 contact.response_id = response_id
     if draft is not None:
         session.delete(draft)
+    if loop is not None:
+        open_case(session, survey, response_id, unit_id, channel_id, row["tier_id"], lang, row["answers"],
+                  row["comment"], loop, row["submitted_at"])
     return True
 
 
@@ -187,14 +195,15 @@ def _draft_in(session: Session, key: str) -> Draft | None:
 
 
 def submission(key: str, survey: PublicSurvey, unit_id: int, channel_id: int | None, lang: str, answers: dict,
-               comment: str) -> Callable[[Session], str]:
+               comment: str, loop: LoopRequest | None = None) -> Callable[[Session], str]:
     """The write of a submission: STORED (also when the key was stored before: the same
     response sent again) or MISMATCH (the key's draft belongs to another survey or unit)."""
     def job(session: Session) -> str:
         draft = _draft_in(session, key)
         if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
             return MISMATCH
-        submit(session, key, survey, unit_id, draft.channel_id if draft else channel_id, lang, answers, comment, draft)
+        submit(session, key, survey, unit_id, draft.channel_id if draft else channel_id, lang, answers, comment, draft,
+               loop)
         return STORED
     return job
 

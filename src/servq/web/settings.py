@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     the address of the request), ``SERVQ_SUBMIT_LIMIT`` (questionnaire pages posted per
     address in ``SERVQ_SUBMIT_WINDOW`` seconds; 0 = no limit), ``SERVQ_SURVEY_CACHE_SECONDS``
     (how long a server process keeps a survey's settings for the respondent's pages),
-    ``SERVQ_THREADS`` (requests a server process works on at once; each has a database
+    ``SERVQ_CONTACT_RETENTION_DAYS`` (complainants' contact details older than this are
+    erased by ``servq privacy purge`` and at every server start), ``SERVQ_THREADS`` (requests a server process works on at once; each has a database
     connection), ``SERVQ_WARM_DASHBOARDS`` (read every survey's responses for the
     dashboard when the server starts, not at the first page)."""
 
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     survey_cache_seconds: float = Field(default=5.0, ge=0)
     threads: int = Field(default=16, ge=1, le=200)
     warm_dashboards: bool = True
+    contact_retention_days: int = Field(default=365, ge=1)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

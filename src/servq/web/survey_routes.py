@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import DataError, InstrumentError, UsageError
 from ..instruments import list_instruments
-from . import distribution, org, surveys
+from . import closed_loop, complaints, distribution, org, surveys
+from .accounts import audit
 from .models import Channel, Unit, User
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page, visible_survey
 from .security import check_csrf
@@ -25,7 +26,8 @@ MAX_INVITE_UPLOAD = 20_000_000  # bytes of invitee CSV
 @router.get("", response_class=HTMLResponse)
 def surveys_page(request: Request, session: DB, user: CurrentUser):
     return page(request, "surveys.html", {"user": user, "surveys": surveys.visible_surveys(session, user),
-                                          "can_edit": user.role in surveys.MANAGERS})
+                                          "can_edit": user.role in surveys.MANAGERS,
+                                          "complaints": complaints.counts(session, user, request.app.state.clock())})
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -96,8 +98,27 @@ def add_wave(request: Request, session: DB, user: SurveyManager, survey_id: int,
     return RedirectResponse(f"/admin/surveys/{survey_id}", status_code=303)
 
 
+@router.post("/{survey_id}/closed-loop", response_class=HTMLResponse)
+def set_closed_loop(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
+                    enabled: Annotated[str, Form()] = "", gap_max: Annotated[str, Form()] = "",
+                    recommend_max: Annotated[str, Form()] = "", complaint_comment: Annotated[str, Form()] = ""):
+    """The closed loop: which responses open a complaint case (when the respondent agrees)."""
+    check_csrf(request, csrf)
+    survey = visible_survey(session, user, survey_id)
+    try:
+        setting = closed_loop.settings_from_form(surveys.instrument_of(survey), enabled == "on", gap_max,
+                                                 recommend_max, complaint_comment == "on")
+    except UsageError as exc:
+        return _survey(request, session, user, survey_id, None, 422, loop_error=str(exc),
+                       loop_values={"enabled": enabled, "gap_max": gap_max, "recommend_max": recommend_max,
+                                    "complaint_comment": complaint_comment})
+    survey.closed_loop = setting
+    audit(session, user, "survey.closed_loop", survey.title, {"survey_id": survey.id, "closed_loop": setting})
+    return RedirectResponse(f"/admin/surveys/{survey_id}", status_code=303)
+
+
 def _survey(request: Request, session: Session, user: User, survey_id: int, error: str | None, status: int,
-            problems: list[str] | None = None):
+            problems: list[str] | None = None, loop_error: str | None = None, loop_values: dict | None = None):
     survey = visible_survey(session, user, survey_id)
     inst = surveys.instrument_of(survey)
     base = _base(request)
@@ -106,7 +127,17 @@ def _survey(request: Request, session: Session, user: User, survey_id: int, erro
         "user": user, "survey": survey, "instrument": inst, "error": error, "problems": problems or [],
         "can_edit": user.role in surveys.MANAGERS, "links": links,
         "embed": distribution.embed_snippet(links[0][1], survey.title) if links else "",
+        "loop_error": loop_error, "loop": loop_values or _loop_values(survey.closed_loop),
+        "has_gap": closed_loop.gap_parts(inst) is not None, "recommend": closed_loop.recommend_outcome(inst),
     }, status_code=status)
+
+
+def _loop_values(setting: dict | None) -> dict:
+    if not setting:
+        return {"enabled": "", "gap_max": "", "recommend_max": "", "complaint_comment": ""}
+    return {"enabled": "on", "gap_max": "" if setting.get("gap_max") is None else f"{setting['gap_max']:g}",
+            "recommend_max": "" if setting.get("recommend_max") is None else str(setting["recommend_max"]),
+            "complaint_comment": "on" if setting.get("complaint_comment") else ""}
 
 
 def _base(request: Request) -> str:
