@@ -31,7 +31,9 @@ ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/cha
                  ("GET", "/admin/complaints"), ("GET", "/admin/complaints/{complaint_id}"),
                  ("POST", "/admin/complaints/{complaint_id}/assign"), ("POST", "/admin/complaints/{complaint_id}/status"),
                  ("POST", "/admin/complaints/{complaint_id}/note"), ("POST", "/admin/complaints/{complaint_id}/reply"),
-                 ("POST", "/admin/complaints/{complaint_id}/relabel"), ("GET", "/admin/sla")}
+                 ("POST", "/admin/complaints/{complaint_id}/relabel"), ("GET", "/admin/sla"),
+                 # complaint analytics of the units it sees (test_complaint_analytics.py)
+                 ("GET", "/admin/complaint-analytics"), ("GET", "/admin/complaint-analytics/report")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 

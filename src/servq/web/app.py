@@ -25,7 +25,9 @@ from . import (
     api_routes,
     auth_routes,
     case_routes,
+    complaint_report_routes,
     complaint_routes,
+    complaints,
     dashboard_routes,
     respond_routes,
     survey_routes,
@@ -40,7 +42,7 @@ from .writer import GroupWriter
 
 _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
-           respond_routes.router, complaint_routes.router, case_routes.router,
+           respond_routes.router, complaint_routes.router, case_routes.router, complaint_report_routes.router,
            api_routes.router)  # every route of the app
 
 
@@ -51,6 +53,7 @@ def utc_now() -> datetime:
 def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     """The application for ``settings`` (checked: insecure production settings are refused)."""
     settings.check()
+    complaints.use_model(settings.complaint_model)  # a wrong file stops the start with its name
     engine = make_engine(settings.database_url, pool_size=settings.threads)
     try:
         if check_schema:

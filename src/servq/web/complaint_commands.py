@@ -27,7 +27,10 @@ def _session():
     from .db import make_engine, require_current_schema, session_factory
     from .settings import load_settings
 
+    from .complaints import use_model
+
     settings = load_settings()
+    use_model(settings.complaint_model)
     engine = make_engine(settings.database_url)
     try:
         require_current_schema(engine)
@@ -87,8 +90,34 @@ def complaints_escalate() -> None:
     typer.echo(f"escalated {len(ids)} overdue complaint(s)" + (f": {', '.join(f'#{i}' for i in ids)}" if ids else ""))
 
 
+def complaints_training_data(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Write the labelled complaints here (CSV: text, language, dimension).")],
+) -> None:
+    """Export the complaints people relabelled on their case pages, as the labelled file
+    `servq complaints train` reads; point SERVQ_COMPLAINT_MODEL at the model it makes."""
+    import csv
+
+    from sqlalchemy import select
+
+    from .models import TrainingExample
+
+    _settings, engine, factory = _session()
+    try:
+        with factory() as session:
+            rows = session.execute(select(TrainingExample.text, TrainingExample.language, TrainingExample.dimension)
+                                   .order_by(TrainingExample.id)).all()
+    finally:
+        engine.dispose()
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "language", "dimension"])
+        writer.writerows(rows)
+    typer.echo(f"wrote {len(rows)} labelled complaint(s) to {out}")
+
+
 complaints_app.command("import")(complaints_import)
 complaints_app.command("escalate")(complaints_escalate)
+complaints_app.command("training-data")(complaints_training_data)
 
 
 @privacy_app.command("erase")

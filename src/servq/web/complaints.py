@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -61,6 +62,20 @@ _PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
 # --------------------------------------------------------------------------- classification
 
 
+_MODEL: list = [None]  # this process's trained classifier (SERVQ_COMPLAINT_MODEL); None: the lexicon baseline
+
+
+def use_model(path: Path | None) -> None:
+    """Classify with the model saved at ``path`` (``servq complaints train``); None: the
+    built-in lexicon baseline. A file that is not a model is a UsageError naming it."""
+    if path is None:
+        _MODEL[0] = None
+        return
+    from ..text import load_model
+
+    _MODEL[0] = load_model(path)
+
+
 def classify_complaint(text: str) -> dict:
     """Language, dimension, confidence, sentiment and severity of one complaint text (the
     classifier of :mod:`servq.text`); every value None when the classifier is not there."""
@@ -75,7 +90,7 @@ def classify_texts(texts: Sequence[str]) -> list[dict]:
         return [dict.fromkeys(("language", "dimension", "confidence", "sentiment", "severity")) for _ in texts]
     if not texts:
         return []
-    found = classify(list(texts))
+    found = classify(list(texts), model=_MODEL[0])
     return [{"language": str(lang), "dimension": str(dim), "confidence": float(conf), "sentiment": float(sent),
              "severity": int(sev)}
             for lang, dim, conf, sent, sev in zip(found.language, found.dimension, found.confidence,

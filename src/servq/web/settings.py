@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     threads: int = Field(default=16, ge=1, le=200)
     warm_dashboards: bool = True
     contact_retention_days: int = Field(default=365, ge=1)
+    complaint_model: Path | None = None
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

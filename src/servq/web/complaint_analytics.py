@@ -1,0 +1,67 @@
+"""The complaints of the units a user sees, as the table :func:`servq.complaints_block`
+reads, and the analytics of it: volume, hot spots, handling times, SLA compliance, backlog,
+repeat complainants (the same numbers as ``servq complaints analyze`` on a register)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import __version__
+from ..complaints.analytics import complaints_block
+from ..analysis import SCHEMA_VERSION
+from . import dataset
+from .models import Channel, Complaint, Tier, Unit, User
+
+_STATUS = {"new": "open", "assigned": "open", "in_progress": "open", "resolved": "resolved", "closed": "closed"}
+_TIMES = ("received_at", "acknowledged_at", "resolved_at", "ack_due", "resolve_due")
+
+
+def table(session: Session, user: User, flt: dataset.Filter) -> pa.Table:
+    """The complaints ``user`` may see under ``flt`` (unit subtree, channel, tier, language,
+    received from ``since`` until before ``until``), one row each, names for ids."""
+    c = Complaint
+    q = select(c.id, c.received_at, c.unit_id, c.channel_id, c.tier_id, c.product, c.dimension, c.language,
+               c.acknowledged_at, c.resolved_at, c.status, c.customer_key, c.ack_due, c.resolve_due)
+    units = dataset.visible_units(session, user, flt)
+    if units is not None:
+        q = q.where(c.unit_id.in_(units))
+    for column, value in ((c.channel_id, flt.channel_id), (c.tier_id, flt.tier_id), (c.language, flt.language)):
+        if value is not None:
+            q = q.where(column == value)
+    if flt.since:
+        q = q.where(c.received_at >= _midnight(flt.since))
+    if flt.until:
+        q = q.where(c.received_at < _midnight(flt.until))
+    rows = session.execute(q.order_by(c.id)).all()
+    names = {m: dict(session.execute(select(m.id, m.name)).all()) for m in (Unit, Channel, Tier)}
+    utc = pa.timestamp("us", tz="UTC")
+    columns = {
+        "id": pa.array([r.id for r in rows], pa.int64()),
+        "unit": pa.array([names[Unit].get(r.unit_id) for r in rows], pa.string()),
+        "channel": pa.array([names[Channel].get(r.channel_id) for r in rows], pa.string()),
+        "tier": pa.array([names[Tier].get(r.tier_id) for r in rows], pa.string()),
+        "product": pa.array([r.product or None for r in rows], pa.string()),
+        "dimension": pa.array([r.dimension or "unclassified" for r in rows], pa.string()),
+        "status": pa.array([_STATUS.get(r.status, r.status) for r in rows], pa.string()),
+        "customer_key": pa.array([r.customer_key for r in rows], pa.string()),
+    }
+    columns.update({name: pa.array([getattr(r, name) for r in rows], utc) for name in _TIMES})
+    return pa.table(columns)
+
+
+def results(session: Session, user: User, flt: dataset.Filter, *, now: dt.datetime, lang: str = "en",
+            timezone: str = "UTC") -> dict:
+    """``{"schema_version", "servq_version", "generated_at", "source", "complaints": block}``."""
+    complaints = table(session, user, flt)
+    block = complaints_block(complaints, now=now, lang=lang, timezone=timezone)
+    return {"schema_version": SCHEMA_VERSION, "servq_version": __version__,
+            "generated_at": now.isoformat(timespec="seconds"),
+            "source": {"file": None, "rows": complaints.num_rows}, "complaints": block}
+
+
+def _midnight(d: dt.date) -> dt.datetime:
+    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone.utc)
