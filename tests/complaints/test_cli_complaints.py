@@ -48,11 +48,11 @@ def test_complaints_analyze_prints_the_summary_and_writes_both_files(tmp_path, c
                          "--json", str(js))
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == ("- 735 complaints from 2026-01-05 to 2026-03-29; most are about product_quality (30.9%) "
+    assert lines[0] == ("- 735 complaints from 2026-01-05 to 2026-03-29; most are about Product or network quality (30.9%) "
                         "and most come from Central (27.1%).")
-    assert ("- Hot spot: 18 complaints about product_quality at North in week 2026-W12: 5.3 times the 3.4 "
+    assert ("- Hot spot: 18 complaints about Product or network quality at North in week 2026-W12: 5.3 times the 3.4 "
             "expected from the weeks before (p < 0.001, adjusted).") in lines
-    assert any(line.startswith("- Hot spot: 18 complaints about price_billing at South in week 2026-W11") for line in lines)
+    assert any(line.startswith("- Hot spot: 18 complaints about Price and billing at South in week 2026-W11") for line in lines)
     assert "- 83.7% of complaints were acknowledged in time (of 724) and 75.0% resolved in time (of 679)." in lines
     assert "- 55 complaints are open, 20 of them overdue; the oldest has waited 73.2 days." in lines
     assert ("- In North, dropped_call_rate moves 2 days before the complaints there (r = +0.53, p < 0.001, "
@@ -87,7 +87,7 @@ def test_the_report_in_chinese_and_both_spike_methods(tmp_path, capsys):
     code, out, err = run(capsys, "complaints", "analyze", str(EX / "complaints.csv"), "--timezone", "Europe/Stockholm",
                          "--spikes", "both", "--lang", "zh", "--out", str(html))
     assert code == 0, err
-    assert "投诉热点：North在2026-W12周有 18 件关于product_quality的投诉" in out
+    assert "投诉热点：North在2026-W12周有 18 件关于产品或网络质量的投诉" in out
     page = html.read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in page and "投诉分析报告" in page and "EWMA 控制图" in section_of(page, "complaints")
 
@@ -146,7 +146,7 @@ def test_analyze_with_a_register_adds_the_block_and_the_economics_uses_its_count
     page = html.read_text(encoding="utf-8")
     assert_offline(page)
     sec = section_of(page, "complaints")
-    assert "18 complaints about price_billing at South in week 2026-W11" in sec
+    assert "18 complaints about Price and billing at South in week 2026-W11" in sec
     assert re.search(r'<li><a href="#complaints">Complaints</a></li>', page)
 
 

@@ -109,9 +109,9 @@ def test_cover_key_figures_and_summary_name_the_hot_spots(rendered):
     plain = text(html)
     assert "Complaints register complaints.csv · 735 complaints" in plain
     # four cell-weeks flagged by either method (two by both), the latest named
-    assert "Hot spots 4 product_quality · North · 2026-W13" in plain
+    assert "Hot spots 4 Product or network quality · North · 2026-W13" in plain
     summary = text(section_of(html, "summary"))
-    assert ("Hot spot: 18 complaints about product_quality at North in week 2026-W12: 5.3 times the 3.4 expected "
+    assert ("Hot spot: 18 complaints about Product or network quality at North in week 2026-W12: 5.3 times the 3.4 expected "
             "from the weeks before (p < 0.001, adjusted).") in summary
     assert "75.0% resolved in time (of 679)" in summary
     assert "North has the most complaints per customer: 3.69 per 1,000 (all units: 3.08)." in summary
@@ -123,19 +123,19 @@ def test_hot_spots_come_first_with_their_table(block, rendered):
     callout = text(re.search(r'<div class="callout alert".*?</div>', sec, re.S).group(0))
     spots = {(s["dimension"], s["unit"], s["week"]) for s in block["hot_spots"]["spikes"]}
     assert f"Hot spots: {len(spots)}" in callout
-    assert ("18 complaints about price_billing at South in week 2026-W11: 5.3 times the 3.4 expected from the "
+    assert ("18 complaints about Price and billing at South in week 2026-W11: 5.3 times the 3.4 expected from the "
             "weeks before (p < 0.001, adjusted).") in callout
     sub = subsection_of(rendered["en"], "complaints", "Hot spots")
     rows = re.findall(r'<tr class="flag">(.*?)</tr>', sub, re.S)
     assert len(rows) == len(block["hot_spots"]["spikes"])  # every flagged cell-week of both methods
-    poisson = next(text(r) for r in rows if "Poisson test" in r and "price_billing" in r)
-    assert poisson.split() == ["2026-W11", "from", "2026-03-09", "price_billing", "South", "18", "3.4", "5.3×",
+    poisson = next(text(r) for r in rows if "Poisson test" in r and "Price and billing" in r)
+    assert poisson.split() == ["2026-W11", "from", "2026-03-09", "Price", "and", "billing", "South", "18", "3.4", "5.3×",
                                "p", "<", "0.001", "before", "adjustment:", "p", "<", "0.001", "Poisson", "test"]
     assert any("EWMA" in r and re.search(r"EWMA \d\.\d\d &gt; \d\.\d\d", r) for r in rows)
     sv = section_of(rendered["sv"], "complaints")
-    assert "18 klagomål om price_billing vid South vecka 2026-W11: 5,3 gånger de 3,4 som väntades" in sv
+    assert "18 klagomål om Pris och fakturering vid South vecka 2026-W11: 5,3 gånger de 3,4 som väntades" in sv
     zh = section_of(rendered["zh"], "complaints")
-    assert "South在2026-W11周有 18 件关于price_billing的投诉，是按此前各周预期的 3.4 件的 5.3 倍" in zh
+    assert "South在2026-W11周有 18 件关于价格与账单的投诉，是按此前各周预期的 3.4 件的 5.3 倍" in zh
 
 
 def test_weekly_chart_marks_the_hot_weeks_and_its_table_has_every_week(block, rendered):
@@ -239,3 +239,16 @@ def test_lag_chart_marks_a_significant_strongest_lag():
     plain = lag_chart(lags, 1, title="t", fmt=str, x_label="lag", y_label="r", strongest_label="s", other_label="o",
                       significant_label="")
     assert ">*</text>" not in plain
+
+
+def test_built_in_dimensions_are_shown_by_name_and_the_block_keeps_its_ids():
+    from servq.report.complaints_section import named
+
+    block = {"volume": {"by_dimension": [{"value": "price_billing", "n": 3}, {"value": "queue times", "n": 1}],
+                        "cells": [{"dimension": "empathy", "unit": "North"}]},
+             "hot_spots": {"spikes": [{"dimension": "product_quality", "unit": "North"}]}}
+    sv = named(block, "sv")
+    assert [r["value"] for r in sv["volume"]["by_dimension"]] == ["Pris och fakturering", "queue times"]
+    assert sv["volume"]["cells"][0]["dimension"] == "Empati" and sv["volume"]["cells"][0]["unit"] == "North"
+    assert named(block, "zh")["hot_spots"]["spikes"][0]["dimension"] == "产品或网络质量"
+    assert block["volume"]["by_dimension"][0]["value"] == "price_billing"  # the JSON's ids are untouched

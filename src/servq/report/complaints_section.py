@@ -84,6 +84,7 @@ def complaints_section(results: Mapping, f: Fmt) -> dict | None:
     block = results.get("complaints")
     if not isinstance(block, Mapping):
         return None
+    block = named(block, f.lang)
     c = _Ctx(block, f)
     if not block.get("n"):
         return {"intro": c.t("intro_none"), "callouts": [], "groups": []}
@@ -98,6 +99,30 @@ def complaints_section(results: Mapping, f: Fmt) -> dict | None:
 
 def _group(title: str, content: list[tuple[str, Any]]) -> dict:
     return {"title": title, "cls": "subsection", "content": content}
+
+
+def named(block: Mapping, lang: str) -> dict:
+    """A copy of ``block`` with the built-in dimensions' ids (``price_billing``) shown by
+    their names in ``lang`` (``Price and billing``); other labels stay as they are."""
+    names = {k[len("complaints.dimension."):]: v for k, v in i18n.catalog(lang).items()
+             if k.startswith("complaints.dimension.")}
+
+    def walk(x, key=None):
+        if isinstance(x, Mapping):
+            return {k: walk(v, k) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v, key) for v in x]
+        return names.get(x, x) if key == "dimension" and isinstance(x, str) else x
+
+    out = walk(block)
+    for path in (("volume", "by_dimension"), ("sla", "by_dimension")):
+        rows = out.get(path[0]) or {}
+        for r in rows.get(path[1]) or []:
+            r["value"] = names.get(r["value"], r["value"])
+    for rows in ((out.get("handling") or {}).get("by_dimension") or {}).values():
+        for r in rows:
+            r["value"] = names.get(r["value"], r["value"])
+    return out
 
 
 def hot_spots(block: Mapping) -> list[Mapping]:
@@ -643,6 +668,7 @@ def summary_sentences(block: Mapping, lang: str) -> list[str]:
     compliance, the backlog, repeat complainants, the highest rate and the operational
     metrics that move before complaints. Used by the report's summary and the CLI."""
     f = Fmt(lang, (block.get("settings") or {}).get("confidence", 0.95))
+    block = named(block, lang)
     c = _Ctx(block, f)
     if not block.get("n"):
         return [c.t("summary_none")]
@@ -777,8 +803,8 @@ def render_complaints_html(data: Mapping, lang: str | None = None) -> str:
     """
     from servq.report.html import render_document
 
-    block = data["complaints"]
-    lang = i18n.check_lang(lang or (block.get("settings") or {}).get("lang") or "en")
+    lang = i18n.check_lang(lang or (data["complaints"].get("settings") or {}).get("lang") or "en")
+    block = named(data["complaints"], lang)
     f = Fmt(lang, (block.get("settings") or {}).get("confidence", 0.95))
     c = _Ctx(block, f)
     source = data.get("source") or {}
