@@ -60,7 +60,7 @@ def results(session: Session, user: User, flt: dataset.Filter, *, now: dt.dateti
     block = complaints_block(complaints, now=now, lang=lang, timezone=timezone)
     return {"schema_version": SCHEMA_VERSION, "servq_version": __version__,
             "generated_at": now.isoformat(timespec="seconds"),
-            "source": {"file": None, "rows": complaints.num_rows}, "complaints": block}
+            "source": {"file": "servq", "rows": complaints.num_rows}, "complaints": block}
 
 
 def _midnight(d: dt.date) -> dt.datetime:
