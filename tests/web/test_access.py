@@ -22,7 +22,10 @@ ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admi
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
                  ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations"),
                  ("POST", "/admin/surveys/{survey_id}/closed-loop"), ("POST", "/admin/sla"),
-                 ("POST", "/admin/sla/{policy_id}/delete")}
+                 ("POST", "/admin/sla/{policy_id}/delete"),
+                 # the customer base of a unit and operational metrics (test_complaint_context.py)
+                 ("POST", "/admin/units/{unit_id}/customers"), ("POST", "/admin/complaint-analytics/operations"),
+                 ("POST", "/admin/complaint-analytics/operations/delete")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
                  ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
                  ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),
@@ -63,10 +66,12 @@ def test_access_by_role(client, role, a_complaint):
     token = csrf_of(client.get("/login").text)
     for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
         url = (path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
+               .replace("{unit_id}", "2")
                .replace("{fmt}", "csv").replace("{complaint_id}", "1").replace("{policy_id}", "1"))
         data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
                 "password": "p" * 12, "active": "1", "text": "a note", "status": "assigned", "owner_id": "1",
-                "dimension": "empathy", "acknowledge_hours": "4", "resolve_days": "2", "calendar": "timezone: UTC"}
+                "dimension": "empathy", "acknowledge_hours": "4", "resolve_days": "2", "calendar": "timezone: UTC",
+                "customers": "100"}
         r = client.request(method, url, data=data if method == "POST" else None, follow_redirects=False)
         if role is None:
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)

@@ -1,4 +1,5 @@
-"""Administration pages: the organisation tree, users, channels and tiers, the audit log."""
+"""Administration pages: the organisation tree (with each unit's customer base), users,
+channels and tiers, the audit log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from . import accounts, org, surveys
+from . import accounts, complaint_context, org, surveys
 from .models import ROLES, AuditEntry, Channel, Tier, Unit, User
 from .pages import DB, Administrator, Csrf, CurrentUser, SurveyManager, page
 from .security import check_csrf
@@ -40,10 +41,26 @@ def add_unit(request: Request, session: DB, user: Administrator, csrf: Csrf = ""
     return RedirectResponse("/admin/units", status_code=303)
 
 
+@router.post("/units/{unit_id}/customers", response_class=HTMLResponse)
+def set_customers(request: Request, session: DB, user: SurveyManager, unit_id: int, csrf: Csrf = "",
+                  customers: Annotated[str, Form()] = ""):
+    """The customer base of a unit (blank: not known), for complaint rates per 1,000 customers."""
+    check_csrf(request, csrf)
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise HTTPException(status_code=404, detail="No such unit.")
+    try:
+        complaint_context.set_customers(session, unit, customers, user)
+    except UsageError as exc:  # refused before anything changed
+        return _units(request, session, user, str(exc), 422)
+    return RedirectResponse("/admin/units", status_code=303)
+
+
 def _units(request: Request, session: Session, user: User, error: str | None, status: int) -> HTMLResponse:
     rows = org.tree_rows(org.visible_units(session, user))
     return page(request, "units.html", {"user": user, "rows": rows, "error": error,
-                                        "can_edit": user.role == "administrator"}, status_code=status)
+                                        "can_edit": user.role == "administrator",
+                                        "can_set_customers": user.role in surveys.MANAGERS}, status_code=status)
 
 
 @router.get("/users", response_class=HTMLResponse)

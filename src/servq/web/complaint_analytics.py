@@ -1,6 +1,9 @@
 """The complaints of the units a user sees, as the table :func:`servq.complaints_block`
 reads, and the analytics of it: volume, hot spots, handling times, SLA compliance, backlog,
-repeat complainants (the same numbers as ``servq complaints analyze`` on a register)."""
+repeat complainants, and — with the customer base of the units and the stored operational
+metrics (:mod:`servq.web.complaint_context`) — rates per 1,000 customers and the lagged
+correlation of each metric with complaint volume (the same numbers as ``servq complaints
+analyze`` on a register with ``--customers`` and ``--operations``)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from ..complaints.analytics import complaints_block
 from ..analysis import SCHEMA_VERSION
-from . import dataset
+from . import complaint_context, dataset
 from .models import Channel, Complaint, Tier, Unit, User
 
 _STATUS = {"new": "open", "assigned": "open", "in_progress": "open", "resolved": "resolved", "closed": "closed"}
@@ -55,9 +58,18 @@ def table(session: Session, user: User, flt: dataset.Filter) -> pa.Table:
 
 def results(session: Session, user: User, flt: dataset.Filter, *, now: dt.datetime, lang: str = "en",
             timezone: str = "UTC") -> dict:
-    """``{"schema_version", "servq_version", "generated_at", "source", "complaints": block}``."""
+    """``{"schema_version", "servq_version", "generated_at", "source", "complaints": block}``.
+
+    The customers of the units in the filter that have a customer base give the rates; the
+    stored operational metrics (of the regions named as a unit in the filter, when the
+    filter or the user's role limits the units) give the lagged correlations."""
     complaints = table(session, user, flt)
-    block = complaints_block(complaints, now=now, lang=lang, timezone=timezone)
+    units = dataset.visible_units(session, user, flt)
+    customers = complaint_context.customers_of(session, units)
+    names = None if units is None else set(session.scalars(select(Unit.name).where(Unit.id.in_(units))))
+    operations = complaint_context.operations_table(session, names)
+    block = complaints_block(complaints, customers=customers or None, operations=operations, now=now, lang=lang,
+                             timezone=timezone)
     return {"schema_version": SCHEMA_VERSION, "servq_version": __version__,
             "generated_at": now.isoformat(timespec="seconds"),
             "source": {"file": "servq", "rows": complaints.num_rows}, "complaints": block}

@@ -1,21 +1,24 @@
 """Complaint analytics in the web platform: the page with its filter, servq's complaints
-report of the filter (framed, as the survey dashboard's report), and its JSON."""
+report of the filter (framed, as the survey dashboard's report), and its JSON; uploading
+and deleting the operational metrics the report sets beside complaint volume."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from ..report import to_json
 from ..report.complaints_section import render_complaints_html
-from . import complaint_analytics, dataset, org
+from . import complaint_analytics, complaint_context, dataset, org, surveys
 from .dashboard_routes import REPORT_CSP
-from .models import Channel, Tier
-from .pages import DB, CurrentUser, page
+from .models import Channel, Tier, User
+from .pages import DB, Csrf, CurrentUser, SurveyManager, page
+from .security import check_csrf
 
 router = APIRouter(prefix="/admin/complaint-analytics", include_in_schema=False)
 LANGS = ("en", "sv", "zh")
@@ -35,15 +38,52 @@ def _lang(request: Request) -> str:
 
 @router.get("", response_class=HTMLResponse)
 def analytics_page(request: Request, session: DB, user: CurrentUser):
-    flt, lang = _filter(request), _lang(request)
+    return _page(request, session, user, _filter(request), None, 200)
+
+
+@router.post("/operations", response_class=HTMLResponse)
+def upload_operations(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
+                      file: Annotated[UploadFile | None, File()] = None):
+    """Operational metrics (date, region, metric, value) from a CSV or XLSX file: stored
+    only when every row is right; a row replaces the stored one of its day, region and metric."""
+    check_csrf(request, csrf)
+    flt = dataset.Filter.parse({})
+    if file is None or not file.filename:
+        return _page(request, session, user, flt, ["Choose a CSV or XLSX file of operational metrics."], 422)
+    raw = file.file.read(complaint_context.MAX_UPLOAD + 1)
+    if len(raw) > complaint_context.MAX_UPLOAD:
+        return _page(request, session, user, flt,
+                     [f"{file.filename} is larger than {complaint_context.MAX_UPLOAD // 1_000_000} MB"], 422)
+    try:
+        table = complaint_context.read_upload(raw, file.filename)
+    except DataError as exc:
+        hidden = exc.total - len(exc.problems)
+        more = [f"… and {hidden} more problems not shown"] if hidden > 0 else []
+        return _page(request, session, user, flt, [exc.summary, *map(str, exc.problems), *more], 422)
+    complaint_context.import_operations(session, table, file.filename, user)
+    return RedirectResponse("/admin/complaint-analytics", status_code=303)
+
+
+@router.post("/operations/delete")
+def delete_operations(request: Request, session: DB, user: SurveyManager, csrf: Csrf = ""):
+    """Delete every stored operational metric."""
+    check_csrf(request, csrf)
+    complaint_context.delete_operations(session, user)
+    return RedirectResponse("/admin/complaint-analytics", status_code=303)
+
+
+def _page(request: Request, session: Session, user: User, flt: dataset.Filter, problems: list[str] | None,
+          status: int) -> HTMLResponse:
+    lang = _lang(request)
     qs = "&".join([f"{k}={v}" for k, v in flt.query().items()] + [f"lang={lang}"])
     n = complaint_analytics.table(session, user, flt).num_rows
     return page(request, "complaint_analytics.html", {
-        "user": user, "flt": flt, "lang": lang, "qs": qs, "n": n,
+        "user": user, "flt": flt, "lang": lang, "qs": qs, "n": n, "problems": problems,
+        "operations": complaint_context.summary(session), "can_edit": user.role in surveys.MANAGERS,
         "units": org.tree_rows(org.visible_units(session, user)),
         "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
         "tiers": list(session.scalars(select(Tier).order_by(Tier.name))),
-    })
+    }, status_code=status)
 
 
 @router.get("/report")

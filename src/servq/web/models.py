@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -60,6 +61,8 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(50), default="unit")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # the customer base of the unit (None: not known), for complaint rates per 1,000 customers
+    customers: Mapped[int | None] = mapped_column(Integer)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent")
@@ -393,3 +396,19 @@ class InstanceSecret(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class OperationalMetric(Base):
+    """One day's value of an operational metric in a region (dropped-call rate, queue time,
+    late deliveries; :mod:`servq.complaints.operations`), set beside the complaint volume of
+    the unit of the same name. ``value`` None: a day not measured."""
+
+    __tablename__ = "operational_metrics"
+    __table_args__ = (UniqueConstraint("day", "region", "metric", name="uq_operational_metrics_day_region_metric"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    region: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
