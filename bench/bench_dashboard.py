@@ -19,14 +19,11 @@ exits 0 (a benchmark, not a test).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import secrets
-import socket
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -38,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_analyze import machine  # noqa: E402
-from bench_web import POSTGRES, Server, body  # noqa: E402
+from bench_web import Server, body, database, free_port  # noqa: E402
 
 TARGET = 0.500
 PASSWORD = "bench-password-123"
@@ -182,36 +179,15 @@ def main() -> None:
     ap.add_argument("--live", type=float, default=20.0, help="submissions per second during the timing")
     args = ap.parse_args()
     print(machine())
-    with tempfile.TemporaryDirectory() as folder:
-        schema = None
-        if args.db == "sqlite":
-            url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        else:
-            from sqlalchemy import text
-
-            from servq.web.db import make_engine
-
-            schema = f"servq_dash_{os.getpid()}"
-            admin = make_engine(POSTGRES)
-            with admin.begin() as conn:
-                conn.execute(text(f'create schema "{schema}"'))
-            url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
-        try:
-            started = time.monotonic()
-            ids = build(url, args.n)
-            print(f"{args.db}: {args.n:,} responses built in {time.monotonic() - started:.0f} s")
-            run(url, ids, args)
-        finally:
-            if schema:
-                with admin.begin() as conn:
-                    conn.execute(text(f'drop schema "{schema}" cascade'))
-                admin.dispose()
+    with database(args.db) as url:
+        started = time.monotonic()
+        ids = build(url, args.n)
+        print(f"{args.db}: {args.n:,} responses built in {time.monotonic() - started:.0f} s")
+        run(url, ids, args)
 
 
 def run(url: str, ids: dict, args) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = Server(url, port, 1)
     server.env["SERVQ_SUBMIT_LIMIT"] = "0"
     server.start()

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
@@ -181,40 +182,49 @@ async def load(port: int, paths: list[str], clients: int, seconds: float, kill_a
     return stats
 
 
-def run(db: str, args) -> None:
+@contextmanager
+def database(db: str):
+    """The URL of an empty database for a run: a SQLite file in a temporary folder, or a
+    PostgreSQL schema of its own (dropped afterwards)."""
     with tempfile.TemporaryDirectory() as folder:
-        schema = None
         if db == "sqlite":
-            url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        else:
-            from sqlalchemy import text
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+            return
+        from sqlalchemy import text
 
-            from servq.web.db import make_engine
+        from servq.web.db import make_engine
 
-            schema = f"servq_bench_{os.getpid()}"
-            admin = make_engine(POSTGRES)
-            with admin.begin() as conn:
-                conn.execute(text(f'create schema "{schema}"'))
-            url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+        schema = f"servq_bench_{os.getpid()}"
+        admin = make_engine(POSTGRES)
+        with admin.begin() as conn:
+            conn.execute(text(f'create schema "{schema}"'))
         try:
-            slug, units = setup(url)
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-            server = Server(url, port, args.workers)
-            server.start()
-            paths = [f"/s/{slug}/u/{u}" for u in units]
-            kill_at = None if args.no_kill else args.seconds / 2
-            began = time.monotonic()
-            stats = asyncio.run(load(port, paths, args.clients, args.seconds, kill_at, server))
-            wall = time.monotonic() - began
-            server.stop()
-            report(db, args, stats, wall, stored_keys(url))
+            yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
         finally:
-            if schema:
-                with admin.begin() as conn:
-                    conn.execute(text(f'drop schema "{schema}" cascade'))
-                admin.dispose()
+            with admin.begin() as conn:
+                conn.execute(text(f'drop schema "{schema}" cascade'))
+            admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(db: str, args) -> None:
+    with database(db) as url:
+        slug, units = setup(url)
+        port = free_port()
+        server = Server(url, port, args.workers)
+        server.start()
+        paths = [f"/s/{slug}/u/{u}" for u in units]
+        kill_at = None if args.no_kill else args.seconds / 2
+        began = time.monotonic()
+        stats = asyncio.run(load(port, paths, args.clients, args.seconds, kill_at, server))
+        wall = time.monotonic() - began
+        server.stop()
+        report(db, args, stats, wall, stored_keys(url))
 
 
 def report(db: str, args, stats: dict, wall: float, stored: dict[str, int]) -> None:
