@@ -95,7 +95,7 @@ def test_the_report_in_chinese_and_both_spike_methods(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (("--timezone", "Mars/Olympus"), "error: unknown time zone 'Mars/Olympus'"),
     (("--now", "tomorrow"), "error: --now: not a time: 'tomorrow'"),
-    (("--spikes", "cusum"), "error: --spikes must be poisson, ewma or both, got 'cusum'"),
+    (("--spikes", "cusum"), "error: --spikes must be one of poisson, share, ewma, both, got 'cusum'"),
     (("--lang", "fr"), "error: unknown language 'fr'"),
     (("--sla", "nowhere.yaml"), "error: --sla: file not found: nowhere.yaml"),
 ])
@@ -170,3 +170,17 @@ def test_a_bad_register_stops_analyze_before_the_answers_are_read(answers, tmp_p
     bad.write_text("received_at,unit\n2026-03-02,North\n", encoding="utf-8")
     code, out, err = run(capsys, "analyze", str(answers), "-i", "servqual", "--complaints-file", str(bad))
     assert code == 1 and "required column 'dimension' is missing" in err and "Traceback" not in err
+
+
+def test_hot_spots_by_share_of_the_week_in_the_report(tmp_path, capsys):
+    """--spikes share: the example's two planted hot spots against each cell's share of its week."""
+    out, js = tmp_path / "share.html", tmp_path / "share.json"
+    code, text, err = run(capsys, "complaints", "analyze", str(EX / "complaints.csv"), "--timezone", "Europe/Stockholm",
+                          "--spikes", "share", "--out", str(out), "--json", str(js))
+    assert code == 0, err
+    spikes = json.loads(js.read_text(encoding="utf-8"))["complaints"]["hot_spots"]["spikes"]
+    assert {(s["dimension"], s["unit"], s["week"]) for s in spikes} >= {
+        ("product_quality", "North", "2026-W12"), ("price_billing", "South", "2026-W11")}
+    assert all(s["method"] == "share" for s in spikes)
+    assert "expected from its usual share of the week's complaints" in text
+    assert "Share of the week" in out.read_text(encoding="utf-8")

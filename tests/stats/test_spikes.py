@@ -147,3 +147,24 @@ def test_ewma_retrospective_mean_of_all_weeks():
     c = ewma_counts([[2, 4, 6, 8]])
     assert c.centre.tolist() == [5.0]
     assert c.z[0, 0] == pytest.approx(0.2 * 2 + 0.8 * 5)
+
+
+def test_share_spikes_match_r_binom_test_holm_and_qbinom():
+    """tests/golden/spikes_share.R: binom.test(x, N_t, share, alternative = "greater"),
+    p.adjust(holm) within each week, qbinom(0.95, N_t, share)."""
+    import json
+    from pathlib import Path
+
+    from servq.stats.spikes import share_spikes
+
+    ref = json.loads((Path(__file__).parents[1] / "golden" / "spikes_share.json").read_text())
+    got = share_spikes(ref["counts"], baseline_weeks=ref["k"][0], correction="holm")
+
+    def arr(key):
+        return np.array([[np.nan if v is None else v for v in row] for row in ref[key]], dtype=float)
+
+    for key in ("expected", "p", "p_adjusted", "ucl"):
+        np.testing.assert_allclose(getattr(got, key), arr(key), rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=key)
+    # week 7: cell 1 has 14 of 53 where its share was 18/109 -> a spike; in week 6 the two large
+    # cells double together and no cell stands out from its share
+    assert got.flag[:, 6].tolist() == [True, False, False, False] and not got.flag[:, 5].any()

@@ -105,3 +105,13 @@ def test_relabelled_complaints_train_the_model_the_platform_then_uses(engine, da
 
     with pytest.raises(UsageError):
         complaints.use_model(data)  # a CSV is not a model
+
+
+def test_hot_spots_by_share_of_the_week(client, complaints_in):
+    client.app.state.clock = lambda: NOW
+    sign_in(client, "analyst@example.org")
+    assert "Hot spots by" in client.get("/admin/complaint-analytics?spikes=share").text
+    r = client.get("/admin/complaint-analytics/report", params={"fmt": "json", "spikes": "share"})
+    assert r.json()["complaints"]["hot_spots"]["methods"] == ["share"]
+    r = client.get("/admin/complaint-analytics/report", params={"fmt": "json", "spikes": "nonsense"})
+    assert r.json()["complaints"]["hot_spots"]["methods"] == ["poisson"]

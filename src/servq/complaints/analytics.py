@@ -87,7 +87,7 @@ from ..io.readers import natural_key
 from ..numbers import finite
 from ..stats.intervals import wilson_interval
 from ..stats.lagcorr import lagged_correlation
-from ..stats.spikes import CORRECTIONS, ewma_counts, poisson_spikes
+from ..stats.spikes import CORRECTIONS, ewma_counts, poisson_spikes, share_spikes
 from .timestamps import DAY, HOUR, combined, day_date, is_aware, iso_utc, iso_week_label, local_days, utc_us, \
     week_monday, week_of
 
@@ -97,7 +97,7 @@ OPTIONAL = ("channel", "tier", "product", "acknowledged_at", "resolved_at", "sta
 COLUMNS = REQUIRED + OPTIONAL
 TIMESTAMPS = ("received_at", "acknowledged_at", "resolved_at", "ack_due", "resolve_due")
 CLOSED_STATUSES = ("closed", "resolved", "withdrawn", "rejected", "duplicate", "cancelled", "spam")
-SPIKE_METHODS = ("poisson", "ewma", "both")
+SPIKE_METHODS = ("poisson", "share", "ewma", "both")
 AGE_BINS = (0, 1, 3, 7, 14, 30)  # days: [0, 1), [1, 3), …, [30, ∞)
 QUANTILES = (0.5, 0.9)
 NO_VALUE = "(none)"
@@ -135,9 +135,12 @@ def complaints_block(table, *, customers: Mapping[str, float] | None = None, ope
         Time-zone-aware moment of the analysis; default the latest timestamp in the table.
     timezone : str
         IANA zone of days and weeks.
-    spikes : {"poisson", "ewma", "both"}
-        Hot-spot method(s). ``baseline_weeks``, ``alpha``, ``correction`` and
-        ``min_count`` are those of :func:`servq.stats.spikes.poisson_spikes`;
+    spikes : {"poisson", "share", "ewma", "both"}
+        Hot-spot method(s): each cell against its own previous weeks (``poisson``), its
+        share of each week's complaints against its earlier share (``share``: a season or
+        a busy week that affects every cell flags nothing), the EWMA chart, or Poisson and
+        EWMA. ``baseline_weeks``, ``alpha``, ``correction`` and ``min_count`` are those of
+        :func:`servq.stats.spikes.poisson_spikes` / :func:`~servq.stats.spikes.share_spikes`;
         ``ewma_lambda`` and ``ewma_L`` of :func:`servq.stats.spikes.ewma_counts`.
     repeat_days : float
         Window of repeat complaints.
@@ -434,15 +437,18 @@ def _hot_spots(c: _Complaints, counts: np.ndarray, cells: np.ndarray, weeks: lis
         return c.dimension.labels[cell // n_units], c.unit.labels[cell % n_units]
 
     out: dict = {"methods": [], "cells": int(cells.size), "weeks": len(weeks)}
-    if spikes in ("poisson", "both"):
-        ps = poisson_spikes(counts, baseline_weeks=baseline_weeks, alpha=alpha, correction=correction,
-                            exposure=exposure, min_count=min_count)
-        out["methods"].append("poisson")
-        out["poisson"] = {"baseline_weeks": baseline_weeks, "alpha": alpha, "correction": correction,
-                          "min_count": min_count, "weeks_tested": int(np.count_nonzero(~np.isnan(ps.p).all(axis=0)))}
+    if spikes in ("poisson", "share", "both"):
+        method = "share" if spikes == "share" else "poisson"
+        ps = share_spikes(counts, baseline_weeks=baseline_weeks, alpha=alpha, correction=correction,
+                          min_count=min_count) if method == "share" else \
+            poisson_spikes(counts, baseline_weeks=baseline_weeks, alpha=alpha, correction=correction,
+                           exposure=exposure, min_count=min_count)
+        out["methods"].append(method)
+        out[method] = {"baseline_weeks": baseline_weeks, "alpha": alpha, "correction": correction,
+                       "min_count": min_count, "weeks_tested": int(np.count_nonzero(~np.isnan(ps.p).all(axis=0)))}
         for k, t in zip(*np.nonzero(ps.flag)):
             dim, unit = name(k)
-            found.append({"method": "poisson", "dimension": dim, "unit": unit, "week": weeks[t]["week"],
+            found.append({"method": method, "dimension": dim, "unit": unit, "week": weeks[t]["week"],
                           "monday": weeks[t]["monday"], "count": int(ps.counts[k, t]),
                           "expected": finite(ps.expected[k, t]),
                           "ratio": finite(ps.counts[k, t] / ps.expected[k, t]) if ps.expected[k, t] > 0 else None,
@@ -466,7 +472,7 @@ def _hot_spots(c: _Complaints, counts: np.ndarray, cells: np.ndarray, weeks: lis
                               "ucl": finite(chart.ucl[k, j])})
     # latest week first; within a week by method, then the strongest evidence first
     found.sort(key=lambda h: (-dt.date.fromisoformat(h["monday"]).toordinal(), h["method"],
-                              h["p_adjusted"] if h["method"] == "poisson" else -(h["z"] - h["ucl"]),
+                              h["p_adjusted"] if h["method"] != "ewma" else -(h["z"] - h["ucl"]),
                               natural_key(h["dimension"]), natural_key(h["unit"])))
     for h in found:
         h["text"] = TEXT[lang].format(count=h["count"], dimension=h["dimension"], unit=h["unit"], week=h["week"],

@@ -17,7 +17,6 @@ import typer
 from ..errors import UsageError
 
 LANGS = ("en", "sv", "zh")
-SPIKES = ("poisson", "ewma", "both")
 
 
 def analyze(
@@ -26,7 +25,7 @@ def analyze(
     customers: Annotated[Optional[Path], typer.Option("--customers", help="Customers per unit: a file with the columns unit, customers (complaints per 1,000 customers).")] = None,
     operations: Annotated[Optional[Path], typer.Option("--operations", help="Operational metrics: a file with the columns date, region, metric, value (lagged correlation with complaints).")] = None,
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of times written without an offset, and of days and weeks.")] = "UTC",
-    spikes: Annotated[str, typer.Option("--spikes", help="Hot spots by: poisson (test against the previous weeks), ewma (control chart) or both.")] = "poisson",
+    spikes: Annotated[str, typer.Option("--spikes", help="Hot spots by: poisson (each cell against its previous weeks), share (its share of each week's complaints: seasons cancel), ewma (control chart) or both (poisson and ewma).")] = "poisson",
     baseline_weeks: Annotated[int, typer.Option("--baseline-weeks", min=1, help="Weeks of history each week is compared with (Poisson) or the EWMA's target is taken from.")] = 8,
     repeat_days: Annotated[float, typer.Option("--repeat-days", help="A second complaint of the same customer within this many days is a repeat.")] = 30.0,
     now: Annotated[Optional[str], typer.Option("--now", help="The moment of the analysis (ISO 8601; without an offset: in --timezone). Default: the latest time in the register.")] = None,
@@ -48,13 +47,13 @@ def analyze(
     from ..analysis import SCHEMA_VERSION
     from ..report import write_outputs
     from ..report.complaints_section import render_complaints_html, summary_sentences
-    from .analytics import complaints_block
+    from .analytics import SPIKE_METHODS, complaints_block
     from .register import check_timezone, read_customers, read_register
 
     if lang not in LANGS:
         raise UsageError(f"unknown language '{lang}' (choose en, sv or zh)")
-    if spikes not in SPIKES:
-        raise UsageError(f"--spikes must be poisson, ewma or both, got '{spikes}'")
+    if spikes not in SPIKE_METHODS:
+        raise UsageError(f"--spikes must be one of {', '.join(SPIKE_METHODS)}, got '{spikes}'")
     if repeat_days <= 0:
         raise UsageError(f"--repeat-days must be positive, got {repeat_days:g}")
     check_timezone(timezone)

@@ -131,7 +131,7 @@ def hot_spots(block: Mapping) -> list[Mapping]:
     seen: dict[tuple, Mapping] = {}
     for s in (block.get("hot_spots") or {}).get("spikes") or []:
         key = (s["dimension"], s["unit"], s["week"])
-        if key not in seen or s["method"] == "poisson":
+        if key not in seen or s["method"] != "ewma":
             seen[key] = s
     order = {id(s): i for i, s in enumerate((block.get("hot_spots") or {}).get("spikes") or [])}
     return sorted(seen.values(), key=lambda s: order[id(s)])
@@ -145,7 +145,7 @@ def spike_sentence(s: Mapping, f: Fmt) -> str:
         return f.t("complaints.spike_ewma", z=f.num(s.get("z"), digits=1), ucl=f.num(s.get("ucl"), digits=1), **kw)
     if not is_num(s.get("ratio")):
         return f.t("complaints.spike_new", p=f.p(s.get("p_adjusted")), **kw)
-    return f.t("complaints.spike_poisson", p=f.p(s.get("p_adjusted")), **kw)
+    return f.t(f"complaints.spike_{s['method']}", p=f.p(s.get("p_adjusted")), **kw)
 
 
 def _callouts(c: _Ctx) -> list[Callout]:
@@ -157,7 +157,8 @@ def _callouts(c: _Ctx) -> list[Callout]:
             lines.append(c.t("more_spots", n=c.int(len(spots) - MAX_CALLOUT)))
         out = [Callout("alert", lines, c.t("spots_title", n=c.int(len(spots))))]
     else:
-        tested = (hot.get("poisson") or {}).get("weeks_tested", (hot.get("ewma") or {}).get("charted_weeks", 0))
+        test = hot.get("poisson") or hot.get("share") or {}
+        tested = test.get("weeks_tested", (hot.get("ewma") or {}).get("charted_weeks", 0))
         key = "no_spots" if tested else "no_spots_untested"
         out = [Callout("ok", [c.t(key, weeks=c.int(tested), cells=c.int(hot.get("cells", 0)))],
                        c.t("no_spots_title"))]
@@ -176,9 +177,11 @@ def _callouts(c: _Ctx) -> list[Callout]:
 def _hot_group(c: _Ctx) -> dict:
     hot = c.block.get("hot_spots") or {}
     content: list[tuple[str, Any]] = []
-    if "poisson" in hot.get("methods", []):
-        ps = hot["poisson"]
-        content.append(("p", c.t("hot_poisson", weeks=c.int(ps["baseline_weeks"]),
+    for method in ("poisson", "share"):
+        if method not in hot.get("methods", []):
+            continue
+        ps = hot[method]
+        content.append(("p", c.t(f"hot_{method}", weeks=c.int(ps["baseline_weeks"]),
                                  alpha=c.f.num(ps["alpha"], digits=2), correction=c.t(f"correction_{ps['correction']}"),
                                  min_count=c.int(ps["min_count"]), tested=c.int(ps["weeks_tested"]))))
     if "ewma" in hot.get("methods", []):
@@ -193,7 +196,7 @@ def _hot_group(c: _Ctx) -> dict:
                    (c.t("col.count"), True), (c.t("col.expected"), True), (c.t("col.ratio"), True),
                    (c.t("col.evidence"), True), (c.t("col.method"), False)], cls="hot-spots")
     for s in spikes:
-        if s["method"] == "poisson":
+        if s["method"] != "ewma":
             evidence = Cell(c.f.p(s.get("p_adjusted")), c.t("p_raw", p=c.f.p(s.get("p"))), "num")
         else:
             evidence = Cell(c.t("ewma_cell", z=c.f.num(s.get("z")), ucl=c.f.num(s.get("ucl"))), cls="num")
@@ -725,6 +728,7 @@ def complaints_definitions(results: Mapping, f: Fmt) -> list[str]:
         return []
     c = _Ctx(block, f)
     keys = ["def_period", "def_hot_spots"]
+    keys += ["def_share"] if "share" in (block.get("hot_spots") or {}).get("methods", []) else []
     keys += ["def_ewma"] if "ewma" in (block.get("hot_spots") or {}).get("methods", []) else []
     keys += ["def_handling"]
     keys += ["def_sla"] if isinstance(block.get("sla"), Mapping) else []

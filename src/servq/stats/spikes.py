@@ -66,7 +66,8 @@ def _plain(x):
 @dataclass(frozen=True)
 class PoissonSpikes:
     """Per cell and week (cells × weeks): ``expected`` e, ``p`` and ``p_adjusted`` (NaN
-    where a week was not tested), ``ucl`` (NaN where not tested) and ``flag``."""
+    where a week was not tested), ``ucl`` (NaN where not tested) and ``flag``; ``method``
+    ``poisson`` (:func:`poisson_spikes`) or ``share`` (:func:`share_spikes`)."""
 
     counts: np.ndarray
     expected: np.ndarray
@@ -78,11 +79,12 @@ class PoissonSpikes:
     alpha: float
     correction: str
     min_count: int
+    method: str = "poisson"
 
     def to_dict(self) -> dict:
         """The flagged cell-weeks as a list of {cell, week, count, expected, p, p_adjusted, ucl}."""
         cells, weeks = np.nonzero(self.flag)
-        return {"method": "poisson", "baseline_weeks": self.baseline_weeks, "alpha": self.alpha,
+        return {"method": self.method, "baseline_weeks": self.baseline_weeks, "alpha": self.alpha,
                 "correction": self.correction, "min_count": self.min_count,
                 "spikes": [{"cell": int(c), "week": int(t), "count": int(self.counts[c, t]),
                             "expected": _plain(self.expected[c, t]), "p": _plain(self.p[c, t]),
@@ -157,15 +159,7 @@ def poisson_spikes(counts, *, baseline_weeks: int = 8, alpha: float = 0.05, corr
     >>> float(s.expected[0, 4]), round(float(s.p[0, 4]), 6), bool(s.flag[0, 4]), float(s.ucl[0, 4])
     (2.0, 0.000237, True, 5.0)
     """
-    x = np.asarray(counts, dtype=np.float64)
-    if x.ndim != 2:
-        raise SpikeError(f"counts must be a cells × weeks matrix, got shape {x.shape}")
-    if correction not in CORRECTIONS:
-        raise SpikeError(f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}")
-    if baseline_weeks < 1:
-        raise SpikeError(f"baseline_weeks must be at least 1, got {baseline_weeks}")
-    if not 0 < alpha < 1:
-        raise SpikeError(f"alpha must be between 0 and 1, got {alpha}")
+    x = _checked(counts, baseline_weeks, alpha, correction)
     cells, weeks = x.shape
     f = np.ones(weeks) if exposure is None else np.asarray(exposure, dtype=np.float64)
     if f.shape != (weeks,) or np.any(f < 0) or np.any(f > 1):
@@ -192,6 +186,94 @@ def poisson_spikes(counts, *, baseline_weeks: int = 8, alpha: float = 0.05, corr
     ucl = poisson_ucl(expected, alpha)
     flag = has & (np.nan_to_num(p_adj, nan=1.0) < alpha) & (x >= min_count)
     return PoissonSpikes(x.astype(np.int64), expected, p, p_adj, ucl, flag, k, alpha, correction, min_count)
+
+
+def share_spikes(counts, *, baseline_weeks: int = 8, alpha: float = 0.05, correction: str = "holm",
+                 min_count: int = 3) -> PoissonSpikes:
+    """Exact test of each cell's *share* of its week's complaints against the cell's share
+    of the previous ``baseline_weeks`` weeks: spikes that stand out from the week, not from
+    the season.
+
+    With N_t = Σ_c x[c, t] the week's complaints and π_c = Σ_{j=t−k}^{t−1} x[c, j] /
+    Σ_{j=t−k}^{t−1} N_j the cell's baseline share,
+
+        e = π_c · N_t,   p = P(X ≥ x | X ~ Binomial(N_t, π_c))
+        (R: ``binom.test(x, N_t, π_c, alternative = "greater")$p.value``),
+
+    p = 1 when x = 0 and p = 0 when π_c = 0 < x. This is the Poisson test conditioned on the
+    week's total: if every cell's rate is its usual rate times a factor common to the week
+    (a season, a holiday, a partial week), the count given N_t is exactly binomial, so a
+    week that is busy everywhere flags nothing, and the week's exposure cancels. p-values
+    are adjusted over the cells of a week (Holm by default) and a spike needs ``min_count``
+    complaints, as in :func:`poisson_spikes`; ``ucl`` is the binomial (1 − α) upper limit.
+
+    Examples
+    --------
+    Two cells with shares 1/4 and 3/4 of their 2 baseline weeks. The third week is
+    twice as busy everywhere (4 and 12 of 16): no spike. In the fourth the first cell has
+    9 of 12: p = P(X ≥ 9 | Binomial(12, 0.25)) = 0.000392 (R: ``binom.test(9, 12, 0.25,
+    alternative = "greater")$p.value``).
+
+    >>> s = share_spikes([[2, 3, 4, 9], [6, 9, 12, 3]], baseline_weeks=2, correction="none")
+    >>> s.flag[:, 2].tolist(), float(s.expected[0, 3]), round(float(s.p[0, 3]), 6), s.flag[:, 3].tolist()
+    ([False, False], 3.0, 0.000392, [True, False])
+    """
+    x = _checked(counts, baseline_weeks, alpha, correction)
+    cells, weeks = x.shape
+    k = baseline_weeks
+    total = x.sum(axis=0)
+    cx = np.concatenate([np.zeros((cells, 1)), np.cumsum(x, axis=1)], axis=1)
+    cn = np.concatenate([[0.0], np.cumsum(total)])
+    share = np.full((cells, weeks), np.nan)
+    if weeks > k:
+        t = np.arange(k, weeks)
+        base_n = cn[t] - cn[t - k]
+        tested = (base_n > 0) & (total[t] > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pi = (cx[:, t] - cx[:, t - k]) / base_n
+        share[:, t] = np.where(tested[None, :], pi, np.nan)
+    has = ~np.isnan(share)
+    n = np.broadcast_to(total, x.shape)
+    pi = np.where(has, share, 0.0)
+    with np.errstate(invalid="ignore"):
+        tail = special.bdtrc(np.maximum(x - 1, 0).astype(np.int64), n.astype(np.int64), pi)  # P(X > x − 1)
+    tail = np.where(pi >= 1, 1.0, np.where(pi <= 0, (x <= 0).astype(float), tail))
+    p = np.where(has, np.where(x <= 0, 1.0, tail), np.nan)
+    p_adj = np.full_like(p, np.nan)
+    for t in range(weeks):
+        if has[:, t].any():
+            p_adj[:, t] = p_adjust(p[:, t], correction)
+    expected = np.where(has, share * n, np.nan)
+    flag = has & (np.nan_to_num(p_adj, nan=1.0) < alpha) & (x >= min_count)
+    return PoissonSpikes(x.astype(np.int64), expected, p, p_adj, _binomial_ucl(n, share, alpha), flag, k, alpha,
+                         correction, min_count, method="share")
+
+
+def _binomial_ucl(n: np.ndarray, share: np.ndarray, alpha: float) -> np.ndarray:
+    """The smallest u with P(X > u) < α for X ~ Binomial(n, share) (NaN where share is)."""
+    ok = np.isfinite(share)
+    pi = np.where(ok, share, 0.0)
+    u = np.zeros(share.shape)
+    for _ in range(100_000):  # the counts are small: walk up from 0
+        with np.errstate(invalid="ignore"):
+            up = ok & (u < n) & (special.bdtrc(u.astype(np.int64), n.astype(np.int64), pi) >= alpha)
+        if not up.any():
+            break
+        u = np.where(up, u + 1, u)
+    return np.where(ok, u, np.nan)
+
+
+def _checked(counts, baseline_weeks: int, alpha: float, correction: str) -> np.ndarray:
+    x = np.asarray(counts, dtype=np.float64)
+    if x.ndim != 2:
+        raise SpikeError(f"counts must be a cells × weeks matrix, got shape {x.shape}")
+    if correction not in CORRECTIONS:
+        raise SpikeError(f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}")
+    if baseline_weeks < 1:
+        raise SpikeError(f"baseline_weeks must be at least 1, got {baseline_weeks}")
+    if not 0 < alpha < 1:
+        raise SpikeError(f"alpha must be between 0 and 1, got {alpha}")
+    return x
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def table(session: Session, user: User, flt: dataset.Filter) -> pa.Table:
 
 
 def results(session: Session, user: User, flt: dataset.Filter, *, now: dt.datetime, lang: str = "en",
-            timezone: str = "UTC") -> dict:
+            timezone: str = "UTC", spikes: str = "poisson") -> dict:
     """``{"schema_version", "servq_version", "generated_at", "source", "complaints": block}``.
 
     The customers of the units in the filter that have a customer base give the rates; the
@@ -69,7 +69,7 @@ def results(session: Session, user: User, flt: dataset.Filter, *, now: dt.dateti
     names = None if units is None else set(session.scalars(select(Unit.name).where(Unit.id.in_(units))))
     operations = complaint_context.operations_table(session, names)
     block = complaints_block(complaints, customers=customers or None, operations=operations, now=now, lang=lang,
-                             timezone=timezone)
+                             timezone=timezone, spikes=spikes)
     return {"schema_version": SCHEMA_VERSION, "servq_version": __version__,
             "generated_at": now.isoformat(timespec="seconds"),
             "source": {"file": "servq", "rows": complaints.num_rows}, "complaints": block}

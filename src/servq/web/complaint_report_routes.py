@@ -22,6 +22,7 @@ from .security import check_csrf
 
 router = APIRouter(prefix="/admin/complaint-analytics", include_in_schema=False)
 LANGS = ("en", "sv", "zh")
+SPIKES = ("poisson", "share")
 
 
 def _filter(request: Request) -> dataset.Filter:
@@ -34,6 +35,13 @@ def _filter(request: Request) -> dataset.Filter:
 def _lang(request: Request) -> str:
     lang = request.query_params.get("lang")
     return lang if lang in LANGS else "en"
+
+
+def _spikes(request: Request) -> str:
+    """How hot spots are found: ``poisson`` (each cell against its previous weeks) or
+    ``share`` (its share of each week's complaints, so that seasons cancel)."""
+    spikes = request.query_params.get("spikes")
+    return spikes if spikes in SPIKES else "poisson"
 
 
 @router.get("", response_class=HTMLResponse)
@@ -74,11 +82,11 @@ def delete_operations(request: Request, session: DB, user: SurveyManager, csrf: 
 
 def _page(request: Request, session: Session, user: User, flt: dataset.Filter, problems: list[str] | None,
           status: int) -> HTMLResponse:
-    lang = _lang(request)
-    qs = "&".join([f"{k}={v}" for k, v in flt.query().items()] + [f"lang={lang}"])
+    lang, spikes = _lang(request), _spikes(request)
+    qs = "&".join([f"{k}={v}" for k, v in flt.query().items()] + [f"lang={lang}", f"spikes={spikes}"])
     n = complaint_analytics.table(session, user, flt).num_rows
     return page(request, "complaint_analytics.html", {
-        "user": user, "flt": flt, "lang": lang, "qs": qs, "n": n, "problems": problems,
+        "user": user, "flt": flt, "lang": lang, "spikes": spikes, "qs": qs, "n": n, "problems": problems,
         "operations": complaint_context.summary(session), "can_edit": user.role in surveys.MANAGERS,
         "units": org.tree_rows(org.visible_units(session, user)),
         "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
@@ -91,7 +99,8 @@ def analytics_report(request: Request, session: DB, user: CurrentUser, download:
                      fmt: Annotated[str, Query(pattern="^(html|json)$")] = "html"):
     """servq's complaints report (or its JSON) of the complaints in the filter."""
     flt, lang = _filter(request), _lang(request)
-    data = complaint_analytics.results(session, user, flt, now=request.app.state.clock(), lang=lang)
+    data = complaint_analytics.results(session, user, flt, now=request.app.state.clock(), lang=lang,
+                                       spikes=_spikes(request))
     if fmt == "json":
         return Response(to_json(data).encode(), media_type="application/json",
                         headers={"Content-Disposition": 'attachment; filename="complaints.json"'})
