@@ -19,7 +19,8 @@ The public API::
     servq.load_system.
 
     Complaints: servq.complaints_block (volume, hot spots, handling, SLA, backlog, repeat
-    complainants, rates, operational metrics), servq.poisson_spikes, servq.ewma_counts,
+    complainants, rates, operational metrics), servq.poisson_spikes, servq.share_spikes,
+    servq.ewma_counts,
     servq.lagged_correlation; their text: servq.text.classify, servq.text.train.
 
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
@@ -67,6 +68,7 @@ _EXPORTS = {
     "complaints_block": "servq.complaints.analytics",
     "poisson_spikes": "servq.stats.spikes",
     "ewma_counts": "servq.stats.spikes",
+    "share_spikes": "servq.stats.spikes",
     "lagged_correlation": "servq.stats.lagcorr",
     "ServqError": "servq.errors",
     "DataError": "servq.errors",
