@@ -431,10 +431,6 @@ class Tallier:
         return _chunk_sums(self.scorer, answers, groupings, n_groups,
                            quality_part(self.inst) if self.quality else None, None)
 
-    def empty(self, n_groups: int = 1) -> _Sums:
-        return _Sums(Moments.empty(len(self.scorer.item_shift), shift=self.scorer.item_shift),
-                     Moments.empty(len(self.scorer.float_shift), n_groups=n_groups, shift=self.scorer.float_shift))
-
     def results(self, sums: _Sums, counts: Counts, groups: Sequence[tuple[str, str]], unknown: dict[str, int], *,
                 by: Sequence[str], lang: str = "en", min_n: int = 5, confidence: float = 0.95,
                 quality: bool = True) -> Results:

@@ -179,10 +179,7 @@ def poisson_spikes(counts, *, baseline_weeks: int = 8, alpha: float = 0.05, corr
         expected[:, t] = np.where(tested[None, :], e, np.nan)
     has = ~np.isnan(expected)
     p = np.where(has, poisson_tail(x, np.where(has, expected, 0.0)), np.nan)
-    p_adj = np.full_like(p, np.nan)
-    for t in range(weeks):  # one family per week
-        if has[:, t].any():
-            p_adj[:, t] = p_adjust(p[:, t], correction)
+    p_adj = _adjusted_by_week(p, has, correction)
     ucl = poisson_ucl(expected, alpha)
     flag = has & (np.nan_to_num(p_adj, nan=1.0) < alpha) & (x >= min_count)
     return PoissonSpikes(x.astype(np.int64), expected, p, p_adj, ucl, flag, k, alpha, correction, min_count)
@@ -239,14 +236,19 @@ def share_spikes(counts, *, baseline_weeks: int = 8, alpha: float = 0.05, correc
         tail = special.bdtrc(np.maximum(x - 1, 0).astype(np.int64), n.astype(np.int64), pi)  # P(X > x − 1)
     tail = np.where(pi >= 1, 1.0, np.where(pi <= 0, (x <= 0).astype(float), tail))
     p = np.where(has, np.where(x <= 0, 1.0, tail), np.nan)
-    p_adj = np.full_like(p, np.nan)
-    for t in range(weeks):
-        if has[:, t].any():
-            p_adj[:, t] = p_adjust(p[:, t], correction)
+    p_adj = _adjusted_by_week(p, has, correction)
     expected = np.where(has, share * n, np.nan)
     flag = has & (np.nan_to_num(p_adj, nan=1.0) < alpha) & (x >= min_count)
     return PoissonSpikes(x.astype(np.int64), expected, p, p_adj, _binomial_ucl(n, share, alpha), flag, k, alpha,
                          correction, min_count, method="share")
+
+
+def _adjusted_by_week(p: np.ndarray, tested: np.ndarray, correction: str) -> np.ndarray:
+    """p-values adjusted over the cells tested in each week (one family per week)."""
+    out = np.full_like(p, np.nan)
+    for t in np.flatnonzero(tested.any(axis=0)):
+        out[:, t] = p_adjust(p[:, t], correction)
+    return out
 
 
 def _binomial_ucl(n: np.ndarray, share: np.ndarray, alpha: float) -> np.ndarray:

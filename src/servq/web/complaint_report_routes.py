@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import DataError, UsageError
+from ..errors import DataError
 from ..report import to_json
 from ..report.complaints_section import render_complaints_html
 from . import complaint_analytics, complaint_context, dataset, org, surveys
-from .dashboard_routes import REPORT_CSP
+from .dashboard_routes import REPORT_CSP, request_filter
 from .models import Channel, Tier, User
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page
 from .security import check_csrf
@@ -23,13 +23,6 @@ from .security import check_csrf
 router = APIRouter(prefix="/admin/complaint-analytics", include_in_schema=False)
 LANGS = ("en", "sv", "zh")
 SPIKES = ("poisson", "share")
-
-
-def _filter(request: Request) -> dataset.Filter:
-    try:
-        return dataset.Filter.parse(request.query_params)
-    except UsageError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
 def _lang(request: Request) -> str:
@@ -46,7 +39,7 @@ def _spikes(request: Request) -> str:
 
 @router.get("", response_class=HTMLResponse)
 def analytics_page(request: Request, session: DB, user: CurrentUser):
-    return _page(request, session, user, _filter(request), None, 200)
+    return _page(request, session, user, request_filter(request), None, 200)
 
 
 @router.post("/operations", response_class=HTMLResponse)
@@ -98,7 +91,7 @@ def _page(request: Request, session: Session, user: User, flt: dataset.Filter, p
 def analytics_report(request: Request, session: DB, user: CurrentUser, download: bool = False,
                      fmt: Annotated[str, Query(pattern="^(html|json)$")] = "html"):
     """servq's complaints report (or its JSON) of the complaints in the filter."""
-    flt, lang = _filter(request), _lang(request)
+    flt, lang = request_filter(request), _lang(request)
     data = complaint_analytics.results(session, user, flt, now=request.app.state.clock(), lang=lang,
                                        spikes=_spikes(request))
     if fmt == "json":

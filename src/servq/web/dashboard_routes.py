@@ -24,7 +24,8 @@ REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; bas
               "form-action 'none'; frame-ancestors 'self'")
 
 
-def _filter(request: Request) -> dataset.Filter:
+def request_filter(request: Request) -> dataset.Filter:
+    """The filter of a page's query parameters; a malformed one is a 422 naming it."""
     try:
         return dataset.Filter.parse(request.query_params)
     except UsageError as exc:
@@ -39,7 +40,7 @@ def _by(request: Request) -> list[str]:
 @router.get("/{survey_id}/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: int):
     survey = visible_survey(session, user, survey_id)
-    flt, by = _filter(request), _by(request)
+    flt, by = request_filter(request), _by(request)
     days = analysis.daily_counts(request.app.state.tallies, session, survey, user, flt)
     total = sum(n for _, n in days)
     sent, used = invitation_rate(session, survey, user, flt)
@@ -62,7 +63,7 @@ def report(request: Request, session: DB, user: CurrentUser, survey_id: int, lan
     """servq's report (or results JSON) of the filtered responses."""
     survey = visible_survey(session, user, survey_id)
     try:
-        res = analysis.results(request.app.state.tallies, session, survey, user, _filter(request), by=_by(request),
+        res = analysis.results(request.app.state.tallies, session, survey, user, request_filter(request), by=_by(request),
                                lang=lang)
     except UsageError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
@@ -82,7 +83,7 @@ def data(request: Request, session: DB, user: CurrentUser, survey_id: int, fmt: 
     """The filtered responses as CSV, XLSX, Parquet or SPSS .sav."""
     survey = visible_survey(session, user, survey_id)
     try:
-        body = analysis.data_file(session, survey, user, _filter(request), fmt)
+        body = analysis.data_file(session, survey, user, request_filter(request), fmt)
     except UsageError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return Response(body, media_type=analysis.MEDIA[fmt], headers={
