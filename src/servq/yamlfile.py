@@ -1,9 +1,14 @@
 """Reading the YAML files users write (instruments, service standards, economics
-parameters, index systems) so that every problem is reported at once, each with its line.
+parameters, index systems, SLA calendars, mapping files) so that every problem is reported
+at once, each with its line. Every YAML servq reads goes through :func:`load`.
 
 :func:`load` parses (a key given twice is refused, PyYAML would keep the last silently);
 :func:`check` turns pydantic's errors and a file's own semantic problems into
 :class:`~servq.errors.Problem` objects with line numbers and raises them together.
+
+YAML is bounded before it is built: a text is at most :data:`MAX_BYTES`, nested at most
+:data:`MAX_DEPTH` deep, and aliases (``*name``) are refused while the text is parsed, so a
+"billion laughs" document of a few hundred bytes costs nothing instead of gigabytes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,11 @@ from pydantic import BaseModel, ValidationError
 from .errors import Problem, ProblemsError, UsageError
 
 Found = tuple[tuple, str, str]  # (location in the document, path as shown, message)
+
+MAX_BYTES = 2_000_000
+"""The largest YAML text read, in bytes (the files users write are a few kB)."""
+MAX_DEPTH = 50
+"""The deepest nesting of lists and mappings (instruments need about five levels)."""
 
 
 class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available: much faster
@@ -49,7 +59,14 @@ def read(path: str | Path, what: str) -> str:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{what} file not found: {path}")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise UsageError(f"{path}: {_too_large(size)}")
     return path.read_text(encoding="utf-8")
+
+
+def _too_large(size: int) -> str:
+    return f"the file is {size:,} bytes; a YAML file may be at most {MAX_BYTES:,} bytes"
 
 
 def builtin_or_path(name: str | Path, builtin: Sequence[str], what: str) -> str | Path:
@@ -65,14 +82,46 @@ def builtin_or_path(name: str | Path, builtin: Sequence[str], what: str) -> str 
 
 
 def load(text: str, source: str, error: type[ProblemsError]):
-    """The document in ``text``; ``error`` naming the line when it is not valid YAML."""
+    """The document in ``text``; ``error`` naming the line when it is not valid YAML.
+
+    Raises ``error`` too when ``text`` is larger than :data:`MAX_BYTES`, nests deeper than
+    :data:`MAX_DEPTH` or uses an alias (see :func:`check_events`).
+    """
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise error(f"{source} is too large", [Problem(_too_large(size), file=source)])
     try:
+        check_events(text, source, error)
         return yaml.load(text, Loader=Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
         raise error(f"{source} is not valid YAML",
                     [Problem(str(reason), file=source, line=None if mark is None else mark.line + 1)]) from None
+
+
+def check_events(text: str, source: str, error: type[ProblemsError]) -> None:
+    """Raise ``error`` at the first alias (``*name``) in ``text`` or the first list or
+    mapping nested deeper than :data:`MAX_DEPTH`.
+
+    This reads the parser's events, before any node is built: an alias is never expanded,
+    so a document that would expand to gigabytes is refused in the time it takes to read it.
+    Merge keys (``<<: *name``) are aliases too and are refused with them.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=Loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise error(f"{source}: YAML aliases are not allowed", [Problem(
+                f"YAML aliases (*{event.anchor}) are not allowed: write the values out in full where they are used",
+                file=source, line=line)])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise error(f"{source} is nested too deeply", [Problem(
+                    f"lists and mappings are nested more than {MAX_DEPTH} levels deep", file=source, line=line)])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def require_mapping(raw, source: str, error: type[ProblemsError], what: str, hint: str) -> None:

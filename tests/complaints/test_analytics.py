@@ -30,6 +30,7 @@ import pytest
 from scipy import stats
 
 from servq.complaints.analytics import complaints_block, group_quantiles, poisson_interval
+from servq.report.complaints_section import summary_sentences
 from servq.errors import DataError, UsageError
 
 UTC = dt.timezone.utc
@@ -294,6 +295,53 @@ def test_planted_hot_spot_by_ewma():
     assert first["ucl"] == pytest.approx(2 + 3 * np.sqrt(2) * np.sqrt(0.2 / 1.8 * (1 - 0.8 ** 8)))
     assert {s["unit"] for s in ewma} == {"B"}
     assert b["hot_spots"]["ewma"]["charted_weeks"] == 6
+
+
+def recent(old: dt.datetime | None = None) -> pa.Table:
+    """100 complaints in the 20 weeks to ``NOW`` in four dimension × unit cells, 12 of them
+    in one week of billing/A (2026-W11, a hot spot); with ``old``, one more complaint of
+    billing/A received then."""
+    rng = np.random.default_rng(11)
+    cells = [("billing", "A"), ("billing", "B"), ("network", "A"), ("network", "B")]
+    seconds = rng.integers(0, 20 * 7 * 86_400, 88)
+    rows = [(NOW - dt.timedelta(seconds=int(x)), *cells[i]) for x, i in zip(seconds, rng.integers(0, 4, 88))]
+    rows += [(d(10, 9 + i % 8), "billing", "A") for i in range(12)]
+    rows += [(old, "billing", "A")] if old else []
+    t, dim, unit = zip(*rows)
+    return pa.table({"id": list(range(len(rows))), "received_at": pa.array(t, TS), "unit": list(unit),
+                     "dimension": list(dim)})
+
+
+@pytest.mark.parametrize("spikes", ["poisson", "share"])
+def test_a_complaint_dated_year_1_costs_a_few_weeks_and_changes_no_recent_hot_spot(spikes):
+    """The weekly figures keep the weeks within baseline_weeks of a week with complaints:
+    one complaint dated 0001-01-01 adds 9 weeks, not the 105,000 in between (each week says
+    how many were left out before it), and the recent weeks have the same counts and hot
+    spots as without it."""
+    now_only = complaints_block(recent(), now=NOW, spikes=spikes)
+    ancient = complaints_block(recent(dt.datetime(1, 1, 1, tzinfo=UTC)), now=NOW, spikes=spikes)
+    weeks, recent_weeks = ancient["volume"]["weeks"], now_only["volume"]["weeks"]
+    # the weekly cells built follow the data: year 1's week and the 8 after it, the 8 weeks
+    # before the recent ones (their baseline), and the recent ones
+    assert len(recent_weeks) == 21 and len(weeks) == 1 + 8 + 8 + 21
+    assert ancient["hot_spots"]["weeks"] == len(weeks) and ancient["hot_spots"]["cells"] == 4
+    assert [w["week"] for w in weeks[:2]] == ["0001-W01", "0001-W02"] and weeks[9]["gap_before"] > 105_000
+    every_week = (dt.date(2026, 3, 16) - dt.date(1, 1, 1)).days // 7 + 1  # Monday of year 1 to Monday of W12
+    assert len(weeks) + sum(w["gap_before"] for w in weeks) == every_week
+    assert [w["week"] for w in weeks[-21:]] == [w["week"] for w in recent_weeks]
+    assert [c["counts"][-21:] for c in ancient["volume"]["cells"]] == [c["counts"] for c in now_only["volume"]["cells"]]
+    assert sum(w["gap_before"] for w in recent_weeks) == 0
+
+    def spots(block):  # the hot spots of the weeks both registers test
+        tested = recent_weeks[8]["monday"]
+        return [(s["week"], s["dimension"], s["unit"], s["count"], pytest.approx(s["p_adjusted"], rel=1e-9))
+                for s in block["hot_spots"]["spikes"] if s["monday"] >= tested]
+
+    assert ("2026-W11", "billing", "A") in [s[:3] for s in spots(now_only)]
+    assert spots(ancient) == spots(now_only)
+    summary = summary_sentences(ancient, "en")
+    assert f"{sum(w['gap_before'] for w in weeks):,} weeks without a single complaint are left out" in summary[1]
+    assert "left out" not in " ".join(summary_sentences(now_only, "en"))
 
 
 def test_operational_metrics_against_scipy():

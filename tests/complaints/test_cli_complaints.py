@@ -122,6 +122,25 @@ def test_a_bad_register_lists_its_problems_and_writes_nothing(tmp_path, capsys):
     assert code == 1 and err.strip() == f"error: complaints register not found: {tmp_path / 'missing.csv'}"
 
 
+def test_a_register_with_a_complaint_of_year_1_is_analysed_and_the_gap_reported(tmp_path, capsys):
+    """The example register and one complaint dated 0001-01-01: analysed as usual (the
+    weekly figures leave out the 105,000 empty weeks between), the summary says so, and
+    the JSON still fits the schema."""
+    text = (EX / "complaints.csv").read_text(encoding="utf-8").rstrip("\n").split("\n")
+    header, last = text[0].split(","), text[-1].split(",")
+    old = dict(zip(header, last), id="OLD", received_at="0001-01-01 10:00", acknowledged_at="", resolved_at="")
+    register = tmp_path / "register.csv"
+    register.write_text("\n".join(text + [",".join(old[k] for k in header)]) + "\n", encoding="utf-8")
+    js = tmp_path / "r.json"
+    code, out, err = run(capsys, "complaints", "analyze", str(register), *ALL, "--json", str(js))
+    assert code == 0, err
+    assert out.startswith("- 736 complaints from 0001-01-01 to 2026-03-29")
+    assert re.search(r"^- 105,\d{3} weeks without a single complaint are left out of the weekly figures", out, re.M)
+    block = json.loads(js.read_text(encoding="utf-8"))["complaints"]
+    jsonschema.validate(block, BLOCK_SCHEMA)
+    assert len(block["volume"]["weeks"]) == 1 + 8 + 8 + 12  # year 1's week and 8 after, 8 before W02, W02-W13
+
+
 # --------------------------------------------------------------------------- servq analyze --complaints-file
 
 

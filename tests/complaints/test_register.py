@@ -276,6 +276,20 @@ def test_a_number_is_not_a_time(tmp_path):
     assert (problem.row, problem.column, problem.message) == (2, "received_at", "not a time (double column)")
 
 
+def test_early_dates_are_read_and_dates_no_calendar_has_are_problems(tmp_path):
+    """1900 and year 1 are possible (if unlikely) dates: read, and analysed at the cost of a
+    few weeks. A time outside the years 1 to 9999 in UTC is a problem of its row."""
+    path = write(tmp_path, "received_at,unit,dimension\n0001-01-01,N,b\n1900-01-01 12:00,N,b\n2026-03-02,N,b\n")
+    assert read_register(path)["received_at"].to_pylist()[:2] == [utc(1, 1, 1), utc(1900, 1, 1, 12)]
+    path = write(tmp_path, "received_at,unit,dimension\n0000-06-01,N,b\n2026-03-02,N,b\n"
+                           "0001-01-01T00:30+01:00,N,b\n9999-12-31T23:30-01:00,N,b\n")
+    with pytest.raises(DataError) as info:
+        read_register(path)
+    assert [(p.row, p.column, p.message, p.value) for p in info.value.problems] == [
+        (r, "received_at", "outside the years 1 to 9999 (in UTC)", v)
+        for r, v in ((2, "0000-06-01"), (4, "0001-01-01T00:30+01:00"), (5, "9999-12-31T23:30-01:00"))]
+
+
 # --------------------------------------------------------------------------- customers per unit
 
 

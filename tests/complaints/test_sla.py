@@ -286,6 +286,22 @@ def test_assign_due_matches_the_scalar_functions():
         assign_due(ps, pa.array([dt.datetime(2026, 3, 2)]), pa.array(["x"]))
 
 
+def test_due_times_of_complaints_centuries_apart():
+    """Complaints of year 1, 1900 and 2026 (a register's mistakes): each gets the due times
+    it would get alone, and the calendar is built for the years around each, not for the
+    2,000 between."""
+    from servq.complaints import sla
+
+    stamps = [dt.datetime(1, 1, 1, 9, tzinfo=dt.timezone.utc), dt.datetime(1900, 1, 3, 9, tzinfo=dt.timezone.utc),
+              RECEIVED.astimezone(dt.timezone.utc), dt.datetime(9999, 12, 1, 9, tzinfo=dt.timezone.utc)]
+    sla._year.cache_clear()
+    ack, res = assign_due([POLICY], pa.array(stamps, pa.timestamp("us", tz="UTC")), pa.array(["x"] * 4))
+    assert sla._year.cache_info().currsize <= 4 * 3  # calendar years built: those around each complaint
+    for i, t in enumerate(stamps):
+        assert (ack[i].as_py(), res[i].as_py()) == due_times(POLICY, t)
+    assert ack[2].as_py() == at(2026, 3, 3, 11, 0)  # Monday 16:00 + 4 business hours
+
+
 # --------------------------------------------------------------------------- invariants
 
 MINUTES_2026 = st.integers(0, 365 * 24 * 60 - 1)

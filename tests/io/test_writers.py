@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from hostile import FORMULAS
 from openpyxl import load_workbook
 
 from servq.errors import UsageError
@@ -99,3 +102,63 @@ def test_unknown_extension_names_the_supported_formats(table, tmp_path):
     for ext in (".csv", ".parquet", ".xlsx", ".sav"):
         assert ext in message
     assert not (tmp_path / "answers.json").exists()
+
+
+# --------------------------------------------------------------------------- formulas (issue 11, finding 6)
+
+@pytest.fixture
+def hostile() -> pa.Table:
+    """Texts that a spreadsheet would run, a column named like a formula, negative numbers."""
+    n = len(FORMULAS)
+    return pa.table({
+        "segment": pa.array(FORMULAS, pa.string()),
+        "=cmd": pa.array(["ok"] * n, pa.string()),
+        "gap": pa.array([-2.5, -1.0, 0.0, 1.5, None, -6.0], pa.float64()),
+        "P1": pa.array([-2, 1, 2, 3, 4, None], pa.int16()),
+    })
+
+
+def test_csv_writes_formulas_as_quoted_text_and_numbers_as_numbers(hostile, tmp_path):
+    path = write_table(hostile, tmp_path / "x.csv")
+    with path.open(newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header == ["segment", "'=cmd", "gap", "P1"]
+    assert [r[0] for r in rows] == ["'" + f for f in FORMULAS]
+    assert [r[2] for r in rows] == ["-2.5", "-1", "0", "1.5", "", "-6"]  # unquoted numbers
+    assert [r[3] for r in rows] == ["-2", "1", "2", "3", "4", ""]
+
+
+def test_xlsx_writes_formulas_as_quoted_text_never_as_formulas(hostile, tmp_path):
+    path = write_table(hostile, tmp_path / "x.xlsx")
+    sheet = load_workbook(path).worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type in ("s", "n") for c in cells)  # no formula ("f"), no error value ("e")
+    assert [c.value for c in sheet[1]] == ["segment", "'=cmd", "gap", "P1"]
+    segment = list(sheet["A"])[1:]
+    expected = ["'" + f.replace("\r", "\n") for f in FORMULAS]  # XML reads a carriage return as a line feed
+    assert [c.value for c in segment] == expected and {c.data_type for c in segment} == {"s"}
+    assert [c.value for c in sheet["C"]][1:] == [-2.5, -1, 0, 1.5, None, -6]
+    assert [c.value for c in sheet["D"]][1:] == [-2, 1, 2, 3, 4, None]
+
+
+def test_xlsx_keeps_a_text_that_excel_would_read_as_an_error_value(tmp_path):
+    path = write_table(pa.table({"code": ["#N/A", "#REF!"]}), tmp_path / "x.xlsx")
+    cells = list(load_workbook(path).worksheets[0]["A"])[1:]
+    assert [(c.value, c.data_type) for c in cells] == [("#N/A", "s"), ("#REF!", "s")]
+
+
+def test_xlsx_replaces_control_characters_it_cannot_store(tmp_path):
+    table = pa.table({"text": ["nul\x00here", "bell\x07", "tab\tand\nnewline kept"]})
+    path = write_table(table, tmp_path / "x.xlsx")
+    values = [c.value for c in load_workbook(path).worksheets[0]["A"]][1:]
+    assert values == ["nul\ufffdhere", "bell\ufffd", "tab\tand\nnewline kept"]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".sav"])
+def test_typed_formats_are_written_as_they_are(hostile, tmp_path, suffix):
+    import pyreadstat
+
+    path = write_table(hostile.drop_columns(["=cmd"]), tmp_path / f"x{suffix}")
+    back = pq.read_table(path).column("segment").to_pylist() if suffix == ".parquet" else \
+        pyreadstat.read_sav(str(path))[0]["segment"].tolist()
+    assert back == list(FORMULAS)

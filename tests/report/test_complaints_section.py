@@ -153,6 +153,24 @@ def test_weekly_chart_marks_the_hot_weeks_and_its_table_has_every_week(block, re
     assert sum(totals) == 735
 
 
+def test_weeks_left_out_are_marked_in_the_chart_and_the_table(register):
+    """A complaint dated 1900 in the register: the weekly chart and table keep the weeks near
+    complaints, with a dashed line and a row where the weeks without complaints were left out."""
+    received = register.column("received_at").to_pylist()
+    received[0] = dt.datetime(1900, 1, 3, 12, tzinfo=dt.timezone.utc)
+    column = pa.array(received, register.schema.field("received_at").type)
+    old = block_of(register.set_column(register.column_names.index("received_at"), "received_at", column))
+    gaps = [w["gap_before"] for w in old["volume"]["weeks"]]
+    assert len(gaps) == 1 + 8 + 8 + 12 and sum(g > 0 for g in gaps) == 1 and max(gaps) > 6_000  # W02-W13
+    for lang, words in (("en", "weeks without any complaint, left out"), ("sv", "veckor utan klagomål, utelämnade"),
+                        ("zh", "个没有任何投诉的周")):
+        assert f"{i18n.fmt_int(lang, max(gaps))} {words}" in render_complaints_html(document(old), lang)
+    weekly = subsection_of(render_complaints_html(document(old), "en"), "complaints", "Complaints week by week")
+    assert f"… {max(gaps):,} weeks without any complaint, left out" in weekly
+    svg = re.search(r'<svg class="chart chart-weekly".*?</svg>', weekly, re.S).group(0)
+    assert svg.count('class="gap"') == 1
+
+
 def test_the_survey_report_shows_the_section_and_its_definitions(block):
     html = render_html(survey(block), "en")
     assert_offline(html)

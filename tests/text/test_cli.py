@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from cli_helpers import run
+from hostile import FORMULAS
 
 from servq.io.writers import write_table
 from servq.text import classify, load_eval_set, load_model
@@ -67,6 +68,38 @@ def test_classify_xlsx_with_a_model_and_taken_column_names(tmp_path, capsys, eva
     assert table.column("dimension").to_pylist() == ["assurance", "responsiveness"]
     expected = load_model(model).predict(["Rude staff", "Väntade länge"])[0].tolist()
     assert table.column("predicted_dimension").to_pylist() == expected
+
+
+RUDE = "Rude staff, terrible and slow\x00"  # a negative sentiment, and a NUL
+
+
+def _classify_formulas(tmp_path, capsys, suffix):
+    """``servq complaints classify`` of texts that begin like formulas (and RUDE) to ``suffix``."""
+    src = tmp_path / "in.parquet"
+    write_table(pa.table({"text": [*FORMULAS, RUDE], "branch": ["=1+1", *["north"] * len(FORMULAS)]}), src)
+    out = tmp_path / f"out{suffix}"
+    code, _, err = run(capsys, "complaints", "classify", str(src), "-o", str(out))
+    assert code == 0, err
+    return out
+
+
+def test_classify_csv_writes_formulas_as_quoted_text(tmp_path, capsys):
+    rows = read_csv(_classify_formulas(tmp_path, capsys, ".csv"))
+    assert [r["text"] for r in rows] == ["'" + t for t in FORMULAS] + [RUDE]
+    assert rows[0]["branch"] == "'=1+1"
+    assert rows[-1]["sentiment"].startswith("-0.") and float(rows[-1]["sentiment"]) < 0  # a number stays a number
+
+
+def test_classify_xlsx_writes_formulas_as_text_and_replaces_a_nul(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(_classify_formulas(tmp_path, capsys, ".xlsx")).worksheets[0]
+    columns = {col[0].value: list(col[1:]) for col in sheet.iter_cols()}
+    # XML reads a carriage return as a line feed; NUL cannot be stored in a sheet
+    expected = ["'" + t.replace("\r", "\n") for t in FORMULAS] + [RUDE.replace("\x00", "\ufffd")]
+    assert [c.value for c in columns["text"]] == expected and {c.data_type for c in columns["text"]} == {"s"}
+    assert columns["branch"][0].value == "'=1+1"
+    assert columns["sentiment"][-1].data_type == "n" and columns["sentiment"][-1].value < 0
 
 
 def test_evaluate_baseline_prints_metrics_and_confusion(capsys, eval_csv):

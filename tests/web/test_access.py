@@ -36,7 +36,9 @@ ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/cha
                  ("POST", "/admin/complaints/{complaint_id}/note"), ("POST", "/admin/complaints/{complaint_id}/reply"),
                  ("POST", "/admin/complaints/{complaint_id}/relabel"), ("GET", "/admin/sla"),
                  # complaint analytics of the units it sees (test_complaint_analytics.py)
-                 ("GET", "/admin/complaint-analytics"), ("GET", "/admin/complaint-analytics/report")}
+                 ("GET", "/admin/complaint-analytics"), ("GET", "/admin/complaint-analytics/report"),
+                 # one's own account: the password (test_sessions.py)
+                 ("GET", "/admin/account"), ("POST", "/admin/account")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 

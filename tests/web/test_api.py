@@ -78,16 +78,16 @@ def test_data_files(client, tokens):
     assert res.n_respondents == 15
     csv = _get(client, "/api/v1/surveys/1/responses.csv", tokens["analyst"])
     assert csv.text.splitlines()[0].startswith('"E1","E2"') and len(csv.text.splitlines()) == 16
-    assert _get(client, "/api/v1/surveys/1/responses.txt", tokens["analyst"]).status_code == 404
+    assert _get(client, "/api/v1/surveys/1/responses.txt", tokens["analyst"]).status_code == 422
 
 
 def test_bad_parameters_are_named_in_json(client, tokens):
     r = _get(client, "/api/v1/surveys/1/results", tokens["analyst"], since="yesterday")
-    assert r.status_code == 422 and "since must be a date" in r.json()["detail"]
+    assert r.status_code == 422 and "since: must be a date" in r.json()["detail"]
     r = _get(client, "/api/v1/surveys/1/results", tokens["analyst"], by="colour")
     assert r.status_code == 422 and "cannot break down by colour" in r.json()["detail"]
     r = _get(client, "/api/v1/surveys/1/results", tokens["analyst"], language="fr")
-    assert r.status_code == 404 and r.json() == {"detail": "No responses match this filter."}
+    assert r.status_code == 404 and r.json() == {"detail": "No responses match this filter.", "errors": []}
 
 
 def test_openapi_describes_only_the_api(client):
@@ -114,4 +114,4 @@ def test_token_commands(database_url, engine, org_tree, monkeypatch, capsys, cli
     assert exit_.value.code == 0 and _get(client, "/api/v1/surveys", token).status_code == 401
     with pytest.raises(SystemExit) as exit_:
         main(["admin", "create-token", "--email", "nobody@example.org", "--name", "x"])
-    assert exit_.value.code == 1 and "no active user" in capsys.readouterr().err
+    assert exit_.value.code == 1 and "no user with e-mail nobody@example.org" in capsys.readouterr().err

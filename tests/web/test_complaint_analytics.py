@@ -65,6 +65,26 @@ def test_the_analytics_of_every_complaint_and_of_a_managers_units(client, compla
     assert _block(client, unit=str(org_tree["North 1"]))["n"] == 0  # a wider filter never widens the view
 
 
+def test_a_complaint_of_year_1_in_the_database_costs_a_few_weeks(client, complaints_in, engine, org_tree):
+    """Intake refuses such a date, but a database may hold one (written before the bounds,
+    or directly): the analytics leave out the empty weeks between it and the others."""
+    client.app.state.clock = lambda: NOW
+    old = complaints.NewComplaint(key="y" * 30, unit_id=org_tree["North 1"], text="old", source="import",
+                                  received_at=datetime(1, 1, 1, 9, tzinfo=timezone.utc))
+    with transaction(session_factory(engine)) as s:
+        complaints.store(s, complaints.complaint_row(old, {"dimension": "price_billing"}, [], None,
+                                                     complaints.salt(s)), None)
+    sign_in(client, "analyst@example.org")
+    block = _block(client)
+    weeks = block["volume"]["weeks"]
+    assert block["n"] == 7 and block["period"]["first_day"] == "0001-01-01"
+    # year 1's week and the 8 after it, the 8 before 2026-W10, and W10-W12: the weekly cells built
+    assert len(weeks) == block["hot_spots"]["weeks"] == 1 + 8 + 8 + 3 and weeks[0]["week"] == "0001-W01"
+    assert weeks[9]["gap_before"] > 105_000
+    report = client.get("/admin/complaint-analytics/report")
+    assert report.status_code == 200 and "weeks without any complaint, left out" in report.text
+
+
 def test_the_report_is_framed_without_scripts(client, complaints_in):
     client.app.state.clock = lambda: NOW
     sign_in(client, "admin@example.org")
@@ -113,5 +133,7 @@ def test_hot_spots_by_share_of_the_week(client, complaints_in):
     assert "Hot spots by" in client.get("/admin/complaint-analytics?spikes=share").text
     r = client.get("/admin/complaint-analytics/report", params={"fmt": "json", "spikes": "share"})
     assert r.json()["complaints"]["hot_spots"]["methods"] == ["share"]
-    r = client.get("/admin/complaint-analytics/report", params={"fmt": "json", "spikes": "nonsense"})
+    r = client.get("/admin/complaint-analytics/report", params={"fmt": "json"})
     assert r.json()["complaints"]["hot_spots"]["methods"] == ["poisson"]
+    r = client.get("/admin/complaint-analytics/report", params={"spikes": "nonsense"})
+    assert r.status_code == 422 and "spikes: Input should be &#39;poisson&#39; or &#39;share&#39;" in r.text

@@ -157,7 +157,7 @@ def test_the_list_filters_by_unit_status_dimension_and_overdue(client, cases, en
     assert ids(overdue="1") == [1, 2, 3]  # case 4 is fresh
     assert ids(status="closed") == [] and ids(status="open") == [1, 2, 3, 4]
     r = client.get("/admin/complaints", params={"status": "lost"})
-    assert r.status_code == 422 and "status must be one of" in r.text
+    assert r.status_code == 422 and "status: must be one of" in r.text
 
 
 def test_overdue_cases_escalate_to_the_units_manager_once(client, cases, engine):

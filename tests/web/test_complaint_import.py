@@ -4,7 +4,7 @@ with SLA due times and contacts; a file imported twice is imported once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -63,7 +63,7 @@ def test_a_file_with_mistakes_names_every_one_and_imports_nothing(setup, engine,
     for expected in (f"{path}, row 4, column text: required",
                      f"{path}, row 5, column unit: no unit with this name or id (value 'Nowhere')",
                      f"{path}, row 6, column date: not a date",
-                     f"{path}, row 7, column date: in the future",
+                     f"{path}, row 7, column date: 2099-01-01T00:00:00+01:00 is more than 1 day in the future",
                      f"{path}, row 8, column channel: no channel with this name or id (value 'fax')",
                      f"{path}, row 8, column tier: no tier with this name or id (value 'Platinum')",
                      f"{path}, row 8, column email: not an e-mail address (value 'not-an-address')",
@@ -73,6 +73,33 @@ def test_a_file_with_mistakes_names_every_one_and_imports_nothing(setup, engine,
                      f"{path}, row 10, column text: the same complaint as row 2"):
         assert expected in err, expected
     assert _complaints(engine) == []
+
+
+def test_a_date_outside_the_accepted_range_is_named_and_nothing_is_imported(setup, engine, tmp_path, capsys,
+                                                                           monkeypatch):
+    """Not before SERVQ_COMPLAINT_EARLIEST (default 2000-01-01), not more than
+    SERVQ_COMPLAINT_FUTURE_DAYS (default 1) after now: one line names the row and column."""
+    path = tmp_path / "complaints.csv"
+    path.write_text(GOOD + "Rude staff,North 1,0001-01-01,,,,,,\n", encoding="utf-8")
+    assert _run(path) == 1
+    err = capsys.readouterr().err
+    assert f"{path}, row 4, column date: 0001-01-01 is before the earliest accepted date 2000-01-01\n" in err
+    assert "problem(s) in 1 row(s); nothing was imported" in err and "Traceback" not in err
+    assert _complaints(engine) == []
+
+    path.write_text(GOOD + "Rude staff,North 1,1995-06-01,,,,,,\n", encoding="utf-8")
+    assert _run(path) == 1 and "row 4, column date: 1995-06-01 is before the earliest accepted date 2000-01-01" \
+        in capsys.readouterr().err
+    monkeypatch.setenv("SERVQ_COMPLAINT_EARLIEST", "1990-01-01")  # an older register, on purpose
+    assert _run(path) == 0 and "imported 3 complaint(s)" in capsys.readouterr().out
+
+    tomorrow = datetime.now(timezone.utc).date().toordinal() + 2  # the day after tomorrow: beyond now + 1 day
+    path.write_text(GOOD.split("\n")[0] + f"\nLate,North 1,{date.fromordinal(tomorrow)},,,,,,\n", encoding="utf-8")
+    assert _run(path) == 1 and f"row 2, column date: {date.fromordinal(tomorrow)}T00:00:00+00:00 is more than 1 day " \
+        "in the future" in capsys.readouterr().err
+    monkeypatch.setenv("SERVQ_COMPLAINT_FUTURE_DAYS", "3")
+    assert _run(path) == 0
+    assert len(_complaints(engine)) == 4
 
 
 def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(setup, engine, tmp_path, capsys, org_tree):

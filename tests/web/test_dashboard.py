@@ -85,7 +85,7 @@ def test_a_unit_manager_sees_their_subtree_only(client, answered, org_tree, engi
 def test_filter_mistakes_and_empty_filters(client, answered):
     sign_in(client, "analyst@example.org")
     r = client.get(f"/admin/surveys/{answered}/dashboard", params={"since": "soon"})
-    assert r.status_code == 422 and "since must be a date" in r.text
+    assert r.status_code == 422 and "since: must be a date" in r.text
     empty = client.get(f"/admin/surveys/{answered}/dashboard", params={"language": "zh"})
     assert "0 responses" in empty.text and "No responses match this filter yet." in empty.text
     assert client.get(f"/admin/surveys/{answered}/report", params={"language": "zh"}).status_code == 404

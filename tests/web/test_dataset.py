@@ -100,7 +100,7 @@ def test_filter_from_query_parameters():
     f = dataset.Filter.parse({"unit": "3", "language": "sv", "since": "2026-01-01", "until": ""})
     assert f == dataset.Filter(unit_id=3, language="sv", since=date(2026, 1, 1))
     assert f.query() == {"unit": "3", "language": "sv", "since": "2026-01-01"}
-    with pytest.raises(UsageError, match="since must be a date"):
+    with pytest.raises(UsageError, match="since: must be a date"):
         dataset.Filter.parse({"since": "yesterday"})
-    with pytest.raises(UsageError, match="unit must be a number"):
+    with pytest.raises(UsageError, match="unit: must be an id"):
         dataset.Filter.parse({"unit": "north"})

@@ -34,7 +34,11 @@ Definitions
   Days and ISO weeks (Monday to Sunday) are local to ``timezone`` (default UTC). The
   period runs from the day of the first complaint to the day of ``now``; its first and
   last week may be partial, and their *exposure* (days observed / 7) scales the expected
-  count of the spike test.
+  count of the spike test. The weekly figures have every week within ``baseline_weeks``
+  of a week with complaints, and the period's first and last week: a longer run of weeks
+  without any complaint is left out (each week says how many were left out before it,
+  ``gap_before``), so that one complaint dated decades before the rest costs a few weeks,
+  not thousands (:func:`weeks_shown`).
 - *Acknowledged*: ``acknowledged_at``, or ``resolved_at`` when a complaint was resolved
   without a recorded acknowledgement (resolving answers the customer). *Resolved*:
   ``resolved_at`` present. *Closed without resolution*: no ``resolved_at`` but a status in
@@ -61,7 +65,9 @@ Definitions
 - *Hot spots*: :mod:`servq.stats.spikes` on the weekly counts of each dimension × unit
   cell that has complaints: the Poisson test against the previous ``baseline_weeks``
   (default), the EWMA chart, or both. The EWMA charts complete weeks only, its μ₀ from the
-  first ``baseline_weeks`` of them; a cell with μ₀ = 0 is not charted.
+  first ``baseline_weeks`` of them; a cell with μ₀ = 0 is not charted. Weeks left out
+  have no complaints: none is a hot spot, a tested week's baseline weeks are never left
+  out, and the EWMA decays over them as over weeks of 0.
 - *Operational metrics*: each (region, metric) series of ``operations`` (see
   :mod:`servq.complaints.operations`) against the daily complaint count of the unit of
   the same name (compared after trimming, ignoring case) at lags 0 to ``max_lag`` days
@@ -172,9 +178,9 @@ def complaints_block(table, *, customers: Mapping[str, float] | None = None, ope
     last_day = int(local_days(np.array([now_us]), timezone)[0])
     period = {"first_day": day_date(first_day).isoformat(), "last_day": day_date(last_day).isoformat(),
               "days": last_day - first_day + 1, "now": iso_utc(now_us), "timezone": timezone}
-    volume, counts, cells, weeks, exposure = _volume(c, first_day, last_day)
-    hot = _hot_spots(c, counts, cells, weeks, exposure, spikes=spikes, baseline_weeks=baseline_weeks, alpha=alpha,
-                     correction=correction, min_count=min_count, lam=ewma_lambda, L=ewma_L, lang=lang)
+    volume, counts, cells, index, exposure = _volume(c, first_day, last_day, baseline_weeks)
+    hot = _hot_spots(c, counts, cells, volume["weeks"], index, exposure, spikes=spikes, baseline_weeks=baseline_weeks,
+                     alpha=alpha, correction=correction, min_count=min_count, lam=ewma_lambda, L=ewma_L, lang=lang)
     return {
         "n": c.n,
         "period": period,
@@ -386,25 +392,42 @@ def _now(c: _Complaints, now: dt.datetime | None) -> int:
 # --------------------------------------------------------------------------- volume and hot spots
 
 
-def _volume(c: _Complaints, first_day: int, last_day: int):
+def weeks_shown(weeks_with_complaints: np.ndarray, first: int, last: int, baseline_weeks: int) -> np.ndarray:
+    """The weeks of the weekly figures, ``first`` to ``last``: each week with complaints
+    and the ``baseline_weeks`` weeks on either side of it (its baseline, and the weeks
+    whose baseline it is), and the first and the last week. A longer run of weeks without
+    a single complaint is left out — nothing in it can be a hot spot, and a spike test of
+    a week with complaints sees all of its baseline weeks — so the cost follows the data,
+    not the span of the dates (a complaint dated 1900 adds at most 2 × baseline_weeks + 1
+    weeks). A period without such a run keeps every week.
+
+    >>> weeks_shown(np.array([0, 3, 100]), 0, 104, 2).tolist()
+    [0, 1, 2, 3, 4, 5, 98, 99, 100, 101, 102, 104]
+    """
+    near = (np.asarray(weeks_with_complaints)[:, None] + np.arange(-baseline_weeks, baseline_weeks + 1)).ravel()
+    return np.unique(np.clip(np.append(near, [first, last]), first, last))
+
+
+def _volume(c: _Complaints, first_day: int, last_day: int, baseline_weeks: int):
     week = week_of(c.day)
     w0, w1 = int(week_of(np.array([first_day]))[0]), int(week_of(np.array([last_day]))[0])
     w1 = max(w1, int(week.max()))
-    n_weeks = w1 - w0 + 1
+    index = weeks_shown(np.unique(week), w0, w1, baseline_weeks)  # the weeks shown, ascending
+    n_weeks = index.size
     n_units = c.unit.size
     cell = c.dimension.codes * n_units + c.unit.codes
     # only the cells that have complaints (dimension-major, then unit: natural order of both)
     cells = np.flatnonzero(np.bincount(cell, minlength=c.dimension.size * n_units))
     compact = np.full(c.dimension.size * n_units, -1, dtype=np.int64)
     compact[cells] = np.arange(cells.size)
-    counts = np.bincount(compact[cell] * n_weeks + (week - w0), minlength=cells.size * n_weeks)
+    counts = np.bincount(compact[cell] * n_weeks + np.searchsorted(index, week), minlength=cells.size * n_weeks)
     counts = counts.reshape(cells.size, n_weeks)
-    mondays = [w0 + t for t in range(n_weeks)]
-    starts = np.array([max(first_day, (w * 7) - 3) for w in mondays])
-    ends = np.array([min(last_day, (w * 7) - 3 + 6) for w in mondays])
+    starts = np.maximum(first_day, index * 7 - 3)
+    ends = np.minimum(last_day, index * 7 - 3 + 6)
     exposure = np.clip(ends - starts + 1, 0, 7) / 7.0
-    weeks = [{"week": iso_week_label(w), "monday": week_monday(w).isoformat(), "exposure": float(f)}
-             for w, f in zip(mondays, exposure)]
+    left_out = np.diff(index, prepend=index[0] - 1) - 1  # weeks without complaints left out before each week
+    weeks = [{"week": iso_week_label(w), "monday": week_monday(w).isoformat(), "exposure": float(f),
+              "gap_before": int(g)} for w, f, g in zip(index, exposure, left_out)]
     volume = {
         "weeks": weeks,
         "cells": [{"dimension": c.dimension.labels[k // n_units], "unit": c.unit.labels[k % n_units],
@@ -415,7 +438,7 @@ def _volume(c: _Complaints, first_day: int, last_day: int):
         "by_tier": _shares(c.tier, c.n),
         "by_product": _shares(c.product, c.n),
     }
-    return volume, counts, cells, weeks, exposure
+    return volume, counts, cells, index, exposure
 
 
 def _shares(codes: _Codes, n: int) -> list[dict]:
@@ -426,9 +449,12 @@ def _shares(codes: _Codes, n: int) -> list[dict]:
     return out
 
 
-def _hot_spots(c: _Complaints, counts: np.ndarray, cells: np.ndarray, weeks: list[dict], exposure: np.ndarray, *,
-               spikes: str, baseline_weeks: int, alpha: float, correction: str, min_count: int, lam: float,
-               L: float, lang: str) -> dict:
+def _hot_spots(c: _Complaints, counts: np.ndarray, cells: np.ndarray, weeks: list[dict], index: np.ndarray,
+               exposure: np.ndarray, *, spikes: str, baseline_weeks: int, alpha: float, correction: str,
+               min_count: int, lam: float, L: float, lang: str) -> dict:
+    """The spike tests on the weeks shown (:func:`weeks_shown`; ``index`` their week
+    numbers): the Poisson and share tests see consecutive weeks wherever a week has
+    complaints, and the EWMA is told the weeks left out."""
     n_units = c.unit.size
     found: list[dict] = []
 
@@ -456,11 +482,12 @@ def _hot_spots(c: _Complaints, counts: np.ndarray, cells: np.ndarray, weeks: lis
                           "p_adjusted": finite(ps.p_adjusted[k, t]), "ucl": finite(ps.ucl[k, t])})
     if spikes in ("ewma", "both"):
         whole = np.flatnonzero(exposure >= 1.0)
+        span = int(index[whole[-1]] - index[whole[0]] + 1) if whole.size else 0  # whole weeks, left out included
         out["methods"].append("ewma")
         out["ewma"] = {"lambda": lam, "L": L, "baseline_weeks": baseline_weeks, "charted_weeks": 0}
-        if whole.size > baseline_weeks:
-            chart = ewma_counts(counts[:, whole], lam=lam, L=L, baseline_weeks=baseline_weeks)
-            out["ewma"]["charted_weeks"] = int(whole.size - baseline_weeks)
+        if span > baseline_weeks:
+            chart = ewma_counts(counts[:, whole], lam=lam, L=L, baseline_weeks=baseline_weeks, weeks=index[whole])
+            out["ewma"]["charted_weeks"] = span - baseline_weeks
             flag = chart.flag & (chart.centre[:, None] > 0)
             for k, j in zip(*np.nonzero(flag)):
                 t = int(whole[j])
@@ -731,15 +758,18 @@ def _operations(c: _Complaints, operations, first_day: int, last_day: int, max_l
 
     ops = read_operations(operations)
     unit_of = {_match(label): i for i, label in enumerate(c.unit.labels)}
-    days = last_day - first_day + 1
-    ok = (c.day >= first_day) & (c.day <= last_day)
-    daily = np.bincount(c.unit.codes[ok] * days + (c.day[ok] - first_day),
-                        minlength=c.unit.size * days).reshape(c.unit.size, days)
-    complaint_dates = np.arange(first_day, last_day + 1).astype("datetime64[D]")
     region = _Codes.of(ops.column("region"), ops.num_rows)
     metric = _Codes.of(ops.column("metric"), ops.num_rows)
     date = ops.column("date").combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
     value = ops.column("value").combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64)
+    # the complaint days a metric can pair with (the metric's days, max_lag later), not the whole period
+    if date.size:
+        first_day, last_day = max(first_day, int(date.min())), min(last_day, int(date.max()) + max_lag)
+    days = max(0, last_day - first_day + 1)
+    ok = (c.day >= first_day) & (c.day <= last_day)
+    daily = np.bincount(c.unit.codes[ok] * days + (c.day[ok] - first_day),
+                        minlength=c.unit.size * days).reshape(c.unit.size, days)
+    complaint_dates = np.arange(first_day, first_day + days).astype("datetime64[D]")
     series, unmatched = [], []
     key = region.codes * max(metric.size, 1) + metric.codes
     order = np.argsort(key, kind="stable")

@@ -58,11 +58,13 @@ National and international forms of one number (``070…`` and ``+4670…``) dif
 Problems
 --------
 Every problem — a required column missing, a column given twice, a time that is not
-one, a blank received time, unit or dimension, an acknowledgement or resolution before
-the complaint was received, an id given twice or blank, an e-mail address or phone number
-that is not one — is reported with its file, row (header = row 1) and column, all at
-once, as :class:`~servq.errors.DataError`; nothing is returned from a file with
-problems. Contact details are never printed in the messages.
+one or not within the years 1 to 9999 (in UTC), a blank received time, unit or
+dimension, an acknowledgement or resolution before the complaint was received, an id
+given twice or blank, an e-mail address or phone number that is not one — is reported
+with its file, row (header = row 1) and column, all at once, as
+:class:`~servq.errors.DataError`; nothing is returned from a file with problems. Contact
+details are never printed in the messages. An early but possible date (1900) is read:
+the analysis costs a few weeks more, not one per week in between.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ ORDER = {name: i for i, name in enumerate(KNOWN)}
 UTC_NAMES = ("UTC", "Etc/UTC", "Z")
 TS = pa.timestamp("us", tz="UTC")
 MINUTE = 60 * US
+# the instants every date library can hold: 0001-01-01 to 9999-12-31 (UTC), in microseconds since 1970
+FIRST_US, LAST_US = -62_135_596_800 * US, 253_402_300_800 * US - 1
 _ISO = (r"^(?P<date>\d{4}-\d{2}-\d{2})"
         r"(?:[T ](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?"
         r"\s*(?P<z>Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
@@ -328,8 +332,16 @@ def _bad(arr: pa.Array | None, valid: np.ndarray) -> np.ndarray:
 
 
 def _times(arr: pa.Array, column: str, timezone: str, found: _Problems) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC microseconds, valid) of a column of times; cells that are not times are
-    reported and left invalid."""
+    """(UTC microseconds, valid) of a column of times; cells that are not times, or not
+    within the years 1 to 9999 in UTC, are reported and left invalid."""
+    values, valid = _parsed_times(arr, column, timezone, found)
+    outside = valid & ((values < FIRST_US) | (values > LAST_US))
+    if outside.any():
+        found.rows(outside, "outside the years 1 to 9999 (in UTC)", column, arr)
+    return values, valid & ~outside
+
+
+def _parsed_times(arr: pa.Array, column: str, timezone: str, found: _Problems) -> tuple[np.ndarray, np.ndarray]:
     n = len(arr)
     if pa.types.is_null(arr.type):
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)

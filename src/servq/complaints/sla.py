@@ -65,7 +65,7 @@ import pyarrow.compute as pc
 
 from .. import yamlfile
 from ..errors import Problem, ProblemsError, UsageError
-from .timestamps import combined, is_aware, utc_us
+from .timestamps import DAY, combined, is_aware, utc_us
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATES = ("on_time", "due_soon", "overdue")
@@ -352,15 +352,13 @@ def _year(cal: Calendar, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """(start, end, date ordinal) of the working intervals of one local year."""
     zone = cal.zone
     starts, ends, days = [], [], []
-    day = dt.date(year, 1, 1)
-    one = dt.timedelta(days=1)
-    while day.year == year:
+    for ordinal in range(dt.date(year, 1, 1).toordinal(), dt.date(year, 12, 31).toordinal() + 1):
+        day = dt.date.fromordinal(ordinal)
         if day not in cal.holidays:
             for s, e in cal.hours[day.weekday()]:
                 starts.append(_to_us(day, s, zone))
                 ends.append(_to_us(day, e, zone))
-                days.append(day.toordinal())
-        day += one
+                days.append(ordinal)
     return (np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), np.array(days, dtype=np.int64))
 
 
@@ -389,12 +387,14 @@ def _utc_year(us) -> int:
 def _covering(cal: Calendar, t: np.ndarray, need) -> _Timeline:
     """A timeline from the year before min(t) that satisfies ``need(timeline)`` (more years
     are added until it does)."""
-    y0, y1 = _utc_year(t.min()) - 1, _utc_year(t.max()) + 1
+    y0, y1 = max(1, _utc_year(t.min()) - 1), min(9999, _utc_year(t.max()) + 1)  # the years a date can have
     for _ in range(200):
         tl = _timeline(cal, y0, y1)
         if tl.cum_end.size and need(tl):
             return tl
-        y1 += max(1, (y1 - y0) // 2)
+        if y1 == 9999:
+            break
+        y1 = min(9999, y1 + max(1, (y1 - y0) // 2))
     raise UsageError("the calendar has too little working time to reach the due time (200 years searched)")
 
 
@@ -759,13 +759,22 @@ def assign_due(policies: Sequence[SlaPolicy], received_at, category, tier=None) 
     ack = np.zeros(n, dtype=np.int64)
     res = np.zeros(n, dtype=np.int64)
     for i, p in enumerate(distinct):
-        rows = np.flatnonzero(row_policy == i)
-        if rows.size:
+        for rows in _near_in_time(t, np.flatnonzero(row_policy == i)):
             ack[rows] = _add_hours_us(p.calendar, t[rows], p.acknowledge_hours)
             res[rows] = _add_days_us(p.calendar, t[rows], p.resolve_days)
     mask = row_policy < 0
     typ = pa.timestamp("us", tz="UTC")
     return (pa.array(ack, type=pa.int64(), mask=mask).cast(typ), pa.array(res, type=pa.int64(), mask=mask).cast(typ))
+
+
+def _near_in_time(t: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+    """``rows`` in groups received at most a year after the one before: each group's
+    calendar covers its own years only, so a complaint dated 1900 among those of 2026 costs
+    two more years of calendar, not 126 (each due time depends on its complaint alone)."""
+    if not rows.size:
+        return []
+    order = rows[np.argsort(t[rows], kind="stable")]
+    return np.split(order, np.flatnonzero(np.diff(t[order]) > 366 * DAY) + 1)
 
 
 def _pair_codes(category, tier, n: int) -> tuple[np.ndarray, list[tuple]]:

@@ -70,7 +70,7 @@ def iso_week_label(week: int) -> str:
     '2026-W01'
     """
     year, number, _ = week_monday(week).isocalendar()
-    return f"{year}-W{number:02d}"
+    return f"{year:04d}-W{number:02d}"
 
 
 def day_date(day: int) -> dt.date:

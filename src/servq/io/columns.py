@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import yamlfile
 from ..errors import DataError, Problem, UsageError
 from ..instruments.schema import PART_PREFIX, Instrument, Part
 
@@ -46,16 +46,9 @@ class Mapping(BaseModel):
 def load_mapping(path: str | Path | None) -> Mapping:
     if path is None:
         return Mapping()
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"mapping file not found: {path}")
+    raw = yamlfile.load(yamlfile.read(path, "mapping"), str(path), DataError) or {}
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return Mapping.model_validate(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"{path}: not valid YAML", [Problem(str(getattr(exc, "problem", exc)), file=str(path),
-                                                           line=mark.line + 1 if mark else None)]) from None
     except ValidationError as exc:
         problems = [Problem(e["msg"], file=str(path), path=".".join(map(str, e["loc"]))) for e in exc.errors()]
         raise DataError(f"{path}: not a valid mapping file", problems) from None

@@ -303,5 +303,10 @@ def label_map(source: Source, column: str) -> dict[str, str] | None:
 
 
 def natural_key(value: str) -> list:
-    """Sort key putting ``branch 2`` before ``branch 10``."""
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", value)]
+    """Sort key putting ``branch 2`` before ``branch 10``: the split's odd places are its
+    numbers (``"²".isdigit()`` is true, but ``²`` is no number for ``int``).
+
+    >>> sorted(["branch 10", "²", "branch 2"], key=natural_key)
+    ['branch 2', 'branch 10', '²']
+    """
+    return [int(t) if i % 2 else t.lower() for i, t in enumerate(re.split(r"(\d+)", value))]

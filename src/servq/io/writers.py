@@ -2,7 +2,8 @@
 
 One entry point, :func:`write_table`, chooses the format from the file extension (or
 ``fmt``). Blank answers stay blank in every format: an empty CSV field, a Parquet null,
-an empty Excel cell, an SPSS system-missing value.
+an empty Excel cell, an SPSS system-missing value. Texts in CSV and Excel files are made
+safe to open in a spreadsheet (:mod:`servq.io.cells`): never a formula.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import UsageError
+from .cells import neutral_table
 
 __all__ = ["FORMATS", "XLSX_MAX_ROWS", "write_table"]
 
@@ -58,6 +60,8 @@ def write_table(table: pa.Table, path: str | Path, *, fmt: str | None = None) ->
             f"{XLSX_MAX_ROWS:,} rows per sheet; write .parquet or .csv instead"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
+    if kind in ("csv", "xlsx"):  # spreadsheets: no text may become a formula
+        table = neutral_table(table)
     {"csv": _csv, "parquet": _parquet, "xlsx": _xlsx, "sav": _sav}[kind](table, path)
     return path
 
@@ -77,14 +81,25 @@ def _parquet(table: pa.Table, path: Path) -> None:
 
 def _xlsx(table: pa.Table, path: Path) -> None:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("data")
-    ws.append(table.column_names)
+
+    def cell(value):
+        if not isinstance(value, str):
+            return value  # None becomes an empty cell
+        # Control characters (NUL...) cannot be stored in a sheet: shown as U+FFFD.
+        text = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+        text.data_type = "s"  # always text: never a formula ("=...") nor an error value ("#N/A")
+        return text
+
+    ws.append([cell(name) for name in table.column_names])
     for batch in table.to_batches(max_chunksize=65_536):
         columns = [col.to_pylist() for col in batch.columns]
         for row in zip(*columns, strict=True):
-            ws.append(row)  # None becomes an empty cell
+            ws.append([cell(value) for value in row])
     wb.save(path)
 
 

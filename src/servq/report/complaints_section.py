@@ -236,10 +236,11 @@ def _series(c: _Ctx) -> tuple[list[tuple[str, str, list[int]]], int]:
 
 def weekly_chart(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]], *, marked: Sequence[bool],
                  partial: Sequence[bool], title: str, y_label: str, mark_label: str, partial_label: str,
-                 fmt) -> str:
+                 fmt, gaps: Sequence[int] = ()) -> str:
     """Complaints per week as bars stacked by dimension (the first series at the bottom);
     a week with a hot spot gets a dark triangle above its bar, a week only partly in the
-    period is drawn lighter. The legend wraps over as many lines as it needs."""
+    period is drawn lighter, and a week after weeks left out (``gaps``: how many, per
+    week) has a dashed line before it. The legend wraps over as many lines as it needs."""
     entries = [(swatch_rect(colour), label) for label, colour, _ in series]
     if any(marked):
         entries.append((_triangle(5, 0), mark_label))
@@ -259,6 +260,9 @@ def weekly_chart(labels: Sequence[str], series: Sequence[tuple[str, str, Sequenc
     every = max(1, math.ceil((widest + 8) / slot))
     for i, lab in enumerate(labels):
         x = left + slot * (i + 0.5)
+        if i < len(gaps) and gaps[i]:
+            body.append(el("line", cls="gap", x1=x - slot / 2, y1=top, x2=x - slot / 2, y2=bottom, stroke=MUTED,
+                           stroke_width=1, stroke_dasharray="3 3"))
         base = 0
         for name, colour, counts in series:
             k = counts[i]
@@ -304,14 +308,17 @@ def _weekly_group(c: _Ctx) -> dict:
     flagged = {s["week"] for s in (c.block.get("hot_spots") or {}).get("spikes") or []}
     marked = [w["week"] in flagged for w in weeks]
     partial_ = [w["exposure"] < 1 for w in weeks]
+    gaps = [w.get("gap_before", 0) for w in weeks]
     caption = c.t("weekly_chart")
     svg = weekly_chart([w["week"] for w in weeks], series, marked=marked, partial=partial_, title=caption,
                        y_label=c.t("axis_complaints"), mark_label=c.t("legend_hot_week"),
                        partial_label=c.t("legend_partial"),
-                       fmt=lambda v: c.f.num(v, digits=0 if float(v).is_integer() else 1))
+                       fmt=lambda v: c.f.num(v, digits=0 if float(v).is_integer() else 1), gaps=gaps)
     table = Table([(c.t("col.week"), False), (c.t("col.total"), True)] + [(label, True) for label, _, _ in series],
                   cls="weekly")
     for i, w in enumerate(weeks):
+        if gaps[i]:
+            table.rows.append(Row([Cell(c.t("weeks_left_out", n=c.int(gaps[i])), span=len(series) + 2)], kind="group"))
         sub = c.t("week_days", days=c.int(round(w["exposure"] * 7))) if partial_[i] else \
             i18n.fmt_datetime(c.f.lang, w["monday"])
         if marked[i]:
@@ -681,6 +688,9 @@ def summary_sentences(block: Mapping, lang: str) -> list[str]:
     out = [c.t("summary_volume", n=c.int(block["n"]), first=i18n.fmt_datetime(lang, p["first_day"]),
                last=i18n.fmt_datetime(lang, p["last_day"]), dimension=c.value(top_dim["value"]),
                dim_share=c.pct(top_dim["share"]), unit=c.value(top_unit["value"]), unit_share=c.pct(top_unit["share"]))]
+    left_out = sum(w.get("gap_before", 0) for w in volume["weeks"])
+    if left_out:  # a date far from the others, most often a mistake in the data
+        out.append(c.t("summary_left_out", n=c.int(left_out)))
     spots = hot_spots(block)
     if spots:
         out += [c.t("summary_spot", text=spike_sentence(s, f)) for s in spots[:3]]

@@ -28,9 +28,8 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
-import yaml
-
-from servq.errors import UsageError
+from servq import yamlfile
+from servq.errors import ProblemsError, UsageError
 
 LANGUAGES: tuple[str, ...] = ("en", "sv", "zh")
 
@@ -67,7 +66,7 @@ def load_catalog(package: str, lang: str) -> Mapping[str, str]:
     files = sorted(f for f in folder.iterdir() if f.name == f"{lang}.yaml" or f.name.endswith(f".{lang}.yaml"))
     merged: dict[str, str] = {}
     for file in files:
-        strings = _flatten(yaml.safe_load(file.read_text(encoding="utf-8")) or {})
+        strings = _flatten(yamlfile.load(file.read_text(encoding="utf-8"), file.name, ProblemsError) or {})
         clash = merged.keys() & strings.keys()
         if clash:
             raise KeyError(f"report strings defined twice ({file.name}): {', '.join(sorted(clash))}")

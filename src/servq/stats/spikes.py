@@ -35,7 +35,9 @@ the exact time-varying limits (LCL clipped at 0). A week is flagged when z_t > U
 (only upward shifts are spikes). λ = 0.2 and L = 3 give an in-control average run length
 of about 500 weeks for normal data (Montgomery Table 9.11 lists L = 2.962 for ARL₀ = 500
 at λ = 0.2); the EWMA reacts to sustained small shifts that a single-week test misses.
-No multiplicity correction: the chart's L sets its false-alarm rate per cell.
+No multiplicity correction: the chart's L sets its false-alarm rate per cell. Weeks of
+0 may be left out of the matrix (``weeks`` gives each column's week): over g weeks left
+out z decays to (1 − λ)^g z, exactly as over g weeks of 0, and t counts them.
 
 References: D. C. Montgomery, *Introduction to Statistical Quality Control*, 8th ed.,
 Wiley 2019. S. Holm, A simple sequentially rejective multiple test procedure,
@@ -314,7 +316,8 @@ def ewma_limits(mu0, lam: float, L: float, t) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(mu0 - half, 0.0), mu0 + half
 
 
-def ewma_counts(counts, *, lam: float = 0.2, L: float = 3.0, mu0=None, baseline_weeks: int | None = None) -> EwmaChart:
+def ewma_counts(counts, *, lam: float = 0.2, L: float = 3.0, mu0=None, baseline_weeks: int | None = None,
+                weeks=None) -> EwmaChart:
     """EWMA control chart of each cell's weekly counts (see the module notes).
 
     Parameters
@@ -328,6 +331,10 @@ def ewma_counts(counts, *, lam: float = 0.2, L: float = 3.0, mu0=None, baseline_
         ``baseline_weeks`` is None (a retrospective chart of every week).
     baseline_weeks : int, optional
         Weeks that estimate μ₀; charting starts after them.
+    weeks : array of int (weeks), optional
+        The week number of each column, increasing (default 0, 1, 2, …). A week between two
+        columns is left out because every cell counted 0 in it: it counts as a week of 0
+        (in μ₀, the decay of z and t) but is not charted.
 
     Examples
     --------
@@ -345,24 +352,32 @@ def ewma_counts(counts, *, lam: float = 0.2, L: float = 3.0, mu0=None, baseline_
         raise SpikeError(f"lam must be in (0, 1], got {lam}")
     if L <= 0:
         raise SpikeError(f"L must be positive, got {L}")
-    cells, weeks = x.shape
+    cells, columns = x.shape
+    week = np.arange(columns) if weeks is None else np.asarray(weeks, dtype=np.int64)
+    if week.shape != (columns,) or np.any(np.diff(week) <= 0):
+        raise SpikeError("weeks must give each column's week number, increasing")
+    first = int(week[0]) if columns else 0
+    span = int(week[-1]) - first + 1 if columns else 0  # weeks, those left out included
     if mu0 is not None:
         centre = np.broadcast_to(np.asarray(mu0, dtype=np.float64), (cells,)).copy()
-        start = 0 if baseline_weeks is None else baseline_weeks
+        charted_from = first + (0 if baseline_weeks is None else baseline_weeks)
     elif baseline_weeks is None:
-        centre, start = x.mean(axis=1) if weeks else np.full(cells, np.nan), 0
+        centre, charted_from = x.sum(axis=1) / span if columns else np.full(cells, np.nan), first
     else:
-        if not 1 <= baseline_weeks <= weeks:
-            raise SpikeError(f"baseline_weeks must be between 1 and the {weeks} weeks, got {baseline_weeks}")
-        centre, start = x[:, :baseline_weeks].mean(axis=1), baseline_weeks
-    z = np.full((cells, weeks), np.nan)
-    prev = centre.copy()
-    for t in range(start, weeks):  # one step per week, vectorised over cells
-        prev = lam * x[:, t] + (1 - lam) * prev
+        if not 1 <= baseline_weeks <= span:
+            raise SpikeError(f"baseline_weeks must be between 1 and the {span} weeks, got {baseline_weeks}")
+        charted_from = first + baseline_weeks
+        centre = x[:, week < charted_from].sum(axis=1) / baseline_weeks
+    start = int(np.searchsorted(week, charted_from))
+    z = np.full((cells, columns), np.nan)
+    prev, at = centre.copy(), charted_from - 1
+    for t in range(start, columns):  # one step per column, vectorised over cells
+        prev = lam * x[:, t] + (1 - lam) ** int(week[t] - at) * prev  # weeks left out: (1 − λ)^g
+        at = week[t]
         z[:, t] = prev
-    steps = np.arange(weeks) - start + 1.0
+    steps = (week - charted_from + 1).astype(np.float64)
     lcl, ucl = ewma_limits(centre[:, None], lam, L, np.where(steps >= 1, steps, np.nan)[None, :])
-    lcl = np.broadcast_to(lcl, (cells, weeks)).copy()
-    ucl = np.broadcast_to(ucl, (cells, weeks)).copy()
+    lcl = np.broadcast_to(lcl, (cells, columns)).copy()
+    ucl = np.broadcast_to(ucl, (cells, columns)).copy()
     flag = np.nan_to_num(z, nan=-np.inf) > np.nan_to_num(ucl, nan=np.inf)
     return EwmaChart(centre, z, lcl, ucl, flag, lam, L, start)

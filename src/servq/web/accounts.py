@@ -1,16 +1,18 @@
-"""Users, roles, passwords (argon2) and the audit log of administrative actions."""
+"""Users, roles, passwords (argon2), server-side sessions, API tokens and the audit log of
+administrative actions."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from .models import ROLES, AuditEntry, Unit, User
+from .models import ROLES, ApiToken, AuditEntry, Unit, User, WebSession
+from .security import new_token, token_hash
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
@@ -20,9 +22,18 @@ _DUMMY_HASH = _hasher.hash("servq-timing-equaliser")
 
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
-    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 320:
+    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 320 \
+            or not email.isprintable():
         raise UsageError(f"not an e-mail address: {email!r}")
     return email
+
+
+def user_by_email(session: Session, email: str) -> User:
+    """The user with ``email`` (:class:`UsageError` naming it when there is none)."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise UsageError(f"no user with e-mail {email.strip()}")
+    return user
 
 
 def check_password(password: str) -> None:
@@ -52,7 +63,8 @@ def create_user(session: Session, email: str, password: str, role: str, *, name:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, else None (same cost either way)."""
+    """The active user with this e-mail and password, else None (same cost either way).
+    Only reads: :func:`start_session` records the sign-in."""
     try:
         email = normalise_email(email)
     except UsageError:
@@ -64,16 +76,59 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if user is None or not user.active:
         return None
+    return user
+
+
+def start_session(session: Session, user_id: int, password: str, hours: float, now: datetime) -> str:
+    """Sign ``user_id`` in: a new server-side session (its token goes into the signed
+    cookie, only its hash is stored), the time of the sign-in, a password hash of today's
+    cost. Sessions that have expired are removed on the way."""
+    user = session.get(User, user_id)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.last_login_at = datetime.now(timezone.utc)
-    return user
+    user.last_login_at = now
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    token = new_token()
+    session.add(WebSession(token_hash=token_hash(token), user_id=user_id, created_at=now,
+                           expires_at=now + timedelta(hours=hours)))
+    return token
+
+
+def session_user(session: Session, token: str, now: datetime) -> int | None:
+    """The active user whose unexpired session ``token`` is, else None."""
+    return session.scalar(select(WebSession.user_id).join(User, User.id == WebSession.user_id).where(
+        WebSession.token_hash == token_hash(token), WebSession.expires_at > now, User.active.is_(True)))
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign ``user_id`` out everywhere (every browser's session ends at its next request)."""
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+def set_password(session: Session, user: User, password: str, actor: User | None = None) -> None:
+    """Give ``user`` a new password and end all their sessions (a stolen cookie dies with the old password)."""
+    check_password(password)
+    user.password_hash = _hasher.hash(password)
+    end_sessions(session, user.id)
+    audit(session, actor, "user.password", user.email, {})
+
+
+def token_user_id(session: Session, token: str) -> int | None:
+    """The active user of the unrevoked API token ``token``, else None."""
+    return session.scalar(select(ApiToken.user_id).join(User, User.id == ApiToken.user_id).where(
+        ApiToken.token_hash == token_hash(token), ApiToken.revoked.is_(False), User.active.is_(True)))
 
 
 def set_active(session: Session, user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
         raise UsageError("you cannot deactivate your own account")
     user.active = active
+    if not active:
+        end_sessions(session, user.id)
     audit(session, actor, "user.activate" if active else "user.deactivate", user.email, {})
 
 
@@ -89,9 +144,6 @@ def audit(session: Session, actor: User | None, action: str, target: str, detail
 
 def create_token(session: Session, user: User, name: str, actor: User | None = None) -> str:
     """A new API token for ``user``; the token is returned once, only its hash is stored."""
-    from .models import ApiToken
-    from .security import new_token, token_hash
-
     name = name.strip()
     if not name or len(name) > 100:
         raise UsageError("an API token needs a name of at most 100 characters (e.g. the tool using it)")
@@ -104,8 +156,6 @@ def create_token(session: Session, user: User, name: str, actor: User | None = N
 
 
 def revoke_token(session: Session, token_id: int, actor: User | None = None) -> None:
-    from .models import ApiToken
-
     row = session.get(ApiToken, token_id)
     if row is None:
         raise UsageError(f"no API token with id {token_id}")

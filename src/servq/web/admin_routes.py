@@ -3,7 +3,7 @@ channels and tiers, the audit log."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -14,6 +14,7 @@ from ..errors import UsageError
 from . import accounts, complaint_context, org, surveys
 from .models import ROLES, AuditEntry, Channel, Tier, Unit, User
 from .pages import DB, Administrator, Csrf, CurrentUser, SurveyManager, page
+from .params import Id, Text, Word
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -31,19 +32,19 @@ def units_page(request: Request, session: DB, user: CurrentUser):
 
 @router.post("/units", response_class=HTMLResponse)
 def add_unit(request: Request, session: DB, user: Administrator, csrf: Csrf = "",
-             name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
-             parent_id: Annotated[str, Form()] = ""):
+             name: Annotated[Text(Unit.name), Form()] = "", kind: Annotated[Text(Unit.kind), Form()] = "",
+             parent_id: Annotated[Id | None, Form()] = None):
     check_csrf(request, csrf)
     try:
-        org.add_unit(session, name, kind, int(parent_id) if parent_id.strip() else None, user)
-    except (UsageError, ValueError) as exc:
+        org.add_unit(session, name, kind, parent_id, user)
+    except UsageError as exc:
         return _units(request, session, user, str(exc), 422)
     return RedirectResponse("/admin/units", status_code=303)
 
 
 @router.post("/units/{unit_id}/customers", response_class=HTMLResponse)
-def set_customers(request: Request, session: DB, user: SurveyManager, unit_id: int, csrf: Csrf = "",
-                  customers: Annotated[str, Form()] = ""):
+def set_customers(request: Request, session: DB, user: SurveyManager, unit_id: Id, csrf: Csrf = "",
+                  customers: Annotated[Word, Form()] = ""):
     """The customer base of a unit (blank: not known), for complaint rates per 1,000 customers."""
     check_csrf(request, csrf)
     unit = session.get(Unit, unit_id)
@@ -70,22 +71,21 @@ def users_page(request: Request, session: DB, user: Administrator):
 
 @router.post("/users", response_class=HTMLResponse)
 def add_user(request: Request, session: DB, user: Administrator, csrf: Csrf = "",
-             email: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-             role: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-             unit_id: Annotated[str, Form()] = ""):
+             email: Annotated[Text(User.email), Form()] = "", name: Annotated[Text(User.name), Form()] = "",
+             role: Annotated[Text(User.role), Form()] = "", password: Annotated[str, Form()] = "",
+             unit_id: Annotated[Id | None, Form()] = None):
     check_csrf(request, csrf)
     try:
         with session.begin_nested():
-            accounts.create_user(session, email, password, role, name=name,
-                                 unit_id=int(unit_id) if unit_id.strip() else None, actor=user)
-    except (UsageError, ValueError) as exc:
+            accounts.create_user(session, email, password, role, name=name, unit_id=unit_id, actor=user)
+    except UsageError as exc:
         return _users(request, session, user, str(exc), 422)
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/users/{user_id}/active")
-def set_active(request: Request, session: DB, user: Administrator, user_id: int, csrf: Csrf = "",
-               active: Annotated[str, Form()] = "0"):
+def set_active(request: Request, session: DB, user: Administrator, user_id: Id, csrf: Csrf = "",
+               active: Annotated[Word, Form()] = "0"):
     check_csrf(request, csrf)
     target = session.get(User, user_id)
     if target is None:
@@ -111,11 +111,10 @@ def channels_page(request: Request, session: DB, user: CurrentUser):
 
 @router.post("/channels", response_class=HTMLResponse)
 def add_channel(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
-                name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "channel"):
+                name: Annotated[Text(Channel.name), Form()] = "",
+                kind: Annotated[Literal["channel", "tier"], Form()] = "channel"):
     check_csrf(request, csrf)
-    model = {"channel": Channel, "tier": Tier}.get(kind)
-    if model is None:
-        raise HTTPException(status_code=422, detail="Add a channel or a tier.")
+    model = {"channel": Channel, "tier": Tier}[kind]
     try:
         with session.begin_nested():
             surveys.add_named(session, model, name, user)

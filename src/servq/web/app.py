@@ -11,12 +11,15 @@ from datetime import datetime, timezone
 
 import anyio.to_thread
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..errors import UsageError
@@ -32,10 +35,12 @@ from . import (
     respond_routes,
     survey_routes,
 )
-from .db import make_engine, require_current_schema, session_factory, transaction
+from .db import Busy, make_engine, require_current_schema, session_factory, transaction
+from .edge import Admission, AuthGate, takes_file
 from .pages import LoginRequired, page
+from .params import ApiError, FieldError, FieldErrors
 from .responding import SurveyCache
-from .security import RateLimiter, SecurityHeaders
+from .security import RateLimiter, SecurityHeaders, retry_after
 from .settings import Settings
 from .tallies import TallyStore
 from .writer import GroupWriter
@@ -54,7 +59,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     """The application for ``settings`` (checked: insecure production settings are refused)."""
     settings.check()
     complaints.use_model(settings.complaint_model)  # a wrong file stops the start with its name
-    engine = make_engine(settings.database_url, pool_size=settings.threads)
+    engine = make_engine(settings.database_url, pool_size=settings.threads, wait=settings.write_wait_seconds)
     try:
         if check_schema:
             require_current_schema(engine)
@@ -81,22 +86,28 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
                   description="Survey results and data for BI tools; see docs/web.md.")
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.sessions = session_factory(engine, wait=settings.write_wait_seconds)
     app.state.read_sessions = session_factory(engine, writes=False)
     app.state.writer = GroupWriter(app.state.sessions)
     app.state.tallies = TallyStore()
-    app.state.login_limiter = RateLimiter(settings.login_attempts, settings.login_window)
     app.state.surveys = SurveyCache(settings.survey_cache_seconds)
     app.state.clock = utc_now  # what "now" is for complaints' SLA clocks (tests set their own)
     app.state.submit_limiter = RateLimiter(settings.submit_limit, settings.submit_window) if settings.submit_limit else None
 
-    app.add_middleware(SecurityHeaders)
+    # from the innermost to the outermost (Starlette wraps each added middleware around the others)
+    app.add_middleware(AuthGate)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie="servq_session",
                        max_age=int(settings.session_hours * 3600), same_site="lax",
                        https_only=settings.secure_cookies)
+    app.add_middleware(Admission, max_pending=settings.max_pending, max_body=settings.max_body_kb * 1024,
+                       max_upload=settings.max_upload_mb * (1 << 20),
+                       upload_routes=[r for router in ROUTERS for r in router.routes if takes_file(r)])
     hosts = settings.allowed_hosts + (["testserver"] if settings.development else [])
     if "*" not in hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(SecurityHeaders, hsts=not settings.development)
     app.mount("/static", StaticFiles(directory=f"{_HERE}/static"), name="static")
 
     @app.exception_handler(LoginRequired)
@@ -105,12 +116,18 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError):
-        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
-        return _error(request, 422, f"Invalid or missing value: {fields}.")
+        invalid = FieldErrors.of_validation(exc.errors())
+        return _error(request, 422, invalid.detail, errors=invalid.errors)
 
-    @app.exception_handler(HTTPException)
-    async def _error_page(request: Request, exc: HTTPException):
-        return _error(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
+    @app.exception_handler(Busy)
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, _exc: Exception):
+        return _error(request, 503, "The server is busy. Try again in a few seconds.", retry_after(5))
+
+    @app.exception_handler(StarletteHTTPException)  # also FastAPI's: the routes', and the router's 404, 405, 400
+    async def _error_page(request: Request, exc: StarletteHTTPException):
+        return _error(request, exc.status_code, exc.detail, getattr(exc, "headers", None),
+                      exc.errors if isinstance(exc, FieldErrors) else None)
 
     for router in ROUTERS:
         app.include_router(router)
@@ -124,8 +141,10 @@ def _purge_contacts(app: FastAPI) -> None:
         purge_contacts(session, app.state.settings.contact_retention_days, app.state.clock())
 
 
-def _error(request: Request, status: int, message: str, headers=None):
-    """The API answers errors in JSON, the pages with an error page."""
+def _error(request: Request, status: int, message: str, headers=None, errors: dict[str, str] | None = None):
+    """The API answers errors with its error body (:class:`~.params.ApiError`: the message
+    and each wrong field), the pages with an error page."""
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+        body = ApiError(detail=str(message), errors=[FieldError(field=k, message=v) for k, v in (errors or {}).items()])
+        return JSONResponse(body.model_dump(), status_code=status, headers=headers)
     return page(request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers)

@@ -1,16 +1,20 @@
-"""Signing in and out."""
+"""Signing in and out, and changing one's password."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ..errors import UsageError
 from . import accounts
-from .pages import DB, Csrf, page
-from .security import RateLimiter, check_csrf
+from .db import transaction
+from .models import User
+from .pages import DB, Csrf, CurrentUser, ReadDB, page
+from .security import attempt_key, check_csrf, client_address, count_attempt, forget_attempts, retry_after
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +30,9 @@ def safe_next(target: str | None) -> str:
 
 
 @router.get("/healthz", include_in_schema=False)
-def healthz() -> dict:
+async def healthz() -> dict:
+    """Alive: answered on the event loop, needing no thread and no database, so it answers
+    while every request thread is busy."""
     return {"status": "ok"}
 
 
@@ -41,27 +47,76 @@ def login_form(request: Request, next: str | None = None):
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, session: DB, csrf: Csrf = "", email: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/admin"):
+def login(request: Request, session: ReadDB, csrf: Csrf = "", email: Annotated[str, Form(max_length=320)] = "",
+          password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form(max_length=2000)] = "/admin"):
+    """Sign in. Every attempt is counted before the password is checked, per address and
+    account and per address (password spraying), in the database: concurrent attempts and
+    several server processes share the counts. A success forgets them."""
     check_csrf(request, csrf)
-    limiter: RateLimiter = request.app.state.login_limiter
-    key = f"{request.client.host if request.client else '-'}|{email.strip().lower()}"
-    if limiter.blocked(key):
+    state = request.app.state
+    settings = state.settings
+    address = client_address(request)
+    keys = (attempt_key("login", address, email.strip().lower()), attempt_key("login", address))
+    now = datetime.now(timezone.utc)
+    with transaction(state.sessions) as write:
+        wait = max(count_attempt(write, keys[0], settings.login_attempts, settings.login_window, now),
+                   count_attempt(write, keys[1], settings.login_address_attempts, settings.login_window, now))
+    if wait:
         raise HTTPException(status_code=429, detail="Too many failed sign-in attempts. Wait a few minutes and try "
-                                                    "again.", headers={"Retry-After": str(limiter.window)})
+                                                    "again.", headers=retry_after(wait))
     user = accounts.authenticate(session, email, password)
     if user is None:
-        limiter.hit(key)
         return page(request, "login.html", {"next": safe_next(next), "email": email,
                                             "error": "The e-mail address or password is wrong."}, status_code=401)
-    limiter.reset(key)
+    user_id, role = user.id, user.role
+    with transaction(state.sessions) as write:
+        token = accounts.start_session(write, user_id, password, settings.session_hours, now)
+        forget_attempts(write, keys[0])
+        forget_attempts(write, keys[1], one=True)
     request.session.clear()  # a new session on sign-in (no fixation)
-    request.session.update({"user_id": user.id, "role": user.role})
+    request.session.update({"sid": token, "role": role})
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Csrf = ""):
+    """Sign out: the server-side session ends, so a copy of the cookie is worthless."""
     check_csrf(request, csrf)
+    sid = request.session.get("sid")
+    if sid:
+        with transaction(request.app.state.sessions) as write:
+            accounts.end_session(write, sid)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/admin/account", response_class=HTMLResponse)
+def account_page(request: Request, user: CurrentUser):
+    return page(request, "account.html", {"user": user, "errors": {}, "done": False})
+
+
+@router.post("/admin/account", response_class=HTMLResponse)
+def change_password(request: Request, session: DB, user: CurrentUser, csrf: Csrf = "",
+                    current: Annotated[str, Form(max_length=1000)] = "",
+                    new: Annotated[str, Form(max_length=1000)] = "",
+                    repeat: Annotated[str, Form(max_length=1000)] = ""):
+    """Change one's own password: every session of the account ends (other browsers are
+    signed out) and this browser gets a new one."""
+    check_csrf(request, csrf)
+    errors = {}
+    user = session.get(User, user.id)
+    if accounts.authenticate(session, user.email, current) is None:
+        errors["current"] = "This is not your current password."
+    elif new != repeat:
+        errors["repeat"] = "The two new passwords differ."
+    else:
+        try:
+            accounts.set_password(session, user, new, actor=user)
+        except UsageError as exc:
+            errors["new"] = str(exc).capitalize() + "."
+    if errors:
+        return page(request, "account.html", {"user": user, "errors": errors, "done": False}, status_code=422)
+    token = accounts.start_session(session, user.id, new, request.app.state.settings.session_hours,
+                                   datetime.now(timezone.utc))
+    request.session["sid"] = token
+    return page(request, "account.html", {"user": user, "errors": {}, "done": True})

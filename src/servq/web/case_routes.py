@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -22,10 +22,30 @@ from . import complaints, org
 from .db import transaction
 from .models import CaseEvent, Complaint, ComplaintContact, SlaPolicyRecord, Tier, User
 from .pages import DB, Csrf, CurrentUser, ReadDB, SurveyManager, page
+from .params import MAX_ID, FieldErrors, Id, Text, Word, row_id
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PAGE_SIZE = 200
+MAX_CALENDAR = 20_000  # characters of an SLA policy's calendar (YAML or JSON)
+Note = Annotated[Text(complaints.MAX_TEXT, multiline=True), Form()]  # a note or a reply to the customer
+
+
+def list_filter(
+        unit: Annotated[str | None, Query(description="A unit's id: the unit and everything below it")] = None,
+        status: Annotated[str | None, Query(description=f"open, {', '.join(complaints.STATUSES)}")] = None,
+        dimension: Annotated[str | None, Query(description="A dimension (category) of complaints")] = None,
+        overdue: Annotated[str | None, Query(description="true: only cases past a due time")] = None,
+        since: Annotated[str | None, Query(description="Received from this date or time on")] = None,
+        until: Annotated[str | None, Query(description="Received before this date or time")] = None,
+) -> complaints.ListFilter:
+    """The complaints list's filter of a request's query parameters, on the page and in the
+    API (blank: not filtered; a wrong value is a 422 naming it)."""
+    return complaints.ListFilter.parse({"unit": unit, "status": status, "dimension": dimension, "overdue": overdue,
+                                        "since": since, "until": until})
+
+
+ComplaintFilter = Annotated[complaints.ListFilter, Depends(list_filter)]
 
 
 def escalate_if_due(request: Request, session: Session) -> None:
@@ -39,15 +59,10 @@ def escalate_if_due(request: Request, session: Session) -> None:
 
 
 @router.get("/complaints", response_class=HTMLResponse)
-def complaints_page(request: Request, session: ReadDB, user: CurrentUser):
+def complaints_page(request: Request, session: ReadDB, user: CurrentUser, flt: ComplaintFilter,
+                    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0):
     escalate_if_due(request, session)
     now = request.app.state.clock()
-    try:
-        flt = complaints.ListFilter.parse(request.query_params)
-    except UsageError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
-    offset = request.query_params.get("offset", "0")
-    offset = int(offset) if offset.isdigit() else 0
     query = flt.apply(complaints.visible(user), now).order_by(Complaint.received_at.desc(),
                                                                 Complaint.id.desc())
     rows = list(session.scalars(query.offset(offset).limit(PAGE_SIZE + 1).options(
@@ -76,7 +91,7 @@ def _case(session: Session, user: User, complaint_id: int):
 
 
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
-def case_page(request: Request, session: DB, user: CurrentUser, complaint_id: int):
+def case_page(request: Request, session: DB, user: CurrentUser, complaint_id: Id):
     return _case_page(request, session, user, complaint_id, None, 200)
 
 
@@ -115,39 +130,40 @@ def _act(request: Request, session: Session, user: User, complaint_id: int, csrf
 
 
 @router.post("/complaints/{complaint_id}/assign", response_class=HTMLResponse)
-def assign(request: Request, session: DB, user: CurrentUser, complaint_id: int, csrf: Csrf = "",
-           owner_id: Annotated[str, Form()] = ""):
+def assign(request: Request, session: DB, user: CurrentUser, complaint_id: Id, csrf: Csrf = "",
+           owner_id: Annotated[Word, Form()] = ""):
     def act(c, now):
-        if not owner_id.strip().isdigit():
+        owner = row_id(owner_id)
+        if owner is None:
             raise UsageError("choose the case's owner")
-        complaints.assign(session, c, int(owner_id), user, now)
+        complaints.assign(session, c, owner, user, now)
     return _act(request, session, user, complaint_id, csrf, act)
 
 
 @router.post("/complaints/{complaint_id}/status", response_class=HTMLResponse)
-def change_status(request: Request, session: DB, user: CurrentUser, complaint_id: int, csrf: Csrf = "",
-                  status: Annotated[str, Form()] = ""):
+def change_status(request: Request, session: DB, user: CurrentUser, complaint_id: Id, csrf: Csrf = "",
+                  status: Annotated[Text(Complaint.status), Form()] = ""):
     return _act(request, session, user, complaint_id, csrf,
                 lambda c, now: complaints.change_status(session, c, status.strip(), user, now))
 
 
 @router.post("/complaints/{complaint_id}/note", response_class=HTMLResponse)
-def add_note(request: Request, session: DB, user: CurrentUser, complaint_id: int, csrf: Csrf = "",
-             text: Annotated[str, Form()] = ""):
+def add_note(request: Request, session: DB, user: CurrentUser, complaint_id: Id, csrf: Csrf = "",
+             text: Note = ""):
     return _act(request, session, user, complaint_id, csrf,
                 lambda c, now: complaints.add_note(session, c, text, user, now))
 
 
 @router.post("/complaints/{complaint_id}/reply", response_class=HTMLResponse)
-def add_reply(request: Request, session: DB, user: CurrentUser, complaint_id: int, csrf: Csrf = "",
-              text: Annotated[str, Form()] = ""):
+def add_reply(request: Request, session: DB, user: CurrentUser, complaint_id: Id, csrf: Csrf = "",
+              text: Note = ""):
     return _act(request, session, user, complaint_id, csrf,
                 lambda c, now: complaints.reply(session, c, text, user, now))
 
 
 @router.post("/complaints/{complaint_id}/relabel", response_class=HTMLResponse)
-def relabel(request: Request, session: DB, user: CurrentUser, complaint_id: int, csrf: Csrf = "",
-            dimension: Annotated[str, Form()] = ""):
+def relabel(request: Request, session: DB, user: CurrentUser, complaint_id: Id, csrf: Csrf = "",
+            dimension: Annotated[Text(Complaint.dimension), Form()] = ""):
     return _act(request, session, user, complaint_id, csrf,
                 lambda c, now: complaints.relabel(session, c, dimension, user, now))
 
@@ -162,22 +178,23 @@ def sla_page(request: Request, session: DB, user: CurrentUser):
 
 @router.post("/sla", response_class=HTMLResponse)
 def save_policy(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
-                category: Annotated[str, Form()] = "*", tier: Annotated[str, Form()] = "*",
-                acknowledge_hours: Annotated[str, Form()] = "", resolve_days: Annotated[str, Form()] = "",
-                calendar: Annotated[str, Form()] = ""):
+                category: Annotated[Text(SlaPolicyRecord.category), Form()] = "*",
+                tier: Annotated[Text(SlaPolicyRecord.tier), Form()] = "*",
+                acknowledge_hours: Annotated[Word, Form()] = "", resolve_days: Annotated[Word, Form()] = "",
+                calendar: Annotated[Text(MAX_CALENDAR, multiline=True), Form()] = ""):
     check_csrf(request, csrf)
     values = {"category": category, "tier": tier, "acknowledge_hours": acknowledge_hours,
               "resolve_days": resolve_days, "calendar": calendar}
     try:
         with session.begin_nested():
             complaints.save_policy(session, category, tier, acknowledge_hours, resolve_days, calendar, user)
-    except complaints.FieldErrors as exc:
+    except FieldErrors as exc:
         return _sla(request, session, user, values, exc.errors, 422)
     return RedirectResponse("/admin/sla", status_code=303)
 
 
 @router.post("/sla/{policy_id}/delete", response_class=HTMLResponse)
-def delete_policy(request: Request, session: DB, user: SurveyManager, policy_id: int, csrf: Csrf = ""):
+def delete_policy(request: Request, session: DB, user: SurveyManager, policy_id: Id, csrf: Csrf = ""):
     check_csrf(request, csrf)
     try:
         complaints.delete_policy(session, policy_id, user)

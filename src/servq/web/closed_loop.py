@@ -162,4 +162,4 @@ def open_case(session: Session, survey, response_id: int, unit_id: int, channel_
                                   received_at=now, channel_id=channel_id, tier_id=tier_id,
                                   response_id=response_id, language=lang, contact=contact,
                                   event={"reasons": why, "survey_id": survey.id})
-    return complaints.intake(session, new, classified)
+    return complaints.intake(session, new, classified, now=now)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import getpass
 import sys
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -20,13 +21,16 @@ admin_app = typer.Typer(help="Manage the web platform's users.", no_args_is_help
 
 
 @contextmanager
-def _engine():
-    """The engine of SERVQ_DATABASE_URL, disposed of when the command ends."""
-    from .db import make_engine
+def _engine(current: bool = False):
+    """The engine of SERVQ_DATABASE_URL, disposed of when the command ends; ``current``:
+    its schema must be the newest (else a message naming `servq db upgrade`)."""
+    from .db import make_engine, require_current_schema
     from .settings import load_settings
 
     engine = make_engine(load_settings().database_url)
     try:
+        if current:
+            require_current_schema(engine)
         yield engine
     finally:
         engine.dispose()
@@ -58,6 +62,31 @@ def db_status() -> None:
     typer.echo(f"{where}: revision {current or 'none (empty database)'}, newest {head} ({state})")
 
 
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="The file to write the copy to (must not exist).")],
+) -> None:
+    """Copy the SQLite database while the server runs (SQLite's online backup: a consistent
+    copy, writers keep going). For PostgreSQL use pg_dump."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from .settings import load_settings
+
+    url = make_url(load_settings().database_url)
+    if url.get_backend_name() != "sqlite":
+        raise UsageError("servq db backup copies SQLite databases; for PostgreSQL use pg_dump -Fc")
+    source = Path(url.database or "")
+    if not source.is_file():
+        raise UsageError(f"no database file at {source}")
+    if target.exists():
+        raise UsageError(f"{target} exists already: name a new file")
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    typer.echo(f"copied {source} to {target}")
+
+
 @admin_app.command("create-user")
 def create_user(
     email: Annotated[str, typer.Option(help="The user's e-mail address (their sign-in name).")],
@@ -68,19 +97,38 @@ def create_user(
 ) -> None:
     """Add a user, e.g. the first administrator. The password is prompted for (twice)."""
     from . import accounts
-    from .db import require_current_schema, session_factory, transaction
+    from .db import session_factory, transaction
 
-    with _engine() as engine:
-        require_current_schema(engine)
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = getpass.getpass("Password (at least 12 characters): ")
-            if getpass.getpass("Repeat the password: ") != password:
-                raise UsageError("the passwords differ")
+    with _engine(current=True) as engine:
+        password = _new_password(password_stdin)
         with transaction(session_factory(engine)) as session:
             user = accounts.create_user(session, email, password, role, name=name, unit_id=unit)
             typer.echo(f"created {user.role.replace('_', ' ')} {user.email} (id {user.id})")
+
+
+@admin_app.command("set-password")
+def set_password(
+    email: Annotated[str, typer.Option(help="The user's e-mail address.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
+) -> None:
+    """Give a user a new password (e.g. a forgotten one); every session of theirs ends."""
+    from . import accounts
+    from .db import session_factory, transaction
+
+    with _engine(current=True) as engine:
+        password = _new_password(password_stdin)
+        with transaction(session_factory(engine)) as session:
+            accounts.set_password(session, accounts.user_by_email(session, email), password)
+    typer.echo(f"new password set for {email}; their sessions have ended")
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password (at least 12 characters): ")
+    if getpass.getpass("Repeat the password: ") != password:
+        raise UsageError("the passwords differ")
+    return password
 
 
 def serve(
@@ -88,10 +136,13 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     dev: Annotated[bool, typer.Option("--dev", help="Development mode: allow a random secret key and plain-HTTP cookies.")] = False,
+    grace: Annotated[float, typer.Option(min=0, help="Seconds the requests under way get to finish after SIGTERM.")] = 10,
 ) -> None:
     """Start the web platform (survey administration and dashboard) with uvicorn.
 
-    Settings come from SERVQ_* environment variables (docs/web.md). The server refuses to
+    Settings come from SERVQ_* environment variables (docs/web.md). Forwarded client
+    addresses are believed only from SERVQ_TRUSTED_PROXIES (uvicorn's own proxy headers are
+    off). The server refuses to
     start with insecure settings outside development mode, and on a database whose schema
     is not the newest (it says which command fixes it).
     """
@@ -109,7 +160,7 @@ def serve(
     typer.echo(f"servq serving {settings.database_url.split('@')[-1]} on http://{host}:{port} "
                f"({settings.mode} mode)")
     uvicorn.run("servq.web.commands:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", proxy_headers=False)
+                workers=workers, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=grace)
 
 
 def app_from_environment():
@@ -126,17 +177,13 @@ def create_token(
     name: Annotated[str, typer.Option(help="What uses it, e.g. 'Power BI'.")],
 ) -> None:
     """Make a token for the JSON API; it is printed once (only its hash is kept)."""
-    from sqlalchemy import select
-
     from . import accounts
-    from .db import require_current_schema, session_factory, transaction
-    from .models import User
+    from .db import session_factory, transaction
 
-    with _engine() as engine:
-        require_current_schema(engine)
+    with _engine(current=True) as engine:
         with transaction(session_factory(engine)) as session:
-            user = session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
-            if user is None or not user.active:
+            user = accounts.user_by_email(session, email)
+            if not user.active:
                 raise UsageError(f"no active user with e-mail {email}")
             token = accounts.create_token(session, user, name)
     typer.echo(token)
@@ -146,10 +193,9 @@ def create_token(
 def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id (see the audit log).")]) -> None:
     """Revoke an API token: it stops working at once."""
     from . import accounts
-    from .db import require_current_schema, session_factory, transaction
+    from .db import session_factory, transaction
 
-    with _engine() as engine:
-        require_current_schema(engine)
+    with _engine(current=True) as engine:
         with transaction(session_factory(engine)) as session:
             accounts.revoke_token(session, token_id)
     typer.echo(f"revoked API token {token_id}")

@@ -52,13 +52,14 @@ def complaints_import(
     from sqlalchemy.exc import IntegrityError
 
     from .complaint_import import check_file, store_plan
+    from .complaints import DateBounds
     from .db import session_factory, transaction
 
-    _settings, engine, factory = _session()
+    settings, engine, factory = _session()
     try:
         with session_factory(engine, writes=False)() as session:  # reading and checking take no write lock
             plan = check_file(session, file, skip_invalid=skip_invalid, timezone=tz, sheet=sheet,
-                              now=datetime.now(timezone.utc))
+                              now=datetime.now(timezone.utc), bounds=DateBounds.of(settings))
         try:
             with transaction(factory) as session:
                 result = store_plan(session, plan)
@@ -99,6 +100,7 @@ def complaints_training_data(
 
     from sqlalchemy import select
 
+    from ..io.cells import neutral_row
     from .models import TrainingExample
 
     _settings, engine, factory = _session()
@@ -111,7 +113,7 @@ def complaints_training_data(
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["text", "language", "dimension"])
-        writer.writerows(rows)
+        writer.writerows(map(neutral_row, rows))  # no text becomes a formula in a spreadsheet
     typer.echo(f"wrote {len(rows)} labelled complaint(s) to {out}")
 
 

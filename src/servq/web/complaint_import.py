@@ -73,21 +73,25 @@ class ImportPlan:
 
 
 def import_complaints(session: Session, path: str | Path, *, skip_invalid: bool = False, timezone: str = "UTC",
-                      sheet: str | None = None, now: datetime, actor: User | None = None) -> ImportResult:
+                      sheet: str | None = None, now: datetime, actor: User | None = None,
+                      bounds: complaints.DateBounds = complaints.DateBounds()) -> ImportResult:
     """Check every row of ``path`` and store its complaints (classified, with SLA due times).
 
     Raises :class:`~servq.errors.DataError` listing every problem (file, row, column,
     value) when a row is invalid and ``skip_invalid`` is False, or when the file itself is
     not a complaints file; nothing is stored then. (:func:`check_file` then
     :func:`store_plan`, in one session.)"""
-    plan = check_file(session, path, skip_invalid=skip_invalid, timezone=timezone, sheet=sheet, now=now)
+    plan = check_file(session, path, skip_invalid=skip_invalid, timezone=timezone, sheet=sheet, now=now,
+                      bounds=bounds)
     return store_plan(session, plan, actor)
 
 
 def check_file(session: Session, path: str | Path, *, skip_invalid: bool = False, timezone: str = "UTC",
-               sheet: str | None = None, now: datetime) -> ImportPlan:
+               sheet: str | None = None, now: datetime,
+               bounds: complaints.DateBounds = complaints.DateBounds()) -> ImportPlan:
     """Read and check ``path`` and classify its complaints; ``session`` only reads (units,
-    channels, tiers), so the command holds no write lock meanwhile."""
+    channels, tiers), so the command holds no write lock meanwhile. A date outside
+    ``bounds`` at ``now`` is a problem of its row."""
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -118,7 +122,7 @@ def check_file(session: Session, path: str | Path, *, skip_invalid: bool = False
         def bad(column: str, message: str, value=None) -> None:
             found.append(Problem(message, file=file, row=row_no, column=column, value=value))
 
-        new, tier_name = _check_row(raw, lookup, zone, now, bad)
+        new, tier_name = _check_row(raw, lookup, zone, bounds, now, bad)
         if new is not None and new.key in seen:
             bad("key" if raw.get("key") else "text",
                 f"the same complaint as row {seen[new.key]} (same date, unit and text; give a key column to "
@@ -189,7 +193,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _check_row(raw: dict, lookup: _Lookup, zone: ZoneInfo, now: datetime, report):
+def _check_row(raw: dict, lookup: _Lookup, zone: ZoneInfo, bounds: complaints.DateBounds, now: datetime, report):
     """(the complaint, its tier's name) of a row, or (None, None); problems go to ``report``."""
     found = []
 
@@ -206,7 +210,7 @@ def _check_row(raw: dict, lookup: _Lookup, zone: ZoneInfo, now: datetime, report
     unit = lookup.find(lookup.units, unit_text, "unit", bad, "unit") if unit_text else None
     if not unit_text:
         bad("unit", "required: the unit's id or name")
-    received = _date(raw.get("date"), zone, now, bad)
+    received = _date(raw.get("date"), zone, bounds, now, bad)
     channel = lookup.find(lookup.channels, _text(raw["channel"]), "channel", bad, "channel") \
         if _text(raw.get("channel")) else None
     tier = lookup.find(lookup.tiers, _text(raw["tier"]), "tier", bad, "tier") if _text(raw.get("tier")) else None
@@ -234,7 +238,7 @@ def _check_row(raw: dict, lookup: _Lookup, zone: ZoneInfo, now: datetime, report
     return new, tier.name if tier else None
 
 
-def _date(value, zone: ZoneInfo, now: datetime, bad) -> datetime | None:
+def _date(value, zone: ZoneInfo, bounds: complaints.DateBounds, now: datetime, bad) -> datetime | None:
     if value is None or _text(value) == "":
         bad("date", "required: when the complaint was received (e.g. 2026-03-02 or 2026-03-02 14:05)")
         return None
@@ -248,7 +252,8 @@ def _date(value, zone: ZoneInfo, now: datetime, bad) -> datetime | None:
             return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=zone)
-    if when > now:
-        bad("date", "in the future", _text(value))
+    problem = bounds.problem(when, now)
+    if problem:
+        bad("date", problem)  # the message names the date
         return None
     return when

@@ -4,9 +4,9 @@ and deleting the operational metrics the report sets beside complaint volume."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,31 +15,23 @@ from ..errors import DataError
 from ..report import to_json
 from ..report.complaints_section import render_complaints_html
 from . import complaint_analytics, complaint_context, dataset, org, surveys
-from .dashboard_routes import REPORT_CSP, request_filter
+from .dashboard_routes import REPORT_CSP
+from .dataset import FilterQuery
 from .models import Channel, Tier, User
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page
+from .params import Lang
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin/complaint-analytics", include_in_schema=False)
-LANGS = ("en", "sv", "zh")
-SPIKES = ("poisson", "share")
-
-
-def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang")
-    return lang if lang in LANGS else "en"
-
-
-def _spikes(request: Request) -> str:
-    """How hot spots are found: ``poisson`` (each cell against its previous weeks) or
-    ``share`` (its share of each week's complaints, so that seasons cancel)."""
-    spikes = request.query_params.get("spikes")
-    return spikes if spikes in SPIKES else "poisson"
+# how hot spots are found: ``poisson`` (each cell against its previous weeks) or ``share``
+# (its share of each week's complaints, so that seasons cancel)
+Spikes = Literal["poisson", "share"]
 
 
 @router.get("", response_class=HTMLResponse)
-def analytics_page(request: Request, session: DB, user: CurrentUser):
-    return _page(request, session, user, request_filter(request), None, 200)
+def analytics_page(request: Request, session: DB, user: CurrentUser, flt: FilterQuery, lang: Lang = "en",
+                   spikes: Spikes = "poisson"):
+    return _page(request, session, user, flt, None, 200, lang, spikes)
 
 
 @router.post("/operations", response_class=HTMLResponse)
@@ -48,7 +40,7 @@ def upload_operations(request: Request, session: DB, user: SurveyManager, csrf: 
     """Operational metrics (date, region, metric, value) from a CSV or XLSX file: stored
     only when every row is right; a row replaces the stored one of its day, region and metric."""
     check_csrf(request, csrf)
-    flt = dataset.Filter.parse({})
+    flt = dataset.Filter()
     if file is None or not file.filename:
         return _page(request, session, user, flt, ["Choose a CSV or XLSX file of operational metrics."], 422)
     raw = file.file.read(complaint_context.MAX_UPLOAD + 1)
@@ -74,8 +66,7 @@ def delete_operations(request: Request, session: DB, user: SurveyManager, csrf: 
 
 
 def _page(request: Request, session: Session, user: User, flt: dataset.Filter, problems: list[str] | None,
-          status: int) -> HTMLResponse:
-    lang, spikes = _lang(request), _spikes(request)
+          status: int, lang: str = "en", spikes: str = "poisson") -> HTMLResponse:
     qs = "&".join([f"{k}={v}" for k, v in flt.query().items()] + [f"lang={lang}", f"spikes={spikes}"])
     n = complaint_analytics.table(session, user, flt).num_rows
     return page(request, "complaint_analytics.html", {
@@ -88,12 +79,10 @@ def _page(request: Request, session: Session, user: User, flt: dataset.Filter, p
 
 
 @router.get("/report")
-def analytics_report(request: Request, session: DB, user: CurrentUser, download: bool = False,
-                     fmt: Annotated[str, Query(pattern="^(html|json)$")] = "html"):
+def analytics_report(request: Request, session: DB, user: CurrentUser, flt: FilterQuery, lang: Lang = "en",
+                     spikes: Spikes = "poisson", download: bool = False, fmt: Literal["html", "json"] = "html"):
     """servq's complaints report (or its JSON) of the complaints in the filter."""
-    flt, lang = request_filter(request), _lang(request)
-    data = complaint_analytics.results(session, user, flt, now=request.app.state.clock(), lang=lang,
-                                       spikes=_spikes(request))
+    data = complaint_analytics.results(session, user, flt, now=request.app.state.clock(), lang=lang, spikes=spikes)
     if fmt == "json":
         return Response(to_json(data).encode(), media_type="application/json",
                         headers={"Content-Disposition": 'attachment; filename="complaints.json"'})

@@ -22,8 +22,9 @@ from . import complaints, responding
 from .form import LANGUAGES, t
 from .models import Channel, Unit
 from .pages import DB, templates
+from .params import FieldErrors, Id, is_token, row_id
 from .respond_routes import _sent_form
-from .security import new_token
+from .security import new_token, retry_after, submit_wait
 
 router = APIRouter(include_in_schema=False)
 _LANGS = SimpleNamespace(languages=LANGUAGES)
@@ -46,7 +47,7 @@ def complaint_thanks(request: Request, lang: str = "en"):
 
 
 @router.get("/c/{unit_id}", response_class=HTMLResponse)
-def complaint_form(request: Request, session: DB, unit_id: int, lang: str | None = None, c: int | None = None):
+def complaint_form(request: Request, session: DB, unit_id: Id, lang: str | None = None, c: Id | None = None):
     """The complaint form of a unit (``c``: a channel chosen in advance, e.g. on a QR code)."""
     request.state.embeddable = True
     unit, channels = _unit(session, unit_id)
@@ -56,21 +57,19 @@ def complaint_form(request: Request, session: DB, unit_id: int, lang: str | None
 
 
 @router.post("/c/{unit_id}", response_class=HTMLResponse)
-async def send_complaint(request: Request, unit_id: int):
+async def send_complaint(request: Request, unit_id: Id):
     """Check the form, then store the complaint (classified, with its SLA due times) through
     the group writer; a form with mistakes comes back with each message next to its field."""
     request.state.embeddable = True
     sent = await _sent_form(request)
     lang = _lang(sent.get("lang"))
-    limiter = request.app.state.submit_limiter
-    if limiter is not None:  # the address is held in memory for the window only, never stored
-        address = request.client.host if request.client else "-"
-        if limiter.blocked(address):
-            return _message(request, lang, "too_many", 429)
-        limiter.hit(address)
-    key = sent.get("key", "")
-    if not 20 <= len(key) <= 64:
-        raise HTTPException(status_code=422, detail="Invalid or missing value: key.")
+    wait = submit_wait(request)
+    if wait:
+        busy = _message(request, lang, "too_many", 429)
+        busy.headers.update(retry_after(wait))
+        return busy
+    if not is_token(sent.get("key", "")):
+        raise FieldErrors({"key": "the form's key is missing or malformed; reload the form"})
     prepared = await run_in_threadpool(_prepare, request, unit_id, sent, lang)
     if isinstance(prepared, HTMLResponse):
         return prepared
@@ -94,7 +93,7 @@ def _prepare(request: Request, unit_id: int, sent: dict, lang: str):
         if len(product) > complaints.MAX_PRODUCT:
             errors["product"] = t(lang, "complaint.error.too_long", max=complaints.MAX_PRODUCT)
         channel_text = sent.get("channel_id", "").strip()
-        channel_id = int(channel_text) if channel_text.isdigit() else None
+        channel_id = row_id(channel_text)
         if channel_text and channel_id not in {c.id for c in channels}:
             errors["channel_id"] = t(lang, "complaint.error.channel")
         contact, contact_errors = complaints.check_contact_form(sent, "", lang)

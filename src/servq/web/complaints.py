@@ -20,7 +20,7 @@ import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from .models import (
     User,
 )
 from .org import subtree, visible_unit_ids
+from .params import FieldErrors, instant, quoted, row_id, text_problem
 
 STATUSES = ("new", "assigned", "in_progress", "resolved", "closed")
 OPEN = ("new", "assigned", "in_progress")
@@ -237,6 +238,38 @@ def overdue_condition(now: datetime):
 # --------------------------------------------------------------------------- intake
 
 
+@dataclass(frozen=True)
+class DateBounds:
+    """When a complaint may have been received: not before ``earliest`` (midnight UTC) and
+    not more than ``future_days`` days after now (a clock or a time zone a little off): a
+    complaint of year 1 or 2099 is a mistake, refused at intake with the reason (the API
+    and the import name it with its field or row). ``SERVQ_COMPLAINT_EARLIEST`` and
+    ``SERVQ_COMPLAINT_FUTURE_DAYS`` set them (:meth:`of`)."""
+
+    earliest: date = date(2000, 1, 1)
+    future_days: int = 1
+
+    @classmethod
+    def of(cls, settings) -> DateBounds:
+        """The bounds of the web platform's :class:`~servq.web.settings.Settings`."""
+        return cls(settings.complaint_earliest, settings.complaint_future_days)
+
+    def problem(self, received: datetime, now: datetime) -> str | None:
+        """Why ``received`` (time-zone aware) cannot be when a complaint was received at
+        ``now``; None when it can.
+
+        >>> DateBounds().problem(datetime(1, 1, 1, tzinfo=timezone.utc), datetime(2026, 3, 1, tzinfo=timezone.utc))
+        '0001-01-01 is before the earliest accepted date 2000-01-01'
+        """
+        if received < datetime.combine(self.earliest, time(), timezone.utc):
+            return f"{received.date().isoformat()} is before the earliest accepted date {self.earliest.isoformat()}"
+        if received > now + timedelta(days=self.future_days):
+            days = self.future_days
+            ahead = f"more than {days} day{'' if days == 1 else 's'} " if days else ""
+            return f"{received.isoformat()} is {ahead}in the future"
+        return None
+
+
 @dataclass
 class NewComplaint:
     """A complaint to store (already checked)."""
@@ -298,9 +331,14 @@ def store(session: Session, row: dict, contact: ContactDetails | None, event: di
 
 
 def intake(session: Session, new: NewComplaint, classified: dict | None = None, actor: User | None = None,
-           policies: Sequence[sla.SlaPolicy] | None = None) -> int | None:
+           policies: Sequence[sla.SlaPolicy] | None = None, bounds: DateBounds = DateBounds(),
+           now: datetime | None = None) -> int | None:
     """Classify (unless ``classified`` is given), give due times, and store ``new``; its id
-    or None when its key was stored before."""
+    or None when its key was stored before. A received time outside ``bounds`` at ``now``
+    (default: the clock's) is a :class:`~servq.errors.UsageError` and nothing is stored."""
+    problem = bounds.problem(new.received_at, now or datetime.now(timezone.utc))
+    if problem:
+        raise UsageError(f"received_at: {problem}")
     classified = classify_complaint(new.text) if classified is None else classified
     tier = session.get(Tier, new.tier_id).name if new.tier_id else None
     row = complaint_row(new, classified, load_policies(session) if policies is None else policies, tier,
@@ -496,35 +534,34 @@ class ListFilter:
 
     @classmethod
     def parse(cls, params) -> ListFilter:
+        """From query parameters (all text; blank: not filtered); wrong values are a
+        :class:`~.params.FieldErrors` naming each."""
         def get(name):
             value = params.get(name)
             return value.strip() if isinstance(value, str) and value.strip() else None
 
-        problems = []
+        problems = {}
         unit = get("unit")
-        if unit is not None and not unit.isdigit():
-            problems.append(f"unit must be a unit id, got {unit!r}")
+        if unit is not None and row_id(unit) is None:
+            problems["unit"] = f"must be a unit id, got {quoted(unit)}"
         status = get("status")
         if status is not None and status not in (*STATUSES, "open"):
-            problems.append(f"status must be one of open, {', '.join(STATUSES)}, got {status!r}")
+            problems["status"] = f"must be one of open, {', '.join(STATUSES)}, got {quoted(status)}"
+        dimension = get("dimension")
+        if dimension is not None and (wrong := text_problem(dimension, Complaint.dimension.type.length)):
+            problems["dimension"] = wrong
         overdue = (get("overdue") or "").lower()
         if overdue not in ("", "1", "true", "on", "yes", "0", "false", "off", "no"):
-            problems.append(f"overdue must be true or false, got {overdue!r}")
+            problems["overdue"] = f"must be true or false, got {quoted(overdue)}"
         dates = {}
         for name in ("since", "until"):
-            raw = get(name)
-            if raw is None:
-                continue
             try:
-                dates[name] = datetime.fromisoformat(raw)
-            except ValueError:
-                problems.append(f"{name} must be a date like 2026-03-31, got {raw!r}")
-                continue
-            if dates[name].tzinfo is None:
-                dates[name] = dates[name].replace(tzinfo=timezone.utc)
+                dates[name] = instant(get(name)) if get(name) else None
+            except ValueError as exc:
+                problems[name] = str(exc)
         if problems:
-            raise UsageError("; ".join(problems))
-        return cls(int(unit) if unit else None, status, get("dimension"), overdue in ("1", "true", "on", "yes"),
+            raise FieldErrors(problems)
+        return cls(row_id(unit) if unit else None, status, dimension, overdue in ("1", "true", "on", "yes"),
                    dates.get("since"), dates.get("until"))
 
     def apply(self, query: Select, now: datetime) -> Select:
@@ -603,14 +640,6 @@ def check_contact_form(sent: dict, prefix: str, lang: str) -> tuple[ContactDetai
 
 
 # --------------------------------------------------------------------------- SLA policies
-
-
-class FieldErrors(UsageError):
-    """Problems of a form, by field name."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
 
 
 CALENDAR_EXAMPLE = 'timezone: Europe/Stockholm\nhours:\n  mon-fri: "08:00-17:00"\nholidays: [2026-12-24, 2026-12-25]\n'

@@ -4,7 +4,7 @@ report, the results JSON and the data for the current filter as downloads."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,38 +14,33 @@ from ..errors import UsageError
 from ..report import render_html, to_json
 from . import analysis, dataset, org
 from .dashboard import invitation_rate, responses_chart
+from .dataset import FilterQuery
 from .models import Channel, Tier
 from .pages import DB, CurrentUser, page, visible_survey
+from .params import DataFormat, Id, Lang, Word
 
 router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
 BY_DEFAULT = ["unit", "channel"]
 # the framed report: no scripts at all, its own inline styles, shown only inside servq's pages
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
               "form-action 'none'; frame-ancestors 'self'")
+# the break-down of a page (unknown segments are left out); none given: BY_DEFAULT
+By = Annotated[list[Word] | None, Query()]
 
 
-def request_filter(request: Request) -> dataset.Filter:
-    """The filter of a page's query parameters; a malformed one is a 422 naming it."""
-    try:
-        return dataset.Filter.parse(request.query_params)
-    except UsageError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
-
-
-def _by(request: Request) -> list[str]:
-    by = request.query_params.getlist("by") if "by" in request.query_params else BY_DEFAULT
-    return [b for b in by if b in dataset.SEGMENTS]
+def _by(by: list[str] | None) -> list[str]:
+    return [b for b in (BY_DEFAULT if by is None else by) if b in dataset.SEGMENTS]
 
 
 @router.get("/{survey_id}/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: int):
+def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: Id, flt: FilterQuery, by: By = None,
+              lang: Lang = "en"):
     survey = visible_survey(session, user, survey_id)
-    flt, by = request_filter(request), _by(request)
+    by = _by(by)
     days = analysis.daily_counts(request.app.state.tallies, session, survey, user, flt)
     total = sum(n for _, n in days)
     sent, used = invitation_rate(session, survey, user, flt)
     query = flt.query()
-    lang = request.query_params.get("lang") if request.query_params.get("lang") in ("en", "sv", "zh") else "en"
     qs = "&".join([f"{k}={v}" for k, v in query.items()] + [f"by={b}" for b in by] + [f"lang={lang}"])
     return page(request, "dashboard.html", {
         "user": user, "survey": survey, "flt": flt, "by": by, "segments": dataset.SEGMENTS, "lang": lang,
@@ -58,13 +53,12 @@ def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: int):
 
 
 @router.get("/{survey_id}/report")
-def report(request: Request, session: DB, user: CurrentUser, survey_id: int, lang: str = "en",
-           download: bool = False, fmt: Annotated[str, Query(pattern="^(html|json)$")] = "html"):
+def report(request: Request, session: DB, user: CurrentUser, survey_id: Id, flt: FilterQuery, by: By = None,
+           lang: Lang = "en", download: bool = False, fmt: Literal["html", "json"] = "html"):
     """servq's report (or results JSON) of the filtered responses."""
     survey = visible_survey(session, user, survey_id)
     try:
-        res = analysis.results(request.app.state.tallies, session, survey, user, request_filter(request), by=_by(request),
-                               lang=lang)
+        res = analysis.results(request.app.state.tallies, session, survey, user, flt, by=_by(by), lang=lang)
     except UsageError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     if res is None:
@@ -79,11 +73,11 @@ def report(request: Request, session: DB, user: CurrentUser, survey_id: int, lan
 
 
 @router.get("/{survey_id}/data.{fmt}")
-def data(request: Request, session: DB, user: CurrentUser, survey_id: int, fmt: str):
+def data(session: DB, user: CurrentUser, survey_id: Id, fmt: DataFormat, flt: FilterQuery):
     """The filtered responses as CSV, XLSX, Parquet or SPSS .sav."""
     survey = visible_survey(session, user, survey_id)
     try:
-        body = analysis.data_file(session, survey, user, request_filter(request), fmt)
+        body = analysis.data_file(session, survey, user, flt, fmt)
     except UsageError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return Response(body, media_type=analysis.MEDIA[fmt], headers={

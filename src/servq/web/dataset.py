@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
+from typing import Annotated
 
 import pyarrow as pa
+from fastapi import Depends, Query
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import UsageError
 from ..instruments import Instrument
 from .models import Channel, Response, Survey, Tier, Unit, User
 from .org import subtree, visible_unit_ids
+from .params import MAX_ID, FieldErrors, day, quoted, row_id, text_problem
 
 SEGMENTS = ("unit", "channel", "tier", "language", "date", "wave")
 
@@ -37,31 +39,56 @@ class Filter:
 
     @classmethod
     def parse(cls, params) -> Filter:
-        """From query parameters (all text); a malformed value is a UsageError naming it."""
-        def number(name):
-            raw = (params.get(name) or "").strip()
-            if not raw:
-                return None
-            if not raw.isdigit():
-                raise UsageError(f"{name} must be a number, got {raw!r}")
-            return int(raw)
+        """From query parameters (all text; blank: not filtered); wrong values are a
+        :class:`~.params.FieldErrors` naming each."""
+        errors: dict[str, str] = {}
 
-        def day(name):
-            raw = (params.get(name) or "").strip()
-            if not raw:
-                return None
+        def get(name: str) -> str | None:
+            return (params.get(name) or "").strip() or None
+
+        def ref(name: str) -> int | None:
+            raw = get(name)
+            value = None if raw is None else row_id(raw)
+            if raw is not None and value is None:
+                errors[name] = f"must be an id (a whole number from 1 to {MAX_ID}), got {quoted(raw)}"
+            return value
+
+        def when(name: str) -> date | None:
+            raw = get(name)
             try:
-                return date.fromisoformat(raw)
-            except ValueError:
-                raise UsageError(f"{name} must be a date like 2026-03-31, got {raw!r}") from None
+                return None if raw is None else day(raw)
+            except ValueError as exc:
+                errors[name] = str(exc)
+                return None
 
-        lang = (params.get("language") or "").strip() or None
-        return cls(number("unit"), number("channel"), number("tier"), lang, day("since"), day("until"))
+        language = get("language")
+        if language is not None and (problem := text_problem(language, Response.language.type.length)):
+            errors["language"] = problem
+        flt = cls(ref("unit"), ref("channel"), ref("tier"), language, when("since"), when("until"))
+        if errors:
+            raise FieldErrors(errors)
+        return flt
 
     def query(self) -> dict[str, str]:
         out = {"unit": self.unit_id, "channel": self.channel_id, "tier": self.tier_id, "language": self.language,
                "since": self.since, "until": self.until}
         return {k: str(v) for k, v in out.items() if v is not None}
+
+
+def query_filter(
+        unit: Annotated[str | None, Query(description="A unit's id: the unit and everything below it")] = None,
+        channel: Annotated[str | None, Query(description="A channel's id")] = None,
+        tier: Annotated[str | None, Query(description="A customer tier's id")] = None,
+        language: Annotated[str | None, Query(description="The language answered in")] = None,
+        since: Annotated[str | None, Query(description="From this date (2026-03-31)")] = None,
+        until: Annotated[str | None, Query(description="Before this date")] = None) -> Filter:
+    """The filter of a request's query parameters, on the pages and in the API (blank: not
+    filtered; a wrong value is a 422 naming it)."""
+    return Filter.parse({"unit": unit, "channel": channel, "tier": tier, "language": language, "since": since,
+                         "until": until})
+
+
+FilterQuery = Annotated[Filter, Depends(query_filter)]
 
 
 def where_visible(q: Select, table, user: User, flt: Filter) -> Select:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import threading
 import weakref
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from importlib import resources
 
 from sqlalchemy import Engine, create_engine, event
@@ -24,19 +24,27 @@ from ..errors import UsageError
 
 UPGRADE_HINT = "run `servq db upgrade`"
 WRITES = "servq_writes"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
+WAIT = "servq_wait"  # execution option: the longest wait for SQLite's write lock, in seconds
+LOCK_TIMEOUT = 10.0  # the default of WAIT, and of the wait for a pooled connection
+_HOLDS = "servq_holds_write_lock"  # in a pooled connection's info: it holds its engine's write lock
+_WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
+def make_engine(url: str, pool_size: int = 5, wait: float | None = None) -> Engine:
     """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout.
 
     ``pool_size``: connections kept open; the server passes its number of request threads,
-    so that no request opens (and closes) a connection of its own."""
+    so that no request opens (and closes) a connection of its own. ``wait``: the longest
+    wait for a free connection (default :data:`LOCK_TIMEOUT`; then SQLAlchemy's TimeoutError,
+    which the server answers with 503)."""
+    wait = wait or LOCK_TIMEOUT
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise UsageError(f"SERVQ_DATABASE_URL is not a database URL: {url!r}") from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=pool_size)
+        engine = create_engine(parsed, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=pool_size,
+                               pool_timeout=wait)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
@@ -47,40 +55,73 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        lock = _WRITE_LOCKS[engine] = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _begin(conn):
             # A transaction that will write takes the write lock at its start: two that read
             # first and write later could not both upgrade (SQLITE_BUSY, and the busy timeout
-            # cannot help); readers never wait in WAL mode.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
+            # cannot help); readers never wait in WAL mode. Before that, it takes this
+            # process's lock: waiting in SQLite's busy handler (which sleeps up to 100 ms
+            # between tries) would cost far more. It is taken on the thread that runs the
+            # transaction's first statement and given back when the connection returns to
+            # the pool (committed or rolled back), so its holder never needs another thread.
+            options = conn.get_execution_options()
+            if not options.get(WRITES):
+                conn.exec_driver_sql("BEGIN")
+                return
+            info = conn.connection.info
+            if not info.get(_HOLDS):
+                if not lock.acquire(timeout=options.get(WAIT, LOCK_TIMEOUT)):
+                    raise Busy("the database is busy")
+                info[_HOLDS] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if info.pop(_HOLDS, False):
+                    lock.release()
+                raise
+
+        @event.listens_for(engine.pool, "checkin")
+        @event.listens_for(engine.pool, "invalidate")
+        def _release(_dbapi_connection, record, *_exception):
+            if record is not None and record.info.pop(_HOLDS, False):
+                lock.release()
 
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise UsageError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///FILE or "
                          "postgresql+psycopg://USER@HOST/DB")
-    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
+                         pool_timeout=wait)
 
 
-def session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
+def session_factory(engine: Engine, *, writes: bool = True, wait: float | None = None) -> sessionmaker[Session]:
     """Sessions of ``engine``; ``writes=False`` for transactions that only read (on SQLite
-    they then do not take the write lock)."""
-    return sessionmaker(engine.execution_options(**{WRITES: writes}), expire_on_commit=False)
+    they then do not take the write lock); ``wait``: the longest wait for the write lock
+    (default :data:`LOCK_TIMEOUT`)."""
+    return sessionmaker(engine.execution_options(**{WRITES: writes, WAIT: wait or LOCK_TIMEOUT}),
+                        expire_on_commit=False)
+
+
+class Busy(Exception):
+    """The database was too busy to take this write in time: the request is answered with
+    503 and ``Retry-After`` (nothing of it was stored)."""
+
+
+def write_lock(factory: sessionmaker[Session]) -> threading.Lock | None:
+    """The lock that this process's write transactions on ``factory``'s SQLite database
+    take in turn (None: not SQLite)."""
+    return _WRITE_LOCKS.get(factory.kw["bind"].engine)
 
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed at the end, or rolled back entirely on an error.
-
-    On SQLite, write transactions of one process take turns on a lock of their own: waiting
-    in SQLite's busy handler (which sleeps up to 100 ms between tries) would cost far more."""
-    bind = factory.kw["bind"]
-    lock = _WRITE_LOCKS.setdefault(bind.engine, threading.Lock()) \
-        if bind.dialect.name == "sqlite" and bind.get_execution_options().get(WRITES) else nullcontext()
-    with lock, factory() as session, session.begin():
+    On SQLite a writing one waits at most the factory's ``wait`` for the write lock (then
+    :class:`Busy`)."""
+    with factory() as session, session.begin():
         yield session
-
-
-_WRITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _alembic_config(engine: Engine | None = None):

@@ -19,12 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import DataError, Problem, UsageError
+from ..io.cells import neutral_row
 from .accounts import audit, normalise_email
 from .models import Contact, Invitation, Survey, Tier, User
+from .params import text_problem
 from .security import new_token, token_hash
 
 MAX_INVITEES = 100_000
 INVITE_COLUMNS = ("email", "name", "unit", "language", "tier", "channel")
+LIMITS = {"email": Contact.email.type.length, "name": Contact.name.type.length}  # characters
 
 
 def public_url(base: str, survey: Survey, unit_id: int, channel_id: int | None = None) -> str:
@@ -59,12 +62,7 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     """
     if not 1 <= days <= 366:
         raise DataError(f"{filename}: invitations are valid for 1 to 366 days", [])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{filename} is not UTF-8 text", [Problem("save it as CSV UTF-8", file=filename)]) from None
-    rows = list(csv.DictReader(io.StringIO(text), dialect=_dialect(text)))
-    header = [h.strip().lower() for h in (rows[0].keys() if rows else [])]
+    header, rows = _read_csv(data, filename)
     problems: list[Problem] = []
     if "email" not in header:
         problems.append(Problem("no 'email' column", file=filename, row=1))
@@ -82,12 +80,21 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     channels = {c.name.lower(): c for c in survey.channels}
     seen: dict[str, int] = {}
     planned = []
-    for i, raw in enumerate(rows, start=2):  # row 1 is the header
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for i, values in rows:
+        if len(values) != len(header):
+            problems.append(Problem(f"{len(values)} values, but the header names {len(header)} columns",
+                                    file=filename, row=i))
+            continue
+        row = dict(zip(header, (v.strip() for v in values)))
 
         def bad(column: str, message: str) -> None:
-            problems.append(Problem(message, file=filename, row=i, column=column, value=row.get(column)))
+            value = row.get(column)
+            shown = value if value is None or len(value) <= 40 else value[:40] + "…"
+            problems.append(Problem(message, file=filename, row=i, column=column, value=shown))
 
+        for column, value in row.items():
+            if wrong := text_problem(value, LIMITS.get(column)):
+                bad(column, wrong)
         try:
             email = normalise_email(row.get("email", ""))
         except UsageError:
@@ -110,7 +117,7 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
         channel = channels.get(row.get("channel", "").lower()) if row.get("channel") else None
         if row.get("channel") and channel is None:
             bad("channel", "not a channel this survey covers")
-        planned.append((email, row.get("name", "")[:200], unit, lang, tier, channel))
+        planned.append((email, row.get("name", ""), unit, lang, tier, channel))
     if problems:
         raise DataError(f"{filename}: {len(problems)} problem(s); no invitation was created", problems)
 
@@ -126,11 +133,33 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
         session.add(inv)
         session.flush()
         session.add(Contact(invitation_id=inv.id, email=email, name=name))
-        writer.writerow([email, name, unit.name, lang or "", f"{base.rstrip('/')}/i/{token}",
-                         expires.strftime("%Y-%m-%d")])
+        writer.writerow(neutral_row([email, name, unit.name, lang or "", f"{base.rstrip('/')}/i/{token}",
+                                     expires.strftime("%Y-%m-%d")]))
     audit(session, actor, "invitations.create", survey.title, {"survey_id": survey.id, "count": len(planned),
                                                               "days": days})
     return out.getvalue()
+
+
+def _read_csv(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header (stripped, lower case) and the rows with their numbers (the header is row
+    1; blank rows are left out) of a CSV file; a file that is not UTF-8 CSV text is a
+    DataError saying so."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{filename} is not UTF-8 text", [Problem(
+            f"byte {exc.start + 1} is not UTF-8: save the file as CSV UTF-8", file=filename)]) from None
+    if "\x00" in text:
+        raise DataError(f"{filename} is not a CSV file", [Problem("it holds NUL bytes (a binary file?)",
+                                                                  file=filename)])
+    reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
+    try:
+        lines = [values for values in reader if values]
+    except csv.Error as exc:
+        raise DataError(f"{filename} is not a CSV file", [Problem(f"line {reader.line_num}: {exc}", file=filename)]) \
+            from None
+    header = [h.strip().lower() for h in lines[0]] if lines else []
+    return header, list(enumerate(lines[1:], start=2))
 
 
 def _dialect(text: str):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -88,6 +89,32 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser. Its cookie carries a random token of which only the hash is
+    stored; the row is the session, so signing out, a password change or deactivating the
+    account deletes it and a copied cookie stops working at once."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class RateCounter(Base):
+    """Attempts per key in a fixed window (sign-ins per address and account, per address),
+    counted with one atomic statement in the database, so that concurrent requests and
+    every server process share one count."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEntry(Base):
@@ -207,6 +234,8 @@ class Draft(Base):
     Its ``key`` becomes the response's key, which is what makes submission exactly-once."""
 
     __tablename__ = "drafts"
+    # one draft per invitation, however often its link is opened at once
+    __table_args__ = (Index("ix_drafts_invitation_id", "invitation_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)

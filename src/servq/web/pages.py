@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
+
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -12,9 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .. import __version__
 from . import surveys
-from .db import transaction
 from .models import User
-from .security import csrf_token
+from .security import check_csrf, csrf_token
 
 _HERE = __file__.rsplit("/", 1)[0]
 templates = Jinja2Templates(directory=f"{_HERE}/templates")
@@ -25,15 +27,41 @@ class LoginRequired(Exception):
     """Raised by :func:`current_user`; the app answers with a redirect to the sign-in page."""
 
 
-def db(request: Request):
+async def db(request: Request):
     """One transaction per request: committed when the route returns, rolled back on an
-    error. Routes that use it are synchronous (run in threads): SQLite's busy wait must
-    never block the event loop while another request holds the write lock. GET requests (which change nothing but a token's last use) read without taking
-    SQLite's write lock."""
-    state = request.app.state
-    factory: sessionmaker[Session] = state.read_sessions if request.method in ("GET", "HEAD") else state.sessions
-    with transaction(factory) as session:
+    error. GET and HEAD only read (SQLite: no write lock). Any other request is first checked
+    for its CSRF token (pages; the API authenticates with tokens, not cookies).
+
+    Routes that use it are synchronous: the transaction begins with the route's first
+    statement, on the route's thread — on SQLite a writing one takes the write lock there
+    (db.py) — and ends here on a thread of its own. So the holder of the lock never waits for
+    a request thread, however many requests wait for the lock: dependencies must not use
+    this session (``current_user`` reads with a session of its own)."""
+    writes = request.method not in ("GET", "HEAD")
+    if writes and not request.url.path.startswith("/api/"):
+        check_csrf(request, (await request.form()).get("csrf_token"))
+    session = (request.app.state.sessions if writes else request.app.state.read_sessions)()
+    try:
         yield session
+    except BaseException:
+        await _in_thread(_end, session, False)
+        raise
+    await _in_thread(_end, session, writes)
+
+
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+    finally:
+        session.close()  # rolls back what was not committed
+
+
+async def _in_thread(fn, *args) -> None:
+    """``fn(*args)`` on a thread of its own, not one of the request threads (which may all
+    be busy), and to its end even when the request is cancelled."""
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(fn, *args, limiter=anyio.CapacityLimiter(1))
 
 
 DB = Annotated[Session, Depends(db)]
@@ -49,11 +77,16 @@ def read_db(request: Request):
 ReadDB = Annotated[Session, Depends(read_db)]
 
 
-def current_user(request: Request, session: DB) -> User:
-    user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if user_id else None
+def current_user(request: Request) -> User:
+    """The signed-in user, read with a session of its own (not the route's: see :func:`db`)
+    and returned detached, with its attributes loaded. The session itself was checked by
+    the authentication gate (edge.py) before the request reached the route."""
+    user_id = getattr(request.state, "user_id", None)
+    if user_id is None:
+        raise LoginRequired()
+    with request.app.state.read_sessions() as session:
+        user = session.get(User, user_id)
     if user is None or not user.active:
-        request.session.pop("user_id", None)
         raise LoginRequired()
     return user
 
@@ -77,7 +110,7 @@ Csrf = Annotated[str, Form(alias="csrf_token")]
 
 
 def page(request: Request, name: str, context: dict, status_code: int = 200, headers=None) -> HTMLResponse:
-    base = {"csrf": csrf_token(request), "signed_in": request.session.get("user_id") is not None,
+    base = {"csrf": csrf_token(request), "signed_in": getattr(request.state, "user_id", None) is not None,
             "role": request.session.get("role")}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code,
                                       headers=headers)

@@ -16,20 +16,32 @@ from sqlalchemy.orm import Session
 
 from . import closed_loop, complaints, responding
 from . import form as questionnaire
-from .models import Invitation, Survey
+from .models import Draft, Invitation, Survey
 from .db import transaction
 from .pages import DB, ReadDB, templates
-from .security import new_token
+from .params import FieldErrors, Id, Text, is_token, number, row_id, text_problem
+from .security import new_token, retry_after, submit_wait
 from .surveys import instrument_of, questionnaire_of
 
 router = APIRouter(include_in_schema=False)
+MULTILINE = ("comment", "text")  # the text areas of the public forms
+Slug = Text(Survey.slug)
+Key = Text(Draft.key)  # a draft's key or an invitation's token (security.new_token)
 
 
 async def _sent_form(request: Request) -> dict[str, str]:
-    """Every text field the page posted (the last value of a repeated name)."""
+    """Every text field the page posted (the last value of a repeated name). A value with a
+    control character (but tabs and line breaks in a text area) is refused (422): the
+    checks of each field then only see text."""
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        sent = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    else:
+        sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    wrong = {name: problem for name, value in sent.items()
+             if (problem := text_problem(value, multiline=name in MULTILINE))}
+    if wrong:
+        raise FieldErrors(wrong)
+    return sent
 
 
 def _embeddable(request: Request) -> None:
@@ -60,8 +72,8 @@ def _closed_page(request: Request, survey: Survey, lang: str) -> HTMLResponse | 
 
 
 @router.get("/s/{slug}/u/{unit_id}", response_class=HTMLResponse)
-def public_link(request: Request, session: DB, slug: str, unit_id: int, lang: str | None = None,
-                c: int | None = None):
+def public_link(request: Request, session: DB, slug: Slug, unit_id: Id, lang: str | None = None,
+                c: Id | None = None):
     """A survey's public link for one unit (``c``: the channel, e.g. on a counter's QR code)."""
     _embeddable(request)
     survey = _survey(request, session, slug, unit_id)
@@ -75,7 +87,7 @@ def public_link(request: Request, session: DB, slug: str, unit_id: int, lang: st
 
 
 @router.get("/i/{token}", response_class=HTMLResponse)
-def invitation_link(request: Request, session: ReadDB, token: str, lang: str | None = None):
+def invitation_link(request: Request, session: ReadDB, token: Key, lang: str | None = None):
     """A single-use invitation: continues the invitee's draft if there is one."""
     _embeddable(request)
     found = responding.open_invitation(session, token)
@@ -95,7 +107,7 @@ def invitation_link(request: Request, session: ReadDB, token: str, lang: str | N
 
 
 @router.get("/r/{key}", response_class=HTMLResponse)
-def resume(request: Request, session: DB, key: str, page: int | None = None, lang: str | None = None):
+def resume(request: Request, session: DB, key: Key, page: int | None = None, lang: str | None = None):
     """Continue a saved questionnaire at ``page`` (default: where it was saved)."""
     _embeddable(request)
     draft = responding.get_draft(session, key)
@@ -116,7 +128,7 @@ def resume(request: Request, session: DB, key: str, page: int | None = None, lan
 
 
 @router.post("/s/{slug}/u/{unit_id}", response_class=HTMLResponse)
-async def answer(request: Request, slug: str, unit_id: int):
+async def answer(request: Request, slug: Slug, unit_id: Id):
     """One page's answers: checked, saved in the draft, then the next page, the previous
     page, the save-and-resume link or (last page) the submission.
 
@@ -128,19 +140,18 @@ async def answer(request: Request, slug: str, unit_id: int):
     sent = await _sent_form(request)
     key, action, lang, channel_id = (sent.get(k, d) for k, d in (("key", ""), ("action", "next"), ("lang", "en"),
                                                                    ("channel_id", "")))
-    if not sent.get("page", "").isdigit():
-        raise HTTPException(status_code=422, detail="Invalid or missing value: page.")
-    page = int(sent["page"])
-    limiter = request.app.state.submit_limiter
-    if limiter is not None:  # the address is held in memory for the window only, never stored
-        address = request.client.host if request.client else "-"
-        if limiter.blocked(address):
-            return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "too_many", 429)
-        limiter.hit(address)
+    page = number(sent.get("page", ""))
+    if page is None:
+        raise FieldErrors({"page": "must be a page number"})
+    wait = submit_wait(request)
+    if wait:
+        busy = _message(request, lang if lang in questionnaire.LANGUAGES else "en", "too_many", 429)
+        busy.headers.update(retry_after(wait))
+        return busy
     survey = request.app.state.surveys.peek(slug)
     if survey is responding.SurveyCache.MISS:
         survey = await run_in_threadpool(_read_survey, request, slug)
-    if survey is None or unit_id not in survey.unit_ids or not 20 <= len(key) <= 64:
+    if survey is None or unit_id not in survey.unit_ids or not is_token(key):
         raise HTTPException(status_code=404, detail="No such survey.")
     lang = responding.choose_language(survey, lang, None)
     closed = _closed_page(request, survey, lang)
@@ -174,7 +185,7 @@ async def answer(request: Request, slug: str, unit_id: int):
             loop = closed_loop.LoopRequest(contact, classified)
     if errors and action != "back":
         return await run_in_threadpool(_form_with_errors, request, survey, lang, key, unit_id, page, sent, errors)
-    channel = responding.channel_for(survey, int(channel_id) if channel_id.isdigit() else None)
+    channel = responding.channel_for(survey, row_id(channel_id))
     target = max(0, min({"back": page - 1, "save": page}.get(action, page + 1), len(pages) - 1))
     job = responding.submission(key, survey, unit_id, channel, lang, answers, comment or "", loop) if submit else \
         responding.page_save(key, survey, unit_id, channel, lang, target, answers, comment)
@@ -202,7 +213,7 @@ def _form_with_errors(request: Request, survey: responding.PublicSurvey, lang: s
         if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
             raise HTTPException(status_code=404, detail="No such survey.")
         channel = draft.channel_id if draft else responding.channel_for(
-            survey, int(sent["channel_id"]) if sent.get("channel_id", "").isdigit() else None)
+            survey, row_id(sent.get("channel_id", "")))
         pages = questionnaire_of(survey, lang)
         state = {"key": key, "unit_id": unit_id, "channel_id": channel, "page": page,
                  "answers": {**(draft.answers if draft else {}), **_raw(pages[page], sent)},

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -152,6 +152,8 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     survey with the closed loop), a response that meets a threshold opens a complaint case
     in the same transaction (closed_loop.py)."""
     invitation = session.get(Invitation, draft.invitation_id) if draft is not None and draft.invitation_id else None
+    if invitation is not None and not _use(session, invitation):
+        return False  # the invitation was used already (it is single-use, however many drafts it had)
     row = dict(key=key, survey_id=survey.id, unit_id=unit_id, channel_id=channel_id,
                tier_id=invitation.tier_id if invitation else None, language=lang,
                answers={**(draft.answers if draft else {}), **answers},
@@ -161,7 +163,6 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     if response_id is None:  # the key was stored before
         return False
     if invitation is not None:
-        invitation.used_at = datetime.now(timezone.utc)
         if not survey.anonymous:
             contact = session.scalar(select(Contact).where(Contact.invitation_id == invitation.id))
             if contact is not None:
@@ -172,6 +173,16 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
         open_case(session, survey, response_id, unit_id, channel_id, row["tier_id"], lang, row["answers"],
                   row["comment"], loop, row["submitted_at"])
     return True
+
+
+def _use(session: Session, invitation: Invitation) -> bool:
+    """Mark the invitation used, if it was not: one statement checks and consumes, so of
+    concurrent submissions exactly one gets it (True)."""
+    table = Invitation.__table__
+    done = session.execute(update(table).where(table.c.id == invitation.id, table.c.used_at.is_(None))
+                           .values(used_at=datetime.now(timezone.utc)))
+    session.expire(invitation, ["used_at"])
+    return done.rowcount == 1
 
 
 @lru_cache(maxsize=None)
@@ -233,13 +244,15 @@ def open_invitation(session: Session, token: str) -> tuple[Invitation, Survey] |
 
 
 def draft_for_invitation(session: Session, inv: Invitation, lang: str) -> Draft:
-    draft = session.scalar(select(Draft).where(Draft.invitation_id == inv.id))
-    if draft is None:
-        draft = Draft(key=new_token(), survey_id=inv.survey_id, unit_id=inv.unit_id, channel_id=inv.channel_id,
-                      invitation_id=inv.id, language=inv.language or lang, answers={})
-        session.add(draft)
-        session.flush()
-    return draft
+    """The invitation's draft, made on its first opening. One per invitation (a unique
+    index): of concurrent first openings one makes it and the others continue it."""
+    table = Draft.__table__
+    insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(table)
+    session.execute(insert.values(key=new_token(), survey_id=inv.survey_id, unit_id=inv.unit_id,
+                                  channel_id=inv.channel_id, invitation_id=inv.id, language=inv.language or lang,
+                                  page=0, answers={}, comment="", updated_at=datetime.now(timezone.utc))
+                    .on_conflict_do_nothing(index_elements=["invitation_id"]))
+    return session.scalar(select(Draft).where(Draft.invitation_id == inv.id))
 
 
 def expired_drafts_cutoff() -> datetime:

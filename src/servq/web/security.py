@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import threading
 import time
 from collections import deque
+from datetime import datetime, timedelta, timezone
 
 from fastapi import HTTPException, Request
+from sqlalchemy import case, delete, literal, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
+
+from .models import RateCounter
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'")
@@ -58,60 +65,133 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 
 class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per key."""
+    """At most ``limit`` events per ``window`` seconds per key, in this process's memory (a
+    flood guard of the respondent's pages; sign-ins are counted in the database by
+    :func:`count_attempt`, which every process shares)."""
 
     def __init__(self, limit: int, window: float, clock=time.monotonic):
         self.limit, self.window, self.clock = limit, window, clock
         self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str) -> deque[float]:
-        events = self._events.setdefault(key, deque())
-        cutoff = self.clock() - self.window
-        while events and events[0] <= cutoff:
-            events.popleft()
-        return events
-
-    def blocked(self, key: str) -> bool:
+    def take(self, key: str) -> float:
+        """Count an event for ``key`` if the limit allows it (checked and counted at once):
+        0 when it was allowed, else the seconds until it would be."""
         with self._lock:
-            return len(self._recent(key)) >= self.limit
+            now = self.clock()
+            events = self._events.setdefault(key, deque())
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return events[0] + self.window - now
+            events.append(now)
+            if len(self._events) > 100_000:  # keys of the past: forget them, not the memory
+                self._events = {k: v for k, v in self._events.items() if v and v[-1] > now - self.window}
+            return 0.0
 
-    def hit(self, key: str) -> None:
-        with self._lock:
-            self._recent(key).append(self.clock())
 
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._events.pop(key, None)
+def attempt_key(kind: str, *parts: str) -> str:
+    """The key under which attempts of ``kind`` by ``parts`` (an address, an e-mail as
+    typed) are counted: a hash, so that neither is stored and any text makes a valid key."""
+    return f"{kind}:" + hashlib.sha256("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()
+
+
+def count_attempt(session: Session, key: str, limit: int, window: int, now: datetime) -> float:
+    """Count one attempt for ``key`` in the database and say whether it is allowed: 0 if
+    so, else the seconds until the window (fixed, ``window`` seconds from its first
+    attempt) ends. One statement counts and reads, so concurrent attempts (from any
+    server process) cannot all see the count before the others raised it."""
+    table = RateCounter.__table__
+    stamp = literal(now, RateCounter.window_start.type)
+    stale = table.c.window_start <= literal(now - timedelta(seconds=window), RateCounter.window_start.type)
+    insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(table)
+    statement = insert.values(key=key, window_start=stamp, count=1).on_conflict_do_update(
+        index_elements=["key"],
+        set_={"count": case((stale, 1), else_=table.c.count + 1),
+              "window_start": case((stale, stamp), else_=table.c.window_start)},
+    ).returning(table.c.count, table.c.window_start)
+    count, start = session.execute(statement).one()
+    if count <= limit:
+        return 0.0
+    start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+    return max(1.0, window - (now - start).total_seconds())
+
+
+def forget_attempts(session: Session, key: str, *, one: bool = False) -> None:
+    """Forget ``key``'s attempts (``one``: only the last one counted)."""
+    table = RateCounter.__table__
+    if one:
+        session.execute(update(table).where(table.c.key == key, table.c.count > 0).values(count=table.c.count - 1))
+    else:
+        session.execute(delete(table).where(table.c.key == key))
+
+
+def retry_after(seconds: float) -> dict[str, str]:
+    """The ``Retry-After`` header for a wait of ``seconds`` (whole seconds, at least 1)."""
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the connection's peer, or the address a trusted reverse proxy
+    says it forwarded for (``SERVQ_TRUSTED_PROXIES``, applied by the app's proxy middleware)."""
+    return request.client.host if request.client else "-"
+
+
+def submit_wait(request: Request) -> float:
+    """0 when this address may post another public form now (the post is counted), else
+    the seconds it has to wait. The address is held in memory for the window only, never stored."""
+    limiter: RateLimiter | None = request.app.state.submit_limiter
+    return limiter.take(client_address(request)) if limiter is not None else 0.0
+
+
+HSTS = "max-age=63072000; includeSubDomains"
 
 
 class SecurityHeaders:
-    """Adds :data:`HEADERS` and the CSP to every response; a route may relax framing by
-    setting ``request.state.embeddable``, and may set its own CSP. A plain ASGI middleware
-    (Starlette's ``BaseHTTPMiddleware`` costs about a millisecond a request)."""
+    """Adds :data:`HEADERS` and the CSP to every response, errors included (an exception
+    that no handler took becomes a plain 500 that still carries them); ``no-store`` to every
+    response but static files (pages and API answers hold personal or confidential data);
+    HSTS when ``hsts`` (production). A route may relax framing by setting
+    ``request.state.embeddable``, and may set its own CSP or caching. The outermost
+    middleware, and a plain ASGI one (Starlette's ``BaseHTTPMiddleware`` costs about a
+    millisecond a request)."""
 
-    def __init__(self, app):
+    def __init__(self, app, hsts: bool = False):
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        started = False
 
         async def with_headers(message):
+            nonlocal started
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                embeddable = scope.get("state", {}).get("embeddable", False)
-                csp = CSP.replace("frame-ancestors 'none'", "frame-ancestors *") if embeddable else CSP
-                if not embeddable and "x-frame-options" not in headers:
-                    headers["X-Frame-Options"] = HEADERS["X-Frame-Options"]
-                if "content-security-policy" not in headers:
-                    headers["Content-Security-Policy"] = csp
-                for name, value in HEADERS.items():
-                    if name != "X-Frame-Options" and name.lower() not in headers:
-                        headers[name] = value
-                path = scope["path"]
-                if (path.startswith("/admin") or path == "/login") and "cache-control" not in headers:
-                    headers["Cache-Control"] = "no-store"
+                started = True
+                self._add(scope, MutableHeaders(scope=message))
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            if not started:  # Starlette's error middleware would answer without the headers
+                await with_headers({"type": "http.response.start", "status": 500,
+                                    "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body", "body": b"Internal server error"})
+            raise
+
+    def _add(self, scope, headers: MutableHeaders) -> None:
+        embeddable = scope.get("state", {}).get("embeddable", False)
+        csp = CSP.replace("frame-ancestors 'none'", "frame-ancestors *") if embeddable else CSP
+        if not embeddable and "x-frame-options" not in headers:
+            headers["X-Frame-Options"] = HEADERS["X-Frame-Options"]
+        if "content-security-policy" not in headers:
+            headers["Content-Security-Policy"] = csp
+        for name, value in HEADERS.items():
+            if name != "X-Frame-Options" and name.lower() not in headers:
+                headers[name] = value
+        if self.hsts:
+            headers["Strict-Transport-Security"] = HSTS
+        if not scope["path"].startswith("/static/") and "cache-control" not in headers:
+            headers["Cache-Control"] = "no-store"

@@ -6,7 +6,9 @@ missing or short secret key or with every host allowed.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -27,9 +29,20 @@ class Settings(BaseSettings):
     address in ``SERVQ_SUBMIT_WINDOW`` seconds; 0 = no limit), ``SERVQ_SURVEY_CACHE_SECONDS``
     (how long a server process keeps a survey's settings for the respondent's pages),
     ``SERVQ_CONTACT_RETENTION_DAYS`` (complainants' contact details older than this are
-    erased by ``servq privacy purge`` and at every server start), ``SERVQ_THREADS`` (requests a server process works on at once; each has a database
+    erased by ``servq privacy purge`` and at every server start), ``SERVQ_COMPLAINT_EARLIEST``
+    and ``SERVQ_COMPLAINT_FUTURE_DAYS`` (a complaint received before that date, default
+    2000-01-01, or more than that many days after now, default 1, is refused), ``SERVQ_THREADS`` (requests a server process works on at once; each has a database
     connection), ``SERVQ_WARM_DASHBOARDS`` (read every survey's responses for the
-    dashboard when the server starts, not at the first page)."""
+    dashboard when the server starts, not at the first page).
+
+    Protection against floods and oversized input (docs/web.md, "Deploying safely"):
+    ``SERVQ_LOGIN_ADDRESS_ATTEMPTS`` (failed sign-ins per address, whatever the account, in
+    ``SERVQ_LOGIN_WINDOW``), ``SERVQ_TRUSTED_PROXIES`` (comma-separated addresses or networks
+    of reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed; default none),
+    ``SERVQ_MAX_PENDING`` (requests a process works on or queues at once; beyond, 503),
+    ``SERVQ_MAX_BODY_KB`` (largest request body; ``SERVQ_MAX_UPLOAD_MB`` where a file is
+    uploaded), ``SERVQ_WRITE_WAIT_SECONDS`` (longest wait for the database's write lock
+    before a request is answered 503)."""
 
     model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
 
@@ -47,13 +60,31 @@ class Settings(BaseSettings):
     threads: int = Field(default=16, ge=1, le=200)
     warm_dashboards: bool = True
     contact_retention_days: int = Field(default=365, ge=1)
+    complaint_earliest: date = date(2000, 1, 1)
+    complaint_future_days: int = Field(default=1, ge=0, le=366)
     complaint_model: Path | None = None
+    login_address_attempts: int = Field(default=20, ge=1)
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    max_pending: int = Field(default=256, ge=1)
+    max_body_kb: int = Field(default=256, ge=1)
+    max_upload_mb: int = Field(default=20, ge=1)
+    write_wait_seconds: float = Field(default=10.0, gt=0, le=300)
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
     def _split_hosts(cls, value):
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
         return value
 
     @property

@@ -14,8 +14,9 @@ from ..errors import DataError, InstrumentError, UsageError
 from ..instruments import list_instruments
 from . import closed_loop, complaints, distribution, org, surveys
 from .accounts import audit
-from .models import Channel, Unit, User
+from .models import Channel, Invitation, Survey, Unit, User, Wave
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page, visible_survey
+from .params import Id, Text, Word
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
@@ -37,17 +38,20 @@ def new_survey_page(request: Request, session: DB, user: SurveyManager):
 
 @router.post("", response_class=HTMLResponse)
 def create_survey(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
-                  title: Annotated[str, Form()] = "", instrument: Annotated[str, Form()] = "",
-                  languages: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
-                  unit_ids: Annotated[list[str], Form()] = [],  # noqa: B006
-                  channel_ids: Annotated[list[str], Form()] = [],  # noqa: B006
-                  opens: Annotated[str, Form()] = "", closes: Annotated[str, Form()] = "",
-                  anonymous: Annotated[str, Form()] = "", respondent_type: Annotated[str, Form()] = "customer",
+                  title: Annotated[Text(Survey.title), Form()] = "",
+                  instrument: Annotated[Text(Survey.instrument_id), Form()] = "",
+                  # FastAPI copies the list defaults (B006)
+                  languages: Annotated[list[Text(Invitation.language)], Form()] = [],  # noqa: B006
+                  unit_ids: Annotated[list[Id], Form()] = [],  # noqa: B006
+                  channel_ids: Annotated[list[Id], Form()] = [],  # noqa: B006
+                  opens: Annotated[Word, Form()] = "", closes: Annotated[Word, Form()] = "",
+                  anonymous: Annotated[Word, Form()] = "",
+                  respondent_type: Annotated[Text(Survey.respondent_type), Form()] = "customer",
                   yaml_file: Annotated[UploadFile | None, File()] = None):
     check_csrf(request, csrf)
-    form = surveys.SurveyForm(title=title, instrument=instrument, languages=languages, unit_ids=unit_ids,
-                              channel_ids=channel_ids, opens=opens, closes=closes, anonymous=anonymous == "on",
-                              respondent_type=respondent_type)
+    form = surveys.SurveyForm(title=title, instrument=instrument, languages=languages,
+                              unit_ids=[str(i) for i in unit_ids], channel_ids=[str(i) for i in channel_ids],
+                              opens=opens, closes=closes, anonymous=anonymous == "on", respondent_type=respondent_type)
     problems: list[str] = []
     if yaml_file is not None and yaml_file.filename:
         raw = yaml_file.file.read(MAX_UPLOAD + 1)
@@ -79,14 +83,14 @@ def _new(request: Request, session: Session, user: User, form: surveys.SurveyFor
 
 
 @router.get("/{survey_id}", response_class=HTMLResponse)
-def survey_page(request: Request, session: DB, user: CurrentUser, survey_id: int):
+def survey_page(request: Request, session: DB, user: CurrentUser, survey_id: Id):
     return _survey(request, session, user, survey_id, None, 200)
 
 
 @router.post("/{survey_id}/waves", response_class=HTMLResponse)
-def add_wave(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
-             name: Annotated[str, Form()] = "", starts: Annotated[str, Form()] = "",
-             ends: Annotated[str, Form()] = ""):
+def add_wave(request: Request, session: DB, user: SurveyManager, survey_id: Id, csrf: Csrf = "",
+             name: Annotated[Text(Wave.name), Form()] = "", starts: Annotated[Word, Form()] = "",
+             ends: Annotated[Word, Form()] = ""):
     check_csrf(request, csrf)
     survey = visible_survey(session, user, survey_id)
     try:
@@ -99,9 +103,9 @@ def add_wave(request: Request, session: DB, user: SurveyManager, survey_id: int,
 
 
 @router.post("/{survey_id}/closed-loop", response_class=HTMLResponse)
-def set_closed_loop(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
-                    enabled: Annotated[str, Form()] = "", gap_max: Annotated[str, Form()] = "",
-                    recommend_max: Annotated[str, Form()] = "", complaint_comment: Annotated[str, Form()] = ""):
+def set_closed_loop(request: Request, session: DB, user: SurveyManager, survey_id: Id, csrf: Csrf = "",
+                    enabled: Annotated[Word, Form()] = "", gap_max: Annotated[Word, Form()] = "",
+                    recommend_max: Annotated[Word, Form()] = "", complaint_comment: Annotated[Word, Form()] = ""):
     """The closed loop: which responses open a complaint case (when the respondent agrees)."""
     check_csrf(request, csrf)
     survey = visible_survey(session, user, survey_id)
@@ -145,8 +149,8 @@ def _base(request: Request) -> str:
 
 
 @router.get("/{survey_id}/qr/{unit_id}.{kind}")
-def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: int, unit_id: int, kind: str,
-            c: int | None = None):
+def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: Id, unit_id: Id, kind: Word,
+            c: Id | None = None):
     """The QR code of a unit's link (``c``: a channel, e.g. "branch" for the counter)."""
     survey = visible_survey(session, user, survey_id)
     if kind not in ("png", "svg") or unit_id not in {u.id for u in survey.units}:
@@ -159,7 +163,7 @@ def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: int, un
 
 
 @router.post("/{survey_id}/invitations")
-def invitations(request: Request, session: DB, user: SurveyManager, survey_id: int, csrf: Csrf = "",
+def invitations(request: Request, session: DB, user: SurveyManager, survey_id: Id, csrf: Csrf = "",
                 days: Annotated[int, Form()] = 30, file: Annotated[UploadFile | None, File()] = None):
     """Single-use links for the invitees of an uploaded CSV, returned as a CSV to mail out."""
     check_csrf(request, csrf)

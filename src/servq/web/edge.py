@@ -1,0 +1,169 @@
+"""What every request passes before any route reads it: how many may be in the works at
+once, how large its body may be, and — for the administration and the API — whether it
+comes from someone signed in, all checked before a byte of the body is read.
+
+* :class:`Admission`: at most ``SERVQ_MAX_PENDING`` requests at once (beyond, ``503`` with
+  ``Retry-After``: a saturated server says so at once instead of queueing without end;
+  ``/healthz`` always answers); bodies up to ``SERVQ_MAX_BODY_KB``, or
+  ``SERVQ_MAX_UPLOAD_MB`` for a route that takes a file — refused with ``413`` from the
+  declared ``Content-Length`` before reading, or as soon as a streamed body passes it.
+* :class:`AuthGate`: ``/admin`` needs a live server-side session (else a redirect to the
+  sign-in page), ``/api/v1`` a valid API token (else ``401``); the body of a request that
+  fails is never read, so an anonymous upload costs neither memory nor disk.
+
+Both are plain ASGI middleware; what they answer carries the security headers (that
+middleware is outside them) and, for ``/api/``, the API's error body.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+import anyio.to_thread
+from fastapi import HTTPException, params
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from . import accounts
+from .db import Busy
+
+HEALTH = "/healthz"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _is_api(scope) -> bool:
+    return scope["path"].startswith("/api/")
+
+
+async def _answer(scope, send, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    """A short error answer: the API's error body for ``/api/``, plain text elsewhere."""
+    if _is_api(scope):
+        body, kind = json.dumps({"detail": message, "errors": []}).encode(), b"application/json"
+    else:
+        body, kind = message.encode(), b"text/plain; charset=utf-8"
+    raw = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+    if scope["method"] in _BODY_METHODS:  # a body may be on its way that nobody will read
+        raw.append((b"connection", b"close"))
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def takes_file(route) -> bool:
+    """Whether ``route`` accepts an uploaded file (it then gets the upload size limit)."""
+    def files(dependant) -> bool:
+        return any(isinstance(f.field_info, params.File) for f in dependant.body_params) or \
+            any(files(d) for d in dependant.dependencies)
+    return isinstance(route, APIRoute) and files(route.dependant)
+
+
+class Admission:
+    """The number of requests in the works and the size of their bodies (see the module).
+    ``upload_routes``: the routes that take a file (:func:`takes_file`), with the upload limit."""
+
+    def __init__(self, app, *, max_pending: int, max_body: int, max_upload: int, upload_routes=(),
+                 retry_after: int = 5):
+        self.app = app
+        self.max_pending, self.max_body, self.max_upload = max_pending, max_body, max_upload
+        self.uploads = [(route.methods, route.path_regex) for route in upload_routes]
+        self.retry_after = str(retry_after)
+        self.pending = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] == HEALTH:
+            return await self.app(scope, receive, send)
+        if self.pending >= self.max_pending:
+            return await _answer(scope, send, 503, "The server is busy. Try again in a few seconds.",
+                                 {"Retry-After": self.retry_after})
+        if scope["method"] in _BODY_METHODS:
+            limit = self._limit(scope)
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > limit:
+                return await _answer(scope, send, 413, _too_large(limit))
+            receive = _bounded(receive, limit)
+        self.pending += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.pending -= 1
+
+    def _limit(self, scope) -> int:
+        for methods, regex in self.uploads:
+            if scope["method"] in methods and regex.match(scope["path"]):
+                return self.max_upload
+        return self.max_body
+
+
+def _too_large(limit: int) -> str:
+    size = f"{limit // (1 << 20)} MB" if limit >= 1 << 20 else f"{limit // 1024} KB"
+    return f"The request is too large: at most {size} may be sent here."
+
+
+def _bounded(receive, limit: int):
+    """``receive`` that fails with 413 as soon as more than ``limit`` bytes of body came."""
+    seen = 0
+
+    async def bounded():
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(status_code=413, detail=_too_large(limit))
+        return message
+
+    return bounded
+
+
+class AuthGate:
+    """Signed-in users only on ``/admin``, API tokens only on ``/api/v1``, checked against
+    the database before the route (and so the body) is reached. Sets ``state.user_id`` for
+    the route's own role checks. Inside the session middleware (it reads the cookie)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == "/admin" or path.startswith(("/admin/", "/api/v1/"))):
+            return await self.app(scope, receive, send)
+        state = scope["app"].state
+        try:
+            user_id = await self._user(scope, state, path)
+        except (Busy, PoolTimeout):
+            return await _answer(scope, send, 503, "The server is busy. Try again in a few seconds.",
+                                 {"Retry-After": "5"})
+        if user_id is None:
+            if path.startswith("/api/"):
+                return await _answer(scope, send, 401, "A valid API token is required (Authorization: Bearer ...).",
+                                     {"WWW-Authenticate": "Bearer"})
+            scope["session"].clear()
+            target = "/login" + (f"?next={quote(path)}" if scope["method"] in ("GET", "HEAD") else "")
+            return await _answer(scope, send, 303, "Sign in first.", {"Location": target})
+        scope.setdefault("state", {})["user_id"] = user_id
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _user(scope, state, path: str) -> int | None:
+        if path.startswith("/api/"):
+            token = _bearer(scope)
+            return await anyio.to_thread.run_sync(_token_user, state, token) if token else None
+        sid = scope["session"].get("sid")
+        return await anyio.to_thread.run_sync(_session_user, state, sid) if sid else None
+
+
+def _bearer(scope) -> str:
+    scheme, _, token = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _session_user(state, sid: str) -> int | None:
+    with state.read_sessions() as session:
+        return accounts.session_user(session, sid, datetime.now(timezone.utc))
+
+
+def _token_user(state, token: str) -> int | None:
+    with state.read_sessions() as session:
+        return accounts.token_user_id(session, token)
