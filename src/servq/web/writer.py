@@ -4,8 +4,9 @@ Every submission and every saved page is a small write. Committed one by one, ea
 for a transaction of its own (on SQLite: the single write lock, its journal frames and
 the turn-taking of the request threads); a busy server then spends its time in commits.
 Here a request hands its write (a *job*: a function of a session) to one writer thread and
-waits. The writer takes every job that is waiting, runs each in a savepoint of one
-transaction, commits once, and only then answers each request. So a request is answered
+waits. The writer takes every job that is waiting, runs them in one transaction, commits
+once, and only then answers each request; when a job fails, the batch is run again with a
+savepoint per job (jobs are functions of the session alone, so running one again is safe). So a request is answered
 only after its write is durable, a job that fails rolls back alone (its request gets the
 error), and a commit that fails fails every job of the batch, none of which was answered
 yet: nothing acknowledged is ever lost, and a retried submission carries the same key,
@@ -78,20 +79,44 @@ class GroupWriter:
             self._commit(jobs)
 
     def _commit(self, jobs: list) -> None:
-        outcomes: list[tuple[bool, Any]] = []
+        """Run the batch in one transaction, first without savepoints (the usual case: no
+        job fails, and each saves two statements); if a job fails, the batch is rolled back
+        and run again with a savepoint per job, so that the failing one fails alone."""
         try:
-            with transaction(self.factory) as session:
-                for job, _loop, _future in jobs:
-                    try:
-                        with session.begin_nested():
-                            outcomes.append((True, job(session)))
-                    except Exception as exc:  # this job's error goes to its request only
-                        outcomes.append((False, exc))
-            self.commits += 1
-        except Exception as exc:  # the commit failed: every job of the batch failed
+            outcomes = self._run(jobs, alone=False)
+        except _JobFailed:
+            outcomes = None
+        except Exception as exc:  # the transaction failed: every job of the batch failed
             outcomes = [(False, exc)] * len(jobs)
+        if outcomes is None:
+            try:
+                outcomes = self._run(jobs, alone=True)
+            except Exception as exc:
+                outcomes = [(False, exc)] * len(jobs)
         for (_job, loop, future), (ok, value) in zip(jobs, outcomes):
             loop.call_soon_threadsafe(_settle, future, ok, value)
+
+    def _run(self, jobs: list, alone: bool) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        with transaction(self.factory) as session:
+            for job, _loop, _future in jobs:
+                if not alone:
+                    try:
+                        outcomes.append((True, job(session)))
+                    except Exception as exc:
+                        raise _JobFailed from exc  # rolls the batch back
+                    continue
+                try:
+                    with session.begin_nested():
+                        outcomes.append((True, job(session)))
+                except Exception as exc:  # this job's error goes to its request only
+                    outcomes.append((False, exc))
+        self.commits += 1
+        return outcomes
+
+
+class _JobFailed(Exception):
+    """A job of a batch run without savepoints failed: run the batch again, each job alone."""
 
 
 def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
