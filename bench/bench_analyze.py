@@ -81,9 +81,9 @@ def simulate(n: int, seed: int, path: Path) -> None:
         raw.unlink()
         print(f"simulated {n:,} respondents with `servq simulate` in {wall:.1f} s")
     else:
-        print(f"servq simulate failed: {first_line(stderr)}; using servq.simulation.simulate")
+        print(f"servq simulate failed: {first_line(stderr)}; using servq.io.simulation.simulate")
         from servq.instruments.catalog import load_instrument
-        from servq.simulation import simulate as simulate_table
+        from servq.io.simulation import simulate as simulate_table
 
         table = simulate_table(load_instrument("servqual"), n, seed=seed).select(COLUMNS)
     pq.write_table(table, path)

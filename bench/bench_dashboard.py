@@ -51,8 +51,8 @@ def build(url: str, n: int, seed: int = 1) -> dict:
 
     import servq
     from servq.web import accounts, org, surveys
-    from servq.web.db import make_engine, session_factory, transaction, upgrade
-    from servq.web.models import Channel, Response, Tier
+    from servq.store.db import make_engine, session_factory, transaction, upgrade
+    from servq.store.models import Channel, Response, Tier
 
     engine = make_engine(url)
     upgrade(engine)

@@ -48,7 +48,7 @@ TARGET_RATE, TARGET_P95 = 1000.0, 0.100  # issue 11: at least 1,000 a second on 
 def setup(url: str, units: int = 10) -> tuple[str, list[int]]:
     """Schema, organisation and a SERVQUAL survey; returns its slug and unit ids."""
     from servq.web import accounts, org, surveys
-    from servq.web.db import make_engine, session_factory, transaction, upgrade
+    from servq.store.db import make_engine, session_factory, transaction, upgrade
 
     engine = make_engine(url)
     upgrade(engine)
@@ -66,8 +66,8 @@ def setup(url: str, units: int = 10) -> tuple[str, list[int]]:
 def stored_keys(url: str) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from servq.web.db import make_engine, session_factory
-    from servq.web.models import Response
+    from servq.store.db import make_engine, session_factory
+    from servq.store.models import Response
 
     engine = make_engine(url)
     with session_factory(engine)() as s:
@@ -192,7 +192,7 @@ def database(db: str):
             return
         from sqlalchemy import text
 
-        from servq.web.db import make_engine
+        from servq.store.db import make_engine
 
         schema = f"servq_bench_{os.getpid()}"
         admin = make_engine(POSTGRES)

@@ -26,7 +26,7 @@ The public API::
 Names are imported on first use, so ``import servq`` (and the CLI's ``--help``) stays fast.
 """
 
-from .lazy import exports
+from importlib import import_module
 
 __version__ = "0.1.0"
 
@@ -36,7 +36,7 @@ _EXPORTS = {
     "load_instrument": "servq.instruments",
     "list_instruments": "servq.instruments",
     "Instrument": "servq.instruments",
-    "simulate": "servq.simulation",
+    "simulate": "servq.io.simulation",
     "write_report": "servq.report",
     "render_html": "servq.report",
     "reliability": "servq.stats.reliability",
@@ -80,4 +80,13 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-__getattr__, __dir__ = exports(__name__, _EXPORTS)
+def __getattr__(name: str):
+    """A public name, imported on first use and then kept here."""
+    if name in _EXPORTS:
+        value = globals()[name] = getattr(import_module(_EXPORTS[name]), name)
+        return value
+    raise AttributeError(f"module 'servq' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

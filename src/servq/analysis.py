@@ -214,7 +214,7 @@ def analyze(
     inst = load_instrument(instrument)
     econ = None
     if economics is not None:  # its mistakes before the data is read; imported only when asked for
-        from .economics import load_economics
+        from .measures.economics import load_economics
 
         econ = load_economics(economics)
     register = None
@@ -327,7 +327,7 @@ def _results(inst, scorer, sums, groups, counts: Counts, layout, source, *, by, 
     data_out["economics"] = None
     data_out["complaints"] = None  # a complaints register's block: analyze(complaints_register=...)
     if econ is not None:
-        from .economics import economics_block
+        from .measures.economics import economics_block
 
         data_out["economics"] = economics_block(econ, data_out, complaints)
     data_out["trends"] = None

@@ -75,3 +75,19 @@ class DataError(ProblemsError):
 
 class UsageError(ServqError):
     """An option or argument is wrong (unknown instrument, unknown column, bad format)."""
+
+
+# the optional parts of servq (pyproject.toml's extras) by the modules only they install
+EXTRAS = {module: "web" for module in ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg",
+                                       "argon2", "multipart", "python_multipart", "pydantic_settings",
+                                       "itsdangerous", "segno")} | {"sklearn": "text"}
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The one-line message for ``exc`` when it is a module of an optional part of servq
+    that is not installed (None for any other missing module)."""
+    extra = EXTRAS.get((exc.name or "").split(".")[0])
+    if extra is None:
+        return None
+    return (f"this needs servq's optional part '{extra}' ({exc.name} is not installed): "
+            f"pip install 'servq[{extra}]'")

@@ -22,7 +22,7 @@ import pytest
 import servq
 from servq.measures.kano import KanoCounts
 from servq.report import SCHEMA_PATH, to_json
-from servq.simulation import _KANO
+from servq.io.simulation import _KANO
 from servq.stats.kano import CATEGORIES, kano_classify
 
 DATA = Path(__file__).parents[1] / "data"

@@ -19,7 +19,7 @@ import pytest
 from report_pages import assert_offline, section_of, subsection_of
 
 from servq.complaints.analytics import complaints_block
-from servq.complaints.analyze_command import with_due_times
+from servq.complaints.sla import with_due_times
 from servq.complaints.register import read_customers, read_register
 from servq.complaints.sla import load_policies
 from servq.report import i18n

@@ -1,6 +1,6 @@
 """The "Service economics" section of the report.
 
-The block is fixtures/servqual.json plus ``economics`` computed by servq.economics from a
+The block is fixtures/servqual.json plus ``economics`` computed by servq.measures.economics from a
 bank of 20,000 customers with 150 complaints, 60% resolved, 4,200 SEK a customer, 300 SEK to
 retain one and 420 SEK a purchase, and the survey's detractor share of 30%. By hand
 (tests/test_economics.py checks each): dissatisfied 150 / 4% = 3,750, silent 3,600 (96%),
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from report_pages import assert_offline, section_of
 
-from servq import economics
+from servq.measures import economics
 from servq.report.html import render_html
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from servq import economics
+from servq.measures import economics
 from servq.report.html import render_html
 
 FIXTURES = Path(__file__).parent / "fixtures"

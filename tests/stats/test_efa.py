@@ -16,9 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from servq.stats.efa import (
-    _random_correlation, as_correlation, bartlett, efa, kmo, pairwise_correlation, parallel_analysis,
-)
+from servq.stats.efa import _random_correlation, bartlett, efa, kmo, parallel_analysis
 from servq.stats.rotation import oblimin, promax, rotate, varimax
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -101,22 +99,6 @@ def test_row_order_does_not_matter():
     x = DATA["bfi"]
     shuffled = x.sample(frac=1.0, random_state=3)
     np.testing.assert_allclose(efa(shuffled, 5).loadings, efa(x, 5).loadings, atol=1e-6)
-
-
-def test_pairwise_correlation_matches_pandas():
-    x = DATA["bfi"]
-    np.testing.assert_allclose(pairwise_correlation(x.to_numpy()), x.corr().to_numpy(), atol=1e-12)
-    full = DATA["hs"].to_numpy()
-    np.testing.assert_allclose(pairwise_correlation(full), np.corrcoef(full, rowvar=False), atol=1e-12)
-
-
-def test_listwise_uses_complete_rows():
-    x = DATA["bfi"]
-    r, items, n = as_correlation(x, missing="listwise")
-    complete = x.dropna()
-    assert n == len(complete) < len(x) and items == list(x.columns)
-    np.testing.assert_allclose(r, complete.corr().to_numpy(), atol=1e-12)
-    assert as_correlation(x)[2] == len(x)  # pairwise: psych's n.obs is all rows
 
 
 @settings(max_examples=15)

@@ -87,16 +87,6 @@ def test_all_22_sq411_items_match_psych():
     check(reliability(SQ, [f"a{i:02d}" for i in range(1, 23)]), REF["sq411_all"])
 
 
-def test_smc_downdate_equals_one_inverse_per_dropped_item():
-    from servq.stats.reliability import _smc_if_dropped, smc
-
-    r = BFI[[f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)]].corr().to_numpy()
-    fast = _smc_if_dropped(r)
-    for i in range(r.shape[0]):
-        keep = np.arange(r.shape[0]) != i
-        np.testing.assert_allclose(fast[i, keep], smc(r[np.ix_(keep, keep)]), atol=1e-12)
-
-
 def test_not_positive_definite_pairwise_matrix_matches_psych():
     ref = REF["not_pd"]
     x = np.array([[num(v) for v in row] for row in ref["data"]])

@@ -17,8 +17,8 @@ from web_helpers import PASSWORD
 
 from servq.web import accounts, org, surveys
 from servq.web.app import create_app
-from servq.web.db import make_engine, session_factory, transaction, upgrade
-from servq.web.models import Channel
+from servq.store.db import make_engine, session_factory, transaction, upgrade
+from servq.store.models import Channel
 from servq.web.settings import Settings
 
 _counter = itertools.count()
@@ -125,4 +125,6 @@ def _cheap_password_hashing(monkeypatch):
     still argon2id (test_accounts checks the production parameters)."""
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", cheap)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("unknown"))  # what an unknown e-mail is checked against

@@ -53,7 +53,7 @@ def a_complaint(engine, org_tree):
     from datetime import datetime, timezone
 
     from servq.web import complaints
-    from servq.web.db import session_factory, transaction
+    from servq.store.db import session_factory, transaction
 
     with transaction(session_factory(engine)) as s:
         complaints.save_policy(s, "*", "*", "8", "5", complaints.CALENDAR_EXAMPLE, None)

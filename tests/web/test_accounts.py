@@ -12,8 +12,8 @@ from web_helpers import PASSWORD
 from servq.cli import main
 from servq.errors import UsageError
 from servq.web import accounts
-from servq.web.db import head_revision, session_factory, transaction
-from servq.web.models import AuditEntry, User
+from servq.store.db import head_revision, session_factory, transaction
+from servq.store.models import AuditEntry, User
 
 
 def test_production_hashing_is_argon2id_with_owasp_parameters():
@@ -66,7 +66,7 @@ def test_cli_upgrades_the_database_and_creates_the_first_administrator(database_
         main(["admin", "create-user", "--email", "first@example.org", "--password-stdin"])
     err = capsys.readouterr().err
     assert exit_.value.code == 1 and "already exists" in err and "Traceback" not in err
-    from servq.web.db import make_engine
+    from servq.store.db import make_engine
 
     engine = make_engine(database_url)
     with session_factory(engine)() as s:

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from web_helpers import csrf_of, sign_in
 
 from servq.web.app import create_app
-from servq.web.db import session_factory, write_lock
-from servq.web.models import RateCounter, Survey
+from servq.store.db import session_factory, write_lock
+from servq.store.models import RateCounter, Survey
 from servq.web.security import attempt_key, new_token
 
 MB = 1 << 20

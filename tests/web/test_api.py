@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 import servq
 from servq.web import accounts
-from servq.web.db import session_factory, transaction
-from servq.web.models import Response, Survey, Unit, User
+from servq.store.db import session_factory, transaction
+from servq.store.models import Response, Survey, Unit, User
 from servq.web.security import new_token
 
 
@@ -106,7 +106,7 @@ def test_token_commands(database_url, engine, org_tree, monkeypatch, capsys, cli
     assert exit_.value.code == 0 and len(token) >= 40
     assert _get(client, "/api/v1/surveys", token).status_code == 200
     with session_factory(engine)() as s:
-        from servq.web.models import ApiToken
+        from servq.store.models import ApiToken
 
         token_id = s.scalar(select(ApiToken.id).where(ApiToken.name == "Power BI"))
     with pytest.raises(SystemExit) as exit_:

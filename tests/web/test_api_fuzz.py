@@ -25,8 +25,8 @@ from sqlalchemy import select
 
 from servq.web import accounts, complaints
 from servq.web.app import create_app
-from servq.web.db import session_factory, transaction
-from servq.web.models import Response, Survey, User
+from servq.store.db import session_factory, transaction
+from servq.store.models import Response, Survey, User
 from servq.web.security import new_token
 from servq.web.settings import Settings
 

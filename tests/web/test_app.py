@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from web_helpers import PASSWORD, csrf_of, sign_in
 
-from servq.web.db import session_factory
-from servq.web.models import AuditEntry, User
+from servq.store.db import session_factory
+from servq.store.models import AuditEntry, User
 
 
 def test_pages_need_a_signed_in_user(client):
@@ -143,7 +143,7 @@ def test_analyst_creates_a_survey_from_the_catalog_with_waves(client, org_tree, 
 
 
 def test_survey_form_errors_are_shown_and_nothing_is_stored(client, org_tree, engine):
-    from servq.web.models import Survey
+    from servq.store.models import Survey
 
     sign_in(client, "analyst@example.org")
     token = csrf_of(client.get("/admin/surveys/new").text)

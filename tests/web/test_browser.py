@@ -19,8 +19,8 @@ import uvicorn
 
 from servq.web import accounts, org, surveys
 from servq.web.app import create_app
-from servq.web.db import make_engine, session_factory, transaction, upgrade
-from servq.web.models import Channel
+from servq.store.db import make_engine, session_factory, transaction, upgrade
+from servq.store.models import Channel
 from servq.web.settings import Settings
 from web_helpers import PASSWORD
 

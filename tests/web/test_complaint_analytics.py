@@ -10,8 +10,8 @@ from sqlalchemy import update
 from web_helpers import sign_in
 
 from servq.web import complaints
-from servq.web.db import session_factory, transaction
-from servq.web.models import Complaint
+from servq.store.db import session_factory, transaction
+from servq.store.models import Complaint
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=timezone.utc)
 DIMS = {"billing": ("price_billing", 0.9), "queue": ("responsiveness", 0.8)}
@@ -98,7 +98,7 @@ def test_relabelled_complaints_train_the_model_the_platform_then_uses(engine, da
     """Relabelled cases -> `servq complaints training-data` -> `servq complaints train` ->
     SERVQ_COMPLAINT_MODEL: intake classifies with the trained model."""
     from servq.cli import main
-    from servq.web.models import TrainingExample
+    from servq.store.models import TrainingExample
 
     texts = {"delivery": ["The parcel never came although you promised Monday", "You promised a call back twice",
                              "The order was wrong again", "Promised repair did not happen"],

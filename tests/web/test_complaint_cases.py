@@ -13,8 +13,8 @@ from web_helpers import csrf_of, sign_in
 
 from servq.cli import main
 from servq.web import complaints
-from servq.web.db import session_factory, transaction
-from servq.web.models import AuditEntry, CaseEvent, Complaint, SlaPolicyRecord, TrainingExample, User
+from servq.store.db import session_factory, transaction
+from servq.store.models import AuditEntry, CaseEvent, Complaint, SlaPolicyRecord, TrainingExample, User
 
 OFFICE = 'timezone: Europe/Stockholm\nhours:\n  mon-fri: "08:00-17:00"\n'
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from web_helpers import csrf_of, sign_in
 
 from servq.web import complaints
-from servq.web.db import session_factory, transaction
-from servq.web.models import AuditEntry, OperationalMetric, Unit
+from servq.store.db import session_factory, transaction
+from servq.store.models import AuditEntry, OperationalMetric, Unit
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=timezone.utc)
 PEAKS = (3, 8, 13)  # March days the queue time peaks; complaints come 2 days later

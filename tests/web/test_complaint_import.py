@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from servq.cli import main
 from servq.web import complaints, org
-from servq.web.db import session_factory, transaction
-from servq.web.models import AuditEntry, Complaint, ComplaintContact, Tier
+from servq.store.db import session_factory, transaction
+from servq.store.models import AuditEntry, Complaint, ComplaintContact, Tier
 
 GOOD = """text,unit,date,channel,tier,product,email,phone,consent
 The card machine was broken again,North 1,2026-03-02 14:05,branch,Gold,Cards,kim@example.org,,yes

@@ -16,8 +16,8 @@ from web_helpers import sign_in
 from servq.errors import UsageError
 from servq.web import accounts, complaints
 from servq.web.app import create_app
-from servq.web.db import session_factory, transaction
-from servq.web.models import CaseEvent, Channel, Complaint, ComplaintContact, Tier, User
+from servq.store.db import session_factory, transaction
+from servq.store.models import CaseEvent, Channel, Complaint, ComplaintContact, Tier, User
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 OFFICE = 'timezone: Europe/Stockholm\nhours:\n  mon-fri: "08:00-17:00"\n'

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from servq.web.db import session_factory, transaction
-from servq.web.models import Invitation, Response, Survey, Unit
+from servq.store.db import session_factory, transaction
+from servq.store.models import Invitation, Response, Survey, Unit
 from servq.web.security import new_token, token_hash
 from web_helpers import sign_in
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 import servq
 from servq.errors import UsageError
 from servq.web import dataset
-from servq.web.db import session_factory, transaction
-from servq.web.models import Channel, Response, Survey, Unit, User
+from servq.store.db import session_factory, transaction
+from servq.store.models import Channel, Response, Survey, Unit, User
 from servq.web.security import new_token
 from servq.web.surveys import add_wave, instrument_of
 from servq.web.tallies import TallyStore

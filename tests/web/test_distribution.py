@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from web_helpers import csrf_of, sign_in
 
-from servq.web.db import session_factory
-from servq.web.models import Contact, Invitation, Survey
+from servq.store.db import session_factory
+from servq.store.models import Contact, Invitation, Survey
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from web_helpers import csrf_of, sign_in
 
 from servq.web import accounts
-from servq.web.db import session_factory, transaction
-from servq.web.models import Complaint, Contact, Invitation, Unit, User
+from servq.store.db import session_factory, transaction
+from servq.store.models import Complaint, Contact, Invitation, Unit, User
 
 BIG = "99999999999999999999"
 
@@ -70,7 +70,7 @@ def test_superscript_digits_are_no_ids(client, token, org_tree, engine):
 
 def test_a_page_number_must_be_ascii_digits(client, org_tree, engine):
     with session_factory(engine)() as s:
-        from servq.web.models import Survey
+        from servq.store.models import Survey
 
         slug = s.scalar(select(Survey.slug))
     r = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={"key": "k" * 30, "page": "²", "action": "next"})

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from web_helpers import csrf_of, sign_in
 
 from servq.web import accounts, org, surveys
-from servq.web.db import session_factory, transaction
-from servq.web.models import Channel, Response, Survey, TrainingExample, User
+from servq.store.db import session_factory, transaction
+from servq.store.models import Channel, Response, Survey, TrainingExample, User
 from servq.web.security import new_token
 
 NAMES = FORMULAS[:4]  # unit names (a name is stripped, so none begins with a tab or CR)

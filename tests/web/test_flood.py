@@ -27,7 +27,7 @@ import pytest
 from web_helpers import PASSWORD
 
 from servq.web import accounts, org
-from servq.web.db import make_engine, session_factory, transaction, upgrade
+from servq.store.db import make_engine, session_factory, transaction, upgrade
 
 SERVQ = str(Path(sys.executable).with_name("servq"))
 ANSWERED = {200, 303, 401, 403, 429, 503}

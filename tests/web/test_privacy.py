@@ -14,8 +14,8 @@ from web_helpers import sign_in
 from servq.cli import main
 from servq.web import complaints, privacy
 from servq.web.app import create_app
-from servq.web.db import session_factory, transaction
-from servq.web.models import (
+from servq.store.db import session_factory, transaction
+from servq.store.models import (
     AuditEntry,
     CaseEvent,
     Complaint,

@@ -15,8 +15,8 @@ from web_helpers import PASSWORD, csrf_of
 
 from servq.web import accounts, responding
 from servq.web.app import create_app
-from servq.web.db import session_factory, transaction
-from servq.web.models import Draft, Invitation, RateCounter, Response, Survey
+from servq.store.db import session_factory, transaction
+from servq.store.models import Draft, Invitation, RateCounter, Response, Survey
 from servq.web.security import new_token, token_hash
 
 

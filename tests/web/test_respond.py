@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, select
 
-from servq.web.db import session_factory, transaction
-from servq.web.models import Draft, Invitation, Response, Survey
+from servq.store.db import session_factory, transaction
+from servq.store.models import Draft, Invitation, Response, Survey
 from servq.web.security import new_token, token_hash
 
 
@@ -198,7 +198,7 @@ def test_kano_features_are_asked_and_analysed(client, engine, org_tree):
     """A survey of the Kano instrument: its features page asks each feature twice with the
     five named answers; the stored response analyses with the Kano block."""
     from servq.web import surveys as surveys_module
-    from servq.web.models import User
+    from servq.store.models import User
 
     with transaction(session_factory(engine)) as s:
         analyst = s.scalar(select(User).where(User.email == "analyst@example.org"))

@@ -11,8 +11,8 @@ from cli_helpers import run
 from sqlalchemy import func, select, update
 from web_helpers import PASSWORD, csrf_of, sign_in
 
-from servq.web.db import session_factory, transaction
-from servq.web.models import User, WebSession
+from servq.store.db import session_factory, transaction
+from servq.store.models import User, WebSession
 
 NEW_PASSWORD = "another-long-password"
 
@@ -123,7 +123,7 @@ def test_db_backup_copies_a_sqlite_database_while_it_is_used(client, database_ur
         assert status == 1 and "for PostgreSQL use pg_dump" in err and not copy.exists()
         return
     assert status == 0 and "copied" in out, err
-    from servq.web.db import make_engine
+    from servq.store.db import make_engine
 
     backup = make_engine(f"sqlite:///{copy}")
     with session_factory(backup)() as s:

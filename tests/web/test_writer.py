@@ -11,10 +11,10 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, insert, select
 
-from servq.web.db import session_factory
-from servq.web.models import Channel, Response
-from servq.web import writer as writer_module
-from servq.web.writer import GroupWriter
+from servq.store.db import session_factory
+from servq.store.models import Channel, Response
+from servq.store import writer as writer_module
+from servq.store.writer import GroupWriter
 
 
 def _add_channel(name):
@@ -82,7 +82,7 @@ def test_a_failed_commit_fails_every_job_of_the_batch(engine, monkeypatch):
 
 @pytest.mark.parametrize("copies", [8])
 def test_the_same_submission_sent_at_once_many_times_is_stored_once(client, engine, org_tree, copies):
-    from servq.web.models import Survey
+    from servq.store.models import Survey
     from servq.web.security import new_token
 
     with session_factory(engine)() as s:

@@ -7,8 +7,8 @@ from hostile import laughs
 from sqlalchemy import select
 from web_helpers import csrf_of, sign_in
 
-from servq.web.db import session_factory
-from servq.web.models import SlaPolicyRecord, Survey
+from servq.store.db import session_factory
+from servq.store.models import SlaPolicyRecord, Survey
 
 CALENDAR_BOMB = 'timezone: Europe/Stockholm\nhours: {mon-fri: "08:00-17:00"}\n' + laughs("2026-12-24") + "holidays: *i\n"
 

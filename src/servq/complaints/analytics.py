@@ -90,9 +90,9 @@ import pyarrow.compute as pc
 from ..errors import DataError, Problem, UsageError
 from ..io.arrow import as_text, flat
 from ..io.readers import natural_key
-from ..numbers import finite
 from ..stats.intervals import wilson_interval
 from ..stats.lagcorr import lagged_correlation
+from ..stats.numbers import finite
 from ..stats.spikes import CORRECTIONS, ewma_counts, poisson_spikes, share_spikes
 from .timestamps import DAY, HOUR, combined, day_date, is_aware, iso_utc, iso_week_label, local_days, utc_us, \
     week_monday, week_of

@@ -69,6 +69,7 @@ the analysis costs a few weeks more, not one per week in between.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -604,3 +605,15 @@ def _number(raw) -> float | None:
         except ValueError:
             return None
     return value if np.isfinite(value) else None
+
+
+def parse_now(text: str, timezone: str) -> dt.datetime:
+    """``--now`` as an aware datetime: ISO 8601 with an offset, or a local time (or date)
+    in ``timezone``; UsageError when it is not a time."""
+    try:
+        table = read_register(pa.table({"received_at": [text], "unit": ["-"], "dimension": ["-"]}),
+                              timezone=timezone, classify=False)
+    except DataError:
+        raise UsageError(f"--now: not a time: {text!r} (use ISO 8601, e.g. 2026-03-29T20:00+02:00 "
+                         "or 2026-03-29 20:00 in --timezone)") from None
+    return table["received_at"][0].as_py()

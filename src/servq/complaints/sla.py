@@ -63,7 +63,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import yamlfile
+from ..instruments import yamlfile
 from ..errors import Problem, ProblemsError, UsageError
 from .timestamps import DAY, combined, is_aware, utc_us
 
@@ -791,3 +791,15 @@ def _pair_codes(category, tier, n: int) -> tuple[np.ndarray, list[tuple]]:
     uniq, inverse = np.unique(pair, return_inverse=True)
     pairs = [(c_values[u // len(t_values)], t_values[u % len(t_values)]) for u in uniq]
     return inverse.astype(np.int64), pairs
+
+
+def with_due_times(register, policies):
+    """The register with ``ack_due`` and ``resolve_due`` from the SLA ``policies`` (category =
+    the complaint's dimension, tier = its tier), replacing any the register had."""
+    ack, res = assign_due(policies, register["received_at"], register["dimension"], register["tier"])
+    for name, values in (("ack_due", ack), ("resolve_due", res)):
+        if name in register.column_names:
+            register = register.set_column(register.column_names.index(name), name, values)
+        else:
+            register = register.append_column(name, values)
+    return register

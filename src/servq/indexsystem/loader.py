@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .. import yamlfile
+from ..instruments import yamlfile
 from ..errors import InstrumentError
 from .schema import System, semantic_problems
 

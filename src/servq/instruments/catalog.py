@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .. import yamlfile
+from . import yamlfile
 from ..errors import InstrumentError
 from .schema import Instrument, semantic_problems
 

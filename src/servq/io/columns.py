@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .. import yamlfile
+from ..instruments import yamlfile
 from ..errors import DataError, Problem, UsageError
 from ..instruments.schema import PART_PREFIX, Instrument, Part
 

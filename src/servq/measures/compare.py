@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from ..numbers import finite
+from ..stats.numbers import finite
 
 # servq.stats.comparisons (SciPy's distributions) is imported where it is used, so that
 # importing servq.analysis stays light.

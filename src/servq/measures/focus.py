@@ -15,8 +15,8 @@ from collections.abc import Callable
 import numpy as np
 
 from ..instruments.schema import Instrument
-from ..numbers import finite
 from ..stats.moments import CrossMoments
+from ..stats.numbers import finite
 
 
 def driver_columns(inst: Instrument, names: list[str]) -> dict[str, list[int]]:

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..instruments.schema import Instrument, Part
-from ..numbers import finite
 from ..stats.moments import CrossMoments
+from ..stats.numbers import finite
 from ..stats.omega import omega_total
 from ..stats.reliability import alpha_from_cov
 from ..stats.sem import SemWarning, cfa, invariance

@@ -28,8 +28,7 @@ from ..instruments import Instrument, Part, load_instrument
 from ..io.arrow import as_text
 from ..io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from ..io.readers import DEFAULT_CHUNK, label_map, natural_key, source_of
-from ..numbers import finite
-from ..standards import (
+from .standards import (
     DIMENSION_MEASURES,
     MEASURES,
     OUTCOME_MEASURES,
@@ -38,6 +37,7 @@ from ..standards import (
     load_standards,
     measure_problems,
 )
+from ..stats.numbers import finite
 from ..stats.shrinkage import one_way_reml, shrink
 
 STATUSES = ("pass", "fail", "not_enough_data")

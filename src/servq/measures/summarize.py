@@ -8,9 +8,9 @@ functions here pick them out by variable name into the shapes of
 from __future__ import annotations
 
 from ..instruments.schema import Instrument
-from ..numbers import finite
 from ..stats.intervals import t_interval, wilson_interval
 from ..stats.moments import Moments
+from ..stats.numbers import finite
 from .scores import NPS, ZONE, Scorer, top_box_threshold
 
 PART_KEYS = ("expectation", "perception", "adequate", "desired", "specific", "competitor")

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..instruments.schema import Instrument
-from ..numbers import finite
 from ..stats import control
+from ..stats.numbers import finite
 from .summarize import Summary
 
 # the primary measure of a dimension, first present wins (as report.summary.METRICS)

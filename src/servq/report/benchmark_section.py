@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from functools import partial
 
 from servq.report import charts, i18n
+from servq.report.access import mean
 from servq.report.blocks import Callout, Figure, Fmt
 from servq.report.levels_section import diff_figure, diff_rows, holm_sentence, paired_table
 from servq.report.scales import zoom
-from servq.report.summary import mean
 
 
 def benchmark_section(results: Mapping, f: Fmt) -> dict | None:

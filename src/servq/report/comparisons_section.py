@@ -15,8 +15,8 @@ from functools import partial
 from typing import Any
 
 from servq.report import charts, i18n
+from servq.report.access import is_real
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
-from servq.report.summary import is_real
 
 MAX_SENTENCES = 12
 ADJUST_NAMES = ("holm", "BH", "bonferroni")

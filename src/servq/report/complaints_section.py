@@ -18,7 +18,7 @@ From the results' ``complaints`` block (:func:`servq.complaints.analytics.compla
 
 Every chart has a table with the same numbers beside it; groups with fewer than
 ``min_n`` complaints show their counts only. :func:`render_complaints_html` puts the
-section in the report template (:func:`servq.report.html.render_document`) with a cover,
+section in the report template (:func:`servq.report.document.render_document`) with a cover,
 key figures, a summary in plain words and the definitions.
 """
 
@@ -34,6 +34,7 @@ from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
 from servq.report.charts.axis import Axis
 from servq.report.charts.colour import AXIS, COOL, INK, MUTED, WARM, ZERO
 from servq.report.charts.svg import FONT, WIDTH, chart_svg, el, swatch_rect, text_at, text_width
+from servq.report.document import render_document
 
 # a qualitative palette that stays apart in print (Tableau 10); the rest of the dimensions as "other"
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
@@ -815,8 +816,6 @@ def render_complaints_html(data: Mapping, lang: str | None = None) -> str:
     >>> html.startswith("<!DOCTYPE html>"), "Klagomålsrapport" in html, "<script" in html
     (True, True, False)
     """
-    from servq.report.html import render_document
-
     lang = i18n.check_lang(lang or (data["complaints"].get("settings") or {}).get("lang") or "en")
     block = named(data["complaints"], lang)
     f = Fmt(lang, (block.get("settings") or {}).get("confidence", 0.95))

@@ -16,14 +16,8 @@ from functools import partial
 from typing import Any
 
 from servq.report import charts, i18n
+from servq.report.access import drivers_block, ipa_block, is_real, outcome_label, share_key
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
-from servq.report.summary import (
-    drivers_block,
-    ipa_block,
-    is_real,
-    outcome_label,
-    share_key,
-)
 
 VIF_LIMIT = 5.0
 CONDITION_LIMIT = 30.0

@@ -2,7 +2,7 @@
 
 :func:`render_html` builds a context (formatted strings, tables and inline SVG charts)
 from a results dict that follows ``results.schema.json`` and renders
-``templates/report.html.j2`` with autoescaping on. The document has no scripts, external
+``templates/report.html.j2`` with autoescaping on (:mod:`servq.report.document`). The document has no scripts, external
 styles, fonts or images, so it can be mailed, archived and printed as it is.
 
 Sections appear only when the results have what they show: tolerance zone for the
@@ -24,16 +24,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from servq.report import charts, i18n
+from servq.report.access import mean, primary_metric, quality_block
 from servq.report.benchmark_section import benchmark_section
 from servq.report.blocks import Cell, Figure, Fmt, Row, Table
 from servq.report.comparisons_section import comparisons_section
 from servq.report.complaints_section import complaints_definitions, complaints_section
+from servq.report.document import HTML_LANG, render_template, with_blocks
 from servq.report.economics_section import economics_section
 from servq.report.focus_section import focus_section
 from servq.report.kano_section import kano_section
@@ -42,16 +42,8 @@ from servq.report.quality_section import quality_section
 from servq.report.scales import answer_scale, zoom
 from servq.report.scorecard_section import scorecard_section
 from servq.report.trends_section import trends_section
-from servq.report.summary import (
-    executive_summary,
-    mean,
-    overall_score,
-    primary_metric,
-    quality_block,
-    weakest_dimension,
-)
+from servq.report.summary import executive_summary, overall_score, weakest_dimension
 
-HTML_LANG = {"en": "en", "sv": "sv", "zh": "zh-Hans"}
 SIGNED = {"gap", "msa", "mss", "difference"}
 NPS_COLOURS = {"detractors": "#b5472b", "passives": "#9aa5b1", "promoters": "#2a6496"}
 
@@ -78,19 +70,7 @@ def render_html(results: Mapping[str, Any], lang: str | None = None) -> str:
     """
     lang = i18n.check_lang(lang or (results.get("options") or {}).get("lang") or "en")
     context = build_context(results, lang)
-    return _environment().get_template("report.html.j2").render(**context)
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("servq.report", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return render_template(context)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -152,38 +132,7 @@ def build_context(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "economics": economics_section(results, f),
     }
     context["definitions"] = _definitions(results, f) + complaints_definitions(results, f)
-    return _with_blocks(context, sections, f)
-
-
-def _with_blocks(context: dict[str, Any], sections: Mapping[str, dict | None], f: Fmt) -> dict[str, Any]:
-    """``context`` with the non-empty ``sections`` as blocks and the table of contents."""
-    # a block shows, in order: intro, callouts, figures, tables, then sub-sections
-    # (groups), each a list of (kind, value) parts: p, h4, callout, figure, table, code
-    empty = {"intro": "", "callouts": [], "figures": [], "tables": [], "groups": []}
-    context["blocks"] = [
-        {"id": name, "title": f.t(f"section.{name}"), **empty, **section}
-        for name, section in sections.items()
-        if section
-    ]
-    context["toc"] = (
-        [("summary", f.t("section.summary"))]
-        + [(b["id"], b["title"]) for b in context["blocks"]]
-        + [("definitions", f.t("section.definitions"))]
-    )
-    return context
-
-
-def render_document(lang: str, *, title: str, name: str, header: list[tuple[str, str]],
-                    kpis: list[dict[str, str]], summary: list[str], sections: Mapping[str, dict | None],
-                    definitions: list[str], footer: str) -> str:
-    """Render the report template around other sections than an analysis's (e.g. the
-    evaluation index): the same cover, contents, key figures, summary and definitions."""
-    lang = i18n.check_lang(lang)
-    f = Fmt(lang, 0.95)
-    context = {"lang": HTML_LANG[lang], "t": partial(i18n.t, lang), "title": title,
-               "instrument_name": name, "header": header, "kpis": kpis, "summary": summary,
-               "footer": footer, "definitions": definitions}
-    return _environment().get_template("report.html.j2").render(**_with_blocks(context, sections, f))
+    return with_blocks(context, sections, f)
 
 
 def _header(results: Mapping, f: Fmt) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
-from servq import yamlfile
+from servq.instruments import yamlfile
 from servq.errors import ProblemsError, UsageError
 
 LANGUAGES: tuple[str, ...] = ("en", "sv", "zh")

@@ -1,5 +1,5 @@
 """The "Evaluation index" report: the result of ``servq index`` as one self-contained HTML
-file, rendered through the report template (:func:`servq.report.html.render_document`).
+file, rendered through the report template (:func:`servq.report.document.render_document`).
 
 From an ``IndexResult.to_dict()`` (``indexsystem/index.schema.json``) it shows:
 
@@ -22,6 +22,7 @@ from servq.report import charts, i18n
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
 from servq.report.charts.layout import label_width
 from servq.report.charts.svg import FONT, WIDTH, chart_svg, el, esc, legend_row, lines_at, swatch_rect, text_at
+from servq.report.document import render_document
 
 INDENT = "\u2003"  # an em space per level of the hierarchy
 BAR_H = 16
@@ -36,8 +37,6 @@ def render_index_html(result: Mapping[str, Any], lang: str | None = None) -> str
     >>> html.startswith("<!DOCTYPE html>"), "Utvärderingsindex" in html, "<script" in html
     (True, True, False)
     """
-    from servq.report.html import render_document
-
     lang = i18n.check_lang(lang or result["options"]["lang"])
     f = Fmt(lang, 0.95)
     return render_document(

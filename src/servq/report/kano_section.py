@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from servq.report import charts, i18n
+from servq.report.access import is_real
 from servq.report.blocks import Cell, Figure, Fmt, Row, Table
-from servq.report.summary import is_real
 
 CATEGORIES = ("A", "O", "M", "I", "R", "Q")
 ORDER = ("M", "O", "A", "I", "R", "Q")  # sentences: must-be first, as the tie rule ranks them

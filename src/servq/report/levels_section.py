@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from servq.report import charts, i18n
+from servq.report.access import is_real, mean
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
 from servq.report.scales import zoom
-from servq.report.summary import is_real, mean
 
 def _p_cell(f: Fmt, p: float | None) -> Cell:
     if not is_real(p):

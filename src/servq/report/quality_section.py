@@ -6,19 +6,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from servq.report import charts, i18n
+from servq.report.access import QUALITY_KEYS, dimension_labels, htmt_threshold, is_real, quality_block
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
-from servq.report.summary import (
-    QUALITY_KEYS,
-    dimension_labels,
-    htmt_threshold,
-    invariance_sentence,
-    is_real,
-    not_separated_sentences,
-    quality_block,
-)
 
 PARTS = ("expectation", "perception", "adequate", "desired", "specific")
 VERDICTS = ("excellent", "good", "acceptable", "questionable", "poor", "not_applicable")
@@ -471,3 +464,50 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
     if warnings:
         content.append(("callout", Callout("warn", warnings, f.t("quality.cfa.warnings_title"))))
     return _group(f.t("quality.invariance.title"), content)
+
+
+# --------------------------------------------------------------------------- shared with the summary
+
+
+def not_separated_sentences(results: Mapping, lang: str) -> list[str]:
+    """One plain sentence per pair of dimensions customers do not tell apart
+    (``validity.not_separated``), or one saying every pair separates; empty without
+    validity results or HTMT values."""
+    validity = quality_block(results, "validity")
+    if validity is None:
+        return []
+    t = partial(i18n.t, lang)
+    labels = dimension_labels(results)
+    strict = htmt_threshold(validity)
+    out = []
+    for pair in validity.get("not_separated") or []:
+        a, b = (labels.get(str(pair[k]), str(pair[k])) for k in ("a", "b"))
+        value = pair.get("htmt")
+        if is_real(value) and value >= strict:
+            out.append(
+                t(
+                    "summary.not_separated",
+                    a=a,
+                    b=b,
+                    htmt=i18n.fmt_num(lang, value),
+                    threshold=i18n.fmt_num(lang, strict),
+                )
+            )
+        else:  # flagged for another reason (e.g. Fornell–Larcker): no HTMT claim
+            out.append(t("summary.not_separated_plain", a=a, b=b))
+    htmt = validity.get("htmt") or {}
+    has_htmt = any(
+        is_real(v) for a, row in htmt.items() for b, v in (row or {}).items() if a != b
+    )
+    if not out and has_htmt:
+        out.append(t("summary.all_separated", threshold=i18n.fmt_num(lang, strict)))
+    return out
+
+
+def invariance_sentence(results: Mapping, lang: str) -> str | None:
+    """What the level of measurement invariance reached means, in one sentence."""
+    invariance = quality_block(results, "invariance")
+    level = (invariance or {}).get("level")
+    if level not in ("scalar", "metric", "configural", "none"):
+        return None
+    return i18n.t(lang, f"summary.invariance_{level}", column=invariance.get("column", ""))

@@ -5,7 +5,7 @@ raw data, and works for every instrument shape: two-part SERVQUAL (``gap``), the
 three-column format (``adequate``/``desired``/``msa``/``zone``), perception only
 (SERVPERF), with or without importance, outcomes and segments.
 
-Which number ranks dimensions and items (:func:`primary_metric`):
+Which number ranks dimensions and items (:func:`servq.report.access.primary_metric`):
 
 - ``gap`` (P − E) when the instrument asks expectations;
 - else ``msa`` (P − A) when it asks adequate service: falling short of the minimum the
@@ -16,31 +16,22 @@ Which number ranks dimensions and items (:func:`primary_metric`):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 
 from servq.report import i18n
-
-METRICS = ("gap", "msa", "perception")
-
-
-def mean(obj: Mapping | None, key: str) -> float | None:
-    """``obj[key]["mean"]`` when that statistic exists and is a number, else None."""
-    if not isinstance(obj, Mapping):
-        return None
-    stat = obj.get(key)
-    if not isinstance(stat, Mapping):
-        return None
-    value = stat.get("mean")
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def primary_metric(rows: Sequence[Mapping]) -> str | None:
-    """The first of gap, msa, perception that some row (dimension or item) has a mean for."""
-    for metric in METRICS:
-        if any(mean(row, metric) is not None for row in rows):
-            return metric
-    return None
+from servq.report.access import (
+    dimension_labels,
+    drivers_block,
+    ipa_block,
+    is_real,
+    mean,
+    primary_metric,
+    quality_block,
+    share_key,
+)
+from servq.report.comparisons_section import summary_sentences as comparisons_sentences
+from servq.report.quality_section import invariance_sentence, not_separated_sentences
 
 
 def oriented(results: Mapping, row: Mapping, metric: str, better: str | None = None) -> float | None:
@@ -260,9 +251,7 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
             )
         )
 
-    from servq.report.comparisons_section import summary_sentences  # it imports this module
-
-    out += summary_sentences(results, lang)
+    out += comparisons_sentences(results, lang)
     suppressed, total = suppressed_count(results)
     if suppressed:
         out.append(i18n.tn(lang, "summary.suppressed", suppressed, min_n=min_n))
@@ -340,86 +329,9 @@ def _zone_sentences(results: Mapping, lang: str) -> list[str]:
 
 # --------------------------------------------------------------------------- instrument quality
 
-QUALITY_KEYS = ("reliability", "cfa", "validity", "invariance")
 LOW_RELIABILITY = ("questionable", "poor")
 # the usual cut-offs, used only when the results do not state their own
 ALPHA_ACCEPTABLE = 0.70
-HTMT_STRICT = 0.85
-
-
-def is_real(value: object) -> bool:
-    """A finite int or float (not a bool): a number that can be shown and compared."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def quality_block(results: Mapping, key: str) -> Mapping | None:
-    """``results[key]`` for one of :data:`QUALITY_KEYS` when it is there and not null."""
-    block = results.get(key)
-    return block if isinstance(block, Mapping) else None
-
-
-def dimension_labels(results: Mapping) -> dict[str, str]:
-    """Dimension id → label in the report language, from ``dimensions`` first, then from
-    the quality blocks' own dimension lists; an unknown id stands for itself."""
-    labels: dict[str, str] = {}
-    sources = [results.get("dimensions") or []]
-    sources += [(quality_block(results, k) or {}).get("dimensions") or [] for k in QUALITY_KEYS]
-    for rows in sources:
-        for d in rows:
-            if isinstance(d, Mapping) and "id" in d:
-                labels.setdefault(str(d["id"]), str(d.get("label") or d["id"]))
-    return labels
-
-
-def htmt_threshold(validity: Mapping, level: str = "strict") -> float:
-    """The HTMT cut-off the results state (``htmt_strict`` / ``htmt_liberal``)."""
-    default = {"strict": HTMT_STRICT, "liberal": 0.90}[level]
-    value = (validity.get("thresholds") or {}).get(f"htmt_{level}")
-    return value if is_real(value) else default
-
-
-def not_separated_sentences(results: Mapping, lang: str) -> list[str]:
-    """One plain sentence per pair of dimensions customers do not tell apart
-    (``validity.not_separated``), or one saying every pair separates; empty without
-    validity results or HTMT values."""
-    validity = quality_block(results, "validity")
-    if validity is None:
-        return []
-    t = partial(i18n.t, lang)
-    labels = dimension_labels(results)
-    strict = htmt_threshold(validity)
-    out = []
-    for pair in validity.get("not_separated") or []:
-        a, b = (labels.get(str(pair[k]), str(pair[k])) for k in ("a", "b"))
-        value = pair.get("htmt")
-        if is_real(value) and value >= strict:
-            out.append(
-                t(
-                    "summary.not_separated",
-                    a=a,
-                    b=b,
-                    htmt=i18n.fmt_num(lang, value),
-                    threshold=i18n.fmt_num(lang, strict),
-                )
-            )
-        else:  # flagged for another reason (e.g. Fornell–Larcker): no HTMT claim
-            out.append(t("summary.not_separated_plain", a=a, b=b))
-    htmt = validity.get("htmt") or {}
-    has_htmt = any(
-        is_real(v) for a, row in htmt.items() for b, v in (row or {}).items() if a != b
-    )
-    if not out and has_htmt:
-        out.append(t("summary.all_separated", threshold=i18n.fmt_num(lang, strict)))
-    return out
-
-
-def invariance_sentence(results: Mapping, lang: str) -> str | None:
-    """What the level of measurement invariance reached means, in one sentence."""
-    invariance = quality_block(results, "invariance")
-    level = (invariance or {}).get("level")
-    if level not in ("scalar", "metric", "configural", "none"):
-        return None
-    return i18n.t(lang, f"summary.invariance_{level}", column=invariance.get("column", ""))
 
 
 def _reliability_sentences(results: Mapping, lang: str) -> list[str]:
@@ -486,40 +398,11 @@ def quality_sentences(results: Mapping, lang: str) -> list[str]:
 # --------------------------------------------------------------------------- service focus
 
 
-def drivers_block(results: Mapping) -> list[Mapping]:
-    """The outcomes of ``results["drivers"]`` that have predictors (empty when absent)."""
-    block = results.get("drivers")
-    if not isinstance(block, Mapping):
-        return []
-    return [o for o in block.get("outcomes") or [] if isinstance(o, Mapping) and o.get("predictors")]
-
-
-def ipa_block(results: Mapping) -> Mapping | None:
-    """``results["ipa"]`` when it is there with at least one point."""
-    block = results.get("ipa")
-    return block if isinstance(block, Mapping) and block.get("points") else None
-
-
-def share_key(outcome: Mapping) -> str:
-    """``lmg_pct`` when the outcome has LMG shares, else ``relative_weight_pct`` (servq skips
-    LMG when there are too many predictors to enumerate their orderings)."""
-    has_lmg = any(is_real(p.get("lmg_pct")) for p in outcome.get("predictors") or [])
-    return "lmg_pct" if has_lmg else "relative_weight_pct"
-
-
 def strongest_driver(outcome: Mapping) -> Mapping | None:
     """The predictor with the largest share (LMG, else relative weight); ties: first listed."""
     key = share_key(outcome)
     scored = [p for p in outcome.get("predictors") or [] if is_real(p.get(key))]
     return max(scored, key=lambda p: p[key]) if scored else None
-
-
-def outcome_label(results: Mapping, outcome_id: object) -> str:
-    """The label of an outcome question, from ``outcomes`` or ``drivers``; else its id."""
-    for o in list(results.get("outcomes") or []) + drivers_block(results):
-        if (o.get("id") or o.get("outcome")) == outcome_id and o.get("label"):
-            return str(o["label"])
-    return str(outcome_id or "")
 
 
 def _lower_first(lang: str, text: str) -> str:

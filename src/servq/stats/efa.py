@@ -5,7 +5,8 @@ runs on sufficient statistics; the functions also take raw data (a DataFrame or 
 array, NaN = missing) and then compute R from pairwise-complete observations and take n as
 the number of rows, as psych does (``missing="listwise"`` uses complete rows only). A
 square symmetric matrix with a positive diagonal is taken to be a correlation or covariance
-matrix (covariances are rescaled to correlations), again as psych does.
+matrix (covariances are rescaled to correlations), again as psych does
+(:func:`~servq.stats.correlation.as_correlation`).
 
 Extraction (psych 2.2.9 ``fac``):
 
@@ -32,95 +33,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .moments import CrossMoments
-from .reliability import smc
+from .correlation import as_correlation, smc
+from .numbers import finite, finite_list
 from .rotation import ROTATIONS, rotate as _rotate
 
 METHODS = {"minres": "MR", "ml": "ML"}
 _LOWER = 0.005  # psych's lower bound on uniquenesses
 
 
-def _none(x):
-    """float or None for NaN / missing (JSON-able)."""
-    return None if x is None or not np.isfinite(x) else float(x)
-
-
-def _list(a) -> list:
-    return [[_none(v) for v in row] for row in np.asarray(a)] if np.ndim(a) == 2 else [_none(v) for v in a]
-
-
 # ---------------------------------------------------------------------------------------------
-# input: data or a correlation matrix
-
-
-def pairwise_correlation(x: np.ndarray, items: list[str] | None = None) -> np.ndarray:
-    """Pearson correlations over pairwise-complete rows (NaN = missing), as R ``cor(x, use = "pairwise")``.
-
-    Computed from the sufficient statistics of each pair (:class:`~servq.stats.moments.CrossMoments`).
-
-    Examples
-    --------
-    >>> x = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0]])
-    >>> round(float(pairwise_correlation(x)[0, 1]), 6)  # R: cor(x, use = "pairwise")
-    0.785714
-    """
-    x = np.asarray(x, dtype=np.float64)
-    items = items or [f"V{i + 1}" for i in range(x.shape[1])]
-    cm = CrossMoments.of(x, np.nanmean(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0)
-                         if x.size else None)
-    bad = np.flatnonzero((np.diag(cm.n) < 2) | ~(np.diag(cm.cov()) > 0))
-    if bad.size:
-        raise ValueError(f"cannot correlate item {items[bad[0]]!r}: fewer than 2 answers or no variation")
-    r = cm.cor()
-    pairs = np.argwhere(~np.isfinite(r) | (cm.n < 2))
-    if pairs.size:
-        i, j = pairs[0]
-        raise ValueError(f"cannot correlate {items[i]!r} with {items[j]!r}: fewer than 2 rows with "
-                         "both answered, or no variation in them")
-    r = np.clip((r + r.T) / 2, -1.0, 1.0)
-    np.fill_diagonal(r, 1.0)
-    return r
-
-
-def _is_matrix(x: np.ndarray) -> bool:
-    return (x.shape[0] == x.shape[1] and not np.isnan(x).any() and bool(np.all(np.diag(x) > 0))
-            and np.allclose(x, x.T, rtol=0, atol=1e-8))
-
-
-def as_correlation(data, n: int | None = None,
-                   missing: str = "pairwise") -> tuple[np.ndarray, list[str], int | None]:
-    """(R, item names, n) from raw data or from a correlation / covariance matrix.
-
-    Raw data: R from pairwise-complete rows (``missing="pairwise"``, psych's default) or
-    complete rows (``"listwise"``); n is the number of rows used (all rows for pairwise, as
-    psych's ``n.obs``). A matrix: rescaled to a correlation matrix; ``n`` as given.
-    """
-    if isinstance(data, pd.DataFrame):
-        items = [str(c) for c in data.columns]
-        try:
-            x = data.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"data must be numeric; {err}") from None
-    else:
-        x = np.asarray(data, dtype=np.float64)
-        items = None
-    if x.ndim != 2 or x.shape[1] < 2:
-        raise ValueError(f"data must be 2-D with at least 2 items (columns); got shape {x.shape}")
-    items = items or [f"V{i + 1}" for i in range(x.shape[1])]
-    if missing not in ("pairwise", "listwise"):
-        raise ValueError(f"missing must be 'pairwise' or 'listwise'; got {missing!r}")
-    if _is_matrix(x):
-        if n is not None and (int(n) != n or n < 2):
-            raise ValueError(f"n must be a whole number of at least 2; got {n!r}")
-        d = np.sqrt(np.diag(x))
-        r = x / np.outer(d, d)
-        np.fill_diagonal(r, 1.0)
-        return (r + r.T) / 2, items, None if n is None else int(n)
-    if n is not None:
-        raise ValueError("n is the number of rows of data; give n only with a correlation matrix")
-    if missing == "listwise":
-        x = x[~np.isnan(x).any(axis=1)]
-    return pairwise_correlation(x, items), items, x.shape[0]
+# a correlation matrix made positive definite (R from data: :mod:`.correlation`)
 
 
 def _smooth(r: np.ndarray) -> np.ndarray:
@@ -257,12 +179,14 @@ class EFAResult:
         return {
             "method": self.method, "rotation": self.rotation, "n": self.n,
             "items": list(self.items), "factors": list(self.factors),
-            "loadings": _list(self.loadings), "phi": None if self.phi is None else _list(self.phi),
-            "communalities": _list(self.communalities), "uniquenesses": _list(self.uniquenesses),
-            "ss_loadings": _list(self.ss_loadings), "proportion_var": _list(self.proportion_var),
-            "eigenvalues": _list(self.eigenvalues), "factor_eigenvalues": _list(self.factor_eigenvalues),
-            "fit": {"dof": self.dof, "objective": _none(self.objective), "chi_square": _none(self.chi_square),
-                    "p_value": _none(self.p_value), "rmsea": _none(self.rmsea), "tli": _none(self.tli)},
+            "loadings": finite_list(self.loadings),
+            "phi": None if self.phi is None else finite_list(self.phi),
+            "communalities": finite_list(self.communalities), "uniquenesses": finite_list(self.uniquenesses),
+            "ss_loadings": finite_list(self.ss_loadings), "proportion_var": finite_list(self.proportion_var),
+            "eigenvalues": finite_list(self.eigenvalues),
+            "factor_eigenvalues": finite_list(self.factor_eigenvalues),
+            "fit": {"dof": self.dof, "objective": finite(self.objective), "chi_square": finite(self.chi_square),
+                    "p_value": finite(self.p_value), "rmsea": finite(self.rmsea), "tli": finite(self.tli)},
             "converged": self.converged, "heywood": list(self.heywood),
         }
 
@@ -385,7 +309,7 @@ class KMOResult:
         return pd.DataFrame({"msa": self.msa_items}, index=list(self.items))
 
     def to_dict(self) -> dict:
-        return {"msa": _none(self.msa), "items": dict(zip(self.items, _list(self.msa_items)))}
+        return {"msa": finite(self.msa), "items": dict(zip(self.items, finite_list(self.msa_items)))}
 
 
 def kmo(data, missing: str = "pairwise") -> KMOResult:
@@ -424,7 +348,7 @@ class BartlettResult:
     n: int
 
     def to_dict(self) -> dict:
-        return {"chi_square": _none(self.chi_square), "df": self.df, "p_value": _none(self.p_value),
+        return {"chi_square": finite(self.chi_square), "df": self.df, "p_value": finite(self.p_value),
                 "n": self.n}
 
 
@@ -484,7 +408,7 @@ class ParallelResult:
     def to_dict(self) -> dict:
         return {"n": self.n, "iterations": self.iterations, "quantile": self.quantile, "seed": self.seed,
                 "n_factors": self.n_factors, "n_components": self.n_components,
-                **{k: _list(v) for k, v in self.to_frame().items()}}
+                **{k: finite_list(v) for k, v in self.to_frame().items()}}
 
 
 def _leading(observed: np.ndarray, simulated: np.ndarray) -> int:

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .efa import _list, _none, as_correlation, efa
-from .reliability import smc
+from .correlation import as_correlation, smc
+from .efa import efa
+from .numbers import finite, finite_list
 from .rotation import oblimin
 
 
@@ -85,12 +86,12 @@ class OmegaResult:
     def to_dict(self) -> dict:
         return {
             "n": self.n, "n_factors": self.n_factors, "items": list(self.items),
-            "omega_total": _none(self.omega_total), "omega_hierarchical": _none(self.omega_hierarchical),
-            "omega_h_asymptotic": _none(self.omega_h_asymptotic), "alpha": _none(self.alpha),
-            "g6": _none(self.g6), "ecv": _none(self.ecv), "key": [int(k) for k in self.key],
-            "loadings": {c: _list(v) for c, v in self.to_frame().items()},
-            "phi": _list(self.phi), "g_loadings": _list(self.g_loadings),
-            "omega_group": {row: {c: _none(v) for c, v in vals.items()}
+            "omega_total": finite(self.omega_total), "omega_hierarchical": finite(self.omega_hierarchical),
+            "omega_h_asymptotic": finite(self.omega_h_asymptotic), "alpha": finite(self.alpha),
+            "g6": finite(self.g6), "ecv": finite(self.ecv), "key": [int(k) for k in self.key],
+            "loadings": {c: finite_list(v) for c, v in self.to_frame().items()},
+            "phi": finite_list(self.phi), "g_loadings": finite_list(self.g_loadings),
+            "omega_group": {row: {c: finite(v) for c, v in vals.items()}
                             for row, vals in self.group_frame().iterrows()},
         }
 

@@ -10,7 +10,8 @@ Definitions, for k items with covariance matrix C, correlation matrix R and n re
 - raw alpha: α = k/(k−1) · (1 − tr C / ΣC)
 - standardized alpha: k/(k−1) · (1 − k / ΣR)
 - Guttman's λ6 from squared multiple correlations: 1 − (k − Σ smc) / ΣR, with
-  smc_i = 1 − 1/(R⁻¹)_ii (pseudo-inverse; clipped to [0, 1], as ``psych::smc``)
+  smc_i = 1 − 1/(R⁻¹)_ii (pseudo-inverse; clipped to [0, 1], as ``psych::smc``;
+  :func:`~servq.stats.correlation.smc`)
 - average r = (ΣR − k) / (k(k−1)); median r and var r over the k(k−1)/2 correlations
 - signal/noise S/N = k·r̄ / (1 − r̄)
 - alpha standard error (Duhachek & Iacobucci 2004): ase = √(Q/n) with
@@ -29,7 +30,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from .correlation import smc, smc_if_dropped
 from .moments import CrossMoments
+from .omega import omega
 
 _ITEM_COLUMNS = ("n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd")
 _DROP_COLUMNS = ("raw_alpha", "std_alpha", "g6", "average_r", "s_n", "ase", "var_r", "median_r")
@@ -226,6 +229,14 @@ def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
     which needs the rows; everything else comes from the covariance matrix via
     :func:`alpha_from_cov`.
 
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika 16, 297–334. Feldt, L. S., Woodruff, D. J. & Salih, F. A. (1987).
+    Statistical inference for coefficient alpha. Applied Psychological Measurement 11,
+    93–103. Duhachek, A. & Iacobucci, D. (2004). Alpha's standard error (ASE). Journal of
+    Applied Psychology 89, 792–808. Revelle, W. (2022). psych 2.2.9 (``alpha``, ``omega``).
+
     Examples
     --------
     >>> x = pd.DataFrame({"q1": [1, 2, 3, 4, 5, 2, 4, 3], "q2": [2, 2, 3, 5, 4, 1, 3, 4],
@@ -271,8 +282,6 @@ def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
     items_frame = base.items.assign(raw_r=raw_r)
     omegas = {}
     if k >= 3:
-        from .omega import omega  # omega builds on this module (smc)
-
         om = omega(x, n_factors or 1)
         omegas = {"omega_total": om.omega_total, "omega_h": om.omega_hierarchical if n_factors else float("nan")}
     return replace(base, items=items_frame, mean=mean, sd=sd, use=use,
@@ -298,15 +307,6 @@ def feldt_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> tu
     low = 1 - (1 - alpha) * fdtri(d1, d2, 1 - tail)
     high = 1 - (1 - alpha) * fdtri(d1, d2, tail)
     return float(low), float(high)
-
-
-def smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations 1 − 1/diag(R⁺), clipped to [0, 1] (``psych::smc``).
-
-    R⁺ is the pseudo-inverse dropping singular values below √eps times the largest
-    (``psych::Pinv``), so a singular R still gives values.
-    """
-    return _clip_smc(np.diag(_pinv(r)))
 
 
 def _alpha_parts(c: np.ndarray, r: np.ndarray, smc_r: np.ndarray) -> dict:
@@ -347,7 +347,7 @@ def _if_dropped(c: np.ndarray, r: np.ndarray, n: int, names: list) -> pd.DataFra
     sum_c = np.sum(rows_c) - 2 * rows_c + d
     tr_c = np.trace(c) - d
     sum_r = np.sum(r) - 2 * np.sum(r, axis=0) + 1
-    smc_left = _smc_if_dropped(r)
+    smc_left = smc_if_dropped(r)
     np.fill_diagonal(smc_left, 0.0)
     cc = c * c
     tr_c2 = np.sum(cc) - 2 * np.sum(cc, axis=0) + d * d
@@ -370,34 +370,6 @@ def _if_dropped(c: np.ndarray, r: np.ndarray, n: int, names: list) -> pd.DataFra
             "median_r": np.median(left, axis=1),
         }
     return pd.DataFrame(frame, index=index)
-
-
-def _smc_if_dropped(r: np.ndarray) -> np.ndarray:
-    """Row i: the SMCs of the other items within R without item i (entry i unused).
-
-    For positive definite R the inverse of R without item i is the rank-one downdate
-    P_jl − P_ji P_il / P_ii of P = R⁻¹; otherwise each submatrix gets its own pseudo-inverse.
-    """
-    k = r.shape[0]
-    w = np.linalg.eigvalsh(r)
-    if w[0] > np.sqrt(np.finfo(float).eps) * w[-1]:
-        p = np.linalg.inv(r)
-        d = np.diag(p)
-        return _clip_smc(d[None, :] - p * p / d[:, None])
-    out = np.zeros((k, k))
-    for i in range(k):
-        keep = np.arange(k) != i
-        out[i, keep] = smc(r[np.ix_(keep, keep)])
-    return out
-
-
-def _pinv(r: np.ndarray) -> np.ndarray:
-    return np.linalg.pinv(r, rcond=np.sqrt(np.finfo(float).eps), hermitian=True)
-
-
-def _clip_smc(inv_diag: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.clip(1 - 1 / inv_diag, 0.0, 1.0)
 
 
 def _item_stats(c: np.ndarray, r: np.ndarray, smc_r: np.ndarray) -> dict:

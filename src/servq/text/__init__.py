@@ -16,35 +16,35 @@ The public API::
 
 Labels of the built-in lexicon: tangibles, reliability, responsiveness, assurance, empathy,
 price_billing, product_quality (and ``unclassified`` when no term is found). How it works:
-docs/complaints-text.md. Names are imported on first use, so the CLI stays fast.
+docs/complaints-text.md.
 """
 
-from servq.lazy import exports
+from .classification import ClassifiedTexts, classify
+from .evaluation import cross_validate, cross_validated_predictions, evaluate, Evaluation, learning_curve, load_eval_set
+from .language import detect_language, detect_languages
+from .lexicon import Lexicon, LexiconError, load_lexicon, parse_lexicon, UNCLASSIFIED
+from .model import ComplaintModel, load_model, train
+from .sentiment import score_sentiment, Sentiment
 
-_EXPORTS = {
-    "classify": "servq.text.classification",
-    "ClassifiedTexts": "servq.text.classification",
-    "train": "servq.text.model",
-    "load_model": "servq.text.model",
-    "ComplaintModel": "servq.text.model",
-    "evaluate": "servq.text.evaluation",
-    "cross_validate": "servq.text.evaluation",
-    "cross_validated_predictions": "servq.text.evaluation",
-    "learning_curve": "servq.text.evaluation",
-    "Evaluation": "servq.text.evaluation",
-    "detect_language": "servq.text.language",
-    "detect_languages": "servq.text.language",
-    "score_sentiment": "servq.text.sentiment",
-    "Sentiment": "servq.text.sentiment",
-    "load_lexicon": "servq.text.lexicon",
-    "parse_lexicon": "servq.text.lexicon",
-    "Lexicon": "servq.text.lexicon",
-    "LexiconError": "servq.text.lexicon",
-    "UNCLASSIFIED": "servq.text.lexicon",
-    "load_eval_set": "servq.text.evaluation",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-__getattr__, __dir__ = exports(__name__, _EXPORTS)
+__all__ = [
+    "ClassifiedTexts",
+    "ComplaintModel",
+    "Evaluation",
+    "Lexicon",
+    "LexiconError",
+    "Sentiment",
+    "UNCLASSIFIED",
+    "classify",
+    "cross_validate",
+    "cross_validated_predictions",
+    "detect_language",
+    "detect_languages",
+    "evaluate",
+    "learning_curve",
+    "load_eval_set",
+    "load_lexicon",
+    "load_model",
+    "parse_lexicon",
+    "score_sentiment",
+    "train",
+]

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from .language import UNDETERMINED, _detect
+from .language import UNDETERMINED, detect_normalised
 from .lexicon import UNCLASSIFIED, Lexicon, load_lexicon
 from .matching import normalise
 from .model import ComplaintModel, load_model
-from .sentiment import _score_normalised
+from .sentiment import score_normalised
 
 COLUMNS = ("language", "dimension", "confidence", "sentiment", "severity", "cues")
 BATCH = 20_000
@@ -104,7 +104,7 @@ def classify(texts, model: ComplaintModel | str | Path | None = None,
 
 def _batch(texts: list, model: ComplaintModel | None, lexicon: Lexicon | None):
     norm = [normalise(t) for t in texts]
-    langs = [_detect(t, "en") for t in norm]
+    langs = [detect_normalised(t, "en") for t in norm]
     if model is not None:
         dimension, confidence = model.predict(norm, langs)
         dimension = dimension.astype(object)
@@ -113,5 +113,5 @@ def _batch(texts: list, model: ComplaintModel | None, lexicon: Lexicon | None):
     empty = np.array([lang == UNDETERMINED for lang in langs], dtype=bool)
     dimension = np.where(empty, UNCLASSIFIED, dimension).astype(object)
     confidence = np.where(empty, 0.0, confidence).astype(float)
-    s = _score_normalised(norm, langs)
+    s = score_normalised(norm, langs)
     return (np.array(langs, dtype=object), dimension, confidence, s.score, s.severity, s.cues)

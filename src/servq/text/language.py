@@ -62,15 +62,15 @@ def detect_language(text: object, default: str = "en") -> str:
     default : str
         The language of Latin-script text with no evidence for either (see the module).
     """
-    return _detect(normalise(text), default)
+    return detect_normalised(normalise(text), default)
 
 
 def detect_languages(texts: Iterable[object], default: str = "en") -> list[str]:
     """:func:`detect_language` of every text, in order."""
-    return [_detect(normalise(t), default) for t in texts]
+    return [detect_normalised(normalise(t), default) for t in texts]
 
 
-def _detect(norm: str, default: str) -> str:
+def detect_normalised(norm: str, default: str) -> str:
     """The language of an already normalised text (lower case)."""
     letters = len(_LETTER.findall(norm))
     if letters == 0:

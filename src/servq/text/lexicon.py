@@ -46,7 +46,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import sparse
 
-from .. import yamlfile
+from ..instruments import yamlfile
 from ..errors import ProblemsError
 from .matching import MODES, compile_terms, normalise, term_key
 
@@ -141,10 +141,10 @@ class Lexicon:
         >>> d.tolist(), c.round(2).tolist()
         (['tangibles', 'responsiveness', 'price_billing', 'unclassified'], [0.86, 0.88, 0.9, 0.0])
         """
-        from .language import _detect
+        from .language import detect_normalised
 
         norm = [normalise(t) for t in texts]
-        langs = [_detect(t, "en") for t in norm] if languages is None else list(languages)
+        langs = [detect_normalised(t, "en") for t in norm] if languages is None else list(languages)
         return self.decide(self.scores(norm, langs))
 
     def to_dict(self) -> dict:
@@ -202,10 +202,10 @@ class Lexicon:
         >>> load_lexicon().matches("Kundtjänsten var otrevlig och jag väntade länge")
         {'responsiveness': ['väntade'], 'assurance': ['otrevlig']}
         """
-        from .language import _detect
+        from .language import detect_normalised
 
         norm = normalise(text)
-        lang = language or _detect(norm, "en")
+        lang = language or detect_normalised(norm, "en")
         pattern = self._patterns.get(lang)
         found = [] if pattern is None else list(dict.fromkeys(pattern.findall(norm)))
         terms = self.terms.get(lang, {})

@@ -332,12 +332,12 @@ class _Fit:
 
 def _lexicon_scores(lexicon: Lexicon | None, dims: tuple[str, ...], texts, languages=None) -> np.ndarray:
     """(texts x dims) scores of ``lexicon``, languages detected when not given."""
-    from .language import _detect
+    from .language import detect_normalised
 
     if not dims:
         return np.zeros((len(texts), 0))
     norm = [normalise(t) for t in texts]
-    langs = [_detect(t, "en") for t in norm] if languages is None else list(languages)
+    langs = [detect_normalised(t, "en") for t in norm] if languages is None else list(languages)
     cols = [lexicon.dimensions.index(d) for d in dims]
     return lexicon.scores(norm, langs)[:, cols]
 

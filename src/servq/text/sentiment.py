@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .. import yamlfile
+from ..instruments import yamlfile
 from ..errors import ProblemsError
 from .matching import MODES, compile_terms, normalise, term_key
 
@@ -162,14 +162,16 @@ def severity_level(score: float, cues) -> int:
 
 def score_sentiment(texts, languages=None) -> Sentiment:
     """Sentiment score, severity and cues of every text (languages detected when not given)."""
-    from .language import _detect
+    from .language import detect_normalised
 
     norm = [normalise(t) for t in texts]
-    langs = [_detect(t, "en") for t in norm] if languages is None else list(languages)
-    return _score_normalised(norm, langs)
+    langs = [detect_normalised(t, "en") for t in norm] if languages is None else list(languages)
+    return score_normalised(norm, langs)
 
 
-def _score_normalised(norm: list[str], langs: list[str]) -> Sentiment:
+def score_normalised(norm: list[str], langs: list[str]) -> Sentiment:
+    """:func:`score_sentiment` of texts already normalised (:func:`~.matching.normalise`) in
+    the given languages."""
     lex = load_sentiment_lexicon()
     scores = np.zeros(len(norm))
     severity = np.ones(len(norm), dtype=np.int64)

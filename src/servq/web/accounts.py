@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from .models import ROLES, ApiToken, AuditEntry, Unit, User, WebSession
+from ..store.models import ROLES, ApiToken, AuditEntry, Unit, User, WebSession
 from .security import new_token, token_hash
 
 MIN_PASSWORD_LENGTH = 12

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from . import accounts, complaint_context, org, surveys
-from .models import ROLES, AuditEntry, Channel, Tier, Unit, User
+from ..store.models import ROLES, AuditEntry, Channel, Tier, Unit, User
 from .pages import DB, Administrator, Csrf, CurrentUser, SurveyManager, page
 from .params import Id, Text, Word
 from .security import check_csrf

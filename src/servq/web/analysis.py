@@ -13,7 +13,7 @@ from ..errors import UsageError
 from ..io.writers import FORMATS, write_table
 from ..results import Results
 from . import dataset
-from .models import Survey, User
+from ..store.models import Survey, User
 from .surveys import instrument_of
 from .tallies import TallyStore
 

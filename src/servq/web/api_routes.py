@@ -24,8 +24,8 @@ from ..errors import UsageError
 from . import analysis, complaints, dataset, surveys
 from .case_routes import ComplaintFilter
 from .dataset import FilterQuery
-from .db import transaction
-from .models import ApiToken, Channel, Complaint, ComplaintContact, Tier, Unit, User
+from ..store.db import transaction
+from ..store.models import ApiToken, Channel, Complaint, ComplaintContact, Tier, Unit, User
 from .org import visible_unit_ids
 from .pages import DB, visible_survey
 from .params import MAX_ID, DataFormat, FieldErrors, Id, Lang, Text, Word, error_responses, row_id

@@ -35,7 +35,7 @@ from . import (
     respond_routes,
     survey_routes,
 )
-from .db import Busy, make_engine, require_current_schema, session_factory, transaction
+from ..store.db import Busy, make_engine, require_current_schema, session_factory, transaction
 from .edge import Admission, AuthGate, takes_file
 from .pages import LoginRequired, page
 from .params import ApiError, FieldError, FieldErrors
@@ -43,7 +43,7 @@ from .responding import SurveyCache
 from .security import RateLimiter, SecurityHeaders, retry_after
 from .settings import Settings
 from .tallies import TallyStore
-from .writer import GroupWriter
+from ..store.writer import GroupWriter
 
 _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
@@ -148,3 +148,11 @@ def _error(request: Request, status: int, message: str, headers=None, errors: di
         body = ApiError(detail=str(message), errors=[FieldError(field=k, message=v) for k, v in (errors or {}).items()])
         return JSONResponse(body.model_dump(), status_code=status, headers=headers)
     return page(request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers)
+
+
+def app_from_environment():
+    """The application for uvicorn's workers (each builds its own from the environment)."""
+    from ..web.app import create_app
+    from ..web.settings import load_settings
+
+    return create_app(load_settings())

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..errors import UsageError
 from . import accounts
-from .db import transaction
-from .models import User
+from ..store.db import transaction
+from ..store.models import User
 from .pages import DB, Csrf, CurrentUser, ReadDB, page
 from .security import attempt_key, check_csrf, client_address, count_attempt, forget_attempts, retry_after
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..errors import UsageError
 from . import complaints, org
-from .db import transaction
-from .models import CaseEvent, Complaint, ComplaintContact, SlaPolicyRecord, Tier, User
+from ..store.db import transaction
+from ..store.models import CaseEvent, Complaint, ComplaintContact, SlaPolicyRecord, Tier, User
 from .pages import DB, Csrf, CurrentUser, ReadDB, SurveyManager, page
 from .params import MAX_ID, FieldErrors, Id, Text, Word, row_id
 from .security import check_csrf

@@ -17,7 +17,7 @@ from .. import __version__
 from ..complaints.analytics import complaints_block
 from ..analysis import SCHEMA_VERSION
 from . import complaint_context, dataset
-from .models import Channel, Complaint, Tier, Unit, User
+from ..store.models import Channel, Complaint, Tier, Unit, User
 
 _STATUS = {"new": "open", "assigned": "open", "in_progress": "open", "resolved": "resolved", "closed": "closed"}
 _TIMES = ("received_at", "acknowledged_at", "resolved_at", "ack_due", "resolve_due")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..complaints.operations import SCHEMA, read_operations
 from ..errors import DataError, Problem, UsageError
 from .accounts import audit
-from .models import OperationalMetric, Unit, User
+from ..store.models import OperationalMetric, Unit, User
 
 MAX_UPLOAD = 20_000_000  # bytes of an operational-metrics file
 MAX_CUSTOMERS = 2_147_483_647  # the largest integer every database stores

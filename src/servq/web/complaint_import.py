@@ -42,7 +42,7 @@ from ..errors import DataError, Problem, UsageError
 from ..io.readers import open_source
 from . import complaints
 from .accounts import audit
-from .models import Channel, Tier, Unit, User
+from ..store.models import Channel, Tier, Unit, User
 
 COLUMNS = ("text", "unit", "date", "channel", "tier", "product", "email", "phone", "name", "consent", "key")
 REQUIRED = ("text", "unit", "date")

@@ -17,7 +17,7 @@ from ..report.complaints_section import render_complaints_html
 from . import complaint_analytics, complaint_context, dataset, org, surveys
 from .dashboard_routes import REPORT_CSP
 from .dataset import FilterQuery
-from .models import Channel, Tier, User
+from ..store.models import Channel, Tier, User
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page
 from .params import Lang
 from .security import check_csrf

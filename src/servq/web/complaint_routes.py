@@ -20,10 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from . import complaints, responding
 from .form import LANGUAGES, t
-from .models import Channel, Unit
-from .pages import DB, templates
+from ..store.models import Channel, Unit
+from .pages import DB, sent_form, templates
 from .params import FieldErrors, Id, is_token, row_id
-from .respond_routes import _sent_form
 from .security import new_token, retry_after, submit_wait
 
 router = APIRouter(include_in_schema=False)
@@ -61,7 +60,7 @@ async def send_complaint(request: Request, unit_id: Id):
     """Check the form, then store the complaint (classified, with its SLA due times) through
     the group writer; a form with mistakes comes back with each message next to its field."""
     request.state.embeddable = True
-    sent = await _sent_form(request)
+    sent = await sent_form(request)
     lang = _lang(sent.get("lang"))
     wait = submit_wait(request)
     if wait:

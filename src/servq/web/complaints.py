@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..complaints import sla
 from ..errors import UsageError
 from .accounts import audit
-from .models import (
+from ..store.models import (
     CaseEvent,
     Complaint,
     ComplaintContact,
@@ -648,7 +648,7 @@ CALENDAR_EXAMPLE = 'timezone: Europe/Stockholm\nhours:\n  mon-fri: "08:00-17:00"
 def parse_calendar(text: str) -> sla.Calendar:
     """A business-hours calendar from YAML or JSON text (sla.Calendar's format); an
     :class:`~servq.complaints.sla.SlaError` names each problem with its line."""
-    from .. import yamlfile
+    from ..instruments import yamlfile
 
     raw = yamlfile.load(text, "calendar", sla.SlaError)
     try:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..report.charts.colour import MUTED
 from ..report.charts.svg import WIDTH, chart_svg, el, text_at
 from . import dataset
-from .models import Invitation, Survey, User
+from ..store.models import Invitation, Survey, User
 
 BAR = "#2a6496"
 

@@ -15,7 +15,7 @@ from ..report import render_html, to_json
 from . import analysis, dataset, org
 from .dashboard import invitation_rate, responses_chart
 from .dataset import FilterQuery
-from .models import Channel, Tier
+from ..store.models import Channel, Tier
 from .pages import DB, CurrentUser, page, visible_survey
 from .params import DataFormat, Id, Lang, Word
 

@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..instruments import Instrument
-from .models import Channel, Response, Survey, Tier, Unit, User
+from ..store.models import Channel, Response, Survey, Tier, Unit, User
 from .org import subtree, visible_unit_ids
 from .params import MAX_ID, FieldErrors, day, quoted, row_id, text_problem
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..errors import DataError, Problem, UsageError
 from ..io.cells import neutral_row
 from .accounts import audit, normalise_email
-from .models import Contact, Invitation, Survey, Tier, User
+from ..store.models import Contact, Invitation, Survey, Tier, User
 from .params import text_problem
 from .security import new_token, token_hash
 

@@ -27,7 +27,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from . import accounts
-from .db import Busy
+from ..store.db import Busy
 
 HEALTH = "/healthz"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

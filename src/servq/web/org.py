@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from .accounts import audit
-from .models import Unit, User
+from ..store.models import Unit, User
 
 
 def subtree(unit_id: int, name: str = "subtree") -> Select:

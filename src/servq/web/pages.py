@@ -4,6 +4,7 @@ role checks, the CSRF form field, and rendering a template."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
@@ -11,11 +12,12 @@ import anyio.to_thread
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from .. import __version__
 from . import surveys
-from .models import User
+from ..store.models import User
+from .params import FieldErrors, text_problem
 from .security import check_csrf, csrf_token
 
 _HERE = __file__.rsplit("/", 1)[0]
@@ -123,3 +125,21 @@ def visible_survey(session: Session, user: User, survey_id: int):
     if survey is None:
         raise HTTPException(status_code=404, detail="No such survey.")
     return survey
+
+
+MULTILINE = ("comment", "text")  # the text areas of the public forms
+
+
+async def sent_form(request: Request) -> dict[str, str]:
+    """Every text field a public form posted (the last value of a repeated name). A value with a
+    control character (but tabs and line breaks in a text area) is refused (422): the
+    checks of each field then only see text."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        sent = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    else:
+        sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    wrong = {name: problem for name, value in sent.items()
+             if (problem := text_problem(value, multiline=name in MULTILINE))}
+    if wrong:
+        raise FieldErrors(wrong)
+    return sent

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..errors import UsageError
 from .accounts import audit
 from .complaints import ContactDetails, check_contact, customer_key, salt
-from .models import CaseEvent, Complaint, ComplaintContact, Contact, Invitation, User
+from ..store.models import CaseEvent, Complaint, ComplaintContact, Contact, Invitation, User
 
 
 @dataclass(frozen=True)

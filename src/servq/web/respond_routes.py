@@ -7,8 +7,6 @@ pages may be framed by other sites (the survey can be embedded); nothing else ma
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -16,32 +14,16 @@ from sqlalchemy.orm import Session
 
 from . import closed_loop, complaints, responding
 from . import form as questionnaire
-from .models import Draft, Invitation, Survey
-from .db import transaction
-from .pages import DB, ReadDB, templates
-from .params import FieldErrors, Id, Text, is_token, number, row_id, text_problem
+from ..store.models import Draft, Invitation, Survey
+from ..store.db import transaction
+from .pages import DB, ReadDB, sent_form, templates
+from .params import FieldErrors, Id, Text, is_token, number, row_id
 from .security import new_token, retry_after, submit_wait
 from .surveys import instrument_of, questionnaire_of
 
 router = APIRouter(include_in_schema=False)
-MULTILINE = ("comment", "text")  # the text areas of the public forms
 Slug = Text(Survey.slug)
 Key = Text(Draft.key)  # a draft's key or an invitation's token (security.new_token)
-
-
-async def _sent_form(request: Request) -> dict[str, str]:
-    """Every text field the page posted (the last value of a repeated name). A value with a
-    control character (but tabs and line breaks in a text area) is refused (422): the
-    checks of each field then only see text."""
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        sent = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
-    else:
-        sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    wrong = {name: problem for name, value in sent.items()
-             if (problem := text_problem(value, multiline=name in MULTILINE))}
-    if wrong:
-        raise FieldErrors(wrong)
-    return sent
 
 
 def _embeddable(request: Request) -> None:
@@ -137,7 +119,7 @@ async def answer(request: Request, slug: Slug, unit_id: Id):
     the event loop: a survey not in the cache and a page with errors (which shows the draft
     again) are read in a thread."""
     _embeddable(request)
-    sent = await _sent_form(request)
+    sent = await sent_form(request)
     key, action, lang, channel_id = (sent.get(k, d) for k, d in (("key", ""), ("action", "next"), ("lang", "en"),
                                                                    ("channel_id", "")))
     page = number(sent.get("page", ""))

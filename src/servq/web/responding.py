@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .closed_loop import LoopRequest, open_case
-from .models import (
+from ..store.models import (
     Contact,
     Draft,
     Invitation,

@@ -21,7 +21,7 @@ from ..instruments import Instrument
 from ..instruments.catalog import catalog_ids, parse_instrument
 from .accounts import audit
 from .form import Page, pages
-from .models import Channel, Survey, Tier, Unit, User, Wave, survey_units
+from ..store.models import Channel, Survey, Tier, Unit, User, Wave, survey_units
 from .org import visible_unit_ids
 
 RESPONDENT_TYPES = ("customer", "internal")

@@ -40,7 +40,7 @@ from ..io.validate import Answers
 from ..results import Results
 from ..stats.moments import Moments
 from .dataset import Filter, answer_columns
-from .models import Channel, Response, Survey, Tier, Unit, Wave
+from ..store.models import Channel, Response, Survey, Tier, Unit, Wave
 from .surveys import instrument_of
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ...numbers import finite
+from ..numbers import finite
 from .core import fit_sem
 from .results import SemResults, frame_records
 

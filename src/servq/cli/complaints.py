@@ -1,9 +1,7 @@
-"""``servq complaints analyze``: a complaints register in, the complaints block (JSON), a
-one-file HTML report and a short summary out.
-
-A plain function registered by :mod:`servq.complaints.commands`; the analysis is imported
-only when the command runs. A user's mistake raises a :class:`~servq.errors.ServqError`,
-which the CLI prints as one clear message.
+"""``servq complaints``: analyse a complaints register (the complaints block as JSON, a
+one-file HTML report and a short summary); classify, evaluate and train the classifier
+(:mod:`.classifier`); import complaints into the web platform, escalate overdue cases and
+export relabelled cases as training data. What a command needs is imported when it runs.
 """
 
 from __future__ import annotations
@@ -15,8 +13,12 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import UsageError
+from . import classifier
+from .web import platform
 
 LANGS = ("en", "sv", "zh")
+complaints_app = typer.Typer(help="Complaints: classify texts, train and evaluate the classifier, analyse hot spots.",
+                             no_args_is_help=True)
 
 
 def analyze(
@@ -47,8 +49,8 @@ def analyze(
     from ..analysis import SCHEMA_VERSION
     from ..report import write_outputs
     from ..report.complaints_section import render_complaints_html, summary_sentences
-    from .analytics import SPIKE_METHODS, complaints_block
-    from .register import check_timezone, read_customers, read_register
+    from ..complaints.analytics import SPIKE_METHODS, complaints_block
+    from ..complaints.register import check_timezone, parse_now, read_customers, read_register
 
     if lang not in LANGS:
         raise UsageError(f"unknown language '{lang}' (choose en, sv or zh)")
@@ -63,7 +65,7 @@ def analyze(
             raise UsageError(f"{option}: file not found: {path}")
     policies = None
     if sla is not None:  # the policies' mistakes before the register is read
-        from .sla import load_policies
+        from ..complaints.sla import load_policies, with_due_times
 
         policies = load_policies(sla)
     per_unit = read_customers(customers, max_problems=max_problems) if customers is not None else None
@@ -93,32 +95,84 @@ def analyze(
         typer.echo(f"wrote {path}")
 
 
-def parse_now(text: str, timezone: str) -> dt.datetime:
-    """``--now`` as an aware datetime: ISO 8601 with an offset, or a local time (or date)
-    in ``timezone``; UsageError when it is not a time."""
-    import pyarrow as pa
+def complaints_import(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Complaints: a .csv, .xlsx or .parquet file, one row per complaint (columns: docs/complaints.md).")],
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows and report the skipped ones (default: nothing is imported when any row is invalid).")] = False,
+    tz: Annotated[str, typer.Option("--timezone", help="Time zone of dates and times without one (an IANA name).")] = "UTC",
+    sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
+) -> None:
+    """Import complaints into the web platform's database (SERVQ_DATABASE_URL): each is
+    classified and gets its SLA due times. Every problem is reported with its row and
+    column; a complaint imported before (the same key) is not imported twice."""
+    from sqlalchemy.exc import IntegrityError
 
-    from ..errors import DataError
-    from .register import read_register
+    from ..web.complaint_import import check_file, store_plan
+    from ..web.complaints import DateBounds
+    from ..store.db import session_factory, transaction
 
+    settings, engine, factory = platform()
     try:
-        table = read_register(pa.table({"received_at": [text], "unit": ["-"], "dimension": ["-"]}),
-                              timezone=timezone, classify=False)
-    except DataError:
-        raise UsageError(f"--now: not a time: {text!r} (use ISO 8601, e.g. 2026-03-29T20:00+02:00 "
-                         "or 2026-03-29 20:00 in --timezone)") from None
-    return table["received_at"][0].as_py()
+        with session_factory(engine, writes=False)() as session:  # reading and checking take no write lock
+            plan = check_file(session, file, skip_invalid=skip_invalid, timezone=tz, sheet=sheet,
+                              now=dt.datetime.now(dt.timezone.utc), bounds=DateBounds.of(settings))
+        try:
+            with transaction(factory) as session:
+                result = store_plan(session, plan)
+        except IntegrityError:  # a unit, channel or tier was removed meanwhile
+            raise UsageError(f"{file}: the organisation changed during the import; nothing was imported: "
+                             "run the command again") from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{file}: imported {result.imported} complaint(s)"
+               + (f"; {result.already} were imported before" if result.already else ""))
+    if result.skipped_rows:
+        typer.echo(f"skipped {result.skipped_rows} invalid row(s):")
+        for problem in result.skipped:
+            typer.echo(f"  {problem}")
 
 
-def with_due_times(register, policies):
-    """The register with ``ack_due`` and ``resolve_due`` from the SLA ``policies`` (category =
-    the complaint's dimension, tier = its tier), replacing any the register had."""
-    from .sla import assign_due
+def complaints_escalate() -> None:
+    """Escalate every overdue open complaint to its unit's manager (also done whenever the
+    complaints page is shown); for a cron job, e.g. every 15 minutes."""
+    from ..web.complaints import escalate_overdue
+    from ..store.db import transaction
 
-    ack, res = assign_due(policies, register["received_at"], register["dimension"], register["tier"])
-    for name, values in (("ack_due", ack), ("resolve_due", res)):
-        if name in register.column_names:
-            register = register.set_column(register.column_names.index(name), name, values)
-        else:
-            register = register.append_column(name, values)
-    return register
+    _settings, engine, factory = platform()
+    try:
+        with transaction(factory) as session:
+            ids = escalate_overdue(session, dt.datetime.now(dt.timezone.utc))
+    finally:
+        engine.dispose()
+    typer.echo(f"escalated {len(ids)} overdue complaint(s)" + (f": {', '.join(f'#{i}' for i in ids)}" if ids else ""))
+
+
+def complaints_training_data(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Write the labelled complaints here (CSV: text, language, dimension).")],
+) -> None:
+    """Export the complaints people relabelled on their case pages, as the labelled file
+    `servq complaints train` reads; point SERVQ_COMPLAINT_MODEL at the model it makes."""
+    import csv
+
+    from sqlalchemy import select
+
+    from ..io.cells import neutral_row
+    from ..store.models import TrainingExample
+
+    _settings, engine, factory = platform()
+    try:
+        with factory() as session:
+            rows = session.execute(select(TrainingExample.text, TrainingExample.language, TrainingExample.dimension)
+                                   .order_by(TrainingExample.id)).all()
+    finally:
+        engine.dispose()
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "language", "dimension"])
+        writer.writerows(map(neutral_row, rows))  # no text becomes a formula in a spreadsheet
+    typer.echo(f"wrote {len(rows)} labelled complaint(s) to {out}")
+
+
+for _name, _command in (("classify", classifier.classify), ("evaluate", classifier.evaluate),
+                        ("train", classifier.train), ("analyze", analyze), ("import", complaints_import),
+                        ("escalate", complaints_escalate), ("training-data", complaints_training_data)):
+    complaints_app.command(_name)(_command)

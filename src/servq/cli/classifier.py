@@ -1,6 +1,6 @@
 """``servq complaints classify | evaluate | train``: the complaint text classifier on files.
 
-Plain functions registered by :mod:`servq.complaints.commands`; the classifier is imported
+Plain functions registered by :mod:`.complaints`; the classifier is imported
 only when a command runs. A user's mistake raises a :class:`~servq.errors.ServqError`, which
 the CLI prints as one line.
 """
@@ -39,7 +39,7 @@ def classify(
     import pyarrow as pa
 
     from ..io.writers import write_table
-    from .classification import classify as run
+    from ..text.classification import classify as run
 
     table, text_col = _read(file, column, None, sheet, all_columns=True)
     result = run(table.column(text_col).to_pylist(), model=model, lexicon=lexicon)
@@ -79,12 +79,12 @@ def evaluate(
     """Accuracy, macro-F1, precision/recall/F1 per label and the confusion matrix of the
     baseline lexicon (default), a lexicon (--lexicon), a trained model (--model) or the
     trainable model cross-validated on FILE (--cv K)."""
-    from .classification import classify as run
-    from .evaluation import cross_validated_predictions, learning_curve
-    from .evaluation import evaluate as score
-    from .language import detect_languages
-    from .lexicon import load_lexicon
-    from .model import load_model
+    from ..text.classification import classify as run
+    from ..text.evaluation import cross_validated_predictions, learning_curve
+    from ..text.evaluation import evaluate as score
+    from ..text.language import detect_languages
+    from ..text.lexicon import load_lexicon
+    from ..text.model import load_model
 
     if model is not None and (lexicon is not None or cv):
         raise UsageError("choose one of --model, --lexicon and --cv (--lexicon with --cv: the lexicon the trained model uses)")
@@ -153,10 +153,10 @@ def train(
     """Train the complaint classifier (character n-grams and the lexicon's scores, logistic
     regression with a prior toward the lexicon baseline, calibrated probabilities) on
     labelled complaints and save it."""
-    from .evaluation import cross_validate
-    from .lexicon import load_lexicon
-    from .model import MIN_PER_LABEL, check_examples
-    from .model import train as fit
+    from ..text.evaluation import cross_validate
+    from ..text.lexicon import load_lexicon
+    from ..text.model import MIN_PER_LABEL, check_examples
+    from ..text.model import train as fit
 
     if no_lexicon and lexicon is not None:
         raise UsageError("choose --lexicon or --no-lexicon")
@@ -224,7 +224,7 @@ def _labelled(file: Path, column: str, label_column: str, sheet: str | None) -> 
 
 def _table_lines(result) -> list[str]:
     """The per-label table and the confusion matrix (columns numbered as the rows)."""
-    from .lexicon import UNCLASSIFIED
+    from ..text.lexicon import UNCLASSIFIED
 
     width = max(len(str(k)) for k in result.confusion.index.tolist() + ["label"])
     lines = [f"{'label':<{width}}  precision  recall     F1  support"]

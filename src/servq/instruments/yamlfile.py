@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, ProblemsError, UsageError
+from ..errors import Problem, ProblemsError, UsageError
 
 Found = tuple[tuple, str, str]  # (location in the document, path as shown, message)
 

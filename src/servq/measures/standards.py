@@ -25,11 +25,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import yamlfile
-from .errors import ProblemsError
-from .instruments.schema import Instrument, Part
-from .measures.scores import DIFFERENCES
-from .measures.summarize import SCORE_KEYS
+from ..instruments import yamlfile
+from ..errors import ProblemsError
+from ..instruments.schema import Instrument, Part
+from .scores import DIFFERENCES
+from .summarize import SCORE_KEYS
 
 DIMENSION_MEASURES = SCORE_KEYS  # one value per dimension: expectation, perception, gap, ...
 OVERALL_MEASURES = ("servqual", "servqual_weighted", "servperf")

@@ -6,7 +6,7 @@ import pytest
 
 from servq.errors import ProblemsError, UsageError
 from servq.instruments import load_instrument
-from servq.standards import Target, load_standards, parse_standards, parse_target
+from servq.measures.standards import Target, load_standards, parse_standards, parse_target
 
 SERVQUAL = load_instrument("servqual")
 SERVPERF = load_instrument("servperf")
@@ -22,7 +22,7 @@ def problems(text: str, inst=SERVQUAL) -> list[str]:
 def test_example_file_parses_against_servqual():
     from pathlib import Path
 
-    std = load_standards(Path(__file__).parents[1] / EXAMPLE, SERVQUAL)
+    std = load_standards(Path(__file__).parents[2] / EXAMPLE, SERVQUAL)
     assert [s.ref.key for s in std.standards] == ["gap:reliability", "gap:responsiveness", "perception:empathy",
                                                   "servqual", "nps:recommend"]
     assert std.standards[0].target == Target(">=", -1.2) and std.standards[0].label

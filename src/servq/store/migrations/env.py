@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from servq.web.models import Base
+from servq.store.models import Base
 
 engine = context.config.attributes["engine"]
 with engine.connect() as connection:

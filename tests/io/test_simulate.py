@@ -11,9 +11,9 @@ import pytest
 from servq.errors import UsageError
 from servq.instruments import catalog_ids, load_instrument
 from servq.instruments.schema import PART_PREFIX
-from servq.simulation import BRANCH_NAMES, simulate
+from servq.io.simulation import BRANCH_NAMES, simulate
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 GAP = DATA / "sim_gap.yaml"  # E/P, scale 1-7, don't know = 8, item 5 reverse-keyed, importance
 ZONE = DATA / "sim_zone.yaml"  # A/D/P/S, scale 1-9, value and cost groups, item 4 reverse-keyed
 SEGMENTS = ["respondent_id", "branch", "channel", "date"]

@@ -1,7 +1,7 @@
 """``servq serve``, ``servq db ...`` and ``servq admin ...``: the web platform's commands.
 
-Imported by :mod:`servq.cli` only when one of them runs, so the analysis commands never
-load the web stack.
+The web stack (the optional part ``servq[web]``) is imported only when a command runs, so
+the analysis commands never load it.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ admin_app = typer.Typer(help="Manage the web platform's users.", no_args_is_help
 def _engine(current: bool = False):
     """The engine of SERVQ_DATABASE_URL, disposed of when the command ends; ``current``:
     its schema must be the newest (else a message naming `servq db upgrade`)."""
-    from .db import make_engine, require_current_schema
-    from .settings import load_settings
+    from ..store.db import make_engine, require_current_schema
+    from ..web.settings import load_settings
 
     engine = make_engine(load_settings().database_url)
     try:
@@ -39,7 +39,7 @@ def _engine(current: bool = False):
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the tables or apply the newest migrations to SERVQ_DATABASE_URL (default: servq.db here)."""
-    from .db import upgrade
+    from ..store.db import upgrade
 
     with _engine() as engine:
         before, after = upgrade(engine)
@@ -53,7 +53,7 @@ def db_upgrade() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Show the database's schema revision and whether it is the newest."""
-    from .db import schema_revisions
+    from ..store.db import schema_revisions
 
     with _engine() as engine:
         current, head = schema_revisions(engine)
@@ -72,7 +72,7 @@ def db_backup(
 
     from sqlalchemy.engine import make_url
 
-    from .settings import load_settings
+    from ..web.settings import load_settings
 
     url = make_url(load_settings().database_url)
     if url.get_backend_name() != "sqlite":
@@ -96,8 +96,8 @@ def create_user(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
 ) -> None:
     """Add a user, e.g. the first administrator. The password is prompted for (twice)."""
-    from . import accounts
-    from .db import session_factory, transaction
+    from ..web import accounts
+    from ..store.db import session_factory, transaction
 
     with _engine(current=True) as engine:
         password = _new_password(password_stdin)
@@ -112,8 +112,8 @@ def set_password(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
 ) -> None:
     """Give a user a new password (e.g. a forgotten one); every session of theirs ends."""
-    from . import accounts
-    from .db import session_factory, transaction
+    from ..web import accounts
+    from ..store.db import session_factory, transaction
 
     with _engine(current=True) as engine:
         password = _new_password(password_stdin)
@@ -150,8 +150,8 @@ def serve(
 
     import uvicorn
 
-    from .app import create_app
-    from .settings import load_settings
+    from ..web.app import create_app
+    from ..web.settings import load_settings
 
     if dev:
         os.environ["SERVQ_MODE"] = "development"
@@ -159,16 +159,8 @@ def serve(
     create_app(settings).state.engine.dispose()  # fail here, with a clear message, not inside uvicorn
     typer.echo(f"servq serving {settings.database_url.split('@')[-1]} on http://{host}:{port} "
                f"({settings.mode} mode)")
-    uvicorn.run("servq.web.commands:app_from_environment", factory=True, host=host, port=port,
+    uvicorn.run("servq.web.app:app_from_environment", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=grace)
-
-
-def app_from_environment():
-    """The application for uvicorn's workers (each builds its own from the environment)."""
-    from .app import create_app
-    from .settings import load_settings
-
-    return create_app(load_settings())
 
 
 @admin_app.command("create-token")
@@ -177,8 +169,8 @@ def create_token(
     name: Annotated[str, typer.Option(help="What uses it, e.g. 'Power BI'.")],
 ) -> None:
     """Make a token for the JSON API; it is printed once (only its hash is kept)."""
-    from . import accounts
-    from .db import session_factory, transaction
+    from ..web import accounts
+    from ..store.db import session_factory, transaction
 
     with _engine(current=True) as engine:
         with transaction(session_factory(engine)) as session:
@@ -192,10 +184,29 @@ def create_token(
 @admin_app.command("revoke-token")
 def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id (see the audit log).")]) -> None:
     """Revoke an API token: it stops working at once."""
-    from . import accounts
-    from .db import session_factory, transaction
+    from ..web import accounts
+    from ..store.db import session_factory, transaction
 
     with _engine(current=True) as engine:
         with transaction(session_factory(engine)) as session:
             accounts.revoke_token(session, token_id)
     typer.echo(f"revoked API token {token_id}")
+
+
+def platform():
+    """(settings, engine, write session factory) of the web platform (SERVQ_DATABASE_URL, its
+    schema checked, the complaint model of SERVQ_COMPLAINT_MODEL in use)."""
+    from ..store.db import make_engine, require_current_schema, session_factory
+    from ..web.settings import load_settings
+
+    from ..web.complaints import use_model
+
+    settings = load_settings()
+    use_model(settings.complaint_model)
+    engine = make_engine(settings.database_url)
+    try:
+        require_current_schema(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return settings, engine, session_factory(engine)

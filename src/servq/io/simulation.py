@@ -91,7 +91,7 @@ A dimension not listed expects 6.1, has a gap cycling through -0.9, -0.6, -1.1, 
 
 Examples
 --------
->>> from servq.simulation import simulate
+>>> from servq.io.simulation import simulate
 >>> table = simulate("servqual", 1000, seed=1)
 >>> table.column_names[:6]
 ['respondent_id', 'branch', 'channel', 'date', 'E1', 'E2']
@@ -106,9 +106,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import UsageError
-from .instruments.catalog import load_instrument
-from .instruments.schema import PART_PREFIX, Instrument, Part
+from ..errors import UsageError
+from ..instruments.catalog import load_instrument
+from ..instruments.schema import PART_PREFIX, Instrument, Part
 
 __all__ = ["BRANCH_NAMES", "simulate"]
 
@@ -549,7 +549,7 @@ def _kano_answers(inst: Instrument, rng: np.random.Generator, n: int, missing: f
     """``(KF_<id>, answers), (KD_<id>, answers)`` per feature: each respondent's category
     drawn from the feature's planted mixture, then an answer pair drawn uniformly from the
     cells of the Kano evaluation table holding that category; blank at rate ``missing``."""
-    from .stats.kano import CATEGORIES, KANO_TABLE  # on use: it imports pandas
+    from ..stats.kano import CATEGORIES, KANO_TABLE  # on use: it imports pandas
 
     cells = [[5 * f + d for f in range(5) for d in range(5) if KANO_TABLE[f][d] == c] for c in CATEGORIES]
     width = max(map(len, cells))

@@ -128,7 +128,7 @@ def _alembic_config(engine: Engine | None = None):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("servq.web").joinpath("migrations")))
+    cfg.set_main_option("script_location", str(resources.files("servq.store").joinpath("migrations")))
     cfg.attributes["engine"] = engine
     return cfg
 

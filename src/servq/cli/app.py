@@ -1,4 +1,5 @@
-"""The ``servq`` command line: thin, everything is done by the library.
+"""The ``servq`` command line: thin, everything is done by the library. Every command group
+is registered here, the one place (each group's commands live in a module of this package).
 
 A user's mistake (bad file, unknown instrument, wrong option) prints a clear message and
 exits with status 1 (2 for command-line usage errors); never a traceback.
@@ -12,10 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import ProblemsError, ServqError
-from .complaints.commands import complaints_app
-from .web.commands import admin_app, db_app, serve
-from .web.complaint_commands import privacy_app
+from ..errors import ProblemsError, ServqError, missing_extra
+from .complaints import complaints_app
+from .privacy import privacy_app
+from .web import admin_app, db_app, serve
 
 app = typer.Typer(
     name="servq",
@@ -78,8 +79,8 @@ def analyze(
     Prints the executive summary; writes the HTML report (--out) and the JSON results (--json).
     A file with errors prints every problem (file, row, column, value) and writes nothing.
     """
-    from .analysis import analyze as run
-    from .report import summary_sentences, write_report
+    from ..analysis import analyze as run
+    from ..report import summary_sentences, write_report
 
     bar = _Progress("resampling key drivers")
     try:
@@ -125,7 +126,7 @@ class _Progress:
 @economics_app.command("defaults")
 def economics_defaults() -> None:
     """Print the parameter file template: every default assumption with its source, to copy and edit."""
-    from .economics import defaults_yaml
+    from ..measures.economics import defaults_yaml
 
     typer.echo(defaults_yaml(), nl=False)
 
@@ -143,8 +144,8 @@ def simulate(
     missing: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of answers left blank.")] = 0.03,
 ) -> None:
     """Write realistic, seeded survey answers for an instrument (population model: docs/simulate.md)."""
-    from .io.writers import write_table
-    from .simulation import simulate as run
+    from ..io.writers import write_table
+    from ..io.simulation import simulate as run
 
     chans = tuple(c.strip() for c in channels.split(",") if c.strip())
     table = run(instrument, n, seed=seed, branches=branches, channels=chans, missing=missing)
@@ -160,10 +161,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 2026,
 ) -> None:
     """Simulate a bank (12 branches, 3 channels) answering SERVQUAL, analyse it, write the report."""
-    from .analysis import analyze as run
-    from .io.writers import write_table
-    from .report import summary_sentences, write_report
-    from .simulation import simulate as sim
+    from ..analysis import analyze as run
+    from ..io.writers import write_table
+    from ..report import summary_sentences, write_report
+    from ..io.simulation import simulate as sim
 
     out_dir.mkdir(parents=True, exist_ok=True)
     table = sim("servqual", n, seed=seed, branches=12, channels=("branch", "phone", "online"))
@@ -197,9 +198,9 @@ def index_command(
     """Evaluate an index system (criteria and indicators weighted directly or by AHP) on a data
     file by fuzzy comprehensive evaluation: the overall index and grade, and every criterion's
     weight, score, grade and contribution."""
-    from .indexsystem import index
-    from .indexsystem.display import hierarchy_lines, segment_lines
-    from .indexsystem.report import write_index
+    from ..indexsystem import index
+    from ..indexsystem.display import hierarchy_lines, segment_lines
+    from ..indexsystem.report import write_index
 
     result = index(data, system, operator=operator, by=by, lang=lang, min_n=min_n, sheet=sheet,
                    max_problems=max_problems)
@@ -233,10 +234,10 @@ def scorecard(
 
     Prints one table per measure; writes the HTML report (--out) and the JSON results (--json).
     """
-    from .measures.scorecard import scorecard as run
-    from .report import write_report
-    from .report.blocks import Fmt
-    from .report.scorecard_section import measure_name
+    from ..measures.scorecard import scorecard as run
+    from ..report import write_report
+    from ..report.blocks import Fmt
+    from ..report.scorecard_section import measure_name
 
     _check_lang(lang)
     results = run(data, instrument, unit=unit, parent=parent, standards=standards, measures=measure or None,
@@ -273,7 +274,7 @@ def scorecard(
 @instruments_app.command("list")
 def instruments_list(lang: Lang = "en") -> None:
     """List the built-in instruments."""
-    from .instruments import list_instruments
+    from ..instruments import list_instruments
 
     for inst in list_instruments():
         parts = "/".join(p.prefix for p in inst.parts)
@@ -287,7 +288,7 @@ def instruments_show(
     lang: Lang = "en",
 ) -> None:
     """Show an instrument: dimensions, items with their column names, scale and outcomes."""
-    from .instruments import load_instrument
+    from ..instruments import load_instrument
 
     inst = load_instrument(name)
     _check_lang(lang)
@@ -331,7 +332,7 @@ def instruments_show(
 @instruments_app.command("validate")
 def instruments_validate(file: Annotated[Path, typer.Argument(help="An instrument YAML file.")]) -> None:
     """Check an instrument YAML file and print every problem with its line and path."""
-    from .instruments import load_instrument
+    from ..instruments import load_instrument
 
     inst = load_instrument(file)
     _echo(f"{file}: valid instrument '{inst.id}' ({len(inst.items)} items, {len(inst.dimensions)} dimensions, "
@@ -339,7 +340,7 @@ def instruments_validate(file: Annotated[Path, typer.Argument(help="An instrumen
 
 
 def _check_lang(lang: str) -> None:
-    from .errors import UsageError
+    from ..errors import UsageError
 
     if lang not in ("en", "sv", "zh"):
         raise UsageError(f"unknown language '{lang}' (choose en, sv or zh)")
@@ -366,6 +367,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except ServqError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except ModuleNotFoundError as exc:
+        message = missing_extra(exc)
+        if message is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
         sys.exit(1)
     except OSError as exc:  # unwritable output folder, disk full: the user's environment
         typer.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)

@@ -1,4 +1,4 @@
-"""servq.yamlfile: YAML with line-numbered problems."""
+"""servq.instruments.yamlfile: YAML with line-numbered problems."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import pytest
 from cli_helpers import run
 from hostile import laughs
 
-from servq import yamlfile
+from servq.instruments import yamlfile
 from servq.complaints.sla import load_calendar, load_policies
-from servq.economics import load_economics
+from servq.measures.economics import load_economics
 from servq.errors import ProblemsError, UsageError
 from servq.indexsystem.loader import load_system
 from servq.instruments.catalog import load_instrument
 from servq.io.columns import load_mapping
-from servq.standards import load_standards
+from servq.measures.standards import load_standards
 from servq.text.lexicon import load_lexicon
 from servq.text.sentiment import parse_sentiment_lexicon
 from servq.web.complaints import parse_calendar
@@ -89,7 +89,7 @@ def test_nesting_up_to_the_limit_reads():
     assert yamlfile.load("[" * depth + "]" * depth, "s.yaml", ProblemsError) is not None
 
 
-INSTRUMENT = Path(__file__).parent / "data" / "mini.yaml"
+INSTRUMENT = Path(__file__).parents[1] / "data" / "mini.yaml"
 READERS = {  # every reader of a user's YAML: one alias bomb refused by each
     "instrument": load_instrument,
     "index system": load_system,

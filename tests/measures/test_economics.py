@@ -1,4 +1,4 @@
-"""Service economics (servq.economics): every figure checked by hand, with the defaults of
+"""Service economics (servq.measures.economics): every figure checked by hand, with the defaults of
 seed 004 and with changed parameters; the parameter file's validation; the CLI."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 import servq
-from servq import economics as econ
+from servq.measures import economics as econ
 from servq.errors import UsageError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_004 = next(iter(sorted(Path("/work/shared/seeds").glob("004_*.txt"))), None) if Path("/work/shared/seeds").is_dir() else None
 
 
