@@ -148,3 +148,18 @@ def test_bad_options(kwargs, message):
 def test_unknown_instrument():
     with pytest.raises(UsageError, match="unknown instrument 'servqal'"):
         servq.analyze(DATA / "mini.csv", "servqal")
+
+
+def test_dictionary_encoded_segments_read_as_text(tmp_path):
+    """Parquet stores segment columns dictionary-encoded and servq numbers them without
+    decoding: trimmed like text, and a category no row uses is no segment."""
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(pd.read_csv(DATA / "mini.csv"), preserve_index=False)
+    branch = pd.Categorical(["X", " X", "Y", None], categories=["ghost", " X", "X", "Y"])
+    encoded = table.set_column(table.schema.get_field_index("branch"), "branch",
+                               pa.array(branch).cast(pa.dictionary(pa.int32(), pa.string())))
+    pq.write_table(encoded, tmp_path / "mini.parquet")
+    res = servq.analyze(tmp_path / "mini.parquet", MINI, by="branch", min_n=1)
+    assert {v: s["n"] for v, s in res.segments["branch"].items()} == {"X": 2, "Y": 1}
+    assert any("1 respondent(s) have no value in segment column 'branch'" in n for n in res.data["notes"])

@@ -7,8 +7,11 @@ moments per group (merged by addition) -> figures.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
+import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -25,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from . import __version__
 from .errors import UsageError
 from .instruments import Instrument, Part, load_instrument
-from .io.arrow import int_buffers
+from .io.arrow import as_text, int_buffers
 from .io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from .io.periods import DEFAULT_COLUMN, PERIODS, period_labels, period_order
 from .io.readers import DEFAULT_CHUNK, label_map, natural_key, source_of
@@ -63,11 +66,23 @@ class _Groups:
         self.unknown = dict.fromkeys(names, 0)
 
     def codes(self, name: str, values: pa.Array) -> np.ndarray:
-        self.unknown[name] += values.null_count
-        encoded = pc.dictionary_encode(values)
-        lut = np.array([self._id(name, v) for v in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64)
-        idx, known = int_buffers(encoded.indices)
-        return np.where(known, lut[idx], -1)
+        """Each row's group number (-1: no value); ``values`` text, or dictionary-encoded
+        text (its dictionary is trimmed here; values no row uses are not groups)."""
+        if pa.types.is_dictionary(values.type):
+            dictionary, indices = as_text(values.dictionary), values.indices
+        else:
+            encoded = pc.dictionary_encode(values)
+            dictionary, indices = encoded.dictionary, encoded.indices
+        idx, known = int_buffers(indices)
+        idx = idx.astype(np.intp, copy=False)
+        used = np.bincount(idx[known], minlength=len(dictionary)) > 0
+        lut = np.full(len(dictionary) + 1, -1, dtype=np.int64)
+        for i, v in enumerate(dictionary.to_pylist()):
+            if used[i] and v is not None:
+                lut[i] = self._id(name, v)
+        codes = np.where(known, lut[idx], -1)
+        self.unknown[name] += int(np.count_nonzero(codes < 0))
+        return codes
 
     def _id(self, name: str, value: str) -> int:
         labels = self.labels.get(name)
@@ -239,7 +254,11 @@ def analyze(
     if by_cols and compare != "none":
         later.append("servq.stats.comparisons")  # SciPy's studentized range for Games–Howell
     threading.Thread(target=_preload, args=([m for m in later if m],), daemon=True).start()
-    validator = Validator(inst, layout, by_cols, mapping, file, max_problems)
+    def reread_ids():  # the duplicate-id check's second look, when an id may repeat
+        return source.chunks(columns=[layout.respondent_id], chunk_size=chunk_size)
+
+    validator = Validator(inst, layout, by_cols, mapping, file, max_problems,
+                          reread_ids if layout.respondent_id is not None else None)
     scorer = Scorer(inst)
     groups = _Groups(list(by_cols), {name: label_map(source, col) for name, col in by_cols.items()})
     groups.unknown.update({PERIOD: 0} if period else {})
@@ -248,10 +267,10 @@ def analyze(
         wanted.append(layout.respondent_id)
     if period:
         wanted.append(period_src)
-    chunks = source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size)
+    chunks = source.chunks(columns=list(dict.fromkeys(wanted)), chunk_size=chunk_size, dictionary=list(by_cols.values()))
     inv_name = next(iter(resolve_by(layout, [invariance], file))) if invariance else None
     sums = _accumulate(chunks, validator, scorer, groups, quality_part(inst) if quality else None, inv_name,
-                       keep_rows=boot > 0, period=_period_reader(period, period_src, validator) if period else None)
+                       keep_rows=boot > 0, period=_period_reader(period, period_src) if period else None)
     blank_periods = groups.unknown.pop(PERIOD, 0)
     validator.finish()
     counted = complaints if complaints is not None or register is None else register.num_rows
@@ -372,43 +391,143 @@ def _merged(a: dict, b: dict) -> dict:
     return out
 
 
+_MALLOC_TUNED = False
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc's malloc reuse freed memory instead of giving it back at once (once per
+    process; nothing on other C libraries).
+
+    Each chunk allocates and frees arrays of a few MiB. By default glibc maps such blocks
+    afresh (mmap) or returns the heap's free top to the system, so every chunk pays the
+    page faults again: at ten million rows that was a tenth of the CPU time, in the
+    kernel. Blocks under 32 MiB now come from the heap, and up to 128 MiB of free heap is
+    kept for the next chunk.
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED or not sys.platform.startswith("linux"):
+        return
+    _MALLOC_TUNED = True
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+    mallopt(-1, 128 << 20)  # M_TRIM_THRESHOLD
+
+
 def _accumulate(chunks, validator: Validator, scorer: Scorer, groups: _Groups, quality: Part | None,
                 invariance: str | None, keep_rows: bool = False, period=None) -> _Sums:
     """Sums over all chunks.
 
-    Validation and segment numbering run in file order in this thread; scoring runs on
-    a pool of threads (NumPy releases the GIL). Chunks are merged in file order, so the
-    result is the same in every run. ``period(chunk, first_row)``, when given, labels
-    each row's period: a segment named :data:`PERIOD`.
+    A thread reads the next chunks while the others work (Arrow decodes without the GIL).
+    Segment numbering (and the periods) run in file order in this thread; each chunk is
+    validated and scored on a pool of threads (NumPy releases the GIL). Validation
+    reports and sums are merged in file order, so the result — the problems included —
+    is the same in every run. ``period(chunk, first_row, report)``, when given, labels
+    each row's period (a segment named :data:`PERIOD`) and passes the dates that are
+    not dates to ``report``.
     """
+    _keep_freed_memory()
     total = _Sums(Moments.empty(len(scorer.item_shift), shift=scorer.item_shift),
                   Moments.empty(len(scorer.float_shift), n_groups=1, shift=scorer.float_shift))
-    pending: deque[Future] = deque()
+    pending: deque[tuple[Future, list]] = deque()
 
-    def merge(future: Future) -> None:
+    def merge(job: tuple[Future, list]) -> None:
         nonlocal total
-        total = total + future.result()
+        future, late = job
+        report, sums = future.result()
+        validator.add(report)
+        for problem in late:  # the period's problems come after the chunk's own
+            validator.problem(*problem)
+        if sums is not None and not validator.failed:
+            total = total + sums
 
     # The chunks' matrix products are small: BLAS threads would only spin and steal the
     # cores from the element-wise work.
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(_WORKERS) as pool:
-        for chunk in chunks:
-            first_row = validator.rows + 2
-            answers = validator.check(chunk)
+        first_row = 2
+        for chunk in _read_ahead(chunks):
+            segments = {name: _segment(chunk.column(src)) for name, src in validator.by.items()}
+            late: list[tuple] = []
             if period is not None:
-                answers.segments[PERIOD] = period(chunk, first_row)
-            if validator.failed:
-                continue  # keep validating to report every problem, but compute nothing more
-            codes = {name: groups.codes(name, values) for name, values in answers.segments.items()}
+                segments[PERIOD] = period(chunk, first_row, lambda *problem: late.append(problem))
+            compute = not validator.failed  # after a problem: validate every chunk, compute nothing
+            codes = {name: groups.codes(name, values) for name, values in segments.items()} if compute else {}
+            groupings = [np.zeros(chunk.num_rows, dtype=np.int64), *codes.values()]
             split = codes.get(invariance) if invariance else None
-            pending.append(pool.submit(_chunk_sums, scorer, answers, [np.zeros(answers.rows, dtype=np.int64),
-                                                                       *codes.values()],
-                                       len(groups.keys) + 1, quality, split, keep_rows))
+            pending.append((pool.submit(_chunk_job, validator, scorer, chunk, first_row, groupings,
+                                        len(groups.keys) + 1, quality, split, keep_rows, compute), late))
+            first_row += chunk.num_rows
             while len(pending) > 2 * _WORKERS:
                 merge(pending.popleft())
         while pending:
             merge(pending.popleft())
     return total
+
+
+def _segment(column) -> pa.Array:
+    """A segment column as text, or as dictionary-encoded text when it was read so."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column if pa.types.is_dictionary(column.type) and pa.types.is_string(column.type.value_type) \
+        else as_text(column)
+
+
+def _chunk_job(validator: Validator, scorer: Scorer, chunk, first_row: int, groupings: list[np.ndarray],
+               n_groups: int, quality: Part | None, split, keep_rows: bool, compute: bool):
+    """One chunk on a worker: its validation report, and its sums when it is valid."""
+    answers, report = validator.validate(chunk, first_row, segments=False)
+    if not compute or report.total_problems:
+        return report, None
+    return report, _chunk_sums(scorer, answers, groupings, n_groups, quality, split, keep_rows)
+
+
+_END = object()
+
+
+def _read_ahead(chunks, depth: int = 2):
+    """Yield the items of ``chunks`` while a thread of its own reads up to ``depth`` ahead;
+    its exceptions are raised here. Stopping early stops (and closes) the reading."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                if not put((chunk, None)):
+                    break
+            else:
+                put((_END, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put((None, exc))
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="servq-read", daemon=True)
+    reader.start()
+    try:
+        while True:
+            chunk, exc = ready.get()
+            if exc is not None:
+                raise exc
+            if chunk is _END:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        reader.join()
 
 
 class Tallier:
@@ -456,14 +575,11 @@ _TABLE = _Source()
 
 def _chunk_sums(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int, quality: Part | None,
                 split: np.ndarray | None, keep_rows: bool = False) -> _Sums:
-    item_moments, x = scorer.score(answers)
-    sums = _Sums(item_moments, Moments.of(x, codes, n_groups, shift=scorer.float_shift))
+    chunk = scorer.sums(answers, codes, n_groups, keep_rows=keep_rows)
+    sums = _Sums(chunk.items, chunk.floats, drivers=chunk.drivers,
+                 rows={outcome: [rows] for outcome, rows in chunk.rows.items()})
     if answers.kano is not None:
         sums.kano = KanoCounts.of(answers.kano, codes, n_groups)
-    for outcome, cols in scorer.driver_columns.items():
-        sums.drivers[outcome] = CrossMoments.of(x[:, cols], scorer.float_shift[cols])
-        if keep_rows:  # complete rows in file order: the bootstrap resamples them
-            sums.rows[outcome] = [x[np.ix_(~np.isnan(x[:, cols]).any(axis=1), cols)]]
     if quality is not None:
         sums.cross[None] = scorer.item_cross(answers, quality)
         if split is not None:
@@ -523,9 +639,9 @@ def _period_column(layout, kind: str, column: str | None, file: str) -> tuple[st
                          "period_column (--period-column)") from None
 
 
-def _period_reader(kind: str, src: str, validator: Validator):
-    """Labels the period of each row of a chunk; dates that are not dates are problems."""
-    return lambda chunk, first_row: period_labels(chunk.column(src), kind, src, first_row, validator.problem)
+def _period_reader(kind: str, src: str):
+    """Labels the period of each row of a chunk; dates that are not dates go to ``report``."""
+    return lambda chunk, first_row, report: period_labels(chunk.column(src), kind, src, first_row, report)
 
 
 def _trends(inst, scorer, floats, groups: _Groups, kind, column, blank, *, lang, min_n, confidence) -> dict:

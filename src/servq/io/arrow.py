@@ -9,7 +9,10 @@ import pyarrow.compute as pc
 
 def flat(column) -> pa.Array:
     """One contiguous array (chunks combined, dictionaries decoded)."""
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if isinstance(column, pa.ChunkedArray):
+        arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    else:
+        arr = column
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     return arr
@@ -38,7 +41,29 @@ def as_text(column) -> pa.Array:
         return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(arr, pa.string()))
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pc.cast(arr, pa.string())
-    return pc.utf8_trim_whitespace(arr.cast(pa.string()))
+    arr = arr.cast(pa.string())
+    return arr if _trimmed(arr) else pc.utf8_trim_whitespace(arr)
+
+
+def _trimmed(arr: pa.Array) -> bool:
+    """True when no value of a string array can start or end with white space: every
+    first and last byte is printable ASCII (a quick look at the buffers, so that ids and
+    segment names that need no trimming are not copied)."""
+    n = len(arr)
+    if n == 0:
+        return True
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=arr.offset + n + 1)[arr.offset:]
+    if arr.buffers()[2] is None:
+        return True
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    start, end = offsets[:-1], offsets[1:]
+    filled = end > start  # empty strings (and nulls) have nothing to trim
+    if not filled.all():
+        start, end = start[filled], end[filled]
+    if not start.size:
+        return True
+    first, last = data[start], data[end - 1]
+    return bool(((first > 32) & (first < 127)).all() and ((last > 32) & (last < 127)).all())
 
 
 def py_value(column, i) -> object:

@@ -33,11 +33,17 @@ class Source:
     columns: list[str]
     options: dict
 
-    def chunks(self, columns: Sequence[str] | None = None, chunk_size: int = DEFAULT_CHUNK) -> Iterator[pa.Table]:
-        """Yield tables of the named columns (all if None), in file order."""
-        reader = _CHUNKERS[self.format]
+    def chunks(self, columns: Sequence[str] | None = None, chunk_size: int = DEFAULT_CHUNK,
+               dictionary: Sequence[str] = ()) -> Iterator[pa.Table]:
+        """Yield tables of the named columns (all if None), in file order.
+
+        Text columns named in ``dictionary`` may arrive dictionary-encoded (Parquet stores
+        them so: decoding them would only be undone by the segment numbering)."""
         wanted = list(self.columns if columns is None else columns)
-        yield from reader(self, wanted, chunk_size)
+        if dictionary and self.format == "parquet":
+            yield from _parquet_chunks(self, wanted, chunk_size, dictionary)
+            return
+        yield from _CHUNKERS[self.format](self, wanted, chunk_size)
 
 
 def detect_format(path: Path) -> str:
@@ -139,12 +145,20 @@ def _open_parquet(path: Path, sheet: str | None) -> Source:
     return Source(path, "parquet", list(schema.names), {})
 
 
-def _parquet_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+def _parquet_chunks(src: Source, columns: list[str], chunk_size: int,
+                    dictionary: Sequence[str] = ()) -> Iterator[pa.Table]:
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(src.path)
-    for batch in pf.iter_batches(batch_size=chunk_size, columns=columns, use_threads=True):
-        yield pa.Table.from_batches([batch])
+    schema = pq.read_schema(src.path)
+    text = [c for c in dictionary if c in schema.names
+            and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+    # One row group at a time: iter_batches over the whole file pre-buffers the column
+    # chunks of every row group it has read (memory grows with the file). Decoded on
+    # this thread: the analysis reads on a thread of its own.
+    pf = pq.ParquetFile(src.path, read_dictionary=text or None)
+    for group in range(pf.num_row_groups):
+        for batch in pf.iter_batches(batch_size=chunk_size, row_groups=[group], columns=columns, use_threads=False):
+            yield pa.Table.from_batches([batch])
 
 
 # -- XLSX ----------------------------------------------------------------------------

@@ -8,7 +8,9 @@ any, so a file with errors gives no results.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +20,7 @@ from ..errors import DataError, Problem
 from ..instruments.schema import Instrument, Part
 from .arrow import as_text, flat, floats, int_buffers, py_value
 from .columns import Layout, Mapping
+from .ids import RepeatedIds, hash64
 
 
 @dataclass
@@ -40,9 +43,34 @@ class Answers:
     kano: np.ndarray | None = None
 
 
+@dataclass
+class ChunkReport:
+    """What :meth:`Validator.validate` found in one chunk, for :meth:`Validator.add`."""
+
+    rows: int = 0
+    cells: int = 0
+    blank: int = 0
+    dont_know: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    total_problems: int = 0
+    id_hashes: np.ndarray | None = None  # 64-bit hashes of the chunk's ids (not null)
+    ids: pa.Array | None = None  # the ids themselves, when the validator keeps them
+
+
 class Validator:
+    """Validates a file's chunks in order (:meth:`check`), then the whole (:meth:`finish`).
+
+    :meth:`check` is :meth:`validate` (one chunk on its own, on any thread) followed by
+    :meth:`add` (its counts, problems and ids, in file order).
+
+    ``reread_ids``, when given, reads the file again as tables holding (at least) the
+    respondent id column, in file order: the duplicate-id check reads the ids a second
+    time when some may repeat, and holds only their hashes meanwhile (io/ids.py).
+    Without it the ids are kept in memory.
+    """
+
     def __init__(self, instrument: Instrument, layout: Layout, by: dict[str, str], mapping: Mapping,
-                 file: str, max_problems: int = 50):
+                 file: str, max_problems: int = 50, reread_ids: Callable[[], Iterable[pa.Table]] | None = None):
         self.inst = instrument
         self.layout = layout
         self.by = by
@@ -55,7 +83,9 @@ class Validator:
         self.cells = 0
         self.blank = 0
         self.dont_know = 0
-        self._ids: list[pa.Array] = []
+        self._ids = RepeatedIds() if layout.respondent_id is not None else None
+        self._reread_ids = reread_ids
+        self._kept_ids: list[pa.Array] | None = [] if reread_ids is None else None
         self._missing_codes = [float(v) for v in mapping.missing if _is_number(v)]
         self._missing_text = [str(v) for v in mapping.missing]
 
@@ -74,6 +104,43 @@ class Validator:
 
     def check(self, table: pa.Table) -> Answers:
         """Validate one chunk (the next rows of the file) and convert it."""
+        answers, report = self.validate(table, self.rows + 2)
+        self.add(report)
+        return answers
+
+    def validate(self, table: pa.Table, first_row: int, segments: bool = True) -> tuple[Answers, ChunkReport]:
+        """Validate and convert the chunk whose first row is spreadsheet row ``first_row``,
+        changing nothing here: safe on any thread; :meth:`add` its report in file order.
+        Without ``segments`` the answers' segment texts are left out (the caller has them)."""
+        part = copy.copy(self)
+        part.problems, part.total_problems = [], 0
+        part.rows, part.cells, part.blank, part.dont_know = first_row - 2, 0, 0, 0
+        answers = part._convert(table, segments)
+        report = ChunkReport(table.num_rows, part.cells, part.blank, part.dont_know, part.problems,
+                             part.total_problems)
+        if self._ids is not None:
+            ids = as_text(table.column(self.layout.respondent_id))
+            h, valid = hash64(ids)
+            report.id_hashes = h if valid.all() else h[valid]
+            if self._kept_ids is not None:
+                report.ids = ids
+        return answers, report
+
+    def add(self, report: ChunkReport) -> None:
+        """Count a chunk :meth:`validate` checked: chunks must be added in file order."""
+        self.rows += report.rows
+        self.cells += report.cells
+        self.blank += report.blank
+        self.dont_know += report.dont_know
+        room = max(0, self.max_problems - len(self.problems))
+        self.problems += report.problems[:room]
+        self.total_problems += report.total_problems
+        if self._ids is not None:
+            self._ids.add_hashes(report.id_hashes, report.rows)
+            if self._kept_ids is not None:
+                self._kept_ids.append(report.ids)
+
+    def _convert(self, table: pa.Table, with_segments: bool) -> Answers:
         first_row = self.rows + 2
         n = table.num_rows
         inst, sc = self.inst, self.inst.scale
@@ -96,11 +163,8 @@ class Validator:
                 ok = self._on_scale(values, ~np.isnan(values), [table.column(col)], [col], first_row,
                                     out.min, out.max, None)
                 outcomes[j] = np.where(ok[0], values[0], np.nan)
-        segments = {name: as_text(table.column(src)) for name, src in self.by.items()}
-        if self.layout.respondent_id is not None:
-            self._ids.append(as_text(table.column(self.layout.respondent_id)))
+        segments = {name: as_text(table.column(src)) for name, src in self.by.items()} if with_segments else {}
         kano = self._kano(table, first_row) if inst.kano is not None else None
-        self.rows += n
         return Answers(parts, weights, outcomes, segments, n, kano)
 
     def _kano(self, table: pa.Table, first_row: int) -> np.ndarray:
@@ -119,6 +183,9 @@ class Validator:
         """Item answers as int8 codes (answer - lo + 1; 0 = missing), columns x rows,
         counting blanks and don't-knows. All columns are checked together."""
         columns = [flat(table.column(c)) for c in names]
+        codes = self._int_codes(columns, names, first_row, lo, hi, dont_know)
+        if codes is not None:
+            return codes
         values, valid = self._stack(columns, names, first_row)
         self.cells += valid.size
         self.blank += int(valid.size - np.count_nonzero(valid))
@@ -132,6 +199,58 @@ class Validator:
         codes = values - (lo - 1) if values.dtype.kind == "i" else values.astype(np.int16) - (lo - 1)
         codes *= ok
         return codes.astype(np.int8)
+
+    def _int_codes(self, columns: list[pa.Array], names: list[str], first_row: int, lo: int, hi: int,
+                   dont_know: int | None) -> np.ndarray | None:
+        """:meth:`_codes` of integer-typed columns (Parquet, SPSS, pandas), or None for others.
+
+        The answers stay in their own integer type (int8 for most Parquet files): a blank
+        cell is first filled with a value off the scale (the type's smallest), so that
+        "on the scale" alone tells a valid answer; blanks are counted from the Arrow
+        null counts, don't-knows only when some valid answer is off the scale."""
+        if not columns or not all(pa.types.is_integer(c.type) for c in columns):
+            return None
+        dtype = np.result_type(*(c.type.to_pandas_dtype() for c in columns))
+        info = np.iinfo(dtype)
+        blank = info.min if info.min < lo else info.max
+        if (lo - 1 < info.min or hi > info.max or lo <= blank <= hi or blank == dont_know
+                or blank in self._missing_codes or hi - lo + 1 > 127):
+            return None
+        k, n = len(columns), len(columns[0])
+        typ = pa.from_numpy_dtype(dtype)
+        # one array of every column after the other: one fill, and its buffer is the matrix
+        big = pa.concat_arrays([c if c.type == typ else c.cast(typ) for c in columns])
+        nulls = big.null_count
+        if nulls:  # (a scalar made from a Python int would import pandas)
+            fill = pa.Array.from_buffers(typ, 1, [None, pa.py_buffer(np.array([blank], dtype=dtype).tobytes())])[0]
+            big = pc.fill_null(big, fill)
+        values = np.frombuffer(big.buffers()[1], dtype=dtype, count=big.offset + k * n)[big.offset:].reshape(k, n)
+        if int(np.count_nonzero(values == blank)) != nulls:
+            return None  # the filler is an answer in the file: the general path names it
+        if self._missing_codes:
+            values = values.copy()
+        for code in self._missing_codes:
+            if info.min <= code <= info.max and float(code).is_integer():
+                hit = values == int(code)
+                nulls += int(np.count_nonzero(hit))
+                values[hit] = blank
+        ok = values >= lo
+        ok &= values <= hi
+        n_valid, n_ok = k * n - nulls, int(np.count_nonzero(ok))
+        self.cells += k * n
+        self.blank += nulls
+        dk = None
+        if n_ok < n_valid and dont_know is not None:
+            dk = values == dont_know
+            self.dont_know += int(np.count_nonzero(dk))
+        if n_ok + (0 if dk is None else int(np.count_nonzero(dk))) < n_valid:  # answers off the scale
+            valid = values != blank
+            if dk is not None:
+                valid &= ~dk
+            self._on_scale(values, valid, columns, names, first_row, lo, hi, dont_know)
+        codes = (values - (lo - 1)).astype(np.int8, copy=False)
+        codes *= ok
+        return codes
 
     def _stack(self, columns: list[pa.Array], names: list[str], first_row: int) -> tuple[np.ndarray, np.ndarray]:
         """Columns x rows numbers (integers when every column is integer-typed) and a
@@ -236,8 +355,8 @@ class Validator:
     # -- whole file ------------------------------------------------------------------
     def finish(self) -> None:
         """Check what needs the whole file (duplicate ids); raise if anything was wrong."""
-        if self._ids:
-            self._check_duplicates(pa.chunked_array(self._ids, pa.string()).combine_chunks())
+        if self._ids is not None and self._ids.rows:
+            self._check_duplicates()
         if self.rows == 0:
             self._problem("the file has no answer rows")
         if self.failed:
@@ -246,20 +365,23 @@ class Validator:
                 self.problems, self.total_problems,
             )
 
-    def _check_duplicates(self, ids: pa.Array) -> None:
-        encoded = pc.dictionary_encode(ids)
-        codes, valid = int_buffers(encoded.indices)
-        counts = np.bincount(codes[valid].astype(np.int64), minlength=len(encoded.dictionary))
-        if counts.max(initial=0) <= 1:
-            return
-        first_seen: dict[int, int] = {}
-        for i in np.flatnonzero(valid & (counts[np.where(valid, codes, 0)] > 1)):
-            code = int(codes[i])
-            if code in first_seen:
-                self._problem(f"respondent id repeated (first at row {first_seen[code] + 2})", int(i) + 2,
-                              self.layout.respondent_id, ids[int(i)].as_py())
-            else:
-                first_seen[code] = int(i)
+    def _check_duplicates(self) -> None:
+        """Every row whose id is on an earlier row too, naming both rows (exact: the
+        hashes only pick the candidates, their text decides)."""
+        column = self.layout.respondent_id
+        if self._kept_ids is not None:
+            kept = self._kept_ids
+            self._kept_ids = []
+
+            def reread() -> Iterable[pa.Array]:
+                return iter(kept)
+        else:
+            def reread() -> Iterable[pa.Array]:
+                return (as_text(t.column(column)) for t in self._reread_ids())
+        total, found = self._ids.find(reread, self.max_problems)
+        for row, first, value in found:
+            self._problem(f"respondent id repeated (first at row {first + 2})", row + 2, column, value)
+        self.total_problems += total - len(found)
 
 
 def _is_number(v) -> bool:

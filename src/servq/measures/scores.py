@@ -21,11 +21,16 @@ For each respondent :class:`Scorer` derives, following DESIGN.md exactly:
 
 Item-level variables are whole numbers (answers, differences of answers, 0/1
 indicators), so their moments are exact integer sums over int8 codes, computed without
-ever forming a float matrix. Everything from the dimension level up is a float matrix
-(rows x variables, NaN = not defined) whose moments are accumulated per segment.
+ever forming a float matrix. A dimension score is (sum of the answers) / (answers given):
+its moments per segment come from a histogram of those two small integers
+(:meth:`Scorer.sums`). The variables made of several dimensions (SERVQUAL, SERVPERF) and
+the weights and outcomes are floats (rows x variables, NaN = not defined) whose moments
+are accumulated per segment.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -106,37 +111,113 @@ class Scorer:
         from .focus import driver_columns
 
         self.driver_columns = driver_columns(inst, names)  # outcome -> float columns
+        # each dimension's items: a slice when they are adjacent (the usual case), else their rows
+        self._dim_items = [_as_slice(rows) for rows in self.dim_rows]
+        self._part_names = {p.value for p in inst.parts}
+        self._histogram = _Histogram(self) if self.dim_ids else None
 
     def score(self, answers: Answers) -> tuple[Moments, np.ndarray]:
         """Exact moments of the item variables, and the rows x float-variables matrix."""
         items = self._items(answers)
-        n_, s_, ss_ = [], [], []
-        for measure, (values, valid, offset) in items.items():
-            n = np.count_nonzero(valid, axis=1).astype(np.float64)
-            v16 = values.astype(np.int16)
-            s1 = v16.sum(axis=1, dtype=np.int64).astype(np.float64)
-            s2 = np.einsum("ij,ij->i", v16, v16, dtype=np.int64).astype(np.float64)
-            n_.append(n)
-            s_.append(s1 + n * offset)
-            ss_.append(s2 + 2 * offset * s1 + n * offset * offset)
-        item_moments = Moments.from_power_sums(np.concatenate(n_), np.concatenate(s_), np.concatenate(ss_),
-                                               self.item_shift)
-        return item_moments, self._floats(answers, items)
+        return self._item_moments(items), self._floats(answers, items, self._dims(items)).T
+
+    def sums(self, answers: Answers, groupings: list[np.ndarray], n_groups: int,
+             drivers: bool = True, keep_rows: bool = False) -> ChunkSums:
+        """Everything one chunk adds up: :class:`ChunkSums`.
+
+        ``groupings`` as for :meth:`Moments.of` (the first one must put every row in group
+        0). The float variables' moments are those of :meth:`score`'s matrix, computed
+        without forming it: a dimension score is (sum of answers) / (answers) of small
+        integers, so its moments per group come from a histogram of those two numbers
+        (one ``bincount`` for every dimension variable), and only the other variables
+        (overall scores, weights, outcomes) are summed as floats — those with a value in
+        the chunk. The result has the same parts whatever the answers (empty ones where
+        the chunk has no value), so that sums of different chunks line up.
+        """
+        items = self._items(answers)
+        dims = self._dims(items)
+        hist = self._histogram if self._histogram is not None and self._histogram.fits(groupings, answers.rows) else None
+        float_dims = self._float_dims(dims, every=hist is None)
+        rest, rest_rows = self._rest(answers, items, float_dims)
+        if hist is None:  # too many groups or answer codes for histograms: the dimensions as floats too
+            for measure, block in float_dims.items():
+                if measure in self.measures:
+                    start = self._float_index[f"dim:{measure}:{self.dim_ids[0]}"]
+                    rest_rows += list(range(start, start + len(self.dim_ids)))
+                    rest.append(block)
+        n_vars = len(self.float_names)
+        moments = Moments.empty(n_vars, n_groups, self.float_shift)
+        rest, rest_rows = rest[1:], rest_rows[1:]  # "row" is 1 for everyone: its n, Σ and Σ² are counts
+        counts = np.zeros(n_groups)
+        counts[0] = answers.rows
+        for g in groupings[1:]:
+            counts += np.bincount(np.where(g >= 0, g, n_groups), minlength=n_groups + 1)[:n_groups]
+        for field_ in ("n", "s", "ss"):
+            getattr(moments, field_)[:, self._float_index["row"]] = counts
+        if rest_rows:
+            x = (np.concatenate(rest) if len(rest) > 1 else rest[0]).T
+            shift = self.float_shift[rest_rows]
+            every = Moments.of(x, shift=shift)  # group 0 is every row: plain sums
+            segments = Moments.of(x, groupings[1:], n_groups, shift=shift) if len(groupings) > 1 else None
+            for field_ in ("n", "s", "ss"):
+                out = getattr(moments, field_)
+                if segments is not None:
+                    out[:, rest_rows] = getattr(segments, field_)
+                out[0, rest_rows] = getattr(every, field_)[0]
+        if hist is not None:
+            hist.add(moments, dims, groupings)
+        out = ChunkSums(self._item_moments(items), moments)
+        if drivers or keep_rows:
+            perception = float_dims.get(Part.perception.value)
+            for j, (outcome, cols) in enumerate(self.driver_columns.items()):
+                v = answers.outcomes[j]
+                if perception is None or np.isnan(v).all():  # no value in this chunk: nothing to add
+                    out.drivers[outcome] = CrossMoments.empty(len(cols), self.float_shift[cols])
+                    if keep_rows:
+                        out.rows[outcome] = np.empty((0, len(cols)))
+                    continue
+                x = np.concatenate([v[None, :], perception])  # variables x rows
+                if drivers:
+                    out.drivers[outcome] = CrossMoments.of(x.T, self.float_shift[cols])
+                if keep_rows:  # complete rows in file order: the bootstrap resamples them
+                    out.rows[outcome] = np.ascontiguousarray(x[:, ~np.isnan(x).any(axis=0)].T)
+        return out
 
     def item_cross(self, answers: Answers, part: Part, rows: np.ndarray | None = None) -> CrossMoments:
         """Second-order statistics of one part's item scores (reverse-keyed items reversed),
         shifted by the scale midpoint: the data of reliability, factor analysis and CFA.
-        ``rows`` (a boolean mask) restricts them to some respondents."""
+        ``rows`` (a boolean mask) restricts them to some respondents.
+
+        The shifted scores are whole or half numbers, so their products are summed in
+        single precision over blocks of rows small enough that every sum is exact: the
+        same numbers as in double precision at half the cost.
+        """
         codes = answers.parts[part] if rows is None else answers.parts[part][:, rows]
-        present = codes != 0
         sc = self.inst.scale
         mid = np.full(len(self.item_ids), sc.midpoint)
         # score - midpoint = code + offset - mid, or for a reversed item min + max - score - mid
-        z = codes.astype(np.float64)
-        z[self.reverse] *= -1.0
-        z += np.where(self.reverse, sc.min + sc.max - self.offset - sc.midpoint, self.offset - sc.midpoint)[:, None]
-        z *= present
-        return CrossMoments.of_shifted(z, present, mid)
+        shift = np.where(self.reverse, sc.min + sc.max - self.offset - sc.midpoint, self.offset - sc.midpoint)
+        sign = np.where(self.reverse, -1.0, 1.0)
+        largest = float(np.max(np.abs(np.concatenate([shift + sign, shift + sign * self.points]))))
+        units = 1 if float(sc.midpoint).is_integer() else 4  # half numbers: squares in quarters
+        block = max(1, int(2**24 // (units * max(largest * largest, largest, 1.0))))  # sums exact in float32
+        total = None
+        reversed_ = bool(self.reverse.any())
+        for at in range(0, codes.shape[1], block):
+            c = codes[:, at:at + block]
+            present = c != 0
+            z = c.astype(np.float32)
+            if reversed_:
+                z *= sign.astype(np.float32)[:, None]
+                z += shift.astype(np.float32)[:, None]
+            else:
+                z += np.float32(shift[0])
+            z *= present
+            cm = CrossMoments.of_shifted(z, present, mid)
+            total = cm if total is None else total + cm
+        if total is None:  # no rows
+            total = CrossMoments.of_shifted(np.zeros((len(mid), 0)), np.zeros((len(mid), 0), dtype=bool), mid)
+        return total
 
     def _items(self, answers: Answers) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
         """measure -> (int values, valid mask, offset to add to values), items x rows."""
@@ -162,63 +243,280 @@ class Scorer:
                 out[f"zone_{name}"] = ((flag & valid).view(np.int8), valid, 0)
         return out
 
-    def _floats(self, answers: Answers, items: dict) -> np.ndarray:
-        inst, idx = self.inst, self._float_index
-        n = answers.rows
-        x = np.full((len(self.float_names), n), np.nan)  # variables x rows; returned transposed
-        x[0] = 1.0
-        dims: dict[str, np.ndarray] = {}
+    def _item_moments(self, items: dict) -> Moments:
+        """Exact moments of every item variable: sums of whole numbers, taken in single
+        precision over blocks of rows small enough for every sum to be exact."""
+        values = [v for v, _, _ in items.values()]
+        n_rows = values[0].shape[1] if values else 0
+        block = max(1, 2**24 // (self.points * self.points))
+        n_, s_, ss_ = [], [], []
+        ones = np.ones(min(block, n_rows), dtype=np.float32)
+        for (v, valid, offset) in items.values():
+            n, s1, s2 = np.zeros(v.shape[0]), np.zeros(v.shape[0]), np.zeros(v.shape[0])
+            for at in range(0, n_rows, block):
+                f = v[:, at:at + block].astype(np.float32)
+                n += valid[:, at:at + block].astype(np.float32) @ ones[:f.shape[1]]
+                s1 += f @ ones[:f.shape[1]]
+                s2 += np.einsum("ij,ij->i", f, f)
+            n_.append(n)
+            s_.append(s1 + n * offset)
+            ss_.append(s2 + 2 * offset * s1 + n * offset * offset)
+        return Moments.from_power_sums(np.concatenate(n_), np.concatenate(s_), np.concatenate(ss_), self.item_shift)
+
+    def _dims(self, items: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """measure -> (answered items, sum of their values), each dimensions x rows, for
+        every measure of :attr:`measures`; in the smallest integer type that holds them
+        (int8 for the usual scales: the sums then run without conversions)."""
+        out = {}
+        k = max((len(rows) for rows in self.dim_rows), default=1)
+        largest = k * max(self.points, 1)
+        dtype = np.int8 if largest <= 127 else np.int16 if largest <= 32767 else np.int32
         for measure in self.measures:
-            values, valid, offset = items[measure]
-            block = np.empty((len(self.dim_ids), n))
-            for j, rows in enumerate(self.dim_rows):
-                count = np.count_nonzero(valid[rows], axis=0)
-                total = values[rows].sum(axis=0, dtype=np.int32)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    block[j] = np.where(count > 0, total / count + offset, np.nan)
-            dims[measure] = block
+            values, valid, _ = items[measure]
+            n = values.shape[1]
+            count = np.empty((len(self.dim_ids), n), dtype=np.int8 if k <= 127 else np.int32)
+            total = np.empty((len(self.dim_ids), n), dtype=dtype)
+            flags = valid.view(np.int8)
+            for j, rows in enumerate(self._dim_items):
+                np.add.reduce(flags[rows], axis=0, dtype=count.dtype, out=count[j])
+                np.add.reduce(values[rows], axis=0, dtype=dtype, out=total[j])
+            out[measure] = (count, total)
+        return out
+
+    def _float_dims(self, dims: dict, every: bool = False) -> dict[str, np.ndarray]:
+        """Dimension scores (dimensions x rows, NaN where no item was answered): those that
+        other variables are made of (the gaps, the perceptions, the zone of tolerance),
+        or with ``every`` those of every measure."""
+        inst = self.inst
+        wanted = set(self.measures) if every else set()
+        if inst.has_gap:
+            wanted.add("gap")
+        if Part.perception in inst.parts:
+            wanted.add(Part.perception.value)
         if inst.has_zone:
-            a, d, p = dims["adequate"], dims["desired"], dims["perception"]
+            wanted |= {Part.adequate.value, Part.desired.value, Part.perception.value}
+        out = {m: _dim_scores(*dims[m], self.offset if m in self._part_names else 0) for m in self.measures
+               if m in wanted}
+        if inst.has_zone:
+            a, d, p = out["adequate"], out["desired"], out["perception"]
             ok = ~(np.isnan(a) | np.isnan(d) | np.isnan(p))
             for name, (flag, valid) in _zone(a, d, p, ok).items():
-                dims[f"zone_{name}"] = np.where(valid, flag, np.nan)
-        for measure, block in dims.items():
-            start = idx[f"dim:{measure}:{self.dim_ids[0]}"]
-            x[start:start + len(self.dim_ids)] = block
+                out[f"zone_{name}"] = np.where(valid, flag, np.nan)
+        return out
 
+    def _rest(self, answers: Answers, items: dict, dims: dict) -> tuple[list[np.ndarray], list[int]]:
+        """The float variables other than the dimension scores of :attr:`measures` that have
+        a value in this chunk: blocks (variables x rows) and their positions."""
+        inst, idx = self.inst, self._float_index
+        n = answers.rows
+        blocks, rows = [np.ones((1, n))], [idx["row"]]  # first: sums() counts it apart
+        for name in (f"zone_{z}" for z in ZONE) if inst.has_zone else ():
+            start = idx[f"dim:{name}:{self.dim_ids[0]}"]
+            blocks.append(dims[name])
+            rows += range(start, start + len(self.dim_ids))
         if answers.weights is not None:
             start = idx[f"dim:importance:{self.dim_ids[0]}"]
+            w = np.full(answers.weights.shape, np.nan)
             allocated = ~np.isnan(answers.weights).all(axis=0)
-            x[start:start + len(self.dim_ids), allocated] = answers.weights[:, allocated]
+            w[:, allocated] = answers.weights[:, allocated]
+            blocks.append(w)
+            rows += range(start, start + len(self.dim_ids))
         if inst.has_gap:
             gaps = dims["gap"]
-            complete = ~np.isnan(gaps).any(axis=0)
-            x[idx["servqual:unweighted"], complete] = gaps[:, complete].mean(axis=0)
+            blocks.append(gaps.mean(axis=0)[None, :])  # NaN unless every dimension gap is there
+            rows.append(idx["servqual:unweighted"])
             if answers.weights is not None:
                 w = answers.weights / inst.importance.total
-                ok = complete & ~np.isnan(w).any(axis=0)
-                x[idx["servqual:weighted"], ok] = (w[:, ok] * gaps[:, ok]).sum(axis=0)
+                weighted = np.full(n, np.nan)
+                ok = ~np.isnan(gaps).any(axis=0) & ~np.isnan(w).any(axis=0)
+                weighted[ok] = (w[:, ok] * gaps[:, ok]).sum(axis=0)
+                blocks.append(weighted[None, :])
+                rows.append(idx["servqual:weighted"])
         if Part.perception in inst.parts:
-            perc = dims["perception"]
+            perc = dims[Part.perception.value]
             if self.lower_better.any():  # a cost counts against the overall score
                 perc = perc.copy()
                 perc[self.lower_better] = inst.scale.min + inst.scale.max - perc[self.lower_better]
-            complete = ~np.isnan(perc).any(axis=0)
-            x[idx["servperf"], complete] = perc[:, complete].mean(axis=0)
+            blocks.append(perc.mean(axis=0)[None, :])  # NaN unless every dimension is scored
+            rows.append(idx["servperf"])
         for j, out in enumerate(inst.outcomes):
             v = answers.outcomes[j]
-            x[idx[f"outcome:{out.id}"]] = v
+            ok = ~np.isnan(v)
+            if not ok.any():
+                continue  # not asked, or no answer in this chunk: nothing to add
+            block = np.full((1 + (len(NPS) if out.kind == "nps" else 1), n), np.nan)
+            block[0] = v
             if out.kind == "nps":
-                ok = ~np.isnan(v)
                 promoter, detractor = v >= 9, v <= 6
-                for which, flag in (("promoters", promoter), ("passives", ~promoter & ~detractor),
-                                    ("detractors", detractor)):
-                    x[idx[f"nps:{which}:{out.id}"], ok] = flag[ok]
-                x[idx[f"nps:score:{out.id}"], ok] = 100.0 * promoter[ok] - 100.0 * detractor[ok]
+                for k, flag in enumerate((promoter, ~promoter & ~detractor, detractor)):
+                    block[1 + k, ok] = flag[ok]
+                block[4, ok] = 100.0 * promoter[ok] - 100.0 * detractor[ok]
+                names = [f"outcome:{out.id}", *(f"nps:{w}:{out.id}" for w in NPS)]
             else:
-                ok = ~np.isnan(v)
-                x[idx[f"topbox:{out.id}"], ok] = v[ok] >= top_box_threshold(out)
-        return x.T
+                block[1, ok] = v[ok] >= top_box_threshold(out)
+                names = [f"outcome:{out.id}", f"topbox:{out.id}"]
+            blocks.append(block)
+            rows += [idx[name] for name in names]
+        return blocks, rows
+
+    def _floats(self, answers: Answers, items: dict, dims: dict) -> np.ndarray:
+        """Every float variable: variables x rows, NaN = not defined."""
+        float_dims = self._float_dims(dims, every=True)
+        x = np.full((len(self.float_names), answers.rows), np.nan)
+        for measure, block in float_dims.items():
+            start = self._float_index[f"dim:{measure}:{self.dim_ids[0]}"]
+            x[start:start + len(self.dim_ids)] = block
+        blocks, rows = self._rest(answers, items, float_dims)
+        for block, at in zip(blocks, _runs(rows, [len(b) for b in blocks])):
+            x[at] = block
+        return x
+
+
+@dataclass
+class ChunkSums:
+    """What :meth:`Scorer.sums` adds up for one chunk: exact moments of the item variables
+    (all rows), moments of the float variables per group, the driver statistics per
+    outcome and (when asked for) the complete driver rows per outcome."""
+
+    items: Moments
+    floats: Moments
+    drivers: dict[str, CrossMoments] = field(default_factory=dict)
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class _Histogram:
+    """Moments per group of the dimension scores of :attr:`Scorer.measures` from histograms.
+
+    A respondent's score of a dimension with k items is t/c + offset, with c the answered
+    items (0..k) and t the sum of their values: a handful of small integers. One
+    ``bincount`` per grouping counts the rows per (variable, group, c, t); a product with
+    each bin's (1, z, z²), z = t/c + offset - shift, gives n, Σz and Σz² per group.
+    """
+
+    MAX_BINS = 1 << 22  # bins of one chunk's histograms
+    MAX_TABLE = 4096  # bins of one variable: beyond, answers on long scales, floats are summed
+
+    def __init__(self, scorer: Scorer):
+        names = scorer._part_names
+        points = scorer.points
+        sizes = [len(rows) for rows in scorer.dim_rows]
+        variables, lo, width, tables = [], [], [], []
+        for measure in scorer.measures:
+            for d, k in zip(scorer.dim_ids, sizes):
+                if measure in names:
+                    tmin, tmax, offset = 0, k * points, scorer.offset
+                elif measure == "any":
+                    tmin, tmax, offset = 0, k, 0
+                else:  # a difference of two parts' codes
+                    tmin, tmax, offset = -k * (points - 1), k * (points - 1), 0
+                v = scorer._float_index[f"dim:{measure}:{d}"]
+                variables.append(v)
+                lo.append(tmin)
+                width.append(tmax - tmin + 1)
+                tables.append((k, tmin, tmax, offset, scorer.float_shift[v]))
+        self.variables = np.array(variables)
+        self.lo = np.array(lo, dtype=np.int32)[:, None]
+        self.width = np.array(width, dtype=np.int32)[:, None]
+        self.measures = scorer.measures
+        self.bins = int(max(((k + 1) * (tmax - tmin + 1) for k, tmin, tmax, _, _ in tables), default=0))
+        self.table = None
+        if not 0 < self.bins <= self.MAX_TABLE:
+            return
+        table = np.zeros((len(tables), self.bins, 3))
+        for i, (k, tmin, tmax, offset, shift) in enumerate(tables):
+            c = np.arange(1, k + 1)[:, None]
+            t = np.arange(tmin, tmax + 1)[None, :]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                z = (t / c + offset) - shift  # as a row's score t / c + offset, less the shift
+            at = (c * (tmax - tmin + 1) + (t - tmin)).ravel()
+            table[i, at] = np.stack([np.ones(at.size), z.ravel(), (z * z).ravel()], axis=1)
+        self.table = table
+
+    def fits(self, groupings: list[np.ndarray], n_rows: int) -> bool:
+        """Whether histograms beat summing floats for these groupings."""
+        if self.table is None:
+            return False
+        groups = max((_span(g)[1] for g in groupings[1:]), default=0)
+        bins = len(self.variables) * (groups + 1) * self.bins
+        return bins <= min(self.MAX_BINS, 16 * len(self.variables) * max(n_rows, 1024))
+
+    def add(self, moments: Moments, dims: dict, groupings: list[np.ndarray]) -> None:
+        """Add the chunk's moments of these variables to ``moments`` (groups x variables).
+
+        ``groupings[0]`` puts every row in group 0; its histogram is the sum of the first
+        other grouping's (whose slot 0 holds the rows in none of its groups)."""
+        n_var = len(self.variables)
+        n = next(iter(dims.values()))[0].shape[1]
+        local = np.empty((n_var, n), dtype=np.int32)  # each row's bin in its variable's table
+        at = 0
+        for m in self.measures:
+            count, total = dims[m]
+            rows = slice(at, at + count.shape[0])
+            np.multiply(count, self.width[rows], out=local[rows])
+            local[rows] += total
+            at = rows.stop
+        var = np.arange(n_var, dtype=np.int32)[:, None]
+        if len(groupings) == 1:
+            local += var * self.bins - self.lo
+            h = np.bincount(local.ravel(), minlength=n_var * self.bins)
+            _put(moments, 0, self.variables, h.reshape(n_var, 1, self.bins), self.table)
+            return
+        local -= self.lo
+        for i, g in enumerate(groupings[1:]):
+            lo, span = _span(g)
+            span += 1  # slot 0: the rows in none of this grouping's groups
+            slot = np.where(g >= 0, g - (lo - 1), 0).astype(np.int32)
+            slot *= self.bins
+            key = local + var * (span * self.bins)
+            key += slot[None, :]
+            h = np.bincount(key.ravel(), minlength=n_var * span * self.bins).reshape(n_var, span, self.bins)
+            if i == 0:
+                _put(moments, 0, self.variables, h.sum(axis=1, keepdims=True), self.table)
+            _put(moments, lo, self.variables, h[:, 1:], self.table)
+
+
+def _span(codes: np.ndarray) -> tuple[int, int]:
+    """(lowest group number, number of group numbers up to the highest) among ``codes`` >= 0."""
+    valid = codes[codes >= 0]
+    if not valid.size:
+        return 0, 0
+    lo = int(valid.min())
+    return lo, int(valid.max()) - lo + 1
+
+
+def _put(moments: Moments, first_group: int, variables: np.ndarray, h: np.ndarray, table: np.ndarray) -> None:
+    """Add n, Σz, Σz² of histograms ``h`` (variables x groups x bins) to groups
+    ``first_group``... of ``moments``."""
+    if not h.shape[1]:
+        return
+    stats = np.matmul(h.astype(np.float64), table)  # variables x groups x (n, Σz, Σz²)
+    groups = slice(first_group, first_group + h.shape[1])
+    for j, field_ in enumerate(("n", "s", "ss")):
+        getattr(moments, field_)[groups, variables] += stats[:, :, j].T
+
+
+def _dim_scores(count: np.ndarray, total: np.ndarray, offset: int) -> np.ndarray:
+    """total / count + offset, NaN where count is 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = total / count
+    if offset:
+        out += offset
+    return out
+
+
+def _as_slice(rows: np.ndarray):
+    rows = np.asarray(rows)
+    if rows.size and np.array_equal(rows, np.arange(rows[0], rows[0] + rows.size)):
+        return slice(int(rows[0]), int(rows[0]) + rows.size)
+    return rows
+
+
+def _runs(rows: list[int], sizes: list[int]):
+    """The positions of each block of ``sizes`` consecutive entries of ``rows``."""
+    at = 0
+    for size in sizes:
+        yield rows[at:at + size]
+        at += size
 
 
 def top_box_threshold(outcome) -> int:

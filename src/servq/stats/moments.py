@@ -18,6 +18,8 @@ import numpy as np
 
 # Up to this many groups a dense one-hot matrix product is fastest; beyond it bincount.
 _DENSE_GROUPS = 64
+# With this few variables bincount is faster whatever the groups (the one-hot matrix costs more).
+_FEW_VARIABLES = 4
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Moments:
         if codes is None:
             n = np.count_nonzero(present, axis=1).astype(np.float64)[None, :]
             return cls(n, z.sum(axis=1)[None, :], np.einsum("ij,ij->i", z, z)[None, :], shift)
-        onehot = _membership(codes, n_groups, xt.shape[1])
+        onehot = _membership(codes, n_groups, xt.shape[1]) if xt.shape[0] > _FEW_VARIABLES else None
         return cls(*(_group_sums(codes, n_groups, v, onehot) for v in (present.astype(np.float64), z, z * z)), shift)
 
     @classmethod
@@ -136,9 +138,9 @@ def _group_sums(codes: list[np.ndarray], n_groups: int, values: np.ndarray, oneh
         return (values @ onehot).T  # this orientation is several times faster in OpenBLAS
     out = np.zeros((n_groups, values.shape[0]))
     for c in codes:
-        ok = c >= 0
+        idx = np.where(c >= 0, c, n_groups)  # rows in no group: a bin of their own, dropped
         for j in range(values.shape[0]):
-            out[:, j] += np.bincount(c[ok], weights=values[j, ok], minlength=n_groups)
+            out[:, j] += np.bincount(idx, weights=values[j], minlength=n_groups + 1)[:n_groups]
     return out
 
 
@@ -187,15 +189,38 @@ class CrossMoments:
     @classmethod
     def of_shifted(cls, z: np.ndarray, present: np.ndarray, shift: np.ndarray) -> CrossMoments:
         """Statistics from values already shifted, ``z`` (variables x rows, 0 where
-        missing), and the mask of ``present`` values: the fast path for coded answers."""
-        m = present.astype(np.float64)
-        n, q = m @ m.T, z @ z.T  # a @ a.T runs as a symmetric rank-k update
-        s, s2 = z @ m.T, (z * z) @ m.T
+        missing), and the mask of ``present`` values: the fast path for coded answers.
+
+        ``z`` may be float32 when every sum is exact in it (whole or half numbers over
+        few enough rows): the products then run in single precision, the results are
+        float64 all the same."""
+        k = z.shape[0]
         complete = present.all(axis=0)
-        if complete.all():
-            return cls(n, s, s2, q, float(z.shape[1]), np.diag(s).copy(), q.copy(), shift)
-        zc = z[:, complete]
-        return cls(n, s, s2, q, float(complete.sum()), zc.sum(axis=1), zc @ zc.T, shift)
+        n_complete = int(np.count_nonzero(complete))
+        # A complete row adds to every pair alike (x_j present for every j): its part of
+        # n, s and s2 is a count and two sums per variable. Only the other rows need the
+        # products with the mask.
+        zc = z if n_complete == z.shape[1] else np.compress(complete, z, axis=1)
+        q_c = zc @ zc.T  # a @ a.T runs as a symmetric rank-k update
+        s_c, s2_c = zc.sum(axis=1), np.einsum("ij,ij->i", zc, zc)
+        n = np.full((k, k), float(n_complete))
+        s = np.repeat(s_c.astype(np.float64)[:, None], k, axis=1)
+        s2 = np.repeat(s2_c.astype(np.float64)[:, None], k, axis=1)
+        q = q_c.astype(np.float64)
+        if n_complete < z.shape[1]:
+            partial = ~complete
+            zi = np.compress(partial, z, axis=1)
+            mi = np.compress(partial, present, axis=1).astype(z.dtype)
+            zz = np.empty((2 * k, zi.shape[1]), dtype=z.dtype)
+            zz[:k] = zi
+            np.multiply(zi, zi, out=zz[k:])
+            sums = zz @ mi.T  # Σ x_i and Σ x_i² over the rows with x_j
+            n += mi @ mi.T
+            s += sums[:k]
+            s2 += sums[k:]
+            q += zi @ zi.T
+        return cls(n, s, s2, q, float(n_complete), np.asarray(s_c, dtype=np.float64), np.asarray(q_c, dtype=np.float64),
+                   shift)
 
     def __add__(self, other: CrossMoments) -> CrossMoments:
         if not np.array_equal(self.shift, other.shift):
