@@ -1,7 +1,7 @@
 """Loading evaluation index systems: the built-in catalog and users' YAML files.
 
 Every problem in a file is reported at once with its line and path
-(:class:`IndexSystemError`), through :mod:`servq.yamlfile`.
+(:class:`IndexSystemError`), through :mod:`servq.instruments.yamlfile`.
 """
 
 from __future__ import annotations

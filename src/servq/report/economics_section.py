@@ -1,6 +1,6 @@
 """The report's "Service economics" section: what poor service may cost, by rules of thumb.
 
-From the results' ``economics`` block (:mod:`servq.economics`):
+From the results' ``economics`` block (:mod:`servq.measures.economics`):
 
 1. a plain-language summary with a clear warning that the figures apply rules of thumb
    from the cited literature to the organisation's numbers, and are not measured;
