@@ -5,7 +5,8 @@ SERVQ_EXTRAS=test
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 # The browser test drives Debian's Chromium (never a browser downloaded by Playwright).
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null \
+  # a fresh machine's package lists may be empty
+  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; } \
     || echo "could not install chromium: the browser test will be skipped" >&2
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -8,7 +8,6 @@ moments per group (merged by addition) -> figures.
 from __future__ import annotations
 
 import ctypes
-import importlib
 import os
 import queue
 import sys
@@ -17,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -247,13 +246,10 @@ def analyze(
     by_cols = resolve_by(layout, by_list, file)
     period_name, period_src = _period_column(layout, period, period_column, file) if period else (None, None)
 
-    # What is needed only at the end (SciPy's quantiles, pandas and the models) imports
-    # while the data is read.
-    later = ["scipy.special", "servq.measures.quality" if quality else None,
-             "servq.stats.kano" if inst.kano is not None else None]
-    if by_cols and compare != "none":
-        later.append("servq.stats.comparisons")  # SciPy's studentized range for Games–Howell
-    threading.Thread(target=_preload, args=([m for m in later if m],), daemon=True).start()
+    # What is needed only at the end (SciPy's quantiles, pandas and the models) is imported
+    # when it is needed, after the data: importing it while the data is read (on a thread
+    # of its own) held the GIL against the chunks and cost more than it overlapped.
+
     def reread_ids():  # the duplicate-id check's second look, when an id may repeat
         return source.chunks(columns=[layout.respondent_id], chunk_size=chunk_size)
 
@@ -588,18 +584,13 @@ def _chunk_sums(scorer: Scorer, answers, codes: list[np.ndarray], n_groups: int,
     return sums
 
 
-def _preload(modules: list[str]) -> None:
-    for name in modules:
-        importlib.import_module(name)
-
-
 def _assemble(inst, scorer, overall, by_segment, groups, counts: Counts, layout, source, *, lang, min_n, confidence,
               by):
     s = fig.Summary(overall, scorer, confidence)
     out: dict = {
         "schema_version": SCHEMA_VERSION,
         "servq_version": __version__,
-        "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "instrument": {"id": inst.id, "name": inst.name.get(lang), "version": inst.version,
                        "parts": [p.value for p in inst.parts],
                        "scale": {"min": inst.scale.min, "max": inst.scale.max},

@@ -30,10 +30,10 @@ import pytest
 from scipy import stats
 
 from servq.complaints.analytics import complaints_block, group_quantiles, poisson_interval
-from servq.report.complaints_section import summary_sentences
 from servq.errors import DataError, UsageError
+from servq.report.complaints_section import summary_sentences
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 TS = pa.timestamp("us", tz="UTC")
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 GOLDEN = json.loads((Path(__file__).parents[1] / "golden" / "complaints_stats.json").read_text(encoding="utf-8"))

@@ -95,7 +95,7 @@ def test_dataframe_with_typed_columns():
     assert [(p.row, p.column, p.message) for p in err.value.problems] == [(3, "value", "not a finite number")]
     t = read_operations(df.iloc[:1])
     assert t.to_pylist() == [{"date": dt.date(2026, 3, 1), "region": "N", "metric": "m", "value": 1.0}]
-    tz = pa.table({"date": pa.array([dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.timezone.utc)],
+    tz = pa.table({"date": pa.array([dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC)],
                                     pa.timestamp("us", tz="Europe/Stockholm")),
                    "region": ["N"], "metric": ["m"], "value": [1.0]})
     assert read_operations(tz).column("date").to_pylist() == [dt.date(2026, 3, 2)]  # the local date

@@ -20,7 +20,7 @@ from servq.errors import DataError, UsageError
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "examples"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 STHLM = ZoneInfo("Europe/Stockholm")
 
 

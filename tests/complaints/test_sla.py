@@ -74,7 +74,7 @@ def test_hours_across_the_spring_change():
     assert due.utcoffset() == dt.timedelta(hours=2)
     # real elapsed time: Fri 15:00Z to Mon 07:00Z = 64 h (Python subtracts datetimes of one
     # tzinfo by their wall clocks, which say 65 h)
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert (due.astimezone(utc) - at(2026, 3, 27, 16, 0).astimezone(utc)).total_seconds() == 64 * 3600
     assert business_hours_between(OFFICE, at(2026, 3, 27, 16, 0), due) == 2.0
     # around the clock: Sat 12:00 CET + 24 h = Sun 13:00 CEST (02:00-03:00 does not exist)
@@ -104,7 +104,7 @@ def test_hours_between_by_hand():
     # Thu 2 April 12:00 -> Tue 7 April 12:00: 5 h + 4 h (Good Friday and Easter Monday closed)
     assert business_hours_between(OFFICE, at(2026, 4, 2, 12, 0), at(2026, 4, 7, 12, 0)) == 9.0
     # any zone in, the same instants: 08:00Z is 09:00 in Stockholm in winter
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert business_hours_between(OFFICE, dt.datetime(2026, 3, 2, 8, 0, tzinfo=utc), at(2026, 3, 2, 10, 0)) == 1.0
 
 
@@ -265,7 +265,7 @@ def test_sla_state(kwargs, ack, ack_left, res):
 
 def test_assign_due_matches_the_scalar_functions():
     rng = np.random.default_rng(11)
-    start = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     stamps = [start + dt.timedelta(minutes=int(m)) for m in rng.integers(0, 60 * 24 * 300, 300)]
     cats = rng.choice(["billing", "network", "empathy"], 300).tolist()
     tiers = rng.choice(["gold", "standard", None], 300).tolist()
@@ -292,8 +292,8 @@ def test_due_times_of_complaints_centuries_apart():
     2,000 between."""
     from servq.complaints import sla
 
-    stamps = [dt.datetime(1, 1, 1, 9, tzinfo=dt.timezone.utc), dt.datetime(1900, 1, 3, 9, tzinfo=dt.timezone.utc),
-              RECEIVED.astimezone(dt.timezone.utc), dt.datetime(9999, 12, 1, 9, tzinfo=dt.timezone.utc)]
+    stamps = [dt.datetime(1, 1, 1, 9, tzinfo=dt.UTC), dt.datetime(1900, 1, 3, 9, tzinfo=dt.UTC),
+              RECEIVED.astimezone(dt.UTC), dt.datetime(9999, 12, 1, 9, tzinfo=dt.UTC)]
     sla._year.cache_clear()
     ack, res = assign_due([POLICY], pa.array(stamps, pa.timestamp("us", tz="UTC")), pa.array(["x"] * 4))
     assert sla._year.cache_info().currsize <= 4 * 3  # calendar years built: those around each complaint
@@ -309,7 +309,7 @@ MINUTES_2026 = st.integers(0, 365 * 24 * 60 - 1)
 
 @given(MINUTES_2026, st.integers(0, 800))
 def test_adding_hours_then_measuring_gives_them_back(minute, quarters):
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=minute)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=minute)
     hours = quarters / 4
     for cal in (OFFICE, ALWAYS):
         due = add_business_hours(cal, start, hours)
@@ -321,7 +321,7 @@ def test_adding_hours_then_measuring_gives_them_back(minute, quarters):
 
 @given(MINUTES_2026, st.integers(0, 12), st.integers(0, 12))
 def test_business_days_add_up(minute, a, b):
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=minute)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=minute)
     step = add_business_days(OFFICE, add_business_days(OFFICE, start, a), b)
     assert step == add_business_days(OFFICE, start, a + b)
     # a whole business days are a x 9 business hours (every working day of OFFICE is 9 h long),

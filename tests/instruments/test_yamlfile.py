@@ -9,13 +9,13 @@ import pytest
 from cli_helpers import run
 from hostile import laughs
 
-from servq.instruments import yamlfile
 from servq.complaints.sla import load_calendar, load_policies
-from servq.measures.economics import load_economics
 from servq.errors import ProblemsError, UsageError
 from servq.indexsystem.loader import load_system
+from servq.instruments import yamlfile
 from servq.instruments.catalog import load_instrument
 from servq.io.columns import load_mapping
+from servq.measures.economics import load_economics
 from servq.measures.standards import load_standards
 from servq.text.lexicon import load_lexicon
 from servq.text.sentiment import parse_sentiment_lexicon

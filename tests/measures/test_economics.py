@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import servq
-from servq.measures import economics as econ
 from servq.errors import UsageError
+from servq.measures import economics as econ
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_004 = next(iter(sorted(Path("/work/shared/seeds").glob("004_*.txt"))), None) if Path("/work/shared/seeds").is_dir() else None

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 import servq
+from servq.io.simulation import _KANO
 from servq.measures.kano import KanoCounts
 from servq.report import SCHEMA_PATH, to_json
-from servq.io.simulation import _KANO
 from servq.stats.kano import CATEGORIES, kano_classify
 
 DATA = Path(__file__).parents[1] / "data"

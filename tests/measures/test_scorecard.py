@@ -27,8 +27,8 @@ import servq
 from servq.errors import DataError, UsageError
 from servq.instruments import load_instrument
 from servq.measures.scorecard import _nps_stat, _status, parse_measure, scorecard_block
-from servq.report import SCHEMA_PATH
 from servq.measures.standards import MeasureRef, Target, parse_standards
+from servq.report import SCHEMA_PATH
 from servq.stats.shrinkage import one_way_reml, shrink
 
 TESTS = Path(__file__).parents[1]

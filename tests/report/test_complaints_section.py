@@ -19,9 +19,8 @@ import pytest
 from report_pages import assert_offline, section_of, subsection_of
 
 from servq.complaints.analytics import complaints_block
-from servq.complaints.sla import with_due_times
 from servq.complaints.register import read_customers, read_register
-from servq.complaints.sla import load_policies
+from servq.complaints.sla import load_policies, with_due_times
 from servq.report import i18n
 from servq.report.complaints_section import lag_chart, render_complaints_html
 from servq.report.html import render_html
@@ -30,7 +29,7 @@ ROOT = Path(__file__).parents[2]
 EX = ROOT / "examples"
 FIXTURES = Path(__file__).parent / "fixtures"
 LANGS = ("en", "sv", "zh")
-NOW = dt.datetime(2026, 3, 29, 18, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 29, 18, 0, tzinfo=dt.UTC)
 TITLES = {"en": "Complaints", "sv": "Klagomål", "zh": "投诉"}
 
 
@@ -157,7 +156,7 @@ def test_weeks_left_out_are_marked_in_the_chart_and_the_table(register):
     """A complaint dated 1900 in the register: the weekly chart and table keep the weeks near
     complaints, with a dashed line and a row where the weeks without complaints were left out."""
     received = register.column("received_at").to_pylist()
-    received[0] = dt.datetime(1900, 1, 3, 12, tzinfo=dt.timezone.utc)
+    received[0] = dt.datetime(1900, 1, 3, 12, tzinfo=dt.UTC)
     column = pa.array(received, register.schema.field("received_at").type)
     old = block_of(register.set_column(register.column_names.index("received_at"), "received_at", column))
     gaps = [w["gap_before"] for w in old["volume"]["weeks"]]

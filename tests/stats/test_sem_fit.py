@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from servq.stats.sem import SemSpecificationError, SemWarning, cfa, invariance, sem
-from servq.stats.sem import core, estimate
+from servq.stats.sem import SemSpecificationError, SemWarning, cfa, core, estimate, invariance, sem
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"

@@ -6,8 +6,15 @@ they were set: docs/complaints-text.md)."""
 import numpy as np
 import pytest
 
-from servq.text import (classify, cross_validate, cross_validated_predictions, evaluate, learning_curve,
-                        load_eval_set, load_lexicon)
+from servq.text import (
+    classify,
+    cross_validate,
+    cross_validated_predictions,
+    evaluate,
+    learning_curve,
+    load_eval_set,
+    load_lexicon,
+)
 
 LABELS = {"tangibles", "reliability", "responsiveness", "assurance", "empathy", "price_billing", "product_quality"}
 BASELINE_FLOOR = 0.62      # measured 0.653

@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from web_helpers import PASSWORD
 
-from servq.web import accounts, org, surveys
-from servq.web.app import create_app
 from servq.store.db import make_engine, session_factory, transaction, upgrade
 from servq.store.models import Channel
+from servq.web import accounts, org, surveys
+from servq.web.app import create_app
 from servq.web.settings import Settings
 
 _counter = itertools.count()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from web_helpers import csrf_of, sign_in
 
@@ -50,15 +52,15 @@ def test_every_route_is_classified():
 @pytest.fixture
 def a_complaint(engine, org_tree):
     """Complaint 1 in North 1 (seen by the North manager) and SLA policy 1."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from servq.web import complaints
     from servq.store.db import session_factory, transaction
+    from servq.web import complaints
 
     with transaction(session_factory(engine)) as s:
         complaints.save_policy(s, "*", "*", "8", "5", complaints.CALENDAR_EXAMPLE, None)
         complaints.intake(s, complaints.NewComplaint(key="k" * 30, unit_id=org_tree["North 1"], text="Rude staff",
-                                                     source="form", received_at=datetime.now(timezone.utc)))
+                                                     source="form", received_at=datetime.now(UTC)))
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])

@@ -11,9 +11,9 @@ from web_helpers import PASSWORD
 
 from servq.cli import main
 from servq.errors import UsageError
-from servq.web import accounts
 from servq.store.db import head_revision, session_factory, transaction
 from servq.store.models import AuditEntry, User
+from servq.web import accounts
 
 
 def test_production_hashing_is_argon2id_with_owasp_parameters():

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import csrf_of, sign_in
 
-from servq.web.app import create_app
 from servq.store.db import session_factory, write_lock
 from servq.store.models import RateCounter, Survey
+from servq.web.app import create_app
 from servq.web.security import attempt_key, new_token
 
 MB = 1 << 20

@@ -4,16 +4,16 @@ of unit managers, errors in JSON, the OpenAPI description."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
 import servq
-from servq.web import accounts
 from servq.store.db import session_factory, transaction
 from servq.store.models import Response, Survey, Unit, User
+from servq.web import accounts
 from servq.web.security import new_token
 
 
@@ -27,7 +27,7 @@ def tokens(engine, org_tree):
         for i in range(15):
             s.add(Response(key=new_token(), survey_id=survey.id, unit_id=unit["North 1" if i < 10 else "Team A"],
                            language="sv", answers={"E1": 7 - i % 3, "P1": 3 + i % 5, "recommend": i % 11},
-                           submitted_at=datetime(2026, 5, 1 + i, tzinfo=timezone.utc)))
+                           submitted_at=datetime(2026, 5, 1 + i, tzinfo=UTC)))
         users = {u.email: u for u in s.scalars(select(User))}
         out = {who: accounts.create_token(s, users[email], "test")
                for who, email in (("analyst", "analyst@example.org"), ("north", "north@example.org"),

@@ -8,7 +8,7 @@ of its schema (every error an ``ApiError``). On SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import schemathesis
@@ -23,10 +23,10 @@ from schemathesis.checks import (
 )
 from sqlalchemy import select
 
-from servq.web import accounts, complaints
-from servq.web.app import create_app
 from servq.store.db import session_factory, transaction
 from servq.store.models import Response, Survey, User
+from servq.web import accounts, complaints
+from servq.web.app import create_app
 from servq.web.security import new_token
 from servq.web.settings import Settings
 
@@ -53,7 +53,7 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 def api_client(client, engine, org_tree):
     """The app over the org tree with six responses and a complaint; signed with an
     analyst's API token."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with transaction(session_factory(engine)) as s:
         survey = s.scalar(select(Survey))
         for i in range(6):

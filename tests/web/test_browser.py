@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from web_helpers import PASSWORD
 
-from servq.web import accounts, org, surveys
-from servq.web.app import create_app
 from servq.store.db import make_engine, session_factory, transaction, upgrade
 from servq.store.models import Channel
+from servq.web import accounts, org, surveys
+from servq.web.app import create_app
 from servq.web.settings import Settings
-from web_helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("SERVQ_TEST_ARTIFACTS", "test-artifacts"))

@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import csrf_of, sign_in
 
-from servq.web import complaints
-from servq.web.app import create_app
 from servq.store.db import session_factory, transaction
 from servq.store.models import AuditEntry, Complaint, ComplaintContact, Response, Survey
+from servq.web import complaints
+from servq.web.app import create_app
 from servq.web.security import new_token
 
 

@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 from web_helpers import sign_in
 
-from servq.web import complaints
 from servq.store.db import session_factory, transaction
 from servq.store.models import Complaint
+from servq.web import complaints
 
-NOW = datetime(2026, 3, 20, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
 DIMS = {"billing": ("price_billing", 0.9), "queue": ("responsiveness", 0.8)}
 
 
@@ -25,7 +25,7 @@ def complaints_in(engine, org_tree):
             ("North 1", "billing", 10, None), ("South 1", "queue", 3, 2), ("South 1", "billing", 10, None)]
     with transaction(session_factory(engine)) as s:
         for i, (unit, topic, day, ack_hours) in enumerate(rows):
-            received = datetime(2026, 3, day, 9, tzinfo=timezone.utc)
+            received = datetime(2026, 3, day, 9, tzinfo=UTC)
             dim, conf = DIMS[topic]
             cid = complaints.intake(s, complaints.NewComplaint(
                 key=f"{i:030d}", unit_id=org_tree[unit], text=topic, source="import", received_at=received),
@@ -70,7 +70,7 @@ def test_a_complaint_of_year_1_in_the_database_costs_a_few_weeks(client, complai
     or directly): the analytics leave out the empty weeks between it and the others."""
     client.app.state.clock = lambda: NOW
     old = complaints.NewComplaint(key="y" * 30, unit_id=org_tree["North 1"], text="old", source="import",
-                                  received_at=datetime(1, 1, 1, 9, tzinfo=timezone.utc))
+                                  received_at=datetime(1, 1, 1, 9, tzinfo=UTC))
     with transaction(session_factory(engine)) as s:
         complaints.store(s, complaints.complaint_row(old, {"dimension": "price_billing"}, [], None,
                                                      complaints.salt(s)), None)

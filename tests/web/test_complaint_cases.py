@@ -5,16 +5,16 @@ filters, escalation (on the list and by command), the SLA policies page."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from web_helpers import csrf_of, sign_in
 
 from servq.cli import main
-from servq.web import complaints
 from servq.store.db import session_factory, transaction
 from servq.store.models import AuditEntry, CaseEvent, Complaint, SlaPolicyRecord, TrainingExample, User
+from servq.web import complaints
 
 OFFICE = 'timezone: Europe/Stockholm\nhours:\n  mon-fri: "08:00-17:00"\n'
 
@@ -23,7 +23,7 @@ OFFICE = 'timezone: Europe/Stockholm\nhours:\n  mon-fri: "08:00-17:00"\n'
 def cases(engine, org_tree):
     """Case 1 in North 1 with a contact, case 2 in South 1, case 3 in South (no manager
     above it), all received 30 days ago under a policy of 8 hours / 5 days; returns user ids."""
-    long_ago = datetime.now(timezone.utc) - timedelta(days=30)
+    long_ago = datetime.now(UTC) - timedelta(days=30)
     with transaction(session_factory(engine)) as s:
         complaints.save_policy(s, "*", "*", "8", "5", OFFICE, None)
         for key, unit, text, contact in (
@@ -142,7 +142,7 @@ def test_forms_without_csrf_token_change_nothing(client, cases, engine):
 def test_the_list_filters_by_unit_status_dimension_and_overdue(client, cases, engine, org_tree):
     with transaction(session_factory(engine)) as s:
         fresh = complaints.NewComplaint(key="d" * 30, unit_id=org_tree["Team A"], text="Slow", source="api",
-                                        received_at=datetime.now(timezone.utc))
+                                        received_at=datetime.now(UTC))
         complaints.intake(s, fresh, {"dimension": "responsiveness"})
     sign_in(client, "analyst@example.org")
 
@@ -222,10 +222,10 @@ def test_sla_policies_page_adds_replaces_and_names_mistakes(client, cases, engin
             ["sla.create", "sla.create", "sla.replace"]
     # a new reliability complaint gets the more specific policy
     with transaction(session_factory(engine)) as s:
-        now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday, 10:00 in Stockholm
+        now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Stockholm
         cid = complaints.intake(s, complaints.NewComplaint(key="e" * 30, unit_id=1, text="x", source="api",
                                                            received_at=now), {"dimension": "reliability"})
-        assert s.get(Complaint, cid).ack_due == datetime(2026, 3, 2, 11, 0, tzinfo=timezone.utc)
+        assert s.get(Complaint, cid).ack_due == datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
     assert client.post(f"/admin/sla/{rid}/delete", data={"csrf_token": token}, follow_redirects=False).status_code == 303
     client.cookies.clear()
     sign_in(client, "north@example.org")

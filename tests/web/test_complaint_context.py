@@ -6,17 +6,17 @@ then in the analytics as rates per 1,000 customers and lagged correlations, as
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 from web_helpers import csrf_of, sign_in
 
-from servq.web import complaints
 from servq.store.db import session_factory, transaction
 from servq.store.models import AuditEntry, OperationalMetric, Unit
+from servq.web import complaints
 
-NOW = datetime(2026, 3, 20, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
 PEAKS = (3, 8, 13)  # March days the queue time peaks; complaints come 2 days later
 LAG = 2
 
@@ -30,7 +30,7 @@ def complaints_in(engine, org_tree):
         for i, (unit, day) in enumerate(rows):
             complaints.intake(s, complaints.NewComplaint(
                 key=f"{i:030d}", unit_id=org_tree[unit], text="queue", source="import",
-                received_at=datetime(2026, 3, day, 9, tzinfo=timezone.utc)),
+                received_at=datetime(2026, 3, day, 9, tzinfo=UTC)),
                 classified={"language": "en", "dimension": "responsiveness", "confidence": 0.9, "sentiment": -0.5,
                             "severity": 1})
 

@@ -4,16 +4,16 @@ with SLA due times and contacts; a file imported twice is imported once."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from servq.cli import main
-from servq.web import complaints, org
 from servq.store.db import session_factory, transaction
 from servq.store.models import AuditEntry, Complaint, ComplaintContact, Tier
+from servq.web import complaints, org
 
 GOOD = """text,unit,date,channel,tier,product,email,phone,consent
 The card machine was broken again,North 1,2026-03-02 14:05,branch,Gold,Cards,kim@example.org,,yes
@@ -93,7 +93,7 @@ def test_a_date_outside_the_accepted_range_is_named_and_nothing_is_imported(setu
     monkeypatch.setenv("SERVQ_COMPLAINT_EARLIEST", "1990-01-01")  # an older register, on purpose
     assert _run(path) == 0 and "imported 3 complaint(s)" in capsys.readouterr().out
 
-    tomorrow = datetime.now(timezone.utc).date().toordinal() + 2  # the day after tomorrow: beyond now + 1 day
+    tomorrow = datetime.now(UTC).date().toordinal() + 2  # the day after tomorrow: beyond now + 1 day
     path.write_text(GOOD.split("\n")[0] + f"\nLate,North 1,{date.fromordinal(tomorrow)},,,,,,\n", encoding="utf-8")
     assert _run(path) == 1 and f"row 2, column date: {date.fromordinal(tomorrow)}T00:00:00+00:00 is more than 1 day " \
         "in the future" in capsys.readouterr().err
@@ -112,9 +112,9 @@ def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(setup, engine,
     first, second = _complaints(engine)
     assert (first.unit_id, first.source, first.product, first.tier.name, first.channel.name) == \
         (org_tree["North 1"], "import", "Cards", "Gold", "branch")
-    assert first.received_at == datetime(2026, 3, 2, 13, 5, tzinfo=timezone.utc)  # 14:05 in Stockholm
-    assert first.ack_due == datetime(2026, 3, 2, 15, 5, tzinfo=timezone.utc)  # the Gold policy: 2 business hours
-    assert second.ack_due == datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)  # 8 hours from Tue 08:00 (00:00 given)
+    assert first.received_at == datetime(2026, 3, 2, 13, 5, tzinfo=UTC)  # 14:05 in Stockholm
+    assert first.ack_due == datetime(2026, 3, 2, 15, 5, tzinfo=UTC)  # the Gold policy: 2 business hours
+    assert second.ack_due == datetime(2026, 3, 3, 15, 0, tzinfo=UTC)  # 8 hours from Tue 08:00 (00:00 given)
     assert first.dimension and first.language == "en" and first.customer_key and second.customer_key
     with session_factory(engine)() as s:
         contacts = {c.complaint_id: (c.email, c.phone, c.consent) for c in s.scalars(select(ComplaintContact))}
@@ -151,5 +151,5 @@ def test_xlsx_with_date_cells_and_a_key_column(setup, engine, tmp_path, capsys):
     wb.save(path)
     assert _run(path) == 0 and "imported 2 complaint(s)" in capsys.readouterr().out
     got = _complaints(engine)
-    assert [c.received_at for c in got] == [datetime(2026, 3, 5, 9, 30, tzinfo=timezone.utc)] * 2
+    assert [c.received_at for c in got] == [datetime(2026, 3, 5, 9, 30, tzinfo=UTC)] * 2
     assert _run(path) == 0 and "2 were imported before" in capsys.readouterr().out

@@ -5,7 +5,7 @@ complaint received on a Friday evening, through the web pages."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,10 +14,10 @@ from sqlalchemy import inspect, select
 from web_helpers import sign_in
 
 from servq.errors import UsageError
-from servq.web import accounts, complaints
-from servq.web.app import create_app
 from servq.store.db import session_factory, transaction
 from servq.store.models import CaseEvent, Channel, Complaint, ComplaintContact, Tier, User
+from servq.web import accounts, complaints
+from servq.web.app import create_app
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 OFFICE = 'timezone: Europe/Stockholm\nhours:\n  mon-fri: "08:00-17:00"\n'
@@ -230,7 +230,7 @@ def test_a_received_time_outside_the_accepted_range_is_refused_and_nothing_store
     """Not before SERVQ_COMPLAINT_EARLIEST (default 2000-01-01), not more than
     SERVQ_COMPLAINT_FUTURE_DAYS (default 1) days after now: the API answers 422 with the
     reason, intake itself refuses, and the public form takes no date at all."""
-    now = datetime(2026, 3, 20, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 20, 12, tzinfo=UTC)
     client.app.state.clock = lambda: now
 
     def send(key, received_at, app_client=client):
@@ -258,7 +258,7 @@ def test_a_received_time_outside_the_accepted_range_is_refused_and_nothing_store
 
     # intake refuses it too (the closed loop and the library go through it)
     old = complaints.NewComplaint(key="k" * 30, unit_id=org_tree["North 1"], text="Old", source="survey",
-                                  received_at=datetime(1, 1, 1, tzinfo=timezone.utc))
+                                  received_at=datetime(1, 1, 1, tzinfo=UTC))
     with pytest.raises(UsageError, match="received_at: 0001-01-01 is before the earliest accepted date 2000-01-01"):
         with transaction(session_factory(engine)) as s:
             complaints.intake(s, old, {"dimension": "empathy"}, now=now)
@@ -272,7 +272,7 @@ def test_a_received_time_outside_the_accepted_range_is_refused_and_nothing_store
 
 
 def test_api_lists_only_the_tokens_units_with_filters(client, tokens, org_tree, engine, office_sla):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with transaction(session_factory(engine)) as s:
         for i, unit in enumerate(("North 1", "Team A", "South 1")):
             complaints.intake(s, complaints.NewComplaint(key=f"key-{i}" * 5, unit_id=org_tree[unit], text=f"c {i}",

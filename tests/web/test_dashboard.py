@@ -6,15 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from web_helpers import sign_in
 
 from servq.store.db import session_factory, transaction
 from servq.store.models import Invitation, Response, Survey, Unit
 from servq.web.security import new_token, token_hash
-from web_helpers import sign_in
 
 
 @pytest.fixture
@@ -29,11 +29,11 @@ def answered(engine, org_tree):
             day = 1 if i < 3 else 3
             s.add(Response(key=new_token(), survey_id=survey.id, unit_id=unit["North 1" if i < 6 else "Team A"],
                            language="en" if i % 2 else "sv", answers={"E1": 7, "P1": 1 + i % 7, "recommend": i},
-                           submitted_at=datetime(2026, 5, day, 9 + i, tzinfo=timezone.utc)))
+                           submitted_at=datetime(2026, 5, day, 9 + i, tzinfo=UTC)))
         for used in (True, False):
             s.add(Invitation(token_hash=token_hash(new_token()), survey_id=survey.id, unit_id=unit["North 1"],
-                             expires_at=datetime.now(timezone.utc) + timedelta(days=3),
-                             used_at=datetime.now(timezone.utc) if used else None))
+                             expires_at=datetime.now(UTC) + timedelta(days=3),
+                             used_at=datetime.now(UTC) if used else None))
         return survey.id
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 import servq
 from servq.errors import UsageError
-from servq.web import dataset
 from servq.store.db import session_factory, transaction
 from servq.store.models import Channel, Response, Survey, Unit, User
+from servq.web import dataset
 from servq.web.security import new_token
 from servq.web.surveys import add_wave, instrument_of
 from servq.web.tallies import TallyStore
@@ -37,7 +37,7 @@ def filled(engine, org_tree):
             answers = {"E1": e1, "P1": p1} | ({"recommend": rec} if rec is not None else {})
             s.add(Response(key=new_token(), survey_id=survey.id, unit_id=unit[u], channel_id=ch,
                            language=lang, answers=answers,
-                           submitted_at=datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)))
+                           submitted_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC)))
         return survey.id
 
 

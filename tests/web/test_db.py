@@ -8,9 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from servq.errors import UsageError
-from servq.web.app import create_app
 from servq.store.db import make_engine, require_current_schema, schema_revisions, upgrade
 from servq.store.models import Base
+from servq.web.app import create_app
 from servq.web.settings import Settings, load_settings
 
 

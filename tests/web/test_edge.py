@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 from web_helpers import csrf_of, sign_in
 
-from servq.web import accounts
 from servq.store.db import session_factory, transaction
 from servq.store.models import Complaint, Contact, Invitation, Unit, User
+from servq.web import accounts
 
 BIG = "99999999999999999999"
 

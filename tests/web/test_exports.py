@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
 import pytest
@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from web_helpers import csrf_of, sign_in
 
-from servq.web import accounts, org, surveys
 from servq.store.db import session_factory, transaction
 from servq.store.models import Channel, Response, Survey, TrainingExample, User
+from servq.web import accounts, org, surveys
 from servq.web.security import new_token
 
 NAMES = FORMULAS[:4]  # unit names (a name is stripped, so none begins with a tab or CR)
@@ -38,7 +38,7 @@ def hostile(engine, org_tree):
             survey.units.append(unit)
             s.add(Response(key=new_token(), survey_id=survey.id, unit_id=unit.id, channel_id=channel.id,
                            language="en", answers={"E1": 7, "P1": 1 + i, "recommend": 9},
-                           submitted_at=datetime(2026, 5, 1 + i, tzinfo=timezone.utc)))
+                           submitted_at=datetime(2026, 5, 1 + i, tzinfo=UTC)))
         analyst = s.scalar(select(User).where(User.email == "analyst@example.org"))
         return accounts.create_token(s, analyst, "test")
 

@@ -26,8 +26,8 @@ from urllib.parse import urlencode
 import pytest
 from web_helpers import PASSWORD
 
-from servq.web import accounts, org
 from servq.store.db import make_engine, session_factory, transaction, upgrade
+from servq.web import accounts, org
 
 SERVQ = str(Path(sys.executable).with_name("servq"))
 ANSWERED = {200, 303, 401, 403, 429, 503}

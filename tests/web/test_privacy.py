@@ -4,7 +4,7 @@ the customer key can no longer be computed from the address, and it is all audit
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,8 +12,6 @@ from sqlalchemy import select, update
 from web_helpers import sign_in
 
 from servq.cli import main
-from servq.web import complaints, privacy
-from servq.web.app import create_app
 from servq.store.db import session_factory, transaction
 from servq.store.models import (
     AuditEntry,
@@ -24,6 +22,8 @@ from servq.store.models import (
     Invitation,
     Survey,
 )
+from servq.web import complaints, privacy
+from servq.web.app import create_app
 from servq.web.security import new_token
 
 
@@ -31,7 +31,7 @@ def _complaint(s, unit_id, key, email="", phone="", text="The queue was an hour 
     contact = complaints.ContactDetails(name="Kim", email=email, phone=complaints.normalise_phone(phone) if phone
                                         else "", consent=True) if email or phone else None
     return complaints.intake(s, complaints.NewComplaint(key=key * 30, unit_id=unit_id, text=text, source="form",
-                                                        received_at=datetime.now(timezone.utc), contact=contact))
+                                                        received_at=datetime.now(UTC), contact=contact))
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def people(engine, org_tree, database_url, monkeypatch):
                "anonymous": _complaint(s, unit, "e")}
         survey = s.scalar(select(Survey))
         inv = Invitation(token_hash=new_token(), survey_id=survey.id, unit_id=unit,
-                         expires_at=datetime.now(timezone.utc) + timedelta(days=30))
+                         expires_at=datetime.now(UTC) + timedelta(days=30))
         s.add(inv)
         s.flush()
         s.add(Contact(invitation_id=inv.id, email="kim@example.org", name="Kim"))
@@ -111,7 +111,7 @@ def test_an_erased_contact_is_gone_from_the_case_page(client, people):
 
 
 def test_retention_purges_old_contacts_only(people, engine, capsys):
-    old = datetime.now(timezone.utc) - timedelta(days=400)
+    old = datetime.now(UTC) - timedelta(days=400)
     with transaction(session_factory(engine)) as s:
         s.execute(update(ComplaintContact).where(ComplaintContact.complaint_id.in_([people["kim1"], people["lee"]]))
                   .values(created_at=old))
@@ -128,13 +128,13 @@ def test_retention_purges_old_contacts_only(people, engine, capsys):
         assert [a.detail["complaint_contacts"] for a in s.scalars(select(AuditEntry).where(
             AuditEntry.action == "privacy.purge"))] == [2]  # a purge that erases nothing is not logged
     with transaction(session_factory(engine)) as s, pytest.raises(Exception, match="at least 1 day"):
-        privacy.purge_contacts(s, 0, datetime.now(timezone.utc))
+        privacy.purge_contacts(s, 0, datetime.now(UTC))
 
 
 def test_the_server_purges_at_start(settings, people, engine):
     with transaction(session_factory(engine)) as s:
         s.execute(update(ComplaintContact).where(ComplaintContact.complaint_id == people["lee"])
-                  .values(created_at=datetime.now(timezone.utc) - timedelta(days=40)))
+                  .values(created_at=datetime.now(UTC) - timedelta(days=40)))
     short = settings.model_copy(update={"contact_retention_days": 30})
     with TestClient(create_app(short), base_url="https://testserver") as client:
         assert client.get("/healthz").status_code == 200

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import PASSWORD, csrf_of
 
-from servq.web import accounts, responding
-from servq.web.app import create_app
 from servq.store.db import session_factory, transaction
 from servq.store.models import Draft, Invitation, RateCounter, Response, Survey
+from servq.web import accounts, responding
+from servq.web.app import create_app
 from servq.web.security import new_token, token_hash
 
 
@@ -76,7 +76,7 @@ def _invite(engine, survey_id: int, unit_id: int) -> str:
     token = new_token()
     with transaction(session_factory(engine)) as s:
         s.add(Invitation(token_hash=token_hash(token), survey_id=survey_id, unit_id=unit_id, language="en",
-                         expires_at=datetime.now(timezone.utc) + timedelta(days=7)))
+                         expires_at=datetime.now(UTC) + timedelta(days=7)))
     return token
 
 

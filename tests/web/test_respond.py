@@ -4,7 +4,7 @@ languages, invitations, and that nothing personal is stored."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select
@@ -141,13 +141,13 @@ def test_save_and_resume(client, survey, org_tree, engine):
 def test_closed_and_not_yet_open_surveys_and_unknown_links(client, survey, org_tree, engine):
     with transaction(session_factory(engine)) as s:
         row = s.get(Survey, survey.id)
-        row.closes_at = datetime.now(timezone.utc) - timedelta(days=1)
+        row.closes_at = datetime.now(UTC) - timedelta(days=1)
         row.opens_at = row.closes_at - timedelta(days=30)
     r = client.get(_link(survey, org_tree, lang="en"))
     assert r.status_code == 410 and "This survey is closed" in r.text
     with transaction(session_factory(engine)) as s:
         row = s.get(Survey, survey.id)
-        row.opens_at, row.closes_at = datetime.now(timezone.utc) + timedelta(days=3), None
+        row.opens_at, row.closes_at = datetime.now(UTC) + timedelta(days=3), None
     r = client.get(_link(survey, org_tree, lang="en"))
     assert r.status_code == 403 and "has not opened yet" in r.text
     assert client.get(f"/s/{survey.slug}/u/{org_tree['South 1']}").status_code == 404  # unit not covered
@@ -159,7 +159,7 @@ def _invite(engine, survey, unit_id, *, days=7, lang=None) -> str:
     token = new_token()
     with transaction(session_factory(engine)) as s:
         s.add(Invitation(token_hash=token_hash(token), survey_id=survey.id, unit_id=unit_id,
-                         language=lang, expires_at=datetime.now(timezone.utc) + timedelta(days=days)))
+                         language=lang, expires_at=datetime.now(UTC) + timedelta(days=days)))
     return token
 
 
@@ -197,8 +197,8 @@ def test_posted_pages_are_rate_limited_per_address(settings, engine, org_tree, s
 def test_kano_features_are_asked_and_analysed(client, engine, org_tree):
     """A survey of the Kano instrument: its features page asks each feature twice with the
     five named answers; the stored response analyses with the Kano block."""
-    from servq.web import surveys as surveys_module
     from servq.store.models import User
+    from servq.web import surveys as surveys_module
 
     with transaction(session_factory(engine)) as s:
         analyst = s.scalar(select(User).where(User.email == "analyst@example.org"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -24,10 +24,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from web_helpers import csrf_of, sign_in
 
-from servq.web import accounts, complaints
-from servq.web.app import create_app
 from servq.store.db import session_factory, transaction
 from servq.store.models import Response, Survey, User
+from servq.web import accounts, complaints
+from servq.web.app import create_app
 from servq.web.security import new_token
 
 HOSTILE = ("\x00", "x" * 10_000, "²", "99999999999999999999", "-1", "0001-01-01T00:00:00+14:00", "",
@@ -61,7 +61,7 @@ VALID_FILE = ("valid.csv", b"email\nfuzz@example.org\n")
 def fuzz_client(settings, engine, org_tree):
     """An app without the respondents' rate limit, with responses, a complaint case and an
     SLA policy to act on; the ids the paths need."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with transaction(session_factory(engine)) as s:
         survey = s.scalar(select(Survey))
         for i in range(6):

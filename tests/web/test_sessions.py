@@ -5,7 +5,7 @@ set-password` (both databases)."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cli_helpers import run
 from sqlalchemy import func, select, update
@@ -89,7 +89,7 @@ def test_deactivating_a_user_ends_their_sessions(client, engine):
 def test_an_expired_session_is_refused(client, engine):
     sign_in(client, "admin@example.org")
     with transaction(session_factory(engine)) as s:
-        s.execute(update(WebSession).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        s.execute(update(WebSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert not _signed_in(client)
 
 

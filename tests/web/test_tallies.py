@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 import servq
-from servq.web import dataset, surveys
-from servq.web.dataset import Filter
 from servq.store.db import session_factory, transaction
 from servq.store.models import Channel, Response, Survey, Tier, Unit, User
+from servq.web import dataset, surveys
+from servq.web.dataset import Filter
 from servq.web.security import new_token
 from servq.web.surveys import add_wave, instrument_of
 from servq.web.tallies import TallyStore
 
-NOW = datetime(2026, 6, 15, 9, tzinfo=timezone.utc)  # January to May are complete months
+NOW = datetime(2026, 6, 15, 9, tzinfo=UTC)  # January to May are complete months
 ANSWERS = [f"{p}{i}" for p in "EP" for i in range(1, 23)] + [
     f"W_{d}" for d in ("tangibles", "reliability", "responsiveness", "assurance", "empathy")] + [
     "overall_satisfaction", "recommend", "intention_to_return"]
@@ -41,7 +41,7 @@ def responses(engine, org_tree):
         tiers = [None] + [surveys.add_named(s, Tier, name, analyst).id for name in ("gold", "basic")]
         add_wave(s, survey, "Spring", "2026-03-01", "2026-05-16", analyst)
         units = [u.id for u in survey.units]
-        start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        start = datetime(2026, 1, 1, tzinfo=UTC)
         for row in table:
             at = start + timedelta(seconds=rng.randrange(int((NOW - start).total_seconds())))
             s.add(Response(key=new_token(), survey_id=survey.id, unit_id=rng.choice(units),
@@ -124,7 +124,7 @@ def test_a_unit_manager_and_new_responses(engine, responses, org_tree):
     with transaction(session_factory(engine)) as s:
         for day in (date(2026, 2, 3), date(2026, 6, 10)):
             s.add(Response(key=new_token(), survey_id=survey_id, unit_id=org_tree["South 1"], channel_id=None,
-                           language="en", submitted_at=datetime(day.year, day.month, day.day, tzinfo=timezone.utc),
+                           language="en", submitted_at=datetime(day.year, day.month, day.day, tzinfo=UTC),
                            answers={"E1": 1, "P1": 7, "recommend": 10}))
     with session_factory(engine)() as s:
         survey = s.get(Survey, survey_id)

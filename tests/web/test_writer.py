@@ -11,9 +11,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, insert, select
 
+from servq.store import writer as writer_module
 from servq.store.db import session_factory
 from servq.store.models import Channel, Response
-from servq.store import writer as writer_module
 from servq.store.writer import GroupWriter
 
 

@@ -144,8 +144,8 @@ def simulate(
     missing: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of answers left blank.")] = 0.03,
 ) -> None:
     """Write realistic, seeded survey answers for an instrument (population model: docs/simulate.md)."""
-    from ..io.writers import write_table
     from ..io.simulation import simulate as run
+    from ..io.writers import write_table
 
     chans = tuple(c.strip() for c in channels.split(",") if c.strip())
     table = run(instrument, n, seed=seed, branches=branches, channels=chans, missing=missing)
@@ -162,9 +162,9 @@ def demo(
 ) -> None:
     """Simulate a bank (12 branches, 3 channels) answering SERVQUAL, analyse it, write the report."""
     from ..analysis import analyze as run
+    from ..io.simulation import simulate as sim
     from ..io.writers import write_table
     from ..report import summary_sentences, write_report
-    from ..io.simulation import simulate as sim
 
     out_dir.mkdir(parents=True, exist_ok=True)
     table = sim("servqual", n, seed=seed, branches=12, channels=("branch", "phone", "online"))

@@ -47,10 +47,10 @@ def analyze(
     """
     from .. import __version__
     from ..analysis import SCHEMA_VERSION
-    from ..report import write_outputs
-    from ..report.complaints_section import render_complaints_html, summary_sentences
     from ..complaints.analytics import SPIKE_METHODS, complaints_block
     from ..complaints.register import check_timezone, parse_now, read_customers, read_register
+    from ..report import write_outputs
+    from ..report.complaints_section import render_complaints_html, summary_sentences
 
     if lang not in LANGS:
         raise UsageError(f"unknown language '{lang}' (choose en, sv or zh)")
@@ -79,7 +79,7 @@ def analyze(
     data = {
         "schema_version": SCHEMA_VERSION,
         "servq_version": __version__,
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "source": {"file": file.name, "rows": register.num_rows,
                    "classified": int(meta.get(b"servq.classified", b"0")),
                    "sla": sla.name if sla else None, "customers": customers.name if customers else None,
@@ -106,15 +106,15 @@ def complaints_import(
     column; a complaint imported before (the same key) is not imported twice."""
     from sqlalchemy.exc import IntegrityError
 
+    from ..store.db import session_factory, transaction
     from ..web.complaint_import import check_file, store_plan
     from ..web.complaints import DateBounds
-    from ..store.db import session_factory, transaction
 
     settings, engine, factory = platform()
     try:
         with session_factory(engine, writes=False)() as session:  # reading and checking take no write lock
             plan = check_file(session, file, skip_invalid=skip_invalid, timezone=tz, sheet=sheet,
-                              now=dt.datetime.now(dt.timezone.utc), bounds=DateBounds.of(settings))
+                              now=dt.datetime.now(dt.UTC), bounds=DateBounds.of(settings))
         try:
             with transaction(factory) as session:
                 result = store_plan(session, plan)
@@ -134,13 +134,13 @@ def complaints_import(
 def complaints_escalate() -> None:
     """Escalate every overdue open complaint to its unit's manager (also done whenever the
     complaints page is shown); for a cron job, e.g. every 15 minutes."""
-    from ..web.complaints import escalate_overdue
     from ..store.db import transaction
+    from ..web.complaints import escalate_overdue
 
     _settings, engine, factory = platform()
     try:
         with transaction(factory) as session:
-            ids = escalate_overdue(session, dt.datetime.now(dt.timezone.utc))
+            ids = escalate_overdue(session, dt.datetime.now(dt.UTC))
     finally:
         engine.dispose()
     typer.echo(f"escalated {len(ids)} overdue complaint(s)" + (f": {', '.join(f'#{i}' for i in ids)}" if ids else ""))

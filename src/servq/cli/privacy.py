@@ -3,7 +3,7 @@ in the web platform's database. The web stack is loaded only when a command runs
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Optional
 
 import typer
@@ -27,7 +27,7 @@ def privacy_erase(
     _settings, engine, factory = platform()
     try:
         with transaction(factory) as session:
-            done = erase_contact(session, contact, None, datetime.now(timezone.utc))
+            done = erase_contact(session, contact, None, datetime.now(UTC))
     finally:
         engine.dispose()
     typer.echo(f"erased {done.complaint_contacts} complaint contact(s) and {done.survey_contacts} survey "
@@ -46,7 +46,7 @@ def privacy_purge(
     settings, engine, factory = platform()
     try:
         with transaction(factory) as session:
-            done = purge_contacts(session, days or settings.contact_retention_days, datetime.now(timezone.utc))
+            done = purge_contacts(session, days or settings.contact_retention_days, datetime.now(UTC))
     finally:
         engine.dispose()
     typer.echo(f"erased {done.complaint_contacts} complaint contact(s) and {done.survey_contacts} survey "

@@ -96,8 +96,8 @@ def create_user(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
 ) -> None:
     """Add a user, e.g. the first administrator. The password is prompted for (twice)."""
-    from ..web import accounts
     from ..store.db import session_factory, transaction
+    from ..web import accounts
 
     with _engine(current=True) as engine:
         password = _new_password(password_stdin)
@@ -112,8 +112,8 @@ def set_password(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
 ) -> None:
     """Give a user a new password (e.g. a forgotten one); every session of theirs ends."""
-    from ..web import accounts
     from ..store.db import session_factory, transaction
+    from ..web import accounts
 
     with _engine(current=True) as engine:
         password = _new_password(password_stdin)
@@ -169,8 +169,8 @@ def create_token(
     name: Annotated[str, typer.Option(help="What uses it, e.g. 'Power BI'.")],
 ) -> None:
     """Make a token for the JSON API; it is printed once (only its hash is kept)."""
-    from ..web import accounts
     from ..store.db import session_factory, transaction
+    from ..web import accounts
 
     with _engine(current=True) as engine:
         with transaction(session_factory(engine)) as session:
@@ -184,8 +184,8 @@ def create_token(
 @admin_app.command("revoke-token")
 def revoke_token(token_id: Annotated[int, typer.Argument(help="The token's id (see the audit log).")]) -> None:
     """Revoke an API token: it stops working at once."""
-    from ..web import accounts
     from ..store.db import session_factory, transaction
+    from ..web import accounts
 
     with _engine(current=True) as engine:
         with transaction(session_factory(engine)) as session:
@@ -197,9 +197,8 @@ def platform():
     """(settings, engine, write session factory) of the web platform (SERVQ_DATABASE_URL, its
     schema checked, the complaint model of SERVQ_COMPLAINT_MODEL in use)."""
     from ..store.db import make_engine, require_current_schema, session_factory
-    from ..web.settings import load_settings
-
     from ..web.complaints import use_model
+    from ..web.settings import load_settings
 
     settings = load_settings()
     use_model(settings.complaint_model)

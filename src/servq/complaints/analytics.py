@@ -94,8 +94,7 @@ from ..stats.intervals import wilson_interval
 from ..stats.lagcorr import lagged_correlation
 from ..stats.numbers import finite
 from ..stats.spikes import CORRECTIONS, ewma_counts, poisson_spikes, share_spikes
-from .timestamps import DAY, HOUR, combined, day_date, is_aware, iso_utc, iso_week_label, local_days, utc_us, \
-    week_monday, week_of
+from .timestamps import DAY, HOUR, combined, day_date, is_aware, iso_utc, iso_week_label, local_days, utc_us, week_monday, week_of
 
 REQUIRED = ("id", "received_at", "unit", "dimension")
 OPTIONAL = ("channel", "tier", "product", "acknowledged_at", "resolved_at", "status", "customer_key",
@@ -378,9 +377,9 @@ def _now(c: _Complaints, now: dt.datetime | None) -> int:
     if now is not None:
         if not isinstance(now, dt.datetime) or now.tzinfo is None or now.utcoffset() is None:
             raise UsageError("now must be a time-zone-aware datetime")
-        return (now - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(microseconds=1)
+        return (now - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
     if c.n == 0:
-        return (dt.datetime.now(dt.timezone.utc) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) \
+        return (dt.datetime.now(dt.UTC) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) \
             // dt.timedelta(microseconds=1)
     latest = [c.received.max()]
     for values, valid in ((c.ack_at, c.has_ack), (c.resolved_at, c.resolved)):

@@ -63,8 +63,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..instruments import yamlfile
 from ..errors import Problem, ProblemsError, UsageError
+from ..instruments import yamlfile
 from .timestamps import DAY, combined, is_aware, utc_us
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -72,7 +72,7 @@ STATES = ("on_time", "due_soon", "overdue")
 ANY = "*"
 US = 1_000_000  # microseconds per second
 HOUR = 3600 * US
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _CLOSED = ("", "closed", "none", "-")
 

@@ -79,4 +79,4 @@ def day_date(day: int) -> dt.date:
 
 def iso_utc(us: int) -> str:
     """An instant as ISO 8601 in UTC (``2026-03-01T08:00:00+00:00``)."""
-    return (dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=int(us))).isoformat()
+    return (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(us))).isoformat()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -80,7 +80,7 @@ class IndexResult:
     by: str | None = None
     segments: tuple[SegmentIndex, ...] = ()
     unknown_segment: int = 0
-    generated_at: str = field(default_factory=lambda: datetime.now(timezone.utc)
+    generated_at: str = field(default_factory=lambda: datetime.now(UTC)
                               .isoformat(timespec="seconds"))
 
     @property

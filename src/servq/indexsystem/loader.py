@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..instruments import yamlfile
 from ..errors import InstrumentError
+from ..instruments import yamlfile
 from .schema import System, semantic_problems
 
 _PACKAGE = "servq.indexsystem"

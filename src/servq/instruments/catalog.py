@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import yamlfile
 from ..errors import InstrumentError
+from . import yamlfile
 from .schema import Instrument, semantic_problems
 
 _CATALOG = "servq.instruments"

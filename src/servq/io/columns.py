@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..instruments import yamlfile
 from ..errors import DataError, Problem, UsageError
+from ..instruments import yamlfile
 from ..instruments.schema import PART_PREFIX, Instrument, Part
 
 ID_COLUMN = "respondent_id"

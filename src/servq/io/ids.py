@@ -8,10 +8,10 @@ are the candidates. Only when there are candidates is the id column read a secon
 the candidates' text is compared, so every repeated id is reported with its row and the
 row it first appeared on, and two ids that merely share a hash are never reported.
 
-Memory: 8 bytes per id up to :data:`SPILL` ids (2 MiB); beyond that, the buffer and one
-bucket at a time (8 bytes x ids / 64, and a table of 4 x 8 bytes per id of the bucket
-to pick the ones worth sorting) — 6 MiB for ten million ids — while the hashes wait on
-disk (8 bytes per id). The second pass holds the candidates of at most about
+Memory: 8 bytes per id up to :data:`SPILL` ids (2 MiB); beyond that, the buffer and two
+buckets at a time (8 bytes x ids / 64 each, and a table of 4 to 8 counts per id of the
+bucket to pick the ones worth sorting) — about 20 MiB for ten million ids — while the
+hashes wait on disk (8 bytes per id). The second pass holds the candidates of at most about
 :data:`CONFIRM` rows at a time (reading the id column once more for each such batch);
 only one id repeated on more rows than that is held whole.
 """

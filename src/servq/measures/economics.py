@@ -32,8 +32,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..instruments import yamlfile
 from ..errors import ProblemsError, UsageError
+from ..instruments import yamlfile
 
 SEED = "seed 004, section 两种服务的影响 (the effects of good and poor service)"
 MEASURES = ("auto", "nps_detractors", "below_zone", "none")

@@ -28,6 +28,8 @@ from ..instruments import Instrument, Part, load_instrument
 from ..io.arrow import as_text
 from ..io.columns import Mapping, load_mapping, resolve_by, resolve_layout
 from ..io.readers import DEFAULT_CHUNK, label_map, natural_key, source_of
+from ..stats.numbers import finite
+from ..stats.shrinkage import one_way_reml, shrink
 from .standards import (
     DIMENSION_MEASURES,
     MEASURES,
@@ -37,8 +39,6 @@ from .standards import (
     load_standards,
     measure_problems,
 )
-from ..stats.numbers import finite
-from ..stats.shrinkage import one_way_reml, shrink
 
 STATUSES = ("pass", "fail", "not_enough_data")
 METHOD = ("one-way random-effects model fitted by REML (as R lme4 lmer(score ~ parent + (1 | unit))); "

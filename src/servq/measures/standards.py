@@ -25,8 +25,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..instruments import yamlfile
 from ..errors import ProblemsError
+from ..instruments import yamlfile
 from ..instruments.schema import Instrument, Part
 from .scores import DIFFERENCES
 from .summarize import SCORE_KEYS

@@ -41,8 +41,8 @@ from servq.report.levels_section import levels_section
 from servq.report.quality_section import quality_section
 from servq.report.scales import answer_scale, zoom
 from servq.report.scorecard_section import scorecard_section
-from servq.report.trends_section import trends_section
 from servq.report.summary import executive_summary, overall_score, weakest_dimension
+from servq.report.trends_section import trends_section
 
 SIGNED = {"gap", "msa", "mss", "difference"}
 NPS_COLOURS = {"detractors": "#b5472b", "passives": "#9aa5b1", "promoters": "#2a6496"}

@@ -28,8 +28,8 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
-from servq.instruments import yamlfile
 from servq.errors import ProblemsError, UsageError
+from servq.instruments import yamlfile
 
 LANGUAGES: tuple[str, ...] = ("en", "sv", "zh")
 

@@ -27,6 +27,7 @@ from servq.report.access import is_real, mean
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
 from servq.report.scales import zoom
 
+
 def _p_cell(f: Fmt, p: float | None) -> Cell:
     if not is_real(p):
         return Cell(f.num(None), cls="num na")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
-
 from typing import TYPE_CHECKING
 
 import numpy as np

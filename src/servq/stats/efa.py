@@ -35,7 +35,8 @@ import pandas as pd
 
 from .correlation import as_correlation, smc
 from .numbers import finite, finite_list
-from .rotation import ROTATIONS, rotate as _rotate
+from .rotation import ROTATIONS
+from .rotation import rotate as _rotate
 
 METHODS = {"minres": "MR", "ml": "ML"}
 _LOWER = 0.005  # psych's lower bound on uniquenesses

@@ -9,9 +9,9 @@ to start on a database whose schema is not the newest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import threading
 import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 

@@ -20,11 +20,11 @@ docs/complaints-text.md.
 """
 
 from .classification import ClassifiedTexts, classify
-from .evaluation import cross_validate, cross_validated_predictions, evaluate, Evaluation, learning_curve, load_eval_set
+from .evaluation import Evaluation, cross_validate, cross_validated_predictions, evaluate, learning_curve, load_eval_set
 from .language import detect_language, detect_languages
-from .lexicon import Lexicon, LexiconError, load_lexicon, parse_lexicon, UNCLASSIFIED
+from .lexicon import UNCLASSIFIED, Lexicon, LexiconError, load_lexicon, parse_lexicon
 from .model import ComplaintModel, load_model, train
-from .sentiment import score_sentiment, Sentiment
+from .sentiment import Sentiment, score_sentiment
 
 __all__ = [
     "ClassifiedTexts",

@@ -46,8 +46,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import sparse
 
-from ..instruments import yamlfile
 from ..errors import ProblemsError
+from ..instruments import yamlfile
 from .matching import MODES, compile_terms, normalise, term_key
 
 UNCLASSIFIED = "unclassified"

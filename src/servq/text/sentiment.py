@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..instruments import yamlfile
 from ..errors import ProblemsError
+from ..instruments import yamlfile
 from .matching import MODES, compile_terms, normalise, term_key
 
 NEGATION = -0.74

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from . import accounts, complaint_context, org, surveys
 from ..store.models import ROLES, AuditEntry, Channel, Tier, Unit, User
+from . import accounts, complaint_context, org, surveys
 from .pages import DB, Administrator, Csrf, CurrentUser, SurveyManager, page
 from .params import Id, Text, Word
 from .security import check_csrf

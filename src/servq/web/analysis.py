@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from ..errors import UsageError
 from ..io.writers import FORMATS, write_table
 from ..results import Results
-from . import dataset
 from ..store.models import Survey, User
+from . import dataset
 from .surveys import instrument_of
 from .tallies import TallyStore
 

@@ -11,7 +11,7 @@ description is at ``/api/openapi.json``.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -21,11 +21,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..errors import UsageError
+from ..store.db import transaction
+from ..store.models import ApiToken, Channel, Complaint, ComplaintContact, Tier, Unit, User
 from . import analysis, complaints, dataset, surveys
 from .case_routes import ComplaintFilter
 from .dataset import FilterQuery
-from ..store.db import transaction
-from ..store.models import ApiToken, Channel, Complaint, ComplaintContact, Tier, Unit, User
 from .org import visible_unit_ids
 from .pages import DB, visible_survey
 from .params import MAX_ID, DataFormat, FieldErrors, Id, Lang, Text, Word, error_responses, row_id
@@ -47,7 +47,7 @@ def token_user(request: Request) -> User:
     if row is None or row.revoked or not row.user.active or scheme.lower() != "bearer":
         raise HTTPException(status_code=401, detail="A valid API token is required (Authorization: Bearer ...).",
                             headers={"WWW-Authenticate": "Bearer"})
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         with transaction(state.sessions) as write:
             write.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))

@@ -7,22 +7,23 @@ style (the CSP forbids them) and post forms with a CSRF token.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anyio.to_thread
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..errors import UsageError
+from ..store.db import Busy, make_engine, require_current_schema, session_factory, transaction
+from ..store.writer import GroupWriter
 from . import (
     admin_routes,
     api_routes,
@@ -35,7 +36,6 @@ from . import (
     respond_routes,
     survey_routes,
 )
-from ..store.db import Busy, make_engine, require_current_schema, session_factory, transaction
 from .edge import Admission, AuthGate, takes_file
 from .pages import LoginRequired, page
 from .params import ApiError, FieldError, FieldErrors
@@ -43,7 +43,6 @@ from .responding import SurveyCache
 from .security import RateLimiter, SecurityHeaders, retry_after
 from .settings import Settings
 from .tallies import TallyStore
-from ..store.writer import GroupWriter
 
 _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
@@ -52,7 +51,7 @@ ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashbo
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:

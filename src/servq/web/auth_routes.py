@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -10,9 +10,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..errors import UsageError
-from . import accounts
 from ..store.db import transaction
 from ..store.models import User
+from . import accounts
 from .pages import DB, Csrf, CurrentUser, ReadDB, page
 from .security import attempt_key, check_csrf, client_address, count_attempt, forget_attempts, retry_after
 
@@ -57,7 +57,7 @@ def login(request: Request, session: ReadDB, csrf: Csrf = "", email: Annotated[s
     settings = state.settings
     address = client_address(request)
     keys = (attempt_key("login", address, email.strip().lower()), attempt_key("login", address))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with transaction(state.sessions) as write:
         wait = max(count_attempt(write, keys[0], settings.login_attempts, settings.login_window, now),
                    count_attempt(write, keys[1], settings.login_address_attempts, settings.login_window, now))
@@ -117,6 +117,6 @@ def change_password(request: Request, session: DB, user: CurrentUser, csrf: Csrf
     if errors:
         return page(request, "account.html", {"user": user, "errors": errors, "done": False}, status_code=422)
     token = accounts.start_session(session, user.id, new, request.app.state.settings.session_hours,
-                                   datetime.now(timezone.utc))
+                                   datetime.now(UTC))
     request.session["sid"] = token
     return page(request, "account.html", {"user": user, "errors": {}, "done": True})

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import UsageError
-from . import complaints, org
 from ..store.db import transaction
 from ..store.models import CaseEvent, Complaint, ComplaintContact, SlaPolicyRecord, Tier, User
+from . import complaints, org
 from .pages import DB, Csrf, CurrentUser, ReadDB, SurveyManager, page
 from .params import MAX_ID, FieldErrors, Id, Text, Word, row_id
 from .security import check_csrf

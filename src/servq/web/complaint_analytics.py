@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import __version__
-from ..complaints.analytics import complaints_block
 from ..analysis import SCHEMA_VERSION
-from . import complaint_context, dataset
+from ..complaints.analytics import complaints_block
 from ..store.models import Channel, Complaint, Tier, Unit, User
+from . import complaint_context, dataset
 
 _STATUS = {"new": "open", "assigned": "open", "in_progress": "open", "resolved": "resolved", "closed": "closed"}
 _TIMES = ("received_at", "acknowledged_at", "resolved_at", "ack_due", "resolve_due")
@@ -76,4 +76,4 @@ def results(session: Session, user: User, flt: dataset.Filter, *, now: dt.dateti
 
 
 def _midnight(d: dt.date) -> dt.datetime:
-    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from ..complaints.operations import SCHEMA, read_operations
 from ..errors import DataError, Problem, UsageError
-from .accounts import audit
 from ..store.models import OperationalMetric, Unit, User
+from .accounts import audit
 
 MAX_UPLOAD = 20_000_000  # bytes of an operational-metrics file
 MAX_CUSTOMERS = 2_147_483_647  # the largest integer every database stores
@@ -96,7 +96,7 @@ def import_operations(session: Session, table: pa.Table, filename: str, actor: U
     replaced = [s.id for s in stored if (s.day, s.region, s.metric) in keys]
     for i in range(0, len(replaced), 500):
         session.execute(delete(om).where(om.id.in_(replaced[i:i + 500])))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for i in range(0, len(rows), 5000):
         session.execute(insert(om), [{"day": r["date"], "region": r["region"], "metric": r["metric"],
                                       "value": r["value"], "uploaded_at": now} for r in rows[i:i + 5000]])

@@ -40,9 +40,9 @@ from sqlalchemy.orm import Session
 
 from ..errors import DataError, Problem, UsageError
 from ..io.readers import open_source
+from ..store.models import Channel, Tier, Unit, User
 from . import complaints
 from .accounts import audit
-from ..store.models import Channel, Tier, Unit, User
 
 COLUMNS = ("text", "unit", "date", "channel", "tier", "product", "email", "phone", "name", "consent", "key")
 REQUIRED = ("text", "unit", "date")

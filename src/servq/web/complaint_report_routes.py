@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from ..errors import DataError
 from ..report import to_json
 from ..report.complaints_section import render_complaints_html
+from ..store.models import Channel, Tier, User
 from . import complaint_analytics, complaint_context, dataset, org, surveys
 from .dashboard_routes import REPORT_CSP
 from .dataset import FilterQuery
-from ..store.models import Channel, Tier, User
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page
 from .params import Lang
 from .security import check_csrf

@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from ..store.models import Channel, Unit
 from . import complaints, responding
 from .form import LANGUAGES, t
-from ..store.models import Channel, Unit
 from .pages import DB, sent_form, templates
 from .params import FieldErrors, Id, is_token, row_id
 from .security import new_token, retry_after, submit_wait

@@ -20,8 +20,8 @@ import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from pathlib import Path
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 
 from ..complaints import sla
 from ..errors import UsageError
-from .accounts import audit
 from ..store.models import (
     CaseEvent,
     Complaint,
@@ -42,6 +41,7 @@ from ..store.models import (
     Unit,
     User,
 )
+from .accounts import audit
 from .org import subtree, visible_unit_ids
 from .params import FieldErrors, instant, quoted, row_id, text_problem
 
@@ -209,7 +209,7 @@ def due(policies: Sequence[sla.SlaPolicy], dimension: str | None, tier: str | No
     if policy is None:
         return None, None, None
     ack, res = sla.due_times(policy, received_at)
-    return ack.astimezone(timezone.utc), res.astimezone(timezone.utc), policy_snapshot(policy)
+    return ack.astimezone(UTC), res.astimezone(UTC), policy_snapshot(policy)
 
 
 def case_sla(complaint: Complaint, now: datetime) -> sla.SlaState | None:
@@ -258,10 +258,10 @@ class DateBounds:
         """Why ``received`` (time-zone aware) cannot be when a complaint was received at
         ``now``; None when it can.
 
-        >>> DateBounds().problem(datetime(1, 1, 1, tzinfo=timezone.utc), datetime(2026, 3, 1, tzinfo=timezone.utc))
+        >>> DateBounds().problem(datetime(1, 1, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC))
         '0001-01-01 is before the earliest accepted date 2000-01-01'
         """
-        if received < datetime.combine(self.earliest, time(), timezone.utc):
+        if received < datetime.combine(self.earliest, time(), UTC):
             return f"{received.date().isoformat()} is before the earliest accepted date {self.earliest.isoformat()}"
         if received > now + timedelta(days=self.future_days):
             days = self.future_days
@@ -305,7 +305,7 @@ def complaint_row(new: NewComplaint, classified: dict, policies: Sequence[sla.Sl
                 customer_key=customer_key(secret, contact))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _insert(dialect: str):
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(Complaint.__table__).on_conflict_do_nothing(index_elements=["key"]) \
@@ -323,8 +323,8 @@ def store(session: Session, row: dict, contact: ContactDetails | None, event: di
     if contact is not None and not contact.empty:
         session.add(ComplaintContact(complaint_id=complaint_id, name=contact.name, email=contact.email,
                                      phone=contact.phone, consent=contact.consent,
-                                     created_at=datetime.now(timezone.utc)))
-    session.add(CaseEvent(complaint_id=complaint_id, at=datetime.now(timezone.utc), actor_id=actor.id if actor else None,
+                                     created_at=datetime.now(UTC)))
+    session.add(CaseEvent(complaint_id=complaint_id, at=datetime.now(UTC), actor_id=actor.id if actor else None,
                           kind="received", detail={"source": row["source"], **(event or {})}))
     session.flush()
     return complaint_id
@@ -336,7 +336,7 @@ def intake(session: Session, new: NewComplaint, classified: dict | None = None, 
     """Classify (unless ``classified`` is given), give due times, and store ``new``; its id
     or None when its key was stored before. A received time outside ``bounds`` at ``now``
     (default: the clock's) is a :class:`~servq.errors.UsageError` and nothing is stored."""
-    problem = bounds.problem(new.received_at, now or datetime.now(timezone.utc))
+    problem = bounds.problem(new.received_at, now or datetime.now(UTC))
     if problem:
         raise UsageError(f"received_at: {problem}")
     classified = classify_complaint(new.text) if classified is None else classified
@@ -400,7 +400,7 @@ def unit_manager(session: Session, unit_id: int) -> User | None:
 
 def _event(session: Session, complaint: Complaint, actor: User | None, kind: str, detail: dict,
            now: datetime | None = None) -> None:
-    session.add(CaseEvent(complaint_id=complaint.id, at=now or datetime.now(timezone.utc),
+    session.add(CaseEvent(complaint_id=complaint.id, at=now or datetime.now(UTC),
                           actor_id=actor.id if actor else None, kind=kind, detail=detail))
 
 
@@ -697,7 +697,7 @@ def save_policy(session: Session, category: str, tier: str, acknowledge_hours: s
                      if (r.category.casefold(), r.tier.casefold()) == (category.casefold(), tier.casefold())), None)
     row = existing or SlaPolicyRecord(category=category, tier=tier)
     row.acknowledge_hours, row.resolve_days, row.calendar = ack, res, cal.to_dict()
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     if existing is None:
         session.add(row)
     session.flush()

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from ..report.charts.colour import MUTED
 from ..report.charts.svg import WIDTH, chart_svg, el, text_at
-from . import dataset
 from ..store.models import Invitation, Survey, User
+from . import dataset
 
 BAR = "#2a6496"
 

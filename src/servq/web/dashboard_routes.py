@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from ..errors import UsageError
 from ..report import render_html, to_json
+from ..store.models import Channel, Tier
 from . import analysis, dataset, org
 from .dashboard import invitation_rate, responses_chart
 from .dataset import FilterQuery
-from ..store.models import Channel, Tier
 from .pages import DB, CurrentUser, page, visible_survey
 from .params import DataFormat, Id, Lang, Word
 

@@ -9,7 +9,7 @@ filter always includes the restriction to their subtree: it is part of the query
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 import pyarrow as pa
@@ -137,7 +137,7 @@ def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: F
     for r in session.scalars(query).yield_per(2000):
         for c in answers:
             columns[c].append(r.answers.get(c))
-        at = r.submitted_at.astimezone(timezone.utc)
+        at = r.submitted_at.astimezone(UTC)
         meta["respondent_id"].append(str(r.id))
         meta["unit"].append(names["unit"].get(r.unit_id))
         meta["channel"].append(names["channel"].get(r.channel_id))
@@ -170,4 +170,4 @@ def visible_units(session: Session, user: User, flt: Filter) -> set[int] | None:
 
 
 def _midnight(d: date) -> datetime:
-    return datetime.combine(d, time(), tzinfo=timezone.utc)
+    return datetime.combine(d, time(), tzinfo=UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import escape
 from urllib.parse import urlencode
 
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import DataError, Problem, UsageError
 from ..io.cells import neutral_row
-from .accounts import audit, normalise_email
 from ..store.models import Contact, Invitation, Survey, Tier, User
+from .accounts import audit, normalise_email
 from .params import text_problem
 from .security import new_token, token_hash
 
@@ -121,7 +121,7 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     if problems:
         raise DataError(f"{filename}: {len(problems)} problem(s); no invitation was created", problems)
 
-    expires = datetime.now(timezone.utc) + timedelta(days=days)
+    expires = datetime.now(UTC) + timedelta(days=days)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["email", "name", "unit", "language", "link", "expires"])

@@ -18,7 +18,7 @@ middleware is outside them) and, for ``/api/``, the API's error body.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import anyio.to_thread
@@ -26,8 +26,8 @@ from fastapi import HTTPException, params
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from . import accounts
 from ..store.db import Busy
+from . import accounts
 
 HEALTH = "/healthz"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -161,7 +161,7 @@ def _bearer(scope) -> str:
 
 def _session_user(state, sid: str) -> int | None:
     with state.read_sessions() as session:
-        return accounts.session_user(session, sid, datetime.now(timezone.utc))
+        return accounts.session_user(session, sid, datetime.now(UTC))
 
 
 def _token_user(state, token: str) -> int | None:

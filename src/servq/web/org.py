@@ -10,8 +10,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from .accounts import audit
 from ..store.models import Unit, User
+from .accounts import audit
 
 
 def subtree(unit_id: int, name: str = "subtree") -> Select:

@@ -8,15 +8,14 @@ from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
-
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from .. import __version__
-from . import surveys
 from ..store.models import User
+from . import surveys
 from .params import FieldErrors, text_problem
 from .security import check_csrf, csrf_token
 

@@ -20,7 +20,7 @@ page.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from annotated_types import Interval
@@ -134,7 +134,7 @@ def instant(raw: str) -> datetime:
         raise ValueError(f"must be a date like 2026-03-31 or a time like 2026-03-31T08:00:00+01:00, "
                          f"got {quoted(raw)}") from None
     try:
-        value = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     except OverflowError:  # beyond year 1 or 9999 in UTC
         raise ValueError(_years(raw)) from None
     return _in_years(value, raw)

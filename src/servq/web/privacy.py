@@ -19,9 +19,9 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
+from ..store.models import CaseEvent, Complaint, ComplaintContact, Contact, Invitation, User
 from .accounts import audit
 from .complaints import ContactDetails, check_contact, customer_key, salt
-from ..store.models import CaseEvent, Complaint, ComplaintContact, Contact, Invitation, User
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from ..store.db import transaction
+from ..store.models import Draft, Invitation, Survey
 from . import closed_loop, complaints, responding
 from . import form as questionnaire
-from ..store.models import Draft, Invitation, Survey
-from ..store.db import transaction
 from .pages import DB, ReadDB, sent_form, templates
 from .params import FieldErrors, Id, Text, is_token, number, row_id
 from .security import new_token, retry_after, submit_wait

@@ -14,14 +14,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .closed_loop import LoopRequest, open_case
 from ..store.models import (
     Contact,
     Draft,
@@ -29,6 +28,7 @@ from ..store.models import (
     Response,
     Survey,
 )
+from .closed_loop import LoopRequest, open_case
 from .security import new_token, token_hash
 
 DRAFT_DAYS = 30
@@ -86,7 +86,7 @@ class SurveyCache:
 
 def survey_state(survey: PublicSurvey, now: datetime | None = None) -> str:
     """``open``, ``not_open`` or ``closed``."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now < survey.opens_at:
         return "not_open"
     if survey.closes_at is not None and now >= survey.closes_at:
@@ -139,7 +139,7 @@ def save_draft(session: Session, key: str, survey: PublicSurvey | Survey, unit_i
     draft.page, draft.language = page, lang
     if comment is not None:
         draft.comment = comment
-    draft.updated_at = datetime.now(timezone.utc)
+    draft.updated_at = datetime.now(UTC)
     session.flush()
     return draft
 
@@ -157,7 +157,7 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     row = dict(key=key, survey_id=survey.id, unit_id=unit_id, channel_id=channel_id,
                tier_id=invitation.tier_id if invitation else None, language=lang,
                answers={**(draft.answers if draft else {}), **answers},
-               comment=comment or (draft.comment if draft else ""), submitted_at=datetime.now(timezone.utc))
+               comment=comment or (draft.comment if draft else ""), submitted_at=datetime.now(UTC))
     conn = session.connection()
     response_id = conn.execute(_insert_response(conn.dialect.name), row).scalar()
     if response_id is None:  # the key was stored before
@@ -180,12 +180,12 @@ def _use(session: Session, invitation: Invitation) -> bool:
     concurrent submissions exactly one gets it (True)."""
     table = Invitation.__table__
     done = session.execute(update(table).where(table.c.id == invitation.id, table.c.used_at.is_(None))
-                           .values(used_at=datetime.now(timezone.utc)))
+                           .values(used_at=datetime.now(UTC)))
     session.expire(invitation, ["used_at"])
     return done.rowcount == 1
 
 
-@lru_cache(maxsize=None)
+@cache
 def _insert_response(dialect: str):
     """INSERT of a response that does nothing when its key is there already (the hot path
     of every submission: a plain statement, compiled once)."""
@@ -238,7 +238,7 @@ def page_save(key: str, survey: PublicSurvey, unit_id: int, channel_id: int | No
 def open_invitation(session: Session, token: str) -> tuple[Invitation, Survey] | None:
     """The valid, unused invitation of ``token`` and its survey, else None."""
     inv = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
-    if inv is None or inv.used_at is not None or inv.expires_at <= datetime.now(timezone.utc):
+    if inv is None or inv.used_at is not None or inv.expires_at <= datetime.now(UTC):
         return None
     return inv, session.get(Survey, inv.survey_id)
 
@@ -250,12 +250,12 @@ def draft_for_invitation(session: Session, inv: Invitation, lang: str) -> Draft:
     insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(table)
     session.execute(insert.values(key=new_token(), survey_id=inv.survey_id, unit_id=inv.unit_id,
                                   channel_id=inv.channel_id, invitation_id=inv.id, language=inv.language or lang,
-                                  page=0, answers={}, comment="", updated_at=datetime.now(timezone.utc))
+                                  page=0, answers={}, comment="", updated_at=datetime.now(UTC))
                     .on_conflict_do_nothing(index_elements=["invitation_id"]))
     return session.scalar(select(Draft).where(Draft.invitation_id == inv.id))
 
 
 def expired_drafts_cutoff() -> datetime:
-    return datetime.now(timezone.utc) - timedelta(days=DRAFT_DAYS)
+    return datetime.now(UTC) - timedelta(days=DRAFT_DAYS)
 
 

@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException, Request
 from sqlalchemy import case, delete, literal, update
@@ -113,7 +113,7 @@ def count_attempt(session: Session, key: str, limit: int, window: int, now: date
     count, start = session.execute(statement).one()
     if count <= limit:
         return 0.0
-    start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
     return max(1.0, window - (now - start).total_seconds())
 
 

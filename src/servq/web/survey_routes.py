@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from ..errors import DataError, InstrumentError, UsageError
 from ..instruments import list_instruments
+from ..store.models import Channel, Invitation, Survey, Unit, User, Wave
 from . import closed_loop, complaints, distribution, org, surveys
 from .accounts import audit
-from ..store.models import Channel, Invitation, Survey, Unit, User, Wave
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page, visible_survey
 from .params import Id, Text, Word
 from .security import check_csrf

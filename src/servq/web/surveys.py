@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from importlib import resources
 
@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from ..errors import UsageError
 from ..instruments import Instrument
 from ..instruments.catalog import catalog_ids, parse_instrument
+from ..store.models import Channel, Survey, Tier, Unit, User, Wave, survey_units
 from .accounts import audit
 from .form import Page, pages
-from ..store.models import Channel, Survey, Tier, Unit, User, Wave, survey_units
 from .org import visible_unit_ids
 
 RESPONDENT_TYPES = ("customer", "internal")
@@ -184,11 +184,11 @@ def _rows(session: Session, model, ids: list[str], what: str, problems: list[str
 
 def _day(text: str, what: str, problems: list[str]) -> datetime | None:
     try:
-        return datetime.combine(date.fromisoformat(text.strip()), time(), tzinfo=timezone.utc)
+        return datetime.combine(date.fromisoformat(text.strip()), time(), tzinfo=UTC)
     except ValueError:
         problems.append(f"the {what} must be a date like 2026-03-31, got {text!r}")
         return None
 
 
 def _today() -> datetime:
-    return datetime.combine(datetime.now(timezone.utc).date(), time(), tzinfo=timezone.utc)
+    return datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)

@@ -23,7 +23,7 @@ import operator
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import reduce
 
 import numpy as np
@@ -39,8 +39,8 @@ from ..instruments import Instrument
 from ..io.validate import Answers
 from ..results import Results
 from ..stats.moments import Moments
-from .dataset import Filter, answer_columns
 from ..store.models import Channel, Response, Survey, Tier, Unit, Wave
+from .dataset import Filter, answer_columns
 from .surveys import instrument_of
 
 log = logging.getLogger(__name__)
@@ -228,7 +228,7 @@ class SurveyTallies:
         """Read the responses and make the cells of every complete month (at server start,
         so that the first page is not the one that waits)."""
         held = self.refresh(session)
-        current = _months(np.array([int((now or datetime.now(timezone.utc)).timestamp())]))[0]
+        current = _months(np.array([int((now or datetime.now(UTC)).timestamp())]))[0]
         for month in np.unique(held.month).tolist():
             if month < current:
                 self._month_cells(held, month)
@@ -261,7 +261,7 @@ class SurveyTallies:
                 min_n: int = 5, quality: bool = True, now: datetime | None = None) -> Results | None:
         """The analysis of the held responses in ``flt`` limited to ``units`` (None: all)."""
         held = self.refresh(session)
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         keep = _combo_filter(flt, units)
         first = None if flt.since is None else _epoch(flt.since)
         end = None if flt.until is None else _epoch(flt.until)
@@ -395,7 +395,7 @@ def _month_start(month: int) -> int:
 
 
 def _epoch(d: date) -> int:
-    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
 def _combo_filter(flt: Filter, units: set[int] | None):
