@@ -50,7 +50,7 @@ def build(n: int, seed: int) -> list[str]:
     langs = sorted(sentences)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     out = []
-    for i in range(n):
+    for _ in range(n):
         pool = sentences[langs[rng.integers(len(langs))]]
         picked = [pool[j] for j in rng.integers(len(pool), size=rng.integers(1, 4))]
         ref = "".join(rng.choice(letters, size=5))

@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,9 +50,9 @@ def build(url: str, n: int, seed: int = 1) -> dict:
     from sqlalchemy import insert
 
     import servq
-    from servq.web import accounts, org, surveys
     from servq.store.db import make_engine, session_factory, transaction, upgrade
     from servq.store.models import Channel, Response, Tier
+    from servq.web import accounts, org, surveys
 
     engine = make_engine(url)
     upgrade(engine)
@@ -72,7 +72,7 @@ def build(url: str, n: int, seed: int = 1) -> dict:
         ids = {"survey": survey.id, "slug": survey.slug, "regions": regions, "branches": branches,
                "channels": channels, "tiers": tiers}
     rng = np.random.default_rng(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     chunk = 50_000
     for first in range(0, n, chunk):
         size = min(chunk, n - first)
@@ -131,7 +131,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def filters(ids: dict) -> list[tuple[str, dict]]:
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     return [
         ("all responses", {}),
         ("a region's subtree", {"unit": ids["regions"][0]}),

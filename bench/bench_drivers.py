@@ -43,14 +43,15 @@ if res.n_boot != int(sys.argv[2]):
     sys.exit("bootstrap incomplete")
 """
 ANALYZE_WORKER = """
-import sys, time
+import importlib, sys, time
 from servq import analysis
-inner, spent = analysis.bootstrap_drivers, []
+finishing = importlib.import_module("servq.analysis.finish")  # the module (servq.analysis.finish is the function)
+inner, spent = finishing.bootstrap_drivers, []
 def timed(*args, **kwargs):
     start = time.perf_counter()
     inner(*args, **kwargs)
     spent.append(time.perf_counter() - start)
-analysis.bootstrap_drivers = timed
+finishing.bootstrap_drivers = timed
 res = analysis.analyze(sys.argv[1], "servqual", boot=int(sys.argv[2]), seed=1)
 print(f"resampling {sum(spent):.3f} {len(res.data['drivers']['outcomes'])}", file=sys.stderr)
 """
@@ -106,7 +107,7 @@ def _bench_analyze(data: Path, servq_cli: Path, tmp: Path, args) -> None:
     spent = []
     for _ in range(args.repeat):
         _, _, code, stderr = run_process([sys.executable, script, data, str(args.boot)])
-        line = next((l for l in stderr.splitlines() if l.startswith("resampling ")), None)
+        line = next((s for s in stderr.splitlines() if s.startswith("resampling ")), None)
         if code != 0 or line is None:
             print(f"resampling timer failed: {stderr.strip().splitlines()[-1] if stderr.strip() else code}")
             return

@@ -33,12 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_analyze import machine  # noqa: E402
 
 from servq.complaints.analytics import complaints_block  # noqa: E402
-from servq.complaints.sla import load_policies, assign_due  # noqa: E402
+from servq.complaints.sla import assign_due, load_policies  # noqa: E402
 
 UNITS = [f"Branch {i:02d}" for i in range(1, 21)]
 DIMENSIONS = ["tangibles", "reliability", "responsiveness", "assurance", "empathy", "billing", "network"]
 WEEKS = 52
-START = dt.datetime(2025, 12, 29, tzinfo=dt.timezone.utc)  # Monday of ISO week 2026-W01
+START = dt.datetime(2025, 12, 29, tzinfo=dt.UTC)  # Monday of ISO week 2026-W01
 # (dimension, unit, week index 0-51, extra complaints as a multiple of the cell's weekly mean)
 PLANTED = [("network", "Branch 03", 20, 0.6), ("billing", "Branch 11", 33, 0.8), ("reliability", "Branch 17", 45, 1.0),
            ("empathy", "Branch 20", 12, 1.5), ("responsiveness", "Branch 07", 50, 0.5)]
@@ -72,7 +72,7 @@ def simulate(n: int, seed: int) -> tuple[pa.Table, list[tuple[str, str, str, int
     cell = np.repeat(np.arange(flat.size), flat)
     rows = cell.size
     d, u, w = np.unravel_index(cell, counts.shape)
-    start_us = int((START - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)).total_seconds()) * 1_000_000
+    start_us = int((START - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).total_seconds()) * 1_000_000
     hour = 3_600_000_000
     received = start_us + w * 7 * 24 * hour + rng.integers(0, 7 * 24 * hour, rows)
     ack_delay = (rng.exponential(6.0, rows) * hour).astype(np.int64)

@@ -31,8 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -47,8 +47,8 @@ TARGET_RATE, TARGET_P95 = 1000.0, 0.100  # issue 11: at least 1,000 a second on 
 
 def setup(url: str, units: int = 10) -> tuple[str, list[int]]:
     """Schema, organisation and a SERVQUAL survey; returns its slug and unit ids."""
-    from servq.web import accounts, org, surveys
     from servq.store.db import make_engine, session_factory, transaction, upgrade
+    from servq.web import accounts, org, surveys
 
     engine = make_engine(url)
     upgrade(engine)

@@ -28,7 +28,6 @@ if str(HERE) not in sys.path:  # run as a script bench/ is on the path already; 
     sys.path.insert(0, str(HERE))
 
 import pingouin  # noqa: E402
-
 from semopy_reference import DIMENSIONS, htmt, number, read_answers, write_json  # noqa: E402
 
 NAN_POLICY = "pairwise"  # pingouin's default, psych::alpha's default

@@ -57,7 +57,8 @@ def test_instruments_validate(tmp_path, capsys):
     good = run(capsys, "instruments", "validate", MINI)
     assert good[0] == 0 and "valid instrument 'mini'" in good[1]
     bad = tmp_path / "bad.yaml"
-    bad.write_text((DATA / "mini.yaml").read_text().replace("dimension: b", "dimension: c").replace("  max: 5\n", "  max: 5\n  colour: red\n", 1))
+    bad.write_text((DATA / "mini.yaml").read_text().replace("dimension: b", "dimension: c")
+                   .replace("  max: 5\n", "  max: 5\n  colour: red\n", 1))
     code, out, err = run(capsys, "instruments", "validate", str(bad))
     assert code == 1
     assert "unknown field" in err and "scale.colour" in err

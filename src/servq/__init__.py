@@ -3,6 +3,8 @@
 The public API::
 
     servq.analyze(data, instrument, by=...)   -> Results
+    servq.AnalysisOptions(...)                 every option of an analysis, validated once
+    servq.analysis: the streaming core (plan_for, accumulate, merge, finish; Sums)
     servq.load_instrument("servqual")          -> Instrument
     servq.list_instruments()                   -> [Instrument, ...]
     servq.simulate("servqual", n, seed=...)   -> pyarrow.Table
@@ -31,8 +33,8 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "analyze": "servq.analysis",
-    "Results": "servq.results",
+    "AnalysisOptions": "servq.analysis",
+    "Results": "servq.analysis",
     "load_instrument": "servq.instruments",
     "list_instruments": "servq.instruments",
     "Instrument": "servq.instruments",
@@ -52,7 +54,7 @@ _EXPORTS = {
     "htmt": "servq.stats.validity",
     "htmt2": "servq.stats.validity",
     "drivers": "servq.stats.drivers",
-    "scorecard": "servq.measures.scorecard",
+    "scorecard": "servq.analysis",
     "welch_anova": "servq.stats.comparisons",
     "games_howell": "servq.stats.comparisons",
     "pairwise_welch": "servq.stats.comparisons",
@@ -77,7 +79,22 @@ _EXPORTS = {
     "Problem": "servq.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "analyze"])
+
+
+def analyze(data, instrument, by=None, *, complaints_register=None, complaints_timezone: str = "UTC", **options):
+    """Analyse survey answers: :func:`servq.analysis.analyze` (every option is documented
+    there and in :class:`servq.AnalysisOptions`).
+
+    ``complaints_register`` (a path, DataFrame or Table of complaints, times without an
+    offset in ``complaints_timezone``) adds the ``complaints`` block, and its number of
+    complaints is the economics' complaint count unless ``complaints`` is given
+    (:func:`servq.complaints.analytics.analyze_with_register`).
+    """
+    if complaints_register is None:
+        return import_module("servq.analysis").analyze(data, instrument, by, **options)
+    return import_module("servq.complaints.analytics").analyze_with_register(
+        data, instrument, complaints_register, by, timezone=complaints_timezone, **options)
 
 
 def __getattr__(name: str):

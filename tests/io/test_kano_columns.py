@@ -138,7 +138,9 @@ def test_the_kano_block_loads_with_default_answers():
 
 
 def test_answer_labels_can_be_overridden():
-    text = YAML.replace("kano:\n", "kano:\n  answers:\n    3: {en: It does not matter, sv: Det spelar ingen roll, zh: 无所谓好坏}\n")
+    text = YAML.replace(
+        "kano:\n", "kano:\n  answers:\n    3: {en: It does not matter, sv: Det spelar ingen roll, zh: 无所谓好坏}\n"
+    )
     labels = parse_instrument(text, source="x.yaml").kano.answer_labels()
     assert labels[3].en == "It does not matter" and labels[1].en == "I like it that way"
 

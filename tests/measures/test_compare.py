@@ -230,10 +230,14 @@ def test_groups_with_too_few_answers_to_a_measure_are_excluded():
            "dimensions": [{"id": "d", "label": "D", "perception": {"mean": 5.0}}],
            "servqual": {"unweighted": None}, "servperf": None, "outcomes": [],
            "segments": {"tier": {
-               "gold": {"n": 9, "dimensions": [{"id": "d", "perception": {"n": 9, "mean": 5.0, "sd": 1.0, "ci_low": 4.2, "ci_high": 5.8}}]},
-               "silver": {"n": 8, "dimensions": [{"id": "d", "perception": {"n": 2, "mean": 4.0, "sd": 1.0, "ci_low": 0.0, "ci_high": 8.0}}]},
-               "bronze": {"n": 8, "dimensions": [{"id": "d", "perception": {"n": 8, "mean": 4.0, "sd": 0.0, "ci_low": 4.0, "ci_high": 4.0}}]},
-               "tin": {"n": 9, "dimensions": [{"id": "d", "perception": {"n": 9, "mean": 3.0, "sd": 1.0, "ci_low": 2.2, "ci_high": 3.8}}]}}}}
+               "gold": {"n": 9, "dimensions": [
+                   {"id": "d", "perception": {"n": 9, "mean": 5.0, "sd": 1.0, "ci_low": 4.2, "ci_high": 5.8}}]},
+               "silver": {"n": 8, "dimensions": [
+                   {"id": "d", "perception": {"n": 2, "mean": 4.0, "sd": 1.0, "ci_low": 0.0, "ci_high": 8.0}}]},
+               "bronze": {"n": 8, "dimensions": [
+                   {"id": "d", "perception": {"n": 8, "mean": 4.0, "sd": 0.0, "ci_low": 4.0, "ci_high": 4.0}}]},
+               "tin": {"n": 9, "dimensions": [
+                   {"id": "d", "perception": {"n": 9, "mean": 3.0, "sd": 1.0, "ci_low": 2.2, "ci_high": 3.8}}]}}}}
     (m,) = comparisons(res)["columns"][0]["means"]
     assert m["excluded"] == ["silver", "bronze"]  # too few answers; no spread
     assert [g["segment"] for g in m["groups"]] == ["gold", "tin"]

@@ -168,7 +168,7 @@ def test_defaults_template_round_trips_and_cites_every_default():
         econ.parse_economics(text, "defaults.yaml")  # the one required input is left for the user
     parsed = econ.parse_economics(text.replace("customer_base: null", "customer_base: 10"), "defaults.yaml")
     assert {k: a.value for k, a in parsed.assumptions.items()} == {k: a.value for k, a in econ.DEFAULTS.items()}
-    for key, a in econ.DEFAULTS.items():
+    for _key, a in econ.DEFAULTS.items():
         assert a.source.quote and a.source.translation and "seed 004" in a.source.document
         assert f"# {econ.SEED}: 「{a.source.quote}」" in text
 

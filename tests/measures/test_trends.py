@@ -247,3 +247,16 @@ def test_simulated_upward_trend_is_seen():
     assert [p["label"] for p in tr["periods"]] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
     assert means == sorted(means)  # perceptions rise by 0.3 over the year (simulation._TREND)
     assert tr["control"]["servperf"]["points"][0]["out"] and tr["control"]["servperf"]["points"][-1]["out"]
+
+
+def test_a_share_without_answers_in_the_last_periods_has_no_change():
+    """A tracked share no one answered (its column absent) has no change to test, and the
+    analysis goes on (it used to stop on a NaN share)."""
+    import pyarrow as pa
+
+    table = servq.simulate("servperf", 300, seed=2).drop_columns(["intention_to_return"])
+    table = table.append_column("wave", pa.array(["1", "2", "3"] * 100))
+    res = servq.analyze(table, "servperf", period="wave", quality=False)
+    changes = res.data["trends"]["change"]["measures"]
+    assert changes["topbox:intention_to_return"] is None
+    assert changes["servperf"]["test"] == "welch"

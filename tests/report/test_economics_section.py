@@ -75,7 +75,8 @@ def test_iceberg_areas_are_proportional(rendered):
     assert a / (a + b) == pytest.approx(150 / 3750, abs=0.002)  # coordinates carry one decimal
     plain = text(body)
     assert "150 complained (4%)" in body and "3,600 dissatisfied customers never complained (96%)" in body
-    assert "Complaints from 150 customers point to about 3,750 dissatisfied customers; 3,600 of them (96%) never complained." in plain
+    assert ("Complaints from 150 customers point to about 3,750 dissatisfied customers; "
+            "3,600 of them (96%) never complained.") in plain
 
 
 def test_results_table_shows_each_formula_with_its_numbers(rendered):

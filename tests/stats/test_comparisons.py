@@ -254,6 +254,9 @@ def test_results_are_json_able_and_order_free():
     # reversing the group order mirrors every pair: same |t| and p, opposite difference
     rev = pairwise_welch(n[::-1], m[::-1], s[::-1], labels[::-1], adjust="holm").table
     fwd = pairwise_welch(n, m, s, labels, adjust="holm").table
-    key = lambda t, a, b: {(x, y): v for x, y, v in zip(t[a], t[b], t["p_adj"])}
+
+    def key(t, a, b):
+        return {(x, y): v for x, y, v in zip(t[a], t[b], t["p_adj"])}
+
     assert key(rev, "group_b", "group_a") == pytest.approx(key(fwd, "group_a", "group_b"))
     assert welch_anova(n[::-1], m[::-1], s[::-1]).f == pytest.approx(welch_anova(n, m, s).f)

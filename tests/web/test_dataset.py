@@ -33,7 +33,7 @@ def filled(engine, org_tree):
             ("North 1", None, "sv", date(2026, 7, 1), 4, 4, None),
         ]
         unit = {u.name: u.id for u in s.scalars(select(Unit))}
-        for i, (u, ch, lang, day, e1, p1, rec) in enumerate(rows):
+        for _i, (u, ch, lang, day, e1, p1, rec) in enumerate(rows):
             answers = {"E1": e1, "P1": p1} | ({"recommend": rec} if rec is not None else {})
             s.add(Response(key=new_token(), survey_id=survey.id, unit_id=unit[u], channel_id=ch,
                            language=lang, answers=answers,

@@ -45,32 +45,57 @@ def _echo(text: str = "") -> None:
 
 @app.command()
 def analyze(
-    data: Annotated[Path, typer.Argument(metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
-    instrument: Annotated[str, typer.Option("--instrument", "-i", help="A built-in instrument (see `servq instruments list`) or an instrument YAML file.")],
-    by: Annotated[Optional[list[str]], typer.Option("--by", "-b", help="Break results down by this segment column (repeat for several).")] = None,
+    data: Annotated[Path, typer.Argument(
+        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
+    instrument: Annotated[str, typer.Option(
+        "--instrument", "-i", help="A built-in instrument (see `servq instruments list`) or an instrument YAML file.")],
+    by: Annotated[Optional[list[str]], typer.Option(
+        "--by", "-b", help="Break results down by this segment column (repeat for several).")] = None,
     lang: Lang = "en",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the one-file HTML report here.")] = None,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results as JSON here (schema: docs/results.md).")] = None,
-    mapping: Annotated[Optional[Path], typer.Option("--mapping", "-m", help="A YAML mapping file for other column layouts.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option(
+        "--json", help="Write the results as JSON here (schema: docs/results.md).")] = None,
+    mapping: Annotated[Optional[Path], typer.Option(
+        "--mapping", "-m", help="A YAML mapping file for other column layouts.")] = None,
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
     min_n: Annotated[int, typer.Option("--min-n", help="Suppress segments with fewer respondents than this (privacy).")] = 5,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     max_problems: Annotated[int, typer.Option("--max-problems", help="Show at most this many problems in a bad file.")] = 50,
-    invariance: Annotated[Optional[str], typer.Option(help="Test measurement invariance of the dimension model across the groups of this segment column (configural, metric, scalar).")] = None,
-    quality: Annotated[bool, typer.Option("--quality/--no-quality", help="Assess the instrument: reliability, factor structure (CFA), validity.")] = True,
-    ipa_importance: Annotated[str, typer.Option("--ipa-importance", help="Importance-performance analysis: importance auto, derived (relative weights) or stated (100-point allocation).")] = "auto",
+    invariance: Annotated[Optional[str], typer.Option(
+        help="Test measurement invariance of the dimension model across the groups of this segment column (configural, metric, "
+             "scalar).")] = None,
+    quality: Annotated[bool, typer.Option(
+        "--quality/--no-quality", help="Assess the instrument: reliability, factor structure (CFA), validity.")] = True,
+    ipa_importance: Annotated[str, typer.Option(
+        "--ipa-importance",
+        help="Importance-performance analysis: importance auto, derived (relative weights) or stated "
+             "(100-point allocation).")] = "auto",
     ipa_performance: Annotated[str, typer.Option("--ipa-performance", help="... performance: perception or gap.")] = "perception",
     ipa_crosshair: Annotated[str, typer.Option("--ipa-crosshair", help="... crosshair: mean, median or midpoint.")] = "mean",
-    compare: Annotated[str, typer.Option("--compare", help="Compare the segments of each --by column: games-howell (Welch ANOVA, Games-Howell pairs), welch (pairwise Welch t) or none.")] = "games-howell",
-    adjust: Annotated[str, typer.Option("--adjust", help="Multiple-comparison correction of the pairs: holm, BH or bonferroni.")] = "holm",
-    period: Annotated[Optional[str], typer.Option("--period", help="Trends and control charts by month, quarter or wave.")] = None,
-    period_column: Annotated[Optional[str], typer.Option("--period-column", help="The date or wave column of --period (default: date, or wave).")] = None,
-    boot: Annotated[int, typer.Option("--boot", min=0, help="Bootstrap resamples for intervals of the key drivers (0 = none).")] = 0,
+    compare: Annotated[str, typer.Option(
+        "--compare",
+        help="Compare the segments of each --by column: games-howell (Welch ANOVA, Games-Howell pairs), welch (pairwise Welch t)"
+             " or none.")] = "games-howell",
+    adjust: Annotated[str, typer.Option(
+        "--adjust", help="Multiple-comparison correction of the pairs: holm, BH or bonferroni.")] = "holm",
+    period: Annotated[Optional[str], typer.Option(
+        "--period", help="Trends and control charts by month, quarter or wave.")] = None,
+    period_column: Annotated[Optional[str], typer.Option(
+        "--period-column", help="The date or wave column of --period (default: date, or wave).")] = None,
+    boot: Annotated[int, typer.Option(
+        "--boot", min=0, help="Bootstrap resamples for intervals of the key drivers (0 = none).")] = 0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the bootstrap resamples.")] = 0,
-    economics: Annotated[Optional[Path], typer.Option("--economics", help="Service-economics parameters (YAML; template: `servq economics defaults`).")] = None,
-    complaints: Annotated[Optional[int], typer.Option("--complaints", min=0, help="Complaining customers in the period (overrides the economics file).")] = None,
-    complaints_file: Annotated[Optional[Path], typer.Option("--complaints-file", help="A complaints register (.csv, .xlsx, .parquet, .sav): adds the complaints section, and its count of complaints to --economics (docs/complaints-analytics.md).")] = None,
-    complaints_timezone: Annotated[str, typer.Option("--complaints-timezone", help="IANA time zone of the register's times without an offset, and of its days and weeks.")] = "UTC",
+    economics: Annotated[Optional[Path], typer.Option(
+        "--economics", help="Service-economics parameters (YAML; template: `servq economics defaults`).")] = None,
+    complaints: Annotated[Optional[int], typer.Option(
+        "--complaints", min=0, help="Complaining customers in the period (overrides the economics file).")] = None,
+    complaints_file: Annotated[Optional[Path], typer.Option(
+        "--complaints-file",
+        help="A complaints register (.csv, .xlsx, .parquet, .sav): adds the complaints section, and its count of complaints to "
+             "--economics (docs/complaints-analytics.md).")] = None,
+    complaints_timezone: Annotated[str, typer.Option(
+        "--complaints-timezone",
+        help="IANA time zone of the register's times without an offset, and of its days and weeks.")] = "UTC",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the paths written.")] = False,
 ) -> None:
     """Analyse a file of survey answers: gaps, tolerance zone, SERVQUAL/SERVPERF scores, segments,
@@ -79,19 +104,25 @@ def analyze(
     Prints the executive summary; writes the HTML report (--out) and the JSON results (--json).
     A file with errors prints every problem (file, row, column, value) and writes nothing.
     """
+    from ..analysis import AnalysisOptions
     from ..analysis import analyze as run
     from ..report import summary_sentences, write_report
 
+    options = AnalysisOptions(by=tuple(by or ()), lang=lang, min_n=min_n, confidence=confidence, mapping=mapping,
+                              sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance,
+                              ipa_importance=ipa_importance, ipa_performance=ipa_performance,
+                              ipa_crosshair=ipa_crosshair, compare=compare, adjust=adjust, period=period,
+                              period_column=period_column, boot=boot, seed=seed, economics=economics,
+                              complaints=complaints)
     bar = _Progress("resampling key drivers")
     try:
-        results = run(data, instrument, by=by or [], lang=lang, min_n=min_n, confidence=confidence,
-                      mapping=mapping, sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance,
-                      ipa_importance=ipa_importance, ipa_performance=ipa_performance, ipa_crosshair=ipa_crosshair,
-                      compare=compare, adjust=adjust,
-                      period=period, period_column=period_column,
-                      boot=boot, seed=seed, economics=economics, complaints=complaints,
-                      complaints_register=complaints_file, complaints_timezone=complaints_timezone,
-                      progress=bar)
+        if complaints_file is None:
+            results = run(data, instrument, options=options, progress=bar)
+        else:
+            from ..complaints.analytics import analyze_with_register
+
+            results = analyze_with_register(data, instrument, complaints_file, timezone=complaints_timezone,
+                                            options=options, progress=bar)
     finally:
         bar.close()
     if not quiet:
@@ -137,7 +168,8 @@ def economics_defaults() -> None:
 def simulate(
     instrument: Annotated[str, typer.Argument(help="A built-in instrument or an instrument YAML file.")],
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="Number of respondents.")] = 1000,
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write: .csv, .parquet, .xlsx or .sav.")] = Path("answers.csv"),
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="File to write: .csv, .parquet, .xlsx or .sav.")] = Path("answers.csv"),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 0,
     branches: Annotated[int, typer.Option(min=1, help="Number of branches.")] = 12,
     channels: Annotated[str, typer.Option(help="Comma-separated channel names.")] = "branch,phone,online",
@@ -184,13 +216,21 @@ def demo(
 
 @app.command("index")
 def index_command(
-    data: Annotated[Path, typer.Argument(metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
-    system: Annotated[str, typer.Option("--system", "-s", help="A built-in index system (telecom-enterprise, customer-delivered-value) or an index system YAML file (docs/index-systems.md).")],
-    operator: Annotated[str, typer.Option(help="Fuzzy operator: weighted_average (b_j = Σ w_i r_ij) or min_max (b_j = max_i min(w_i, r_ij)).")] = "weighted_average",
-    by: Annotated[Optional[str], typer.Option("--by", "-b", help="Also evaluate the index within each value of this segment column.")] = None,
+    data: Annotated[Path, typer.Argument(
+        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
+    system: Annotated[str, typer.Option(
+        "--system", "-s",
+        help="A built-in index system (telecom-enterprise, customer-delivered-value) or an index system YAML file "
+             "(docs/index-systems.md).")],
+    operator: Annotated[str, typer.Option(
+        help="Fuzzy operator: weighted_average (b_j = Σ w_i r_ij) or min_max "
+             "(b_j = max_i min(w_i, r_ij)).")] = "weighted_average",
+    by: Annotated[Optional[str], typer.Option(
+        "--by", "-b", help="Also evaluate the index within each value of this segment column.")] = None,
     lang: Lang = "en",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the one-file HTML report here.")] = None,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the index as JSON here (schema: indexsystem/index.schema.json).")] = None,
+    json_path: Annotated[Optional[Path], typer.Option(
+        "--json", help="Write the index as JSON here (schema: indexsystem/index.schema.json).")] = None,
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
     min_n: Annotated[int, typer.Option("--min-n", help="Suppress segments with fewer rows than this.")] = 5,
     max_problems: Annotated[int, typer.Option("--max-problems", help="Show at most this many problems in a bad file.")] = 50,
@@ -214,27 +254,42 @@ def index_command(
 
 @app.command()
 def scorecard(
-    data: Annotated[Path, typer.Argument(metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
+    data: Annotated[Path, typer.Argument(
+        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
     instrument: Annotated[str, typer.Option("--instrument", "-i", help="A built-in instrument or an instrument YAML file.")],
     unit: Annotated[str, typer.Option("--unit", "-u", help="The column whose values are scored (employee, team, branch).")],
-    parent: Annotated[Optional[str], typer.Option("--parent", "-p", help="A column the units are nested in (team): each unit is shrunk toward its parent's mean.")] = None,
-    standards: Annotated[Optional[Path], typer.Option("--standards", "-s", help="A service standards YAML file (docs/scorecards.md): pass / fail / not enough data per unit.")] = None,
-    measure: Annotated[Optional[list[str]], typer.Option("--measure", help="Score this measure (repeatable): gap:reliability, servqual, nps:recommend, ... Default: the standards' measures, else the headline score and NPS.")] = None,
-    min_n: Annotated[Optional[int], typer.Option("--min-n", help="Fewer answers than this: not enough data (default: the standards' min_n, else 10).")] = None,
-    basis: Annotated[Optional[str], typer.Option("--basis", help="Compare the targets with the shrunk estimate, the raw mean, or the whole interval (default: the standards' basis, else shrunk).")] = None,
+    parent: Annotated[Optional[str], typer.Option(
+        "--parent", "-p", help="A column the units are nested in (team): each unit is shrunk toward its parent's mean.")] = None,
+    standards: Annotated[Optional[Path], typer.Option(
+        "--standards", "-s",
+        help="A service standards YAML file (docs/scorecards.md): pass / fail / not enough data per unit.")] = None,
+    measure: Annotated[Optional[list[str]], typer.Option(
+        "--measure",
+        help="Score this measure (repeatable): gap:reliability, servqual, nps:recommend, ... Default: the standards' measures, "
+             "else the headline score and NPS.")] = None,
+    min_n: Annotated[Optional[int], typer.Option(
+        "--min-n", help="Fewer answers than this: not enough data (default: the standards' min_n, else 10).")] = None,
+    basis: Annotated[Optional[str], typer.Option(
+        "--basis",
+        help="Compare the targets with the shrunk estimate, the raw mean, or the whole interval (default: the standards' basis, "
+             "else shrunk).")] = None,
     lang: Lang = "en",
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the one-file HTML report (with the scorecard section) here.")] = None,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the results (with the scorecard block) as JSON here.")] = None,
-    mapping: Annotated[Optional[Path], typer.Option("--mapping", "-m", help="A YAML mapping file for other column layouts.")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Write the one-file HTML report (with the scorecard section) here.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option(
+        "--json", help="Write the results (with the scorecard block) as JSON here.")] = None,
+    mapping: Annotated[Optional[Path], typer.Option(
+        "--mapping", "-m", help="A YAML mapping file for other column layouts.")] = None,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
-    quality: Annotated[bool, typer.Option("--quality/--no-quality", help="Also assess the instrument in the report (reliability, CFA, validity).")] = True,
+    quality: Annotated[bool, typer.Option(
+        "--quality/--no-quality", help="Also assess the instrument in the report (reliability, CFA, validity).")] = True,
 ) -> None:
     """Fair scorecards: rank units (employees, teams, branches) by empirical-Bayes shrunk means with
     intervals and n, and check them against service standards.
 
     Prints one table per measure; writes the HTML report (--out) and the JSON results (--json).
     """
-    from ..measures.scorecard import scorecard as run
+    from ..analysis import scorecard as run
     from ..report import write_report
     from ..report.blocks import Fmt
     from ..report.scorecard_section import measure_name
@@ -323,7 +378,8 @@ def instruments_show(
             _echo(f"  {o.id:<22} {o.min}-{o.max}  {o.text.get(lang)}")
     if inst.kano is not None:
         _echo()
-        _echo("Kano features (answers 1-5: " + ", ".join(f"{k} {v.get(lang)}" for k, v in inst.kano.answer_labels().items()) + "):")
+        labels = ", ".join(f"{k} {v.get(lang)}" for k, v in inst.kano.answer_labels().items())
+        _echo(f"Kano features (answers 1-5: {labels}):")
         for feat in inst.kano.features:
             _echo(f"  KF_{feat.id:<19} {feat.functional.get(lang)}")
             _echo(f"  KD_{feat.id:<19} {feat.dysfunctional.get(lang)}")

@@ -15,9 +15,19 @@ import typer
 
 from ..errors import UsageError
 
-File = Annotated[Path, typer.Argument(metavar="FILE", help="Complaints: a .csv, .xlsx, .parquet or .sav file with a text column.")]
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", "-m", help="A model trained by `servq complaints train` (default: the lexicon baseline).")]
-LexiconOpt = Annotated[Optional[Path], typer.Option("--lexicon", "-L", help="A lexicon YAML file instead of the built-in SERVQUAL lexicon (docs/complaints-text.md).")]
+File = Annotated[
+    Path, typer.Argument(metavar="FILE", help="Complaints: a .csv, .xlsx, .parquet or .sav file with a text column.")
+]
+ModelOpt = Annotated[
+    Optional[Path],
+    typer.Option("--model", "-m", help="A model trained by `servq complaints train` (default: the lexicon baseline)."),
+]
+LexiconOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--lexicon", "-L", help="A lexicon YAML file instead of the built-in SERVQUAL lexicon (docs/complaints-text.md)."
+    ),
+]
 TextCol = Annotated[str, typer.Option("--column", help="The column holding the complaint text.")]
 LabelCol = Annotated[str, typer.Option("--label-column", help="The column holding the true label.")]
 Sheet = Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")]
@@ -28,7 +38,9 @@ NEW_COLUMNS = ("language", "dimension", "confidence", "sentiment", "severity", "
 
 def classify(
     file: File,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Write the complaints with the new columns here (.csv, .xlsx, .parquet).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Write the complaints with the new columns here (.csv, .xlsx, .parquet).")
+    ],
     model: ModelOpt = None,
     lexicon: LexiconOpt = None,
     column: TextCol = "text",
@@ -68,10 +80,24 @@ def evaluate(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Labelled complaints: a text and a dimension column.")],
     model: ModelOpt = None,
     lexicon: LexiconOpt = None,
-    cv: Annotated[int, typer.Option("--cv", min=0, help="Evaluate the trainable model by stratified K-fold cross-validation on FILE (0: off); with --lexicon, the model learns from that lexicon's scores.")] = 0,
+    cv: Annotated[
+        int,
+        typer.Option(
+            "--cv",
+            min=0,
+            help="Evaluate the trainable model by stratified K-fold cross-validation on FILE (0: off); "
+            "with --lexicon, the model learns from that lexicon's scores.",
+        ),
+    ] = 0,
     seed: Seed = 0,
     no_lexicon: NoLexicon = False,
-    curve: Annotated[bool, typer.Option("--learning-curve", help="With --cv: macro-F1 when each fold's model learns from 10%, 20%, 50% and 100% of its training examples.")] = False,
+    curve: Annotated[
+        bool,
+        typer.Option(
+            "--learning-curve",
+            help="With --cv: macro-F1 when each fold's model learns from 10%, 20%, 50% and 100% of its training examples.",
+        ),
+    ] = False,
     column: TextCol = "text",
     label_column: LabelCol = "dimension",
     sheet: Sheet = None,
@@ -87,7 +113,9 @@ def evaluate(
     from ..text.model import load_model
 
     if model is not None and (lexicon is not None or cv):
-        raise UsageError("choose one of --model, --lexicon and --cv (--lexicon with --cv: the lexicon the trained model uses)")
+        raise UsageError(
+            "choose one of --model, --lexicon and --cv (--lexicon with --cv: the lexicon the trained model uses)"
+        )
     if (no_lexicon or curve) and not cv:
         raise UsageError(f"{'--no-lexicon' if no_lexicon else '--learning-curve'} needs --cv")
     if no_lexicon and lexicon is not None:
@@ -96,7 +124,8 @@ def evaluate(
     if cv:
         options = {"lexicon": False if no_lexicon else load_lexicon(lexicon)}
         what = (f"trainable model, {cv}-fold cross-validation (seed {seed}), "
-                + ("character n-grams only" if no_lexicon else f"character n-grams and lexicon scores ({options['lexicon'].name})"))
+                + ("character n-grams only" if no_lexicon
+                   else f"character n-grams and lexicon scores ({options['lexicon'].name})"))
         pred = cross_validated_predictions(texts, truth, k=cv, seed=seed, **options)
         known: tuple[str, ...] = tuple(sorted(set(truth)))
     else:
@@ -137,15 +166,31 @@ def evaluate(
 
 
 def train(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Labelled complaints: a text column and a label column (any labels).")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Labelled complaints: a text column and a label column (any labels).")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Write the model here (a .npz archive of plain arrays).")],
     cv: Annotated[int, typer.Option("--cv", min=0, help="Report the K-fold cross-validated macro-F1 first (0: skip).")] = 5,
     seed: Seed = 0,
     c: Annotated[float, typer.Option("--c", min=1e-6, help="Inverse L2 penalty of the logistic regression.")] = 10.0,
-    min_df: Annotated[int, typer.Option("--min-df", min=1, help="Keep character n-grams seen in at least this many complaints.")] = 1,
-    lexicon: Annotated[Optional[Path], typer.Option("--lexicon", "-L", help="Learn from this lexicon's scores (default: the built-in SERVQUAL lexicon); it is stored in the model.")] = None,
+    min_df: Annotated[
+        int, typer.Option("--min-df", min=1, help="Keep character n-grams seen in at least this many complaints.")
+    ] = 1,
+    lexicon: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--lexicon",
+            "-L",
+            help="Learn from this lexicon's scores (default: the built-in SERVQUAL lexicon); it is stored in the model.",
+        ),
+    ] = None,
     no_lexicon: NoLexicon = False,
-    lexicon_scale: Annotated[float, typer.Option("--lexicon-scale", min=0.0, help="Scale of the lexicon scores among the features (docs/complaints-text.md).")] = 0.3,
+    lexicon_scale: Annotated[
+        float,
+        typer.Option(
+            "--lexicon-scale", min=0.0, help="Scale of the lexicon scores among the features (docs/complaints-text.md)."
+        ),
+    ] = 0.3,
     column: TextCol = "text",
     label_column: LabelCol = "dimension",
     sheet: Sheet = None,

@@ -22,21 +22,76 @@ complaints_app = typer.Typer(help="Complaints: classify texts, train and evaluat
 
 
 def analyze(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="The complaints register: a .csv, .xlsx, .parquet or .sav file, one row per complaint (docs/complaints-analytics.md).")],
-    sla: Annotated[Optional[Path], typer.Option("--sla", help="SLA calendars and policies (YAML): due times for every complaint, and compliance in the report.")] = None,
-    customers: Annotated[Optional[Path], typer.Option("--customers", help="Customers per unit: a file with the columns unit, customers (complaints per 1,000 customers).")] = None,
-    operations: Annotated[Optional[Path], typer.Option("--operations", help="Operational metrics: a file with the columns date, region, metric, value (lagged correlation with complaints).")] = None,
-    timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of times written without an offset, and of days and weeks.")] = "UTC",
-    spikes: Annotated[str, typer.Option("--spikes", help="Hot spots by: poisson (each cell against its previous weeks), share (its share of each week's complaints: seasons cancel), ewma (control chart) or both (poisson and ewma).")] = "poisson",
-    baseline_weeks: Annotated[int, typer.Option("--baseline-weeks", min=1, help="Weeks of history each week is compared with (Poisson) or the EWMA's target is taken from.")] = 8,
-    repeat_days: Annotated[float, typer.Option("--repeat-days", help="A second complaint of the same customer within this many days is a repeat.")] = 30.0,
-    now: Annotated[Optional[str], typer.Option("--now", help="The moment of the analysis (ISO 8601; without an offset: in --timezone). Default: the latest time in the register.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="The complaints register: a .csv, .xlsx, .parquet or .sav file, one row per complaint "
+            "(docs/complaints-analytics.md).",
+        ),
+    ],
+    sla: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--sla", help="SLA calendars and policies (YAML): due times for every complaint, and compliance in the report."
+        ),
+    ] = None,
+    customers: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--customers",
+            help="Customers per unit: a file with the columns unit, customers (complaints per 1,000 customers).",
+        ),
+    ] = None,
+    operations: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--operations",
+            help="Operational metrics: a file with the columns date, region, metric, value "
+            "(lagged correlation with complaints).",
+        ),
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="IANA time zone of times written without an offset, and of days and weeks.")
+    ] = "UTC",
+    spikes: Annotated[
+        str,
+        typer.Option(
+            "--spikes",
+            help="Hot spots by: poisson (each cell against its previous weeks), share (its share of each week's "
+            "complaints: seasons cancel), ewma (control chart) or both (poisson and ewma).",
+        ),
+    ] = "poisson",
+    baseline_weeks: Annotated[
+        int,
+        typer.Option(
+            "--baseline-weeks",
+            min=1,
+            help="Weeks of history each week is compared with (Poisson) or the EWMA's target is taken from.",
+        ),
+    ] = 8,
+    repeat_days: Annotated[
+        float,
+        typer.Option("--repeat-days", help="A second complaint of the same customer within this many days is a repeat."),
+    ] = 30.0,
+    now: Annotated[
+        Optional[str],
+        typer.Option(
+            "--now",
+            help="The moment of the analysis (ISO 8601; without an offset: in --timezone). "
+            "Default: the latest time in the register.",
+        ),
+    ] = None,
     lang: Annotated[str, typer.Option("--lang", "-l", help="Language of the report and texts: en, sv or zh.")] = "en",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the one-file HTML report here.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the complaints block as JSON here.")] = None,
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx register (default: the first).")] = None,
-    min_n: Annotated[int, typer.Option("--min-n", min=1, help="Groups (units, dimensions) with fewer complaints show counts only.")] = 5,
-    max_problems: Annotated[int, typer.Option("--max-problems", min=1, help="Show at most this many problems in a bad file.")] = 50,
+    min_n: Annotated[
+        int, typer.Option("--min-n", min=1, help="Groups (units, dimensions) with fewer complaints show counts only.")
+    ] = 5,
+    max_problems: Annotated[
+        int, typer.Option("--max-problems", min=1, help="Show at most this many problems in a bad file.")
+    ] = 50,
 ) -> None:
     """Analyse a complaints register: volume by dimension, unit and week, hot spots, handling
     times, SLA compliance (--sla), the backlog, repeat complainants, complaints per 1,000
@@ -96,8 +151,21 @@ def analyze(
 
 
 def complaints_import(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Complaints: a .csv, .xlsx or .parquet file, one row per complaint (columns: docs/complaints.md).")],
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows and report the skipped ones (default: nothing is imported when any row is invalid).")] = False,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Complaints: a .csv, .xlsx or .parquet file, one row per complaint (columns: docs/complaints.md).",
+        ),
+    ],
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid rows and report the skipped ones "
+            "(default: nothing is imported when any row is invalid).",
+        ),
+    ] = False,
     tz: Annotated[str, typer.Option("--timezone", help="Time zone of dates and times without one (an IANA name).")] = "UTC",
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
 ) -> None:
@@ -147,7 +215,9 @@ def complaints_escalate() -> None:
 
 
 def complaints_training_data(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Write the labelled complaints here (CSV: text, language, dimension).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Write the labelled complaints here (CSV: text, language, dimension).")
+    ],
 ) -> None:
     """Export the complaints people relabelled on their case pages, as the labelled file
     `servq complaints train` reads; point SERVQ_COMPLAINT_MODEL at the model it makes."""

@@ -36,7 +36,10 @@ def privacy_erase(
 
 @privacy_app.command("purge")
 def privacy_purge(
-    days: Annotated[Optional[int], typer.Option(min=1, help="Erase contacts older than this many days (default: SERVQ_CONTACT_RETENTION_DAYS, 365).")] = None,
+    days: Annotated[
+        Optional[int],
+        typer.Option(min=1, help="Erase contacts older than this many days (default: SERVQ_CONTACT_RETENTION_DAYS, 365)."),
+    ] = None,
 ) -> None:
     """Erase the contact details older than the retention (also done at every server start;
     run it daily from cron)."""

@@ -93,7 +93,9 @@ def create_user(
     role: Annotated[str, typer.Option(help="administrator, analyst or unit_manager.")] = "administrator",
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     unit: Annotated[Optional[int], typer.Option(help="Unit id whose subtree a unit manager sees.")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")
+    ] = False,
 ) -> None:
     """Add a user, e.g. the first administrator. The password is prompted for (twice)."""
     from ..store.db import session_factory, transaction
@@ -109,7 +111,9 @@ def create_user(
 @admin_app.command("set-password")
 def set_password(
     email: Annotated[str, typer.Option(help="The user's e-mail address.")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")
+    ] = False,
 ) -> None:
     """Give a user a new password (e.g. a forgotten one); every session of theirs ends."""
     from ..store.db import session_factory, transaction
@@ -135,7 +139,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    dev: Annotated[bool, typer.Option("--dev", help="Development mode: allow a random secret key and plain-HTTP cookies.")] = False,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Development mode: allow a random secret key and plain-HTTP cookies.")
+    ] = False,
     grace: Annotated[float, typer.Option(min=0, help="Seconds the requests under way get to finish after SIGTERM.")] = 10,
 ) -> None:
     """Start the web platform (survey administration and dashboard) with uvicorn.

@@ -784,3 +784,47 @@ def _operations(c: _Complaints, operations, first_day: int, last_day: int, max_l
                                 max_lag=max_lag, by=by, alpha=alpha)
         series.append({"region": r, "unit": c.unit.labels[u], "metric": m, **lc.to_dict()})
     return {"max_lag": max_lag, "by": by, "correction": "holm", "series": series, "unmatched_regions": unmatched}
+
+
+def analyze_with_register(data, instrument, register, by=None, *, timezone: str = "UTC", options=None,
+                          progress=None, **changes):
+    """:func:`servq.analysis.analyze` with a complaints register: the results gain the
+    ``complaints`` block, and the register's number of complaints is the economics'
+    complaint count unless the ``complaints`` option gives one.
+
+    The options and the register are checked before the answers are read; a register
+    with problems is a DataError naming them (file, row, column, value).
+
+    Parameters
+    ----------
+    data, instrument, by, options, progress, **changes
+        As :func:`servq.analysis.analyze`.
+    register : path, pandas.DataFrame or pyarrow.Table
+        The complaints (:func:`servq.complaints.register.read_register`).
+    timezone : str
+        IANA time zone of the register's times without an offset, and of its days and weeks.
+
+    Returns
+    -------
+    Results
+    """
+    from ..analysis import AnalysisOptions, analyze
+    from .register import read_register
+
+    if by is not None:
+        changes["by"] = by
+    opts = AnalysisOptions.of(options, **changes)
+    table = read_register(register, timezone=timezone, max_problems=opts.max_problems)
+    counted = opts.complaints if opts.complaints is not None else table.num_rows
+    results = analyze(data, instrument, options=opts.replace(complaints=counted), progress=progress)
+    blocks: dict = {"complaints": complaints_block(table, lang=opts.lang, min_n=opts.min_n, confidence=opts.confidence,
+                                                   timezone=timezone, max_problems=opts.max_problems)}
+    if results.data["economics"] is not None:
+        used = "option" if opts.complaints is not None else "register"
+        economics = results.to_dict()["economics"]
+        economics["inputs"]["complaints_source"] = used
+        blocks["economics"] = economics
+        blocks["notes"] = [f"economics: {counted} complaints from "
+                           + ("--complaints" if used == "option" else "the complaints register")]
+    return results.with_blocks(**blocks)
+

@@ -194,11 +194,12 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
     >>> r["id"].to_pylist(), r["customer_key"][0].as_py() == hashlib.sha256(b"email:ann@example.com").hexdigest()
     (['2', '3'], True)
     >>> read_register(pa.table({"received_at": ["2.3.2026"], "unit": ["North"], "dimension": [None]}),
-    ...               classify=False)
+    ...               classify=False)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
     servq.errors.DataError: <table>: 2 problem(s) in the complaints register; nothing was read
-      <table>, row 2, column received_at: not a time (use ISO 8601: 2026-03-02 09:15, optionally with an offset such as +01:00) (value '2.3.2026')
+      <table>, row 2, column received_at: not a time (use ISO 8601: 2026-03-02 09:15, optionally with an offset
+      such as +01:00) (value '2.3.2026')
       <table>, row 2, column dimension: the dimension is required
     """
     check_timezone(timezone)

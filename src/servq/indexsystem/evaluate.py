@@ -123,7 +123,7 @@ class IndexResult:
         nodes = dict(self.system.nodes())
         parents = {c.id: n for _, n in nodes.items() for c in (n.children or [])}
         criteria = []
-        for (where, node), ev in zip(self.system.nodes(), self.hierarchy.nodes):
+        for (_where, node), ev in zip(self.system.nodes(), self.hierarchy.nodes):
             parent = parents.get(node.id)
             method = None
             if parent is not None:

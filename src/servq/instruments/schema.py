@@ -20,7 +20,9 @@ Lang = Literal["en", "sv", "zh"]
 SLUG = r"^[a-z][a-z0-9_]*$"
 
 
-class Part(str, Enum):
+# Not StrEnum: str() of a member is 'Part.expectation' here but 'expectation' with StrEnum
+# (and f-strings follow str() from Python 3.12), and members reach str()/f-strings elsewhere.
+class Part(str, Enum):  # noqa: UP042
     """An answer part: which question is asked about an item, and its column prefix."""
 
     expectation = "expectation"

@@ -88,7 +88,8 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
 
     def claim(key: object, src: str) -> bool:
         if key in claimed:
-            problems.append(Problem(f"two columns hold the same answer: '{claimed[key]}' and '{src}'", file=file, row=1, column=src))
+            problems.append(Problem(f"two columns hold the same answer: '{claimed[key]}' and '{src}'",
+                                    file=file, row=1, column=src))
             return False
         claimed[key] = src
         return True

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import TypeGuard, cast
 
 import numpy as np
 
@@ -43,7 +44,41 @@ Getter = Callable[[Mapping], Mapping | None]
 
 
 def primary_metric(dimensions: list[Mapping]) -> str | None:
-    """The first of gap, msa, perception that some dimension has a mean for."""
+    """The first of gap, msa, perception that some dimension has a mean for.
+
+    Parameters
+    ----------
+    dimensions : list of mapping
+        The ``dimensions`` of the results: each may hold ``gap``, ``msa`` and
+        ``perception`` objects with a ``mean``.
+
+    Returns
+    -------
+    str or None
+        ``"gap"`` (P − E), ``"msa"`` (P − A) or ``"perception"``; None when no dimension
+        has a mean of any of them.
+
+    References
+    ----------
+    Parasuraman, A., Zeithaml, V. A. & Berry, L. L. (1988). SERVQUAL: a multiple-item scale
+    for measuring consumer perceptions of service quality. Journal of Retailing 64(1), 12–40.
+    Parasuraman, A., Zeithaml, V. A. & Berry, L. L. (1994). Alternative scales for measuring
+    service quality: a comparative assessment based on psychometric and diagnostic criteria.
+    Journal of Retailing 70(3), 201–230. Cronin, J. J. & Taylor, S. A. (1992). Measuring
+    service quality: a reexamination and extension. Journal of Marketing 56(3), 55–68.
+
+    Examples
+    --------
+    A gap is preferred to the perception it is made of; without any mean there is none:
+
+    >>> primary_metric([{"id": "reliability", "perception": {"mean": 5.1}, "gap": {"mean": -0.8}}])
+    'gap'
+    >>> primary_metric([{"id": "reliability", "perception": {"mean": 5.1}}]), primary_metric([{"id": "x"}])
+    ('perception', None)
+
+    R: ``c("gap", "msa", "perception")[which(c(has_gap, has_msa, has_perception))[1]]``
+    (a rule, not a statistic: ``NA`` where servq gives None).
+    """
     for metric in METRICS:
         if any(isinstance(d.get(metric), Mapping) and d[metric].get("mean") is not None for d in dimensions):
             return metric
@@ -51,8 +86,75 @@ def primary_metric(dimensions: list[Mapping]) -> str | None:
 
 
 def comparisons(results: Mapping, method: str = "games-howell", adjust: str = "holm") -> dict | None:
-    """The ``comparisons`` block: every ``by`` column's segments compared; None when no
-    segments were asked for or ``method`` is ``"none"``."""
+    """Compare the segments of every ``by`` column: the ``comparisons`` block.
+
+    The ``comparisons`` block: every ``by`` column's segments compared; None when no
+    segments were asked for or ``method`` is ``"none"``.
+
+    Parameters
+    ----------
+    results : mapping
+        The results so far: ``options`` (``confidence``, ``min_n``), ``dimensions``,
+        ``servqual``/``servperf``, ``outcomes`` and ``segments`` (column -> value -> the
+        segment's n, means, SDs and shares, or ``suppressed``).
+    method : {"games-howell", "welch", "none"}
+        Pairs of means by Games–Howell (family-wise by the studentized range) or by Welch
+        t-tests corrected by ``adjust``; ``"none"`` compares nothing.
+    adjust : {"holm", "BH", "bonferroni"}
+        Correction over the pairs of Welch t-tests, top-box and NPS tests.
+
+    Returns
+    -------
+    dict or None
+        ``method``, ``adjust``, ``alpha``, ``confidence``, ``min_n``, ``tests`` (the tests
+        in words), ``columns`` (per ``by`` column: its segments, the suppressed ones, and
+        ``means``, ``top_box`` and ``nps`` with every pair) and ``highlights``
+        (:func:`highlights`).
+
+    Raises
+    ------
+    ValueError
+        ``method`` or ``adjust`` is not one of the choices.
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of 'Student's' problem when several different
+    population variances are involved. Biometrika 34(1/2), 28–35. Welch, B. L. (1951). On
+    the comparison of several mean values: an alternative approach. Biometrika 38(3/4),
+    330–336. Games, P. A. & Howell, J. F. (1976). Pairwise multiple comparison procedures
+    with unequal n's and/or variances: a Monte Carlo study. Journal of Educational
+    Statistics 1(2), 113–125. Holm, S. (1979). A simple sequentially rejective multiple
+    test procedure. Scandinavian Journal of Statistics 6(2), 65–70. Benjamini, Y. &
+    Hochberg, Y. (1995). Controlling the false discovery rate. Journal of the Royal
+    Statistical Society B 57(1), 289–300. Hedges, L. V. (1981). Distribution theory for
+    Glass's estimator of effect size and related estimators. Journal of Educational
+    Statistics 6(2), 107–128. Reichheld, F. F. (2003). The one number you need to grow.
+    Harvard Business Review 81(12), 46–54.
+
+    Examples
+    --------
+    Two branches' reliability gaps from their n, mean and SD:
+
+    >>> def seg(n, mean, sd):
+    ...     gap = {"n": n, "mean": mean, "sd": sd, "ci_low": None, "ci_high": None}
+    ...     return {"n": n, "suppressed": False, "dimensions": [{"id": "reliability", "gap": gap}]}
+    >>> results = {"options": {"confidence": 0.95, "min_n": 5},
+    ...            "dimensions": [{"id": "reliability", "label": "Reliability", "gap": {"mean": -0.8}}],
+    ...            "segments": {"branch": {"North": seg(40, -1.2, 1.0), "South": seg(50, -0.5, 1.1)}}}
+    >>> means = comparisons(results, method="welch")["columns"][0]["means"][0]
+    >>> pair = means["pairs"][0]
+    >>> round(pair["diff"], 4), round(pair["t"], 4), round(pair["df"], 2), round(pair["p"], 6)
+    (0.7, 3.1558, 86.52, 0.002202)
+    >>> round(pair["ci_low"], 4), round(pair["ci_high"], 4), pair["significant"]
+    (0.2591, 1.1409, True)
+    >>> round(means["anova"]["f"], 4)  # two groups: Welch's F = t²
+    9.9593
+
+    R, on the respondents' gaps: ``t.test(gap ~ branch)`` (South − North) and
+    ``oneway.test(gap ~ branch)``; from these summaries the same t, df and p come from
+    ``se <- sqrt(1.0^2/40 + 1.1^2/50); t <- 0.7/se``,
+    ``df <- se^4 / ((1.0^2/40)^2/39 + (1.1^2/50)^2/49); 2 * pt(-t, df)``.
+    """
     if method not in METHODS:
         raise ValueError(f"compare must be one of {', '.join(METHODS)}; got {method!r}")
     if adjust not in ADJUSTS:
@@ -98,7 +200,7 @@ def _column(results, column, segs, method, adjust, confidence, min_n, alpha) -> 
     if method == "games-howell":
         pairs = games_howell_many(args, confidence)
     else:
-        pairs = [pairwise_welch(*a, adjust=adjust, confidence=confidence) for a in args]
+        pairs = [pairwise_welch(a[0], a[1], a[2], a[3], adjust=adjust, confidence=confidence) for a in args]
     for m, p in zip(testable, pairs):
         m["pairs"] = [_pair(r, alpha) for r in p.records()]
     for o in results.get("outcomes") or []:
@@ -120,7 +222,7 @@ def _mean_specs(results: Mapping) -> list[tuple[dict, Getter]]:
     if metric:
         for d in results["dimensions"]:
             specs.append(({"type": "dimension", "id": d["id"], "label": d.get("label"), "metric": metric},
-                          lambda seg, i=d["id"]: (_by_id(seg.get("dimensions")).get(i) or {}).get(metric)))
+                          cast(Getter, lambda seg, i=d["id"]: (_by_id(seg.get("dimensions")).get(i) or {}).get(metric))))
     if ((results.get("servqual") or {}).get("unweighted")) is not None:
         specs.append(({"type": "servqual", "id": "unweighted", "label": None, "metric": "gap"},
                       lambda seg: (seg.get("servqual") or {}).get("unweighted")))
@@ -130,11 +232,11 @@ def _mean_specs(results: Mapping) -> list[tuple[dict, Getter]]:
     for o in results.get("outcomes") or []:
         if o.get("kind") != "nps":
             specs.append(({"type": "outcome", "id": o["id"], "label": o.get("label"), "metric": "score"},
-                          lambda seg, i=o["id"]: (_by_id(seg.get("outcomes")).get(i) or {}).get("score")))
+                          cast(Getter, lambda seg, i=o["id"]: (_by_id(seg.get("outcomes")).get(i) or {}).get("score"))))
     return specs
 
 
-def _usable(stat: Mapping | None, min_n: int) -> bool:
+def _usable(stat: Mapping | None, min_n: int) -> TypeGuard[Mapping]:
     if not isinstance(stat, Mapping) or stat.get("n", 0) < min_n:
         return False
     sd = stat.get("sd")
@@ -225,9 +327,45 @@ def _nps(o: Mapping, shown, min_n, adjust, confidence, alpha) -> dict:
 
 
 def highlights(columns: list[dict]) -> list[dict]:
-    """Every significant pair, largest effect size first: which segment is higher, by how
+    """The significant pairs of segments, largest effect first.
+
+    Every significant pair, largest effect size first: which segment is higher, by how
     much, the corrected p and the effect (|Hedges' g| for means and NPS, |Cohen's h| for
-    top-box shares)."""
+    top-box shares).
+
+    Parameters
+    ----------
+    columns : list of dict
+        The ``columns`` of the ``comparisons`` block, each with ``column``, ``means``,
+        ``top_box`` and ``nps``, whose ``pairs`` carry ``segment_a``, ``segment_b``,
+        ``diff`` (b − a), ``p_adj``, ``significant`` and ``hedges_g`` or ``cohens_h``.
+
+    Returns
+    -------
+    list of dict
+        One entry per significant pair with an effect size: ``column``, ``type``, ``id``,
+        ``label``, ``metric``, ``higher``, ``lower``, ``difference`` (absolute),
+        ``p_adj``, ``effect`` and ``effect_size`` (absolute), largest effect first.
+
+    References
+    ----------
+    Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect size and
+    related estimators. Journal of Educational Statistics 6(2), 107–128. Cohen, J. (1988).
+    Statistical Power Analysis for the Behavioral Sciences, 2nd ed. Erlbaum (h, ch. 6).
+
+    Examples
+    --------
+    >>> pair = {"segment_a": "North", "segment_b": "South", "diff": 0.7, "p_adj": 0.0022,
+    ...         "significant": True, "hedges_g": 0.657}
+    >>> means = [{"type": "dimension", "id": "reliability", "label": "Reliability", "metric": "gap",
+    ...           "pairs": [pair]}]
+    >>> h = highlights([{"column": "branch", "means": means, "top_box": [], "nps": []}])
+    >>> h[0]["higher"], h[0]["lower"], h[0]["difference"], h[0]["effect"], h[0]["effect_size"]
+    ('South', 'North', 0.7, 'hedges_g', 0.657)
+
+    R: ``p <- pairs[pairs$p.adj < alpha, ]; p[order(-abs(p$hedges_g)), ]`` on the table of
+    pairs (a selection and ordering, no new figure).
+    """
     found = []
 
     def add(column, kind, m, pair, effect_name, value_key):

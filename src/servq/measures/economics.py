@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -42,7 +42,35 @@ SCOPES = ("dissatisfied", "complainers")
 
 
 class EconomicsError(ProblemsError):
-    """An economics parameter file is invalid; ``problems`` lists every problem with its line."""
+    """An economics parameter file is invalid; ``problems`` lists every problem with its line.
+
+    Parameters
+    ----------
+    summary : str
+        The first line of the message (file and number of problems).
+    problems : list of servq.errors.Problem
+        Every problem found, each with its line and path in the file.
+    total : int, optional
+        Problems found, when more were found than kept (default: ``len(problems)``).
+
+    References
+    ----------
+    Hart, C. W. L., Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service
+    recovery. Harvard Business Review 68(4), 148–156 (the figures the file parameterises).
+
+    Examples
+    --------
+    >>> try:
+    ...     parse_economics("inputs: {customer_base: 100, complaints: 500}\\nassumptions: {complain_rate: 2}\\n")
+    ... except EconomicsError as exc:
+    ...     print(exc)
+    <economics>: 2 problem(s) in the economics parameters
+      <economics>, line 1, inputs.complaints: 500 complaints exceed the customer base of 100
+      <economics>, line 2, assumptions.complain_rate.value: a share must be between 0 and 1, got 2.0
+
+    R: no figure; the nearest R step is reading the file with ``yaml::read_yaml()`` and
+    checking it with ``stopifnot()``.
+    """
 
 
 class _Strict(BaseModel):
@@ -50,7 +78,33 @@ class _Strict(BaseModel):
 
 
 class Source(_Strict):
-    """Where an assumption comes from: the document, its words and their translation."""
+    """Where an assumption comes from: the document, its words and their translation.
+
+    Parameters
+    ----------
+    document : str
+        The source document (a citation).
+    quote : str, optional
+        Its words, in the original language.
+    translation : str, optional
+        The quote in English.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs (the usual origin of
+    the rules of thumb the defaults quote).
+
+    Examples
+    --------
+    >>> Source(document="TARP (1986)", quote="only 4% complain").model_dump()
+    {'document': 'TARP (1986)', 'quote': 'only 4% complain', 'translation': ''}
+    >>> DEFAULTS["complain_rate"].source.translation
+    'As a rule, one hears only 4% of the complaints.'
+
+    R: ``list(document = "TARP (1986)", quote = "only 4% complain", translation = "")``
+    (a record, no computation).
+    """
 
     document: str
     quote: str = ""
@@ -58,7 +112,40 @@ class Source(_Strict):
 
 
 class Assumption(_Strict):
-    """A rule-of-thumb figure: its value, what it means, and its source."""
+    """A rule-of-thumb figure: its value, what it means, and its source.
+
+    Parameters
+    ----------
+    value : float
+        The figure (≥ 0; a share is between 0 and 1, checked with the file).
+    meaning : str, optional
+        What the figure is, in words.
+    source : Source, optional
+        Where it comes from; None for the user's own figure.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        ``value`` is negative or a field is unknown.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    >>> a = DEFAULTS["churn_unresolved"]
+    >>> a.value, a.meaning
+    (0.81, 'share of dissatisfied customers without an effective resolution who leave for good')
+    >>> Assumption(value=0.05, meaning="my complaint rate").source is None
+    True
+
+    R: ``list(value = 0.81, meaning = "...", source = NULL)`` (a record, no computation).
+    """
 
     value: float = Field(ge=0)
     meaning: str = ""
@@ -113,7 +200,49 @@ _SHARES = ("complain_rate", "churn_unresolved", "loyal_after_resolution", "loud_
 
 
 class Inputs(_Strict):
-    """The organisation's own figures for one period (not assumptions)."""
+    """The organisation's own figures for one period (not assumptions).
+
+    Parameters
+    ----------
+    customer_base : int
+        Customers served in the period (> 0).
+    complaints : int, optional
+        Complaining customers in the period (≥ 0).
+    resolved_share : float, optional
+        Share of complaints resolved effectively, between 0 and 1 (default 0).
+    value_per_customer : float, optional
+        Revenue (or margin) per customer per period.
+    retention_cost : float, optional
+        Cost of retaining one customer.
+    purchase_value : float, optional
+        Value of one purchase.
+    currency : str, optional
+        Currency of the amounts, for the report.
+    period : str, optional
+        The period the figures cover (default ``"year"``).
+
+    Raises
+    ------
+    pydantic.ValidationError
+        A figure is out of its range or a field is unknown.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    >>> i = Inputs(customer_base=20000, complaints=150, resolved_share=0.6)
+    >>> i.customer_base, i.complaints, i.resolved_share, i.period
+    (20000, 150, 0.6, 'year')
+
+    R: ``list(customer_base = 20000, complaints = 150, resolved_share = 0.6)`` (the
+    inputs of the formulas, no computation).
+    """
 
     customer_base: int = Field(gt=0, description="customers served in the period")
     complaints: int | None = Field(None, ge=0, description="complaining customers in the period")
@@ -126,7 +255,38 @@ class Inputs(_Strict):
 
 
 class Options(_Strict):
-    """How the survey and the seed's sentences are read."""
+    """How the survey and the seed's sentences are read.
+
+    Parameters
+    ----------
+    dissatisfied_measure : {"auto", "nps_detractors", "below_zone", "none"}
+        The survey's share of dissatisfied customers (:func:`survey_share`).
+    dissatisfied_basis : {"auto", "complaints", "survey"}
+        Dissatisfied customers from the complaints (C / r) or the survey (s·N); ``auto``:
+        from the complaints when their count is given.
+    churn_scope : {"dissatisfied", "complainers"}
+        Whom the churn rate of unresolved customers applies to.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        A value is not one of the choices.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    >>> Options(churn_scope="complainers")
+    Options(dissatisfied_measure='auto', dissatisfied_basis='auto', churn_scope='complainers')
+
+    R: ``list(churn_scope = "complainers")`` (a choice of formula, no computation).
+    """
 
     dissatisfied_measure: Literal["auto", "nps_detractors", "below_zone", "none"] = "auto"
     dissatisfied_basis: Literal["auto", "complaints", "survey"] = "auto"
@@ -134,7 +294,41 @@ class Options(_Strict):
 
 
 class Economics(_Strict):
-    """A parameter file: inputs, options and the assumptions that differ from the defaults."""
+    """A parameter file: inputs, options and the assumptions that differ from the defaults.
+
+    Parameters
+    ----------
+    inputs : Inputs
+        The organisation's figures.
+    options : Options, optional
+        How the survey and the rules of thumb are read.
+    assumptions : dict of str to Assumption, optional
+        Assumptions that replace the defaults (``DEFAULTS``); a bare number stands for
+        ``{value: number}``.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        A field is missing, unknown or out of range (:func:`load_economics` reports every
+        problem with its line instead).
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    >>> e = Economics(inputs={"customer_base": 20000}, assumptions={"complain_rate": 0.05})
+    >>> e.assumption("complain_rate"), e.assumption("churn_unresolved")  # changed, default
+    (0.05, 0.81)
+
+    R: ``modifyList(defaults, list(complain_rate = 0.05))`` (the parameter list, no
+    computation).
+    """
 
     inputs: Inputs
     options: Options = Options()
@@ -150,6 +344,18 @@ class Economics(_Strict):
         return raw
 
     def assumption(self, key: str) -> float:
+        """The value of assumption ``key``: the file's when it changes it, else the default.
+
+        Parameters
+        ----------
+        key : str
+            A key of ``DEFAULTS``, e.g. ``"complain_rate"``.
+
+        Returns
+        -------
+        float
+            The assumption's value.
+        """
         return (self.assumptions.get(key) or DEFAULTS[key]).value
 
 
@@ -169,7 +375,43 @@ def _semantic(econ: Economics) -> list[tuple[str, str]]:
 
 
 def parse_economics(text: str, source: str = "<economics>") -> Economics:
-    """Parse and validate economics YAML; raise EconomicsError listing every problem with its line."""
+    """Parse and validate economics YAML; raise EconomicsError listing every problem with its line.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text: ``inputs`` (and optionally ``options``, ``assumptions``).
+    source : str, optional
+        The file name the problems name.
+
+    Returns
+    -------
+    Economics
+        The validated parameters.
+
+    Raises
+    ------
+    EconomicsError
+        Bad YAML, a missing, unknown or out-of-range field, an unknown assumption, a share
+        above 1, a complaint rate of 0 or more complaints than customers.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    >>> e = parse_economics("inputs: {customer_base: 20000, complaints: 150}\\nassumptions: {complain_rate: 0.05}\\n")
+    >>> e.inputs.complaints, e.assumption("complain_rate")
+    (150, 0.05)
+
+    R: ``yaml::yaml.load("inputs: {customer_base: 20000, complaints: 150}")`` reads the
+    same values (without the checks).
+    """
     return _validated(yamlfile.load(text, source, EconomicsError), source, text)
 
 
@@ -186,7 +428,41 @@ def _validated(raw, source: str, text: str | None) -> Economics:
 
 
 def load_economics(spec: str | Path | Mapping | Economics) -> Economics:
-    """Economics parameters from a YAML file path, a dict or an :class:`Economics`."""
+    """Economics parameters from a YAML file path, a dict or an :class:`Economics`.
+
+    Parameters
+    ----------
+    spec : str, Path, mapping or Economics
+        A YAML file, the parsed parameters, or parameters already made (returned as they are).
+
+    Returns
+    -------
+    Economics
+        The validated parameters.
+
+    Raises
+    ------
+    EconomicsError
+        The parameters are invalid (every problem listed).
+    UsageError
+        The file cannot be read.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    >>> e = load_economics({"inputs": {"customer_base": 20000, "complaints": 150}})
+    >>> e.inputs.customer_base, e.options.dissatisfied_basis, load_economics(e) is e
+    (20000, 'auto', True)
+
+    R: ``yaml::read_yaml("economics.yaml")`` reads a file's values (without the checks).
+    """
     if isinstance(spec, Economics):
         return spec
     if isinstance(spec, Mapping):
@@ -204,6 +480,40 @@ def survey_share(results: Mapping | None, measure: str = "auto") -> dict | None:
     ``below_zone``: the mean over dimensions of the share of respondents whose perception
     is below their adequate (minimum) level; ``auto``: the first of these available;
     ``none``: the survey is not used.
+
+    Parameters
+    ----------
+    results : mapping or None
+        The analysis results (``outcomes`` with ``nps``, ``dimensions`` with ``zone``);
+        None when there is no survey.
+    measure : {"auto", "nps_detractors", "below_zone", "none"}
+        Which share to take.
+
+    Returns
+    -------
+    dict or None
+        ``measure``, ``share``, ``n`` (the smallest n behind it) and ``of`` (the outcome id,
+        or ``"dimensions"``); None when the measure is not in the results.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review
+    81(12), 46–54. Zeithaml, V. A., Berry, L. L. & Parasuraman, A. (1993). The nature and
+    determinants of customer expectations of service. Journal of the Academy of Marketing
+    Science 21(1), 1–12.
+
+    Examples
+    --------
+    >>> res = {"outcomes": [{"id": "recommend", "nps": {"detractors": {"share": 0.18, "n": 400}}}],
+    ...        "dimensions": [{"id": "a", "zone": {"below": {"share": 0.30, "n": 390}}},
+    ...                       {"id": "b", "zone": {"below": {"share": 0.20, "n": 395}}}]}
+    >>> survey_share(res)
+    {'measure': 'nps_detractors', 'share': 0.18, 'n': 400, 'of': 'recommend'}
+    >>> survey_share(res, "below_zone")
+    {'measure': 'below_zone', 'share': 0.25, 'n': 390, 'of': 'dimensions'}
+
+    R: ``mean(recommend <= 6)`` for the detractors; ``mean(c(mean(P_a < A_a), mean(P_b <
+    A_b)))`` for the mean share below the zone of tolerance.
     """
     if results is None or measure == "none":
         return None
@@ -233,6 +543,51 @@ def compute(econ: Economics, survey: dict | None = None, complaints: int | None 
     complaints register) overrides the parameter file's ``inputs.complaints``; ``survey`` is
     :func:`survey_share`'s answer. Raises UsageError when neither complaints nor a survey
     share give the number of dissatisfied customers.
+
+    Parameters
+    ----------
+    econ : Economics
+        The parameters.
+    survey : dict, optional
+        The survey's share of dissatisfied customers (:func:`survey_share`).
+    complaints : int, optional
+        Complaining customers in the period; overrides ``inputs.complaints``.
+
+    Returns
+    -------
+    dict
+        ``inputs``, ``options`` (with ``dissatisfied_basis_used``), ``survey``,
+        ``assumptions`` (each with its value, default, meaning and source) and ``outputs``
+        (the figures of the module's formulas, None where an input is missing).
+
+    Raises
+    ------
+    UsageError
+        More complaints or dissatisfied customers than customers, or no basis for the
+        number of dissatisfied customers.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    20,000 customers, 150 complaints, 60% of them resolved, with the default rules of thumb:
+
+    >>> econ = load_economics({"inputs": {"customer_base": 20000, "complaints": 150,
+    ...                                   "resolved_share": 0.6, "value_per_customer": 4200}})
+    >>> out = compute(econ)["outputs"]
+    >>> out["dissatisfied"], out["silent_dissatisfied"], round(out["at_risk"], 1)
+    (3750.0, 3600.0, 2969.1)
+    >>> round(out["revenue_at_risk"]), round(out["kept_per_point"], 2)
+    (12470220, 1.14)
+
+    R: ``D <- 150 / 0.04; at_risk <- 0.81 * (D - 0.6 * 150) + (1 - 0.95) * 0.6 * 150``;
+    ``at_risk * 4200``; ``0.01 * 150 * (0.81 - 0.05)``.
     """
     inp = econ.inputs
     n = inp.customer_base
@@ -257,6 +612,7 @@ def compute(econ: Economics, survey: dict | None = None, complaints: int | None 
     out["implied_complain_rate"] = (c / out["dissatisfied_from_survey"]
                                     if c is not None and out["dissatisfied_from_survey"] else None)
     d = out[f"dissatisfied_from_{basis}"]
+    assert d is not None  # the basis was checked above: complaints given, or a survey share
     if d > n:
         raise UsageError(f"economics: {_g(d)} dissatisfied customers exceed the customer base of {n} "
                          f"(check the complaints, customer_base and complain_rate)")
@@ -303,7 +659,7 @@ def _source(econ: Economics, key: str) -> dict | None:
         return given.source.model_dump()
     if given is not None and given.value != DEFAULTS[key].value:
         return None  # the user's own figure, uncited
-    return DEFAULTS[key].source.model_dump()
+    return cast(Source, DEFAULTS[key].source).model_dump()  # every default cites its source
 
 
 def _g(x: float) -> str:
@@ -312,7 +668,50 @@ def _g(x: float) -> str:
 
 def economics_block(spec: str | Path | Mapping | Economics, results: Mapping | None,
                     complaints: int | None = None) -> dict:
-    """Load ``spec`` and compute the block from the analysis ``results`` (the survey share)."""
+    """Load ``spec`` and compute the block from the analysis ``results`` (the survey share).
+
+    Parameters
+    ----------
+    spec : str, Path, mapping or Economics
+        The parameters (:func:`load_economics`).
+    results : mapping or None
+        The analysis results, for the survey's share of dissatisfied customers.
+    complaints : int, optional
+        Complaining customers in the period; overrides ``inputs.complaints``.
+
+    Returns
+    -------
+    dict
+        The ``economics`` block (:func:`compute`).
+
+    Raises
+    ------
+    EconomicsError
+        The parameters are invalid.
+    UsageError
+        As :func:`compute`.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    Without a complaint count the survey gives the dissatisfied customers (18% detractors):
+
+    >>> res = {"outcomes": [{"id": "recommend", "nps": {"detractors": {"share": 0.18, "n": 400}}}]}
+    >>> block = economics_block({"inputs": {"customer_base": 20000, "resolved_share": 0.6}}, res)
+    >>> block["options"]["dissatisfied_basis_used"], block["outputs"]["dissatisfied"]
+    ('survey', 3600.0)
+    >>> round(block["outputs"]["at_risk"], 3)
+    2850.336
+
+    R: ``D <- 0.18 * 20000; C <- 0.04 * D; 0.81 * (D - 0.6 * C) + 0.05 * 0.6 * C``.
+    """
     econ = load_economics(spec)
     return compute(econ, survey_share(results, econ.options.dissatisfied_measure), complaints)
 
@@ -321,7 +720,33 @@ def economics_block(spec: str | Path | Mapping | Economics, results: Mapping | N
 
 
 def defaults_yaml() -> str:
-    """The parameter file template: every default with its citation as comments (and keys)."""
+    """The parameter file template: every default with its citation as comments (and keys).
+
+    Returns
+    -------
+    str
+        YAML text that :func:`parse_economics` reads once ``customer_base`` is filled in.
+
+    References
+    ----------
+    Technical Assistance Research Programs (1986). Consumer Complaint Handling in America:
+    An Update Study. Washington, DC: U.S. Office of Consumer Affairs. Hart, C. W. L.,
+    Heskett, J. L. & Sasser, W. E. (1990). The profitable art of service recovery. Harvard
+    Business Review 68(4), 148–156. Reichheld, F. F. & Sasser, W. E. (1990). Zero
+    defections: quality comes to services. Harvard Business Review 68(5), 105–111.
+
+    Examples
+    --------
+    >>> import yaml
+    >>> text = defaults_yaml()
+    >>> text.splitlines()[0]
+    '# servq service economics parameters (servq analyze --economics FILE).'
+    >>> parsed = yaml.safe_load(text)
+    >>> parsed["assumptions"]["complain_rate"]["value"], len(parsed["assumptions"])
+    (0.04, 10)
+
+    R: ``yaml::yaml.load(text)$assumptions$complain_rate$value`` reads the same 0.04.
+    """
     out = [
         "# servq service economics parameters (servq analyze --economics FILE).",
         "# The assumptions are rules of thumb quoted in the literature, not measured by servq;",
@@ -346,10 +771,11 @@ def defaults_yaml() -> str:
         "assumptions:",
     ]
     for key, a in DEFAULTS.items():
-        out += [f"  # {a.source.translation}", f"  # {SEED}: 「{a.source.quote}」",
+        src = cast(Source, a.source)  # every default cites its source
+        out += [f"  # {src.translation}", f"  # {SEED}: 「{src.quote}」",
                 f"  {key}:", f"    value: {a.value:g}", f"    meaning: {_q(a.meaning)}", "    source:",
-                f"      document: {_q(a.source.document)}", f"      quote: {_q(a.source.quote)}",
-                f"      translation: {_q(a.source.translation)}"]
+                f"      document: {_q(src.document)}", f"      quote: {_q(src.quote)}",
+                f"      translation: {_q(src.translation)}"]
     return "\n".join(out) + "\n"
 
 

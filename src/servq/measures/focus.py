@@ -10,7 +10,8 @@ the analysis keeps them and :func:`bootstrap_drivers` adds the intervals (as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import cast
 
 import numpy as np
 
@@ -20,8 +21,45 @@ from ..stats.numbers import finite
 
 
 def driver_columns(inst: Instrument, names: list[str]) -> dict[str, list[int]]:
-    """Outcome id -> positions in ``names`` of that outcome then every dimension's
-    perception score (empty when the instrument asks no perceptions)."""
+    """Where each outcome's key-driver variables are among the Scorer's float variables.
+
+    Outcome id -> positions in ``names`` of that outcome then every dimension's
+    perception score (empty when the instrument asks no perceptions).
+
+    Parameters
+    ----------
+    inst : Instrument
+        The instrument: its dimensions and outcomes.
+    names : list of str
+        The Scorer's float variables (``dim:perception:<id>``, ``outcome:<id>``, ...).
+
+    Returns
+    -------
+    dict of str to list of int
+        Per outcome, the positions of ``outcome:<id>`` and of every dimension's perception
+        score; empty with fewer than two perception scores.
+
+    References
+    ----------
+    Johnson, J. W. (2000). A heuristic method for estimating the relative weight of
+    predictor variables in multiple regression. Multivariate Behavioral Research 35(1),
+    1–19. Lindeman, R. H., Merenda, P. F. & Gold, R. Z. (1980). Introduction to Bivariate
+    and Multivariate Analysis. Glenview, IL: Scott, Foresman. Grömping, U. (2006).
+    Relative importance for linear regression in R: the package relaimpo. Journal of
+    Statistical Software 17(1), 1–27.
+
+    Examples
+    --------
+    >>> from servq.instruments import load_instrument
+    >>> inst = load_instrument("gronroos")  # dimensions technical, functional, image
+    >>> names = ["row", *(f"dim:perception:{d.id}" for d in inst.dimensions),
+    ...          *(f"outcome:{o.id}" for o in inst.outcomes)]
+    >>> driver_columns(inst, names)["overall_satisfaction"]
+    [4, 1, 2, 3]
+
+    R: the columns of ``lm(overall_satisfaction ~ technical + functional + image)``,
+    ``match(c("outcome:overall_satisfaction", "dim:perception:technical", ...), names) - 1``.
+    """
     dims = [names.index(f"dim:perception:{d.id}") for d in inst.dimensions if f"dim:perception:{d.id}" in names]
     if len(dims) < 2:
         return {}
@@ -29,7 +67,55 @@ def driver_columns(inst: Instrument, names: list[str]) -> dict[str, list[int]]:
 
 
 def key_drivers(inst: Instrument, sums: dict[str, CrossMoments], lang: str) -> tuple[dict | None, list[str]]:
-    """The ``drivers`` block of the results and notes on outcomes it could not cover."""
+    """The ``drivers`` block of the results and notes on outcomes it could not cover.
+
+    Parameters
+    ----------
+    inst : Instrument
+        The instrument: its dimensions (the predictors) and outcomes.
+    sums : dict of str to CrossMoments
+        Per outcome id, the second-order statistics of (outcome, dimension perception
+        scores) (:func:`driver_columns`'s order).
+    lang : str
+        Language of the labels.
+
+    Returns
+    -------
+    block : dict or None
+        ``predictors``, ``method`` and ``outcomes``: per outcome its n (listwise
+        complete), R², adjusted R², condition number and per dimension the relative
+        weight, LMG (both also as % of R²) and VIF; None when no outcome could be covered.
+    notes : list of str
+        Why an outcome was left out (too few complete respondents, a singular matrix).
+
+    References
+    ----------
+    Johnson, J. W. (2000). A heuristic method for estimating the relative weight of
+    predictor variables in multiple regression. Multivariate Behavioral Research 35(1),
+    1–19. Lindeman, R. H., Merenda, P. F. & Gold, R. Z. (1980). Introduction to Bivariate
+    and Multivariate Analysis. Glenview, IL: Scott, Foresman. Grömping, U. (2006).
+    Relative importance for linear regression in R: the package relaimpo. Journal of
+    Statistical Software 17(1), 1–27.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from servq.instruments import load_instrument
+    >>> from servq.stats.moments import CrossMoments
+    >>> inst = load_instrument("gronroos")  # dimensions technical, functional, image
+    >>> rng = np.random.default_rng(1)
+    >>> dims = rng.normal(5, 1, size=(60, 3))
+    >>> sat = dims @ [0.5, 0.3, 0.1] + rng.normal(0, 0.7, 60)
+    >>> block, notes = key_drivers(inst, {"overall_satisfaction": CrossMoments.of(np.column_stack([sat, dims]))}, "en")
+    >>> o = block["outcomes"][0]
+    >>> o["n"], round(o["r2"], 4), notes
+    (60, 0.4948, [])
+    >>> [(p["id"], round(p["relative_weight_pct"], 2), round(p["lmg_pct"], 2)) for p in o["predictors"]]
+    [('technical', 65.79, 65.85), ('functional', 26.57, 26.6), ('image', 7.63, 7.56)]
+
+    R: ``summary(lm(sat ~ technical + functional + image))$r.squared``;
+    ``relaimpo::calc.relimp(fit, type = "lmg", rela = TRUE)`` for LMG (%).
+    """
     from ..stats.drivers import MAX_LMG_PREDICTORS, drivers_from_cor
 
     dims = [d for d in inst.dimensions]
@@ -80,6 +166,58 @@ def bootstrap_drivers(block: dict, rows: dict[str, list[np.ndarray]], *, boot: i
     gets ``<column>_low`` / ``<column>_high`` for relative_weight(_pct) and lmg(_pct) (the
     names of ``DriversResult.to_frame()``), each outcome ``r2_low`` / ``r2_high`` and
     ``n_boot_failed``. ``progress(done, total)`` counts resamples over all outcomes.
+
+    Parameters
+    ----------
+    block : dict
+        The ``drivers`` block (:func:`key_drivers`); changed in place.
+    rows : dict of str to list of ndarray
+        Per outcome id, the listwise-complete rows (outcome, then the dimension scores) as
+        chunks in file order.
+    boot : int
+        Bootstrap resamples per outcome.
+    seed : int
+        Seed of the resamples (the same for every outcome).
+    confidence : float
+        Coverage of the percentile intervals.
+    workers : int, optional
+        Threads for the resamples; the result does not depend on it.
+    progress : callable, optional
+        Called as ``progress(done, total)``.
+
+    Returns
+    -------
+    None
+        ``block`` gains the bounds, and ``boot``, ``seed``, ``confidence`` and ``interval``.
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York:
+    Chapman & Hall (percentile intervals). Johnson, J. W. (2000). A heuristic method for
+    estimating the relative weight of predictor variables in multiple regression.
+    Multivariate Behavioral Research 35(1), 1–19. Grömping, U. (2006). Relative importance
+    for linear regression in R: the package relaimpo. Journal of Statistical Software
+    17(1), 1–27.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from servq.instruments import load_instrument
+    >>> from servq.stats.moments import CrossMoments
+    >>> rng = np.random.default_rng(1)
+    >>> dims = rng.normal(5, 1, size=(60, 3))
+    >>> x = np.column_stack([dims @ [0.5, 0.3, 0.1] + rng.normal(0, 0.7, 60), dims])
+    >>> block, _ = key_drivers(load_instrument("gronroos"), {"overall_satisfaction": CrossMoments.of(x)}, "en")
+    >>> bootstrap_drivers(block, {"overall_satisfaction": [x]}, boot=200, seed=1, confidence=0.95)
+    >>> p = block["outcomes"][0]["predictors"][0]  # technical
+    >>> round(p["relative_weight_pct_low"], 1), round(p["relative_weight_pct"], 1), round(p["relative_weight_pct_high"], 1)
+    (37.7, 65.8, 85.8)
+    >>> block["boot"], block["interval"], block["outcomes"][0]["n_boot_failed"]
+    (200, 'percentile', 0)
+
+    R: ``relaimpo::booteval.relimp(relaimpo::boot.relimp(fit, b = 200, type = "lmg"))``
+    gives percentile intervals of the same statistics (from other resamples, so other
+    bounds).
     """
     from ..stats.drivers import MAX_LMG_PREDICTORS, drivers
 
@@ -96,9 +234,10 @@ def bootstrap_drivers(block: dict, rows: dict[str, list[np.ndarray]], *, boot: i
         res = drivers(x, 0, list(range(1, p + 1)), n_boot=boot, seed=seed, confidence=confidence,
                       workers=workers, lmg=p <= MAX_LMG_PREDICTORS, progress=step)
         o.update({"r2_low": finite(res.r2_low), "r2_high": finite(res.r2_high), "n_boot_failed": res.n_boot_failed})
+        bounds = cast(dict, res.bounds)  # set whenever n_boot > 0
         for j, pred in enumerate(o["predictors"]):
             for c in BOOT_COLUMNS:
-                low, high = res.bounds[c]
+                low, high = bounds[c]
                 pred[f"{c}_low"], pred[f"{c}_high"] = finite(low[j]), finite(high[j])
     block.update({"boot": boot, "seed": seed, "confidence": confidence, "interval": "percentile"})
 
@@ -109,7 +248,7 @@ PERFORMANCE = ("perception", "gap")
 CROSSHAIRS = ("mean", "median", "midpoint")
 
 
-def ipa(results: dict, inst: Instrument, *, importance: str = "auto", performance: str = "perception",
+def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", performance: str = "perception",
         crosshair: str = "mean") -> tuple[dict | None, list[str]]:
     """Importance–performance analysis (Martilla & James 1977) of the dimensions.
 
@@ -124,6 +263,57 @@ def ipa(results: dict, inst: Instrument, *, importance: str = "auto", performanc
     (not important, performing high). The focus list orders them in that spirit:
     concentrate here, then low priority, keep up the good work, possible overkill; by
     importance within each.
+
+    Parameters
+    ----------
+    results : dict
+        The results: ``dimensions`` (with ``perception`` or ``gap`` and ``importance``
+        means, ``better``) and, for derived importance, ``drivers``.
+    inst : Instrument
+        The instrument (its scale, for the midpoint and ``better: lower`` dimensions).
+    importance : {"auto", "derived", "stated"}
+        Where importance comes from.
+    performance : {"perception", "gap"}
+        The performance measure.
+    crosshair : {"mean", "median", "midpoint"}
+        Where the quadrants divide.
+
+    Returns
+    -------
+    block : dict or None
+        ``importance`` (derived or stated), ``outcome``, ``performance``, ``crosshair``,
+        ``importance_cross``, ``performance_cross``, ``points`` (each dimension's
+        importance, performance and quadrant) and ``focus`` (ranked); None when
+        importance or performance is missing or fewer than two dimensions have both.
+    notes : list of str
+        Why the analysis was not done, when it was not.
+
+    References
+    ----------
+    Martilla, J. A. & James, J. C. (1977). Importance-performance analysis. Journal of
+    Marketing 41(1), 77–79. Johnson, J. W. (2000). A heuristic method for estimating the
+    relative weight of predictor variables in multiple regression. Multivariate Behavioral
+    Research 35(1), 1–19.
+
+    Examples
+    --------
+    Stated importance (100-point allocations) against mean perception, crosshair at the means:
+
+    >>> from servq.instruments import load_instrument
+    >>> def dim(i, perception, importance):
+    ...     return {"id": i, "label": i.title(), "better": "higher",
+    ...             "perception": {"mean": perception}, "importance": {"mean": importance}}
+    >>> results = {"dimensions": [dim("technical", 5.2, 45), dim("functional", 4.1, 40), dim("image", 5.8, 15)]}
+    >>> block, notes = ipa(results, load_instrument("gronroos"))
+    >>> block["importance"], round(block["importance_cross"], 4), round(block["performance_cross"], 4)
+    ('stated', 33.3333, 5.0333)
+    >>> [(p["id"], p["quadrant"]) for p in block["points"]]
+    [('technical', 'keep_up_the_good_work'), ('functional', 'concentrate_here'), ('image', 'possible_overkill')]
+    >>> [f["id"] for f in block["focus"]]
+    ['functional', 'technical', 'image']
+
+    R: ``imp <- c(45, 40, 15); perf <- c(5.2, 4.1, 5.8)``;
+    ``table(imp >= mean(imp), perf >= mean(perf))`` gives the quadrants.
     """
     notes: list[str] = []
     dims = results["dimensions"]
@@ -165,7 +355,7 @@ def ipa(results: dict, inst: Instrument, *, importance: str = "auto", performanc
             "points": points, "focus": focus}, notes
 
 
-def _importance(results: dict, kind: str, notes: list[str]) -> tuple[dict | None, str | None]:
+def _importance(results: Mapping, kind: str, notes: list[str]) -> tuple[dict | None, str | None]:
     """Dimension -> importance (a share of 100), and the outcome it was derived from."""
     drivers = (results.get("drivers") or {}).get("outcomes") or []
     if kind in ("auto", "derived") and drivers:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 
@@ -32,8 +33,32 @@ ADJUST = "holm"
 
 
 def levels(results: Mapping, inst: Instrument) -> dict | None:
-    """The ``levels`` block: specific errand (S) versus general level (P), paired; None
+    """Paired tests of the specific-errand scores against the general level.
+
+    The ``levels`` block: specific errand (S) versus general level (P), paired; None
     unless the instrument asks both.
+
+    Parameters
+    ----------
+    results : mapping
+        The results: ``options`` (``confidence``), and ``dimensions`` and ``items`` with
+        their ``perception``, ``specific`` and ``level`` (S − P) summaries.
+    inst : Instrument
+        The instrument.
+
+    Returns
+    -------
+    dict or None
+        ``confidence``, ``adjust``, ``parts``, ``difference``, ``difference_of``,
+        ``dimensions`` and ``items`` (each with both parts and the tested difference,
+        :func:`paired_test`), ``order`` and the dimensions significantly ``higher`` /
+        ``lower`` on the errand (``higher_holm`` / ``lower_holm`` after Holm's correction).
+
+    References
+    ----------
+    Student (1908). The probable error of a mean. Biometrika 6(1), 1–25. Holm, S. (1979).
+    A simple sequentially rejective multiple test procedure. Scandinavian Journal of
+    Statistics 6(2), 65–70.
 
     Examples
     --------
@@ -42,6 +67,9 @@ def levels(results: Mapping, inst: Instrument) -> dict | None:
     >>> block = res.data["levels"]
     >>> block["higher"], block["lower"]  # significantly higher / lower on specific errands
     (['proximity', 'competence'], ['technology'])
+
+    R: ``t.test(S, P, paired = TRUE)`` per dimension on the respondents' scores, and
+    ``p.adjust(p, "holm")`` over the dimensions.
     """
     if not inst.has_levels:
         return None
@@ -54,12 +82,36 @@ def levels(results: Mapping, inst: Instrument) -> dict | None:
 
 
 def benchmark(results: Mapping, inst: Instrument) -> dict | None:
-    """The ``benchmark`` block: this company (P) versus its main competitor (C), paired;
+    """Paired tests of this company's scores against its main competitor's.
+
+    The ``benchmark`` block: this company (P) versus its main competitor (C), paired;
     None unless the instrument asks both.
 
     ``lead`` and ``trail`` name the dimensions where this company is significantly better
     or worse, in the quality direction: on a ``better: lower`` dimension (a cost) a
     positive advantage P − C means a higher cost, so it counts as trailing.
+
+    Parameters
+    ----------
+    results : mapping
+        The results: ``options`` (``confidence``), and ``dimensions`` and ``items`` with
+        their ``perception``, ``competitor`` and ``advantage`` (P − C) summaries.
+    inst : Instrument
+        The instrument (``better: lower`` dimensions count the other way).
+
+    Returns
+    -------
+    dict or None
+        As :func:`levels` with ``own`` and ``competitor`` parts, and ``order``, ``lead``,
+        ``trail`` (and their ``_holm`` forms) and ``counts``.
+
+    References
+    ----------
+    Student (1908). The probable error of a mean. Biometrika 6(1), 1–25. Holm, S. (1979).
+    A simple sequentially rejective multiple test procedure. Scandinavian Journal of
+    Statistics 6(2), 65–70.
+    Camp, R. C. (1989). Benchmarking: The Search for Industry Best Practices that Lead to
+    Superior Performance. Milwaukee: ASQC Quality Press.
 
     Examples
     --------
@@ -68,6 +120,9 @@ def benchmark(results: Mapping, inst: Instrument) -> dict | None:
     >>> block = res.data["benchmark"]
     >>> block["lead"], block["trail"]
     (['empathy', 'responsiveness'], ['tangibles', 'reliability'])
+
+    R: ``t.test(P, C, paired = TRUE)`` per dimension on the respondents' scores, and
+    ``p.adjust(p, "holm")`` over the dimensions.
     """
     if not inst.has_benchmark:
         return None
@@ -84,11 +139,33 @@ def benchmark(results: Mapping, inst: Instrument) -> dict | None:
 
 
 def paired_test(stats: list[Mapping | None], confidence: float) -> list[dict | None]:
-    """Each difference's summary (mean, sd, n, ci_low, ci_high) with its paired t test
+    """Paired t tests of mean differences against 0, with Holm's correction.
+
+    Each difference's summary (mean, sd, n, ci_low, ci_high) with its paired t test
     against 0 and Holm's correction over the list; None stays None.
 
     p is undefined (None) when n < 2 or the differences do not vary (sd = 0), as R's
     ``t.test`` refuses constant data; such a difference is never significant.
+
+    Parameters
+    ----------
+    stats : list of mapping or None
+        Summaries of the paired differences: ``mean``, ``sd``, ``n``, ``ci_low``,
+        ``ci_high``.
+    confidence : float
+        Confidence of the intervals; α = 1 − confidence.
+
+    Returns
+    -------
+    list of dict or None
+        Each summary with ``t``, ``df``, ``p``, ``p_holm``, ``significant`` and
+        ``significant_holm``.
+
+    References
+    ----------
+    Student (1908). The probable error of a mean. Biometrika 6(1), 1–25. Holm, S. (1979).
+    A simple sequentially rejective multiple test procedure. Scandinavian Journal of
+    Statistics 6(2), 65–70.
 
     Examples
     --------
@@ -102,6 +179,9 @@ def paired_test(stats: list[Mapping | None], confidence: float) -> list[dict | N
     (8.9443, 19, True, None)
     >>> round(rows[1]["p_holm"] / rows[1]["p"], 6), rows[0]["significant_holm"]
     (2.0, False)
+
+    R: ``t <- 2 / (1 / sqrt(20)); 2 * pt(-abs(t), 19)`` (as ``t.test(d)`` on the
+    differences) and ``p.adjust(p, "holm")``.
     """
     from scipy.special import stdtr
 
@@ -165,6 +245,6 @@ def _order(rows: list[dict], diff: str, sign: Mapping[str, float]) -> list[str]:
 def _split(rows: list[dict], diff: str, flag: str, sign: Mapping[str, float]) -> tuple[list[str], list[str]]:
     """(positive, negative) ids among the rows flagged ``flag``, each largest in size first."""
     flagged = [r for r in rows if (r.get(diff) or {}).get(flag)]
-    directed = {r["id"]: _directed(r, diff, sign) for r in flagged}
+    directed = {r["id"]: cast(float, _directed(r, diff, sign)) for r in flagged}  # flagged: a mean exists
     ordered = _order(flagged, diff, sign)
     return [i for i in ordered if directed[i] > 0], [i for i in reversed(ordered) if directed[i] < 0]

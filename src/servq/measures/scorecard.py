@@ -17,17 +17,13 @@ detractor shares.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping
 
 import numpy as np
-import pyarrow as pa
 
-from ..errors import DataError, Problem, UsageError
-from ..instruments import Instrument, Part, load_instrument
-from ..io.arrow import as_text
-from ..io.columns import Mapping, load_mapping, resolve_by, resolve_layout
-from ..io.readers import DEFAULT_CHUNK, label_map, natural_key, source_of
+from ..errors import UsageError
+from ..instruments import Instrument, Part
+from ..io.readers import natural_key
 from ..stats.numbers import finite
 from ..stats.shrinkage import one_way_reml, shrink
 from .standards import (
@@ -36,7 +32,6 @@ from .standards import (
     OUTCOME_MEASURES,
     MeasureRef,
     Standards,
-    load_standards,
     measure_problems,
 )
 
@@ -45,100 +40,44 @@ METHOD = ("one-way random-effects model fitted by REML (as R lme4 lmer(score ~ p
           "shrunk estimate = parent mean + B (unit mean - parent mean), B = tau2 / (tau2 + sigma2 / n)")
 
 
-def scorecard(
-    data,
-    instrument: str | Path | Instrument,
-    unit: str,
-    parent: str | None = None,
-    standards: str | Path | Standards | None = None,
-    *,
-    measures: Sequence[str | MeasureRef] | None = None,
-    min_n: int | None = None,
-    basis: str | None = None,
-    lang: str = "en",
-    confidence: float = 0.95,
-    mapping=None,
-    sheet: str | None = None,
-    quality: bool = True,
-    chunk_size: int | None = None,
-):
-    """Analyse ``data`` and add a fair scorecard of the units of column ``unit``.
+def parse_measure(text: str) -> MeasureRef:
+    """A measure named as on the command line, as a :class:`MeasureRef`.
+
+    ``gap:reliability`` -> MeasureRef("gap", dimension="reliability"); ``nps:recommend``
+    -> MeasureRef("nps", outcome="recommend"); ``servqual`` -> MeasureRef("servqual").
 
     Parameters
     ----------
-    data, instrument, lang, confidence, mapping, sheet, quality, chunk_size
-        As :func:`servq.analyze`.
-    unit : str
-        The column whose values are scored (``employee``, ``branch``).
-    parent : str, optional
-        A column the units are nested in (``team``); each unit is shrunk toward its
-        parent's mean. Every unit must have one parent.
-    standards : path or Standards, optional
-        Service standards (see docs/scorecards.md); without them no pass/fail.
-    measures : list of str, optional
-        Measures to score, as ``gap:reliability``, ``servqual``, ``nps:recommend``,
-        ``outcome:overall_satisfaction``; default: those of the standards, else the
-        instrument's headline score (SERVQUAL, else SERVPERF) and every NPS question.
-    min_n : int, optional
-        Units with fewer answers to a measure are "not enough data" (default: the
-        standards' ``min_n``, else 10).
-    basis : {"shrunk", "raw", "interval"}, optional
-        What is compared with a target: the shrunk estimate, the raw mean, or the whole
-        interval (pass only if all of it meets the target); default: the standards' basis.
+    text : str
+        ``<measure>``, ``<measure>:<dimension>`` or ``<measure>:<outcome>``.
 
     Returns
     -------
-    Results
-        The analysis by ``unit`` (and ``parent``) with a ``scorecard`` block.
+    MeasureRef
+
+    Raises
+    ------
+    servq.errors.UsageError
+        An unknown measure, or a dimension or outcome given to a measure that takes none.
+
+    References
+    ----------
+    Parasuraman, A., Zeithaml, V. A., & Berry, L. L. (1988). SERVQUAL: A multiple-item
+    scale for measuring consumer perceptions of service quality. *Journal of Retailing*,
+    64(1), 12–40.
 
     Examples
     --------
-    >>> import servq
-    >>> table = servq.simulate("servqual", 400, seed=3, branches=6)
-    >>> res = servq.scorecard(table, "servqual", unit="branch", quality=False)
-    >>> card = res.data["scorecard"]["measures"][0]
-    >>> card["key"], len(card["units"]), card["units"][0]["rank"]
-    ('servqual', 6, 1)
+    In R the same measure is a column of the per-unit table, e.g. ``gap_reliability``:
+
+    >>> parse_measure("gap:reliability").dimension, parse_measure("nps:recommend").outcome
+    ('reliability', 'recommend')
     """
-    from ..analysis import analyze
-
-    inst = load_instrument(instrument)
-    if parent is not None and parent.lower() == unit.lower():
-        raise UsageError(f"the unit column '{unit}' cannot also be its parent")
-    if isinstance(standards, (str, Path)):
-        standards = load_standards(standards, inst)
-    elif standards is not None:
-        problems = [p for s in standards.standards for p in measure_problems(s.ref, inst)]
-        if problems:
-            raise UsageError(f"standards do not fit instrument '{inst.id}': {problems[0]}")
-    min_n = min_n if min_n is not None else (standards.min_n if standards else 10)
-    basis = basis or (standards.basis if standards else "shrunk")
-    if min_n < 1:
-        raise UsageError(f"min_n must be at least 1, got {min_n}")
-    if basis not in ("shrunk", "raw", "interval"):
-        raise UsageError(f"basis must be shrunk, raw or interval, got '{basis}'")
-    refs = _measures(inst, measures, standards)
-    options = {} if chunk_size is None else {"chunk_size": chunk_size}
-    results = analyze(data, inst, by=[unit] if parent is None else [unit, parent], lang=lang, min_n=1,
-                      confidence=confidence, mapping=mapping, sheet=sheet, quality=quality, **options)
-    names = results.data["options"]["by"]
-    parent_of = _parents(data, inst, names, mapping, sheet) if parent is not None else None
-    block, notes = scorecard_block(results.data, inst, names[0], parent_of, refs, standards,
-                                   min_n=min_n, basis=basis, confidence=confidence, lang=lang,
-                                   parent_name=names[1] if parent is not None else None)
-    results.data["scorecard"] = block
-    results.data["notes"] += notes
-    return results
-
-
-def parse_measure(text: str) -> MeasureRef:
-    """``gap:reliability`` -> MeasureRef("gap", dimension="reliability"); ``nps:recommend``
-    -> MeasureRef("nps", outcome="recommend"); ``servqual`` -> MeasureRef("servqual")."""
-    measure, _, what = str(text).partition(":")
+    measure, _, named = str(text).partition(":")
     if measure not in MEASURES:
         raise UsageError(f"unknown measure '{text}' (choose one of {', '.join(MEASURES)}, "
                          "with ':<dimension>' or ':<outcome>' where needed)")
-    what = what or None
+    what = named or None
     if measure in DIMENSION_MEASURES:
         return MeasureRef(measure, dimension=what)
     if measure in OUTCOME_MEASURES:
@@ -148,7 +87,43 @@ def parse_measure(text: str) -> MeasureRef:
     return MeasureRef(measure)
 
 
-def _measures(inst: Instrument, measures, standards: Standards | None) -> list[MeasureRef]:
+def scorecard_measures(inst: Instrument, measures, standards: Standards | None) -> list[MeasureRef]:
+    """The measures a scorecard scores.
+
+    ``measures`` (checked against the instrument), else those of the ``standards``, else
+    the instrument's headline score (SERVQUAL, else SERVPERF, else every dimension of its
+    first part) and every NPS question.
+
+    Parameters
+    ----------
+    inst : Instrument
+    measures : sequence of str or MeasureRef, optional
+        As :func:`parse_measure` reads them.
+    standards : Standards, optional
+
+    Returns
+    -------
+    list of MeasureRef
+        Without repeats, in order.
+
+    Raises
+    ------
+    servq.errors.UsageError
+        A measure the instrument does not have.
+
+    References
+    ----------
+    Cronin, J. J., & Taylor, S. A. (1992). Measuring service quality: A reexamination and
+    extension. *Journal of Marketing*, 56(3), 55–68.
+
+    Examples
+    --------
+    (R has no equivalent: the choice of columns to rank.)
+
+    >>> from servq.instruments import load_instrument
+    >>> [r.key for r in scorecard_measures(load_instrument("servqual"), None, None)]
+    ['servqual', 'nps:recommend']
+    """
     if measures:
         refs = [m if isinstance(m, MeasureRef) else parse_measure(m) for m in measures]
         for ref in refs:
@@ -168,45 +143,37 @@ def _measures(inst: Instrument, measures, standards: Standards | None) -> list[M
     return list(dict.fromkeys(refs))
 
 
-def _parents(data, inst: Instrument, names: list[str], mapping, sheet) -> dict[str, str]:
-    """Unit value -> its parent value, from the two columns only; a unit under two
-    parents (or none) is a DataError naming it."""
-    source = source_of(data, sheet)
-    file = str(source.path)
-    mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
-    cols = resolve_by(resolve_layout(inst, source.columns, mapping, file), names, file)
-    labels = {name: label_map(source, col) or {} for name, col in cols.items()}
-    seen: dict[str, set[str]] = {}
-    for chunk in source.chunks(columns=list(cols.values()), chunk_size=DEFAULT_CHUNK):
-        pairs = pa.table({"u": as_text(chunk.column(cols[names[0]])), "p": as_text(chunk.column(cols[names[1]]))})
-        for row in pairs.group_by(["u", "p"]).aggregate([]).to_pylist():
-            if row["u"] is None:
-                continue
-            u = labels[names[0]].get(row["u"], row["u"])
-            found = seen.setdefault(u, set())
-            if row["p"] is not None:
-                found.add(labels[names[1]].get(row["p"], row["p"]))
-    problems = []
-    for u, parents in sorted(seen.items(), key=lambda kv: natural_key(kv[0])):
-        if len(parents) != 1:
-            where = (f"appears under {len(parents)} values of '{names[1]}': {', '.join(sorted(parents, key=natural_key))}"
-                     if parents else f"has no value in '{names[1]}'")
-            problems.append(Problem(f"{names[0]} '{u}' {where}; each {names[0]} needs exactly one {names[1]}",
-                                    file=file, column=names[1]))
-    if problems:
-        raise DataError(f"{file}: '{names[0]}' is not nested in '{names[1]}'", problems)
-    return {u: next(iter(p)) for u, p in seen.items()}
+def unit_stat(segment: Mapping, ref: MeasureRef) -> tuple[int, float, float]:
+    """(n, mean, SD) of ``ref`` in one segment block of the results; n = 0 when absent.
 
+    Parameters
+    ----------
+    segment : mapping
+        One block of ``results["segments"][column]``.
+    ref : MeasureRef
 
-# --------------------------------------------------------------------------- from the results
+    Returns
+    -------
+    tuple of (int, float, float)
+        n, mean and SD (NaN when not defined); for NPS those of the +100/0/−100
+        contribution.
 
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*,
+    81(12), 46–54.
 
-def unit_stat(segment: dict, ref: MeasureRef) -> tuple[int, float, float]:
-    """(n, mean, SD) of ``ref`` in one segment block of the results; n = 0 when absent."""
+    Examples
+    --------
+    In R, per unit: ``c(length(x), mean(x), sd(x))`` of the unit's scores.
+
+    >>> unit_stat({"servperf": {"n": 40, "mean": 5.6, "sd": 0.9}}, parse_measure("servperf"))
+    (40, 5.6, 0.9)
+    """
     stat = None
     m = ref.measure
     if ref.dimension is not None:
-        dim = next((d for d in segment.get("dimensions") or [] if d["id"] == ref.dimension), {})
+        dim: Mapping = next((d for d in segment.get("dimensions") or [] if d["id"] == ref.dimension), {})
         stat = dim.get(m)
     elif m in ("servqual", "servqual_weighted"):
         stat = (segment.get("servqual") or {}).get("weighted" if m == "servqual_weighted" else "unweighted")
@@ -236,10 +203,66 @@ def _nps_stat(nps: dict) -> tuple[int, float, float]:
     return n, mean, math.sqrt(max(n / (n - 1) * (second - mean * mean), 0.0))
 
 
-def scorecard_block(results: dict, inst: Instrument, unit: str, parent_of: dict[str, str] | None,
+def scorecard_block(results: Mapping, inst: Instrument, unit: str, parent_of: dict[str, str] | None,
                     refs: list[MeasureRef], standards: Standards | None, *, min_n: int, basis: str,
                     confidence: float, lang: str, parent_name: str | None = None) -> tuple[dict, list[str]]:
-    """The ``scorecard`` block of the results and notes, from results analysed by ``unit``."""
+    """The ``scorecard`` block of the results and its notes, from results analysed by ``unit``.
+
+    Each measure's units are shrunk toward their parent's mean by the one-way
+    random-effects model fitted by REML to the units' n, mean and SD
+    (:func:`servq.stats.shrinkage.one_way_reml`), ranked, and checked against the
+    standards.
+
+    Parameters
+    ----------
+    results : mapping
+        Results (or their ``data``) analysed by ``unit`` with ``min_n=1``.
+    inst : Instrument
+    unit : str
+        The segment column of the units.
+    parent_of : dict, optional
+        Unit -> its parent, when the units are nested.
+    refs : list of MeasureRef
+        The measures to score (:func:`scorecard_measures`).
+    standards : Standards, optional
+        Targets; without them no pass / fail.
+    min_n : int
+        Fewer answers: not enough data.
+    basis : {"shrunk", "raw", "interval"}
+        What is compared with a target.
+    confidence : float
+        Level of the intervals.
+    lang : str
+        Language of the labels.
+    parent_name : str, optional
+        The parent column's name, for the block.
+
+    Returns
+    -------
+    tuple of (dict, list of str)
+        The block (docs/scorecards.md) and notes.
+
+    References
+    ----------
+    Morris, C. N. (1983). Parametric empirical Bayes inference: Theory and applications.
+    *Journal of the American Statistical Association*, 78(381), 47–55.
+    Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects
+    models using lme4. *Journal of Statistical Software*, 67(1).
+
+    Examples
+    --------
+    Three branches' SERVPERF n, mean and SD; in R, from the respondents' scores,
+    ``coef(lmer(score ~ 1 + (1 | branch)))`` gives the same shrunk means.
+
+    >>> from servq.instruments import load_instrument
+    >>> def seg(n, mean, sd):
+    ...     return {"n": n, "suppressed": False, "servperf": {"n": n, "mean": mean, "sd": sd}}
+    >>> res = {"segments": {"branch": {"A": seg(40, 5.6, 0.9), "B": seg(12, 4.9, 1.1), "C": seg(30, 5.2, 1.0)}}}
+    >>> block, notes = scorecard_block(res, load_instrument("servperf"), "branch", None, [parse_measure("servperf")],
+    ...                                None, min_n=10, basis="shrunk", confidence=0.95, lang="en")
+    >>> [(u["unit"], u["rank"], round(u["shrunk"], 4)) for u in block["measures"][0]["units"]]
+    [('A', 1, 5.5249), ('C', 2, 5.2233), ('B', 3, 5.0923)]
+    """
     segments = results["segments"][unit]
     units = list(segments)
     notes: list[str] = []

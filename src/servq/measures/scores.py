@@ -31,10 +31,11 @@ are accumulated per segment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
-from ..instruments.schema import Instrument, Part
+from ..instruments.schema import Importance, Instrument, Part
 from ..io.validate import Answers
 from ..stats.moments import CrossMoments, Moments
 
@@ -57,6 +58,53 @@ class Scorer:
     ``any`` (answered in any part), ``zone_<which>`` or (dimensions) ``importance``; ``row``;
     ``servqual:unweighted``, ``servqual:weighted``, ``servperf``; ``outcome:<id>``;
     ``topbox:<id>``; ``nps:<which>:<id>``. Item variables come first; ``segment_vars`` are the others.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The instrument whose answers are scored.
+
+    References
+    ----------
+    Parasuraman, A., Zeithaml, V. A. & Berry, L. L. (1988). SERVQUAL: a multiple-item scale
+    for measuring consumer perceptions of service quality. Journal of Retailing 64(1),
+    12–40. Parasuraman, A., Zeithaml, V. A. & Berry, L. L. (1994). Alternative scales for
+    measuring service quality: a comparative assessment based on psychometric and
+    diagnostic criteria. Journal of Retailing 70(3), 201–230. Zeithaml, V. A., Berry, L. L.
+    & Parasuraman, A. (1993). The nature and determinants of customer expectations of
+    service. Journal of the Academy of Marketing Science 21(1), 1–12. Cronin, J. J. &
+    Taylor, S. A. (1992). Measuring service quality: a reexamination and extension.
+    Journal of Marketing 56(3), 55–68. Reichheld, F. F. (2003). The one number you need to
+    grow. Harvard Business Review 81(12), 46–54.
+
+    Examples
+    --------
+    Two SERVQUAL respondents expecting 6 everywhere; the first perceives 7 on the four
+    tangibles items and 5 elsewhere, the second 5 everywhere; 100 points allocated as
+    40/15/15/15/15 and 20 each:
+
+    >>> import numpy as np
+    >>> from servq.instruments import Part, load_instrument
+    >>> from servq.io.validate import Answers
+    >>> inst = load_instrument("servqual")
+    >>> e = np.full((22, 2), 6, dtype=np.int8)  # codes = answers on the 1-7 scale
+    >>> p = np.full((22, 2), 5, dtype=np.int8)
+    >>> p[:4, 0] = 7
+    >>> w = np.array([[40, 15, 15, 15, 15], [20, 20, 20, 20, 20]], dtype=float).T
+    >>> outcomes = np.array([[6, 4], [9, 6], [np.nan, np.nan]])  # satisfaction, recommend, return
+    >>> answers = Answers({Part.expectation: e, Part.perception: p}, w, outcomes, {}, 2)
+    >>> scorer = Scorer(inst)
+    >>> _, x = scorer.score(answers)
+    >>> col = {name: x[:, i].round(6).tolist() for i, name in enumerate(scorer.float_names)}
+    >>> col["dim:gap:tangibles"], col["servqual:unweighted"], col["servqual:weighted"], col["servperf"]
+    ([1.0, -1.0], [-0.6, -1.0], [-0.2, -1.0], [5.4, 5.0])
+    >>> col["topbox:overall_satisfaction"], col["nps:score:recommend"]
+    ([1.0, 0.0], [100.0, -100.0])
+
+    R: ``gap <- sapply(dims, function(i) rowMeans(P[, i] - E[, i]))``; ``rowMeans(gap)``;
+    ``as.vector(gap %*% w) / 100`` for the weighted score; ``rowMeans(sapply(dims,
+    function(i) rowMeans(P[, i])))`` for SERVPERF; ``sat >= 6``;
+    ``100 * (rec >= 9) - 100 * (rec <= 6)``.
     """
 
     def __init__(self, instrument: Instrument):
@@ -117,7 +165,20 @@ class Scorer:
         self._histogram = _Histogram(self) if self.dim_ids else None
 
     def score(self, answers: Answers) -> tuple[Moments, np.ndarray]:
-        """Exact moments of the item variables, and the rows x float-variables matrix."""
+        """Exact moments of the item variables, and the rows x float-variables matrix.
+
+        Parameters
+        ----------
+        answers : Answers
+            One chunk of validated answers.
+
+        Returns
+        -------
+        items : Moments
+            Moments (one group: every row) of the item variables.
+        floats : ndarray, shape (rows, len(float_names))
+            Every float variable per respondent, NaN where not defined.
+        """
         items = self._items(answers)
         return self._item_moments(items), self._floats(answers, items, self._dims(items)).T
 
@@ -133,6 +194,25 @@ class Scorer:
         (overall scores, weights, outcomes) are summed as floats — those with a value in
         the chunk. The result has the same parts whatever the answers (empty ones where
         the chunk has no value), so that sums of different chunks line up.
+
+        Parameters
+        ----------
+        answers : Answers
+            One chunk of validated answers.
+        groupings : list of ndarray
+            Per grouping, every row's group number (-1 = none); the first puts every row
+            in group 0.
+        n_groups : int
+            Groups in all.
+        drivers : bool, optional
+            Accumulate the key-driver statistics per outcome.
+        keep_rows : bool, optional
+            Keep the complete driver rows per outcome (for the bootstrap).
+
+        Returns
+        -------
+        ChunkSums
+            The chunk's moments, driver statistics and (with ``keep_rows``) driver rows.
         """
         items = self._items(answers)
         dims = self._dims(items)
@@ -184,13 +264,29 @@ class Scorer:
         return out
 
     def item_cross(self, answers: Answers, part: Part, rows: np.ndarray | None = None) -> CrossMoments:
-        """Second-order statistics of one part's item scores (reverse-keyed items reversed),
+        """Second-order statistics of one part's item scores.
+
+        Second-order statistics of one part's item scores (reverse-keyed items reversed),
         shifted by the scale midpoint: the data of reliability, factor analysis and CFA.
         ``rows`` (a boolean mask) restricts them to some respondents.
 
         The shifted scores are whole or half numbers, so their products are summed in
         single precision over blocks of rows small enough that every sum is exact: the
         same numbers as in double precision at half the cost.
+
+        Parameters
+        ----------
+        answers : Answers
+            One chunk of validated answers.
+        part : Part
+            The part whose items are taken.
+        rows : ndarray of bool, optional
+            Respondents to keep (default: all).
+
+        Returns
+        -------
+        CrossMoments
+            Of the item scores, in instrument order, shifted by the scale midpoint.
         """
         codes = answers.parts[part] if rows is None else answers.parts[part][:, rows]
         sc = self.inst.scale
@@ -238,8 +334,8 @@ class Scorer:
         any_valid = np.logical_or.reduce([out[p.value][1] for p in answers.parts])
         out["any"] = (any_valid.view(np.int8), any_valid, 0)
         if self.inst.has_zone:
-            a, d, p = codes["adequate"], codes["desired"], codes["perception"]
-            for name, (flag, valid) in _zone(a, d, p, (a != 0) & (d != 0) & (p != 0)).items():
+            adq, des, per = codes["adequate"], codes["desired"], codes["perception"]
+            for name, (flag, valid) in _zone(adq, des, per, (adq != 0) & (des != 0) & (per != 0)).items():
                 out[f"zone_{name}"] = ((flag & valid).view(np.int8), valid, 0)
         return out
 
@@ -283,7 +379,7 @@ class Scorer:
             out[measure] = (count, total)
         return out
 
-    def _float_dims(self, dims: dict, every: bool = False) -> dict[str, np.ndarray]:
+    def _float_dims(self, dims: dict[str, tuple[np.ndarray, np.ndarray]], every: bool = False) -> dict[str, np.ndarray]:
         """Dimension scores (dimensions x rows, NaN where no item was answered): those that
         other variables are made of (the gaps, the perceptions, the zone of tolerance),
         or with ``every`` those of every measure."""
@@ -309,6 +405,7 @@ class Scorer:
         a value in this chunk: blocks (variables x rows) and their positions."""
         inst, idx = self.inst, self._float_index
         n = answers.rows
+        blocks: list[np.ndarray]
         blocks, rows = [np.ones((1, n))], [idx["row"]]  # first: sums() counts it apart
         for name in (f"zone_{z}" for z in ZONE) if inst.has_zone else ():
             start = idx[f"dim:{name}:{self.dim_ids[0]}"]
@@ -326,7 +423,7 @@ class Scorer:
             blocks.append(gaps.mean(axis=0)[None, :])  # NaN unless every dimension gap is there
             rows.append(idx["servqual:unweighted"])
             if answers.weights is not None:
-                w = answers.weights / inst.importance.total
+                w = answers.weights / cast(Importance, inst.importance).total  # weights: the instrument asks them
                 weighted = np.full(n, np.nan)
                 ok = ~np.isnan(gaps).any(axis=0) & ~np.isnan(w).any(axis=0)
                 weighted[ok] = (w[:, ok] * gaps[:, ok]).sum(axis=0)
@@ -374,9 +471,57 @@ class Scorer:
 
 @dataclass
 class ChunkSums:
-    """What :meth:`Scorer.sums` adds up for one chunk: exact moments of the item variables
+    """The sums one chunk adds to the analysis.
+
+    What :meth:`Scorer.sums` adds up for one chunk: exact moments of the item variables
     (all rows), moments of the float variables per group, the driver statistics per
-    outcome and (when asked for) the complete driver rows per outcome."""
+    outcome and (when asked for) the complete driver rows per outcome.
+
+    Parameters
+    ----------
+    items : Moments
+        Exact moments of the item variables (one group: every row).
+    floats : Moments
+        Moments of the float variables per group (groups x ``Scorer.float_names``).
+    drivers : dict of str to CrossMoments, optional
+        Per outcome id, the statistics of (outcome, dimension perception scores).
+    rows : dict of str to ndarray, optional
+        Per outcome id, the complete rows of the same variables, in file order.
+
+    References
+    ----------
+    Parasuraman, A., Zeithaml, V. A. & Berry, L. L. (1988). SERVQUAL: a multiple-item scale
+    for measuring consumer perceptions of service quality. Journal of Retailing 64(1),
+    12–40. Parasuraman, A., Zeithaml, V. A. & Berry, L. L. (1994). Alternative scales for
+    measuring service quality: a comparative assessment based on psychometric and
+    diagnostic criteria. Journal of Retailing 70(3), 201–230. Zeithaml, V. A., Berry, L. L.
+    & Parasuraman, A. (1993). The nature and determinants of customer expectations of
+    service. Journal of the Academy of Marketing Science 21(1), 1–12. Cronin, J. J. &
+    Taylor, S. A. (1992). Measuring service quality: a reexamination and extension.
+    Journal of Marketing 56(3), 55–68. Reichheld, F. F. (2003). The one number you need to
+    grow. Harvard Business Review 81(12), 46–54.
+
+    Examples
+    --------
+    The two respondents of :class:`Scorer`'s example, one in each of two branches:
+
+    >>> import numpy as np
+    >>> from servq.instruments import Part, load_instrument
+    >>> from servq.io.validate import Answers
+    >>> scorer = Scorer(load_instrument("servqual"))
+    >>> p = np.full((22, 2), 5, dtype=np.int8)
+    >>> p[:4, 0] = 7
+    >>> answers = Answers({Part.expectation: np.full((22, 2), 6, dtype=np.int8), Part.perception: p},
+    ...                   None, np.full((3, 2), np.nan), {}, 2)
+    >>> sums = scorer.sums(answers, [np.zeros(2, dtype=np.int64), np.array([1, 2])], 3)
+    >>> sums.floats.mean()[:, scorer.float_names.index("servqual:unweighted")].tolist()
+    [-0.8, -0.6, -1.0]
+    >>> sums.items.n.shape, sorted(sums.drivers)
+    ((1, 88), ['intention_to_return', 'overall_satisfaction', 'recommend'])
+
+    R: ``tapply(servqual, branch, mean)`` and ``mean(servqual)`` on the respondents'
+    unweighted SERVQUAL scores.
+    """
 
     items: Moments
     floats: Moments
@@ -445,6 +590,7 @@ class _Histogram:
 
         ``groupings[0]`` puts every row in group 0; its histogram is the sum of the first
         other grouping's (whose slot 0 holds the rows in none of its groups)."""
+        table = cast(np.ndarray, self.table)  # called only when fits(): the table exists
         n_var = len(self.variables)
         n = next(iter(dims.values()))[0].shape[1]
         local = np.empty((n_var, n), dtype=np.int32)  # each row's bin in its variable's table
@@ -459,7 +605,7 @@ class _Histogram:
         if len(groupings) == 1:
             local += var * self.bins - self.lo
             h = np.bincount(local.ravel(), minlength=n_var * self.bins)
-            _put(moments, 0, self.variables, h.reshape(n_var, 1, self.bins), self.table)
+            _put(moments, 0, self.variables, h.reshape(n_var, 1, self.bins), table)
             return
         local -= self.lo
         for i, g in enumerate(groupings[1:]):
@@ -471,8 +617,8 @@ class _Histogram:
             key += slot[None, :]
             h = np.bincount(key.ravel(), minlength=n_var * span * self.bins).reshape(n_var, span, self.bins)
             if i == 0:
-                _put(moments, 0, self.variables, h.sum(axis=1, keepdims=True), self.table)
-            _put(moments, lo, self.variables, h[:, 1:], self.table)
+                _put(moments, 0, self.variables, h.sum(axis=1, keepdims=True), table)
+            _put(moments, lo, self.variables, h[:, 1:], table)
 
 
 def _span(codes: np.ndarray) -> tuple[int, int]:
@@ -520,7 +666,32 @@ def _runs(rows: list[int], sizes: list[int]):
 
 
 def top_box_threshold(outcome) -> int:
-    """The lowest answer in the top two boxes of a rating outcome (6 on 1–7, 4 on 1–5)."""
+    """The lowest answer in the top two boxes of a rating outcome (6 on 1–7, 4 on 1–5).
+
+    Parameters
+    ----------
+    outcome : Outcome
+        A rating outcome of the instrument (its ``max``).
+
+    Returns
+    -------
+    int
+        The scale maximum less one.
+
+    References
+    ----------
+    Morgan, N. A. & Rego, L. L. (2006). The value of different customer satisfaction and
+    loyalty metrics in predicting business performance. Marketing Science 25(5), 426–439.
+
+    Examples
+    --------
+    >>> from servq.instruments import load_instrument
+    >>> sat = load_instrument("servqual").outcomes[0]
+    >>> sat.id, sat.min, sat.max, top_box_threshold(sat)
+    ('overall_satisfaction', 1, 7, 6)
+
+    R: the top-two-box share is ``mean(sat >= 7 - 1, na.rm = TRUE)``.
+    """
     return outcome.max - 1
 
 

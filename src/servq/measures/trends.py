@@ -40,10 +40,45 @@ PRIMARY = ("gap", "msa", "perception")
 
 @dataclass(frozen=True)
 class Tracked:
-    """One measure followed over time: ``id`` is the Scorer variable, ``what`` one of
+    """One measure followed over time.
+
+    One measure followed over time: ``id`` is the Scorer variable, ``what`` one of
     overall, dimension, outcome, top_box, nps, promoters, detractors; ``of`` the
     dimension or outcome id; ``metric`` the score (servqual, servperf, gap, msa,
-    perception) for overall and dimensions."""
+    perception) for overall and dimensions.
+
+    Parameters
+    ----------
+    id : str
+        The Scorer variable, e.g. ``servperf`` or ``dim:gap:reliability``.
+    kind : {"mean", "share", "nps"}
+        How it is tested and charted: Welch t and X̄ chart, two-proportion test and
+        p-chart, or the NPS difference and X̄ chart.
+    what : str
+        One of overall, dimension, outcome, top_box, nps, promoters, detractors.
+    of : str, optional
+        The dimension or outcome id.
+    label : str, optional
+        Its label.
+    metric : str, optional
+        The score of an overall or dimension measure.
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of 'Student's' problem when several different
+    population variances are involved. Biometrika 34(1/2), 28–35. Montgomery, D. C.
+    (2019). Introduction to Statistical Quality Control, 8th ed. Hoboken, NJ: Wiley.
+    Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review
+    81(12), 46–54.
+
+    Examples
+    --------
+    >>> Tracked("servperf", "mean", "overall", metric="servperf").to_dict()
+    {'id': 'servperf', 'kind': 'mean', 'what': 'overall', 'of': None, 'label': None, 'metric': 'servperf'}
+
+    R: ``list(id = "servperf", kind = "mean", what = "overall")`` (a description of a
+    series, no computation).
+    """
 
     id: str
     kind: str  # mean | share | nps
@@ -53,12 +88,54 @@ class Tracked:
     metric: str | None = None
 
     def to_dict(self) -> dict:
+        """The measure as the results' JSON object.
+
+        Returns
+        -------
+        dict
+            ``id``, ``kind``, ``what``, ``of``, ``label``, ``metric``.
+        """
         return {"id": self.id, "kind": self.kind, "what": self.what, "of": self.of, "label": self.label,
                 "metric": self.metric}
 
 
 def tracked(inst: Instrument, names, lang: str) -> list[Tracked]:
-    """The measures followed over time for ``inst`` (``names``: the Scorer's variables)."""
+    """The measures followed over time for ``inst`` (``names``: the Scorer's variables).
+
+    Parameters
+    ----------
+    inst : Instrument
+        The instrument: its dimensions and outcomes.
+    names : iterable of str
+        The Scorer's variables.
+    lang : str
+        Language of the labels.
+
+    Returns
+    -------
+    list of Tracked
+        The overall score, each dimension's primary measure, and per outcome its mean and
+        top-two-box share, or its NPS and promoter and detractor shares.
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of 'Student's' problem when several different
+    population variances are involved. Biometrika 34(1/2), 28–35. Montgomery, D. C.
+    (2019). Introduction to Statistical Quality Control, 8th ed. Hoboken, NJ: Wiley.
+    Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review
+    81(12), 46–54.
+
+    Examples
+    --------
+    >>> from servq.instruments import load_instrument
+    >>> from servq.measures.scores import Scorer
+    >>> inst = load_instrument("servperf")
+    >>> [m.id for m in tracked(inst, Scorer(inst).names, "en")][:3]
+    ['servperf', 'dim:perception:tangibles', 'dim:perception:reliability']
+
+    R: the series are the columns of ``aggregate(cbind(servperf, tangibles, ...) ~ month,
+    data, mean)``.
+    """
     names = set(names)
     out = []
     if "servqual:unweighted" in names:
@@ -87,6 +164,74 @@ def trends(s: Summary, periods: list[tuple[str, int]], measures: list[Tracked], 
 
     ``s`` summarises the groups; ``periods`` are (label, group number) in chronological
     order; ``blank`` counts the respondents without a period.
+
+    Parameters
+    ----------
+    s : Summary
+        Statistics of every variable per group.
+    periods : list of (str, int)
+        Each period's label and group number in ``s``, oldest first.
+    measures : list of Tracked
+        The measures (:func:`tracked`).
+    kind : str
+        The period: month, quarter or wave.
+    column : str
+        The data column the periods come from.
+    blank : int
+        Respondents without a period.
+    min_n : int
+        Periods with fewer respondents are shown with their n only.
+    confidence : float
+        Coverage of the intervals; a change is significant when p < 1 − confidence.
+
+    Returns
+    -------
+    dict
+        ``period``, ``column``, ``blank``, ``measures``, ``periods`` (label, n,
+        suppressed, values), ``change`` (last two shown periods: per measure the test,
+        difference, interval, p; None with fewer than two), ``control`` (per measure its
+        X̄ or p-chart) and ``run_length``, ``sigmas``.
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of 'Student's' problem when several different
+    population variances are involved. Biometrika 34(1/2), 28–35. Montgomery, D. C.
+    (2019). Introduction to Statistical Quality Control, 8th ed. Hoboken, NJ: Wiley.
+    Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review
+    81(12), 46–54.
+
+    Examples
+    --------
+    Three months of 30 SERVPERF respondents; the tangibles items rise by a point in March:
+
+    >>> import numpy as np
+    >>> from servq.instruments import Part, load_instrument
+    >>> from servq.io.validate import Answers
+    >>> from servq.measures.scores import Scorer
+    >>> from servq.stats.moments import Moments
+    >>> inst = load_instrument("servperf")
+    >>> scorer = Scorer(inst)
+    >>> rng = np.random.default_rng(2)
+    >>> p = rng.integers(3, 8, (22, 90), dtype=np.int8)
+    >>> p[:4, 60:] = np.minimum(p[:4, 60:] + 1, 7)
+    >>> outcomes = np.vstack([rng.integers(1, 8, 90), rng.integers(0, 11, 90), rng.integers(1, 8, 90)]).astype(float)
+    >>> month = np.repeat([1, 2, 3], 30)
+    >>> sums = scorer.sums(Answers({Part.perception: p}, None, outcomes, {}, 90), [np.zeros(90, dtype=np.int64), month], 4)
+    >>> s = Summary(Moments.join(Moments.empty(len(scorer.item_shift), 4, scorer.item_shift), sums.floats), scorer, 0.95)
+    >>> block = trends(s, [("2024-01", 1), ("2024-02", 2), ("2024-03", 3)], tracked(inst, scorer.names, "en"),
+    ...                kind="month", column="date", blank=0, min_n=10, confidence=0.95)
+    >>> [round(x["values"]["servperf"]["mean"], 4) for x in block["periods"]]
+    [4.9883, 4.9847, 5.1797]
+    >>> c = block["change"]["measures"]["servperf"]
+    >>> c["test"], round(c["diff"], 4), round(c["ci_low"], 4), round(c["ci_high"], 4), round(c["p"], 4)
+    ('welch', 0.195, 0.0608, 0.3292, 0.0052)
+    >>> chart = block["control"]["servperf"]
+    >>> round(chart["centre"], 4), round(chart["points"][0]["ucl"], 4), chart["signals"]
+    (5.0509, 5.1937, [])
+
+    R: ``t.test(servperf[month == 3], servperf[month == 2])`` (Welch); the chart's centre
+    ``weighted.mean(m, n)`` and limits ``± 3 * sqrt(sum((n - 1) * s^2) / sum(n - 1)) / sqrt(n)``
+    from the monthly n, means ``m`` and SDs ``s``.
     """
     rows = [(label, g, s.count(g, "row")) for label, g in periods]
     shown = [(label, g) for label, g, n in rows if n >= min_n]
@@ -146,11 +291,13 @@ def _difference(s: Summary, a: int, b: int, m: Tracked, confidence: float) -> di
                                  confidence=confidence).table.iloc[0]
             diff, lo, hi, p, test = row["diff"], row["ci_low"], row["ci_high"], row["p"], "welch"
         elif m.kind == "share":
+            if not (n_a > 0 and n_b > 0):  # no answers in a period: its share is not defined
+                return None
             r = two_proportions(round(mean_b * n_b), n_b, round(mean_a * n_a), n_a, confidence)
             diff, lo, hi, p, test = r.diff, r.ci_low, r.ci_high, r.p, "two_proportions"
         else:
-            r = nps_difference(_nps_counts(s, b, m.of), _nps_counts(s, a, m.of), confidence)
-            diff, lo, hi, p, test = r.diff, r.ci_low, r.ci_high, r.p, "nps_difference"
+            d = nps_difference(_nps_counts(s, b, m.of), _nps_counts(s, a, m.of), confidence)
+            diff, lo, hi, p, test = d.diff, d.ci_low, d.ci_high, d.p, "nps_difference"
     except ComparisonError:
         return None
     p = finite(p)

@@ -265,7 +265,7 @@ def weekly_chart(labels: Sequence[str], series: Sequence[tuple[str, str, Sequenc
             body.append(el("line", cls="gap", x1=x - slot / 2, y1=top, x2=x - slot / 2, y2=bottom, stroke=MUTED,
                            stroke_width=1, stroke_dasharray="3 3"))
         base = 0
-        for name, colour, counts in series:
+        for _name, colour, counts in series:
             k = counts[i]
             if k:
                 y0, y1 = axis(base + k), axis(base)

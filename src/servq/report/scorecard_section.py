@@ -163,7 +163,8 @@ def _measure_group(card: Mapping, m: Mapping, f: Fmt, toward: str) -> dict:
     for u in m.get("units") or []:
         interval = i18n.fmt_interval(f.lang, u.get("ci_low"), u.get("ci_high"), digits, signed=signed)
         cells = [Cell(str(u["unit"]), cls="label")] + ([Cell(str(u.get("parent") or ""))] if parent else [])
-        cells += [Cell(f.int(u.get("rank")) if u.get("rank") else f.num(None), cls="num"), f.n_cell(u.get("n")), f.num_cell(u.get("raw"), signed, digits=digits),
+        cells += [Cell(f.int(u.get("rank")) if u.get("rank") else f.num(None), cls="num"), f.n_cell(u.get("n")),
+                  f.num_cell(u.get("raw"), signed, digits=digits),
                   f.num_cell(u.get("shrunk"), signed, interval if u.get("ci_low") is not None else "", digits),
                   f.num_cell(u.get("factor"))]
         table.rows.append(Row(cells, kind="data" if u.get("n") else "suppressed"))

@@ -30,11 +30,58 @@ CR_THRESHOLD = 0.10
 
 
 class AHPError(ValueError):
-    """A pairwise comparison matrix AHP cannot use; the message names the cell."""
+    """A pairwise comparison matrix AHP cannot use; the message names the cell.
+
+    Parameters
+    ----------
+    *args : object
+        As for :class:`ValueError`: the message, naming the offending cell or label.
+
+    References
+    ----------
+    .. [1] Saaty, T. L. (1980). *The Analytic Hierarchy Process: Planning, Priority Setting,
+       Resource Allocation*. New York: McGraw-Hill.
+
+    Examples
+    --------
+    A matrix that is not reciprocal (a_21 should be 1/2). R has no AHP in base R; this is
+    the check one would write with ``stopifnot(all.equal(A * t(A), matrix(1, n, n)))``.
+
+    >>> try:
+    ...     ahp([[1, 2], [3, 1]])
+    ... except AHPError as exc:
+    ...     print(exc)
+    cell (c1, c2) = 2 but (c2, c1) = 3: the matrix must be reciprocal, a_ji = 1/a_ij = 0.5
+    """
 
 
 class InconsistentJudgementsError(AHPError):
-    """CR ≥ .10 under ``strict=True``; ``result`` holds the full :class:`AHPResult`."""
+    """CR ≥ .10 under ``strict=True``; ``result`` holds the full :class:`AHPResult`.
+
+    Parameters
+    ----------
+    message : str
+        The CR and the most inconsistent judgement, in words.
+    result : AHPResult
+        The complete result, available as the ``result`` attribute.
+
+    References
+    ----------
+    .. [1] Saaty, T. L. (1980). *The Analytic Hierarchy Process: Planning, Priority Setting,
+       Resource Allocation*. New York: McGraw-Hill.
+
+    Examples
+    --------
+    A circular set of judgements (a over b, b over c, c over a), whose CR in R is
+    ``(Re(eigen(A)$values[1]) - 3) / 2 / 0.58``:
+
+    >>> A = [[1, 9, 1/9], [1/9, 1, 9], [9, 1/9, 1]]
+    >>> try:
+    ...     ahp(A, labels=["a", "b", "c"], strict=True)
+    ... except InconsistentJudgementsError as exc:
+    ...     print(round(exc.result.cr, 4), exc.result.most_inconsistent)
+    6.1303 a vs b: judged 9, the weights imply 1
+    """
 
     def __init__(self, message: str, result: AHPResult):
         super().__init__(message)
@@ -43,7 +90,31 @@ class InconsistentJudgementsError(AHPError):
 
 @dataclass(frozen=True)
 class Judgement:
-    """One judgement a_ij (``row`` over ``column``) and the ratio w_i/w_j the weights imply."""
+    """One judgement a_ij (``row`` over ``column``) and the ratio w_i/w_j the weights imply.
+
+    Parameters
+    ----------
+    row, column : str
+        Labels of criterion i and criterion j.
+    given : float
+        The judgement a_ij as entered.
+    implied : float
+        w_i / w_j from the principal eigenvector.
+
+    References
+    ----------
+    .. [1] Saaty, T. L. (1980). *The Analytic Hierarchy Process: Planning, Priority Setting,
+       Resource Allocation*. New York: McGraw-Hill.
+
+    Examples
+    --------
+    In R the implied ratio is ``w[1] / w[2]`` with ``w`` the normalised principal
+    eigenvector (see :func:`ahp`):
+
+    >>> r = ahp([[1, 2, 4], [1/2, 1, 1/3], [1/4, 3, 1]], labels=["price", "staff", "speed"])
+    >>> print(r.most_inconsistent)
+    price vs staff: judged 2, the weights imply 3.634
+    """
 
     row: str
     column: str
@@ -57,7 +128,44 @@ class Judgement:
 
 @dataclass(frozen=True)
 class AHPResult:
-    """Weights (Series indexed by label), λmax, CI, RI, CR and the consistency verdict."""
+    """Weights (Series indexed by label), λmax, CI, RI, CR and the consistency verdict.
+
+    Parameters
+    ----------
+    labels : tuple of str
+        Criterion names, in matrix order.
+    matrix : DataFrame
+        The pairwise comparison matrix as given, labelled.
+    weights : Series
+        Principal-eigenvector weights, summing to 1, indexed by label.
+    lambda_max : float
+        Principal eigenvalue λmax.
+    ci, ri, cr : float
+        Consistency index (λmax − n)/(n − 1), Saaty's random index RI(n) and the
+        consistency ratio CI/RI (0 for n ≤ 2).
+    consistent : bool
+        Whether CR < .10.
+    most_inconsistent : Judgement or None
+        The judgement furthest from the weights (None when consistent).
+
+    References
+    ----------
+    .. [1] Saaty, T. L. (1977). A scaling method for priorities in hierarchical structures.
+       *Journal of Mathematical Psychology*, 15(3), 234–281.
+    .. [2] Saaty, T. L. (1980). *The Analytic Hierarchy Process: Planning, Priority Setting,
+       Resource Allocation*. New York: McGraw-Hill.
+
+    Examples
+    --------
+    Weights and ranks; in R, ``v <- Re(eigen(A)$vectors[, 1]); v / sum(v)``:
+
+    >>> r = ahp([[1, 3, 5], [1/3, 1, 3], [1/5, 1/3, 1]], labels=["price", "staff", "speed"])
+    >>> f = r.to_frame()
+    >>> f["weight"].round(4).tolist(), f["rank"].tolist()
+    ([0.637, 0.2583, 0.1047], [1, 2, 3])
+    >>> r.to_dict()["consistent"], round(r.to_dict()["ri"], 2)
+    (True, 0.58)
+    """
 
     labels: tuple[str, ...]
     matrix: pd.DataFrame
@@ -107,10 +215,32 @@ def ahp(matrix, labels: Sequence[Hashable] | None = None, *, strict: bool = Fals
         Allowed |a_ij · a_ji − 1| and |a_ii − 1|, so that judgements typed as 0.33 or 0.143
         pass; the eigenvector is computed from the matrix as given.
 
+    Returns
+    -------
+    AHPResult
+        Weights, λmax, CI, RI, CR, the verdict and (when inconsistent) the most
+        inconsistent judgement.
+
+    Raises
+    ------
+    AHPError
+        If the matrix is not numeric, not square, larger than 11 × 11, has a non-positive
+        or non-finite cell, a diagonal other than 1 or is not reciprocal (beyond ``tol``),
+        or the labels are not n distinct names.
+    InconsistentJudgementsError
+        If ``strict`` and CR ≥ .10.
+
     Notes
     -----
     w solves A w = λmax w (principal eigenvector, Σ w = 1); CI = (λmax − n)/(n − 1);
     CR = CI / RI(n). Saaty, T. L. (1980). *The Analytic Hierarchy Process*. McGraw-Hill.
+
+    References
+    ----------
+    .. [1] Saaty, T. L. (1977). A scaling method for priorities in hierarchical structures.
+       *Journal of Mathematical Psychology*, 15(3), 234–281.
+    .. [2] Saaty, T. L. (1980). *The Analytic Hierarchy Process: Planning, Priority Setting,
+       Resource Allocation*. New York: McGraw-Hill.
 
     Examples
     --------
@@ -143,9 +273,37 @@ def ahp(matrix, labels: Sequence[Hashable] | None = None, *, strict: bool = Fals
     return result
 
 
-def reciprocal_matrix(upper: Sequence[float], n: int | None = None) -> np.ndarray:
+def reciprocal_matrix(upper: Sequence[float] | np.ndarray, n: int | None = None) -> np.ndarray:
     """Build the full reciprocal matrix from the judgements above the diagonal, row by row
     (a_12, a_13, …, a_1n, a_23, …, a_(n−1)n).
+
+    Parameters
+    ----------
+    upper : sequence of float
+        The n(n − 1)/2 judgements above the diagonal, row by row; positive and finite.
+    n : int, optional
+        Matrix size (default: inferred from the number of judgements).
+
+    Returns
+    -------
+    ndarray
+        The (n, n) matrix with a_ii = 1 and a_ji = 1/a_ij.
+
+    Raises
+    ------
+    AHPError
+        If the judgements do not fill the upper triangle of a square matrix (of size ``n``
+        when given), or one is not a positive finite number.
+
+    References
+    ----------
+    .. [1] Saaty, T. L. (1980). *The Analytic Hierarchy Process: Planning, Priority Setting,
+       Resource Allocation*. New York: McGraw-Hill.
+
+    Examples
+    --------
+    In R: ``A <- diag(3); A[upper.tri(A)] <- c(3, 5, 3); A[lower.tri(A)] <- 1 / t(A)[lower.tri(A)]``
+    (R fills by column, which for n = 3 orders a_12, a_13, a_23 the same way).
 
     >>> reciprocal_matrix([3, 5, 3]).round(3).tolist()
     [[1.0, 3.0, 5.0], [0.333, 1.0, 3.0], [0.2, 0.333, 1.0]]

@@ -30,7 +30,39 @@ RUN_LENGTH = 8
 @dataclass(frozen=True)
 class ControlChart:
     """Centre line, σ̂ (per answer; None for a p-chart), per-period values and limits, and
-    the flags: ``out`` (outside the limits) and ``run`` (part of a run, see module doc)."""
+    the flags: ``out`` (outside the limits) and ``run`` (part of a run, see module doc).
+
+    Parameters
+    ----------
+    centre : float
+        The centre line (x̿ or p̄).
+    sigma : float or None
+        σ̂ per answer (the pooled within-period SD) for an X̄ chart; None for a p-chart.
+    value : ndarray
+        The charted per-period means or shares.
+    lcl, ucl : ndarray
+        Per-period lower and upper control limits.
+    out : ndarray of bool
+        Periods outside their limits.
+    run : ndarray of bool
+        Periods that are the 8th or later in a row on one side of the centre line.
+
+    References
+    ----------
+    .. [1] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+    .. [2] Shewhart, W. A. (1931). *Economic Control of Quality of Manufactured Product*.
+       New York: Van Nostrand.
+
+    Examples
+    --------
+    R: ``qcc::qcc(c(10, 15, 60), sizes = c(50, 50, 100), type = "p")`` draws the same
+    limits.
+
+    >>> c = p_chart([50, 50, 100], [0.2, 0.3, 0.6])
+    >>> c.sigma is None, c.ucl.round(4).tolist(), c.run.tolist()
+    (True, [0.6347, 0.6347, 0.5733], [False, False, False])
+    """
 
     centre: float
     sigma: float | None
@@ -46,10 +78,30 @@ def xbar_chart(n, mean, sd) -> ControlChart:
 
     Periods with n_t = 1 (no SD) count in the centre line but not in s_p.
 
+    Parameters
+    ----------
+    n : array_like
+        Answers per period.
+    mean : array_like
+        Mean per period.
+    sd : array_like
+        SD per period (n − 1 denominator; ignored where n = 1).
+
+    Returns
+    -------
+    ControlChart
+        Centre x̿, σ̂ = s_p (NaN when no period has two answers), limits and flags.
+
+    References
+    ----------
+    .. [1] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
     Examples
     --------
     Three periods: n = 4, 4, 2; means 3, 5, 7; SDs 1, 1, √2.
-    x̿ = (12 + 20 + 14)/10 = 4.6, s_p = √((3 + 3 + 2)/(3 + 3 + 1)) = √(8/7).
+    x̿ = (12 + 20 + 14)/10 = 4.6, s_p = √((3 + 3 + 2)/(3 + 3 + 1)) = √(8/7)
+    (in R: ``weighted.mean(m, n)`` and ``sqrt(sum((n - 1) * s^2) / sum(n - 1))``).
 
     >>> c = xbar_chart([4, 4, 2], [3.0, 5.0, 7.0], [1.0, 1.0, 2 ** 0.5])
     >>> round(c.centre, 6), round(c.sigma, 6), round(float(c.ucl[2]), 6)
@@ -68,9 +120,27 @@ def xbar_chart(n, mean, sd) -> ControlChart:
 def p_chart(n, share) -> ControlChart:
     """p-chart of per-period shares with limits p̄ ± 3·√(p̄(1 − p̄)/n_t) in [0, 1].
 
+    Parameters
+    ----------
+    n : array_like
+        Answers per period.
+    share : array_like
+        Share per period (0–1).
+
+    Returns
+    -------
+    ControlChart
+        Centre p̄, ``sigma=None``, limits and flags.
+
+    References
+    ----------
+    .. [1] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
     Examples
     --------
-    Shares 0.2, 0.3, 0.6 of 50, 50, 100: p̄ = (10 + 15 + 60)/200 = 0.425.
+    Shares 0.2, 0.3, 0.6 of 50, 50, 100: p̄ = (10 + 15 + 60)/200 = 0.425
+    (R: ``qcc::qcc(c(10, 15, 60), sizes = c(50, 50, 100), type = "p")``).
 
     >>> c = p_chart([50, 50, 100], [0.2, 0.3, 0.6])
     >>> round(c.centre, 6), round(float(c.lcl[0]), 6)  # 0.425 - 3*sqrt(0.425*0.575/50)
@@ -88,7 +158,34 @@ def runs(value, centre: float, length: int = RUN_LENGTH) -> np.ndarray:
     """True for each point that is the ``length``-th or later in a row on one side of
     ``centre`` (a point on the centre line breaks the run).
 
+    Parameters
+    ----------
+    value : array_like
+        The charted values, in period order.
+    centre : float
+        The centre line.
+    length : int
+        Run length that signals (default 8).
+
+    Returns
+    -------
+    ndarray of bool
+        One flag per value.
+
+    References
+    ----------
+    .. [1] Western Electric Company (1956). *Statistical Quality Control Handbook*. Indianapolis:
+       Western Electric.
+    .. [2] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
+    Examples
+    --------
+    In R: ``s <- sign(x - centre); sequence(rle(s)$lengths) >= 3 & s != 0``.
+
     >>> runs([1, 1, 1, -1, 1, 1, 1, 1], 0.0, length=3).tolist()
+    [False, False, True, False, False, False, True, True]
+    >>> runs([1, 1, 1, 0, 1, 1, 1, 1], 0.0, length=3).tolist()  # 0 is on the line
     [False, False, True, False, False, False, True, True]
     """
     side = np.sign(np.asarray(value, dtype=np.float64) - centre)

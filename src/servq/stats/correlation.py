@@ -42,6 +42,13 @@ def pairwise_correlation(x: np.ndarray, items: list[str] | None = None) -> np.nd
         An item with fewer than 2 answers or no variation, or a pair with fewer than 2 rows
         answering both (the message names the items).
 
+    References
+    ----------
+    Pearson, K. (1896). Mathematical contributions to the theory of evolution. III.
+    Regression, heredity, and panmixia. Philosophical Transactions of the Royal Society of
+    London A, 187, 253–318. R Core Team. R: A Language and Environment for Statistical
+    Computing (``stats::cor``, ``use = "pairwise.complete.obs"``).
+
     Examples
     --------
     >>> x = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 5.0], [4.0, 4.0]])
@@ -98,6 +105,19 @@ def as_correlation(data, n: int | None = None,
     n : int or None
         Rows used (raw data), or ``n`` as given (matrix).
 
+    Raises
+    ------
+    ValueError
+        When ``data`` is not numeric or not 2-D with at least 2 columns, ``missing`` is
+        unknown, ``n`` is given with raw data or is not a whole number ≥ 2, or an item or
+        pair cannot be correlated (:func:`pairwise_correlation`).
+
+    References
+    ----------
+    Revelle, W. (2022). psych: Procedures for Psychological, Psychometric, and Personality
+    Research, version 2.2.9 (how ``fa`` and ``omega`` accept raw data or a matrix). R Core
+    Team. R: A Language and Environment for Statistical Computing (``stats::cov2cor``).
+
     Examples
     --------
     >>> c = np.array([[4.0, 1.0], [1.0, 1.0]])
@@ -147,7 +167,7 @@ def smc(r: np.ndarray) -> np.ndarray:
     Returns
     -------
     (p,) array
-        smc_i, the R² of item i regressed on the other items.
+        Each smc_i: the R² of item i regressed on the other items.
 
     References
     ----------
@@ -180,6 +200,13 @@ def smc_if_dropped(r: np.ndarray) -> np.ndarray:
     -------
     (k, k) array
         ``out[i, j]`` = ``smc(R without item i)`` at item j, for j ≠ i.
+
+    References
+    ----------
+    Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika, 10(4),
+    255–282 (λ6). Harville, D. A. (1997). Matrix Algebra From a Statistician's Perspective.
+    New York: Springer (the inverse of a partitioned matrix). Revelle, W. (2022). psych
+    2.2.9 (``smc``, ``alpha``).
 
     Examples
     --------

@@ -54,7 +54,31 @@ _BUFFER = 2 ** 22  # multinomial counts held per thread (32 MiB)
 
 
 class DriversError(ValueError):
-    """Input that a key-driver analysis cannot be computed from; the message says why."""
+    """Input that a key-driver analysis cannot be computed from; the message says why.
+
+    Parameters
+    ----------
+    *args : object
+        As for :class:`ValueError`: the message.
+
+    References
+    ----------
+    .. [1] Johnson, J. W. (2000). A heuristic method for estimating the relative weight of
+       predictor variables in multiple regression. *Multivariate Behavioral Research*,
+       35(1), 1–19.
+
+    Examples
+    --------
+    Perfectly collinear predictors (R's ``lm`` would return an ``NA`` coefficient; the
+    decomposition is undefined):
+
+    >>> r = np.array([[1.0, 0.5, 0.5], [0.5, 1.0, 1.0], [0.5, 1.0, 1.0]])
+    >>> try:
+    ...     drivers_from_cor(r, ["y", "a", "b"], n=100)
+    ... except DriversError as exc:
+    ...     print(exc)
+    the predictors are perfectly collinear (their correlation matrix is singular): ['a', 'b']
+    """
 
 
 @dataclass(frozen=True)
@@ -64,6 +88,57 @@ class DriversResult:
     Arrays are in the order of ``predictors``. The ``*_low`` / ``*_high`` arrays are the
     bootstrap percentile interval bounds (None without bootstrap); ``lmg`` is all NaN when
     the analysis ran with ``lmg=False``.
+
+    Parameters
+    ----------
+    outcome : label
+        The outcome variable.
+    predictors : tuple
+        The predictors, in order.
+    n : int
+        Observations behind the correlation matrix.
+    r2 : float
+        R² of the outcome on all predictors.
+    relative_weight, lmg, vif : ndarray
+        Per predictor: Johnson's relative weight, the LMG share of R² and the VIF.
+    condition_number : float
+        √(λmax/λmin) of the predictor correlation matrix.
+    n_boot : int
+        Bootstrap resamples drawn (0 = none).
+    confidence : float
+        Coverage of the percentile intervals.
+    seed : int or None
+        Seed of the resamples.
+    n_boot_failed : int
+        Resamples dropped for a constant column or collinear predictors.
+    r2_low, r2_high : float or None
+        Percentile interval of R² (None without bootstrap).
+    bounds : dict or None
+        ``relative_weight``, ``relative_weight_pct``, ``lmg`` and ``lmg_pct`` → (low, high)
+        arrays (None without bootstrap).
+
+    References
+    ----------
+    .. [1] Johnson, J. W. (2000). A heuristic method for estimating the relative weight of
+       predictor variables in multiple regression. *Multivariate Behavioral Research*,
+       35(1), 1–19.
+    .. [2] Grömping, U. (2006). Relative importance for linear regression in R: the package
+       relaimpo. *Journal of Statistical Software*, 17(1), 1–27.
+    .. [3] Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. New York:
+       Chapman & Hall.
+
+    Examples
+    --------
+    With two predictors the relative weights equal the LMG shares. R:
+    ``relaimpo::calc.relimp(r, type = "lmg", rela = TRUE)`` for the percentages and
+    ``1 - (1 - R2) * (n - 1) / (n - p - 1)`` for the adjusted R².
+
+    >>> r = np.array([[1.0, 0.5, 0.4], [0.5, 1.0, 0.3], [0.4, 0.3, 1.0]])
+    >>> res = drivers_from_cor(r, ["y", "a", "b"], "y", n=100)
+    >>> res.to_frame()["lmg_pct"].round(4).tolist(), round(res.adjusted_r2, 4)
+    ([64.1207, 35.8793], 0.3046)
+    >>> round(res.to_dict()["predictors"]["a"]["vif"], 4), res.bounds is None  # R: diag(solve(r[-1, -1]))
+    (1.0989, True)
     """
 
     outcome: Hashable
@@ -144,6 +219,27 @@ def drivers_from_cor(r: np.ndarray | pd.DataFrame, names: Sequence[Hashable] | N
     Returns
     -------
     DriversResult
+        R², relative weights, LMG, VIF and condition number (no bootstrap).
+
+    Raises
+    ------
+    DriversError
+        If ``r`` is not a finite symmetric square matrix with positive diagonal, the names
+        are not distinct or do not match, ``outcome`` is not a variable, ``n`` is not an
+        integer of at least p + 2, the predictors are perfectly collinear, or ``lmg`` is
+        asked for with more than :data:`MAX_LMG_PREDICTORS` predictors.
+
+    References
+    ----------
+    .. [1] Johnson, J. W. (2000). A heuristic method for estimating the relative weight of
+       predictor variables in multiple regression. *Multivariate Behavioral Research*,
+       35(1), 1–19.
+    .. [2] Lindeman, R. H., Merenda, P. F., & Gold, R. Z. (1980). *Introduction to Bivariate and
+       Multivariate Analysis*. Glenview, IL: Scott, Foresman.
+    .. [3] Grömping, U. (2006). Relative importance for linear regression in R: the package
+       relaimpo. *Journal of Statistical Software*, 17(1), 1–27.
+    .. [4] Belsley, D. A., Kuh, E., & Welsch, R. E. (1980). *Regression Diagnostics: Identifying
+       Influential Data and Sources of Collinearity*. New York: Wiley.
 
     Examples
     --------
@@ -217,6 +313,24 @@ def drivers(data: pd.DataFrame | np.ndarray, outcome: Hashable,
     Returns
     -------
     DriversResult
+        As :func:`drivers_from_cor`, with percentile intervals when ``n_boot > 0``.
+
+    Raises
+    ------
+    DriversError
+        If a column is missing, not numeric or constant in the complete rows, there are
+        too few complete rows, ``n_boot`` is not a non-negative integer, ``confidence`` is
+        not between 0 and 1, no bootstrap resample is usable, or as :func:`drivers_from_cor`.
+
+    References
+    ----------
+    .. [1] Johnson, J. W. (2000). A heuristic method for estimating the relative weight of
+       predictor variables in multiple regression. *Multivariate Behavioral Research*,
+       35(1), 1–19.
+    .. [2] Lindeman, R. H., Merenda, P. F., & Gold, R. Z. (1980). *Introduction to Bivariate and
+       Multivariate Analysis*. Glenview, IL: Scott, Foresman.
+    .. [3] Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. New York:
+       Chapman & Hall.
 
     Examples
     --------
@@ -304,7 +418,7 @@ def _bootstrap(point: DriversResult, z: np.ndarray, n_boot: int, seed: int, conf
     lo_q, hi_q = (1 - confidence) / 2, 1 - (1 - confidence) / 2
 
     def interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return tuple(np.quantile(values, [lo_q, hi_q], axis=0))  # type: ignore[return-value]
+        return tuple(np.quantile(values, [lo_q, hi_q], axis=0))
 
     bounds = {"relative_weight": interval(rw),
               "relative_weight_pct": interval(100 * rw / r2[:, None]),

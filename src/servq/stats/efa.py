@@ -94,7 +94,46 @@ def _loadings(psi: np.ndarray, r: np.ndarray, k: int, method: str) -> np.ndarray
 
 
 def extract(r: np.ndarray, k: int, method: str = "minres") -> tuple[np.ndarray, bool]:
-    """Unrotated loadings (p × k, columns summing positive) and whether the fit converged."""
+    """Unrotated loadings (p × k, columns summing positive) and whether the fit converged.
+
+    Minimises the ``method`` objective over the uniquenesses Ψ by L-BFGS-B from Ψ = 1 − SMC
+    within [0.005, max(1, SMC)] (see the module docstring), then takes the loadings from the
+    top k eigenpairs.
+
+    Parameters
+    ----------
+    r : ndarray
+        (p, p) correlation matrix.
+    k : int
+        Number of factors.
+    method : {"minres", "ml"}
+        Minimum residual (unweighted least squares) or maximum likelihood.
+
+    Returns
+    -------
+    loadings : ndarray
+        (p, k) unrotated loadings, each column with a positive sum.
+    converged : bool
+        Whether the projected gradient vanished (or the optimizer reported success).
+
+    References
+    ----------
+    Harman, H. H. & Jones, W. H. (1966). Factor analysis by minimizing residuals (minres).
+    Psychometrika, 31(3), 351–368. Jöreskog, K. G. (1967). Some contributions to maximum
+    likelihood factor analysis. Psychometrika, 32(4), 443–482. Revelle, W. (2022). psych:
+    Procedures for Psychological, Psychometric, and Personality Research, version 2.2.9
+    (``fa``, ``fac``).
+
+    Examples
+    --------
+    Three variables fit one factor exactly: λ₁ = √(r₁₂r₁₃/r₂₃) = √(2/3) and so on, as
+    ``psych::fa(r, 1, rotate = "none")$loadings`` in R:
+
+    >>> r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]])
+    >>> lam, converged = extract(r, 1)
+    >>> np.round(lam, 4).tolist(), converged
+    ([[0.8165], [0.6124], [0.4899]], True)
+    """
     from scipy.optimize import minimize
 
     s = smc(r)
@@ -118,9 +157,10 @@ def extract(r: np.ndarray, k: int, method: str = "minres") -> tuple[np.ndarray, 
 
 @dataclass(frozen=True, eq=False)
 class EFAResult:
-    """A fitted exploratory factor model (psych::fa's ``loadings``, ``Phi``, ``communality``,
-    ``uniquenesses``, ``Vaccounted``, ``e.values``, ``values``, ``STATISTIC``, ``dof``, ...).
+    """A fitted exploratory factor model, as the object ``psych::fa`` returns.
 
+    It holds psych::fa's ``loadings``, ``Phi``, ``communality``, ``uniquenesses``,
+    ``Vaccounted``, ``e.values``, ``values``, ``STATISTIC``, ``dof``, ....
     ``loadings`` is the rotated pattern matrix (items × factors); ``phi`` the factor
     correlations (None for orthogonal or no rotation); ``ss_loadings`` the variance each
     factor explains, diag(ΦΛᵀΛ); ``eigenvalues`` those of R and ``factor_eigenvalues`` those
@@ -128,6 +168,61 @@ class EFAResult:
     are None without n. ``chi_square`` is psych's ``STATISTIC``: with F = tr(M⁻¹R) −
     log|M⁻¹R| − p and M = ΛΦΛᵀ with unit diagonal, χ² = F·(n − 1 − (2p + 5)/6 − 2k/3) on
     ``dof`` = p(p − 1)/2 − pk + k(k − 1)/2 degrees of freedom.
+
+    Parameters
+    ----------
+    items : tuple of str
+        Item names.
+    factors : tuple of str
+        Factor names (``MR1`` …, ``ML1`` …; numbered before ordering, as psych).
+    method : str
+        Extraction method.
+    rotation : str
+        Rotation.
+    n : int or None
+        Number of respondents.
+    loadings : ndarray
+        (p, k) rotated pattern matrix.
+    phi : ndarray or None
+        (k, k) factor correlations of an oblique rotation.
+    communalities, uniquenesses : ndarray
+        (p,) h² and u² = 1 − h².
+    ss_loadings : ndarray
+        (k,) variance explained by each factor.
+    eigenvalues, factor_eigenvalues : ndarray
+        (p,) eigenvalues of R and of R with the communalities on the diagonal.
+    dof : int
+        Degrees of freedom of the model.
+    objective : float
+        The fit function F.
+    chi_square, p_value, rmsea, tli : float or None
+        Fit statistics (None without ``n``).
+    converged : bool
+        Whether the extraction converged.
+
+    References
+    ----------
+    Revelle, W. (2022). psych: Procedures for Psychological, Psychometric, and Personality
+    Research, version 2.2.9 (``fa``, ``fa.stats``). Tucker, L. R. & Lewis, C. (1973). A
+    reliability coefficient for maximum likelihood factor analysis. Psychometrika, 38(1),
+    1–10. Lawley, D. N. & Maxwell, A. E. (1971). Factor Analysis as a Statistical Method,
+    2nd ed. London: Butterworths.
+
+    Examples
+    --------
+    Two factors of three items each; the variance explained and the item–factor
+    correlations, as ``f$Vaccounted["SS loadings", ]`` and ``f$Structure`` of
+    ``f <- psych::fa(r, 2, n.obs = 200)`` in R:
+
+    >>> lam = np.zeros((6, 2))
+    >>> lam[:3, 0], lam[3:, 1] = [0.8, 0.7, 0.6], [0.5, 0.6, 0.7]
+    >>> r = lam @ np.array([[1, 0.3], [0.3, 1]]) @ lam.T
+    >>> np.fill_diagonal(r, 1)
+    >>> f = efa(r, 2, n=200)
+    >>> f.factors, f.ss_loadings.round(3).tolist(), f.dof, f.heywood
+    (('MR1', 'MR2'), [1.49, 1.1], 4, ())
+    >>> f.structure.round(3)[:, 1].tolist()
+    [0.24, 0.21, 0.18, 0.5, 0.6, 0.7]
     """
 
     items: tuple[str, ...]
@@ -152,6 +247,7 @@ class EFAResult:
 
     @property
     def n_factors(self) -> int:
+        """Number of factors k."""
         return len(self.factors)
 
     @property
@@ -177,6 +273,7 @@ class EFAResult:
         return df
 
     def to_dict(self) -> dict:
+        """JSON-able dict of the solution, the fit statistics and the Heywood items."""
         return {
             "method": self.method, "rotation": self.rotation, "n": self.n,
             "items": list(self.items), "factors": list(self.factors),
@@ -240,6 +337,14 @@ def efa(data, n_factors: int, *, method: str = "minres", rotate: str = "oblimin"
     Returns
     -------
     EFAResult
+        The rotated solution, communalities, eigenvalues and fit statistics.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method`` or ``rotate``, ``n_factors`` outside 1 … p − 1, ML on a
+        correlation matrix that is not positive definite, or data that cannot be
+        correlated (:func:`~servq.stats.correlation.as_correlation`).
 
     References
     ----------
@@ -300,16 +405,40 @@ def efa(data, n_factors: int, *, method: str = "minres", rotate: str = "oblimin"
 
 @dataclass(frozen=True, eq=False)
 class KMOResult:
-    """Kaiser–Meyer–Olkin measure of sampling adequacy: overall ``msa`` and per item."""
+    """Kaiser–Meyer–Olkin measure of sampling adequacy: overall ``msa`` and per item.
+
+    Parameters
+    ----------
+    items : tuple of str
+        Item names.
+    msa : float
+        Overall KMO (psych's ``MSA``).
+    msa_items : ndarray
+        KMO of each item (psych's ``MSAi``).
+
+    References
+    ----------
+    Kaiser, H. F. (1970). A second generation little jiffy. Psychometrika, 35(4), 401–415.
+    Kaiser, H. F. & Rice, J. (1974). Little Jiffy, Mark IV. Educational and Psychological
+    Measurement, 34(1), 111–117.
+
+    Examples
+    --------
+    >>> r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]])
+    >>> kmo(r).to_frame()["msa"].round(4).tolist()  # R: psych::KMO(r)$MSAi
+    [0.5938, 0.6241, 0.6994]
+    """
 
     items: tuple[str, ...]
     msa: float
     msa_items: np.ndarray
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per item: its ``msa``."""
         return pd.DataFrame({"msa": self.msa_items}, index=list(self.items))
 
     def to_dict(self) -> dict:
+        """JSON-able dict: overall ``msa`` and ``items`` (name → msa)."""
         return {"msa": finite(self.msa), "items": dict(zip(self.items, finite_list(self.msa_items)))}
 
 
@@ -319,6 +448,29 @@ def kmo(data, missing: str = "pairwise") -> KMOResult:
     q_ij = −P_ij/√(P_ii P_jj), P = R⁻¹; per item the sums run over j only. Kaiser's
     verdicts: ≥ .9 marvelous, .8 meritorious, .7 middling, .6 mediocre, .5 miserable,
     below unacceptable. ``data`` is answers or a correlation matrix, as for :func:`efa`.
+
+    Parameters
+    ----------
+    data : DataFrame or 2-D array
+        Answers (rows = respondents, NaN = missing) or a correlation / covariance matrix.
+    missing : {"pairwise", "listwise"}
+        How raw data with missing answers is correlated.
+
+    Returns
+    -------
+    KMOResult
+        The overall and per-item measures.
+
+    Raises
+    ------
+    ValueError
+        When the correlation matrix is singular, or the data cannot be correlated.
+
+    References
+    ----------
+    Kaiser, H. F. (1970). A second generation little jiffy. Psychometrika, 35(4), 401–415.
+    Kaiser, H. F. & Rice, J. (1974). Little Jiffy, Mark IV. Educational and Psychological
+    Measurement, 34(1), 111–117. Revelle, W. (2022). psych 2.2.9 (``KMO``).
 
     Examples
     --------
@@ -341,7 +493,31 @@ def kmo(data, missing: str = "pairwise") -> KMOResult:
 
 @dataclass(frozen=True)
 class BartlettResult:
-    """Bartlett's test that R is the identity: ``chi_square`` on ``df``, ``p_value``."""
+    """Bartlett's test that R is the identity: ``chi_square`` on ``df``, ``p_value``.
+
+    Parameters
+    ----------
+    chi_square : float
+        The test statistic.
+    df : int
+        Degrees of freedom p(p − 1)/2.
+    p_value : float
+        Upper-tail χ² probability.
+    n : int
+        Number of respondents used.
+
+    References
+    ----------
+    Bartlett, M. S. (1951). The effect of standardization on a χ² approximation in factor
+    analysis. Biometrika, 38(3/4), 337–344.
+
+    Examples
+    --------
+    >>> r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]])
+    >>> b = bartlett(r, n=100)
+    >>> b.df, f"{b.p_value:.4g}"  # R: psych::cortest.bartlett(r, n = 100)[c("df", "p.value")]
+    (3, '4.552e-10')
+    """
 
     chi_square: float
     df: int
@@ -349,6 +525,7 @@ class BartlettResult:
     n: int
 
     def to_dict(self) -> dict:
+        """JSON-able dict of the test."""
         return {"chi_square": finite(self.chi_square), "df": self.df, "p_value": finite(self.p_value),
                 "n": self.n}
 
@@ -359,6 +536,32 @@ def bartlett(data, n: int | None = None, missing: str = "pairwise") -> BartlettR
     As ``psych::cortest.bartlett(R, n)``; ``n`` is required with a matrix, and is the number
     of rows with data. Bartlett (1951), The effect of standardization on a χ² approximation
     in factor analysis, Biometrika 38, 337–344.
+
+    Parameters
+    ----------
+    data : DataFrame or 2-D array
+        Answers (rows = respondents, NaN = missing) or a correlation / covariance matrix.
+    n : int, optional
+        Number of respondents; required with a matrix.
+    missing : {"pairwise", "listwise"}
+        How raw data with missing answers is correlated.
+
+    Returns
+    -------
+    BartlettResult
+        The test: χ², df, p-value and n.
+
+    Raises
+    ------
+    ValueError
+        When ``n`` is missing with a matrix, the correlation matrix is not positive definite,
+        or the data cannot be correlated.
+
+    References
+    ----------
+    Bartlett, M. S. (1951). The effect of standardization on a χ² approximation in factor
+    analysis. Biometrika, 38(3/4), 337–344. Revelle, W. (2022). psych 2.2.9
+    (``cortest.bartlett``).
 
     Examples
     --------
@@ -388,6 +591,42 @@ class ParallelResult:
     one-factor communalities on its diagonal (factors, as psych); ``pc_simulated`` and
     ``fa_simulated`` the ``quantile`` of the same over random normal data of the same size.
     ``n_factors`` (``n_components``) counts the leading observed values above the simulated.
+
+    Parameters
+    ----------
+    n : int
+        Number of respondents.
+    iterations : int
+        Random correlation matrices drawn.
+    quantile : float
+        Quantile of the simulated eigenvalues compared with.
+    seed : int or None
+        Seed of the random generator.
+    pc_values, fa_values : ndarray
+        Observed eigenvalues (components, factors), largest first.
+    pc_simulated, fa_simulated : ndarray
+        Their simulated quantiles by position.
+    n_factors, n_components : int
+        Suggested numbers of factors and components.
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    Psychometrika, 30(2), 179–185. Revelle, W. (2022). psych 2.2.9 (``fa.parallel``).
+
+    Examples
+    --------
+    The scree table, as the ``pc.values``, ``pc.sim``, ``fa.values`` and ``fa.sim`` of
+    ``psych::fa.parallel(r, n.obs = 300, n.iter = 10)`` in R (the simulated columns vary
+    with the random draws):
+
+    >>> lam = np.zeros((6, 2))
+    >>> lam[:3, 0], lam[3:, 1] = [0.8, 0.7, 0.6], [0.5, 0.6, 0.7]
+    >>> r = lam @ np.array([[1, 0.3], [0.3, 1]]) @ lam.T
+    >>> np.fill_diagonal(r, 1)
+    >>> pa = parallel_analysis(r, n=300, iterations=10)
+    >>> pa.to_frame()[["pc", "fa"]].round(3).head(2).values.tolist()
+    [[2.249, 1.607], [1.444, 0.634]]
     """
 
     n: int
@@ -402,11 +641,13 @@ class ParallelResult:
     n_components: int
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per position: observed and simulated eigenvalues (the scree plot's lines)."""
         return pd.DataFrame({"pc": self.pc_values, "pc_simulated": self.pc_simulated,
                              "fa": self.fa_values, "fa_simulated": self.fa_simulated},
                             index=pd.RangeIndex(1, len(self.pc_values) + 1, name="position"))
 
     def to_dict(self) -> dict:
+        """JSON-able dict: settings, suggestions and the scree table's columns."""
         return {"n": self.n, "iterations": self.iterations, "quantile": self.quantile, "seed": self.seed,
                 "n_factors": self.n_factors, "n_components": self.n_components,
                 **{k: finite_list(v) for k, v in self.to_frame().items()}}
@@ -462,6 +703,8 @@ def parallel_analysis(data, n: int | None = None, *, iterations: int = 100, seed
     ----------
     data : DataFrame or 2-D array
         Answers or a correlation matrix (then ``n`` is required).
+    n : int, optional
+        Number of respondents; required with a matrix, and more than the number of items.
     iterations : int
         Random matrices drawn. psych's ``n.iter`` defaults to 20, which leaves the
         suggestion to chance near the threshold (on sq411 psych says 3 factors in about a
@@ -469,6 +712,32 @@ def parallel_analysis(data, n: int | None = None, *, iterations: int = 100, seed
         about half a second for 22 items.
     seed : int or None
         Seed of ``numpy.random.default_rng``; the same seed gives the same result.
+    quantile : float
+        Quantile of the simulated eigenvalues to beat (psych's default .95), in (0, 1).
+    method : {"minres", "ml"}
+        Extraction of the one-factor solution for the factor eigenvalues.
+    missing : {"pairwise", "listwise"}
+        How raw data with missing answers is correlated.
+
+    Returns
+    -------
+    ParallelResult
+        Observed and simulated eigenvalues and the suggested numbers of factors and
+        components.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, ``n`` missing with a matrix or not above the number of
+        items, ``quantile`` outside (0, 1), ``iterations`` < 1, or data that cannot be
+        correlated.
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    Psychometrika, 30(2), 179–185. Bartlett, M. S. (1933). On the theory of statistical
+    regression. Proceedings of the Royal Society of Edinburgh, 53, 260–283 (the Wishart
+    decomposition). Revelle, W. (2022). psych 2.2.9 (``fa.parallel``).
 
     Examples
     --------
@@ -476,7 +745,7 @@ def parallel_analysis(data, n: int | None = None, *, iterations: int = 100, seed
     >>> lam[:3, 0], lam[3:, 1] = [0.8, 0.7, 0.6], [0.5, 0.6, 0.7]
     >>> r = lam @ np.array([[1, 0.3], [0.3, 1]]) @ lam.T
     >>> np.fill_diagonal(r, 1)
-    >>> pa = parallel_analysis(r, n=300)  # R: psych::fa.parallel(r, n.obs = 300)
+    >>> pa = parallel_analysis(r, n=300, iterations=10)  # R: psych::fa.parallel(r, n.obs = 300, n.iter = 10)
     >>> pa.n_factors, pa.n_components
     (2, 2)
     """

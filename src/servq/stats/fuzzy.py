@@ -31,13 +31,62 @@ OPERATORS = ("weighted_average", "min_max")
 
 
 class FuzzyError(ValueError):
-    """Input the fuzzy evaluation cannot use; the message names what is wrong."""
+    """Input the fuzzy evaluation cannot use; the message names what is wrong.
+
+    Parameters
+    ----------
+    *args : object
+        As for :class:`ValueError`: the message, naming the node, row or grade at fault.
+
+    References
+    ----------
+    .. [1] Zadeh, L. A. (1965). Fuzzy sets. *Information and Control*, 8(3), 338–353.
+
+    Examples
+    --------
+    Weights that do not sum to 1 (in R, ``stopifnot(abs(sum(w) - 1) < 1e-3)`` fails alike):
+
+    >>> try:
+    ...     fuzzy_evaluate([0.5, 0.4], [[0.2, 0.5, 0.3], [0.0, 0.5, 0.5]])
+    ... except FuzzyError as exc:
+    ...     print(exc)
+    weights: weights must sum to 1, they sum to 0.9
+    """
 
 
 @dataclass(frozen=True)
 class FuzzyResult:
     """Normalised evaluation vector ``b`` (Series over grades), the grade by maximum
-    membership and the score Σ b_j v_j (None without grade values)."""
+    membership and the score Σ b_j v_j (None without grade values).
+
+    Parameters
+    ----------
+    grades : tuple of str
+        Grade names.
+    b : Series
+        Evaluation vector over the grades, summing to 1.
+    grade : str
+        The grade of maximum membership.
+    score : float or None
+        Σ b_j v_j, None without grade values.
+    operator : str
+        ``"weighted_average"`` or ``"min_max"``.
+
+    References
+    ----------
+    .. [1] Zadeh, L. A. (1965). Fuzzy sets. *Information and Control*, 8(3), 338–353.
+
+    Examples
+    --------
+    Zadeh's M(∧, ∨); in R ``b <- apply(pmin(w, R), 2, max); b / sum(b)``:
+
+    >>> r = fuzzy_evaluate([0.6, 0.4], [[0.2, 0.5, 0.3], [0.0, 0.5, 0.5]], operator="min_max",
+    ...                    grades=["poor", "fair", "good"])
+    >>> [round(x, 4) for x in r.to_dict()["b"]], r.grade, r.score
+    ([0.1818, 0.4545, 0.3636], 'fair', None)
+    >>> r.to_frame().index.tolist()
+    ['poor', 'fair', 'good']
+    """
 
     grades: tuple[str, ...]
     b: pd.Series
@@ -58,7 +107,46 @@ class FuzzyResult:
 @dataclass(frozen=True)
 class CriterionEvaluation:
     """One node of a hierarchy: its path from the root, local and global weight, B, grade,
-    score and contribution (global weight × score; None without grade values)."""
+    score and contribution (global weight × score; None without grade values).
+
+    Parameters
+    ----------
+    path : tuple of str
+        Names from the root to this node.
+    weight : float
+        Weight among its siblings (1 for the root).
+    global_weight : float
+        Product of the weights on the path.
+    b : tuple of float
+        The node's normalised evaluation vector.
+    grade : str
+        Grade of maximum membership.
+    score : float or None
+        Σ b_j v_j (None without grade values).
+    contribution : float or None
+        ``global_weight`` × ``score``.
+    leaf : bool
+        Whether the node carries membership (or counts) rather than children.
+
+    References
+    ----------
+    .. [1] Zadeh, L. A. (1965). Fuzzy sets. *Information and Control*, 8(3), 338–353.
+
+    Examples
+    --------
+    The network criterion of the tree in :func:`fuzzy_hierarchy`: B = 0.5·(0.2, 0.5, 0.3) +
+    0.5·(0, 0.5, 0.5) (R: ``c(0.5, 0.5) %*% rbind(c(.2, .5, .3), c(0, .5, .5))``).
+
+    >>> tree = {"name": "service", "weights": [0.6, 0.4], "children": [
+    ...     {"name": "network", "weights": {"coverage": 0.5, "speed": 0.5}, "children": [
+    ...         {"name": "coverage", "membership": [0.2, 0.5, 0.3]},
+    ...         {"name": "speed", "counts": [0, 4, 4]}]},
+    ...     {"name": "staff", "membership": [0.1, 0.3, 0.6]}]}
+    >>> h = fuzzy_hierarchy(tree, grade_values=[60, 80, 100])
+    >>> node = h.nodes[1]
+    >>> node.path, node.b, node.score, node.global_weight, node.contribution, node.leaf
+    (('service', 'network'), (0.1, 0.5, 0.4), 86.0, 0.6, 51.6, False)
+    """
 
     path: tuple[str, ...]
     weight: float
@@ -72,7 +160,39 @@ class CriterionEvaluation:
 
 @dataclass(frozen=True)
 class FuzzyHierarchyResult:
-    """Every node of the evaluated tree, root first (depth-first, children in order)."""
+    """Every node of the evaluated tree, root first (depth-first, children in order).
+
+    Parameters
+    ----------
+    grades : tuple of str
+        Grade names.
+    nodes : tuple of CriterionEvaluation
+        The nodes, root first.
+    operator : str
+        ``"weighted_average"`` or ``"min_max"``.
+
+    References
+    ----------
+    .. [1] Zadeh, L. A. (1965). Fuzzy sets. *Information and Control*, 8(3), 338–353.
+    .. [2] Wang, P. Z. (1983). *Fuzzy Set Theory and Its Applications* (in Chinese). Shanghai:
+       Shanghai Scientific and Technical Publishers.
+
+    Examples
+    --------
+    Under the weighted average the contributions of the root's children add up to the
+    overall score (in R: ``0.6 * 86 + 0.4 * 90``):
+
+    >>> tree = {"name": "service", "weights": [0.6, 0.4], "children": [
+    ...     {"name": "network", "weights": {"coverage": 0.5, "speed": 0.5}, "children": [
+    ...         {"name": "coverage", "membership": [0.2, 0.5, 0.3]},
+    ...         {"name": "speed", "counts": [0, 4, 4]}]},
+    ...     {"name": "staff", "membership": [0.1, 0.3, 0.6]}]}
+    >>> h = fuzzy_hierarchy(tree, grade_values=[60, 80, 100])
+    >>> h.to_frame()["contribution"].round(4).tolist()
+    [87.6, 51.6, 24.6, 27.0, 36.0]
+    >>> h.to_frame().index.tolist()[:2], h.to_dict()["nodes"][0]["path"]
+    (['service', 'service/network'], ['service'])
+    """
 
     grades: tuple[str, ...]
     nodes: tuple[CriterionEvaluation, ...]
@@ -107,6 +227,31 @@ def answer_counts(data, grades: Sequence) -> pd.DataFrame:
     """Count each column's answers per grade value (rows = columns of ``data``, missing
     answers ignored); the result is additive over chunks and feeds :func:`membership`.
 
+    Parameters
+    ----------
+    data : DataFrame or array-like
+        One column per indicator, one row per respondent; missing answers are ignored.
+    grades : sequence
+        The grade values, in order; every answer must be one of them.
+
+    Returns
+    -------
+    DataFrame
+        One row per column of ``data``, one column per grade, of counts.
+
+    Raises
+    ------
+    FuzzyError
+        If an answer is not one of ``grades``.
+
+    References
+    ----------
+    .. [1] Zadeh, L. A. (1965). Fuzzy sets. *Information and Control*, 8(3), 338–353.
+
+    Examples
+    --------
+    R: ``t(sapply(d, function(x) table(factor(x, levels = 1:3))))``.
+
     >>> answer_counts(pd.DataFrame({"q1": [1, 2, 2, None], "q2": [3, 3, 1, 2]}), [1, 2, 3])
         1  2  3
     q1  1  2  0
@@ -130,6 +275,34 @@ def answer_counts(data, grades: Sequence) -> pd.DataFrame:
 def membership(counts, grades: Sequence[Hashable] | None = None,
                indicators: Sequence[Hashable] | None = None) -> pd.DataFrame:
     """Membership matrix R: each indicator's counts over the grades divided by its total.
+
+    Parameters
+    ----------
+    counts : (m, k) array-like or DataFrame
+        Non-negative answer counts per indicator (row) and grade (column).
+    grades : names, optional
+        Grade names (default the DataFrame's columns, else ``g1`` … ``gk``).
+    indicators : names, optional
+        Indicator names (default the DataFrame's index, else 0 … m − 1).
+
+    Returns
+    -------
+    DataFrame
+        The (m, k) membership matrix; each row sums to 1.
+
+    Raises
+    ------
+    FuzzyError
+        If a count is negative or not finite, the names do not match the shape, or an
+        indicator has no answers.
+
+    References
+    ----------
+    .. [1] Zadeh, L. A. (1965). Fuzzy sets. *Information and Control*, 8(3), 338–353.
+
+    Examples
+    --------
+    R: ``prop.table(counts, 1)``.
 
     >>> membership([[2, 5, 3], [0, 4, 4]], grades=["poor", "fair", "good"]).to_numpy().tolist()
     [[0.2, 0.5, 0.3], [0.0, 0.5, 0.5]]
@@ -161,6 +334,24 @@ def fuzzy_evaluate(weights, R, operator: str = "weighted_average",
     grades : names, optional
         Grade names (default R's columns, else ``g1`` … ``gk``).
 
+    Returns
+    -------
+    FuzzyResult
+        B, the grade by maximum membership and the score.
+
+    Raises
+    ------
+    FuzzyError
+        If a membership row does not sum to 1 (±0.001) or has a negative cell, the weights
+        do not match the rows, are negative or do not sum to 1 (±0.001), the operator is
+        unknown, or the grade values are not k finite numbers.
+
+    References
+    ----------
+    .. [1] Zadeh, L. A. (1965). Fuzzy sets. *Information and Control*, 8(3), 338–353.
+    .. [2] Wang, P. Z. (1983). *Fuzzy Set Theory and Its Applications* (in Chinese). Shanghai:
+       Shanghai Scientific and Technical Publishers.
+
     Examples
     --------
     >>> R = [[0.2, 0.5, 0.3], [0.0, 0.5, 0.5]]
@@ -186,8 +377,40 @@ def fuzzy_hierarchy(tree: Mapping, operator: str = "weighted_average",
     ``weights`` (a list in child order, or a mapping/Series by child name), or, for a leaf,
     ``membership`` (a row summing to 1) or ``counts`` (answers per grade).
 
+    Parameters
+    ----------
+    tree : mapping
+        The root node, as described above.
+    operator : {"weighted_average", "min_max"}
+        The composition operator, at every level.
+    grade_values : (k,) numbers, optional
+        Values of the grades; give each node's score and contribution.
+    grades : names, optional
+        Grade names (default ``g1`` … ``gk``).
+
+    Returns
+    -------
+    FuzzyHierarchyResult
+        Every node, root (the overall evaluation) first.
+
+    Raises
+    ------
+    FuzzyError
+        If the operator is unknown, a node has no name or neither children with weights nor
+        membership or counts, siblings share a name, children differ in grades, or as
+        :func:`fuzzy_evaluate` for weights, membership rows and grade values.
+
+    References
+    ----------
+    .. [1] Zadeh, L. A. (1965). Fuzzy sets. *Information and Control*, 8(3), 338–353.
+    .. [2] Wang, P. Z. (1983). *Fuzzy Set Theory and Its Applications* (in Chinese). Shanghai:
+       Shanghai Scientific and Technical Publishers.
+
     Examples
     --------
+    In R, the root's B is ``c(0.6, 0.4) %*% rbind(network_B, staff_B)``, with
+    ``network_B = c(0.1, 0.5, 0.4)``.
+
     >>> tree = {"name": "service", "weights": [0.6, 0.4], "children": [
     ...     {"name": "network", "weights": {"coverage": 0.5, "speed": 0.5}, "children": [
     ...         {"name": "coverage", "membership": [0.2, 0.5, 0.3]},

@@ -46,14 +46,78 @@ KANO_TABLE = (
 
 
 class KanoError(ValueError):
-    """Answers the Kano classification cannot use; the message names respondent and feature."""
+    """Answers the Kano classification cannot use; the message names respondent and feature.
+
+    Parameters
+    ----------
+    *args : object
+        As for :class:`ValueError`: the message.
+
+    References
+    ----------
+    .. [1] Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel, W.,
+       Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., & Walden, D. (1993).
+       Kano's methods for understanding customer-defined quality. *Center for Quality
+       Management Journal*, 2(4), 3–36.
+
+    Examples
+    --------
+    An answer outside the five-point Kano scale (no R package implements Kano; a hand-made
+    lookup ``K[f, d]`` in R fails with "subscript out of bounds"):
+
+    >>> try:
+    ...     kano_category(1, 6)
+    ... except KanoError as exc:
+    ...     print(exc)
+    dysfunctional answer 6 is not one of 1–5
+    """
 
 
 @dataclass(frozen=True)
 class KanoResult:
     """Per feature (index): counts of A, O, M, I, R, Q, the majority category, whether it
     was a tie, Better and Worse; ``categories`` holds each respondent's category (None when
-    built from counts alone)."""
+    built from counts alone).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Per feature (row): counts of A, O, M, I, R and Q.
+    category : Series
+        The majority category per feature (None for a feature without answers).
+    tie : Series of bool
+        Whether the majority was a tie, broken in the order M > O > A > I > R > Q.
+    better, worse : Series
+        Customer satisfaction coefficients (NaN when A + O + M + I = 0).
+    categories : DataFrame or None
+        Each respondent's category per feature (None where not answered, or altogether
+        when built from counts).
+
+    References
+    ----------
+    .. [1] Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel, W.,
+       Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., & Walden, D. (1993).
+       Kano's methods for understanding customer-defined quality. *Center for Quality
+       Management Journal*, 2(4), 3–36.
+    .. [2] Matzler, K., & Hinterhuber, H. H. (1998). How to make product development projects
+       more successful by integrating Kano's model of customer satisfaction into quality
+       function deployment. *Technovation*, 18(1), 25–38.
+
+    Examples
+    --------
+    In R, with the respondents' categories in ``cat``: ``table(factor(cat, levels =
+    c("A", "O", "M", "I", "R", "Q")))`` per feature.
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"wifi": [1, 1, 3, 2], "queue": [2, 4, 1, 5]})
+    >>> d = pd.DataFrame({"wifi": [3, 5, 3, 5], "queue": [5, 5, 5, 1]})
+    >>> k = kano_classify(f, d)
+    >>> k.categories["queue"].tolist()
+    ['M', 'M', 'O', 'R']
+    >>> q = k.to_dict()["queue"]
+    >>> q["n"], q["counts"], q["category"], round(q["better"], 4), q["worse"]
+    (4, {'A': 0, 'O': 1, 'M': 2, 'I': 0, 'R': 1, 'Q': 0}, 'M', 0.3333, -1.0)
+    """
 
     counts: pd.DataFrame
     category: pd.Series
@@ -83,8 +147,41 @@ class KanoResult:
 def kano_category(functional: int, dysfunctional: int) -> str:
     """Category of one answer pair from :data:`KANO_TABLE`.
 
+    Parameters
+    ----------
+    functional : int
+        Answer 1–5 to the functional question.
+    dysfunctional : int
+        Answer 1–5 to the dysfunctional question.
+
+    Returns
+    -------
+    str
+        One of ``"A"``, ``"O"``, ``"M"``, ``"I"``, ``"R"``, ``"Q"``.
+
+    Raises
+    ------
+    KanoError
+        If an answer is not one of 1–5.
+
+    References
+    ----------
+    .. [1] Kano, N., Seraku, N., Takahashi, F., & Tsuji, S. (1984). Attractive quality and
+       must-be quality. *Hinshitsu (Journal of the Japanese Society for Quality Control)*,
+       14(2), 39–48.
+    .. [2] Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel, W.,
+       Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., & Walden, D. (1993).
+       Kano's methods for understanding customer-defined quality. *Center for Quality
+       Management Journal*, 2(4), 3–36.
+
+    Examples
+    --------
+    In R, with the table as a 5 × 5 character matrix ``K``: ``K[1, 5]``, ``K[3, 5]``, ``K[1, 3]``.
+
     >>> kano_category(1, 5), kano_category(3, 5), kano_category(1, 3)
     ('O', 'M', 'A')
+    >>> kano_category(5, 5), kano_category(2, 1)
+    ('Q', 'R')
     """
     row = _answer(functional, "functional") - 1
     return KANO_TABLE[row][_answer(dysfunctional, "dysfunctional") - 1]
@@ -101,6 +198,32 @@ def kano_classify(functional, dysfunctional,
         that feature). DataFrames must have the same columns and index.
     features : names, optional
         Feature names for arrays (default ``f1`` …).
+
+    Returns
+    -------
+    KanoResult
+        Counts, majority category, tie flag, Better and Worse per feature, and each
+        respondent's category.
+
+    Raises
+    ------
+    KanoError
+        If an answer is not 1–5 (or missing), the two tables differ in features or
+        respondents, an array has more than 2 dimensions, or ``features`` does not match
+        its columns.
+
+    References
+    ----------
+    .. [1] Kano, N., Seraku, N., Takahashi, F., & Tsuji, S. (1984). Attractive quality and
+       must-be quality. *Hinshitsu (Journal of the Japanese Society for Quality Control)*,
+       14(2), 39–48.
+    .. [2] Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel, W.,
+       Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., & Walden, D. (1993).
+       Kano's methods for understanding customer-defined quality. *Center for Quality
+       Management Journal*, 2(4), 3–36.
+    .. [3] Matzler, K., & Hinterhuber, H. H. (1998). How to make product development projects
+       more successful by integrating Kano's model of customer satisfaction into quality
+       function deployment. *Technovation*, 18(1), 25–38.
 
     Examples
     --------
@@ -133,6 +256,38 @@ def kano_classify(functional, dysfunctional,
 def kano_summary(counts) -> KanoResult:
     """Majority category, tie flag, Better and Worse from per-feature counts (a DataFrame
     with columns A, O, M, I, R, Q, one row per feature), e.g. counts merged over segments.
+
+    Parameters
+    ----------
+    counts : DataFrame or mapping
+        Non-negative whole counts with columns A, O, M, I, R, Q (others are ignored), one
+        row per feature.
+
+    Returns
+    -------
+    KanoResult
+        As :func:`kano_classify`, with ``categories=None``.
+
+    Raises
+    ------
+    KanoError
+        If a category column is missing or a count is not a non-negative whole number.
+
+    References
+    ----------
+    .. [1] Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel, W.,
+       Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., & Walden, D. (1993).
+       Kano's methods for understanding customer-defined quality. *Center for Quality
+       Management Journal*, 2(4), 3–36.
+    .. [2] Matzler, K., & Hinterhuber, H. H. (1998). How to make product development projects
+       more successful by integrating Kano's model of customer satisfaction into quality
+       function deployment. *Technovation*, 18(1), 25–38.
+
+    Examples
+    --------
+    I and Q tie at 7; the tie goes to I, which comes first in the order M > O > A > I > R > Q.
+    In R: Better =
+    ``(5 + 3) / (5 + 3 + 5 + 7)``, Worse = ``-(3 + 5) / (5 + 3 + 5 + 7)``.
 
     >>> k = kano_summary(pd.DataFrame({"A": [5], "O": [3], "M": [5], "I": [7], "R": [0],
     ...                                "Q": [7]}, index=["parking"]))

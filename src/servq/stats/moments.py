@@ -27,12 +27,38 @@ class Moments:
     """Counts ``n``, shifted sums ``s`` and shifted sums of squares ``ss``, each
     (groups x variables), and the per-variable ``shift``.
 
+    Parameters
+    ----------
+    n : ndarray
+        (groups, variables) counts of present values.
+    s : ndarray
+        (groups, variables) Σ (x − shift).
+    ss : ndarray
+        (groups, variables) Σ (x − shift)².
+    shift : ndarray
+        (variables,) the constant subtracted before summing.
+
+    References
+    ----------
+    .. [1] Chan, T. F., Golub, G. H., & LeVeque, R. J. (1983). Algorithms for computing the sample
+       variance: analysis and recommendations. *The American Statistician*, 37(3), 242–247.
+    .. [2] Welford, B. P. (1962). Note on a method for calculating corrected sums of squares and
+       products. *Technometrics*, 4(3), 419–420.
+
     Examples
     --------
     >>> x = np.array([[1.0, np.nan], [3.0, 4.0], [5.0, 6.0]])
     >>> m = Moments.of(x)
-    >>> m.mean()[0].tolist(), m.n[0].tolist()
+    >>> m.mean()[0].tolist(), m.n[0].tolist()  # R: colMeans(x, na.rm = TRUE); colSums(!is.na(x))
     ([3.0, 5.0], [3.0, 2.0])
+    >>> m.sd()[0].round(4).tolist()  # R: apply(x, 2, sd, na.rm = TRUE)
+    [2.0, 1.4142]
+
+    Two groups (row 1 in group 0, rows 2 and 3 in group 1), merged back by addition:
+
+    >>> g = Moments.of(x, codes=[np.array([0, 1, 1])], n_groups=2)
+    >>> g.mean().tolist(), (Moments.empty(2) + Moments.of(x)).mean().tolist()
+    ([[1.0, nan], [4.0, 5.0]], [[3.0, 5.0]])
     """
 
     n: np.ndarray
@@ -42,6 +68,7 @@ class Moments:
 
     @classmethod
     def empty(cls, n_vars: int, n_groups: int = 1, shift: np.ndarray | None = None) -> Moments:
+        """Moments of no rows: the zero to add chunks to."""
         zeros = np.zeros((n_groups, n_vars))
         return cls(zeros, zeros.copy(), zeros.copy(), _shift(shift, n_vars))
 
@@ -63,7 +90,8 @@ class Moments:
             n = np.count_nonzero(present, axis=1).astype(np.float64)[None, :]
             return cls(n, z.sum(axis=1)[None, :], np.einsum("ij,ij->i", z, z)[None, :], shift)
         onehot = _membership(codes, n_groups, xt.shape[1]) if xt.shape[0] > _FEW_VARIABLES else None
-        return cls(*(_group_sums(codes, n_groups, v, onehot) for v in (present.astype(np.float64), z, z * z)), shift)
+        counts, sums, squares = (_group_sums(codes, n_groups, v, onehot) for v in (present.astype(np.float64), z, z * z))
+        return cls(counts, sums, squares, shift)
 
     @classmethod
     def from_power_sums(cls, n: np.ndarray, total: np.ndarray, squares: np.ndarray,
@@ -76,8 +104,8 @@ class Moments:
     @classmethod
     def join(cls, *parts: Moments) -> Moments:
         """Moments of several variable sets side by side (same groups)."""
-        return cls(*(np.concatenate([getattr(p, f) for p in parts], axis=1) for f in ("n", "s", "ss")),
-                   np.concatenate([p.shift for p in parts]))
+        n, s, ss = (np.concatenate([getattr(p, f) for p in parts], axis=1) for f in ("n", "s", "ss"))
+        return cls(n, s, ss, np.concatenate([p.shift for p in parts]))
 
     def __add__(self, other: Moments) -> Moments:
         if not np.array_equal(self.shift, other.shift):
@@ -95,10 +123,12 @@ class Moments:
         return Moments(np.pad(self.n, pad), np.pad(self.s, pad), np.pad(self.ss, pad), self.shift)
 
     def select_groups(self, groups: list[int]) -> Moments:
+        """The moments of the listed groups only, in that order."""
         idx = np.asarray(groups)
         return Moments(self.n[idx], self.s[idx], self.ss[idx], self.shift)
 
     def mean(self) -> np.ndarray:
+        """Means (groups x variables); NaN where n = 0."""
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.n > 0, self.shift + self.s / self.n, np.nan)
 
@@ -109,6 +139,7 @@ class Moments:
             return np.where(self.n > 1, np.maximum(m2, 0.0) / (self.n - 1), np.nan)
 
     def sd(self) -> np.ndarray:
+        """Sample SD (denominator n - 1); NaN where n < 2."""
         return np.sqrt(self.var())
 
 
@@ -154,12 +185,34 @@ class CrossMoments:
     rows where all k are present: ``n_complete``, ``s_complete`` and ``q_complete``.
     All after subtracting ``shift``; merged by addition.
 
+    Parameters
+    ----------
+    n, s, s2, q : ndarray
+        (k, k) pairwise counts, Σ x_i, Σ x_i² and Σ x_i x_j, as above.
+    n_complete : float
+        Rows with all k variables present.
+    s_complete : ndarray
+        (k,) Σ x_i over the complete rows.
+    q_complete : ndarray
+        (k, k) Σ x_i x_j over the complete rows.
+    shift : ndarray
+        (k,) the constant subtracted before summing.
+
+    References
+    ----------
+    .. [1] Chan, T. F., Golub, G. H., & LeVeque, R. J. (1983). Algorithms for computing the sample
+       variance: analysis and recommendations. *The American Statistician*, 37(3), 242–247.
+    .. [2] Welford, B. P. (1962). Note on a method for calculating corrected sums of squares and
+       products. *Technometrics*, 4(3), 419–420.
+
     Examples
     --------
     >>> x = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 7.0], [4.0, 5.0]])
     >>> cm = CrossMoments.of(x)
     >>> round(float(cm.cov()[0, 1]), 4)   # R: cov(x, use = "pairwise.complete.obs")[1, 2]
     2.8333
+    >>> round(float(cm.cor(listwise=True)[0, 1]), 4), cm.n_complete  # R: cor(na.omit(x))[1, 2]
+    (0.737, 3.0)
     """
 
     n: np.ndarray
@@ -173,6 +226,7 @@ class CrossMoments:
 
     @classmethod
     def empty(cls, k: int, shift: np.ndarray | None = None) -> CrossMoments:
+        """Statistics of no rows for k variables: the zero to add chunks to."""
         z = np.zeros((k, k))
         return cls(z, z.copy(), z.copy(), z.copy(), 0.0, np.zeros(k), z.copy(), _shift(shift, k))
 

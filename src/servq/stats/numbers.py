@@ -21,9 +21,19 @@ def finite(value) -> float | None:
     Returns
     -------
     float or None
+        The finite float, or None.
+
+    References
+    ----------
+    .. [1] Bray, T. (Ed.) (2017). *The JavaScript Object Notation (JSON) Data Interchange Format*.
+       RFC 8259. Internet Engineering Task Force.
+    .. [2] Ooms, J. (2014). The jsonlite package: a practical and consistent mapping between JSON
+       data and R objects. arXiv:1403.2805.
 
     Examples
     --------
+    R: ``jsonlite::toJSON(c(0.5, NaN, NA), na = "null")`` writes ``[0.5,null,null]``.
+
     >>> finite(np.float32(0.5)), finite(float("nan")), finite(None), finite("x")
     (0.5, None, None, None)
     """
@@ -48,9 +58,16 @@ def finite_list(values) -> list:
     list
         A list of floats / None for 1-D input; a list of such lists, one per row, for 2-D.
 
+    References
+    ----------
+    .. [1] Bray, T. (Ed.) (2017). *The JavaScript Object Notation (JSON) Data Interchange Format*.
+       RFC 8259. Internet Engineering Task Force.
+    .. [2] Ooms, J. (2014). The jsonlite package: a practical and consistent mapping between JSON
+       data and R objects. arXiv:1403.2805.
+
     Examples
     --------
-    >>> finite_list(np.array([[1.0, np.nan], [np.inf, 2.0]]))
+    >>> finite_list(np.array([[1.0, np.nan], [np.inf, 2.0]]))  # R: jsonlite::toJSON(m, na = "null")
     [[1.0, None], [None, 2.0]]
     """
     if np.ndim(values) == 2:

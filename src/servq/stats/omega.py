@@ -44,6 +44,58 @@ class OmegaResult:
     uniquenesses; ``oblique`` / ``phi`` the oblimin pattern and factor correlations;
     ``g_loadings`` the group factors' loadings on the general factor; ``omega_group`` rows
     (general, F1*, ..., Fk*) × columns (total, general, group).
+
+    Parameters
+    ----------
+    items : tuple of str
+        Item names.
+    n : int or None
+        Number of respondents (for the record).
+    omega_total, omega_hierarchical, omega_h_asymptotic : float
+        ω total, ω_h and the asymptotic ω_h (psych's ``omega.tot``, ``omega_h``,
+        ``omega.lim``).
+    alpha, g6 : float
+        Cronbach's α and Guttman's λ6 of the keyed items (psych's ``alpha``, ``G6``).
+    ecv : float
+        Explained common variance of the general factor.
+    key : ndarray
+        +1/−1 per item (−1 reversed).
+    general : ndarray
+        (p,) general-factor loadings.
+    group : ndarray
+        (p, k) group-factor loadings.
+    h2, u2 : ndarray
+        (p,) communalities and uniquenesses.
+    oblique : ndarray
+        (p, k) oblimin pattern.
+    phi : ndarray
+        (k, k) factor correlations.
+    g_loadings : ndarray
+        (k,) loadings of the group factors on the general factor.
+    omega_group : ndarray
+        (k + 1, 3) ω total, general and group per row.
+
+    References
+    ----------
+    McDonald, R. P. (1999). Test Theory: A Unified Treatment. Mahwah, NJ: Lawrence Erlbaum.
+    Schmid, J. & Leiman, J. M. (1957). The development of hierarchical factor solutions.
+    Psychometrika, 22(1), 53–61. Zinbarg, R. E., Revelle, W., Yovel, I. & Li, W. (2005).
+    Cronbach's α, Revelle's β, and McDonald's ω_H. Psychometrika, 70(1), 123–133.
+
+    Examples
+    --------
+    Three groups of three items with group factors correlating .4: each general loading is
+    λ·√.4 (.7·√.4 = .443), as ``psych::omega(r, nfactors = 3)$schmid$sl`` in R:
+
+    >>> lam = np.kron(np.eye(3), [[0.7], [0.6], [0.5]])
+    >>> phi = np.full((3, 3), 0.4) + 0.6 * np.eye(3)
+    >>> r = lam @ phi @ lam.T
+    >>> np.fill_diagonal(r, 1)
+    >>> om = omega(r)
+    >>> om.to_frame().round(3).loc["V1"].tolist()
+    [0.443, 0.542, 0.0, 0.0, 0.49, 0.51, 0.4]
+    >>> om.group_frame().round(3).loc["F1*"].tolist()  # R: psych::omega(r, 3)$omega.group
+    [0.63, 0.252, 0.378]
     """
 
     items: tuple[str, ...]
@@ -66,10 +118,12 @@ class OmegaResult:
 
     @property
     def n_factors(self) -> int:
+        """Number of group factors k."""
         return self.group.shape[1]
 
     @property
     def groups(self) -> list[str]:
+        """Group factor names ``F1*`` … ``Fk*`` (psych's)."""
         return [f"F{j + 1}*" for j in range(self.n_factors)]
 
     def to_frame(self) -> pd.DataFrame:
@@ -84,6 +138,7 @@ class OmegaResult:
         return pd.DataFrame(self.omega_group, index=["g", *self.groups], columns=["total", "general", "group"])
 
     def to_dict(self) -> dict:
+        """JSON-able dict of the coefficients, loadings and ``omega_group``."""
         return {
             "n": self.n, "n_factors": self.n_factors, "items": list(self.items),
             "omega_total": finite(self.omega_total), "omega_hierarchical": finite(self.omega_hierarchical),
@@ -108,7 +163,45 @@ def _general_loadings(phi: np.ndarray, method: str) -> np.ndarray:
 
 def omega_from_correlation(r: np.ndarray, items: list[str], n_factors: int, n: int | None,
                            method: str = "minres") -> OmegaResult:
-    """:func:`omega` on a correlation matrix ``r`` (the core; no input checks beyond efa's)."""
+    """:func:`omega` on a correlation matrix ``r`` (the core; no input checks beyond efa's).
+
+    Parameters
+    ----------
+    r : ndarray
+        (p, p) correlation matrix.
+    items : list of str
+        Item names.
+    n_factors : int
+        Group factors k, 1 ≤ k < p.
+    n : int or None
+        Number of respondents (kept for the record).
+    method : {"minres", "ml"}
+        Extraction method.
+
+    Returns
+    -------
+    OmegaResult
+        The coefficients and the Schmid–Leiman solution.
+
+    References
+    ----------
+    McDonald, R. P. (1999). Test Theory: A Unified Treatment. Mahwah, NJ: Lawrence Erlbaum.
+    Schmid, J. & Leiman, J. M. (1957). The development of hierarchical factor solutions.
+    Psychometrika, 22(1), 53–61. Revelle, W. (2022). psych 2.2.9 (``omega``, ``schmid``).
+
+    Examples
+    --------
+    The asymptotic ω_h of three equal groups correlating .4 is 2/3, as
+    ``psych::omega(r, 3)$omega.lim`` in R:
+
+    >>> lam = np.kron(np.eye(3), [[0.7], [0.6], [0.5]])
+    >>> phi = np.full((3, 3), 0.4) + 0.6 * np.eye(3)
+    >>> r = lam @ phi @ lam.T
+    >>> np.fill_diagonal(r, 1)
+    >>> om = omega_from_correlation(r, [f"V{i + 1}" for i in range(9)], 3, None)
+    >>> round(om.omega_h_asymptotic, 4), round(om.ecv, 4)
+    (0.6667, 0.4)
+    """
     p = len(r)
     orth = efa(r, n_factors, method=method, rotate="varimax").loadings
     if n_factors > 1:
@@ -163,6 +256,29 @@ def omega(data, n_factors: int = 3, *, n: int | None = None, method: str = "minr
         Respondents, with a matrix (kept for the record).
     method : {"minres", "ml"}
         Extraction of the group factors and of the general factor.
+    missing : {"pairwise", "listwise"}
+        How raw data with missing answers is correlated.
+
+    Returns
+    -------
+    OmegaResult
+        The coefficients (ω total, ω_h, asymptotic ω_h, α, λ6, ECV) and the Schmid–Leiman
+        solution.
+
+    Raises
+    ------
+    ValueError
+        When ``n_factors`` is not a whole number from 1 to p − 1, or the data cannot be
+        correlated (:func:`~servq.stats.correlation.as_correlation`).
+
+    References
+    ----------
+    McDonald, R. P. (1999). Test Theory: A Unified Treatment. Mahwah, NJ: Lawrence Erlbaum.
+    Zinbarg, R. E., Revelle, W., Yovel, I. & Li, W. (2005). Cronbach's α, Revelle's β, and
+    McDonald's ω_H: Their relations with each other and two alternative conceptualizations
+    of reliability. Psychometrika, 70(1), 123–133. Schmid, J. & Leiman, J. M. (1957). The
+    development of hierarchical factor solutions. Psychometrika, 22(1), 53–61. Revelle, W.
+    (2022). psych 2.2.9 (``omega``).
 
     Examples
     --------
@@ -187,6 +303,32 @@ def omega_total(data, *, n: int | None = None, method: str = "minres", missing: 
 
     What the reliability section reports per dimension; the same number as
     ``psych::omega(x, nfactors = 1)$omega.tot``.
+
+    Parameters
+    ----------
+    data : DataFrame or 2-D array
+        Answers (NaN = missing) or a correlation / covariance matrix, of three or more items.
+    n : int, optional
+        Respondents, with a matrix.
+    method : {"minres", "ml"}
+        Extraction method.
+    missing : {"pairwise", "listwise"}
+        How raw data with missing answers is correlated.
+
+    Returns
+    -------
+    float
+        The ω total.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`omega` (e.g. fewer than two items).
+
+    References
+    ----------
+    McDonald, R. P. (1999). Test Theory: A Unified Treatment. Mahwah, NJ: Lawrence Erlbaum.
+    Revelle, W. (2022). psych 2.2.9 (``omega``).
 
     Examples
     --------

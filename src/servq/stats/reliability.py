@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,26 @@ _Z95 = 1.96  # psych prints the Duhachek interval with 1.96, not qnorm(.975)
 
 
 class ReliabilityError(ValueError):
-    """Input that reliability cannot be computed from; the message names what is wrong."""
+    """Input that reliability cannot be computed from; the message names what is wrong.
+
+    A subclass of :class:`ValueError`.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16(3), 297–334 (alpha needs at least two items).
+
+    Examples
+    --------
+    One item has no internal consistency (R's ``psych::alpha`` also stops on a single
+    item):
+
+    >>> try:
+    ...     alpha_from_cov(np.eye(1), n=10)
+    ... except ReliabilityError as err:
+    ...     print(err)
+    reliability needs at least 2 items, got 1
+    """
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,51 @@ class ReliabilityResult:
     (``n``, ``raw_r``, ``std_r``, ``r_cor``, ``r_drop``, ``mean``, ``sd``) and
     ``alpha_if_dropped`` holds ``alpha(x)$alpha.drop``. ``reversed`` names the reverse-keyed
     items (psych marks them ``A1-``); their means are those of the reversed item.
+
+    Parameters
+    ----------
+    raw_alpha, std_alpha, g6 : float
+        Cronbach's α, standardized α and Guttman's λ6 (smc).
+    average_r, median_r, var_r : float
+        Mean, median and variance of the inter-item correlations.
+    s_n : float
+        Signal/noise ratio.
+    ase : float
+        Standard error of α (Duhachek & Iacobucci).
+    mean, sd : float
+        Mean and SD of the respondents' mean score.
+    feldt_low, feldt_high : float
+        Feldt 95 % interval of α.
+    duhachek_low, duhachek_high : float
+        α ± 1.96·ase.
+    n : int
+        Number of respondents.
+    items : pandas.DataFrame
+        Item statistics (``alpha(x)$item.stats``).
+    alpha_if_dropped : pandas.DataFrame
+        Scale statistics without each item (``alpha(x)$alpha.drop``).
+    reversed : tuple of str
+        Reverse-keyed items.
+    use : str
+        "pairwise" or "listwise".
+    omega_total, omega_h : float
+        McDonald's ω total and ω hierarchical (NaN when not computed).
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16(3), 297–334. Guttman, L. (1945). A basis for analyzing test-retest
+    reliability. Psychometrika, 10(4), 255–282. Revelle, W. (2022). psych 2.2.9 (``alpha``).
+
+    Examples
+    --------
+    A third item that barely correlates with the others: without it α rises from .443 to
+    2·(1 − 2.2/3.2) = .625, as ``psych::alpha(C, n.obs = 100)$alpha.drop$raw_alpha`` in R:
+
+    >>> c = np.array([[1.0, 0.5, 0.1], [0.5, 1.2, 0.05], [0.1, 0.05, 0.9]])
+    >>> res = alpha_from_cov(c, n=100)
+    >>> round(res.raw_alpha, 4), res.alpha_if_dropped["raw_alpha"].round(4).tolist(), res.items_raising_alpha()
+    (0.4432, [0.0909, 0.1905, 0.625], ['V3'])
     """
 
     raw_alpha: float
@@ -97,7 +162,7 @@ class ReliabilityResult:
         out["use"] = self.use
         out["reversed"] = list(self.reversed)
         out["items"] = {
-            str(item): {"n": int(self.items.at[item, "n"]),
+            str(item): {"n": int(cast(float, self.items.at[item, "n"])),
                         **{c: _plain(self.items.at[item, c]) for c in _ITEM_COLUMNS[1:]},
                         "alpha_if_dropped": {c: _plain(self.alpha_if_dropped.at[item, c])
                                              for c in _DROP_COLUMNS}}
@@ -135,10 +200,27 @@ def alpha_from_cov(cov, n: int, item_means=None, *, item_n=None, items: Sequence
         ``raw_r``, the scale ``mean`` and ``sd`` are computed as for complete data
         (item–total correlation from C, mean of the item means, √ΣC / k).
 
+    Raises
+    ------
+    ReliabilityError
+        For fewer than 2 items, n < 2, an item without variance, a matrix that is not
+        square, symmetric and finite, item names or keys that do not match the items, or
+        reversed item means without ``scale``.
+
     Notes
     -----
     Same numbers as ``psych::alpha(C, n.obs = n)`` on a covariance matrix, and as
     ``psych::alpha(x)`` on complete data x with C = ``cov(x)``, n = ``nrow(x)``.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16(3), 297–334. Guttman, L. (1945). A basis for analyzing test-retest
+    reliability. Psychometrika, 10(4), 255–282. Feldt, L. S., Woodruff, D. J. & Salih, F. A.
+    (1987). Statistical inference for coefficient alpha. Applied Psychological Measurement,
+    11(1), 93–103. Duhachek, A. & Iacobucci, D. (2004). Alpha's standard error (ASE): An
+    accurate and precise confidence interval estimate. Journal of Applied Psychology, 89(5),
+    792–808. Revelle, W. (2022). psych 2.2.9 (``alpha``).
 
     Examples
     --------
@@ -221,6 +303,14 @@ def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
     Returns
     -------
     ReliabilityResult
+        Alpha, λ6, ω, item statistics and alpha-if-dropped of the scale.
+
+    Raises
+    ------
+    ReliabilityError
+        For data that is not 2-D, items not in ``data`` or not numeric, fewer than 2 items,
+        an unknown ``use``, an item with fewer than 2 answers, a pair of items answered
+        together by fewer than 2 respondents, or reverse keys that do not match the items.
 
     Notes
     -----
@@ -280,7 +370,7 @@ def reliability(data, items: Sequence[Hashable] | None = None, reverse=None, *,
     base = alpha_from_cov(cov, len(x), cm.mean()[:k], item_n=counts, items=names)
     raw_r, mean, sd = _total_stats(cm)
     items_frame = base.items.assign(raw_r=raw_r)
-    omegas = {}
+    omegas: dict[str, Any] = {}
     if k >= 3:
         om = omega(x, n_factors or 1)
         omegas = {"omega_total": om.omega_total, "omega_h": om.omega_hierarchical if n_factors else float("nan")}
@@ -292,6 +382,29 @@ def feldt_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> tu
     """Feldt's interval for alpha: 1 − (1 − α) · F⁻¹(p; n − 1, (n − 1)(k − 1)).
 
     Same as ``psych::alpha.ci(alpha, n.obs = n, n.var = k)``.
+
+    Parameters
+    ----------
+    alpha : float
+        Cronbach's α.
+    n : int
+        Number of respondents.
+    k : int
+        Number of items.
+    confidence : float
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        (lower, upper).
+
+    References
+    ----------
+    Feldt, L. S., Woodruff, D. J. & Salih, F. A. (1987). Statistical inference for
+    coefficient alpha. Applied Psychological Measurement, 11(1), 93–103. Feldt, L. S. (1965).
+    The approximate sampling distribution of Kuder-Richardson reliability coefficient
+    twenty. Psychometrika, 30(3), 357–370.
 
     Examples
     --------
@@ -446,6 +559,7 @@ def _matrix(data, items) -> tuple[np.ndarray, list]:
 
 
 def _square(cov, items) -> tuple[np.ndarray, list]:
+    names: list | None
     if isinstance(cov, pd.DataFrame):
         names = list(cov.columns) if items is None else list(items)
         c = cov.to_numpy(dtype=np.float64)

@@ -33,12 +33,36 @@ def varimax(x: np.ndarray, normalize: bool = True, eps: float = 1e-5) -> tuple[n
     B = Xᵀ(Z³ − Z·diag(1ᵀZ²)/p), Z = XT, stopping when the sum of singular values grows by
     less than a relative ``eps``. Rows are scaled to unit length first (``normalize``).
 
+    Parameters
+    ----------
+    x : ndarray
+        (p, k) loadings.
+    normalize : bool
+        Kaiser normalisation: rotate rows scaled to unit length, then scale back.
+    eps : float
+        Relative tolerance of the stopping rule.
+
+    Returns
+    -------
+    loadings : ndarray
+        (p, k) rotated loadings X·T.
+    rotation : ndarray
+        (k, k) orthogonal rotation matrix T (the identity when k < 2).
+
+    References
+    ----------
+    Kaiser, H. F. (1958). The varimax criterion for analytic rotation in factor analysis.
+    Psychometrika, 23(3), 187–200. R Core Team. R: A Language and Environment for
+    Statistical Computing (``stats::varimax``).
+
     Examples
     --------
     >>> x = np.array([[0.8, 0.3], [0.7, 0.4], [0.3, 0.8], [0.2, 0.7]])
     >>> lam, t = varimax(x)
     >>> np.round(lam, 4).tolist()  # R: varimax(x)$loadings
     [[0.8127, 0.2636], [0.7173, 0.368], [0.3358, 0.7857], [0.2314, 0.6903]]
+    >>> np.round(t, 4).tolist()  # R: varimax(x)$rotmat
+    [[0.999, -0.0451], [0.0451, 0.999]]
     """
     x = np.asarray(x, dtype=np.float64)
     p, k = x.shape
@@ -66,6 +90,33 @@ def promax(x: np.ndarray, m: float = 4) -> tuple[np.ndarray, np.ndarray]:
     Q = X·|X|^(m−1) is fitted by least squares, U = (XᵀX)⁻¹XᵀQ, columns rescaled by
     √diag((UᵀU)⁻¹); the pattern is X·U (rows scaled back by h) and, with U the full
     rotation (varimax times U), Φ = U⁻¹U⁻ᵀ.
+
+    Parameters
+    ----------
+    x : ndarray
+        (p, k) loadings, k ≥ 2.
+    m : float
+        Power of the target.
+
+    Returns
+    -------
+    loadings : ndarray
+        (p, k) pattern matrix.
+    phi : ndarray
+        (k, k) factor correlations.
+
+    References
+    ----------
+    Hendrickson, A. E. & White, P. O. (1964). Promax: A quick method for rotation to oblique
+    simple structure. British Journal of Statistical Psychology, 17(1), 65–70. Revelle, W.
+    (2022). psych 2.2.9 (``Promax``, ``kaiser``).
+
+    Examples
+    --------
+    >>> x = np.array([[0.8, 0.3], [0.7, 0.4], [0.3, 0.8], [0.2, 0.7]])
+    >>> lam, phi = promax(x)  # R: psych::kaiser(x, rotate = "Promax")
+    >>> np.round(lam, 4).tolist(), round(float(phi[0, 1]), 4)
+    ([[0.8906, -0.057], [0.7247, 0.117], [0.061, 0.8132], [-0.0255, 0.7444]], 0.6548)
     """
     x = np.asarray(x, dtype=np.float64)
     h = np.sqrt((x * x).sum(axis=1))
@@ -94,6 +145,35 @@ def oblimin(a: np.ndarray, eps: float = 1e-5, maxit: int = 1000) -> tuple[np.nda
 
     Like R, it warns (RuntimeWarning) and returns the last step if it has not converged in
     ``maxit`` steps.
+
+    Parameters
+    ----------
+    a : ndarray
+        (p, k) unrotated loadings.
+    eps : float
+        Convergence tolerance on the norm of the projected gradient.
+    maxit : int
+        Largest number of steps.
+
+    Returns
+    -------
+    loadings : ndarray
+        (p, k) pattern matrix Λ = A·T⁻ᵀ.
+    phi : ndarray
+        (k, k) factor correlations TᵀT.
+
+    Warns
+    -----
+    RuntimeWarning
+        When it has not converged in ``maxit`` steps.
+
+    References
+    ----------
+    Jennrich, R. I. (2002). A simple general method for oblique rotation. Psychometrika,
+    67(1), 7–19. Bernaards, C. A. & Jennrich, R. I. (2005). Gradient projection algorithms
+    and software for arbitrary rotation criteria in factor analysis. Educational and
+    Psychological Measurement, 65(5), 676–696. Jennrich, R. I. & Sampson, P. F. (1966).
+    Rotation for simple loadings. Psychometrika, 31(3), 313–323.
 
     Examples
     --------
@@ -130,7 +210,43 @@ def oblimin(a: np.ndarray, eps: float = 1e-5, maxit: int = 1000) -> tuple[np.nda
 
 
 def rotate(loadings: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rotate ``loadings`` by ``method`` (one of :data:`ROTATIONS`); Φ is None unless oblique."""
+    """Rotate ``loadings`` by ``method`` (one of :data:`ROTATIONS`); Φ is None unless oblique.
+
+    Parameters
+    ----------
+    loadings : ndarray
+        (p, k) unrotated loadings; with k < 2 they are returned unchanged.
+    method : {"oblimin", "promax", "varimax", "none"}
+        The rotation.
+
+    Returns
+    -------
+    loadings : ndarray
+        (p, k) rotated (pattern) loadings.
+    phi : ndarray or None
+        (k, k) factor correlations for promax and oblimin, else None.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``.
+
+    References
+    ----------
+    Kaiser, H. F. (1958). The varimax criterion for analytic rotation in factor analysis.
+    Psychometrika, 23(3), 187–200. Hendrickson, A. E. & White, P. O. (1964). British Journal
+    of Statistical Psychology, 17(1), 65–70. Bernaards, C. A. & Jennrich, R. I. (2005).
+    Educational and Psychological Measurement, 65(5), 676–696.
+
+    Examples
+    --------
+    As psych::fa's ``rotate =`` argument (R: ``varimax(x)$loadings[1, ]``):
+
+    >>> x = np.array([[0.8, 0.3], [0.7, 0.4], [0.3, 0.8], [0.2, 0.7]])
+    >>> lam, phi = rotate(x, "varimax")
+    >>> phi is None, np.round(lam[0], 4).tolist()
+    (True, [0.8127, 0.2636])
+    """
     if method == "none" or loadings.shape[1] < 2:
         return loadings.copy(), None
     if method == "varimax":

@@ -58,7 +58,28 @@ CORRECTIONS = ("holm", "bonferroni", "none")
 
 
 class SpikeError(ValueError):
-    """Wrong arguments to a spike method (a programming error, not a user's file)."""
+    """Wrong arguments to a spike method (a programming error, not a user's file).
+
+    Parameters
+    ----------
+    *args : object
+        As for :class:`ValueError`: the message.
+
+    References
+    ----------
+    .. [1] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
+    Examples
+    --------
+    Counts must be a cells × weeks matrix (in R, ``matrix(x, nrow = 1)`` for one cell):
+
+    >>> try:
+    ...     poisson_spikes([1, 2, 3])
+    ... except SpikeError as exc:
+    ...     print(exc)
+    counts must be a cells × weeks matrix, got shape (3,)
+    """
 
 
 def _plain(x):
@@ -69,7 +90,49 @@ def _plain(x):
 class PoissonSpikes:
     """Per cell and week (cells × weeks): ``expected`` e, ``p`` and ``p_adjusted`` (NaN
     where a week was not tested), ``ucl`` (NaN where not tested) and ``flag``; ``method``
-    ``poisson`` (:func:`poisson_spikes`) or ``share`` (:func:`share_spikes`)."""
+    ``poisson`` (:func:`poisson_spikes`) or ``share`` (:func:`share_spikes`).
+
+    Parameters
+    ----------
+    counts : ndarray of int
+        The counts, cells × weeks.
+    expected : ndarray
+        Expected count e per cell-week (NaN where not tested).
+    p, p_adjusted : ndarray
+        One-sided p-value before and after the per-week correction (NaN where not tested).
+    ucl : ndarray
+        The (1 − α) upper limit per cell-week (NaN where not tested).
+    flag : ndarray of bool
+        The spikes: adjusted p < α and count ≥ ``min_count``.
+    baseline_weeks : int
+        Weeks in each baseline.
+    alpha : float
+        Level of the test.
+    correction : str
+        ``"holm"``, ``"bonferroni"`` or ``"none"``.
+    min_count : int
+        Fewest complaints for a spike.
+    method : str
+        ``"poisson"`` or ``"share"``.
+
+    References
+    ----------
+    .. [1] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+    .. [2] Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+       *Scandinavian Journal of Statistics*, 6(2), 65–70.
+
+    Examples
+    --------
+    Two cells tested in week 5: Holm doubles the smaller p (R:
+    ``p.adjust(ppois(c(8, 1), c(2, 0.5), lower.tail = FALSE), "holm")``).
+
+    >>> s = poisson_spikes([[2, 1, 3, 2, 9], [0, 1, 0, 1, 2]], baseline_weeks=4)
+    >>> s.p_adjusted[:, 4].round(6).tolist(), s.flag[:, 4].tolist()
+    ([0.000475, 0.090204], [True, False])
+    >>> [(d["cell"], d["week"], d["count"]) for d in s.to_dict()["spikes"]]
+    [(0, 4, 9)]
+    """
 
     counts: np.ndarray
     expected: np.ndarray
@@ -97,6 +160,25 @@ class PoissonSpikes:
 def poisson_tail(x, expected) -> np.ndarray:
     """P(X ≥ x) for X ~ Poisson(expected), elementwise (1 where x ≤ 0).
 
+    Parameters
+    ----------
+    x : array_like
+        Observed counts.
+    expected : array_like
+        Poisson means; broadcast with ``x``.
+
+    Returns
+    -------
+    ndarray
+        The upper tail probabilities P(X ≥ x).
+
+    References
+    ----------
+    .. [1] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
+    Examples
+    --------
     >>> poisson_tail([0, 3, 10], [2.0, 2.0, 2.0]).round(6).tolist()  # R: ppois(c(2, 9), 2, lower = FALSE)
     [1.0, 0.323324, 4.6e-05]
     """
@@ -111,6 +193,25 @@ def poisson_ucl(expected, alpha: float) -> np.ndarray:
     """The smallest u ≥ 0 with P(X > u) < α for X ~ Poisson(expected), elementwise (NaN
     where expected is NaN): a count above it has tail probability P(X ≥ x) < α.
 
+    Parameters
+    ----------
+    expected : array_like
+        Poisson means (NaN allowed).
+    alpha : float
+        The tail probability the limit leaves above it.
+
+    Returns
+    -------
+    ndarray
+        The limits, as floats; NaN where ``expected`` is NaN.
+
+    References
+    ----------
+    .. [1] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
+    Examples
+    --------
     >>> poisson_ucl([2.0, 10.0], 0.05).tolist()  # R: qpois(0.95, c(2, 10)) = 5, 15; P(X > 5) = 0.0166
     [5.0, 15.0]
     """
@@ -152,10 +253,28 @@ def poisson_spikes(counts, *, baseline_weeks: int = 8, alpha: float = 0.05, corr
     min_count : int
         A spike needs at least this many complaints in the week.
 
+    Returns
+    -------
+    PoissonSpikes
+        Expected counts, p-values, limits and flags per cell-week (``method="poisson"``).
+
+    Raises
+    ------
+    SpikeError
+        If ``counts`` is not 2-D, ``correction`` is unknown, ``baseline_weeks`` < 1,
+        ``alpha`` is not in (0, 1), or ``exposure`` is not one share in [0, 1] per week.
+
+    References
+    ----------
+    .. [1] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+    .. [2] Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+       *Scandinavian Journal of Statistics*, 6(2), 65–70.
+
     Examples
     --------
     One cell, 4 baseline weeks of 2, 1, 3, 2 complaints (rate 2 a week), then 9:
-    p = P(X ≥ 9 | 2) = 1 − ppois(8, 2) = 0.000237.
+    p = P(X ≥ 9 | 2) = 1 − ppois(8, 2) = 0.000237 (R: ``ppois(8, 2, lower.tail = FALSE)``).
 
     >>> s = poisson_spikes([[2, 1, 3, 2, 9]], baseline_weeks=4)
     >>> float(s.expected[0, 4]), round(float(s.p[0, 4]), 6), bool(s.flag[0, 4]), float(s.ucl[0, 4])
@@ -205,6 +324,37 @@ def share_spikes(counts, *, baseline_weeks: int = 8, alpha: float = 0.05, correc
     week that is busy everywhere flags nothing, and the week's exposure cancels. p-values
     are adjusted over the cells of a week (Holm by default) and a spike needs ``min_count``
     complaints, as in :func:`poisson_spikes`; ``ucl`` is the binomial (1 − α) upper limit.
+
+    Parameters
+    ----------
+    counts : array (cells × weeks)
+        Counts per cell and consecutive week.
+    baseline_weeks : int
+        k, the weeks before each tested week that give the baseline shares.
+    alpha : float
+        Level of the test after the correction.
+    correction : {"holm", "bonferroni", "none"}
+        Adjustment over the cells tested in the same week.
+    min_count : int
+        A spike needs at least this many complaints in the week.
+
+    Returns
+    -------
+    PoissonSpikes
+        Expected counts π_c·N_t, p-values, binomial limits and flags (``method="share"``).
+
+    Raises
+    ------
+    SpikeError
+        If ``counts`` is not 2-D, ``correction`` is unknown, ``baseline_weeks`` < 1 or
+        ``alpha`` is not in (0, 1).
+
+    References
+    ----------
+    .. [1] Przyborowski, J., & Wileński, H. (1940). Homogeneity of results in testing samples from
+       Poisson series. *Biometrika*, 31(3/4), 313–323.
+    .. [2] Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+       *Scandinavian Journal of Statistics*, 6(2), 65–70.
 
     Examples
     --------
@@ -283,7 +433,45 @@ def _checked(counts, baseline_weeks: int, alpha: float, correction: str) -> np.n
 @dataclass(frozen=True)
 class EwmaChart:
     """EWMA of each cell's counts (cells × weeks): ``centre`` μ₀ per cell; ``z``,
-    ``lcl``, ``ucl`` (NaN in the baseline weeks) and ``flag`` (z > UCL)."""
+    ``lcl``, ``ucl`` (NaN in the baseline weeks) and ``flag`` (z > UCL).
+
+    Parameters
+    ----------
+    centre : ndarray
+        μ₀ per cell.
+    z : ndarray
+        The EWMA per cell and week (NaN where not charted).
+    lcl, ucl : ndarray
+        The time-varying control limits (NaN where not charted).
+    flag : ndarray of bool
+        Weeks with z above the UCL.
+    lam : float
+        The smoothing constant λ.
+    L : float
+        Width of the limits in σ.
+    start : int
+        The first charted column.
+
+    References
+    ----------
+    .. [1] Roberts, S. W. (1959). Control chart tests based on geometric moving averages.
+       *Technometrics*, 1(3), 239–250.
+    .. [2] Lucas, J. M., & Saccucci, M. S. (1990). Exponentially weighted moving average control
+       schemes: properties and enhancements. *Technometrics*, 32(1), 1–12.
+    .. [3] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
+    Examples
+    --------
+    μ₀ estimated from 4 baseline weeks (mean 4), then charted; R: ``qcc::ewma(x[5:6],
+    center = 4, std.dev = 2, lambda = 0.2, nsigmas = 3)`` draws the same limits.
+
+    >>> c = ewma_counts([[3, 5, 4, 4, 9, 12]], baseline_weeks=4)
+    >>> c.start, c.centre.tolist(), c.z[0, 4:].round(4).tolist(), c.ucl[0, 4:].round(4).tolist()
+    (4, [4.0], [5.0, 6.4], [5.2, 5.5367])
+    >>> [(d["cell"], d["week"], d["z"], round(d["ucl"], 4)) for d in c.to_dict()["spikes"]]
+    [(0, 5, 6.4, 5.5367)]
+    """
 
     centre: np.ndarray
     z: np.ndarray
@@ -295,6 +483,7 @@ class EwmaChart:
     start: int
 
     def to_dict(self) -> dict:
+        """The flagged cell-weeks as a list of {cell, week, z, centre, ucl}, with λ, L and start."""
         cells, weeks = np.nonzero(self.flag)
         return {"method": "ewma", "lambda": self.lam, "L": self.L, "start": self.start,
                 "spikes": [{"cell": int(c), "week": int(t), "z": float(self.z[c, t]),
@@ -306,9 +495,36 @@ def ewma_limits(mu0, lam: float, L: float, t) -> tuple[np.ndarray, np.ndarray]:
     """(LCL_t, UCL_t) = μ₀ ± L √μ₀ √(λ/(2 − λ)·[1 − (1 − λ)^{2t}]) for Poisson counts,
     LCL clipped at 0; ``mu0`` and ``t`` (1, 2, …) broadcast.
 
+    Parameters
+    ----------
+    mu0 : array_like
+        In-control mean(s); σ = √μ₀.
+    lam : float
+        The smoothing constant λ.
+    L : float
+        Width of the limits in σ.
+    t : array_like
+        Charted week number(s), 1 for the first.
+
+    Returns
+    -------
+    lcl, ucl : ndarray
+        The limits, broadcast over ``mu0`` and ``t``.
+
+    References
+    ----------
+    .. [1] Lucas, J. M., & Saccucci, M. S. (1990). Exponentially weighted moving average control
+       schemes: properties and enhancements. *Technometrics*, 32(1), 1–12.
+    .. [2] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
+    Examples
+    --------
     >>> lo, hi = ewma_limits(4.0, 0.2, 3.0, [1, 2])
     >>> hi.round(6).tolist()  # t = 1: 4 + 3·2·√(0.2/1.8·(1 − 0.8²)) = 4 + 6·0.2; t = 2: 4 + 6·√(0.2/1.8·0.5904)
     [5.2, 5.53675]
+    >>> lo.round(6).tolist()  # R: 4 - 3 * 2 * sqrt(0.2 / 1.8 * (1 - 0.8^(2 * 1:2)))
+    [2.8, 2.46325]
     """
     mu0 = np.asarray(mu0, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
@@ -336,10 +552,32 @@ def ewma_counts(counts, *, lam: float = 0.2, L: float = 3.0, mu0=None, baseline_
         columns is left out because every cell counted 0 in it: it counts as a week of 0
         (in μ₀, the decay of z and t) but is not charted.
 
+    Returns
+    -------
+    EwmaChart
+        μ₀, z, limits and flags per cell and week.
+
+    Raises
+    ------
+    SpikeError
+        If ``counts`` is not 2-D, λ is not in (0, 1], L ≤ 0, ``weeks`` is not one
+        increasing week number per column, or ``baseline_weeks`` (without ``mu0``) is not
+        between 1 and the number of weeks.
+
+    References
+    ----------
+    .. [1] Roberts, S. W. (1959). Control chart tests based on geometric moving averages.
+       *Technometrics*, 1(3), 239–250.
+    .. [2] Lucas, J. M., & Saccucci, M. S. (1990). Exponentially weighted moving average control
+       schemes: properties and enhancements. *Technometrics*, 32(1), 1–12.
+    .. [3] Montgomery, D. C. (2019). *Introduction to Statistical Quality Control* (8th ed.).
+       Hoboken, NJ: Wiley.
+
     Examples
     --------
     μ₀ = 4 (known), λ = 0.2: weeks 4, 9 give z = 4.0, 0.2·9 + 0.8·4 = 5.0; week 2 is
-    under UCL_2 = 5.537 (see :func:`ewma_limits`), week 1 at 4.0 under 5.2.
+    under UCL_2 = 5.537 (see :func:`ewma_limits`), week 1 at 4.0 under 5.2. R:
+    ``qcc::ewma(c(4, 9, 12), center = 4, std.dev = 2, lambda = 0.2, nsigmas = 3)``.
 
     >>> c = ewma_counts([[4, 9, 12]], mu0=[4.0])
     >>> c.z.round(4).tolist(), c.flag.tolist()  # z_3 = 0.2·12 + 0.8·5 = 6.4 > UCL_3 = 5.718

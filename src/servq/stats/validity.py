@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,27 @@ THRESHOLDS = {"cr": 0.70, "ave": 0.50, "htmt_strict": 0.85, "htmt_liberal": 0.90
 
 
 class ValidityError(ValueError):
-    """Input that validity cannot be computed from; the message names what is wrong."""
+    """Input that validity cannot be computed from; the message names what is wrong.
+
+    A subclass of :class:`ValueError`.
+
+    References
+    ----------
+    Fornell, C. & Larcker, D. F. (1981). Evaluating structural equation models with
+    unobservable variables and measurement error. Journal of Marketing Research, 18(1),
+    39–50.
+
+    Examples
+    --------
+    Factor correlations must come from a standardized solution (in R,
+    ``lavInspect(fit, "std")$psi`` has a unit diagonal):
+
+    >>> try:
+    ...     validity(np.array([[0.8], [0.7]]), np.array([[2.0]]))
+    ... except ValidityError as err:
+    ...     print(err)
+    factor_correlations must have 1 on the diagonal (a standardized solution)
+    """
 
 
 @dataclass(frozen=True)
@@ -41,6 +62,45 @@ class ValidityResult:
     ``cr`` and ``ave`` are Series indexed by factor; ``fornell_larcker``, ``htmt`` and
     ``htmt2`` are factor × factor DataFrames (``htmt``/``htmt2`` are None without an item
     correlation matrix). ``thresholds`` gives the cut-offs used for the flags.
+
+    Parameters
+    ----------
+    factors : tuple of str
+        Factor names.
+    cr, ave : pandas.Series
+        Composite reliability and AVE by factor.
+    factor_correlations : pandas.DataFrame
+        Factor correlation matrix Φ.
+    fornell_larcker : pandas.DataFrame
+        √AVE on the diagonal, correlations elsewhere.
+    htmt, htmt2 : pandas.DataFrame or None
+        HTMT and HTMT2 matrices (None without item correlations).
+    thresholds : dict
+        Cut-offs (keys ``cr``, ``ave``, ``htmt_strict``, ``htmt_liberal``).
+    statistic : {"htmt", "htmt2"}
+        Which ratio the HTMT flags use.
+
+    References
+    ----------
+    Fornell, C. & Larcker, D. F. (1981). Evaluating structural equation models with
+    unobservable variables and measurement error. Journal of Marketing Research, 18(1),
+    39–50. Henseler, J., Ringle, C. M. & Sarstedt, M. (2015). A new criterion for assessing
+    discriminant validity in variance-based structural equation modeling. Journal of the
+    Academy of Marketing Science, 43(1), 115–135.
+
+    Examples
+    --------
+    Two factors correlating .9 do not separate; for these congeneric blocks HTMT2 recovers
+    the correlation exactly (R: ``semTools::htmt(model, sample.cov = R, htmt2 = TRUE)``):
+
+    >>> lam = pd.DataFrame({"f": [0.8, 0.7, 0.6, 0, 0, 0], "g": [0, 0, 0, 0.9, 0.8, 0.7]},
+    ...                    index=["a", "b", "c", "d", "e", "h"])
+    >>> phi = pd.DataFrame([[1, 0.9], [0.9, 1]], index=["f", "g"], columns=["f", "g"])
+    >>> r = lam.to_numpy() @ phi.to_numpy() @ lam.to_numpy().T
+    >>> np.fill_diagonal(r, 1)
+    >>> v = validity(lam, phi, cor=r)
+    >>> v.pairs()[["htmt", "htmt2"]].round(4).values.tolist(), v.not_separated()
+    ([[0.9054, 0.9]], [('f', 'g')])
     """
 
     factors: tuple[str, ...]
@@ -77,13 +137,13 @@ class ValidityResult:
         fl = self.fornell_larcker
         for a_i, a in enumerate(self.factors):
             for b in self.factors[a_i + 1:]:
-                r = float(self.factor_correlations.at[a, b])
+                r = float(cast(float, self.factor_correlations.at[a, b]))
                 h = _at(self.htmt, a, b)
                 h2 = _at(self.htmt2, a, b)
                 stat = h if self.statistic == "htmt" else h2
                 rows.append({
                     "factor_a": a, "factor_b": b, "correlation": r, "htmt": h, "htmt2": h2,
-                    "fornell_larcker_fails": bool(min(fl.at[a, a], fl.at[b, b]) < abs(r)),
+                    "fornell_larcker_fails": bool(min(cast(float, fl.at[a, a]), cast(float, fl.at[b, b])) < abs(r)),
                     "htmt_strict": bool(stat >= self.thresholds["htmt_strict"]),
                     "htmt_liberal": bool(stat >= self.thresholds["htmt_liberal"]),
                 })
@@ -146,6 +206,31 @@ def validity(loadings, factor_correlations, residual_variances=None, *, cor=None
     thresholds : mapping, optional
         Overrides of :data:`THRESHOLDS` (keys ``cr``, ``ave``, ``htmt_strict``, ``htmt_liberal``).
 
+    Returns
+    -------
+    ValidityResult
+        CR, AVE, the Fornell–Larcker table and, with ``cor``, HTMT and HTMT2.
+
+    Raises
+    ------
+    ValidityError
+        For an unknown ``statistic`` or threshold, loadings that are not a finite 2-D table
+        or a factor without loadings, factor correlations that are not a finite symmetric
+        matrix with unit diagonal, residual variances or an item correlation matrix that do
+        not match the items.
+
+    References
+    ----------
+    Fornell, C. & Larcker, D. F. (1981). Evaluating structural equation models with
+    unobservable variables and measurement error. Journal of Marketing Research, 18(1),
+    39–50. Jöreskog, K. G. (1971). Statistical analysis of sets of congeneric tests.
+    Psychometrika, 36(2), 109–133. Henseler, J., Ringle, C. M. & Sarstedt, M. (2015). A new
+    criterion for assessing discriminant validity in variance-based structural equation
+    modeling. Journal of the Academy of Marketing Science, 43(1), 115–135. Roemer, E.,
+    Schuberth, F. & Henseler, J. (2021). HTMT2 – an improved criterion for assessing
+    discriminant validity in structural equation modeling. Industrial Management & Data
+    Systems, 121(12), 2637–2650.
+
     Examples
     --------
     >>> lam = pd.DataFrame({"f": [0.8, 0.7, 0.6, 0, 0, 0], "g": [0, 0, 0, 0.9, 0.8, 0.7]},
@@ -170,7 +255,7 @@ def validity(loadings, factor_correlations, residual_variances=None, *, cor=None
     h = h2 = None
     if cor is not None:
         r = _item_matrix(cor, list(lam.index))
-        groups = {f: list(lam.index[lam[f].to_numpy() != 0]) for f in lam.columns}
+        groups: dict[Hashable, list[Hashable]] = {f: list(lam.index[lam[f].to_numpy() != 0]) for f in lam.columns}
         h, h2 = htmt(r, groups), htmt2(r, groups)
     limits = dict(THRESHOLDS)
     if thresholds:
@@ -188,6 +273,32 @@ def composite_reliability(loadings: pd.DataFrame, residual_variances: pd.Series)
 
     Same as computing by hand from ``lavaan::standardizedSolution(fit)`` (std.all loadings
     and residual variances); see ``tests/golden/reliability.R``.
+
+    Parameters
+    ----------
+    loadings : pandas.DataFrame
+        Items × factors standardized loadings, 0 where an item does not load.
+    residual_variances : pandas.Series
+        Standardized residual variance of each item, in the order of the rows.
+
+    Returns
+    -------
+    pandas.Series
+        CR by factor (named ``cr``).
+
+    References
+    ----------
+    Jöreskog, K. G. (1971). Statistical analysis of sets of congeneric tests. Psychometrika,
+    36(2), 109–133. Fornell, C. & Larcker, D. F. (1981). Evaluating structural equation
+    models with unobservable variables and measurement error. Journal of Marketing Research,
+    18(1), 39–50.
+
+    Examples
+    --------
+    >>> lam = pd.DataFrame({"f": [0.8, 0.7, 0.6]}, index=["a", "b", "c"])
+    >>> theta = 1 - lam["f"] ** 2
+    >>> round(float(composite_reliability(lam, theta)["f"]), 4)  # R: sum(l)^2 / (sum(l)^2 + sum(1 - l^2))
+    0.7449
     """
     out = {}
     for f in loadings.columns:
@@ -201,6 +312,30 @@ def average_variance_extracted(loadings: pd.DataFrame, residual_variances: pd.Se
     """AVE_f = Σλ² / (Σλ² + Σθ) over the items loading on each factor (Fornell & Larcker 1981).
 
     With one loading per item and θ = 1 − λ² this is the mean squared standardized loading.
+
+    Parameters
+    ----------
+    loadings : pandas.DataFrame
+        Items × factors standardized loadings, 0 where an item does not load.
+    residual_variances : pandas.Series
+        Standardized residual variance of each item, in the order of the rows.
+
+    Returns
+    -------
+    pandas.Series
+        AVE by factor (named ``ave``).
+
+    References
+    ----------
+    Fornell, C. & Larcker, D. F. (1981). Evaluating structural equation models with
+    unobservable variables and measurement error. Journal of Marketing Research, 18(1),
+    39–50.
+
+    Examples
+    --------
+    >>> lam = pd.DataFrame({"f": [0.8, 0.7, 0.6]}, index=["a", "b", "c"])
+    >>> round(float(average_variance_extracted(lam, 1 - lam["f"] ** 2)["f"]), 4)  # R: mean(l^2)
+    0.4967
     """
     out = {}
     for f in loadings.columns:
@@ -211,7 +346,36 @@ def average_variance_extracted(loadings: pd.DataFrame, residual_variances: pd.Se
 
 
 def fornell_larcker(ave: pd.Series, factor_correlations: pd.DataFrame) -> pd.DataFrame:
-    """The Fornell–Larcker table: √AVE on the diagonal, factor correlations elsewhere."""
+    """The Fornell–Larcker table: √AVE on the diagonal, factor correlations elsewhere.
+
+    Parameters
+    ----------
+    ave : pandas.Series
+        AVE by factor.
+    factor_correlations : pandas.DataFrame
+        Factor correlation matrix, labelled by factor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Factors × factors; a factor fails when its √AVE is below an absolute correlation in
+        its row.
+
+    References
+    ----------
+    Fornell, C. & Larcker, D. F. (1981). Evaluating structural equation models with
+    unobservable variables and measurement error. Journal of Marketing Research, 18(1),
+    39–50.
+
+    Examples
+    --------
+    √.4967 = .7048 is below the correlation .9 (in R: ``sqrt(ave)`` against
+    ``lavInspect(fit, "std")$psi``):
+
+    >>> phi = pd.DataFrame([[1, 0.9], [0.9, 1]], index=["f", "g"], columns=["f", "g"])
+    >>> fornell_larcker(pd.Series({"f": 0.4967, "g": 0.6467}), phi).round(4).values.tolist()
+    [[0.7048, 0.9], [0.9, 0.8042]]
+    """
     table = factor_correlations.astype(np.float64).copy()
     for f in table.index:
         table.at[f, f] = np.sqrt(ave[f])
@@ -229,6 +393,25 @@ def htmt(cor, groups: Mapping[Hashable, Sequence], *, absolute: bool = True) -> 
     ----------
     cor : DataFrame (labelled) or array (then ``groups`` hold column positions)
     groups : mapping factor -> its items
+    absolute : bool
+        Average absolute correlations (semTools' ``absolute = TRUE``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Factors × factors, 1 on the diagonal.
+
+    Raises
+    ------
+    ValidityError
+        When ``groups`` is empty or names items not in ``cor``, a group is empty, or ``cor``
+        is not a finite square matrix with a positive diagonal.
+
+    References
+    ----------
+    Henseler, J., Ringle, C. M. & Sarstedt, M. (2015). A new criterion for assessing
+    discriminant validity in variance-based structural equation modeling. Journal of the
+    Academy of Marketing Science, 43(1), 115–135.
 
     Examples
     --------
@@ -243,10 +426,35 @@ def htmt(cor, groups: Mapping[Hashable, Sequence], *, absolute: bool = True) -> 
 
 
 def htmt2(cor, groups: Mapping[Hashable, Sequence]) -> pd.DataFrame:
-    """HTMT2 (Roemer, Schuberth & Henseler 2021): HTMT with geometric instead of arithmetic
-    means of the absolute correlations; consistent for congeneric (unequal-loading) blocks.
+    """HTMT2 (Roemer, Schuberth & Henseler 2021): HTMT with geometric means.
+
+    HTMT with geometric instead of arithmetic means of the absolute correlations;
+    consistent for congeneric (unequal-loading) blocks.
 
     Same as ``semTools::htmt(model, data, htmt2 = TRUE)`` (semTools ≥ 0.5-6 default).
+
+    Parameters
+    ----------
+    cor : DataFrame (labelled) or array (then ``groups`` hold column positions)
+        Item correlation (or covariance) matrix.
+    groups : mapping factor -> its items
+        The items of each factor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Factors × factors, 1 on the diagonal.
+
+    Raises
+    ------
+    ValidityError
+        As for :func:`htmt`.
+
+    References
+    ----------
+    Roemer, E., Schuberth, F. & Henseler, J. (2021). HTMT2 – an improved criterion for
+    assessing discriminant validity in structural equation modeling. Industrial Management
+    & Data Systems, 121(12), 2637–2650.
 
     Examples
     --------
@@ -380,7 +588,7 @@ def _item_matrix(cor, items: list) -> pd.DataFrame:
 
 
 def _at(frame: pd.DataFrame | None, a, b) -> float:
-    return float("nan") if frame is None else float(frame.at[a, b])
+    return float("nan") if frame is None else float(cast(float, frame.at[a, b]))
 
 
 def _matrix_dict(frame: pd.DataFrame) -> dict:

@@ -183,7 +183,8 @@ class Lexicon:
             written = {str(lang): tuple(str(w) for w in ws) for lang, ws in data["written"].items()}
             name = str(data["name"])
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"a lexicon without {exc}" if isinstance(exc, KeyError) else f"a malformed lexicon ({exc})") from None
+            raise ValueError(f"a lexicon without {exc}" if isinstance(exc, KeyError)
+                             else f"a malformed lexicon ({exc})") from None
         if not dims or len(set(dims)) != len(dims):
             raise ValueError("a lexicon needs distinct dimensions")
         if any(lang not in DEFAULT_MATCH or mode not in MODES for lang, mode in match.items()):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ..analysis import Results
 from ..errors import UsageError
 from ..io.writers import FORMATS, write_table
-from ..results import Results
 from ..store.models import Survey, User
 from . import dataset
 from .surveys import instrument_of

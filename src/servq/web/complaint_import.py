@@ -119,7 +119,8 @@ def check_file(session: Session, path: str | Path, *, skip_invalid: bool = False
         row_no = index + 2
         found: list[Problem] = []
 
-        def bad(column: str, message: str, value=None) -> None:
+        # called only within this iteration; the defaults bind this row's list and number
+        def bad(column: str, message: str, value=None, *, found=found, row_no=row_no) -> None:
             found.append(Problem(message, file=file, row=row_no, column=column, value=value))
 
         new, tier_name = _check_row(raw, lookup, zone, bounds, now, bad)

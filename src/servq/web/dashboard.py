@@ -27,7 +27,7 @@ def responses_chart(days: list[tuple[date, int]], title: str) -> Markup:
     for tick in sorted({0, top // 2, top}):
         y = bottom - (tick / top * (bottom - 20) if top else 0)
         body.append(text_at(left - 6, y + 4, str(tick), anchor="end", size=11, fill=MUTED))
-    for i, (day, n) in enumerate(days):
+    for i, (_day, n) in enumerate(days):
         h = n / top * (bottom - 20) if top else 0
         body.append(el("rect", x=left + i * width + 0.5, y=bottom - h, width=max(width - 1, 0.8), height=h, fill=BAR))
     for i, (day, _) in enumerate(days):

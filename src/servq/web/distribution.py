@@ -87,7 +87,8 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
             continue
         row = dict(zip(header, (v.strip() for v in values)))
 
-        def bad(column: str, message: str) -> None:
+        # called only within this iteration; the defaults bind this row and its number
+        def bad(column: str, message: str, *, row=row, i=i) -> None:
             value = row.get(column)
             shown = value if value is None or len(value) <= 40 else value[:40] + "…"
             problems.append(Problem(message, file=filename, row=i, column=column, value=shown))

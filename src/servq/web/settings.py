@@ -31,9 +31,10 @@ class Settings(BaseSettings):
     ``SERVQ_CONTACT_RETENTION_DAYS`` (complainants' contact details older than this are
     erased by ``servq privacy purge`` and at every server start), ``SERVQ_COMPLAINT_EARLIEST``
     and ``SERVQ_COMPLAINT_FUTURE_DAYS`` (a complaint received before that date, default
-    2000-01-01, or more than that many days after now, default 1, is refused), ``SERVQ_THREADS`` (requests a server process works on at once; each has a database
-    connection), ``SERVQ_WARM_DASHBOARDS`` (read every survey's responses for the
-    dashboard when the server starts, not at the first page).
+    2000-01-01, or more than that many days after now, default 1, is refused), ``SERVQ_THREADS``
+    (requests a server process works on at once; each has a database connection),
+    ``SERVQ_WARM_DASHBOARDS`` (read every survey's responses for the dashboard when the
+    server starts, not at the first page).
 
     Protection against floods and oversized input (docs/web.md, "Deploying safely"):
     ``SERVQ_LOGIN_ADDRESS_ATTEMPTS`` (failed sign-ins per address, whatever the account, in

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import io
 import logging
-import operator
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import reduce
 
@@ -34,10 +33,9 @@ from sqlalchemy import BigInteger, Text, cast, func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
-from ..analysis import Counts, Tallier
+from ..analysis import AnalysisOptions, Counts, Results, Sums, add_aligned, finish, plan_for, tally
 from ..instruments import Instrument
 from ..io.validate import Answers
-from ..results import Results
 from ..stats.moments import Moments
 from ..store.models import Channel, Response, Survey, Tier, Unit, Wave
 from .dataset import Filter, answer_columns
@@ -46,10 +44,10 @@ from .surveys import instrument_of
 log = logging.getLogger(__name__)
 LANGS = ("en", "sv", "zh")
 COMBO = ("unit", "channel", "tier", "language")  # what a cell is of, besides its month
-LATE_COMMITS = 2000
+LATE_COMMITS = 2000  # PostgreSQL may make a smaller id visible after a larger one: look back this far
 READ_ROWS = 100_000
 PARALLEL_ROWS = 40_000  # from this many rows a page's row sums run on two threads
-_POOL = ThreadPoolExecutor(2, thread_name_prefix="servq-tallies")  # PostgreSQL may make a smaller id visible after a larger one: look back this far
+_POOL = ThreadPoolExecutor(2, thread_name_prefix="servq-tallies")
 _DAY = 86400
 
 
@@ -151,7 +149,7 @@ class SurveyTallies:
         self.survey_id = survey.id
         self.inst = instrument
         self.columns = answer_columns(instrument)
-        self.tallier = Tallier(instrument, self.columns)
+        self.plan = plan_for(instrument, self.columns, AnalysisOptions(), file="responses")
         self.cells_per_item = len(instrument.parts) * len(instrument.items)
         self.held: Held | None = None
         self._cells: dict[int, _Cells] = {}
@@ -160,7 +158,8 @@ class SurveyTallies:
         self._backing = _Backing()
         self._last_id = -1
         nothing = pa.table({c: pa.array([], pa.int16()) for c in self.columns})
-        self._template = self.tallier.sums(self.tallier.validator().check(nothing), [np.zeros(0, dtype=np.int64)], 1)
+        self._template = tally(self.plan, self.plan.validator().check(nothing), [np.zeros(0, dtype=np.int64)], 1)
+        self._names = list(self._template.arrays(shifts=False))  # the summable arrays of every cell, in this order
 
     # -- reading the database -----------------------------------------------------------
     def refresh(self, session: Session) -> Held:
@@ -202,7 +201,7 @@ class SurveyTallies:
         schema = pa.schema([(c, pa.int16()) for c in self.columns])
         table = pa_json.read_json(io.BytesIO("\n".join(r[6] for r in rows).encode()), parse_options=pa_json.ParseOptions(
             explicit_schema=schema, unexpected_field_behavior="ignore")) if rows else schema.empty_table()
-        validator = self.tallier.validator()
+        validator = self.plan.validator()
         answers = validator.check(table)
         if rows:
             validator.finish()  # stored answers were checked on submission: raises only on a bug
@@ -250,8 +249,8 @@ class SurveyTallies:
         leaves, counts = [], []
         for c in range(len(combos)):
             rows = in_month[which.reshape(-1) == c]
-            sums = self.tallier.sums(held.take(rows), [np.zeros(len(rows), dtype=np.int64)], 1)
-            leaves.append(_leaves(sums))
+            sums = tally(self.plan, held.take(rows), [np.zeros(len(rows), dtype=np.int64)], 1)
+            leaves.append(list(sums.arrays(shifts=False).values()))
             counts.append((len(rows), held.blank[rows].sum(), held.dont_know[rows].sum()))
         stacked = [np.stack(parts) for parts in zip(*leaves)] if leaves else []
         return _Cells(len(in_month), combos, stacked, np.array(counts, dtype=np.int64).reshape(-1, 3))
@@ -287,20 +286,21 @@ class SurveyTallies:
         for (_, c, sel), codes in zip(cells, cell_codes):
             if not sel.any():
                 continue
-            sums = sums + _selected(c, sel, codes, len(groups) + 1, self._template)
+            sums = add_aligned(sums, _selected(c, sel, codes, len(groups) + 1, self._template, self._names))
             r, b, d = c.counts[sel].sum(axis=0)
             counts = counts + Counts(int(r), int(r) * self.cells_per_item, int(b), int(d))
-        return self.tallier.results(sums, counts, groups, unknown, by=by, lang=lang, min_n=min_n, quality=quality)
+        plan = self.plan.with_options(by=tuple(by), lang=lang, min_n=min_n, quality=quality)
+        return finish(replace(sums, groups=tuple(groups), counts=counts, unknown=unknown), plan)
 
     def _row_sums(self, held: Held, rows: np.ndarray, codes: list[np.ndarray], n_groups: int):
         """The sums of ``rows``; many rows in parts on two threads (NumPy releases the GIL)."""
         def part(p: np.ndarray):
-            return self.tallier.sums(held.take(rows[p]), [np.zeros(len(p), dtype=np.int64), *(c[p] for c in codes)],
-                                     n_groups)
+            return tally(self.plan, held.take(rows[p]), [np.zeros(len(p), dtype=np.int64), *(c[p] for c in codes)],
+                         n_groups)
 
         pieces = np.array_split(np.arange(len(rows)), 2 if len(rows) >= PARALLEL_ROWS else 1)
         with threadpool_limits(limits=1, user_api="blas"):
-            return reduce(operator.add, _POOL.map(part, pieces))
+            return reduce(add_aligned, _POOL.map(part, pieces))
 
     def daily_counts(self, session: Session, flt: Filter, units: set[int] | None) -> list[tuple[date, int]]:
         """Responses per UTC day, every day from the first to the last (zeros included)."""
@@ -490,17 +490,17 @@ def _groups(by, held, rows, cells, labels):
     return keys, row_codes, cell_codes, unknown
 
 
-def _selected(c: _Cells, sel: np.ndarray, codes: list[np.ndarray], n_groups: int, template):
+def _selected(c: _Cells, sel: np.ndarray, codes: list[np.ndarray], n_groups: int, template: Sums,
+              names: list[str]) -> Sums:
     """The sums of the selected cells; the per-group statistics (float moments, Kano
     counts) with group 0 all of them and group g the cells coded g."""
-    total = _rebuild(template, [a[sel].sum(axis=0) for a in c.stacked])
+    total = template.with_arrays({name: a[sel].sum(axis=0) for name, a in zip(names, c.stacked)})
     m = template.floats
-    floats = Moments(*(_by_group(c.stacked[_leaf_index(template, "floats", f)], sel, codes, n_groups)
-                       for f in ("n", "s", "ss")), m.shift)
+    floats = Moments(*(_by_group(c.stacked[names.index(f"floats.{f}")], sel, codes, n_groups) for f in ("n", "s", "ss")),
+                     m.shift)
     kano = None
     if template.kano is not None:
-        kano = replace(template.kano, counts=_by_group(c.stacked[_leaf_index(template, "kano", "counts")], sel, codes,
-                                                       n_groups))
+        kano = replace(template.kano, counts=_by_group(c.stacked[names.index("kano.counts")], sel, codes, n_groups))
     return replace(total, floats=floats, kano=kano)
 
 
@@ -513,43 +513,3 @@ def _by_group(stacked: np.ndarray, sel: np.ndarray, codes: list[np.ndarray], n_g
         chosen = sel & (group_codes >= 0)
         np.add.at(out, group_codes[chosen], cells[chosen])
     return out
-
-
-def _leaf_index(template, field_name: str, attr: str) -> int:
-    """Where ``template.field_name.attr`` is among :func:`_leaves`."""
-    i = 0
-    for f in fields(template):
-        value = getattr(template, f.name)
-        if f.name == field_name:
-            return i + [g.name for g in fields(value) if g.name != "shift"].index(attr)
-        i += len(_leaves(value))
-    raise KeyError(field_name)
-
-
-def _leaves(x) -> list[np.ndarray]:
-    """The summable arrays of accumulated sums, in a fixed order (shifts are constants)."""
-    if x is None:
-        return []
-    if isinstance(x, dict):
-        return [leaf for key in sorted(x, key=str) for leaf in _leaves(x[key])]
-    if is_dataclass(x):
-        return [leaf for f in fields(x) if f.name != "shift" for leaf in _leaves(getattr(x, f.name))]
-    return [np.asarray(x, dtype=np.float64 if isinstance(x, float) else None)]
-
-
-def _rebuild(template, leaves: list[np.ndarray]):
-    """Sums shaped like ``template`` from summed ``leaves`` (as made by :func:`_leaves`)."""
-    it = iter(leaves)
-
-    def build(t):
-        if t is None:
-            return None
-        if isinstance(t, dict):
-            return {key: build(t[key]) for key in sorted(t, key=str)}
-        if is_dataclass(t):
-            return type(t)(**{f.name: (getattr(t, f.name) if f.name == "shift" else build(getattr(t, f.name)))
-                              for f in fields(t)})
-        value = next(it)
-        return float(value) if isinstance(t, float) else value
-
-    return build(template)

@@ -91,8 +91,8 @@ def trend_chart(
         body.append(dot(x, axis(p.value)))
         top_y = axis(p.high) if finite(p.high) else axis(p.value)
         body.append(text_at(x, max(top_y - 6, top - 4), fmt(p.value), anchor="middle", size=FONT - 2, fill=INK))
-    swatch = '<line x1="0" y1="0" x2="11" y2="0" stroke="%s" stroke-width="2"/>' % COOL
-    whisker = '<line x1="5" y1="-6" x2="5" y2="6" stroke="%s" stroke-width="1.5"/>' % DOT_B
+    swatch = f'<line x1="0" y1="0" x2="11" y2="0" stroke="{COOL}" stroke-width="2"/>'
+    whisker = f'<line x1="5" y1="-6" x2="5" y2="6" stroke="{DOT_B}" stroke-width="1.5"/>'
     body += legend_row([(swatch, line_label), (whisker, interval_label)], height - 12, 64)
     return chart_svg(height, title, "chart-trend", body)
 
@@ -142,8 +142,8 @@ def control_chart(
         else:
             body.append(dot(x, y, cls="point"))
     entries = [(dot(5, 0), labels.get("value", "")),
-               ('<line x1="0" y1="0" x2="11" y2="0" stroke="%s" stroke-width="1.5"/>' % ZERO, labels.get("centre", "")),
-               ('<line x1="0" y1="0" x2="11" y2="0" stroke="%s" stroke-width="1.4" stroke-dasharray="4 2"/>' % WARM,
+               (f'<line x1="0" y1="0" x2="11" y2="0" stroke="{ZERO}" stroke-width="1.5"/>', labels.get("centre", "")),
+               (f'<line x1="0" y1="0" x2="11" y2="0" stroke="{WARM}" stroke-width="1.4" stroke-dasharray="4 2"/>',
                 labels.get("limits", ""))]
     # name a marker only when the chart shows it
     if any(p.out for p in points):

@@ -61,7 +61,8 @@ def wrap(text: str, width: float, size: float = FONT, max_lines: int = 2) -> lis
         if i:
             tokens.append(" ")
         for wide, run in groupby(part, _is_wide):
-            tokens += list(run) if wide else ["".join(run)]
+            chars = "".join(run)  # a wide run splits into single characters
+            tokens += list(chars) if wide else [chars]
 
     lines: list[str] = []
     line = ""

@@ -56,11 +56,40 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         Estimates with standard errors (expected information), z and p, ``std.lv`` and
         ``std.all``, ``fit_measures()`` keyed by lavaan's names, ``modindices()``.
 
+    Raises
+    ------
+    ModelSyntaxError
+        When ``model`` is not valid lavaan syntax.
+    SemSpecificationError
+        When a model variable (or ``group``) is not in the data, or ``group_equal`` is not
+        one of lavaan's categories.
+    ValueError
+        When neither or both of ``data`` and ``sample_cov`` are given, a column is not
+        numeric, a group has fewer than 2 complete rows, ``sample_cov`` is not a symmetric
+        labelled matrix, ``sample_nobs`` is not a whole number ≥ 2, or a mean structure
+        lacks ``sample_mean``.
+
+    Warns
+    -----
+    SemWarning
+        Non-convergence, Heywood cases, non-positive-definite matrices, a singular
+        information matrix or negative df (the messages are also in ``warnings``).
+
     Notes
     -----
     ML with S divided by N: F_ML = log|Σ| + tr(SΣ⁻¹) − log|S| − p, χ² = N·F_ML (summed over
     groups). Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
     Journal of Statistical Software, 48(2).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36. https://doi.org/10.18637/jss.v048.i02
+    Jöreskog, K. G. (1969). A general approach to confirmatory maximum likelihood factor
+    analysis. Psychometrika, 34(2), 183–202. Bollen, K. A. (1989). Structural Equations with
+    Latent Variables. New York: Wiley. Holzinger, K. J. & Swineford, F. (1939). A study in
+    factor analysis: The stability of a bi-factor solution. Supplementary Educational
+    Monographs, 48. Chicago: University of Chicago.
 
     Examples
     --------
@@ -104,9 +133,51 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     (``~``) among latent and observed variables, residual covariances (``~~``), exogenous
     observed covariates fixed at their sample moments (``fixed.x = TRUE``).
 
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax (see :mod:`servq.stats.sem.syntax`).
+    data : pandas.DataFrame, optional
+        One row per respondent, columns named as the model's observed variables.
+    sample_cov, sample_nobs, sample_mean : optional
+        Sufficient statistics instead of ``data``, as for :func:`cfa`.
+    group : str, optional
+        Grouping column of ``data``.
+    std_lv : bool
+        Identify factors by unit latent variances.
+    group_equal : sequence of str
+        lavaan ``group.equal`` constraints.
+    orthogonal : bool
+        Fix covariances among exogenous latent variables to 0.
+    meanstructure : bool, optional
+        Estimate intercepts; default: only with groups or ``~ 1`` in the model.
+
+    Returns
+    -------
+    SemResults
+        As for :func:`cfa`.
+
+    Raises
+    ------
+    ModelSyntaxError, SemSpecificationError, ValueError
+        As for :func:`cfa`.
+
+    Warns
+    -----
+    SemWarning
+        As for :func:`cfa`.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36. Bollen, K. A. (1989). Structural Equations with
+    Latent Variables. New York: Wiley.
+
     Examples
     --------
-    A regression on observed variables (the saturated model has χ² = 0):
+    A regression on observed variables (the saturated model has χ² = 0); the slopes are
+    those of least squares, as ``coef(sem("y ~ x1 + x2", df))`` equals ``coef(lm(y ~ x1 + x2,
+    df))[-1]`` in R:
 
     >>> rng = np.random.default_rng(1)
     >>> x = rng.normal(size=(200, 2))
@@ -125,7 +196,58 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
 def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,
             group=None, std_lv=False, group_equal=(), orthogonal=False, meanstructure=None,
             ) -> SemResults:
-    """Shared implementation of :func:`cfa` and :func:`sem`."""
+    """Shared implementation of :func:`cfa` and :func:`sem`.
+
+    Parses the model, computes the sample statistics, builds lavaan's parameter table and
+    fits it (:func:`estimate`).
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax.
+    data : pandas.DataFrame, optional
+        Raw data (see :func:`cfa`).
+    sample_cov, sample_nobs, sample_mean : optional
+        Sufficient statistics instead of ``data`` (see :func:`cfa`).
+    group : str, optional
+        Grouping column of ``data``.
+    std_lv : bool
+        As for :func:`cfa`.
+    group_equal : tuple of str
+        As for :func:`cfa`.
+    orthogonal : bool
+        As for :func:`cfa`.
+    meanstructure : bool, optional
+        As for :func:`cfa`.
+
+    Returns
+    -------
+    SemResults
+        The fitted model.
+
+    Raises
+    ------
+    ValueError
+        When neither or both of ``data`` and ``sample_cov`` are given, ``group`` is given
+        with ``sample_cov``, or a mean structure lacks means; and as for :func:`cfa`.
+    ModelSyntaxError, SemSpecificationError
+        As for :func:`cfa`.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    A saturated one-factor model: λ_b = s_bc/s_ac = 1.5 and λ_c = s_bc/s_ab = 1.2, as
+    ``coef(cfa("f =~ a + b + c", sample.cov = S, sample.nobs = 100))`` in R:
+
+    >>> s = pd.DataFrame([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]], index=list("abc"), columns=list("abc"))
+    >>> fit = fit_sem("f =~ a + b + c", sample_cov=s, sample_nobs=100)
+    >>> fit.to_frame()["est"].round(4).tolist()[1:3], abs(round(fit.fit["chisq"], 8))
+    ([1.5, 1.2], 0.0)
+    """
     formulas = parse(model)
     names = variable_names(formulas)
     if data is not None:
@@ -152,7 +274,51 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
 
 
 def estimate(model_text: str, spec: Model, st: SampleStats, labels: tuple[str, ...]) -> SemResults:
-    """Fit a built model to sample statistics and collect results and warnings."""
+    """Fit a built model to sample statistics and collect results and warnings.
+
+    Minimises F_ML from the starting values, computes standard errors from the expected
+    information, the parameter table with standardized values, the fit measures, and checks
+    for non-convergence, Heywood cases and non-positive-definite matrices.
+
+    Parameters
+    ----------
+    model_text : str
+        The model syntax (kept in the result).
+    spec : Model
+        The parameter table with fixed.x values filled.
+    st : SampleStats
+        Sample statistics per group.
+    labels : tuple of str
+        Group labels.
+
+    Returns
+    -------
+    SemResults
+        The fitted model.
+
+    Warns
+    -----
+    SemWarning
+        For each problem found (also kept in ``SemResults.warnings``).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36. Bollen, K. A. (1989). Structural Equations with
+    Latent Variables. New York: Wiley.
+
+    Examples
+    --------
+    The estimates of a saturated one-factor model, as
+    ``parameterEstimates(cfa("f =~ a + b + c", sample.cov = S, sample.nobs = 100))$est`` in R:
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> s = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
+    >>> spec = build(parse("f =~ a + b + c"))
+    >>> res = estimate("f =~ a + b + c", spec, SampleStats((0.99 * s,), (None,), (100,)), ("1",))
+    >>> res.to_frame()["est"].round(4).tolist()
+    [1.0, 1.5, 1.2, 0.66, 0.4455, 0.4158, 0.33]
+    """
     problem = Problem(spec, st)
     notes: list[str] = []
     singular_s = [not np.isfinite(v) for v in problem.logdet_s]
@@ -260,7 +426,48 @@ def _checks(spec: Model, theta: np.ndarray, frame: pd.DataFrame, labels) -> list
 
 def stats_from_data(data, ov: tuple[str, ...], group: str | None,
                     ) -> tuple[SampleStats, tuple[str, ...]]:
-    """Listwise-complete covariance (divided by N) and mean of the model variables per group."""
+    """Listwise-complete covariance (divided by N) and mean of the model variables per group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent; NaN = missing.
+    ov : tuple of str
+        The model's observed variables (columns of ``data``).
+    group : str or None
+        Grouping column; groups in order of appearance.
+
+    Returns
+    -------
+    stats : SampleStats
+        Per group, covariance matrix divided by N, means and N, over the rows complete on
+        ``ov`` (and ``group``).
+    labels : tuple of str
+        Group labels (``("1",)`` without groups).
+
+    Raises
+    ------
+    ValueError
+        When ``data`` is not a DataFrame, a model column is not numeric, or a group has fewer
+        than 2 complete rows.
+    SemSpecificationError
+        When a variable of the model or the group column is not in ``data``.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``missing = "listwise"``, the default for ML).
+
+    Examples
+    --------
+    The row with a missing answer is dropped; R's ``lavInspect(fit, "sampstat")`` reports the
+    same covariance matrix (divided by N) and means:
+
+    >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0], "b": [2.0, 1.0, 4.0, 3.0, np.nan]})
+    >>> st, labels = stats_from_data(df, ("a", "b"), None)
+    >>> st.cov[0].tolist(), st.mean[0].tolist(), st.nobs, labels
+    ([[1.25, 0.75], [0.75, 1.25]], [2.5, 2.5], (4,), ('1',))
+    """
     if not isinstance(data, pd.DataFrame):
         raise ValueError("data must be a pandas DataFrame with columns named as the model's "
                          f"observed variables, not {type(data).__name__}")
@@ -280,6 +487,7 @@ def stats_from_data(data, ov: tuple[str, ...], group: str | None,
     if group is not None:
         keep &= frame[group].notna().to_numpy()
     frame = frame[keep]
+    labels: tuple[str, ...]
     if group is None:
         parts, labels = [frame[list(ov)].to_numpy(float)], ("1",)
     else:
@@ -300,7 +508,51 @@ def stats_from_data(data, ov: tuple[str, ...], group: str | None,
 
 def stats_from_moments(sample_cov, sample_nobs, sample_mean, ov: tuple[str, ...],
                        ) -> tuple[SampleStats, tuple[str, ...]]:
-    """Sufficient statistics given as (unbiased) covariance matrices, counts and means."""
+    """Sufficient statistics given as (unbiased) covariance matrices, counts and means.
+
+    Each covariance matrix is rescaled by (N − 1)/N, as lavaan's ``sample.cov.rescale =
+    TRUE``.
+
+    Parameters
+    ----------
+    sample_cov : DataFrame, or list or dict of DataFrames
+        Covariance matrices (divided by N − 1) labelled by variable; several for groups.
+    sample_nobs : int, or list or dict of int
+        Number of observations per group.
+    sample_mean : Series or array, or list or dict of them, optional
+        Means per group (needed for a mean structure).
+    ov : tuple of str
+        The model's observed variables.
+
+    Returns
+    -------
+    stats : SampleStats
+        Per group, the rescaled covariance matrix and means of ``ov`` and N.
+    labels : tuple of str
+        Group labels: the dict keys, or "1", "2", ….
+
+    Raises
+    ------
+    ValueError
+        When a matrix is not a labelled DataFrame, not symmetric or has NaN, a count is not a
+        whole number ≥ 2, or the lists do not have one entry per group.
+    SemSpecificationError
+        When a variable of the model is not in a matrix or a mean Series.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``sample.cov``, ``sample.nobs``, ``sample.mean``).
+
+    Examples
+    --------
+    As ``lavInspect(cfa(model, sample.cov = S, sample.nobs = 100), "sampstat")$cov`` in R:
+
+    >>> s = pd.DataFrame([[1.0, 0.5], [0.5, 2.0]], index=["a", "b"], columns=["a", "b"])
+    >>> st, labels = stats_from_moments(s, 100, None, ("a", "b"))
+    >>> st.cov[0].tolist(), st.nobs, labels
+    ([[0.99, 0.495], [0.495, 1.98]], (100,), ('1',))
+    """
     if isinstance(sample_cov, Mapping):
         labels = tuple(str(k) for k in sample_cov)
         covs = list(sample_cov.values())
@@ -315,7 +567,9 @@ def stats_from_moments(sample_cov, sample_nobs, sample_mean, ov: tuple[str, ...]
         covs, labels = [sample_cov], ("1",)
         nobs = [sample_nobs]
         means = [sample_mean]
-    out_cov, out_mean, out_n = [], [], []
+    out_cov: list[np.ndarray] = []
+    out_mean: list[np.ndarray | None] = []
+    out_n: list[int] = []
     for c, m, n, label in zip(covs, means, nobs, labels):
         if not isinstance(c, pd.DataFrame):
             raise ValueError("sample_cov must be a pandas DataFrame with variable names as index "

@@ -26,7 +26,32 @@ from .model import Model, Row
 
 @dataclass(frozen=True)
 class SampleStats:
-    """Per group: covariance matrix divided by N, mean vector (or None) and N."""
+    """Per group: covariance matrix divided by N, mean vector (or None) and N.
+
+    Parameters
+    ----------
+    cov : tuple of ndarray
+        Per group, the (p, p) sample covariance matrix divided by N (lavaan's
+        ``sample.cov.rescale``), variables in the model's ``names.ov`` order.
+    mean : tuple of ndarray or None
+        Per group, the (p,) sample means, or None when not given.
+    nobs : tuple of int
+        Per group, the number of observations N_g.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``lavInspect(fit, "sampstat")``).
+
+    Examples
+    --------
+    Group weights N_g/N, as lavaan weights the groups' discrepancies (R:
+    ``lavInspect(fit, "nobs") / lavInspect(fit, "ntotal")``):
+
+    >>> st = SampleStats((np.eye(2), np.eye(2)), (None, None), (100, 300))
+    >>> st.ntotal, st.weights.tolist()
+    (400, [0.25, 0.75])
+    """
 
     cov: tuple[np.ndarray, ...]
     mean: tuple[np.ndarray | None, ...]
@@ -34,17 +59,50 @@ class SampleStats:
 
     @property
     def ntotal(self) -> int:
+        """Total number of observations N over the groups."""
         return int(sum(self.nobs))
 
     @property
     def weights(self) -> np.ndarray:
+        """Group weights N_g / N."""
         n = np.asarray(self.nobs, dtype=float)
         return n / n.sum()
 
 
 @dataclass(frozen=True)
 class Implied:
-    """Model-implied moments of one group: observed Σ, μ and the RAM pieces."""
+    """Model-implied moments of one group: observed Σ, μ and the RAM pieces.
+
+    Parameters
+    ----------
+    sigma : ndarray
+        (p, p) implied covariance matrix Σ of the observed variables.
+    mu : ndarray
+        (p,) implied means μ of the observed variables.
+    e : ndarray
+        (v, v) matrix (I − A)⁻¹ over all v variables.
+    sigma_v : ndarray
+        (v, v) implied covariance matrix of all variables, observed then latent.
+    mu_v : ndarray
+        (v,) implied means of all variables.
+
+    References
+    ----------
+    McArdle, J. J. & McDonald, R. P. (1984). Some algebraic properties of the Reticular
+    Action Model for moment structures. British Journal of Mathematical and Statistical
+    Psychology, 37(2), 234–251.
+
+    Examples
+    --------
+    The implied latent variance sits in ``sigma_v`` (R: ``lavInspect(fit, "cov.lv")``):
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> from servq.stats.sem.model import build
+    >>> m = build(parse("f =~ a + b + c"))
+    >>> imp = implied(m, np.array([1.5, 1.2, 0.66, 0.4455, 0.4158, 0.33]), 0)
+    >>> round(float(imp.sigma_v[m.index("f"), m.index("f")]), 4), imp.mu.tolist()
+    (0.33, [0.0, 0.0, 0.0])
+    """
 
     sigma: np.ndarray
     mu: np.ndarray
@@ -55,7 +113,33 @@ class Implied:
 
 @dataclass(frozen=True)
 class Positions:
-    """Where the free parameters sit in one group's A, S and m (entry -> parameter)."""
+    """Where the free parameters sit in one group's A, S and m (entry -> parameter).
+
+    Parameters
+    ----------
+    a : ndarray
+        (k, 3) integer rows (i, j, par): A[i, j] is free parameter ``par``.
+    s : ndarray
+        (k, 3) integer rows (i, j, par) of S, with i ≤ j.
+    m : ndarray
+        (k, 2) integer rows (i, par) of m.
+
+    References
+    ----------
+    McArdle, J. J. & McDonald, R. P. (1984). Some algebraic properties of the Reticular
+    Action Model for moment structures. British Journal of Mathematical and Statistical
+    Psychology, 37(2), 234–251.
+
+    Examples
+    --------
+    See :func:`positions`; in R, ``lavInspect(fit, "free")`` numbers the free entries of
+    lavaan's matrices in the same way.
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> from servq.stats.sem.model import build
+    >>> positions(build(parse("f =~ a + b + c")), 0).m.shape  # no mean structure
+    (0, 2)
+    """
 
     a: np.ndarray  # (k, 3): i, j, par
     s: np.ndarray
@@ -63,6 +147,46 @@ class Positions:
 
 
 def implied(model: Model, theta: np.ndarray, group: int) -> Implied:
+    """Model-implied covariances and means of ``group`` at parameters ``theta``.
+
+    Σ_v = (I − A)⁻¹ S (I − A)⁻ᵀ and μ_v = (I − A)⁻¹ m over all variables; Σ and μ are their
+    observed rows and columns.
+
+    Parameters
+    ----------
+    model : Model
+        The parameter table (:func:`~servq.stats.sem.model.build`).
+    theta : ndarray
+        The free parameters, indexed by ``Row.par``.
+    group : int
+        0-based group.
+
+    Returns
+    -------
+    Implied
+        Σ, μ, (I − A)⁻¹ and the moments of all variables.
+
+    References
+    ----------
+    McArdle, J. J. & McDonald, R. P. (1984). Some algebraic properties of the Reticular
+    Action Model for moment structures. British Journal of Mathematical and Statistical
+    Psychology, 37(2), 234–251. Bollen, K. A. (1989). Structural Equations with Latent
+    Variables. New York: Wiley.
+
+    Examples
+    --------
+    At the ML estimates of a saturated one-factor model Σ is the sample covariance matrix
+    divided by N (here S·99/100), as
+    ``fitted(cfa("f =~ a + b + c", sample.cov = S, sample.nobs = 100))$cov`` in R with
+    ``S`` = [[1, .5, .4], [.5, 1.2, .6], [.4, .6, .9]]:
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> from servq.stats.sem.model import build
+    >>> m = build(parse("f =~ a + b + c"))
+    >>> theta = np.array([1.5, 1.2, 0.66, 0.4455, 0.4158, 0.33])  # λb, λc, θa, θb, θc, ψ
+    >>> np.round(implied(m, theta, 0).sigma, 4).tolist()
+    [[0.99, 0.495, 0.396], [0.495, 1.188, 0.594], [0.396, 0.594, 0.891]]
+    """
     a, s, m = model.matrices(theta, group)
     e = np.linalg.inv(np.eye(model.n_vars) - a)
     sigma_v = e @ s @ e.T
@@ -72,9 +196,46 @@ def implied(model: Model, theta: np.ndarray, group: int) -> Implied:
 
 
 def positions(model: Model, group: int, extra: list[Row] | None = None) -> Positions:
-    """Where the free parameters of ``group`` sit; with ``extra``, where those extra rows of
-    ``group`` sit instead, numbered ``model.n_par + k`` for the k-th extra row."""
-    a, s, m = [], [], []
+    """Where the free parameters of ``group`` sit in its RAM matrices.
+
+    With ``extra``, where those extra rows of ``group`` sit instead, numbered
+    ``model.n_par + k`` for the k-th extra row (the candidates of a score test).
+
+    Parameters
+    ----------
+    model : Model
+        The parameter table.
+    group : int
+        0-based group.
+    extra : list of Row, optional
+        Rows outside the model (fixed or absent parameters) to locate instead.
+
+    Returns
+    -------
+    Positions
+        The (i, j, par) entries of A and S and the (i, par) entries of m.
+
+    References
+    ----------
+    McArdle, J. J. & McDonald, R. P. (1984). Some algebraic properties of the Reticular
+    Action Model for moment structures. British Journal of Mathematical and Statistical
+    Psychology, 37(2), 234–251.
+
+    Examples
+    --------
+    Loadings of b and c (rows 1, 2; column 3 = f) are parameters 0 and 1, the variances
+    parameters 2–5, as the numbers in ``lavInspect(cfa("f =~ a + b + c", ...), "free")``
+    in R (which counts from 1):
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> from servq.stats.sem.model import build
+    >>> pos = positions(build(parse("f =~ a + b + c")), 0)
+    >>> pos.a.tolist(), pos.s.tolist()
+    ([[1, 3, 0], [2, 3, 1]], [[0, 0, 2], [1, 1, 3], [2, 2, 4], [3, 3, 5]])
+    """
+    a: list[tuple[int, ...]] = []
+    s: list[tuple[int, ...]] = []
+    m: list[tuple[int, ...]] = []
     if extra is None:
         use = [(r.par, r) for r in model.rows if r.group == group and r.par >= 0]
     else:
@@ -87,7 +248,51 @@ def positions(model: Model, group: int, extra: list[Row] | None = None) -> Posit
 
 
 def jacobian(model: Model, imp: Implied, pos: Positions, n_par: int) -> tuple[np.ndarray, np.ndarray]:
-    """∂Σ/∂θ as (n_par, p, p) and ∂μ/∂θ as (n_par, p) for one group."""
+    """∂Σ/∂θ as (n_par, p, p) and ∂μ/∂θ as (n_par, p) for one group.
+
+    For a free A[i, j]: ∂Σ_v = E eᵢ (Σ_v)ⱼ. + its transpose, ∂μ_v = E eᵢ (μ_v)ⱼ; for S[i, j]:
+    E (eᵢeⱼᵀ + eⱼeᵢᵀ) Eᵀ (once on the diagonal); for m[i]: E eᵢ; E = (I − A)⁻¹, observed
+    rows kept.
+
+    Parameters
+    ----------
+    model : Model
+        The parameter table.
+    imp : Implied
+        The implied moments of the group at θ (:func:`implied`).
+    pos : Positions
+        Where the parameters sit (:func:`positions`).
+    n_par : int
+        Number of parameters (first axis of the result).
+
+    Returns
+    -------
+    d_sigma : ndarray
+        (n_par, p, p) derivatives of Σ.
+    d_mu : ndarray
+        (n_par, p) derivatives of μ.
+
+    References
+    ----------
+    Browne, M. W. (1984). Asymptotically distribution-free methods for the analysis of
+    covariance structures. British Journal of Mathematical and Statistical Psychology,
+    37(1), 62–83. McArdle, J. J. & McDonald, R. P. (1984). British Journal of Mathematical and
+    Statistical Psychology, 37(2), 234–251.
+
+    Examples
+    --------
+    With Σ_ab = λ_b ψ, Σ_bb = λ_b² ψ + θ_b and Σ_bc = λ_b λ_c ψ, the derivative in λ_b is
+    (ψ, 2 λ_b ψ, λ_c ψ) = (.33, .99, .396) in those cells; R gives the same Jacobian as
+    ``lavInspect(fit, "delta")`` (rows vech(Σ)):
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> from servq.stats.sem.model import build
+    >>> m = build(parse("f =~ a + b + c"))
+    >>> theta = np.array([1.5, 1.2, 0.66, 0.4455, 0.4158, 0.33])
+    >>> d_sigma, d_mu = jacobian(m, implied(m, theta, 0), positions(m, 0), m.n_par)
+    >>> np.round(d_sigma[0], 4).tolist()
+    [[0.0, 0.33, 0.0], [0.33, 0.99, 0.396], [0.0, 0.396, 0.0]]
+    """
     p = model.p
     ef = imp.e[:p, :]
     d_sigma = np.zeros((n_par, p, p))
@@ -114,7 +319,44 @@ def jacobian(model: Model, imp: Implied, pos: Positions, n_par: int) -> tuple[np
 
 def discrepancy(sigma: np.ndarray, mu: np.ndarray, cov: np.ndarray, mean: np.ndarray | None,
                 logdet_s: float) -> float:
-    """F_ML of one group (inf when Σ is not positive definite)."""
+    """F_ML of one group (inf when Σ is not positive definite).
+
+    F = log|Σ| + tr(SΣ⁻¹) − log|S| − p, plus (ȳ − μ)ᵀΣ⁻¹(ȳ − μ) when ``mean`` is given.
+
+    Parameters
+    ----------
+    sigma : ndarray
+        (p, p) implied covariance matrix Σ.
+    mu : ndarray
+        (p,) implied means μ.
+    cov : ndarray
+        (p, p) sample covariance matrix S, divided by N.
+    mean : ndarray or None
+        (p,) sample means ȳ; None without a mean structure.
+    logdet_s : float
+        log|S|.
+
+    Returns
+    -------
+    float
+        The discrepancy F ≥ 0 (χ² = N·F), or inf when Σ is not positive definite.
+
+    References
+    ----------
+    Jöreskog, K. G. (1969). A general approach to confirmatory maximum likelihood factor
+    analysis. Psychometrika, 34(2), 183–202. Bollen, K. A. (1989). Structural Equations with
+    Latent Variables. New York: Wiley (ch. 4).
+
+    Examples
+    --------
+    The independence model Σ = diag(S) of two variables correlating .5: F = −log(1 − .5²),
+    the baseline χ² / N of R's ``fitMeasures(fit, "baseline.chisq") / N``:
+
+    >>> s = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> f = discrepancy(np.eye(2), np.zeros(2), s, None, float(np.linalg.slogdet(s)[1]))
+    >>> round(f, 6), round(float(-np.log(0.75)), 6)
+    (0.287682, 0.287682)
+    """
     sign, logdet = np.linalg.slogdet(sigma)
     if sign <= 0 or not np.isfinite(logdet):
         return np.inf
@@ -144,7 +386,37 @@ def _chol_inverse(chol: np.ndarray) -> np.ndarray:
 
 
 class Problem:
-    """The ML fitting problem: a model (with its fixed.x values) and sample statistics."""
+    """The ML fitting problem: a model (with its fixed.x values) and sample statistics.
+
+    Parameters
+    ----------
+    model : Model
+        The parameter table, with fixed.x values filled
+        (:func:`~servq.stats.sem.model.with_exo_values`).
+    stats : SampleStats
+        The sample statistics of each group.
+
+    References
+    ----------
+    Jöreskog, K. G. (1969). A general approach to confirmatory maximum likelihood factor
+    analysis. Psychometrika, 34(2), 183–202. Lee, S.-Y. & Jennrich, R. I. (1979). A study of
+    algorithms for covariance structure analysis with specific comparisons using factor
+    analysis. Psychometrika, 44(1), 99–113.
+
+    Examples
+    --------
+    At the ML estimates of a saturated model F and its gradient vanish (χ² = N·F = 0, as
+    ``fitMeasures(cfa("f =~ a + b + c", sample.cov = S, sample.nobs = 100), "chisq")`` in R):
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> from servq.stats.sem.model import build
+    >>> s = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
+    >>> problem = Problem(build(parse("f =~ a + b + c")), SampleStats((0.99 * s,), (None,), (100,)))
+    >>> theta = np.array([1.5, 1.2, 0.66, 0.4455, 0.4158, 0.33])
+    >>> grad, info = problem.gradient_information(theta)
+    >>> round(abs(float(problem.objective(theta))), 10), round(float(np.abs(grad).max()), 10), info.shape
+    (0.0, 0.0, (6, 6))
+    """
 
     def __init__(self, model: Model, stats: SampleStats):
         self.model = model
@@ -154,6 +426,7 @@ class Problem:
         self.use_mean = model.meanstructure
 
     def objective(self, theta: np.ndarray) -> float:
+        """F = Σ_g (N_g/N) F_g at ``theta`` (inf where a Σ_g is not positive definite)."""
         total = 0.0
         for g, w in enumerate(self.stats.weights):
             try:
@@ -200,6 +473,40 @@ class Problem:
 
 @dataclass(frozen=True)
 class Optimum:
+    """The result of :func:`minimize`: estimates, minimum, gradient and information.
+
+    Parameters
+    ----------
+    theta : ndarray
+        The estimates θ̂.
+    fmin : float
+        F at θ̂ (χ² = N·fmin).
+    gradient : ndarray
+        ∇F at θ̂.
+    information : ndarray
+        Unit expected information I(θ̂); Cov(θ̂) = (N·I)⁻¹.
+    iterations : int
+        Iterations used (Fisher scoring plus BFGS).
+    converged : bool
+        Whether the gradient criterion was met.
+    method : str
+        "fisher-scoring" or "fisher-scoring+bfgs".
+
+    References
+    ----------
+    Lee, S.-Y. & Jennrich, R. I. (1979). A study of algorithms for covariance structure
+    analysis with specific comparisons using factor analysis. Psychometrika, 44(1), 99–113.
+
+    Examples
+    --------
+    See :func:`minimize`; R's ``lavInspect(fit, "converged")`` and ``lavInspect(fit,
+    "iterations")`` report the same kind of information.
+
+    >>> opt = Optimum(np.zeros(1), 0.0, np.zeros(1), np.eye(1), 3, True, "fisher-scoring")
+    >>> opt.converged, opt.method
+    (True, 'fisher-scoring')
+    """
+
     theta: np.ndarray
     fmin: float
     gradient: np.ndarray
@@ -211,7 +518,55 @@ class Optimum:
 
 def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10,
              ) -> Optimum:
-    """Minimise F from ``start``: Fisher scoring with step halving, then BFGS if needed."""
+    """Minimise F from ``start``: Fisher scoring with step halving, then BFGS if needed.
+
+    Each Fisher-scoring step solves I·δ = −½∇F and backtracks (Armijo) until F decreases;
+    when scoring stalls short of the gradient criterion, scipy's BFGS continues from there.
+
+    Parameters
+    ----------
+    problem : Problem
+        The model and the sample statistics.
+    start : ndarray
+        Starting values (:func:`~servq.stats.sem.start.start_values`).
+    max_iter : int
+        Largest number of Fisher-scoring steps.
+    tol : float
+        Relative tolerance on the Newton decrement −∇Fᵀδ.
+
+    Returns
+    -------
+    Optimum
+        The estimates, F at them, the gradient, the expected information and convergence.
+
+    Raises
+    ------
+    ValueError
+        When the starting values give an implied covariance matrix that is not positive
+        definite.
+
+    References
+    ----------
+    Lee, S.-Y. & Jennrich, R. I. (1979). A study of algorithms for covariance structure
+    analysis with specific comparisons using factor analysis. Psychometrika, 44(1), 99–113.
+    Nocedal, J. & Wright, S. J. (2006). Numerical Optimization, 2nd ed. New York: Springer
+    (line search, BFGS).
+
+    Examples
+    --------
+    The saturated one-factor model has closed-form estimates λ_b = s_bc/s_ac = 1.5,
+    λ_c = s_bc/s_ab = 1.2, ψ = s_ab·s_ac/s_bc = .33 (S divided by N), as
+    ``coef(cfa("f =~ a + b + c", sample.cov = S, sample.nobs = 100))`` in R:
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.start import start_values
+    >>> s = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
+    >>> m, st = build(parse("f =~ a + b + c")), SampleStats((0.99 * s,), (None,), (100,))
+    >>> opt = minimize(Problem(m, st), start_values(m, st))
+    >>> opt.converged, np.round(opt.theta, 4).tolist()
+    (True, [1.5, 1.2, 0.66, 0.4455, 0.4158, 0.33])
+    """
     theta = np.asarray(start, dtype=float).copy()
     f = problem.objective(theta)
     if not np.isfinite(f):
@@ -219,7 +574,7 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, tol: f
                          "not positive definite; give start() values in the model")
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it is read after the loop: the iteration count)
         grad, info = problem.gradient_information(theta)
         step = _solve(info, -0.5 * grad)
         decrement = -grad @ step
@@ -245,7 +600,10 @@ def minimize(problem: Problem, start: np.ndarray, *, max_iter: int = 500, tol: f
     if not converged:
         converged = _gradient_small(grad, info)
     if not converged:
-        res = optimize.minimize(problem.objective, theta, jac=lambda t: problem.gradient_information(t)[0],
+        def gradient(t: np.ndarray) -> np.ndarray:  # a named function: scipy-stubs' overloads reject the lambda
+            return problem.gradient_information(t)[0]
+
+        res = optimize.minimize(problem.objective, theta, jac=gradient,
                                 method="BFGS", options={"gtol": 1e-10, "maxiter": 5000})
         if np.isfinite(res.fun) and res.fun <= f:
             theta, f = res.x, float(res.fun)

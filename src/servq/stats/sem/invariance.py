@@ -42,6 +42,41 @@ class InvarianceResults:
     ``table`` has one row per model: model, chisq, df, cfi, rmsea, chisq_diff, df_diff,
     pvalue (of the Δχ² test against the row above), cfi_diff, holds (None for configural).
     ``level`` is the highest level that holds ("configural", "metric" or "scalar").
+
+    Parameters
+    ----------
+    fits : dict of str to SemResults
+        The configural, metric and scalar fits.
+    table : pandas.DataFrame
+        The comparison table described above.
+    level : str
+        The highest level that holds.
+    groups : tuple of str
+        Group labels.
+    rule : str
+        The decision rule in words.
+
+    References
+    ----------
+    Meredith, W. (1993). Measurement invariance, factor analysis and factorial invariance.
+    Psychometrika, 58(4), 525–543. Cheung, G. W. & Rensvold, R. B. (2002). Evaluating
+    goodness-of-fit indexes for testing measurement invariance. Structural Equation
+    Modeling, 9(2), 233–255.
+
+    Examples
+    --------
+    Two groups that differ only in the intercept of ``d``: loadings are invariant, intercepts
+    are not (R: ``lavTestLRT`` of the three ``cfa(..., group = "g", group.equal = ...)`` fits):
+
+    >>> import numpy as np
+    >>> names = ["a", "b", "c", "d"]
+    >>> cov = pd.DataFrame(0.5 + 0.5 * np.eye(4), index=names, columns=names)
+    >>> m1 = pd.Series([3.0, 3.2, 2.9, 3.1], index=names)
+    >>> m2 = pd.Series([3.0, 3.2, 2.9, 3.6], index=names)
+    >>> res = invariance("f =~ a + b + c + d", sample_cov=[cov, cov], sample_nobs=[200, 200],
+    ...                  sample_mean=[m1, m2])
+    >>> res.level, res.to_frame()["df"].tolist(), round(float(res.table.chisq_diff[2]), 2)
+    ('metric', [4.0, 7.0, 10.0], 36.15)
     """
 
     fits: dict[str, SemResults] = field(repr=False)
@@ -53,6 +88,7 @@ class InvarianceResults:
                  f"(delta CFI >= {DELTA_CFI})")
 
     def to_frame(self) -> pd.DataFrame:
+        """The comparison table (a copy)."""
         return self.table.copy()
 
     def verdict(self) -> str:
@@ -69,6 +105,7 @@ class InvarianceResults:
                 "but loadings differ, so neither means nor relationships compare directly.")
 
     def to_dict(self) -> dict:
+        """JSON-able dict: level, rule, verdict, groups, the table and each fit's measures."""
         return {"level": self.level, "rule": self.rule, "verdict": self.verdict(),
                 "groups": list(self.groups), "table": frame_records(self.table),
                 "fits": {k: {m: finite(v) for m, v in fit.fit.items()} for k, fit in self.fits.items()}}
@@ -88,6 +125,24 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
         covariance matrices (N − 1), counts and means.
     std_lv : bool
         Identify factors by unit latent variances (in the first group under equality).
+
+    Returns
+    -------
+    InvarianceResults
+        The three fits, the comparison table and the level reached.
+
+    Raises
+    ------
+    ValueError
+        When the data have fewer than two groups; and as for :func:`~servq.stats.sem.cfa`.
+
+    References
+    ----------
+    Meredith, W. (1993). Measurement invariance, factor analysis and factorial invariance.
+    Psychometrika, 58(4), 525–543. Cheung, G. W. & Rensvold, R. B. (2002). Evaluating
+    goodness-of-fit indexes for testing measurement invariance. Structural Equation
+    Modeling, 9(2), 233–255. Chen, F. F. (2007). Sensitivity of goodness of fit indexes to
+    lack of measurement invariance. Structural Equation Modeling, 14(3), 464–504.
 
     Examples
     --------

@@ -35,11 +35,59 @@ GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covaria
 
 
 class SemWarning(UserWarning):
-    """A problem with a fitted SEM: non-convergence, Heywood case, non-positive-definite matrix."""
+    """A problem with a fitted SEM: non-convergence, Heywood case, non-positive-definite matrix.
+
+    Issued by :func:`~servq.stats.sem.cfa` and :func:`~servq.stats.sem.sem` where lavaan
+    warns; the same messages are kept in :attr:`SemResults.warnings
+    <servq.stats.sem.results.SemResults>`.
+
+    References
+    ----------
+    Bollen, K. A. (1989). Structural Equations with Latent Variables. New York: Wiley
+    (improper solutions and Heywood cases). Rosseel, Y. (2012). lavaan: An R package for
+    structural equation modeling. Journal of Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    A Heywood case: the factor implies more variance for ``a`` than it has; the residual
+    variance is 0.99 · (1 − .8·.8/.5) = −0.2772 (in R, lavaan warns "some estimated ov
+    variances are negative" for ``cfa("f =~ a + b + c", sample.cov = S, sample.nobs = 100)``):
+
+    >>> import warnings
+    >>> import pandas as pd
+    >>> from servq.stats.sem import cfa
+    >>> s = pd.DataFrame([[1, .8, .8], [.8, 1, .5], [.8, .5, 1]], index=list("abc"), columns=list("abc"))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     fit = cfa("f =~ a + b + c", sample_cov=s, sample_nobs=100)
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('SemWarning', 'Heywood case: negative residual variance a ~~ a = -0.2772')
+    """
 
 
 class SemSpecificationError(ValueError):
-    """A model that cannot be fitted as specified (unknown variable, bad option)."""
+    """A model that cannot be fitted as specified (unknown variable, bad option).
+
+    A subclass of :class:`ValueError`; the message names the variable or option.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    A model variable that is not in the data (R's lavaan stops with "missing observed
+    variables in dataset: z"):
+
+    >>> import pandas as pd
+    >>> from servq.stats.sem import cfa
+    >>> s = pd.DataFrame([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], index=list("abc"), columns=list("abc"))
+    >>> cfa("f =~ a + b + z", sample_cov=s, sample_nobs=100)
+    Traceback (most recent call last):
+        ...
+    servq.stats.sem.model.SemSpecificationError: variable 'z' of the model is not in sample_cov
+    """
 
 
 @dataclass(frozen=True)
@@ -49,6 +97,43 @@ class Row:
     ``par`` is the index of the free parameter (shared by rows constrained equal) or -1 for a
     fixed row, whose value is ``value``. ``exo`` marks fixed.x covariate rows (their value is
     the sample statistic).
+
+    Parameters
+    ----------
+    lhs, op, rhs : str
+        The parameter, as in lavaan's parameter table (``op`` one of ``=~``, ``~``, ``~~``,
+        ``~1``).
+    group : int
+        0-based group.
+    user : bool
+        Written in the model (True) or added by lavaan's defaults (False).
+    free : bool
+        Estimated (True) or fixed.
+    value : float
+        Fixed value (NaN for free rows and for fixed.x rows not yet filled).
+    label : str
+        Equality label ("" when none).
+    exo : bool
+        A fixed.x covariate (co)variance or mean, fixed at its sample value.
+    start : float or None
+        User starting value (``start()``).
+    par : int
+        Index of the free parameter in θ, or -1 when fixed.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (the parameter table, ``parTable``).
+
+    Examples
+    --------
+    The marker loading is fixed to 1, the others free (R: ``lavaan::lavaanify("f =~ a + b + c",
+    auto = TRUE)`` has the same rows, with ``free`` numbered from 1):
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> rows = build(parse("f =~ a + b + c")).rows
+    >>> [(r.lhs, r.op, r.rhs, r.free, r.value, r.par) for r in rows[:3]]
+    [('f', '=~', 'a', False, 1.0, -1), ('f', '=~', 'b', True, nan, 0), ('f', '=~', 'c', True, nan, 1)]
     """
 
     lhs: str
@@ -66,7 +151,35 @@ class Row:
 
 @dataclass(frozen=True)
 class Names:
-    """Variable sets of a model, as lavaan's ``lav_partable_vnames``."""
+    """Variable sets of a model, as lavaan's ``lav_partable_vnames``.
+
+    Parameters
+    ----------
+    ov : tuple of str
+        Observed variables (lavaan's ``ov``): indicators, then observed outcomes, then
+        covariates, then any other observed variable named in ``~~`` or ``~ 1``.
+    lv : tuple of str
+        Latent variables (``lv``), in order of definition.
+    ov_x : tuple of str
+        Exogenous observed covariates handled as fixed.x (``ov.x``).
+    ov_ind : tuple of str
+        Observed indicators of latent variables (``ov.ind``).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    As ``lavNames(model, "ov")``, ``lavNames(model, "lv")`` and ``lavNames(model, "ov.x")``
+    in R:
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> names = variable_names(parse("f =~ a + b + c\\ny ~ f + x"))
+    >>> names.ov, names.lv, names.ov_x, names.variables
+    (('a', 'b', 'c', 'y', 'x'), ('f',), ('x',), ('a', 'b', 'c', 'y', 'x', 'f'))
+    """
 
     ov: tuple[str, ...]
     lv: tuple[str, ...]
@@ -75,12 +188,50 @@ class Names:
 
     @property
     def variables(self) -> tuple[str, ...]:
+        """All variables in RAM order: observed first, then latent."""
         return self.ov + self.lv
 
 
 @dataclass(frozen=True)
 class Model:
-    """A parameter table with its variable names and the RAM positions of its rows."""
+    """A parameter table with its variable names and the RAM positions of its rows.
+
+    Built by :func:`build`; :meth:`matrices` evaluates the RAM matrices A, S and m of a group
+    at a vector θ of free parameters (see the module docstring).
+
+    Parameters
+    ----------
+    names : Names
+        The model's variable sets.
+    rows : tuple of Row
+        The parameter table, all groups.
+    n_groups : int
+        Number of groups.
+    meanstructure : bool
+        Whether intercepts and means are modelled.
+    n_par : int
+        Number of free parameters (distinct ``par`` indices).
+
+    References
+    ----------
+    McArdle, J. J. & McDonald, R. P. (1984). Some algebraic properties of the Reticular
+    Action Model for moment structures. British Journal of Mathematical and Statistical
+    Psychology, 37(2), 234–251. Rosseel, Y. (2012). lavaan: An R package for structural
+    equation modeling. Journal of Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    A one-factor model: the loadings sit in column ``f`` of A, the variances on the diagonal
+    of S (R: ``lavInspect(fit, "est")`` gives the same parameters as LISREL matrices):
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> m = build(parse("f =~ a + b + c"))
+    >>> m.p, m.n_vars, m.n_par, m.index("f")
+    (3, 4, 6, 3)
+    >>> a, s, _ = m.matrices(np.array([1.5, 1.2, 0.33, 0.5, 0.3, 0.33]), group=0)
+    >>> a[:, m.index("f")].tolist(), np.diag(s).tolist()
+    ([1.0, 1.5, 1.2, 0.0], [0.33, 0.5, 0.3, 0.33])
+    """
 
     names: Names
     rows: tuple[Row, ...]
@@ -90,13 +241,16 @@ class Model:
 
     @property
     def p(self) -> int:
+        """Number of observed variables."""
         return len(self.names.ov)
 
     @property
     def n_vars(self) -> int:
+        """Number of variables, observed and latent (the size of the RAM matrices)."""
         return len(self.names.variables)
 
     def index(self, name: str) -> int:
+        """Row and column of variable ``name`` in the RAM matrices."""
         return self.names.variables.index(name)
 
     def position(self, row: Row) -> tuple[str, int, int]:
@@ -111,11 +265,11 @@ class Model:
         return "m", self.index(row.lhs), 0
 
     @cached_property
-    def _layout(self) -> list[tuple[np.ndarray, ...]]:
+    def _layout(self) -> list[tuple[tuple[np.ndarray, ...], ...]]:
         """Per group and matrix (A, S, m): entry indices, parameter (-1 fixed), fixed value."""
-        out = []
+        out: list[tuple[tuple[np.ndarray, ...], ...]] = []
         for g in range(self.n_groups):
-            cells = {"A": [], "S": [], "m": []}
+            cells: dict[str, list[tuple[int, int, int, float]]] = {"A": [], "S": [], "m": []}
             for r in self.rows:
                 if r.group == g:
                     kind, i, j = self.position(r)
@@ -145,7 +299,32 @@ def _arrays(cells: list[tuple[int, int, int, float]]) -> tuple[np.ndarray, ...]:
 
 
 def variable_names(formulas: list[Formula]) -> Names:
-    """Observed and latent variables of a model, in lavaan's order."""
+    """Observed and latent variables of a model, in lavaan's order.
+
+    Parameters
+    ----------
+    formulas : list of Formula
+        The parsed model (:func:`~servq.stats.sem.syntax.parse`).
+
+    Returns
+    -------
+    Names
+        Observed variables (indicators, observed outcomes, covariates, others), latent
+        variables, the fixed.x covariates (exogenous observed predictors not named in a
+        user ``~~`` or ``~ 1``) and the indicators.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``lavNames``).
+
+    Examples
+    --------
+    >>> from servq.stats.sem.syntax import parse
+    >>> names = variable_names(parse("y ~ x1 + x2"))
+    >>> names.ov, names.ov_x  # R: lavNames("y ~ x1 + x2", "ov"); lavNames(..., "ov.x")
+    (('y', 'x1', 'x2'), ('x1', 'x2'))
+    """
     def unique(seq):
         return tuple(dict.fromkeys(seq))
 
@@ -171,6 +350,53 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
 
     Exogenous covariate rows (``exo``) get their values later from the sample statistics
     (:func:`with_exo_values`).
+
+    Parameters
+    ----------
+    formulas : list of Formula
+        The parsed model (:func:`~servq.stats.sem.syntax.parse`).
+    n_groups : int
+        Number of groups; the table has one block of rows per group.
+    std_lv : bool
+        Fix latent variances to 1 instead of the first loading of each factor.
+    orthogonal : bool
+        Fix covariances among latent variables to 0.
+    meanstructure : bool
+        Add intercepts of observed variables (free) and latent means (fixed to 0); implied
+        by a ``~ 1`` in the model.
+    group_equal : tuple of str
+        lavaan's ``group.equal`` categories (:data:`GROUP_EQUAL`): rows of these kinds share
+        one free parameter across groups.
+    fixed_x : bool
+        Fix the (co)variances and means of exogenous observed covariates at their sample
+        values (lavaan's ``fixed.x = TRUE``).
+
+    Returns
+    -------
+    Model
+        The parameter table with free parameters numbered 0 … ``n_par`` − 1.
+
+    Raises
+    ------
+    SemSpecificationError
+        For an unknown ``group_equal`` category, ``group_equal`` with one group, or a latent
+        variable measured by itself.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``lavaanify``, ``lav_partable_flat``).
+
+    Examples
+    --------
+    Equal loadings across two groups share their parameter index (R:
+    ``parTable(cfa(model, data, group = "g", group.equal = "loadings"))``, column ``free``
+    with equality constraints):
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> m = build(parse("f =~ a + b + c"), n_groups=2, group_equal=("loadings",), meanstructure=True)
+    >>> [(r.rhs, r.group, r.par) for r in m.rows if r.op == "=~"], m.n_par
+    ([('a', 0, -1), ('b', 0, 0), ('c', 0, 1), ('a', 1, -1), ('b', 1, 0), ('c', 1, 1)], 16)
     """
     bad = [g for g in group_equal if g not in GROUP_EQUAL]
     if bad:
@@ -191,8 +417,8 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
                                                        False, None) for lhs, op, rhs in defaults]
         table = _apply_defaults(table, formulas, names, std_lv=std_lv, orthogonal=orthogonal,
                                 fixed_x=fixed_x, group=g, group_equal=group_equal)
-        table = [_apply_modifier(r, f.modifier(g)) if i < len(user) else r
-                 for i, (r, f) in enumerate(zip(table, user + [None] * len(defaults)))]
+        table = [_apply_modifier(r, user[i].modifier(g)) if i < len(user) else r
+                 for i, r in enumerate(table)]
         rows.extend(table)
     rows, n_par = _number(rows, group_equal, names)
     return Model(names=names, rows=tuple(rows), n_groups=n_groups, meanstructure=meanstructure,
@@ -200,14 +426,48 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
 
 
 def with_exo_values(model: Model, cov: list[np.ndarray], mean: list[np.ndarray | None]) -> Model:
-    """Fill the fixed.x rows with the sample (co)variances and means of each group."""
+    """Fill the fixed.x rows with the sample (co)variances and means of each group.
+
+    Parameters
+    ----------
+    model : Model
+        A model from :func:`build`.
+    cov : list of ndarray
+        Per group, the sample covariance matrix (divided by N) of the observed variables, in
+        the order of ``model.names.ov``.
+    mean : list of ndarray or None
+        Per group, the sample means in the same order (None without a mean structure).
+
+    Returns
+    -------
+    Model
+        A copy of ``model`` whose ``exo`` rows hold the sample values.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``fixed.x = TRUE``).
+
+    Examples
+    --------
+    The covariates' (co)variances are fixed at their sample values, as the ``x1 ~~ x1``,
+    ``x1 ~~ x2`` and ``x2 ~~ x2`` rows of ``parTable(sem("y ~ x1 + x2", data))`` in R:
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> m = build(parse("y ~ x1 + x2"))
+    >>> s = np.array([[2.0, 0.5, 0.3], [0.5, 1.5, 0.2], [0.3, 0.2, 1.0]])  # y, x1, x2
+    >>> [(r.lhs, r.rhs, r.value) for r in with_exo_values(m, [s], [None]).rows if r.exo]
+    [('x1', 'x1', 1.5), ('x1', 'x2', 0.2), ('x2', 'x2', 1.0)]
+    """
     ov = model.names.ov
     rows = []
     for r in model.rows:
         if r.exo and r.op == "~~":
             r = replace(r, value=float(cov[r.group][ov.index(r.lhs), ov.index(r.rhs)]))
         elif r.exo and r.op == "~1":
-            r = replace(r, value=float(mean[r.group][ov.index(r.lhs)]))
+            group_mean = mean[r.group]
+            assert group_mean is not None  # exo means exist only with a mean structure, which needs means
+            r = replace(r, value=float(group_mean[ov.index(r.lhs)]))
         rows.append(r)
     return replace(model, rows=tuple(rows))
 

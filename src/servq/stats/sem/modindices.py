@@ -27,7 +27,36 @@ from .standardize import standardize
 
 
 def candidates(model: Model, group: int) -> list[Row]:
-    """Fixed or absent parameters of ``group`` that a modification index is computed for."""
+    """Fixed or absent parameters of ``group`` that a modification index is computed for.
+
+    Parameters
+    ----------
+    model : Model
+        The parameter table.
+    group : int
+        0-based group.
+
+    Returns
+    -------
+    list of Row
+        The model's fixed rows of the group first (as lavaan lists them), then the absent
+        candidates (see the module docstring), each once.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``lavaan:::lav_partable_full``).
+
+    Examples
+    --------
+    For one factor: the marker loading and the residual covariances, the rows of
+    ``modindices(fit)`` in R before its ``minimum.value`` filter:
+
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.syntax import parse
+    >>> [(r.lhs, r.op, r.rhs) for r in candidates(build(parse("f =~ a + b + c")), 0)]
+    [('f', '=~', 'a'), ('a', '~~', 'b'), ('a', '~~', 'c'), ('b', '~~', 'c')]
+    """
     names = model.names
     rows = [r for r in model.rows if r.group == group]
     eqs = list(dict.fromkeys([r.lhs for r in rows if r.op == "~"] + [r.rhs for r in rows if r.op == "~"]))
@@ -63,7 +92,46 @@ def candidates(model: Model, group: int) -> list[Row]:
 
 def modification_indices(problem: Problem, theta: np.ndarray, labels: tuple[str, ...],
                          ) -> pd.DataFrame:
-    """All modification indices (unsorted), one row per candidate and group."""
+    """All modification indices (unsorted), one row per candidate and group.
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitted model's problem (model and sample statistics).
+    theta : ndarray
+        The ML estimates.
+    labels : tuple of str
+        Group labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns lhs, op, rhs, group (1-based), group_label, mi, epc, sepc.lv, sepc.all;
+        candidates that are not identified are left out.
+
+    References
+    ----------
+    Sörbom, D. (1989). Model modification. Psychometrika, 54(3), 371–384. Saris, W. E.,
+    Satorra, A. & Sörbom, D. (1987). The detection and correction of specification errors
+    in structural equation models. Sociological Methodology, 17, 105–129.
+
+    Examples
+    --------
+    A one-factor model of four indicators; the largest index is for ``c ~~ d``, as
+    ``modindices(cfa("f =~ a + b + c + d", sample.cov = S, sample.nobs = 100), sort = TRUE)``
+    in R:
+
+    >>> from servq.stats.sem.estimate import SampleStats, minimize
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.start import start_values
+    >>> from servq.stats.sem.syntax import parse
+    >>> s = np.array([[1.0, .5, .4, .3], [.5, 1.2, .6, .35], [.4, .6, .9, .45], [.3, .35, .45, 1.1]])
+    >>> m, st = build(parse("f =~ a + b + c + d")), SampleStats((0.99 * s,), (None,), (100,))
+    >>> problem = Problem(m, st)
+    >>> mi = modification_indices(problem, minimize(problem, start_values(m, st)).theta, ("1",))
+    >>> mi.sort_values("mi", ascending=False)[["lhs", "op", "rhs", "mi", "epc"]].head(2).round(3).values.tolist()
+    [['c', '~~', 'd', 2.444, 0.155], ['a', '~~', 'b', 2.444, 0.167]]
+    """
     model = problem.model
     extra = [r for g in range(model.n_groups) for r in candidates(model, g)]
     q = model.n_par

@@ -24,12 +24,63 @@ def _clean(value: Any) -> Any:
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict]:
+    """A data frame as JSON-able records: one dict per row, NaN as None, NumPy scalars as Python.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any data frame (a parameter table, a comparison table).
+
+    Returns
+    -------
+    list of dict
+        One dict per row, keyed by column.
+
+    References
+    ----------
+    Bray, T. (Ed.) (2017). The JavaScript Object Notation (JSON) Data Interchange Format.
+    RFC 8259, IETF (no NaN in JSON, hence None).
+
+    Examples
+    --------
+    As R's ``jsonlite::toJSON(df, na = "null")`` writes NA as null:
+
+    >>> frame_records(pd.DataFrame({"est": [1.5, np.nan], "free": [True, False]}))
+    [{'est': 1.5, 'free': True}, {'est': None, 'free': False}]
+    """
     return [{k: _clean(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
 
 
 @dataclass(frozen=True)
 class SemResults:
     """A CFA/SEM fitted by ML (as a lavaan object).
+
+    Parameters
+    ----------
+    model : str
+        The model syntax.
+    estimates : pandas.DataFrame
+        The parameter table.
+    fit : dict of str to float
+        Fit measures keyed by lavaan's names.
+    converged : bool
+        Whether the optimizer converged.
+    iterations : int
+        Iterations used.
+    groups : tuple of str
+        Group labels.
+    nobs : tuple of int
+        N per group.
+    ov_names, lv_names : tuple of str
+        Observed and latent variables.
+    warnings : tuple of str
+        Messages of the warnings issued while fitting.
+    _problem : Problem
+        Internal: the fitting problem (for :meth:`implied_cov` and :meth:`modindices`).
+    _optimum : Optimum
+        Internal: the optimum reached.
+    _vcov : ndarray
+        Internal: the covariance matrix of the free parameters (for :meth:`vcov`).
 
     Attributes
     ----------
@@ -38,6 +89,26 @@ class SemResults:
     std.all; fixed rows have se 0); fit : fit measures keyed by lavaan's names;
     converged, iterations; groups : group labels; nobs : N per group; ov_names, lv_names;
     warnings : the :class:`SemWarning` messages issued while fitting.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    A one-factor model of four indicators, as ``summary(fit)`` and
+    ``modindices(fit, sort = TRUE, maximum.number = 1)`` for
+    ``fit <- cfa("f =~ a + b + c + d", sample.cov = S, sample.nobs = 100)`` in R:
+
+    >>> from servq.stats.sem import cfa
+    >>> s = pd.DataFrame([[1.0, .5, .4, .3], [.5, 1.2, .6, .35], [.4, .6, .9, .45], [.3, .35, .45, 1.1]],
+    ...                  index=list("abcd"), columns=list("abcd"))
+    >>> fit = cfa("f =~ a + b + c + d", sample_cov=s, sample_nobs=100)
+    >>> fit.converged, fit.nobs, fit.lv_names, round(fit.fit_measures()["chisq"], 3)
+    (True, (100,), ('f',), 2.997)
+    >>> fit.modindices(maximum_number=1)[["lhs", "op", "rhs", "mi"]].round(3).values.tolist()
+    [['c', '~~', 'd', 2.444]]
     """
 
     model: str

@@ -17,6 +17,40 @@ from .model import Model
 
 
 def start_values(model: Model, stats: SampleStats) -> np.ndarray:
+    """Starting values of the free parameters (see the module docstring).
+
+    Parameters
+    ----------
+    model : Model
+        The parameter table.
+    stats : SampleStats
+        Sample statistics per group; a parameter shared by several groups starts at the
+        mean of its per-group values.
+
+    Returns
+    -------
+    ndarray
+        The starting values θ₀, indexed by ``Row.par``.
+
+    References
+    ----------
+    Harman, H. H. (1976). Modern Factor Analysis, 3rd ed. Chicago: University of Chicago
+    Press (principal-axis factoring). Rosseel, Y. (2012). lavaan: An R package for
+    structural equation modeling. Journal of Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    Loadings, residual variances and the factor variance to start from. R's
+    ``lavInspect(fit, "start")`` gives lavaan's own, somewhat different, values; both reach
+    the same estimates (λ_b = 1.5, λ_c = 1.2, ψ = .33 here):
+
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.syntax import parse
+    >>> s = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
+    >>> m = build(parse("f =~ a + b + c"))
+    >>> np.round(start_values(m, SampleStats((0.99 * s,), (None,), (100,))), 4).tolist()
+    [1.3216, 1.1493, 0.6574, 0.6072, 0.4517, 0.3326]
+    """
     theta = np.zeros(model.n_par)
     count = np.zeros(model.n_par)
     ov = model.names.ov

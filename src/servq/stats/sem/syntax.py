@@ -30,7 +30,27 @@ _TOKEN = re.compile(r"\s*(=~|~~|~|\*|\+|\(|\)|,|[^\s=~*+(),]+|=)")
 
 
 class ModelSyntaxError(ValueError):
-    """A model description that is not valid lavaan syntax (names the line and token)."""
+    """A model description that is not valid lavaan syntax (names the line and token).
+
+    Raised by :func:`parse` (and so by :func:`~servq.stats.sem.cfa`, :func:`~servq.stats.sem.sem`
+    and :func:`~servq.stats.sem.invariance`) with a message that names the line of the model
+    text and the offending token. A subclass of :class:`ValueError`.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36. https://doi.org/10.18637/jss.v048.i02
+
+    Examples
+    --------
+    A ``+`` with nothing after it (R: ``lavaan::lavaanify("f =~ x1 +")`` also fails):
+
+    >>> try:
+    ...     parse("f =~ x1 +")
+    ... except ModelSyntaxError as err:
+    ...     print(err)
+    line 1: a '+' without a term beside it in 'f =~ x1 +'
+    """
 
 
 @dataclass(frozen=True)
@@ -39,6 +59,31 @@ class Modifier:
 
     ``fixed`` is the fixed value (None when free or not given), ``free`` is True for ``NA``,
     ``label`` the equality label, ``start`` a starting value.
+
+    Parameters
+    ----------
+    fixed : float, optional
+        Value the parameter is fixed to (``0.5*x``); None when not fixed.
+    free : bool
+        True for ``NA*x``: frees a parameter lavaan would fix (a first loading).
+    label : str, optional
+        Equality label (``a*x``); parameters sharing a label are estimated equal.
+    start : float, optional
+        Starting value (``start(0.5)*x``).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (section on modifiers).
+
+    Examples
+    --------
+    The four kinds of modifier, as the ``free``, ``label`` and ``ustart`` columns of
+    ``lavaan::lavaanify("f =~ NA*x1 + a*x2 + start(0.5)*x3 + 0*x4")`` in R:
+
+    >>> fs = parse("f =~ NA*x1 + a*x2 + start(0.5)*x3 + 0*x4")
+    >>> [(m.fixed, m.free, m.label, m.start) for m in (f.modifiers[0] for f in fs)]
+    [(None, True, None, None), (None, False, 'a', None), (None, False, None, 0.5), (0.0, False, None, None)]
     """
 
     fixed: float | None = None
@@ -54,6 +99,33 @@ class Formula:
     ``op`` is ``=~``, ``~``, ``~~`` or ``~1`` (intercept; ``rhs`` is then ``""``).
     ``modifiers`` holds one :class:`Modifier` (applies to every group) or one per group.
     ``line`` is the 1-based line of the model text where the statement starts.
+
+    Parameters
+    ----------
+    lhs : str
+        Left-hand side: the latent variable, outcome or first variable.
+    op : {"=~", "~", "~~", "~1"}
+        The operator.
+    rhs : str
+        Right-hand side: indicator, predictor or second variable ("" for ``~1``).
+    modifiers : tuple of Modifier
+        One modifier for all groups, or one per group (``c(...)``).
+    line : int
+        1-based line of the statement in the model text.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    One modifier per group, as the ``group`` rows of ``lavaan::lavaanify("f =~ c(1, NA)*x1
+    + x2", ngroups = 2)`` in R:
+
+    >>> f = parse("f =~ c(1, NA)*x1 + x2")[0]
+    >>> f.lhs, f.op, f.rhs, f.line, f.modifier(0).fixed, f.modifier(1).free
+    ('f', '=~', 'x1', 1, 1.0, True)
     """
 
     lhs: str
@@ -63,7 +135,13 @@ class Formula:
     line: int = 0
 
     def modifier(self, group: int) -> Modifier:
-        """The modifier for 0-based ``group``."""
+        """The modifier for 0-based ``group``.
+
+        Raises
+        ------
+        ModelSyntaxError
+            When ``c(...)`` gave fewer modifiers than there are groups.
+        """
         if len(self.modifiers) == 1:
             return self.modifiers[0]
         if group >= len(self.modifiers):
@@ -76,13 +154,38 @@ class Formula:
 def parse(model: str) -> list[Formula]:
     """Parse lavaan model syntax into a list of :class:`Formula`.
 
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax (see the module docstring for what is supported).
+
+    Returns
+    -------
+    list of Formula
+        One formula per parameter statement, in the order written; ``f1 + f2 ~ x`` and
+        ``f =~ x1 + x2`` give one formula per left- and right-hand-side pair.
+
+    Raises
+    ------
+    ModelSyntaxError
+        When ``model`` is not a string, is empty, or is not valid (or not supported) lavaan
+        syntax; the message names the line and the token.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36. https://doi.org/10.18637/jss.v048.i02
+
     Examples
     --------
+    The same rows as ``lavaan::lavParseModelString(model)`` (or ``lavaanify``) in R:
+
     >>> fs = parse('''visual =~ x1 + a*x2   # a label
     ...               + 0.5*x3
     ... x1 ~~ x2''')
-    >>> [(f.lhs, f.op, f.rhs, f.modifiers[0].label, f.modifiers[0].fixed) for f in fs]
-    [('visual', '=~', 'x1', None, None), ('visual', '=~', 'x2', 'a', None), ('visual', '=~', 'x3', None, 0.5), ('x1', '~~', 'x2', None, None)]
+    >>> [(f.lhs, f.op, f.rhs, f.modifiers[0].label, f.modifiers[0].fixed) for f in fs]  # doctest: +NORMALIZE_WHITESPACE
+    [('visual', '=~', 'x1', None, None), ('visual', '=~', 'x2', 'a', None),
+     ('visual', '=~', 'x3', None, 0.5), ('x1', '~~', 'x2', None, None)]
     """
     if not isinstance(model, str):
         raise ModelSyntaxError(f"the model must be a string of lavaan syntax, not {type(model).__name__}")

@@ -1,12 +1,19 @@
-"""The results of :func:`servq.analyze`: one object every front end reads the same way."""
+"""The results of :func:`servq.analyze`: one object every front end reads the same way.
+
+A :class:`Results` is made once, when every block is computed, and cannot be changed
+afterwards: its ``data`` is a read-only view (dicts and lists that refuse changes, but
+are still ``dict`` and ``list`` for JSON and schema checks). A front end that adds a
+block (a scorecard, a complaints register) makes a new Results with :meth:`Results.with_blocks`.
+"""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from .stats.moments import CrossMoments, Moments
+from ..stats.moments import CrossMoments, Moments
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,12 +31,31 @@ class Results:
     (pairwise and listwise covariances) for further analysis.
     """
 
-    data: dict
+    data: Mapping[str, Any]
     moments: Moments | None = field(default=None, repr=False, compare=False)
     cross: CrossMoments | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", frozen(self.data))  # read-only from here on
+
     def to_dict(self) -> dict:
-        return copy.deepcopy(self.data)
+        """The results as plain (changeable) dicts and lists: the JSON contract."""
+        return copy.deepcopy(dict(self.data))
+
+    def with_blocks(self, **blocks: Any) -> Results:
+        """New Results with these top-level blocks set (replaced or added); ``notes``
+        given here are added to the existing ones.
+
+        >>> r = Results({"notes": ["a"], "scorecard": None})
+        >>> r2 = r.with_blocks(scorecard={"measures": []}, notes=["b"])
+        >>> r2.data["notes"], r.data["scorecard"] is None
+        (['a', 'b'], True)
+        """
+        data = dict(self.data)
+        if "notes" in blocks:
+            blocks["notes"] = [*data.get("notes", []), *blocks["notes"]]
+        data.update(blocks)
+        return Results(data, self.moments, self.cross)
 
     @property
     def n_respondents(self) -> int:
@@ -83,7 +109,7 @@ class Results:
         return pd.DataFrame(rows, columns=cols)
 
 
-def _collect(rows: list[dict], column, value, block: dict) -> None:
+def _collect(rows: list[dict], column, value, block: Mapping) -> None:
     def add(level, ident, measure, stat):
         if stat is None:
             return
@@ -113,3 +139,59 @@ def _collect(rows: list[dict], column, value, block: dict) -> None:
                 add("nps", o["id"], which, nps[which])
         if "top_box" in o:
             add("outcome", o["id"], "top_box", o["top_box"])
+
+
+class ReadOnlyDict(dict):
+    """A dict that refuses changes (a block of :class:`Results`); copies are plain dicts.
+
+    >>> d = ReadOnlyDict(a=1)
+    >>> d["a"] = 2
+    Traceback (most recent call last):
+    ...
+    TypeError: results are read-only: use Results.to_dict() for a copy to change
+    """
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("results are read-only: use Results.to_dict() for a copy to change")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        return {k: copy.deepcopy(v, memo) for k, v in self.items()}
+
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+
+class ReadOnlyList(list):
+    """A list that refuses changes (inside :class:`Results`); copies are plain lists."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("results are read-only: use Results.to_dict() for a copy to change")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = clear = extend = insert = pop = remove = reverse = sort = _refuse
+
+    def __deepcopy__(self, memo: dict) -> list:
+        return [copy.deepcopy(v, memo) for v in self]
+
+    def __copy__(self) -> list:
+        return list(self)
+
+    def __reduce__(self):
+        return list, (list(self),)
+
+
+def frozen(value: Any) -> Any:
+    """``value`` with every dict and list in it made read-only (others kept as they are)."""
+    if isinstance(value, (ReadOnlyDict, ReadOnlyList)):
+        return value
+    if isinstance(value, Mapping):
+        return ReadOnlyDict({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return ReadOnlyList(frozen(v) for v in value)
+    return value

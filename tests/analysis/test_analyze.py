@@ -20,7 +20,7 @@ import pytest
 import servq
 from servq.errors import UsageError
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 MINI = DATA / "mini.yaml"
 T975 = {1: 12.706204736, 2: 4.302652730, 3: 3.182446305}  # t quantiles from printed tables
 

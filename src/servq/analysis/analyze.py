@@ -1,0 +1,80 @@
+"""The one entry point: data + instrument (+ options) -> :class:`~servq.analysis.results.Results`.
+
+The CLI, the web app and the library all call :func:`analyze` (or its three steps, see
+:mod:`servq.analysis.accumulate`), so they show the same numbers. Data flow: file -> Arrow
+chunks -> validated answers -> per-respondent scores -> sums per group (merged by
+addition) -> figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..instruments import Instrument, load_instrument
+from ..io.readers import label_map, source_of
+from .accumulate import accumulate
+from .finish import finish
+from .options import AnalysisOptions
+from .plan import plan_for
+from .results import Results
+
+
+def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[str] | None = None, *,
+            options: AnalysisOptions | None = None, progress: Callable[[int, int], None] | None = None,
+            **changes: Any) -> Results:
+    """Analyse survey answers with an instrument.
+
+    Parameters
+    ----------
+    data : path, pandas.DataFrame or pyarrow.Table
+        Answers, one row per respondent (CSV, XLSX, Parquet or SPSS .sav when a path);
+        columns follow the convention in docs/data.md or the ``mapping`` option.
+    instrument : str, path or Instrument
+        A catalog id (``"servqual"``), a YAML file, or a loaded instrument.
+    by : str or list of str, optional
+        Segment columns to break the results down by (each separately).
+    options : AnalysisOptions, optional
+        Every other option at once; keyword arguments change single ones (``lang="sv"``,
+        ``quality=False``, ``period="month"``, ...): see :class:`AnalysisOptions`.
+    progress : callable, optional
+        Called as ``progress(done, total)`` while the key drivers are resampled.
+
+    Returns
+    -------
+    Results
+
+    Raises
+    ------
+    servq.errors.DataError
+        The data do not match the instrument; every problem is listed (file, row,
+        column, value) and nothing is computed.
+    servq.errors.UsageError
+        A wrong option: unknown instrument, unknown ``by`` column, unreadable file.
+
+    Examples
+    --------
+    >>> import servq
+    >>> table = servq.simulate("servqual", 300, seed=1)
+    >>> res = servq.analyze(table, "servqual", by="branch")
+    >>> res.n_respondents
+    300
+    """
+    if by is not None:
+        changes["by"] = by
+    opts = AnalysisOptions.of(options, **changes)
+    inst = load_instrument(instrument)
+    source = source_of(data, opts.sheet)
+    file = str(source.path)
+    plan = plan_for(inst, source.columns, opts, file=file, labels=lambda column: label_map(source, column),
+                    source_format=source.format, source_path=None if source.format == "table" else file)
+    id_column = plan.layout.respondent_id
+
+    def reread_ids():  # the duplicate-id check's second look, when an id may repeat
+        return source.chunks(columns=[str(id_column)], chunk_size=opts.chunk_size)
+
+    chunks = source.chunks(columns=plan.columns(), chunk_size=opts.chunk_size,
+                           dictionary=[c for c in plan.segments.values() if c])
+    sums = accumulate(chunks, plan, reread_ids=reread_ids if id_column is not None else None)
+    return finish(sums, plan, progress=progress)

@@ -1,0 +1,162 @@
+"""Sums -> Results: every figure of an analysis from its accumulated statistics.
+
+The summary figures (scores, gaps, zones, segments) are made first and then handed,
+read-only and complete, to each measure (comparisons, drivers, importance–performance,
+levels, Kano, instrument quality, economics, trends); the Results are made once, from
+all the blocks, and do not change afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from threadpoolctl import threadpool_limits
+
+from .. import __version__
+from ..io.periods import period_order
+from ..io.readers import natural_key
+from ..measures import summarize as fig
+from ..measures.compare import comparisons
+from ..measures.focus import bootstrap_drivers, ipa, key_drivers
+from ..measures.kano import kano_block
+from ..measures.levels import benchmark, levels
+from ..measures.scores import Scorer
+from ..stats.moments import Moments
+from .plan import PERIOD, WORKERS, Plan
+from .results import Results
+from .sums import Sums
+
+SCHEMA_VERSION = "1.0"
+
+
+def finish(sums: Sums, plan: Plan, *, progress: Callable[[int, int], None] | None = None) -> Results:
+    """The Results of accumulated ``sums`` (:func:`~servq.analysis.accumulate.accumulate`,
+    :func:`~servq.analysis.sums.merge`) under ``plan``.
+
+    Parameters
+    ----------
+    sums : Sums
+    plan : Plan
+        The plan the sums were accumulated with (its options say what to compute).
+    progress : callable, optional
+        Called as ``progress(done, total)`` while the key drivers are resampled.
+
+    Returns
+    -------
+    Results
+    """
+    opts, inst, scorer = plan.options, plan.instrument, plan.scorer
+    names = list(plan.segments)
+    ids = {g: i + 1 for i, g in enumerate(sums.groups)}
+    overall = Moments.join(sums.items, sums.floats.select_groups([0]))
+    blank_periods = sums.unknown.get(PERIOD, 0)
+
+    core = _core(plan, scorer, overall, sums, ids, names)
+    notes: list[str] = list(core.pop("notes"))
+    view = MappingProxyType(core)  # what the measures read: complete, and not theirs to change
+    blocks: dict[str, Any] = dict.fromkeys(("reliability", "cfa", "validity", "invariance"))
+    blocks["comparisons"] = comparisons(view, opts.compare, opts.adjust)
+    drivers, more = key_drivers(inst, dict(sums.drivers), opts.lang)
+    notes += more
+    if opts.boot and drivers:
+        bootstrap_drivers(drivers, {k: list(v) for k, v in sums.rows.items()}, boot=opts.boot, seed=opts.seed,
+                          confidence=opts.confidence, workers=WORKERS, progress=progress)
+    blocks["drivers"] = drivers
+    blocks["ipa"], more = ipa(MappingProxyType({**core, "drivers": drivers}), inst, importance=opts.ipa_importance,
+                              performance=opts.ipa_performance, crosshair=opts.ipa_crosshair)
+    notes += more
+    blocks["levels"], blocks["benchmark"] = levels(view, inst), benchmark(view, inst)
+    blocks["kano"] = kano_block(inst, sums.kano, {name: {v: ids[(name, v)] for v in core["segments"][name]}
+                                                  for name in names}, opts.lang, opts.min_n)
+    part = plan.assessed
+    if part is not None and None in sums.cross:
+        split = {sums.groups[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
+        from ..measures.quality import assess  # on use: it loads pandas and SciPy's optimisers
+
+        with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
+            quality, more = assess(inst, part, sums.cross[None], sums.counts.rows, opts.lang, split,
+                                   plan.invariance)
+        blocks.update(quality)
+        notes += more
+    blocks["economics"] = None
+    blocks["complaints"] = None  # a complaints register's block: servq.complaints.analytics.with_register
+    if opts.economics is not None:
+        from ..measures.economics import economics_block
+
+        blocks["economics"] = economics_block(opts.economics, MappingProxyType({**core, **blocks}), opts.complaints)
+    blocks["trends"] = None
+    if opts.period and plan.period:
+        blocks["trends"] = _trends(plan, scorer, sums, ids, blank_periods)
+        if blank_periods:
+            notes.append(f"{blank_periods} respondent(s) have no value in '{plan.period[0]}' "
+                         "and are left out of the trends")
+    return Results({**core, **blocks, "notes": notes}, overall, sums.cross.get(None))
+
+
+def _core(plan: Plan, scorer: Scorer, overall: Moments, sums: Sums, ids: dict, names: list[str]) -> dict:
+    """The summary figures: instrument, source, counts, scores of all respondents and of
+    every segment."""
+    inst, opts, counts = plan.instrument, plan.options, sums.counts
+    lang = opts.lang
+    s = fig.Summary(overall, scorer, opts.confidence)
+    out: dict = {
+        "schema_version": SCHEMA_VERSION,
+        "servq_version": __version__,
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "instrument": {"id": inst.id, "name": inst.name.get(lang), "version": inst.version,
+                       "parts": [p.value for p in inst.parts],
+                       "scale": {"min": inst.scale.min, "max": inst.scale.max},
+                       "has_importance": bool(plan.layout.weights)},
+        "source": {"file": plan.source_path, "format": plan.source_format, "rows": counts.rows},
+        "options": {"by": names, "min_n": opts.min_n, "confidence": opts.confidence, "lang": lang,
+                    "compare": opts.compare, "adjust": opts.adjust},
+        "n_respondents": counts.rows,
+        "missing": {"cells": counts.cells, "blank": counts.blank, "dont_know": counts.dont_know},
+        "dimensions": fig.dimensions(s, 0, inst, lang),
+        "items": fig.items(s, 0, inst, lang),
+        "servqual": fig.servqual(s, 0),
+        "servperf": s.stat_or_none(0, "servperf"),
+        "outcomes": fig.outcomes(s, 0, inst, lang),
+        "segments": {},
+        "notes": _notes(plan, sums),
+    }
+    if names:
+        full = _expand(sums.floats.grown(sums.n_groups), scorer)
+        seg = fig.Summary(full, scorer, opts.confidence)
+        for name in names:
+            values = sorted((v for (n, v) in sums.groups if n == name), key=natural_key)
+            out["segments"][name] = {v: fig.segment(seg, ids[(name, v)], inst, lang, opts.min_n) for v in values}
+    return out
+
+
+def _trends(plan: Plan, scorer: Scorer, sums: Sums, ids: dict, blank: int) -> dict:
+    from ..measures.trends import tracked, trends
+
+    opts = plan.options
+    assert plan.period is not None and opts.period is not None
+    periods = {v: g for (name, v), g in ids.items() if name == PERIOD}
+    labels = period_order(periods)
+    chosen = [periods[v] for v in labels] or [0]  # group 0 (everyone) stands in when no row has a period
+    moments = _expand(sums.floats.grown(sums.n_groups).select_groups(chosen), scorer)
+    s = fig.Summary(moments, scorer, opts.confidence)
+    return trends(s, [(v, i) for i, v in enumerate(labels)], tracked(plan.instrument, scorer.names, opts.lang),
+                  kind=opts.period, column=plan.period[0], blank=blank, min_n=opts.min_n, confidence=opts.confidence)
+
+
+def _expand(m: Moments, scorer: Scorer) -> Moments:
+    """Segment moments (no item variables) laid out over all variables, items empty."""
+    groups = m.n.shape[0]
+    return Moments.join(Moments.empty(len(scorer.item_shift), groups, scorer.item_shift), m)
+
+
+def _notes(plan: Plan, sums: Sums) -> list[str]:
+    notes = []
+    if plan.layout.ignored:
+        notes.append(f"columns not used by this instrument: {', '.join(plan.layout.ignored)}")
+    for name, count in sums.unknown.items():
+        if count and name != PERIOD:
+            notes.append(f"{count} respondent(s) have no value in segment column '{name}' and appear in no '{name}' segment")
+    return notes
