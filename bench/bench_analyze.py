@@ -26,7 +26,9 @@ and pandas results agree. It always exits 0: it is a benchmark, not a test::
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
+import multiprocessing
 import os
 import platform
 import statistics
@@ -277,6 +279,11 @@ def prepare(data: Path, n: int, seed: int, make) -> bool:
         except Exception as exc:  # a benchmark reports and stops; it does not crash
             print(f"cannot simulate data: {type(exc).__name__}: {exc}")
             return False
+    # servq's byte code, as an installed package has it: without it (an editable install
+    # run with PYTHONDONTWRITEBYTECODE) every process would compile servq again
+    import servq
+
+    compileall.compile_dir(Path(servq.__file__).parent, quiet=1)
     meta = pq.read_metadata(data)
     print(f"data: {data} ({meta.num_rows:,} rows x {meta.num_columns} columns, "
           f"{data.stat().st_size / 2**20:.0f} MiB)")
@@ -291,7 +298,14 @@ def main(argv: list[str] | None = None) -> int:
         data = work / f"servqual_n{args.n}_seed{args.seed}{'_ids' if args.ids else ''}.parquet"
 
         def make(n: int, seed: int, path: Path) -> None:
-            simulate(n, seed, path, ids=args.ids)
+            # in a process of its own: a child started by a process that grew keeps the
+            # parent's peak as its own ru_maxrss (Linux records it at exec), so the
+            # simulation must not grow this one
+            job = multiprocessing.get_context("spawn").Process(target=simulate, args=(n, seed, path, args.ids))
+            job.start()
+            job.join()
+            if job.exitcode != 0:
+                raise SystemExit(f"simulating the data failed (exit code {job.exitcode})")
 
         if not prepare(data, args.n, args.seed, make):
             return 0

@@ -25,7 +25,6 @@ from ..errors import UsageError
 from ..instruments import Instrument, Part
 from ..io.readers import natural_key
 from ..stats.numbers import finite
-from ..stats.shrinkage import one_way_reml, shrink
 from .standards import (
     DIMENSION_MEASURES,
     MEASURES,
@@ -306,6 +305,8 @@ def _card(ref, inst, segments, units, parent_of, parent_values, pidx, confidence
     # parents are renumbered over those with answers, so every group in the fit is used
     used = sorted(set(group[has]))
     code = np.searchsorted(used, group[has])
+    from ..stats.shrinkage import one_way_reml, shrink  # on use: SciPy's optimisers take a second to load
+
     fit = one_way_reml(n[has], mean[has], sd[has], code)
     est = shrink(fit, n[has], mean[has], code, confidence)
     card.update({"sigma2": finite(fit.sigma2), "tau2": finite(fit.tau2), "icc": finite(fit.icc), "estimable": fit.estimable})
