@@ -182,3 +182,20 @@ def test_specification_error_is_value_error():
 def test_sem_and_cfa_share_defaults(hs):
     model = HS_MODEL + "\nspeed ~ visual + textual"
     assert sem(model, hs).fit == cfa(model, hs).fit
+
+
+def test_equal_fits_give_a_difference_test_p_of_one():
+    """Groups with the same covariances: the metric model fits as well as the configural one,
+    its chi-square difference is 0 up to rounding (even slightly below), and p = 1 as R's
+    pchisq(d, df, lower.tail = FALSE) gives for d <= 0 — not NaN."""
+    import numpy as np
+    import pandas as pd
+
+    from servq.stats.sem import invariance
+
+    names = ["a", "b", "c", "d"]
+    cov = pd.DataFrame(0.5 + 0.5 * np.eye(4), index=names, columns=names)
+    mean = pd.Series([3.0, 3.2, 2.9, 3.1], index=names)
+    res = invariance("f =~ a + b + c + d", sample_cov=[cov, cov], sample_nobs=[200, 200], sample_mean=[mean, mean])
+    metric = res.table.iloc[1]
+    assert abs(metric.chisq_diff) < 1e-9 and metric.pvalue == 1.0 and metric.holds

@@ -177,7 +177,8 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
         if prev is not None:
             diff = fm["chisq"] - prev["chisq"]
             ddf = fm["df"] - prev["df"]
-            p = float(special.chdtrc(ddf, diff)) if ddf > 0 else np.nan
+            # a difference below 0 (equal fits, rounding) has p = 1, as R's pchisq(d, df, lower.tail = FALSE)
+            p = float(special.chdtrc(ddf, max(diff, 0.0))) if ddf > 0 else np.nan
             dcfi = fm["cfi"] - prev["cfi"]
             holds = bool((np.isfinite(p) and p >= ALPHA) or dcfi >= DELTA_CFI)
             row.update(chisq_diff=diff, df_diff=ddf, pvalue=p, cfi_diff=dcfi, holds=holds)
