@@ -9,4 +9,9 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" =
   { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; } \
     || echo "could not install chromium: the browser test will be skipped" >&2
 fi
+# The Spark tests run on Java 17 or newer (Debian's default-jre-headless).
+if ! command -v java >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless >/dev/null; } \
+    || echo "could not install Java: the Spark tests will be skipped" >&2
+fi
 exec .venv/bin/python -m pytest "$@"

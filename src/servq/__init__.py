@@ -82,7 +82,8 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "analyze"])
 
 
-def analyze(data, instrument, by=None, *, complaints_register=None, complaints_timezone: str = "UTC", **options):
+def analyze(data, instrument, by=None, *, complaints_register=None, complaints_timezone: str = "UTC",
+            engine: str = "local", spark_master: str | None = None, **options):
     """Analyse survey answers: :func:`servq.analysis.analyze` (every option is documented
     there and in :class:`servq.AnalysisOptions`).
 
@@ -90,7 +91,17 @@ def analyze(data, instrument, by=None, *, complaints_register=None, complaints_t
     offset in ``complaints_timezone``) adds the ``complaints`` block, and its number of
     complaints is the economics' complaint count unless ``complaints`` is given
     (:func:`servq.complaints.analytics.analyze_with_register`).
+
+    ``engine="spark"`` (or a Spark DataFrame as ``data``) runs the analysis on Apache Spark
+    (:func:`servq.spark.analyze`, the ``servq[spark]`` extra; ``spark_master`` a master URL
+    or an ``sc://`` Spark Connect address): the same figures, from the executors' sums.
     """
+    if engine not in ("local", "spark"):
+        raise import_module("servq.errors").UsageError(f"engine must be local or spark, got '{engine}'")
+    if engine == "spark" or type(data).__module__.startswith("pyspark."):
+        if complaints_register is not None:
+            raise import_module("servq.errors").UsageError("a complaints register is analysed with the local engine")
+        return import_module("servq.spark").analyze(data, instrument, by, master=spark_master, **options)
     if complaints_register is None:
         return import_module("servq.analysis").analyze(data, instrument, by, **options)
     return import_module("servq.complaints.analytics").analyze_with_register(

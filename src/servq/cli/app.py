@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import ProblemsError, ServqError, missing_extra
+from ..errors import ProblemsError, ServqError, UsageError, missing_extra
 from .complaints import complaints_app
 from .privacy import privacy_app
 from .web import admin_app, db_app, serve
@@ -45,8 +45,9 @@ def _echo(text: str = "") -> None:
 
 @app.command()
 def analyze(
-    data: Annotated[Path, typer.Argument(
-        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
+    data: Annotated[str, typer.Argument(
+        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent (with --engine "
+                             "spark: Parquet or CSV files, a directory, a glob or any URI Spark reads).")],
     instrument: Annotated[str, typer.Option(
         "--instrument", "-i", help="A built-in instrument (see `servq instruments list`) or an instrument YAML file.")],
     by: Annotated[Optional[list[str]], typer.Option(
@@ -96,6 +97,11 @@ def analyze(
     complaints_timezone: Annotated[str, typer.Option(
         "--complaints-timezone",
         help="IANA time zone of the register's times without an offset, and of its days and weeks.")] = "UTC",
+    engine: Annotated[str, typer.Option(
+        "--engine", help="local (this machine) or spark (an Apache Spark cluster; needs servq[spark]).")] = "local",
+    spark_master: Annotated[Optional[str], typer.Option(
+        "--spark-master", help="With --engine spark: the master URL (spark://host:7077, local[4], yarn) or a Spark "
+                               "Connect address (sc://host:15002); default SPARK_REMOTE, SPARK_MASTER, else local[*].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the paths written.")] = False,
 ) -> None:
     """Analyse a file of survey answers: gaps, tolerance zone, SERVQUAL/SERVPERF scores, segments,
@@ -116,12 +122,20 @@ def analyze(
                               complaints=complaints)
     bar = _Progress("resampling key drivers")
     try:
-        if complaints_file is None:
-            results = run(data, instrument, options=options, progress=bar)
+        if engine not in ("local", "spark"):
+            raise UsageError(f"--engine must be local or spark, got '{engine}'")
+        if engine == "spark":
+            if complaints_file is not None:
+                raise UsageError("--complaints-file is analysed with the local engine")
+            from ..spark import analyze as on_spark
+
+            results = on_spark(data, instrument, options=options, master=spark_master, progress=bar)
+        elif complaints_file is None:
+            results = run(Path(data), instrument, options=options, progress=bar)
         else:
             from ..complaints.analytics import analyze_with_register
 
-            results = analyze_with_register(data, instrument, complaints_file, timezone=complaints_timezone,
+            results = analyze_with_register(Path(data), instrument, complaints_file, timezone=complaints_timezone,
                                             options=options, progress=bar)
     finally:
         bar.close()
@@ -396,8 +410,6 @@ def instruments_validate(file: Annotated[Path, typer.Argument(help="An instrumen
 
 
 def _check_lang(lang: str) -> None:
-    from ..errors import UsageError
-
     if lang not in ("en", "sv", "zh"):
         raise UsageError(f"unknown language '{lang}' (choose en, sv or zh)")
 

@@ -1,0 +1,118 @@
+"""Benchmark ``servq analyze --engine spark`` against the local engine.
+
+Simulates N SERVQUAL respondents to Parquet (as bench_analyze.py does, a row group per
+million) and times whole processes, each ``--repeat`` times, interleaved:
+
+- ``servq analyze DATA --instrument servqual --by branch --json ...`` (the local engine)
+- the same with ``--engine spark --spark-master local[k]`` for each ``--masters`` entry
+
+It prints wall time (best, median), rows per second and per core, the speed-up of each
+master over the first, the overhead against the local engine, the peak memory of the
+driver's Python process (the JVM and its Python workers are not counted), and whether the
+results agree (every figure to 1e-9).
+It always exits 0::
+
+    python bench/bench_spark.py [--n 10000000] [--masters local[1],local[2]] [--keep DIR] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # run as a script bench/ is on the path already; not when imported
+    sys.path.insert(0, str(HERE))
+
+from bench_analyze import SERVQ, arguments, first_line, prepare, run_process, simulate  # noqa: E402
+
+
+def own_options(parser) -> None:
+    parser.add_argument("--masters", default="local[1],local[2]", help="comma-separated Spark masters")
+
+
+def leaves(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not (path == () and k in ("generated_at", "source")):
+                yield from leaves(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from leaves(v, (*path, i))
+    else:
+        yield path, value
+
+
+def differences(a: dict, b: dict, tol: float = 1e-9) -> int:
+    la, lb = dict(leaves(a)), dict(leaves(b))
+    if la.keys() != lb.keys():
+        return len(la.keys() ^ lb.keys())
+    bad = 0
+    for path, x in la.items():
+        y = lb[path]
+        same = (math.isclose(x, y, rel_tol=tol, abs_tol=tol) if isinstance(x, float) and isinstance(y, float)
+                else x == y)
+        bad += not same
+    return bad
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(__doc__, argv, own_options)
+    masters = [m.strip() for m in args.masters.split(",") if m.strip()]
+    with tempfile.TemporaryDirectory(prefix="servq-bench-spark-") as tmp:
+        work = args.keep or Path(tmp)
+        data = work / f"servqual_n{args.n}_seed{args.seed}_ids.parquet"
+        if not prepare(data, args.n, args.seed, lambda n, seed, path: simulate(n, seed, path, ids=True)):
+            return 0
+        runs = {"local engine": [str(SERVQ), "analyze", data, "-i", "servqual", "--by", "branch", "-q"]}
+        for m in masters:
+            runs[f"spark {m}"] = [*runs["local engine"], "--engine", "spark", "--spark-master", m]
+        outputs = {name: work / f"{name.replace(' ', '_').replace('[', '').replace(']', '')}.json" for name in runs}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+        for _ in range(args.repeat):
+            for name, argv in runs.items():
+                env_argv = [*argv, "--json", outputs[name]]
+                wall, peak, code, stderr = run_process(env_argv)
+                if code != 0:
+                    print(f"{name} failed: {first_line(stderr)}")
+                    continue
+                times[name].append((wall, peak))
+        base = statistics.median(w for w, _ in times["local engine"]) if times["local engine"] else None
+        first = None
+        print(f"\n{'process':<22}{'best s':>9}{'median s':>10}{'rows/s':>14}{'rows/s/core':>14}{'peak MiB':>10}")
+        for name, got in times.items():
+            if not got:
+                continue
+            walls = [w for w, _ in got]
+            med = statistics.median(walls)
+            cores = _cores(name)
+            print(f"{name:<22}{min(walls):>9.2f}{med:>10.2f}{args.n / med:>14,.0f}{args.n / med / cores:>14,.0f}"
+                  f"{max(p for _, p in got):>10.0f}")
+            if name.startswith("spark"):
+                first = first or med
+                extra = f"; speed-up over {masters[0]}: {first / med:.2f}x" if med != first else ""
+                if base:
+                    print(f"  overhead against the local engine: {med / base:.2f}x{extra}")
+        local = json.loads(outputs["local engine"].read_text()) if outputs["local engine"].exists() else None
+        for name in runs:
+            if name != "local engine" and local is not None and outputs[name].exists():
+                bad = differences(local, json.loads(outputs[name].read_text()))
+                print(f"{name} vs the local engine: {'AGREE' if not bad else f'{bad} figures differ'} (1e-9)")
+    return 0
+
+
+def _cores(name: str) -> int:
+    """Cores a process may use: local[k] k, the local engine every core (up to its 4 threads)."""
+    if "local[" in name:
+        inside = name.split("local[", 1)[1].split("]", 1)[0]
+        return int(inside) if inside.isdigit() else os.cpu_count() or 1
+    return min(4, os.cpu_count() or 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""servq's analysis on Apache Spark: the same engine, run inside the executors.
+
+Each partition of the data is validated and accumulated into
+:class:`~servq.analysis.Sums` by :func:`servq.analysis.accumulate` in an executor
+(``mapInArrow``); only the Sums (a few hundred KiB, whatever the rows) and the problems
+found cross the network. The driver merges them in partition order with
+:func:`servq.analysis.merge` and finishes them with :func:`servq.analysis.finish`, so the
+figures are those of ``servq.analyze`` on the same rows. Repeated respondent ids are found
+with a Spark aggregation over the whole data, each named with both rows.
+
+Problems name the file and its row: Parquet rows by their index in the file
+(``_metadata.row_index``); a CSV file is read whole by one task (it is not split), so its
+rows are counted there; a DataFrame without files names its rows by partition and position.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pyarrow as pa
+
+from ..analysis import AnalysisOptions, Plan, Results, Sums, accumulate, finish, merge, plan_for
+from ..analysis.plan import empty_sums
+from ..errors import DataError, Problem, UsageError
+from ..instruments import Instrument, load_instrument
+
+FILE, ROW, PART = "__servq_file", "__servq_row", "__servq_partition"
+RESULT_SCHEMA = "partition long, sums binary, problems binary"
+CONNECT_TIMEOUT_S = 5.0
+
+
+def session(master: str | None = None):
+    """A Spark session: Spark Connect when ``master`` (or ``SPARK_REMOTE``) is an
+    ``sc://`` address, else the ``master`` URL (or ``SPARK_MASTER``, else ``local[*]``).
+
+    Raises
+    ------
+    servq.errors.UsageError
+        The master cannot be reached (one line, naming it).
+    """
+    import warnings
+
+    # pyspark 4 warns about pandas 3 when it loads; servq hands it Arrow batches only
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    from pyspark.sql import SparkSession  # the [spark] extra
+
+    target = master or os.environ.get("SPARK_REMOTE") or os.environ.get("SPARK_MASTER") or "local[*]"
+    remote = target.startswith("sc://")
+    _reachable(target)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors of a local master run this Python
+    builder = SparkSession.builder.appName("servq")
+    try:
+        if remote:
+            spark = builder.remote(target).getOrCreate()
+        else:
+            spark = (builder.master(target).config("spark.ui.enabled", "false")
+                     .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+            if target.startswith("local"):
+                spark.sparkContext.setLogLevel("ERROR")
+    except Exception as exc:  # noqa: BLE001 - py4j and Spark raise many kinds; the user needs one line
+        raise UsageError(f"cannot start Spark at {target}: {_first_line(exc)}") from None
+    return spark
+
+
+def _reachable(target: str) -> None:
+    """Fail fast, with one line, when a cluster's address does not answer (Spark itself
+    would retry for minutes)."""
+    if target.startswith("local"):
+        return
+    url = urlparse(target.split(",")[0])
+    if url.scheme not in ("spark", "sc") or not url.hostname:
+        return  # yarn, k8s://...: Spark's own checks
+    port = url.port or (15002 if url.scheme == "sc" else 7077)
+    try:
+        socket.create_connection((url.hostname, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Spark master at {target}: {exc.strerror or exc}") from None
+
+
+def read(spark, data: str):
+    """A DataFrame of ``data``: a Parquet or CSV file, a directory or glob of them, or any
+    URI Spark reads; with the file and row of every row."""
+    from pyspark.sql import functions as F
+
+    path = str(data)
+    csv = path.lower().rstrip("/").endswith((".csv", ".csv.gz")) or _holds_csv(path)
+    try:
+        if csv:
+            # whole files per task, so that a task can count a file's rows
+            spark.conf.set("spark.sql.files.maxPartitionBytes", str(1 << 40))
+            df = spark.read.option("header", True).option("inferSchema", False).csv(path)
+            return df.withColumn(FILE, F.col("_metadata.file_path")).withColumn(ROW, F.lit(None).cast("long"))
+        df = spark.read.parquet(path)
+    except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
+        raise UsageError(f"cannot read {path} with Spark: {_first_line(exc)}") from None
+    return df.withColumn(FILE, F.col("_metadata.file_path")).withColumn(ROW, F.col("_metadata.row_index"))
+
+
+def _holds_csv(path: str) -> bool:
+    local = Path(path[len("file://"):] if path.startswith("file://") else path)
+    return local.is_dir() and any(local.glob("*.csv")) and not any(local.glob("*.parquet"))
+
+
+def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options: AnalysisOptions | None = None,
+            spark=None, master: str | None = None, progress=None, **changes: Any) -> Results:
+    """:func:`servq.analyze` on Spark: ``data`` a Spark DataFrame, or a path or URI Spark
+    reads (Parquet or CSV files, a directory, a glob).
+
+    Parameters
+    ----------
+    data : pyspark.sql.DataFrame, str or path
+    instrument : str, path or Instrument
+    by : str or list of str, optional
+    options : AnalysisOptions, optional
+        As :func:`servq.analyze`; keyword arguments change single options.
+    spark : SparkSession, optional
+        Default: :func:`session` of ``master``.
+    master : str, optional
+        Spark master URL or ``sc://`` Spark Connect address.
+    progress : callable, optional
+        As :func:`servq.analyze` (the key drivers' resamples).
+
+    Returns
+    -------
+    Results
+        The figures of ``servq.analyze`` on the same rows.
+
+    Raises
+    ------
+    servq.errors.DataError
+        Problems in the rows (file, row, column, value), at most ``max_problems`` listed.
+    servq.errors.UsageError
+        A wrong option, an unreadable path, an unreachable master.
+    """
+    if by is not None:
+        changes["by"] = by
+    opts = AnalysisOptions.of(options, **changes)
+    inst = load_instrument(instrument)
+    if isinstance(data, (str, Path)):
+        spark = spark or session(master)
+        df, name, fmt = read(spark, str(data)), str(data), _format(str(data))
+    else:
+        df, name, fmt = _with_places(data), "<Spark DataFrame>", "spark"
+    columns = [c for c in df.columns if c not in (FILE, ROW)]
+    plan = plan_for(inst, columns, opts, file=name, source_format=fmt,
+                    source_path=None if fmt == "spark" else name)
+    ids = plan.layout.respondent_id
+    # repeated ids are found over all the data below, not per partition
+    part_plan = replace(plan, layout=replace(plan.layout, respondent_id=None))
+    wanted = [*part_plan.columns(), FILE, ROW]
+    rows = df.select(*wanted).mapInArrow(_partition_job(part_plan), RESULT_SCHEMA).collect()
+    rows.sort(key=lambda r: r["partition"])  # merged in partition order: the same result every run
+    problems: list[Problem] = []
+    total_problems = 0
+    sums: Sums | None = None
+    for row in rows:
+        if row["problems"]:
+            found, count = _problems_from(row["problems"])
+            problems += found
+            total_problems += count
+        elif row["sums"] is not None and not total_problems:
+            part = Sums.from_bytes(row["sums"])
+            sums = part if sums is None else merge(sums, part)
+    if ids is not None:
+        found, count = _repeated_ids(df, ids, opts.max_problems)
+        problems += found
+        total_problems += count
+    if not total_problems and (sums is None or sums.counts.rows == 0):
+        problems.append(Problem("the data have no answer rows", file=name))
+        total_problems += 1
+    if total_problems:
+        problems.sort(key=lambda p: (p.file or "", p.row or 0))
+        raise DataError(f"{name}: {total_problems} problem(s) found; no results were produced",
+                        problems[:opts.max_problems], total_problems)
+    assert sums is not None
+    return finish(sums, plan, progress=progress)
+
+
+def _format(path: str) -> str:
+    return "csv" if path.lower().rstrip("/").endswith((".csv", ".csv.gz")) or _holds_csv(path) else "parquet"
+
+
+def _with_places(df):
+    """A DataFrame of the caller's with its rows named by partition and position."""
+    from pyspark.sql import functions as F
+
+    return df.withColumn(FILE, F.concat(F.lit("partition "), F.spark_partition_id().cast("string"))) \
+             .withColumn(ROW, F.lit(None).cast("long"))
+
+
+def _partition_job(plan: Plan):
+    """The function each executor runs over its partition's Arrow batches."""
+    def job(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyspark
+
+        partition = pyspark.TaskContext.get().partitionId()
+        sums, problems, count = None, [], 0
+        counted: dict[str, int] = {}  # rows seen so far of each file without a row index
+        for batch in batches:
+            if not batch.num_rows:
+                continue
+            for part, file, first in _runs(batch, counted):
+                try:
+                    got = accumulate([part], replace(plan, file=file), first_row=first)
+                except DataError as exc:
+                    problems += exc.problems
+                    count += exc.total
+                    continue
+                sums = got if sums is None else merge(sums, got)
+        out = {"partition": [partition], "sums": [None], "problems": [None]}
+        if count:
+            out["problems"] = [_problems_to(problems[:plan.options.max_problems], count)]
+        else:
+            out["sums"] = [(sums if sums is not None else empty_sums(plan)).to_bytes()]
+        yield pa.RecordBatch.from_pydict(out, schema=pa.schema([("partition", pa.int64()), ("sums", pa.binary()),
+                                                                ("problems", pa.binary())]))
+
+    return job
+
+
+def _runs(batch: pa.RecordBatch, counted: dict[str, int]):
+    """The batch split where the file changes or its rows are not consecutive:
+    (rows without the place columns, file, spreadsheet row of the first)."""
+    files = batch.column(FILE).to_pylist()
+    index = batch.column(ROW).to_pylist()
+    data = batch.drop_columns([FILE, ROW])
+    start = 0
+    for i in range(1, batch.num_rows + 1):
+        if i < batch.num_rows and files[i] == files[start] and (
+                index[i] is None if index[start] is None else index[i] == index[i - 1] + 1):
+            continue
+        file = files[start] or "data"
+        if index[start] is None:
+            first = counted.get(file, 0)
+            counted[file] = first + (i - start)
+        else:
+            first = index[start]
+        yield data.slice(start, i - start), _display(file), first + 2
+        start = i
+
+
+def _display(file: str) -> str:
+    return file[len("file:"):] if file.startswith("file:/") and not file.startswith("file://") else file
+
+
+def _problems_to(problems: list[Problem], count: int) -> bytes:
+    import json
+
+    return json.dumps({"count": count, "problems": [
+        {"message": p.message, "file": p.file, "row": p.row, "column": p.column,
+         "value": None if p.value is None else str(p.value)} for p in problems]}).encode()
+
+
+def _problems_from(data: bytes) -> tuple[list[Problem], int]:
+    import json
+
+    got = json.loads(data)
+    return [Problem(**p) for p in got["problems"]], int(got["count"])
+
+
+def _repeated_ids(df, column: str, limit: int) -> tuple[list[Problem], int]:
+    """Every row whose respondent id (trimmed) is on an earlier row too, naming the first."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    key = F.trim(F.col(column).cast("string"))
+    keyed = df.select(key.alias("k"), F.col(FILE).alias("f"), F.col(ROW).alias("r"), F.col(column).alias("v"))
+    keyed = keyed.where(F.col("k").isNotNull() & (F.col("k") != ""))
+    order = Window.partitionBy("k").orderBy("f", "r")
+    ranked = keyed.withColumn("n", F.row_number().over(order)) \
+                  .withColumn("first_r", F.first("r").over(order.rowsBetween(Window.unboundedPreceding, 0)))
+    repeats = ranked.where(F.col("n") > 1)
+    count = repeats.count()
+    if not count:
+        return [], 0
+    shown = repeats.orderBy("f", "r").limit(limit).collect()
+    return [Problem(f"respondent id repeated (first at row {_row(r['first_r'])})", file=_display(r["f"]),
+                    row=None if r["r"] is None else r["r"] + 2, column=column, value=r["v"]) for r in shown], count
+
+
+def _row(index) -> str:
+    return "?" if index is None else str(index + 2)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

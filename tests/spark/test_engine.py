@@ -1,0 +1,161 @@
+"""servq on Apache Spark (local[2]): the same figures as the local engine on the same rows,
+whatever the partitions; problems named by file and row; clear one-line errors.
+
+CI installs Java and the [spark] extra and sets SERVQ_REQUIRE_SPARK=1: nothing is skipped there.
+"""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import servq
+from servq.errors import DataError, UsageError, missing_extra
+from servq.io.writers import write_table
+
+if not shutil.which("java") or not __import__("importlib").util.find_spec("pyspark"):
+    if os.environ.get("SERVQ_REQUIRE_SPARK"):
+        raise RuntimeError("SERVQ_REQUIRE_SPARK is set but Java or pyspark is missing")
+    pytest.skip("Spark needs Java and the [spark] extra", allow_module_level=True)
+
+from servq.spark import analyze as on_spark  # noqa: E402
+from servq.spark import session  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    s = session("local[2]")
+    s.conf.set("spark.sql.shuffle.partitions", "4")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory):
+    """900 SERVQUAL respondents as Parquet in row groups of 100 (read as several partitions)
+    and as CSV."""
+    folder = tmp_path_factory.mktemp("spark")
+    table = servq.simulate("servqual", 900, seed=21, branches=6)
+    pq.write_table(table, folder / "answers.parquet", row_group_size=100)
+    write_table(table, folder / "answers.csv")
+    return table, folder
+
+
+def leaves(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not (path == () and k in ("generated_at", "source")):
+                yield from leaves(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from leaves(v, (*path, i))
+    else:
+        yield path, value
+
+
+def assert_same(local, distributed, tol=1e-9):
+    a, b = dict(leaves(local.to_dict())), dict(leaves(distributed.to_dict()))
+    assert a.keys() == b.keys()
+    for path, x in a.items():
+        y = b[path]
+        if isinstance(x, float) and isinstance(y, float):
+            assert math.isclose(x, y, rel_tol=tol, abs_tol=tol), (path, x, y)
+        else:
+            assert x == y, (path, x, y)
+
+
+def test_parquet_in_many_partitions_gives_the_local_figures(spark, answers):
+    table, folder = answers
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "8192")  # a partition per row group or so
+    path = str(folder / "answers.parquet")
+    assert spark.read.parquet(path).rdd.getNumPartitions() > 2
+    opts = dict(by=["branch", "channel"], invariance="channel", period="month", boot=30, seed=3)
+    assert_same(servq.analyze(path, "servqual", **opts), on_spark(path, "servqual", spark=spark, **opts))
+
+
+def test_csv_and_a_spark_dataframe_give_the_local_figures(spark, answers):
+    table, folder = answers
+    path = str(folder / "answers.csv")
+    assert_same(servq.analyze(path, "servqual", by="branch", quality=False),
+                on_spark(path, "servqual", by="branch", quality=False, spark=spark))
+    kano = servq.simulate("kano-retail-banking", 300, seed=4, branches=3)
+    frame = spark.createDataFrame(kano.to_pandas()).repartition(3)
+    assert_same(servq.analyze(kano, "kano-retail-banking", by="branch"),
+                servq.analyze(frame, "kano-retail-banking", by="branch"))  # the facade sends it to Spark
+
+
+def test_problems_name_file_and_row_and_nothing_is_computed(spark, answers, tmp_path):
+    table, _ = answers
+    p1 = table.column_names.index("P1")
+    values = table.column("P1").to_pylist()
+    values[250] = 9  # spreadsheet row 252
+    values[700] = 99  # row 702
+    bad = table.set_column(p1, "P1", pa.array(values, pa.int64()))
+    ids = table.column("respondent_id").to_pylist()
+    ids[800] = ids[10]  # row 802 repeats row 12
+    bad = bad.set_column(0, "respondent_id", pa.array(ids))
+    path = tmp_path / "bad.parquet"
+    pq.write_table(bad, path, row_group_size=100)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "8192")
+    with pytest.raises(DataError) as err:
+        on_spark(str(path), "servqual", spark=spark)
+    found = {(p.row, p.column) for p in err.value.problems}
+    assert {(252, "P1"), (702, "P1"), (802, "respondent_id")} <= found
+    assert all(p.file.endswith("bad.parquet") for p in err.value.problems)
+    repeat = next(p for p in err.value.problems if p.column == "respondent_id")
+    assert "first at row 12" in repeat.message
+    with pytest.raises(DataError) as capped:
+        on_spark(str(path), "servqual", spark=spark, max_problems=1)
+    assert len(capped.value.problems) == 1 and capped.value.total == err.value.total
+
+
+def test_an_unreachable_master_is_one_line():
+    with pytest.raises(UsageError, match=r"cannot reach the Spark master at spark://127\.0\.0\.1:9"):
+        session("spark://127.0.0.1:9")
+    with pytest.raises(UsageError, match="engine must be local or spark"):
+        servq.analyze("x.parquet", "servqual", engine="gpu")
+
+
+def test_the_missing_extra_is_named():
+    assert "pip install 'servq[spark]'" in missing_extra(ModuleNotFoundError("no pyspark", name="pyspark"))
+
+
+def test_the_command_line_runs_on_spark(answers, tmp_path):
+    _, folder = answers
+    out = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "servq.cli", "analyze", str(folder / "answers.parquet"), "-i", "servqual",
+                          "--by", "branch", "--no-quality", "--engine", "spark", "--spark-master", "local[1]",
+                          "--json", str(out), "-q"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(out.read_text())["n_respondents"] == 900
+    bad = subprocess.run([sys.executable, "-m", "servq.cli", "analyze", "x.parquet", "-i", "servqual", "--engine", "gpu"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr and "--engine must be local or spark" in bad.stderr
+
+
+def test_a_directory_of_csv_files_names_each_files_rows(spark, answers, tmp_path):
+    table, _ = answers
+    values = table.column("P3").to_pylist()
+    values[100] = 42  # the first file's row 102
+    values[400] = 43  # the second file's row 152 (its 150th answer row)
+    bad = table.set_column(table.column_names.index("P3"), "P3", pa.array(values, pa.int64()))
+    write_table(bad.slice(0, 250), tmp_path / "a.csv")
+    write_table(bad.slice(250), tmp_path / "b.csv")
+    with pytest.raises(DataError) as err:
+        on_spark(str(tmp_path), "servqual", spark=spark)
+    assert [(p.file.rsplit("/", 1)[-1], p.row, p.column, p.value) for p in err.value.problems] == [
+        ("a.csv", 102, "P3", "42"), ("b.csv", 152, "P3", "43")]
+
+
+def test_no_rows_is_a_problem_not_empty_results(spark, answers, tmp_path):
+    table, _ = answers
+    pq.write_table(table.slice(0, 0), tmp_path / "empty.parquet")
+    with pytest.raises(DataError) as err:
+        on_spark(str(tmp_path / "empty.parquet"), "servqual", spark=spark)
+    assert [p.message for p in err.value.problems] == ["the data have no answer rows"]
