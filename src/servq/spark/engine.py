@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..analysis import AnalysisOptions, Plan, Results, Sums, accumulate, finish, merge, plan_for
 from ..analysis.plan import empty_sums
@@ -34,6 +36,8 @@ from ..instruments import Instrument, load_instrument
 FILE, ROW, PART = "__servq_file", "__servq_row", "__servq_partition"
 RESULT_SCHEMA = "partition long, sums binary, problems binary"
 CONNECT_TIMEOUT_S = 5.0
+PART_ROWS = 1 << 20  # rows of a partition accumulated at once (one validation, one pipeline)
+ARROW_BATCH_ROWS = 32_768  # rows per Arrow batch handed to the executors' Python
 
 
 def session(master: str | None = None):
@@ -61,7 +65,8 @@ def session(master: str | None = None):
             spark = builder.remote(target).getOrCreate()
         else:
             spark = (builder.master(target).config("spark.ui.enabled", "false")
-                     .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+                     .config("spark.ui.showConsoleProgress", "false")
+                     .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS)).getOrCreate())
             if target.startswith("local"):
                 spark.sparkContext.setLogLevel("ERROR")
     except Exception as exc:  # noqa: BLE001 - py4j and Spark raise many kinds; the user needs one line
@@ -201,19 +206,39 @@ def _partition_job(plan: Plan):
         import pyspark
 
         partition = pyspark.TaskContext.get().partitionId()
-        sums, problems, count = None, [], 0
+        plans: dict[str, Plan] = {}
+        sums: Sums | None = None
+        problems: list[Problem] = []
+        count = 0
         counted: dict[str, int] = {}  # rows seen so far of each file without a row index
-        for batch in batches:
-            if not batch.num_rows:
-                continue
-            for part, file, first in _runs(batch, counted):
-                try:
-                    got = accumulate([part], replace(plan, file=file), first_row=first)
-                except DataError as exc:
-                    problems += exc.problems
-                    count += exc.total
-                    continue
+        pending: list[pa.RecordBatch] = []  # consecutive rows of one file, accumulated at once
+        where = ("", 0, 0)  # their file, first row and the row after them
+
+        def flush() -> None:
+            nonlocal sums, count
+            if not pending:
+                return
+            file = where[0]
+            if file not in plans:
+                plans[file] = replace(plan, file=file)
+            try:
+                got = accumulate(pending, plans[file], first_row=where[1])
+            except DataError as exc:
+                problems.extend(exc.problems)
+                count += exc.total
+            else:
                 sums = got if sums is None else merge(sums, got)
+            pending.clear()
+
+        for batch in batches:
+            for part, file, first in _runs(batch, counted):
+                if pending and (file != where[0] or first != where[2] or where[2] - where[1] >= PART_ROWS):
+                    flush()
+                if not pending:
+                    where = (file, first, first)
+                pending.append(part)
+                where = (where[0], where[1], first + part.num_rows)
+        flush()
         out = {"partition": [partition], "sums": [None], "problems": [None]}
         if count:
             out["problems"] = [_problems_to(problems[:plan.options.max_problems], count)]
@@ -228,22 +253,27 @@ def _partition_job(plan: Plan):
 def _runs(batch: pa.RecordBatch, counted: dict[str, int]):
     """The batch split where the file changes or its rows are not consecutive:
     (rows without the place columns, file, spreadsheet row of the first)."""
-    files = batch.column(FILE).to_pylist()
-    index = batch.column(ROW).to_pylist()
+    n = batch.num_rows
+    if not n:
+        return
+    files = pc.dictionary_encode(batch.column(FILE))
+    which = files.indices.to_numpy(zero_copy_only=False)
+    names = files.dictionary.to_pylist()
+    breaks = np.flatnonzero(which[1:] != which[:-1]) + 1
+    index = batch.column(ROW)
+    rows = None if index.null_count == n else index.to_numpy(zero_copy_only=False)
+    if rows is not None:
+        breaks = np.union1d(breaks, np.flatnonzero(np.diff(rows) != 1) + 1)
     data = batch.drop_columns([FILE, ROW])
-    start = 0
-    for i in range(1, batch.num_rows + 1):
-        if i < batch.num_rows and files[i] == files[start] and (
-                index[i] is None if index[start] is None else index[i] == index[i - 1] + 1):
-            continue
-        file = files[start] or "data"
-        if index[start] is None:
+    bounds = [0, *breaks.tolist(), n]
+    for start, stop in zip(bounds, bounds[1:]):
+        file = names[which[start]] or "data"
+        if rows is None:  # a file read whole by this task: its rows are counted here
             first = counted.get(file, 0)
-            counted[file] = first + (i - start)
+            counted[file] = first + (stop - start)
         else:
-            first = index[start]
-        yield data.slice(start, i - start), _display(file), first + 2
-        start = i
+            first = int(rows[start])
+        yield data.slice(start, stop - start), _display(file), first + 2
 
 
 def _display(file: str) -> str:
@@ -273,6 +303,10 @@ def _repeated_ids(df, column: str, limit: int) -> tuple[list[Problem], int]:
     key = F.trim(F.col(column).cast("string"))
     keyed = df.select(key.alias("k"), F.col(FILE).alias("f"), F.col(ROW).alias("r"), F.col(column).alias("v"))
     keyed = keyed.where(F.col("k").isNotNull() & (F.col("k") != ""))
+    repeated = keyed.groupBy("k").count().where(F.col("count") > 1).select("k")
+    if repeated.isEmpty():  # the usual case: one aggregation, no ordering of all the rows
+        return [], 0
+    keyed = keyed.join(F.broadcast(repeated) if repeated.count() < 1_000_000 else repeated, "k")
     order = Window.partitionBy("k").orderBy("f", "r")
     ranked = keyed.withColumn("n", F.row_number().over(order)) \
                   .withColumn("first_r", F.first("r").over(order.rowsBetween(Window.unboundedPreceding, 0)))
