@@ -147,8 +147,10 @@ def test_a_directory_of_csv_files_names_each_files_rows(spark, answers, tmp_path
     bad = table.set_column(table.column_names.index("P3"), "P3", pa.array(values, pa.int64()))
     write_table(bad.slice(0, 250), tmp_path / "a.csv")
     write_table(bad.slice(250), tmp_path / "b.csv")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")
     with pytest.raises(DataError) as err:
         on_spark(str(tmp_path), "servqual", spark=spark)
+    assert spark.conf.get("spark.sql.files.maxPartitionBytes") == "65536"  # the session's own, restored
     assert [(p.file.rsplit("/", 1)[-1], p.row, p.column, p.value) for p in err.value.problems] == [
         ("a.csv", 102, "P3", "42"), ("b.csv", 152, "P3", "43")]
 

@@ -19,6 +19,7 @@ import os
 import socket
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -98,8 +99,6 @@ def read(spark, data: str):
     csv = path.lower().rstrip("/").endswith((".csv", ".csv.gz")) or _holds_csv(path)
     try:
         if csv:
-            # whole files per task, so that a task can count a file's rows
-            spark.conf.set("spark.sql.files.maxPartitionBytes", str(1 << 40))
             df = spark.read.option("header", True).option("inferSchema", False).csv(path)
             return df.withColumn(FILE, F.col("_metadata.file_path")).withColumn(ROW, F.lit(None).cast("long"))
         df = spark.read.parquet(path)
@@ -160,7 +159,9 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
     # repeated ids are found over all the data below, not per partition
     part_plan = replace(plan, layout=replace(plan.layout, respondent_id=None))
     wanted = [*part_plan.columns(), FILE, ROW]
-    rows = df.select(*wanted).mapInArrow(_partition_job(part_plan), RESULT_SCHEMA).collect()
+    with _whole_files(df.sparkSession, fmt == "csv"):
+        rows = df.select(*wanted).mapInArrow(_partition_job(part_plan), RESULT_SCHEMA).collect()
+        repeats, repeated = _repeated_ids(df, ids, opts.max_problems) if ids is not None else ([], 0)
     rows.sort(key=lambda r: r["partition"])  # merged in partition order: the same result every run
     problems: list[Problem] = []
     total_problems = 0
@@ -173,10 +174,8 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
         elif row["sums"] is not None and not total_problems:
             part = Sums.from_bytes(row["sums"])
             sums = part if sums is None else merge(sums, part)
-    if ids is not None:
-        found, count = _repeated_ids(df, ids, opts.max_problems)
-        problems += found
-        total_problems += count
+    problems += repeats
+    total_problems += repeated
     if not total_problems and (sums is None or sums.counts.rows == 0):
         problems.append(Problem("the data have no answer rows", file=name))
         total_problems += 1
@@ -186,6 +185,25 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
                         problems[:opts.max_problems], total_problems)
     assert sums is not None
     return finish(sums, plan, progress=progress)
+
+
+@contextmanager
+def _whole_files(spark, csv: bool):
+    """While the jobs run: each CSV file read whole by one task (so that the task can count
+    the file's rows); the session's setting is restored afterwards."""
+    if not csv:
+        yield
+        return
+    key = "spark.sql.files.maxPartitionBytes"
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, str(1 << 40))
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
 
 
 def _format(path: str) -> str:
