@@ -18,7 +18,6 @@ It always exits 0::
 from __future__ import annotations
 
 import json
-import math
 import os
 import statistics
 import sys
@@ -36,29 +35,10 @@ def own_options(parser) -> None:
     parser.add_argument("--masters", default="local[1],local[2]", help="comma-separated Spark masters")
 
 
-def leaves(value, path=()):
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if not (path == () and k in ("generated_at", "source")):
-                yield from leaves(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from leaves(v, (*path, i))
-    else:
-        yield path, value
-
-
 def differences(a: dict, b: dict, tol: float = 1e-9) -> int:
-    la, lb = dict(leaves(a)), dict(leaves(b))
-    if la.keys() != lb.keys():
-        return len(la.keys() ^ lb.keys())
-    bad = 0
-    for path, x in la.items():
-        y = lb[path]
-        same = (math.isclose(x, y, rel_tol=tol, abs_tol=tol) if isinstance(x, float) and isinstance(y, float)
-                else x == y)
-        bad += not same
-    return bad
+    from servq.analysis import Results
+
+    return len(Results(a).differences(b, tol=tol, skip=("generated_at", "source")))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,6 @@ CI installs Java and the [spark] extra and sets SERVQ_REQUIRE_SPARK=1: nothing i
 """
 
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -47,27 +46,8 @@ def answers(tmp_path_factory):
     return table, folder
 
 
-def leaves(value, path=()):
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if not (path == () and k in ("generated_at", "source")):
-                yield from leaves(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from leaves(v, (*path, i))
-    else:
-        yield path, value
-
-
 def assert_same(local, distributed, tol=1e-9):
-    a, b = dict(leaves(local.to_dict())), dict(leaves(distributed.to_dict()))
-    assert a.keys() == b.keys()
-    for path, x in a.items():
-        y = b[path]
-        if isinstance(x, float) and isinstance(y, float):
-            assert math.isclose(x, y, rel_tol=tol, abs_tol=tol), (path, x, y)
-        else:
-            assert x == y, (path, x, y)
+    assert local.differences(distributed, tol=tol, skip=("generated_at", "source")) == []
 
 
 def test_parquet_in_many_partitions_gives_the_local_figures(spark, answers):

@@ -9,6 +9,7 @@ block (a scorecard, a complaints register) makes a new Results with :meth:`Resul
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -89,6 +90,25 @@ class Results:
                 return it
         raise KeyError(item_id)
 
+    def differences(self, other: Results | Mapping, tol: float = 1e-9,
+                    skip: tuple[str, ...] = ("generated_at",)) -> list[tuple[tuple, Any, Any]]:
+        """Every figure in which these results and ``other`` differ: (path, mine, theirs),
+        numbers compared to ``tol`` (relative and absolute), other values exactly; the
+        top-level keys in ``skip`` are left out. Empty when they agree — e.g. the local and
+        the Spark engine on the same rows.
+
+        >>> a = Results({"n": 3, "m": {"mean": 1.0}, "generated_at": "x"})
+        >>> a.differences({"n": 3, "m": {"mean": 1.0 + 1e-12}, "generated_at": "y"})
+        []
+        >>> a.differences({"n": 4, "m": {"mean": 2.0}})
+        [(('n',), 3, 4), (('m', 'mean'), 1.0, 2.0)]
+        """
+        mine = dict(_figures(self.data, skip))
+        theirs = dict(_figures(other.data if isinstance(other, Results) else other, skip))
+        out = [(path, value, theirs.get(path, _MISSING)) for path, value in mine.items()
+               if not _same(value, theirs.get(path, _MISSING), tol)]
+        return out + [(path, _MISSING, value) for path, value in theirs.items() if path not in mine]
+
     def to_frame(self) -> pd.DataFrame:
         """Every figure as a row.
 
@@ -107,6 +127,28 @@ class Results:
                     _collect(rows, column, value, seg)
         cols = ["segment_column", "segment", "level", "id", "measure", *STAT_COLUMNS]
         return pd.DataFrame(rows, columns=cols)
+
+
+_MISSING = "<missing>"
+
+
+def _figures(value: Any, skip: tuple[str, ...] = (), path: tuple = ()):
+    """(path, value) of every scalar in nested dicts and lists."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not (path == () and k in skip):
+                yield from _figures(v, skip, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _figures(v, skip, (*path, i))
+    else:
+        yield path, value
+
+
+def _same(a: Any, b: Any, tol: float) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=tol, abs_tol=tol) or (math.isnan(a) and math.isnan(b))
+    return a == b
 
 
 def _collect(rows: list[dict], column, value, block: Mapping) -> None:
