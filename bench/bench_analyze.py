@@ -267,6 +267,17 @@ def own_options(parser: argparse.ArgumentParser) -> None:
                         help="time the pandas script (about 1.5 GB per million respondents)")
 
 
+def simulate_apart(n: int, seed: int, path: Path, ids: bool = True) -> None:
+    """:func:`simulate` in a process of its own: a child started by a process that grew
+    keeps the parent's peak as its own ru_maxrss (Linux records it at exec), so the
+    simulation must not grow the benchmark's process."""
+    job = multiprocessing.get_context("spawn").Process(target=simulate, args=(n, seed, path, ids))
+    job.start()
+    job.join()
+    if job.exitcode != 0:
+        raise SystemExit(f"simulating the data failed (exit code {job.exitcode})")
+
+
 def prepare(data: Path, n: int, seed: int, make) -> bool:
     """Reuse or simulate (``make(n, seed, data)``) the data file and describe it and the
     machine; False when it cannot be made."""
@@ -297,17 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         work = args.keep or Path(tmp)
         data = work / f"servqual_n{args.n}_seed{args.seed}{'_ids' if args.ids else ''}.parquet"
 
-        def make(n: int, seed: int, path: Path) -> None:
-            # in a process of its own: a child started by a process that grew keeps the
-            # parent's peak as its own ru_maxrss (Linux records it at exec), so the
-            # simulation must not grow this one
-            job = multiprocessing.get_context("spawn").Process(target=simulate, args=(n, seed, path, args.ids))
-            job.start()
-            job.join()
-            if job.exitcode != 0:
-                raise SystemExit(f"simulating the data failed (exit code {job.exitcode})")
-
-        if not prepare(data, args.n, args.seed, make):
+        if not prepare(data, args.n, args.seed, lambda n, seed, path: simulate_apart(n, seed, path, args.ids)):
             return 0
 
         servq_json, pandas_json = work / "servq.json", work / "pandas.json"

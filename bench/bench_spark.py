@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script bench/ is on the path already; not when imported
     sys.path.insert(0, str(HERE))
 
-from bench_analyze import SERVQ, arguments, first_line, prepare, run_process, simulate  # noqa: E402
+from bench_analyze import SERVQ, arguments, first_line, prepare, run_process, simulate_apart  # noqa: E402
 
 
 def own_options(parser) -> None:
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="servq-bench-spark-") as tmp:
         work = args.keep or Path(tmp)
         data = work / f"servqual_n{args.n}_seed{args.seed}_ids.parquet"
-        if not prepare(data, args.n, args.seed, lambda n, seed, path: simulate(n, seed, path, ids=True)):
+        if not prepare(data, args.n, args.seed, lambda n, seed, path: simulate_apart(n, seed, path)):
             return 0
         runs = {"local engine": [str(SERVQ), "analyze", data, "-i", "servqual", "--by", "branch", "-q"]}
         for m in masters:

@@ -69,3 +69,24 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="0 < p < 1"):
         sr.ppf(1.0, 3, 5.0)
     assert sr.sf(0.0, 3, 5.0) == 1.0
+
+
+def test_a_pairs_probability_does_not_depend_on_the_pairs_computed_with_it():
+    """Games–Howell p-values of one analysis are computed together; a pair with a huge Welch
+    df used to get the longer quadrature when a small-df pair shared its block, moving its
+    p-value in the ninth digit — so two partitionings of the same data (Spark, local)
+    disagreed. Each pair's quadrature now follows its own df."""
+    import numpy as np
+
+    from servq.stats.studentized_range import sf
+
+    alone = sf([3.1934], 12, [4300741.6])[0]
+    together = sf([3.1934, 2.5, 3.0], 12, [4300741.6, 20.0, 150.0])
+    assert abs(together[0] - alone) <= 1e-13 * alone
+    # independently: SciPy integrates at df = 1e4 and gives the df -> infinity limit (the
+    # range of 12 normals); between them the tail moves as 1/df
+    from scipy.stats import studentized_range
+
+    limit = studentized_range.sf(3.1934, 12, np.inf)
+    slope = (studentized_range.sf(3.1934, 12, 1e4) - limit) * 1e4
+    assert abs(alone - (limit + slope / 4300741.6)) < 1e-10

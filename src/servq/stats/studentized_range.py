@@ -54,7 +54,11 @@ def _u_nodes(df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         u, w = np.hstack([u1, u2]), np.hstack([w1, w2])
     nu = df[:, None]
     log_f = np.log(2) + nu / 2 * np.log(nu / 2) - special.gammaln(nu / 2) + nu * u - nu * np.exp(2 * u) / 2
-    return u, w * np.exp(log_f)
+    weights = w * np.exp(log_f - log_f.max(axis=1, keepdims=True))
+    # f_ν integrates to 1 over these nodes (the mass left out is below 1e-15): normalising
+    # by the sum avoids the constant's cancellation (ν/2·log(ν/2) − log Γ(ν/2), terms of
+    # 1e10 at ν = 1e9, left errors of 1e-6 in every probability)
+    return u, weights / weights.sum(axis=1, keepdims=True)
 
 
 def _tail_and_density(q: np.ndarray, k: int, df: np.ndarray, density: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -79,12 +83,16 @@ def _tail_and_density(q: np.ndarray, k: int, df: np.ndarray, density: bool) -> t
 
 
 def _blocks(q: np.ndarray, k: int, df: np.ndarray, density: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_tail_and_density` in blocks of pairs sorted by ν, so that blocks of large ν
-    get the short quadrature."""
+    """:func:`_tail_and_density` in blocks of pairs sorted by ν. A block never mixes ν below
+    and above :data:`_LARGE_DF`, so each pair's quadrature follows its own ν alone — not
+    the other pairs computed with it (else the same pair could change in the ninth digit
+    with the company it keeps, e.g. between two partitionings of the same data)."""
     tail, dens = np.empty(q.size), np.full(q.size, np.nan)
     order = np.argsort(df, kind="stable")
-    for at in range(0, q.size, _BLOCK):
-        part = order[at:at + _BLOCK]
+    small = int(np.searchsorted(df[order], _LARGE_DF, side="left"))
+    starts = [*range(0, small, _BLOCK), *range(small, q.size, _BLOCK)]
+    for at in starts:
+        part = order[at:min(at + _BLOCK, small if at < small else q.size)]
         t, d = _tail_and_density(q[part], k, df[part], density)
         tail[part] = t
         if d is not None:
