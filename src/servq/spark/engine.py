@@ -3,9 +3,11 @@
 Each partition of the data is validated and accumulated into
 :class:`~servq.analysis.Sums` by :func:`servq.analysis.accumulate` in an executor
 (``mapInArrow``); only the Sums (a few hundred KiB, whatever the rows) and the problems
-found cross the network. The driver merges them in partition order with
-:func:`servq.analysis.merge` and finishes them with :func:`servq.analysis.finish`, so the
-figures are those of ``servq.analyze`` on the same rows. Repeated respondent ids are found
+found cross the network. They are merged with :func:`servq.analysis.merge` in the order
+of their partition ids — in the executors, a range of partitions at a time, then the at
+most :data:`GROUPS` partial sums on the driver — and finished with
+:func:`servq.analysis.finish`, so the figures are those of ``servq.analyze`` on the same
+rows, the same in every run. Repeated respondent ids are found
 with a Spark aggregation over the whole data, each named with both rows.
 
 Problems name the file and its row: Parquet rows by their index in the file
@@ -36,6 +38,8 @@ from ..instruments import Instrument, load_instrument
 
 FILE, ROW, PART = "__servq_file", "__servq_row", "__servq_partition"
 RESULT_SCHEMA = "partition long, sums binary, problems binary"
+_RESULT_ARROW = pa.schema([("partition", pa.int64()), ("sums", pa.binary()), ("problems", pa.binary())])
+GROUPS = 32  # the most partial results the driver receives
 CONNECT_TIMEOUT_S = 5.0
 PART_ROWS = 1 << 20  # rows of a partition accumulated at once (one validation, one pipeline)
 ARROW_BATCH_ROWS = 32_768  # rows per Arrow batch handed to the executors' Python
@@ -160,20 +164,13 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
     part_plan = replace(plan, layout=replace(plan.layout, respondent_id=None))
     wanted = [*part_plan.columns(), FILE, ROW]
     with _whole_files(df.sparkSession, fmt == "csv"):
-        rows = df.select(*wanted).mapInArrow(_partition_job(part_plan), RESULT_SCHEMA).collect()
+        parts = df.select(*wanted).mapInArrow(_partition_job(part_plan), RESULT_SCHEMA)
+        # the partitions' sums merged in the executors, GROUPS ranges of partition ids at a
+        # time, so that the driver receives at most GROUPS of them however many partitions
+        groups = parts.repartitionByRange(GROUPS, "partition").mapInArrow(_merge_job(opts.max_problems), RESULT_SCHEMA)
+        merged = _merged(groups.collect(), opts.max_problems)
         repeats, repeated = _repeated_ids(df, ids, opts.max_problems) if ids is not None else ([], 0)
-    rows.sort(key=lambda r: r["partition"])  # merged in partition order: the same result every run
-    problems: list[Problem] = []
-    total_problems = 0
-    sums: Sums | None = None
-    for row in rows:
-        if row["problems"]:
-            found, count = _problems_from(row["problems"])
-            problems += found
-            total_problems += count
-        elif row["sums"] is not None and not total_problems:
-            part = Sums.from_bytes(row["sums"])
-            sums = part if sums is None else merge(sums, part)
+    sums, problems, total_problems = merged
     problems += repeats
     total_problems += repeated
     if not total_problems and (sums is None or sums.counts.rows == 0):
@@ -216,6 +213,41 @@ def _with_places(df):
 
     return df.withColumn(FILE, F.concat(F.lit("partition "), F.spark_partition_id().cast("string"))) \
              .withColumn(ROW, F.lit(None).cast("long"))
+
+
+def _merged(rows, max_problems: int) -> tuple[Sums | None, list[Problem], int]:
+    """The Sums of result rows merged in the order of their partition ids (the same order,
+    and so the same rounding, every run), or their problems (capped) and their count."""
+    sums: Sums | None = None
+    problems: list[Problem] = []
+    count = 0
+    for row in sorted(rows, key=lambda r: r["partition"]):
+        if row["problems"]:
+            found, n = _problems_from(row["problems"])
+            problems += found[:max(0, max_problems - len(problems))]
+            count += n
+        elif row["sums"] is not None and not count:
+            part = Sums.from_bytes(row["sums"])
+            sums = part if sums is None else merge(sums, part)
+    return sums, problems, count
+
+
+def _merge_job(max_problems: int):
+    """The function that merges a range of partitions' results in an executor."""
+    def job(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        rows = [row for batch in batches for row in batch.to_pylist()]
+        if not rows:
+            return
+        sums, problems, count = _merged(rows, max_problems)
+        first = min(r["partition"] for r in rows)
+        out = {"partition": [first], "sums": [None], "problems": [None]}
+        if count:
+            out["problems"] = [_problems_to(problems, count)]
+        elif sums is not None:
+            out["sums"] = [sums.to_bytes()]
+        yield pa.RecordBatch.from_pydict(out, schema=_RESULT_ARROW)
+
+    return job
 
 
 def _partition_job(plan: Plan):
@@ -262,8 +294,7 @@ def _partition_job(plan: Plan):
             out["problems"] = [_problems_to(problems[:plan.options.max_problems], count)]
         else:
             out["sums"] = [(sums if sums is not None else empty_sums(plan)).to_bytes()]
-        yield pa.RecordBatch.from_pydict(out, schema=pa.schema([("partition", pa.int64()), ("sums", pa.binary()),
-                                                                ("problems", pa.binary())]))
+        yield pa.RecordBatch.from_pydict(out, schema=_RESULT_ARROW)
 
     return job
 
