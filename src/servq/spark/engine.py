@@ -165,8 +165,8 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
     wanted = [*part_plan.columns(), FILE, ROW]
     with _whole_files(df.sparkSession, fmt == "csv"):
         parts = df.select(*wanted).mapInArrow(_partition_job(part_plan), RESULT_SCHEMA)
-        # the partitions' sums merged in the executors, GROUPS ranges of partition ids at a
-        # time, so that the driver receives at most GROUPS of them however many partitions
+        # the partitions' sums merged in the executors, in at most GROUPS ranges of partition
+        # ids, so that the driver receives at most GROUPS of them however many partitions
         groups = parts.repartitionByRange(GROUPS, "partition").mapInArrow(_merge_job(opts.max_problems), RESULT_SCHEMA)
         merged = _merged(groups.collect(), opts.max_problems)
         repeats, repeated = _repeated_ids(df, ids, opts.max_problems) if ids is not None else ([], 0)
