@@ -141,3 +141,21 @@ def test_no_rows_is_a_problem_not_empty_results(spark, answers, tmp_path):
     with pytest.raises(DataError) as err:
         on_spark(str(tmp_path / "empty.parquet"), "servqual", spark=spark)
     assert [p.message for p in err.value.problems] == ["the data have no answer rows"]
+
+
+def test_csv_as_excel_writes_it_in_sweden_reads_as_locally(spark, tmp_path):
+    """Semicolons in Windows-1252, tabs after a UTF-8 byte-order mark: found as the local
+    engine finds them, with the same figures (the branch names keep their å, ä, ö)."""
+    import csv
+    import io
+
+    table = servq.simulate("servqual", 300, seed=5)
+    rows = [table.column_names] + [["" if v is None else v for v in r.values()] for r in table.to_pylist()]
+    for name, encoding, sep, bom in (("sv.csv", "cp1252", ";", b""), ("bom.csv", "utf-8", "\t", b"\xef\xbb\xbf")):
+        text = io.StringIO()
+        csv.writer(text, delimiter=sep).writerows(rows)
+        path = tmp_path / name
+        path.write_bytes(bom + text.getvalue().encode(encoding))
+        local = servq.analyze(path, "servqual", by="branch", quality=False)
+        assert any(ch in "".join(local.segments["branch"]) for ch in "åäö")
+        assert_same(local, on_spark(str(path), "servqual", by="branch", quality=False, spark=spark))

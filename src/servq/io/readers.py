@@ -65,7 +65,7 @@ def open_source(path: str | Path, *, sheet: str | None = None) -> Source:
 
 # -- CSV -----------------------------------------------------------------------------
 
-def _csv_dialect(path: Path) -> tuple[str, str]:
+def csv_dialect(path: Path) -> tuple[str, str]:
     """(encoding, delimiter) from the first 64 KiB: UTF-8 (with or without BOM) or
     Windows-1252 as Excel writes in Sweden; ',' ';' or tab, whichever the header uses."""
     with path.open("rb") as fh:
@@ -86,7 +86,7 @@ def _csv_dialect(path: Path) -> tuple[str, str]:
 
 
 def _open_csv(path: Path, sheet: str | None) -> Source:
-    encoding, delimiter = _csv_dialect(path)
+    encoding, delimiter = csv_dialect(path)
     enc = "utf8" if encoding == "utf-8-sig" else encoding
     with path.open("r", encoding=encoding, newline="") as fh:
         header = next(csv.reader(fh, delimiter=delimiter), None)

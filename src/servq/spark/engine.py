@@ -35,6 +35,7 @@ from ..analysis import AnalysisOptions, Plan, Results, Sums, accumulate, finish,
 from ..analysis.plan import empty_sums
 from ..errors import DataError, Problem, UsageError
 from ..instruments import Instrument, load_instrument
+from ..io.readers import csv_dialect
 
 FILE, ROW, PART = "__servq_file", "__servq_row", "__servq_partition"
 RESULT_SCHEMA = "partition long, sums binary, problems binary"
@@ -103,12 +104,38 @@ def read(spark, data: str):
     csv = path.lower().rstrip("/").endswith((".csv", ".csv.gz")) or _holds_csv(path)
     try:
         if csv:
-            df = spark.read.option("header", True).option("inferSchema", False).csv(path)
+            encoding, sep = _csv_dialect(spark, path)
+            if encoding != "UTF-8":  # Spark 4 reads Windows-1252 only with the JVM's charsets allowed
+                spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+            df = (spark.read.option("header", True).option("inferSchema", False).option("encoding", encoding)
+                  .option("sep", sep).csv(path))
+            first = df.columns[0] if df.columns else ""
+            if first.startswith("\ufeff"):  # a byte-order mark read as part of the first name
+                df = df.withColumnRenamed(first, first[1:])
             return df.withColumn(FILE, F.col("_metadata.file_path")).withColumn(ROW, F.lit(None).cast("long"))
         df = spark.read.parquet(path)
     except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
         raise UsageError(f"cannot read {path} with Spark: {_first_line(exc)}") from None
     return df.withColumn(FILE, F.col("_metadata.file_path")).withColumn(ROW, F.col("_metadata.row_index"))
+
+
+def _csv_dialect(spark, path: str) -> tuple[str, str]:
+    """(encoding, separator) of CSV files as the local engine finds them (UTF-8 or
+    Windows-1252; ',' ';' or tab): from the bytes of a local file, else from the first
+    lines as Spark reads them (undecodable bytes mean Windows-1252)."""
+    local = Path(path[len("file://"):] if path.startswith("file://") else path)
+    if local.is_dir():
+        local = next(iter(sorted(local.glob("*.csv"))), local)
+    if local.is_file():
+        encoding, sep = csv_dialect(local)
+    else:
+        try:
+            lines = [r[0] for r in spark.read.text(path).limit(20).collect()]
+        except Exception:  # noqa: BLE001 - then Spark's own error when the CSV is read
+            lines = []
+        encoding = "cp1252" if any("\ufffd" in line for line in lines) else "utf-8"
+        sep = max([",", ";", "\t"], key=(lines[0] if lines else "").count)
+    return ("windows-1252" if encoding == "cp1252" else "UTF-8"), sep
 
 
 def _holds_csv(path: str) -> bool:
