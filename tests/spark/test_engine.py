@@ -125,6 +125,10 @@ def test_a_directory_of_csv_files_names_each_files_rows(spark, answers, tmp_path
     values[100] = 42  # the first file's row 102
     values[400] = 43  # the second file's row 152 (its 150th answer row)
     bad = table.set_column(table.column_names.index("P3"), "P3", pa.array(values, pa.int64()))
+    ids = bad.column("respondent_id").to_pylist()
+    ids[120] = ids[3]  # a.csv row 122 repeats its row 5
+    ids[260] = ids[7]  # b.csv row 12 repeats a.csv row 9
+    bad = bad.set_column(0, "respondent_id", pa.array(ids))
     write_table(bad.slice(0, 250), tmp_path / "a.csv")
     write_table(bad.slice(250), tmp_path / "b.csv")
     spark.conf.set("spark.sql.files.maxPartitionBytes", "65536")
@@ -132,7 +136,11 @@ def test_a_directory_of_csv_files_names_each_files_rows(spark, answers, tmp_path
         on_spark(str(tmp_path), "servqual", spark=spark)
     assert spark.conf.get("spark.sql.files.maxPartitionBytes") == "65536"  # the session's own, restored
     assert [(p.file.rsplit("/", 1)[-1], p.row, p.column, p.value) for p in err.value.problems] == [
-        ("a.csv", 102, "P3", "42"), ("b.csv", 152, "P3", "43")]
+        ("a.csv", 102, "P3", "42"), ("a.csv", 122, "respondent_id", ids[3]), ("b.csv", 12, "respondent_id", ids[7]),
+        ("b.csv", 152, "P3", "43")]
+    repeats = [p.message for p in err.value.problems if p.column == "respondent_id"]
+    assert repeats[0] == "respondent id repeated (first at row 5)"
+    assert repeats[1].startswith("respondent id repeated (first at row 9 of ") and repeats[1].endswith("a.csv)")
 
 
 def test_no_rows_is_a_problem_not_empty_results(spark, answers, tmp_path):

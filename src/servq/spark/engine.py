@@ -196,7 +196,8 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
         # ids, so that the driver receives at most GROUPS of them however many partitions
         groups = parts.repartitionByRange(GROUPS, "partition").mapInArrow(_merge_job(opts.max_problems), RESULT_SCHEMA)
         merged = _merged(groups.collect(), opts.max_problems)
-        repeats, repeated = _repeated_ids(df, ids, opts.max_problems) if ids is not None else ([], 0)
+        repeats, repeated = (_repeated_ids(df, ids, opts.max_problems, counted=fmt != "parquet") if ids is not None
+                             else ([], 0))
     sums, problems, total_problems = merged
     problems += repeats
     total_problems += repeated
@@ -371,11 +372,19 @@ def _problems_from(data: bytes) -> tuple[list[Problem], int]:
     return [Problem(**p) for p in got["problems"]], int(got["count"])
 
 
-def _repeated_ids(df, column: str, limit: int) -> tuple[list[Problem], int]:
-    """Every row whose respondent id (trimmed) is on an earlier row too, naming the first."""
+def _repeated_ids(df, column: str, limit: int, counted: bool = False) -> tuple[list[Problem], int]:
+    """Every row whose respondent id (trimmed) is on an earlier row too, naming the first.
+
+    ``counted``: the rows have no index of their own (CSV, a DataFrame); they are numbered
+    from 0 in each file (partition) in the order its task reads them, as the tasks count
+    them — whole files per task, so consecutive ids within a file."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    if counted:
+        df = df.withColumn("_servq_id", F.monotonically_increasing_id())
+        starts = df.groupBy(FILE).agg(F.min("_servq_id").alias("_servq_start"))
+        df = df.join(F.broadcast(starts), FILE).withColumn(ROW, F.col("_servq_id") - F.col("_servq_start"))
     key = F.trim(F.col(column).cast("string"))
     keyed = df.select(key.alias("k"), F.col(FILE).alias("f"), F.col(ROW).alias("r"), F.col(column).alias("v"))
     keyed = keyed.where(F.col("k").isNotNull() & (F.col("k") != ""))
@@ -384,15 +393,18 @@ def _repeated_ids(df, column: str, limit: int) -> tuple[list[Problem], int]:
         return [], 0
     keyed = keyed.join(F.broadcast(repeated) if repeated.count() < 1_000_000 else repeated, "k")
     order = Window.partitionBy("k").orderBy("f", "r")
+    earlier = order.rowsBetween(Window.unboundedPreceding, 0)
     ranked = keyed.withColumn("n", F.row_number().over(order)) \
-                  .withColumn("first_r", F.first("r").over(order.rowsBetween(Window.unboundedPreceding, 0)))
+                  .withColumn("first_r", F.first("r").over(earlier)).withColumn("first_f", F.first("f").over(earlier))
     repeats = ranked.where(F.col("n") > 1)
     count = repeats.count()
     if not count:
         return [], 0
     shown = repeats.orderBy("f", "r").limit(limit).collect()
-    return [Problem(f"respondent id repeated (first at row {_row(r['first_r'])})", file=_display(r["f"]),
-                    row=None if r["r"] is None else r["r"] + 2, column=column, value=r["v"]) for r in shown], count
+    return [Problem(f"respondent id repeated (first at row {_row(r['first_r'])}"
+                    + ("" if r["first_f"] == r["f"] else f" of {_display(r['first_f'])}") + ")",
+                    file=_display(r["f"]), row=None if r["r"] is None else r["r"] + 2, column=column, value=r["v"])
+            for r in shown], count
 
 
 def _row(index) -> str:
