@@ -89,7 +89,7 @@ def finish(sums: Sums, plan: Plan, *, progress: Callable[[int, int], None] | Non
         blocks["economics"] = economics_block(opts.economics, MappingProxyType({**core, **blocks}), opts.complaints)
     blocks["trends"] = None
     if opts.period and plan.period:
-        blocks["trends"] = _trends(plan, scorer, sums, ids, blank_periods)
+        blocks["trends"] = _trends(plan, scorer, sums, ids, blank_periods, opts.period, plan.period[0])
         if blank_periods:
             notes.append(f"{blank_periods} respondent(s) have no value in '{plan.period[0]}' "
                          "and are left out of the trends")
@@ -132,18 +132,17 @@ def _core(plan: Plan, scorer: Scorer, overall: Moments, sums: Sums, ids: dict, n
     return out
 
 
-def _trends(plan: Plan, scorer: Scorer, sums: Sums, ids: dict, blank: int) -> dict:
+def _trends(plan: Plan, scorer: Scorer, sums: Sums, ids: dict, blank: int, kind: str, column: str) -> dict:
     from ..measures.trends import tracked, trends
 
     opts = plan.options
-    assert plan.period is not None and opts.period is not None
     periods = {v: g for (name, v), g in ids.items() if name == PERIOD}
     labels = period_order(periods)
     chosen = [periods[v] for v in labels] or [0]  # group 0 (everyone) stands in when no row has a period
     moments = _expand(sums.floats.grown(sums.n_groups).select_groups(chosen), scorer)
     s = fig.Summary(moments, scorer, opts.confidence)
     return trends(s, [(v, i) for i, v in enumerate(labels)], tracked(plan.instrument, scorer.names, opts.lang),
-                  kind=opts.period, column=plan.period[0], blank=blank, min_n=opts.min_n, confidence=opts.confidence)
+                  kind=kind, column=column, blank=blank, min_n=opts.min_n, confidence=opts.confidence)
 
 
 def _expand(m: Moments, scorer: Scorer) -> Moments:

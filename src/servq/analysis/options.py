@@ -4,7 +4,7 @@ Python API and a Spark job hand to :func:`servq.analyze`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, cast
 
 from ..errors import UsageError
 from ..io.columns import Mapping, load_mapping
@@ -150,8 +150,7 @@ class AnalysisOptions:
     @property
     def column_mapping(self) -> Mapping:
         """The column mapping as read (``mapping`` may be given as a path)."""
-        assert isinstance(self.mapping, Mapping)  # made so in __post_init__
-        return self.mapping
+        return cast(Mapping, self.mapping)  # made so in __post_init__
 
     def replace(self, **changes: Any) -> AnalysisOptions:
         """A copy with ``changes``, validated again."""

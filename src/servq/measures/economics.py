@@ -612,7 +612,8 @@ def compute(econ: Economics, survey: dict | None = None, complaints: int | None 
     out["implied_complain_rate"] = (c / out["dissatisfied_from_survey"]
                                     if c is not None and out["dissatisfied_from_survey"] else None)
     d = out[f"dissatisfied_from_{basis}"]
-    assert d is not None  # the basis was checked above: complaints given, or a survey share
+    if d is None:  # the basis was checked above: complaints given, or a survey share
+        raise UsageError(f"economics: no dissatisfied customers from the {basis}")
     if d > n:
         raise UsageError(f"economics: {_g(d)} dissatisfied customers exceed the customer base of {n} "
                          f"(check the complaints, customer_base and complain_rate)")

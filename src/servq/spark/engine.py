@@ -204,11 +204,10 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
     if not total_problems and (sums is None or sums.counts.rows == 0):
         problems.append(Problem("the data have no answer rows", file=name))
         total_problems += 1
-    if total_problems:
+    if total_problems or sums is None:
         problems.sort(key=lambda p: (p.file or "", p.row or 0))
         raise DataError(f"{name}: {total_problems} problem(s) found; no results were produced",
                         problems[:opts.max_problems], total_problems)
-    assert sums is not None
     return finish(sums, plan, progress=progress)
 
 

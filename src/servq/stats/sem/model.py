@@ -443,6 +443,11 @@ def with_exo_values(model: Model, cov: list[np.ndarray], mean: list[np.ndarray |
     Model
         A copy of ``model`` whose ``exo`` rows hold the sample values.
 
+    Raises
+    ------
+    SemSpecificationError
+        The model has a mean structure and a group has no sample means.
+
     References
     ----------
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
@@ -466,7 +471,8 @@ def with_exo_values(model: Model, cov: list[np.ndarray], mean: list[np.ndarray |
             r = replace(r, value=float(cov[r.group][ov.index(r.lhs), ov.index(r.rhs)]))
         elif r.exo and r.op == "~1":
             group_mean = mean[r.group]
-            assert group_mean is not None  # exo means exist only with a mean structure, which needs means
+            if group_mean is None:  # exo means exist only with a mean structure, which needs means
+                raise SemSpecificationError(f"group {r.group}: a mean structure needs the sample means")
             r = replace(r, value=float(group_mean[ov.index(r.lhs)]))
         rows.append(r)
     return replace(model, rows=tuple(rows))
