@@ -87,43 +87,49 @@ def db_backup(
     typer.echo(f"copied {source} to {target}")
 
 
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")]
+
+
 @admin_app.command("create-user")
 def create_user(
     email: Annotated[str, typer.Option(help="The user's e-mail address (their sign-in name).")],
     role: Annotated[str, typer.Option(help="administrator, analyst or unit_manager.")] = "administrator",
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     unit: Annotated[Optional[int], typer.Option(help="Unit id whose subtree a unit manager sees.")] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Add a user, e.g. the first administrator. The password is prompted for (twice)."""
-    from ..store.db import session_factory, transaction
     from ..web import accounts
 
-    with _engine(current=True) as engine:
-        password = _new_password(password_stdin)
-        with transaction(session_factory(engine)) as session:
-            user = accounts.create_user(session, email, password, role, name=name, unit_id=unit)
-            typer.echo(f"created {user.role.replace('_', ' ')} {user.email} (id {user.id})")
+    with _with_new_password(password_stdin) as (session, password):
+        user = accounts.create_user(session, email, password, role, name=name, unit_id=unit)
+        typer.echo(f"created {user.role.replace('_', ' ')} {user.email} (id {user.id})")
 
 
 @admin_app.command("set-password")
 def set_password(
     email: Annotated[str, typer.Option(help="The user's e-mail address.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Give a user a new password (e.g. a forgotten one); every session of theirs ends."""
-    from ..store.db import session_factory, transaction
     from ..web import accounts
 
-    with _engine(current=True) as engine:
-        password = _new_password(password_stdin)
-        with transaction(session_factory(engine)) as session:
-            accounts.set_password(session, accounts.user_by_email(session, email), password)
+    with _with_new_password(password_stdin) as (session, password):
+        accounts.set_password(session, accounts.user_by_email(session, email), password)
     typer.echo(f"new password set for {email}; their sessions have ended")
+
+
+@contextmanager
+def _with_new_password(from_stdin: bool):
+    """A transaction on the current database and the new password (asked for once the
+    database is found to be current)."""
+    from ..store.db import session_factory, transaction
+
+    with _engine(current=True) as engine:
+        password = _new_password(from_stdin)
+        with transaction(session_factory(engine)) as session:
+            yield session, password
 
 
 def _new_password(from_stdin: bool) -> str:

@@ -195,19 +195,7 @@ def scores(s: Summary, g: int, level: str, key: object) -> dict:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from servq.instruments import load_instrument
-    >>> from servq.io.validate import Answers
-    >>> from servq.measures.scores import Scorer
-    >>> from servq.stats.moments import Moments
-    >>> inst = load_instrument("servqual")
-    >>> rng = np.random.default_rng(5)  # 40 respondents answering 3-7 at random
-    >>> codes = {part: rng.integers(3, 8, (22, 40), dtype=np.int8) for part in inst.parts}
-    >>> answers = Answers(codes, None, np.vstack([rng.integers(1, 8, 40), rng.integers(0, 11, 40),
-    ...                                           np.full(40, np.nan)]), {}, 40)
-    >>> scorer = Scorer(inst)
-    >>> item_moments, x = scorer.score(answers)
-    >>> s = Summary(Moments.join(item_moments, Moments.of(x, shift=scorer.float_shift)), scorer, 0.95)
+    >>> inst, s = _example()  # 40 SERVQUAL respondents answering 3-7 at random, built as in Summary's example
     >>> sc = scores(s, 0, "dim", "reliability")
     >>> list(sc), round(sc["gap"]["mean"], 4)
     (['expectation', 'perception', 'gap'], -0.005)
@@ -256,19 +244,7 @@ def dimensions(s: Summary, g: int, inst: Instrument, lang: str) -> list[dict]:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from servq.instruments import load_instrument
-    >>> from servq.io.validate import Answers
-    >>> from servq.measures.scores import Scorer
-    >>> from servq.stats.moments import Moments
-    >>> inst = load_instrument("servqual")
-    >>> rng = np.random.default_rng(5)  # 40 respondents answering 3-7 at random
-    >>> codes = {part: rng.integers(3, 8, (22, 40), dtype=np.int8) for part in inst.parts}
-    >>> answers = Answers(codes, None, np.vstack([rng.integers(1, 8, 40), rng.integers(0, 11, 40),
-    ...                                           np.full(40, np.nan)]), {}, 40)
-    >>> scorer = Scorer(inst)
-    >>> item_moments, x = scorer.score(answers)
-    >>> s = Summary(Moments.join(item_moments, Moments.of(x, shift=scorer.float_shift)), scorer, 0.95)
+    >>> inst, s = _example()  # 40 SERVQUAL respondents answering 3-7 at random, built as in Summary's example
     >>> d = dimensions(s, 0, inst, "en")[1]
     >>> d["id"], d["label"], d["n"], round(d["gap"]["mean"], 4), round(d["gap"]["sd"], 4)
     ('reliability', 'Reliability', 40, -0.005, 0.8406)
@@ -318,19 +294,7 @@ def items(s: Summary, g: int, inst: Instrument, lang: str) -> list[dict]:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from servq.instruments import load_instrument
-    >>> from servq.io.validate import Answers
-    >>> from servq.measures.scores import Scorer
-    >>> from servq.stats.moments import Moments
-    >>> inst = load_instrument("servqual")
-    >>> rng = np.random.default_rng(5)  # 40 respondents answering 3-7 at random
-    >>> codes = {part: rng.integers(3, 8, (22, 40), dtype=np.int8) for part in inst.parts}
-    >>> answers = Answers(codes, None, np.vstack([rng.integers(1, 8, 40), rng.integers(0, 11, 40),
-    ...                                           np.full(40, np.nan)]), {}, 40)
-    >>> scorer = Scorer(inst)
-    >>> item_moments, x = scorer.score(answers)
-    >>> s = Summary(Moments.join(item_moments, Moments.of(x, shift=scorer.float_shift)), scorer, 0.95)
+    >>> inst, s = _example()  # 40 SERVQUAL respondents answering 3-7 at random, built as in Summary's example
     >>> it = items(s, 0, inst, "en")[0]
     >>> it["id"], it["dimension"], it["text"], round(it["gap"]["mean"], 4)
     (1, 'tangibles', 'The equipment this company uses is up to date.', -0.175)
@@ -372,19 +336,7 @@ def servqual(s: Summary, g: int) -> dict:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from servq.instruments import load_instrument
-    >>> from servq.io.validate import Answers
-    >>> from servq.measures.scores import Scorer
-    >>> from servq.stats.moments import Moments
-    >>> inst = load_instrument("servqual")
-    >>> rng = np.random.default_rng(5)  # 40 respondents answering 3-7 at random
-    >>> codes = {part: rng.integers(3, 8, (22, 40), dtype=np.int8) for part in inst.parts}
-    >>> answers = Answers(codes, None, np.vstack([rng.integers(1, 8, 40), rng.integers(0, 11, 40),
-    ...                                           np.full(40, np.nan)]), {}, 40)
-    >>> scorer = Scorer(inst)
-    >>> item_moments, x = scorer.score(answers)
-    >>> s = Summary(Moments.join(item_moments, Moments.of(x, shift=scorer.float_shift)), scorer, 0.95)
+    >>> inst, s = _example()  # 40 SERVQUAL respondents answering 3-7 at random, built as in Summary's example
     >>> sq = servqual(s, 0)
     >>> {k: round(v, 4) for k, v in sq["unweighted"].items()}, sq["weighted"]  # no allocations: no weighted score
     ({'mean': -0.0422, 'sd': 0.3998, 'n': 40, 'ci_low': -0.1701, 'ci_high': 0.0856}, None)
@@ -428,19 +380,7 @@ def outcomes(s: Summary, g: int, inst: Instrument, lang: str) -> list[dict]:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from servq.instruments import load_instrument
-    >>> from servq.io.validate import Answers
-    >>> from servq.measures.scores import Scorer
-    >>> from servq.stats.moments import Moments
-    >>> inst = load_instrument("servqual")
-    >>> rng = np.random.default_rng(5)  # 40 respondents answering 3-7 at random
-    >>> codes = {part: rng.integers(3, 8, (22, 40), dtype=np.int8) for part in inst.parts}
-    >>> answers = Answers(codes, None, np.vstack([rng.integers(1, 8, 40), rng.integers(0, 11, 40),
-    ...                                           np.full(40, np.nan)]), {}, 40)
-    >>> scorer = Scorer(inst)
-    >>> item_moments, x = scorer.score(answers)
-    >>> s = Summary(Moments.join(item_moments, Moments.of(x, shift=scorer.float_shift)), scorer, 0.95)
+    >>> inst, s = _example()  # 40 SERVQUAL respondents answering 3-7 at random, built as in Summary's example
     >>> out = outcomes(s, 0, inst, "en")
     >>> [o["id"] for o in out], round(out[1]["nps"]["nps"], 4), out[1]["nps"]["promoters"]["share"]
     (['overall_satisfaction', 'recommend'], -30.0, 0.25)
@@ -501,19 +441,7 @@ def segment(s: Summary, g: int, inst: Instrument, lang: str, min_n: int) -> dict
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from servq.instruments import load_instrument
-    >>> from servq.io.validate import Answers
-    >>> from servq.measures.scores import Scorer
-    >>> from servq.stats.moments import Moments
-    >>> inst = load_instrument("servqual")
-    >>> rng = np.random.default_rng(5)  # 40 respondents answering 3-7 at random
-    >>> codes = {part: rng.integers(3, 8, (22, 40), dtype=np.int8) for part in inst.parts}
-    >>> answers = Answers(codes, None, np.vstack([rng.integers(1, 8, 40), rng.integers(0, 11, 40),
-    ...                                           np.full(40, np.nan)]), {}, 40)
-    >>> scorer = Scorer(inst)
-    >>> item_moments, x = scorer.score(answers)
-    >>> s = Summary(Moments.join(item_moments, Moments.of(x, shift=scorer.float_shift)), scorer, 0.95)
+    >>> inst, s = _example()  # 40 SERVQUAL respondents answering 3-7 at random, built as in Summary's example
     >>> seg = segment(s, 0, inst, "en", 5)
     >>> list(seg), seg["n"]
     (['n', 'suppressed', 'dimensions', 'servqual', 'servperf', 'outcomes'], 40)
@@ -528,3 +456,20 @@ def segment(s: Summary, g: int, inst: Instrument, lang: str, min_n: int) -> dict
         return {"n": n, "suppressed": True}
     return {"n": n, "suppressed": False, "dimensions": dimensions(s, g, inst, lang), "servqual": servqual(s, g),
             "servperf": s.stat_or_none(g, "servperf"), "outcomes": outcomes(s, g, inst, lang)}
+
+
+def _example():
+    """The instrument and the Summary of the examples here (Summary's example builds it)."""
+    import numpy as np
+
+    from ..instruments import load_instrument
+    from ..io.validate import Answers
+
+    inst = load_instrument("servqual")
+    rng = np.random.default_rng(5)  # 40 respondents answering 3-7 at random
+    codes = {part: rng.integers(3, 8, (22, 40), dtype=np.int8) for part in inst.parts}
+    answers = Answers(codes, None, np.vstack([rng.integers(1, 8, 40), rng.integers(0, 11, 40),
+                                              np.full(40, np.nan)]), {}, 40)
+    scorer = Scorer(inst)
+    item_moments, x = scorer.score(answers)
+    return inst, Summary(Moments.join(item_moments, Moments.of(x, shift=scorer.float_shift)), scorer, 0.95)
