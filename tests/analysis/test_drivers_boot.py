@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +17,7 @@ import servq
 from servq import analysis
 from servq.errors import UsageError
 from servq.measures.focus import BOOT_COLUMNS
+from servq.stats.bootstrap import poisson_counts
 
 BOOT, SEED = 120, 11
 
@@ -72,16 +74,16 @@ def test_intervals_equal_servq_drivers_on_independent_scores(table, boot_results
 def test_chunk_size_and_workers_do_not_change_the_intervals(table, boot_results, monkeypatch):
     from importlib import import_module
 
-    for module in ("servq.analysis.accumulate", "servq.analysis.finish"):  # the modules, not their functions
-        monkeypatch.setattr(import_module(module), "WORKERS", 1)
+    monkeypatch.setattr(import_module("servq.analysis.accumulate"), "WORKERS", 1)  # the module, not its function
     other = analysis.analyze(table, "servqual", quality=False, boot=BOOT, seed=SEED, chunk_size=1000)
-    # the bounds come from the same rows in the same order: identical, not just close (the
-    # point estimates come from chunk sums and may differ in the last bits)
+    # each row's weights depend on its number, not on the chunks: the same sums, to rounding
     def bounds(res):
-        return [(o["r2_low"], o["r2_high"], [{k: v for k, v in p.items() if k.endswith(("_low", "_high"))}
-                                             for p in o["predictors"]]) for o in res.data["drivers"]["outcomes"]]
+        return [(o["r2_low"], o["r2_high"], *(v for p in o["predictors"] for k, v in sorted(p.items())
+                                             if k.endswith(("_low", "_high"))))
+                for o in res.data["drivers"]["outcomes"]]
 
-    assert bounds(other) == bounds(boot_results)
+    for a, b in zip(bounds(other), bounds(boot_results), strict=True):
+        assert a == pytest.approx(b, abs=1e-9)
 
 
 def test_another_seed_gives_other_intervals(table, boot_results):
@@ -91,13 +93,11 @@ def test_another_seed_gives_other_intervals(table, boot_results):
     assert a["lmg_low"] != b["lmg_low"]
 
 
-def test_progress_is_called_and_reaches_the_total(table):
+def test_progress_counts_the_rows_resampled(table):
     calls: list[tuple[int, int]] = []
-    res = analysis.analyze(table, "servqual", quality=False, boot=40, seed=1, progress=lambda d, t: calls.append((d, t)))
-    total = 40 * len(res.data["drivers"]["outcomes"])
-    assert calls and all(t == total for _, t in calls)
-    done = [d for d, _ in calls]
-    assert done == sorted(done) and done[-1] == total
+    analysis.analyze(table, "servqual", quality=False, boot=40, seed=1, chunk_size=100,
+                     progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(d, 420) for d in (100, 200, 300, 400, 420)]
 
 
 def test_without_boot_no_intervals_and_no_rows_kept(table):
@@ -112,19 +112,23 @@ def test_negative_boot_is_a_usage_error(table):
         analysis.analyze(table, "servqual", boot=-1)
 
 
-def test_rows_kept_in_file_order_whatever_the_chunks(table):
-    """The kept rows are the listwise-complete driver rows, in file order."""
+def test_each_complete_row_is_weighted_by_its_number_in_the_file(table):
+    """The replicates' weights are the Poisson counts of the listwise-complete driver rows,
+    drawn by their positions in the file, whatever the chunks."""
     inst = servq.load_instrument("servqual")
-    from servq.measures.scores import Scorer
-
-    scorer = Scorer(inst)
     scores = _scores(table)
     dims = [d.id for d in inst.dimensions]
-    out = analysis.analyze(table, "servqual", quality=False, boot=1, seed=0, chunk_size=50)
-    outcome = out.data["drivers"]["outcomes"][0]["outcome"]
-    expected = scores[[outcome, *dims]].dropna().to_numpy()
-    assert outcome in scorer.driver_columns
-    assert out.data["drivers"]["outcomes"][0]["n"] == expected.shape[0]
+    plan = analysis.plan_for(inst, table.column_names, analysis.AnalysisOptions(quality=False, boot=3, seed=4,
+                                                                               chunk_size=50))
+    sums = analysis.accumulate([table], plan)
+    for outcome in (o.id for o in inst.outcomes):
+        complete = scores[[outcome, *dims]].notna().all(axis=1).to_numpy()
+        counts = poisson_counts(np.flatnonzero(complete), range(3), seed=4).astype(float)
+        x = scores[[outcome, *dims]].to_numpy()[complete]
+        np.testing.assert_allclose(sums.boot[outcome][:, 0], counts.sum(axis=1))
+        np.testing.assert_allclose(sums.boot[outcome][:, 1:1 + x.shape[1]],
+                                   counts @ (x - plan.scorer.float_shift[plan.scorer.driver_columns[outcome]]),
+                                   rtol=1e-12)
 
 
 def test_results_with_intervals_follow_the_schema(boot_results):

@@ -55,7 +55,8 @@ def split_and_merge(table: pa.Table, plan, cuts: list[int], rnd: random.Random) 
 @given(cuts=st.lists(st.integers(1, 599), max_size=6), seed=st.integers(0, 2**31 - 1),
        chunk=st.sampled_from([7, 64, 1000]))
 def test_any_split_and_merge_order_give_the_whole_files_figures(servqual, cuts, seed, chunk):
-    opts = AnalysisOptions(by=("branch", "channel"), invariance="channel", period="month", chunk_size=chunk)
+    opts = AnalysisOptions(by=("branch", "channel"), invariance="channel", period="month", chunk_size=chunk,
+                           boot=20, seed=seed)
     whole = servq.analyze(servqual, "servqual", options=opts)
     plan = plan_for("servqual", servqual.column_names, opts)
     parts = finish(split_and_merge(servqual, plan, cuts, random.Random(seed)), plan)
@@ -85,16 +86,17 @@ def test_merge_is_commutative_and_associative_on_the_sums(servqual):
 
 
 def test_sums_survive_bytes_and_arrow(servqual):
-    opts = AnalysisOptions(by="branch", invariance="channel")
+    opts = AnalysisOptions(by="branch", invariance="channel", boot=5)
     plan = plan_for("servqual", servqual.column_names, opts)
     sums = accumulate([servqual], plan)
+    assert set(sums.boot) == {o.id for o in plan.instrument.outcomes} and sums.boot["recommend"].shape == (5, 28)
     back = Sums.from_bytes(sums.to_bytes())
     assert back.groups == sums.groups and back.counts == sums.counts and dict(back.unknown) == dict(sums.unknown)
     assert back.arrays().keys() == sums.arrays().keys()
     for name, array in sums.arrays().items():
         np.testing.assert_array_equal(back.arrays()[name], array, err_msg=name)
     batch = sums.to_arrow()
-    assert isinstance(batch, pa.RecordBatch) and batch.schema.metadata[b"servq_sums_version"] == b"1"
+    assert isinstance(batch, pa.RecordBatch) and batch.schema.metadata[b"servq_sums_version"] == b"2"
     assert_same_results(finish(sums, plan), finish(Sums.from_arrow(batch), plan), tol=0.0)
 
 

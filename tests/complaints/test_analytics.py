@@ -29,7 +29,14 @@ import pyarrow as pa
 import pytest
 from scipy import stats
 
-from servq.complaints.analytics import complaints_block, group_quantiles, poisson_interval
+from servq.complaints.analytics import (
+    complaints_block,
+    count_register,
+    counts_block,
+    group_quantiles,
+    poisson_interval,
+    sum_counts,
+)
 from servq.errors import DataError, UsageError
 from servq.report.complaints_section import summary_sentences
 
@@ -414,3 +421,43 @@ def test_row_order_does_not_matter(block):
     perm = np.random.default_rng(2).permutation(10)
     shuffled = ten().take(pa.array(perm))
     assert complaints_block(shuffled, now=NOW, min_n=1, customers={"A": 2000, "b": 500, "C": 100}) == block
+
+
+COUNTED = ("n", "period", "volume", "hot_spots", "status", "rates", "operations")
+
+
+def counted_in_parts(table: pa.Table, cuts: list[int]) -> tuple[pa.Table, dt.datetime]:
+    """The register counted in parts (as a cluster's partitions count it) and summed."""
+    bounds = [0, *cuts, table.num_rows]
+    parts = [count_register(table.slice(a, b - a), first_row=2 + a) for a, b in zip(bounds, bounds[1:])]
+    latest = max(t for _, t in parts if t is not None)
+    return sum_counts(pa.concat_tables([c for c, _ in parts])), dt.datetime.fromtimestamp(latest / 1e6, UTC)
+
+
+def test_counts_of_parts_give_the_figures_that_are_counts():
+    table, end = planted(weeks=14, spike_week=11, spike=10)
+    counts, latest = counted_in_parts(table.take(np.random.default_rng(3).permutation(table.num_rows)), [17, 40, 41])
+    assert latest == max(table.column("received_at").to_pylist())
+    for spikes in ("poisson", "both", "share"):
+        rows = complaints_block(table, now=end, spikes=spikes)
+        got = counts_block(counts, now=end, spikes=spikes)
+        assert {k: got[k] for k in COUNTED} == {k: rows[k] for k in COUNTED}
+        assert got["handling"] is got["sla"] is got["backlog"] is got["repeat"] is None and got["settings"]["counted"]
+    ops = pa.table({"date": pa.array([dt.date(2026, 3, 2) + dt.timedelta(days=i) for i in range(19)], pa.date32()),
+                    "region": ["A"] * 19, "metric": ["drops"] * 19, "value": np.arange(19.0) % 5})
+    options = dict(now=NOW, customers={"A": 2000, "b": 500}, operations=ops, max_lag=3, min_n=1)
+    counts, latest = counted_in_parts(ten(), [4, 5])
+    assert latest == d(20, 8) + dt.timedelta(hours=2)  # c10 acknowledged: the latest time of the ten
+    rows, got = complaints_block(ten(), **options), counts_block(counts, **options)
+    assert {k: got[k] for k in COUNTED} == {k: rows[k] for k in COUNTED}
+    assert got["volume"]["by_channel"] == [{"value": "app", "n": 2, "share": 0.2}, {"value": "phone", "n": 4, "share": 0.4},
+                                           {"value": "web", "n": 4, "share": 0.4}]
+
+
+def test_a_part_names_its_problems_by_the_files_rows():
+    t = ten()
+    units = t.column("unit").to_pylist()
+    units[6] = None  # c7: row 8 of the file, row 2 of a part starting at row 7
+    with pytest.raises(DataError) as err:
+        count_register(t.set_column(2, "unit", pa.array(units)).slice(5), first_row=7)
+    assert [(p.row, p.column) for p in err.value.problems] == [(8, "unit")]

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -167,3 +168,101 @@ def test_csv_as_excel_writes_it_in_sweden_reads_as_locally(spark, tmp_path):
         local = servq.analyze(path, "servqual", by="branch", quality=False)
         assert any(ch in "".join(local.segments["branch"]) for ch in "åäö")
         assert_same(local, on_spark(str(path), "servqual", by="branch", quality=False, spark=spark))
+
+
+def test_bootstrap_of_several_files_is_the_same_on_any_partitioning(spark, answers, tmp_path):
+    """Each file's rows are weighted by their numbers in the file and the file's place in
+    the sorted list of files: the intervals are those of the files accumulated one by one
+    (stream 0 and 1) and merged, however Spark splits them."""
+    from dataclasses import replace
+
+    from servq.analysis import AnalysisOptions, accumulate, finish, merge, plan_for
+
+    table, _ = answers
+    pq.write_table(table.slice(0, 400), tmp_path / "a.parquet", row_group_size=100)
+    pq.write_table(table.slice(400), tmp_path / "b.parquet", row_group_size=100)
+    opts = AnalysisOptions(by=("branch",), quality=False, boot=25, seed=2)
+    plan = plan_for("servqual", table.column_names, opts)
+    expected = finish(merge(accumulate([table.slice(0, 400)], plan),
+                            accumulate([table.slice(400)], replace(plan, stream=1))), plan)
+    for size in ("8192", str(1 << 27)):
+        spark.conf.set("spark.sql.files.maxPartitionBytes", size)
+        got = on_spark(str(tmp_path), "servqual", options=opts, spark=spark)
+        assert_same(expected, got)
+    assert got.data["drivers"]["boot"] == 25 and got.data["drivers"]["outcomes"][0]["predictors"][0]["lmg_low"] > 0
+
+
+def register(n: int, seed: int) -> pa.Table:
+    """``n`` complaints over 20 weeks in 3 units and 3 dimensions, some acknowledged."""
+    import datetime as dt
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    start = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    received = [start + dt.timedelta(minutes=int(m)) for m in rng.integers(0, 20 * 7 * 24 * 60, n)]
+    return pa.table({
+        "id": [f"C{i:05d}" for i in range(n)],
+        "received_at": pa.array(received, pa.timestamp("us", tz="UTC")),
+        "unit": rng.choice(["Malmö", "Lund", "Ystad"], n).tolist(),
+        "dimension": rng.choice(["billing", "network", "staff"], n).tolist(),
+        "channel": rng.choice(["phone", "web", None], n).tolist(),
+        "status": rng.choice(["open", "closed"], n).tolist(),
+        "acknowledged_at": pa.array([t + dt.timedelta(hours=5) if i % 3 else None for i, t in enumerate(received)],
+                                    pa.timestamp("us", tz="UTC")),
+    })
+
+
+def test_a_complaints_register_counted_on_spark_gives_the_local_counts(spark, tmp_path):
+    import datetime as dt
+
+    from servq.complaints.analytics import complaints_block, counts_block
+    from servq.spark.complaints import count
+
+    table = register(3000, seed=8)
+    pq.write_table(table.slice(0, 1700), tmp_path / "a.parquet", row_group_size=300)
+    pq.write_table(table.slice(1700), tmp_path / "b.parquet", row_group_size=300)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "8192")
+    counted = count(str(tmp_path), timezone="Europe/Stockholm", spark=spark)
+    assert counted.rows == 3000 and counted.counts.column("n").to_numpy().sum() == 3000
+    now = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=counted.latest)
+    local = complaints_block(table, timezone="Europe/Stockholm", spikes="both", customers={"Lund": 900})
+    assert local["settings"]["now"] == now.isoformat().replace("+00:00", "Z") or local["period"]["now"]
+    got = counts_block(counted.counts, now=now, timezone="Europe/Stockholm", spikes="both", customers={"Lund": 900})
+    for key in ("n", "period", "volume", "hot_spots", "status", "rates"):
+        assert got[key] == local[key], key
+    ids = table.column("id").to_pylist()
+    ids[2500] = ids[40]  # b.parquet row 802 repeats a.parquet row 42
+    units = table.column("unit").to_pylist()
+    units[1000] = None  # a.parquet row 1002
+    bad = table.set_column(0, "id", pa.array(ids)).set_column(2, "unit", pa.array(units))
+    pq.write_table(bad.slice(0, 1700), tmp_path / "a.parquet", row_group_size=300)
+    pq.write_table(bad.slice(1700), tmp_path / "b.parquet", row_group_size=300)
+    with pytest.raises(DataError) as err:
+        count(str(tmp_path), spark=spark)
+    assert [(p.file.rsplit("/", 1)[-1], p.row, p.column) for p in err.value.problems] == [
+        ("a.parquet", 1002, "unit"), ("b.parquet", 802, "id")]
+    assert err.value.problems[1].message.startswith("complaint id given twice (first at row 42 of ")
+
+
+def test_complaints_analyze_on_spark_from_the_command_line(answers, tmp_path):
+    write_table(register(600, seed=2), tmp_path / "register.csv")
+    out = tmp_path / "complaints.json"
+    run = subprocess.run([sys.executable, "-m", "servq.cli", "complaints", "analyze", str(tmp_path / "register.csv"),
+                          "--engine", "spark", "--spark-master", "local[1]", "--json", str(out),
+                          "--out", str(tmp_path / "c.html")], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    import jsonschema
+
+    schema = json.loads((Path(servq.__file__).parent / "report" / "results.schema.json").read_text())
+    block = json.loads(out.read_text())["complaints"]
+    jsonschema.validate(block, {"$ref": "#/$defs/complaints", "$defs": schema["$defs"]})
+    assert block["n"] == 600 and block["handling"] is None and block["settings"]["counted"]
+    local = subprocess.run([sys.executable, "-m", "servq.cli", "complaints", "analyze", str(tmp_path / "register.csv"),
+                            "--json", str(tmp_path / "local.json")], capture_output=True, text=True, timeout=600)
+    assert local.returncode == 0, local.stderr
+    mine = json.loads((tmp_path / "local.json").read_text())["complaints"]
+    assert block["volume"] == mine["volume"] and block["hot_spots"] == mine["hot_spots"]
+    sla = subprocess.run([sys.executable, "-m", "servq.cli", "complaints", "analyze", str(tmp_path / "register.csv"),
+                          "--engine", "spark", "--sla", str(out)], capture_output=True, text=True, timeout=120)
+    assert sla.returncode != 0 and "Traceback" not in sla.stderr and "--sla works with the local engine" in sla.stderr

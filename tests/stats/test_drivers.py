@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from servq.stats.bootstrap import poisson_counts
 from servq.stats.drivers import (
     MAX_LMG_PREDICTORS,
     DriversError,
@@ -147,21 +148,18 @@ def test_bootstrap_reproducible_and_contains_estimate():
     pd.testing.assert_frame_equal(fa[point.columns], point)
 
 
-def test_bootstrap_equals_row_resampling():
-    """Count-weighted cross-products give exactly the statistics of resampled rows."""
+def test_bootstrap_equals_weighted_rows():
+    """Each replicate's statistics are those of the rows weighted with their Poisson counts
+    (numpy's weighted covariance here, the counts drawn by row position in the data)."""
     d = ecsi()
     preds = [f"qual{i}" for i in range(1, 4)]
     seen = []
     res = drivers(d, "sat1", preds, n_boot=40, seed=3, progress=lambda k, m: seen.append((k, m)))
     assert seen[-1] == (40, 40)
-    seeds = np.random.SeedSequence(3).spawn(2)
-    lmg = []
     x = d[["sat1", *preds]].to_numpy()
-    for s, size in zip(seeds, (32, 8)):
-        rng = np.random.default_rng(s)
-        for _ in range(size):
-            rows = x[rng.integers(0, len(x), len(x))]
-            lmg.append(drivers(rows, 0, [1, 2, 3]).lmg)
+    rows = np.flatnonzero(~np.isnan(x).any(axis=1))
+    counts = poisson_counts(rows, range(40), seed=3)
+    lmg = [drivers_from_cor(np.cov(x[rows].T, fweights=k), n=int(k.sum())).lmg for k in counts]
     low, high = np.quantile(np.array(lmg), [0.025, 0.975], axis=0)
     np.testing.assert_allclose(res.bounds["lmg"][0], low, atol=1e-10)
     np.testing.assert_allclose(res.bounds["lmg"][1], high, atol=1e-10)
@@ -241,5 +239,9 @@ def test_bootstrap_skips_degenerate_resamples():
     res = drivers(np.column_stack([y, x, z]), 0, [1, 2], n_boot=200, seed=1)
     assert 0 < res.n_boot_failed < 200
     assert np.all(np.isfinite(res.to_frame().to_numpy()))
+    # with seed 1, each of the three replicates leaves out the one row where the predictor
+    # is not 0, or draws it alone
+    counts = poisson_counts(np.arange(4), range(3), seed=1)
+    assert all(k[3] == 0 or k[:3].sum() == 0 for k in counts)
     with pytest.raises(DriversError, match="resamples"):
-        drivers(np.array([[1, 0], [2, 0], [3, 0], [5, 1.0]]), 0, [1], n_boot=2, seed=12)
+        drivers(np.array([[1, 0], [2, 0], [3, 0], [5, 1.0]]), 0, [1], n_boot=3, seed=1)

@@ -34,10 +34,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from threadpoolctl import threadpool_limits
 
+from ..errors import UsageError
 from ..io.arrow import as_text, int_buffers
 from ..io.periods import period_labels
 from ..io.validate import Answers, Validator
 from ..measures.kano import KanoCounts
+from ..stats.bootstrap import replicate_sums
 from ..stats.moments import CrossMoments
 from .finish import finish
 from .plan import PERIOD, WORKERS, Plan, empty_sums, plan_for
@@ -46,7 +48,8 @@ from .sums import Counts, Sums, add_aligned, merge
 __all__ = ["Plan", "Sums", "accumulate", "finish", "merge", "plan_for", "tally"]
 
 def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first_row: int = 2,
-               reread_ids: Callable[[], Iterable[pa.Table]] | None = None) -> Sums:
+               reread_ids: Callable[[], Iterable[pa.Table]] | None = None,
+               progress: Callable[[int], None] | None = None) -> Sums:
     """Validate ``chunks`` of rows and add up their statistics.
 
     Parameters
@@ -56,10 +59,13 @@ def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first
         than the plan's ``chunk_size`` is read in parts.
     plan : Plan
     first_row : int
-        The spreadsheet row of the first row (the header is row 1), for problems.
+        The spreadsheet row of the first row (the header is row 1, so at least 2), for
+        problems; a row's bootstrap weights depend on its row less 2.
     reread_ids : callable, optional
         Reads the rows' id column again when an id may repeat (see
         :class:`servq.io.validate.Validator`); without it the ids are held in memory.
+    progress : callable, optional
+        Called as ``progress(rows)`` with the rows accumulated so far, after each chunk.
 
     Returns
     -------
@@ -69,12 +75,16 @@ def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first
     ------
     servq.errors.DataError
         Every problem found (file, row, column, value), when any; no Sums.
+    servq.errors.UsageError
+        ``first_row`` is less than 2.
     """
+    if first_row < 2:
+        raise UsageError(f"first_row is a spreadsheet row below the header: at least 2, got {first_row}")
     validator = plan.validator(reread_ids)
     grouper = _Groups(list(plan.segments), plan.labels)
     if plan.period:
         grouper.unknown[PERIOD] = 0
-    sums = _pipeline(_sized(chunks, plan.options.chunk_size), plan, validator, grouper, first_row)
+    sums = _pipeline(_sized(chunks, plan.options.chunk_size), plan, validator, grouper, first_row, progress)
     validator.finish()
     return replace(sums, floats=sums.floats.grown(len(grouper.keys) + 1), groups=tuple(grouper.keys),
                    counts=Counts(validator.rows, validator.cells, validator.blank, validator.dont_know),
@@ -82,13 +92,14 @@ def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first
 
 
 def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: int,
-          split: np.ndarray | None = None) -> Sums:
+          split: np.ndarray | None = None, first: int = 0) -> Sums:
     """The Sums of answers validated already (no counts, no groups named): ``groupings``
     holds one array of group numbers per grouping (-1 = none), the first every row's 0;
-    ``split`` the invariance groups. The caller names the groups and counts the rows
-    (``dataclasses.replace(sums, groups=..., counts=...)``)."""
-    scorer = plan.scorer
-    chunk = scorer.sums(answers, groupings, n_groups, keep_rows=plan.options.boot > 0)
+    ``split`` the invariance groups; ``first`` the number of the first row in its file
+    (counting from 0: the bootstrap weights a row by its number). The caller names the
+    groups and counts the rows (``dataclasses.replace(sums, groups=..., counts=...)``)."""
+    scorer, opts = plan.scorer, plan.options
+    chunk = scorer.sums(answers, groupings, n_groups, keep_rows=opts.boot > 0)
     cross: dict[int | None, CrossMoments] = {}
     part = plan.assessed
     if part is not None:
@@ -97,8 +108,10 @@ def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: i
             for g in np.unique(split[split >= 0]):
                 cross[int(g)] = scorer.item_cross(answers, part, split == g)
     kano = KanoCounts.of(answers.kano, groupings, n_groups) if answers.kano is not None else None
-    return Sums(chunk.items, chunk.floats, cross=cross, drivers=chunk.drivers,
-                rows={outcome: (rows,) for outcome, rows in chunk.rows.items()}, kano=kano)
+    boot = {outcome: replicate_sums(values - scorer.float_shift[scorer.driver_columns[outcome]], first + at,
+                                    opts.boot, seed=opts.seed, stream=plan.stream)
+            for outcome, (at, values) in chunk.rows.items()}
+    return Sums(chunk.items, chunk.floats, cross=cross, drivers=chunk.drivers, boot=boot, kano=kano)
 
 
 class _Groups:
@@ -176,7 +189,8 @@ def _keep_freed_memory() -> None:
     mallopt(-1, 128 << 20)  # M_TRIM_THRESHOLD
 
 
-def _pipeline(chunks: Iterable[pa.Table], plan: Plan, validator: Validator, grouper: _Groups, first_row: int) -> Sums:
+def _pipeline(chunks: Iterable[pa.Table], plan: Plan, validator: Validator, grouper: _Groups, first_row: int,
+              progress: Callable[[int], None] | None) -> Sums:
     """Sums over all chunks, their groups numbered by ``grouper``.
 
     A thread reads the next chunks while the others work (Arrow decodes without the GIL).
@@ -187,18 +201,20 @@ def _pipeline(chunks: Iterable[pa.Table], plan: Plan, validator: Validator, grou
     """
     _keep_freed_memory()
     total = empty_sums(plan)
-    pending: deque[tuple[Future, list]] = deque()
+    pending: deque[tuple[Future, list, int]] = deque()
     period, kind = plan.period, plan.options.period or ""
 
-    def merge_next(job: tuple[Future, list]) -> None:
+    def merge_next(job: tuple[Future, list, int]) -> None:
         nonlocal total
-        future, late = job
+        future, late, last = job
         report, sums = future.result()
         validator.add(report)
         for problem in late:  # the period's problems come after the chunk's own
             validator.problem(*problem)
         if sums is not None and not validator.failed:
             total = add_aligned(total, sums)
+        if progress is not None:
+            progress(last)
 
     # The chunks' matrix products are small: BLAS threads would only spin and steal the
     # cores from the element-wise work.
@@ -215,7 +231,7 @@ def _pipeline(chunks: Iterable[pa.Table], plan: Plan, validator: Validator, grou
             groupings = [np.zeros(chunk.num_rows, dtype=np.int64), *codes.values()]
             split = codes.get(plan.invariance) if plan.invariance else None
             pending.append((pool.submit(_chunk_job, plan, validator, chunk, row, groupings,
-                                        len(grouper.keys) + 1, split, compute), late))
+                                        len(grouper.keys) + 1, split, compute), late, row + chunk.num_rows - first_row))
             row += chunk.num_rows
             while len(pending) > 2 * WORKERS:
                 merge_next(pending.popleft())
@@ -238,7 +254,7 @@ def _chunk_job(plan: Plan, validator: Validator, chunk: pa.Table, first_row: int
     answers, report = validator.validate(chunk, first_row, segments=False)
     if not compute or report.total_problems:
         return report, None
-    return report, tally(plan, answers, groupings, n_groups, split)
+    return report, tally(plan, answers, groupings, n_groups, split, first=first_row - 2)
 
 
 _END = object()

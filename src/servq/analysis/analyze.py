@@ -39,7 +39,9 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
         Every other option at once; keyword arguments change single ones (``lang="sv"``,
         ``quality=False``, ``period="month"``, ...): see :class:`AnalysisOptions`.
     progress : callable, optional
-        Called as ``progress(done, total)`` while the key drivers are resampled.
+        With the bootstrap (``boot``), called as ``progress(done, total)`` with the rows
+        resampled so far and the data's rows, when the data say how many (Parquet, SPSS,
+        tables).
 
     Returns
     -------
@@ -76,5 +78,7 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
 
     chunks = source.chunks(columns=plan.columns(), chunk_size=opts.chunk_size,
                            dictionary=[c for c in plan.segments.values() if c])
-    sums = accumulate(chunks, plan, reread_ids=reread_ids if id_column is not None else None)
-    return finish(sums, plan, progress=progress)
+    total = source.rows
+    rows_done = (lambda done: progress(done, total)) if progress is not None and total and opts.boot else None
+    sums = accumulate(chunks, plan, reread_ids=reread_ids if id_column is not None else None, progress=rows_done)
+    return finish(sums, plan)

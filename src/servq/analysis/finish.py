@@ -8,7 +8,6 @@ all the blocks, and do not change afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -25,14 +24,14 @@ from ..measures.kano import kano_block
 from ..measures.levels import benchmark, levels
 from ..measures.scores import Scorer
 from ..stats.moments import Moments
-from .plan import PERIOD, WORKERS, Plan
+from .plan import PERIOD, Plan
 from .results import Results
 from .sums import Sums
 
 SCHEMA_VERSION = "1.0"
 
 
-def finish(sums: Sums, plan: Plan, *, progress: Callable[[int, int], None] | None = None) -> Results:
+def finish(sums: Sums, plan: Plan) -> Results:
     """The Results of accumulated ``sums`` (:func:`~servq.analysis.accumulate.accumulate`,
     :func:`~servq.analysis.sums.merge`) under ``plan``.
 
@@ -41,8 +40,6 @@ def finish(sums: Sums, plan: Plan, *, progress: Callable[[int, int], None] | Non
     sums : Sums
     plan : Plan
         The plan the sums were accumulated with (its options say what to compute).
-    progress : callable, optional
-        Called as ``progress(done, total)`` while the key drivers are resampled.
 
     Returns
     -------
@@ -62,8 +59,7 @@ def finish(sums: Sums, plan: Plan, *, progress: Callable[[int, int], None] | Non
     drivers, more = key_drivers(inst, dict(sums.drivers), opts.lang)
     notes += more
     if opts.boot and drivers:
-        bootstrap_drivers(drivers, {k: list(v) for k, v in sums.rows.items()}, boot=opts.boot, seed=opts.seed,
-                          confidence=opts.confidence, workers=WORKERS, progress=progress)
+        bootstrap_drivers(drivers, sums.boot, boot=opts.boot, seed=opts.seed, confidence=opts.confidence)
     blocks["drivers"] = drivers
     blocks["ipa"], more = ipa(MappingProxyType({**core, "drivers": drivers}), inst, importance=opts.ipa_importance,
                               performance=opts.ipa_performance, crosshair=opts.ipa_crosshair)

@@ -37,7 +37,9 @@ class Plan:
     (empty strings when the rows come already grouped, as in the dashboard);
     ``labels`` the value labels of those columns (SPSS), by segment name; ``period`` the
     (name, column) of the trends' period; ``file``, ``source_format`` and ``source_path``
-    describe the data in problems and in the results' ``source`` block.
+    describe the data in problems and in the results' ``source`` block; ``stream`` numbers
+    the file among the files of one data set (in a Spark job; 0 otherwise): with a row's
+    number in its file, it fixes the row's bootstrap weights.
     """
 
     instrument: Instrument
@@ -50,6 +52,7 @@ class Plan:
     file: str = "data"
     source_format: str = "table"
     source_path: str | None = None
+    stream: int = 0
     scorer: Scorer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -27,7 +27,7 @@ from ..errors import UsageError
 from ..measures.kano import KanoCounts
 from ..stats.moments import CrossMoments, Moments
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the bootstrap's replicate sums instead of the driver rows
 _MOMENTS = ("n", "s", "ss")
 _CROSS = ("n", "s", "s2", "q", "n_complete", "s_complete", "q_complete")
 
@@ -69,9 +69,9 @@ class Sums:
         the group number of a segment of the invariance column.
     drivers : mapping of str to CrossMoments
         Per outcome, the cross-products of the outcome and the dimension scores.
-    rows : mapping of str to tuple of arrays
-        Per outcome, the driver variables' rows (kept only for the bootstrap), in the
-        order the rows were merged.
+    boot : mapping of str to ndarray
+        Per outcome, with the bootstrap: each replicate's Poisson-weighted sums of the
+        driver variables (:func:`servq.stats.bootstrap.replicate_sums`), replicates x sums.
     kano : KanoCounts, optional
         Kano answer-pair counts per group.
     """
@@ -83,7 +83,7 @@ class Sums:
     unknown: Mapping[str, int] = field(default_factory=dict)
     cross: Mapping[int | None, CrossMoments] = field(default_factory=dict)
     drivers: Mapping[str, CrossMoments] = field(default_factory=dict)
-    rows: Mapping[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
+    boot: Mapping[str, np.ndarray] = field(default_factory=dict)
     kano: KanoCounts | None = None
 
     @property
@@ -111,8 +111,7 @@ class Sums:
             out.update({f"{label}.{f}": np.asarray(getattr(cm, f), dtype=np.float64) for f in _CROSS})
             if shifts:
                 out[f"{label}.shift"] = cm.shift
-        for outcome in sorted(self.rows):
-            out.update({f"rows.{outcome}.{i}": part for i, part in enumerate(self.rows[outcome])})
+        out.update({f"boot.{outcome}": self.boot[outcome] for outcome in sorted(self.boot)})
         if self.kano is not None:
             out["kano.counts"] = self.kano.counts
         return out
@@ -137,8 +136,7 @@ class Sums:
             self, items=moments("items", self.items), floats=moments("floats", self.floats),
             cross={k: cross(f"cross.{'all' if k is None else k}", v) for k, v in self.cross.items()},
             drivers={k: cross(f"drivers.{k}", v) for k, v in self.drivers.items()},
-            rows={k: tuple(arrays.get(f"rows.{k}.{i}", part) for i, part in enumerate(v)) for k, v in self.rows.items()},
-            kano=kano)
+            boot={k: arrays.get(f"boot.{k}", v) for k, v in self.boot.items()}, kano=kano)
 
     # -- storing ---------------------------------------------------------------------
     def to_arrow(self) -> pa.RecordBatch:
@@ -150,7 +148,7 @@ class Sums:
                 "counts": json.dumps(astuple(self.counts)),
                 "unknown": json.dumps(dict(self.unknown), ensure_ascii=False),
                 "structure": json.dumps({"cross": [_key_text(k) for k in self.cross], "drivers": list(self.drivers),
-                                         "rows": {k: len(v) for k, v in self.rows.items()},
+                                         "boot": list(self.boot),
                                          "kano": self.kano is not None}, ensure_ascii=False)}
         schema = pa.schema([("name", pa.string()), ("shape", pa.list_(pa.int64())), ("values", pa.list_(pa.float64()))],
                            metadata=meta)
@@ -182,7 +180,7 @@ class Sums:
                    counts=Counts(*json.loads(meta["counts"])), unknown=json.loads(meta["unknown"]),
                    cross={_key_value(k): cross(f"cross.{k}") for k in structure["cross"]},
                    drivers={k: cross(f"drivers.{k}") for k in structure["drivers"]},
-                   rows={k: tuple(arrays[f"rows.{k}.{i}"] for i in range(n)) for k, n in structure["rows"].items()},
+                   boot={k: arrays[f"boot.{k}"] for k in structure["boot"]},
                    kano=KanoCounts(arrays["kano.counts"].astype(np.int64)) if structure["kano"] else None)
 
     def to_bytes(self) -> bytes:
@@ -240,8 +238,7 @@ def merge(a: Sums, b: Sums) -> Sums:
         unknown[name] = unknown.get(name, 0) + count
     return Sums(a.items + b.items, a.floats.grown(n_groups) + b.floats,
                 groups=tuple(groups), counts=a.counts + b.counts, unknown=unknown,
-                cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers),
-                rows={k: (*a.rows.get(k, ()), *b.rows.get(k, ())) for k in dict.fromkeys([*a.rows, *b.rows])},
+                cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers), boot=_added(a.boot, b.boot),
                 kano=_kano_sum(a.kano, b.kano))
 
 
@@ -250,8 +247,7 @@ def add_aligned(a: Sums, b: Sums) -> Sums:
     by one reader): the groups are those of ``a``, grown to ``b``'s number of groups."""
     return Sums(a.items + b.items, a.floats + b.floats, groups=a.groups, counts=a.counts + b.counts,
                 unknown=a.unknown, cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers),
-                rows={k: (*a.rows.get(k, ()), *b.rows.get(k, ())) for k in dict.fromkeys([*a.rows, *b.rows])},
-                kano=_kano_sum(a.kano, b.kano))
+                boot=_added(a.boot, b.boot), kano=_kano_sum(a.kano, b.kano))
 
 
 def _renumbered(s: Sums, index: np.ndarray, n_groups: int) -> Sums:

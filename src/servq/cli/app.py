@@ -129,7 +129,7 @@ def analyze(
                 raise UsageError("--complaints-file is analysed with the local engine")
             from ..spark import analyze as on_spark
 
-            results = on_spark(data, instrument, options=options, master=spark_master, progress=bar)
+            results = on_spark(data, instrument, options=options, master=spark_master)
         elif complaints_file is None:
             results = run(Path(data), instrument, options=options, progress=bar)
         else:

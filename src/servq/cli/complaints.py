@@ -23,11 +23,12 @@ complaints_app = typer.Typer(help="Complaints: classify texts, train and evaluat
 
 def analyze(
     file: Annotated[
-        Path,
+        str,
         typer.Argument(
             metavar="FILE",
             help="The complaints register: a .csv, .xlsx, .parquet or .sav file, one row per complaint "
-            "(docs/complaints-analytics.md).",
+            "(docs/complaints-analytics.md); with --engine spark also a directory, a glob or a URI Spark reads "
+            "(s3a://, hdfs://).",
         ),
     ],
     sla: Annotated[
@@ -92,13 +93,32 @@ def analyze(
     max_problems: Annotated[
         int, typer.Option("--max-problems", min=1, help="Show at most this many problems in a bad file.")
     ] = 50,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (this machine) or spark (count the register on an Apache Spark cluster: the figures that "
+            "are counts; needs servq[spark]).",
+        ),
+    ] = "local",
+    spark_master: Annotated[
+        Optional[str],
+        typer.Option(
+            "--spark-master",
+            help="With --engine spark: the master URL (spark://host:7077, local[4], yarn) or a Spark Connect address "
+            "(sc://host:15002). Default: SPARK_REMOTE, SPARK_MASTER or local[*].",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a complaints register: volume by dimension, unit and week, hot spots, handling
     times, SLA compliance (--sla), the backlog, repeat complainants, complaints per 1,000
     customers (--customers) and operational metrics that move before complaints (--operations).
 
     Prints a short summary; writes the HTML report (--out) and the JSON (--json). A register
-    with errors prints every problem (file, row, column) and writes nothing.
+    with errors prints every problem (file, row, column) and writes nothing. With --engine
+    spark the register is counted in the cluster's executors and the figures that are counts
+    are computed (volume, hot spots, status, rates, operational metrics); handling times, SLA
+    compliance, the backlog and repeat complainants need the local engine.
     """
     from .. import __version__
     from ..analysis import SCHEMA_VERSION
@@ -113,6 +133,11 @@ def analyze(
         raise UsageError(f"--spikes must be one of {', '.join(SPIKE_METHODS)}, got '{spikes}'")
     if repeat_days <= 0:
         raise UsageError(f"--repeat-days must be positive, got {repeat_days:g}")
+    if engine not in ("local", "spark"):
+        raise UsageError(f"--engine must be local or spark, got '{engine}'")
+    if engine == "spark" and (sla is not None or sheet is not None):
+        raise UsageError(f"{'--sla' if sla is not None else '--sheet'} works with the local engine only "
+                         "(the SLA needs each complaint's times; Spark reads Parquet and CSV)")
     check_timezone(timezone)
     moment = parse_now(now, timezone) if now is not None else None
     for option, path in (("--sla", sla), ("--customers", customers), ("--operations", operations)):
@@ -124,19 +149,30 @@ def analyze(
 
         policies = load_policies(sla)
     per_unit = read_customers(customers, max_problems=max_problems) if customers is not None else None
-    register = read_register(file, timezone=timezone, sheet=sheet, max_problems=max_problems)
-    if policies is not None:
-        register = with_due_times(register, policies)
-    block = complaints_block(register, customers=per_unit, operations=operations, lang=lang, min_n=min_n,
-                             now=moment, timezone=timezone, spikes=spikes, baseline_weeks=baseline_weeks,
-                             repeat_days=repeat_days, max_problems=max_problems)
-    meta = register.schema.metadata or {}
+    common = dict(customers=per_unit, operations=operations, lang=lang, min_n=min_n, timezone=timezone, spikes=spikes,
+                  baseline_weeks=baseline_weeks)
+    if engine == "spark":
+        from ..complaints.analytics import counts_block
+        from ..spark.complaints import count
+
+        counted = count(file, timezone=timezone, master=spark_master, max_problems=max_problems)
+        if moment is None and counted.latest is not None:
+            moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=counted.latest)
+        block = counts_block(counted.counts, now=moment or dt.datetime.now(dt.UTC), **common)
+        rows, classified = counted.rows, counted.classified
+    else:
+        if not Path(file).is_file():
+            raise UsageError(f"complaints register not found: {file}")
+        register = read_register(Path(file), timezone=timezone, sheet=sheet, max_problems=max_problems)
+        if policies is not None:
+            register = with_due_times(register, policies)
+        block = complaints_block(register, now=moment, repeat_days=repeat_days, max_problems=max_problems, **common)
+        rows, classified = register.num_rows, int((register.schema.metadata or {}).get(b"servq.classified", b"0"))
     data = {
         "schema_version": SCHEMA_VERSION,
         "servq_version": __version__,
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "source": {"file": file.name, "rows": register.num_rows,
-                   "classified": int(meta.get(b"servq.classified", b"0")),
+        "source": {"file": Path(file).name or file, "rows": rows, "classified": classified,
                    "sla": sla.name if sla else None, "customers": customers.name if customers else None,
                    "operations": operations.name if operations else None},
         "complaints": block,

@@ -102,6 +102,9 @@ OPTIONAL = ("channel", "tier", "product", "acknowledged_at", "resolved_at", "sta
 COLUMNS = REQUIRED + OPTIONAL
 TIMESTAMPS = ("received_at", "acknowledged_at", "resolved_at", "ack_due", "resolve_due")
 CLOSED_STATUSES = ("closed", "resolved", "withdrawn", "rejected", "duplicate", "cancelled", "spam")
+COUNT_COLUMNS = ("day", "dimension", "unit", "channel", "tier", "product", "status", "n")
+"""A counted register's columns (:func:`count_register`): the local day (days since 1970-01-01),
+the texts, and ``n`` complaints."""
 SPIKE_METHODS = ("poisson", "share", "ewma", "both")
 AGE_BINS = (0, 1, 3, 7, 14, 30)  # days: [0, 1), [1, 3), …, [30, ∞)
 QUANTILES = (0.5, 0.9)
@@ -166,9 +169,116 @@ def complaints_block(table, *, customers: Mapping[str, float] | None = None, ope
     _check_options(spikes, correction, lang, min_n, baseline_weeks, repeat_days, confidence, timezone)
     table = _as_table(table)
     c = _Complaints.read(table, timezone, max_problems, closed_statuses)
-    now_us = _now(c, now)
+    return _block(c, _now(c, now), customers=customers, operations=operations, lang=lang, min_n=min_n,
+                  timezone=timezone, spikes=spikes, baseline_weeks=baseline_weeks, alpha=alpha, correction=correction,
+                  min_count=min_count, ewma_lambda=ewma_lambda, ewma_L=ewma_L, repeat_days=repeat_days,
+                  max_lag=max_lag, lag_by=lag_by, confidence=confidence, closed_statuses=closed_statuses)
+
+
+def counts_block(counts: pa.Table, *, now: dt.datetime, customers: Mapping[str, float] | None = None,
+                 operations=None, lang: str = "en", min_n: int = 5, timezone: str = "UTC", spikes: str = "poisson",
+                 baseline_weeks: int = 8, alpha: float = 0.05, correction: str = "holm", min_count: int = 3,
+                 ewma_lambda: float = 0.2, ewma_L: float = 3.0, max_lag: int = 14, lag_by: str = "abs",
+                 confidence: float = 0.95, closed_statuses: Sequence[str] = CLOSED_STATUSES) -> dict:
+    """The ``complaints`` block of a register counted already (:func:`count_register`): the
+    figures that are counts — volume, hot spots, status, rates, operational metrics — equal
+    :func:`complaints_block`'s on the register's rows; those that need each complaint's
+    times (handling, SLA, backlog, repeat complainants) are None.
+
+    Parameters
+    ----------
+    counts : pyarrow.Table
+        :data:`COUNT_COLUMNS`: complaints per local day, dimension, unit, channel, tier,
+        product and status (the sum of the counts of the register's parts).
+    now : datetime
+        The moment of the analysis (time-zone aware): the latest time of the register by
+        default (:func:`count_register` gives each part's).
+    **options
+        As :func:`complaints_block`.
+
+    Returns
+    -------
+    dict
+        The block; ``settings`` says ``"counted": true``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from servq.complaints.register import read_register
+    >>> t = read_register(pa.table({"received_at": ["2026-03-02 09:15", "2026-03-03 10:00", "2026-03-09 08:00"],
+    ...                             "unit": ["North", "North", "South"], "dimension": ["billing"] * 3}))
+    >>> counts, latest = count_register(t)
+    >>> block = counts_block(counts, now=dt.datetime.fromtimestamp(latest / 1e6, dt.UTC))
+    >>> block["n"], [(c["unit"], c["counts"]) for c in block["volume"]["cells"]], block["handling"]
+    (3, [('North', [2, 0]), ('South', [0, 1])], None)
+
+    R: ``table(format(day, "%G-W%V"), unit)`` of the same complaints.
+    """
+    _check_options(spikes, correction, lang, min_n, baseline_weeks, 30.0, confidence, timezone)
+    missing = [name for name in COUNT_COLUMNS if name not in counts.column_names]
+    if missing:
+        raise UsageError(f"complaint counts need the columns {', '.join(COUNT_COLUMNS)}; missing {', '.join(missing)}")
+    c = _Complaints.counted(counts, timezone)
+    return _block(c, _now(c, now), customers=customers, operations=operations, lang=lang, min_n=min_n,
+                  timezone=timezone, spikes=spikes, baseline_weeks=baseline_weeks, alpha=alpha, correction=correction,
+                  min_count=min_count, ewma_lambda=ewma_lambda, ewma_L=ewma_L, repeat_days=None,
+                  max_lag=max_lag, lag_by=lag_by, confidence=confidence, closed_statuses=closed_statuses)
+
+
+def count_register(table, timezone: str = "UTC", *, max_problems: int = 50, first_row: int = 2,
+                   closed_statuses: Sequence[str] = CLOSED_STATUSES,
+                   unique_ids: bool = True) -> tuple[pa.Table, int | None]:
+    """The complaints of a register (:func:`~servq.complaints.register.read_register`'s table,
+    or a part of it) counted per local day, dimension, unit, channel, tier, product and
+    status (:data:`COUNT_COLUMNS`), and its latest time in microseconds since 1970 UTC (None
+    without complaints). The counts of a register's parts add up to the register's (sum
+    ``n`` over the other columns): what :func:`counts_block` reads, and all that crosses a
+    Spark cluster's network.
+
+    ``unique_ids=False`` leaves the check that no id repeats to the caller (across the
+    parts).
+
+    Raises
+    ------
+    DataError
+        As :func:`complaints_block`, rows numbered from ``first_row``.
+    """
+    table = _as_table(table)
+    c = _Complaints.read(table, timezone, max_problems, closed_statuses, first_row, unique_ids)
+    if c.n == 0:
+        return _empty_counts(), None
+    columns = {"day": pa.array(c.day.astype(np.int32))}
+    for name in COUNT_COLUMNS[1:-1]:
+        codes = getattr(c, name)
+        columns[name] = pa.DictionaryArray.from_arrays(pa.array(codes.codes, pa.int32(), mask=codes.codes < 0),
+                                                       pa.array(codes.labels, pa.string())).dictionary_decode()
+    columns["n"] = pa.array(np.ones(c.n, dtype=np.int64))
+    return sum_counts(pa.table(columns)), _now(c, None)
+
+
+def sum_counts(counts: pa.Table) -> pa.Table:
+    """Counts with the same day, dimension, unit, channel, tier, product and status added
+    up (the counts of a register's parts)."""
+    keys = list(COUNT_COLUMNS[:-1])
+    return counts.group_by(keys, use_threads=False).aggregate([("n", "sum")]).rename_columns([*keys, "n"]) \
+        .select(list(COUNT_COLUMNS))
+
+
+def _empty_counts() -> pa.Table:
+    return pa.table({name: pa.array([], pa.int32() if name == "day" else pa.int64() if name == "n" else pa.string())
+                     for name in COUNT_COLUMNS})
+
+
+def _block(c: _Complaints, now_us: int, *, customers, operations, lang: str, min_n: int, timezone: str, spikes: str,
+           baseline_weeks: int, alpha: float, correction: str, min_count: int, ewma_lambda: float, ewma_L: float,
+           repeat_days: float | None, max_lag: int, lag_by: str, confidence: float,
+           closed_statuses: Sequence[str]) -> dict:
+    """The block of complaints read row by row (``c.weight`` None) or counted."""
+    rows = c.weight is None
     settings = {"timezone": timezone, "now": iso_utc(now_us), "min_n": min_n, "confidence": confidence,
                 "lang": lang, "closed_statuses": list(closed_statuses)}
+    if not rows:
+        settings["counted"] = True
     if c.n == 0:
         return {"n": 0, "period": None, "volume": None, "hot_spots": None, "handling": None, "sla": None,
                 "backlog": None, "status": [], "repeat": None, "rates": None, "operations": None,
@@ -185,11 +295,11 @@ def complaints_block(table, *, customers: Mapping[str, float] | None = None, ope
         "period": period,
         "volume": volume,
         "hot_spots": hot,
-        "handling": _handling(c, min_n),
-        "sla": _sla(c, now_us, min_n, confidence),
-        "backlog": _backlog(c, now_us),
+        "handling": _handling(c, min_n) if rows else None,
+        "sla": _sla(c, now_us, min_n, confidence) if rows else None,
+        "backlog": _backlog(c, now_us) if rows else None,
         "status": _status(c),
-        "repeat": _repeat(c, repeat_days, confidence),
+        "repeat": _repeat(c, repeat_days, confidence) if rows and repeat_days is not None else None,
         "rates": None if customers is None else _rates(c, customers, period["days"], confidence),
         "operations": None if operations is None else _operations(c, operations, first_day, last_day, max_lag,
                                                                    lag_by, alpha),
@@ -264,8 +374,33 @@ class _Codes:
 class _Complaints:
     """The validated columns of the complaints, as numpy arrays."""
 
+    weight: np.ndarray | None = None  # complaints per row when the rows are counts
+
     @classmethod
-    def read(cls, table: pa.Table, timezone: str, max_problems: int, closed_statuses: Sequence[str]) -> _Complaints:
+    def counted(cls, counts: pa.Table, timezone: str) -> _Complaints:
+        """Complaints counted per day, dimension, unit, channel, tier, product and status:
+        only what the counts say (no times but the day)."""
+        self = cls()
+        m = counts.num_rows
+        self.weight = np.asarray(counts.column("n").to_numpy(), dtype=np.int64)
+        self.n = int(self.weight.sum())
+        self.day = np.asarray(counts.column("day").to_numpy(), dtype=np.int64)
+        for name in COUNT_COLUMNS[1:-1]:
+            setattr(self, name, _Codes.of(counts.column(name), m))
+        self.timezone = timezone
+        return self
+
+    def count(self, keys: np.ndarray, minlength: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """``numpy.bincount`` of ``keys`` (of the rows ``rows``), each row counting its
+        complaints."""
+        if self.weight is None:
+            return np.bincount(keys, minlength=minlength)
+        w = self.weight if rows is None else self.weight[rows]
+        return np.bincount(keys, weights=w, minlength=minlength).astype(np.int64)
+
+    @classmethod
+    def read(cls, table: pa.Table, timezone: str, max_problems: int, closed_statuses: Sequence[str],
+             first_row: int = 2, unique_ids: bool = True) -> _Complaints:
         self = cls()
         problems: list[Problem] = []
         total = [0]
@@ -299,7 +434,7 @@ class _Complaints:
             _raise(problems, total[0])
         self.received, ok = stamps["received_at"]
         for i in np.flatnonzero(~ok)[:max_problems]:
-            problem("the time the complaint was received is required", int(i) + 2, names["received_at"])
+            problem("the time the complaint was received is required", first_row + int(i), names["received_at"])
         total[0] += max(0, int(np.count_nonzero(~ok)) - max_problems)
         self.ack_at, self.has_ack = stamps["acknowledged_at"]
         self.resolved_at, self.resolved = stamps["resolved_at"]
@@ -307,7 +442,7 @@ class _Complaints:
                                       ("resolved_at", (self.resolved_at, self.resolved))):
             bad = np.flatnonzero(valid & ok & (values < self.received))
             for i in bad[:max_problems]:
-                problem(f"before the complaint was received ({iso_utc(self.received[i])})", int(i) + 2, names[name],
+                problem(f"before the complaint was received ({iso_utc(self.received[i])})", first_row + int(i), names[name],
                         iso_utc(values[i]))
             total[0] += max(0, bad.size - max_problems)
         self.ack_due, self.has_ack_due = stamps["ack_due"]
@@ -317,11 +452,11 @@ class _Complaints:
                 codes = _Codes.of(column(name), n)
                 blank = np.flatnonzero(codes.codes < 0)
                 for i in blank[:max_problems]:
-                    problem(f"the {name} is required", int(i) + 2, names[name])
+                    problem(f"the {name} is required", first_row + int(i), names[name])
                 total[0] += max(0, blank.size - max_problems)
                 setattr(self, name, codes)
-        if "id" in names:
-            _duplicate_ids(column("id"), names["id"], problem)
+        if "id" in names and unique_ids:
+            _duplicate_ids(column("id"), names["id"], problem, first_row)
         if total[0]:
             _raise(problems, total[0])
         for name in ("channel", "tier", "product", "status"):
@@ -343,11 +478,11 @@ def _raise(problems: list[Problem], total: int):
     raise DataError(f"complaints: {total} problem(s) found; no results were produced", problems, total)
 
 
-def _duplicate_ids(ids: pa.Array, column: str, problem) -> None:
+def _duplicate_ids(ids: pa.Array, column: str, problem, start: int) -> None:
     valid = ids.is_valid()
     if ids.null_count:
         for i in np.flatnonzero(~np.asarray(valid.to_numpy(zero_copy_only=False)))[:50]:
-            problem("the complaint id is required", int(i) + 2, column)
+            problem("the complaint id is required", start + int(i), column)
     present = ids.drop_null()
     if pc.count_distinct(present).as_py() == len(present):
         return
@@ -359,7 +494,7 @@ def _duplicate_ids(ids: pa.Array, column: str, problem) -> None:
     first_row[codes[ok][first]] = ok[first]
     repeat = ok[first_row[codes[ok]] != ok]
     for i in repeat[:50]:
-        problem(f"complaint id repeated (first at row {first_row[codes[i]] + 2})", int(i) + 2, column,
+        problem(f"complaint id repeated (first at row {start + first_row[codes[i]]})", start + int(i), column,
                 ids[int(i)].as_py())
 
 
@@ -419,7 +554,7 @@ def _volume(c: _Complaints, first_day: int, last_day: int, baseline_weeks: int):
     cells = np.flatnonzero(np.bincount(cell, minlength=c.dimension.size * n_units))
     compact = np.full(c.dimension.size * n_units, -1, dtype=np.int64)
     compact[cells] = np.arange(cells.size)
-    counts = np.bincount(compact[cell] * n_weeks + np.searchsorted(index, week), minlength=cells.size * n_weeks)
+    counts = c.count(compact[cell] * n_weeks + np.searchsorted(index, week), cells.size * n_weeks)
     counts = counts.reshape(cells.size, n_weeks)
     starts = np.maximum(first_day, index * 7 - 3)
     ends = np.minimum(last_day, index * 7 - 3 + 6)
@@ -431,17 +566,18 @@ def _volume(c: _Complaints, first_day: int, last_day: int, baseline_weeks: int):
         "weeks": weeks,
         "cells": [{"dimension": c.dimension.labels[k // n_units], "unit": c.unit.labels[k % n_units],
                    "total": int(row.sum()), "counts": row.tolist()} for k, row in zip(cells, counts)],
-        "by_dimension": _shares(c.dimension, c.n),
-        "by_unit": _shares(c.unit, c.n),
-        "by_channel": _shares(c.channel, c.n),
-        "by_tier": _shares(c.tier, c.n),
-        "by_product": _shares(c.product, c.n),
+        "by_dimension": _shares(c, c.dimension),
+        "by_unit": _shares(c, c.unit),
+        "by_channel": _shares(c, c.channel),
+        "by_tier": _shares(c, c.tier),
+        "by_product": _shares(c, c.product),
     }
     return volume, counts, cells, index, exposure
 
 
-def _shares(codes: _Codes, n: int) -> list[dict]:
-    counts = np.bincount(codes.codes + 1, minlength=codes.size + 1)
+def _shares(c: _Complaints, codes: _Codes) -> list[dict]:
+    n = c.n
+    counts = c.count(codes.codes + 1, codes.size + 1)
     out = [{"value": label, "n": int(k), "share": float(k / n)} for label, k in zip(codes.labels, counts[1:]) if k]
     if counts[0] and codes.size:
         out.append({"value": None, "n": int(counts[0]), "share": float(counts[0] / n)})
@@ -664,7 +800,7 @@ def _backlog(c: _Complaints, now: int) -> dict:
 
 
 def _status(c: _Complaints) -> list[dict]:
-    counts = np.bincount(c.status.codes + 1, minlength=c.status.size + 1)
+    counts = c.count(c.status.codes + 1, c.status.size + 1)
     out = [{"value": label, "n": int(k)} for label, k in zip(c.status.labels, counts[1:]) if k]
     if counts[0] and c.status.size:
         out.append({"value": None, "n": int(counts[0])})
@@ -728,7 +864,7 @@ def _rates(c: _Complaints, customers: Mapping[str, float], days: int, confidence
             given[_match(name)] = (str(name), v)
     if bad:
         raise UsageError(f"customers per unit must be positive numbers: {', '.join(bad)}")
-    x = np.bincount(c.unit.codes, minlength=c.unit.size)
+    x = c.count(c.unit.codes, c.unit.size)
     rows, seen = [], set()
     for label, k in zip(c.unit.labels, x):
         hit = given.get(_match(label))
@@ -766,8 +902,8 @@ def _operations(c: _Complaints, operations, first_day: int, last_day: int, max_l
         first_day, last_day = max(first_day, int(date.min())), min(last_day, int(date.max()) + max_lag)
     days = max(0, last_day - first_day + 1)
     ok = (c.day >= first_day) & (c.day <= last_day)
-    daily = np.bincount(c.unit.codes[ok] * days + (c.day[ok] - first_day),
-                        minlength=c.unit.size * days).reshape(c.unit.size, days)
+    daily = c.count(c.unit.codes[ok] * days + (c.day[ok] - first_day), c.unit.size * days,
+                    rows=ok).reshape(c.unit.size, days)
     complaint_dates = np.arange(first_day, first_day + days).astype("datetime64[D]")
     series, unmatched = [], []
     key = region.codes * max(metric.size, 1) + metric.codes

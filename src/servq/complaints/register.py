@@ -100,15 +100,20 @@ _ISO = (r"^(?P<date>\d{4}-\d{2}-\d{2})"
         r"(?:[T ](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?"
         r"\s*(?P<z>Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$")
 _EMAIL = r"^[^@\s]+@[^@\s]+$"
+ID_REPEATED = "complaint id given twice"
 NOT_A_TIME = "not a time (use ISO 8601: 2026-03-02 09:15, optionally with an offset such as +01:00)"
 
 Classifier = Callable[[list[str]], Sequence[str]]
 
 
 class _Problems:
-    def __init__(self, file: str, limit: int):
+    def __init__(self, file: str, limit: int, first_row: int = 2):
         self.file, self.limit, self.kept, self.total = file, limit, [], 0
+        self.first_row = first_row  # the spreadsheet row of index 0
         self.order: dict[str, int] = {}  # column name -> position in the file
+
+    def row(self, index) -> int:
+        return self.first_row + int(index)
 
     def add(self, message: str, row: int | None, column: str | None, value=None) -> None:
         self.total += 1
@@ -116,11 +121,11 @@ class _Problems:
             self.kept.append(Problem(message, file=self.file, row=row, column=column, value=value))
 
     def rows(self, mask: np.ndarray, message: str, column: str, values: pa.Array | None = None) -> None:
-        """One problem per row of ``mask`` (row = index + 2), the value from ``values``."""
+        """One problem per row of ``mask`` (row = first_row + index), the value from ``values``."""
         idx = np.flatnonzero(mask)
         room = max(0, self.limit - len(self.kept))
         for i in idx[:room]:
-            self.kept.append(Problem(message, file=self.file, row=int(i) + 2, column=column,
+            self.kept.append(Problem(message, file=self.file, row=self.row(i), column=column,
                                      value=None if values is None else py_value(values, i)))
         self.total += idx.size
 
@@ -147,7 +152,8 @@ def check_timezone(timezone: str) -> str:
 
 
 def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_problems: int = 50,
-                  classify: Classifier | bool | None = None) -> pa.Table:
+                  classify: Classifier | bool | None = None, first_row: int = 2, unique_ids: bool = True,
+                  file: str | None = None) -> pa.Table:
     """The complaints of a register as the table :func:`~servq.complaints.analytics.complaints_block`
     expects (see the module notes for the columns, times and customer keys).
 
@@ -165,6 +171,13 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
         Fills in blank dimensions from the ``text`` column: a function from a list of texts
         to their dimensions. None (default) uses :func:`servq.text.classify`; False
         classifies nothing (a blank dimension is then a problem).
+    first_row : int
+        The spreadsheet row of the first complaint (the header is row 1), for problems and
+        the ids of a register without an id column (a part of a larger file).
+    unique_ids : bool
+        Check that no id repeats (False when the caller checks it across all the parts).
+    file : str, optional
+        How problems name the register (default: its path, or ``<table>``).
 
     Returns
     -------
@@ -208,8 +221,9 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
     if isinstance(data, (str, Path)) and not Path(data).is_file():
         raise UsageError(f"complaints register not found: {data}")
     src = source_of(data, sheet=sheet)
-    file = str(src.path) if isinstance(data, (str, Path)) else src.path.name
-    found = _Problems(file, max_problems)
+    if file is None:
+        file = str(src.path) if isinstance(data, (str, Path)) else src.path.name
+    found = _Problems(file, max_problems, first_row)
     found.order = {name: i for i, name in enumerate(src.columns)}
     names = _columns(src.columns, found)
     found.fail()
@@ -222,7 +236,7 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
         return flat(table.column(names[name])) if name in names else None
 
     out: dict[str, pa.Array] = {}
-    out["id"] = _ids(col("id"), names.get("id"), n, found)
+    out["id"] = _ids(col("id"), names.get("id"), n, found, unique_ids)
     stamps = {name: _times(col(name), names[name], timezone, found) for name in TIMES if name in names}
     received, has_received = stamps["received_at"]
     found.rows(~has_received & ~_bad(col("received_at"), has_received), "the time the complaint was received is "
@@ -232,7 +246,7 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
             values, valid = stamps[name]
             early = valid & has_received & (values < received)
             for i in np.flatnonzero(early)[:max_problems]:
-                found.add(f"before the complaint was received ({_shown(col('received_at'), i)})", int(i) + 2,
+                found.add(f"before the complaint was received ({_shown(col('received_at'), i)})", found.row(i),
                           names[name], _shown(col(name), i))
             found.total += max(0, int(np.count_nonzero(early)) - max_problems)
     texts = {name: _text(col(name), n) for name in TEXTS}
@@ -264,6 +278,12 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
     meta = {"servq.file": file, "servq.timezone": timezone, "servq.classified": str(classified),
             "servq.customer_key": key_from}
     return pa.table(arrays).replace_schema_metadata(meta)
+
+
+def id_column(header: Sequence[str]) -> str | None:
+    """The column of a register's header read as the complaint id (None: the ids are the
+    row numbers)."""
+    return next((col for col in header if _canonical(col) == "id"), None)
 
 
 def _columns(header: Sequence[str], found: _Problems) -> dict[str, str]:
@@ -299,21 +319,21 @@ def _blank(text: pa.Array) -> np.ndarray:
     return np.asarray(text.is_null().to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _ids(arr: pa.Array | None, column: str | None, n: int, found: _Problems) -> pa.Array:
+def _ids(arr: pa.Array | None, column: str | None, n: int, found: _Problems, unique: bool = True) -> pa.Array:
     if arr is None:  # the row number in the file (header = row 1)
-        return pa.array(np.arange(2, n + 2).astype(str), pa.string())
+        return pa.array(np.arange(found.first_row, found.first_row + n).astype(str), pa.string())
     ids = _text(arr, n)
     found.rows(_blank(ids), "the complaint id is blank", column)
     enc = pc.dictionary_encode(ids)
     codes = pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy()
     ok = np.flatnonzero(codes >= 0)
-    if len(enc.dictionary) < ok.size:  # fewer distinct ids than ids: some repeat
+    if unique and len(enc.dictionary) < ok.size:  # fewer distinct ids than ids: some repeat
         _, first = np.unique(codes[ok], return_index=True)
         first_row = np.full(len(enc.dictionary), -1, dtype=np.int64)
         first_row[codes[ok][first]] = ok[first]
         repeat = ok[first_row[codes[ok]] != ok]
         for i in repeat[:found.limit]:
-            found.add(f"complaint id given twice (first at row {first_row[codes[i]] + 2})", int(i) + 2, column,
+            found.add(f"{ID_REPEATED} (first at row {found.row(first_row[codes[i]])})", found.row(i), column,
                       ids[int(i)].as_py())
         found.total += max(0, repeat.size - found.limit)
     return ids

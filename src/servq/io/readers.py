@@ -26,12 +26,14 @@ DEFAULT_CHUNK = 32_768
 
 @dataclass
 class Source:
-    """An opened response file: its columns and a way to stream it in chunks."""
+    """An opened response file: its columns, its number of rows when the file says
+    (Parquet, SPSS, tables; None for CSV and XLSX) and a way to stream it in chunks."""
 
     path: Path
     format: str
     columns: list[str]
     options: dict
+    rows: int | None = None
 
     def chunks(self, columns: Sequence[str] | None = None, chunk_size: int = DEFAULT_CHUNK,
                dictionary: Sequence[str] = ()) -> Iterator[pa.Table]:
@@ -139,10 +141,10 @@ def _open_parquet(path: Path, sheet: str | None) -> Source:
     import pyarrow.parquet as pq
 
     try:
-        schema = pq.read_schema(path)
+        meta = pq.read_metadata(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"{path}: not a readable Parquet file", [Problem(_arrow_message(exc), file=str(path))]) from None
-    return Source(path, "parquet", list(schema.names), {})
+    return Source(path, "parquet", list(meta.schema.to_arrow_schema().names), {}, meta.num_rows)
 
 
 def _parquet_chunks(src: Source, columns: list[str], chunk_size: int,
@@ -243,7 +245,8 @@ def _open_sav(path: Path, sheet: str | None) -> Source:
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
         raise DataError(f"{path}: not a readable SPSS file", [Problem(str(exc), file=str(path))]) from None
-    return Source(path, "sav", list(meta.column_names), {"labels": meta.variable_value_labels})
+    rows = meta.number_rows if isinstance(meta.number_rows, int) and meta.number_rows >= 0 else None
+    return Source(path, "sav", list(meta.column_names), {"labels": meta.variable_value_labels}, rows)
 
 
 def _sav_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
@@ -283,7 +286,7 @@ def _split(table: pa.Table, size: int) -> Iterator[pa.Table]:
 
 def from_table(table: pa.Table, name: str = "<table>") -> Source:
     """A Source over an in-memory Arrow table (used for DataFrames and tests)."""
-    return Source(Path(name), "table", list(table.column_names), {"table": table})
+    return Source(Path(name), "table", list(table.column_names), {"table": table}, table.num_rows)
 
 
 def _table_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:

@@ -3,19 +3,20 @@
 For every outcome question, the correlation matrix of the outcome and the respondents'
 dimension perception scores (listwise-complete respondents) is accumulated with the rest of
 the analysis; Johnson's relative weights and the LMG (Shapley) decomposition of R² follow
-from it (:mod:`servq.stats.drivers`). Bootstrap intervals need the rows: with ``boot > 0``
-the analysis keeps them and :func:`bootstrap_drivers` adds the intervals (as
-``servq.drivers(data, ..., n_boot=boot, seed=seed)``).
+from it (:mod:`servq.stats.drivers`). Bootstrap intervals come from Poisson-weighted sums
+accumulated with the rest (:mod:`servq.stats.bootstrap`): with ``boot > 0``
+:func:`bootstrap_drivers` adds the intervals (as ``servq.drivers(data, ..., n_boot=boot,
+seed=seed)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import cast
+from collections.abc import Mapping
 
 import numpy as np
 
 from ..instruments.schema import Instrument
+from ..stats.drivers import BOOT_STATISTICS, MAX_LMG_PREDICTORS, drivers_from_cor, replicate_intervals
 from ..stats.moments import CrossMoments
 from ..stats.numbers import finite
 
@@ -116,7 +117,6 @@ def key_drivers(inst: Instrument, sums: dict[str, CrossMoments], lang: str) -> t
     R: ``summary(lm(sat ~ technical + functional + image))$r.squared``;
     ``relaimpo::calc.relimp(fit, type = "lmg", rela = TRUE)`` for LMG (%).
     """
-    from ..stats.drivers import MAX_LMG_PREDICTORS, drivers_from_cor
 
     dims = [d for d in inst.dimensions]
     labels = {d.id: d.label.get(lang) for d in dims}
@@ -151,39 +151,33 @@ def key_drivers(inst: Instrument, sums: dict[str, CrossMoments], lang: str) -> t
             "LMG (Lindeman, Merenda & Gold 1980), listwise-complete respondents", "outcomes": out}, notes
 
 
-BOOT_COLUMNS = ("relative_weight", "relative_weight_pct", "lmg", "lmg_pct")
+BOOT_COLUMNS = BOOT_STATISTICS
 
 
-def bootstrap_drivers(block: dict, rows: dict[str, list[np.ndarray]], *, boot: int, seed: int,
-                      confidence: float, workers: int | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> None:
+def bootstrap_drivers(block: dict, sums: Mapping[str, np.ndarray], *, boot: int, seed: int,
+                      confidence: float) -> None:
     """Add bootstrap percentile intervals to the ``drivers`` block, in place.
 
-    ``rows[outcome]`` holds the listwise-complete rows (outcome, then the dimension scores)
-    in file order, as chunks; :func:`servq.stats.drivers.drivers` resamples them with
-    ``seed`` (the same for every outcome), so the bounds equal
-    ``servq.drivers(scores, outcome, dimensions, n_boot=boot, seed=seed)``. Each predictor
-    gets ``<column>_low`` / ``<column>_high`` for relative_weight(_pct) and lmg(_pct) (the
-    names of ``DriversResult.to_frame()``), each outcome ``r2_low`` / ``r2_high`` and
-    ``n_boot_failed``. ``progress(done, total)`` counts resamples over all outcomes.
+    ``sums[outcome]`` holds each replicate's Poisson-weighted sums of the listwise-complete
+    rows (outcome, then the dimension scores; :func:`servq.stats.bootstrap.replicate_sums`,
+    each row weighted by its number in the file, ``seed`` and the replicate), so the bounds
+    equal ``servq.drivers(scores, outcome, dimensions, n_boot=boot, seed=seed)`` on the
+    respondents' scores in file order. Each predictor gets ``<column>_low`` /
+    ``<column>_high`` for relative_weight(_pct) and lmg(_pct) (the names of
+    ``DriversResult.to_frame()``), each outcome ``r2_low`` / ``r2_high`` and ``n_boot_failed``.
 
     Parameters
     ----------
     block : dict
         The ``drivers`` block (:func:`key_drivers`); changed in place.
-    rows : dict of str to list of ndarray
-        Per outcome id, the listwise-complete rows (outcome, then the dimension scores) as
-        chunks in file order.
+    sums : mapping of str to ndarray
+        Per outcome id, the replicates' weighted sums (replicates x sums).
     boot : int
-        Bootstrap resamples per outcome.
+        Bootstrap replicates per outcome.
     seed : int
-        Seed of the resamples (the same for every outcome).
+        Seed of the replicates (the same for every outcome).
     confidence : float
         Coverage of the percentile intervals.
-    workers : int, optional
-        Threads for the resamples; the result does not depend on it.
-    progress : callable, optional
-        Called as ``progress(done, total)``.
 
     Returns
     -------
@@ -193,51 +187,42 @@ def bootstrap_drivers(block: dict, rows: dict[str, list[np.ndarray]], *, boot: i
     References
     ----------
     Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York:
-    Chapman & Hall (percentile intervals). Johnson, J. W. (2000). A heuristic method for
+    Chapman & Hall (percentile intervals). Hanley, J. A. & MacGibbon, B. (2006). Creating
+    non-parametric bootstrap samples using Poisson frequencies. Computer Methods and
+    Programs in Biomedicine 83(1), 57–62. Johnson, J. W. (2000). A heuristic method for
     estimating the relative weight of predictor variables in multiple regression.
-    Multivariate Behavioral Research 35(1), 1–19. Grömping, U. (2006). Relative importance
-    for linear regression in R: the package relaimpo. Journal of Statistical Software
-    17(1), 1–27.
+    Multivariate Behavioral Research 35(1), 1–19.
 
     Examples
     --------
     >>> import numpy as np
     >>> from servq.instruments import load_instrument
+    >>> from servq.stats.bootstrap import replicate_sums
     >>> from servq.stats.moments import CrossMoments
     >>> rng = np.random.default_rng(1)
     >>> dims = rng.normal(5, 1, size=(60, 3))
     >>> x = np.column_stack([dims @ [0.5, 0.3, 0.1] + rng.normal(0, 0.7, 60), dims])
     >>> block, _ = key_drivers(load_instrument("gronroos"), {"overall_satisfaction": CrossMoments.of(x)}, "en")
-    >>> bootstrap_drivers(block, {"overall_satisfaction": [x]}, boot=200, seed=1, confidence=0.95)
+    >>> boot = {"overall_satisfaction": replicate_sums(x, np.arange(60), 200, seed=1)}
+    >>> bootstrap_drivers(block, boot, boot=200, seed=1, confidence=0.95)
     >>> p = block["outcomes"][0]["predictors"][0]  # technical
-    >>> round(p["relative_weight_pct_low"], 1), round(p["relative_weight_pct"], 1), round(p["relative_weight_pct_high"], 1)
-    (37.7, 65.8, 85.8)
+    >>> bool(p["relative_weight_pct_low"] < p["relative_weight_pct"] < p["relative_weight_pct_high"])
+    True
     >>> block["boot"], block["interval"], block["outcomes"][0]["n_boot_failed"]
     (200, 'percentile', 0)
 
     R: ``relaimpo::booteval.relimp(relaimpo::boot.relimp(fit, b = 200, type = "lmg"))``
-    gives percentile intervals of the same statistics (from other resamples, so other
+    gives percentile intervals of the same statistics (from row resamples, so other
     bounds).
     """
-    from ..stats.drivers import MAX_LMG_PREDICTORS, drivers
 
-    outcomes = block["outcomes"]
-    total = boot * len(outcomes)
-    for i, o in enumerate(outcomes):
-        x = np.concatenate(rows[o["outcome"]])
-        p = x.shape[1] - 1
-
-        def step(done: int, _: int, before: int = i * boot) -> None:
-            if progress is not None:
-                progress(before + done, total)
-
-        res = drivers(x, 0, list(range(1, p + 1)), n_boot=boot, seed=seed, confidence=confidence,
-                      workers=workers, lmg=p <= MAX_LMG_PREDICTORS, progress=step)
-        o.update({"r2_low": finite(res.r2_low), "r2_high": finite(res.r2_high), "n_boot_failed": res.n_boot_failed})
-        bounds = cast(dict, res.bounds)  # set whenever n_boot > 0
+    for o in block["outcomes"]:
+        replicates = sums[o["outcome"]]
+        found = replicate_intervals(replicates, confidence=confidence, lmg=len(o["predictors"]) <= MAX_LMG_PREDICTORS)
+        o.update({"r2_low": finite(found.r2[0]), "r2_high": finite(found.r2[1]), "n_boot_failed": found.n_failed})
         for j, pred in enumerate(o["predictors"]):
             for c in BOOT_COLUMNS:
-                low, high = bounds[c]
+                low, high = found.bounds[c]
                 pred[f"{c}_low"], pred[f"{c}_high"] = finite(low[j]), finite(high[j])
     block.update({"boot": boot, "seed": seed, "confidence": confidence, "interval": "percentile"})
 

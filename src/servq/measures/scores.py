@@ -207,7 +207,7 @@ class Scorer:
         drivers : bool, optional
             Accumulate the key-driver statistics per outcome.
         keep_rows : bool, optional
-            Keep the complete driver rows per outcome (for the bootstrap).
+            Keep the complete driver rows per outcome and their positions (for the bootstrap).
 
         Returns
         -------
@@ -254,13 +254,14 @@ class Scorer:
                 if perception is None or np.isnan(v).all():  # no value in this chunk: nothing to add
                     out.drivers[outcome] = CrossMoments.empty(len(cols), self.float_shift[cols])
                     if keep_rows:
-                        out.rows[outcome] = np.empty((0, len(cols)))
+                        out.rows[outcome] = (np.empty(0, dtype=np.int64), np.empty((0, len(cols))))
                     continue
                 x = np.concatenate([v[None, :], perception])  # variables x rows
                 if drivers:
                     out.drivers[outcome] = CrossMoments.of(x.T, self.float_shift[cols])
-                if keep_rows:  # complete rows in file order: the bootstrap resamples them
-                    out.rows[outcome] = np.ascontiguousarray(x[:, ~np.isnan(x).any(axis=0)].T)
+                if keep_rows:  # complete rows in file order: the bootstrap weights them
+                    at = np.flatnonzero(~np.isnan(x).any(axis=0))
+                    out.rows[outcome] = (at, np.ascontiguousarray(x[:, at].T))
         return out
 
     def item_cross(self, answers: Answers, part: Part, rows: np.ndarray | None = None) -> CrossMoments:
@@ -485,8 +486,9 @@ class ChunkSums:
         Moments of the float variables per group (groups x ``Scorer.float_names``).
     drivers : dict of str to CrossMoments, optional
         Per outcome id, the statistics of (outcome, dimension perception scores).
-    rows : dict of str to ndarray, optional
-        Per outcome id, the complete rows of the same variables, in file order.
+    rows : dict of str to (ndarray, ndarray), optional
+        Per outcome id, the complete rows of the same variables: their positions in the
+        chunk and their values (rows x variables), in file order.
 
     References
     ----------
@@ -526,7 +528,7 @@ class ChunkSums:
     items: Moments
     floats: Moments
     drivers: dict[str, CrossMoments] = field(default_factory=dict)
-    rows: dict[str, np.ndarray] = field(default_factory=dict)
+    rows: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 class _Histogram:

@@ -93,9 +93,18 @@ def complaints_section(results: Mapping, f: Fmt) -> dict | None:
     intro = c.t("intro", n=c.int(block["n"]), first=i18n.fmt_datetime(f.lang, p["first_day"]),
                 last=i18n.fmt_datetime(f.lang, p["last_day"]), days=c.int(p["days"]), timezone=p["timezone"],
                 now=i18n.fmt_datetime(f.lang, p["now"]))
-    groups = [_hot_group(c), _weekly_group(c), _where_group(c), _handling_group(c), _sla_group(c),
-              _backlog_group(c), _repeat_group(c), _rates_group(c), _operations_group(c)]
+    if _counted(block):  # counted on Spark: no figure that needs each complaint's times
+        intro += " " + c.t("counted_note")
+        groups = [_hot_group(c), _weekly_group(c), _where_group(c), _rates_group(c), _operations_group(c)]
+    else:
+        groups = [_hot_group(c), _weekly_group(c), _where_group(c), _handling_group(c), _sla_group(c),
+                  _backlog_group(c), _repeat_group(c), _rates_group(c), _operations_group(c)]
     return {"intro": intro, "callouts": _callouts(c), "groups": [g for g in groups if g]}
+
+
+def _counted(block: Mapping) -> bool:
+    """Whether the block was computed from counts (``servq complaints analyze --engine spark``)."""
+    return bool((block.get("settings") or {}).get("counted"))
 
 
 def _group(title: str, content: list[tuple[str, Any]]) -> dict:
@@ -705,8 +714,10 @@ def summary_sentences(block: Mapping, lang: str) -> list[str]:
         if is_num(ack.get("share")) and is_num(res.get("share")):
             out.append(c.t("summary_sla", ack=c.pct(ack["share"]), ack_n=c.int(ack["n"]), res=c.pct(res["share"]),
                            res_n=c.int(res["n"])))
-    backlog = block["backlog"]
-    if backlog["open"]:
+    backlog = block.get("backlog")
+    if _counted(block):
+        out.append(c.t("counted_note"))
+    elif backlog["open"]:
         out.append(c.t("summary_backlog", open=c.int(backlog["open"]), overdue=c.int(backlog["overdue"]),
                        oldest=c.one(backlog["age"]["max_days"])))
     else:
@@ -741,9 +752,9 @@ def complaints_definitions(results: Mapping, f: Fmt) -> list[str]:
     keys = ["def_period", "def_hot_spots"]
     keys += ["def_share"] if "share" in (block.get("hot_spots") or {}).get("methods", []) else []
     keys += ["def_ewma"] if "ewma" in (block.get("hot_spots") or {}).get("methods", []) else []
-    keys += ["def_handling"]
+    keys += [] if _counted(block) else ["def_handling"]
     keys += ["def_sla"] if isinstance(block.get("sla"), Mapping) else []
-    keys += ["def_backlog"]
+    keys += [] if _counted(block) else ["def_backlog"]
     keys += ["def_repeat"] if isinstance(block.get("repeat"), Mapping) else []
     keys += ["def_rates"] if isinstance(block.get("rates"), Mapping) else []
     keys += ["def_operations"] if isinstance(block.get("operations"), Mapping) else []
@@ -767,9 +778,10 @@ def _kpis(block: Mapping, c: _Ctx) -> list[dict[str, str]]:
     sla = block.get("sla")
     if isinstance(sla, Mapping) and is_num(sla["resolve"].get("share")):
         out.append(kpi(c.t("kpi_resolved_in_time"), c.pct(sla["resolve"]["share"]), c.share_interval(sla["resolve"])))
-    backlog = block["backlog"]
-    out.append(kpi(c.t("kpi_open"), c.int(backlog["open"]), c.t("kpi_overdue", n=c.int(backlog["overdue"])),
-                   "neg" if backlog["overdue"] else ""))
+    backlog = block.get("backlog")
+    if isinstance(backlog, Mapping):
+        out.append(kpi(c.t("kpi_open"), c.int(backlog["open"]), c.t("kpi_overdue", n=c.int(backlog["overdue"])),
+                       "neg" if backlog["overdue"] else ""))
     rates = block.get("rates")
     if isinstance(rates, Mapping) and rates["units"]:
         out.append(kpi(c.t("kpi_per_1000"), c.f.num(rates["overall"]["per_1000"]),

@@ -8,143 +8,47 @@ of their partition ids — in the executors, a range of partitions at a time, th
 most :data:`GROUPS` partial sums on the driver — and finished with
 :func:`servq.analysis.finish`, so the figures are those of ``servq.analyze`` on the same
 rows, the same in every run. Repeated respondent ids are found
-with a Spark aggregation over the whole data, each named with both rows.
-
-Problems name the file and its row: Parquet rows by their index in the file
-(``_metadata.row_index``); a CSV file is read whole by one task (it is not split), so its
-rows are counted there; a DataFrame without files names its rows by partition and position.
+with a Spark aggregation over the whole data, each named with both rows; every problem
+names its file and row (:mod:`servq.spark.reading`).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import sys
+import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..analysis import AnalysisOptions, Plan, Results, Sums, accumulate, finish, merge, plan_for
 from ..analysis.plan import empty_sums
-from ..errors import DataError, Problem, UsageError
+from ..errors import DataError, Problem
 from ..instruments import Instrument, load_instrument
-from ..io.readers import csv_dialect
+from .reading import (
+    FILE,
+    ROW,
+    file_format,
+    problems_from_bytes,
+    problems_to_bytes,
+    read,
+    repeated_ids,
+    runs,
+    session,
+    whole_files,
+    with_places,
+)
 
-FILE, ROW, PART = "__servq_file", "__servq_row", "__servq_partition"
 RESULT_SCHEMA = "partition long, sums binary, problems binary"
 _RESULT_ARROW = pa.schema([("partition", pa.int64()), ("sums", pa.binary()), ("problems", pa.binary())])
 GROUPS = 32  # the most partial results the driver receives
-CONNECT_TIMEOUT_S = 5.0
 PART_ROWS = 1 << 20  # rows of a partition accumulated at once (one validation, one pipeline)
-ARROW_BATCH_ROWS = 32_768  # rows per Arrow batch handed to the executors' Python
-
-
-def session(master: str | None = None):
-    """A Spark session: Spark Connect when ``master`` (or ``SPARK_REMOTE``) is an
-    ``sc://`` address, else the ``master`` URL (or ``SPARK_MASTER``, else ``local[*]``).
-
-    Raises
-    ------
-    servq.errors.UsageError
-        The master cannot be reached (one line, naming it).
-    """
-    import warnings
-
-    # pyspark 4 warns about pandas 3 when it loads; servq hands it Arrow batches only
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
-    from pyspark.sql import SparkSession  # the [spark] extra
-
-    target = master or os.environ.get("SPARK_REMOTE") or os.environ.get("SPARK_MASTER") or "local[*]"
-    remote = target.startswith("sc://")
-    _reachable(target)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors of a local master run this Python
-    builder = SparkSession.builder.appName("servq")
-    try:
-        if remote:
-            spark = builder.remote(target).getOrCreate()
-        else:
-            spark = (builder.master(target).config("spark.ui.enabled", "false")
-                     .config("spark.ui.showConsoleProgress", "false")
-                     .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS)).getOrCreate())
-            if target.startswith("local"):
-                spark.sparkContext.setLogLevel("ERROR")
-    except Exception as exc:  # noqa: BLE001 - py4j and Spark raise many kinds; the user needs one line
-        raise UsageError(f"cannot start Spark at {target}: {_first_line(exc)}") from None
-    return spark
-
-
-def _reachable(target: str) -> None:
-    """Fail fast, with one line, when a cluster's address does not answer (Spark itself
-    would retry for minutes)."""
-    if target.startswith("local"):
-        return
-    url = urlparse(target.split(",")[0])
-    if url.scheme not in ("spark", "sc") or not url.hostname:
-        return  # yarn, k8s://...: Spark's own checks
-    port = url.port or (15002 if url.scheme == "sc" else 7077)
-    try:
-        socket.create_connection((url.hostname, port), timeout=CONNECT_TIMEOUT_S).close()
-    except OSError as exc:
-        raise UsageError(f"cannot reach the Spark master at {target}: {exc.strerror or exc}") from None
-
-
-def read(spark, data: str):
-    """A DataFrame of ``data``: a Parquet or CSV file, a directory or glob of them, or any
-    URI Spark reads; with the file and row of every row."""
-    from pyspark.sql import functions as F
-
-    path = str(data)
-    csv = path.lower().rstrip("/").endswith((".csv", ".csv.gz")) or _holds_csv(path)
-    try:
-        if csv:
-            encoding, sep = _csv_dialect(spark, path)
-            if encoding != "UTF-8":  # Spark 4 reads Windows-1252 only with the JVM's charsets allowed
-                spark.conf.set("spark.sql.legacy.javaCharsets", "true")
-            df = (spark.read.option("header", True).option("inferSchema", False).option("encoding", encoding)
-                  .option("sep", sep).csv(path))
-            first = df.columns[0] if df.columns else ""
-            if first.startswith("\ufeff"):  # a byte-order mark read as part of the first name
-                df = df.withColumnRenamed(first, first[1:])
-            return df.withColumn(FILE, F.col("_metadata.file_path")).withColumn(ROW, F.lit(None).cast("long"))
-        df = spark.read.parquet(path)
-    except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException and friends
-        raise UsageError(f"cannot read {path} with Spark: {_first_line(exc)}") from None
-    return df.withColumn(FILE, F.col("_metadata.file_path")).withColumn(ROW, F.col("_metadata.row_index"))
-
-
-def _csv_dialect(spark, path: str) -> tuple[str, str]:
-    """(encoding, separator) of CSV files as the local engine finds them (UTF-8 or
-    Windows-1252; ',' ';' or tab): from the bytes of a local file, else from the first
-    lines as Spark reads them (undecodable bytes mean Windows-1252)."""
-    local = Path(path[len("file://"):] if path.startswith("file://") else path)
-    if local.is_dir():
-        local = next(iter(sorted(local.glob("*.csv"))), local)
-    if local.is_file():
-        encoding, sep = csv_dialect(local)
-    else:
-        try:
-            lines = [r[0] for r in spark.read.text(path).limit(20).collect()]
-        except Exception:  # noqa: BLE001 - then Spark's own error when the CSV is read
-            lines = []
-        encoding = "cp1252" if any("\ufffd" in line for line in lines) else "utf-8"
-        sep = max([",", ";", "\t"], key=(lines[0] if lines else "").count)
-    return ("windows-1252" if encoding == "cp1252" else "UTF-8"), sep
-
-
-def _holds_csv(path: str) -> bool:
-    local = Path(path[len("file://"):] if path.startswith("file://") else path)
-    return local.is_dir() and any(local.glob("*.csv")) and not any(local.glob("*.parquet"))
 
 
 def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options: AnalysisOptions | None = None,
-            spark=None, master: str | None = None, progress=None, **changes: Any) -> Results:
+            spark=None, master: str | None = None, **changes: Any) -> Results:
     """:func:`servq.analyze` on Spark: ``data`` a Spark DataFrame, or a path or URI Spark
     reads (Parquet or CSV files, a directory, a glob).
 
@@ -159,8 +63,6 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
         Default: :func:`session` of ``master``.
     master : str, optional
         Spark master URL or ``sc://`` Spark Connect address.
-    progress : callable, optional
-        As :func:`servq.analyze` (the key drivers' resamples).
 
     Returns
     -------
@@ -180,9 +82,9 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
     inst = load_instrument(instrument)
     if isinstance(data, (str, Path)):
         spark = spark or session(master)
-        df, name, fmt = read(spark, str(data)), str(data), _format(str(data))
+        df, name, fmt = read(spark, str(data)), str(data), file_format(str(data))
     else:
-        df, name, fmt = _with_places(data), "<Spark DataFrame>", "spark"
+        df, name, fmt = with_places(data), "<Spark DataFrame>", "spark"
     columns = [c for c in df.columns if c not in (FILE, ROW)]
     plan = plan_for(inst, columns, opts, file=name, source_format=fmt,
                     source_path=None if fmt == "spark" else name)
@@ -190,14 +92,15 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
     # repeated ids are found over all the data below, not per partition
     part_plan = replace(plan, layout=replace(plan.layout, respondent_id=None))
     wanted = [*part_plan.columns(), FILE, ROW]
-    with _whole_files(df.sparkSession, fmt == "csv"):
-        parts = df.select(*wanted).mapInArrow(_partition_job(part_plan), RESULT_SCHEMA)
+    streams = _streams(df) if opts.boot and fmt != "spark" else {}
+    with whole_files(df.sparkSession, fmt == "csv"):
+        parts = df.select(*wanted).mapInArrow(_partition_job(part_plan, streams), RESULT_SCHEMA)
         # the partitions' sums merged in the executors, in at most GROUPS ranges of partition
         # ids, so that the driver receives at most GROUPS of them however many partitions
         groups = parts.repartitionByRange(GROUPS, "partition").mapInArrow(_merge_job(opts.max_problems), RESULT_SCHEMA)
         merged = _merged(groups.collect(), opts.max_problems)
-        repeats, repeated = (_repeated_ids(df, ids, opts.max_problems, counted=fmt != "parquet") if ids is not None
-                             else ([], 0))
+        repeats, repeated = ([], 0) if ids is None else repeated_ids(df, ids, opts.max_problems, "respondent id repeated",
+                                                                     counted=fmt != "parquet")
     sums, problems, total_problems = merged
     problems += repeats
     total_problems += repeated
@@ -208,38 +111,7 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
         problems.sort(key=lambda p: (p.file or "", p.row or 0))
         raise DataError(f"{name}: {total_problems} problem(s) found; no results were produced",
                         problems[:opts.max_problems], total_problems)
-    return finish(sums, plan, progress=progress)
-
-
-@contextmanager
-def _whole_files(spark, csv: bool):
-    """While the jobs run: each CSV file read whole by one task (so that the task can count
-    the file's rows); the session's setting is restored afterwards."""
-    if not csv:
-        yield
-        return
-    key = "spark.sql.files.maxPartitionBytes"
-    before = spark.conf.get(key, None)
-    spark.conf.set(key, str(1 << 40))
-    try:
-        yield
-    finally:
-        if before is None:
-            spark.conf.unset(key)
-        else:
-            spark.conf.set(key, before)
-
-
-def _format(path: str) -> str:
-    return "csv" if path.lower().rstrip("/").endswith((".csv", ".csv.gz")) or _holds_csv(path) else "parquet"
-
-
-def _with_places(df):
-    """A DataFrame of the caller's with its rows named by partition and position."""
-    from pyspark.sql import functions as F
-
-    return df.withColumn(FILE, F.concat(F.lit("partition "), F.spark_partition_id().cast("string"))) \
-             .withColumn(ROW, F.lit(None).cast("long"))
+    return finish(sums, plan)
 
 
 def _merged(rows, max_problems: int) -> tuple[Sums | None, list[Problem], int]:
@@ -250,7 +122,7 @@ def _merged(rows, max_problems: int) -> tuple[Sums | None, list[Problem], int]:
     count = 0
     for row in sorted(rows, key=lambda r: r["partition"]):
         if row["problems"]:
-            found, n = _problems_from(row["problems"])
+            found, n = problems_from_bytes(row["problems"])
             problems += found[:max(0, max_problems - len(problems))]
             count += n
         elif row["sums"] is not None and not count:
@@ -269,7 +141,7 @@ def _merge_job(max_problems: int):
         first = min(r["partition"] for r in rows)
         out = {"partition": [first], "sums": [None], "problems": [None]}
         if count:
-            out["problems"] = [_problems_to(problems, count)]
+            out["problems"] = [problems_to_bytes(problems, count)]
         elif sums is not None:
             out["sums"] = [sums.to_bytes()]
         yield pa.RecordBatch.from_pydict(out, schema=_RESULT_ARROW)
@@ -277,7 +149,31 @@ def _merge_job(max_problems: int):
     return job
 
 
-def _partition_job(plan: Plan):
+def _streams(df) -> dict[str, int]:
+    """Each input file's number in the sorted list of them: the bootstrap's stream of its
+    rows, the same however the files are split into partitions."""
+    return {key: i for i, key in enumerate(sorted({_file_key(f) for f in df.inputFiles()}))}
+
+
+def _file_key(uri: str) -> str:
+    """A file's name as both Spark's file list and its rows' ``_metadata`` spell it."""
+    parsed = urlparse(uri)
+    return unquote(parsed.path if parsed.scheme in ("", "file") else uri)
+
+
+def _stream(streams: dict[str, int], file: str, partition: int) -> int:
+    """The bootstrap stream of a file's rows: its number among the input files; a
+    DataFrame's rows (no files) are numbered within their partition, so its partition's."""
+    if not streams:
+        return partition
+    key = _file_key(file)
+    if key in streams:
+        return streams[key]
+    # not in Spark's list of files (it is best-effort): a number of its own, from its name
+    return len(streams) + int.from_bytes(hashlib.blake2b(key.encode(), digest_size=6).digest(), "big")
+
+
+def _partition_job(plan: Plan, streams: dict[str, int]):
     """The function each executor runs over its partition's Arrow batches."""
     def job(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import pyspark
@@ -297,7 +193,7 @@ def _partition_job(plan: Plan):
                 return
             file = where[0]
             if file not in plans:
-                plans[file] = replace(plan, file=file)
+                plans[file] = replace(plan, file=file, stream=_stream(streams, file, partition))
             try:
                 got = accumulate(pending, plans[file], first_row=where[1])
             except DataError as exc:
@@ -308,7 +204,7 @@ def _partition_job(plan: Plan):
             pending.clear()
 
         for batch in batches:
-            for part, file, first in _runs(batch, counted):
+            for part, file, first in runs(batch, counted):
                 if pending and (file != where[0] or first != where[2] or where[2] - where[1] >= PART_ROWS):
                     flush()
                 if not pending:
@@ -318,98 +214,10 @@ def _partition_job(plan: Plan):
         flush()
         out = {"partition": [partition], "sums": [None], "problems": [None]}
         if count:
-            out["problems"] = [_problems_to(problems[:plan.options.max_problems], count)]
+            out["problems"] = [problems_to_bytes(problems[:plan.options.max_problems], count)]
         else:
             out["sums"] = [(sums if sums is not None else empty_sums(plan)).to_bytes()]
         yield pa.RecordBatch.from_pydict(out, schema=_RESULT_ARROW)
 
     return job
 
-
-def _runs(batch: pa.RecordBatch, counted: dict[str, int]):
-    """The batch split where the file changes or its rows are not consecutive:
-    (rows without the place columns, file, spreadsheet row of the first)."""
-    n = batch.num_rows
-    if not n:
-        return
-    files = pc.dictionary_encode(batch.column(FILE))
-    which = files.indices.to_numpy(zero_copy_only=False)
-    names = files.dictionary.to_pylist()
-    breaks = np.flatnonzero(which[1:] != which[:-1]) + 1
-    index = batch.column(ROW)
-    rows = None if index.null_count == n else index.to_numpy(zero_copy_only=False)
-    if rows is not None:
-        breaks = np.union1d(breaks, np.flatnonzero(np.diff(rows) != 1) + 1)
-    data = batch.drop_columns([FILE, ROW])
-    bounds = [0, *breaks.tolist(), n]
-    for start, stop in zip(bounds, bounds[1:]):
-        file = names[which[start]] or "data"
-        if rows is None:  # a file read whole by this task: its rows are counted here
-            first = counted.get(file, 0)
-            counted[file] = first + (stop - start)
-        else:
-            first = int(rows[start])
-        yield data.slice(start, stop - start), _display(file), first + 2
-
-
-def _display(file: str) -> str:
-    return file[len("file:"):] if file.startswith("file:/") and not file.startswith("file://") else file
-
-
-def _problems_to(problems: list[Problem], count: int) -> bytes:
-    import json
-
-    return json.dumps({"count": count, "problems": [
-        {"message": p.message, "file": p.file, "row": p.row, "column": p.column,
-         "value": None if p.value is None else str(p.value)} for p in problems]}).encode()
-
-
-def _problems_from(data: bytes) -> tuple[list[Problem], int]:
-    import json
-
-    got = json.loads(data)
-    return [Problem(**p) for p in got["problems"]], int(got["count"])
-
-
-def _repeated_ids(df, column: str, limit: int, counted: bool = False) -> tuple[list[Problem], int]:
-    """Every row whose respondent id (trimmed) is on an earlier row too, naming the first.
-
-    ``counted``: the rows have no index of their own (CSV, a DataFrame); they are numbered
-    from 0 in each file (partition) in the order its task reads them, as the tasks count
-    them — whole files per task, so consecutive ids within a file."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    if counted:
-        df = df.withColumn("_servq_id", F.monotonically_increasing_id())
-        starts = df.groupBy(FILE).agg(F.min("_servq_id").alias("_servq_start"))
-        df = df.join(F.broadcast(starts), FILE).withColumn(ROW, F.col("_servq_id") - F.col("_servq_start"))
-    key = F.trim(F.col(column).cast("string"))
-    keyed = df.select(key.alias("k"), F.col(FILE).alias("f"), F.col(ROW).alias("r"), F.col(column).alias("v"))
-    keyed = keyed.where(F.col("k").isNotNull() & (F.col("k") != ""))
-    repeated = keyed.groupBy("k").count().where(F.col("count") > 1).select("k")
-    if repeated.isEmpty():  # the usual case: one aggregation, no ordering of all the rows
-        return [], 0
-    keyed = keyed.join(F.broadcast(repeated) if repeated.count() < 1_000_000 else repeated, "k")
-    order = Window.partitionBy("k").orderBy("f", "r")
-    earlier = order.rowsBetween(Window.unboundedPreceding, 0)
-    ranked = keyed.withColumn("n", F.row_number().over(order)) \
-                  .withColumn("first_r", F.first("r").over(earlier)).withColumn("first_f", F.first("f").over(earlier))
-    repeats = ranked.where(F.col("n") > 1)
-    count = repeats.count()
-    if not count:
-        return [], 0
-    shown = repeats.orderBy("f", "r").limit(limit).collect()
-    return [Problem(f"respondent id repeated (first at row {_row(r['first_r'])}"
-                    + ("" if r["first_f"] == r["f"] else f" of {_display(r['first_f'])}") + ")",
-                    file=_display(r["f"]), row=None if r["r"] is None else r["r"] + 2, column=column, value=r["v"])
-            for r in shown], count
-
-
-def _row(index) -> str:
-    return "?" if index is None else str(index + 2)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

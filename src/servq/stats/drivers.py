@@ -19,12 +19,13 @@ the other predictors, and the condition number of the predictor correlation matr
 κ = √(λ_max/λ_min) (the ratio of the largest to the smallest singular value of the
 standardized, centred predictors; values above 30 are usually read as severe collinearity).
 
-Bootstrap intervals (``n_boot > 0``) resample rows: each resample is drawn as multinomial
-counts over the rows (``bincount`` of n uniform row draws, i.e. exactly a row resample), and
-its correlation matrix comes from count-weighted cross-products — one matrix product per
-chunk of resamples. Intervals are percentile intervals (``numpy.quantile``, linear
-interpolation = R's ``quantile(type = 7)``). Resample chunks get their own seeds spawned
-from ``seed``, so results do not depend on ``workers``.
+Bootstrap intervals (``n_boot > 0``) come from the Poisson bootstrap of
+:mod:`servq.stats.bootstrap`: in each replicate every row is weighted with its own Poisson(1)
+count, drawn from its number in the data, the seed and the replicate's number, and the
+replicate's correlation matrix comes from the weighted sums — which any chunk of the rows
+(a thread, a Spark partition) adds up alone, with the same result. Intervals are percentile
+intervals (``numpy.quantile``, linear interpolation = R's ``quantile(type = 7)``); they do
+not depend on ``workers``.
 
 Reference values: ``tests/golden/drivers.R`` (relative weights by hand from the
 eigendecomposition, LMG by brute force over all orders of entry with ``lm``, VIF by
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,14 +43,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .bootstrap import replicate_moments, replicate_sums
+
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_LMG_PREDICTORS = 15
 """Largest number of predictors for the exact LMG decomposition (2^15 = 32,768 subsets)."""
 
-_CHUNK = 32  # resamples per chunk; fixed so that results do not depend on ``workers``
-_BUFFER = 2 ** 22  # multinomial counts held per thread (32 MiB)
+_CHUNK = 32  # resamples per task of a worker
+BOOT_STATISTICS = ("relative_weight", "relative_weight_pct", "lmg", "lmg_pct")
 
 
 class DriversError(ValueError):
@@ -298,9 +300,11 @@ def drivers(data: pd.DataFrame | np.ndarray, outcome: Hashable,
         ``predictors`` are column positions.
     outcome, predictors : column labels
     n_boot : int
-        Bootstrap resamples of the rows (0 = none). Reads the rows, unlike the point estimates.
+        Bootstrap replicates (0 = none): Poisson bootstraps (:mod:`servq.stats.bootstrap`)
+        in which a row's weight depends on its position in ``data``, the seed and the
+        replicate. Reads the rows, unlike the point estimates.
     seed : int
-        Seed of the ``numpy.random.Generator`` behind the resamples.
+        Seed of the replicates, 0 ≤ seed < 2^64.
     confidence : float
         Coverage of the percentile intervals.
     workers : int, optional
@@ -349,7 +353,9 @@ def drivers(data: pd.DataFrame | np.ndarray, outcome: Hashable,
     sq))$r.squared`` gives the same R².
     """
     x, labels = _columns(data, outcome, predictors)
-    x = x[~np.isnan(x).any(axis=1)]
+    complete = ~np.isnan(x).any(axis=1)
+    rows = np.flatnonzero(complete)  # the rows' numbers: their bootstrap weights depend on them
+    x = x[complete]
     n = x.shape[0]
     if n < len(labels) + 1:
         raise DriversError(f"only {n} rows are complete on {labels}; "
@@ -366,53 +372,123 @@ def drivers(data: pd.DataFrame | np.ndarray, outcome: Hashable,
         raise DriversError(f"n_boot must be a non-negative integer, got {n_boot!r}")
     if not 0 < confidence < 1:
         raise DriversError(f"confidence must be between 0 and 1, got {confidence!r}")
-    return _bootstrap(point, z, int(n_boot), seed, confidence, workers, lmg, progress)
+    if int(seed) != seed or not 0 <= seed < 2**64:
+        raise DriversError(f"seed must be an integer between 0 and 2^64 - 1, got {seed!r}")
+    return _bootstrap(point, x, rows, int(n_boot), int(seed), confidence, workers, lmg, progress)
 
 
-def _bootstrap(point: DriversResult, z: np.ndarray, n_boot: int, seed: int, confidence: float,
-               workers: int | None, lmg: bool, progress) -> DriversResult:
-    n, q = z.shape
-    iu = np.triu_indices(q)
-    products = np.hstack([z, z[:, iu[0]] * z[:, iu[1]]])  # n × (q + q(q+1)/2)
-    sizes = [min(_CHUNK, n_boot - s) for s in range(0, n_boot, _CHUNK)]
-    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
-    rows = max(1, min(_CHUNK, _BUFFER // n))  # resamples per matrix product
-    local = threading.local()  # one reused count buffer per thread (fresh pages are slow)
-
-    def chunk(i: int) -> np.ndarray:
-        rng = np.random.default_rng(seeds[i])
-        if getattr(local, "counts", None) is None:
-            local.counts = np.empty((rows, n))
-        sums = np.empty((sizes[i], products.shape[1]))
-        for start in range(0, sizes[i], rows):
-            stop = min(start + rows, sizes[i])
-            counts = local.counts[:stop - start]
-            for k in range(stop - start):
-                counts[k] = np.bincount(rng.integers(0, n, n), minlength=n)
-            sums[start:stop] = counts @ products / n
-        mean, second = sums[:, :q], sums[:, q:]
-        cov = np.empty((sizes[i], q, q))
-        cov[:, iu[0], iu[1]] = second
-        cov[:, iu[1], iu[0]] = second
-        cov -= mean[:, :, None] * mean[:, None, :]
-        return cov
-
-    covs, done = [], 0
+def _bootstrap(point: DriversResult, x: np.ndarray, rows: np.ndarray, n_boot: int, seed: int,
+               confidence: float, workers: int | None, lmg: bool, progress) -> DriversResult:
+    centred = x - x.mean(axis=0)
+    chunks = [range(s, min(s + _CHUNK, n_boot)) for s in range(0, n_boot, _CHUNK)]
+    sums, done = [], 0
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        for cov in pool.map(chunk, range(len(sizes))):
-            covs.append(cov)
-            done += cov.shape[0]
+        for part in pool.map(lambda reps: replicate_sums(centred, rows, reps, seed=seed), chunks):
+            sums.append(part)
+            done += part.shape[0]
             if progress is not None:
                 progress(done, n_boot)
-    cov = np.concatenate(covs)
-    var = np.einsum("bii->bi", cov)  # the columns of z have unit variance in the sample
-    cov = cov[np.all(var > 1e-10, axis=1)]  # drop resamples with a constant column
+    found = replicate_intervals(np.concatenate(sums), confidence=confidence, lmg=lmg)
+    if found.n_failed == n_boot:
+        raise DriversError(f"none of the {n_boot} bootstrap resamples of the {x.shape[0]} rows has "
+                           "varying, non-collinear columns")
+    return DriversResult(**{**point.__dict__, "n_boot": n_boot, "confidence": confidence, "seed": seed,
+                            "n_boot_failed": found.n_failed, "r2_low": found.r2[0], "r2_high": found.r2[1],
+                            "bounds": found.bounds})
+
+
+@dataclass(frozen=True)
+class BootIntervals:
+    """Percentile intervals of the key-driver statistics over bootstrap replicates
+    (:func:`replicate_intervals`).
+
+    Parameters
+    ----------
+    n_failed : int
+        Replicates dropped: a constant column, or collinear predictors.
+    r2 : tuple of float
+        (low, high) of R² (NaN when every replicate failed).
+    bounds : dict
+        ``relative_weight``, ``relative_weight_pct``, ``lmg`` and ``lmg_pct`` → (low, high)
+        arrays, one value per predictor.
+
+    References
+    ----------
+    .. [1] Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. New York:
+       Chapman & Hall.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(2).normal(size=(80, 3))
+    >>> x[:, 0] += x[:, 1]
+    >>> found = replicate_intervals(replicate_sums(x, np.arange(80), 50, seed=1))
+    >>> found.n_failed, sorted(found.bounds)
+    (0, ['lmg', 'lmg_pct', 'relative_weight', 'relative_weight_pct'])
+
+    R: ``quantile(replicates, c(0.025, 0.975), type = 7)`` of each statistic.
+    """
+
+    n_failed: int
+    r2: tuple[float, float]
+    bounds: dict
+
+
+def replicate_intervals(sums: np.ndarray, *, confidence: float = 0.95, lmg: bool = True) -> BootIntervals:
+    """Percentile intervals of R², relative weights and LMG from the weighted sums of
+    bootstrap replicates (:func:`servq.stats.bootstrap.replicate_sums` of rows whose first
+    column is the outcome, the others the predictors).
+
+    Replicates with a (nearly) constant column or collinear predictors are dropped. The
+    bounds are ``numpy.quantile`` with linear interpolation (R's ``quantile(type = 7)``).
+
+    Parameters
+    ----------
+    sums : ndarray, (b, 1 + q + q(q + 1)/2)
+    confidence : float
+        Coverage of the intervals.
+    lmg : bool
+        Also the LMG shares (NaN otherwise).
+
+    Returns
+    -------
+    BootIntervals
+
+    References
+    ----------
+    .. [1] Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. New York:
+       Chapman & Hall.
+    .. [2] Johnson, J. W. (2000). A heuristic method for estimating the relative weight of
+       predictor variables in multiple regression. *Multivariate Behavioral Research*,
+       35(1), 1–19.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(2).normal(size=(200, 3))
+    >>> x[:, 0] += 2 * x[:, 1]
+    >>> found = replicate_intervals(replicate_sums(x, np.arange(200), 100, seed=3))
+    >>> low, high = found.bounds["relative_weight_pct"]
+    >>> bool(low[0] > 50 > high[1])  # the first predictor carries most of R²
+    True
+
+    R: ``relaimpo::booteval.relimp(relaimpo::boot.relimp(fit, b = 100))`` gives percentile
+    intervals of the same statistics from row resamples.
+    """
+    m = sums.shape[1]
+    q = int((math.isqrt(8 * m + 1) - 3) // 2)  # m = 1 + q + q(q + 1)/2
+    _, mean, cov = replicate_moments(sums, q)
+    var = np.einsum("bii->bi", cov)
+    second = var + mean * mean
+    with np.errstate(invalid="ignore"):
+        cov = cov[np.all(var > 1e-10 * np.maximum(second, 1e-300), axis=1)]  # no constant column
     sd = np.sqrt(np.einsum("bii->bi", cov))
     cor = cov / sd[:, :, None] / sd[:, None, :]
-    cor = cor[np.linalg.cond(cor[:, 1:, 1:]) < 1e12]  # and those with collinear predictors
-    if cor.shape[0] == 0:
-        raise DriversError(f"none of the {n_boot} bootstrap resamples of the {n} rows has "
-                           "varying, non-collinear columns")
+    if cor.shape[0]:
+        cor = cor[np.linalg.cond(cor[:, 1:, 1:]) < 1e12]  # nor collinear predictors
+    failed = sums.shape[0] - cor.shape[0]
+    p = q - 1
+    if not cor.shape[0]:
+        nan = (np.full(p, np.nan), np.full(p, np.nan))
+        return BootIntervals(failed, (math.nan, math.nan), dict.fromkeys(BOOT_STATISTICS, nan))
     rw, r2 = _relative_weights(cor)
     lm = _lmg(cor) if lmg else np.full_like(rw, np.nan)
     lo_q, hi_q = (1 - confidence) / 2, 1 - (1 - confidence) / 2
@@ -424,9 +500,8 @@ def _bootstrap(point: DriversResult, z: np.ndarray, n_boot: int, seed: int, conf
               "relative_weight_pct": interval(100 * rw / r2[:, None]),
               "lmg": interval(lm), "lmg_pct": interval(100 * lm / r2[:, None])}
     r2_lo, r2_hi = interval(r2)
-    return DriversResult(**{**point.__dict__, "n_boot": n_boot, "confidence": confidence,
-                            "seed": seed, "n_boot_failed": n_boot - cor.shape[0],
-                            "r2_low": float(r2_lo), "r2_high": float(r2_hi), "bounds": bounds})
+    return BootIntervals(failed, (float(r2_lo), float(r2_hi)), bounds)
+
 
 
 def _relative_weights(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -85,15 +85,17 @@ class OmegaResult:
     Examples
     --------
     Three groups of three items with group factors correlating .4: each general loading is
-    λ·√.4 (.7·√.4 = .443), as ``psych::omega(r, nfactors = 3)$schmid$sl`` in R:
+    λ·√.4 (.7·√.4 = .443), as ``psych::omega(r, nfactors = 3)$schmid$sl`` in R. The three
+    groups are alike, so which of them is called F1* is arbitrary (in R too):
 
     >>> lam = np.kron(np.eye(3), [[0.7], [0.6], [0.5]])
     >>> phi = np.full((3, 3), 0.4) + 0.6 * np.eye(3)
     >>> r = lam @ phi @ lam.T
     >>> np.fill_diagonal(r, 1)
     >>> om = omega(r)
-    >>> om.to_frame().round(3).loc["V1"].tolist()
-    [0.443, 0.542, 0.0, 0.0, 0.49, 0.51, 0.4]
+    >>> v1 = om.to_frame().round(3).loc["V1"]
+    >>> v1[["g", "h2", "u2", "p2"]].tolist(), sorted(v1[["F1*", "F2*", "F3*"]].tolist())
+    ([0.443, 0.49, 0.51, 0.4], [0.0, 0.0, 0.542])
     >>> om.group_frame().round(3).loc["F1*"].tolist()  # R: psych::omega(r, 3)$omega.group
     [0.63, 0.252, 0.378]
     """
