@@ -54,7 +54,6 @@ _EXPORTS = {
     "htmt": "servq.stats.validity",
     "htmt2": "servq.stats.validity",
     "drivers": "servq.stats.drivers",
-    "scorecard": "servq.analysis",
     "welch_anova": "servq.stats.comparisons",
     "games_howell": "servq.stats.comparisons",
     "pairwise_welch": "servq.stats.comparisons",
@@ -79,7 +78,7 @@ _EXPORTS = {
     "Problem": "servq.errors",
 }
 
-__all__ = sorted([*_EXPORTS, "analyze"])
+__all__ = sorted([*_EXPORTS, "analyze", "scorecard"])
 
 
 def analyze(data, instrument, by=None, *, complaints_register=None, complaints_timezone: str = "UTC",
@@ -96,9 +95,7 @@ def analyze(data, instrument, by=None, *, complaints_register=None, complaints_t
     (:func:`servq.spark.analyze`, the ``servq[spark]`` extra; ``spark_master`` a master URL
     or an ``sc://`` Spark Connect address): the same figures, from the executors' sums.
     """
-    if engine not in ("local", "spark"):
-        raise import_module("servq.errors").UsageError(f"engine must be local or spark, got '{engine}'")
-    if engine == "spark" or type(data).__module__.startswith("pyspark."):
+    if _on_spark(data, engine):
         if complaints_register is not None:
             raise import_module("servq.errors").UsageError("a complaints register is analysed with the local engine")
         return import_module("servq.spark").analyze(data, instrument, by, master=spark_master, **options)
@@ -106,6 +103,23 @@ def analyze(data, instrument, by=None, *, complaints_register=None, complaints_t
         return import_module("servq.analysis").analyze(data, instrument, by, **options)
     return import_module("servq.complaints.analytics").analyze_with_register(
         data, instrument, complaints_register, by, timezone=complaints_timezone, **options)
+
+
+def scorecard(data, instrument, unit: str, parent: str | None = None, standards=None, *, engine: str = "local",
+              spark_master: str | None = None, **options):
+    """Fair scorecards of units: :func:`servq.analysis.scorecard.scorecard` (every option is
+    documented there); ``engine="spark"`` (or a Spark DataFrame as ``data``) computes them
+    on Apache Spark (:func:`servq.spark.scorecard`), with the same figures."""
+    if _on_spark(data, engine):
+        return import_module("servq.spark").scorecard(data, instrument, unit, parent, standards, master=spark_master,
+                                                      **options)
+    return import_module("servq.analysis").scorecard(data, instrument, unit, parent, standards, **options)
+
+
+def _on_spark(data, engine: str) -> bool:
+    if engine not in ("local", "spark"):
+        raise import_module("servq.errors").UsageError(f"engine must be local or spark, got '{engine}'")
+    return engine == "spark" or type(data).__module__.startswith("pyspark.")
 
 
 def __getattr__(name: str):

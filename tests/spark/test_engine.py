@@ -25,6 +25,7 @@ if not shutil.which("java") or not __import__("importlib").util.find_spec("pyspa
     pytest.skip("Spark needs Java and the [spark] extra", allow_module_level=True)
 
 from servq.spark import analyze as on_spark  # noqa: E402
+from servq.spark import scorecard as scorecard_on_spark  # noqa: E402
 from servq.spark import session  # noqa: E402
 
 
@@ -266,3 +267,21 @@ def test_complaints_analyze_on_spark_from_the_command_line(answers, tmp_path):
     sla = subprocess.run([sys.executable, "-m", "servq.cli", "complaints", "analyze", str(tmp_path / "register.csv"),
                           "--engine", "spark", "--sla", str(out)], capture_output=True, text=True, timeout=120)
     assert sla.returncode != 0 and "Traceback" not in sla.stderr and "--sla works with the local engine" in sla.stderr
+
+
+def test_a_scorecard_with_parents_on_spark_gives_the_local_one(spark, answers, tmp_path):
+    table = servq.simulate("servqual", 900, seed=3, branches=6)
+    region = [{"1": "north", "2": "north", "3": "south"}.get(str(b)[-1:], "west") for b in table.column("branch").to_pylist()]
+    table = table.append_column("region", pa.array(region))
+    path = tmp_path / "units.parquet"
+    pq.write_table(table, path, row_group_size=150)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "8192")
+    opts = dict(unit="branch", parent="region", quality=False, min_n=20)
+    local = servq.scorecard(str(path), "servqual", **opts)
+    assert_same(local, scorecard_on_spark(str(path), "servqual", spark=spark, **opts))
+    assert local.data["scorecard"]["parent"] == "region" and len(local.data["scorecard"]["measures"][0]["units"]) == 6
+    crossed = table.set_column(table.column_names.index("region"), "region",
+                               pa.array(["north" if i % 2 else "south" for i in range(table.num_rows)]))
+    pq.write_table(crossed, path, row_group_size=150)
+    with pytest.raises(DataError, match="'branch' is not nested in 'region'"):
+        scorecard_on_spark(str(path), "servqual", spark=spark, **opts)

@@ -3,7 +3,8 @@ and the scorecard of its segments (the arithmetic: :mod:`servq.measures.scorecar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,49 +79,74 @@ def scorecard(
     """
     inst = load_instrument(instrument)
     opts = AnalysisOptions.of(options, **changes)
-    if parent is not None and parent.lower() == unit.lower():
-        raise UsageError(f"the unit column '{unit}' cannot also be its parent")
-    if isinstance(standards, (str, Path)):
-        standards = load_standards(standards, inst)
-    elif standards is not None:
-        problems = [p for s in standards.standards for p in measure_problems(s.ref, inst)]
-        if problems:
-            raise UsageError(f"standards do not fit instrument '{inst.id}': {problems[0]}")
-    min_n = min_n if min_n is not None else (standards.min_n if standards else 10)
-    basis = basis or (standards.basis if standards else "shrunk")
-    if min_n < 1:
-        raise UsageError(f"min_n must be at least 1, got {min_n}")
-    if basis not in ("shrunk", "raw", "interval"):
-        raise UsageError(f"basis must be shrunk, raw or interval, got '{basis}'")
-    refs = scorecard_measures(inst, measures, standards)
-    results = analyze(data, inst, options=opts.replace(by=[unit] if parent is None else [unit, parent], min_n=1))
+    settings = ScorecardSettings.of(inst, unit, parent, standards, measures, min_n, basis)
+    results = analyze(data, inst, options=settings.analysis_options(opts))
     names = results.data["options"]["by"]
-    parent_of = _parents(data, inst, names, opts) if parent is not None else None
-    block, notes = scorecard_block(results.data, inst, names[0], parent_of, refs, standards,
-                                   min_n=min_n, basis=basis, confidence=opts.confidence, lang=opts.lang,
-                                   parent_name=names[1] if parent is not None else None)
+    parent_of = nested(_pairs(data, inst, names, opts), names, str(source_of(data, opts.sheet).path)) \
+        if parent is not None else None
+    return add_scorecard(results, inst, settings, parent_of)
+
+
+@dataclass(frozen=True)
+class ScorecardSettings:
+    """A scorecard's settings, checked before any row is read (:meth:`of`)."""
+
+    unit: str
+    parent: str | None
+    standards: Standards | None
+    refs: tuple[MeasureRef, ...]
+    min_n: int
+    basis: str
+
+    @classmethod
+    def of(cls, inst: Instrument, unit: str, parent: str | None, standards: str | Path | Standards | None,
+           measures: Sequence[str | MeasureRef] | None, min_n: int | None, basis: str | None) -> ScorecardSettings:
+        """The settings of :func:`scorecard`'s arguments; a wrong one is a UsageError."""
+        if parent is not None and parent.lower() == unit.lower():
+            raise UsageError(f"the unit column '{unit}' cannot also be its parent")
+        if isinstance(standards, (str, Path)):
+            standards = load_standards(standards, inst)
+        elif standards is not None:
+            problems = [p for s in standards.standards for p in measure_problems(s.ref, inst)]
+            if problems:
+                raise UsageError(f"standards do not fit instrument '{inst.id}': {problems[0]}")
+        min_n = min_n if min_n is not None else (standards.min_n if standards else 10)
+        basis = basis or (standards.basis if standards else "shrunk")
+        if min_n < 1:
+            raise UsageError(f"min_n must be at least 1, got {min_n}")
+        if basis not in ("shrunk", "raw", "interval"):
+            raise UsageError(f"basis must be shrunk, raw or interval, got '{basis}'")
+        return cls(unit, parent, standards, tuple(scorecard_measures(inst, measures, standards)), min_n, basis)
+
+    def analysis_options(self, opts: AnalysisOptions) -> AnalysisOptions:
+        """The analysis behind the scorecard: by the unit (and parent), every unit shown."""
+        return opts.replace(by=[self.unit] if self.parent is None else [self.unit, self.parent], min_n=1)
+
+
+def add_scorecard(results: Results, instrument: str | Path | Instrument, settings: ScorecardSettings,
+                  parent_of: Mapping[str, str] | None = None) -> Results:
+    """``results`` (an analysis with :meth:`ScorecardSettings.analysis_options`, by any
+    engine) with the ``scorecard`` block; ``parent_of`` maps each unit to its parent
+    (:func:`nested`)."""
+    inst = load_instrument(instrument)
+    names = results.data["options"]["by"]
+    opts = results.data["options"]
+    block, notes = scorecard_block(results.data, inst, names[0], parent_of, list(settings.refs), settings.standards,
+                                   min_n=settings.min_n, basis=settings.basis, confidence=opts["confidence"],
+                                   lang=opts["lang"], parent_name=names[1] if settings.parent is not None else None)
     return results.with_blocks(scorecard=block, notes=notes)
 
 
-
-
-def _parents(data, inst: Instrument, names: list[str], opts: AnalysisOptions) -> dict[str, str]:
-    """Unit value -> its parent value, from the two columns only; a unit under two
-    parents (or none) is a DataError naming it."""
-    source = source_of(data, opts.sheet)
-    file = str(source.path)
-    cols = resolve_by(resolve_layout(inst, source.columns, opts.column_mapping, file), names, file)
-    labels = {name: label_map(source, col) or {} for name, col in cols.items()}
+def nested(pairs: Iterable[tuple[str | None, str | None]], names: Sequence[str], file: str) -> dict[str, str]:
+    """Unit value -> its parent value, from the distinct (unit, parent) pairs of the data;
+    a unit under two parents (or none) is a DataError naming it."""
     seen: dict[str, set[str]] = {}
-    for chunk in source.chunks(columns=list(cols.values()), chunk_size=DEFAULT_CHUNK):
-        pairs = pa.table({"u": as_text(chunk.column(cols[names[0]])), "p": as_text(chunk.column(cols[names[1]]))})
-        for row in pairs.group_by(["u", "p"]).aggregate([]).to_pylist():
-            if row["u"] is None:
-                continue
-            u = labels[names[0]].get(row["u"], row["u"])
-            found = seen.setdefault(u, set())
-            if row["p"] is not None:
-                found.add(labels[names[1]].get(row["p"], row["p"]))
+    for u, p in pairs:
+        if u is None:
+            continue
+        found = seen.setdefault(u, set())
+        if p is not None:
+            found.add(p)
     problems = []
     for u, parents in sorted(seen.items(), key=lambda kv: natural_key(kv[0])):
         if len(parents) != 1:
@@ -133,4 +159,15 @@ def _parents(data, inst: Instrument, names: list[str], opts: AnalysisOptions) ->
     return {u: next(iter(p)) for u, p in seen.items()}
 
 
-# --------------------------------------------------------------------------- from the results
+def _pairs(data, inst: Instrument, names: list[str], opts: AnalysisOptions) -> Iterator[tuple[str | None, str | None]]:
+    """The distinct (unit, parent) pairs of the data, read from the two columns only, with
+    their value labels (SPSS)."""
+    source = source_of(data, opts.sheet)
+    file = str(source.path)
+    cols = resolve_by(resolve_layout(inst, source.columns, opts.column_mapping, file), names, file)
+    labels = {name: label_map(source, col) or {} for name, col in cols.items()}
+    for chunk in source.chunks(columns=list(cols.values()), chunk_size=DEFAULT_CHUNK):
+        pairs = pa.table({"u": as_text(chunk.column(cols[names[0]])), "p": as_text(chunk.column(cols[names[1]]))})
+        for row in pairs.group_by(["u", "p"]).aggregate([]).to_pylist():
+            u, p = row["u"], row["p"]
+            yield (None if u is None else labels[names[0]].get(u, u)), (None if p is None else labels[names[1]].get(p, p))

@@ -268,8 +268,9 @@ def index_command(
 
 @app.command()
 def scorecard(
-    data: Annotated[Path, typer.Argument(
-        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
+    data: Annotated[str, typer.Argument(
+        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent (with --engine "
+                             "spark also a directory, a glob or a URI Spark reads).")],
     instrument: Annotated[str, typer.Option("--instrument", "-i", help="A built-in instrument or an instrument YAML file.")],
     unit: Annotated[str, typer.Option("--unit", "-u", help="The column whose values are scored (employee, team, branch).")],
     parent: Annotated[Optional[str], typer.Option(
@@ -297,20 +298,25 @@ def scorecard(
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     quality: Annotated[bool, typer.Option(
         "--quality/--no-quality", help="Also assess the instrument in the report (reliability, CFA, validity).")] = True,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="local (this machine) or spark (an Apache Spark cluster; needs servq[spark]).")] = "local",
+    spark_master: Annotated[Optional[str], typer.Option(
+        "--spark-master", help="With --engine spark: the master URL or a Spark Connect address (as for analyze).")] = None,
 ) -> None:
     """Fair scorecards: rank units (employees, teams, branches) by empirical-Bayes shrunk means with
     intervals and n, and check them against service standards.
 
     Prints one table per measure; writes the HTML report (--out) and the JSON results (--json).
     """
-    from ..analysis import scorecard as run
+    from .. import scorecard as run
     from ..report import write_report
     from ..report.blocks import Fmt
     from ..report.scorecard_section import measure_name
 
     _check_lang(lang)
-    results = run(data, instrument, unit=unit, parent=parent, standards=standards, measures=measure or None,
-                  min_n=min_n, basis=basis, lang=lang, confidence=confidence, mapping=mapping, quality=quality)
+    results = run(data if engine == "spark" else Path(data), instrument, unit=unit, parent=parent, standards=standards,
+                  measures=measure or None, min_n=min_n, basis=basis, lang=lang, confidence=confidence, mapping=mapping,
+                  quality=quality, engine=engine, spark_master=spark_master)
     card, f = results.data["scorecard"], Fmt(lang, confidence)
     for m in card["measures"]:
         _echo(f"{measure_name(m, f)} [{m['key']}]")

@@ -25,8 +25,10 @@ import pyarrow as pa
 
 from ..analysis import AnalysisOptions, Plan, Results, Sums, accumulate, finish, merge, plan_for
 from ..analysis.plan import empty_sums
+from ..analysis.scorecard import ScorecardSettings, add_scorecard, nested
 from ..errors import DataError, Problem
 from ..instruments import Instrument, load_instrument
+from ..io.arrow import as_text
 from .reading import (
     FILE,
     ROW,
@@ -112,6 +114,59 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
         raise DataError(f"{name}: {total_problems} problem(s) found; no results were produced",
                         problems[:opts.max_problems], total_problems)
     return finish(sums, plan)
+
+
+def scorecard(data: Any, instrument: str | Path | Instrument, unit: str, parent: str | None = None, standards=None, *,
+              measures=None, min_n: int | None = None, basis: str | None = None,
+              options: AnalysisOptions | None = None, spark=None, master: str | None = None,
+              **changes: Any) -> Results:
+    """:func:`servq.scorecard` on Spark: the analysis by ``unit`` (and ``parent``) from the
+    executors' sums (:func:`analyze`), the units' parents from the distinct (unit, parent)
+    pairs, and the scorecard of :func:`servq.analysis.scorecard.add_scorecard`.
+
+    Parameters
+    ----------
+    data : pyspark.sql.DataFrame, str or path
+    instrument : str, path or Instrument
+    unit, parent, standards, measures, min_n, basis
+        As :func:`servq.scorecard`.
+    options : AnalysisOptions, optional
+    spark : SparkSession, optional
+    master : str, optional
+
+    Returns
+    -------
+    Results
+        The figures of ``servq.scorecard`` on the same rows.
+    """
+    inst = load_instrument(instrument)
+    opts = AnalysisOptions.of(options, **changes)
+    settings = ScorecardSettings.of(inst, unit, parent, standards, measures, min_n, basis)
+    if isinstance(data, (str, Path)):
+        spark = spark or session(master)
+        data = str(data)
+    results = analyze(data, inst, options=settings.analysis_options(opts), spark=spark)
+    parent_of = None
+    if parent is not None:
+        df = read(spark, data) if isinstance(data, str) else data
+        name = data if isinstance(data, str) else "<Spark DataFrame>"
+        plan = plan_for(inst, [c for c in df.columns if c not in (FILE, ROW)], settings.analysis_options(opts),
+                        file=name)
+        names = list(plan.segments)
+        columns = [plan.segments[n] for n in names]
+        pairs = df.select(*columns).mapInArrow(_pairs_job(columns), "u string, p string").distinct().collect()
+        parent_of = nested(((r["u"], r["p"]) for r in pairs), names, name)
+    return add_scorecard(results, inst, settings, parent_of)
+
+
+def _pairs_job(columns: list[str]):
+    """The distinct (unit, parent) pairs of a partition, as text as the analysis reads them."""
+    def job(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            pairs = pa.table({"u": as_text(batch.column(columns[0])), "p": as_text(batch.column(columns[1]))})
+            yield from pairs.group_by(["u", "p"]).aggregate([]).to_batches()
+
+    return job
 
 
 def _merged(rows, max_problems: int) -> tuple[Sums | None, list[Problem], int]:
