@@ -3,7 +3,7 @@ and the scorecard of its segments (the arithmetic: :mod:`servq.measures.scorecar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,7 @@ class ScorecardSettings:
 
 
 def add_scorecard(results: Results, instrument: str | Path | Instrument, settings: ScorecardSettings,
-                  parent_of: Mapping[str, str] | None = None) -> Results:
+                  parent_of: dict[str, str] | None = None) -> Results:
     """``results`` (an analysis with :meth:`ScorecardSettings.analysis_options`, by any
     engine) with the ``scorecard`` block; ``parent_of`` maps each unit to its parent
     (:func:`nested`)."""
