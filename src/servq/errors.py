@@ -50,10 +50,11 @@ class Problem:
 class ProblemsError(ServqError):
     """Several problems found at once; ``problems`` holds them all (up to a limit)."""
 
-    def __init__(self, summary: str, problems: list[Problem], total: int | None = None):
+    def __init__(self, summary: str, problems: list[Problem], total: int | None = None, hint: str | None = None):
         self.summary = summary
         self.problems = list(problems)
         self.total = len(self.problems) if total is None else total
+        self.hint = hint  # what the problems suggest doing, when they suggest one thing
         super().__init__(self._text())
 
     def _text(self) -> str:
@@ -62,6 +63,8 @@ class ProblemsError(ServqError):
         hidden = self.total - len(self.problems)
         if hidden > 0:
             lines.append(f"  ... and {hidden} more problems not shown")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
 
 

@@ -118,3 +118,29 @@ def test_ragged_csv_row(tmp_path):
         servq.analyze(path, MINI)
     (p,) = info.value.problems
     assert p.value == "r5,X,1,2" and "4 field(s) where the header has 12" in p.message
+    assert p.row == 6  # the header and four respondents before it
+    quoted = tmp_path / "b.csv"  # a value holding a line break does not shift the rows
+    lines = (DATA / "mini.csv").read_text().splitlines()
+    quoted.write_text("\n".join([lines[0], lines[1].replace(",X,", ',"X\nY",'), "r9,X,1", *lines[2:]]) + "\n")
+    with pytest.raises(DataError) as info:
+        servq.analyze(quoted, MINI)
+    assert [(p.row, p.value) for p in info.value.problems] == [(3, "r9,X,1")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_csv_in_utf16_with_or_without_byte_order_mark(tmp_path, encoding, reference):
+    df = frame()
+    path = tmp_path / "u.csv"
+    path.write_bytes(df.to_csv(index=False, sep="\t").encode(encoding))
+    same(servq.analyze(path, MINI, by="branch", min_n=1), reference)
+
+
+@pytest.mark.parametrize(("head", "what"), [(b"%PDF-1.4\n%\xe2\xe3\x00", "a PDF document"),
+                                            (b"PK\x03\x04\x14\x00\x06\x00", "a zip archive"),
+                                            (b"\x00\x01\x02\x03", "binary, not")])
+def test_a_binary_file_named_csv_says_what_it_is(tmp_path, head, what):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(head + bytes(range(256)))
+    with pytest.raises(DataError, match="not a text \\(CSV\\) file") as info:
+        servq.analyze(path, MINI)
+    assert what in info.value.problems[0].message

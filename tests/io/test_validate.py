@@ -100,10 +100,24 @@ def test_all_problems_listed_not_just_first(tmp_path):
 
 
 def test_problem_limit_counts_the_rest(tmp_path):
-    rows = [f"r{i},X,8,1,4,4,2,3,60,40,4,9" for i in range(30)]
+    rows = [f"r{i},X,5,x,4,4,2,3,60,40,4,9" for i in range(30)]  # text in E2: a problem each
     err = problems(write(tmp_path, *rows), max_problems=5)
     assert len(err.problems) == 5 and err.total == 30
     assert "and 25 more problems" in str(err)
+
+
+def test_answers_off_the_scale_are_one_line_per_column_with_a_hint(tmp_path):
+    """Thirty answers of 8 in E1 and 70 in P2 (a 0-100 export): one line per column with the
+    count and the first rows, every answer counted, and the scale they seem to be on."""
+    rows = [f"r{i},X,8,1,4,4,70,3,60,40,4,9" for i in range(30)]
+    err = problems(write(tmp_path, *rows), max_problems=5)
+    assert [(p.row, p.column, p.value) for p in err.problems] == [(2, "E1", "8"), (2, "P2", "70")]
+    assert err.problems[0].message == "30 answers outside the scale 1-5 or 9 for don't know (rows 2, 3, 4, 5, 6, …)"
+    assert err.total == 60
+    assert err.hint.startswith("the answers run from 1 to 70, but the instrument's scale is 1-5")
+    assert "--scale 0:100" in err.hint and str(err).endswith(err.hint)
+    one = problems(write(tmp_path, "r1,X,8,1,4,4,2,3,60,40,4,9", *[f"r{i},X,5,1,4,4,2,3,60,40,4,9" for i in range(2, 30)]))
+    assert one.hint is None  # one typing mistake among many answers: no other scale suggested
 
 
 def test_empty_file(tmp_path):

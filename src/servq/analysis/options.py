@@ -63,6 +63,9 @@ class AnalysisOptions:
         Service-economics parameters (docs/economics.md); read and checked here.
     complaints : int, optional
         Complaining customers in the period; overrides ``inputs.complaints`` of ``economics``.
+    scale : (int, int) or str, optional
+        The answers' scale when it is not the instrument's: ``(0, 100)`` or ``"0:100"``
+        (:meth:`servq.instruments.Instrument.on_scale`); at most 127 points.
 
     Raises
     ------
@@ -103,6 +106,7 @@ class AnalysisOptions:
     seed: int = 0
     economics: Any = None  # servq.measures.economics.Economics once made
     complaints: int | None = None
+    scale: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         by = [self.by] if isinstance(self.by, str) else list(self.by or ())
@@ -130,6 +134,8 @@ class AnalysisOptions:
             raise UsageError(f"period must be one of {', '.join(PERIODS)}, got '{self.period}'")
         if self.period_column is not None and self.period is None:
             raise UsageError("period_column needs a period (month, quarter or wave)")
+        if self.scale is not None:
+            _set(self, "scale", _scale(self.scale))
         if not isinstance(self.mapping, Mapping):
             _set(self, "mapping", load_mapping(self.mapping))
         if self.economics is not None:
@@ -155,6 +161,18 @@ class AnalysisOptions:
     def replace(self, **changes: Any) -> AnalysisOptions:
         """A copy with ``changes``, validated again."""
         return AnalysisOptions.of(self, **changes)
+
+
+def _scale(value: Any) -> tuple[int, int]:
+    """(low, high) of ``"0:100"`` or a pair of whole numbers, low < high, at most 127 points."""
+    parts = value.replace("–", ":").split(":") if isinstance(value, str) else list(value)
+    try:
+        low, high = (int(str(v).strip()) for v in parts)
+    except (TypeError, ValueError):
+        raise UsageError(f"scale must be MIN:MAX in whole numbers, such as 0:100 or 1:5; got {value!r}") from None
+    if not low < high or high - low + 1 > 127:
+        raise UsageError(f"scale must run from a lower to a higher whole number, at most 127 points; got {low}:{high}")
+    return low, high
 
 
 def _set(options: AnalysisOptions, name: str, value: Any) -> None:

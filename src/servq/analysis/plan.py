@@ -110,8 +110,10 @@ def plan_for(instrument: str | Path | Instrument, columns: Sequence[str], option
     servq.errors.UsageError
         The columns do not fit the instrument, a ``by`` or period column is missing.
     """
-    inst = load_instrument(instrument)
     options = options or AnalysisOptions()
+    inst = load_instrument(instrument)
+    if options.scale is not None:
+        inst = inst.on_scale(*options.scale)
     layout = resolve_layout(inst, list(columns), options.column_mapping, file)
     segments = resolve_by(layout, list(options.by), file)
     period = _period_column(layout, options.period, options.period_column, file) if options.period else None

@@ -37,6 +37,21 @@ app.add_typer(complaints_app, name="complaints")
 Lang = Annotated[str, typer.Option("--lang", "-l", help="Language of the report and texts: en, sv or zh.")]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        _echo(f"servq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print servq's version and exit.")] = False) -> None:
+    """Measure and improve customer-perceived service quality: SERVQUAL gaps, tolerance zones,
+    SERVPERF and more, from a file of survey answers to a one-file report."""
+
+
 def _echo(text: str = "") -> None:
     typer.echo(text)
 
@@ -97,6 +112,9 @@ def analyze(
     complaints_timezone: Annotated[str, typer.Option(
         "--complaints-timezone",
         help="IANA time zone of the register's times without an offset, and of its days and weeks.")] = "UTC",
+    scale: Annotated[Optional[str], typer.Option(
+        "--scale", help="The answers' scale when it is not the instrument's, as MIN:MAX (0:100, 1:5, 0:10): the items "
+                        "and the outcomes asked on the same scale.")] = None,
     engine: Annotated[str, typer.Option(
         "--engine", help="local (this machine) or spark (an Apache Spark cluster; needs servq[spark]).")] = "local",
     spark_master: Annotated[Optional[str], typer.Option(
@@ -119,7 +137,7 @@ def analyze(
                               ipa_importance=ipa_importance, ipa_performance=ipa_performance,
                               ipa_crosshair=ipa_crosshair, compare=compare, adjust=adjust, period=period,
                               period_column=period_column, boot=boot, seed=seed, economics=economics,
-                              complaints=complaints)
+                              complaints=complaints, scale=scale)
     bar = _Progress("resampling key drivers")
     try:
         if engine not in ("local", "spark"):
@@ -405,6 +423,29 @@ def instruments_show(
             _echo(f"  KD_{feat.id:<19} {feat.dysfunctional.get(lang)}")
 
 
+@instruments_app.command("export")
+def instruments_export(
+    name: Annotated[str, typer.Argument(help="A built-in instrument id.")],
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="The YAML file to write (default: print it).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a built-in instrument as YAML, to start a questionnaire of your own: change its id,
+    items, scale or outcomes, check it with `servq instruments validate FILE`, then analyse
+    with `--instrument FILE`."""
+    from ..instruments import instrument_yaml
+
+    text = instrument_yaml(name)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    if output.exists() and not force:
+        raise UsageError(f"{output} exists; give another name or --force to overwrite it")
+    output.write_text(text, encoding="utf-8")
+    _echo(f"wrote {output}: edit it (a new id, your items, --scale or scale: min/max), check it with "
+          f"`servq instruments validate {output}`, use it with `--instrument {output}`")
+
+
 @instruments_app.command("validate")
 def instruments_validate(file: Annotated[Path, typer.Argument(help="An instrument YAML file.")]) -> None:
     """Check an instrument YAML file and print every problem with its line and path."""
@@ -438,6 +479,8 @@ def main(argv: list[str] | None = None) -> None:
         hidden = exc.total - len(exc.problems)
         if hidden > 0:
             typer.echo(f"  ... and {hidden} more (raise --max-problems to see them)", err=True)
+        if exc.hint:
+            typer.echo(f"hint: {exc.hint}", err=True)
         sys.exit(1)
     except ServqError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -1,6 +1,6 @@
 """What is asked: the instrument schema and the built-in catalog."""
 
-from .catalog import catalog_ids, list_instruments, load_instrument, parse_instrument
+from .catalog import catalog_ids, instrument_yaml, list_instruments, load_instrument, parse_instrument
 from .schema import (
     LANGUAGES,
     Dimension,
@@ -25,6 +25,7 @@ __all__ = [
     "Text",
     "catalog_ids",
     "list_instruments",
+    "instrument_yaml",
     "load_instrument",
     "parse_instrument",
 ]

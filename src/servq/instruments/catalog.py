@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import InstrumentError
+from ..errors import InstrumentError, UsageError
 from . import yamlfile
 from .schema import Instrument, semantic_problems
 
@@ -51,6 +51,22 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     if isinstance(found, str):
         return _load_builtin(found)
     return parse_instrument(yamlfile.read(found, "instrument"), source=str(found))
+
+
+def instrument_yaml(inst_id: str) -> str:
+    """The YAML text of a built-in instrument, with a first line saying where it comes from
+    (the start of a questionnaire of one's own: ``servq instruments export``).
+
+    Raises
+    ------
+    UsageError
+        Not a catalog id.
+    """
+    if inst_id not in catalog_ids():
+        raise UsageError(f"unknown built-in instrument '{inst_id}' (choose one of: {', '.join(catalog_ids())})")
+    text = _catalog_dir().joinpath(f"{inst_id}.yaml").read_text(encoding="utf-8")
+    return (f"# Exported from servq's built-in instrument '{inst_id}': give it an id of its own before "
+            "changing it.\n" + text)
 
 
 @cache

@@ -190,6 +190,34 @@ class Instrument(_Strict):
     kano: Kano | None = None
 
     # -- convenience -----------------------------------------------------------------
+    def on_scale(self, low: int, high: int) -> Instrument:
+        """The same questionnaire answered on the scale ``low``..``high`` (``--scale``):
+        the items, and the outcomes asked on the items' scale; the end anchors move to the
+        new ends (the others are dropped), and a don't-know code inside the new scale is
+        no longer read as don't know.
+
+        >>> from servq.instruments import load_instrument
+        >>> inst = load_instrument("servperf").on_scale(0, 100)
+        >>> inst.scale.min, inst.scale.max, sorted(inst.scale.anchors), inst.scale.dont_know
+        (0, 100, [0, 100], None)
+        >>> [(o.id, o.min, o.max) for o in inst.outcomes]  # the NPS question keeps its 0-10
+        [('overall_satisfaction', 0, 100), ('recommend', 0, 10), ('intention_to_return', 0, 100)]
+        """
+        if (low, high) == (self.scale.min, self.scale.max):
+            return self
+        old = self.scale
+
+        def ends(anchors: dict[int, Text], lo: int, hi: int) -> dict[int, Text]:
+            return {new: anchors[at] for at, new in ((lo, low), (hi, high)) if at in anchors}
+
+        dont_know = None if old.dont_know is None or low <= old.dont_know <= high else old.dont_know
+        scale = old.model_copy(update={"min": low, "max": high, "anchors": ends(old.anchors, old.min, old.max),
+                                       "dont_know": dont_know,
+                                       "dont_know_label": old.dont_know_label if dont_know is not None else None})
+        outcomes = [o.model_copy(update={"min": low, "max": high, "anchors": ends(o.anchors, o.min, o.max)})
+                    if o.kind == "scale" and (o.min, o.max) == (old.min, old.max) else o for o in self.outcomes]
+        return self.model_copy(update={"scale": scale, "outcomes": outcomes})
+
     def dimension(self, dim_id: str) -> Dimension:
         for d in self.dimensions:
             if d.id == dim_id:

@@ -68,14 +68,25 @@ def open_source(path: str | Path, *, sheet: str | None = None) -> Source:
 # -- CSV -----------------------------------------------------------------------------
 
 def csv_dialect(path: Path) -> tuple[str, str]:
-    """(encoding, delimiter) from the first 64 KiB: UTF-8 (with or without BOM) or
-    Windows-1252 as Excel writes in Sweden; ',' ';' or tab, whichever the header uses."""
+    """(encoding, delimiter) from the first 64 KiB: UTF-8 (with or without BOM), UTF-16 (as
+    Excel's "Unicode text" and many survey tools export) or Windows-1252 as Excel writes in
+    Sweden; ',' ';' or tab, whichever the header uses. A binary file (a PDF, a workbook, an
+    image saved as .csv) is a DataError saying what it looks like."""
     with path.open("rb") as fh:
         head = fh.read(65536)
     encoding = "utf-8"
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8):]
         encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(head):
+        encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(head)
+        text = head[:len(head) - len(head) % 2].decode(encoding, errors="replace")
+        first = text.lstrip("\ufeff").splitlines()[0] if text else ""
+        return encoding, max([",", ";", "\t"], key=first.count)
+    if b"\x00" in head:
+        raise DataError(f"{path}: not a text (CSV) file", [Problem(f"the file is binary{_looks_like(head)}, not "
+                                                                   "comma-separated text: export the answers as CSV, "
+                                                                   "XLSX, Parquet or SPSS .sav", file=str(path))])
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -85,6 +96,29 @@ def csv_dialect(path: Path) -> tuple[str, str]:
     first = text.splitlines()[0] if text else ""
     delimiter = max([",", ";", "\t"], key=first.count)
     return encoding, delimiter
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when the text's every other byte is 0 (ASCII in UTF-16)."""
+    sample = head[:4096 - 4096 % 2]
+    if len(sample) < 4:
+        return None
+    odd, even = sample[1::2], sample[0::2]
+    if odd.count(0) > 0.9 * len(odd) and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and not odd.count(0):
+        return "utf-16-be"
+    return None
+
+
+_MAGIC = {b"%PDF": "a PDF document", b"PK\x03\x04": "a zip archive (an .xlsx or .ods workbook?)",
+          b"\xd0\xcf\x11\xe0": "an old Office file (.xls?)", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+          b"PAR1": "a Parquet file", b"$FL2": "an SPSS .sav file", b"$FL3": "an SPSS .zsav file"}
+
+
+def _looks_like(head: bytes) -> str:
+    found = next((what for magic, what in _MAGIC.items() if head.startswith(magic)), None)
+    return f" ({found})" if found else ""
 
 
 def _open_csv(path: Path, sheet: str | None) -> Source:
@@ -127,7 +161,24 @@ def _csv_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa
     except pa.ArrowInvalid as exc:
         raise DataError(f"{src.path}: cannot read the CSV file", [Problem(_arrow_message(exc), file=str(src.path))]) from None
     if ragged:
-        raise DataError(f"{src.path}: {len(ragged)} row(s) do not have one field per column", ragged[:50], len(ragged))
+        numbered = _ragged_rows(src)  # the parser cannot number rows when values may hold newlines
+        found = numbered if len(numbered) == len(ragged) else ragged
+        raise DataError(f"{src.path}: {len(ragged)} row(s) do not have one field per column", found[:50], len(ragged))
+
+
+def _ragged_rows(src: Source) -> list[Problem]:
+    """The rows whose number of fields is not the header's, with their spreadsheet row
+    (blank lines are not rows, as for the parser)."""
+    out: list[Problem] = []
+    encoding = "utf-8-sig" if src.options["encoding"] == "utf8" else src.options["encoding"]
+    with src.path.open("r", encoding=encoding, newline="", errors="replace") as fh:
+        records = (r for r in csv.reader(fh, delimiter=src.options["delimiter"]) if r)
+        width = len(next(records, []))
+        for row, record in enumerate(records, start=2):
+            if len(record) != width:
+                out.append(Problem(f"{len(record)} field(s) where the header has {width}", file=str(src.path), row=row,
+                                   value=src.options["delimiter"].join(record)))
+    return out
 
 
 def _arrow_message(exc: Exception) -> str:

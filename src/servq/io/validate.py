@@ -53,6 +53,7 @@ class ChunkReport:
     dont_know: int = 0
     problems: list[Problem] = field(default_factory=list)
     total_problems: int = 0
+    off_scale: tuple[float, float, int, int] | None = None  # items off the scale: range, off, valid answers
     id_hashes: np.ndarray | None = None  # 64-bit hashes of the chunk's ids (not null)
     ids: pa.Array | None = None  # the ids themselves, when the validator keeps them
 
@@ -86,6 +87,7 @@ class Validator:
         self._ids = RepeatedIds() if layout.respondent_id is not None else None
         self._reread_ids = reread_ids
         self._kept_ids: list[pa.Array] | None = [] if reread_ids is None else None
+        self.off_scale: tuple[float, float, int, int] | None = None  # as ChunkReport.off_scale, of the file
         self._missing_codes = [float(v) for v in mapping.missing if _is_number(v)]
         self._missing_text = [str(v) for v in mapping.missing]
 
@@ -114,10 +116,10 @@ class Validator:
         Without ``segments`` the answers' segment texts are left out (the caller has them)."""
         part = copy.copy(self)
         part.problems, part.total_problems = [], 0
-        part.rows, part.cells, part.blank, part.dont_know = first_row - 2, 0, 0, 0
+        part.rows, part.cells, part.blank, part.dont_know, part.off_scale = first_row - 2, 0, 0, 0, None
         answers = part._convert(table, segments)
         report = ChunkReport(table.num_rows, part.cells, part.blank, part.dont_know, part.problems,
-                             part.total_problems)
+                             part.total_problems, part.off_scale)
         if self._ids is not None:
             ids = as_text(table.column(self.layout.respondent_id))
             h, valid = hash64(ids)
@@ -135,6 +137,8 @@ class Validator:
         room = max(0, self.max_problems - len(self.problems))
         self.problems += report.problems[:room]
         self.total_problems += report.total_problems
+        if report.off_scale is not None:
+            self.off_scale = _widened(self.off_scale, *report.off_scale)
         if self._ids is not None:
             self._ids.add_hashes(report.id_hashes, report.rows)
             if self._kept_ids is not None:
@@ -195,7 +199,7 @@ class Validator:
             if n_dk:
                 valid &= ~dk
                 self.dont_know += n_dk
-        ok = self._on_scale(values, valid, columns, names, first_row, lo, hi, dont_know)
+        ok = self._on_scale(values, valid, columns, names, first_row, lo, hi, dont_know, items=True)
         codes = values - (lo - 1) if values.dtype.kind == "i" else values.astype(np.int16) - (lo - 1)
         codes *= ok
         return codes.astype(np.int8)
@@ -247,7 +251,7 @@ class Validator:
             valid = values != blank
             if dk is not None:
                 valid &= ~dk
-            self._on_scale(values, valid, columns, names, first_row, lo, hi, dont_know)
+            self._on_scale(values, valid, columns, names, first_row, lo, hi, dont_know, items=True)
         codes = (values - (lo - 1)).astype(np.int8, copy=False)
         codes *= ok
         return codes
@@ -274,23 +278,32 @@ class Validator:
         return values, valid
 
     def _on_scale(self, values: np.ndarray, valid: np.ndarray, columns: list, names: list[str], first_row: int,
-                  lo: int, hi: int, dont_know: int | None) -> np.ndarray:
+                  lo: int, hi: int, dont_know: int | None, items: bool = False) -> np.ndarray:
         """Mask of valid answers on the scale (columns x rows); every other valid answer
-        is a problem."""
+        is a problem. For the ``items`` the answers' range is kept, for a hint."""
         ok = valid & (values >= lo) & (values <= hi)
         if values.dtype.kind == "f":
             ok &= values == np.round(values)
         n_ok, n_valid = np.count_nonzero(ok), np.count_nonzero(valid)
         if n_ok == n_valid:
             return ok
-        bad_col, bad_row = np.nonzero(valid & ~ok)
-        order = np.lexsort((bad_col, bad_row))[: self.max_problems]  # report in file order
+        bad = valid & ~ok
+        off = bad & ((values < lo) | (values > hi))
+        if off.any() and items:
+            seen = values[valid]
+            self.off_scale = _widened(self.off_scale, float(seen.min()), float(seen.max()),
+                                      int(np.count_nonzero(off)), int(seen.size))
         dk_hint = f" or {dont_know} for don't know" if dont_know is not None else ""
-        for j, i in zip(bad_col[order], bad_row[order]):
-            v = values[j, i]
-            msg = f"outside the scale {lo}-{hi}{dk_hint}" if (v < lo or v > hi) else "not a whole scale point"
-            self._problem(msg, first_row + int(i), names[j], py_value(columns[j], i))
-        self.total_problems += max(0, n_valid - n_ok - self.max_problems)
+        # one line per column and kind, with the count and the first rows: not thousands alike
+        for j in np.flatnonzero(bad.any(axis=1)):
+            for rows, what in ((np.flatnonzero(off[j]), f"outside the scale {lo}-{hi}{dk_hint}"),
+                               (np.flatnonzero(bad[j] & ~off[j]), "not a whole scale point")):
+                if not rows.size:
+                    continue
+                shown = ", ".join(str(first_row + int(i)) for i in rows[:5]) + (", …" if rows.size > 5 else "")
+                message = what if rows.size == 1 else f"{rows.size} answers {what} (rows {shown})"
+                self._problem(message, first_row + int(rows[0]), names[j], py_value(columns[j], int(rows[0])))
+                self.total_problems += rows.size - 1
         return ok
 
     def _numbers(self, column, name: str, first_row: int) -> np.ndarray:
@@ -359,10 +372,14 @@ class Validator:
             self._check_duplicates()
         if self.rows == 0:
             self._problem("the file has no answer rows")
+        hint = None
+        if self.off_scale is not None and self.off_scale[2] >= HINT_SHARE * self.off_scale[3]:
+            # many answers off the scale: another scale, most likely, not typing mistakes
+            hint = _scale_hint(self.inst.scale.min, self.inst.scale.max, *self.off_scale[:2])
         if self.failed:
             raise DataError(
                 f"{self.file}: {self.total_problems} problem(s) found; no results were produced",
-                self.problems, self.total_problems,
+                self.problems, self.total_problems, hint,
             )
 
     def _check_duplicates(self) -> None:
@@ -390,3 +407,25 @@ def _is_number(v) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+HINT_SHARE = 0.1  # off-scale share of the item answers from which the answers' scale is suggested
+
+
+def _widened(seen: tuple[float, float, int, int] | None, low: float, high: float, off: int,
+             valid: int) -> tuple[float, float, int, int]:
+    if seen is None:
+        return low, high, off, valid
+    return min(seen[0], low), max(seen[1], high), seen[2] + off, seen[3] + valid
+
+
+COMMON_TOPS = (5, 6, 7, 10, 11, 100)  # the highest points of common rating scales
+
+
+def _scale_hint(low: int, high: int, seen_low: float, seen_high: float) -> str:
+    """What to do when answers lie off the instrument's scale: the scale they seem to be on."""
+    top = next((t for t in COMMON_TOPS if t >= seen_high), int(np.ceil(seen_high)))
+    bottom = int(np.floor(seen_low)) if seen_low < 0 else (0 if seen_low == 0 or top in (10, 100) else 1)
+    return (f"the answers run from {seen_low:g} to {seen_high:g}, but the instrument's scale is {low}-{high}; "
+            f"if they were asked on a {bottom}-{top} scale, analyse with --scale {bottom}:{top} "
+            "(a mapping file recodes other codes: docs/data.md)")

@@ -1,0 +1,74 @@
+"""Own data in one command: the 0-100 SERVQUAL file (sq411) analysed as documented gives R's
+figures; the scale, the version and the exported instrument from the command line."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_helpers import run
+
+from servq.analysis import AnalysisOptions
+from servq.errors import UsageError
+from servq.instruments import load_instrument
+
+HERE = Path(__file__).parent
+DATA = HERE / "data" / "servqual_perceptions_sq411.csv"
+MAPPING = HERE.parent / "examples" / "sq411-mapping.yaml"
+GOLDEN = HERE / "golden"
+DIMENSIONS = {"tangibles": range(1, 5), "reliability": range(5, 10), "responsiveness": range(10, 14),
+              "assurance": range(14, 18), "empathy": range(18, 23)}
+
+
+def test_the_0_to_100_file_in_one_documented_command(tmp_path, capsys):
+    out = tmp_path / "sq411.json"
+    code, _, err = run(capsys, "analyze", str(DATA), "-i", "servperf", "--scale", "0:100", "--mapping", str(MAPPING),
+                       "--json", str(out), "-q")
+    assert code == 0, err
+    res = json.loads(out.read_text())
+    frame = pd.read_csv(DATA)
+    # the SERVPERF score: the mean of the respondent's dimension scores (each the mean of its items)
+    dims = pd.concat([frame[[f"a{i:02d}" for i in r]].mean(axis=1) for r in DIMENSIONS.values()], axis=1)
+    assert res["n_respondents"] == 411 and res["instrument"]["scale"] == {"min": 0, "max": 100}
+    assert res["servperf"]["mean"] == pytest.approx(dims.mean(axis=1).mean(), abs=1e-9)
+    sat = next(o for o in res["outcomes"] if o["id"] == "overall_satisfaction")
+    assert (sat["min"], sat["max"]) == (0, 100)
+    assert sat["score"]["mean"] == pytest.approx(frame["sat"].mean(), abs=1e-9)
+    alpha = json.loads((GOLDEN / "reliability.json").read_text())  # R psych::alpha
+    for d in res["reliability"]["dimensions"]:
+        assert d["raw_alpha"] == pytest.approx(alpha[f"sq411_{d['id']}"]["total"]["raw_alpha"], abs=1e-9)
+    lavaan = json.loads((GOLDEN / "sem.json").read_text())["cases"]["sq411"]["fit"]  # R lavaan::cfa
+    for measure in ("chisq", "cfi", "rmsea"):
+        assert res["cfa"]["fit"][measure] == pytest.approx(lavaan[measure], rel=1e-6)
+
+
+def test_without_the_scale_the_problems_are_one_line_per_column_and_a_hint(capsys):
+    code, _, err = run(capsys, "analyze", str(DATA), "-i", "servperf", "--mapping", str(MAPPING), "-q")
+    assert code == 1 and "Traceback" not in err
+    lines = err.strip().splitlines()
+    # (a 0 is read as servperf's don't know: the answers seen run from 20)
+    assert lines[-1].startswith("hint: the answers run from 20 to 100") and "--scale 0:100" in lines[-1]
+    assert "411 answers outside the scale 1-7" in err and len(lines) < 30
+
+
+def test_the_scale_option():
+    inst = load_instrument("servperf").on_scale(1, 5)
+    assert (inst.scale.min, inst.scale.max, inst.scale.dont_know) == (1, 5, 0)  # 0 stays don't know
+    assert sorted(inst.scale.anchors) == [1, 5]
+    assert AnalysisOptions(scale="0:100").scale == (0, 100) and AnalysisOptions(scale=(1, 6)).scale == (1, 6)
+    for bad in ("100:0", "1:200", "a:b", "5"):
+        with pytest.raises(UsageError, match="scale"):
+            AnalysisOptions(scale=bad)
+
+
+def test_version_and_exported_instrument(tmp_path, capsys):
+    import servq
+
+    assert run(capsys, "--version")[:2] == (0, f"servq {servq.__version__}\n")
+    mine = tmp_path / "mine.yaml"
+    assert run(capsys, "instruments", "export", "servperf", "-o", str(mine))[0] == 0
+    text = mine.read_text(encoding="utf-8")
+    assert text.startswith("# Exported from servq's built-in instrument 'servperf'")
+    assert load_instrument(mine) == load_instrument("servperf")
+    code, _, err = run(capsys, "instruments", "export", "servperf", "-o", str(mine))
+    assert code == 1 and "exists" in err
