@@ -72,3 +72,54 @@ def test_version_and_exported_instrument(tmp_path, capsys):
     assert load_instrument(mine) == load_instrument("servperf")
     code, _, err = run(capsys, "instruments", "export", "servperf", "-o", str(mine))
     assert code == 1 and "exists" in err
+
+
+ECSI = HERE / "data" / "ecsi_bank250.csv"
+EXAMPLES = HERE.parent / "examples"
+ECSI_DIMENSIONS = {"image": "imag", "expectations": "expe", "quality": "qual", "value": "val"}
+
+
+@pytest.fixture(scope="module")
+def ecsi_frame():
+    return pd.read_csv(ECSI)
+
+
+def test_the_ecsi_file_with_satisfaction_and_loyalty_scales_as_outcomes(tmp_path, capsys, ecsi_frame):
+    import numpy as np
+
+    out = tmp_path / "ecsi.json"
+    code, _, err = run(capsys, "analyze", str(ECSI), "-i", str(EXAMPLES / "ecsi.yaml"), "--mapping",
+                       str(EXAMPLES / "ecsi-mapping.yaml"), "--json", str(out), "-q")
+    assert code == 0, err
+    res = json.loads(out.read_text())
+    f = ecsi_frame
+    dims = np.column_stack([f[[c for c in f.columns if c.startswith(prefix)]].mean(axis=1)
+                            for prefix in ECSI_DIMENSIONS.values()])
+    for outcome in ("sat", "loy"):
+        score = f[[f"{outcome}{k}" for k in range(1, 5)]].mean(axis=1).to_numpy()  # the mean of its items
+        got = next(o for o in res["outcomes"] if o["id"] == outcome)
+        assert got["score"]["mean"] == pytest.approx(score.mean(), abs=1e-9) and got["score"]["n"] == 250
+        drivers = next(o for o in res["drivers"]["outcomes"] if o["outcome"] == outcome)
+        x = np.column_stack([np.ones(250), dims])
+        fitted = x @ np.linalg.lstsq(x, score, rcond=None)[0]
+        r2 = 1 - ((score - fitted) ** 2).sum() / ((score - score.mean()) ** 2).sum()  # R: summary(lm(...))$r.squared
+        assert drivers["r2"] == pytest.approx(r2, abs=1e-9)
+
+
+def test_a_multi_item_outcome_is_there_whole_or_not_at_all(tmp_path, capsys, ecsi_frame):
+    partial = tmp_path / "partial.csv"
+    ecsi_frame.drop(columns=["sat2", "sat4"]).to_csv(partial, index=False)
+    code, _, err = run(capsys, "analyze", str(partial), "-i", str(EXAMPLES / "ecsi.yaml"), "--mapping",
+                       str(EXAMPLES / "ecsi-mapping.yaml"), "-q")
+    assert code == 1 and "outcome 'sat' is measured by sat1, sat2, sat3, sat4; missing sat2, sat4" in err
+
+
+def test_simulated_multi_item_outcomes_are_read_back():
+    import servq
+
+    table = servq.simulate(str(EXAMPLES / "ecsi.yaml"), 300, seed=2)
+    assert {"sat1", "sat4", "loy3"} <= set(table.column_names) and "sat" not in table.column_names
+    res = servq.analyze(table, str(EXAMPLES / "ecsi.yaml"), quality=False)
+    frame = table.to_pandas()
+    score = frame[[f"sat{k}" for k in range(1, 5)]].mean(axis=1)  # pandas skips the blanks: the items answered
+    assert next(o for o in res.data["outcomes"] if o["id"] == "sat")["score"]["mean"] == pytest.approx(score.mean())

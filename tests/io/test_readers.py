@@ -144,3 +144,29 @@ def test_a_binary_file_named_csv_says_what_it_is(tmp_path, head, what):
     with pytest.raises(DataError, match="not a text \\(CSV\\) file") as info:
         servq.analyze(path, MINI)
     assert what in info.value.problems[0].message
+
+
+def test_ods_and_xls_workbooks(tmp_path, reference):
+    import xlwt
+
+    df = frame()
+    ods = tmp_path / "answers.ods"
+    df.to_excel(ods, engine="odf", index=False, sheet_name="svar")
+    same(servq.analyze(ods, MINI, by="branch", min_n=1), reference)
+    same(servq.analyze(ods, MINI, by="branch", min_n=1, sheet="svar"), reference)
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("answers")
+    for j, name in enumerate(df.columns):
+        sheet.write(0, j, name)
+        for i, value in enumerate(df[name].tolist(), start=1):
+            if not pd.isna(value):
+                sheet.write(i, j, value)
+    xls = tmp_path / "answers.xls"
+    book.save(str(xls))
+    same(servq.analyze(xls, MINI, by="branch", min_n=1), reference)
+    with pytest.raises(UsageError, match="no sheet named 'nope'"):
+        servq.analyze(ods, MINI, sheet="nope")
+    broken = tmp_path / "broken.ods"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(DataError, match="not a readable .ods workbook"):
+        servq.analyze(broken, MINI)

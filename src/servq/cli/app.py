@@ -61,7 +61,7 @@ def _echo(text: str = "") -> None:
 @app.command()
 def analyze(
     data: Annotated[str, typer.Argument(
-        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent (with --engine "
+        metavar="DATA", help="Answers: a .csv, .xlsx, .xls, .ods, .parquet or .sav file, one row per respondent (with --engine "
                              "spark: Parquet or CSV files, a directory, a glob or any URI Spark reads).")],
     instrument: Annotated[str, typer.Option(
         "--instrument", "-i", help="A built-in instrument (see `servq instruments list`) or an instrument YAML file.")],
@@ -249,7 +249,7 @@ def demo(
 @app.command("index")
 def index_command(
     data: Annotated[Path, typer.Argument(
-        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent.")],
+        metavar="DATA", help="Answers: a .csv, .xlsx, .xls, .ods, .parquet or .sav file, one row per respondent.")],
     system: Annotated[str, typer.Option(
         "--system", "-s",
         help="A built-in index system (telecom-enterprise, customer-delivered-value) or an index system YAML file "
@@ -287,7 +287,7 @@ def index_command(
 @app.command()
 def scorecard(
     data: Annotated[str, typer.Argument(
-        metavar="DATA", help="Answers: a .csv, .xlsx, .parquet or .sav file, one row per respondent (with --engine "
+        metavar="DATA", help="Answers: a .csv, .xlsx, .xls, .ods, .parquet or .sav file, one row per respondent (with --engine "
                              "spark also a directory, a glob or a URI Spark reads).")],
     instrument: Annotated[str, typer.Option("--instrument", "-i", help="A built-in instrument or an instrument YAML file.")],
     unit: Annotated[str, typer.Option("--unit", "-u", help="The column whose values are scored (employee, team, branch).")],
@@ -414,6 +414,9 @@ def instruments_show(
         _echo("Outcomes:")
         for o in inst.outcomes:
             _echo(f"  {o.id:<22} {o.min}-{o.max}  {o.text.get(lang)}")
+            if o.items:
+                for column, question in o.questions(lang):
+                    _echo(f"    {column:<20} {question}")
     if inst.kano is not None:
         _echo()
         labels = ", ".join(f"{k} {v.get(lang)}" for k, v in inst.kano.answer_labels().items())

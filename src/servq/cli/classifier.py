@@ -16,7 +16,7 @@ import typer
 from ..errors import UsageError
 
 File = Annotated[
-    Path, typer.Argument(metavar="FILE", help="Complaints: a .csv, .xlsx, .parquet or .sav file with a text column.")
+    Path, typer.Argument(metavar="FILE", help="Complaints: a .csv, .xlsx, .xls, .ods, .parquet or .sav file with a text column.")
 ]
 ModelOpt = Annotated[
     Optional[Path],

@@ -26,7 +26,7 @@ def analyze(
         str,
         typer.Argument(
             metavar="FILE",
-            help="The complaints register: a .csv, .xlsx, .parquet or .sav file, one row per complaint "
+            help="The complaints register: a .csv, .xlsx, .xls, .ods, .parquet or .sav file, one row per complaint "
             "(docs/complaints-analytics.md); with --engine spark also a directory, a glob or a URI Spark reads "
             "(s3a://, hdfs://).",
         ),

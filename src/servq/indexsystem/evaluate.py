@@ -186,7 +186,7 @@ def index(data, system, *, operator: str = "weighted_average", by: str | None = 
     Parameters
     ----------
     data : path, pandas.DataFrame or pyarrow.Table
-        One row per respondent; a .csv, .xlsx, .parquet or .sav file is read in chunks.
+        One row per respondent; a .csv, .xlsx, .xls, .ods, .parquet or .sav file is read in chunks.
     system : str, path or System
         A built-in system id (``"telecom-enterprise"``, ``"customer-delivered-value"``) or
         a system YAML file.

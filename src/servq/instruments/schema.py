@@ -126,7 +126,9 @@ class Outcome(_Strict):
     """An outcome question such as overall satisfaction or likelihood to recommend.
 
     ``kind: nps`` marks a 0-10 likelihood-to-recommend question, summarised also as a
-    Net Promoter Score (% of 9-10 minus % of 0-6).
+    Net Promoter Score (% of 9-10 minus % of 0-6). An outcome measured by several
+    questions (a satisfaction or loyalty scale) lists them as ``items``: its columns are
+    ``<id>1``, ``<id>2``, ... and a respondent's score is the mean of the items answered.
     """
 
     id: str = Field(pattern=SLUG)
@@ -135,6 +137,18 @@ class Outcome(_Strict):
     max: int = 7
     text: Text
     anchors: dict[int, Text] = Field(default_factory=dict)
+    items: list[Text] = Field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """The outcome's answer columns: its id, or ``<id>1``... for a multi-item outcome."""
+        return [f"{self.id}{k}" for k in range(1, len(self.items) + 1)] if self.items else [self.id]
+
+    def questions(self, lang: str = "en") -> list[tuple[str, str]]:
+        """(column, question text) of each of its questions."""
+        if not self.items:
+            return [(self.id, self.text.get(lang))]
+        return [(col, item.get(lang)) for col, item in zip(self.columns, self.items)]
 
 
 # The five answers of a Kano question (Berger et al. 1993), coded 1-5 as servq.stats.kano.
@@ -320,6 +334,10 @@ def semantic_problems(inst: Instrument) -> list[tuple[str, str]]:
         if re.fullmatch(r"[epadscw]_?\d+|w_.*", o.id):
             out.append((f"outcomes[{i}].id", f"'{o.id}' clashes with the answer column convention"))
         texts(f"outcomes[{i}].text", o.text)
+        if o.items and o.kind == "nps":
+            out.append((f"outcomes[{i}].items", "an nps outcome is one question"))
+        for k, item in enumerate(o.items):
+            texts(f"outcomes[{i}].items[{k}]", item)
         for v, text in o.anchors.items():
             if not o.min <= v <= o.max:
                 out.append((f"outcomes[{i}].anchors.{v}", f"anchor {v} is outside {o.min}-{o.max}"))

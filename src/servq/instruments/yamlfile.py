@@ -95,9 +95,25 @@ def load(text: str, source: str, error: type[ProblemsError]):
         return yaml.load(text, Loader=Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
+        reason = str(getattr(exc, "problem", None) or exc)
         raise error(f"{source} is not valid YAML",
-                    [Problem(str(reason), file=source, line=None if mark is None else mark.line + 1)]) from None
+                    [Problem(reason, file=source, line=None if mark is None else mark.line + 1)],
+                    hint=_yaml_hint(reason)) from None
+
+
+_YAML_HINTS = {  # PyYAML's words -> what usually causes them
+    "mapping values are not allowed": "a text holding ': ' needs quotes: text: \"Note: ...\"",
+    "tab character": "YAML indents with spaces, not tabs",
+    "found character that cannot start any token": "YAML indents with spaces, not tabs; a text starting with "
+                                                   "@, ` or % needs quotes",
+    "could not find expected ':'": "check the indentation of this line and the one above it",
+    "expected <block end>": "check the indentation: items of one list or mapping start in the same column",
+    "did not find expected ',' or '}'": "a text holding a comma inside { } needs quotes: {en: \"Yes, often\"}",
+}
+
+
+def _yaml_hint(reason: str) -> str | None:
+    return next((h for words, h in _YAML_HINTS.items() if words in reason), None)
 
 
 def check_events(text: str, source: str, error: type[ProblemsError]) -> None:
@@ -162,9 +178,16 @@ def validate(model: type[BaseModel], raw, text: str | None, source: str, error: 
 def pydantic_message(err: dict) -> str:
     """A pydantic error in a user's words."""
     if err["type"] == "extra_forbidden":
+        name = str(err["loc"][-1]) if err.get("loc") else ""
+        if " " in name.strip():  # a text cut at a comma or colon, read as a field name
+            return ("unknown field: it looks like the rest of a text cut at a comma or a colon — put the text in "
+                    "quotes")
         return "unknown field (check its spelling)"
     if err["type"] == "missing":
         return "required field is missing"
+    if err["type"] == "string_type" and isinstance(err.get("input"), bool):
+        return (f"a text is needed, got {err['input']!r}: YAML reads an unquoted yes, no, on or off as true or "
+                "false — put the text in quotes")
     shown = err["type"] != "model_type" and not isinstance(err.get("input"), (dict, list))
     return err["msg"] + (f", got {err['input']!r}" if shown else "")
 

@@ -60,14 +60,15 @@ class Layout:
 
     answers: dict[tuple[Part, int], str] = field(default_factory=dict)
     weights: dict[str, str] = field(default_factory=dict)
-    outcomes: dict[str, str] = field(default_factory=dict)
+    outcomes: dict[str, list[str]] = field(default_factory=dict)  # outcome id -> its columns, in item order
     kano: dict[tuple[str, str], str] = field(default_factory=dict)  # ("F" | "D", feature id) -> column
     respondent_id: str | None = None
     segments: dict[str, str] = field(default_factory=dict)  # name (after mapping) -> source column
     ignored: list[str] = field(default_factory=list)
 
     def numeric_columns(self) -> list[str]:
-        return [*self.answers.values(), *self.weights.values(), *self.outcomes.values(), *self.kano.values()]
+        return [*self.answers.values(), *self.weights.values(), *(c for cols in self.outcomes.values() for c in cols),
+                *self.kano.values()]
 
 
 def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, file: str) -> Layout:
@@ -79,7 +80,7 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
     layout = Layout()
     item_ids = {it.id for it in instrument.items}
     dims = {d.id.lower(): d.id for d in instrument.dimensions}
-    outcomes = {o.id.lower(): o.id for o in instrument.outcomes}
+    outcomes = {col.lower(): (o.id, k) for o in instrument.outcomes for k, col in enumerate(o.columns)}
     features = [f.id for f in instrument.kano.features] if instrument.kano is not None else []
     id_col = mapping.respondent_id
     if id_col is not None and id_col not in header:
@@ -123,9 +124,9 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
                 layout.kano[key] = src
             continue
         if name.lower() in outcomes:
-            out = outcomes[name.lower()]
-            if claim(("O", out), src):
-                layout.outcomes[out] = src
+            out, k = outcomes[name.lower()]
+            if claim(("O", out, k), src):
+                layout.outcomes.setdefault(out, []).append(src)
             continue
         layout.segments[name] = src
 
@@ -139,6 +140,12 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
         problems.append(Problem(
             f"{len(missing)} required answer column(s) missing for instrument '{instrument.id}': "
             f"{_ranges(missing)}{hint}", file=file, row=1))
+    for o in instrument.outcomes:  # a multi-item outcome is there whole or not at all
+        found = {c.lower() for c in (renamed[src] for src in layout.outcomes.get(o.id, []))}
+        absent = [c for c in o.columns if c.lower() not in found]
+        if found and absent:
+            problems.append(Problem(f"outcome '{o.id}' is measured by {', '.join(o.columns)}; missing "
+                                    f"{', '.join(absent)}", file=file, row=1))
     if layout.weights and len(layout.weights) != len(instrument.dimensions):
         absent = [f"W_{d.id}" for d in instrument.dimensions if d.id not in layout.weights]
         problems.append(Problem(f"importance allocation incomplete: missing {', '.join(absent)}", file=file, row=1))

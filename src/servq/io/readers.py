@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +18,9 @@ import pyarrow as pa
 
 from ..errors import DataError, Problem, UsageError
 
-FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-           ".parquet": "parquet", ".pq": "parquet", ".sav": "sav", ".zsav": "sav"}
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "calamine",
+           ".xlsb": "calamine", ".ods": "calamine", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav",
+           ".zsav": "sav"}
 NULL_TEXT = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "."]
 DEFAULT_CHUNK = 32_768
 
@@ -255,21 +256,59 @@ def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[p
     wb = _workbook(src.path)
     try:
         ws = _sheet(wb, src.path, src.options.get("sheet"))
-        positions = [src.columns.index(c) for c in columns]
-        buffer: list[list] = [[] for _ in columns]
-        count = 0
-        for row in ws.iter_rows(min_row=2, values_only=True):
-            for slot, pos in zip(buffer, positions):
-                slot.append(_cell_text(row[pos] if pos < len(row) else None))
-            count += 1
-            if count == chunk_size:
-                yield _text_table(columns, buffer)
-                buffer = [[] for _ in columns]
-                count = 0
-        if count:
-            yield _text_table(columns, buffer)
+        yield from _row_tables(ws.iter_rows(min_row=2, values_only=True), src.columns, columns, chunk_size)
     finally:
         wb.close()
+
+
+def _row_tables(rows: Iterable[Sequence], header: list[str], columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+    """Tables of ``columns`` (as text) from a spreadsheet's rows under ``header``."""
+    positions = [header.index(c) for c in columns]
+    buffer: list[list] = [[] for _ in columns]
+    count = 0
+    for row in rows:
+        for slot, pos in zip(buffer, positions):
+            slot.append(_cell_text(row[pos] if pos < len(row) else None))
+        count += 1
+        if count == chunk_size:
+            yield _text_table(columns, buffer)
+            buffer = [[] for _ in columns]
+            count = 0
+    if count:
+        yield _text_table(columns, buffer)
+
+
+# -- .xls, .xlsb, .ods (python-calamine) ---------------------------------------------
+
+def _calamine_sheet(path: Path, sheet: str | None):
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable {path.suffix} workbook", [Problem(str(exc), file=str(path))]) from None
+    if sheet is None:
+        return wb.get_sheet_by_index(0)
+    if sheet not in wb.sheet_names:
+        raise UsageError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(wb.sheet_names)})")
+    return wb.get_sheet_by_name(sheet)
+
+
+def _open_calamine(path: Path, sheet: str | None) -> Source:
+    header_row = next(iter(_calamine_sheet(path, sheet).iter_rows()), None)
+    header = ["" if h is None else str(h).strip() for h in header_row or []]
+    while header and header[-1] == "":
+        header.pop()
+    if not header:
+        raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
+    _check_header(path, header)
+    return Source(path, "calamine", header, {"sheet": sheet})
+
+
+def _calamine_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+    rows = iter(_calamine_sheet(src.path, src.options.get("sheet")).iter_rows())
+    next(rows, None)  # the header
+    yield from _row_tables(([None if v == "" else v for v in row] for row in rows), src.columns, columns, chunk_size)
 
 
 def _cell_text(value) -> str | None:
@@ -344,8 +383,8 @@ def _table_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[
     yield from _split(src.options["table"].select(columns), chunk_size)
 
 
-_OPENERS = {"csv": _open_csv, "parquet": _open_parquet, "xlsx": _open_xlsx, "sav": _open_sav}
-_CHUNKERS = {"csv": _csv_chunks, "parquet": _parquet_chunks, "xlsx": _xlsx_chunks,
+_OPENERS = {"csv": _open_csv, "parquet": _open_parquet, "xlsx": _open_xlsx, "calamine": _open_calamine, "sav": _open_sav}
+_CHUNKERS = {"csv": _csv_chunks, "parquet": _parquet_chunks, "xlsx": _xlsx_chunks, "calamine": _calamine_chunks,
              "sav": _sav_chunks, "table": _table_chunks}
 
 

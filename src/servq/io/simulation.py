@@ -429,8 +429,14 @@ def simulate(
             pos += shared
             if o.kind == "nps":
                 pos += _pts(0.3)
-            names.append(o.id)
-            arrays.append(cells.scores(pos, o.min, o.max, type_=_int_type(o.min, o.max)))
+            if not o.items:
+                names.append(o.id)
+                arrays.append(cells.scores(pos, o.min, o.max, type_=_int_type(o.min, o.max)))
+                continue
+            for column in o.columns:  # the items of a multi-item outcome: its score plus an item's own noise
+                names.append(column)
+                arrays.append(cells.scores(pos + rng.standard_normal(n, dtype=f32) * _pts(0.3), o.min, o.max,
+                                           type_=_int_type(o.min, o.max)))
 
     if inst.kano is not None:  # drawn last: instruments without Kano features are unchanged
         for name, values in _kano_answers(inst, rng, n, missing):

@@ -161,12 +161,14 @@ class Validator:
             self._check_allocation(weights, table, first_row)
         outcomes = np.full((len(inst.outcomes), n), np.nan)
         for j, out in enumerate(inst.outcomes):
-            col = self.layout.outcomes.get(out.id)
-            if col is not None:
-                values = self._numbers(table.column(col), col, first_row)[None, :]
-                ok = self._on_scale(values, ~np.isnan(values), [table.column(col)], [col], first_row,
+            cols = self.layout.outcomes.get(out.id)
+            if cols:  # a multi-item outcome's score: the mean of the items answered
+                values = np.stack([self._numbers(table.column(c), c, first_row) for c in cols])
+                ok = self._on_scale(values, ~np.isnan(values), [table.column(c) for c in cols], cols, first_row,
                                     out.min, out.max, None)
-                outcomes[j] = np.where(ok[0], values[0], np.nan)
+                answered = ok.sum(axis=0)
+                with np.errstate(invalid="ignore"):
+                    outcomes[j] = np.where(answered > 0, np.where(ok, values, 0.0).sum(axis=0) / answered, np.nan)
         segments = {name: as_text(table.column(src)) for name, src in self.by.items()} if with_segments else {}
         kano = self._kano(table, first_row) if inst.kano is not None else None
         return Answers(parts, weights, outcomes, segments, n, kano)

@@ -157,7 +157,7 @@ def answer_columns(inst: Instrument) -> list[str]:
         cols += [f"W_{d.id}" for d in inst.dimensions]
     if inst.kano is not None:
         cols += [f"K{side}_{f.id}" for f in inst.kano.features for side in "FD"]
-    return cols + [o.id for o in inst.outcomes]
+    return cols + [c for o in inst.outcomes for c in o.columns]
 
 
 def visible_units(session: Session, user: User, flt: Filter) -> set[int] | None:

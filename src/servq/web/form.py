@@ -101,8 +101,8 @@ def pages(inst: Instrument, lang: str) -> list[Page]:
         final.allocation_total = inst.importance.total
     for o in inst.outcomes:
         labels = {k: v.get(lang) for k, v in o.anchors.items()}
-        final.outcomes.append(Field(o.id, o.text.get(lang),
-                                    Scale(o.min, o.max, labels.get(o.min, ""), labels.get(o.max, ""))))
+        for column, question in o.questions(lang):
+            final.outcomes.append(Field(column, question, Scale(o.min, o.max, labels.get(o.min, ""), labels.get(o.max, ""))))
     if inst.kano is not None:
         out.append(_kano_page(inst, lang, number))
     out.append(final)
