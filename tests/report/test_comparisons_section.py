@@ -42,19 +42,23 @@ def groups(sec: str) -> dict[str, str]:
 
 
 def marked(sub: str, segments: list[str]) -> set[tuple[str, str, str]]:
-    """(row label, segment, other segment) for every "≠ X, Y" mark in the table."""
+    """(measure, segment, other segment) for every "≠ X, Y" mark in the tables (a segment
+    per row, a measure per column after the segment's n)."""
     letter_of = letters(segments)
     segment_of = {v: k for k, v in letter_of.items()}
-    table = sub[sub.index("<table"):]
     out = set()
-    for row in re.findall(r'<tr class="data">(.*?)</tr>', table, re.S):
-        label = htmllib.unescape(re.search(r'<th scope="row" class="label">(.*?)</th>', row, re.S).group(1))
-        cells = re.findall(r"<td class=\"([^\"]*)\">(.*?)(?:<span|</td>)", row, re.S)
-        for seg, (cls, text) in zip(segments, cells):
-            mark = re.search(r"≠ ([A-Z, ]+)", htmllib.unescape(text))
-            assert ("flag" in cls.split()) == bool(mark), (label, seg)
-            for other in (mark.group(1).split(", ") if mark else []):
-                out.add((label, seg, segment_of[other]))
+    for table in re.findall(r'<table class="comparisons units">(.*?)</table>', sub, re.S):
+        measures = [htmllib.unescape(h) for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table, re.S)][2:]
+        for row in re.findall(r'<tr class="data">(.*?)</tr>', table, re.S):
+            label = htmllib.unescape(re.search(r'<th scope="row" class="label">(.*?)</th>', row, re.S).group(1))
+            letter, seg = label.split(" · ", 1)
+            assert letter_of[seg] == letter
+            cells = re.findall(r"<td class=\"([^\"]*)\">(.*?)(?:<span|</td>)", row, re.S)[1:]  # after n
+            for measure, (cls, text) in zip(measures, cells, strict=True):
+                mark = re.search(r"≠ ([A-Z, ]+)", htmllib.unescape(text))
+                assert ("flag" in cls.split()) == bool(mark), (measure, seg)
+                for other in (mark.group(1).split(", ") if mark else []):
+                    out.add((measure, seg, segment_of[other]))
     return out
 
 
@@ -69,7 +73,7 @@ def expected_marks(results: dict, column: str) -> set[tuple[str, str, str]]:
             elif kind == "top_box":
                 label = f"{m['label']} ({m['threshold']:.0f} or above)"
             else:
-                label = m["label"]
+                label = f"NPS: {m['label']}"
             for p in m["pairs"]:
                 if p["p_adj"] is not None and p["p_adj"] < alpha:
                     out |= {(label, p["segment_a"], p["segment_b"]), (label, p["segment_b"], p["segment_a"])}
@@ -166,7 +170,7 @@ def test_every_language_renders(results, lang):
     sec = htmllib.unescape(section(results, lang))
     title = {"en": "Segment comparisons", "sv": "Jämförelser mellan segment", "zh": "细分群体比较"}[lang]
     assert f"<h2>{title}</h2>" in sec
-    assert "<svg" in sec and sec.count("<table") == 2
+    assert "<svg" in sec and sec.count("<table") == 4  # per compared column: the scores, the outcomes
     assert "≠ D" in sec or "≠ A" in sec
 
 
@@ -190,3 +194,49 @@ def test_executive_summary_names_the_largest_difference(results):
         in executive_summary(none, "en")
     for lang in ("sv", "zh"):
         assert len(executive_summary(results, lang)) == len(lines)
+
+
+@pytest.fixture(scope="module")
+def many() -> dict:
+    """40 branches: the comparisons must stay readable and complete (docs/comparisons.md shows 200)."""
+    return servq.analyze(servq.simulate("servqual", 4000, seed=9, branches=40), "servqual", by="branch",
+                         quality=False).to_dict()
+
+
+def test_forty_segments_each_chart_fits_and_the_tables_list_them_all(many):
+    from servq.report.comparisons_section import CHART_ROWS, SHOWN_ENDS, shown_units
+
+    sub = groups(section(many))["By branch"]
+    col = next(c for c in many["comparisons"]["columns"] if c["column"] == "branch")
+    assert len(col["segments"]) == 40
+    charts = re.findall(r"<svg.*?</svg>", sub, re.S)
+    measures = [m for m in col["means"] if m["groups"]]
+    assert len(charts) == len(measures)
+    for svg, m in zip(charts, measures, strict=True):
+        ranked = sorted(m["groups"], key=lambda g: -g["mean"])
+        differ = {u for p in m["pairs"] if p["significant"] for u in (p["segment_a"], p["segment_b"])}
+        shown = shown_units(ranked, differ)
+        assert len(shown) <= CHART_ROWS
+        assert shown[:SHOWN_ENDS] == ranked[:SHOWN_ENDS] and shown[-SHOWN_ENDS:] == ranked[-SHOWN_ENDS:]
+        height = float(re.search(r'viewBox="0 0 \d+ (\d+)"', svg).group(1))
+        assert height < 1000  # a printed page (the charts are 760 wide)
+        for g in shown:
+            assert f">{htmllib.escape(g['segment'])}</text>" in svg
+    tables = re.findall(r'<table class="comparisons units">(.*?)</table>', sub, re.S)
+    for table in tables:
+        rows = re.findall(r'<tr class="data">\s*<th scope="row" class="label">(.*?)</th>', table, re.S)
+        assert [htmllib.unescape(r) for r in rows] == col["segments"]  # every one, no letters past 26
+    first = tables[0]  # the count of significant partners in each cell of the overall score
+    overall = next(m for m in col["means"] if m["type"] == "servqual")
+    partners = {s: 0 for s in col["segments"]}
+    for p in overall["pairs"]:
+        if p["significant"]:
+            partners[p["segment_a"]] += 1
+            partners[p["segment_b"]] += 1
+    column = [c["type"] for c in col["means"] if c["type"] != "outcome"].index("servqual")
+    for row in re.findall(r'<tr class="data">(.*?)</tr>', first, re.S):
+        seg = htmllib.unescape(re.search(r'class="label">(.*?)</th>', row, re.S).group(1))
+        cell = re.findall(r"<td class=\"[^\"]*\">(.*?)(?:<span|</td>)", row, re.S)[1 + column]
+        mark = re.search(r"≠ (\d+)", htmllib.unescape(cell))
+        assert (int(mark.group(1)) if mark else 0) == partners[seg], seg
+    assert 'class="table-wrap"' in sub and "table.units td.num { white-space: normal; }" in render_html(many, "en")

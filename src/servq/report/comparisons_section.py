@@ -2,15 +2,19 @@
 
 Per ``by`` column: the method in one paragraph; the significant differences in plain
 sentences, largest effect first (or a note that none is significant after correction);
-segment means per dimension with their intervals as bars; and one table of measures ×
-segments whose cells are marked with the letters of the segments they differ from
-significantly — only those: a pair is marked if and only if its corrected p is below α.
+one dot-and-whisker chart per compared mean, the segments highest first (with more than
+:data:`CHART_ROWS` segments: the top and bottom ones and those that differ significantly,
+so that a chart fits a printed page); and tables with the segments as rows (any number of
+them prints across pages) and the measures as columns, each cell marked with the letters
+of the segments it differs from significantly (their number past 26) — only those: a
+pair is marked if and only if its corrected p is below α.
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -118,36 +122,89 @@ def _column_group(results: Mapping, block: Mapping, col: Mapping, f: Fmt) -> dic
         content.append(("callout", Callout("info", lines, f.t("comparisons.found_title", n=f.int(len(found))))))
     else:
         content.append(("callout", Callout("ok", [f.t("comparisons.none_significant", column=column)])))
-    figure = _chart(results, col, f)
-    if figure is not None:
-        content.append(("figure", figure))
-    content.append(("table", _table(results, block, col, f)))
+    content += [("figure", figure) for figure in _figures(results, col, f)]
+    for heading, table in _tables(results, block, col, f):
+        content += [("h4", heading), ("table", table)]
     return {"title": title, "cls": "subsection", "content": content}
 
 
-def _chart(results: Mapping, col: Mapping, f: Fmt) -> Figure | None:
-    """Each segment's mean with its interval, grouped by dimension (and the overall score)."""
-    shown = [m for m in col.get("means") or [] if m.get("type") != "outcome" and m.get("groups")]
-    if not shown:
-        return None
-    metric = next((m.get("metric") for m in shown if m.get("type") == "dimension"), shown[0].get("metric"))
-    shown = [m for m in shown if m.get("metric") == metric]
-    groups = [charts.Group(row_label(m, f), [charts.Bar(str(g["segment"]), g.get("mean"), g.get("ci_low"),
-                                                                    g.get("ci_high")) for g in m["groups"]])
-              for m in shown]
-    caption = f.t("comparisons.chart", metric=f.t(f"metric.{metric}"), column=str(col.get("column", "")),
-                  level=f.level)
-    if metric == "perception":
-        scale = (results.get("instrument") or {}).get("scale") or {}
-        svg = charts.bar_chart(groups, title=caption, fmt=f.num, domain=(scale.get("min", 1), scale.get("max", 7)),
-                               diverging=False, axis_label=f.t("chart.axis_scale", low=scale.get("min", 1),
-                                                                high=scale.get("max", 7)))
-    else:
-        legend = ((f.t("chart.legend_short"), f.t("chart.legend_meets")) if metric == "gap"
-                  else (f.t("chart.legend_msa_short"), f.t("chart.legend_msa_meets")))
-        svg = charts.bar_chart(groups, title=caption, fmt=partial(f.num, signed=True), legend=legend,
-                               axis_label=f.t(f"chart.axis_{metric}"))
+def _figures(results: Mapping, col: Mapping, f: Fmt) -> list[Figure]:
+    """One dot-and-whisker chart per compared mean (dimension, overall score, outcome)."""
+    return [_figure(results, col, m, f) for m in col.get("means") or []
+            if isinstance(m, Mapping) and any(is_real(g.get("mean")) for g in m.get("groups") or [])]
+
+
+def _figure(results: Mapping, col: Mapping, m: Mapping, f: Fmt) -> Figure:
+    """The units' means of ``m``, best first, with their intervals; with many units the
+    top and bottom ones and those that differ significantly from another (the table
+    below has them all)."""
+    ranked = sorted((g for g in m["groups"] if is_real(g.get("mean"))), key=lambda g: -g["mean"])
+    differ = {u for pair in m.get("pairs") or [] if pair.get("significant") is True
+              for u in (pair.get("segment_a"), pair.get("segment_b"))}
+    shown = shown_units(ranked, differ)
+    signed = m.get("metric") in ("gap", "msa")
+    rows = [charts.IntervalRow(str(g["segment"]), g["mean"], g.get("ci_low"), g.get("ci_high"), g["segment"] in differ,
+                               f.num(g["mean"], signed=signed)) for g in shown]
+    column = str(col.get("column", ""))
+    caption = f.t("comparisons.interval_chart", measure=row_label(m, f), metric=f.t(f"metric.{_metric_key(m)}"),
+                  column=column, level=f.level)
+    if len(shown) < len(ranked):
+        caption = f.t("comparisons.chart_with_subset", chart=caption, subset=f.t(
+            "comparisons.chart_subset", shown=f.int(len(shown)), total=f.int(len(ranked)), column=column,
+            ends=f.int(SHOWN_ENDS)))
+    overall = _overall_mean(results, m)
+    svg = charts.interval_chart(rows, title=caption, domain=_domain(results, m), fmt=partial(f.num, signed=signed),
+                                value_label=f.t("comparisons.legend_mean", level=f.level),
+                                flag_label=f.t("comparisons.legend_differs"), reference=overall,
+                                reference_label=f.t("comparisons.legend_all"))
     return Figure(caption, svg)
+
+
+CHART_ROWS = 24  # units one chart shows at most (it then fits a printed page)
+SHOWN_ENDS = 8  # of more units: the top and bottom ones, then those that differ
+
+
+def shown_units(ranked: list, differ: set) -> list:
+    """The units a chart shows, in rank order: all of them up to :data:`CHART_ROWS`; else
+    the :data:`SHOWN_ENDS` best and worst, then the others that differ significantly from
+    some unit, nearest the ends first, up to :data:`CHART_ROWS`."""
+    if len(ranked) <= CHART_ROWS:
+        return ranked
+    keep = set(range(SHOWN_ENDS)) | set(range(len(ranked) - SHOWN_ENDS, len(ranked)))
+    middle = [i for i in range(SHOWN_ENDS, len(ranked) - SHOWN_ENDS) if ranked[i]["segment"] in differ]
+    middle.sort(key=lambda i: min(i, len(ranked) - 1 - i))
+    keep |= set(middle[:CHART_ROWS - len(keep)])
+    return [ranked[i] for i in sorted(keep)]
+
+
+def _metric_key(m: Mapping) -> str:
+    return "score" if m.get("type") == "outcome" else _metric(m)
+
+
+def _overall_mean(results: Mapping, m: Mapping) -> float | None:
+    """All respondents' value of the compared mean ``m`` (the charts' reference line)."""
+    kind, key = m.get("type"), m.get("id")
+    if kind == "dimension":
+        found = next((d for d in results.get("dimensions") or [] if d.get("id") == key), {})
+        value = (found.get(_metric(m)) or {}).get("mean")
+    elif kind in ("servqual", "servperf"):
+        block = results.get(kind) or {}
+        value = (block.get(key) or block).get("mean") if isinstance(block, Mapping) else None
+    else:
+        found = next((o for o in results.get("outcomes") or [] if o.get("id") == key), {})
+        value = (found.get("score") or {}).get("mean")
+    return value if is_real(value) else None
+
+
+def _domain(results: Mapping, m: Mapping) -> tuple[float, float] | None:
+    """The axis of a chart: the answer scale of a perception or an outcome, else the data's."""
+    if m.get("type") == "outcome":
+        found = next((o for o in results.get("outcomes") or [] if o.get("id") == m.get("id")), {})
+        return (found["min"], found["max"]) if "min" in found and "max" in found else None
+    if _metric(m) == "perception":
+        scale = (results.get("instrument") or {}).get("scale") or {}
+        return scale.get("min", 1), scale.get("max", 7)
+    return None
 
 
 def letters(segments: list[str]) -> dict[str, str]:
@@ -156,101 +213,122 @@ def letters(segments: list[str]) -> dict[str, str]:
     return {s: abc[i] if i < 26 else abc[i // 26 - 1] + abc[i % 26] for i, s in enumerate(segments)}
 
 
-def marks(m: Mapping, letter: Mapping[str, str]) -> dict[str, list[str]]:
-    """Segment -> letters of the segments it differs from significantly in measure ``m``."""
+@dataclass
+class _Measure:
+    """One column of a units table: each unit's value, interval and the units it differs from."""
+
+    header: str
+    cells: dict[str, Cell]
+    test: Cell | None = None  # the omnibus test of the means (Welch's ANOVA)
+
+
+def _differs_text(differs: list[str], letter: Mapping[str, str], f: Fmt) -> str:
+    """``≠ A, C`` (the letters of the units it differs from), or their number past 26 units."""
+    if not differs:
+        return ""
+    if len(letter) <= 26:
+        return f.t("comparisons.differs", letters=", ".join(sorted(letter[d] for d in differs)))
+    return f.t("comparisons.differs_count", n=f.int(len(differs)))
+
+
+def _cell(value: str, interval: str, differs: list[str], letter: Mapping[str, str], f: Fmt, neg: bool = False) -> Cell:
+    mark = _differs_text(differs, letter, f)
+    return Cell(value + (" " + mark if mark else ""), interval,
+                "num" + (" flag" if differs else "") + (" neg" if neg and not differs else ""))
+
+
+def _partners(m: Mapping) -> dict[str, list[str]]:
+    """Unit -> the units it differs from significantly in measure ``m`` (corrected p < α)."""
     out: dict[str, list[str]] = {}
     for pair in m.get("pairs") or []:
         if pair.get("significant") is True:
             a, b = pair.get("segment_a"), pair.get("segment_b")
-            out.setdefault(a, []).append(letter.get(b, "?"))
-            out.setdefault(b, []).append(letter.get(a, "?"))
-    return {s: sorted(v) for s, v in out.items()}
+            out.setdefault(a, []).append(b)
+            out.setdefault(b, []).append(a)
+    return out
 
 
-def _value_cell(value: str, n: int | None, interval: str, differs: list[str], f: Fmt, neg: bool = False) -> Cell:
-    text = value + (" " + f.t("comparisons.differs", letters=", ".join(differs)) if differs else "")
-    sub = f.t("format.n_equals", n=f.int(n)) + (" · " + interval if interval else "")
-    return Cell(text, sub, "num" + (" flag" if differs else "") + (" neg" if neg and not differs else ""))
+def _mean_measure(m: Mapping, letter: Mapping[str, str], f: Fmt) -> _Measure:
+    signed = m.get("metric") in ("gap", "msa")
+    partners = _partners(m)
+    cells = {}
+    for g in m.get("groups") or []:
+        mean = g.get("mean")
+        cells[g.get("segment")] = _cell(f.num(mean, signed=signed), f.interval(g, signed=signed),
+                                        partners.get(g.get("segment"), []), letter, f,
+                                        neg=signed and is_real(mean) and mean < 0)
+    anova = m.get("anova")
+    test = None
+    if isinstance(anova, Mapping):
+        test = Cell(f.num(anova.get("f")), f.p(anova.get("p")) + " · " + f.t("comparisons.omega",
+                                                                              value=f.num(anova.get("omega_sq"))), "num")
+    return _Measure(row_label(m, f), cells, test)
 
 
-def _table(results: Mapping, block: Mapping, col: Mapping, f: Fmt) -> Table:
+def _share_measure(kind: str, m: Mapping, letter: Mapping[str, str], f: Fmt) -> _Measure:
+    partners = _partners(m)
+    label = str(m.get("label") or m.get("id") or "")
+    cells = {}
+    for g in m.get("groups") or []:
+        differs = partners.get(g.get("segment"), [])
+        if kind == "top_box":
+            cells[g.get("segment")] = _cell(f.pct(g.get("share")), f.pct_interval(g), differs, letter, f)
+        else:
+            cells[g.get("segment")] = _cell(f.num(g.get("nps"), signed=True, digits=0),
+                                            f.interval(g, signed=True, digits=0), differs, letter, f)
+    if kind == "top_box":
+        header = f.t("comparisons.top_box_label", label=label, threshold=f.num(m.get("threshold"), digits=0))
+    else:
+        header = f.t("comparisons.nps_label", label=label)
+    return _Measure(header, cells)
+
+
+def _tables(results: Mapping, block: Mapping, col: Mapping, f: Fmt) -> list[tuple[str, Table]]:
+    """The units as rows, the compared measures as columns: the dimensions and the overall
+    score in one table, the outcomes (means, top-box shares, NPS) in another. A long list
+    of units prints across pages under repeated headers."""
     segments = [str(s) for s in col.get("segments") or []]
     letter = letters(segments)
+    means = [m for m in col.get("means") or [] if isinstance(m, Mapping)]
+    scores = [m for m in means if m.get("type") != "outcome"]
+    metric = f.t(f"metric.{_metric(scores[0])}") if scores else ""
+    parts = [("comparisons.table_scores", [_mean_measure(m, letter, f) for m in scores]),
+             ("comparisons.table_outcomes",
+              [_mean_measure(m, letter, f) for m in means if m.get("type") == "outcome"]
+              + [_share_measure(kind, m, letter, f) for kind in ("top_box", "nps")
+                 for m in col.get(kind) or [] if isinstance(m, Mapping)])]
     seg_n = {str(k): v.get("n") for k, v in ((results.get("segments") or {}).get(col.get("column")) or {}).items()}
-    headers = [(f.t("col.measure"), False)]
-    headers += [(f.t("comparisons.segment_header", letter=letter[s], segment=s, n=f.int(seg_n.get(s))), True)
-                for s in segments]
-    headers.append((f.t("comparisons.col_anova"), True))
-    width = len(headers)
-    table = Table(headers, cls="comparisons")
-
-    def group(key: str, **kw: object) -> None:
-        table.rows.append(Row([Cell(f.t(key, **kw), span=width)], kind="group"))
-
-    def blank() -> Cell:
-        return Cell(f.num(None), cls="num na")
-
-    rows = [m for m in col.get("means") or [] if isinstance(m, Mapping)]
-    for kind in ("dimension", "overall", "outcome"):
-        chosen = [m for m in rows if (m.get("type") in ("servqual", "servperf")) == (kind == "overall")
-                  and (kind == "overall" or m.get("type") == kind)]
-        if not chosen:
+    out = []
+    for title, measures in parts:
+        if not measures:
             continue
-        group(f"comparisons.rows.{kind}", metric=f.t(f"metric.{_metric(chosen[0])}"))
-        for m in chosen:
-            signed = m.get("metric") in ("gap", "msa")
-            by_seg = {g.get("segment"): g for g in m.get("groups") or []}
-            mark = marks(m, letter)
-            cells = [Cell(row_label(m, f), cls="label")]
-            for s in segments:
-                g = by_seg.get(s)
-                if g is None:
-                    cells.append(blank())
-                    continue
-                mean = g.get("mean")
-                cells.append(_value_cell(f.num(mean, signed=signed), g.get("n"), f.interval(g, signed=signed),
-                                         mark.get(s, []), f, neg=signed and is_real(mean) and mean < 0))
-            anova = m.get("anova")
-            if isinstance(anova, Mapping):
-                sub = f.p(anova.get("p")) + " · " + f.t("comparisons.omega", value=f.num(anova.get("omega_sq")))
-                cells.append(Cell(f.num(anova.get("f")), sub, "num"))
-            else:
-                cells.append(blank())
+        headers = [(str(col.get("column", "")), False), (f.t("comparisons.col_n"), True)]
+        headers += [(m.header, True) for m in measures]
+        table = Table(headers, cls="comparisons units")
+        for s in segments:
+            name = f.t("comparisons.unit_row", letter=letter[s], segment=s) if len(segments) <= 26 else s
+            cells = [Cell(name, cls="label"), Cell(f.int(seg_n.get(s)), cls="num")]
+            cells += [m.cells.get(s) or Cell(f.num(None), cls="num na") for m in measures]
             table.rows.append(Row(cells))
-    for kind in ("top_box", "nps"):
-        entries = [m for m in col.get(kind) or [] if isinstance(m, Mapping)]
-        if not entries:
-            continue
-        group(f"comparisons.rows.{kind}")
-        for m in entries:
-            by_seg = {g.get("segment"): g for g in m.get("groups") or []}
-            mark = marks(m, letter)
-            label = str(m.get("label") or m.get("id") or "")
-            if kind == "top_box":
-                label = f.t("comparisons.top_box_label", label=label, threshold=f.num(m.get("threshold"), digits=0))
-            cells = [Cell(label, cls="label")]
-            for s in segments:
-                g = by_seg.get(s)
-                if g is None:
-                    cells.append(blank())
-                elif kind == "top_box":
-                    cells.append(_value_cell(f.pct(g.get("share")), g.get("n"), f.pct_interval(g), mark.get(s, []), f))
-                else:
-                    cells.append(_value_cell(f.num(g.get("nps"), signed=True, digits=0), g.get("n"),
-                                             f.interval(g, signed=True, digits=0), mark.get(s, []), f))
-            cells.append(blank())
-            table.rows.append(Row(cells))
-    table.notes.append(f.t("comparisons.note_letters", alpha=f.num(block.get("alpha"), digits=2)))
-    table.notes.append(f.t("comparisons.note_cells", level=f.level))
+        if any(m.test is not None for m in measures):
+            table.rows.append(Row([Cell(f.t("comparisons.col_anova"), cls="label"), Cell("", cls="num")]
+                                  + [m.test or Cell("", cls="num") for m in measures], kind="test"))
+        out.append((f.t(title, metric=metric), table))
+    notes = out[-1][1].notes if out else []
+    if len(segments) <= 26:
+        notes.append(f.t("comparisons.note_letters", alpha=f.num(block.get("alpha"), digits=2)))
+    else:
+        notes.append(f.t("comparisons.note_count", alpha=f.num(block.get("alpha"), digits=2)))
+    notes.append(f.t("comparisons.note_cells", level=f.level))
     excluded = sorted({str(s) for kind in ("means", "top_box", "nps") for m in col.get(kind) or []
                        for s in m.get("excluded") or []})
     min_n = f.int(block.get("min_n"))
     if excluded:
-        table.notes.append(f.t("comparisons.excluded", min_n=min_n, segments=i18n.join_list(f.lang, excluded)))
+        notes.append(f.t("comparisons.excluded", min_n=min_n, segments=i18n.join_list(f.lang, excluded)))
     suppressed = [str(s) for s in col.get("suppressed") or []]
     if suppressed:
-        table.notes.append(f.t("comparisons.suppressed", min_n=min_n, segments=i18n.join_list(f.lang, suppressed)))
-    return table
+        notes.append(f.t("comparisons.suppressed", min_n=min_n, segments=i18n.join_list(f.lang, suppressed)))
+    return out
 
 
 def summary_sentences(results: Mapping, lang: str) -> list[str]:

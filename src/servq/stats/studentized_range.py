@@ -12,8 +12,8 @@ For k means and ν df, with s = √(χ²_ν/ν) and u = log s,
 
 where W_k is the distribution of the range of k standard normals (Hartley 1942) and
 f_ν(u) = 2(ν/2)^{ν/2}/Γ(ν/2) · exp(νu − ν e^{2u}/2) is the density of log s. Writing
-1 − W_k as a sum of positive terms (a^m − (a − b)^m = b·Σ a^j (a − b)^{m−1−j}) keeps small
-tail probabilities accurate. The u range follows each ν (the density's mode is u = 0
+Φ(z)^m − (Φ(z) − Φ(z − w))^m as −a^m·expm1(m·log1p(−b/a)) (a = Φ(z), b = Φ(z − w))
+keeps small tail probabilities accurate and costs the same for any k. The u range follows each ν (the density's mode is u = 0
 with SD ≈ 1/√(2ν); the left tail falls as e^{νu}, and gets a panel of its own). Quantiles: Newton's method on the
 tail probability, started from the Bonferroni bound √2·t_ν(1 − α/(k(k − 1))).
 
@@ -69,12 +69,12 @@ def _tail_and_density(q: np.ndarray, k: int, df: np.ndarray, density: bool) -> t
     low = special.ndtr(_Z - width)  # Φ(z − w)
     inner = _CDF_Z - low  # Φ(z) − Φ(z − w)
     m = k - 1
-    total = np.ones_like(inner)  # Σ_j Φ(z)^j (Φ(z) − Φ(z − w))^{m−1−j}, by Horner
-    power = np.ones_like(_CDF_Z)
-    for _ in range(m - 1):
-        power = power * _CDF_Z
-        total = total * inner + power
-    tail_w = k * (_PHI_Z * low * total) @ _WZ  # 1 − W_k(w), shape (pairs, u)
+    # Φ(z)^m − (Φ(z) − Φ(z − w))^m = a^m (1 − (1 − b/a)^m), a = Φ(z), b = Φ(z − w) ≤ a, as
+    # −a^m·expm1(m·log1p(−b/a)): exact for small b (no cancellation), and O(1) in k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(_CDF_Z > 0, low / _CDF_Z, 0.0)
+        spread = -np.power(_CDF_Z, m) * np.expm1(m * np.log1p(-np.minimum(ratio, 1.0)))
+    tail_w = k * (_PHI_Z * spread) @ _WZ  # 1 − W_k(w), shape (pairs, u)
     if not density:
         return (tail_w * w).sum(axis=1), None
     phi_low = np.exp(-((_Z - width) ** 2) / 2) / np.sqrt(2 * np.pi)

@@ -44,7 +44,15 @@ from servq.report.charts.colour import (
     relative_luminance,
     text_on,
 )
-from servq.report.charts.dots import Dumbbell, ZoneRow, dumbbell_chart, zone_chart, zone_status
+from servq.report.charts.dots import (
+    Dumbbell,
+    IntervalRow,
+    ZoneRow,
+    dumbbell_chart,
+    interval_chart,
+    zone_chart,
+    zone_status,
+)
 from servq.report.charts.heatmap import HeatRow, heatmap
 from servq.report.charts.layout import ROW, VALUE_W, Group
 from servq.report.charts.periods import TrendPoint, control_chart, trend_chart
@@ -54,8 +62,9 @@ from servq.report.charts.svg import FONT, WIDTH, text_width, wrap
 __all__ = [
     "AXIS", "COOL", "DIVERGING", "FONT", "INK", "MUTED", "QUADRANTS", "QUADRANT_COLOURS", "ROW", "STATUS_COLOURS",
     "SUPPRESSED_FILL", "VALUE_W", "WARM", "WIDTH",
-    "Bar", "DiffRow", "Dumbbell", "Group", "HeatRow", "IpaPoint", "Share", "ShareBar", "TrendPoint", "ZoneRow",
+    "Bar", "DiffRow", "Dumbbell", "Group", "HeatRow", "IntervalRow", "IpaPoint", "Share", "ShareBar", "TrendPoint",
+    "ZoneRow",
     "bar_chart", "contrast_ratio", "control_chart", "difference_chart", "diverging_colour", "dumbbell_chart",
-    "heatmap", "ipa_scatter", "nice_ticks", "relative_luminance", "share_chart", "stacked_bar", "text_on",
+    "heatmap", "interval_chart", "ipa_scatter", "nice_ticks", "relative_luminance", "share_chart", "stacked_bar", "text_on",
     "text_width", "tick_digits", "trend_chart", "wrap", "zone_chart", "zone_status",
 ]

@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from servq.report.charts.axis import Axis
-from servq.report.charts.colour import BAND, BAND_EDGE, COOL, INK, STATUS_COLOURS, WARM
-from servq.report.charts.layout import ROW, VALUE_W, Group, group_label_width, grouped_chart, left_label
-from servq.report.charts.svg import WIDTH, Fmt, dot, el, finite, legend_row, row_value
+from servq.report.charts.axis import Axis, padded_range
+from servq.report.charts.colour import BAND, BAND_EDGE, COOL, DOT_B, INK, STATUS_COLOURS, WARM
+from servq.report.charts.layout import (
+    ROW,
+    VALUE_W,
+    Group,
+    finish_chart,
+    group_label_width,
+    grouped_chart,
+    grouped_rows,
+    label_width,
+    left_label,
+)
+from servq.report.charts.svg import WIDTH, Fmt, dot, el, finite, legend_row, reference_line, row_value
 
 
 @dataclass(frozen=True)
@@ -147,3 +157,65 @@ def zone_chart(
         return "".join(out), h
 
     return grouped_chart(groups, axis, legend_row(legend, 12), draw, title, "chart-zone")
+
+
+@dataclass(frozen=True)
+class IntervalRow:
+    """One unit: its ``value`` (a mean) with the interval ``low``..``high``; ``flag`` when
+    it differs significantly from another unit; ``note`` printed at the right."""
+
+    label: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    flag: bool = False
+    note: str = ""
+
+
+def interval_chart(
+    rows: Sequence[IntervalRow],
+    *,
+    title: str,
+    domain: tuple[float, float] | None,
+    fmt: Fmt,
+    value_label: str,
+    flag_label: str,
+    reference: float | None = None,
+    reference_label: str = "",
+    axis_label: str | None = None,
+    label_max: float = 260,
+) -> str:
+    """A dot-and-whisker chart: one row per unit (in the order given), the dot its value,
+    the whisker its interval, warm when it differs significantly from another unit; a
+    dashed line at ``reference`` (all respondents' mean). The axis runs over ``domain``,
+    or over the intervals when None."""
+    seen = [v for r in rows for v in (r.value, r.low, r.high) if finite(v)]
+    if reference is not None and finite(reference):
+        seen.append(reference)
+    lo, hi = domain if domain is not None else padded_range(seen or [0.0, 1.0], 0.05)
+    label_w = label_width([r.label for r in rows], 90, label_max)
+    axis = Axis(lo, hi, label_w + 12, WIDTH - VALUE_W - 14, fmt, widen=domain is None)
+    legend = [(dot(5, 0), value_label), (el("circle", cx=5, cy=0, r=4.5, fill=WARM), flag_label)]
+    if reference is not None and finite(reference):
+        legend.append((reference_line(5, -6, 6), reference_label))
+
+    def draw(_group: Group, row: IntervalRow, y: float) -> tuple[str, float]:
+        label, h = left_label(row.label, y, label_w - 12)
+        yc = y + h / 2
+        colour = WARM if row.flag else INK
+        out = [label]
+        if finite(row.low) and finite(row.high):
+            out.append(el("line", x1=axis(row.low), y1=yc, x2=axis(row.high), y2=yc, stroke=colour, stroke_width=1.6))
+            for end in (row.low, row.high):
+                out.append(el("line", x1=axis(end), y1=yc - 4, x2=axis(end), y2=yc + 4, stroke=colour, stroke_width=1.6))
+        if finite(row.value):
+            out.append(el("circle", cx=axis(row.value), cy=yc, r=4.5, fill=WARM if row.flag else DOT_B))
+        if row.note:
+            out.append(row_value(yc, row.note, colour))
+        return "".join(out), h
+
+    body, bottom = grouped_rows([Group("", rows)], 30, draw)
+    marks = legend_row(legend, 12) + axis.grid(30, bottom + 4)
+    if reference is not None and finite(reference):
+        marks.append(reference_line(axis(reference), 26, bottom + 4))
+    return finish_chart(marks + body, bottom + 4, axis.x0, axis.x1, axis_label, title, "chart-intervals")
