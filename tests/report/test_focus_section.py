@@ -267,14 +267,14 @@ def test_driver_table_and_r2(rendered):
     assert 'class="callout' not in drivers
 
 
-def test_driver_chart_bars_are_lmg_with_relative_weight_markers(rendered):
+def test_driver_chart_bars_are_relative_weights_with_lmg_markers_as_the_check(rendered):
     drivers = subsection(rendered["en"], "Key drivers")
     svgs = re.findall(r'<svg class="chart chart-shares".*?</svg>', drivers, re.DOTALL)
     assert len(svgs) == 2
     assert svgs[0].count('class="bar"') == 5 and svgs[0].count('class="marker"') == 5
-    assert "LMG, % of R²" in svgs[0] and "Relative weight, % of R²" in svgs[0]
+    assert "LMG, % of R² (a check)" in svgs[0] and "Relative weight, % of R²" in svgs[0]
     values = re.findall(r'text-anchor="end" font-weight="600">([\d.]+)</text>', svgs[0])
-    assert values == ["9.1", "29.8", "23.9", "20.2", "17.0"]
+    assert values == ["8.4", "31.2", "24.6", "20.5", "15.3"]  # the relative weights, as the IPA's importance
 
 
 def test_collinearity_is_flagged_by_the_stated_rule():
@@ -305,7 +305,7 @@ def test_without_lmg_the_bars_show_relative_weights():
     summary = focus_sentences(results, "en")
     assert summary[0].endswith(
         "the strongest driver of “Overall satisfaction” is Reliability, "
-        "with 31.2% of the explained variance."
+        "with 31.2% of the explained variance (its relative weight)."
     )
 
 
@@ -313,11 +313,11 @@ def test_without_lmg_the_bars_show_relative_weights():
 
 SUMMARY = {
     "en": "Improve Reliability first (service focus: concentrate here); the strongest driver of "
-    "“Overall satisfaction” is Reliability, with 29.8% of the explained variance.",
+    "“Overall satisfaction” is Reliability, with 31.2% of the explained variance (its relative weight).",
     "sv": "Förbättra Reliability först (tjänstefokus: koncentrera här); den starkaste drivaren av "
-    "”Overall satisfaction” är Reliability, med 29,8\u00a0% av den förklarade variansen.",
+    "”Overall satisfaction” är Reliability, med 31,2\u00a0% av den förklarade variansen (dess relativa vikt).",
     "zh": "应首先改进Reliability（服务焦点：重点改进）；“Overall satisfaction”最强的驱动因素是"
-    "Reliability，占已解释方差的 29.8%。",
+    "Reliability，占已解释方差的 31.2%（其相对权重）。",
 }
 
 
@@ -331,7 +331,8 @@ def test_summary_parts_only_when_present():
     results = load()
     no_ipa = {**results, "ipa": None}
     assert focus_sentences(no_ipa, "en") == [
-        "The strongest driver of “Overall satisfaction” is Reliability, with 29.8% of the explained variance."
+        "The strongest driver of “Overall satisfaction” is Reliability, with 31.2% of the explained variance "
+        "(its relative weight)."
     ]
     no_drivers = {**results, "drivers": None}
     assert focus_sentences(no_drivers, "en") == [

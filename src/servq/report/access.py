@@ -85,11 +85,10 @@ def ipa_block(results: Mapping) -> Mapping | None:
     return block if isinstance(block, Mapping) and block.get("points") else None
 
 
-def share_key(outcome: Mapping) -> str:
-    """``lmg_pct`` when the outcome has LMG shares, else ``relative_weight_pct`` (servq skips
-    LMG when there are too many predictors to enumerate their orderings)."""
-    has_lmg = any(is_real(p.get("lmg_pct")) for p in outcome.get("predictors") or [])
-    return "lmg_pct" if has_lmg else "relative_weight_pct"
+IMPORTANCE_KEY = "relative_weight_pct"
+"""The one importance measure the report names everywhere — the summary, the drivers chart,
+the IPA: Johnson's relative weight as a share of R² (always computed; LMG, which needs every
+ordering of the predictors, is shown beside it as a check)."""
 
 
 def outcome_label(results: Mapping, outcome_id: object) -> str:

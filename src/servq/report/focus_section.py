@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from servq.report import charts, i18n
-from servq.report.access import drivers_block, ipa_block, is_real, outcome_label, share_key
+from servq.report.access import IMPORTANCE_KEY, drivers_block, ipa_block, is_real, outcome_label
 from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
 
 VIF_LIMIT = 5.0
@@ -119,13 +119,13 @@ def _drivers_group(results: Mapping, outcomes: list[Mapping], f: Fmt) -> dict:
         )
         content += [("h4", f.t("focus.drivers.outcome", outcome=label)), ("p", r2)]
         predictors = [p for p in o["predictors"] if isinstance(p, Mapping)]
-        key = share_key(o)
+        key = IMPORTANCE_KEY
         caption = f.t("focus.drivers.chart", outcome=label)
         bars = [
             charts.ShareBar(
                 _label(results, p),
                 p.get(key),
-                p.get("relative_weight_pct") if key == "lmg_pct" else None,
+                p.get("lmg_pct"),  # the check: LMG, when computed
                 p.get(f"{key}_low"),
                 p.get(f"{key}_high"),
             )
@@ -137,7 +137,7 @@ def _drivers_group(results: Mapping, outcomes: list[Mapping], f: Fmt) -> dict:
             title=caption,
             fmt=pct,
             bar_label=f.t(f"focus.drivers.legend_{key}"),
-            marker_label=f.t("focus.drivers.legend_relative_weight_pct"),
+            marker_label=f.t("focus.drivers.legend_lmg_check"),
             axis_label=f.t("focus.drivers.axis"),
             interval_label=f.t("drivers_boot.legend", level=f.level),
         )

@@ -21,6 +21,7 @@ from functools import partial
 
 from servq.report import i18n
 from servq.report.access import (
+    IMPORTANCE_KEY,
     dimension_labels,
     drivers_block,
     ipa_block,
@@ -28,7 +29,6 @@ from servq.report.access import (
     mean,
     primary_metric,
     quality_block,
-    share_key,
 )
 from servq.report.comparisons_section import summary_sentences as comparisons_sentences
 from servq.report.quality_section import invariance_sentence, not_separated_sentences
@@ -399,10 +399,9 @@ def quality_sentences(results: Mapping, lang: str) -> list[str]:
 
 
 def strongest_driver(outcome: Mapping) -> Mapping | None:
-    """The predictor with the largest share (LMG, else relative weight); ties: first listed."""
-    key = share_key(outcome)
-    scored = [p for p in outcome.get("predictors") or [] if is_real(p.get(key))]
-    return max(scored, key=lambda p: p[key]) if scored else None
+    """The predictor with the largest relative weight (:data:`IMPORTANCE_KEY`); ties: first listed."""
+    scored = [p for p in outcome.get("predictors") or [] if is_real(p.get(IMPORTANCE_KEY))]
+    return max(scored, key=lambda p: p[IMPORTANCE_KEY]) if scored else None
 
 
 def _lower_first(lang: str, text: str) -> str:
@@ -432,7 +431,7 @@ def focus_sentences(results: Mapping, lang: str) -> list[str]:
     if driver is not None:
         parts["outcome"] = str(outcomes[0].get("label") or outcomes[0].get("outcome", ""))
         parts["driver"] = str(driver.get("label") or labels.get(str(driver.get("id")), driver.get("id", "")))
-        parts["share"] = i18n.fmt_pct(lang, driver[share_key(outcomes[0])] / 100)
+        parts["share"] = i18n.fmt_pct(lang, driver[IMPORTANCE_KEY] / 100)
     if "dimension" in parts and "driver" in parts:
         return [t("summary.focus_both", **parts)]
     if "dimension" in parts:
