@@ -35,3 +35,28 @@ def test_the_drivers_chart_bars_are_relative_weights_with_lmg_as_the_check(resul
     for p in outcome["predictors"]:  # each bar's value as printed: its relative weight
         shown = i18n.fmt_pct("en", p["relative_weight_pct"] / 100)
         assert re.search(re.escape(shown), page)
+
+
+@pytest.fixture(scope="module")
+def sq411() -> dict:
+    """The 0-100 SERVQUAL file, whose dimensions customers hardly tell apart (HTMT up to 0.95)."""
+    from pathlib import Path
+
+    here = Path(__file__).parents[1]
+    return servq.analyze(here / "data" / "servqual_perceptions_sq411.csv", "servperf", scale="0:100",
+                         mapping=here.parent / "examples" / "sq411-mapping.yaml").to_dict()
+
+
+def test_dimensions_customers_do_not_tell_apart_never_get_opposite_verdicts(sq411):
+    pairs = sq411["validity"]["not_separated"]
+    assert pairs  # the premise: some pairs are not separated
+    quadrant = {p["id"]: p["quadrant"] for p in sq411["ipa"]["points"]}
+    for pair in pairs:
+        assert quadrant[pair["a"]] == quadrant[pair["b"]], pair
+    focus = sq411["ipa"]["focus"]
+    grouped = [i for i, item in enumerate(focus) if item.get("together")]
+    assert grouped == list(range(grouped[0], grouped[0] + len(grouped)))  # one group: next to each other
+    members = {pair[k] for pair in pairs for k in ("a", "b")}
+    assert {focus[i]["id"] for i in grouped} == members
+    page = render_html(sq411, "en")
+    assert "they share one verdict here" in page

@@ -19,7 +19,7 @@ from ..io.periods import period_order
 from ..io.readers import natural_key
 from ..measures import summarize as fig
 from ..measures.compare import comparisons
-from ..measures.focus import bootstrap_drivers, ipa, key_drivers
+from ..measures.focus import bootstrap_drivers, ipa, joint_verdicts, key_drivers
 from ..measures.kano import kano_block
 from ..measures.levels import benchmark, levels
 from ..measures.scores import Scorer
@@ -77,6 +77,8 @@ def finish(sums: Sums, plan: Plan) -> Results:
                                    plan.invariance)
         blocks.update(quality)
         notes += more
+        if isinstance(blocks.get("validity"), dict):  # one verdict for dimensions customers do not tell apart
+            blocks["ipa"] = joint_verdicts(blocks["ipa"], blocks["validity"].get("not_separated") or [])
     blocks["economics"] = None
     blocks["complaints"] = None  # a complaints register's block: servq.complaints.analytics.with_register
     if opts.economics is not None:

@@ -11,7 +11,7 @@ seed=seed)``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -338,6 +338,88 @@ def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", perform
     return {"importance": "derived" if outcome else "stated", "outcome": outcome, "performance": performance,
             "crosshair": crosshair, "importance_cross": cross_i, "performance_cross": cross_p,
             "points": points, "focus": focus}, notes
+
+
+def joint_verdicts(block: dict | None, not_separated: Sequence[Mapping]) -> dict | None:
+    """The importance–performance ``block`` with dimensions customers do not tell apart given
+    one verdict: the pairs of ``not_separated`` (HTMT at or above its threshold, the
+    ``validity`` block) join into groups; a group's importance is the sum of its members'
+    (their relative weights share what they explain together), its performance their mean,
+    and every member takes the group's quadrant — never opposite verdicts for one area.
+    Points and focus entries gain ``together`` (the other members); the focus list keeps
+    a group's members next to each other. Without such pairs the block is unchanged.
+
+    Parameters
+    ----------
+    block : dict or None
+        :func:`ipa`'s block.
+    not_separated : sequence of mapping
+        Pairs ``{"a": id, "b": id}`` of dimensions not separated (HTMT).
+
+    Returns
+    -------
+    dict or None
+
+    References
+    ----------
+    Henseler, J., Ringle, C. M. & Sarstedt, M. (2015). A new criterion for assessing
+    discriminant validity in variance-based structural equation modeling. Journal of the
+    Academy of Marketing Science 43(1), 115–135.
+
+    Examples
+    --------
+    >>> block = {"importance_cross": 25.0, "performance_cross": 5.0, "points": [
+    ...     {"id": "a", "importance": 30.0, "performance": 4.0, "quadrant": "concentrate_here"},
+    ...     {"id": "b", "importance": 10.0, "performance": 5.5, "quadrant": "possible_overkill"},
+    ...     {"id": "c", "importance": 60.0, "performance": 5.2, "quadrant": "keep_up_the_good_work"}],
+    ...     "focus": []}
+    >>> out = joint_verdicts(block, [{"a": "a", "b": "b"}])
+    >>> [(p["id"], p["quadrant"], p.get("together")) for p in out["points"]]
+    [('a', 'concentrate_here', ['b']), ('b', 'concentrate_here', ['a']), ('c', 'keep_up_the_good_work', None)]
+
+    R: the group's importance ``30 + 10 >= 25`` and performance ``mean(c(4, 5.5)) < 5``.
+    """
+    if block is None:
+        return None
+    ids = [p["id"] for p in block["points"]]
+    parent = {i: i for i in ids}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for pair in not_separated:
+        a, b = str(pair.get("a")), str(pair.get("b"))
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for i in ids:
+        groups.setdefault(root(i), []).append(i)
+    if all(len(g) == 1 for g in groups.values()):
+        return block
+    by_id = {p["id"]: p for p in block["points"]}
+    points = []
+    order: dict[str, tuple] = {}
+    for p in block["points"]:
+        members = groups[root(p["id"])]
+        point = dict(p)
+        if len(members) > 1:
+            importance = sum(by_id[m]["importance"] for m in members)
+            performance = float(np.mean([by_id[m]["performance"] for m in members]))
+            high = (importance >= block["importance_cross"], performance >= block["performance_cross"])
+            point["quadrant"] = {(True, False): "concentrate_here", (True, True): "keep_up_the_good_work",
+                                 (False, False): "low_priority", (False, True): "possible_overkill"}[high]
+            point["together"] = [m for m in members if m != p["id"]]
+        else:
+            importance, performance = p["importance"], p["performance"]
+        order[p["id"]] = (QUADRANTS.index(point["quadrant"]), -importance, performance, min(ids.index(m) for m in members),
+                          -p["importance"])
+        points.append(point)
+    ranked = sorted(points, key=lambda p: order[p["id"]])
+    focus = [{"rank": r, **{k: p[k] for k in ("id", "label", "quadrant", "importance", "performance") if k in p},
+              **({"together": p["together"]} if "together" in p else {})} for r, p in enumerate(ranked, start=1)]
+    return {**block, "points": points, "focus": focus}
 
 
 def _importance(results: Mapping, kind: str, notes: list[str]) -> tuple[dict | None, str | None]:

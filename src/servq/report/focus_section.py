@@ -100,7 +100,12 @@ def _focus_group(results: Mapping, ipa: Mapping, f: Fmt) -> dict:
         key=lambda i: i.get("rank") if is_real(i.get("rank")) else float("inf"),
     )
     lines = [focus_sentence(results, ipa, item, f) for item in items]
-    return _group(f.t("focus.list_title"), [("p", f.t("focus.list_intro")), ("ol", lines)])
+    content: list[tuple[str, Any]] = [("p", f.t("focus.list_intro")), ("ol", lines)]
+    labels = {str(i.get("id")): str(i.get("label") or i.get("id")) for i in items}
+    groups = {tuple(sorted([str(i.get("id")), *i["together"]])) for i in items if i.get("together")}
+    for group in sorted(groups):
+        content.append(("p", f.t("focus.together", dimensions=i18n.join_list(f.lang, [labels.get(g, g) for g in group]))))
+    return _group(f.t("focus.list_title"), content)
 
 
 # --------------------------------------------------------------------------- key drivers

@@ -422,7 +422,9 @@ def focus_sentences(results: Mapping, lang: str) -> list[str]:
     if focus:
         first = focus[0]
         quadrant = first.get("quadrant")
-        parts["dimension"] = str(first.get("label") or labels.get(str(first.get("id")), first.get("id", "")))
+        names = [str(first.get("label") or labels.get(str(first.get("id")), first.get("id", "")))]
+        names += [labels.get(str(other), str(other)) for other in first.get("together") or []]  # one area
+        parts["dimension"] = i18n.join_list(lang, names)
         parts["quadrant"] = _lower_first(
             lang, t(f"focus.quadrant.{quadrant}") if quadrant in QUADRANT_KEYS else str(quadrant or "")
         )
