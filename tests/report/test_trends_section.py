@@ -6,6 +6,7 @@ Welch p = 0.0148; the X̄ chart (centre 5.583, σ = 0.7265, limits 4.49 to 6.67 
 flags March for the overall score and the dimension; April (n = 1) is suppressed.
 """
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -49,20 +50,41 @@ def test_results_follow_the_schema(results):
 
 
 def test_change_sentence_names_periods_values_difference_and_p(rendered):
+    # three changes tested (SERVPERF and Service p = 0.0148 each, top-box p = 0.0285; the
+    # outcome mean has no spread): Holm gives max(3 × 0.0148, 2 × 0.0148, 0.0285) = 0.044
     sec = section_of(rendered["en"], "trends")
-    assert "Overall score (SERVPERF) rose from 5.00 in 2026-02 to 6.75 in 2026-03 (+1.75, p = 0.015)." in sec
-    assert "Also changed significantly from 2026-02 to 2026-03: Service (+1.75, p = 0.015)" in sec
-    assert "Totalt mått (SERVPERF) steg från 5,00 under 2026-02 till 6,75 under 2026-03 (+1,75, p = 0,015)." \
-        in section_of(rendered["sv"], "trends")
-    assert "总体得分（SERVPERF）从2026-02的 5.00 升至2026-03的 6.75（+1.75，p = 0.015）。" in section_of(rendered["zh"], "trends")
+    assert "Overall score (SERVPERF) rose from 5.00 in 2026-02 to 6.75 in 2026-03 (+1.75, Holm-corrected p = 0.044)." \
+        in sec
+    assert "Also changed significantly from 2026-02 to 2026-03: Service (+1.75, Holm-corrected p = 0.044)" in sec
+    assert "Totalt mått (SERVPERF) steg från 5,00 under 2026-02 till 6,75 under 2026-03 (+1,75, Holm-korrigerat " \
+           "p = 0,044)." in section_of(rendered["sv"], "trends")
+    assert "总体得分（SERVPERF）从2026-02的 5.00 升至2026-03的 6.75（+1.75，Holm 校正后 p = 0.044）。" \
+        in section_of(rendered["zh"], "trends")
+    assert '<div class="callout ok"' in sec and '<div class="callout alert"' not in sec  # an improvement: no alarm
+
+
+def test_only_a_deterioration_that_survives_correction_raises_the_alarm(results):
+    change = results["trends"]["change"]["measures"]
+    assert change["servperf"]["p_adj"] == pytest.approx(3 * change["servperf"]["p"]) and not change["servperf"]["worse"]
+    worse = copy.deepcopy(results)
+    for c in worse["trends"]["change"]["measures"].values():
+        if c is not None:
+            c.update(diff=-abs(c["diff"]), worse=True)
+    assert '<div class="callout alert"' in section_of(render_html(worse, "en"), "trends")
+    chance = copy.deepcopy(results)  # significant before the correction only: not an alarm, not a change
+    for c in chance["trends"]["change"]["measures"].values():
+        if c is not None:
+            c.update(p=0.028, p_adj=0.084, significant=False, worse=True)
+    sec = section_of(render_html(chance, "en"), "trends")
+    assert '<div class="callout alert"' not in sec and "no significant change" in sec
 
 
 def test_no_significant_change_is_said(tmp_path):
     months = MONTHS[:2] + [("2026-03", (5, 6, 5, 4), (2, 3, 3, 2))]
     res = servq.analyze(write(tmp_path, months), ONE, period="month", min_n=4, quality=False).data
     sec = section_of(render_html(res, "en"), "trends")
-    assert "Overall score (SERVPERF): no significant change from 2026-02 to 2026-03 (5.00 to 5.00, 0.00, p = 1.000)." \
-        in sec
+    assert "Overall score (SERVPERF): no significant change from 2026-02 to 2026-03 (5.00 to 5.00, 0.00, " \
+           "Holm-corrected p = 1.000)." in sec
     assert "Every period is within the control limits" in sec
 
 

@@ -62,6 +62,8 @@ class Tracked:
         Its label.
     metric : str, optional
         The score of an overall or dimension measure.
+    lower_is_better : bool
+        A rise is a deterioration (detractors, a ``better: lower`` dimension).
 
     References
     ----------
@@ -86,6 +88,7 @@ class Tracked:
     of: str | None = None
     label: str | None = None
     metric: str | None = None
+    lower_is_better: bool = False
 
     def to_dict(self) -> dict:
         """The measure as the results' JSON object.
@@ -145,13 +148,14 @@ def tracked(inst: Instrument, names, lang: str) -> list[Tracked]:
     dims = inst.dimensions
     metric = next((m for m in PRIMARY if dims and f"dim:{m}:{dims[0].id}" in names), None)
     if metric is not None:
-        out += [Tracked(f"dim:{metric}:{d.id}", "mean", "dimension", d.id, d.label.get(lang), metric) for d in dims]
+        out += [Tracked(f"dim:{metric}:{d.id}", "mean", "dimension", d.id, d.label.get(lang), metric,
+                        d.better == "lower") for d in dims]
     for o in inst.outcomes:
         label = o.text.get(lang)
         if o.kind == "nps":
             out += [Tracked(f"nps:score:{o.id}", "nps", "nps", o.id, label),
                     Tracked(f"nps:promoters:{o.id}", "share", "promoters", o.id, label),
-                    Tracked(f"nps:detractors:{o.id}", "share", "detractors", o.id, label)]
+                    Tracked(f"nps:detractors:{o.id}", "share", "detractors", o.id, label, lower_is_better=True)]
         else:
             out += [Tracked(f"outcome:{o.id}", "mean", "outcome", o.id, label),
                     Tracked(f"topbox:{o.id}", "share", "top_box", o.id, label)]
@@ -268,12 +272,27 @@ def _stats(s: Summary, g: int, name: str) -> tuple[float, float, float]:
 
 def _change(s: Summary, shown: list[tuple[str, int]], measures: list[Tracked], confidence: float) -> dict | None:
     """Last shown period against the one before, for every measure (None for a measure
-    the test is not defined for, e.g. no answers or no spread)."""
+    the test is not defined for, e.g. no answers or no spread). The p-values are
+    Holm-corrected over the measures tested (``p_adj``; ``significant`` follows it): a
+    dozen measures tested at once would otherwise flag one change in two periods by
+    chance. ``worse`` says whether the change goes the bad way for the measure."""
+    from ..stats.comparisons import p_adjust
+
     if len(shown) < 2:
         return None
     (before, a), (last, b) = shown[-2], shown[-1]
-    return {"from": before, "to": last,
-            "measures": {m.id: _difference(s, a, b, m, confidence) for m in measures}}
+    found = {m.id: _difference(s, a, b, m, confidence) for m in measures}
+    done = {k: v for k, v in found.items() if v is not None}
+    tested = [k for k, v in done.items() if v["p"] is not None]
+    adjusted: list[float] = list(p_adjust([done[k]["p"] for k in tested], "holm")) if tested else []
+    lower = {m.id for m in measures if m.lower_is_better}
+    for k, v in done.items():
+        v["p_adj"] = None
+        v["worse"] = v["diff"] is not None and (v["diff"] > 0 if k in lower else v["diff"] < 0)
+    for k, p in zip(tested, adjusted):
+        done[k]["p_adj"] = finite(float(p))
+        done[k]["significant"] = float(p) < 1 - confidence
+    return {"from": before, "to": last, "correction": "holm", "measures": found}
 
 
 def _difference(s: Summary, a: int, b: int, m: Tracked, confidence: float) -> dict | None:

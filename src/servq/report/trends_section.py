@@ -101,10 +101,15 @@ def change_sentence(change: Mapping, m: Mapping, f: Fmt) -> str | None:
         return None
     kw = dict(measure=measure_name(m, f), before=change.get("from", ""), last=change.get("to", ""),
               old=value_text(m, c.get("from"), f), new=value_text(m, c.get("to"), f),
-              diff=diff_text(m, c.get("diff"), f), p=f.p(c.get("p")))
+              diff=diff_text(m, c.get("diff"), f), p=_p_text(c, f))
     if not c.get("significant"):
         return f.t("trends.sentence.no_change", **kw)
     return f.t(f"trends.sentence.{'rose' if (c.get('diff') or 0) > 0 else 'fell'}", **kw)
+
+
+def _p_text(c: Mapping, f: Fmt) -> str:
+    """A change's p: Holm-corrected over the measures tested, when the results have it."""
+    return f.t("trends.corrected_p", p=f.p(c["p_adj"])) if c.get("p_adj") is not None else f.p(c.get("p"))
 
 
 def signal_sentences(tr: Mapping, measures: Sequence[Mapping], f: Fmt) -> list[str]:
@@ -144,12 +149,14 @@ def _callouts(tr: Mapping, measures: Sequence[Mapping], f: Fmt) -> list[Callout]
         if others:
             named = [f.t("trends.changed_item", measure=measure_name(m, f),
                          diff=diff_text(m, change["measures"][m["id"]]["diff"], f),
-                         p=f.p(change["measures"][m["id"]]["p"])) for m in others]
+                         p=_p_text(change["measures"][m["id"]], f)) for m in others]
             lines.append(f.t("trends.sentence.others", before=change.get("from", ""), last=change.get("to", ""),
                              measures=i18n.join_list(f.lang, named)))
         if lines:
-            significant = any(_stat(c).get("significant") for c in (change.get("measures") or {}).values())
-            out.append(Callout("alert" if significant else "info", lines, f.t("trends.change_title")))
+            changed = [c for c in (change.get("measures") or {}).values() if _stat(c).get("significant")]
+            # red only for a deterioration that stays significant after correction
+            kind = "alert" if any(c.get("worse") for c in changed) else "ok" if changed else "info"
+            out.append(Callout(kind, lines, f.t("trends.change_title")))
     else:
         out.append(Callout("info", [f.t("trends.no_change_possible")]))
     signals = signal_sentences(tr, measures, f)
