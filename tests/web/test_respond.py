@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, select
 
+import servq
 from servq.store.db import session_factory, transaction
 from servq.store.models import Draft, Invitation, Response, Survey
 from servq.web.security import new_token, token_hash
@@ -247,3 +248,23 @@ def test_a_submission_may_carry_every_page_at_once(client, survey, org_tree, eng
     with session_factory(engine)() as s:
         stored = s.scalar(select(Response))
     assert stored.answers == answers and stored.key == key
+
+
+def test_each_part_shows_its_own_wording_and_the_allocation_describes_the_dimensions(client, survey, org_tree):
+    """SERVQUAL words its expectation statements about an excellent company: the E choice
+    carries that wording (the P choice the row's); the allocation names each dimension's
+    description (the instrument's texts, escaped)."""
+    import html as htmllib
+
+    inst = servq.load_instrument("servqual")
+    first = inst.items[0]
+    page = htmllib.unescape(client.get(_link(survey, org_tree, lang="en")).text)
+    expectation = first.text_for(servq.instruments.Part.expectation, "en")
+    assert expectation != first.text_for(servq.instruments.Part.perception, "en")
+    assert f'<p class="part-statement">{expectation}</p>' in page
+    assert f">1. {first.text_for(servq.instruments.Part.perception, 'en')}</h2>" in page
+    final = htmllib.unescape(client.post(_link(survey, org_tree), data={"key": new_token(), "page": 4, "lang": "en",
+                                                                        "action": "next"}).text)  # to the last page
+    assert "W_tangibles" in final
+    for d in inst.dimensions:
+        assert f'<p class="alloc-help" id="help-W_{d.id}">{d.description.get("en")}</p>' in final

@@ -52,6 +52,7 @@ class Field:
     name: str  # the column name
     label: str  # what a screen reader announces with the choices
     scale: Scale
+    statement: str = ""  # the part's own wording, when it is not the row's (SERVQUAL's expectations)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Page:
     items: list[ItemRow] = field(default_factory=list)
     allocation: list[tuple[str, str]] = field(default_factory=list)  # (field name, dimension label)
     allocation_total: int = 0
+    allocation_help: dict[str, str] = field(default_factory=dict)  # field name -> the dimension's description
     outcomes: list[Field] = field(default_factory=list)
     comment: bool = False
     part_questions: bool = True  # the instrument's questions of the parts head the items
@@ -87,10 +89,12 @@ def pages(inst: Instrument, lang: str) -> list[Page]:
         rows = []
         for it in inst.items_of(d.id):
             number += 1
-            fields = [Field(f"{p.prefix}{it.id}", f"{number}. {t(lang, f'form.part.{p.value}')}", scale)
-                      for p in inst.parts]
             main = inst.parts[-1]
-            rows.append(ItemRow(number, it.text_for(main, lang), fields))
+            text = it.text_for(main, lang)
+            fields = [Field(f"{p.prefix}{it.id}", f"{number}. {t(lang, f'form.part.{p.value}')}", scale,
+                            "" if it.text_for(p, lang) == text else it.text_for(p, lang))
+                      for p in inst.parts]
+            rows.append(ItemRow(number, text, fields))
         first, last = rows[0].number, rows[-1].number
         title = t(lang, "form.questions_one", first=first) if first == last else \
             t(lang, "form.questions_range", first=first, last=last)
@@ -98,6 +102,7 @@ def pages(inst: Instrument, lang: str) -> list[Page]:
     final = Page(t(lang, "form.final_page"), comment=True)
     if inst.importance is not None:
         final.allocation = [(f"W_{d.id}", d.label.get(lang)) for d in inst.dimensions]
+        final.allocation_help = {f"W_{d.id}": d.description.get(lang) for d in inst.dimensions if d.description}
         final.allocation_total = inst.importance.total
     for o in inst.outcomes:
         labels = {k: v.get(lang) for k, v in o.anchors.items()}
