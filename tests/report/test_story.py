@@ -60,3 +60,24 @@ def test_dimensions_customers_do_not_tell_apart_never_get_opposite_verdicts(sq41
     assert {focus[i]["id"] for i in grouped} == members
     page = render_html(sq411, "en")
     assert "they share one verdict here" in page
+
+
+def test_the_economics_page_has_one_source_for_the_dissatisfied():
+    """The page starts from the complaints (3,750 dissatisfied); the survey's 6,384 is shown
+    only as a check, named so in the text and in the table."""
+    import html as htmllib
+
+    res = servq.analyze(servq.simulate("servqual", 2000, seed=7), "servqual", quality=False,
+                        economics="examples/economics.yaml").to_dict()
+    out = res["economics"]["outputs"]
+    assert res["economics"]["options"]["dissatisfied_basis_used"] == "complaints"
+    assert out["dissatisfied"] == out["dissatisfied_from_complaints"] == 150 / 0.04
+    page = htmllib.unescape(render_html(res, "en"))
+    section = page[page.index('id="economics"'):]
+    survey = f"{out['dissatisfied_from_survey']:,.0f}"
+    paragraph = next(p for p in re.findall(r"<p(?: [^>]*)?>(.*?)</p>", section, re.S) if survey in p)
+    assert paragraph.startswith("As a check (the figures on this page start from the complaints):")
+    rows = re.findall(r'<th scope="row" class="label">(.*?)</th>', section)
+    assert "Dissatisfied customers (from the survey) (a check, not used below)" in rows
+    assert "Complaint rate implied by the survey (a check, not used below)" in rows
+    assert "Dissatisfied customers (from complaints)" in rows  # the source, unmarked

@@ -196,11 +196,14 @@ def _iceberg_group(block: Mapping, terms: _Terms, f: Fmt) -> dict:
                                       ("figure", Figure(caption, svg))]
     survey = block.get("survey")
     if isinstance(survey, Mapping) and is_num(survey.get("share")):
-        content.append(("p", f.t(f"economics.survey.{survey.get('measure')}", share=terms.text("survey_share"),
-                                 n=f.int(survey.get("n")), dissatisfied=terms.whole("dissatisfied_from_survey"))))
+        # the other estimate of the dissatisfied, named as a check: the page's figures have one source
+        check = [f.t("economics.survey.check", basis=f.t(f"economics.survey.basis.{_basis(block)}")),
+                 f.t(f"economics.survey.{survey.get('measure')}", share=terms.text("survey_share"),
+                     n=f.int(survey.get("n")), dissatisfied=terms.whole("dissatisfied_from_survey"))]
         if is_num(out.get("implied_complain_rate")):
-            content.append(("p", f.t("economics.survey.implied", rate=terms.text("implied_complain_rate"),
-                                     assumed=terms.text("complain_rate"))))
+            check.append(f.t("economics.survey.implied", rate=terms.text("implied_complain_rate"),
+                             assumed=terms.text("complain_rate")))
+        content.append(("p", ("" if f.lang == "zh" else " ").join(check)))
     table = Table([(f.t("economics.col.part"), False), (f.t("economics.col.customers"), True),
                    (f.t("economics.col.share"), True)])
     for key, share in (("complainers", 1 - (out.get("silent_share") or 0.0)),
@@ -236,8 +239,20 @@ def _word_of_mouth_group(terms: _Terms, f: Fmt) -> dict:
 # --------------------------------------------------------------------------- the tables
 
 
+def _basis(block: Mapping) -> str:
+    """Where the page's dissatisfied customers come from: ``complaints`` or ``survey``."""
+    return "survey" if (block.get("options") or {}).get("dissatisfied_basis_used") == "survey" else "complaints"
+
+
+def _checks(block: Mapping) -> set[str]:
+    """The figures computed only as a check of the other basis (not used by the rest)."""
+    other = "dissatisfied_from_survey" if _basis(block) == "complaints" else "dissatisfied_from_complaints"
+    return {other, "implied_complain_rate"}
+
+
 def _results_table(block: Mapping, terms: _Terms, f: Fmt) -> Table:
     scope = (block.get("options") or {}).get("churn_scope", "dissatisfied")
+    checks = _checks(block)
     table = Table([(f.t("economics.col.figure"), False), (f.t("economics.col.value"), True),
                    (f.t("economics.col.formula"), False)])
     out = block["outputs"]
@@ -246,7 +261,8 @@ def _results_table(block: Mapping, terms: _Terms, f: Fmt) -> Table:
             continue
         formula_key = f"economics.formula.{key}" + (f"_{scope}" if key == "at_risk" else "")
         formula = f.t(formula_key, **{n: terms.text(n) for n in names})
-        table.rows.append(Row([Cell(f.t(f"economics.out.{key}"), cls="label"),
+        label = f.t(f"economics.out.{key}") + (" " + f.t("economics.results.check") if key in checks else "")
+        table.rows.append(Row([Cell(label, cls="label"),
                                Cell(fmt_value(f, out[key], unit, terms.currency), cls="num"),
                                Cell(f"{formula} = {fmt_value(f, out[key], unit, terms.currency)}", cls="formula")]))
     table.notes.append(f.t("economics.results.note"))
