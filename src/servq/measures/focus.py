@@ -328,9 +328,7 @@ def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", perform
     labels = {d["id"]: d["label"] for d in dims}
     points = []
     for i in ids:
-        high_i, high_p = imp[i] >= cross_i, perf[i] >= cross_p
-        quadrant = {(True, False): "concentrate_here", (True, True): "keep_up_the_good_work",
-                    (False, False): "low_priority", (False, True): "possible_overkill"}[(high_i, high_p)]
+        quadrant = _quadrant(imp[i] >= cross_i, perf[i] >= cross_p)
         points.append({"id": i, "label": labels[i], "importance": imp[i], "performance": perf[i], "quadrant": quadrant})
     ordered = sorted(points, key=lambda p: (QUADRANTS.index(p["quadrant"]), -p["importance"], p["performance"]))
     focus = [{"rank": r, **{k2: p[k2] for k2 in ("id", "label", "quadrant", "importance", "performance")}}
@@ -338,6 +336,12 @@ def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", perform
     return {"importance": "derived" if outcome else "stated", "outcome": outcome, "performance": performance,
             "crosshair": crosshair, "importance_cross": cross_i, "performance_cross": cross_p,
             "points": points, "focus": focus}, notes
+
+
+def _quadrant(important: bool, performing: bool) -> str:
+    """The IPA quadrant of a point above or below each crosshair."""
+    return {(True, False): "concentrate_here", (True, True): "keep_up_the_good_work",
+            (False, False): "low_priority", (False, True): "possible_overkill"}[(important, performing)]
 
 
 def joint_verdicts(block: dict | None, not_separated: Sequence[Mapping]) -> dict | None:
@@ -407,9 +411,8 @@ def joint_verdicts(block: dict | None, not_separated: Sequence[Mapping]) -> dict
         if len(members) > 1:
             importance = sum(by_id[m]["importance"] for m in members)
             performance = float(np.mean([by_id[m]["performance"] for m in members]))
-            high = (importance >= block["importance_cross"], performance >= block["performance_cross"])
-            point["quadrant"] = {(True, False): "concentrate_here", (True, True): "keep_up_the_good_work",
-                                 (False, False): "low_priority", (False, True): "possible_overkill"}[high]
+            point["quadrant"] = _quadrant(importance >= block["importance_cross"],
+                                          performance >= block["performance_cross"])
             point["together"] = [m for m in members if m != p["id"]]
         else:
             importance, performance = p["importance"], p["performance"]

@@ -20,6 +20,7 @@ from dataclasses import replace as replace_problem
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..complaints.analytics import COUNT_COLUMNS, count_register
 from ..complaints.register import ID_REPEATED, check_timezone, id_column, read_register
@@ -110,7 +111,7 @@ def count(data: Any, *, timezone: str = "UTC", spark=None, master: str | None = 
         repeats, repeated = ([], 0) if ids is None else reading.repeated_ids(df, ids, max_problems, ID_REPEATED,
                                                                      counted=fmt != "parquet")
     # the partitions' own rows (day null) carry their rows, latest time and problems
-    meta = pa.compute.is_null(summed.column("day"))
+    meta = pc.is_null(summed.column("day"))
     own = summed.filter(meta).to_pylist()
     problems: list[Problem] = []
     total = repeated
@@ -124,7 +125,7 @@ def count(data: Any, *, timezone: str = "UTC", spark=None, master: str | None = 
         problems.sort(key=lambda p: (p.file or "", p.row or 0))
         raise DataError(f"{name}: {total} problem(s) in the complaints register; nothing was counted",
                         problems[:max_problems], total)
-    counts = summed.filter(pa.compute.invert(meta)).select(list(COUNT_COLUMNS))
+    counts = summed.filter(pc.invert(meta)).select(list(COUNT_COLUMNS))
     latest = max((r["latest"] for r in own if r["latest"] is not None), default=None)
     return CountedRegister(counts, latest, sum(r["n"] or 0 for r in own), sum(r["classified"] or 0 for r in own))
 
@@ -151,12 +152,13 @@ def _partition_job(timezone: str, max_problems: int, classify):
                     bad += exc.total
                     continue
                 classified += int((table.schema.metadata or {}).get(b"servq.classified", b"0"))
-                latest = last if latest is None or (last is not None and last > latest) else latest
+                if last is not None:
+                    latest = last if latest is None else max(latest, last)
                 if not bad and counts.num_rows:
-                    yield pa.RecordBatch.from_pydict(
-                        {**counts.to_pydict(), "latest": [None] * counts.num_rows,
-                         "classified": [None] * counts.num_rows, "problems": [None] * counts.num_rows},
-                        schema=_COUNT_ARROW)
+                    n = counts.num_rows
+                    for name in ("latest", "classified", "problems"):  # set on the partition's own row only
+                        counts = counts.append_column(name, pa.nulls(n, _COUNT_ARROW.field(name).type))
+                    yield from counts.cast(_COUNT_ARROW).to_batches()
         own = dict.fromkeys(_KEYS)
         yield pa.RecordBatch.from_pylist([{**own, "n": rows, "latest": latest, "classified": classified,
                                            "problems": reading.problems_to_bytes(problems[:max_problems], bad)

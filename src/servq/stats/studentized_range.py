@@ -71,9 +71,8 @@ def _tail_and_density(q: np.ndarray, k: int, df: np.ndarray, density: bool) -> t
     m = k - 1
     # Φ(z)^m − (Φ(z) − Φ(z − w))^m = a^m (1 − (1 − b/a)^m), a = Φ(z), b = Φ(z − w) ≤ a, as
     # −a^m·expm1(m·log1p(−b/a)): exact for small b (no cancellation), and O(1) in k
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(_CDF_Z > 0, low / _CDF_Z, 0.0)
-        spread = -np.power(_CDF_Z, m) * np.expm1(m * np.log1p(-np.minimum(ratio, 1.0)))
+    with np.errstate(divide="ignore"):  # Φ(z) > 0 on the nodes (z ≥ −8.5); b = a gives log1p(−1) = −∞
+        spread = -np.power(_CDF_Z, m) * np.expm1(m * np.log1p(-np.minimum(low / _CDF_Z, 1.0)))
     tail_w = k * (_PHI_Z * spread) @ _WZ  # 1 − W_k(w), shape (pairs, u)
     if not density:
         return (tail_w * w).sum(axis=1), None
