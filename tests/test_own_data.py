@@ -29,7 +29,7 @@ def test_the_0_to_100_file_in_one_documented_command(tmp_path, capsys):
     frame = pd.read_csv(DATA)
     # the SERVPERF score: the mean of the respondent's dimension scores (each the mean of its items)
     dims = pd.concat([frame[[f"a{i:02d}" for i in r]].mean(axis=1) for r in DIMENSIONS.values()], axis=1)
-    assert res["n_respondents"] == 411 and res["instrument"]["scale"] == {"min": 0, "max": 100}
+    assert res["n_respondents"] == 411 and res["instrument"]["scale"] == {"min": 0, "max": 100, "unused_end": None}
     assert res["servperf"]["mean"] == pytest.approx(dims.mean(axis=1).mean(), abs=1e-9)
     sat = next(o for o in res["outcomes"] if o["id"] == "overall_satisfaction")
     assert (sat["min"], sat["max"]) == (0, 100)
@@ -123,3 +123,43 @@ def test_simulated_multi_item_outcomes_are_read_back():
     frame = table.to_pandas()
     score = frame[[f"sat{k}" for k in range(1, 5)]].mean(axis=1)  # pandas skips the blanks: the items answered
     assert next(o for o in res.data["outcomes"] if o["id"] == "sat")["score"]["mean"] == pytest.approx(score.mean())
+
+
+def _six_point_file(path, top=6, rows=200, seed=7):
+    """SERVPERF answers drawn on 1..top (with blanks), the file a 6-point questionnaire gives."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    inst = load_instrument("servperf")
+    frame = pd.DataFrame({f"P{i.id}": rng.integers(1, top + 1, rows) for i in inst.items})
+    frame.iloc[::7, 0] = None
+    frame.to_csv(path, index=False)
+
+
+@pytest.mark.parametrize(("top", "end"), [(6, "high"), (7, None)])
+def test_an_end_of_the_scale_nobody_uses_is_named_with_the_option(tmp_path, capsys, top, end):
+    data, out = tmp_path / "six.csv", tmp_path / "r.json"
+    _six_point_file(data, top)
+    code, printed, err = run(capsys, "analyze", str(data), "-i", "servperf", "--json", str(out), "--no-quality")
+    assert code == 0, err
+    res = json.loads(out.read_text())
+    assert res["instrument"]["scale"]["unused_end"] == end
+    said = "--scale 1:6" in printed + err
+    assert said == (end == "high")
+
+
+def test_the_unused_end_is_found_in_any_chunking_and_not_on_few_answers(tmp_path):
+    from servq import analyze
+
+    data = tmp_path / "six.csv"
+    _six_point_file(data, 6, rows=300)
+    for chunk in (7, 300):
+        res = analyze(data, "servperf", options=AnalysisOptions(chunk_size=chunk, quality=False))
+        assert res.data["instrument"]["scale"]["unused_end"] == "high"
+    # the lowest points used, not the highest: answers 2..7
+    frame = pd.read_csv(data) + 1
+    frame.to_csv(data, index=False)
+    assert analyze(data, "servperf", options=AnalysisOptions(quality=False)).data["instrument"]["scale"]["unused_end"] == "low"
+    few = tmp_path / "few.csv"
+    _six_point_file(few, 6, rows=4)  # 88 answers: too few to suggest anything
+    assert analyze(few, "servperf", options=AnalysisOptions(quality=False)).data["instrument"]["scale"]["unused_end"] is None

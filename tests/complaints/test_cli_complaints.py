@@ -87,7 +87,7 @@ def test_the_report_in_chinese_and_both_spike_methods(tmp_path, capsys):
     code, out, err = run(capsys, "complaints", "analyze", str(EX / "complaints.csv"), "--timezone", "Europe/Stockholm",
                          "--spikes", "both", "--lang", "zh", "--out", str(html))
     assert code == 0, err
-    assert "投诉热点：North在2026-W12周有 18 件关于产品或网络质量的投诉" in out
+    assert "投诉热点：North 在2026-W12周有 18 件关于产品或网络质量的投诉" in out
     page = html.read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in page and "投诉分析报告" in page and "EWMA 控制图" in section_of(page, "complaints")
 

@@ -134,7 +134,7 @@ def test_hot_spots_come_first_with_their_table(block, rendered):
     sv = section_of(rendered["sv"], "complaints")
     assert "18 klagomål om Pris och fakturering vid South vecka 2026-W11: 5,3 gånger de 3,4 som väntades" in sv
     zh = section_of(rendered["zh"], "complaints")
-    assert "South在2026-W11周有 18 件关于价格与账单的投诉，是按此前各周预期的 3.4 件的 5.3 倍" in zh
+    assert "South 在2026-W11周有 18 件关于价格与账单的投诉，是按此前各周预期的 3.4 件的 5.3 倍" in zh
 
 
 def test_weekly_chart_marks_the_hot_weeks_and_its_table_has_every_week(block, rendered):

@@ -316,8 +316,8 @@ SUMMARY = {
     "“Overall satisfaction” is Reliability, with 31.2% of the explained variance (its relative weight).",
     "sv": "Förbättra Reliability först (tjänstefokus: koncentrera här); den starkaste drivaren av "
     "”Overall satisfaction” är Reliability, med 31,2\u00a0% av den förklarade variansen (dess relativa vikt).",
-    "zh": "应首先改进Reliability（服务焦点：重点改进）；“Overall satisfaction”最强的驱动因素是"
-    "Reliability，占已解释方差的 31.2%（其相对权重）。",
+    "zh": "应首先改进 Reliability（服务焦点：重点改进）；“Overall satisfaction”最强的驱动因素是"
+    " Reliability，占已解释方差的 31.2%（其相对权重）。",
 }
 
 

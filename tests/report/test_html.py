@@ -491,12 +491,24 @@ def _placeholders(template: str) -> set[str]:
 
 
 def test_every_language_has_every_key_with_the_same_placeholders():
+    """Sentences with plural forms need the language's CLDR categories (Chinese only
+    ``other``), and may add an exact ``=1``."""
     catalogs = {lang: i18n.catalog(lang) for lang in LANGS}
-    keys = set(catalogs["en"])
+
+    plural = {k.removesuffix(".one") for k in catalogs["en"] if k.endswith(".one")}
+
+    def split(key):
+        base, _, form = key.rpartition(".")
+        return (base, form) if base in plural else (key, None)
+
+    keys = {split(k)[0] for k in catalogs["en"]}
     for lang in LANGS:
-        assert set(catalogs[lang]) == keys, lang
-    for key in keys:
-        if key.startswith("format.") or key.endswith(".one"):
+        assert {split(k)[0] for k in catalogs[lang]} == keys, lang
+        for base in plural:
+            forms = {split(k)[1] for k in catalogs[lang] if split(k)[0] == base}
+            assert set(i18n.plural_categories(lang)) <= forms <= set(i18n.plural_categories(lang)) | {"=1"}, (lang, base)
+    for key in catalogs["en"]:
+        if key.startswith("format.") or split(key)[1]:
             continue
         expected = _placeholders(catalogs["en"][key])
         for lang in ("sv", "zh"):

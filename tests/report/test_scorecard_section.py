@@ -81,7 +81,7 @@ def test_no_section_without_a_scorecard():
 
 
 TITLES = {"en": ("Scorecard", "Service standards", "SERVQUAL score"),
-          "sv": ("Resultatkort", "Servicestandarder", "SERVQUAL-poäng"),
+          "sv": ("Resultatkort", "Servicestandarder", "SERVQUAL-index"),
           "zh": ("计分卡", "服务标准", "SERVQUAL 得分")}
 STATUS = {"en": ("Pass", "Fail", "Not enough data"), "sv": ("Godkänd", "Underkänd", "För lite data"),
           "zh": ("达标", "未达标", "数据不足")}

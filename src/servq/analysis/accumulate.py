@@ -87,7 +87,8 @@ def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first
     sums = _pipeline(_sized(chunks, plan.options.chunk_size), plan, validator, grouper, first_row, progress)
     validator.finish()
     return replace(sums, floats=sums.floats.grown(len(grouper.keys) + 1), groups=tuple(grouper.keys),
-                   counts=Counts(validator.rows, validator.cells, validator.blank, validator.dont_know),
+                   counts=Counts(validator.rows, validator.cells, validator.blank, validator.dont_know,
+                                 *map(int, validator.ends)),
                    unknown=dict(grouper.unknown))
 
 

@@ -26,7 +26,7 @@ from ..measures.scores import Scorer
 from ..stats.moments import Moments
 from .plan import PERIOD, Plan
 from .results import Results
-from .sums import Sums
+from .sums import Counts, Sums
 
 SCHEMA_VERSION = "1.0"
 
@@ -94,6 +94,18 @@ def finish(sums: Sums, plan: Plan) -> Results:
     return Results({**core, **blocks, "notes": notes}, overall, sums.cross.get(None))
 
 
+UNUSED_END_ANSWERS = 100  # answers from which an end of the scale nobody chose suggests another scale
+
+
+def _unused_end(counts: Counts) -> str | None:
+    """``"high"`` (``"low"``) when no item answer lies at the scale's highest (lowest)
+    point though the other end is used, over enough answers: a 6-point file read on a
+    7-point scale, say. None when both ends are used, or they were not counted."""
+    if counts.cells - counts.blank - counts.dont_know < UNUSED_END_ANSWERS or bool(counts.low_end) == bool(counts.high_end):
+        return None
+    return "high" if counts.low_end else "low"
+
+
 def _core(plan: Plan, scorer: Scorer, overall: Moments, sums: Sums, ids: dict, names: list[str]) -> dict:
     """The summary figures: instrument, source, counts, scores of all respondents and of
     every segment."""
@@ -106,11 +118,11 @@ def _core(plan: Plan, scorer: Scorer, overall: Moments, sums: Sums, ids: dict, n
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "instrument": {"id": inst.id, "name": inst.name.get(lang), "version": inst.version,
                        "parts": [p.value for p in inst.parts],
-                       "scale": {"min": inst.scale.min, "max": inst.scale.max},
+                       "scale": {"min": inst.scale.min, "max": inst.scale.max, "unused_end": _unused_end(counts)},
                        "has_importance": bool(plan.layout.weights)},
         "source": {"file": plan.source_path, "format": plan.source_format, "rows": counts.rows},
         "options": {"by": names, "min_n": opts.min_n, "confidence": opts.confidence, "lang": lang,
-                    "compare": opts.compare, "adjust": opts.adjust},
+                    "compare": opts.compare, "adjust": opts.adjust, "labels": opts.labels},
         "n_respondents": counts.rows,
         "missing": {"cells": counts.cells, "blank": counts.blank, "dont_know": counts.dont_know},
         "dimensions": fig.dimensions(s, 0, inst, lang),
@@ -156,4 +168,11 @@ def _notes(plan: Plan, sums: Sums) -> list[str]:
     for name, count in sums.unknown.items():
         if count and name != PERIOD:
             notes.append(f"{count} respondent(s) have no value in segment column '{name}' and appear in no '{name}' segment")
+    end = _unused_end(sums.counts)
+    if end:
+        low, high = plan.instrument.scale.min, plan.instrument.scale.max
+        unused, fewer = (high, f"{low}:{high - 1}") if end == "high" else (low, f"{low + 1}:{high}")
+        notes.append(f"no answer uses {unused}, the {'top' if end == 'high' else 'bottom'} of the {low}-{high} scale: if the "
+                     f"questionnaire had one point fewer, analyse with --scale {fewer} (the scale's midpoint, top boxes and "
+                     "the report's axes depend on it)")
     return notes

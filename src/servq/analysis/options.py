@@ -66,6 +66,10 @@ class AnalysisOptions:
     scale : (int, int) or str, optional
         The answers' scale when it is not the instrument's: ``(0, 100)`` or ``"0:100"``
         (:meth:`servq.instruments.Instrument.on_scale`); at most 127 points.
+    labels : dict, optional
+        How the report names the ``by`` columns: ``{"branch": "Kontor"}`` (every language)
+        or ``{"branch": {"sv": "Kontor", "zh": "营业厅"}}``; over the mapping file's
+        ``labels``. Kept as column → language → text.
 
     Raises
     ------
@@ -107,6 +111,7 @@ class AnalysisOptions:
     economics: Any = None  # servq.measures.economics.Economics once made
     complaints: int | None = None
     scale: tuple[int, int] | None = None
+    labels: Any = None
 
     def __post_init__(self) -> None:
         by = [self.by] if isinstance(self.by, str) else list(self.by or ())
@@ -138,6 +143,7 @@ class AnalysisOptions:
             _set(self, "scale", _scale(self.scale))
         if not isinstance(self.mapping, Mapping):
             _set(self, "mapping", load_mapping(self.mapping))
+        _set(self, "labels", _labels({**self.column_mapping.labels, **(self.labels or {})}))
         if self.economics is not None:
             from ..measures.economics import load_economics  # on use: it loads pydantic models
 
@@ -161,6 +167,19 @@ class AnalysisOptions:
     def replace(self, **changes: Any) -> AnalysisOptions:
         """A copy with ``changes``, validated again."""
         return AnalysisOptions.of(self, **changes)
+
+
+def _labels(given: dict) -> dict[str, dict[str, str]]:
+    """Column labels as column → language → text; one text stands for every language."""
+    out: dict[str, dict[str, str]] = {}
+    for column, text in given.items():
+        per_lang = dict.fromkeys(LANGS, text) if isinstance(text, str) else dict(text or {})
+        unknown = sorted(set(per_lang) - set(LANGS))
+        if not isinstance(column, str) or unknown or not all(isinstance(v, str) and v.strip() for v in per_lang.values()):
+            raise UsageError(f"labels: {column!r} must map to a text or to texts per language ({', '.join(LANGS)}); "
+                             f"got {text!r}")
+        out[column] = {lang: value.strip() for lang, value in per_lang.items()}
+    return out
 
 
 def _scale(value: Any) -> tuple[int, int]:

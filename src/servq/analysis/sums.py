@@ -36,12 +36,16 @@ Group = tuple[str, str]  # (segment column, value)
 
 @dataclass(frozen=True)
 class Counts:
-    """What the validation counted: respondents, answer cells, blank and don't-know cells."""
+    """What the validation counted: respondents, answer cells, blank and don't-know cells;
+    and whether any item answer lies at the scale's lowest and highest point (counted as
+    0 or more, so they add; 0 and 0 when not counted, as by the web's tallies)."""
 
     rows: int = 0
     cells: int = 0
     blank: int = 0
     dont_know: int = 0
+    low_end: int = 0
+    high_end: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(a + b for a, b in zip(astuple(self), astuple(other))))

@@ -73,6 +73,10 @@ def analyze(
         "--json", help="Write the results as JSON here (schema: docs/results.md).")] = None,
     mapping: Annotated[Optional[Path], typer.Option(
         "--mapping", "-m", help="A YAML mapping file for other column layouts.")] = None,
+    label: Annotated[Optional[list[str]], typer.Option(
+        "--label", metavar="COLUMN=TEXT",
+        help="How the report names a --by column in --lang (repeatable): --label branch=Kontor. Per language: the mapping "
+             "file's labels.")] = None,
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
     min_n: Annotated[int, typer.Option("--min-n", help="Suppress segments with fewer respondents than this (privacy).")] = 5,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
@@ -137,7 +141,7 @@ def analyze(
                               ipa_importance=ipa_importance, ipa_performance=ipa_performance,
                               ipa_crosshair=ipa_crosshair, compare=compare, adjust=adjust, period=period,
                               period_column=period_column, boot=boot, seed=seed, economics=economics,
-                              complaints=complaints, scale=scale)
+                              complaints=complaints, scale=scale, labels=_labels(label, lang))
     bar = _Progress("resampling key drivers")
     try:
         if engine not in ("local", "spark"):
@@ -457,6 +461,17 @@ def instruments_validate(file: Annotated[Path, typer.Argument(help="An instrumen
     inst = load_instrument(file)
     _echo(f"{file}: valid instrument '{inst.id}' ({len(inst.items)} items, {len(inst.dimensions)} dimensions, "
           f"languages {', '.join(inst.languages)})")
+
+
+def _labels(given: list[str] | None, lang: str) -> dict[str, dict[str, str]]:
+    """``--label COLUMN=TEXT`` options as column labels in ``lang``."""
+    labels: dict[str, dict[str, str]] = {}
+    for text in given or ():
+        column, sep, name = text.partition("=")
+        if not sep or not column.strip() or not name.strip():
+            raise UsageError(f"--label must be COLUMN=TEXT, such as --label branch=Kontor; got {text!r}")
+        labels[column.strip()] = {lang: name.strip()}
+    return labels
 
 
 def _check_lang(lang: str) -> None:

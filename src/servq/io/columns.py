@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,7 +33,9 @@ class Mapping(BaseModel):
 
     ``columns`` renames source columns to servq names (``Q1_exp: E1``); ``respondent_id``
     names the id column; ``missing`` lists extra codes read as missing (e.g. ``99``);
-    ``values`` recodes answer text to scale points (``"Strongly agree": 7``).
+    ``values`` recodes answer text to scale points (``"Strongly agree": 7``); ``labels``
+    names grouping columns for the report, one text or one per language
+    (``branch: {en: Office, sv: Kontor, zh: 营业厅}``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -41,6 +44,7 @@ class Mapping(BaseModel):
     respondent_id: str | None = None
     missing: list[str | int | float] = Field(default_factory=list)
     values: dict[str, float] = Field(default_factory=dict)
+    labels: dict[str, str | dict[Literal["en", "sv", "zh"], str]] = Field(default_factory=dict)
 
 
 def load_mapping(path: str | Path | None) -> Mapping:

@@ -54,6 +54,7 @@ class ChunkReport:
     problems: list[Problem] = field(default_factory=list)
     total_problems: int = 0
     off_scale: tuple[float, float, int, int] | None = None  # items off the scale: range, off, valid answers
+    ends: tuple[bool, bool] = (False, False)  # an item answer at the scale's lowest / highest point
     id_hashes: np.ndarray | None = None  # 64-bit hashes of the chunk's ids (not null)
     ids: pa.Array | None = None  # the ids themselves, when the validator keeps them
 
@@ -88,6 +89,7 @@ class Validator:
         self._reread_ids = reread_ids
         self._kept_ids: list[pa.Array] | None = [] if reread_ids is None else None
         self.off_scale: tuple[float, float, int, int] | None = None  # as ChunkReport.off_scale, of the file
+        self.ends = (False, False)  # as ChunkReport.ends, of the file
         self._missing_codes = [float(v) for v in mapping.missing if _is_number(v)]
         self._missing_text = [str(v) for v in mapping.missing]
 
@@ -119,7 +121,7 @@ class Validator:
         part.rows, part.cells, part.blank, part.dont_know, part.off_scale = first_row - 2, 0, 0, 0, None
         answers = part._convert(table, segments)
         report = ChunkReport(table.num_rows, part.cells, part.blank, part.dont_know, part.problems,
-                             part.total_problems, part.off_scale)
+                             part.total_problems, part.off_scale, part.ends)
         if self._ids is not None:
             ids = as_text(table.column(self.layout.respondent_id))
             h, valid = hash64(ids)
@@ -139,6 +141,7 @@ class Validator:
         self.total_problems += report.total_problems
         if report.off_scale is not None:
             self.off_scale = _widened(self.off_scale, *report.off_scale)
+        self.ends = (self.ends[0] or report.ends[0], self.ends[1] or report.ends[1])
         if self._ids is not None:
             self._ids.add_hashes(report.id_hashes, report.rows)
             if self._kept_ids is not None:
@@ -150,6 +153,8 @@ class Validator:
         inst, sc = self.inst, self.inst.scale
         names = [self.layout.answers[(part, item.id)] for part in inst.parts for item in inst.items]
         codes = self._codes(table, names, first_row, sc.min, sc.max, sc.dont_know)
+        if not all(self.ends):  # a scale other than the instrument's leaves an end unused; seen once, no more looks
+            self.ends = (self.ends[0] or bool((codes == 1).any()), self.ends[1] or bool((codes == sc.max - sc.min + 1).any()))
         k = len(inst.items)
         parts = {part: codes[i * k:(i + 1) * k] for i, part in enumerate(inst.parts)}
         weights = None

@@ -11,7 +11,7 @@ seed=seed)``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -231,6 +231,10 @@ QUADRANTS = ("concentrate_here", "low_priority", "keep_up_the_good_work", "possi
 IMPORTANCE = ("auto", "derived", "stated")
 PERFORMANCE = ("perception", "gap")
 CROSSHAIRS = ("mean", "median", "midpoint")
+AXES = ("importance", "performance")
+FOCUS_KEYS = ("id", "label", "quadrant", "importance", "performance", "near_line", "near")
+
+Value = tuple[float, tuple[float, float] | None]  # a point's value and its interval (low, high), if known
 
 
 def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", performance: str = "perception",
@@ -242,18 +246,26 @@ def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", perform
     allocation); ``auto`` takes derived when available. Performance is the mean perception
     or the mean gap P − E (a ``better: lower`` dimension counts as min + max − score, or
     −gap). The crosshair is the mean or median of the plotted values, or the scale midpoint
-    (0 for gaps; an equal share 100/k for importance). A dimension is high when its value is
-    at or above the crosshair. Quadrants: concentrate here (important, performing low), keep
-    up the good work (important, performing high), low priority (neither), possible overkill
+    (0 for gaps; an equal share 100/k for importance); the mean of derived shares, which
+    sum to 100, is taken as exactly 100/k. A dimension is high when its value is at or
+    above the crosshair. Quadrants: concentrate here (important, performing low), keep up
+    the good work (important, performing high), low priority (neither), possible overkill
     (not important, performing high). The focus list orders them in that spirit:
     concentrate here, then low priority, keep up the good work, possible overkill; by
     importance within each.
+
+    Each point carries its uncertainty: the performance mean's t interval (the dimension
+    summary's ``ci_low`` / ``ci_high``) and the importance interval — the bootstrap
+    percentile interval of the relative weight's share when the drivers block has one
+    (``--boot``), the t interval of the mean allocation for stated importance, else none.
+    A point is *near the line* when an interval contains its crosshair (ends included):
+    the quadrant stays, qualified; ``near`` names the axes.
 
     Parameters
     ----------
     results : dict
         The results: ``dimensions`` (with ``perception`` or ``gap`` and ``importance``
-        means, ``better``) and, for derived importance, ``drivers``.
+        means and intervals, ``better``) and, for derived importance, ``drivers``.
     inst : Instrument
         The instrument (its scale, for the midpoint and ``better: lower`` dimensions).
     importance : {"auto", "derived", "stated"}
@@ -267,9 +279,12 @@ def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", perform
     -------
     block : dict or None
         ``importance`` (derived or stated), ``outcome``, ``performance``, ``crosshair``,
-        ``importance_cross``, ``performance_cross``, ``points`` (each dimension's
-        importance, performance and quadrant) and ``focus`` (ranked); None when
-        importance or performance is missing or fewer than two dimensions have both.
+        ``importance_cross``, ``performance_cross``, ``importance_interval`` and
+        ``performance_interval`` (``"bootstrap"``, ``"t"`` or None: what the points'
+        intervals are), ``points`` (each dimension's importance and performance with
+        their ``_low`` / ``_high`` bounds, quadrant, ``near_line`` and ``near``) and
+        ``focus`` (ranked); None when importance or performance is missing or fewer than
+        two dimensions have both.
     notes : list of str
         Why the analysis was not done, when it was not.
 
@@ -285,20 +300,25 @@ def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", perform
     Stated importance (100-point allocations) against mean perception, crosshair at the means:
 
     >>> from servq.instruments import load_instrument
+    >>> def stat(mean, half):
+    ...     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half}
     >>> def dim(i, perception, importance):
     ...     return {"id": i, "label": i.title(), "better": "higher",
-    ...             "perception": {"mean": perception}, "importance": {"mean": importance}}
+    ...             "perception": stat(perception, 0.2), "importance": stat(importance, 3)}
     >>> results = {"dimensions": [dim("technical", 5.2, 45), dim("functional", 4.1, 40), dim("image", 5.8, 15)]}
     >>> block, notes = ipa(results, load_instrument("gronroos"))
     >>> block["importance"], round(block["importance_cross"], 4), round(block["performance_cross"], 4)
     ('stated', 33.3333, 5.0333)
     >>> [(p["id"], p["quadrant"]) for p in block["points"]]
     [('technical', 'keep_up_the_good_work'), ('functional', 'concentrate_here'), ('image', 'possible_overkill')]
+    >>> [(p["id"], p["near"]) for p in block["points"] if p["near_line"]]  # 5.2 ± 0.2 contains 5.0333
+    [('technical', ['performance'])]
     >>> [f["id"] for f in block["focus"]]
     ['functional', 'technical', 'image']
 
     R: ``imp <- c(45, 40, 15); perf <- c(5.2, 4.1, 5.8)``;
-    ``table(imp >= mean(imp), perf >= mean(perf))`` gives the quadrants.
+    ``table(imp >= mean(imp), perf >= mean(perf))`` gives the quadrants;
+    ``abs(perf - mean(perf)) <= 0.2`` the points near the performance line.
     """
     notes: list[str] = []
     dims = results["dimensions"]
@@ -313,29 +333,60 @@ def ipa(results: Mapping, inst: Instrument, *, importance: str = "auto", perform
         if not stat or stat.get("mean") is None:
             notes.append(f"no importance-performance analysis: the instrument has no {performance} scores")
             return None, notes
-        value = stat["mean"]
+        perf[d["id"]] = _mean(stat)
         if d.get("better") == "lower":
-            value = (sc.min + sc.max - value) if performance == "perception" else -value
-        perf[d["id"]] = value
+            perf[d["id"]] = _reflect(perf[d["id"]], sc.min + sc.max if performance == "perception" else 0.0)
     ids = [d["id"] for d in dims if d["id"] in imp]
     if len(ids) < 2:
         return None, notes
     if crosshair == "midpoint":
         cross_i, cross_p = 100.0 / k, (sc.midpoint if performance == "perception" else 0.0)
+    elif outcome and crosshair == "mean" and len(ids) == len(imp):  # all shares of R²: they sum to 100
+        cross_i, cross_p = 100.0 / len(ids), float(np.mean([perf[i][0] for i in ids]))
     else:
         pick = np.mean if crosshair == "mean" else np.median
-        cross_i, cross_p = float(pick([imp[i] for i in ids])), float(pick([perf[i] for i in ids]))
+        cross_i, cross_p = float(pick([imp[i][0] for i in ids])), float(pick([perf[i][0] for i in ids]))
     labels = {d["id"]: d["label"] for d in dims}
-    points = []
-    for i in ids:
-        quadrant = _quadrant(imp[i] >= cross_i, perf[i] >= cross_p)
-        points.append({"id": i, "label": labels[i], "importance": imp[i], "performance": perf[i], "quadrant": quadrant})
+    points = [{"id": i, "label": labels[i], **_bounds("importance", imp[i]), **_bounds("performance", perf[i]),
+               **_verdict(imp[i], perf[i], (cross_i, cross_p))} for i in ids]
     ordered = sorted(points, key=lambda p: (QUADRANTS.index(p["quadrant"]), -p["importance"], p["performance"]))
-    focus = [{"rank": r, **{k2: p[k2] for k2 in ("id", "label", "quadrant", "importance", "performance")}}
-             for r, p in enumerate(ordered, start=1)]
+    focus = [{"rank": r, **{key: p[key] for key in FOCUS_KEYS}} for r, p in enumerate(ordered, start=1)]
+    has = {axis: any(p[f"{axis}_low"] is not None for p in points) for axis in AXES}
     return {"importance": "derived" if outcome else "stated", "outcome": outcome, "performance": performance,
             "crosshair": crosshair, "importance_cross": cross_i, "performance_cross": cross_p,
+            "importance_interval": ("bootstrap" if outcome else "t") if has["importance"] else None,
+            "performance_interval": "t" if has["performance"] else None,
             "points": points, "focus": focus}, notes
+
+
+def _value(value: float, low: float | None, high: float | None) -> Value:
+    """A value and its interval, which is unknown unless both ends are."""
+    return value, (low, high) if low is not None and high is not None else None
+
+
+def _mean(stat: Mapping) -> Value:
+    """A dimension summary's mean and its t interval."""
+    return _value(stat["mean"], stat.get("ci_low"), stat.get("ci_high"))
+
+
+def _reflect(value: Value, c: float) -> Value:
+    """``c − value``, its interval's ends swapped (a ``better: lower`` dimension)."""
+    v, interval = value
+    return c - v, None if interval is None else (c - interval[1], c - interval[0])
+
+
+def _bounds(axis: str, value: Value) -> dict:
+    v, interval = value
+    low, high = interval if interval is not None else (None, None)
+    return {axis: v, f"{axis}_low": low, f"{axis}_high": high}
+
+
+def _verdict(importance: Value, performance: Value, cross: tuple[float, float]) -> dict:
+    """The quadrant of a point, and the axes on which its interval contains the crosshair."""
+    near = [axis for axis, (_, interval), c in zip(AXES, (importance, performance), cross)
+            if interval is not None and interval[0] <= c <= interval[1]]
+    return {"quadrant": _quadrant(importance[0] >= cross[0], performance[0] >= cross[1]),
+            "near_line": bool(near), "near": near}
 
 
 def _quadrant(important: bool, performing: bool) -> str:
@@ -350,8 +401,15 @@ def joint_verdicts(block: dict | None, not_separated: Sequence[Mapping]) -> dict
     ``validity`` block) join into groups; a group's importance is the sum of its members'
     (their relative weights share what they explain together), its performance their mean,
     and every member takes the group's quadrant — never opposite verdicts for one area.
-    Points and focus entries gain ``together`` (the other members); the focus list keeps
-    a group's members next to each other. Without such pairs the block is unchanged.
+    The group is near the line when the group's own point is: its interval on each axis
+    runs from the sum (importance) or mean (performance) of the members' lower ends to
+    that of their upper ends — for normal-theory intervals at least as wide as the interval
+    of the sum or mean itself (as wide when the members move in lockstep), so the rule
+    errs towards "near".
+    Every member takes the group's ``near_line`` and ``near`` and keeps its own point and
+    interval. Points and focus entries gain ``together`` (the other members); the focus
+    list keeps a group's members next to each other. Without such pairs the block is
+    unchanged.
 
     Parameters
     ----------
@@ -372,16 +430,23 @@ def joint_verdicts(block: dict | None, not_separated: Sequence[Mapping]) -> dict
 
     Examples
     --------
+    >>> def point(i, importance, performance, quadrant):
+    ...     return {"id": i, "importance": importance, "importance_low": importance - 4,
+    ...             "importance_high": importance + 4, "performance": performance,
+    ...             "performance_low": performance - 0.3, "performance_high": performance + 0.3,
+    ...             "quadrant": quadrant}
     >>> block = {"importance_cross": 25.0, "performance_cross": 5.0, "points": [
-    ...     {"id": "a", "importance": 30.0, "performance": 4.0, "quadrant": "concentrate_here"},
-    ...     {"id": "b", "importance": 10.0, "performance": 5.5, "quadrant": "possible_overkill"},
-    ...     {"id": "c", "importance": 60.0, "performance": 5.2, "quadrant": "keep_up_the_good_work"}],
-    ...     "focus": []}
+    ...     point("a", 30.0, 4.0, "concentrate_here"), point("b", 10.0, 5.5, "possible_overkill"),
+    ...     point("c", 60.0, 5.2, "keep_up_the_good_work")], "focus": []}
     >>> out = joint_verdicts(block, [{"a": "a", "b": "b"}])
     >>> [(p["id"], p["quadrant"], p.get("together")) for p in out["points"]]
     [('a', 'concentrate_here', ['b']), ('b', 'concentrate_here', ['a']), ('c', 'keep_up_the_good_work', None)]
+    >>> out["points"][0]["near"]  # the group's performance 4.75 ± 0.3 contains 5
+    ['performance']
 
-    R: the group's importance ``30 + 10 >= 25`` and performance ``mean(c(4, 5.5)) < 5``.
+    R: the group's importance ``30 + 10 >= 25`` (``c(26 + 6, 34 + 14)`` does not contain 25)
+    and performance ``mean(c(4, 5.5)) < 5`` (``c(mean(c(3.7, 5.2)), mean(c(4.3, 5.8)))``
+    contains 5).
     """
     if block is None:
         return None
@@ -408,31 +473,40 @@ def joint_verdicts(block: dict | None, not_separated: Sequence[Mapping]) -> dict
     for p in block["points"]:
         members = groups[root(p["id"])]
         point = dict(p)
+        importance, performance = p["importance"], p["performance"]
         if len(members) > 1:
-            importance = sum(by_id[m]["importance"] for m in members)
-            performance = float(np.mean([by_id[m]["performance"] for m in members]))
-            point["quadrant"] = _quadrant(importance >= block["importance_cross"],
-                                          performance >= block["performance_cross"])
+            group = [by_id[m] for m in members]
+            combined = _combined(group, "importance", sum), _combined(group, "performance", np.mean)
+            point.update(_verdict(*combined, (block["importance_cross"], block["performance_cross"])))
             point["together"] = [m for m in members if m != p["id"]]
-        else:
-            importance, performance = p["importance"], p["performance"]
+            importance, performance = combined[0][0], combined[1][0]
         order[p["id"]] = (QUADRANTS.index(point["quadrant"]), -importance, performance, min(ids.index(m) for m in members),
                           -p["importance"])
         points.append(point)
     ranked = sorted(points, key=lambda p: order[p["id"]])
-    focus = [{"rank": r, **{k: p[k] for k in ("id", "label", "quadrant", "importance", "performance") if k in p},
+    focus = [{"rank": r, **{k: p[k] for k in FOCUS_KEYS if k in p},
               **({"together": p["together"]} if "together" in p else {})} for r, p in enumerate(ranked, start=1)]
     return {**block, "points": points, "focus": focus}
 
 
-def _importance(results: Mapping, kind: str, notes: list[str]) -> tuple[dict | None, str | None]:
-    """Dimension -> importance (a share of 100), and the outcome it was derived from."""
+def _combined(points: Sequence[Mapping], axis: str, how: Callable) -> Value:
+    """A group's value on ``axis`` (``how`` = sum or mean of its members') and the same of
+    their interval ends, when every member has an interval."""
+    lows, highs = ([p.get(f"{axis}_{end}") for p in points] for end in ("low", "high"))
+    known = None not in lows and None not in highs
+    return float(how([p[axis] for p in points])), (float(how(lows)), float(how(highs))) if known else None
+
+
+def _importance(results: Mapping, kind: str, notes: list[str]) -> tuple[dict[str, Value] | None, str | None]:
+    """Dimension -> importance (a share of 100) with its interval, and the outcome it was derived from."""
     drivers = (results.get("drivers") or {}).get("outcomes") or []
     if kind in ("auto", "derived") and drivers:
         block = next((b for b in drivers if b["outcome"] == "overall_satisfaction"), drivers[0])
-        weights = {p["id"]: p["relative_weight_pct"] for p in block["predictors"] if p["relative_weight_pct"] is not None}
+        key = "relative_weight_pct"  # bootstrap_drivers adds its _low / _high
+        weights = {p["id"]: _value(p[key], p.get(f"{key}_low"), p.get(f"{key}_high"))
+                   for p in block["predictors"] if p[key] is not None}
         return weights, block["outcome"]
-    stated = {d["id"]: d["importance"]["mean"] for d in results["dimensions"]
+    stated = {d["id"]: _mean(d["importance"]) for d in results["dimensions"]
               if d.get("importance") and d["importance"].get("mean") is not None}
     if kind in ("auto", "stated") and stated:
         return stated, None

@@ -63,9 +63,20 @@ class Figure:
 class Fmt:
     """Language-bound formatting shortcuts, and the table cells made with them."""
 
-    def __init__(self, lang: str, confidence: float):
+    def __init__(self, lang: str, confidence: float, labels: Mapping[str, Mapping[str, str]] | None = None):
         self.lang = lang
         self.level = i18n.fmt_level(lang, confidence)
+        self.labels = labels or {}
+
+    @classmethod
+    def of(cls, results: Mapping, lang: str) -> Fmt:
+        """The formatter of an analysis's results: its confidence level and column labels."""
+        options = results.get("options") or {}
+        return cls(lang, options.get("confidence", 0.95), options.get("labels"))
+
+    def column(self, name: object) -> str:
+        """How the report names a grouping column (:func:`servq.report.i18n.column_label`)."""
+        return i18n.column_label(self.lang, str(name), self.labels)
 
     def t(self, key: str, **kw: object) -> str:
         return i18n.t(self.lang, key, **kw)

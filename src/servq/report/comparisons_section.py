@@ -104,12 +104,12 @@ def sentence(results: Mapping, block: Mapping, col: Mapping, h: Mapping, f: Fmt)
 
 def _column_group(results: Mapping, block: Mapping, col: Mapping, f: Fmt) -> dict:
     column = str(col.get("column", ""))
-    title = f.t("comparisons.by", column=column)
+    title = f.t("comparisons.by", column=f.column(column))
     min_n = block.get("min_n")
     content: list[tuple[str, Any]] = []
     suppressed = [str(s) for s in col.get("suppressed") or []]
     if not col.get("compared"):
-        content.append(("p", f.t("comparisons.not_compared", column=column, min_n=f.int(min_n))))
+        content.append(("p", f.t("comparisons.not_compared", column=f.column(column), min_n=f.int(min_n))))
         if suppressed:
             content.append(("p", f.t("comparisons.suppressed", min_n=f.int(min_n),
                                      segments=i18n.join_list(f.lang, suppressed))))
@@ -121,7 +121,7 @@ def _column_group(results: Mapping, block: Mapping, col: Mapping, f: Fmt) -> dic
             lines.append(f.t("comparisons.more", n=f.int(len(found) - MAX_SENTENCES)))
         content.append(("callout", Callout("info", lines, f.t("comparisons.found_title", n=f.int(len(found))))))
     else:
-        content.append(("callout", Callout("ok", [f.t("comparisons.none_significant", column=column)])))
+        content.append(("callout", Callout("ok", [f.t("comparisons.none_significant", column=f.column(column))])))
     content += [("figure", figure) for figure in _figures(results, col, f)]
     for heading, table in _tables(results, block, col, f):
         content += [("h4", heading), ("table", table)]
@@ -147,10 +147,10 @@ def _figure(results: Mapping, col: Mapping, m: Mapping, f: Fmt) -> Figure:
                                f.num(g["mean"], signed=signed)) for g in shown]
     column = str(col.get("column", ""))
     caption = f.t("comparisons.interval_chart", measure=row_label(m, f), metric=f.t(f"metric.{_metric_key(m)}"),
-                  column=column, level=f.level)
+                  column=f.column(column), level=f.level)
     if len(shown) < len(ranked):
         caption = f.t("comparisons.chart_with_subset", chart=caption, subset=f.t(
-            "comparisons.chart_subset", shown=f.int(len(shown)), total=f.int(len(ranked)), column=column,
+            "comparisons.chart_subset", shown=f.int(len(shown)), total=f.int(len(ranked)), column=f.column(column),
             ends=f.int(SHOWN_ENDS)))
     overall = _overall_mean(results, m)
     svg = charts.interval_chart(rows, title=caption, domain=_domain(results, m), fmt=partial(f.num, signed=signed),
@@ -302,7 +302,7 @@ def _tables(results: Mapping, block: Mapping, col: Mapping, f: Fmt) -> list[tupl
     for title, measures in parts:
         if not measures:
             continue
-        headers = [(str(col.get("column", "")), False), (f.t("comparisons.col_n"), True)]
+        headers = [(f.column(col.get("column", "")), False), (f.t("comparisons.col_n"), True)]
         headers += [(m.header, True) for m in measures]
         table = Table(headers, cls="comparisons units")
         for s in segments:
@@ -340,7 +340,7 @@ def summary_sentences(results: Mapping, lang: str) -> list[str]:
     compared = [c for c in block.get("columns") or [] if isinstance(c, Mapping) and c.get("compared")]
     if not compared:
         return []
-    f = Fmt(lang, block.get("confidence", 0.95))
+    f = Fmt(lang, block.get("confidence", 0.95), (results.get("options") or {}).get("labels"))
     found = [h for h in block.get("highlights") or [] if isinstance(h, Mapping)]
     if not found:
         return [f.t("comparisons.summary_none")]

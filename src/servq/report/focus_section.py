@@ -6,7 +6,9 @@ R² per outcome) and ``ipa`` block (importance–performance analysis, Martilla 
 1. the ranked service-focus list in plain sentences, one template per quadrant;
 2. key drivers per outcome: LMG share of R² as bars with the relative-weight share as a
    marker, R², and the table with the collinearity rule (VIF > 5 or condition number > 30);
-3. the importance–performance grid with its crosshair rule, and its table.
+3. the importance–performance grid with its crosshair rule, the points' intervals as
+   whiskers, the points near the line (an interval contains the crosshair) ringed, and
+   its table.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from servq.report.blocks import Callout, Cell, Figure, Fmt, Row, Table
 VIF_LIMIT = 5.0
 CONDITION_LIMIT = 30.0
 CROSSHAIRS = ("mean", "median", "midpoint")
+NEAR_AXES = ("importance", "performance")
+INTERVAL_SOURCES = ("importance_bootstrap", "importance_t", "performance_t")  # <axis>_<ipa's <axis>_interval>
 
 
 def _label(results: Mapping, row: Mapping) -> str:
@@ -84,7 +88,7 @@ def focus_sentence(results: Mapping, ipa: Mapping, item: Mapping, f: Fmt) -> str
     quadrant = item.get("quadrant")
     key = quadrant if quadrant in charts.QUADRANTS else "unknown"
     weight = _importance_text(results, ipa, f, item.get("importance"))
-    return f.t(
+    sentence = f.t(
         f"focus.sentence.{key}",
         label=_label(results, item),
         importance=weight,
@@ -92,6 +96,17 @@ def focus_sentence(results: Mapping, ipa: Mapping, item: Mapping, f: Fmt) -> str
         cross=_performance_text(ipa, f, ipa.get("performance_cross")),
         reference=_reference(ipa, f),
     )
+    axes = near_axes(item, f.lang)
+    return f.t("focus.near.sentence", verdict=sentence, axes=axes) if axes else sentence
+
+
+def near_axes(point: Mapping, lang: str) -> str:
+    """The axes on which a point is near the line, in words (``importance and performance``);
+    empty when it is not near."""
+    if point.get("near_line") is not True:
+        return ""
+    axes = [a for a in point.get("near") or [] if a in NEAR_AXES]
+    return i18n.join_list(lang, [i18n.t(lang, f"focus.near.axis.{a}") for a in axes])
 
 
 def _focus_group(results: Mapping, ipa: Mapping, f: Fmt) -> dict:
@@ -205,8 +220,12 @@ def _driver_headers(f: Fmt, boot: bool = False) -> list[tuple[str, bool]]:
 
 
 def _interval_cell(p: Mapping, key: str, f: Fmt) -> Cell:
-    low, high = p.get(f"{key}_low"), p.get(f"{key}_high")
-    return Cell(i18n.fmt_interval(f.lang, low, high, 1), cls="num")
+    return Cell(_interval_text(p, key, f, 1), cls="num")
+
+
+def _interval_text(p: Mapping, key: str, f: Fmt, digits: int, signed: bool = False) -> str:
+    """``[low, high]`` of ``p``'s ``<key>_low`` / ``<key>_high``; empty when unknown."""
+    return i18n.fmt_interval(f.lang, p.get(f"{key}_low"), p.get(f"{key}_high"), digits, signed=signed)
 
 
 def _boot_note(results: Mapping, outcome: Mapping, f: Fmt) -> str:
@@ -267,6 +286,9 @@ def _ipa_group(results: Mapping, ipa: Mapping, f: Fmt) -> dict:
                 p.get("performance"),
                 p.get("importance"),
                 str(p.get("quadrant", "")),
+                (p.get("performance_low"), p.get("performance_high")),
+                (p.get("importance_low"), p.get("importance_high")),
+                p.get("near_line") is True,
             )
             for p in points
         ],
@@ -278,21 +300,26 @@ def _ipa_group(results: Mapping, ipa: Mapping, f: Fmt) -> dict:
         y_label=f.t(f"focus.ipa.axis_{'derived' if derived else 'stated'}"),
         x_fmt=partial(f.num, signed=performance == "gap"),
         y_fmt=partial(f.num, digits=1),
+        interval_label=f.t("focus.near.legend_interval", level=f.level),
+        near_label=f.t("focus.near.legend_near"),
     )
     headers = f.headers("col.dimension") + [
         (f.t(f"focus.col.importance_{'derived' if derived else 'stated'}"), True),
         (f.t(f"focus.col.performance_{performance}"), True),
         (f.t("focus.col.quadrant"), False),
     ]
-    table = Table(headers, notes=[rule, f.t("focus.ipa.quadrants_note")])
+    table = Table(headers, notes=[rule, f.t("focus.ipa.quadrants_note"), *_near_notes(ipa, points, f)])
+    gap = performance == "gap"
     for p in points:
         quadrant = p.get("quadrant")
         cls = f"quadrant {quadrant}" if quadrant in charts.QUADRANTS else "quadrant"
+        axes = near_axes(p, f.lang)
         table.rows.append(
             Row(
-                [Cell(_label(results, p), cls="label"), f.num_cell(p.get("importance"), digits=1)]
-                + [f.num_cell(p.get("performance"), signed=performance == "gap")]
-                + [Cell(_quadrant_name(f, quadrant), cls=cls)]
+                [Cell(_label(results, p), cls="label")]
+                + [f.num_cell(p.get("importance"), digits=1, sub=_interval_text(p, "importance", f, 1))]
+                + [f.num_cell(p.get("performance"), signed=gap, sub=_interval_text(p, "performance", f, 2, gap))]
+                + [Cell(_quadrant_name(f, quadrant), f.t("focus.near.mark", axes=axes) if axes else "", cls)]
             )
         )
     content: list[tuple[str, Any]] = [
@@ -302,3 +329,17 @@ def _ipa_group(results: Mapping, ipa: Mapping, f: Fmt) -> dict:
         ("table", table),
     ]
     return _group(f.t("focus.ipa.title"), content)
+
+
+def _near_notes(ipa: Mapping, points: list[Mapping], f: Fmt) -> list[str]:
+    """What "near the line" means and which intervals it rests on; how to get importance
+    intervals when derived importance has none (``--boot``); the rule for joint areas."""
+    kinds = [f"{axis}_{ipa.get(f'{axis}_interval')}" for axis in NEAR_AXES]
+    sources = [f.t(f"focus.near.source.{kind}") for kind in kinds if kind in INTERVAL_SOURCES]
+    rule = f.t("focus.near.rule", level=f.level, sources=f.t("format.item_sep").join(sources))
+    notes = [rule] if sources else []
+    if ipa.get("importance") != "stated" and ipa.get("importance_interval") is None:
+        notes.append(f.t("focus.near.no_boot"))
+    if any(p.get("together") and p.get("near_line") for p in points):
+        notes.append(f.t("focus.near.group"))
+    return notes

@@ -99,7 +99,7 @@ def _item_label(item: Mapping) -> str:
 
 def build_context(results: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Everything the template shows, formatted for ``lang``."""
-    f = Fmt(lang, (results.get("options") or {}).get("confidence", 0.95))
+    f = Fmt.of(results, lang)
     dims, items = results.get("dimensions") or [], results.get("items") or []
     metric = primary_metric(dims) or primary_metric(items)
     version, schema = results.get("servq_version", ""), results.get("schema_version", "")
@@ -156,7 +156,7 @@ def _header(results: Mapping, f: Fmt) -> list[tuple[str, str]]:
         missing_text = f.t("header.missing_none")
     lo, hi = answer_scale(results)
     by = options.get("by") or []
-    segments_by = f.t("format.list_sep").join(by) if by else f.t("header.segments_none")
+    segments_by = f.t("format.list_sep").join(map(f.column, by)) if by else f.t("header.segments_none")
     version = f.t("header.version", version=instrument.get("version", ""))
     return [
         (f.t("header.instrument"), f"{instrument.get('name', '')} · {version}"),
@@ -489,7 +489,7 @@ def _segments(results: Mapping, f: Fmt, metric: str | None) -> dict | None:
                 shown = [f.num_cell(v, signed) for v in cells]
             kind = "suppressed" if suppressed else "data"
             table.rows.append(Row(f.label_cells(str(name), seg.get("n")) + shown, kind=kind))
-        caption = f.t("chart.heatmap", metric=f.t(f"metric.{metric}"), column=column)
+        caption = f.t("chart.heatmap", metric=f.t(f"metric.{metric}"), column=f.column(column))
         svg = charts.heatmap(
             rows,
             columns,
@@ -502,7 +502,7 @@ def _segments(results: Mapping, f: Fmt, metric: str | None) -> dict | None:
             separate_last=overall_key is not None,
         )
         content = [("figure", Figure(caption, svg)), ("table", table)]
-        title = f.t("segments.by", column=column)
+        title = f.t("segments.by", column=f.column(column))
         groups.append({"title": title, "cls": "segment-group", "content": content})
     return {"intro": f.t("intro.segments", min_n=min_n), "groups": groups}
 

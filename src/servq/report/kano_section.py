@@ -169,7 +169,7 @@ def _segments(block: Mapping, features: list[Mapping], results: Mapping, f: Fmt)
                                    worse=f.num(sx["worse"], signed=True))
                 cells.append(cell)
             table.rows.append(Row(f.label_cells(str(name), seg.get("n")) + cells))
-        groups.append(_group(f.t("kano.segments_title", column=column),
+        groups.append(_group(f.t("kano.segments_title", column=f.column(column)),
                              [("p", f.t("kano.segments_intro", min_n=f.int(min_n))), ("table", table)]))
     return groups
 

@@ -416,7 +416,7 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
         f.t("quality.invariance.group", name=name, n=f.t("format.n_equals", n=f.int(n)))
         for name, n in (inv.get("groups") or {}).items()
     ]
-    intro = f.t("quality.invariance.intro", column=column, groups=i18n.join_list(f.lang, groups))
+    intro = f.t("quality.invariance.intro", column=f.column(column), groups=i18n.join_list(f.lang, groups))
     content: list[tuple[str, Any]] = [("p", intro)]
     headers = f.headers(
         "col.model", "col.chisq", "col.df", "col.cfi", "col.rmsea", "col.delta_chisq", "col.pvalue",
@@ -510,4 +510,4 @@ def invariance_sentence(results: Mapping, lang: str) -> str | None:
     level = (invariance or {}).get("level")
     if level not in ("scalar", "metric", "configural", "none"):
         return None
-    return i18n.t(lang, f"summary.invariance_{level}", column=invariance.get("column", ""))
+    return i18n.t(lang, f"summary.invariance_{level}", column=Fmt.of(results, lang).column(invariance.get("column", "")))

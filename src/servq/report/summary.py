@@ -31,6 +31,7 @@ from servq.report.access import (
     quality_block,
 )
 from servq.report.comparisons_section import summary_sentences as comparisons_sentences
+from servq.report.focus_section import near_axes
 from servq.report.quality_section import invariance_sentence, not_separated_sentences
 
 
@@ -201,6 +202,14 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
             )
         )
 
+    scale = (results.get("instrument") or {}).get("scale") or {}
+    end = scale.get("unused_end")
+    if end in ("high", "low"):
+        low, high = scale.get("min"), scale.get("max")
+        unused, fewer = (high, (low, high - 1)) if end == "high" else (low, (low + 1, high))
+        out.append(t("summary.unused_end", unused=unused, end=t(f"summary.end_{end}"), low=low, high=high,
+                     option=f"--scale {fewer[0]}:{fewer[1]}"))
+
     weakest = weakest_dimension(results)
     if weakest:
         dim, metric = weakest
@@ -243,7 +252,7 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
         out.append(
             t(
                 "summary.weakest_segment",
-                column=column,
+                column=i18n.column_label(lang, column, (results.get("options") or {}).get("labels")),
                 segment=name,
                 metric=t(f"summary.metric_{metric}"),
                 value=num(value, metric == "servqual"),
@@ -410,8 +419,9 @@ def _lower_first(lang: str, text: str) -> str:
 
 
 def focus_sentences(results: Mapping, lang: str) -> list[str]:
-    """One sentence naming the first item of the service focus and the strongest driver
-    of the first outcome with drivers; either part alone when only one is present."""
+    """One sentence naming the first item of the service focus (its quadrant qualified when
+    it is near the line) and the strongest driver of the first outcome with drivers;
+    either part alone when only one is present."""
     t = partial(i18n.t, lang)
     focus = sorted(
         (i for i in (ipa_block(results) or {}).get("focus") or [] if isinstance(i, Mapping)),
@@ -428,6 +438,9 @@ def focus_sentences(results: Mapping, lang: str) -> list[str]:
         parts["quadrant"] = _lower_first(
             lang, t(f"focus.quadrant.{quadrant}") if quadrant in QUADRANT_KEYS else str(quadrant or "")
         )
+        axes = near_axes(first, lang)
+        if axes:  # the verdict stands, qualified
+            parts["quadrant"] = t("focus.near.summary", quadrant=parts["quadrant"], axes=axes)
     outcomes = drivers_block(results)
     driver = strongest_driver(outcomes[0]) if outcomes else None
     if driver is not None:
