@@ -14,4 +14,16 @@ if ! command -v java >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)"
   { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless >/dev/null; } \
     || echo "could not install Java: the Spark tests will be skipped" >&2
 fi
+# The accessibility test injects axe-core (npm, pinned in tests/a11y/package-lock.json) into
+# that Chromium; installed once into .venv/axe, again only when the lock changes.
+AXE=.venv/axe
+if ! { cmp -s tests/a11y/package-lock.json "$AXE/package-lock.json" && [ -f "$AXE/node_modules/axe-core/axe.min.js" ]; }; then
+  if command -v npm >/dev/null; then
+    mkdir -p "$AXE" && cp tests/a11y/package.json tests/a11y/package-lock.json "$AXE/"
+    npm ci --prefix "$AXE" --no-audit --no-fund --loglevel=error \
+      || { rm -f "$AXE/package-lock.json"; echo "could not install axe-core: the accessibility test will be skipped" >&2; }
+  else
+    echo "npm not found: the accessibility test (axe-core) will be skipped" >&2
+  fi
+fi
 exec .venv/bin/python -m pytest "$@"
