@@ -12,7 +12,6 @@ also on a desk's; the respondent's pages on a phone, the administrators' pages o
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -21,10 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from browser_helpers import CHROMIUM, browser_or_skip
 
 ROOT = Path(__file__).parents[2]
 AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
 EX = ROOT / "examples"
 LANGS = ("en", "sv", "zh")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "bypass_csp": True}
@@ -34,20 +33,7 @@ PASSWORD = "a-long-test-password"
 
 
 def _need_browser() -> None:
-    reason = None
-    if not Path(CHROMIUM).exists():
-        reason = f"Chromium not installed at {CHROMIUM} (Debian package chromium)"
-    elif not AXE.exists():
-        reason = f"axe-core not installed at {AXE.relative_to(ROOT)} (bash scripts/test.sh installs it with npm)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "the playwright package is not installed"
-    if reason:
-        if os.environ.get("SERVQ_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    browser_or_skip((AXE, f"axe-core not installed at {AXE.relative_to(ROOT)} (bash scripts/test.sh installs it with npm)"))
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import uvicorn
+from browser_helpers import CHROMIUM, browser_or_skip
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from web_helpers import PASSWORD
 
 from servq.store.db import make_engine, session_factory, transaction, upgrade
-from servq.store.models import Channel
+from servq.store.models import Channel, Invitation, Response, Survey, Unit
 from servq.web import accounts, org, surveys
 from servq.web.app import create_app
+from servq.web.security import new_token, token_hash
 from servq.web.settings import Settings
 
 _counter = itertools.count()
@@ -128,3 +138,80 @@ def _cheap_password_hashing(monkeypatch):
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     monkeypatch.setattr(accounts, "_hasher", cheap)
     monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("unknown"))  # what an unknown e-mail is checked against
+
+
+@pytest.fixture
+def answered(engine, org_tree):
+    """The survey covers Team A too; six responses in North 1 (three on 2026-05-01, three on
+    2026-05-03), four in Team A (2026-05-03), two invitations of which one is answered."""
+    with transaction(session_factory(engine)) as s:
+        survey = s.scalar(select(Survey).where(Survey.title == "North customers"))
+        unit = {u.name: u.id for u in s.scalars(select(Unit))}
+        survey.units.append(s.get(Unit, unit["Team A"]))  # Team A gets its own link too
+        for i in range(10):
+            day = 1 if i < 3 else 3
+            s.add(Response(key=new_token(), survey_id=survey.id, unit_id=unit["North 1" if i < 6 else "Team A"],
+                           language="en" if i % 2 else "sv", answers={"E1": 7, "P1": 1 + i % 7, "recommend": i},
+                           submitted_at=datetime(2026, 5, day, 9 + i, tzinfo=UTC)))
+        for used in (True, False):
+            s.add(Invitation(token_hash=token_hash(new_token()), survey_id=survey.id, unit_id=unit["North 1"],
+                             expires_at=datetime.now(UTC) + timedelta(days=3),
+                             used_at=datetime.now(UTC) if used else None))
+        return survey.id
+
+
+@pytest.fixture
+def a_complaint(engine, org_tree):
+    """Complaint 1 in North 1 (seen by the North manager) and SLA policy 1."""
+    from servq.web import complaints
+
+    with transaction(session_factory(engine)) as s:
+        complaints.save_policy(s, "*", "*", "8", "5", complaints.CALENDAR_EXAMPLE, None)
+        complaints.intake(s, complaints.NewComplaint(key="k" * 30, unit_id=org_tree["North 1"], text="Rude staff",
+                                                     source="form", received_at=datetime.now(UTC)))
+
+
+# --------------------------------------------------------------------------- the browser tests
+
+
+ARTIFACTS = Path(os.environ.get("SERVQ_TEST_ARTIFACTS", "test-artifacts"))
+
+
+@contextmanager
+def _serving(database_url: str):
+    """servq on a free port of 127.0.0.1 for the (upgraded) database at ``database_url``; its address."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(mode="production", database_url=database_url, secret_key="k" * 40,
+                        allowed_hosts=["127.0.0.1"])
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _browser_sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+@pytest.fixture
+def live():
+    """What a browser test needs: Debian's Chromium (``chromium``; Playwright never
+    downloads one: without it the test is skipped, except where ``SERVQ_REQUIRE_BROWSER=1``),
+    where screenshots go (``artifacts``), ``serving(database_url)`` (servq on a free port)
+    and ``sign_in(page, base, email)``."""
+    browser_or_skip()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return SimpleNamespace(chromium=CHROMIUM, artifacts=ARTIFACTS, serving=_serving, sign_in=_browser_sign_in)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import pytest
 from web_helpers import csrf_of, sign_in
 
@@ -20,14 +18,16 @@ API = {("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_id}/results"
        ("GET", "/api/v1/surveys/{survey_id}/responses.{fmt}"),
        ("POST", "/api/v1/complaints"), ("GET", "/api/v1/complaints")}
 ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}/active"),
-              ("GET", "/admin/audit"), ("POST", "/admin/units")}
+              ("GET", "/admin/audit"), ("POST", "/admin/units"), ("POST", "/admin/units/{unit_id}/labels")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
                  ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations"),
                  ("POST", "/admin/surveys/{survey_id}/closed-loop"), ("POST", "/admin/sla"),
                  ("POST", "/admin/sla/{policy_id}/delete"),
                  # the customer base of a unit and operational metrics (test_complaint_context.py)
                  ("POST", "/admin/units/{unit_id}/customers"), ("POST", "/admin/complaint-analytics/operations"),
-                 ("POST", "/admin/complaint-analytics/operations/delete")}
+                 ("POST", "/admin/complaint-analytics/operations/delete"),
+                 # names in other languages (test_languages.py)
+                 ("POST", "/admin/channels/{row_id}/labels"), ("POST", "/admin/surveys/{survey_id}/titles")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
                  ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
                  ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),
@@ -39,28 +39,14 @@ ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/cha
                  ("POST", "/admin/complaints/{complaint_id}/relabel"), ("GET", "/admin/sla"),
                  # complaint analytics of the units it sees (test_complaint_analytics.py)
                  ("GET", "/admin/complaint-analytics"), ("GET", "/admin/complaint-analytics/report"),
-                 # one's own account: the password (test_sessions.py)
-                 ("GET", "/admin/account"), ("POST", "/admin/account")}
+                 # one's own account: the password (test_sessions.py), the language (test_languages.py)
+                 ("GET", "/admin/account"), ("POST", "/admin/account"), ("POST", "/admin/account/language")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 
 def test_every_route_is_classified():
     routes = {(m, r.path) for router in ROUTERS for r in router.routes for m in r.methods}
     assert routes == PUBLIC | API | ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN
-
-
-@pytest.fixture
-def a_complaint(engine, org_tree):
-    """Complaint 1 in North 1 (seen by the North manager) and SLA policy 1."""
-    from datetime import datetime
-
-    from servq.store.db import session_factory, transaction
-    from servq.web import complaints
-
-    with transaction(session_factory(engine)) as s:
-        complaints.save_policy(s, "*", "*", "8", "5", complaints.CALENDAR_EXAMPLE, None)
-        complaints.intake(s, complaints.NewComplaint(key="k" * 30, unit_id=org_tree["North 1"], text="Rude staff",
-                                                     source="form", received_at=datetime.now(UTC)))
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
@@ -71,7 +57,7 @@ def test_access_by_role(client, role, a_complaint):
     for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
         url = (path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
                .replace("{unit_id}", "2")
-               .replace("{fmt}", "csv").replace("{complaint_id}", "1").replace("{policy_id}", "1"))
+               .replace("{fmt}", "csv").replace("{complaint_id}", "1").replace("{policy_id}", "1").replace("{row_id}", "1"))
         data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
                 "password": "p" * 12, "active": "1", "text": "a note", "status": "assigned", "owner_id": "1",
                 "dimension": "empathy", "acknowledge_hours": "4", "resolve_days": "2", "calendar": "timezone: UTC",

@@ -8,46 +8,18 @@ Without Chromium the test is skipped, except where ``SERVQ_REQUIRE_BROWSER=1`` (
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 from web_helpers import PASSWORD
 
 from servq.store.db import make_engine, session_factory, transaction, upgrade
 from servq.store.models import Channel
 from servq.web import accounts, org, surveys
-from servq.web.app import create_app
-from servq.web.settings import Settings
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("SERVQ_TEST_ARTIFACTS", "test-artifacts"))
-
-
-def _browser_or_skip():
-    reason = None
-    if not Path(CHROMIUM).exists():
-        reason = f"Chromium not installed at {CHROMIUM} (Debian package chromium)"
-    else:
-        try:
-            from playwright.sync_api import sync_playwright  # noqa: F401
-        except ImportError:
-            reason = "the playwright package is not installed"
-    if reason:
-        if os.environ.get("SERVQ_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, live):
     """servq on a free port with a SQLite database: two branches with a manager each and a
     Swedish SERVQUAL survey covering both."""
-    _browser_or_skip()
     url = f"sqlite:///{tmp_path / 'servq.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -64,45 +36,23 @@ def server(tmp_path):
             unit_ids=[str(kungs.id), str(storg.id)], channel_ids=[str(counter.id)]), analyst)
         ids = {"survey": survey.id, "slug": survey.slug, "kungs": kungs.id, "counter": counter.id}
     engine.dispose()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings = Settings(mode="production", database_url=url, secret_key="k" * 40,
-                        allowed_hosts=["127.0.0.1"])
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ids
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with live.serving(url) as base:
+        yield base, ids
 
 
-def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-
-
-def test_phone_answer_then_managers_dashboards(server):
+def test_phone_answer_then_managers_dashboards(server, live):
     from playwright.sync_api import sync_playwright
 
     base, ids = server
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         # plain HTTP on localhost: the session cookie is Secure, which Chromium accepts for localhost
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=live.chromium, args=["--no-sandbox"])
         phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                     device_scale_factor=2, locale="sv-SE")
         page = phone.new_page()
         page.goto(f"{base}/s/{ids['slug']}/u/{ids['kungs']}?c={ids['counter']}")
         assert page.locator("html").get_attribute("lang") == "sv"
-        page.screenshot(path=str(ARTIFACTS / "1-phone-first-page.png"), full_page=True)
+        page.screenshot(path=str(live.artifacts / "1-phone-first-page.png"), full_page=True)
         pages = 0
         while True:
             pages += 1
@@ -115,40 +65,39 @@ def test_phone_answer_then_managers_dashboards(server):
                     page.fill(f"#f-W_{dim}", str(points))
                 assert page.locator(".alloc-total").inner_text() == "Utdelade poäng: 100 av 100"
                 page.fill("#comment", "Trevlig personal")
-                page.screenshot(path=str(ARTIFACTS / "2-phone-last-page.png"), full_page=True)
+                page.screenshot(path=str(live.artifacts / "2-phone-last-page.png"), full_page=True)
                 page.click("button[value=submit]")
                 break
             page.click("button[value=next]")
             assert pages < 10
         assert page.locator("h1").inner_text() == "Tack!"
-        page.screenshot(path=str(ARTIFACTS / "3-phone-thanks.png"))
+        page.screenshot(path=str(live.artifacts / "3-phone-thanks.png"))
 
         desk = browser.new_context(viewport={"width": 1200, "height": 900})
         manager = desk.new_page()
-        _sign_in(manager, base, "kungsgatan@example.org")
+        live.sign_in(manager, base, "kungsgatan@example.org")
         manager.goto(f"{base}/admin/surveys/{ids['survey']}/dashboard")
         assert "1 response." in manager.locator("p.big").inner_text()
-        manager.screenshot(path=str(ARTIFACTS / "4-kungsgatan-manager-dashboard.png"), full_page=True)
+        manager.screenshot(path=str(live.artifacts / "4-kungsgatan-manager-dashboard.png"), full_page=True)
 
         other = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-        _sign_in(other, base, "storgatan@example.org")
+        live.sign_in(other, base, "storgatan@example.org")
         other.goto(f"{base}/admin/surveys/{ids['survey']}/dashboard")
         assert "0 responses." in other.locator("p.big").inner_text()
-        other.screenshot(path=str(ARTIFACTS / "5-storgatan-manager-dashboard.png"), full_page=True)
+        other.screenshot(path=str(live.artifacts / "5-storgatan-manager-dashboard.png"), full_page=True)
         browser.close()
     assert pages == 6
 
 
-def test_phone_complaint_then_the_managers_cases(server):
+def test_phone_complaint_then_the_managers_cases(server, live):
     """A customer complains in Swedish on a phone (a mistake first, shown next to its field),
     the branch's manager finds it among their cases and takes it, the other branch's
     manager does not see it; no page breaks its content security policy."""
     from playwright.sync_api import sync_playwright
 
     base, ids = server
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=live.chromium, args=["--no-sandbox"])
         phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                     device_scale_factor=2, locale="sv-SE")
         page = phone.new_page()
@@ -162,24 +111,24 @@ def test_phone_complaint_then_the_managers_cases(server):
         page.click("button[type=submit]")
         assert page.locator("#err-consent").inner_text().startswith("Kryssa i rutan")
         assert page.locator("#text").input_value().startswith("Kortläsaren")  # what was typed stays
-        page.screenshot(path=str(ARTIFACTS / "6-phone-complaint-mistake.png"), full_page=True)
+        page.screenshot(path=str(live.artifacts / "6-phone-complaint-mistake.png"), full_page=True)
         page.check("input[name=consent]")
         page.click("button[type=submit]")
         assert page.locator("h1").inner_text() == "Tack"
         assert [e for e in console_errors if "Content Security Policy" in e or "Refused" in e] == []
 
         manager = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-        _sign_in(manager, base, "kungsgatan@example.org")
+        live.sign_in(manager, base, "kungsgatan@example.org")
         manager.goto(f"{base}/admin/complaints")
         manager.click("#complaints a")
         assert "Kortläsaren var trasig" in manager.locator(".complaint-text").inner_text()
         manager.select_option("#owner_id", label="kungsgatan@example.org (unit manager)")
         manager.click("form[action$='/assign'] button")
         assert "kund@example.se" in manager.locator("#contact").inner_text()  # the owner sees the contact
-        manager.screenshot(path=str(ARTIFACTS / "7-manager-case.png"), full_page=True)
+        manager.screenshot(path=str(live.artifacts / "7-manager-case.png"), full_page=True)
 
         other = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-        _sign_in(other, base, "storgatan@example.org")
+        live.sign_in(other, base, "storgatan@example.org")
         other.goto(f"{base}/admin/complaints")
         assert "No complaints match." in other.content()
         browser.close()

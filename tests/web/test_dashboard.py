@@ -6,35 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 from web_helpers import sign_in
 
 from servq.store.db import session_factory, transaction
-from servq.store.models import Invitation, Response, Survey, Unit
-from servq.web.security import new_token, token_hash
-
-
-@pytest.fixture
-def answered(engine, org_tree):
-    """The survey covers Team A too; six responses in North 1 (three on 2026-05-01, three on
-    2026-05-03), four in Team A (2026-05-03), two invitations of which one is answered."""
-    with transaction(session_factory(engine)) as s:
-        survey = s.scalar(select(Survey).where(Survey.title == "North customers"))
-        unit = {u.name: u.id for u in s.scalars(select(Unit))}
-        survey.units.append(s.get(Unit, unit["Team A"]))  # Team A gets its own link too
-        for i in range(10):
-            day = 1 if i < 3 else 3
-            s.add(Response(key=new_token(), survey_id=survey.id, unit_id=unit["North 1" if i < 6 else "Team A"],
-                           language="en" if i % 2 else "sv", answers={"E1": 7, "P1": 1 + i % 7, "recommend": i},
-                           submitted_at=datetime(2026, 5, day, 9 + i, tzinfo=UTC)))
-        for used in (True, False):
-            s.add(Invitation(token_hash=token_hash(new_token()), survey_id=survey.id, unit_id=unit["North 1"],
-                             expires_at=datetime.now(UTC) + timedelta(days=3),
-                             used_at=datetime.now(UTC) if used else None))
-        return survey.id
 
 
 def test_dashboard_counts_rate_chart_and_table(client, answered):

@@ -158,7 +158,7 @@ def test_an_unknown_report_language_names_the_languages(client, token):
 @pytest.mark.parametrize("content, expected", [
     (b"email,name\nanna@example.org,Anna,extra\n", "row 2: 3 values, but the header names 2 columns"),
     (b"email,name,language\nanna@example.org,Anna,sv\nbo@example.org\n",
-     "row 3: 1 values, but the header names 3 columns"),
+     "row 3: 1 value, but the header names 3 columns"),
     (b"email\nanna@example.org\x00\n", "it holds NUL bytes (a binary file?)"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "byte 1 is not UTF-8: save the file as CSV UTF-8"),
     (b"email,name\nanna@example.org,\xe5sa\n", "byte 29 is not UTF-8: save the file as CSV UTF-8"),

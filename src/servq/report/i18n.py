@@ -209,9 +209,16 @@ def tn(lang: str, key: str, count: int, **kw: object) -> str:
     ``count`` is passed to the template as ``{count}`` (raw) and, formatted with digit
     grouping, as ``{count_text}``.
     """
-    strings = catalog(lang)
-    form = f"={count}" if f"{key}.={count}" in strings else plural_category(lang, count)
-    return t(lang, f"{key}.{form}", count=count, count_text=fmt_int(lang, count), **kw)
+    return t(lang, plural_key(catalog(lang), lang, key, count), count=count, count_text=fmt_int(lang, count), **kw)
+
+
+def plural_key(strings: Mapping[str, str], lang: str, key: str, count: int) -> str:
+    """The key of ``count``'s sentence among ``key``'s plural forms in ``strings``: the
+    exact ``key.=<count>`` if there is one, else ``key.<CLDR category>``, else ``key.other``."""
+    for form in (f"={count}", plural_category(lang, count)):
+        if f"{key}.{form}" in strings:
+            return f"{key}.{form}"
+    return f"{key}.other"
 
 
 def _finite(value: object) -> bool:

@@ -165,6 +165,16 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, after
 
 
+def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
+    """Undo the migrations after ``revision`` (``base``: all); returns (revision before, revision after)."""
+    from alembic import command
+
+    before, _ = schema_revisions(engine)
+    command.downgrade(_alembic_config(engine), revision)
+    after, _ = schema_revisions(engine)
+    return before, after
+
+
 def require_current_schema(engine: Engine) -> None:
     """Raise :class:`UsageError` saying which command fixes an empty or outdated schema."""
     current, head = schema_revisions(engine)

@@ -64,6 +64,8 @@ class Unit(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # the customer base of the unit (None: not known), for complaint rates per 1,000 customers
     customers: Mapped[int | None] = mapped_column(Integer)
+    # the name in other languages ({"sv": "...", "zh": "..."}); ``name`` where one is missing
+    labels: Mapped[dict | None] = mapped_column(JSON)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent")
@@ -87,6 +89,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # the language of the administration pages (en, sv, zh); None: the browser's preference
+    language: Mapped[str | None] = mapped_column(String(8))
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -138,6 +142,7 @@ class Channel(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    labels: Mapped[dict | None] = mapped_column(JSON)  # the name in other languages, as Unit.labels
 
 
 class Tier(Base):
@@ -147,6 +152,7 @@ class Tier(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    labels: Mapped[dict | None] = mapped_column(JSON)  # the name in other languages, as Unit.labels
 
 
 survey_units = Table(
@@ -175,6 +181,7 @@ class Survey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    title_labels: Mapped[dict | None] = mapped_column(JSON)  # the title in the survey's languages, as Unit.labels
     instrument_id: Mapped[str] = mapped_column(String(100))
     instrument_yaml: Mapped[str] = mapped_column(Text)
     languages: Mapped[list] = mapped_column(JSON)

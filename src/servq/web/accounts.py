@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..store.models import ROLES, ApiToken, AuditEntry, Unit, User, WebSession
+from .languages import LANGUAGES, Msg
 from .security import new_token, token_hash
 
 MIN_PASSWORD_LENGTH = 12
@@ -24,7 +25,7 @@ def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 320 \
             or not email.isprintable():
-        raise UsageError(f"not an e-mail address: {email!r}")
+        raise UsageError(Msg("msg.not_email", email=repr(email)))
     return email
 
 
@@ -32,13 +33,13 @@ def user_by_email(session: Session, email: str) -> User:
     """The user with ``email`` (:class:`UsageError` naming it when there is none)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        raise UsageError(f"no user with e-mail {email.strip()}")
+        raise UsageError(Msg("msg.no_user_email", email=email.strip()))
     return user
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UsageError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise UsageError(Msg("msg.password_short", min=MIN_PASSWORD_LENGTH))
 
 
 def create_user(session: Session, email: str, password: str, role: str, *, name: str = "",
@@ -46,14 +47,14 @@ def create_user(session: Session, email: str, password: str, role: str, *, name:
     """Add a user (and its audit entry). Unit managers need the unit whose subtree they see."""
     email = normalise_email(email)
     if role not in ROLES:
-        raise UsageError(f"unknown role {role!r} (choose one of {', '.join(ROLES)})")
+        raise UsageError(Msg("msg.unknown_role", role=repr(role), known=", ".join(ROLES)))
     if role == "unit_manager" and unit_id is None:
-        raise UsageError("a unit manager needs a unit (--unit)")
+        raise UsageError(Msg("msg.manager_needs_unit"))
     if unit_id is not None and session.get(Unit, unit_id) is None:
-        raise UsageError(f"no unit with id {unit_id}")
+        raise UsageError(Msg("msg.no_unit_id", id=unit_id))
     check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise UsageError(f"a user with e-mail {email} already exists")
+        raise UsageError(Msg("msg.user_exists", email=email))
     user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role,
                 unit_id=unit_id if role == "unit_manager" else None)
     session.add(user)
@@ -94,10 +95,12 @@ def start_session(session: Session, user_id: int, password: str, hours: float, n
     return token
 
 
-def session_user(session: Session, token: str, now: datetime) -> int | None:
-    """The active user whose unexpired session ``token`` is, else None."""
-    return session.scalar(select(WebSession.user_id).join(User, User.id == WebSession.user_id).where(
-        WebSession.token_hash == token_hash(token), WebSession.expires_at > now, User.active.is_(True)))
+def session_user(session: Session, token: str, now: datetime) -> tuple[int, str | None] | None:
+    """(the id, the page language) of the active user whose unexpired session ``token``
+    is, else None."""
+    row = session.execute(select(WebSession.user_id, User.language).join(User, User.id == WebSession.user_id).where(
+        WebSession.token_hash == token_hash(token), WebSession.expires_at > now, User.active.is_(True))).first()
+    return None if row is None else (row[0], row[1])
 
 
 def end_session(session: Session, token: str) -> None:
@@ -117,6 +120,13 @@ def set_password(session: Session, user: User, password: str, actor: User | None
     audit(session, actor, "user.password", user.email, {})
 
 
+def set_language(session: Session, user: User, language: str | None) -> None:
+    """The language of ``user``'s pages (None: their browser's preference)."""
+    if language is not None and language not in LANGUAGES:
+        raise UsageError(Msg("msg.unknown_language", language=language, known=", ".join(LANGUAGES)))
+    user.language = language
+
+
 def token_user_id(session: Session, token: str) -> int | None:
     """The active user of the unrevoked API token ``token``, else None."""
     return session.scalar(select(ApiToken.user_id).join(User, User.id == ApiToken.user_id).where(
@@ -125,7 +135,7 @@ def token_user_id(session: Session, token: str) -> int | None:
 
 def set_active(session: Session, user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
-        raise UsageError("you cannot deactivate your own account")
+        raise UsageError(Msg("msg.deactivate_self"))
     user.active = active
     if not active:
         end_sessions(session, user.id)

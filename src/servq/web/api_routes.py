@@ -59,7 +59,8 @@ TokenUser = Annotated[User, Depends(token_user)]
 
 @router.get("/surveys", summary="The surveys this token may see")
 def list_surveys(session: DB, user: TokenUser) -> list[dict]:
-    return [{"id": s.id, "title": s.title, "instrument": s.instrument_id, "languages": s.languages,
+    return [{"id": s.id, "title": s.title, "title_labels": s.title_labels or {}, "instrument": s.instrument_id,
+             "languages": s.languages,
              "opens_at": s.opens_at.isoformat(), "closes_at": s.closes_at.isoformat() if s.closes_at else None,
              "responses": dataset.count(session, s, user, dataset.Filter())}
             for s in surveys.visible_surveys(session, user)]
@@ -123,9 +124,9 @@ class ComplaintIn(BaseModel):
                                           "retry) stores nothing new and answers with the stored complaint.")
     text: Text(complaints.MAX_TEXT, multiline=True, required=True)
     unit: Annotated[Text(Unit.name, required=True), BeforeValidator(_id_as_text)] = Field(
-        description="The unit's id or name (a unit this token may see).")
-    channel: Text(Channel.name) | None = Field(None, description="A channel's name or id.")
-    tier: Text(Tier.name) | None = Field(None, description="A customer tier's name or id.")
+        description="The unit's id or name, its base name or its name in a language (a unit this token may see).")
+    channel: Text(Channel.name) | None = Field(None, description="A channel's id or name (base or in a language).")
+    tier: Text(Tier.name) | None = Field(None, description="A customer tier's id or name (base or in a language).")
     product: Text(Complaint.product) = ""
     received_at: datetime | None = Field(None, description="When it was received, with a time zone "
                                          "(default: now).")
@@ -140,6 +141,9 @@ def _named(session, model, value, what: str, problems: list[str]):
     row = session.get(model, ref) if ref is not None else None
     if row is None:
         row = session.scalar(select(model).where(func.lower(model.name) == text.lower()))
+    if row is None:  # its name in another language (names.py)
+        row = next((r for r in session.scalars(select(model).where(model.labels.is_not(None)))
+                    if text.casefold() in {v.casefold() for v in (r.labels or {}).values()}), None)
     if row is None:
         problems.append(f"{what}: no {what} named {text!r}")
     return row

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from http import HTTPStatus
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -37,6 +38,7 @@ from . import (
     survey_routes,
 )
 from .edge import Admission, AuthGate, takes_file
+from .languages import DEFAULT, Msg, strings
 from .pages import LoginRequired, page
 from .params import ApiError, FieldError, FieldErrors
 from .responding import SurveyCache
@@ -121,7 +123,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     @app.exception_handler(Busy)
     @app.exception_handler(PoolTimeout)
     async def _busy(request: Request, _exc: Exception):
-        return _error(request, 503, "The server is busy. Try again in a few seconds.", retry_after(5))
+        return _error(request, 503, Msg("msg.busy"), retry_after(5))
 
     @app.exception_handler(StarletteHTTPException)  # also FastAPI's: the routes', and the router's 404, 405, 400
     async def _error_page(request: Request, exc: StarletteHTTPException):
@@ -146,6 +148,9 @@ def _error(request: Request, status: int, message: str, headers=None, errors: di
     if request.url.path.startswith("/api/"):
         body = ApiError(detail=str(message), errors=[FieldError(field=k, message=v) for k, v in (errors or {}).items()])
         return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+    said = f"error.http.{status}"  # a framework's answer (no such page, method) in the page's language
+    if message == HTTPStatus(status).phrase and said in strings(DEFAULT):
+        message = Msg(said)
     return page(request, "error.html", {"status": status, "message": message}, status_code=status, headers=headers)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -13,6 +13,7 @@ from ..errors import UsageError
 from ..store.db import transaction
 from ..store.models import User
 from . import accounts
+from .languages import LANGUAGES, Msg, reason
 from .pages import DB, Csrf, CurrentUser, ReadDB, page
 from .security import attempt_key, check_csrf, client_address, count_attempt, forget_attempts, retry_after
 
@@ -62,12 +63,11 @@ def login(request: Request, session: ReadDB, csrf: Csrf = "", email: Annotated[s
         wait = max(count_attempt(write, keys[0], settings.login_attempts, settings.login_window, now),
                    count_attempt(write, keys[1], settings.login_address_attempts, settings.login_window, now))
     if wait:
-        raise HTTPException(status_code=429, detail="Too many failed sign-in attempts. Wait a few minutes and try "
-                                                    "again.", headers=retry_after(wait))
+        raise HTTPException(status_code=429, detail=Msg("msg.login_wait"), headers=retry_after(wait))
     user = accounts.authenticate(session, email, password)
     if user is None:
         return page(request, "login.html", {"next": safe_next(next), "email": email,
-                                            "error": "The e-mail address or password is wrong."}, status_code=401)
+                                            "error": Msg("msg.login_wrong")}, status_code=401)
     user_id, role = user.id, user.role
     with transaction(state.sessions) as write:
         token = accounts.start_session(write, user_id, password, settings.session_hours, now)
@@ -90,9 +90,24 @@ def logout(request: Request, csrf: Csrf = ""):
     return RedirectResponse("/login", status_code=303)
 
 
+def _account(request: Request, user: User, errors: dict | None = None, status: int = 200, **flags) -> HTMLResponse:
+    return page(request, "account.html", {"user": user, "errors": errors or {}, "done": False,
+                                          "language_saved": False, "min_password": accounts.MIN_PASSWORD_LENGTH,
+                                          **flags}, status_code=status)
+
+
 @router.get("/admin/account", response_class=HTMLResponse)
-def account_page(request: Request, user: CurrentUser):
-    return page(request, "account.html", {"user": user, "errors": {}, "done": False})
+def account_page(request: Request, user: CurrentUser, saved: bool = False):
+    return _account(request, user, language_saved=saved)
+
+
+@router.post("/admin/account/language")
+def set_language(request: Request, session: DB, user: CurrentUser, csrf: Csrf = "",
+                 language: Annotated[Literal["", *LANGUAGES], Form()] = ""):
+    """The language of one's pages (blank: the browser's preference)."""
+    check_csrf(request, csrf)
+    accounts.set_language(session, session.get(User, user.id), language or None)
+    return RedirectResponse("/admin/account?saved=1#language", status_code=303)
 
 
 @router.post("/admin/account", response_class=HTMLResponse)
@@ -106,17 +121,17 @@ def change_password(request: Request, session: DB, user: CurrentUser, csrf: Csrf
     errors = {}
     user = session.get(User, user.id)
     if accounts.authenticate(session, user.email, current) is None:
-        errors["current"] = "This is not your current password."
+        errors["current"] = Msg("msg.password_not_current")
     elif new != repeat:
-        errors["repeat"] = "The two new passwords differ."
+        errors["repeat"] = Msg("msg.passwords_differ")
     else:
         try:
             accounts.set_password(session, user, new, actor=user)
         except UsageError as exc:
-            errors["new"] = str(exc).capitalize() + "."
+            errors["new"] = reason(exc)
     if errors:
-        return page(request, "account.html", {"user": user, "errors": errors, "done": False}, status_code=422)
+        return _account(request, user, errors, 422)
     token = accounts.start_session(session, user.id, new, request.app.state.settings.session_hours,
                                    datetime.now(UTC))
     request.session["sid"] = token
-    return page(request, "account.html", {"user": user, "errors": {}, "done": True})
+    return _account(request, user, done=True)

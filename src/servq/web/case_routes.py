@@ -21,6 +21,7 @@ from ..errors import UsageError
 from ..store.db import transaction
 from ..store.models import CaseEvent, Complaint, ComplaintContact, SlaPolicyRecord, Tier, User
 from . import complaints, org
+from .languages import Msg, reason
 from .pages import DB, Csrf, CurrentUser, ReadDB, SurveyManager, page
 from .params import MAX_ID, FieldErrors, Id, Text, Word, row_id
 from .security import check_csrf
@@ -75,10 +76,10 @@ def complaints_page(request: Request, session: ReadDB, user: CurrentUser, flt: C
     states = {c.id: complaints.overall_state(complaints.case_sla(c, now)) for c in rows + escalated}
     qs = "&".join(f"{k}={v}" for k, v in flt.query().items())
     return page(request, "complaints.html", {
-        "user": user, "rows": rows, "flt": flt, "states": states, "state_names": complaints.SLA_STATE_NAMES,
+        "user": user, "rows": rows, "flt": flt, "states": states,
         "counts": complaints.counts(session, user, now), "escalated": escalated,
         "units": org.tree_rows(org.visible_units(session, user)), "statuses": complaints.STATUSES,
-        "status_names": complaints.STATUS_NAMES, "dimensions": complaints.dimension_choices(session),
+        "dimensions": complaints.dimension_choices(session),
         "offset": offset, "more": more, "page_size": PAGE_SIZE, "qs": qs,
     })
 
@@ -86,7 +87,7 @@ def complaints_page(request: Request, session: ReadDB, user: CurrentUser, flt: C
 def _case(session: Session, user: User, complaint_id: int):
     c = complaints.visible_complaint(session, user, complaint_id)
     if c is None:  # the same answer whether it does not exist or is not theirs
-        raise HTTPException(status_code=404, detail="No such complaint.")
+        raise HTTPException(status_code=404, detail=Msg("msg.no_complaint"))
     return c
 
 
@@ -95,7 +96,7 @@ def case_page(request: Request, session: DB, user: CurrentUser, complaint_id: Id
     return _case_page(request, session, user, complaint_id, None, 200)
 
 
-def _case_page(request: Request, session: Session, user: User, complaint_id: int, error: str | None,
+def _case_page(request: Request, session: Session, user: User, complaint_id: int, error,
                status: int) -> HTMLResponse:
     c = _case(session, user, complaint_id)
     now = request.app.state.clock()
@@ -108,7 +109,6 @@ def _case_page(request: Request, session: Session, user: User, complaint_id: int
                                   .order_by(CaseEvent.at, CaseEvent.id)))
     return page(request, "complaint.html", {
         "user": user, "c": c, "state": state, "overall": complaints.overall_state(state), "zone": zone,
-        "state_names": complaints.SLA_STATE_NAMES, "status_names": complaints.STATUS_NAMES,
         "show_contact": show_contact, "contact": contact, "events": events, "error": error,
         "next_statuses": complaints.TRANSITIONS[c.status], "candidates": complaints.owner_candidates(session, c),
         "dimensions": complaints.dimension_choices(session),
@@ -125,7 +125,7 @@ def _act(request: Request, session: Session, user: User, complaint_id: int, csrf
             action(c, request.app.state.clock())
     except UsageError as exc:
         session.expire_all()
-        return _case_page(request, session, user, complaint_id, str(exc), 422)
+        return _case_page(request, session, user, complaint_id, reason(exc), 422)
     return RedirectResponse(f"/admin/complaints/{complaint_id}", status_code=303)
 
 
@@ -135,7 +135,7 @@ def assign(request: Request, session: DB, user: CurrentUser, complaint_id: Id, c
     def act(c, now):
         owner = row_id(owner_id)
         if owner is None:
-            raise UsageError("choose the case's owner")
+            raise UsageError(Msg("msg.case.choose_owner"))
         complaints.assign(session, c, owner, user, now)
     return _act(request, session, user, complaint_id, csrf, act)
 
@@ -199,7 +199,7 @@ def delete_policy(request: Request, session: DB, user: SurveyManager, policy_id:
     try:
         complaints.delete_policy(session, policy_id, user)
     except UsageError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=reason(exc)) from None
     return RedirectResponse("/admin/sla", status_code=303)
 
 

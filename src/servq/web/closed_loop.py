@@ -27,6 +27,7 @@ from ..errors import UsageError
 from ..instruments import Instrument
 from ..instruments.schema import Part
 from . import complaints
+from .languages import Msg, Msgs
 
 
 def recommend_outcome(inst: Instrument):
@@ -54,34 +55,33 @@ def settings_from_form(inst: Instrument, enabled: bool, gap_max: str, recommend_
     out: dict = {"gap_max": None, "recommend_max": None, "complaint_comment": complaint_comment}
     if gap_max.strip():
         if gap_parts(inst) is None:
-            problems.append("the instrument asks no expectations (or minimum service) with perceptions: no gap "
-                            "threshold is possible")
+            problems.append(Msg("msg.loop.no_gap"))
         else:
             try:
                 out["gap_max"] = float(gap_max.replace(",", "."))
             except ValueError:
-                problems.append(f"the gap threshold must be a number such as -1.5, got {gap_max!r}")
+                problems.append(Msg("msg.loop.gap_number", got=repr(gap_max)))
             else:
                 span = inst.scale.max - inst.scale.min
                 if not -span <= out["gap_max"] <= span:
-                    problems.append(f"the gap threshold must lie between {-span} and {span}, got {gap_max}")
+                    problems.append(Msg("msg.loop.gap_range", low=-span, high=span, got=gap_max))
     if recommend_max.strip():
         outcome = recommend_outcome(inst)
         if outcome is None:
-            problems.append("the instrument has no likelihood-to-recommend question")
+            problems.append(Msg("msg.loop.no_recommend"))
         else:
             try:
                 out["recommend_max"] = int(recommend_max)
             except ValueError:
-                problems.append(f"the recommend threshold must be a whole number, got {recommend_max!r}")
+                problems.append(Msg("msg.loop.recommend_number", got=repr(recommend_max)))
             else:
                 if not outcome.min <= out["recommend_max"] <= outcome.max:
-                    problems.append(f"the recommend threshold must lie between {outcome.min} and {outcome.max}, "
-                                    f"got {recommend_max}")
+                    problems.append(Msg("msg.loop.recommend_range", low=outcome.min, high=outcome.max,
+                                        got=recommend_max))
     if not problems and out["gap_max"] is None and out["recommend_max"] is None and not complaint_comment:
-        problems.append("choose at least one threshold (a gap, a recommend answer or a complaint in the comment)")
+        problems.append(Msg("msg.loop.no_threshold"))
     if problems:
-        raise UsageError("; ".join(problems))
+        raise UsageError(Msgs(problems))
     return out
 
 

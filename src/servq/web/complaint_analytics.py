@@ -18,14 +18,16 @@ from ..analysis import SCHEMA_VERSION
 from ..complaints.analytics import complaints_block
 from ..store.models import Channel, Complaint, Tier, Unit, User
 from . import complaint_context, dataset
+from .names import names_in
 
 _STATUS = {"new": "open", "assigned": "open", "in_progress": "open", "resolved": "resolved", "closed": "closed"}
 _TIMES = ("received_at", "acknowledged_at", "resolved_at", "ack_due", "resolve_due")
 
 
-def table(session: Session, user: User, flt: dataset.Filter) -> pa.Table:
+def table(session: Session, user: User, flt: dataset.Filter, lang: str = "en") -> pa.Table:
     """The complaints ``user`` may see under ``flt`` (unit subtree, channel, tier, language,
-    received from ``since`` until before ``until``), one row each, names for ids."""
+    received from ``since`` until before ``until``), one row each, names (in ``lang``:
+    names.py) for ids."""
     c = Complaint
     q = select(c.id, c.received_at, c.unit_id, c.channel_id, c.tier_id, c.product, c.dimension, c.language,
                c.acknowledged_at, c.resolved_at, c.status, c.customer_key, c.ack_due, c.resolve_due)
@@ -40,7 +42,7 @@ def table(session: Session, user: User, flt: dataset.Filter) -> pa.Table:
     if flt.until:
         q = q.where(c.received_at < _midnight(flt.until))
     rows = session.execute(q.order_by(c.id)).all()
-    names = {m: dict(session.execute(select(m.id, m.name)).all()) for m in (Unit, Channel, Tier)}
+    names = {m: names_in(session, m, lang) for m in (Unit, Channel, Tier)}
     utc = pa.timestamp("us", tz="UTC")
     columns = {
         "id": pa.array([r.id for r in rows], pa.int64()),
@@ -62,17 +64,45 @@ def results(session: Session, user: User, flt: dataset.Filter, *, now: dt.dateti
 
     The customers of the units in the filter that have a customer base give the rates; the
     stored operational metrics (of the regions named as a unit in the filter, when the
-    filter or the user's role limits the units) give the lagged correlations."""
-    complaints = table(session, user, flt)
+    filter or the user's role limits the units) give the lagged correlations. Units, channels
+    and tiers are named in ``lang``; so are the customers and operational metrics of a unit,
+    which are kept by its base name."""
+    complaints = table(session, user, flt, lang)
     units = dataset.visible_units(session, user, flt)
-    customers = complaint_context.customers_of(session, units)
+    shown = _shown_names(session, lang)
+    customers: dict[str, float] = {}
+    for name, n in complaint_context.customers_of(session, units).items():
+        name = shown.get(_key(name), name)
+        customers[name] = customers.get(name, 0.0) + n
     names = None if units is None else set(session.scalars(select(Unit.name).where(Unit.id.in_(units))))
-    operations = complaint_context.operations_table(session, names)
+    operations = _renamed_regions(complaint_context.operations_table(session, names), shown)
     block = complaints_block(complaints, customers=customers or None, operations=operations, now=now, lang=lang,
                              timezone=timezone, spikes=spikes)
     return {"schema_version": SCHEMA_VERSION, "servq_version": __version__,
             "generated_at": now.isoformat(timespec="seconds"),
             "source": {"file": "servq", "rows": complaints.num_rows}, "complaints": block}
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()  # how units and operational regions are matched (complaints.analytics)
+
+
+def _shown_names(session: Session, lang: str) -> dict[str, str]:
+    """A unit's base name (trimmed, ignoring case) → its name in ``lang``."""
+    out: dict[str, str] = {}
+    for name, labels in session.execute(select(Unit.name, Unit.labels).order_by(Unit.id)):
+        out.setdefault(_key(name), (labels or {}).get(lang) or name)
+    return out
+
+
+def _renamed_regions(operations: pa.Table | None, shown: dict[str, str]) -> pa.Table | None:
+    """``operations`` with each region that is a unit's base name given the unit's name in
+    the report's language, so that it still meets the unit's complaints."""
+    if operations is None:
+        return None
+    regions = [shown.get(_key(r), r) for r in operations.column("region").to_pylist()]
+    index = operations.schema.get_field_index("region")
+    return operations.set_column(index, operations.schema.field(index), pa.array(regions, pa.string()))
 
 
 def _midnight(d: dt.date) -> dt.datetime:

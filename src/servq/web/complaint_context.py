@@ -20,6 +20,7 @@ from ..complaints.operations import SCHEMA, read_operations
 from ..errors import DataError, Problem, UsageError
 from ..store.models import OperationalMetric, Unit, User
 from .accounts import audit
+from .languages import Msg
 
 MAX_UPLOAD = 20_000_000  # bytes of an operational-metrics file
 MAX_CUSTOMERS = 2_147_483_647  # the largest integer every database stores
@@ -36,8 +37,7 @@ def set_customers(session: Session, unit: Unit, raw: str, actor: User | None) ->
     elif re.fullmatch(r"\d+", text, re.ASCII) and int(text) <= MAX_CUSTOMERS:
         value = int(text)
     else:
-        raise UsageError(f"the customer base of {unit.name} must be a whole number of at least 0 "
-                         f"(or blank when not known), not {raw.strip()!r}")
+        raise UsageError(Msg("msg.customers", unit=unit.name, got=repr(raw.strip())))
     before, unit.customers = unit.customers, value
     audit(session, actor, "unit.customers", f"{unit.kind} {unit.name}",
           {"id": unit.id, "customers": value, "before": before})
@@ -62,23 +62,23 @@ def read_upload(data: bytes, filename: str) -> pa.Table:
     name = Path(filename or "upload").name
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_TYPES:
-        raise DataError(f"{name}: upload a CSV or XLSX file of date, region, metric, value", [])
+        raise DataError(Msg("msg.operations.type", file=name), [])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"operations{suffix}"
         path.write_bytes(data)
         try:
             table = read_operations(path)
         except DataError as exc:
-            raise DataError(f"{name}: {exc.total} problem(s) in the operational metrics; nothing was stored",
+            raise DataError(Msg("msg.operations.refused", exc.total, file=name),
                             [dataclasses.replace(p, file=name) for p in exc.problems], exc.total) from None
         except UsageError as exc:  # a file the readers cannot open
-            raise DataError(f"{name}: not a readable CSV or XLSX file ({exc})", []) from None
-    problems = [Problem(f"at most {_NAME} characters", file=name, row=i + 2, column=col, value=text[:40] + "…")
+            raise DataError(Msg("msg.operations.unreadable", file=name, reason=str(exc)), []) from None
+    problems = [Problem(Msg("msg.operations.long", most=_NAME), file=name, row=i + 2, column=col, value=text[:40] + "…")
                 for col in ("region", "metric")
                 for i, text in enumerate(table.column(col).to_pylist()) if len(text) > _NAME]
     if problems:
         problems.sort(key=lambda p: p.row)
-        raise DataError(f"{name}: {len(problems)} problem(s) in the operational metrics; nothing was stored",
+        raise DataError(Msg("msg.operations.refused", len(problems), file=name),
                         problems[:50], len(problems))
     return table
 

@@ -8,17 +8,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import DataError
 from ..report import to_json
 from ..report.complaints_section import render_complaints_html
-from ..store.models import Channel, Tier, User
-from . import complaint_analytics, complaint_context, dataset, org, surveys
-from .dashboard_routes import REPORT_CSP
+from ..store.models import User
+from . import complaint_analytics, complaint_context, dataset, surveys
+from .dashboard_routes import REPORT_CSP, filter_choices
 from .dataset import FilterQuery
-from .pages import DB, Csrf, CurrentUser, SurveyManager, page
+from .languages import Msg, problem_list
+from .pages import DB, Csrf, CurrentUser, SurveyManager, language, page
 from .params import Lang
 from .security import check_csrf
 
@@ -29,8 +29,9 @@ Spikes = Literal["poisson", "share"]
 
 
 @router.get("", response_class=HTMLResponse)
-def analytics_page(request: Request, session: DB, user: CurrentUser, flt: FilterQuery, lang: Lang = "en",
+def analytics_page(request: Request, session: DB, user: CurrentUser, flt: FilterQuery, lang: Lang | None = None,
                    spikes: Spikes = "poisson"):
+    """The page; its report in ``lang``, by default the language of the page."""
     return _page(request, session, user, flt, None, 200, lang, spikes)
 
 
@@ -42,17 +43,15 @@ def upload_operations(request: Request, session: DB, user: SurveyManager, csrf: 
     check_csrf(request, csrf)
     flt = dataset.Filter()
     if file is None or not file.filename:
-        return _page(request, session, user, flt, ["Choose a CSV or XLSX file of operational metrics."], 422)
+        return _page(request, session, user, flt, [Msg("msg.choose_operations")], 422)
     raw = file.file.read(complaint_context.MAX_UPLOAD + 1)
     if len(raw) > complaint_context.MAX_UPLOAD:
-        return _page(request, session, user, flt,
-                     [f"{file.filename} is larger than {complaint_context.MAX_UPLOAD // 1_000_000} MB"], 422)
+        return _page(request, session, user, flt, [Msg("msg.file_too_large", file=file.filename,
+                                                       size=f"{complaint_context.MAX_UPLOAD // 1_000_000} MB")], 422)
     try:
         table = complaint_context.read_upload(raw, file.filename)
     except DataError as exc:
-        hidden = exc.total - len(exc.problems)
-        more = [f"… and {hidden} more problems not shown"] if hidden > 0 else []
-        return _page(request, session, user, flt, [exc.summary, *map(str, exc.problems), *more], 422)
+        return _page(request, session, user, flt, problem_list(exc), 422)
     complaint_context.import_operations(session, table, file.filename, user)
     return RedirectResponse("/admin/complaint-analytics", status_code=303)
 
@@ -65,23 +64,23 @@ def delete_operations(request: Request, session: DB, user: SurveyManager, csrf: 
     return RedirectResponse("/admin/complaint-analytics", status_code=303)
 
 
-def _page(request: Request, session: Session, user: User, flt: dataset.Filter, problems: list[str] | None,
-          status: int, lang: str = "en", spikes: str = "poisson") -> HTMLResponse:
+def _page(request: Request, session: Session, user: User, flt: dataset.Filter, problems: list | None,
+          status: int, lang: str | None = None, spikes: str = "poisson") -> HTMLResponse:
+    lang = lang or language(request)
     qs = "&".join([f"{k}={v}" for k, v in flt.query().items()] + [f"lang={lang}", f"spikes={spikes}"])
-    n = complaint_analytics.table(session, user, flt).num_rows
+    n = complaint_analytics.table(session, user, flt, lang).num_rows
     return page(request, "complaint_analytics.html", {
-        "user": user, "flt": flt, "lang": lang, "spikes": spikes, "qs": qs, "n": n, "problems": problems,
+        "user": user, "flt": flt, "report_lang": lang, "spikes": spikes, "qs": qs, "n": n, "problems": problems,
         "operations": complaint_context.summary(session), "can_edit": user.role in surveys.MANAGERS,
-        "units": org.tree_rows(org.visible_units(session, user)),
-        "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
-        "tiers": list(session.scalars(select(Tier).order_by(Tier.name))),
-    }, status_code=status)
+        **filter_choices(session, user)}, status_code=status)
 
 
 @router.get("/report")
-def analytics_report(request: Request, session: DB, user: CurrentUser, flt: FilterQuery, lang: Lang = "en",
+def analytics_report(request: Request, session: DB, user: CurrentUser, flt: FilterQuery, lang: Lang | None = None,
                      spikes: Spikes = "poisson", download: bool = False, fmt: Literal["html", "json"] = "html"):
-    """servq's complaints report (or its JSON) of the complaints in the filter."""
+    """servq's complaints report (or its JSON) of the complaints in the filter, in ``lang``
+    (by default the language of the user's pages)."""
+    lang = lang or language(request)
     data = complaint_analytics.results(session, user, flt, now=request.app.state.clock(), lang=lang, spikes=spikes)
     if fmt == "json":
         return Response(to_json(data).encode(), media_type="application/json",

@@ -20,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..store.models import Channel, Unit
 from . import complaints, responding
-from .form import LANGUAGES, t
+from .languages import LANG_NAMES, LANGUAGES, Msg, t, tn
+from .names import name_in
 from .pages import DB, sent_form, templates
 from .params import FieldErrors, Id, is_token, row_id
 from .security import new_token, retry_after, submit_wait
@@ -110,16 +111,17 @@ def _prepare(request: Request, unit_id: int, sent: dict, lang: str):
 def _unit(session, unit_id: int) -> tuple[Unit, list[Channel]]:
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise HTTPException(status_code=404, detail="No such complaint form.")
+        raise HTTPException(status_code=404, detail=Msg("msg.no_complaint_form"))
     return unit, list(session.scalars(select(Channel).order_by(Channel.name)))
 
 
 def _form(request: Request, unit: Unit, channels: list[Channel], lang: str, values: dict, errors: dict,
           status: int = 200) -> HTMLResponse:
     base = f"/c/{unit.id}"
-    switch = [(code, responding.LANG_NAMES[code], f"{base}?lang={code}") for code in LANGUAGES]
+    switch = [(code, LANG_NAMES[code], f"{base}?lang={code}") for code in LANGUAGES]
     return templates.TemplateResponse(request, "complaint_form.html", {
-        "lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "unit": unit, "channels": channels,
-        "values": values, "errors": errors, "switch": switch, "action": base, "max_text": complaints.MAX_TEXT,
-        "days": request.app.state.settings.contact_retention_days,
+        "lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "unit": unit, "unit_name": name_in(lang, unit),
+        "channels": [(c.id, name_in(lang, c)) for c in channels], "values": values, "errors": errors,
+        "switch": switch, "action": base, "max_text": complaints.MAX_TEXT,
+        "days": tn(lang, "form.days", request.app.state.settings.contact_retention_days),
     }, status_code=status)

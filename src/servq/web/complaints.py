@@ -42,20 +42,18 @@ from ..store.models import (
     User,
 )
 from .accounts import audit
+from .languages import Msg, Msgs, problem, t
 from .org import subtree, visible_unit_ids
 from .params import FieldErrors, instant, quoted, row_id, text_problem
 
 STATUSES = ("new", "assigned", "in_progress", "resolved", "closed")
 OPEN = ("new", "assigned", "in_progress")
-STATUS_NAMES = {"new": "new", "assigned": "assigned", "in_progress": "in progress", "resolved": "resolved",
-                "closed": "closed"}
 # the statuses each status may change to; resolved and closed cases may be reopened
 TRANSITIONS = {"new": ("assigned",), "assigned": ("in_progress",), "in_progress": ("resolved",),
                "resolved": ("closed", "in_progress"), "closed": ("in_progress",)}
 MAX_TEXT = 5000
 MAX_PRODUCT = 200
 MAX_NAME = 200
-SLA_STATE_NAMES = {"on_time": "on time", "due_soon": "due soon", "overdue": "overdue", None: "no SLA"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
 
@@ -413,8 +411,7 @@ def assign(session: Session, complaint: Complaint, owner_id: int, actor: User | 
     """Make ``owner_id`` the case's owner; a new case becomes assigned (and acknowledged)."""
     owner = session.get(User, owner_id)
     if owner is None or owner.id not in {u.id for u in owner_candidates(session, complaint)}:
-        raise UsageError(f"user {owner_id} cannot own this case: choose an active administrator, analyst or "
-                         "a manager of its unit")
+        raise UsageError(Msg("msg.case.owner", id=owner_id))
     if owner.id == complaint.owner_id:
         return
     complaint.owner_id = owner.id
@@ -426,16 +423,15 @@ def assign(session: Session, complaint: Complaint, owner_id: int, actor: User | 
 def change_status(session: Session, complaint: Complaint, to: str, actor: User | None, now: datetime) -> None:
     """Move the case to status ``to``; an invalid change is refused with what is allowed."""
     if to not in STATUSES:
-        raise UsageError(f"unknown status {to!r} (one of {', '.join(STATUSES)})")
+        raise UsageError(Msg("msg.case.unknown_status", status=repr(to), known=", ".join(STATUSES)))
     frm = complaint.status
     if to == frm:
         return
     if to not in TRANSITIONS[frm]:
-        allowed = " or ".join(STATUS_NAMES[s] for s in TRANSITIONS[frm])
-        raise UsageError(f"a case that is {STATUS_NAMES[frm]} cannot become {STATUS_NAMES[to]}: "
-                         f"from {STATUS_NAMES[frm]} it can go to {allowed}")
+        raise UsageError(Msg("msg.case.transition", frm=_status(frm), to=_status(to),
+                             allowed=Msgs([_status(s) for s in TRANSITIONS[frm]], "or")))
     if to == "assigned" and complaint.owner_id is None:
-        raise UsageError("choose an owner first: a case becomes assigned when it has one")
+        raise UsageError(Msg("msg.case.owner_first"))
     complaint.status = to
     if to in ("assigned", "in_progress"):
         _acknowledge(complaint, now)
@@ -451,14 +447,14 @@ def change_status(session: Session, complaint: Complaint, to: str, actor: User |
 
 def add_note(session: Session, complaint: Complaint, text: str, actor: User | None, now: datetime) -> None:
     """An internal note (never shown to the customer)."""
-    text = _text(text, "a note")
+    text = _text(text, "note")
     _event(session, complaint, actor, "note", {"text": text}, now)
 
 
 def reply(session: Session, complaint: Complaint, text: str, actor: User | None, now: datetime) -> None:
     """The customer-facing reply (the latest is kept on the case; each is in the history).
     A reply acknowledges the complaint."""
-    text = _text(text, "a reply")
+    text = _text(text, "reply")
     complaint.reply = text
     _acknowledge(complaint, now)
     _event(session, complaint, actor, "reply", {"text": text}, now)
@@ -470,7 +466,7 @@ def relabel(session: Session, complaint: Complaint, dimension: str, actor: User 
     dimension = dimension.strip()
     choices = dimension_choices(session)
     if dimension not in choices:
-        raise UsageError(f"unknown dimension {dimension!r} (one of {', '.join(choices)})")
+        raise UsageError(Msg("msg.case.unknown_dimension", dimension=repr(dimension), known=", ".join(choices)))
     if dimension == complaint.dimension:
         return
     _event(session, complaint, actor, "relabel", {"from": complaint.dimension, "to": dimension}, now)
@@ -481,12 +477,17 @@ def relabel(session: Session, complaint: Complaint, dimension: str, actor: User 
 
 
 def _text(text: str, what: str) -> str:
+    """``text`` of a note or a reply (``what``), stripped; refused when empty or too long."""
     text = text.strip()
     if not text:
-        raise UsageError(f"{what} cannot be empty")
+        raise UsageError(Msg(f"msg.case.{what}_empty"))
     if len(text) > MAX_TEXT:
-        raise UsageError(f"{what} has at most {MAX_TEXT} characters (this one has {len(text)})")
+        raise UsageError(Msg(f"msg.case.{what}_long", most=MAX_TEXT, got=len(text)))
     return text
+
+
+def _status(status: str) -> Msg:
+    return Msg(f"status.{status}")
 
 
 def escalate_overdue(session: Session, now: datetime) -> list[int]:
@@ -502,7 +503,7 @@ def escalate_overdue(session: Session, now: datetime) -> list[int]:
         late = "resolution" if c.resolve_due is not None and c.resolve_due < now else "acknowledgement"
         c.escalated_at = now
         c.escalated_to_id = manager.id if manager else None
-        _event(session, c, None, "escalated", {"reason": f"{late} overdue",
+        _event(session, c, None, "escalated", {"reason": f"{late} overdue", "late": late,
                                                "to": manager.email if manager else "administrators (no unit manager)",
                                                "to_id": manager.id if manager else None}, now)
         if c.owner_id is None and manager is not None:
@@ -605,6 +606,9 @@ def as_dict(c: Complaint, now: datetime | None = None) -> dict:
 
     return {"id": c.id, "received_at": iso(c.received_at), "unit_id": c.unit_id, "unit": c.unit.name,
             "channel": c.channel.name if c.channel else None, "tier": c.tier.name if c.tier else None,
+            # the names in other languages (names.py)
+            **{f"{what}_labels": (row.labels or {}) if row else {} for what, row in (
+                ("unit", c.unit), ("channel", c.channel), ("tier", c.tier))},
             "product": c.product or None, "text": c.text, "language": c.language, "dimension": c.dimension,
             "confidence": c.confidence, "sentiment": c.sentiment, "severity": c.severity, "source": c.source,
             "response_id": c.response_id, "status": c.status, "owner": c.owner.email if c.owner else None,
@@ -625,8 +629,6 @@ def check_contact_form(sent: dict, prefix: str, lang: str) -> tuple[ContactDetai
     form: (the contact, or None when none was given; errors by field name in ``lang``).
     Contact details are taken only with the consent box ticked, and a ticked box needs an
     e-mail address or a phone number."""
-    from .form import t
-
     contact, problems = check_contact(sent.get(f"{prefix}name", ""), sent.get(f"{prefix}email", ""),
                                       sent.get(f"{prefix}phone", ""))
     contact.consent = sent.get(f"{prefix}consent", "").strip().lower() in CONSENT_VALUES
@@ -666,29 +668,29 @@ def save_policy(session: Session, category: str, tier: str, acknowledge_hours: s
     errors: dict[str, str] = {}
     category = category.strip() or sla.ANY
     if len(category) > 50:
-        errors["category"] = "at most 50 characters"
+        errors["category"] = Msg("msg.sla.category")
     tier = tier.strip() or sla.ANY
     if tier != sla.ANY:
         found = session.scalar(select(Tier).where(Tier.name == tier))
         if found is None:
-            errors["tier"] = f"no customer tier named {tier!r} (add it under Channels and tiers)"
+            errors["tier"] = Msg("msg.sla.tier", tier=tier)
     try:
         ack = float(acknowledge_hours.replace(",", "."))
         if not 0 <= ack <= 10_000:
             raise ValueError
     except ValueError:
-        errors["acknowledge_hours"] = f"business hours: a number from 0 to 10000, got {acknowledge_hours!r}"
+        errors["acknowledge_hours"] = Msg("msg.sla.hours", got=repr(acknowledge_hours))
     try:
         res = int(resolve_days.strip())
         if not 0 <= res <= 1000:
             raise ValueError
     except ValueError:
-        errors["resolve_days"] = f"business days: a whole number from 0 to 1000, got {resolve_days!r}"
+        errors["resolve_days"] = Msg("msg.sla.days", got=repr(resolve_days))
     cal = None
     try:
         cal = parse_calendar(calendar)
     except sla.SlaError as exc:
-        errors["calendar"] = "; ".join(str(p) for p in exc.problems) or exc.summary
+        errors["calendar"] = Msgs(map(problem, exc.problems)) if exc.problems else exc.summary
     except UsageError as exc:
         errors["calendar"] = str(exc)
     if errors:
@@ -709,6 +711,6 @@ def save_policy(session: Session, category: str, tier: str, acknowledge_hours: s
 def delete_policy(session: Session, policy_id: int, actor: User | None) -> None:
     row = session.get(SlaPolicyRecord, policy_id)
     if row is None:
-        raise UsageError(f"no SLA policy with id {policy_id}")
+        raise UsageError(Msg("msg.sla.no_policy", id=policy_id))
     audit(session, actor, "sla.delete", f"{row.category} / {row.tier}", {"id": row.id})
     session.delete(row)

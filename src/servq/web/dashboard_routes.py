@@ -9,14 +9,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..report import render_html, to_json
-from ..store.models import Channel, Tier
+from ..store.models import Channel, Tier, User
 from . import analysis, dataset, org
 from .dashboard import invitation_rate, responses_chart
 from .dataset import FilterQuery
-from .pages import DB, CurrentUser, page, visible_survey
+from .languages import Msg, t
+from .pages import DB, CurrentUser, language, page, visible_survey
 from .params import DataFormat, Id, Lang, Word
 
 router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
@@ -34,35 +36,43 @@ def _by(by: list[str] | None) -> list[str]:
 
 @router.get("/{survey_id}/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: Id, flt: FilterQuery, by: By = None,
-              lang: Lang = "en"):
+              lang: Lang | None = None):
+    """The dashboard; its report in ``lang``, by default the language of the page."""
     survey = visible_survey(session, user, survey_id)
     by = _by(by)
+    lang = lang or language(request)
     days = analysis.daily_counts(request.app.state.tallies, session, survey, user, flt)
     total = sum(n for _, n in days)
     sent, used = invitation_rate(session, survey, user, flt)
     query = flt.query()
     qs = "&".join([f"{k}={v}" for k, v in query.items()] + [f"by={b}" for b in by] + [f"lang={lang}"])
     return page(request, "dashboard.html", {
-        "user": user, "survey": survey, "flt": flt, "by": by, "segments": dataset.SEGMENTS, "lang": lang,
-        "units": org.tree_rows(org.visible_units(session, user)),
-        "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
-        "tiers": list(session.scalars(select(Tier).order_by(Tier.name))),
-        "total": total, "days": days, "sent": sent, "used": used,
-        "chart": responses_chart(days, "Responses per day") if days else None, "qs": qs,
+        "user": user, "survey": survey, "flt": flt, "by": by, "segments": dataset.SEGMENTS, "report_lang": lang,
+        **filter_choices(session, user), "total": total, "days": days, "sent": sent, "used": used,
+        "chart": responses_chart(days, t(language(request), "dashboard.per_day")) if days else None, "qs": qs,
     })
+
+
+def filter_choices(session: Session, user: User) -> dict:
+    """The units (of ``user``), channels and tiers a filter form offers (_filter_units.html)."""
+    return {"units": org.tree_rows(org.visible_units(session, user)),
+            "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
+            "tiers": list(session.scalars(select(Tier).order_by(Tier.name)))}
 
 
 @router.get("/{survey_id}/report")
 def report(request: Request, session: DB, user: CurrentUser, survey_id: Id, flt: FilterQuery, by: By = None,
-           lang: Lang = "en", download: bool = False, fmt: Literal["html", "json"] = "html"):
-    """servq's report (or results JSON) of the filtered responses."""
+           lang: Lang | None = None, download: bool = False, fmt: Literal["html", "json"] = "html"):
+    """servq's report (or results JSON) of the filtered responses, in ``lang`` (by default
+    the language of the user's pages)."""
     survey = visible_survey(session, user, survey_id)
+    lang = lang or language(request)
     try:
         res = analysis.results(request.app.state.tallies, session, survey, user, flt, by=_by(by), lang=lang)
     except UsageError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     if res is None:
-        raise HTTPException(status_code=404, detail="No responses match this filter yet.")
+        raise HTTPException(status_code=404, detail=Msg("msg.no_responses"))
     if fmt == "json":
         return Response(to_json(res).encode(), media_type="application/json", headers={
             "Content-Disposition": f'attachment; filename="results-{survey.slug}.json"'})

@@ -22,6 +22,7 @@ from ..errors import DataError, Problem, UsageError
 from ..io.cells import neutral_row
 from ..store.models import Contact, Invitation, Survey, Tier, User
 from .accounts import audit, normalise_email
+from .languages import Msg
 from .params import text_problem
 from .security import new_token, token_hash
 
@@ -61,28 +62,28 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     problem is reported with its row and column, and then nothing is created.
     """
     if not 1 <= days <= 366:
-        raise DataError(f"{filename}: invitations are valid for 1 to 366 days", [])
+        raise DataError(Msg("msg.invite.days", file=filename), [])
     header, rows = _read_csv(data, filename)
     problems: list[Problem] = []
     if "email" not in header:
-        problems.append(Problem("no 'email' column", file=filename, row=1))
+        problems.append(Problem(Msg("msg.invite.no_email_column"), file=filename, row=1))
     unknown = [h for h in header if h not in INVITE_COLUMNS]
     if unknown:
-        problems.append(Problem(f"unknown column(s) {', '.join(unknown)} (known: {', '.join(INVITE_COLUMNS)})",
-                                file=filename, row=1))
+        problems.append(Problem(Msg("msg.invite.unknown_columns", len(unknown), columns=", ".join(unknown),
+                                    known=", ".join(INVITE_COLUMNS)), file=filename, row=1))
     if len(rows) > MAX_INVITEES:
-        problems.append(Problem(f"at most {MAX_INVITEES} invitees per file, got {len(rows)}", file=filename))
+        problems.append(Problem(Msg("msg.invite.too_many", most=MAX_INVITEES, got=len(rows)), file=filename))
     if problems:
-        raise DataError(f"{filename}: not an invitation list", problems)
+        raise DataError(Msg("msg.invite.not_a_list", file=filename), problems)
 
-    units = {str(u.id): u for u in survey.units} | {u.name.lower(): u for u in survey.units}
-    tiers = {t.name.lower(): t for t in session.scalars(select(Tier))}
-    channels = {c.name.lower(): c for c in survey.channels}
+    # a unit, tier or channel by its id or its name
+    units, tiers, channels = (_by_id_or_name(known) for known in (survey.units, session.scalars(select(Tier)),
+                                                                  survey.channels))
     seen: dict[str, int] = {}
     planned = []
     for i, values in rows:
         if len(values) != len(header):
-            problems.append(Problem(f"{len(values)} values, but the header names {len(header)} columns",
+            problems.append(Problem(Msg("msg.invite.values", len(values), columns=Msg("msg.invite.columns", len(header))),
                                     file=filename, row=i))
             continue
         row = dict(zip(header, (v.strip() for v in values)))
@@ -99,28 +100,28 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
         try:
             email = normalise_email(row.get("email", ""))
         except UsageError:
-            bad("email", "not an e-mail address")
+            bad("email", Msg("msg.invite.not_email"))
             email = None
         if email and email in seen:
-            bad("email", f"invited twice (also row {seen[email]})")
+            bad("email", Msg("msg.invite.twice", row=seen[email]))
         elif email:
             seen[email] = i
         unit_text = row.get("unit", "")
         unit = units.get(unit_text.lower()) if unit_text else (survey.units[0] if len(survey.units) == 1 else None)
         if unit is None:
-            bad("unit", "not a unit this survey covers" if unit_text else "which unit? the survey covers several")
+            bad("unit", Msg("msg.invite.unit_not_covered" if unit_text else "msg.invite.which_unit"))
         lang = row.get("language") or None
         if lang and lang not in survey.languages:
-            bad("language", f"not a language of this survey ({', '.join(survey.languages)})")
+            bad("language", Msg("msg.invite.language", known=", ".join(survey.languages)))
         tier = tiers.get(row.get("tier", "").lower()) if row.get("tier") else None
         if row.get("tier") and tier is None:
-            bad("tier", "unknown customer tier")
+            bad("tier", Msg("msg.invite.tier"))
         channel = channels.get(row.get("channel", "").lower()) if row.get("channel") else None
         if row.get("channel") and channel is None:
-            bad("channel", "not a channel this survey covers")
+            bad("channel", Msg("msg.invite.channel"))
         planned.append((email, row.get("name", ""), unit, lang, tier, channel))
     if problems:
-        raise DataError(f"{filename}: {len(problems)} problem(s); no invitation was created", problems)
+        raise DataError(Msg("msg.invite.refused", len(problems), file=filename), problems)
 
     expires = datetime.now(UTC) + timedelta(days=days)
     out = io.StringIO()
@@ -141,6 +142,12 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     return out.getvalue()
 
 
+def _by_id_or_name(rows) -> dict:
+    """Rows by their id (as text) and by their name in lower case."""
+    rows = list(rows)
+    return {str(r.id): r for r in rows} | {r.name.lower(): r for r in rows}
+
+
 def _read_csv(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header (stripped, lower case) and the rows with their numbers (the header is row
     1; blank rows are left out) of a CSV file; a file that is not UTF-8 CSV text is a
@@ -148,17 +155,16 @@ def _read_csv(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, li
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{filename} is not UTF-8 text", [Problem(
-            f"byte {exc.start + 1} is not UTF-8: save the file as CSV UTF-8", file=filename)]) from None
+        raise DataError(Msg("msg.file_not_utf8", file=filename), [Problem(
+            Msg("msg.invite.byte", byte=exc.start + 1), file=filename)]) from None
     if "\x00" in text:
-        raise DataError(f"{filename} is not a CSV file", [Problem("it holds NUL bytes (a binary file?)",
-                                                                  file=filename)])
+        raise DataError(Msg("msg.invite.not_csv", file=filename), [Problem(Msg("msg.invite.nul"), file=filename)])
     reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
     try:
         lines = [values for values in reader if values]
     except csv.Error as exc:
-        raise DataError(f"{filename} is not a CSV file", [Problem(f"line {reader.line_num}: {exc}", file=filename)]) \
-            from None
+        raise DataError(Msg("msg.invite.not_csv", file=filename),
+                        [Problem(str(exc), file=filename, line=reader.line_num)]) from None
     header = [h.strip().lower() for h in lines[0]] if lines else []
     return header, list(enumerate(lines[1:], start=2))
 

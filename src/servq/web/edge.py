@@ -120,7 +120,8 @@ def _bounded(receive, limit: int):
 class AuthGate:
     """Signed-in users only on ``/admin``, API tokens only on ``/api/v1``, checked against
     the database before the route (and so the body) is reached. Sets ``state.user_id`` for
-    the route's own role checks. Inside the session middleware (it reads the cookie)."""
+    the route's own role checks, and ``state.language``, the language of the user's pages.
+    Inside the session middleware (it reads the cookie)."""
 
     def __init__(self, app):
         self.app = app
@@ -131,7 +132,7 @@ class AuthGate:
             return await self.app(scope, receive, send)
         state = scope["app"].state
         try:
-            user_id = await self._user(scope, state, path)
+            user_id, language = await self._user(scope, state, path)
         except (Busy, PoolTimeout):
             return await _answer(scope, send, 503, "The server is busy. Try again in a few seconds.",
                                  {"Retry-After": "5"})
@@ -142,16 +143,18 @@ class AuthGate:
             scope["session"].clear()
             target = "/login" + (f"?next={quote(path)}" if scope["method"] in ("GET", "HEAD") else "")
             return await _answer(scope, send, 303, "Sign in first.", {"Location": target})
-        scope.setdefault("state", {})["user_id"] = user_id
+        scope.setdefault("state", {}).update(user_id=user_id, language=language)
         await self.app(scope, receive, send)
 
     @staticmethod
-    async def _user(scope, state, path: str) -> int | None:
+    async def _user(scope, state, path: str) -> tuple[int | None, str | None]:
+        """(the user's id or None, the language of their pages or None)."""
         if path.startswith("/api/"):
             token = _bearer(scope)
-            return await anyio.to_thread.run_sync(_token_user, state, token) if token else None
+            return (await anyio.to_thread.run_sync(_token_user, state, token) if token else None), None
         sid = scope["session"].get("sid")
-        return await anyio.to_thread.run_sync(_session_user, state, sid) if sid else None
+        found = await anyio.to_thread.run_sync(_session_user, state, sid) if sid else None
+        return found or (None, None)
 
 
 def _bearer(scope) -> str:
@@ -159,7 +162,7 @@ def _bearer(scope) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _session_user(state, sid: str) -> int | None:
+def _session_user(state, sid: str) -> tuple[int, str | None] | None:
     with state.read_sessions() as session:
         return accounts.session_user(session, sid, datetime.now(UTC))
 

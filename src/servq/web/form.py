@@ -12,22 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 
 from ..instruments import Instrument
-from ..report.i18n import load_catalog
+from .languages import t
 
 MAX_COMMENT = 5000
-LANGUAGES = ("en", "sv", "zh")
-
-
-@cache
-def strings(lang: str) -> Mapping[str, str]:
-    return load_catalog("servq.web", lang)
-
-
-def t(lang: str, key: str, **kw) -> str:
-    return strings(lang)[key].format_map(kw)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..errors import UsageError
 from ..store.models import Unit, User
 from .accounts import audit
+from .languages import Msg
 
 
 def subtree(unit_id: int, name: str = "subtree") -> Select:
@@ -37,15 +38,17 @@ def visible_units(session: Session, user: User) -> list[Unit]:
     return list(session.scalars(query))
 
 
-def add_unit(session: Session, name: str, kind: str, parent_id: int | None, actor: User | None) -> Unit:
+def add_unit(session: Session, name: str, kind: str, parent_id: int | None, actor: User | None,
+             labels: dict[str, str] | None = None) -> Unit:
+    """A unit under ``parent_id`` (None: at the top), with its name in other languages."""
     name, kind = name.strip(), (kind.strip() or "unit")
     if not name:
-        raise UsageError("a unit needs a name")
+        raise UsageError(Msg("msg.unit_needs_name"))
     if len(name) > 200 or len(kind) > 50:
-        raise UsageError("a unit name has at most 200 characters and a kind at most 50")
+        raise UsageError(Msg("msg.unit_name_long"))
     if parent_id is not None and session.get(Unit, parent_id) is None:
-        raise UsageError(f"no unit with id {parent_id}")
-    unit = Unit(name=name, kind=kind, parent_id=parent_id)
+        raise UsageError(Msg("msg.no_unit_id", id=parent_id))
+    unit = Unit(name=name, kind=kind, parent_id=parent_id, labels=labels)
     session.add(unit)
     session.flush()
     audit(session, actor, "unit.create", f"{kind} {name}", {"id": unit.id, "parent_id": parent_id})

@@ -3,6 +3,7 @@ role checks, the CSRF form field, and rendering a template."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from urllib.parse import parse_qsl
 
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from .. import __version__
 from ..store.models import User
-from . import surveys
+from . import languages, surveys
+from .languages import Msg
+from .names import name_in, title_in
 from .params import FieldErrors, text_problem
 from .security import check_csrf, csrf_token
 
@@ -98,7 +101,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 def _role(*roles: str):
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise HTTPException(status_code=403, detail="Your role may not do this.")
+            raise HTTPException(status_code=403, detail=Msg("msg.role_forbidden"))
         return user
 
     return check
@@ -110,9 +113,30 @@ SurveyManager = Annotated[User, Depends(_role("administrator", "analyst"))]
 Csrf = Annotated[str, Form(alias="csrf_token")]
 
 
+def language(request: Request) -> str:
+    """The language of a page: the signed-in user's (read with the session, edge.py), else
+    the browser's preference among the pages' languages, else English."""
+    chosen = getattr(request.state, "language", None)
+    return chosen if chosen in languages.LANGUAGES else languages.negotiate(
+        request.headers.get("accept-language"), default=languages.DEFAULT)
+
+
+def texts(lang: str) -> dict:
+    """What a template of the administration needs to write in ``lang``: ``t`` and ``tn``
+    (strings, plurals), ``say`` (a message of the code), numbers, dates and names."""
+    return {"lang": lang, "html_lang": languages.html_lang(lang), "lang_names": languages.LANG_NAMES,
+            "lang_tags": {code: languages.html_lang(code) for code in languages.LANGUAGES},
+            **{name: partial(fn, lang) for name, fn in (
+                ("t", languages.t), ("tn", languages.tn), ("t_or", languages.t_or), ("say", languages.say),
+                ("num", languages.number), ("dec", languages.decimal),
+                ("pct", languages.percent), ("day", languages.day), ("when", languages.when),
+                ("local", languages.local_when), ("dimension_name", languages.dimension), ("label", name_in),
+                ("title", title_in))}}
+
+
 def page(request: Request, name: str, context: dict, status_code: int = 200, headers=None) -> HTMLResponse:
     base = {"csrf": csrf_token(request), "signed_in": getattr(request.state, "user_id", None) is not None,
-            "role": request.session.get("role")}
+            "role": request.session.get("role"), **texts(language(request))}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code,
                                       headers=headers)
 
@@ -122,7 +146,7 @@ def visible_survey(session: Session, user: User, survey_id: int):
     exist or is not theirs."""
     survey = surveys.visible_survey(session, user, survey_id)
     if survey is None:
-        raise HTTPException(status_code=404, detail="No such survey.")
+        raise HTTPException(status_code=404, detail=Msg("msg.no_survey"))
     return survey
 
 

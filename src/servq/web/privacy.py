@@ -22,6 +22,7 @@ from ..errors import UsageError
 from ..store.models import CaseEvent, Complaint, ComplaintContact, Contact, Invitation, User
 from .accounts import audit
 from .complaints import ContactDetails, check_contact, customer_key, salt
+from .languages import Msg
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def purge_contacts(session: Session, days: int, now: datetime, actor: User | Non
     old = list(session.scalars(select(ComplaintContact).where(ComplaintContact.created_at < cutoff)))
     for r in old:
         session.add(CaseEvent(complaint_id=r.complaint_id, at=now, actor_id=actor.id if actor else None,
-                              kind="contact_erased", detail={"reason": f"retention ({days} days)"}))
+                              kind="contact_erased", detail={"reason": Msg("case.retention", days), "days": days}))
         session.delete(r)
     expired = select(Invitation.id).where(Invitation.expires_at < now)
     survey = session.execute(delete(Contact).where(Contact.created_at < cutoff, or_(

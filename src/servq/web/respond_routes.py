@@ -16,6 +16,8 @@ from ..store.db import transaction
 from ..store.models import Draft, Invitation, Survey
 from . import closed_loop, complaints, responding
 from . import form as questionnaire
+from .languages import LANG_NAMES, Msg, day, known, t, tn
+from .names import title_in
 from .pages import DB, ReadDB, sent_form, templates
 from .params import FieldErrors, Id, Text, is_token, number, row_id
 from .security import new_token, retry_after, submit_wait
@@ -31,7 +33,6 @@ def _embeddable(request: Request) -> None:
 
 
 def _message(request: Request, lang: str, which: str, status: int = 200, **kw) -> HTMLResponse:
-    t = questionnaire.t
     return templates.TemplateResponse(request, "respond_message.html", {
         "lang": lang, "title": t(lang, f"form.{which}_title"), "body": t(lang, f"form.{which}_body", **kw),
         "extra": kw.get("link")}, status_code=status)
@@ -40,7 +41,7 @@ def _message(request: Request, lang: str, which: str, status: int = 200, **kw) -
 def _survey(request: Request, session: Session, slug: str, unit_id: int) -> responding.PublicSurvey:
     survey = request.app.state.surveys.get(session, slug)
     if survey is None or unit_id not in survey.unit_ids:  # the same answer for both
-        raise HTTPException(status_code=404, detail="No such survey.")
+        raise HTTPException(status_code=404, detail=Msg("msg.no_survey"))
     return survey
 
 
@@ -49,7 +50,7 @@ def _closed_page(request: Request, survey: Survey, lang: str) -> HTMLResponse | 
     if state == "closed":
         return _message(request, lang, "closed", 410)
     if state == "not_open":
-        return _message(request, lang, "not_open", 403, date=survey.opens_at.strftime("%Y-%m-%d"))
+        return _message(request, lang, "not_open", 403, date=day(lang, survey.opens_at))
     return None
 
 
@@ -74,7 +75,7 @@ def invitation_link(request: Request, session: ReadDB, token: Key, lang: str | N
     _embeddable(request)
     found = responding.open_invitation(session, token)
     if found is None:
-        return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "invalid_link", 404)
+        return _message(request, known(lang), "invalid_link", 404)
     inv, survey = found
     lang = responding.choose_language(survey, lang or inv.language, request.headers.get("accept-language"))
     closed = _closed_page(request, survey, lang)
@@ -95,8 +96,8 @@ def resume(request: Request, session: DB, key: Key, page: int | None = None, lan
     draft = responding.get_draft(session, key)
     if draft is None:
         if responding.is_submitted(session, key):
-            return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "thanks")
-        return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "invalid_link", 404)
+            return _message(request, known(lang), "thanks")
+        return _message(request, known(lang), "invalid_link", 404)
     survey = session.get(Survey, draft.survey_id)
     lang = responding.choose_language(survey, lang or draft.language, None)
     closed = _closed_page(request, survey, lang)
@@ -127,21 +128,21 @@ async def answer(request: Request, slug: Slug, unit_id: Id):
         raise FieldErrors({"page": "must be a page number"})
     wait = submit_wait(request)
     if wait:
-        busy = _message(request, lang if lang in questionnaire.LANGUAGES else "en", "too_many", 429)
+        busy = _message(request, known(lang), "too_many", 429)
         busy.headers.update(retry_after(wait))
         return busy
     survey = request.app.state.surveys.peek(slug)
     if survey is responding.SurveyCache.MISS:
         survey = await run_in_threadpool(_read_survey, request, slug)
     if survey is None or unit_id not in survey.unit_ids or not is_token(key):
-        raise HTTPException(status_code=404, detail="No such survey.")
+        raise HTTPException(status_code=404, detail=Msg("msg.no_survey"))
     lang = responding.choose_language(survey, lang, None)
     closed = _closed_page(request, survey, lang)
     if closed:
         return closed
     pages = questionnaire_of(survey, lang)
     if not 0 <= page < len(pages):
-        raise HTTPException(status_code=422, detail="No such page.")
+        raise HTTPException(status_code=422, detail=Msg("msg.no_page"))
     submit = action == "submit" and page == len(pages) - 1
     # the submission takes the answers of every page it carries (a client may send them all
     # at once); any other action those of its own page
@@ -173,12 +174,12 @@ async def answer(request: Request, slug: Slug, unit_id: Id):
         responding.page_save(key, survey, unit_id, channel, lang, target, answers, comment)
     outcome = await request.app.state.writer.run(job)
     if outcome == responding.MISMATCH:
-        raise HTTPException(status_code=404, detail="No such survey.")
+        raise HTTPException(status_code=404, detail=Msg("msg.no_survey"))
     if outcome in (responding.STORED, responding.DONE_BEFORE):
         return RedirectResponse(f"/thanks?lang={lang}", status_code=303)
     if action == "save":
         link = str(request.url_for("resume", key=key))
-        return _message(request, lang, "saved", link=link, days=responding.DRAFT_DAYS)
+        return _message(request, lang, "saved", link=link, days=tn(lang, "form.days", responding.DRAFT_DAYS))
     return RedirectResponse(f"/r/{key}?page={target}&lang={lang}", status_code=303)
 
 
@@ -193,7 +194,7 @@ def _form_with_errors(request: Request, survey: responding.PublicSurvey, lang: s
     with request.app.state.read_sessions() as session:
         draft = responding.get_draft(session, key)
         if draft is not None and (draft.survey_id, draft.unit_id) != (survey.id, unit_id):
-            raise HTTPException(status_code=404, detail="No such survey.")
+            raise HTTPException(status_code=404, detail=Msg("msg.no_survey"))
         channel = draft.channel_id if draft else responding.channel_for(
             survey, row_id(sent.get("channel_id", "")))
         pages = questionnaire_of(survey, lang)
@@ -207,7 +208,7 @@ def _form_with_errors(request: Request, survey: responding.PublicSurvey, lang: s
 @router.get("/thanks", response_class=HTMLResponse)
 def thanks(request: Request, lang: str = "en"):
     _embeddable(request)
-    return _message(request, lang if lang in questionnaire.LANGUAGES else "en", "thanks")
+    return _message(request, known(lang), "thanks")
 
 
 def _raw(page: questionnaire.Page, sent: dict) -> dict:
@@ -220,10 +221,10 @@ def _form(request: Request, survey: Survey, lang: str, state: dict, errors: dict
     pages = questionnaire_of(survey, lang)
     page = pages[state["page"]]
     base = str(request.url.path)
-    switch = [(code, responding.LANG_NAMES[code], f"{base}?lang={code}" + (
+    switch = [(code, LANG_NAMES[code], f"{base}?lang={code}" + (
         f"&page={state['page']}" if base.startswith("/r/") else "")) for code in survey.languages]
     return templates.TemplateResponse(request, "respond.html", {
-        "lang": lang, "t": lambda key, **kw: questionnaire.t(lang, key, **kw), "survey": survey,
+        "lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "survey": survey, "title": title_in(lang, survey),
         "page": page, "page_index": state["page"], "page_count": len(pages), "state": state, "errors": errors,
         "answers": {k: str(v) for k, v in state["answers"].items()}, "switch": switch,
         "action": f"/s/{survey.slug}/u/{state['unit_id']}",

@@ -29,10 +29,10 @@ from ..store.models import (
     Survey,
 )
 from .closed_loop import LoopRequest, open_case
+from .languages import negotiate
 from .security import new_token, token_hash
 
 DRAFT_DAYS = 30
-LANG_NAMES = {"en": "English", "sv": "Svenska", "zh": "中文"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class PublicSurvey:
     unit_ids: frozenset[int]
     channel_ids: frozenset[int]
     closed_loop: dict | None = None  # the thresholds that open a complaint case (closed_loop.py)
+    title_labels: dict | None = None  # the title in the survey's languages (names.py)
 
 
 class SurveyCache:
@@ -76,7 +77,7 @@ class SurveyCache:
         found = None if row is None else PublicSurvey(
             row.id, row.slug, row.title, tuple(row.languages), row.anonymous, row.opens_at, row.closes_at,
             row.instrument_yaml, frozenset(u.id for u in row.units), frozenset(c.id for c in row.channels),
-            row.closed_loop)
+            row.closed_loop, row.title_labels)
         if self.seconds > 0:
             if len(self._entries) > 10_000:
                 self._entries.clear()
@@ -102,22 +103,7 @@ def channel_for(survey: PublicSurvey, channel_id: int | None) -> int | None:
 def choose_language(survey: PublicSurvey | Survey, asked: str | None, accept_language: str | None) -> str:
     """The link's ``lang`` if the survey has it, else the browser's best preference among
     the survey's languages (``Accept-Language`` q-values), else the survey's first."""
-    langs = list(survey.languages)
-    if asked in langs:
-        return asked
-    ranked: list[tuple[float, int, str]] = []
-    for i, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        base = tag.strip().lower().split("-")[0]
-        if base in langs and q > 0:
-            ranked.append((-q, i, base))
-    return min(ranked)[2] if ranked else langs[0]
+    return asked if asked in survey.languages else negotiate(accept_language, survey.languages)
 
 
 def get_draft(session: Session, key: str) -> Draft | None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 
 from ..store.models import RateCounter
+from .languages import Msg
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'")
@@ -60,8 +61,7 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(expected, submitted):
-        raise HTTPException(status_code=403, detail="The form has expired or did not come from this site. "
-                                                     "Reload the page and try again.")
+        raise HTTPException(status_code=403, detail=Msg("msg.csrf"))
 
 
 class RateLimiter:

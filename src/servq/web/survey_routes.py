@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from ..errors import DataError, InstrumentError, UsageError
 from ..instruments import list_instruments
 from ..store.models import Channel, Invitation, Survey, Unit, User, Wave
-from . import closed_loop, complaints, distribution, org, surveys
+from . import closed_loop, complaints, distribution, names, org, surveys
 from .accounts import audit
+from .languages import Msg, problem_list, reason, reasons
+from .names import LabelFields
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page, visible_survey
 from .params import Id, Text, Word
 from .security import check_csrf
@@ -37,7 +39,7 @@ def new_survey_page(request: Request, session: DB, user: SurveyManager):
 
 
 @router.post("", response_class=HTMLResponse)
-def create_survey(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
+def create_survey(request: Request, session: DB, user: SurveyManager, labels: LabelFields, csrf: Csrf = "",
                   title: Annotated[Text(Survey.title), Form()] = "",
                   instrument: Annotated[Text(Survey.instrument_id), Form()] = "",
                   # FastAPI copies the list defaults (B006)
@@ -49,28 +51,28 @@ def create_survey(request: Request, session: DB, user: SurveyManager, csrf: Csrf
                   respondent_type: Annotated[Text(Survey.respondent_type), Form()] = "customer",
                   yaml_file: Annotated[UploadFile | None, File()] = None):
     check_csrf(request, csrf)
-    form = surveys.SurveyForm(title=title, instrument=instrument, languages=languages,
+    form = surveys.SurveyForm(title=title, labels=labels, instrument=instrument, languages=languages,
                               unit_ids=[str(i) for i in unit_ids], channel_ids=[str(i) for i in channel_ids],
                               opens=opens, closes=closes, anonymous=anonymous == "on", respondent_type=respondent_type)
     problems: list[str] = []
     if yaml_file is not None and yaml_file.filename:
         raw = yaml_file.file.read(MAX_UPLOAD + 1)
         if len(raw) > MAX_UPLOAD:
-            problems.append(f"{yaml_file.filename} is larger than {MAX_UPLOAD // 1000} kB")
+            problems.append(Msg("msg.file_too_large", file=yaml_file.filename, size=f"{MAX_UPLOAD // 1000} kB"))
         else:
             try:
                 form.yaml_text, form.yaml_name = raw.decode("utf-8"), yaml_file.filename
             except UnicodeDecodeError:
-                problems.append(f"{yaml_file.filename} is not UTF-8 text")
+                problems.append(Msg("msg.file_not_utf8", file=yaml_file.filename))
     if not problems:
         try:
             with session.begin_nested():
                 survey = surveys.create_survey(session, form, user)
             return RedirectResponse(f"/admin/surveys/{survey.id}", status_code=303)
         except InstrumentError as exc:
-            problems = [exc.summary, *map(str, exc.problems)]
+            problems = problem_list(exc)
         except UsageError as exc:
-            problems = str(exc).split("; ")
+            problems = reasons(exc)
     return _new(request, session, user, form, problems, 422)
 
 
@@ -98,7 +100,7 @@ def add_wave(request: Request, session: DB, user: SurveyManager, survey_id: Id, 
             surveys.add_wave(session, survey, name, starts, ends, user)
     except UsageError as exc:
         session.refresh(survey)
-        return _survey(request, session, user, survey_id, str(exc), 422)
+        return _survey(request, session, user, survey_id, reason(exc), 422)
     return RedirectResponse(f"/admin/surveys/{survey_id}", status_code=303)
 
 
@@ -113,7 +115,7 @@ def set_closed_loop(request: Request, session: DB, user: SurveyManager, survey_i
         setting = closed_loop.settings_from_form(surveys.instrument_of(survey), enabled == "on", gap_max,
                                                  recommend_max, complaint_comment == "on")
     except UsageError as exc:
-        return _survey(request, session, user, survey_id, None, 422, loop_error=str(exc),
+        return _survey(request, session, user, survey_id, None, 422, loop_error=reason(exc),
                        loop_values={"enabled": enabled, "gap_max": gap_max, "recommend_max": recommend_max,
                                     "complaint_comment": complaint_comment})
     survey.closed_loop = setting
@@ -121,15 +123,32 @@ def set_closed_loop(request: Request, session: DB, user: SurveyManager, survey_i
     return RedirectResponse(f"/admin/surveys/{survey_id}", status_code=303)
 
 
-def _survey(request: Request, session: Session, user: User, survey_id: int, error: str | None, status: int,
-            problems: list[str] | None = None, loop_error: str | None = None, loop_values: dict | None = None):
+@router.post("/{survey_id}/titles", response_class=HTMLResponse)
+def set_titles(request: Request, session: DB, user: SurveyManager, survey_id: Id, labels: LabelFields,
+               csrf: Csrf = ""):
+    """The survey's title in each of its languages (blank: its base title)."""
+    check_csrf(request, csrf)
+    survey = visible_survey(session, user, survey_id)
+    try:
+        with session.begin_nested():
+            names.set_labels(session, survey, labels, user)
+    except UsageError as exc:
+        return _survey(request, session, user, survey_id, None, 422, titles_error=reason(exc))
+    return RedirectResponse(f"/admin/surveys/{survey_id}#titles", status_code=303)
+
+
+def _survey(request: Request, session: Session, user: User, survey_id: int, error, status: int,
+            problems: list | None = None, loop_error=None, loop_values: dict | None = None, titles_error=None):
     survey = visible_survey(session, user, survey_id)
     inst = surveys.instrument_of(survey)
     base = _base(request)
-    links = [(unit, distribution.public_url(base, survey, unit.id)) for unit in survey.units]
+    # each unit's link, then the unit's link of each channel (?c=<channel id>)
+    links = [(unit, distribution.public_url(base, survey, unit.id),
+              [(channel, distribution.public_url(base, survey, unit.id, channel.id)) for channel in survey.channels])
+             for unit in survey.units]
     return page(request, "survey.html", {
         "user": user, "survey": survey, "instrument": inst, "error": error, "problems": problems or [],
-        "can_edit": user.role in surveys.MANAGERS, "links": links,
+        "can_edit": user.role in surveys.MANAGERS, "links": links, "titles_error": titles_error,
         "embed": distribution.embed_snippet(links[0][1], survey.title) if links else "",
         "loop_error": loop_error, "loop": loop_values or _loop_values(survey.closed_loop),
         "has_gap": closed_loop.gap_parts(inst) is not None, "recommend": closed_loop.recommend_outcome(inst),
@@ -154,7 +173,7 @@ def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: Id, uni
     """The QR code of a unit's link (``c``: a channel, e.g. "branch" for the counter)."""
     survey = visible_survey(session, user, survey_id)
     if kind not in ("png", "svg") or unit_id not in {u.id for u in survey.units}:
-        raise HTTPException(status_code=404, detail="No such QR code.")
+        raise HTTPException(status_code=404, detail=Msg("msg.no_qr"))
     channel = c if c in {ch.id for ch in survey.channels} else None
     url = distribution.public_url(_base(request), survey, unit_id, channel)
     media = "image/svg+xml" if kind == "svg" else "image/png"
@@ -169,16 +188,16 @@ def invitations(request: Request, session: DB, user: SurveyManager, survey_id: I
     check_csrf(request, csrf)
     survey = visible_survey(session, user, survey_id)
     if file is None or not file.filename:
-        return _survey(request, session, user, survey_id, None, 422, ["Choose a CSV file of invitees."])
+        return _survey(request, session, user, survey_id, None, 422, [Msg("msg.choose_invitees")])
     raw = file.file.read(MAX_INVITE_UPLOAD + 1)
     if len(raw) > MAX_INVITE_UPLOAD:
         return _survey(request, session, user, survey_id, None, 422,
-                       [f"{file.filename} is larger than {MAX_INVITE_UPLOAD // 1_000_000} MB"])
+                       [Msg("msg.file_too_large", file=file.filename, size=f"{MAX_INVITE_UPLOAD // 1_000_000} MB")])
     try:
         with session.begin_nested():
             text = distribution.import_invitations(session, survey, raw, file.filename, _base(request), days, user)
     except DataError as exc:
-        return _survey(request, session, user, survey_id, None, 422, [exc.summary, *map(str, exc.problems)])
+        return _survey(request, session, user, survey_id, None, 422, problem_list(exc))
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="invitations-{survey.slug}.csv"',
         "Cache-Control": "no-store"})

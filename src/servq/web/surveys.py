@@ -22,6 +22,8 @@ from ..instruments.catalog import catalog_ids, parse_instrument
 from ..store.models import Channel, Survey, Tier, Unit, User, Wave, survey_units
 from .accounts import audit
 from .form import Page, pages
+from .languages import Msg, Msgs
+from .names import checked_labels
 from .org import visible_unit_ids
 
 RESPONDENT_TYPES = ("customer", "internal")
@@ -30,7 +32,7 @@ MANAGERS = ("administrator", "analyst")  # who may create and change surveys
 
 def catalog_yaml(instrument_id: str) -> str:
     if instrument_id not in catalog_ids():
-        raise UsageError(f"unknown instrument '{instrument_id}' (built-in: {', '.join(catalog_ids())})")
+        raise UsageError(Msg("msg.unknown_instrument", id=instrument_id, known=", ".join(catalog_ids())))
     return resources.files("servq.instruments").joinpath("catalog", f"{instrument_id}.yaml").read_text("utf-8")
 
 
@@ -59,6 +61,7 @@ class SurveyForm:
     """What the "new survey" page submits (all text, as the form sends it)."""
 
     title: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # the title per language (names.py)
     instrument: str = ""  # a catalog id, or "" when yaml_text is given
     yaml_text: str = ""
     yaml_name: str = "uploaded instrument"
@@ -75,37 +78,43 @@ def create_survey(session: Session, form: SurveyForm, actor: User) -> Survey:
     """Validate ``form`` and store the survey; raise UsageError / InstrumentError naming
     every problem (nothing is stored then)."""
     if actor.role not in MANAGERS:
-        raise UsageError("only administrators and analysts create surveys")
+        raise UsageError(Msg("msg.survey_managers_only"))
     problems: list[str] = []
     title = form.title.strip()
     if not title or len(title) > 200:
-        problems.append("a survey needs a title of at most 200 characters")
+        problems.append(Msg("msg.survey_title"))
     if form.yaml_text.strip():
         text, source = form.yaml_text, form.yaml_name
     elif form.instrument:
         text, source = catalog_yaml(form.instrument), form.instrument
     else:
-        raise UsageError("choose a built-in instrument or upload an instrument YAML file")
+        raise UsageError(Msg("msg.choose_instrument"))
     inst = parse_instrument(text, source)  # InstrumentError lists every problem with its line
     languages = [lang for lang in dict.fromkeys(form.languages) if lang]
     unknown = [lang for lang in languages if lang not in inst.languages]
     if not languages:
-        problems.append(f"choose at least one language ({', '.join(inst.languages)})")
+        problems.append(Msg("msg.choose_language", known=", ".join(inst.languages)))
     elif unknown:
-        problems.append(f"the instrument has no texts in {', '.join(unknown)} (it has {', '.join(inst.languages)})")
+        problems.append(Msg("msg.instrument_lacks", missing=", ".join(unknown), known=", ".join(inst.languages)))
     units = _rows(session, Unit, form.unit_ids, "unit", problems)
     if not units and not problems:
-        problems.append("choose at least one unit the survey covers")
+        problems.append(Msg("msg.choose_unit"))
     channels = _rows(session, Channel, form.channel_ids, "channel", problems)
     if form.respondent_type not in RESPONDENT_TYPES:
-        problems.append(f"respondent type must be {' or '.join(RESPONDENT_TYPES)}")
-    opens = _day(form.opens, "opening date", problems) if form.opens.strip() else _today()
-    closes = _day(form.closes, "closing date", problems) if form.closes.strip() else None
+        problems.append(Msg("msg.respondent_type", known=" / ".join(RESPONDENT_TYPES)))
+    opens = _day(form.opens, "opens", problems) if form.opens.strip() else _today()
+    closes = _day(form.closes, "closes", problems) if form.closes.strip() else None
     if opens and closes and closes <= opens:
-        problems.append("the closing date must come after the opening date")
+        problems.append(Msg("msg.closes_before_opens"))
+    labels = None
+    try:
+        labels = checked_labels(form.labels, Survey.title.type.length, languages)
+    except UsageError as exc:
+        problems.append(exc.args[0])
     if problems:
-        raise UsageError("; ".join(problems))
-    survey = Survey(slug=secrets.token_urlsafe(8), title=title, instrument_id=inst.id, instrument_yaml=text,
+        raise UsageError(Msgs(problems))
+    survey = Survey(slug=secrets.token_urlsafe(8), title=title, title_labels=labels, instrument_id=inst.id,
+                    instrument_yaml=text,
                     languages=languages, anonymous=form.anonymous, respondent_type=form.respondent_type,
                     opens_at=opens, closes_at=closes, created_by=actor.id, units=units, channels=channels)
     session.add(survey)
@@ -136,16 +145,16 @@ def add_wave(session: Session, survey: Survey, name: str, starts: str, ends: str
     problems: list[str] = []
     name = name.strip()
     if not name or len(name) > 100:
-        problems.append("a wave needs a name of at most 100 characters")
-    start = _day(starts, "start date", problems)
-    end = _day(ends, "end date", problems)
+        problems.append(Msg("msg.wave_name"))
+    start = _day(starts, "starts", problems)
+    end = _day(ends, "ends", problems)
     if start and end and end <= start:
-        problems.append("the end date must come after the start date")
+        problems.append(Msg("msg.wave_ends_before_start"))
     for wave in survey.waves:
         if start and end and start < wave.ends_at and wave.starts_at < end:
-            problems.append(f"the dates overlap wave '{wave.name}'")
+            problems.append(Msg("msg.wave_overlap", name=wave.name))
     if problems:
-        raise UsageError("; ".join(problems))
+        raise UsageError(Msgs(problems))
     wave = Wave(survey=survey, name=name, starts_at=start, ends_at=end)
     session.add(wave)
     session.flush()
@@ -153,15 +162,16 @@ def add_wave(session: Session, survey: Survey, name: str, starts: str, ends: str
     return wave
 
 
-def add_named(session: Session, model: type[Channel] | type[Tier], name: str, actor: User) -> Channel | Tier:
-    """Add a channel or a customer tier."""
+def add_named(session: Session, model: type[Channel] | type[Tier], name: str, actor: User,
+              labels: dict[str, str] | None = None) -> Channel | Tier:
+    """Add a channel or a customer tier (``labels``: its name in other languages)."""
     what = model.__tablename__[:-1]
     name = name.strip()
     if not name or len(name) > 100:
-        raise UsageError(f"a {what} needs a name of at most 100 characters")
+        raise UsageError(Msg(f"msg.{what}_name"))
     if session.scalar(select(model.id).where(model.name == name)) is not None:
-        raise UsageError(f"the {what} '{name}' exists already")
-    row = model(name=name)
+        raise UsageError(Msg(f"msg.{what}_exists", name=name))
+    row = model(name=name, labels=labels)
     session.add(row)
     session.flush()
     audit(session, actor, f"{what}.create", name, {"id": row.id})
@@ -174,19 +184,21 @@ def _rows(session: Session, model, ids: list[str], what: str, problems: list[str
         try:
             wanted.append(int(raw))
         except ValueError:
-            problems.append(f"not a {what} id: {raw!r}")
+            problems.append(Msg(f"msg.not_{what}_id", value=repr(raw)))
     rows = list(session.scalars(select(model).where(model.id.in_(wanted)))) if wanted else []
     missing = sorted(set(wanted) - {r.id for r in rows})
     if missing:
-        problems.append(f"no {what} with id {', '.join(map(str, missing))}")
+        problems.append(Msg(f"msg.no_{what}_id", id=", ".join(map(str, missing))))
     return rows
 
 
 def _day(text: str, what: str, problems: list[str]) -> datetime | None:
+    """``text`` as midnight UTC of its date; else None and a problem naming the date ``what``
+    (``opens``, ``closes``, ``starts``, ``ends``)."""
     try:
         return datetime.combine(date.fromisoformat(text.strip()), time(), tzinfo=UTC)
     except ValueError:
-        problems.append(f"the {what} must be a date like 2026-03-31, got {text!r}")
+        problems.append(Msg(f"msg.date_{what}", value=repr(text)))
         return None
 
 

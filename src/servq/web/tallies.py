@@ -39,6 +39,7 @@ from ..io.validate import Answers
 from ..stats.moments import Moments
 from ..store.models import Channel, Response, Survey, Tier, Unit, Wave
 from .dataset import Filter, answer_columns
+from .names import names_in
 from .surveys import instrument_of
 
 log = logging.getLogger(__name__)
@@ -278,7 +279,7 @@ class SurveyTallies:
         n = len(rows) + sum(int(c.counts[sel, 0].sum()) for _, c, sel in cells)
         if n == 0:
             return None
-        labels = _labels(session, self.survey_id)
+        labels = _labels(session, self.survey_id, lang)
         groups, row_codes, cell_codes, unknown = _groups(by, held, rows, cells, labels)
         sums = self._row_sums(held, rows, row_codes, len(groups) + 1)
         counts = Counts(len(rows), len(rows) * self.cells_per_item, int(held.blank[rows].sum()),
@@ -422,12 +423,11 @@ class _Labels:
     waves: list[tuple[int, int, str]]  # (start, end) in UTC seconds, name
 
 
-def _labels(session: Session, survey_id: int) -> _Labels:
+def _labels(session: Session, survey_id: int, lang: str) -> _Labels:
+    """The names of the segments' values in the report's language (names.py)."""
     waves = session.execute(select(Wave.starts_at, Wave.ends_at, Wave.name).where(Wave.survey_id == survey_id)
                             .order_by(Wave.starts_at)).all()
-    return _Labels(dict(session.execute(select(Unit.id, Unit.name)).all()),
-                   dict(session.execute(select(Channel.id, Channel.name)).all()),
-                   dict(session.execute(select(Tier.id, Tier.name)).all()),
+    return _Labels(names_in(session, Unit, lang), names_in(session, Channel, lang), names_in(session, Tier, lang),
                    [(int(a.timestamp()), int(b.timestamp()), name) for a, b, name in waves])
 
 
