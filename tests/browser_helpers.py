@@ -1,9 +1,14 @@
-"""The browser tests' common check: Debian's Chromium and Playwright are here, or the test
-is skipped — except under ``SERVQ_REQUIRE_BROWSER=1`` (CI), where it fails."""
+"""What the browser tests share: the check that Debian's Chromium and Playwright are here
+(else the test is skipped — except under ``SERVQ_REQUIRE_BROWSER=1``, CI, where it fails),
+and servq served on a free port."""
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,3 +33,30 @@ def browser_or_skip(*more: tuple[Path, str]) -> None:
         if os.environ.get("SERVQ_REQUIRE_BROWSER") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+@contextmanager
+def serving(database_url: str):
+    """servq on a free port of 127.0.0.1 for the (upgraded) database at ``database_url``; its address."""
+    import uvicorn
+
+    from servq.web.app import create_app
+    from servq.web.settings import Settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(mode="production", database_url=database_url, secret_key="k" * 40,
+                        allowed_hosts=["127.0.0.1"])
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -13,14 +13,11 @@ also on a desk's; the respondent's pages on a phone, the administrators' pages o
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM, browser_or_skip
+from browser_helpers import CHROMIUM, browser_or_skip, serving
 
 ROOT = Path(__file__).parents[2]
 AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -186,27 +183,10 @@ def _platform(url: str) -> dict:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _need_browser()
-    import uvicorn
-
-    from servq.web.app import create_app
-    from servq.web.settings import Settings
-
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'servq.db'}"
     ids = _platform(url)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings = Settings(mode="production", database_url=url, secret_key="k" * 40, allowed_hosts=["127.0.0.1"])
-    uv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ids
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serving(url) as address:
+        yield address, ids
 
 
 @pytest.mark.parametrize("lang", LANGS)

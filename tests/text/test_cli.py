@@ -85,7 +85,8 @@ def _classify_formulas(tmp_path, capsys, suffix):
 
 def test_classify_csv_writes_formulas_as_quoted_text(tmp_path, capsys):
     rows = read_csv(_classify_formulas(tmp_path, capsys, ".csv"))
-    assert [r["text"] for r in rows] == ["'" + t for t in FORMULAS] + [RUDE]
+    # a NUL would make the file look binary (servq itself would refuse it): U+FFFD as in .xlsx
+    assert [r["text"] for r in rows] == ["'" + t for t in FORMULAS] + [RUDE.replace("\x00", "\ufffd")]
     assert rows[0]["branch"] == "'=1+1"
     assert rows[-1]["sentiment"].startswith("-0.") and float(rows[-1]["sentiment"]) < 0  # a number stays a number
 

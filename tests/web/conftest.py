@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
-import threading
-import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import uvicorn
-from browser_helpers import CHROMIUM, browser_or_skip
+from browser_helpers import CHROMIUM, browser_or_skip, serving
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from web_helpers import PASSWORD
@@ -177,28 +172,6 @@ def a_complaint(engine, org_tree):
 ARTIFACTS = Path(os.environ.get("SERVQ_TEST_ARTIFACTS", "test-artifacts"))
 
 
-@contextmanager
-def _serving(database_url: str):
-    """servq on a free port of 127.0.0.1 for the (upgraded) database at ``database_url``; its address."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings = Settings(mode="production", database_url=database_url, secret_key="k" * 40,
-                        allowed_hosts=["127.0.0.1"])
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def _browser_sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/login")
     page.fill("#email", email)
@@ -214,4 +187,4 @@ def live():
     and ``sign_in(page, base, email)``."""
     browser_or_skip()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return SimpleNamespace(chromium=CHROMIUM, artifacts=ARTIFACTS, serving=_serving, sign_in=_browser_sign_in)
+    return SimpleNamespace(chromium=CHROMIUM, artifacts=ARTIFACTS, serving=serving, sign_in=_browser_sign_in)
