@@ -122,6 +122,30 @@ def test_a_bad_register_lists_its_problems_and_writes_nothing(tmp_path, capsys):
     assert code == 1 and err.strip() == f"error: complaints register not found: {tmp_path / 'missing.csv'}"
 
 
+def test_a_register_in_another_encoding_is_one_clear_error_or_read_with_encoding(tmp_path, capsys):
+    # issue 15: never a traceback, never a silent wrong reading
+    register = tmp_path / "register.csv"
+    rows = "".join(f"c{i},2026-03-0{1 + i % 5} 09:00,Malmö,,Väntade i telefonkön i en timme\n" for i in range(6))
+    register.write_bytes(("id,received_at,unit,dimension,text\n" + rows).encode("utf-8")
+                         + "c9,2026-03-06 09:00,Göteborg,,Fakturan är fel\n".encode("cp1252"))
+    code, out, err = run(capsys, "complaints", "analyze", str(register), "--json", str(tmp_path / "r.json"))
+    assert code == 1 and "Traceback" not in err and not (tmp_path / "r.json").exists()
+    lines = err.splitlines()
+    assert lines[0] == f"error: {register}: the file is not UTF-8 text; nothing was read"
+    assert lines[1].startswith(f"  {register}, line 8: byte offset ") and "F6 are not UTF-8" in lines[1]
+    assert lines[2].startswith("hint: save the file as UTF-8, or name its encoding: with the complaint commands --encoding")
+    register.write_bytes(("id,received_at,unit,dimension,text\n" + rows).encode("cp1252"))
+    for extra in ([], ["--encoding", "cp1252"]):
+        code, out, err = run(capsys, "complaints", "analyze", str(register), "--json", str(tmp_path / "r.json"),
+                             "--min-n", "1", *extra)
+        assert code == 0, err
+        block = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["complaints"]
+        assert "Malmö" in json.dumps(block, ensure_ascii=False)
+        assert ("note: " + str(register) + " is not UTF-8; read as Windows-1252" in out) is not bool(extra)
+    code, out, err = run(capsys, "complaints", "analyze", str(register), "--engine", "spark", "--encoding", "cp1252")
+    assert code == 1 and err.startswith("error: --encoding works with the local engine only")
+
+
 def test_a_register_with_a_complaint_of_year_1_is_analysed_and_the_gap_reported(tmp_path, capsys):
     """The example register and one complaint dated 0001-01-01: analysed as usual (the
     weekly figures leave out the 105,000 empty weeks between), the summary says so, and

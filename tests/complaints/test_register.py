@@ -232,6 +232,35 @@ def test_a_text_column_stands_in_for_the_dimension_column_but_not_a_blank_text(t
     assert (problem.row, problem.column) == (3, "dimension") and "the text is blank too" in problem.message
 
 
+def test_a_text_reading_na_or_null_is_classified_as_text_not_taken_for_blank(tmp_path):
+    # issue 15: NA, null, N/A, None and nan are complaint texts; only a blank cell is none
+    path = write(tmp_path, "received_at,unit,dimension,text\n" + "".join(
+        f"2026-03-02,North,,{t}\n" for t in ("NA", "null", "N/A", "None", "nan")))
+    seen = []
+    t = read_register(path, classify=lambda texts: seen.extend(texts) or ["x"] * len(texts))
+    assert seen == ["NA", "null", "N/A", "None", "nan"] and t["dimension"].to_pylist() == ["x"] * 5
+    # in the dimension column NA is missing still, and a blank text cannot stand in for it
+    with pytest.raises(DataError, match="the text is blank too"):
+        read_register(write(tmp_path, "received_at,unit,dimension,text\n2026-03-02,North,NA,\n"),
+                      classify=lambda texts: ["x"] * len(texts))
+
+
+def test_a_register_that_is_not_utf8_names_the_line_or_is_read_in_the_encoding_given(tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_bytes("received_at,unit,dimension,text\n2026-03-02,Malmö,billing,Fakturan är fel\n".encode()
+                     + b"2026-03-03,G\xf6teborg,billing,Fakturan \xe4r fel igen\n")
+    with pytest.raises(DataError) as info:
+        read_register(path)
+    assert info.value.problems[0].line == 3 and "F6 are not UTF-8 (after '2026-03-03,G')" in str(info.value)
+    assert "--encoding" in info.value.hint
+    path.write_bytes("received_at,unit,dimension\n2026-03-02,Malmö,billing\n2026-03-03,Göteborg,billing\n"
+                     .encode("cp1252"))
+    for encoding in (None, "cp1252"):
+        t = read_register(path, encoding=encoding)
+        assert t["unit"].to_pylist() == ["Malmö", "Göteborg"]
+        assert t.schema.metadata.get(b"servq.encoding") == (b"cp1252" if encoding is None else None)
+
+
 # --------------------------------------------------------------------------- other formats
 
 

@@ -40,3 +40,16 @@ def test_a_table_keeps_its_types_and_changes_only_text():
     assert out.column("segment").to_pylist() == ["'-x", "ok", "'-x", None, "'@y", "ok", "z", "''q"]
     assert out.column("big").to_pylist() == ["'+1", "ok", None, "'=2", "a", "b", "c", "d"]
     assert out.column("score").equals(table.column("score")) and out.column("mean").equals(table.column("mean"))
+
+
+def test_characters_a_sheet_cannot_hold_become_the_replacement_character():
+    # issue 15: one function for every spreadsheet writer (CSV and XLSX)
+    assert neutral("a\x00b\x0bc\x1bd\ufffee\uffff") == "a\ufffdb\ufffdc\ufffdd\ufffde\ufffd"
+    assert neutral("tab\tline\nreturn\r kept") == "tab\tline\nreturn\r kept"
+    assert neutral("\x00=1") == "\ufffd=1"                               # no longer a formula
+    assert neutral_row(["x\x07", "=1"]) == ["x\ufffd", "'=1"]
+    table = pa.table({"text": ["nul\x00", "=a\x0c", None, "ok\t"],
+                      "segment": pa.array(["a\x00", "a\x01", "b", "b"]).dictionary_encode()})
+    out = neutral_table(table)
+    assert out.column("text").to_pylist() == ["nul\ufffd", "'=a\ufffd", None, "ok\t"]
+    assert out.column("segment").to_pylist() == ["a\ufffd", "a\ufffd", "b", "b"]

@@ -170,3 +170,101 @@ def test_ods_and_xls_workbooks(tmp_path, reference):
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(DataError, match="not a readable .ods workbook"):
         servq.analyze(broken, MINI)
+
+
+# --------------------------------------------------------------- encodings and texts (issue 15)
+
+from servq.io.readers import open_source  # noqa: E402
+
+
+def texts_of(path, **kw):
+    src = open_source(path, encoding=kw.pop("encoding", None))
+    return [v for t in src.chunks(["text"], **kw) for v in t.column("text").to_pylist()], src
+
+
+def test_a_chinese_file_with_invalid_bytes_names_line_offset_and_bytes(tmp_path):
+    path = tmp_path / "zh.csv"
+    good = "text\n我们等了两个小时，没有回复\n".encode()
+    path.write_bytes(good + "信号太差".encode() + b"\xff\xfe" + "掉线\n".encode())
+    with pytest.raises(DataError) as err:
+        texts_of(path)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.line) == (str(path), 3)
+    assert f"byte offset {len(good) + 12}: the byte(s) FF are not UTF-8 (after '信号太差')" in problem.message
+    assert "--encoding" in err.value.hint and "not UTF-8 text" in err.value.summary
+
+
+def test_a_utf8_swedish_file_with_one_windows_byte_is_not_silently_read_as_windows_1252(tmp_path):
+    path = tmp_path / "sv.csv"
+    path.write_bytes("text\nJag väntade i telefonkön i en timme\n".encode() + b"Fakturan var fel \xe4nnu en g\xe5ng\n")
+    with pytest.raises(DataError) as err:
+        texts_of(path)
+    assert err.value.problems[0].line == 3 and "E4 are not UTF-8 (after 'Fakturan var fel ')" in str(err.value)
+    # named, it is read as asked
+    texts, _ = texts_of(path, encoding="cp1252", text=["text"])
+    assert texts[1] == "Fakturan var fel ännu en gång"
+
+
+def test_a_plausible_windows_1252_file_is_read_so_and_says_it(tmp_path):
+    path = tmp_path / "sv.csv"
+    path.write_bytes("text\nJag väntade i telefonkön – en timme!\nFakturan var fel\n".encode("cp1252"))
+    texts, src = texts_of(path)
+    assert texts == ["Jag väntade i telefonkön – en timme!", "Fakturan var fel"]
+    assert src.options["guessed"] is True
+    path.write_bytes(b"text\nsame\n")
+    assert texts_of(path)[1].options["guessed"] is False
+
+
+def test_chinese_in_gb18030_is_no_windows_1252_and_reads_when_named(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("text\n营业厅排队两个小时，服务态度太差\n".encode("gb18030"))
+    with pytest.raises(DataError, match="not UTF-8 text"):
+        texts_of(path)
+    assert texts_of(path, encoding="gb18030")[0] == ["营业厅排队两个小时，服务态度太差"]
+
+
+def test_a_bad_byte_after_the_first_64_kib_and_in_a_named_encoding(tmp_path):
+    path = tmp_path / "late.csv"
+    rows = "".join(f"complaint number {i} about the queue\n" for i in range(3000))
+    path.write_bytes(b"text\n" + rows.encode() + b"caf\xe9 was dirty\n")
+    with pytest.raises(DataError) as err:
+        texts_of(path)
+    assert err.value.problems[0].line == 3002 and "E9 are not UTF-8 (after 'caf')" in str(err.value)
+    path.write_bytes(b"text\nab\x81c\n")                         # 0x81 is no character in Windows-1252
+    with pytest.raises(DataError) as err:
+        texts_of(path, encoding="cp1252")
+    assert "the byte(s) 81 are not cp1252" in str(err.value) and err.value.problems[0].line == 2
+
+
+def test_an_unknown_encoding_or_one_for_a_workbook_is_a_usage_error(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("text\nx\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="unknown encoding 'klingon'"):
+        open_source(path, encoding="klingon")
+    book = tmp_path / "a.xlsx"
+    pd.DataFrame({"text": ["x"]}).to_excel(book, index=False)
+    with pytest.raises(UsageError, match="for CSV and text files only"):
+        open_source(book, encoding="cp1252")
+
+
+WORDS = ["NA", "null", "N/A", "None", "nan", "NULL", ".", None, "a real complaint"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".ods"])
+def test_text_columns_keep_na_null_and_none_as_text(tmp_path, suffix):
+    path = tmp_path / f"a{suffix}"
+    df = pd.DataFrame({"text": WORDS, "other": WORDS})
+    if suffix == ".csv":
+        df.to_csv(path, index=False)
+    elif suffix == ".xlsx":
+        df.to_excel(path, index=False)
+    else:
+        pytest.importorskip("odf")
+        df.to_excel(path, index=False, engine="odf")
+    src = open_source(path)
+    (table,) = list(src.chunks(["text", "other"], text=["text"]))
+    assert table.column("text").to_pylist() == WORDS                 # as written; a blank cell is none
+    missing = [None, None, None, "None", None, None, None, None, "a real complaint"]   # NULL_TEXT, as before
+    assert table.column("other").to_pylist() == missing
+    (table,) = list(src.chunks(["text"]))
+    assert table.column("text").to_pylist() == missing

@@ -154,6 +154,19 @@ def test_xlsx_replaces_control_characters_it_cannot_store(tmp_path):
     assert values == ["nul\ufffdhere", "bell\ufffd", "tab\tand\nnewline kept"]
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_every_character_xml_cannot_hold_is_replaced_and_the_file_reads_back(tmp_path, suffix):
+    # issue 15: U+FFFE and U+FFFF made an .xlsx that no reader opens; a NUL, a .csv servq took for binary
+    from servq.io.readers import open_source
+
+    texts = ["nul\x00", "vt\x0bff\x0c", "esc\x1b", "nonchars\ufffe\uffff", "tab\tand\nnewline kept", "NA"]
+    path = write_table(pa.table({"text\x00": texts}), tmp_path / f"x{suffix}")
+    src = open_source(path)
+    assert src.columns == ["text\ufffd"]
+    back = [v for t in src.chunks(text=src.columns) for v in t.column(0).to_pylist()]
+    assert back == ["nul\ufffd", "vt\ufffdff\ufffd", "esc\ufffd", "nonchars\ufffd\ufffd", "tab\tand\nnewline kept", "NA"]
+
+
 @pytest.mark.parametrize("suffix", [".parquet", ".sav"])
 def test_typed_formats_are_written_as_they_are(hostile, tmp_path, suffix):
     import pyreadstat

@@ -223,3 +223,85 @@ def test_a_user_lexicon_is_evaluated_on_its_own_labels(tmp_path, capsys):
     assert code == 0, err
     assert "lexicon: speed on" in out and "accuracy 0.667   macro-F1 0.833" in out
     assert np.isclose(0.833, (1 + 2 / 3) / 2, atol=5e-4)
+
+
+# --------------------------------------------------------------- issue 15: encodings and round trips
+
+
+def test_a_file_that_is_not_utf8_is_one_clear_error_never_a_traceback(tmp_path, capsys):
+    zh = tmp_path / "zh.csv"
+    zh.write_bytes("text\n我们等了两个小时，没有回复\n信号太差".encode() + b"\xff" + "掉线\n".encode())
+    sv = tmp_path / "sv.csv"
+    sv.write_bytes("text,dimension\nJag väntade i telefonkön,responsiveness\n".encode()
+                   + b"Fakturan var fel \xe4nnu en g\xe5ng,price_billing\n")
+    for args, path in ((["classify", str(zh), "-o", str(tmp_path / "o.csv")], zh),
+                       (["evaluate", str(sv)], sv), (["train", str(sv), "-o", str(tmp_path / "m.npz")], sv)):
+        code, out, err = run(capsys, "complaints", *args)
+        assert code == 1 and "Traceback" not in err
+        lines = err.splitlines()
+        assert lines[0] == f"error: {path}: the file is not UTF-8 text; nothing was read"
+        assert lines[1].startswith(f"  {path}, line 3: byte offset ") and "are not UTF-8 (after '" in lines[1]
+        assert lines[2].startswith("hint: save the file as UTF-8, or name its encoding: with the complaint commands")
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_encoding_option_reads_a_windows_1252_file(tmp_path, capsys):
+    rows = [("Jag väntade i telefonkön i en timme", "responsiveness"), ("Fakturan var fel igen", "price_billing"),
+            ("Personalen var otrevlig", "assurance"), ("Personalen var oförskämd", "assurance"),
+            ("Väntetiden var lång", "responsiveness"), ("Avgiften var för hög", "price_billing")]
+    src = tmp_path / "sv.csv"
+    src.write_bytes(("text,dimension\n" + "".join(f"{t},{d}\n" for t, d in rows)).encode("cp1252"))
+    out = tmp_path / "out.csv"
+    code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out), "--encoding", "cp1252")
+    assert code == 0, err
+    assert "Windows-1252" not in stdout
+    got = read_csv(out)
+    assert [r["text"] for r in got] == [t for t, _ in rows]
+    assert [r["predicted_dimension"] for r in got] == [d for _, d in rows]
+    # without --encoding the file is plausibly Windows-1252: read so, and said
+    code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out))
+    assert code == 0 and f"note: {src} is not UTF-8; read as Windows-1252 (cp1252)" in stdout
+    code, stdout, err = run(capsys, "complaints", "evaluate", str(src), "--encoding", "cp1252")
+    assert code == 0 and "accuracy 1.000" in stdout
+    code, stdout, err = run(capsys, "complaints", "train", str(src), "-o", str(tmp_path / "m.npz"), "--cv", "0",
+                            "--encoding", "windows-1252")
+    assert code == 0, err
+    code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out), "--encoding", "nope")
+    assert code == 1 and err.startswith("error: unknown encoding 'nope'")
+
+
+ROUND_TRIP = ["NA", "null", "N/A", "None", "nan", "", "=HYPERLINK(\"http://x\",\"click\")", "+1+1", "-2+3",
+              "@SUM(A1)", "Rude staff\x00 and\x0b a\tbad\nqueue", "Väntade i kön i en timme", "信号太差，经常掉线"]
+
+
+def _written(text):
+    """What an export holds for ``text``: characters a sheet cannot hold replaced, a formula quoted."""
+    text = text.replace("\x00", "\ufffd").replace("\x0b", "\ufffd")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "'") else text
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_texts_round_trip_through_classify_and_back(tmp_path, capsys, suffix):
+    from servq.io.readers import open_source
+
+    src = tmp_path / "in.parquet"
+    write_table(pa.table({"text": ROUND_TRIP, "note": ROUND_TRIP}), src)
+    out = tmp_path / f"out{suffix}"
+    code, _, err = run(capsys, "complaints", "classify", str(src), "-o", str(out))
+    assert code == 0, err
+    first = classify(ROUND_TRIP)
+    back = open_source(out)
+    table = next(back.chunks(text=back.columns))
+    expected = [_written(t) or None for t in ROUND_TRIP]            # a blank cell stays blank
+    assert table.column("text").to_pylist() == expected and table.column("note").to_pylist() == expected
+    assert table.column("dimension").to_pylist() == first.dimension.tolist()
+    assert table.column("language").to_pylist()[:5] == ["en"] * 5       # "NA" is text, not missing
+    # ... and classified again from the file written: the same texts give the same dimensions
+    again = tmp_path / f"again{suffix}"
+    code, stdout, err = run(capsys, "complaints", "classify", str(out), "-o", str(again))
+    assert code == 0, err
+    assert "dimension -> predicted_dimension" in stdout
+    table = next(open_source(again).chunks(text=["text", "predicted_dimension"]))
+    assert table.column("text").to_pylist() == [t and _written(t) for t in expected]   # quoted once more
+    plain = [i for i, t in enumerate(ROUND_TRIP) if t and t[0] not in "=+-@"]
+    assert [table.column("predicted_dimension")[i].as_py() for i in plain] == [first.dimension[i] for i in plain]

@@ -44,3 +44,46 @@ def test_normalise_and_keys():
     assert compile_terms([], "word") is None and find(None, "x") == []
     with pytest.raises(ValueError, match="unknown match mode"):
         compile_terms(["x"], "regex")
+
+
+# --------------------------------------------------------------- terms of several words (issue 15)
+
+
+def test_a_term_of_several_words_begins_at_a_word_start_in_part_mode():
+    p = compile_terms(["i kö", "hör av", "kom inte", "var nere", "telefonkö"], "part")
+    # the first word is never the tail of another word ...
+    assert find(p, "vi köpte ett abonnemang") == []                   # vi köpte: we bought
+    assert find(p, "ärendet tillhör avdelningen") == []               # tillhör: belongs to
+    assert find(p, "det bekom inte personalen") == []                 # bekom: bothered
+    assert find(p, "vi blev kvar nere i garaget") == []               # kvar: still
+    # ... while the last word may go on (a compound, an ending), as single words may
+    assert find(p, "vi stod i kön, sedan i köerna") == ["i kö", "i kö"]
+    assert find(p, "jag hör av mig; paketet kom inte; servern var nere") == ["hör av", "kom inte", "var nere"]
+    assert find(p, "telefonkön") == ["telefonkö"]
+
+
+def test_a_longer_term_of_several_words_still_wins_over_a_shorter_one():
+    p = compile_terms(["fel", "fel information", "i kö", "i köp"], "part")
+    assert find(p, "de gav fel information") == ["fel information"]
+    assert find(p, "telefel information") == ["fel"]                  # not at a word start: the single word
+    assert find(p, "det ingick i köpet men inte i kön") == ["i köp", "i kö"]
+
+
+def _several_words(lang):
+    from servq.text.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    return lex, [t for t in lex.written[lang] if " " in term_key(t)]
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_no_term_of_several_words_in_the_lexicon_matches_as_the_tail_of_a_word(lang):
+    lex, terms = _several_words(lang)
+    assert len(terms) > 30
+    pattern = lex._patterns[lang]
+    for term in terms:
+        key = term_key(term)
+        glued = "x" + key.replace("*", "")                         # "xi kö", "xlost my", "xkom aldrig"
+        assert key not in find(pattern, glued), term
+        # at a word start it is found (or a longer term that begins with it)
+        assert any(k.startswith(key) for k in find(pattern, "och " + key)), term

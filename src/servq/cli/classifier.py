@@ -31,6 +31,14 @@ LexiconOpt = Annotated[
 TextCol = Annotated[str, typer.Option("--column", help="The column holding the complaint text.")]
 LabelCol = Annotated[str, typer.Option("--label-column", help="The column holding the true label.")]
 Sheet = Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")]
+Encoding = Annotated[
+    Optional[str],
+    typer.Option(
+        "--encoding",
+        help="Encoding of a .csv file, e.g. cp1252 or gb18030 (default: UTF-8, UTF-16 by its byte-order mark, or "
+        "Windows-1252 when the file plausibly is; a file that is none of them is an error naming where).",
+    ),
+]
 Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the cross-validation folds.")]
 NoLexicon = Annotated[bool, typer.Option("--no-lexicon", help="Train on character n-grams only, without the lexicon's scores.")]
 NEW_COLUMNS = ("language", "dimension", "confidence", "sentiment", "severity", "cues")
@@ -45,6 +53,7 @@ def classify(
     lexicon: LexiconOpt = None,
     column: TextCol = "text",
     sheet: Sheet = None,
+    encoding: Encoding = None,
 ) -> None:
     """Classify every complaint: adds language, dimension, confidence, sentiment (-1..1),
     severity (1 low, 2 medium, 3 high) and the severity cues found."""
@@ -53,7 +62,7 @@ def classify(
     from ..io.writers import write_table
     from ..text.classification import classify as run
 
-    table, text_col = _read(file, column, None, sheet, all_columns=True)
+    table, text_col = _read(file, column, None, sheet, all_columns=True, encoding=encoding)
     result = run(table.column(text_col).to_pylist(), model=model, lexicon=lexicon)
     frame = result.to_frame()
     frame["confidence"] = frame["confidence"].round(4)
@@ -101,6 +110,7 @@ def evaluate(
     column: TextCol = "text",
     label_column: LabelCol = "dimension",
     sheet: Sheet = None,
+    encoding: Encoding = None,
 ) -> None:
     """Accuracy, macro-F1, precision/recall/F1 per label and the confusion matrix of the
     baseline lexicon (default), a lexicon (--lexicon), a trained model (--model) or the
@@ -120,7 +130,7 @@ def evaluate(
         raise UsageError(f"{'--no-lexicon' if no_lexicon else '--learning-curve'} needs --cv")
     if no_lexicon and lexicon is not None:
         raise UsageError("choose --lexicon or --no-lexicon")
-    texts, truth, skipped = _labelled(file, column, label_column, sheet)
+    texts, truth, skipped = _labelled(file, column, label_column, sheet, encoding)
     if cv:
         options = {"lexicon": False if no_lexicon else load_lexicon(lexicon)}
         what = (f"trainable model, {cv}-fold cross-validation (seed {seed}), "
@@ -194,6 +204,7 @@ def train(
     column: TextCol = "text",
     label_column: LabelCol = "dimension",
     sheet: Sheet = None,
+    encoding: Encoding = None,
 ) -> None:
     """Train the complaint classifier (character n-grams and the lexicon's scores, logistic
     regression with a prior toward the lexicon baseline, calibrated probabilities) on
@@ -206,7 +217,7 @@ def train(
     if no_lexicon and lexicon is not None:
         raise UsageError("choose --lexicon or --no-lexicon")
     lex = False if no_lexicon else load_lexicon(lexicon)
-    texts, labels, skipped = _labelled(file, column, label_column, sheet)
+    texts, labels, skipped = _labelled(file, column, label_column, sheet, encoding)
     check_examples(labels, MIN_PER_LABEL, "to train")
     counts = Counter(labels)
     typer.echo(f"{len(labels)} labelled complaints in {file}" + (f" ({skipped} without text or label skipped)" if skipped else "")
@@ -231,21 +242,32 @@ def train(
                f"{len(model.lexicon_dimensions)} lexicon scores, temperature {model.temperature:.3f})")
 
 
-def _read(file: Path, column: str, label_column: str | None, sheet: str | None, all_columns: bool = False):
+def _read(file: Path, column: str, label_column: str | None, sheet: str | None, all_columns: bool = False,
+          encoding: str | None = None):
     """(table, text column[, label column]) of a complaints file; a UsageError naming the
-    file and its columns when a column is missing."""
+    file and its columns when a column is missing. The text column is read as written (a
+    complaint reading ``NA`` stays text), and with ``all_columns`` every column is (they are
+    written out again as they came)."""
     import pyarrow as pa
 
     from ..io.readers import open_source
 
-    src = open_source(file, sheet=sheet)
+    src = open_source(file, sheet=sheet, encoding=encoding)
+    if src.options.get("guessed"):
+        note_encoding(file)
     names = [_column(src.columns, column, file)]
     if label_column is not None:
         names.append(_column(src.columns, label_column, file))
     wanted = src.columns if all_columns else names
-    chunks = list(src.chunks(wanted))
+    chunks = list(src.chunks(wanted, text=wanted if all_columns else names[:1]))
     table = pa.concat_tables(chunks) if chunks else pa.table({c: pa.array([], pa.string()) for c in wanted})
     return (table, *names)
+
+
+def note_encoding(file) -> None:
+    """Say that a CSV file was read as Windows-1252 because it is not UTF-8."""
+    typer.echo(f"note: {file} is not UTF-8; read as Windows-1252 (cp1252), which it plausibly is "
+               "(--encoding names another)")
 
 
 def _column(columns: list[str], name: str, file: Path) -> str:
@@ -258,9 +280,10 @@ def _column(columns: list[str], name: str, file: Path) -> str:
     raise UsageError(f"{file}: no '{name}' column (columns: {', '.join(columns)})")
 
 
-def _labelled(file: Path, column: str, label_column: str, sheet: str | None) -> tuple[list[str], list[str], int]:
+def _labelled(file: Path, column: str, label_column: str, sheet: str | None,
+              encoding: str | None = None) -> tuple[list[str], list[str], int]:
     """Texts and labels of the rows that have both, and the number of rows without."""
-    table, text_col, label_col = _read(file, column, label_column, sheet)
+    table, text_col, label_col = _read(file, column, label_column, sheet, encoding=encoding)
     texts, labels = table.column(text_col).to_pylist(), table.column(label_col).to_pylist()
     keep = [(str(t), str(y).strip()) for t, y in zip(texts, labels)
             if t is not None and str(t).strip() and y is not None and str(y).strip()]

@@ -87,6 +87,7 @@ def analyze(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the one-file HTML report here.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the complaints block as JSON here.")] = None,
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx register (default: the first).")] = None,
+    encoding: classifier.Encoding = None,
     min_n: Annotated[
         int, typer.Option("--min-n", min=1, help="Groups (units, dimensions) with fewer complaints show counts only.")
     ] = 5,
@@ -135,8 +136,9 @@ def analyze(
         raise UsageError(f"--repeat-days must be positive, got {repeat_days:g}")
     if engine not in ("local", "spark"):
         raise UsageError(f"--engine must be local or spark, got '{engine}'")
-    if engine == "spark" and (sla is not None or sheet is not None):
-        raise UsageError(f"{'--sla' if sla is not None else '--sheet'} works with the local engine only "
+    if engine == "spark" and (sla is not None or sheet is not None or encoding is not None):
+        option = "--sla" if sla is not None else "--sheet" if sheet is not None else "--encoding"
+        raise UsageError(f"{option} works with the local engine only "
                          "(the SLA needs each complaint's times; Spark reads Parquet and CSV)")
     check_timezone(timezone)
     moment = parse_now(now, timezone) if now is not None else None
@@ -163,7 +165,10 @@ def analyze(
     else:
         if not Path(file).is_file():
             raise UsageError(f"complaints register not found: {file}")
-        register = read_register(Path(file), timezone=timezone, sheet=sheet, max_problems=max_problems)
+        register = read_register(Path(file), timezone=timezone, sheet=sheet, max_problems=max_problems,
+                                 encoding=encoding)
+        if (register.schema.metadata or {}).get(b"servq.encoding") == b"cp1252":
+            classifier.note_encoding(file)
         if policies is not None:
             register = with_due_times(register, policies)
         block = complaints_block(register, now=moment, repeat_days=repeat_days, max_problems=max_problems, **common)

@@ -153,7 +153,7 @@ def check_timezone(timezone: str) -> str:
 
 def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_problems: int = 50,
                   classify: Classifier | bool | None = None, first_row: int = 2, unique_ids: bool = True,
-                  file: str | None = None) -> pa.Table:
+                  file: str | None = None, encoding: str | None = None) -> pa.Table:
     """The complaints of a register as the table :func:`~servq.complaints.analytics.complaints_block`
     expects (see the module notes for the columns, times and customer keys).
 
@@ -178,6 +178,9 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
         Check that no id repeats (False when the caller checks it across all the parts).
     file : str, optional
         How problems name the register (default: its path, or ``<table>``).
+    encoding : str, optional
+        Encoding of a CSV register (default: as the file shows, :mod:`servq.io.readers`;
+        a file not valid in it is a DataError naming the line and bytes).
 
     Returns
     -------
@@ -187,7 +190,10 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
         (timestamp, UTC), ``status``, ``customer_key`` (text), and ``ack_due`` and
         ``resolve_due`` when the register has them; in file order. The schema's metadata
         holds ``servq.file``, ``servq.timezone``, ``servq.classified`` (dimensions filled in
-        by the classifier) and ``servq.customer_key`` (where the keys come from).
+        by the classifier), ``servq.customer_key`` (where the keys come from) and, for a CSV
+        file read as Windows-1252 because it is not UTF-8, ``servq.encoding`` (``cp1252``).
+        The ``text`` column is read as written: a complaint reading ``NA`` or ``null`` is
+        that text, only a blank cell is none.
 
     Raises
     ------
@@ -220,7 +226,7 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
         raise UsageError(f"max_problems must be at least 1, got {max_problems}")
     if isinstance(data, (str, Path)) and not Path(data).is_file():
         raise UsageError(f"complaints register not found: {data}")
-    src = source_of(data, sheet=sheet)
+    src = source_of(data, sheet=sheet, encoding=encoding)
     if file is None:
         file = str(src.path) if isinstance(data, (str, Path)) else src.path.name
     found = _Problems(file, max_problems, first_row)
@@ -228,7 +234,7 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
     names = _columns(src.columns, found)
     found.fail()
     wanted = list(names.values())
-    parts = list(src.chunks(wanted))
+    parts = list(src.chunks(wanted, text=[names["text"]] if "text" in names else ()))
     table = pa.concat_tables(parts) if parts else pa.table({c: pa.array([], pa.string()) for c in wanted})
     n = table.num_rows
 
@@ -277,6 +283,8 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
             arrays[name] = _stamp(*stamps[name])
     meta = {"servq.file": file, "servq.timezone": timezone, "servq.classified": str(classified),
             "servq.customer_key": key_from}
+    if src.options.get("guessed"):
+        meta["servq.encoding"] = "cp1252"
     return pa.table(arrays).replace_schema_metadata(meta)
 
 

@@ -3,6 +3,15 @@
 Every reader yields ``pyarrow.Table`` chunks of at most ``chunk_size`` rows, so a file of
 any size is read in constant memory. CSV and XLSX cells arrive as text (validation turns
 them into numbers and names every cell it cannot read); Parquet and .sav keep their types.
+A cell that is blank or reads ``NA``, ``N/A``, ``null``, ``NaN`` … (:data:`NULL_TEXT`) is
+missing, except in the columns a caller reads as text (``text=``: complaint texts), where
+only a blank cell is.
+
+A CSV file is read in the encoding given, else in the one it shows: a byte-order mark
+(UTF-8, UTF-16), UTF-16 without one, or UTF-8; a file that is not UTF-8 is read as
+Windows-1252 only when it plausibly is (:func:`plausibly_cp1252`). Any other file that is
+not valid in its encoding is a :class:`~servq.errors.DataError` naming the line, the byte
+offset and the bytes — never a wrong reading.
 """
 
 from __future__ import annotations
@@ -23,6 +32,17 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm"
            ".zsav": "sav"}
 NULL_TEXT = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "."]
 DEFAULT_CHUNK = 32_768
+ENCODING_HINT = ("save the file as UTF-8, or name its encoding: with the complaint commands --encoding cp1252 "
+                 "(Windows, Western Europe) or --encoding gb18030 (Chinese Windows); in Python encoding=")
+_BLOCK = 1 << 20
+# a byte sequence that is a character in UTF-8 (two to four bytes): text in Windows-1252 has none
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                             rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+                             rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{4,}")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_LETTERS = re.compile(r"[^\W\d_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -37,14 +57,20 @@ class Source:
     rows: int | None = None
 
     def chunks(self, columns: Sequence[str] | None = None, chunk_size: int = DEFAULT_CHUNK,
-               dictionary: Sequence[str] = ()) -> Iterator[pa.Table]:
+               dictionary: Sequence[str] = (), text: Sequence[str] = ()) -> Iterator[pa.Table]:
         """Yield tables of the named columns (all if None), in file order.
 
         Text columns named in ``dictionary`` may arrive dictionary-encoded (Parquet stores
-        them so: decoding them would only be undone by the segment numbering)."""
+        them so: decoding them would only be undone by the segment numbering). The columns
+        named in ``text`` are read as written: only a blank cell is missing there (a
+        complaint reading ``NA`` or ``null`` stays that text)."""
         wanted = list(self.columns if columns is None else columns)
         if dictionary and self.format == "parquet":
             yield from _parquet_chunks(self, wanted, chunk_size, dictionary)
+            return
+        literal = frozenset(text) & set(wanted)
+        if literal and self.format in _LITERAL_CHUNKERS:
+            yield from _LITERAL_CHUNKERS[self.format](self, wanted, chunk_size, literal)
             return
         yield from _CHUNKERS[self.format](self, wanted, chunk_size)
 
@@ -57,24 +83,37 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def open_source(path: str | Path, *, sheet: str | None = None) -> Source:
-    """Open a response file and read its header."""
+def open_source(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> Source:
+    """Open a response file and read its header; ``encoding`` is that of a CSV file (default:
+    as the file shows, see the module)."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"data file not found: {path}")
     fmt = detect_format(path)
+    if fmt == "csv":
+        return _open_csv(path, sheet, encoding)
+    if encoding is not None:
+        raise UsageError(f"{path}: an encoding is given for CSV and text files only; a {path.suffix} file "
+                         "has its own")
     return _OPENERS[fmt](path, sheet)
 
 
 # -- CSV -----------------------------------------------------------------------------
 
-def csv_dialect(path: Path) -> tuple[str, str]:
+def csv_dialect(path: Path, encoding: str | None = None) -> tuple[str, str]:
     """(encoding, delimiter) from the first 64 KiB: UTF-8 (with or without BOM), UTF-16 (as
     Excel's "Unicode text" and many survey tools export) or Windows-1252 as Excel writes in
-    Sweden; ',' ';' or tab, whichever the header uses. A binary file (a PDF, a workbook, an
-    image saved as .csv) is a DataError saying what it looks like."""
+    Sweden, when the file plausibly is (:func:`plausibly_cp1252`); ',' ';' or tab, whichever
+    the header uses. ``encoding`` given: that one. A binary file (a PDF, a workbook, an
+    image saved as .csv) is a DataError saying what it looks like; a file that is neither
+    UTF-8 nor plausibly Windows-1252, a DataError naming where (:func:`decode_problem`)."""
     with path.open("rb") as fh:
         head = fh.read(65536)
+    if encoding is not None:
+        encoding = known_encoding(encoding)
+        text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+        first = text.splitlines()[0] if text else ""
+        return encoding, max([",", ";", "\t"], key=first.count)
     encoding = "utf-8"
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8):]
@@ -88,12 +127,13 @@ def csv_dialect(path: Path) -> tuple[str, str]:
         raise DataError(f"{path}: not a text (CSV) file", [Problem(f"the file is binary{_looks_like(head)}, not "
                                                                    "comma-separated text: export the answers as CSV, "
                                                                    "XLSX, Parquet or SPSS .sav", file=str(path))])
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the 64 KiB boundary
-            encoding = "cp1252"
-        text = head.decode("utf-8", errors="replace")
+    try:  # a character cut at the 64 KiB boundary is no error
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < 65536)
+    except UnicodeDecodeError:
+        if not plausibly_cp1252(path):
+            raise undecodable(path, encoding) from None
+        encoding = "cp1252"
+        text = head.decode(encoding)
     first = text.splitlines()[0] if text else ""
     delimiter = max([",", ";", "\t"], key=first.count)
     return encoding, delimiter
@@ -122,18 +162,97 @@ def _looks_like(head: bytes) -> str:
     return f" ({found})" if found else ""
 
 
-def _open_csv(path: Path, sheet: str | None) -> Source:
-    encoding, delimiter = csv_dialect(path)
-    enc = "utf8" if encoding == "utf-8-sig" else encoding
-    with path.open("r", encoding=encoding, newline="") as fh:
-        header = next(csv.reader(fh, delimiter=delimiter), None)
+def known_encoding(encoding: str) -> str:
+    """The codec name of ``encoding`` (``UTF8`` -> ``utf-8``); UsageError when Python knows none."""
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):  # base64, rot13: codecs, no encodings
+        raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, cp1252, utf-16, gb18030, latin-1)")
+    return info.name
+
+
+def plausibly_cp1252(path: Path) -> bool:
+    """Whether a file that is not UTF-8 is plausibly Windows-1252 (as Excel saves CSV in
+    Sweden and Western Europe): it holds no byte sequence that is a UTF-8 character (a
+    UTF-8 file with a few bad bytes has many: every å, ä, ö, every Chinese character), every
+    byte is a Windows-1252 character and no control character, and the text looks like
+    Latin text (letters rather than symbols, never four non-ASCII characters in a row, as
+    Chinese in another encoding would give)."""
+    letters = others = 0
+    carry = b""
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            data = carry + block
+            if _UTF8_MULTIBYTE.search(data):
+                return False
+            carry = data[-3:]
+            try:
+                text = block.decode("cp1252")
+            except UnicodeDecodeError:
+                return False
+            if _CONTROL.search(text) or _NON_ASCII_RUN.search(text):
+                return False
+            high = "".join(_NON_ASCII.findall(text))
+            alpha = len(_LETTERS.findall(high))
+            letters, others = letters + alpha, others + len(high) - alpha
+    return letters >= others
+
+
+def decode_problem(path: Path, encoding: str) -> Problem | None:
+    """Where ``path`` is first not valid in ``encoding``: its line, byte offset, the bytes and
+    the text before them on that line; None when the whole file is."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line, tail, read = 1, "", 0
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(_BLOCK)
+            read += len(block)
+            try:
+                text = decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                start = read - len(exc.object) + exc.start  # the decoder's pending bytes come first
+                before = exc.object[:exc.start].decode(encoding, errors="replace")
+                line += before.count("\n")
+                tail = (tail + before).rsplit("\n", 1)[-1][-40:]
+                bad = " ".join(f"{b:02X}" for b in exc.object[exc.start:max(exc.end, exc.start + 1)][:8])
+                name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+                return Problem(f"byte offset {start}: the byte(s) {bad} are not {name} (after {tail!r})",
+                               file=str(path), line=line)
+            line += text.count("\n")
+            tail = (tail + text).rsplit("\n", 1)[-1][-40:]
+            if not block:
+                return None
+
+
+def undecodable(path: Path, encoding: str) -> DataError:
+    """The error for a file that is not valid in ``encoding`` (see :func:`decode_problem`)."""
+    name = "UTF-8" if encoding in ("utf-8", "utf-8-sig", "utf8") else encoding
+    problem = decode_problem(path, "utf-8" if encoding == "utf8" else encoding)
+    found = [problem] if problem else [Problem(f"not {name} text", file=str(path))]
+    return DataError(f"{path}: the file is not {name} text; nothing was read", found, hint=ENCODING_HINT)
+
+
+def _open_csv(path: Path, sheet: str | None, encoding: str | None = None) -> Source:
+    guessed = encoding is None
+    encoding, delimiter = csv_dialect(path, encoding)
+    enc = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    try:
+        with path.open("r", encoding=encoding, newline="") as fh:
+            header = next(csv.reader(fh, delimiter=delimiter), None)
+    except UnicodeDecodeError:
+        raise undecodable(path, encoding) from None
+    if header and encoding == "utf-8":
+        header[0] = header[0].lstrip("\ufeff")
     if not header or all(not h.strip() for h in header):
         raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
     _check_header(path, header)
-    return Source(path, "csv", header, {"encoding": enc, "delimiter": delimiter})
+    return Source(path, "csv", header, {"encoding": enc, "delimiter": delimiter,
+                                        "guessed": guessed and encoding == "cp1252"})
 
 
-def _csv_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+def _csv_chunks(src: Source, columns: list[str], chunk_size: int, text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
     import pyarrow.csv as pacsv
 
     block = max(1 << 20, min(64 << 20, chunk_size * 256))
@@ -152,19 +271,38 @@ def _csv_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa
         include_columns=columns,
         column_types={c: pa.string() for c in columns},
         null_values=NULL_TEXT,
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
+        strings_can_be_null=not text,  # with text columns, nulls are made below, column by column
+        quoted_strings_can_be_null=not text,
     )
     try:
         with pacsv.open_csv(src.path, read_options=read, parse_options=parse, convert_options=convert) as reader:
             for batch in reader:
-                yield from _split(pa.Table.from_batches([batch]), chunk_size)
+                table = pa.Table.from_batches([batch])
+                if text:
+                    table = _nulls(table, text)
+                yield from _split(table, chunk_size)
+    except UnicodeDecodeError:  # a file in another encoding than given, decoded by Python's codec
+        raise undecodable(src.path, src.options["encoding"]) from None
     except pa.ArrowInvalid as exc:
+        if "invalid UTF8" in str(exc) or "invalid utf8" in str(exc).lower():
+            raise undecodable(src.path, src.options["encoding"]) from None
         raise DataError(f"{src.path}: cannot read the CSV file", [Problem(_arrow_message(exc), file=str(src.path))]) from None
     if ragged:
         numbered = _ragged_rows(src)  # the parser cannot number rows when values may hold newlines
         found = numbered if len(numbered) == len(ragged) else ragged
         raise DataError(f"{src.path}: {len(ragged)} row(s) do not have one field per column", found[:50], len(ragged))
+
+
+def _nulls(table: pa.Table, text: frozenset[str]) -> pa.Table:
+    """Null for a blank cell of the ``text`` columns, and for a :data:`NULL_TEXT` cell of the others."""
+    import pyarrow.compute as pc
+
+    null = pa.scalar(None, pa.string())
+    missing = pa.array(NULL_TEXT, pa.string())
+    columns = [pc.if_else(pc.equal(col, ""), null, col) if name in text
+               else pc.if_else(pc.is_in(col, value_set=missing), null, col)
+               for name, col in zip(table.column_names, table.columns)]
+    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def _ragged_rows(src: Source) -> list[Problem]:
@@ -252,23 +390,26 @@ def _sheet(wb, path: Path, sheet: str | None):
     return wb[sheet]
 
 
-def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int, text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
     wb = _workbook(src.path)
     try:
         ws = _sheet(wb, src.path, src.options.get("sheet"))
-        yield from _row_tables(ws.iter_rows(min_row=2, values_only=True), src.columns, columns, chunk_size)
+        yield from _row_tables(ws.iter_rows(min_row=2, values_only=True), src.columns, columns, chunk_size, text)
     finally:
         wb.close()
 
 
-def _row_tables(rows: Iterable[Sequence], header: list[str], columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
-    """Tables of ``columns`` (as text) from a spreadsheet's rows under ``header``."""
+def _row_tables(rows: Iterable[Sequence], header: list[str], columns: list[str], chunk_size: int,
+                text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
+    """Tables of ``columns`` (as text) from a spreadsheet's rows under ``header``; in the
+    ``text`` columns only a blank cell is missing."""
     positions = [header.index(c) for c in columns]
+    literal = [c in text for c in columns]
     buffer: list[list] = [[] for _ in columns]
     count = 0
     for row in rows:
-        for slot, pos in zip(buffer, positions):
-            slot.append(_cell_text(row[pos] if pos < len(row) else None))
+        for slot, pos, as_written in zip(buffer, positions, literal):
+            slot.append(_cell_text(row[pos] if pos < len(row) else None, as_written))
         count += 1
         if count == chunk_size:
             yield _text_table(columns, buffer)
@@ -305,13 +446,15 @@ def _open_calamine(path: Path, sheet: str | None) -> Source:
     return Source(path, "calamine", header, {"sheet": sheet})
 
 
-def _calamine_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[pa.Table]:
+def _calamine_chunks(src: Source, columns: list[str], chunk_size: int,
+                     text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
     rows = iter(_calamine_sheet(src.path, src.options.get("sheet")).iter_rows())
     next(rows, None)  # the header
-    yield from _row_tables(([None if v == "" else v for v in row] for row in rows), src.columns, columns, chunk_size)
+    yield from _row_tables(([None if v == "" else v for v in row] for row in rows), src.columns, columns, chunk_size,
+                           text)
 
 
-def _cell_text(value) -> str | None:
+def _cell_text(value, as_written: bool = False) -> str | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -319,7 +462,7 @@ def _cell_text(value) -> str | None:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     text = str(value).strip()
-    return None if text in NULL_TEXT else text
+    return None if (not text if as_written else text in NULL_TEXT) else text
 
 
 def _text_table(columns: list[str], data: list[list]) -> pa.Table:
@@ -386,12 +529,14 @@ def _table_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[
 _OPENERS = {"csv": _open_csv, "parquet": _open_parquet, "xlsx": _open_xlsx, "calamine": _open_calamine, "sav": _open_sav}
 _CHUNKERS = {"csv": _csv_chunks, "parquet": _parquet_chunks, "xlsx": _xlsx_chunks, "calamine": _calamine_chunks,
              "sav": _sav_chunks, "table": _table_chunks}
+_LITERAL_CHUNKERS = {"csv": _csv_chunks, "xlsx": _xlsx_chunks, "calamine": _calamine_chunks}  # the others keep types
 
 
-def source_of(data, sheet: str | None = None) -> Source:
-    """A :class:`Source` for a file path, a pyarrow Table or RecordBatch, or a pandas DataFrame."""
+def source_of(data, sheet: str | None = None, encoding: str | None = None) -> Source:
+    """A :class:`Source` for a file path (``encoding``: of a CSV file), a pyarrow Table or
+    RecordBatch, or a pandas DataFrame."""
     if isinstance(data, (str, Path)):
-        return open_source(data, sheet=sheet)
+        return open_source(data, sheet=sheet, encoding=encoding)
     if isinstance(data, pa.Table):
         return from_table(data)
     if isinstance(data, pa.RecordBatch):

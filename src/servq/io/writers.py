@@ -3,7 +3,8 @@
 One entry point, :func:`write_table`, chooses the format from the file extension (or
 ``fmt``). Blank answers stay blank in every format: an empty CSV field, a Parquet null,
 an empty Excel cell, an SPSS system-missing value. Texts in CSV and Excel files are made
-safe to open in a spreadsheet (:mod:`servq.io.cells`): never a formula.
+safe to open in a spreadsheet by one function (:func:`servq.io.cells.neutral_table`):
+never a formula, never a character a sheet cannot hold.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def write_table(table: pa.Table, path: str | Path, *, fmt: str | None = None) ->
             f"{XLSX_MAX_ROWS:,} rows per sheet; write .parquet or .csv instead"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    if kind in ("csv", "xlsx"):  # spreadsheets: no text may become a formula
+    if kind in ("csv", "xlsx"):  # spreadsheets: no text may become a formula or hold a NUL
         table = neutral_table(table)
     {"csv": _csv, "parquet": _parquet, "xlsx": _xlsx, "sav": _sav}[kind](table, path)
     return path
@@ -82,16 +83,14 @@ def _parquet(table: pa.Table, path: Path) -> None:
 def _xlsx(table: pa.Table, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("data")
 
-    def cell(value):
+    def cell(value):  # the texts are neutral already (write_table)
         if not isinstance(value, str):
             return value  # None becomes an empty cell
-        # Control characters (NUL...) cannot be stored in a sheet: shown as U+FFFD.
-        text = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+        text = WriteOnlyCell(ws, value)
         text.data_type = "s"  # always text: never a formula ("=...") nor an error value ("#N/A")
         return text
 

@@ -15,15 +15,35 @@ A lexicon file (YAML; the built-in one is ``servq/text/data/lexicon.yaml``)::
         ...
     ignore:                                  # optional: matched, never counted
       sv: [förvänt]
+    faults:                                  # optional: terms a negation denies
+      en: [broken, rude*]
+    promises:                                # optional: an agreed action not done
+      dimension: technical
+      weight: 3
+      terms: {en: [ordered, booked]}
 
 Terms are matched as :mod:`servq.text.matching` describes (``word``: whole words, ``*`` for
-stems; ``part``: anywhere in a word, for Swedish compounds and Chinese without spaces),
-only in the complaint's own language. Weights are above 0 and at most 10 (the built-in
-lexicon uses 1 weak or ambiguous, 2 typical, 3 unambiguous); a term may belong to several
-dimensions.
+stems; ``part``: anywhere in a word, for Swedish compounds and Chinese without spaces; a
+term of several words begins at a word's start), only in the complaint's own language.
+Weights are above 0 and at most 10 (the built-in lexicon uses 1 weak or ambiguous, 2
+typical, 3 unambiguous); a term may belong to several dimensions.
+
+**Negation** (:mod:`servq.text.negation`). A negation denies a *fault* — a term listed
+under ``faults``, one that names what went wrong (*rude, dirty, wrong*): *I'm not saying
+the staff were rude* is no evidence of rudeness, so a fault a negation reaches does not
+count. The other terms name what the customer expected, or the subject (*reply, clean, on
+time, refund, signal*): negated, they are the complaint itself (*no reply, not clean,
+没有回复*), so they count whether negated or not. A term that holds its own negator
+(*never arrived, svarade inte, 没收到*) is never negated by it.
+
+**Promises.** An agreed action — a ``promises`` term (*ordered, booked, promised*) — and
+later in the complaint a negation that reaches no term of another dimension (*… nothing
+was moved*, *… nobody came*, *… ingenting hände*, *… 一直没来*) is an agreed action that
+was not done: the ``promises`` dimension gets its ``weight`` (once per complaint).
 
 **Decision rule.** A complaint's score for a dimension is the sum of the weights of the
-*distinct* terms of that dimension found in it (a term said twice counts once). The
+*distinct* terms of that dimension found in it (a term said twice counts once; a term
+counts when it is found once without being denied), plus a broken promise's weight. The
 dimension with the highest score wins; a tie goes to the dimension listed first in the
 file. The confidence is ``top / (total + 1)``: the winning score over the sum of all
 scores plus one (a pseudo-count for "none of these"), so one weight-3 term gives 0.75, two
@@ -36,7 +56,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -49,6 +70,7 @@ from scipy import sparse
 from ..errors import ProblemsError
 from ..instruments import yamlfile
 from .matching import MODES, compile_terms, normalise, term_key
+from .negation import has_negator, negated, negators
 
 UNCLASSIFIED = "unclassified"
 DEFAULT_MATCH = {"en": "word", "sv": "part", "zh": "part"}
@@ -63,6 +85,14 @@ class LexiconError(ProblemsError):
     """A lexicon file is invalid; every problem is listed with its line."""
 
 
+class _Promises(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dimension: str
+    weight: Weight = 3.0
+    terms: dict[Lang, list[str]] = Field(min_length=1)
+
+
 class _LexiconFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -72,6 +102,8 @@ class _LexiconFile(BaseModel):
     match: dict[Lang, Literal[MODES]] = {}  # type: ignore[valid-type]
     dimensions: dict[str, dict[Lang, dict[str, Weight]]] = Field(min_length=1)
     ignore: dict[Lang, list[str]] = {}
+    faults: dict[Lang, list[str]] = {}
+    promises: _Promises | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,10 +116,63 @@ class Lexicon:
     terms: dict[str, dict[str, tuple[float, ...]]]  # language -> term key -> weight per dimension
     written: dict[str, tuple[str, ...]]  # language -> terms as written (with *), ignored ones too
     source: str = "<lexicon>"
+    faults: dict[str, frozenset[str]] = field(default_factory=dict)  # language -> keys a negation denies
+    promises: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> promise terms as written
+    promise_dimension: str | None = None
+    promise_weight: float = 0.0
 
     @cached_property
     def _patterns(self) -> dict[str, re.Pattern | None]:
         return {lang: compile_terms(self.written.get(lang, ()), mode) for lang, mode in self.match.items()}
+
+    @cached_property
+    def _promise_patterns(self) -> dict[str, re.Pattern | None]:
+        return {lang: compile_terms(self.promises.get(lang, ()), mode) for lang, mode in self.match.items()}
+
+    def evidence(self, text: str, lang: str) -> tuple[list[str], str | None]:
+        """(the keys of the terms that count, in text order, each once; the broken promise
+        found, as ``"ordered … nothing"``, or None) of one normalised text in ``lang``."""
+        pattern = self._patterns.get(lang)
+        if pattern is None:
+            return [], None
+        if not has_negator(text, lang):  # most complaints: nothing to deny, no promise broken
+            return list(dict.fromkeys(pattern.findall(text))), None
+        found = list(pattern.finditer(text))
+        keys = [m.group() for m in found]
+        faults = self.faults.get(lang, frozenset())
+        denies = bool(faults) and not faults.isdisjoint(keys)
+        promise = self._promise_patterns.get(lang) if self.promise_dimension else None
+        first = None if promise is None else promise.search(text)
+        if not denies and first is None:
+            return list(dict.fromkeys(keys)), None
+        spans = [m.span() for m in found]
+        negs = negators(text, lang, spans)
+        counted = keys
+        if denies:
+            counted = [k for k, no in zip(keys, negated(text, lang, spans, negs)) if not (no and k in faults)]
+        return list(dict.fromkeys(counted)), self._broken_promise(text, lang, first, keys, spans, negs)
+
+    def _broken_promise(self, text, lang, first, keys, spans, negs) -> str | None:
+        """``"<promise> … <negator>"`` when the promise term ``first`` is followed by a
+        negation that reaches no term of a dimension other than the promise's, and lies in
+        none (a term that is the negator alone, such as *nobody*, does not hold it)."""
+        if first is None:
+            return None
+        terms = self.terms.get(lang, {})
+        own = self.dimensions.index(self.promise_dimension)
+
+        def other(key: str) -> bool:
+            weights = terms.get(key, ())
+            return any(w > 0 for j, w in enumerate(weights) if j != own)
+
+        starts = [s for s, _ in spans]
+        for n in negs:
+            held = n.owner is not None and spans[n.owner] != (n.start, n.end)
+            if n.start < first.end() or (held and other(keys[n.owner])):
+                continue
+            if not any(other(keys[j]) for j in range(bisect_left(starts, n.end), bisect_left(starts, n.reach))):
+                return f"{first.group()} … {text[n.start:n.end]}"
+        return None
 
     @cached_property
     def _table(self) -> tuple[dict[str, dict[str, int]], np.ndarray]:
@@ -105,22 +190,27 @@ class Lexicon:
     def scores(self, texts, languages) -> np.ndarray:
         """(texts x dimensions) scores of normalised texts in the given languages."""
         index, weights = self._table
-        patterns = self._patterns
         rows: list[int] = []
         cols: list[int] = []
+        promised: list[int] = []
         for i, (text, lang) in enumerate(zip(texts, languages)):
-            pattern = patterns.get(lang)
-            if pattern is None:
+            if lang not in index:
                 continue
             lookup = index[lang]
-            for key in set(pattern.findall(text)):
+            keys, promise = self.evidence(text, lang)
+            for key in keys:
                 j = lookup.get(key)
                 if j is not None:
                     rows.append(i)
                     cols.append(j)
+            if promise is not None:
+                promised.append(i)
         n = len(texts)
         hits = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, weights.shape[0]))
-        return np.asarray(hits @ weights).reshape(n, len(self.dimensions))
+        scores = np.asarray(hits @ weights).reshape(n, len(self.dimensions))
+        if promised:
+            scores[promised, self.dimensions.index(self.promise_dimension)] += self.promise_weight
+        return scores
 
     def decide(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(dimension, confidence) of every row of :meth:`scores` by the decision rule."""
@@ -150,10 +240,17 @@ class Lexicon:
     def to_dict(self) -> dict:
         """JSON-able: everything matching and scoring need (a trained model stores this, so
         that it scores with the lexicon it was trained with). :meth:`from_dict` reads it."""
-        return {"servq_lexicon": 1, "name": self.name, "dimensions": list(self.dimensions),
-                "match": dict(self.match),
-                "terms": {lang: {k: list(w) for k, w in t.items()} for lang, t in self.terms.items()},
-                "written": {lang: list(w) for lang, w in self.written.items()}}
+        out = {"servq_lexicon": 1, "name": self.name, "dimensions": list(self.dimensions),
+               "match": dict(self.match),
+               "terms": {lang: {k: list(w) for k, w in t.items()} for lang, t in self.terms.items()},
+               "written": {lang: list(w) for lang, w in self.written.items()}}
+        # only when there are any: a lexicon without them keeps the fingerprint it had before
+        if any(self.faults.values()):
+            out["faults"] = {lang: sorted(keys) for lang, keys in self.faults.items() if keys}
+        if self.promise_dimension is not None:
+            out["promises"] = {"dimension": self.promise_dimension, "weight": self.promise_weight,
+                               "terms": {lang: list(t) for lang, t in self.promises.items() if t}}
+        return out
 
     @cached_property
     def fingerprint(self) -> str:
@@ -182,6 +279,11 @@ class Lexicon:
                      for lang, t in data["terms"].items()}
             written = {str(lang): tuple(str(w) for w in ws) for lang, ws in data["written"].items()}
             name = str(data["name"])
+            faults = {str(lang): frozenset(str(k) for k in keys) for lang, keys in data.get("faults", {}).items()}
+            kept = data.get("promises") or {}
+            promises = {str(lang): tuple(str(t) for t in ts) for lang, ts in kept.get("terms", {}).items()}
+            promise_dimension = None if not kept else str(kept["dimension"])
+            promise_weight = float(kept.get("weight", 0.0))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"a lexicon without {exc}" if isinstance(exc, KeyError)
                              else f"a malformed lexicon ({exc})") from None
@@ -193,26 +295,42 @@ class Lexicon:
             raise ValueError("a lexicon has terms of a language it does not match")
         if any(len(w) != len(dims) or not all(np.isfinite(w)) for t in terms.values() for w in t.values()):
             raise ValueError("a lexicon's term weights do not fit its dimensions")
+        if set(faults) - set(match) or set(promises) - set(match):
+            raise ValueError("a lexicon has faults or promises of a language it does not match")
+        if promise_dimension is not None and (promise_dimension not in dims or not np.isfinite(promise_weight)):
+            raise ValueError("a lexicon's promises name an unknown dimension or weight")
         return cls(name=name, dimensions=dims, match=match,
                    terms={lang: terms.get(lang, {}) for lang in match},
-                   written={lang: written.get(lang, ()) for lang in match}, source=source)
+                   written={lang: written.get(lang, ()) for lang in match}, source=source,
+                   faults=faults, promises=promises, promise_dimension=promise_dimension,
+                   promise_weight=promise_weight)
 
     def matches(self, text: str, language: str | None = None) -> dict[str, list[str]]:
-        """The terms found in one text per dimension (to explain a classification).
+        """The terms that count in one text per dimension (to explain a classification); a
+        broken promise is shown as ``"<promise> … <negator>"``.
 
-        >>> load_lexicon().matches("Kundtjänsten var otrevlig och jag väntade länge")
+        >>> lex = load_lexicon()
+        >>> lex.matches("Kundtjänsten var otrevlig och jag väntade länge")
         {'responsiveness': ['väntade'], 'assurance': ['otrevlig']}
+        >>> lex.matches("I'm not saying the staff were rude, they just didn't consider my situation")
+        {'empathy': ['situation']}
+        >>> lex.matches("We ordered the move of our broadband, but nothing was moved")
+        {'reliability': ['ordered … nothing'], 'product_quality': ['broadband']}
         """
         from .language import detect_normalised
 
         norm = normalise(text)
         lang = language or detect_normalised(norm, "en")
-        pattern = self._patterns.get(lang)
-        found = [] if pattern is None else list(dict.fromkeys(pattern.findall(norm)))
+        found, promise = self.evidence(norm, lang)
         terms = self.terms.get(lang, {})
-        return {d: [k for k in found if k in terms and terms[k][j] > 0]
-                for j, d in enumerate(self.dimensions)
-                if any(k in terms and terms[k][j] > 0 for k in found)}
+        out = {}
+        for j, d in enumerate(self.dimensions):
+            keys = [k for k in found if k in terms and terms[k][j] > 0]
+            if promise is not None and d == self.promise_dimension:
+                keys.insert(0, promise)
+            if keys:
+                out[d] = keys
+        return out
 
 
 def load_lexicon(lexicon: str | Path | Lexicon | None = None) -> Lexicon:
@@ -290,6 +408,20 @@ def _semantic(raw: dict) -> list[tuple[str, str]]:
         for i, term in enumerate(terms if isinstance(terms, list) else []):
             if not term_key(str(term)):
                 out.append((f"ignore.{lang}[{i}]", "empty term"))
+    faults = raw.get("faults") if isinstance(raw.get("faults"), dict) else {}
+    for lang, terms in faults.items():
+        for i, term in enumerate(terms if isinstance(terms, list) else []):
+            if (str(lang), term_key(str(term))) not in spelled:
+                out.append((f"faults.{lang}[{i}]", f"'{term}' is not a term of any dimension in {lang}"))
+    promises = raw.get("promises") if isinstance(raw.get("promises"), dict) else {}
+    if "dimension" in promises and promises["dimension"] not in dims:
+        out.append(("promises.dimension", f"unknown dimension {promises['dimension']!r} (the dimensions: "
+                                          f"{', '.join(map(str, dims))})"))
+    by_lang = promises.get("terms") if isinstance(promises.get("terms"), dict) else {}
+    for lang, terms in by_lang.items():
+        for i, term in enumerate(terms if isinstance(terms, list) else []):
+            if not term_key(str(term)):
+                out.append((f"promises.terms.{lang}[{i}]", "empty term"))
     return out
 
 
@@ -323,9 +455,14 @@ def _build(lex: _LexiconFile, source: str) -> Lexicon:
             for term, weight in entries.items():
                 terms[lang].setdefault(term_key(term), [0.0] * len(dims))[j] += weight
                 written[lang].append(term)
+    promises = lex.promises
     return Lexicon(name=lex.name, dimensions=dims, match=match,
                    terms={lang: {k: tuple(v) for k, v in t.items()} for lang, t in terms.items()},
-                   written={lang: tuple(w) for lang, w in written.items()}, source=source)
+                   written={lang: tuple(w) for lang, w in written.items()}, source=source,
+                   faults={lang: frozenset(term_key(t) for t in ts) for lang, ts in lex.faults.items()},
+                   promises={} if promises is None else {lang: tuple(ts) for lang, ts in promises.terms.items()},
+                   promise_dimension=None if promises is None else promises.dimension,
+                   promise_weight=0.0 if promises is None else promises.weight)
 
 
 def _message(err: dict) -> str:

@@ -10,19 +10,25 @@ made one space. Terms are written in lower case with single spaces (``on hold``,
     ``*`` at the start lets it begin earlier (``*n't``: *didn't, wasn't*).
 ``part``
     the term may be any part of a word: Swedish compounds (``kö`` would match
-    *telefonkön*) and Chinese, written without spaces. A ``*`` changes nothing.
+    *telefonkön*) and Chinese, written without spaces. A ``*`` changes nothing. A term of
+    several words (one with a space) begins at the start of a word, and only its last
+    word may go on: ``i kö`` matches *i kön* but not *vi köpte* (we bought) — its first
+    word is never the tail of another word.
 
 All terms of a language are compiled into one alternation shaped as a trie (a common
-prefix is written once), so a text is scanned once whatever the number of terms, and at
-every position the longest term wins; matches do not overlap. So a lexicon's ``ignore``
-terms, matched and never counted, keep a longer word from being read as a shorter term
-inside it (``förväntan``, expectation, is not ``vänta``, wait).
+prefix is written once; the word boundaries are checks inside it), so a text is scanned
+once whatever the number of terms, and at every position the longest term wins, whatever
+its form (``interest rate*`` over ``interest``); matches do not overlap. So a lexicon's
+``ignore`` terms, matched and never counted, keep a longer word from being read as a
+shorter term inside it (``förväntan``, expectation, is not ``vänta``, wait).
 
 >>> p = compile_terms(["wait*", "on hold", "fee", "*n't"], "word")
 >>> find(p, normalise("Waited  ON HOLD; the feedback fee? Didn't help"))
 ['wait', 'on hold', 'fee', "n't"]
 >>> find(compile_terms(["kö", "telefonkö", "vänt", "förvänt"], "part"), "förväntade mig ingen telefonkö")
 ['förvänt', 'telefonkö']
+>>> find(compile_terms(["i kö"], "part"), "vi köpte, sedan stod vi i kön")
+['i kö']
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from collections.abc import Iterable
 
 MODES = ("word", "part")
 _SPACE = re.compile(r"\s+")
+_WORD_START = "\x00"  # in a trie: the character just matched began a word (sorts first)
+_WORD_END = "\uffff"  # in a trie: a word ends here (sorts last: a longer term is tried first)
+_MARKS = {_WORD_START: r"(?<!\w.)", _WORD_END: r"\b"}
 
 
 def normalise(text: object) -> str:
@@ -59,27 +68,20 @@ def compile_terms(terms: Iterable[str], mode: str) -> re.Pattern | None:
     normalised text gives the keys (:func:`term_key`) of the terms found, in text order."""
     if mode not in MODES:
         raise ValueError(f"unknown match mode {mode!r} (choose {' or '.join(MODES)})")
-    groups: dict[tuple[bool, bool], set[str]] = {}
+    words: set[str] = set()
     for term in terms:
         t = normalise(term)
         key = term_key(t)
         if not key:
             continue
-        if mode == "part":
-            bounds = (False, False)
+        if mode == "part":  # several words: the first begins a word, the last may go on
+            lead, trail = " " in key, False
         else:
-            bounds = (not t.startswith("*"), not t.endswith("*"))
-        groups.setdefault(bounds, set()).add(key)
-    if not groups:
-        return None
-    # whole words first, then stems, then word ends, then parts: the most specific form wins
-    order = [(True, True), (True, False), (False, True), (False, False)]
-    pieces = []
-    for bounds in order:
-        if bounds in groups:
-            lead, trail = (r"\b" if b else "" for b in bounds)
-            pieces.append(f"{lead}(?:{_trie(groups[bounds])}){trail}")
-    return re.compile("|".join(pieces))
+            lead, trail = not t.startswith("*"), not t.endswith("*")
+        # the word boundaries are marks inside the one trie (so the longest term wins whatever its
+        # form): a word start is checked after the first character, a word end after the last
+        words.add((key[0] + _WORD_START + key[1:] if lead else key) + (_WORD_END if trail else ""))
+    return re.compile(_trie(words)) if words else None
 
 
 def find(pattern: re.Pattern | None, text: str) -> list[str]:
@@ -100,7 +102,8 @@ def _trie(words: Iterable[str]) -> str:
 
 def _node(node: dict) -> str:
     ends = "" in node
-    branches = [re.escape(ch) + _node(child) for ch, child in sorted(node.items()) if ch]
+    # the word-start mark sorts first and the word-end mark last: the longer term is tried first
+    branches = [_MARKS.get(ch, re.escape(ch)) + _node(child) for ch, child in sorted(node.items()) if ch]
     if not branches:
         return ""
     if len(branches) == 1 and not ends:

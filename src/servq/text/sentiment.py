@@ -1,18 +1,21 @@
 """Sentiment and severity of complaints: a lexicon with negation and intensifiers.
 
 The built-in lexicon (``servq/text/data/sentiment.yaml``) gives, per language, signed term
-weights (−3 very negative … +3 very positive), negators, intensifiers and severity cues,
-matched as :mod:`servq.text.matching` describes (English and Swedish as words with ``*``
-stems, Chinese anywhere).
+weights (−3 very negative … +3 very positive), intensifiers and severity cues, matched as
+:mod:`servq.text.matching` describes (English and Swedish as words with ``*`` stems,
+Chinese anywhere).
 
 **Sentiment.** Reading the terms found in text order, each sentiment term adds its weight
-to a sum *S*, after two adjustments when they are near (in English and Swedish at most
-three words on, in Chinese at most three characters on, and never across punctuation):
+to a sum *S*, after two adjustments:
 
-* an intensifier before it multiplies the weight (*very* 1.5, *extremely* 2, *mycket* 1.5,
-  *非常* 1.8; diminishers below 1: *slightly* 0.6, *lite* 0.7, *有点* 0.7);
-* a negator before it multiplies the weight by −0.74 (as VADER, Hutto & Gilbert 2014): *not
-  helpful* is mildly negative, not as negative as *unhelpful*.
+* an intensifier just before it (in English and Swedish at most three words on, in Chinese
+  at most three characters on, never across punctuation) multiplies the weight (*very*
+  1.5, *extremely* 2, *mycket* 1.5, *非常* 1.8; diminishers below 1: *slightly* 0.6, *lite*
+  0.7, *有点* 0.7);
+* a negation that reaches it (:mod:`servq.text.negation`: *not, never, n't, inte, 不, 没有*
+  …, to the end of the clause or five words on) multiplies the weight by −0.74 (as VADER,
+  Hutto & Gilbert 2014): *not helpful* is mildly negative, not as negative as *unhelpful*.
+  A term that holds its own negator (*不满意*, *can't believe*) is not negated by it.
 
 Each exclamation mark adds 10% to *S* (at most three). The score is
 ``S / sqrt(S² + 4)``, in (−1, 1): 0 without any sentiment term, −0.6 for one −1.5 term,
@@ -47,16 +50,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import ProblemsError
 from ..instruments import yamlfile
 from .matching import MODES, compile_terms, normalise, term_key
+from .negation import PUNCTUATION, negated
 
 NEGATION = -0.74
 ALPHA = 4.0
-SCOPE = 3  # words (en, sv) or characters (zh) from a negator or intensifier to its term
+SCOPE = 3  # words (en, sv) or characters (zh) from an intensifier to its term
 EXCLAMATION = 0.1
 VERY_NEGATIVE = -0.75
 SEVERITY_POINTS = {"legal": 2, "health_safety": 2, "churn": 1, "money_lost": 1, "repeated": 1}
 CUES = tuple(SEVERITY_POINTS)
 SEVERITY_LABELS = {1: "low", 2: "medium", 3: "high"}
-_PUNCT = re.compile(r"[.,;:!?…，。；：！？、]")
 
 
 class SentimentLexiconError(ProblemsError):
@@ -68,7 +71,6 @@ class _Language(BaseModel):
 
     match: Literal[MODES]  # type: ignore[valid-type]
     terms: dict[str, Annotated[float, Field(ge=-5, le=5)]] = {}
-    negators: list[str] = []
     intensifiers: dict[str, Annotated[float, Field(gt=0, le=5)]] = {}
     cues: dict[Literal[CUES], list[str]] = {}  # type: ignore[valid-type]
     ignore: list[str] = []
@@ -84,7 +86,6 @@ class _SentimentFile(BaseModel):
 @dataclass(frozen=True)
 class _Entry:
     weight: float = 0.0
-    negator: bool = False
     multiplier: float = 0.0
     cue: str | None = None
 
@@ -117,24 +118,21 @@ class SentimentLexicon:
             return 0.0, ()
         table = self.entries[lang]
         chars = lang == "zh"
+        found = [(m.start(), m.end(), e) for m in pattern.finditer(text) if (e := table.get(m.group())) is not None]
+        reached = negated(text, lang, [(start, end) for start, end, _ in found])
         total, cues = 0.0, set()
-        neg_end = boost_end = -1
+        boost_end = -1
         boost = 1.0
-        for m in pattern.finditer(text):
-            e = table.get(m.group())
-            if e is None:
-                continue
+        for (start, end, e), negative in zip(found, reached):
             if e.cue:
                 cues.add(e.cue)
-            if e.negator:
-                neg_end = m.end()
-            elif e.multiplier:
-                boost, boost_end = e.multiplier, m.end()
+            if e.multiplier:
+                boost, boost_end = e.multiplier, end
             elif e.weight:
-                w, start = e.weight, m.start()
+                w = e.weight
                 if boost_end >= 0 and _near(text, boost_end, start, chars):
                     w *= boost
-                if neg_end >= 0 and _near(text, neg_end, start, chars):
+                if negative:
                     w *= NEGATION
                 total += w
                 boost_end = -1
@@ -145,7 +143,7 @@ class SentimentLexicon:
 
 
 def _near(text: str, end: int, start: int, chars: bool) -> bool:
-    if _PUNCT.search(text, end, start):
+    if PUNCTUATION.search(text, end, start):
         return False
     return (start - end) <= SCOPE if chars else text.count(" ", end, start) <= SCOPE
 
@@ -214,7 +212,6 @@ def parse_sentiment_lexicon(text: str, source: str = "<sentiment>") -> Sentiment
 def _entries(spec: _Language, where: str, found: list) -> tuple[dict[str, _Entry | None], list[str]]:
     """Every term key's merged entry; a term in two roles that cannot be merged is a problem."""
     roles: list[tuple[str, str, dict]] = [(t, f"{where}.terms.{t}", {"weight": w}) for t, w in spec.terms.items()]
-    roles += [(t, f"{where}.negators", {"negator": True}) for t in spec.negators]
     roles += [(t, f"{where}.intensifiers.{t}", {"multiplier": m}) for t, m in spec.intensifiers.items()]
     roles += [(t, f"{where}.cues.{c}", {"cue": c}) for c, ts in spec.cues.items() for t in ts]
     merged: dict[str, dict] = {}
@@ -231,7 +228,7 @@ def _entries(spec: _Language, where: str, found: list) -> tuple[dict[str, _Entry
         kinds = entry.keys() | role.keys()
         if entry.keys() & role.keys():
             found.append((path, f"'{term}' is given twice"))
-        elif len(kinds - {"cue"}) > 1 or ("cue" in kinds and kinds & {"negator", "multiplier"}):
+        elif len(kinds - {"cue"}) > 1 or ("cue" in kinds and "multiplier" in kinds):
             found.append((path, f"'{term}' has two roles; only a sentiment term may also be a cue"))
         entry.update(role)
     table: dict[str, _Entry | None] = {k: _Entry(**v) for k, v in merged.items()}
