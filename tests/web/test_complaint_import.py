@@ -153,3 +153,18 @@ def test_xlsx_with_date_cells_and_a_key_column(setup, engine, tmp_path, capsys):
     got = _complaints(engine)
     assert [c.received_at for c in got] == [datetime(2026, 3, 5, 9, 30, tzinfo=UTC)] * 2
     assert _run(path) == 0 and "2 were imported before" in capsys.readouterr().out
+
+
+def test_text_reading_na_is_kept_and_the_encoding_can_be_named(setup, engine, tmp_path, capsys):
+    path = tmp_path / "sv.csv"
+    path.write_bytes("text,unit,date\nNA,North 1,2026-03-02\nKön var lång – två timmar,North 1,2026-03-03\n"
+                     .encode("cp1252"))
+    # not UTF-8 and holds a dash cp1252 has but Latin-1 has not: named as cp1252, stored right
+    assert _run(path, "--encoding", "cp1252") == 0, capsys.readouterr().err
+    texts = [c.text for c in _complaints(engine)]
+    assert texts == ["NA", "Kön var lång – två timmar"]
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"text,unit,date\n\xe6\x8a\x95\xe8\xaf\x89 \xff\xfe,North 1,2026-03-02\n")
+    assert _run(broken) == 1
+    err = capsys.readouterr().err
+    assert "--encoding" in err and "line 2" in err and "Traceback" not in err

@@ -209,6 +209,7 @@ def complaints_import(
     ] = False,
     tz: Annotated[str, typer.Option("--timezone", help="Time zone of dates and times without one (an IANA name).")] = "UTC",
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
+    encoding: classifier.Encoding = None,
 ) -> None:
     """Import complaints into the web platform's database (SERVQ_DATABASE_URL): each is
     classified and gets its SLA due times. Every problem is reported with its row and
@@ -222,7 +223,7 @@ def complaints_import(
     settings, engine, factory = platform()
     try:
         with session_factory(engine, writes=False)() as session:  # reading and checking take no write lock
-            plan = check_file(session, file, skip_invalid=skip_invalid, timezone=tz, sheet=sheet,
+            plan = check_file(session, file, skip_invalid=skip_invalid, timezone=tz, sheet=sheet, encoding=encoding,
                               now=dt.datetime.now(dt.UTC), bounds=DateBounds.of(settings))
         try:
             with transaction(factory) as session:

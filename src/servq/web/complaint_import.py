@@ -73,7 +73,7 @@ class ImportPlan:
 
 
 def import_complaints(session: Session, path: str | Path, *, skip_invalid: bool = False, timezone: str = "UTC",
-                      sheet: str | None = None, now: datetime, actor: User | None = None,
+                      sheet: str | None = None, encoding: str | None = None, now: datetime, actor: User | None = None,
                       bounds: complaints.DateBounds = complaints.DateBounds()) -> ImportResult:
     """Check every row of ``path`` and store its complaints (classified, with SLA due times).
 
@@ -81,23 +81,24 @@ def import_complaints(session: Session, path: str | Path, *, skip_invalid: bool 
     value) when a row is invalid and ``skip_invalid`` is False, or when the file itself is
     not a complaints file; nothing is stored then. (:func:`check_file` then
     :func:`store_plan`, in one session.)"""
-    plan = check_file(session, path, skip_invalid=skip_invalid, timezone=timezone, sheet=sheet, now=now,
-                      bounds=bounds)
+    plan = check_file(session, path, skip_invalid=skip_invalid, timezone=timezone, sheet=sheet, encoding=encoding,
+                      now=now, bounds=bounds)
     return store_plan(session, plan, actor)
 
 
 def check_file(session: Session, path: str | Path, *, skip_invalid: bool = False, timezone: str = "UTC",
-               sheet: str | None = None, now: datetime,
+               sheet: str | None = None, encoding: str | None = None, now: datetime,
                bounds: complaints.DateBounds = complaints.DateBounds()) -> ImportPlan:
-    """Read and check ``path`` and classify its complaints; ``session`` only reads (units,
-    channels, tiers), so the command holds no write lock meanwhile. A date outside
-    ``bounds`` at ``now`` is a problem of its row."""
+    """Read and check ``path`` (``encoding``: of a CSV file, default as the file shows) and
+    classify its complaints; ``session`` only reads (units, channels, tiers), so the
+    command holds no write lock meanwhile. A date outside ``bounds`` at ``now`` is a
+    problem of its row. The complaint text is read as written ("NA" stays "NA")."""
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(f"--timezone: unknown time zone {timezone!r} (use an IANA name such as "
                          "Europe/Stockholm)") from None
-    src = open_source(path, sheet=sheet)
+    src = open_source(path, sheet=sheet, encoding=encoding)
     file = str(path)
     names = {c.strip().casefold(): c for c in src.columns}
     problems = [Problem(f"required column '{c}' is missing (the file needs {', '.join(REQUIRED)})", file=file,
@@ -107,7 +108,7 @@ def check_file(session: Session, path: str | Path, *, skip_invalid: bool = False
     if problems:
         raise DataError(f"{file}: not a complaints file; nothing was imported", problems)
     rows: list[dict] = []
-    for table in src.chunks(list(names.values())):
+    for table in src.chunks(list(names.values()), text=[names[c] for c in ("text",) if c in names]):
         columns = {key: table.column(col).to_pylist() for key, col in names.items()}
         rows += [{key: values[i] for key, values in columns.items()} for i in range(table.num_rows)]
 
