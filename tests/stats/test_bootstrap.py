@@ -46,7 +46,8 @@ def test_sums_are_the_same_for_any_split_and_match_weighted_moments():
     cuts = [0, 1, 100, 211, 301]
     parts = sum(replicate_sums(x[a:b], rows[a:b], 6, seed=4, stream=2) for a, b in zip(cuts, cuts[1:]))
     np.testing.assert_allclose(parts, whole, rtol=1e-12)
-    np.testing.assert_array_equal(replicate_sums(x, rows, [3, 5], seed=4, stream=2), whole[[3, 5]])
+    # the same counts; the sums may differ in the last bit (another order of the additions)
+    np.testing.assert_allclose(replicate_sums(x, rows, [3, 5], seed=4, stream=2), whole[[3, 5]], rtol=1e-13)
     weight, mean, cov = replicate_moments(whole, 3)
     for b, k in enumerate(poisson_counts(rows, range(6), seed=4, stream=2)):
         assert weight[b] == k.sum()

@@ -14,7 +14,7 @@ from servq.text.classification import COLUMNS
 def test_columns_and_values():
     r = classify(["The toilets were filthy and nobody cleaned them.",
                   "Jag har väntat i telefonkön i två timmar, igen!",
-                  "营业厅的工作人员态度很差，我要投诉到12315", None, "12345"])
+                  "营业厅的工作人员态度很差，我要投诉到12315", None, "12345"], baseline=True)
     f = r.to_frame()
     assert list(f.columns) == list(COLUMNS) and len(r) == 5
     assert f["language"].tolist() == ["en", "sv", "zh", "und", "und"]
@@ -24,6 +24,8 @@ def test_columns_and_values():
     assert ((f["confidence"] >= 0) & (f["confidence"] <= 1)).all()
     assert ((f["sentiment"] > -1) & (f["sentiment"] < 1)).all() and f["sentiment"][0] < 0
     assert f["confidence"].tolist()[3:] == [0.0, 0.0]
+    assert f["needs_person"].tolist() == [False, False, False, True, True]  # the baseline: when no term is found
+    assert f["secondary"].tolist() == [""] * 5
     assert r.method == "lexicon: SERVQUAL complaint dimensions (built-in)"
     d = json.loads(json.dumps(r.to_dict()))
     assert d["texts"][2]["cues"] == ["legal"] and d["method"] == r.method
@@ -31,14 +33,41 @@ def test_columns_and_values():
 
 def test_the_same_as_the_lexicon_and_across_batches(monkeypatch):
     texts = ["The bill was wrong", "Kön var lång", "信号太差", "", "Rude staff"] * 7
-    whole = classify(texts)
+    whole = classify(texts, baseline=True)
     monkeypatch.setattr("servq.text.classification.BATCH", 4)
-    batched = classify(texts)
+    batched = classify(texts, baseline=True)
     for col in ("language", "dimension", "confidence", "sentiment", "severity"):
         np.testing.assert_array_equal(getattr(whole, col), getattr(batched, col))
     dims, conf = load_lexicon().classify(texts)
     np.testing.assert_array_equal(whole.dimension, dims)
-    assert classify([]).to_frame().empty
+    assert classify([]).to_frame().empty and classify([], baseline=True).to_frame().empty
+
+
+def test_the_builtin_model_by_default(monkeypatch):
+    """The built-in model: its probabilities, the second most likely dimension, and a person
+    for those below its calibrated threshold; the same in batches."""
+    from servq.text.classification import builtin_model
+
+    texts = ["The bill was wrong, you charged me twice", "Kön var lång, en timme", "信号太差，总是掉线", "",
+             "Rude staff"] * 5
+    model = builtin_model()
+    r = classify(texts)
+    assert r.method == "built-in model"
+    p = model.predict_proba(texts)
+    order = np.argsort(-p, axis=1)
+    for i in range(4):  # the empty text (3) is unclassified
+        if i == 3:
+            assert (r.dimension[i], r.confidence[i], r.needs_person[i]) == ("unclassified", 0.0, True)
+            continue
+        assert r.dimension[i] == model.classes[order[i, 0]] and r.secondary[i] == model.classes[order[i, 1]]
+        assert r.confidence[i] == pytest.approx(p[i, order[i, 0]])
+        assert r.secondary_confidence[i] == pytest.approx(p[i, order[i, 1]])
+        assert r.needs_person[i] == (p[i, order[i, 0]] < model.info["abstain"]["threshold"])
+    assert r.dimension[:3].tolist() == ["price_billing", "responsiveness", "product_quality"]
+    monkeypatch.setattr("servq.text.classification.BATCH", 3)
+    batched = classify(texts)
+    np.testing.assert_array_equal(r.secondary, batched.secondary)
+    np.testing.assert_allclose(r.confidence, batched.confidence, rtol=1e-12)
 
 
 def test_with_a_model_or_a_lexicon(tmp_path):

@@ -41,13 +41,19 @@ def test_classify_adds_the_columns(tmp_path, capsys):
     out = tmp_path / "out.csv"
     code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out))
     assert code == 0, err
-    assert "classified 4 complaints (lexicon: SERVQUAL complaint dimensions (built-in))" in stdout
+    assert "classified 4 complaints (built-in model)" in stdout
     assert f"wrote {out}" in stdout and "languages: " in stdout
     rows = read_csv(out)
-    assert list(rows[0]) == ["id", "Text", "branch", "language", "dimension", "confidence", "sentiment",
-                             "severity", "cues"]
+    assert list(rows[0]) == ["id", "Text", "branch", "language", "dimension", "confidence", "secondary",
+                             "secondary_confidence", "needs_person", "sentiment", "severity", "cues"]
     expected = classify([r["Text"] for r in rows])
     assert [r["dimension"] for r in rows] == expected.dimension.tolist()
+    assert [r["secondary"] for r in rows] == expected.secondary.tolist()
+    assert [r["needs_person"] for r in rows] == [str(bool(v)).lower() for v in expected.needs_person]
+    assert f"needs a person: {int(expected.needs_person.sum())} of 4" in stdout
+    code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out), "--baseline")
+    assert code == 0 and "classified 4 complaints (lexicon: SERVQUAL complaint dimensions (built-in))" in stdout
+    assert [r["dimension"] for r in read_csv(out)] == classify([r["Text"] for r in rows], baseline=True).dimension.tolist()
     assert [r["language"] for r in rows] == ["en", "sv", "zh", "und"]
     assert [int(r["severity"]) for r in rows] == expected.severity.tolist()
     assert [float(r["sentiment"]) for r in rows] == pytest.approx(expected.sentiment.round(4).tolist())
@@ -104,7 +110,7 @@ def test_classify_xlsx_writes_formulas_as_text_and_replaces_a_nul(tmp_path, caps
 
 
 def test_evaluate_baseline_prints_metrics_and_confusion(capsys, eval_csv):
-    code, out, err = run(capsys, "complaints", "evaluate", str(eval_csv))
+    code, out, err = run(capsys, "complaints", "evaluate", str(eval_csv), "--baseline")
     assert code == 0, err
     assert f"lexicon: SERVQUAL complaint dimensions (built-in) on {eval_csv}: 162 complaints" in out
     assert "accuracy " in out and "macro-F1 " in out
@@ -183,12 +189,14 @@ def test_train_with_too_few_for_cross_validation(tmp_path, capsys):
      "error: {f}: no 'dimension' column (columns: text, label)"),
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a"), ("y", "b"), ("z", "b")]),
      ["train", "{f}", "-o", "{d}/m.npz"], "error: too few examples to train: every label needs at least 2; 'a' has 1"),
-    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "speed")]), ["evaluate", "{f}"],
+    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "speed")]), ["evaluate", "{f}", "--baseline"],
      "error: {f}: label(s) speed in column 'dimension' are not known to the lexicon (it knows tangibles"),
+    (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "speed")]), ["evaluate", "{f}"],
+     "error: {f}: label(s) speed in column 'dimension' are not known to the model (it knows assurance"),
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--model", "{d}/a.csv"],
      "error: {d}/a.csv: not a servq complaint model: not a NumPy .npz archive"),
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--cv", "3", "--model", "{f}"],
-     "error: choose one of --model, --lexicon and --cv"),
+     "error: choose one of --model, --baseline, --lexicon and --cv"),
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--learning-curve"],
      "error: --learning-curve needs --cv"),
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a"), ("y", "b")]),
@@ -252,7 +260,8 @@ def test_encoding_option_reads_a_windows_1252_file(tmp_path, capsys):
     src = tmp_path / "sv.csv"
     src.write_bytes(("text,dimension\n" + "".join(f"{t},{d}\n" for t, d in rows)).encode("cp1252"))
     out = tmp_path / "out.csv"
-    code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out), "--encoding", "cp1252")
+    code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out), "--encoding", "cp1252",
+                            "--baseline")
     assert code == 0, err
     assert "Windows-1252" not in stdout
     got = read_csv(out)
@@ -261,7 +270,7 @@ def test_encoding_option_reads_a_windows_1252_file(tmp_path, capsys):
     # without --encoding the file is plausibly Windows-1252: read so, and said
     code, stdout, err = run(capsys, "complaints", "classify", str(src), "-o", str(out))
     assert code == 0 and f"note: {src} is not UTF-8; read as Windows-1252 (cp1252)" in stdout
-    code, stdout, err = run(capsys, "complaints", "evaluate", str(src), "--encoding", "cp1252")
+    code, stdout, err = run(capsys, "complaints", "evaluate", str(src), "--encoding", "cp1252", "--baseline")
     assert code == 0 and "accuracy 1.000" in stdout
     code, stdout, err = run(capsys, "complaints", "train", str(src), "-o", str(tmp_path / "m.npz"), "--cv", "0",
                             "--encoding", "windows-1252")
@@ -305,3 +314,29 @@ def test_texts_round_trip_through_classify_and_back(tmp_path, capsys, suffix):
     assert table.column("text").to_pylist() == [t and _written(t) for t in expected]   # quoted once more
     plain = [i for i, t in enumerate(ROUND_TRIP) if t and t[0] not in "=+-@"]
     assert [table.column("predicted_dimension")[i].as_py() for i in plain] == [first.dimension[i] for i in plain]
+
+
+def test_evaluate_by_kind_of_text_and_the_precision_coverage_curve(tmp_path, capsys):
+    """A `note` column gives macro-F1 per kind of text; a model gives the precision-coverage
+    curve and the share it leaves to a person, computed here from its predictions."""
+    rows = [("The invoice charged me twice", "price_billing", "plain"),
+            ("You billed me for a month I cancelled", "price_billing", "plain"),
+            ("Rude staff at the desk", "assurance", "short"), ("The clerk shouted at me", "assurance", "plain"),
+            ("Forty minutes in the queue", "responsiveness", "short"),
+            ("Nobody answered my email for weeks", "responsiveness", "plain")]
+    src = write_csv(tmp_path / "n.csv", ["text", "dimension", "note"], rows)
+    code, out, err = run(capsys, "complaints", "evaluate", str(src))
+    assert code == 0, err
+    found = classify([r[0] for r in rows])
+    right = found.dimension == np.array([r[1] for r in rows], dtype=object)
+    assert "by note:" in out
+    for kind in ("plain", "short"):
+        idx = [i for i, r in enumerate(rows) if r[2] == kind]
+        assert f"  {kind:<16} accuracy {right[idx].mean():.3f}" in out
+    order = np.argsort(-found.confidence, kind="stable")
+    assert f"coverage  50%  precision {right[order[:3]].mean():.3f}" in out
+    auto = ~found.needs_person
+    if auto.any():
+        assert f"at the calibrated threshold: {auto.mean():.1%} classified with precision {right[auto].mean():.3f}" in out
+    code, out, err = run(capsys, "complaints", "evaluate", str(src), "--baseline", "--by", "note")
+    assert code == 0 and "by note:" in out and "precision-coverage" not in out

@@ -11,7 +11,7 @@ from servq.text.negation import negated, negators
 
 
 def dimension(text):
-    return classify([text]).dimension[0]
+    return classify([text], baseline=True).dimension[0]
 
 
 def found(text):

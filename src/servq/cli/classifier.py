@@ -20,7 +20,10 @@ File = Annotated[
 ]
 ModelOpt = Annotated[
     Optional[Path],
-    typer.Option("--model", "-m", help="A model trained by `servq complaints train` (default: the lexicon baseline)."),
+    typer.Option("--model", "-m", help="A model trained by `servq complaints train` (default: the built-in model)."),
+]
+BaselineOpt = Annotated[
+    bool, typer.Option("--baseline", help="The built-in lexicon decides (the baseline) instead of a model.")
 ]
 LexiconOpt = Annotated[
     Optional[Path],
@@ -41,7 +44,6 @@ Encoding = Annotated[
 ]
 Seed = Annotated[int, typer.Option("--seed", min=0, help="Seed of the cross-validation folds.")]
 NoLexicon = Annotated[bool, typer.Option("--no-lexicon", help="Train on character n-grams only, without the lexicon's scores.")]
-NEW_COLUMNS = ("language", "dimension", "confidence", "sentiment", "severity", "cues")
 
 
 def classify(
@@ -51,25 +53,29 @@ def classify(
     ],
     model: ModelOpt = None,
     lexicon: LexiconOpt = None,
+    baseline: BaselineOpt = False,
     column: TextCol = "text",
     sheet: Sheet = None,
     encoding: Encoding = None,
 ) -> None:
-    """Classify every complaint: adds language, dimension, confidence, sentiment (-1..1),
-    severity (1 low, 2 medium, 3 high) and the severity cues found."""
+    """Classify every complaint: adds language, dimension, confidence, the second most likely
+    dimension and its confidence, needs_person (confidence below the model's calibrated
+    threshold: route to a person), sentiment (-1..1), severity (1 low, 2 medium, 3 high) and
+    the severity cues found."""
     import pyarrow as pa
 
     from ..io.writers import write_table
+    from ..text.classification import COLUMNS
     from ..text.classification import classify as run
 
     table, text_col = _read(file, column, None, sheet, all_columns=True, encoding=encoding)
-    result = run(table.column(text_col).to_pylist(), model=model, lexicon=lexicon)
+    result = run(table.column(text_col).to_pylist(), model=model, lexicon=lexicon, baseline=baseline)
     frame = result.to_frame()
-    frame["confidence"] = frame["confidence"].round(4)
-    frame["sentiment"] = frame["sentiment"].round(4)
+    for name in ("confidence", "secondary_confidence", "sentiment"):
+        frame[name] = frame[name].round(4)
     taken = {c.lower() for c in table.column_names}
     renamed = []
-    for name in NEW_COLUMNS:
+    for name in COLUMNS:
         target = name if name.lower() not in taken else f"predicted_{name}"
         if target != name:
             renamed.append(f"{name} -> {target}")
@@ -78,6 +84,7 @@ def classify(
     counts = Counter(result.dimension.tolist())
     typer.echo(f"classified {len(result)} complaints ({result.method}): "
                + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    typer.echo(f"needs a person: {int(result.needs_person.sum())} of {len(result)}")
     langs = Counter(result.language.tolist())
     typer.echo("languages: " + ", ".join(f"{k} {v}" for k, v in langs.most_common()))
     if renamed:
@@ -89,6 +96,7 @@ def evaluate(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Labelled complaints: a text and a dimension column.")],
     model: ModelOpt = None,
     lexicon: LexiconOpt = None,
+    baseline: BaselineOpt = False,
     cv: Annotated[
         int,
         typer.Option(
@@ -109,12 +117,22 @@ def evaluate(
     ] = False,
     column: TextCol = "text",
     label_column: LabelCol = "dimension",
+    by: Annotated[
+        Optional[str],
+        typer.Option(
+            "--by", help="Also macro-F1 by the values of this column, e.g. the kind of text (default: a column "
+            "named note, else kind, when the file has one).",
+        ),
+    ] = None,
     sheet: Sheet = None,
     encoding: Encoding = None,
 ) -> None:
     """Accuracy, macro-F1, precision/recall/F1 per label and the confusion matrix of the
-    baseline lexicon (default), a lexicon (--lexicon), a trained model (--model) or the
-    trainable model cross-validated on FILE (--cv K)."""
+    built-in model (default), a trained model (--model), the baseline lexicon (--baseline), a
+    lexicon (--lexicon) or the trainable model cross-validated on FILE (--cv K); by
+    language and by kind of text; with a model, the precision-coverage curve and the share
+    routed to a person at its calibrated threshold."""
+    from ..text.classification import builtin_model
     from ..text.classification import classify as run
     from ..text.evaluation import cross_validated_predictions, learning_curve
     from ..text.evaluation import evaluate as score
@@ -122,15 +140,16 @@ def evaluate(
     from ..text.lexicon import load_lexicon
     from ..text.model import load_model
 
-    if model is not None and (lexicon is not None or cv):
+    if sum((model is not None, lexicon is not None and not cv, baseline, bool(cv))) > 1:
         raise UsageError(
-            "choose one of --model, --lexicon and --cv (--lexicon with --cv: the lexicon the trained model uses)"
+            "choose one of --model, --baseline, --lexicon and --cv (--lexicon with --cv: the lexicon the trained model uses)"
         )
     if (no_lexicon or curve) and not cv:
         raise UsageError(f"{'--no-lexicon' if no_lexicon else '--learning-curve'} needs --cv")
     if no_lexicon and lexicon is not None:
         raise UsageError("choose --lexicon or --no-lexicon")
-    texts, truth, skipped = _labelled(file, column, label_column, sheet, encoding)
+    texts, truth, groups, skipped = _labelled(file, column, label_column, sheet, encoding, by)
+    found = None
     if cv:
         options = {"lexicon": False if no_lexicon else load_lexicon(lexicon)}
         what = (f"trainable model, {cv}-fold cross-validation (seed {seed}), "
@@ -139,16 +158,18 @@ def evaluate(
         pred = cross_validated_predictions(texts, truth, k=cv, seed=seed, **options)
         known: tuple[str, ...] = tuple(sorted(set(truth)))
     else:
-        if model is not None:
-            m = load_model(model)
-            what, known, pred = f"model {model}", m.classes, run(texts, model=m).dimension
-        else:
+        if lexicon is not None or baseline:
             lex = load_lexicon(lexicon)
-            what, known, pred = f"lexicon: {lex.name}", lex.dimensions, run(texts, lexicon=lex).dimension
+            what, known, found = f"lexicon: {lex.name}", lex.dimensions, run(texts, lexicon=lex)
+        else:
+            m = load_model(model) if model is not None else builtin_model()
+            what, known, found = f"model {model}" if model else "built-in model", m.classes, run(texts, model=m)
+        pred = found.dimension
         unknown = sorted(set(truth) - set(known))
         if unknown:
             raise UsageError(f"{file}: label(s) {', '.join(unknown)} in column '{label_column}' are not "
-                             f"known to the {'model' if model else 'lexicon'} (it knows {', '.join(known)})")
+                             f"known to the {'lexicon' if lexicon is not None or baseline else 'model'} "
+                             f"(it knows {', '.join(known)})")
     labels = [k for k in known if k in set(truth)]
     result = score(truth, pred, labels=labels)
     typer.echo(f"{what} on {file}: {result.n} complaints" + (f" ({skipped} without text or label skipped)" if skipped else ""))
@@ -164,6 +185,15 @@ def evaluate(
             by_lang.append(f"{lang} {sub.macro_f1:.3f} (n {len(idx)})")
     if by_lang:
         typer.echo("macro-F1 by detected language: " + ", ".join(by_lang))
+    if groups is not None:
+        typer.echo(f"by {groups[0]}:")
+        for value in sorted(set(groups[1])):
+            idx = [i for i, g in enumerate(groups[1]) if g == value]
+            sub = score([truth[i] for i in idx], [pred[i] for i in idx])
+            typer.echo(f"  {value or '(blank)':<16} accuracy {sub.accuracy:.3f}  macro-F1 {sub.macro_f1:.3f}  (n {len(idx)})")
+    if found is not None and not found.method.startswith("lexicon"):
+        for line in _coverage_lines(found, truth):
+            typer.echo(line)
     if curve:
         table = learning_curve(texts, truth, fractions=(0.1, 0.2, 0.5, 1.0), k=cv, seed=seed, **options)
         typer.echo("learning curve (each fold's model learns from a stratified random share of its training "
@@ -217,7 +247,7 @@ def train(
     if no_lexicon and lexicon is not None:
         raise UsageError("choose --lexicon or --no-lexicon")
     lex = False if no_lexicon else load_lexicon(lexicon)
-    texts, labels, skipped = _labelled(file, column, label_column, sheet, encoding)
+    texts, labels, _, skipped = _labelled(file, column, label_column, sheet, encoding)
     check_examples(labels, MIN_PER_LABEL, "to train")
     counts = Counter(labels)
     typer.echo(f"{len(labels)} labelled complaints in {file}" + (f" ({skipped} without text or label skipped)" if skipped else "")
@@ -243,7 +273,7 @@ def train(
 
 
 def _read(file: Path, column: str, label_column: str | None, sheet: str | None, all_columns: bool = False,
-          encoding: str | None = None):
+          encoding: str | None = None, extra: str | None = None):
     """(table, text column[, label column]) of a complaints file; a UsageError naming the
     file and its columns when a column is missing. The text column is read as written (a
     complaint reading ``NA`` stays text), and with ``all_columns`` every column is (they are
@@ -258,10 +288,12 @@ def _read(file: Path, column: str, label_column: str | None, sheet: str | None, 
     names = [_column(src.columns, column, file)]
     if label_column is not None:
         names.append(_column(src.columns, label_column, file))
+    if extra is not None:
+        names.append(_column(src.columns, extra, file))
     wanted = src.columns if all_columns else names
     chunks = list(src.chunks(wanted, text=wanted if all_columns else names[:1]))
     table = pa.concat_tables(chunks) if chunks else pa.table({c: pa.array([], pa.string()) for c in wanted})
-    return (table, *names)
+    return (table, *names[:2 if label_column is not None else 1])
 
 
 def note_encoding(file) -> None:
@@ -280,14 +312,49 @@ def _column(columns: list[str], name: str, file: Path) -> str:
     raise UsageError(f"{file}: no '{name}' column (columns: {', '.join(columns)})")
 
 
-def _labelled(file: Path, column: str, label_column: str, sheet: str | None,
-              encoding: str | None = None) -> tuple[list[str], list[str], int]:
-    """Texts and labels of the rows that have both, and the number of rows without."""
-    table, text_col, label_col = _read(file, column, label_column, sheet, encoding=encoding)
+def _labelled(file: Path, column: str, label_column: str, sheet: str | None, encoding: str | None = None,
+              by: str | None = None) -> tuple[list[str], list[str], tuple[str, list[str]] | None, int]:
+    """Texts and labels of the rows that have both, (the group column, its values on those
+    rows) when ``by`` names one or the file has a ``note`` or ``kind`` column, and the
+    number of rows without text or label."""
+    table, text_col, label_col = _read(file, column, label_column, sheet, encoding=encoding,
+                                       extra=by or next((c for c in ("note", "kind") if c in _header(file, sheet,
+                                                                                                   encoding)), None))
     texts, labels = table.column(text_col).to_pylist(), table.column(label_col).to_pylist()
-    keep = [(str(t), str(y).strip()) for t, y in zip(texts, labels)
+    kept = [i for i, (t, y) in enumerate(zip(texts, labels))
             if t is not None and str(t).strip() and y is not None and str(y).strip()]
-    return [t for t, _ in keep], [y for _, y in keep], len(texts) - len(keep)
+    groups = None
+    if table.num_columns > 2:
+        values = table.column(2).to_pylist()
+        groups = (table.column_names[2], ["" if values[i] is None else str(values[i]).strip() for i in kept])
+    return [str(texts[i]) for i in kept], [str(labels[i]).strip() for i in kept], groups, len(texts) - len(kept)
+
+
+def _header(file: Path, sheet: str | None, encoding: str | None) -> list[str]:
+    from ..io.readers import open_source
+
+    return open_source(file, sheet=sheet, encoding=encoding).columns
+
+
+def _coverage_lines(found, truth: list[str]) -> list[str]:
+    """The precision-coverage curve of a model's predictions, and the share it routes to a
+    person at its calibrated threshold."""
+    import numpy as np
+
+    right = np.asarray(found.dimension, dtype=object) == np.asarray(truth, dtype=object)
+    conf = np.asarray(found.confidence)
+    order = np.argsort(-conf, kind="stable")
+    lines = ["precision-coverage (the most confident share of the complaints, and how many of them are right):"]
+    for share in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
+        k = max(1, int(round(share * len(order))))
+        lines.append(f"  coverage {share:4.0%}  precision {right[order[:k]].mean():.3f}  confidence >= {conf[order[k - 1]]:.3f}")
+    auto = ~np.asarray(found.needs_person)
+    if auto.any():
+        lines.append(f"at the calibrated threshold: {auto.mean():.1%} classified with precision {right[auto].mean():.3f}; "
+                     f"{int((~auto).sum())} need a person")
+    else:
+        lines.append("at the calibrated threshold every complaint needs a person")
+    return lines
 
 
 def _table_lines(result) -> list[str]:

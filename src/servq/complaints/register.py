@@ -29,7 +29,7 @@ column               what                                                    req
 ===================  ======================================================  ==========
 
 .. [#] With a ``text`` column, a blank dimension is filled in by the complaint
-   classifier (:func:`servq.text.classify`, the built-in SERVQUAL lexicon) and the
+   classifier (:func:`servq.text.classify`, the built-in model) and the
    number so filled is kept in the table's metadata (``servq.classified``).
 
 Times

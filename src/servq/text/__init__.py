@@ -2,7 +2,8 @@
 
 The public API::
 
-    servq.text.classify(texts, model=None, lexicon=None)  -> ClassifiedTexts
+    servq.text.classify(texts, model=None, lexicon=None, baseline=False) -> ClassifiedTexts
+                                          (default: the built-in model; baseline: the lexicon)
     servq.text.train(texts, labels, c=10, min_df=1, lexicon=None, lexicon_scale=0.3,
                      calibrate=True, seed=0)              -> ComplaintModel
     ComplaintModel.save(path);  servq.text.load_model(path) -> ComplaintModel

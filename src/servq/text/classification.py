@@ -1,14 +1,22 @@
 """One entry point: complaints in, language, dimension, confidence, sentiment and severity out.
 
-The dimension comes from the built-in lexicon (the baseline, no training needed), from a
-user's lexicon, or from a trained model (:mod:`servq.text.model`); language, sentiment and
-severity are the same whichever is used. A text without letters (empty, digits only) is
-``und`` and ``unclassified`` with confidence 0 whatever the method.
+The dimension comes from the built-in model (by default: two logistic regressions learned
+from the shipped complaints — character n-grams alone, and with the lexicon's scores — whose
+probabilities are averaged; ``text/data/classifier*``, built by ``scripts/build_classifier.py``),
+from a trained model of one's own (:mod:`servq.text.model`), or from a lexicon (the
+built-in one is the baseline, no training needed); language, sentiment and severity are the
+same whichever is used. A model also gives the second most likely dimension, and marks a
+complaint whose confidence is below its calibrated threshold as needing a person. A text
+without letters (empty, digits only) is ``und`` and ``unclassified`` with confidence 0
+whatever the method.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -18,21 +26,40 @@ from ..errors import UsageError
 from .language import UNDETERMINED, detect_normalised
 from .lexicon import UNCLASSIFIED, Lexicon, load_lexicon
 from .matching import normalise
-from .model import ComplaintModel, load_model
+from .model import ComplaintModel, Ensemble, load_model
 from .sentiment import score_normalised
 
-COLUMNS = ("language", "dimension", "confidence", "sentiment", "severity", "cues")
+COLUMNS = ("language", "dimension", "confidence", "secondary", "secondary_confidence", "needs_person",
+           "sentiment", "severity", "cues")
 BATCH = 20_000
+
+
+@cache
+def builtin_model() -> Ensemble:
+    """The built-in classifier (``text/data/classifier*.{npz,json}``, made by
+    ``scripts/build_classifier.py``), loaded once."""
+    folder = resources.files("servq.text").joinpath("data")
+    info = json.loads(folder.joinpath("classifier.json").read_text(encoding="utf-8"))
+    members = []
+    for name in info["members"]:
+        with resources.as_file(folder.joinpath(name)) as path:
+            members.append(load_model(path))
+    return Ensemble(tuple(members), tuple(info["weights"]), info)
 
 
 @dataclass(frozen=True)
 class ClassifiedTexts:
-    """Per text: language, dimension, confidence (0–1), sentiment (−1…1), severity (1–3)
-    and the severity cues; ``method`` says what chose the dimension."""
+    """Per text: language, dimension, confidence (0–1), the second most likely dimension
+    and its confidence (a model's; empty with a lexicon), whether it needs a person (below
+    the model's calibrated threshold; with a lexicon, when no term was found), sentiment
+    (−1…1), severity (1–3) and the severity cues; ``method`` says what chose the dimension."""
 
     language: np.ndarray
     dimension: np.ndarray
     confidence: np.ndarray
+    secondary: np.ndarray
+    secondary_confidence: np.ndarray
+    needs_person: np.ndarray
     sentiment: np.ndarray
     severity: np.ndarray
     cues: tuple[tuple[str, ...], ...]
@@ -43,21 +70,22 @@ class ClassifiedTexts:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per text, columns :data:`COLUMNS` (cues ``;``-separated)."""
-        return pd.DataFrame({"language": self.language, "dimension": self.dimension,
-                             "confidence": self.confidence, "sentiment": self.sentiment,
-                             "severity": self.severity, "cues": [";".join(c) for c in self.cues]})
+        return pd.DataFrame({**{name: getattr(self, name) for name in COLUMNS[:-1]},
+                             "cues": [";".join(c) for c in self.cues]})
 
     def to_dict(self) -> dict:
         """JSON-able: the method and one record per text."""
-        rows = [{"language": str(lang), "dimension": str(d), "confidence": float(c), "sentiment": float(s),
+        rows = [{"language": str(lang), "dimension": str(d), "confidence": float(c), "secondary": str(d2),
+                 "secondary_confidence": float(c2), "needs_person": bool(person), "sentiment": float(s),
                  "severity": int(v), "cues": list(cu)}
-                for lang, d, c, s, v, cu in zip(self.language, self.dimension, self.confidence,
-                                                self.sentiment, self.severity, self.cues)]
+                for lang, d, c, d2, c2, person, s, v, cu in zip(
+                    self.language, self.dimension, self.confidence, self.secondary, self.secondary_confidence,
+                    self.needs_person, self.sentiment, self.severity, self.cues)]
         return {"method": self.method, "texts": rows}
 
 
-def classify(texts, model: ComplaintModel | str | Path | None = None,
-             lexicon: Lexicon | str | Path | None = None) -> ClassifiedTexts:
+def classify(texts, model: ComplaintModel | Ensemble | str | Path | None = None,
+             lexicon: Lexicon | str | Path | None = None, *, baseline: bool = False) -> ClassifiedTexts:
     """Classify complaints.
 
     Parameters
@@ -66,9 +94,12 @@ def classify(texts, model: ComplaintModel | str | Path | None = None,
         The complaints (None and NaN are empty).
     model : ComplaintModel or path, optional
         A trained model (:func:`~servq.text.train`, :func:`~servq.text.load_model`) chooses
-        the dimension; its confidence is the calibrated probability.
+        the dimension; its confidence is the calibrated probability. Default: the built-in
+        model, unless a lexicon or the baseline is asked for.
     lexicon : Lexicon or path, optional
-        Without a model: this lexicon instead of the built-in one.
+        Instead of a model: this lexicon's terms decide.
+    baseline : bool
+        Instead of a model: the built-in lexicon decides (the baseline).
 
     Examples
     --------
@@ -85,33 +116,46 @@ def classify(texts, model: ComplaintModel | str | Path | None = None,
     (Severity 2 for the filthy toilets: a very negative tone; 3 for the dropped calls: a
     very negative tone and 总是, always.)
     """
-    if model is not None and lexicon is not None:
+    if model is not None and (lexicon is not None or baseline):
         raise UsageError("give a model or a lexicon, not both (a model uses the lexicon it was trained with)")
     texts = list(texts)
-    if model is not None:
-        model = model if isinstance(model, ComplaintModel) else load_model(model)
-        method = "model"
-    else:
+    if lexicon is not None or baseline:
         lexicon = load_lexicon(lexicon)
         method = f"lexicon: {lexicon.name}"
+    elif model is None:
+        model, method = builtin_model(), "built-in model"
+    else:
+        model = model if isinstance(model, (ComplaintModel, Ensemble)) else load_model(model)
+        method = "model"
     starts = range(0, len(texts), BATCH) if texts else [0]
     parts = [_batch(texts[i:i + BATCH], model, lexicon) for i in starts]
     cols = list(zip(*parts))
-    return ClassifiedTexts(np.concatenate(cols[0]), np.concatenate(cols[1]), np.concatenate(cols[2]),
-                           np.concatenate(cols[3]), np.concatenate(cols[4]),
-                           tuple(c for part in cols[5] for c in part), method)
+    return ClassifiedTexts(*(np.concatenate(c) for c in cols[:-1]), tuple(c for part in cols[-1] for c in part),
+                           method)
 
 
-def _batch(texts: list, model: ComplaintModel | None, lexicon: Lexicon | None):
+def _batch(texts: list, model: ComplaintModel | Ensemble | None, lexicon: Lexicon | None):
     norm = [normalise(t) for t in texts]
     langs = [detect_normalised(t, "en") for t in norm]
+    n = len(norm)
     if model is not None:
-        dimension, confidence = model.predict(norm, langs)
-        dimension = dimension.astype(object)
+        p = model.predict_proba(norm, langs)
+        order = np.argsort(-p, axis=1, kind="stable")
+        classes = np.array(model.classes, dtype=object)
+        rows = np.arange(n)
+        dimension, confidence = classes[order[:, 0]], p[rows, order[:, 0]]
+        secondary, second = classes[order[:, 1]], p[rows, order[:, 1]]
+        threshold = (model.info.get("abstain") or {}).get("threshold", 0.0)
+        person = confidence < threshold
     else:
         dimension, confidence = lexicon.decide(lexicon.scores(norm, langs))
+        secondary, second = np.full(n, "", dtype=object), np.zeros(n)
+        person = dimension == UNCLASSIFIED
     empty = np.array([lang == UNDETERMINED for lang in langs], dtype=bool)
     dimension = np.where(empty, UNCLASSIFIED, dimension).astype(object)
     confidence = np.where(empty, 0.0, confidence).astype(float)
+    secondary = np.where(empty, "", secondary).astype(object)
+    second = np.where(empty, 0.0, second).astype(float)
     s = score_normalised(norm, langs)
-    return (np.array(langs, dtype=object), dimension, confidence, s.score, s.severity, s.cues)
+    return (np.array(langs, dtype=object), dimension, confidence, secondary, second,
+            np.asarray(person | empty, dtype=bool), s.score, s.severity, s.cues)

@@ -147,6 +147,37 @@ class ComplaintModel:
         return path
 
 
+@dataclass(frozen=True, eq=False)
+class Ensemble:
+    """Models of the same classes whose calibrated probabilities are averaged with
+    ``weights`` (the built-in classifier: character n-grams alone, and with the lexicon's
+    scores); ``info`` holds the abstention threshold of the average (``info["abstain"]``)."""
+
+    members: tuple[ComplaintModel, ...]
+    weights: tuple[float, ...]
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len({m.classes for m in self.members}) != 1 or len(self.weights) != len(self.members):
+            raise UsageError("an ensemble needs models of the same classes and one weight per model")
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.members[0].classes
+
+    def predict_proba(self, texts, languages=None) -> np.ndarray:
+        """The weighted average of the members' probabilities (texts x classes)."""
+        texts = list(texts)
+        total = sum(self.weights)
+        return sum(w / total * m.predict_proba(texts, languages) for m, w in zip(self.members, self.weights))
+
+    def predict(self, texts, languages=None) -> tuple[np.ndarray, np.ndarray]:
+        """(label, probability of that label) of every text."""
+        p = self.predict_proba(texts, languages)
+        best = p.argmax(axis=1)
+        return np.array(self.classes, dtype=object)[best], p[np.arange(len(p)), best]
+
+
 def load_model(path: str | Path) -> ComplaintModel:
     """A model saved by :meth:`ComplaintModel.save` (this format version or version 1, which
     had no lexicon features); a UsageError for anything else.
@@ -284,8 +315,8 @@ def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: in
     scores = _lexicon_scores(lex, dims, texts)
     y = np.searchsorted(np.array(classes), np.array(labels))
     feats, fit = _fit_texts(texts, scores, y, classes, dims, c, min_df, lexicon_scale)
-    temperature = (_temperature(texts, scores, y, classes, dims, c, min_df, lexicon_scale, seed)
-                   if calibrate else 1.0)
+    temperature, abstain = (_calibration(texts, scores, y, classes, dims, c, min_df, lexicon_scale, seed)
+                            if calibrate else (1.0, None))
     counts = Counter(labels)
     info = {"n_examples": len(labels), "examples_per_class": {k: counts[k] for k in classes},
             "c": c, "min_df": min_df, "ngram_range": list(feats.ngram_range), "seed": seed,
@@ -293,6 +324,8 @@ def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: in
             "classifier": f"multinomial logistic regression, class_weight='balanced', {SOLVER}",
             "converged": fit.converged,
             "features": "character n-grams" + (" + lexicon scores + prior toward the baseline" if dims else "")}
+    if abstain is not None:
+        info["abstain"] = abstain
     if dims:
         info["lexicon"] = {"name": lex.name, "sha256": lex.fingerprint, "dimensions": list(dims),
                            "scale": lexicon_scale, "prior_weight": fit.beta}
@@ -429,8 +462,10 @@ def _fit(X, scores: np.ndarray, y: np.ndarray, classes: tuple[str, ...], dims: t
     return _Fit(full_u[:, :p - d], full_b, lexicon_coef, float(beta), bool(res.success))
 
 
-def _temperature(texts, scores, y, classes, dims, c, min_df, scale, seed) -> float:
-    """The T minimising the log-loss of out-of-fold decision values."""
+def _calibration(texts, scores, y, classes, dims, c, min_df, scale, seed) -> tuple[float, dict | None]:
+    """The T minimising the log-loss of out-of-fold decision values, and the abstention
+    threshold those probabilities give (:func:`abstention`); (1, None) when a fold lacks a
+    label."""
     from scipy.optimize import minimize_scalar
     from sklearn.model_selection import StratifiedKFold
 
@@ -440,7 +475,7 @@ def _temperature(texts, scores, y, classes, dims, c, min_df, scale, seed) -> flo
     for train_idx, test_idx in StratifiedKFold(k, shuffle=True, random_state=seed).split(arr, y):
         fold_y = y[train_idx]
         if len(np.unique(fold_y)) != len(classes):
-            return 1.0
+            return 1.0, None
         feats, fit = _fit_texts(arr[train_idx], scores[train_idx], fold_y, classes, dims, c, min_df, scale)
         z[test_idx] = (np.asarray(feats.transform(arr[test_idx]) @ fit.coef.T) + fit.intercept
                        + scores[test_idx] @ fit.lexicon_coef.T)
@@ -450,7 +485,37 @@ def _temperature(texts, scores, y, classes, dims, c, min_df, scale, seed) -> flo
         return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-300, None))))
 
     best = minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded", options={"xatol": 1e-4})
-    return float(np.exp(best.x)) if loss(best.x) < loss(0.0) else 1.0
+    temperature = float(np.exp(best.x)) if loss(best.x) < loss(0.0) else 1.0
+    p = _softmax(z / temperature)
+    return temperature, abstention(p.argmax(axis=1) == y, p.max(axis=1))
+
+
+ABSTAIN_PRECISION = 0.9  # the share of complaints routed without a person that must be right
+
+
+def abstention(correct: np.ndarray, confidence: np.ndarray, precision: float = ABSTAIN_PRECISION) -> dict:
+    """The lowest confidence from which the predictions are right at least ``precision`` of
+    the time: the threshold below which a complaint "needs a person".
+
+    ``correct`` and ``confidence`` are out-of-fold (or held-out) predictions. Taking the
+    predictions from the most confident down, the threshold is the confidence of the last
+    one at which the share right so far is still at least ``precision``: the largest
+    coverage with that precision. Returns ``threshold`` (1.0 when no prefix reaches the
+    precision: every complaint needs a person), ``precision``, ``coverage`` and ``target``.
+
+    Examples
+    --------
+    >>> abstention(np.array([True, True, False, True, False]), np.array([0.9, 0.8, 0.7, 0.6, 0.2]), 0.75)
+    {'threshold': 0.6, 'precision': 0.75, 'coverage': 0.8, 'target': 0.75}
+    """
+    order = np.argsort(-np.asarray(confidence), kind="stable")
+    hits = np.cumsum(np.asarray(correct)[order]) / np.arange(1, len(order) + 1)
+    ok = np.flatnonzero(hits >= precision)
+    if len(ok) == 0:
+        return {"threshold": 1.0, "precision": None, "coverage": 0.0, "target": precision}
+    last = int(ok[-1])
+    return {"threshold": float(np.asarray(confidence)[order][last]), "precision": float(hits[last]),
+            "coverage": (last + 1) / len(order), "target": precision}
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
