@@ -232,3 +232,28 @@ def test_sla_policies_page_adds_replaces_and_names_mistakes(client, cases, engin
     page = client.get("/admin/sla").text
     assert 'action="/admin/sla"' not in page  # may read, not change
     assert client.post("/admin/sla", data={"csrf_token": csrf_of(page)}).status_code == 403
+
+
+def test_the_review_queue_holds_the_unsure_classifications_least_sure_first(client, cases, engine):
+    """Below the classifier's calibrated threshold a case's dimension needs a person: the
+    queue lists those, the least sure first; a relabelled case leaves it."""
+    threshold = complaints.review_threshold()
+    assert 0 < threshold < 1  # the built-in model's, from its out-of-fold precision
+    with transaction(session_factory(engine)) as s:
+        for cid, conf in ((1, threshold - 0.2), (2, threshold + 0.1), (3, threshold - 0.05), (4, None)):
+            c = s.get(Complaint, cid)
+            if c is None:
+                continue
+            c.confidence = conf
+    sign_in(client, "analyst@example.org")
+    page = client.get("/admin/complaints", params={"review": "1"})
+    assert page.status_code == 200, page.text
+    assert [int(i) for i in re.findall(r'href="/admin/complaints/(\d+)">#', page.text)] == [1, 3]
+    assert "2 need a person&#39;s classification" in client.get("/admin/complaints").text
+    assert client.get("/admin/complaints", params={"review": "maybe"}).status_code == 422
+    assert _post(client, "/admin/complaints/1/relabel", dimension="empathy").status_code == 303
+    ids = [int(i) for i in re.findall(r'href="/admin/complaints/(\d+)">#',
+                                      client.get("/admin/complaints", params={"review": "1"}).text)]
+    assert ids == [3]
+    with session_factory(engine)() as s:
+        assert s.scalar(select(TrainingExample.dimension).where(TrainingExample.complaint_id == 1)) == "empathy"

@@ -203,7 +203,8 @@ def list_complaints(request: Request, session: DB, user: TokenUser, flt: Complai
     now = request.app.state.clock()
     query = flt.apply(complaints.visible(user), now)
     total = session.scalar(query.with_only_columns(func.count(Complaint.id)))
-    rows = session.scalars(query.order_by(Complaint.received_at.desc(), Complaint.id.desc()).offset(offset)
+    order = (Complaint.confidence.asc(),) if flt.review else ()  # the least sure first
+    rows = session.scalars(query.order_by(*order, Complaint.received_at.desc(), Complaint.id.desc()).offset(offset)
                            .limit(limit).options(*(selectinload(getattr(Complaint, name))
                                                    for name in ("unit", "channel", "tier", "owner"))))
     return {"count": total, "limit": limit, "offset": offset,

@@ -37,13 +37,15 @@ def list_filter(
         status: Annotated[str | None, Query(description=f"open, {', '.join(complaints.STATUSES)}")] = None,
         dimension: Annotated[str | None, Query(description="A dimension (category) of complaints")] = None,
         overdue: Annotated[str | None, Query(description="true: only cases past a due time")] = None,
+        review: Annotated[str | None, Query(description="true: only cases whose dimension needs a person "
+                                                        "(the classifier unsure), the least sure first")] = None,
         since: Annotated[str | None, Query(description="Received from this date or time on")] = None,
         until: Annotated[str | None, Query(description="Received before this date or time")] = None,
 ) -> complaints.ListFilter:
     """The complaints list's filter of a request's query parameters, on the page and in the
     API (blank: not filtered; a wrong value is a 422 naming it)."""
     return complaints.ListFilter.parse({"unit": unit, "status": status, "dimension": dimension, "overdue": overdue,
-                                        "since": since, "until": until})
+                                        "review": review, "since": since, "until": until})
 
 
 ComplaintFilter = Annotated[complaints.ListFilter, Depends(list_filter)]
@@ -64,7 +66,8 @@ def complaints_page(request: Request, session: ReadDB, user: CurrentUser, flt: C
                     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0):
     escalate_if_due(request, session)
     now = request.app.state.clock()
-    query = flt.apply(complaints.visible(user), now).order_by(Complaint.received_at.desc(),
+    order = (Complaint.confidence.asc(),) if flt.review else ()  # the least sure first
+    query = flt.apply(complaints.visible(user), now).order_by(*order, Complaint.received_at.desc(),
                                                                 Complaint.id.desc())
     rows = list(session.scalars(query.offset(offset).limit(PAGE_SIZE + 1).options(
         selectinload(Complaint.unit), selectinload(Complaint.owner))))

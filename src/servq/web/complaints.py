@@ -61,18 +61,29 @@ _PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
 # --------------------------------------------------------------------------- classification
 
 
-_MODEL: list = [None]  # this process's trained classifier (SERVQ_COMPLAINT_MODEL); None: the lexicon baseline
+_MODEL: list = [None]  # this process's trained classifier (SERVQ_COMPLAINT_MODEL); None: the built-in model
 
 
 def use_model(path: Path | None) -> None:
     """Classify with the model saved at ``path`` (``servq complaints train``); None: the
-    built-in lexicon baseline. A file that is not a model is a UsageError naming it."""
+    built-in model. A file that is not a model is a UsageError naming it."""
     if path is None:
         _MODEL[0] = None
         return
     from ..text import load_model
 
     _MODEL[0] = load_model(path)
+
+
+def review_threshold() -> float:
+    """The confidence below which the classifier's dimension needs a person: its calibrated
+    abstention threshold (0 when there is none, or no classifier)."""
+    try:
+        from ..text.classification import builtin_model
+    except ImportError:
+        return 0.0
+    model = _MODEL[0] if _MODEL[0] is not None else builtin_model()
+    return float((model.info.get("abstain") or {}).get("threshold", 0.0))
 
 
 def classify_complaint(text: str) -> dict:
@@ -524,12 +535,14 @@ def any_to_escalate(session: Session, now: datetime) -> bool:
 @dataclass
 class ListFilter:
     """The complaints list's filter: a unit's subtree, a status (or ``open``), a dimension,
-    only overdue cases."""
+    only overdue cases, only those whose classification needs a person (``review``: the
+    classifier's confidence below its threshold and no person has relabelled it)."""
 
     unit_id: int | None = None
     status: str | None = None
     dimension: str | None = None
     overdue: bool = False
+    review: bool = False
     since: datetime | None = None
     until: datetime | None = None
 
@@ -551,9 +564,10 @@ class ListFilter:
         dimension = get("dimension")
         if dimension is not None and (wrong := text_problem(dimension, Complaint.dimension.type.length)):
             problems["dimension"] = wrong
-        overdue = (get("overdue") or "").lower()
-        if overdue not in ("", "1", "true", "on", "yes", "0", "false", "off", "no"):
-            problems["overdue"] = f"must be true or false, got {quoted(overdue)}"
+        flags = {name: (get(name) or "").lower() for name in ("overdue", "review")}
+        for name, flag in flags.items():
+            if flag not in ("", "1", "true", "on", "yes", "0", "false", "off", "no"):
+                problems[name] = f"must be true or false, got {quoted(flag)}"
         dates = {}
         for name in ("since", "until"):
             try:
@@ -562,7 +576,8 @@ class ListFilter:
                 problems[name] = str(exc)
         if problems:
             raise FieldErrors(problems)
-        return cls(row_id(unit) if unit else None, status, dimension, overdue in ("1", "true", "on", "yes"),
+        on = {name: flag in ("1", "true", "on", "yes") for name, flag in flags.items()}
+        return cls(row_id(unit) if unit else None, status, dimension, on["overdue"], on["review"],
                    dates.get("since"), dates.get("until"))
 
     def apply(self, query: Select, now: datetime) -> Select:
@@ -576,6 +591,8 @@ class ListFilter:
             query = query.where(Complaint.dimension == self.dimension)
         if self.overdue:
             query = query.where(overdue_condition(now))
+        if self.review:
+            query = query.where(review_condition())
         if self.since:
             query = query.where(Complaint.received_at >= self.since)
         if self.until:
@@ -584,15 +601,23 @@ class ListFilter:
 
     def query(self) -> dict:
         out = {"unit": self.unit_id, "status": self.status, "dimension": self.dimension,
-               "overdue": "1" if self.overdue else None}
+               "overdue": "1" if self.overdue else None, "review": "1" if self.review else None}
         return {k: v for k, v in out.items() if v is not None}
 
 
+def review_condition():
+    """A complaint whose classified dimension needs a person: the classifier was less sure
+    than its threshold (a relabelled complaint has no confidence)."""
+    return Complaint.confidence < review_threshold()
+
+
 def counts(session: Session, user: User, now: datetime) -> dict:
-    """Open, overdue and escalated-to-``user`` open cases among those ``user`` may see."""
+    """Open, overdue, needing a person's classification and escalated-to-``user`` open
+    cases among those ``user`` may see."""
     base = visible(user).with_only_columns(func.count(Complaint.id))
     return {"open": session.scalar(base.where(Complaint.status.in_(OPEN))) or 0,
             "overdue": session.scalar(base.where(overdue_condition(now))) or 0,
+            "review": session.scalar(base.where(review_condition(), Complaint.status.in_(OPEN))) or 0,
             "escalated_to_me": session.scalar(base.where(Complaint.escalated_to_id == user.id,
                                                          Complaint.status.in_(OPEN))) or 0}
 
