@@ -340,3 +340,39 @@ def test_evaluate_by_kind_of_text_and_the_precision_coverage_curve(tmp_path, cap
         assert f"at the calibrated threshold: {auto.mean():.1%} classified with precision {right[auto].mean():.3f}" in out
     code, out, err = run(capsys, "complaints", "evaluate", str(src), "--baseline", "--by", "note")
     assert code == 0 and "by note:" in out and "precision-coverage" not in out
+
+
+def test_train_against_heldout_complaints_writes_only_a_model_at_least_as_good(tmp_path, capsys, eval_csv):
+    """--against: the new model's macro-F1 on held-out complaints against the current model's,
+    both computed here; written (with its evaluation and provenance) only when not worse."""
+    from servq.text import load_model
+    from servq.text.evaluation import evaluate as score
+
+    heldout = write_csv(tmp_path / "h.csv", ["text", "dimension"],
+                        [("The invoice charged me twice", "price_billing"), ("Rude staff at the desk", "assurance"),
+                         ("Forty minutes in the queue", "responsiveness"), ("No signal at home for a week", "product_quality"),
+                         ("The toilets were filthy", "tangibles"), ("They promised a callback that never came", "reliability"),
+                         ("Nobody cared that my mother had just died", "empathy")])
+    truth = [r["dimension"] for r in read_csv(heldout)]
+    texts = [r["text"] for r in read_csv(heldout)]
+    builtin = score(truth, classify(texts).dimension).macro_f1
+    # a tiny training file: worse than the built-in model on the held-out complaints, so refused
+    tiny = write_csv(tmp_path / "tiny.csv", ["text", "dimension"],
+                     [("a", "price_billing"), ("b", "price_billing"), ("c", "assurance"), ("d", "assurance")])
+    out = tmp_path / "m.npz"
+    code, stdout, err = run(capsys, "complaints", "train", str(tiny), "-o", str(out), "--cv", "0", "--against", str(heldout))
+    assert code == 1 and "it was not written" in err and not out.exists()
+    assert f"the built-in model {builtin:.3f}" in stdout
+    # against itself as the current model, a model is never worse: written, with its evaluation
+    code, stdout, err = run(capsys, "complaints", "train", str(eval_csv), "-o", str(out), "--cv", "0")
+    assert code == 0, err
+    mine = load_model(out)
+    again = tmp_path / "m2.npz"
+    code, stdout, err = run(capsys, "complaints", "train", str(eval_csv), "-o", str(again), "--cv", "0",
+                            "--against", str(heldout), "--current", str(out))
+    assert code == 0, err
+    info = load_model(again).info
+    expected = score(truth, classify(texts, model=mine).dimension).macro_f1
+    assert info["evaluation"]["macro_f1"] == pytest.approx(expected)
+    assert info["evaluation"]["current_macro_f1"] == pytest.approx(expected)
+    assert info["trained"]["file"] == str(eval_csv) and len(info["trained"]["sha256"]) == 64

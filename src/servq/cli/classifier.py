@@ -7,7 +7,9 @@ the CLI prints as one line.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -231,6 +233,17 @@ def train(
             "--lexicon-scale", min=0.0, help="Scale of the lexicon scores among the features (docs/complaints-text.md)."
         ),
     ] = 0.3,
+    against: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--against",
+            help="Held-out labelled complaints (never trained on): the model is written only when its macro-F1 on them "
+            "is at least the current model's.",
+        ),
+    ] = None,
+    current: Annotated[
+        Optional[Path], typer.Option("--current", help="With --against: the model in use (default: the built-in model).")
+    ] = None,
     column: TextCol = "text",
     label_column: LabelCol = "dimension",
     sheet: Sheet = None,
@@ -238,7 +251,9 @@ def train(
 ) -> None:
     """Train the complaint classifier (character n-grams and the lexicon's scores, logistic
     regression with a prior toward the lexicon baseline, calibrated probabilities) on
-    labelled complaints and save it."""
+    labelled complaints and save it, with its evaluation in the model's info; with
+    --against, only when it does at least as well as the current model on held-out
+    complaints."""
     from ..text.evaluation import cross_validate
     from ..text.lexicon import load_lexicon
     from ..text.model import MIN_PER_LABEL, check_examples
@@ -261,6 +276,11 @@ def train(
         label = min(counts, key=lambda k: (counts[k], k))
         typer.echo(f"note: no {cv}-fold cross-validation: every label needs {cv} examples, '{label}' has {fewest}")
     model = fit(texts, labels, seed=seed, **options)
+    model.info["trained"] = {"file": str(file), "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                             "sha256": hashlib.sha256("\n".join(f"{t}\t{y}" for t, y in zip(texts, labels))
+                                                      .encode()).hexdigest()}
+    if against is not None:
+        model.info["evaluation"] = _gate(model, against, current, column, label_column, sheet, encoding)
     path = model.save(out)
     if model.lexicon_dimensions:
         info = model.info["lexicon"]
@@ -270,6 +290,27 @@ def train(
         typer.echo(f"note: the lexicon '{lex.name}' knows none of these labels: character n-grams only")
     typer.echo(f"wrote {path} ({len(model.classes)} labels, {len(model.vocabulary)} n-grams, "
                f"{len(model.lexicon_dimensions)} lexicon scores, temperature {model.temperature:.3f})")
+
+
+def _gate(model, against: Path, current: Path | None, column: str, label_column: str, sheet: str | None,
+          encoding: str | None) -> dict:
+    """The new and the current model's macro-F1 on the held-out complaints ``against``; a
+    UsageError (nothing written) when the new one does worse."""
+    from ..text.classification import builtin_model
+    from ..text.classification import classify as run
+    from ..text.evaluation import evaluate as score
+    from ..text.model import load_model
+
+    texts, truth, _, _ = _labelled(against, column, label_column, sheet, encoding)
+    old = load_model(current) if current is not None else builtin_model()
+    new_f1 = score(truth, run(texts, model=model).dimension).macro_f1
+    old_f1 = score(truth, run(texts, model=old).dimension).macro_f1
+    name = str(current) if current is not None else "the built-in model"
+    typer.echo(f"on {against} ({len(texts)} held-out complaints): macro-F1 {new_f1:.3f}, {name} {old_f1:.3f}")
+    if new_f1 < old_f1:
+        raise UsageError(f"the new model does worse than {name} on {against} (macro-F1 {new_f1:.3f} < {old_f1:.3f}); "
+                         "it was not written")
+    return {"file": str(against), "n": len(texts), "macro_f1": new_f1, "current": name, "current_macro_f1": old_f1}
 
 
 def _read(file: Path, column: str, label_column: str | None, sheet: str | None, all_columns: bool = False,
