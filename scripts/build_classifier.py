@@ -1,5 +1,5 @@
 """Build the built-in complaint classifier from the shipped training complaints
-(text/data/complaints_train.csv, 1,260 in en/sv/zh) and the evaluation set
+(text/data/complaints_train.csv, 1,890 in en/sv/zh) and the evaluation set
 (text/data/complaints_eval.csv, 162): the average of two calibrated logistic regressions —
 character n-grams alone (classifier_ngrams.npz), and n-grams with the lexicon's scores
 (classifier_lexicon.npz) — and the abstention threshold of that average from out-of-fold

@@ -57,11 +57,11 @@ def test_the_heldout_set_is_apart_from_the_training_data():
 def test_quality_on_the_heldout_complaints(heldout):
     data, found = heldout
     overall = evaluate(list(data.dimension), list(found.dimension))
-    assert overall.macro_f1 >= 0.80, overall.macro_f1  # measured 0.862
+    assert overall.macro_f1 >= 0.80, overall.macro_f1  # measured 0.865
     for lang in ("en", "sv", "zh"):
         rows = (data.language == lang).to_numpy()
         f1 = evaluate(list(data.dimension[rows]), list(found.dimension[rows])).macro_f1
-        assert f1 >= 0.75, (lang, f1)  # measured en 0.843, sv 0.844, zh 0.900
+        assert f1 >= 0.75, (lang, f1)  # measured en 0.839, sv 0.858, zh 0.901
 
 
 def test_abstention_at_the_calibrated_threshold(heldout):
@@ -69,7 +69,7 @@ def test_abstention_at_the_calibrated_threshold(heldout):
     data, found = heldout
     auto = ~found.needs_person
     right = found.dimension == data.dimension.to_numpy(dtype=object)
-    assert auto.mean() >= 0.60 and right[auto].mean() >= 0.90, (auto.mean(), right[auto].mean())  # 68.6%, 0.917
+    assert auto.mean() >= 0.60 and right[auto].mean() >= 0.90, (auto.mean(), right[auto].mean())  # 80.5%, 0.923
     threshold = builtin_model().info["abstain"]["threshold"]
     assert (found.confidence[auto] >= threshold).all() and (found.confidence[~auto] < threshold).all()
 
