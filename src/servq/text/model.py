@@ -113,7 +113,12 @@ class ComplaintModel:
         ``languages`` (one per text) saves detecting them again; only the lexicon scores
         depend on them."""
         texts = list(texts)
-        z = np.asarray(self.features.transform(texts) @ self.coef.T) + self.intercept
+        return self.decision_of(self.features.transform(texts), texts, languages)
+
+    def decision_of(self, ngrams, texts, languages=None) -> np.ndarray:
+        """:meth:`decision_function` of texts whose n-gram features ``ngrams`` (this model's
+        :attr:`features` of ``texts``) are computed already."""
+        z = np.asarray(ngrams @ self.coef.T) + self.intercept
         if self.lexicon_dimensions:
             z += self.lexicon_scores(texts, languages) @ self.lexicon_coef.T
         return z
@@ -165,11 +170,23 @@ class Ensemble:
     def classes(self) -> tuple[str, ...]:
         return self.members[0].classes
 
+    @cached_property
+    def _shared_features(self) -> bool:
+        """Whether the members have the same n-gram features (fitted on the same texts):
+        then the texts' n-grams are computed once for all."""
+        first = self.members[0]
+        return all(np.array_equal(m.vocabulary, first.vocabulary) and np.array_equal(m.idf, first.idf)
+                   and m.features.ngram_range == first.features.ngram_range for m in self.members[1:])
+
     def predict_proba(self, texts, languages=None) -> np.ndarray:
         """The weighted average of the members' probabilities (texts x classes)."""
         texts = list(texts)
         total = sum(self.weights)
-        return sum(w / total * m.predict_proba(texts, languages) for m, w in zip(self.members, self.weights))
+        if not self._shared_features:
+            return sum(w / total * m.predict_proba(texts, languages) for m, w in zip(self.members, self.weights))
+        ngrams = self.members[0].features.transform(texts)
+        return sum(w / total * _softmax(m.decision_of(ngrams, texts, languages) / m.temperature)
+                   for m, w in zip(self.members, self.weights))
 
     def predict(self, texts, languages=None) -> tuple[np.ndarray, np.ndarray]:
         """(label, probability of that label) of every text."""
