@@ -314,7 +314,7 @@ def _gate(model, against: Path, current: Path | None, column: str, label_column:
 
 
 def _read(file: Path, column: str, label_column: str | None, sheet: str | None, all_columns: bool = False,
-          encoding: str | None = None, extra: str | None = None):
+          encoding: str | None = None, extra: str | tuple[str, ...] | None = None):
     """(table, text column[, label column]) of a complaints file; a UsageError naming the
     file and its columns when a column is missing. The text column is read as written (a
     complaint reading ``NA`` stays text), and with ``all_columns`` every column is (they are
@@ -329,8 +329,10 @@ def _read(file: Path, column: str, label_column: str | None, sheet: str | None, 
     names = [_column(src.columns, column, file)]
     if label_column is not None:
         names.append(_column(src.columns, label_column, file))
-    if extra is not None:
+    if isinstance(extra, str):
         names.append(_column(src.columns, extra, file))
+    elif extra:  # the first of these the file has, if any
+        names += [c for c in extra if c in src.columns][:1]
     wanted = src.columns if all_columns else names
     chunks = list(src.chunks(wanted, text=wanted if all_columns else names[:1]))
     table = pa.concat_tables(chunks) if chunks else pa.table({c: pa.array([], pa.string()) for c in wanted})
@@ -359,8 +361,7 @@ def _labelled(file: Path, column: str, label_column: str, sheet: str | None, enc
     rows) when ``by`` names one or the file has a ``note`` or ``kind`` column, and the
     number of rows without text or label."""
     table, text_col, label_col = _read(file, column, label_column, sheet, encoding=encoding,
-                                       extra=by or next((c for c in ("note", "kind") if c in _header(file, sheet,
-                                                                                                   encoding)), None))
+                                       extra=by or ("note", "kind"))
     texts, labels = table.column(text_col).to_pylist(), table.column(label_col).to_pylist()
     kept = [i for i, (t, y) in enumerate(zip(texts, labels))
             if t is not None and str(t).strip() and y is not None and str(y).strip()]
@@ -369,12 +370,6 @@ def _labelled(file: Path, column: str, label_column: str, sheet: str | None, enc
         values = table.column(2).to_pylist()
         groups = (table.column_names[2], ["" if values[i] is None else str(values[i]).strip() for i in kept])
     return [str(texts[i]) for i in kept], [str(labels[i]).strip() for i in kept], groups, len(texts) - len(kept)
-
-
-def _header(file: Path, sheet: str | None, encoding: str | None) -> list[str]:
-    from ..io.readers import open_source
-
-    return open_source(file, sheet=sheet, encoding=encoding).columns
 
 
 def _coverage_lines(found, truth: list[str]) -> list[str]:

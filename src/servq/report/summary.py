@@ -30,6 +30,7 @@ from servq.report.access import (
     primary_metric,
     quality_block,
 )
+from servq.report.blocks import Fmt
 from servq.report.comparisons_section import summary_sentences as comparisons_sentences
 from servq.report.focus_section import near_axes
 from servq.report.quality_section import invariance_sentence, not_separated_sentences
@@ -252,7 +253,7 @@ def executive_summary(results: Mapping, lang: str) -> list[str]:
         out.append(
             t(
                 "summary.weakest_segment",
-                column=i18n.column_label(lang, column, (results.get("options") or {}).get("labels")),
+                column=Fmt.of(results, lang).column(column),
                 segment=name,
                 metric=t(f"summary.metric_{metric}"),
                 value=num(value, metric == "servqual"),
