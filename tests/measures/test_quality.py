@@ -31,6 +31,24 @@ def test_reliability_matches_psych(sq411, dim):
     assert [it["alpha_if_dropped"] for it in got["items"]] == pytest.approx(ref["alpha_drop"]["raw_alpha"], abs=1e-6)
 
 
+@pytest.mark.parametrize("dim", DIMS)
+def test_item_total_r_with_missing_answers_matches_psych(dim):
+    """psych::alpha's raw.r correlates each item with the respondent's mean over the answered
+    items (tests/golden/alpha_missing.R): servq sums each item's products with its dimension
+    score per chunk and gets the same, not the complete-data formula from the covariances."""
+    ref = json.loads((GOLDEN / "alpha_missing.json").read_text())
+    res = servq.analyze(GOLDEN / ref["file"], HERE / "data" / "sq411.yaml",
+                        mapping=HERE / "data" / "sq411_mapping.yaml", chunk_size=37)
+    got = next(d for d in res.data["reliability"]["dimensions"] if d["id"] == dim)
+    stats, r = ref[dim]["item_stats"], ref[dim]
+    assert [it["raw_r"] for it in got["items"]] == pytest.approx(stats["raw.r"], abs=1e-12)
+    assert max(abs(a - b) for a, b in zip(stats["raw.r"], r["raw_r_from_cov"])) > 0.01  # the old figure differs
+    for key, theirs in (("n", "n"), ("std_r", "std.r"), ("r_cor", "r.cor"), ("r_drop", "r.drop"), ("mean", "mean"),
+                        ("sd", "sd")):
+        assert [it[key] for it in got["items"]] == pytest.approx(stats[theirs], abs=1e-9), key
+    assert got["raw_alpha"] == pytest.approx(r["total"]["raw_alpha"], abs=1e-12)
+
+
 def test_cfa_matches_lavaan(sq411):
     ref = json.loads((GOLDEN / "sem.json").read_text())["cases"]["sq411"]["fit"]
     fit = sq411.data["cfa"]["fit"]

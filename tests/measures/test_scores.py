@@ -112,3 +112,26 @@ def test_item_cross_in_single_precision_is_exact(drawn):
                 "s_complete": zc.sum(axis=1), "q_complete": zc @ zc.T}
     for f, value in expected.items():
         np.testing.assert_array_equal(getattr(got, f), value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn=mini_answers())
+def test_item_totals_pair_each_item_with_its_dimension_score(drawn):
+    table, _ = drawn
+    answers = answers_of(MINI, table)
+    got = Scorer(MINI).item_totals(answers, Part.perception)
+    # reverse-keyed scores less the midpoint (3); each item with the mean over the answered
+    # items of its dimension (psych's rowMeans(x, na.rm = TRUE)), over the rows answering it
+    codes = answers.parts[Part.perception].astype(float)
+    present = codes != 0
+    z = np.where(present, np.where([[False], [True], [False]], 6 - codes, codes) - 3, np.nan)
+    dims = [[i for i, it in enumerate(MINI.items) if it.dimension == d.id] for d in MINI.dimensions]
+    for i in range(len(MINI.items)):
+        rows = next(d for d in dims if i in d)
+        answered = present[rows].sum(axis=0)
+        total = np.where(answered > 0, np.nansum(z[rows], axis=0) / np.maximum(answered, 1), 0.0)
+        on = present[i]
+        x, t = z[i, on], total[on]
+        assert got.n[i] == on.sum()
+        np.testing.assert_allclose([got.sx[i], got.sxx[i], got.sy[i], got.syy[i], got.sxy[i]],
+                                   [x.sum(), (x * x).sum(), t.sum(), (t * t).sum(), (x * t).sum()], atol=1e-9)

@@ -102,3 +102,44 @@ def test_cross_moments_match_pandas_pairwise_and_merge(x, data):
     if len(complete) > 1:
         close(cm.cov(listwise=True), np.cov(complete, rowvar=False))
         close(cm.mean(listwise=True), complete.mean(axis=0))
+
+
+@given(arrays(np.float64, st.tuples(st.integers(3, 40), st.integers(2, 4)),
+              elements=st.one_of(st.just(np.nan), st.integers(1, 7).map(float))), st.data())
+def test_paired_moments_are_psychs_item_total_correlation_and_merge(x, data):
+    """Each column with the row mean over the answered columns, over the rows answering
+    the column: R's cor(x, rowMeans(x, na.rm = TRUE), use = "pairwise"), as psych::alpha's
+    raw.r; any split of the rows merges to the same."""
+    import pandas as pd
+
+    from servq.stats.moments import PairedMoments
+
+    cut = data.draw(st.integers(0, x.shape[0]))
+    answered = (~np.isnan(x)).sum(axis=1)
+    total = np.divide(np.nansum(x, axis=1), answered, out=np.full(len(x), np.nan), where=answered > 0)
+    y = np.repeat(total[:, None], x.shape[1], axis=1)
+    shift = np.full(x.shape[1], 4.0)
+    pm = PairedMoments.of(x[:cut], y[:cut], shift, shift) + PairedMoments.of(x[cut:], y[cut:], shift, shift)
+    frame = pd.DataFrame(x)
+    expected = [frame[j].corr(pd.Series(total)) for j in range(x.shape[1])]  # pairwise-complete
+    with np.errstate(invalid="ignore", divide="ignore"):
+        got = pm.cor()
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9, equal_nan=True)
+    close(pm.n, (~np.isnan(x)).sum(axis=0))
+    mean_x, mean_y = pm.mean()
+    close(mean_x, [np.mean(x[~np.isnan(x[:, j]), j]) if (~np.isnan(x[:, j])).any() else np.nan
+                   for j in range(x.shape[1])])
+    close(mean_y, [np.mean(total[~np.isnan(x[:, j])]) if (~np.isnan(x[:, j])).any() else np.nan
+                   for j in range(x.shape[1])])
+
+
+def test_paired_moments_empty_and_shifts():
+    from servq.stats.moments import PairedMoments
+
+    empty = PairedMoments.empty(2, np.ones(2), np.ones(2))
+    x = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 7.0]])
+    pm = PairedMoments.of(x, x[:, ::-1], np.ones(2), np.ones(2))
+    close((empty + pm).cor(), pm.cor())
+    close(pm.cor(), [np.corrcoef(x[:, 0], x[:, 1])[0, 1]] * 2)
+    with pytest.raises(ValueError, match="different shifts"):
+        empty + PairedMoments.empty(2)

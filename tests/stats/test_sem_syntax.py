@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from servq.stats.sem import ModelSyntaxError, parse
@@ -52,7 +54,8 @@ def test_modifiers():
     ("a b =~ x", r"line 1: unexpected token 'b' on the left"),
     ("f ~~", r"line 1: nothing after '~~'"),
     ("f =~ x1 ~ x2", r"line 1: second operator '~'"),
-    ("ab := a*b", r"line 1: operator ':=' .* not supported"),
+    ("ab := a*b", r"line 1: 'ab := a\*b': defined parameters \(:=\) are not supported yet; compute"),
+    ("f =~ x1 + x2\nx3", r"line 2: no operator \(=~, ~ or ~~\) in 'x3', and the line before does not continue"),
     ("f =~ x1\n\ny ~~ 1", r"line 3: '1' after '~~'"),
     ("f =~ x1 + 3", r"line 1: unexpected token '3'"),
     ("f =~ foo(2)*x1", r"line 1: unexpected token 'foo'"),
@@ -61,6 +64,36 @@ def test_modifiers():
 def test_parse_errors_name_line_and_token(text, message):
     with pytest.raises(ModelSyntaxError, match=message):
         parse(text)
+
+
+@pytest.mark.parametrize("line, what", [
+    ("v1 > 0", r"inequality constraints \(>\) are not supported yet"),
+    ("v1 < 2", r"inequality constraints \(<\) are not supported yet"),
+    ("x1 | t1", r"thresholds \(\|\) are not supported yet; ordinal indicators are not either"),
+    ("x1 | t1 + t2", r"thresholds \(\|\) are not supported yet"),
+    ("d := a*b", r"defined parameters \(:=\) are not supported yet"),
+    ("a == b", r"equality constraints \(==\) are not supported yet; give the parameters one label"),
+    ("c <~ x7 + x8", r"formative indicators \(<~\) are not supported yet"),
+    ("f ~*~ f", r"scale factors \(~\*~\) are not supported yet"),
+    ("group: 1", r"blocks \(group: or level:\) are not supported yet"),
+    ("h = x7 + x8", r"'=' is not a lavaan operator"),
+])
+def test_unsupported_lines_are_named_on_their_own_line(line, what):
+    """A line with an operator of its own is a statement of its own (lavaan's rule), even
+    after a line ending in a name: the error names its line, its text and the feature."""
+    model = f"f =~ x1 + a*x2 +\n     x3\ng =~ x4 + b*x5 + x6\n{line}   # comment\nh =~ x7 + x8 + x9"
+    with pytest.raises(ModelSyntaxError, match=rf"^line 4: {re.escape(repr(line))}: {what}"):
+        parse(model)
+
+
+def test_only_real_continuations_are_joined():
+    fs = parse("f =~ x1 +\n x2\ng =~ x3\n   + x4\nh =~ c(a,\n b)*x5 + x6\ny ~\n f")
+    assert triples(fs) == [("f", "=~", "x1"), ("f", "=~", "x2"), ("g", "=~", "x3"), ("g", "=~", "x4"),
+                           ("h", "=~", "x5"), ("h", "=~", "x6"), ("y", "~", "f")]
+    assert [f.line for f in fs] == [1, 1, 3, 3, 5, 5, 7]
+    assert [m.label for m in fs[4].modifiers] == ["a", "b"]
+    with pytest.raises(ModelSyntaxError, match=r"^line 3: no operator .* in 'x4'"):
+        parse("f =~ x1 + x2\ng =~ x3\nx4")
 
 
 def test_not_a_string():

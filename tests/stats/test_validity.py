@@ -1,5 +1,6 @@
-"""servq.stats.validity against R (tests/golden/reliability.R -> validity.json): CR and AVE by
-hand from lavaan::standardizedSolution, HTMT and HTMT2 from semTools::htmt."""
+"""servq.stats.validity against R (tests/golden/reliability.R -> validity.json, tests/golden/htmt.R ->
+htmt.json): CR and AVE by hand from lavaan::standardizedSolution, HTMT and HTMT2 from
+semTools::htmt, also with an item shared by two factors and from a model and data."""
 
 import json
 from itertools import combinations
@@ -11,7 +12,9 @@ import pytest
 
 from servq.stats.validity import THRESHOLDS, ValidityError, htmt, htmt2, validity
 
-REF = json.loads((Path(__file__).parents[1] / "golden" / "validity.json").read_text())
+GOLDEN = Path(__file__).parents[1] / "golden"
+REF = json.loads((GOLDEN / "validity.json").read_text())
+HTMT = json.loads((GOLDEN / "htmt.json").read_text())
 TOL = 1e-10  # same arithmetic as R; the brief's bound is 1e-3
 
 
@@ -127,6 +130,75 @@ def test_single_item_factor_and_zero_correlations_give_no_warnings():
     h = htmt(r, {"f": ["a", "b"], "g": ["c", "d"], "s": ["d"]})
     assert np.isnan(h.at["f", "s"]) and h.at["s", "s"] == 1.0
     assert htmt2(r, {"f": ["a", "b"], "g": ["c", "d"]}).at["f", "g"] == 0.0
+
+
+def test_an_item_shared_by_two_factors_is_never_paired_with_itself():
+    # semTools sets diag(R) to NA: with c in f and g, HTMT_fg by hand is
+    #   between = mean(r_ac, r_ad, r_bc, r_bd, r_cd) = (.4 + .3 + .45 + .35 + .5) / 5 = .40 (r_cc = 1 left out)
+    #   within  f = mean(r_ab, r_ac, r_bc) = (.5 + .4 + .45) / 3 = .45, g = r_cd = .5
+    #   HTMT    = .40 / sqrt(.45 * .5) = 0.8432740; counting r_cc = 1 gave 2.4 / 6 / sqrt(.225) = 1.0541
+    r = pd.DataFrame([[1, .5, .4, .3], [.5, 1, .45, .35], [.4, .45, 1, .5], [.3, .35, .5, 1]],
+                     index=list("abcd"), columns=list("abcd"))
+    groups = {"f": ["a", "b", "c"], "g": ["c", "d"]}
+    assert htmt(r, groups).at["f", "g"] == pytest.approx(0.40 / np.sqrt(0.45 * 0.5), abs=1e-12)
+    # HTMT2: geometric means, (.4 · .3 · .45 · .35 · .5)^(1/5) / sqrt((.5 · .4 · .45)^(1/3) · .5)
+    assert htmt2(r, groups).at["f", "g"] == pytest.approx(
+        (0.4 * 0.3 * 0.45 * 0.35 * 0.5) ** 0.2 / np.sqrt((0.5 * 0.4 * 0.45) ** (1 / 3) * 0.5), abs=1e-12)
+    shared = HTMT["shared"]
+    cor = pd.DataFrame(shared["cor"], index=shared["items"], columns=shared["items"])
+    for case in ("one", "two"):  # "two": f = a-d and g = c, d share two items; (c, d) and (d, c) both count
+        c = shared[case]
+        np.testing.assert_allclose(htmt(cor, c["groups"]), c["htmt"], atol=TOL)
+        np.testing.assert_allclose(htmt2(cor, c["groups"]), c["htmt2"], atol=TOL)
+        np.testing.assert_allclose(htmt(c["model"], sample_cov=cor), c["htmt"], atol=TOL)  # semTools' call
+        np.testing.assert_allclose(htmt2(c["model"], sample_cov=cor * 4.0), c["htmt2"], atol=TOL)
+
+
+def test_validity_with_a_cross_loading_matches_semtools():
+    """A CFA with x9 loading on visual and speed: validity groups items by their non-zero
+    loadings, so x9 is in both groups (semTools::htmt(model, sample.cov = cor(items)))."""
+    c = HTMT["cross_loading"]
+    lam = pd.DataFrame(c["loadings"], index=c["items"], columns=c["factors"])
+    phi = pd.DataFrame(c["factor_correlations"], index=c["factors"], columns=c["factors"])
+    theta = pd.Series(c["residual_variances"], index=c["items"])
+    cor = pd.DataFrame(c["cor"], index=c["items"], columns=c["items"])
+    v = validity(lam, phi, theta, cor=cor)
+    np.testing.assert_allclose(v.htmt, c["htmt"], atol=TOL)
+    np.testing.assert_allclose(v.htmt2, c["htmt2"], atol=TOL)
+    np.testing.assert_allclose(v.cr, c["cr"], atol=TOL)
+    np.testing.assert_allclose(v.ave, c["ave"], atol=TOL)
+    # semTools' own data path stops on the shared item; servq's takes the data as they are
+    assert "not positive-definite" in c["semtools_data_path"]
+    hs = pd.read_csv(GOLDEN / "data" / "HolzingerSwineford1939.csv")
+    np.testing.assert_allclose(htmt(c["model"], hs), c["htmt"], atol=1e-9)
+
+
+def test_htmt_from_a_model_and_data_with_missing_answers():
+    """semTools::htmt(model, data = bfi): the correlations of the rows complete on the model's
+    items (listwise; bfi's other columns and their missing values play no part)."""
+    c = HTMT["model_data"]
+    bfi = pd.read_csv(GOLDEN / "data" / "bfi.csv")
+    assert len(bfi) == c["rows"] and len(bfi.drop(columns=["gender", "education", "age"]).dropna()) < c["complete_rows"]
+    h = htmt(c["model"], bfi)
+    assert list(h.index) == list(h.columns) == c["factors"]
+    np.testing.assert_allclose(h, c["htmt"], atol=1e-9)
+    np.testing.assert_allclose(htmt(c["model"], data=bfi, absolute=True), c["htmt"], atol=1e-9)
+    np.testing.assert_allclose(htmt2(c["model"], data=bfi), c["htmt2"], atol=1e-9)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: htmt("f =~ a + b"), "needs data or sample_cov"),
+    (lambda: htmt("f =~ a + b", pd.DataFrame({"a": [1.0]}), data=pd.DataFrame()), "give the data once"),
+    (lambda: htmt("f =~ a + b", sample_cov=np.eye(2), data=pd.DataFrame()), "needs data or sample_cov"),
+    (lambda: htmt(np.eye(2), {"f": [0, 1]}, data=pd.DataFrame()), "go with a model string"),
+    (lambda: htmt("y ~ x", pd.DataFrame({"x": [1.0, 2.0], "y": [2.0, 1.0]})), "no '=~' line"),
+    (lambda: htmt("f =~ a + b", pd.DataFrame({"a": [1.0, 2.0, 3.0]})), "'b' of the model is not a column"),
+    (lambda: htmt("f =~ a + b", pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, np.nan]})), "1 complete rows"),
+    (lambda: htmt("f =~ a + b", np.ones((3, 2))), "must be a DataFrame"),
+])
+def test_bad_model_calls_are_named(call, message):
+    with pytest.raises(ValidityError, match=message):
+        call()
 
 
 @pytest.mark.parametrize("call, message", [

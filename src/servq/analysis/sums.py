@@ -2,7 +2,8 @@
 
 A :class:`Sums` holds the sufficient statistics of every figure servq reports (counts,
 sums and sums of squares per variable and segment; cross-products of the items for the
-psychometric models and of the drivers; Kano answer-pair counts) and what is needed to
+psychometric models and of the drivers; each item's products with its dimension score for
+the item–total correlations; Kano answer-pair counts) and what is needed to
 read them: the segments, numbered from 1 (group 0 is every respondent), and the
 validation's counts. :func:`merge` adds two Sums made from disjoint rows — of two files,
 two partitions of a cluster, two months of a dashboard — matching their segments by
@@ -25,11 +26,12 @@ import pyarrow as pa
 
 from ..errors import UsageError
 from ..measures.kano import KanoCounts
-from ..stats.moments import CrossMoments, Moments
+from ..stats.moments import CrossMoments, Moments, PairedMoments
 
-FORMAT_VERSION = 2  # 2: the bootstrap's replicate sums instead of the driver rows
+FORMAT_VERSION = 3  # 2: the bootstrap's replicate sums instead of the driver rows; 3: item-total sums
 _MOMENTS = ("n", "s", "ss")
 _CROSS = ("n", "s", "s2", "q", "n_complete", "s_complete", "q_complete")
+_PAIRED = ("n", "sx", "sxx", "sy", "syy", "sxy")
 
 Group = tuple[str, str]  # (segment column, value)
 
@@ -78,6 +80,10 @@ class Sums:
         driver variables (:func:`servq.stats.bootstrap.replicate_sums`), replicates x sums.
     kano : KanoCounts, optional
         Kano answer-pair counts per group.
+    totals : PairedMoments, optional
+        Each assessed item paired with its dimension score (the respondent's mean over the
+        dimension's answered items), over every respondent who answered the item: the
+        item–total correlation ``raw_r`` of ``psych::alpha``.
     """
 
     items: Moments
@@ -89,6 +95,7 @@ class Sums:
     drivers: Mapping[str, CrossMoments] = field(default_factory=dict)
     boot: Mapping[str, np.ndarray] = field(default_factory=dict)
     kano: KanoCounts | None = None
+    totals: PairedMoments | None = None
 
     @property
     def n_groups(self) -> int:
@@ -101,7 +108,7 @@ class Sums:
     # -- arrays, for storing and for summing many Sums of one shape at once ------------
     def arrays(self, shifts: bool = True) -> dict[str, np.ndarray]:
         """Every array of the statistics by a stable name (``floats.n``, ``cross.all.q``,
-        ``drivers.<outcome>.s``, ``kano.counts``, ...); without ``shifts`` only the
+        ``drivers.<outcome>.s``, ``totals.sxy``, ``kano.counts``, ...); without ``shifts`` only the
         summable ones (the shifts are constants of the instrument)."""
         out: dict[str, np.ndarray] = {}
         for name in ("items", "floats"):
@@ -118,6 +125,10 @@ class Sums:
         out.update({f"boot.{outcome}": self.boot[outcome] for outcome in sorted(self.boot)})
         if self.kano is not None:
             out["kano.counts"] = self.kano.counts
+        if self.totals is not None:
+            out.update({f"totals.{f}": getattr(self.totals, f) for f in _PAIRED})
+            if shifts:
+                out.update({"totals.shift_x": self.totals.shift_x, "totals.shift_y": self.totals.shift_y})
         return out
 
     def with_arrays(self, arrays: Mapping[str, np.ndarray]) -> Sums:
@@ -136,11 +147,14 @@ class Sums:
         kano = self.kano
         if kano is not None and "kano.counts" in arrays:
             kano = KanoCounts(np.asarray(arrays["kano.counts"]).astype(np.int64))
+        totals = self.totals
+        if totals is not None:
+            totals = _paired({f: get(f"totals.{f}", getattr(totals, f)) for f in (*_PAIRED, "shift_x", "shift_y")})
         return replace(
             self, items=moments("items", self.items), floats=moments("floats", self.floats),
             cross={k: cross(f"cross.{'all' if k is None else k}", v) for k, v in self.cross.items()},
             drivers={k: cross(f"drivers.{k}", v) for k, v in self.drivers.items()},
-            boot={k: arrays.get(f"boot.{k}", v) for k, v in self.boot.items()}, kano=kano)
+            boot={k: arrays.get(f"boot.{k}", v) for k, v in self.boot.items()}, kano=kano, totals=totals)
 
     # -- storing ---------------------------------------------------------------------
     def to_arrow(self) -> pa.RecordBatch:
@@ -152,8 +166,8 @@ class Sums:
                 "counts": json.dumps(astuple(self.counts)),
                 "unknown": json.dumps(dict(self.unknown), ensure_ascii=False),
                 "structure": json.dumps({"cross": [_key_text(k) for k in self.cross], "drivers": list(self.drivers),
-                                         "boot": list(self.boot),
-                                         "kano": self.kano is not None}, ensure_ascii=False)}
+                                         "boot": list(self.boot), "kano": self.kano is not None,
+                                         "totals": self.totals is not None}, ensure_ascii=False)}
         schema = pa.schema([("name", pa.string()), ("shape", pa.list_(pa.int64())), ("values", pa.list_(pa.float64()))],
                            metadata=meta)
         return pa.record_batch([pa.array(list(arrays)), pa.array([list(np.shape(a)) for a in arrays.values()]),
@@ -185,7 +199,9 @@ class Sums:
                    cross={_key_value(k): cross(f"cross.{k}") for k in structure["cross"]},
                    drivers={k: cross(f"drivers.{k}") for k in structure["drivers"]},
                    boot={k: arrays[f"boot.{k}"] for k in structure["boot"]},
-                   kano=KanoCounts(arrays["kano.counts"].astype(np.int64)) if structure["kano"] else None)
+                   kano=KanoCounts(arrays["kano.counts"].astype(np.int64)) if structure["kano"] else None,
+                   totals=_paired({f: arrays[f"totals.{f}"] for f in (*_PAIRED, "shift_x", "shift_y")})
+                   if structure["totals"] else None)
 
     def to_bytes(self) -> bytes:
         """The Sums as bytes (an Arrow IPC stream): to send to another process or store."""
@@ -243,7 +259,7 @@ def merge(a: Sums, b: Sums) -> Sums:
     return Sums(a.items + b.items, a.floats.grown(n_groups) + b.floats,
                 groups=tuple(groups), counts=a.counts + b.counts, unknown=unknown,
                 cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers), boot=_added(a.boot, b.boot),
-                kano=_kano_sum(a.kano, b.kano))
+                kano=_either_sum(a.kano, b.kano), totals=_either_sum(a.totals, b.totals))
 
 
 def add_aligned(a: Sums, b: Sums) -> Sums:
@@ -251,7 +267,7 @@ def add_aligned(a: Sums, b: Sums) -> Sums:
     by one reader): the groups are those of ``a``, grown to ``b``'s number of groups."""
     return Sums(a.items + b.items, a.floats + b.floats, groups=a.groups, counts=a.counts + b.counts,
                 unknown=a.unknown, cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers),
-                boot=_added(a.boot, b.boot), kano=_kano_sum(a.kano, b.kano))
+                boot=_added(a.boot, b.boot), kano=_either_sum(a.kano, b.kano), totals=_either_sum(a.totals, b.totals))
 
 
 def _renumbered(s: Sums, index: np.ndarray, n_groups: int) -> Sums:
@@ -288,7 +304,12 @@ def _added(a: Mapping, b: Mapping) -> dict:
     return out
 
 
-def _kano_sum(a: KanoCounts | None, b: KanoCounts | None) -> KanoCounts | None:
+def _paired(values: Mapping) -> PairedMoments:
+    return PairedMoments(*(np.asarray(values[f], dtype=np.float64) for f in (*_PAIRED, "shift_x", "shift_y")))
+
+
+def _either_sum(a, b):
+    """a + b of two optional statistics (Kano counts, item totals); one if the other is None."""
     if a is None or b is None:
         return a if b is None else b
     return a + b

@@ -5,7 +5,9 @@ From the accumulated second-order statistics of the instrument's perception item
 of respondents) this module assesses, for the instrument's dimension model:
 
 * reliability of every dimension (psych ``alpha`` on pairwise-complete covariances, and
-  ω total of a one-factor model), with the items whose removal would raise α;
+  ω total of a one-factor model), with the items whose removal would raise α; the
+  item–total correlation ``raw_r`` from each item's sums with its dimension score
+  (:class:`~servq.stats.moments.PairedMoments`), as psych computes it;
 * the confirmatory factor analysis of the dimension model (lavaan ``cfa`` on the
   listwise-complete respondents) with a verdict from the fit indices;
 * convergent and discriminant validity (CR, AVE, Fornell–Larcker, HTMT and HTMT2), naming
@@ -20,13 +22,14 @@ respondents, a model that does not converge) is reported as null with the reason
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from ..instruments.schema import Instrument, Part
-from ..stats.moments import CrossMoments
+from ..stats.moments import CrossMoments, PairedMoments
 from ..stats.numbers import finite
 from ..stats.omega import omega_total
 from ..stats.reliability import alpha_from_cov
@@ -124,8 +127,8 @@ def dimension_model(inst: Instrument, part: Part) -> str:
 
 
 def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int, lang: str,
-           groups: dict[str, CrossMoments] | None = None, group_column: str | None = None
-           ) -> tuple[dict, list[str]]:
+           groups: dict[str, CrossMoments] | None = None, group_column: str | None = None,
+           *, totals: PairedMoments | None = None) -> tuple[dict, list[str]]:
     """Assess the instrument's reliability, factor structure, validity and invariance.
 
     The ``reliability``, ``cfa``, ``validity`` and ``invariance`` blocks of the results,
@@ -148,6 +151,13 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         Per group of ``group_column``, the same statistics: for measurement invariance.
     group_column : str, optional
         The segment column the groups come from.
+    totals : PairedMoments, optional
+        Each item of the part (instrument order) paired with its dimension score, the
+        respondent's mean over the dimension's answered items
+        (:meth:`~servq.measures.scores.Scorer.item_totals`): gives each item's ``raw_r`` as
+        ``psych::alpha`` on the dimension's rows, ``cor(x, rowMeans(x, na.rm = TRUE),
+        use = "pairwise")``. Without it ``raw_r`` is computed from the covariance matrix as
+        for complete data, which differs when answers are missing.
 
     Returns
     -------
@@ -208,7 +218,8 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
             notes.append(f"{what} could not be computed: {exc}")
             return None
 
-    out: dict[str, dict | None] = {"reliability": _reliability(inst, part, cross, n_respondents, names, lang, notes)}
+    out: dict[str, dict | None] = {"reliability": _reliability(inst, part, cross, n_respondents, names, lang, notes,
+                                                               totals)}
     model = dimension_model(inst, part)
     if not model:
         notes.append("no CFA: the dimension model needs two dimensions of two or more items, or one of three or more")
@@ -239,11 +250,13 @@ def _verdict(alpha: float | None) -> str:
     return "poor"
 
 
-def _reliability(inst, part, cross: CrossMoments, n: int, names: list[str], lang: str, notes: list[str]) -> dict:
+def _reliability(inst, part, cross: CrossMoments, n: int, names: list[str], lang: str, notes: list[str],
+                 totals: PairedMoments | None) -> dict:
     cov = pd.DataFrame(cross.cov(), index=names, columns=names)
     cor = pd.DataFrame(cross.cor(), index=names, columns=names)
     means = pd.Series(cross.mean(), index=names)
     counts = pd.Series(np.diag(cross.n), index=names)
+    raw_r = None if totals is None else pd.Series(totals.cor(), index=names)
     dims = []
     for d in inst.dimensions:
         items = inst.items_of(d.id)
@@ -253,6 +266,8 @@ def _reliability(inst, part, cross: CrossMoments, n: int, names: list[str], lang
             if len(items) < 2:
                 raise ValueError("a dimension needs at least two items")
             res = alpha_from_cov(cov.loc[cols, cols], n, means[cols].to_numpy(), item_n=counts[cols].to_numpy())
+            if raw_r is not None:  # psych's item-total r: the item with the mean of the answered items
+                res = replace(res, items=res.items.assign(raw_r=raw_r[cols].to_numpy()))
         except ValueError as exc:
             notes.append(f"reliability of '{d.id}' could not be computed: {exc}")
             dims.append({**entry, "raw_alpha": None, "std_alpha": None, "verdict": "not_applicable",

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..instruments.schema import Importance, Instrument, Part
 from ..io.validate import Answers
-from ..stats.moments import CrossMoments, Moments
+from ..stats.moments import CrossMoments, Moments, PairedMoments
 
 DIFFERENCES = {  # name: (minuend, subtrahend)
     "gap": (Part.perception, Part.expectation),
@@ -292,29 +292,74 @@ class Scorer:
         codes = answers.parts[part] if rows is None else answers.parts[part][:, rows]
         sc = self.inst.scale
         mid = np.full(len(self.item_ids), sc.midpoint)
-        # score - midpoint = code + offset - mid, or for a reversed item min + max - score - mid
-        shift = np.where(self.reverse, sc.min + sc.max - self.offset - sc.midpoint, self.offset - sc.midpoint)
-        sign = np.where(self.reverse, -1.0, 1.0)
+        shift, sign = self._centring()
         largest = float(np.max(np.abs(np.concatenate([shift + sign, shift + sign * self.points]))))
         units = 1 if float(sc.midpoint).is_integer() else 4  # half numbers: squares in quarters
         block = max(1, int(2**24 // (units * max(largest * largest, largest, 1.0))))  # sums exact in float32
         total = None
-        reversed_ = bool(self.reverse.any())
         for at in range(0, codes.shape[1], block):
-            c = codes[:, at:at + block]
-            present = c != 0
-            z = c.astype(np.float32)
-            if reversed_:
-                z *= sign.astype(np.float32)[:, None]
-                z += shift.astype(np.float32)[:, None]
-            else:
-                z += np.float32(shift[0])
-            z *= present
+            z, present = self._centred(codes[:, at:at + block], np.float32)
             cm = CrossMoments.of_shifted(z, present, mid)
             total = cm if total is None else total + cm
         if total is None:  # no rows
             total = CrossMoments.of_shifted(np.zeros((len(mid), 0)), np.zeros((len(mid), 0), dtype=bool), mid)
         return total
+
+    def item_totals(self, answers: Answers, part: Part) -> PairedMoments:
+        """Each item's score paired with its dimension's score, over the respondents who
+        answered the item: the statistics of psych's item–total correlation ``raw_r``.
+
+        A respondent's dimension score is the mean of their answered items of the
+        dimension (reverse-keyed items reversed), which is psych's total
+        (``rowMeans(x, na.rm = TRUE)``) when ``psych::alpha`` is run on the dimension's
+        items; both are shifted by the scale midpoint.
+
+        Parameters
+        ----------
+        answers : Answers
+            One chunk of validated answers.
+        part : Part
+            The part whose items are taken.
+
+        Returns
+        -------
+        PairedMoments
+            One pair per item, in instrument order: (item score, dimension score).
+        """
+        z, present = self._centred(answers.parts[part], np.float32)  # whole or half numbers: exact
+        k = len(self.item_ids)
+        sums = np.zeros((6, k))  # n, Σx, Σx², Σt, Σt², Σxt per item (x, t less the midpoint)
+        for rows in self._dim_items:  # per dimension: matrix-vector products over the rows
+            x = z[rows].astype(np.float64)
+            answered = present[rows].astype(np.float64)
+            count = answered.sum(axis=0)
+            t = np.divide(x.sum(axis=0), count, out=np.zeros(len(count)), where=count > 0)
+            sums[:, rows] = [answered.sum(axis=1), x.sum(axis=1), np.einsum("ij,ij->i", x, x),
+                             answered @ t, answered @ (t * t), x @ t]
+        n, sx, sxx, sy, syy, sxy = sums
+        mid = np.full(k, float(self.inst.scale.midpoint))
+        return PairedMoments(n, sx, sxx, sy, syy, sxy, mid, mid.copy())
+
+    def _centring(self) -> tuple[np.ndarray, np.ndarray]:
+        """(shift, sign) per item with score − midpoint = sign · code + shift: code + offset
+        − mid, or for a reversed item min + max − (code + offset) − mid."""
+        sc = self.inst.scale
+        shift = np.where(self.reverse, sc.min + sc.max - self.offset - sc.midpoint, self.offset - sc.midpoint)
+        return shift, np.where(self.reverse, -1.0, 1.0)
+
+    def _centred(self, codes: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:
+        """Item scores less the scale midpoint (reverse-keyed items reversed) in ``dtype``,
+        0 where unanswered; and the mask of answers. ``codes`` is items x rows."""
+        shift, sign = self._centring()
+        present = codes != 0
+        z = codes.astype(dtype)
+        if self.reverse.any():
+            z *= sign.astype(dtype)[:, None]
+            z += shift.astype(dtype)[:, None]
+        else:
+            z += dtype(shift[0])
+        z *= present
+        return z, present
 
     def _items(self, answers: Answers) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
         """measure -> (int values, valid mask, offset to add to values), items x rows."""

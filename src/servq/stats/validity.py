@@ -12,7 +12,9 @@ variances θ) and the item correlation matrix:
   fails when √AVE is below its absolute correlation with another factor
 - HTMT (Henseler, Ringle & Sarstedt 2015): mean absolute between-block item correlation over
   the geometric mean of the two mean within-block correlations; HTMT2 (Roemer, Schuberth &
-  Henseler 2021) uses geometric means of the absolute correlations throughout.
+  Henseler 2021) uses geometric means of the absolute correlations throughout. As in
+  ``semTools::htmt``, an item is never paired with itself: an item shared by two blocks (a
+  cross-loading) adds its correlations with the other items, not its 1 with itself.
 
 Usual thresholds, stated in every result: CR < .70, AVE < .50, HTMT ≥ .85 (strict) or
 ≥ .90 (liberal) flag a problem. Reference values: ``tests/golden/reliability.R``
@@ -198,7 +200,8 @@ def validity(loadings, factor_correlations, residual_variances=None, *, cor=None
         when the model has no residual covariances).
     cor : (items, items) DataFrame or array, optional
         Item correlation (or covariance) matrix, in the order of ``loadings``' rows when an
-        array; gives HTMT and HTMT2 with the items grouped by their non-zero loadings.
+        array; gives HTMT and HTMT2 with the items grouped by their non-zero loadings (an
+        item that loads on two factors is in both groups, never paired with itself).
     items, factors : names, optional
         Names when ``loadings`` is an array (default ``x1`` …, ``f1`` …).
     statistic : {"htmt", "htmt2"}
@@ -382,17 +385,37 @@ def fornell_larcker(ave: pd.Series, factor_correlations: pd.DataFrame) -> pd.Dat
     return table
 
 
-def htmt(cor, groups: Mapping[Hashable, Sequence], *, absolute: bool = True) -> pd.DataFrame:
+def htmt(cor, groups=None, *, data=None, sample_cov=None, absolute: bool = True) -> pd.DataFrame:
     """Heterotrait–monotrait ratio of correlations (Henseler, Ringle & Sarstedt 2015).
 
-    HTMT_ab = mean_{i∈a, j∈b} r_ij / √(mean_{i<i'∈a} r_ii' · mean_{j<j'∈b} r_jj'), with
-    absolute correlations when ``absolute`` (semTools' default). A covariance matrix is
-    scaled to correlations first. Factors with one item get NaN.
+    HTMT_ab = mean_{i∈a, j∈b, i≠j} r_ij / √(mean_{i≠i'∈a} r_ii' · mean_{j≠j'∈b} r_jj'), with
+    absolute correlations when ``absolute`` (semTools' default). An item's correlation with
+    itself never enters: an item in both blocks (a cross-loading) adds only its correlations
+    with the other items, as ``semTools::htmt``. A covariance matrix is scaled to
+    correlations first. Factors with one item get NaN.
+
+    Three call forms:
+
+    - ``htmt(cor, groups)``: an item correlation (or covariance) matrix and the items of
+      each factor;
+    - ``htmt(model, data)``: semTools' ``htmt(model, data)``, with lavaan model syntax
+      whose ``=~`` lines give the factors and their items, and one row per respondent;
+      the correlations are those of the respondents who answered every item of the model
+      (listwise, as semTools' default ``missing = "listwise"`` and :func:`servq.cfa`);
+    - ``htmt(model, sample_cov=cor)``: semTools' ``htmt(model, sample.cov = cor)``.
 
     Parameters
     ----------
-    cor : DataFrame (labelled) or array (then ``groups`` hold column positions)
-    groups : mapping factor -> its items
+    cor : DataFrame (labelled) or array, or str
+        Item correlation (or covariance) matrix, or lavaan model syntax (only its ``=~``
+        lines are read).
+    groups : mapping factor -> its items, or DataFrame, optional
+        The items of each factor (column positions when ``cor`` is an array); after a
+        model, the data (as ``data``).
+    data : DataFrame, optional
+        With a model: one row per respondent, NaN = missing; other columns are ignored.
+    sample_cov : DataFrame, optional
+        With a model: the item correlation or covariance matrix, labelled by item.
     absolute : bool
         Average absolute correlations (semTools' ``absolute = TRUE``).
 
@@ -404,8 +427,12 @@ def htmt(cor, groups: Mapping[Hashable, Sequence], *, absolute: bool = True) -> 
     Raises
     ------
     ValidityError
-        When ``groups`` is empty or names items not in ``cor``, a group is empty, or ``cor``
-        is not a finite square matrix with a positive diagonal.
+        When ``groups`` is empty or names items not in ``cor``, a group is empty, ``cor``
+        is not a finite square matrix with a positive diagonal, a model has no ``=~`` line
+        or is given without exactly one of data and ``sample_cov``, or the data lack an
+        item of the model, have a non-numeric item or fewer than 2 complete rows.
+    ModelSyntaxError
+        When a model is not valid lavaan syntax.
 
     References
     ----------
@@ -420,25 +447,40 @@ def htmt(cor, groups: Mapping[Hashable, Sequence], *, absolute: bool = True) -> 
     0.479257
 
     In R: ``semTools::htmt("f =~ a + b; g =~ c + d", sample.cov = R, htmt2 = FALSE)`` with
-    ``R`` that matrix named a–d gives 0.4792572.
+    ``R`` that matrix named a–d gives 0.4792572. With a model and data, as semTools:
+
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 4, 5, 4, 3],
+    ...                   "c": [3, 1, 2, 5, 4, np.nan], "d": [2, 1, 3, 4, 5, 1]})
+    >>> round(float(htmt("f =~ a + b; g =~ c + d", x).loc["f", "g"]), 6)
+    0.933077
+
+    In R: ``semTools::htmt("f =~ a + b; g =~ c + d", data = x, htmt2 = FALSE)`` gives
+    0.9330772 (the row with ``c`` missing is left out).
     """
-    return _ratio(cor, groups, geometric=False, absolute=absolute)
+    r, members = _inputs(cor, groups, data, sample_cov)
+    return _ratio(r, members, geometric=False, absolute=absolute)
 
 
-def htmt2(cor, groups: Mapping[Hashable, Sequence]) -> pd.DataFrame:
+def htmt2(cor, groups=None, *, data=None, sample_cov=None) -> pd.DataFrame:
     """HTMT2 (Roemer, Schuberth & Henseler 2021): HTMT with geometric means.
 
     HTMT with geometric instead of arithmetic means of the absolute correlations;
-    consistent for congeneric (unequal-loading) blocks.
+    consistent for congeneric (unequal-loading) blocks. An item is never paired with
+    itself, as in :func:`htmt`.
 
-    Same as ``semTools::htmt(model, data, htmt2 = TRUE)`` (semTools ≥ 0.5-6 default).
+    Same as ``semTools::htmt(model, data, htmt2 = TRUE)`` (semTools ≥ 0.5-6 default), and
+    called in the same three forms as :func:`htmt`.
 
     Parameters
     ----------
-    cor : DataFrame (labelled) or array (then ``groups`` hold column positions)
-        Item correlation (or covariance) matrix.
-    groups : mapping factor -> its items
-        The items of each factor.
+    cor : DataFrame (labelled) or array, or str
+        Item correlation (or covariance) matrix, or lavaan model syntax.
+    groups : mapping factor -> its items, or DataFrame, optional
+        The items of each factor; after a model, the data.
+    data : DataFrame, optional
+        With a model: one row per respondent (listwise-complete rows are used).
+    sample_cov : DataFrame, optional
+        With a model: the item correlation or covariance matrix, labelled by item.
 
     Returns
     -------
@@ -449,6 +491,8 @@ def htmt2(cor, groups: Mapping[Hashable, Sequence]) -> pd.DataFrame:
     ------
     ValidityError
         As for :func:`htmt`.
+    ModelSyntaxError
+        When a model is not valid lavaan syntax.
 
     References
     ----------
@@ -465,7 +509,42 @@ def htmt2(cor, groups: Mapping[Hashable, Sequence]) -> pd.DataFrame:
     In R: ``semTools::htmt("f =~ a + b; g =~ c + d", sample.cov = R, htmt2 = TRUE)`` gives
     0.4728708.
     """
-    return _ratio(cor, groups, geometric=True, absolute=True)
+    r, members = _inputs(cor, groups, data, sample_cov)
+    return _ratio(r, members, geometric=True, absolute=True)
+
+
+def _inputs(cor, groups, data, sample_cov) -> tuple[object, Mapping]:
+    """The correlation (or covariance) matrix and the groups of a call of :func:`htmt`: as
+    given, or from a lavaan model's ``=~`` lines with data or a matrix."""
+    if not isinstance(cor, str):
+        if data is not None or sample_cov is not None:
+            raise ValidityError("data and sample_cov go with a model string: htmt(model, data)")
+        return cor, groups
+    if groups is not None and data is not None:
+        raise ValidityError("give the data once: htmt(model, data) or htmt(model, data=data)")
+    data = groups if groups is not None else data
+    if (data is None) == (sample_cov is None):
+        raise ValidityError("a model needs data or sample_cov (one of them): htmt(model, data)")
+    from .sem.syntax import parse
+
+    members: dict[str, list[str]] = {}
+    for f in parse(cor):
+        if f.op == "=~" and f.rhs not in members.setdefault(f.lhs, []):
+            members[f.lhs].append(f.rhs)
+    if not members:
+        raise ValidityError("the model has no '=~' line: HTMT needs factors measured by items")
+    items = list(dict.fromkeys(i for block in members.values() for i in block))
+    if sample_cov is not None:
+        return sample_cov, members
+    if not isinstance(data, pd.DataFrame):
+        raise ValidityError(f"data must be a DataFrame with one row per respondent, not {type(data).__name__}")
+    from .sem.core import stats_from_data
+
+    try:
+        stats, _ = stats_from_data(data, tuple(items), None)
+    except ValueError as exc:  # a missing or non-numeric item, too few complete rows
+        raise ValidityError(str(exc)) from None
+    return pd.DataFrame(stats.cov[0], index=items, columns=items), members
 
 
 def _ratio(cor, groups, *, geometric: bool, absolute: bool) -> pd.DataFrame:
@@ -483,11 +562,16 @@ def _ratio(cor, groups, *, geometric: bool, absolute: bool) -> pd.DataFrame:
                 return float(np.exp(np.mean(np.log(values))))
         return float(np.mean(values))
 
-    within = np.array([centre(r[np.ix_(p, p)][np.triu_indices(len(p), 1)]) for p in positions])
+    def block(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The correlations of the items of a with those of b, an item never with itself
+        (semTools sets the diagonal of R to NA before it averages)."""
+        return r[np.ix_(a, b)][a[:, None] != b[None, :]]
+
+    within = np.array([centre(block(p, p)) for p in positions])
     out = np.eye(k)
     for a in range(k):
         for b in range(a + 1, k):
-            between = centre(r[np.ix_(positions[a], positions[b])].ravel())
+            between = centre(block(positions[a], positions[b]))
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[a, b] = out[b, a] = between / np.sqrt(within[a] * within[b])
     return pd.DataFrame(out, index=names, columns=names)

@@ -10,11 +10,16 @@ Supported, as in lavaan (Rosseel 2012, section 4 of the lavaan tutorial):
   parameter (``1*x1``, ``0*x2``), ``NA`` frees it (``NA*x1`` frees a first loading), a name
   labels it (``a*x2``: parameters with the same label are equal), ``start(0.5)`` sets a
   starting value, and ``c(...)`` gives one modifier per group (``c(a1, a2)*x2``);
-- statements end at a newline or ``;``; a line without an operator continues the previous
-  statement (so ``+`` may end or begin a line); ``#`` and ``!`` start comments;
+- statements end at a newline or ``;``; a line continues the statement before it only
+  when that statement ends in an operator, ``+``, ``*``, ``(`` or ``,`` or the line begins
+  with ``+`` or ``*`` (and has no operator of its own); ``#`` and ``!`` start comments;
 - the same operator may appear on several lines for one left-hand side.
 
 Parse errors raise :class:`ModelSyntaxError`, naming the line and the offending token.
+Not supported yet, each with an error that names the feature and the nearest alternative:
+thresholds (``|``), defined parameters (``:=``), equality and inequality constraints
+(``==``, ``<``, ``>``), formative indicators (``<~``), scale factors (``~*~``) and blocks
+(``group:``, ``level:``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,23 @@ import re
 from dataclasses import dataclass, field
 
 OPERATORS = ("=~", "~~", "~")
-_UNSUPPORTED = ("<~", ":=", "==", "<", ">", "|", "%", "=")
+_UNSUPPORTED = (  # (operator, what is not supported, the nearest alternative), the longer operators first
+    ("~*~", "scale factors (~*~) are not supported yet", "they belong to ordinal indicators, not supported yet either"),
+    ("<~", "formative indicators (<~) are not supported yet",
+     "measure the construct reflectively (f =~ x1 + x2) or average its items into a score"),
+    (":=", "defined parameters (:=) are not supported yet", "compute the quantity from the estimates (fit.estimates)"),
+    ("==", "equality constraints (==) are not supported yet",
+     "give the parameters one label to make them equal: f =~ a*x1 + a*x2"),
+    ("<", "inequality constraints (<) are not supported yet", "fit without the constraint and check the estimate"),
+    (">", "inequality constraints (>) are not supported yet", "fit without the constraint and check the estimate"),
+    ("|", "thresholds (|) are not supported yet",
+     "ordinal indicators are not either: fit the item scores as continuous (ML, the default)"),
+    (":", "blocks (group: or level:) are not supported yet", "fit groups with cfa(model, data, group=...)"),
+    ("%", "the '%' operator is not supported", "the operators are =~, ~, ~~ and ~ 1"),
+    ("=", "'=' is not a lavaan operator", "a factor is defined with '=~': f =~ x1 + x2"),
+)
+_OPERATOR_CHARS = re.compile(r"[~=<>:|%]")  # a line with one of these starts a statement, as in lavaan
+_CONTINUED = ("+", "*", "(", ",", "~")  # a statement ending in one of these goes on on the next line
 _NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 _TOKEN = re.compile(r"\s*(=~|~~|~|\*|\+|\(|\)|,|[^\s=~*+(),]+|=)")
@@ -198,7 +219,12 @@ def parse(model: str) -> list[Formula]:
 
 
 def _statements(model: str) -> list[tuple[int, str]]:
-    """Split into statements (line number, text): comments removed, continuations joined."""
+    """Split into statements (line number, text): comments removed, continuations joined.
+
+    A part with an operator character starts a statement (lavaan's rule); one without
+    continues the statement before it only when that ends in an operator, ``+``, ``*``,
+    ``(`` or ``,``, or the part begins with ``+`` or ``*``. Any other part is an error
+    naming its own line."""
     out: list[tuple[int, str]] = []
     for line_no, raw in enumerate(model.splitlines(), start=1):
         line = re.split(r"[#!]", raw, maxsplit=1)[0]
@@ -206,11 +232,15 @@ def _statements(model: str) -> list[tuple[int, str]]:
             part = part.strip()
             if not part:
                 continue
-            if "~" in part or "=" in part or not out:
+            if _OPERATOR_CHARS.search(part) or not out:
                 out.append((line_no, part))
-            else:  # no operator: continues the previous statement
+            elif out[-1][1].endswith(_CONTINUED) or part.startswith(("+", "*")):
                 prev_line, prev = out[-1]
                 out[-1] = (prev_line, prev + " " + part)
+            else:
+                raise ModelSyntaxError(
+                    f"line {line_no}: no operator (=~, ~ or ~~) in {part!r}, and the line before does not "
+                    "continue on it (end that line with '+' or begin this one with '+')")
     return out
 
 
@@ -229,11 +259,9 @@ def _tokens(text: str, line_no: int) -> list[str]:
 
 def _parse_statement(text: str, line_no: int) -> list[Formula]:
     stripped = text.replace("=~", " ")
-    for op in _UNSUPPORTED:
+    for op, what, instead in _UNSUPPORTED:
         if op in stripped:
-            raise ModelSyntaxError(
-                f"line {line_no}: operator {op!r} in {text!r} is not supported "
-                "(supported: =~, ~, ~~ and ~ 1)")
+            raise ModelSyntaxError(f"line {line_no}: {text!r}: {what}; {instead}")
     tokens = _tokens(text, line_no)
     ops = [i for i, t in enumerate(tokens) if t in OPERATORS]
     if not ops:
