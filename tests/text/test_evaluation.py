@@ -103,3 +103,34 @@ def test_learning_curve_errors():
         learning_curve(TEXTS, LABELS, fractions=[0.5, 1.5])
     with pytest.raises(UsageError, match="repeats must be 1 or more"):
         learning_curve(TEXTS, LABELS, repeats=0)
+
+
+def test_nested_cross_validation_with_one_c_is_plain_cross_validation():
+    """With a grid of one C there is nothing to choose: the outer predictions are those of
+    cross-validation with the same folds and that C."""
+    from servq.text import load_eval_set
+    from servq.text.evaluation import nested_cross_validate
+
+    data = load_eval_set()
+    texts, labels = list(data.text), list(data.dimension)
+    member = {"lexicon": False}
+    result = nested_cross_validate(texts, labels, {"ngrams": [member]}, grid=(10.0,), outer=3, inner=2)["ngrams"]
+    plain = cross_validated_predictions(texts, labels, k=3, seed=0, c=10.0, **member)
+    assert result.evaluation.macro_f1 == pytest.approx(evaluate(labels, plain).macro_f1, abs=1e-12)
+    assert result.chosen_c == (10.0, 10.0, 10.0)
+    assert set(result.by_language) == {"en", "sv", "zh"}
+
+
+def test_nested_cross_validation_chooses_c_on_the_inner_folds():
+    """A C so small that every probability is nearly uniform loses every inner comparison."""
+    from servq.text import load_eval_set
+    from servq.text.evaluation import nested_cross_validate
+
+    data = load_eval_set()
+    lines = []
+    result = nested_cross_validate(list(data.text), list(data.dimension), {"a": [{"lexicon": False}]},
+                                   grid=(1e-4, 10.0), outer=3, inner=2, progress=lines.append)["a"]
+    assert result.chosen_c == (10.0, 10.0, 10.0)
+    assert len(lines) == 3 and lines[0].startswith("a: outer fold 1/3, C = 10 (inner macro-F1 0.0001: ")
+    with pytest.raises(UsageError, match="for 5 x 3-fold nested cross-validation"):
+        nested_cross_validate(["a", "b"] * 5, ["x", "y"] * 5, {"a": [{}]})

@@ -49,7 +49,7 @@ def _reference(**options):
 
 def test_without_the_lexicon_it_is_sklearns_logistic_regression():
     m = train(TEXTS, LABELS, calibrate=False, lexicon=False)
-    feats = CharNgrams.fit(TEXTS)
+    feats = CharNgrams.fit(TEXTS, words=True)  # the default features: n-grams and word tokens
     lr = _reference(solver="newton-cg").fit(feats.transform(TEXTS), LABELS)
     new = ["rude and slow", "kön var lång", "太贵了"]
     assert m.temperature == 1.0 and m.lexicon is None and m.lexicon_dimensions == ()
@@ -66,7 +66,7 @@ def test_the_lexicon_features_and_prior_as_a_binary_logistic_regression():
     m = train(texts, labels, calibrate=False, lexicon_scale=0.3)
     assert m.classes == ("assurance", "responsiveness")
     assert m.lexicon_dimensions == ("responsiveness", "assurance")
-    feats = CharNgrams.fit(texts)
+    feats = CharNgrams.fit(texts, words=True)
     s = m.lexicon_scores(texts)
     design = np.hstack([feats.transform(texts).toarray(), 0.3 * s, (s[:, 0] - s[:, 1])[:, None]])
     lr = _reference(solver="lbfgs").fit(design, labels)
@@ -114,7 +114,7 @@ def test_any_label_set_including_two_labels():
     assert m.lexicon is None and "lexicon" not in m.info   # the built-in lexicon knows neither label
     assert m.predict(["the phone is broken"])[0].tolist() == ["technical"]
     lr = _reference(solver="newton-cg")
-    feats = CharNgrams.fit(["broken phone", "app crashes", "rude staff", "arrogant clerk"] * 2)
+    feats = CharNgrams.fit(["broken phone", "app crashes", "rude staff", "arrogant clerk"] * 2, words=True)
     lr.fit(feats.transform(["broken phone", "app crashes", "rude staff", "arrogant clerk"] * 2),
            ["technical", "technical", "functional", "functional"] * 2)
     z = m.decision_function(["rude phone"])
@@ -156,7 +156,7 @@ def test_a_saved_model_keeps_the_lexicon_it_was_trained_with(model, tmp_path, mo
 
 
 def test_a_version_1_file_still_loads(tmp_path):
-    m = train(TEXTS, LABELS, lexicon=False, calibrate=False)
+    m = train(TEXTS, LABELS, lexicon=False, words=False, calibrate=False)  # version 1 had n-grams only
     old = tmp_path / "v1.npz"
     np.savez(old, **_arrays(m))
     loaded = load_model(old)

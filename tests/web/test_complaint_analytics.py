@@ -127,6 +127,29 @@ def test_relabelled_complaints_train_the_model_the_platform_then_uses(engine, da
         complaints.use_model(data)  # a CSV is not a model
 
 
+def test_a_folder_of_model_versions_is_followed_without_a_restart(tmp_path, caplog):
+    """SERVQ_COMPLAINT_MODEL may name a folder of versions: the web app classifies with its
+    current version, and with a newer one as soon as it is put in use; a broken CURRENT
+    keeps the model loaded before."""
+    from servq.text import train, versions
+
+    texts = ["the queue was long", "waited for ages", "rude staff", "impolite clerk"] * 2
+    first = train(texts, ["waiting", "waiting", "manners", "manners"] * 2, lexicon=False)
+    second = train(texts, ["speed", "speed", "politeness", "politeness"] * 2, lexicon=False)
+    folder = tmp_path / "models"
+    versions.add(folder, first, make_current=True)
+    complaints.use_model(folder)
+    try:
+        assert complaints.classify_complaint("a long queue")["dimension"] == "waiting"
+        versions.add(folder, second, make_current=True)
+        assert complaints.classify_complaint("a long queue")["dimension"] == "speed"
+        (folder / "CURRENT").write_text("model-0009.npz\n", encoding="utf-8")
+        assert complaints.classify_complaint("a long queue")["dimension"] == "speed"
+        assert "names no model version of this folder" in caplog.text
+    finally:
+        complaints.use_model(None)
+
+
 def test_hot_spots_by_share_of_the_week(client, complaints_in):
     client.app.state.clock = lambda: NOW
     sign_in(client, "analyst@example.org")

@@ -285,6 +285,7 @@ def complaints_training_data(
 
 
 for _name, _command in (("classify", classifier.classify), ("evaluate", classifier.evaluate),
-                        ("train", classifier.train), ("analyze", analyze), ("import", complaints_import),
-                        ("escalate", complaints_escalate), ("training-data", complaints_training_data)):
+                        ("train", classifier.train), ("models", classifier.models), ("analyze", analyze),
+                        ("import", complaints_import), ("escalate", complaints_escalate),
+                        ("training-data", complaints_training_data)):
     complaints_app.command(_name)(_command)

@@ -213,7 +213,7 @@ def platform():
     from ..web.settings import load_settings
 
     settings = load_settings()
-    use_model(settings.complaint_model)
+    use_model(settings.complaint_model, settings.complaint_embeddings)
     engine = make_engine(settings.database_url)
     try:
         require_current_schema(engine)

@@ -1,8 +1,9 @@
 """One entry point: complaints in, language, dimension, confidence, sentiment and severity out.
 
 The dimension comes from the built-in model (by default: two logistic regressions learned
-from the shipped complaints — character n-grams alone, and with the lexicon's scores — whose
-probabilities are averaged; ``text/data/classifier*``, built by ``scripts/build_classifier.py``),
+from the shipped complaints — character n-grams and word tokens alone, and with the lexicon's
+scores — whose probabilities are averaged; a third on sentence embeddings with
+``embeddings=True``; ``text/data/classifier*``, built by ``scripts/build_classifier.py``),
 from a trained model of one's own (:mod:`servq.text.model`), or from a lexicon (the
 built-in one is the baseline, no training needed); language, sentiment and severity are the
 same whichever is used. A model also gives the second most likely dimension, and marks a
@@ -35,16 +36,38 @@ BATCH = 20_000
 
 
 @cache
-def builtin_model() -> Ensemble:
+def builtin_model(embeddings: bool = False) -> Ensemble:
     """The built-in classifier (``text/data/classifier*.{npz,json}``, made by
-    ``scripts/build_classifier.py``), loaded once."""
+    ``scripts/build_classifier.py``), loaded once; with ``embeddings`` the variant with a
+    third member on multilingual-e5-small sentence embeddings (``servq[embeddings]``)."""
     folder = resources.files("servq.text").joinpath("data")
     info = json.loads(folder.joinpath("classifier.json").read_text(encoding="utf-8"))
+    if embeddings:
+        from .embeddings import available
+
+        info = info["with_embeddings"]
+        if not available(info["backend"]):
+            raise UsageError(f"the built-in model with embeddings needs the {info['backend']} backend: "
+                             "pip install 'servq[embeddings]'")
     members = []
     for name in info["members"]:
         with resources.as_file(folder.joinpath(name)) as path:
             members.append(load_model(path))
     return Ensemble(tuple(members), tuple(info["weights"]), info)
+
+
+TRAINING_FILES = ("complaints_train.csv", "complaints_eval.csv")
+
+
+def builtin_training_set() -> pd.DataFrame:
+    """The labelled complaints the built-in model learned from (columns text, dimension):
+    ``text/data/complaints_train.csv`` and ``complaints_eval.csv``, 2,052 in en/sv/zh."""
+    folder = resources.files("servq.text").joinpath("data")
+    frames = []
+    for name in TRAINING_FILES:
+        with folder.joinpath(name).open("r", encoding="utf-8") as fh:
+            frames.append(pd.read_csv(fh, dtype=str, keep_default_na=False, usecols=["text", "dimension"]))
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -85,7 +108,8 @@ class ClassifiedTexts:
 
 
 def classify(texts, model: ComplaintModel | Ensemble | str | Path | None = None,
-             lexicon: Lexicon | str | Path | None = None, *, baseline: bool = False) -> ClassifiedTexts:
+             lexicon: Lexicon | str | Path | None = None, *, baseline: bool = False,
+             embeddings: bool = False) -> ClassifiedTexts:
     """Classify complaints.
 
     Parameters
@@ -100,6 +124,9 @@ def classify(texts, model: ComplaintModel | Ensemble | str | Path | None = None,
         Instead of a model: this lexicon's terms decide.
     baseline : bool
         Instead of a model: the built-in lexicon decides (the baseline).
+    embeddings : bool
+        The built-in model with its sentence-embedding member (``servq[embeddings]``;
+        better on unusual wording, about 17 complaints per second).
 
     Examples
     --------
@@ -118,12 +145,15 @@ def classify(texts, model: ComplaintModel | Ensemble | str | Path | None = None,
     """
     if model is not None and (lexicon is not None or baseline):
         raise UsageError("give a model or a lexicon, not both (a model uses the lexicon it was trained with)")
+    if embeddings and (model is not None or lexicon is not None or baseline):
+        raise UsageError("embeddings choose the built-in model's variant; a model of your own has its features")
     texts = list(texts)
     if lexicon is not None or baseline:
         lexicon = load_lexicon(lexicon)
         method = f"lexicon: {lexicon.name}"
     elif model is None:
-        model, method = builtin_model(), "built-in model"
+        model = builtin_model(embeddings)
+        method = "built-in model" + (" with sentence embeddings" if embeddings else "")
     else:
         model = model if isinstance(model, (ComplaintModel, Ensemble)) else load_model(model)
         method = "model"

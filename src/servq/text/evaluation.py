@@ -174,6 +174,91 @@ def learning_curve(texts: Sequence, labels: Sequence, fractions: Sequence[float]
     return pd.DataFrame(rows).set_index("fraction")
 
 
+@dataclass(frozen=True)
+class NestedResult:
+    """One candidate's nested cross-validation: the evaluation of its outer out-of-fold
+    predictions, the C chosen in each outer fold, and its macro-F1 by detected language."""
+
+    evaluation: Evaluation
+    chosen_c: tuple[float, ...]
+    by_language: dict[str, float]
+
+
+def nested_cross_validate(texts: Sequence, labels: Sequence, candidates: dict[str, Sequence[dict]],
+                          grid: Sequence[float] = (3.0, 10.0, 30.0), outer: int = 5, inner: int = 3,
+                          seed: int = 0, progress=None) -> dict[str, NestedResult]:
+    """Compare classifier configurations by nested cross-validation.
+
+    A candidate is one or more members, each a dict of :func:`~servq.text.train` options;
+    its prediction is the arg-max of the members' averaged probabilities (uncalibrated:
+    temperature scaling does not move a single model's arg-max, and the members' temperatures
+    are close). In each of ``outer`` stratified folds the candidate's ``C`` (one value for
+    all its members) is chosen from ``grid`` by the macro-F1 of an ``inner``-fold
+    cross-validation on the outer training part only (ties: the smaller C); the members are
+    then trained on the whole outer training part with that C and predict the outer test
+    fold. So no text ever helps choose the C, or train the model, that predicts it: the
+    outer predictions estimate how the whole procedure does on new complaints. Every
+    candidate sees the same folds (``seed``).
+
+    ``progress`` (optional) is called with a line of text after each outer fold.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    from .language import LANGUAGES, detect_languages
+    from .model import check_examples, clean_examples
+
+    texts, labels = clean_examples(texts, labels)
+    check_examples(labels, outer * inner, f"for {outer} x {inner}-fold nested cross-validation")
+    arr, y = np.array(texts, dtype=object), np.array(labels, dtype=object)
+    langs = np.array(detect_languages(texts), dtype=object)
+    folds = list(StratifiedKFold(outer, shuffle=True, random_state=seed).split(arr, y))
+    results = {}
+    for name, members in candidates.items():
+        out = np.empty(len(y), dtype=object)
+        chosen = []
+        for i, (fit_idx, test_idx) in enumerate(folds):
+            c, scores = choose_c(arr[fit_idx], y[fit_idx], members, grid, k=inner, seed=seed)
+            chosen.append(c)
+            out[test_idx] = _members_predict(arr[fit_idx], y[fit_idx], arr[test_idx], members, c, seed)
+            if progress is not None:
+                progress(f"{name}: outer fold {i + 1}/{outer}, C = {c:g} (inner macro-F1 "
+                         + ", ".join(f"{g:g}: {f:.3f}" for g, f in zip(grid, scores)) + ")")
+        by_lang = {lang: evaluate(y[langs == lang], out[langs == lang]).macro_f1
+                   for lang in LANGUAGES if np.any(langs == lang)}
+        results[name] = NestedResult(evaluate(y, out), tuple(chosen), by_lang)
+    return results
+
+
+def choose_c(texts: Sequence, labels: Sequence, members: Sequence[dict], grid: Sequence[float], k: int = 3,
+             seed: int = 0) -> tuple[float, list[float]]:
+    """The C of ``grid`` whose ``k``-fold cross-validated macro-F1 of ``members``
+    (averaged as in :func:`nested_cross_validate`) is highest (ties: the first), and every
+    C's macro-F1."""
+    from sklearn.model_selection import StratifiedKFold
+
+    arr, y = np.asarray(texts, dtype=object), np.asarray(labels, dtype=object)
+    folds = list(StratifiedKFold(k, shuffle=True, random_state=seed).split(arr, y))
+    scores = []
+    for c in grid:
+        pred = np.empty(len(y), dtype=object)
+        for a, b in folds:
+            pred[b] = _members_predict(arr[a], y[a], arr[b], members, c, seed)
+        scores.append(evaluate(y, pred).macro_f1)
+    return float(grid[int(np.argmax(scores))]), scores
+
+
+def _members_predict(fit_texts, fit_labels, test_texts, members: Sequence[dict], c: float, seed: int) -> np.ndarray:
+    """The arg-max of the averaged probabilities of ``members`` trained on the fit part."""
+    from .model import train
+
+    p = None
+    for options in members:
+        m = train(list(fit_texts), list(fit_labels), c=c, calibrate=False, seed=seed, **options)
+        part = m.predict_proba(list(test_texts))
+        p = part if p is None else p + part
+    return np.array(m.classes, dtype=object)[p.argmax(axis=1)]
+
+
 def _out_of_fold(texts: list[str], labels: list[str], k: int, seed: int, fraction: float, repeat: int,
                  train_options: dict, sizes: list[int] | None = None) -> np.ndarray:
     """Predictions of stratified ``k``-fold cross-validation, each fold's model trained on a

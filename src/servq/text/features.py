@@ -12,8 +12,15 @@ Weights are tf-idf as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``:
 ``(1 + ln tf) · idf`` with ``idf = ln((1 + n) / (1 + df)) + 1``, each row scaled to unit
 Euclidean length. n-grams seen in fewer than ``min_df`` training texts are dropped.
 
-Speed: a word's n-gram columns are computed once and cached (complaints repeat their words),
-so transforming is a dictionary look-up per word and one sparse-matrix build per batch.
+With ``words=True`` the features also hold the text's **word tokens** (:mod:`.tokens`:
+Chinese words, English and Swedish stems, the parts of Swedish compounds), each written
+``w:`` + token (no n-gram has a colon: n-grams come from runs of letters and digits), in the
+same vocabulary and the same tf-idf row. They need each text's language (detected when not
+given). Swedish compounds are split against the model's own word tokens (at fitting: every
+unsplit token of the training texts).
+
+Speed: a word's columns are computed once and cached (complaints repeat their words), so
+transforming is a dictionary look-up per word and one sparse-matrix build per batch.
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from .tokens import word_tokens
+
 NGRAM_RANGE = (1, 4)
+WORD_PREFIX = "w:"
 CACHE_LIMIT = 500_000
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
@@ -68,48 +78,59 @@ class CharNgrams:
     >>> X = f.transform(["Slow!", "nothing known: ZQX"])
     >>> X.shape[0], round(float((X[0].toarray() ** 2).sum()), 6), len(f.vocabulary) > 20
     (2, 1.0, True)
+    >>> g = CharNgrams.fit(["they charged twice", "rude staff"], words=True)
+    >>> sorted(str(v) for v in g.vocabulary if v.startswith(WORD_PREFIX))
+    ['w:charg', 'w:rude', 'w:staff', 'w:they', 'w:twice']
     """
 
-    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, ngram_range: tuple[int, int] = NGRAM_RANGE):
+    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, ngram_range: tuple[int, int] = NGRAM_RANGE,
+                 words: bool = False):
         self.vocabulary = np.asarray(vocabulary, dtype=str)
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
+        self.words = bool(words)
         self._index = {g: i for i, g in enumerate(self.vocabulary.tolist())}
-        self._cache: dict[str, tuple[int, ...]] = {}
+        self._known = frozenset(g[len(WORD_PREFIX):] for g in self._index if g.startswith(WORD_PREFIX))
+        self._cache: dict[tuple[str, str], tuple[int, ...]] = {}
 
     @classmethod
-    def fit(cls, texts: Iterable[object], min_df: int = 1, ngram_range: tuple[int, int] = NGRAM_RANGE) -> CharNgrams:
-        """Vocabulary (n-grams in at least ``min_df`` texts, sorted) and idf from ``texts``."""
+    def fit(cls, texts: Iterable[object], min_df: int = 1, ngram_range: tuple[int, int] = NGRAM_RANGE,
+            words: bool = False, languages: Sequence[str] | None = None) -> CharNgrams:
+        """Vocabulary (n-grams, and with ``words`` word tokens, in at least ``min_df`` texts,
+        sorted) and idf from ``texts``."""
+        texts = list(texts)
+        langs = _languages(texts, languages) if words else [""] * len(texts)
+        split = frozenset(t for text, lang in zip(texts, langs) for w in _words(text) for t in word_tokens(w, lang))
         df: Counter = Counter()
-        seen: dict[str, list[str]] = {}
-        n = 0
-        for text in texts:
+        seen: dict[tuple[str, str], list[str]] = {}
+        for text, lang in zip(texts, langs):
             grams: set[str] = set()
-            for w in words(text):
-                if w not in seen:
-                    seen[w] = word_ngrams(w, ngram_range)
-                grams.update(seen[w])
+            for w in _words(text):
+                if (lang, w) not in seen:
+                    seen[lang, w] = _grams(w, lang, ngram_range, words, split)
+                grams.update(seen[lang, w])
             df.update(grams)
-            n += 1
         vocab = sorted(g for g, c in df.items() if c >= min_df)
         counts = np.array([df[g] for g in vocab], dtype=float)
-        idf = np.log((1.0 + n) / (1.0 + counts)) + 1.0
-        return cls(vocab, idf, ngram_range)
+        idf = np.log((1.0 + len(texts)) / (1.0 + counts)) + 1.0
+        return cls(vocab, idf, ngram_range, words)
 
-    def transform(self, texts: Iterable[object]) -> sparse.csr_matrix:
+    def transform(self, texts: Iterable[object], languages: Sequence[str] | None = None) -> sparse.csr_matrix:
         """The (texts x vocabulary) tf-idf matrix, rows of unit length (all-zero when no
-        n-gram is known)."""
-        cache, index, span = self._cache, self._index, self.ngram_range
+        n-gram is known); ``languages`` (one per text) matter only with word tokens."""
+        texts = list(texts)
+        langs = _languages(texts, languages) if self.words else [""] * len(texts)
+        cache, index, span, known = self._cache, self._index, self.ngram_range, self._known
         cols: list[int] = []
         indptr = [0]
-        for text in texts:
-            for w in words(text):
-                found = cache.get(w)
+        for text, lang in zip(texts, langs):
+            for w in _words(text):
+                found = cache.get((lang, w))
                 if found is None:
-                    found = tuple(index[g] for g in word_ngrams(w, span) if g in index)
+                    found = tuple(index[g] for g in _grams(w, lang, span, self.words, known) if g in index)
                     if len(cache) >= CACHE_LIMIT:
                         cache.clear()
-                    cache[w] = found
+                    cache[lang, w] = found
                 cols.extend(found)
             indptr.append(len(cols))
         shape = (len(indptr) - 1, len(self.vocabulary))
@@ -120,3 +141,24 @@ class CharNgrams:
         norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         return sparse.csr_matrix(sparse.diags(1.0 / norms) @ X)
+
+
+_words = words
+
+
+def _grams(word: str, language: str, span: tuple[int, int], with_tokens: bool, known) -> list[str]:
+    """The features of one word: its n-grams, and with ``with_tokens`` its word tokens."""
+    grams = word_ngrams(word, span)
+    if with_tokens:
+        grams += [WORD_PREFIX + t for t in word_tokens(word, language, known)]
+    return grams
+
+
+def _languages(texts: list, languages: Sequence[str] | None) -> list[str]:
+    if languages is not None:
+        if len(languages) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(languages)} languages")
+        return list(languages)
+    from .language import detect_languages
+
+    return detect_languages(texts)

@@ -59,6 +59,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -68,13 +69,14 @@ from .lexicon import Lexicon, load_lexicon
 from .matching import normalise
 
 FORMAT = "servq-complaint-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MIN_PER_LABEL = 2
 DEFAULT_C = 10.0
 LEXICON_SCALE = 0.3
 SOLVER = "trust-region Newton-CG (scipy), one thread"
 _ARRAYS = ("format", "version", "classes", "vocabulary", "idf", "coef", "intercept", "temperature", "info")
 _ARRAYS_V2 = _ARRAYS + ("lexicon", "lexicon_dimensions", "lexicon_coef")
+_ARRAYS_V3 = _ARRAYS_V2 + ("embedding_coef",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,11 +98,12 @@ class ComplaintModel:
     lexicon: Lexicon | None = None
     lexicon_dimensions: tuple[str, ...] = ()
     lexicon_coef: np.ndarray | None = None  # (classes, lexicon dimensions)
+    embedding_coef: np.ndarray | None = None  # (classes, embedding dimension): info["embeddings"]["backend"]
 
     @cached_property
     def features(self) -> CharNgrams:
         span = tuple(self.info.get("ngram_range", NGRAM_RANGE))
-        return CharNgrams(self.vocabulary, self.idf, span)
+        return CharNgrams(self.vocabulary, self.idf, span, words=bool(self.info.get("word_tokens")))
 
     def lexicon_scores(self, texts, languages=None) -> np.ndarray:
         """The lexicon's scores of the dimensions the model uses (texts x dimensions),
@@ -113,7 +116,8 @@ class ComplaintModel:
         ``languages`` (one per text) saves detecting them again; only the lexicon scores
         depend on them."""
         texts = list(texts)
-        return self.decision_of(self.features.transform(texts), texts, languages)
+        languages = _languages(texts, languages) if self.features.words or self.lexicon_dimensions else None
+        return self.decision_of(self.features.transform(texts, languages), texts, languages)
 
     def decision_of(self, ngrams, texts, languages=None) -> np.ndarray:
         """:meth:`decision_function` of texts whose n-gram features ``ngrams`` (this model's
@@ -121,6 +125,8 @@ class ComplaintModel:
         z = np.asarray(ngrams @ self.coef.T) + self.intercept
         if self.lexicon_dimensions:
             z += self.lexicon_scores(texts, languages) @ self.lexicon_coef.T
+        if self.embedding_coef is not None:
+            z += _embeddings(texts, self.info["embeddings"]) @ self.embedding_coef.T
         return z
 
     def predict_proba(self, texts, languages=None) -> np.ndarray:
@@ -140,6 +146,8 @@ class ComplaintModel:
         lexicon = "" if self.lexicon is None else json.dumps(self.lexicon.to_dict(), ensure_ascii=False)
         lexicon_coef = (np.zeros((len(self.classes), 0)) if self.lexicon_coef is None
                         else self.lexicon_coef)
+        embedding_coef = (np.zeros((len(self.classes), 0)) if self.embedding_coef is None
+                          else self.embedding_coef)
         with path.open("wb") as fh:
             np.savez_compressed(fh, format=np.array(FORMAT), version=np.array(FORMAT_VERSION),
                                 classes=np.array(self.classes, dtype=str), vocabulary=self.vocabulary,
@@ -148,7 +156,7 @@ class ComplaintModel:
                                 info=np.array(json.dumps(self.info, ensure_ascii=False)),
                                 lexicon=np.array(lexicon),
                                 lexicon_dimensions=np.array(self.lexicon_dimensions, dtype=str).reshape(-1),
-                                lexicon_coef=lexicon_coef)
+                                lexicon_coef=lexicon_coef, embedding_coef=embedding_coef)
         return path
 
 
@@ -176,7 +184,8 @@ class Ensemble:
         then the texts' n-grams are computed once for all."""
         first = self.members[0]
         return all(np.array_equal(m.vocabulary, first.vocabulary) and np.array_equal(m.idf, first.idf)
-                   and m.features.ngram_range == first.features.ngram_range for m in self.members[1:])
+                   and m.features.ngram_range == first.features.ngram_range
+                   and m.features.words == first.features.words for m in self.members[1:])
 
     def predict_proba(self, texts, languages=None) -> np.ndarray:
         """The weighted average of the members' probabilities (texts x classes)."""
@@ -184,7 +193,8 @@ class Ensemble:
         total = sum(self.weights)
         if not self._shared_features:
             return sum(w / total * m.predict_proba(texts, languages) for m, w in zip(self.members, self.weights))
-        ngrams = self.members[0].features.transform(texts)
+        languages = _languages(texts, languages)
+        ngrams = self.members[0].features.transform(texts, languages)
         return sum(w / total * _softmax(m.decision_of(ngrams, texts, languages) / m.temperature)
                    for m, w in zip(self.members, self.weights))
 
@@ -196,8 +206,9 @@ class Ensemble:
 
 
 def load_model(path: str | Path) -> ComplaintModel:
-    """A model saved by :meth:`ComplaintModel.save` (this format version or version 1, which
-    had no lexicon features); a UsageError for anything else.
+    """A model saved by :meth:`ComplaintModel.save` (this format version or an earlier one),
+    or the current version of a folder of versions (:mod:`.versions`); a UsageError for
+    anything else.
 
     Raises
     ------
@@ -207,6 +218,10 @@ def load_model(path: str | Path) -> ComplaintModel:
         does not match its fingerprint).
     """
     path = Path(path)
+    if path.is_dir():
+        from .versions import current_path
+
+        path = current_path(path)
     if not path.is_file():
         raise UsageError(f"model file not found: {path}")
     try:
@@ -220,7 +235,7 @@ def load_model(path: str | Path) -> ComplaintModel:
             if version > FORMAT_VERSION:
                 raise _not_a_model(path, f"format version {version} is newer than this servq reads "
                                          f"({FORMAT_VERSION}); upgrade servq")
-            wanted = _ARRAYS if version < 2 else _ARRAYS_V2
+            wanted = _ARRAYS if version < 2 else _ARRAYS_V2 if version == 2 else _ARRAYS_V3
             missing = [k for k in wanted if k not in npz.files]
             if missing:
                 raise _not_a_model(path, f"missing {', '.join(missing)}")
@@ -240,6 +255,7 @@ def _checked(a: dict, path: Path) -> ComplaintModel:
         lexicon_text = str(a["lexicon"]) if "lexicon" in a else ""
         dims = tuple(str(d) for d in a["lexicon_dimensions"].tolist()) if "lexicon" in a else ()
         lexicon_coef = a["lexicon_coef"].astype(float) if "lexicon" in a else None
+        embedding_coef = a["embedding_coef"].astype(float) if "embedding_coef" in a else None
     except (TypeError, ValueError) as exc:
         raise _not_a_model(path, f"unreadable arrays ({exc})") from None
     k, v = len(classes), len(vocab)
@@ -271,10 +287,19 @@ def _checked(a: dict, path: Path) -> ComplaintModel:
     if lexicon_coef is not None and (lexicon_coef.shape != (k, len(dims)) or not np.all(np.isfinite(lexicon_coef))):
         problems.append(f"lexicon coefficients of shape {lexicon_coef.shape} do not fit {k} classes "
                         f"and {len(dims)} lexicon dimensions, or are not finite")
+    embedding = info.get("embeddings") if isinstance(info, dict) else None
+    if embedding_coef is not None and embedding_coef.size == 0:
+        embedding_coef = None
+    if (embedding is None) != (embedding_coef is None):
+        problems.append("embedding coefficients and the embedding backend in its info do not go together")
+    elif embedding_coef is not None and (embedding_coef.shape != (k, int(embedding.get("dimension", -1)))
+                                         or not np.all(np.isfinite(embedding_coef))):
+        problems.append(f"embedding coefficients of shape {embedding_coef.shape} do not fit {k} classes and its "
+                        "backend's dimension, or are not finite")
     if problems:
         raise _not_a_model(path, "; ".join(problems))
     return ComplaintModel(classes, vocab, idf, coef, intercept, temperature, info,
-                          lexicon if dims else None, dims, lexicon_coef if dims else None)
+                          lexicon if dims else None, dims, lexicon_coef if dims else None, embedding_coef)
 
 
 def _not_a_model(path: Path, why: str) -> UsageError:
@@ -283,7 +308,8 @@ def _not_a_model(path: Path, why: str) -> UsageError:
 
 def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: int = 1,
           lexicon: Lexicon | str | Path | None | bool = None, lexicon_scale: float = LEXICON_SCALE,
-          calibrate: bool = True, seed: int = 0) -> ComplaintModel:
+          words: bool = True, embeddings: str | None = None, ngrams: bool = True, calibrate: bool = True,
+          seed: int = 0) -> ComplaintModel:
     """Train a classifier on labelled complaints (any label set).
 
     Parameters
@@ -301,6 +327,15 @@ def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: in
     lexicon_scale : float
         γ, the factor of the lexicon scores in the per-label block (the prior scale of
         those weights relative to the n-grams'; see the module).
+    words : bool
+        Add word tokens (Chinese words, stems, Swedish compound parts: :mod:`.tokens`) to
+        the character n-grams.
+    embeddings : str or None
+        Also learn from the sentence embeddings of this backend (:mod:`.embeddings`, the
+        ``servq[embeddings]`` extra), scaled by :data:`EMBEDDING_SCALE`.
+    ngrams : bool
+        Learn from character n-grams (and word tokens); False leaves only the lexicon's
+        scores and the embeddings (one of them is needed).
     calibrate : bool
         Fit the temperature on out-of-fold decision values (see the module).
     seed : int
@@ -329,25 +364,36 @@ def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: in
     lex = None if lexicon is False else load_lexicon(None if lexicon is True else lexicon)
     classes = tuple(sorted(set(labels)))
     dims = tuple(d for d in lex.dimensions if d in set(classes)) if lex is not None else ()
-    scores = _lexicon_scores(lex, dims, texts)
+    langs = _languages(texts, None) if words or dims else None
+    scores = _lexicon_scores(lex, dims, texts, langs)
     y = np.searchsorted(np.array(classes), np.array(labels))
-    feats, fit = _fit_texts(texts, scores, y, classes, dims, c, min_df, lexicon_scale)
-    temperature, abstain = (_calibration(texts, scores, y, classes, dims, c, min_df, lexicon_scale, seed)
-                            if calibrate else (1.0, None))
+    if not ngrams and not dims and embeddings is None:
+        raise UsageError("a model without n-grams needs the lexicon's scores or embeddings")
+    emb = _embedding_info(embeddings)
+    opts = _Options(c, min_df, lexicon_scale, words, ngrams, emb)
+    feats, fit = _fit_texts(texts, langs, scores, y, classes, dims, opts)
+    temperature, abstain = _calibration(texts, langs, scores, y, classes, dims, opts, seed) if calibrate else (1.0, None)
     counts = Counter(labels)
     info = {"n_examples": len(labels), "examples_per_class": {k: counts[k] for k in classes},
             "c": c, "min_df": min_df, "ngram_range": list(feats.ngram_range), "seed": seed,
             "calibration": "temperature" if calibrate else "none",
             "classifier": f"multinomial logistic regression, class_weight='balanced', {SOLVER}",
             "converged": fit.converged,
-            "features": "character n-grams" + (" + lexicon scores + prior toward the baseline" if dims else "")}
+            "word_tokens": words,
+            "features": " + ".join(([f"character n-grams{' + word tokens' if words else ''}"] if ngrams else [])
+                                   + (["lexicon scores + prior toward the baseline"] if dims else [])
+                                   + ([f"{embeddings} sentence embeddings"] if emb else []))}
+    if emb:
+        info["embeddings"] = emb
     if abstain is not None:
         info["abstain"] = abstain
     if dims:
         info["lexicon"] = {"name": lex.name, "sha256": lex.fingerprint, "dimensions": list(dims),
                            "scale": lexicon_scale, "prior_weight": fit.beta}
-    return ComplaintModel(classes, feats.vocabulary, feats.idf, fit.coef, fit.intercept, temperature, info,
-                          lex if dims else None, dims, fit.lexicon_coef if dims else None)
+    v = len(feats.vocabulary)
+    return ComplaintModel(classes, feats.vocabulary, feats.idf, fit.coef[:, :v], fit.intercept, temperature, info,
+                          lex if dims else None, dims, fit.lexicon_coef if dims else None,
+                          fit.coef[:, v:] if emb else None)
 
 
 def clean_examples(texts: Sequence, labels: Sequence) -> tuple[list[str], list[str]]:
@@ -380,21 +426,69 @@ class _Fit:
     converged: bool
 
 
+class _Options(NamedTuple):
+    c: float
+    min_df: int
+    scale: float  # of the lexicon scores
+    words: bool
+    ngrams: bool
+    embeddings: dict | None  # backend, dimension, scale
+
+
+EMBEDDING_SCALE = 1.0
+"""Factor of the (unit-length) sentence embeddings among the features: the prior scale of
+their weights relative to the n-grams' (each block of features has rows of unit length)."""
+
+
+def _embedding_info(name: str | None) -> dict | None:
+    if name is None:
+        return None
+    from .embeddings import backend
+
+    spec = backend(name)
+    return {"backend": spec.name, "package": spec.package, "model": spec.model, "dimension": spec.dimension,
+            "scale": EMBEDDING_SCALE}
+
+
+def _embeddings(texts, info: dict) -> np.ndarray:
+    """The scaled embeddings of ``texts`` (normalised first, as every feature sees them)."""
+    from .embeddings import embed
+
+    return info["scale"] * embed([normalise(t) for t in texts], info["backend"])
+
+
+def _languages(texts, languages) -> list[str]:
+    """``languages`` as a list, detected from ``texts`` when None."""
+    from .language import detect_languages
+
+    return detect_languages(texts) if languages is None else list(languages)
+
+
 def _lexicon_scores(lexicon: Lexicon | None, dims: tuple[str, ...], texts, languages=None) -> np.ndarray:
     """(texts x dims) scores of ``lexicon``, languages detected when not given."""
-    from .language import detect_normalised
-
     if not dims:
         return np.zeros((len(texts), 0))
     norm = [normalise(t) for t in texts]
-    langs = [detect_normalised(t, "en") for t in norm] if languages is None else list(languages)
     cols = [lexicon.dimensions.index(d) for d in dims]
-    return lexicon.scores(norm, langs)[:, cols]
+    return lexicon.scores(norm, _languages(norm, languages))[:, cols]
 
 
-def _fit_texts(texts, scores, y, classes, dims, c, min_df, scale) -> tuple[CharNgrams, _Fit]:
-    feats = CharNgrams.fit(texts, min_df=min_df)
-    return feats, _fit(feats.transform(texts), scores, y, classes, dims, c, scale)
+def _fit_texts(texts, langs, scores, y, classes, dims, opts: _Options) -> tuple[CharNgrams, _Fit]:
+    """The features of ``texts`` and the fit on them; with embeddings the fit's ``coef``
+    holds the n-grams' weights, then the embeddings'."""
+    feats = (CharNgrams.fit(texts, min_df=opts.min_df, words=opts.words, languages=langs) if opts.ngrams
+             else CharNgrams([], np.zeros(0)))
+    return feats, _fit(_design(feats, texts, langs, opts), scores, y, classes, dims, opts.c, opts.scale)
+
+
+def _design(feats: CharNgrams, texts, langs, opts: _Options):
+    """The n-gram (and embedding) columns of ``texts``."""
+    from scipy import sparse
+
+    X = feats.transform(texts, langs)
+    if opts.embeddings is None:
+        return X
+    return sparse.hstack([X, sparse.csr_matrix(_embeddings(texts, opts.embeddings))], format="csr")
 
 
 def _fit(X, scores: np.ndarray, y: np.ndarray, classes: tuple[str, ...], dims: tuple[str, ...],
@@ -479,7 +573,7 @@ def _fit(X, scores: np.ndarray, y: np.ndarray, classes: tuple[str, ...], dims: t
     return _Fit(full_u[:, :p - d], full_b, lexicon_coef, float(beta), bool(res.success))
 
 
-def _calibration(texts, scores, y, classes, dims, c, min_df, scale, seed) -> tuple[float, dict | None]:
+def _calibration(texts, langs, scores, y, classes, dims, opts: _Options, seed) -> tuple[float, dict | None]:
     """The T minimising the log-loss of out-of-fold decision values, and the abstention
     threshold those probabilities give (:func:`abstention`); (1, None) when a fold lacks a
     label."""
@@ -493,8 +587,9 @@ def _calibration(texts, scores, y, classes, dims, c, min_df, scale, seed) -> tup
         fold_y = y[train_idx]
         if len(np.unique(fold_y)) != len(classes):
             return 1.0, None
-        feats, fit = _fit_texts(arr[train_idx], scores[train_idx], fold_y, classes, dims, c, min_df, scale)
-        z[test_idx] = (np.asarray(feats.transform(arr[test_idx]) @ fit.coef.T) + fit.intercept
+        fold = (lambda idx: None) if langs is None else (lambda idx: [langs[i] for i in idx])
+        feats, fit = _fit_texts(arr[train_idx], fold(train_idx), scores[train_idx], fold_y, classes, dims, opts)
+        z[test_idx] = (np.asarray(_design(feats, arr[test_idx], fold(test_idx), opts) @ fit.coef.T) + fit.intercept
                        + scores[test_idx] @ fit.lexicon_coef.T)
 
     def loss(log_t: float) -> float:

@@ -59,7 +59,7 @@ def utc_now() -> datetime:
 def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     """The application for ``settings`` (checked: insecure production settings are refused)."""
     settings.check()
-    complaints.use_model(settings.complaint_model)  # a wrong file stops the start with its name
+    complaints.use_model(settings.complaint_model, settings.complaint_embeddings)  # a wrong file stops the start
     engine = make_engine(settings.database_url, pool_size=settings.threads, wait=settings.write_wait_seconds)
     try:
         if check_schema:

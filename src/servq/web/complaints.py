@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,18 +62,62 @@ _PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
 # --------------------------------------------------------------------------- classification
 
 
-_MODEL: list = [None]  # this process's trained classifier (SERVQ_COMPLAINT_MODEL); None: the built-in model
+@dataclass
+class _InUse:
+    """This process's trained classifier (SERVQ_COMPLAINT_MODEL): a model file, or a folder
+    of versions whose CURRENT marker is looked at again before each use, so a version put in
+    use by ``servq complaints train``/``models`` is picked up without a restart."""
+
+    path: Path | None = None
+    model: object = None
+    marker: str | None = None  # the folder's CURRENT when the model was loaded
 
 
-def use_model(path: Path | None) -> None:
-    """Classify with the model saved at ``path`` (``servq complaints train``); None: the
-    built-in model. A file that is not a model is a UsageError naming it."""
-    if path is None:
-        _MODEL[0] = None
-        return
+_IN_USE = _InUse()
+_log = logging.getLogger(__name__)
+
+
+def use_model(path: Path | None, embeddings: bool = False) -> None:
+    """Classify with the model saved at ``path`` (``servq complaints train``; a folder of
+    versions: its current one); None: the built-in model, with ``embeddings`` its variant
+    with sentence embeddings (SERVQ_COMPLAINT_EMBEDDINGS). A file that is not a model, or
+    embeddings without their package, is a UsageError naming it."""
     from ..text import load_model
 
-    _MODEL[0] = load_model(path)
+    if path is not None and embeddings:
+        raise UsageError("SERVQ_COMPLAINT_EMBEDDINGS is for the built-in model; a model of your own "
+                         "(SERVQ_COMPLAINT_MODEL) has its own features (servq complaints train --embeddings)")
+    _IN_USE.path, _IN_USE.model, _IN_USE.marker = path, None, None
+    if path is not None:
+        _IN_USE.marker = _marker(path)
+        _IN_USE.model = load_model(path)
+    elif embeddings:
+        from ..text.classification import builtin_model
+
+        _IN_USE.model = builtin_model(embeddings=True)
+
+
+def _marker(path: Path) -> str | None:
+    """What a folder's CURRENT says (one small read: a change of version is never missed,
+    however quickly it follows the last)."""
+    try:
+        return (path / "CURRENT").read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _model():
+    """The trained model in use (reloaded when its folder's current version changed), or None."""
+    from ..text import load_model
+
+    path = _IN_USE.path
+    if path is not None and path.is_dir() and (marker := _marker(path)) != _IN_USE.marker:
+        _IN_USE.marker = marker
+        try:
+            _IN_USE.model = load_model(path)
+        except UsageError as exc:  # a broken marker must not stop classification: keep the loaded model
+            _log.error("complaint model folder %s: %s; still using the model loaded before", path, exc)
+    return _IN_USE.model
 
 
 def review_threshold() -> float:
@@ -82,7 +127,7 @@ def review_threshold() -> float:
         from ..text.classification import builtin_model
     except ImportError:
         return 0.0
-    model = _MODEL[0] if _MODEL[0] is not None else builtin_model()
+    model = _model() or builtin_model()
     return float((model.info.get("abstain") or {}).get("threshold", 0.0))
 
 
@@ -100,7 +145,7 @@ def classify_texts(texts: Sequence[str]) -> list[dict]:
         return [dict.fromkeys(("language", "dimension", "confidence", "sentiment", "severity")) for _ in texts]
     if not texts:
         return []
-    found = classify(list(texts), model=_MODEL[0])
+    found = classify(list(texts), model=_model())
     return [{"language": str(lang), "dimension": str(dim), "confidence": float(conf), "sentiment": float(sent),
              "severity": int(sev)}
             for lang, dim, conf, sent, sev in zip(found.language, found.dimension, found.confidence,

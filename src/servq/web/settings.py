@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     complaint_earliest: date = date(2000, 1, 1)
     complaint_future_days: int = Field(default=1, ge=0, le=366)
     complaint_model: Path | None = None
+    complaint_embeddings: bool = False
     login_address_attempts: int = Field(default=20, ge=1)
     trusted_proxies: Annotated[list[str], NoDecode] = []
     max_pending: int = Field(default=256, ge=1)
