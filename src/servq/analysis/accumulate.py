@@ -106,7 +106,7 @@ def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: i
     totals = None
     if part is not None:
         cross[None] = scorer.item_cross(answers, part)
-        totals = scorer.item_totals(answers, part)
+        totals = scorer.item_totals(answers, part, cross[None])
         if split is not None:
             for g in np.unique(split[split >= 0]):
                 cross[int(g)] = scorer.item_cross(answers, part, split == g)

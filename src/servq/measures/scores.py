@@ -305,7 +305,7 @@ class Scorer:
             total = CrossMoments.of_shifted(np.zeros((len(mid), 0)), np.zeros((len(mid), 0), dtype=bool), mid)
         return total
 
-    def item_totals(self, answers: Answers, part: Part) -> PairedMoments:
+    def item_totals(self, answers: Answers, part: Part, cross: CrossMoments | None = None) -> PairedMoments:
         """Each item's score paired with its dimension's score, over the respondents who
         answered the item: the statistics of psych's item–total correlation ``raw_r``.
 
@@ -320,22 +320,37 @@ class Scorer:
             One chunk of validated answers.
         part : Part
             The part whose items are taken.
+        cross : CrossMoments, optional
+            :meth:`item_cross` of the same answers and part: the respondents who answered
+            every item then come from its complete-row sums (their dimension score is the
+            plain mean, so every sum is a sum of its cross-products), and only the others
+            are read again.
 
         Returns
         -------
         PairedMoments
             One pair per item, in instrument order: (item score, dimension score).
         """
-        z, present = self._centred(answers.parts[part], np.float32)  # whole or half numbers: exact
+        codes = answers.parts[part]
         k = len(self.item_ids)
         sums = np.zeros((6, k))  # n, Σx, Σx², Σt, Σt², Σxt per item (x, t less the midpoint)
+        if cross is not None:
+            codes = np.compress(~(codes != 0).all(axis=0), codes, axis=1)
+            s_c, q_c = cross.s_complete, cross.q_complete
+            for rows in self.dim_rows:
+                q = q_c[np.ix_(rows, rows)]
+                size = len(rows)
+                sums[:, rows] = [np.full(size, cross.n_complete), s_c[rows], np.diag(q),
+                                 np.full(size, s_c[rows].sum() / size), np.full(size, q.sum() / size**2),
+                                 q.sum(axis=1) / size]
+        z, present = self._centred(codes, np.float32)  # whole or half numbers: exact
         for rows in self._dim_items:  # per dimension: matrix-vector products over the rows
             x = z[rows].astype(np.float64)
             answered = present[rows].astype(np.float64)
             count = answered.sum(axis=0)
             t = np.divide(x.sum(axis=0), count, out=np.zeros(len(count)), where=count > 0)
-            sums[:, rows] = [answered.sum(axis=1), x.sum(axis=1), np.einsum("ij,ij->i", x, x),
-                             answered @ t, answered @ (t * t), x @ t]
+            sums[:, rows] += [answered.sum(axis=1), x.sum(axis=1), np.einsum("ij,ij->i", x, x),
+                              answered @ t, answered @ (t * t), x @ t]
         n, sx, sxx, sy, syy, sxy = sums
         mid = np.full(k, float(self.inst.scale.midpoint))
         return PairedMoments(n, sx, sxx, sy, syy, sxy, mid, mid.copy())
