@@ -40,8 +40,15 @@ class ConstraintError(ValueError):
 
     Examples
     --------
-    >>> str(ConstraintError("line 3: 'z' in 'a*z' is not a label"))
-    "line 3: 'z' in 'a*z' is not a label"
+    R's lavaan stops with "unknown label(s) in variable definition(s): z" for the same model:
+
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.syntax import parse
+    >>> try:
+    ...     resolve(parse("f =~ x1 + a*x2 + x3\\nab := a*z"), build(parse("f =~ x1 + a*x2 + x3")).rows, 6)
+    ... except ConstraintError as err:
+    ...     print(err)
+    line 2: ab := a*z: 'z' is not a parameter label (label a parameter with a*x1) nor a parameter defined before it with :=
     """
 
 

@@ -496,7 +496,7 @@ class Reparametrized(Problem):
 
     >>> from servq.stats.sem.syntax import parse
     >>> from servq.stats.sem.model import build
-    >>> m = build(parse("f =~ x1 + a*x2 + b*x3\na == b"))
+    >>> m = build(parse("f =~ x1 + a*x2 + b*x3\\na == b"))
     >>> s = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
     >>> problem = Reparametrized(m, SampleStats((s,), (None,), (100,)))
     >>> x = problem.linear.x(np.array([1.2, 1.2, 0.5, 0.5, 0.5, 0.4]))

@@ -185,7 +185,7 @@ def _walk(node: ast.AST, values: Mapping[str, complex]):
     if isinstance(node, ast.UnaryOp):
         return _UNARY[type(node.op)](_walk(node.operand, values))
     if isinstance(node, ast.Constant):
-        return float(node.value)  # a float: NumPy refuses integers to negative integer powers
+        return float(cast(float, node.value))  # a float: NumPy refuses integers to negative integer powers
     if isinstance(node, ast.Name):
         return values[node.id]
     call = cast(ast.Call, node)  # the only node left after _check
