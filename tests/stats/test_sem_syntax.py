@@ -54,7 +54,8 @@ def test_modifiers():
     ("a b =~ x", r"line 1: unexpected token 'b' on the left"),
     ("f ~~", r"line 1: nothing after '~~'"),
     ("f =~ x1 ~ x2", r"line 1: second operator '~'"),
-    ("ab := a*b", r"line 1: 'ab := a\*b': defined parameters \(:=\) are not supported yet; compute"),
+    ("ab := a(b)", r"line 1: 'ab := a\(b\)': function 'a' is not one of exp, log"),
+    ("a == b == c", r"line 1: 'a == b == c': 'b==c' is not arithmetic"),
     ("f =~ x1 + x2\nx3", r"line 2: no operator \(=~, ~ or ~~\) in 'x3', and the line before does not continue"),
     ("f =~ x1\n\ny ~~ 1", r"line 3: '1' after '~~'"),
     ("f =~ x1 + 3", r"line 1: unexpected token '3'"),
@@ -71,8 +72,7 @@ def test_parse_errors_name_line_and_token(text, message):
     ("v1 < 2", r"inequality constraints \(<\) are not supported yet"),
     ("x1 | t1", r"thresholds \(\|\) are not supported yet; ordinal indicators are not either"),
     ("x1 | t1 + t2", r"thresholds \(\|\) are not supported yet"),
-    ("d := a*b", r"defined parameters \(:=\) are not supported yet"),
-    ("a == b", r"equality constraints \(==\) are not supported yet; give the parameters one label"),
+    ("d := a*", r"cannot read 'a\*' as an arithmetic expression"),
     ("c <~ x7 + x8", r"formative indicators \(<~\) are not supported yet"),
     ("f ~*~ f", r"scale factors \(~\*~\) are not supported yet"),
     ("group: 1", r"blocks \(group: or level:\) are not supported yet"),
@@ -84,6 +84,13 @@ def test_unsupported_lines_are_named_on_their_own_line(line, what):
     model = f"f =~ x1 + a*x2 +\n     x3\ng =~ x4 + b*x5 + x6\n{line}   # comment\nh =~ x7 + x8 + x9"
     with pytest.raises(ModelSyntaxError, match=rf"^line 4: {re.escape(repr(line))}: {what}"):
         parse(model)
+
+
+def test_definitions_and_constraints_are_statements_of_their_own():
+    model = "f =~ x1 + a*x2 +\n     x3\nab := a *\n  b   # continued\nx1 ~~ x2\nc - 0.5 == 2 * a"
+    fs = parse(model)
+    assert triples(fs)[-3:] == [("ab", ":=", "a*b"), ("x1", "~~", "x2"), ("c-0.5", "==", "2*a")]
+    assert [f.line for f in fs[-3:]] == [3, 5, 6]
 
 
 def test_only_real_continuations_are_joined():

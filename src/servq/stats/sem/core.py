@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from . import fit as fitm
-from .estimate import Optimum, Problem, SampleStats, implied, minimize
+from .estimate import Optimum, Problem, Reparametrized, SampleStats, implied, minimize
 from .model import Model, SemSpecificationError, SemWarning, build, variable_names, with_exo_values
 from .results import SemResults
 from .standardize import standardize
@@ -327,7 +328,7 @@ def estimate(model_text: str, spec: Model, st: SampleStats, labels: tuple[str, .
             notes.append(f"the sample covariance matrix{_in_group(labels, g)} is not positive "
                          "definite; chi-square and fit measures are not available")
             problem.logdet_s[g] = 0.0
-    opt = minimize(problem, start_values(spec, st))
+    opt, basis = _optimum(problem)
     for g, bad in enumerate(singular_s):
         if bad:
             problem.logdet_s[g] = np.nan
@@ -335,7 +336,7 @@ def estimate(model_text: str, spec: Model, st: SampleStats, labels: tuple[str, .
         notes.append(f"the optimizer did not converge after {opt.iterations} iterations "
                      f"(largest gradient {np.max(np.abs(opt.gradient)):.2g}); estimates are not "
                      "trustworthy")
-    vcov, singular = _vcov(opt, st.ntotal)
+    vcov, singular = _vcov(opt.information, basis, st.ntotal)
     if singular:
         notes.append("the information matrix is singular: the model may not be identified; "
                      "standard errors are not available")
@@ -357,15 +358,30 @@ def _in_group(labels: tuple[str, ...], g: int) -> str:
     return f" of group {labels[g]!r}" if len(labels) > 1 else ""
 
 
-def _vcov(opt: Optimum, ntotal: int) -> tuple[np.ndarray, bool]:
-    info = opt.information
+def _optimum(problem: Problem) -> tuple[Optimum, np.ndarray]:
+    """The ML optimum in θ, and the basis K of the directions free under ``==`` (I without)."""
+    spec, st = problem.model, problem.stats
+    start = start_values(spec, st)
+    if spec.constraints.linear is None:
+        return minimize(problem, start), np.eye(spec.n_par)
+    reduced = Reparametrized(spec, st)
+    reduced.logdet_s = problem.logdet_s
+    opt = minimize(reduced, reduced.linear.x(start))
+    theta = reduced.linear.theta(opt.theta)
+    _, info = problem.gradient_information(theta)
+    return replace(opt, theta=theta, information=info), reduced.linear.basis
+
+
+def _vcov(info: np.ndarray, basis: np.ndarray, ntotal: int) -> tuple[np.ndarray, bool]:
+    """Cov(θ̂) = K (N Kᵀ I K)⁻¹ Kᵀ, and whether Kᵀ I K is singular."""
     q = len(info)
-    if q == 0:
-        return np.zeros((0, 0)), False
-    eig = np.linalg.eigvalsh(info)
+    if basis.shape[1] == 0:
+        return np.zeros((q, q)), False
+    reduced = basis.T @ info @ basis
+    eig = np.linalg.eigvalsh(reduced)
     if eig[0] <= 1e-10 * max(eig[-1], 1.0):
         return np.full((q, q), np.nan), True
-    return np.linalg.inv(ntotal * info), False
+    return basis @ np.linalg.inv(ntotal * reduced) @ basis.T, False
 
 
 def _estimates(spec: Model, opt: Optimum, vcov: np.ndarray, labels) -> pd.DataFrame:
@@ -379,21 +395,46 @@ def _estimates(spec: Model, opt: Optimum, vcov: np.ndarray, labels) -> pd.DataFr
     se_all = np.sqrt(np.clip(np.diag(vcov), 0, None)) if len(vcov) else np.zeros(0)
     for r in spec.rows:
         est = float(theta[r.par]) if r.par >= 0 else float(r.value)
-        if r.par >= 0:
-            se = float(se_all[r.par])
-            z = est / se if se > 0 else np.nan
-            p = float(2 * special.ndtr(-abs(z))) if np.isfinite(z) else np.nan
-        else:
-            se, z, p = 0.0, np.nan, np.nan
+        se = float(se_all[r.par]) if r.par >= 0 else 0.0
         sigma_v, s = per_group[r.group]
         records.append({
             "lhs": r.lhs, "op": "~1" if r.op == "~1" else r.op, "rhs": r.rhs,
             "group": r.group + 1, "group_label": labels[r.group], "label": r.label,
-            "free": r.par >= 0, "est": est, "se": se, "z": z, "pvalue": p,
+            "free": r.par >= 0, "est": est, "se": se, **_wald(est, se, r.par >= 0),
             "std.lv": standardize(spec, r, est, sigma_v, s, latent_only=True),
             "std.all": standardize(spec, r, est, sigma_v, s, latent_only=False),
         })
-    return pd.DataFrame.from_records(records)
+    return pd.DataFrame.from_records(records + _defined_records(spec, theta, vcov, records))
+
+
+def _wald(est: float, se: float, free: bool) -> dict[str, float]:
+    """z, p-value and 95 % interval est ± 1.96·se, as parameterEstimates (fixed: est, est)."""
+    if not free:
+        return {"z": np.nan, "pvalue": np.nan, "ci.lower": est, "ci.upper": est}
+    z = est / se if se > 0 else np.nan
+    p = float(2 * special.ndtr(-abs(z))) if np.isfinite(z) else np.nan
+    half = float(special.ndtri(0.975)) * se
+    return {"z": z, "pvalue": p, "ci.lower": est - half, "ci.upper": est + half}
+
+
+def _defined_records(spec: Model, theta: np.ndarray, vcov: np.ndarray, records: list[dict]) -> list[dict]:
+    """The ``:=`` rows (group 0, as lavaan): delta-method SEs; std.lv and std.all are the
+    definitions evaluated at the labelled parameters' standardized values."""
+    cons = spec.constraints
+    if not cons.defined:
+        return []
+    est = cons.defined_values(cons.label_values(theta))
+    jac = cons.defined_jacobian(theta)
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+    std = {col: cons.defined_values({k: records[i][col] for k, i in cons.label_rows.items()})
+           for col in ("std.lv", "std.all")}
+    out = []
+    for k, (name, expr) in enumerate(cons.defined):
+        out.append({"lhs": name, "op": ":=", "rhs": expr.text, "group": 0, "group_label": "",
+                    "label": name, "free": False, "est": est[name], "se": float(se[k]),
+                    **_wald(est[name], float(se[k]), True),
+                    "std.lv": std["std.lv"][name], "std.all": std["std.all"][name]})
+    return out
 
 
 def _checks(spec: Model, theta: np.ndarray, frame: pd.DataFrame, labels) -> list[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from .constraints import Linear
 from .model import Model, Row
 
 
@@ -469,6 +470,55 @@ class Problem:
             grad += w * grad_g
             info += w * info_g
         return grad, info
+
+
+class Reparametrized(Problem):
+    """The ML problem over the free coordinates x of linear constraints, θ = θ₀ + K x.
+
+    F(x) = F(θ(x)), ∇ₓF = Kᵀ ∇F and Iₓ = Kᵀ I K (see :mod:`servq.stats.sem.constraints`).
+
+    Parameters
+    ----------
+    model : Model
+        The parameter table, whose ``constraints.linear`` gives θ₀ and K.
+    stats : SampleStats
+        The sample statistics of each group.
+
+    References
+    ----------
+    Nocedal, J. & Wright, S. J. (2006). Numerical Optimization, 2nd ed. New York: Springer
+    (section 15.3).
+
+    Examples
+    --------
+    Two loadings constrained equal leave one coordinate for both (R: ``cfa("f =~ x1 +
+    a*x2 + b*x3; a == b", ...)`` has npar one less than without the constraint):
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> from servq.stats.sem.model import build
+    >>> m = build(parse("f =~ x1 + a*x2 + b*x3\\na == b"))
+    >>> s = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
+    >>> problem = Reparametrized(m, SampleStats((s,), (None,), (100,)))
+    >>> x = problem.linear.x(np.array([1.2, 1.2, 0.5, 0.5, 0.5, 0.4]))
+    >>> len(x), problem.linear.theta(x).round(6).tolist()[:2]
+    (5, [1.2, 1.2])
+    """
+
+    def __init__(self, model: Model, stats: SampleStats):
+        super().__init__(model, stats)
+        linear = model.constraints.linear
+        self.linear: Linear = linear if linear is not None else Linear(np.eye(model.n_par), np.zeros(model.n_par))
+
+    def objective(self, theta: np.ndarray) -> float:
+        """F at the coordinates x (named ``theta`` as in :class:`Problem`)."""
+        return super().objective(self.linear.theta(theta))
+
+    def gradient_information(self, theta: np.ndarray, extra: list[Row] | None = None,
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """Kᵀ∇F and Kᵀ I K at the coordinates x (``extra`` is not supported here)."""
+        grad, info = super().gradient_information(self.linear.theta(theta))
+        basis = self.linear.basis
+        return basis.T @ grad, basis.T @ info @ basis
 
 
 @dataclass(frozen=True)

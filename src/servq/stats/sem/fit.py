@@ -77,7 +77,7 @@ def fit_measures(problem: Problem, theta: np.ndarray, fmin: float) -> dict[str, 
     """
     model, st = problem.model, problem.stats
     n, n_groups = st.ntotal, model.n_groups
-    npar = model.n_par
+    npar = model.npar
     ndat = n_moments(model)
     df = ndat - npar
     s_ok = all(np.isfinite(problem.logdet_s))

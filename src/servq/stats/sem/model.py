@@ -28,7 +28,8 @@ from itertools import combinations
 
 import numpy as np
 
-from .syntax import Formula
+from .constraints import ConstraintError, Constraints, resolve
+from .syntax import CONSTRAINTS, Formula
 
 GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
                "lv.variances", "lv.covariances", "regressions")
@@ -210,7 +211,9 @@ class Model:
     meanstructure : bool
         Whether intercepts and means are modelled.
     n_par : int
-        Number of free parameters (distinct ``par`` indices).
+        Number of free parameters (distinct ``par`` indices), before ``==`` constraints.
+    constraints : Constraints
+        The ``:=`` definitions and ``==`` constraints resolved on the table.
 
     References
     ----------
@@ -238,6 +241,12 @@ class Model:
     n_groups: int
     meanstructure: bool
     n_par: int
+    constraints: Constraints = Constraints()
+
+    @property
+    def npar(self) -> int:
+        """Free parameters less the independent ``==`` constraints (lavaan's ``npar``)."""
+        return self.n_par - self.constraints.rank
 
     @property
     def p(self) -> int:
@@ -379,8 +388,9 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
     Raises
     ------
     SemSpecificationError
-        For an unknown ``group_equal`` category, ``group_equal`` with one group, or a latent
-        variable measured by itself.
+        For an unknown ``group_equal`` category, ``group_equal`` with one group, a latent
+        variable measured by itself, or a ``:=`` / ``==`` statement that cannot be used
+        (a name that is not a label, a nonlinear or contradictory ``==``).
 
     References
     ----------
@@ -407,7 +417,7 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
     for f in formulas:
         if f.op == "=~" and f.lhs == f.rhs:
             raise SemSpecificationError(f"line {f.line}: {f.lhs} =~ {f.rhs} measures itself")
-    user = _dedupe(formulas)
+    user = _dedupe([f for f in formulas if f.op not in CONSTRAINTS])
     meanstructure = meanstructure or any(f.op == "~1" for f in user)
     defaults = _default_rows(formulas, names, meanstructure, user)
 
@@ -421,8 +431,12 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
                  for i, r in enumerate(table)]
         rows.extend(table)
     rows, n_par = _number(rows, group_equal, names)
+    try:
+        constraints = resolve(formulas, rows, n_par)
+    except ConstraintError as err:
+        raise SemSpecificationError(str(err)) from None
     return Model(names=names, rows=tuple(rows), n_groups=n_groups, meanstructure=meanstructure,
-                 n_par=n_par)
+                 n_par=n_par, constraints=constraints)
 
 
 def with_exo_values(model: Model, cov: list[np.ndarray], mean: list[np.ndarray | None]) -> Model:

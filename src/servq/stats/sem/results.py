@@ -85,8 +85,9 @@ class SemResults:
     Attributes
     ----------
     model : the model syntax; estimates : parameter table (lavaan's ``parameterEstimates``
-    with ``standardized = TRUE``: lhs, op, rhs, group, label, est, se, z, pvalue, std.lv,
-    std.all; fixed rows have se 0); fit : fit measures keyed by lavaan's names;
+    with ``standardized = TRUE``: lhs, op, rhs, group, label, est, se, z, pvalue, ci.lower,
+    ci.upper, std.lv, std.all; fixed rows have se 0; ``:=`` defined parameters last, with
+    group 0); fit : fit measures keyed by lavaan's names;
     converged, iterations; groups : group labels; nobs : N per group; ov_names, lv_names;
     warnings : the :class:`SemWarning` messages issued while fitting.
 

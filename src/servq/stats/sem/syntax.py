@@ -13,13 +13,19 @@ Supported, as in lavaan (Rosseel 2012, section 4 of the lavaan tutorial):
 - statements end at a newline or ``;``; a line continues the statement before it only
   when that statement ends in an operator, ``+``, ``*``, ``(`` or ``,`` or the line begins
   with ``+`` or ``*`` (and has no operator of its own); ``#`` and ``!`` start comments;
-- the same operator may appear on several lines for one left-hand side.
+- the same operator may appear on several lines for one left-hand side;
+- ``name := expression`` defines a parameter as a function of labelled parameters and of
+  earlier defined ones (``ab := a*b``, ``total := c + a*b``); ``lhs == rhs`` constrains
+  labelled parameters (``a == b``, ``c - 0.5 == 2*d``). Expressions are arithmetic
+  (``+ - * / ^``, parentheses, numbers, ``exp log sqrt abs`` …, see
+  :mod:`servq.stats.sem.expr`); they become :class:`Formula` rows with ``op`` ``":="`` or
+  ``"=="`` and the expression text (white space removed, as lavaan prints it).
 
 Parse errors raise :class:`ModelSyntaxError`, naming the line and the offending token.
 Not supported yet, each with an error that names the feature and the nearest alternative:
-thresholds (``|``), defined parameters (``:=``), equality and inequality constraints
-(``==``, ``<``, ``>``), formative indicators (``<~``), scale factors (``~*~``) and blocks
-(``group:``, ``level:``).
+thresholds (``|``), inequality constraints (``<``, ``>``), formative indicators (``<~``),
+scale factors (``~*~``) and blocks (``group:``, ``level:``); nonlinear ``==`` constraints
+are refused when the model is built.
 """
 
 from __future__ import annotations
@@ -27,16 +33,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .expr import ExpressionError, expression
+
 OPERATORS = ("=~", "~~", "~")
+CONSTRAINTS = (":=", "==")  # statements of expressions, not of variables
 _UNSUPPORTED = (  # (operator, what is not supported, the nearest alternative), the longer operators first
     ("~*~", "scale factors (~*~) are not supported yet", "they belong to ordinal indicators, not supported yet either"),
     ("<~", "formative indicators (<~) are not supported yet",
      "measure the construct reflectively (f =~ x1 + x2) or average its items into a score"),
-    (":=", "defined parameters (:=) are not supported yet", "compute the quantity from the estimates (fit.estimates)"),
-    ("==", "equality constraints (==) are not supported yet",
-     "give the parameters one label to make them equal: f =~ a*x1 + a*x2"),
-    ("<", "inequality constraints (<) are not supported yet", "fit without the constraint and check the estimate"),
-    (">", "inequality constraints (>) are not supported yet", "fit without the constraint and check the estimate"),
+    ("<", "inequality constraints (<) are not supported yet",
+     "fit without the constraint and check the estimate, or fix the parameter at the bound (0*x)"),
+    (">", "inequality constraints (>) are not supported yet",
+     "fit without the constraint and check the estimate, or fix the parameter at the bound (0*x)"),
     ("|", "thresholds (|) are not supported yet",
      "ordinal indicators are not either: fit the item scores as continuous (ML, the default)"),
     (":", "blocks (group: or level:) are not supported yet", "fit groups with cfa(model, data, group=...)"),
@@ -117,7 +125,8 @@ class Modifier:
 class Formula:
     """One parameter statement: ``lhs op rhs`` with per-group modifiers.
 
-    ``op`` is ``=~``, ``~``, ``~~`` or ``~1`` (intercept; ``rhs`` is then ``""``).
+    ``op`` is ``=~``, ``~``, ``~~`` or ``~1`` (intercept; ``rhs`` is then ``""``), or ``:=``
+    (``lhs`` the name, ``rhs`` the expression) or ``==`` (both sides expressions).
     ``modifiers`` holds one :class:`Modifier` (applies to every group) or one per group.
     ``line`` is the 1-based line of the model text where the statement starts.
 
@@ -125,7 +134,7 @@ class Formula:
     ----------
     lhs : str
         Left-hand side: the latent variable, outcome or first variable.
-    op : {"=~", "~", "~~", "~1"}
+    op : {"=~", "~", "~~", "~1", ":=", "=="}
         The operator.
     rhs : str
         Right-hand side: indicator, predictor or second variable ("" for ``~1``).
@@ -258,6 +267,9 @@ def _tokens(text: str, line_no: int) -> list[str]:
 
 
 def _parse_statement(text: str, line_no: int) -> list[Formula]:
+    for op in CONSTRAINTS:
+        if op in text:
+            return [_parse_constraint(text, op, line_no)]
     stripped = text.replace("=~", " ")
     for op, what, instead in _UNSUPPORTED:
         if op in stripped:
@@ -287,6 +299,20 @@ def _parse_statement(text: str, line_no: int) -> list[Formula]:
         for left in lhs:
             out.append(Formula(left, op, name, mods, line_no))
     return out
+
+
+def _parse_constraint(text: str, op: str, line_no: int) -> Formula:
+    """``name := expression`` or ``expression == expression``."""
+    left, _, right = text.partition(op)
+    if op == ":=" and not _NAME.match(left.strip()):
+        raise ModelSyntaxError(f"line {line_no}: {text!r}: a defined parameter needs a name before "
+                               f"':=', not {left.strip()!r}")
+    try:
+        lhs = left.strip() if op == ":=" else expression(left).text
+        rhs = expression(right).text
+    except ExpressionError as err:
+        raise ModelSyntaxError(f"line {line_no}: {text!r}: {err}") from None
+    return Formula(lhs, op, rhs, line=line_no)
 
 
 def _lhs_names(tokens: list[str], text: str, line_no: int) -> list[str]:
