@@ -486,7 +486,7 @@ def complete_blocks(stats: SampleStats, use_mean: bool, logdet_s: list[float],
 
 
 def block_gradient_information(blocks: list[Block], sigma: np.ndarray, mu: np.ndarray,
-                               d_sigma: np.ndarray, d_mu: np.ndarray,
+                               d_sigma: np.ndarray, d_mu: np.ndarray, information: bool = True,
                                ) -> tuple[np.ndarray, np.ndarray]:
     """∇F and the unit expected information of one group's blocks.
 
@@ -502,6 +502,8 @@ def block_gradient_information(blocks: list[Block], sigma: np.ndarray, mu: np.nd
         Implied (p, p) Σ and (p,) μ.
     d_sigma, d_mu : ndarray
         (q, p, p) ∂Σ/∂θ and (q, p) ∂μ/∂θ.
+    information : bool
+        Compute the information too (else it is returned as zeros).
 
     Returns
     -------
@@ -533,16 +535,15 @@ def block_gradient_information(blocks: list[Block], sigma: np.ndarray, mu: np.nd
         ds, dm = b.sub_jacobian(d_sigma, d_mu)
         inv = np.linalg.inv(sig)
         flat = ds.reshape(q, -1)
-        weighted = (inv @ ds @ inv).reshape(q, -1)           # vec(Σ⁻¹ ∂Σ Σ⁻¹)
-        info_b = 0.5 * weighted @ flat.T
         grad_b = flat @ (inv - inv @ b.cov @ inv).ravel()
         if b.mean is not None:
             dd = inv @ (b.mean - m)
             grad_b -= flat @ np.outer(dd, dd).ravel()
             grad_b -= 2.0 * dm @ dd
-            info_b += dm @ inv @ dm.T
         grad += b.weight * grad_b
-        info += b.weight * info_b
+        if information:
+            weighted = (inv @ ds @ inv).reshape(q, -1)           # vec(Σ⁻¹ ∂Σ Σ⁻¹)
+            info += b.weight * (0.5 * weighted @ flat.T + (dm @ inv @ dm.T if b.mean is not None else 0.0))
     return grad, info
 
 
@@ -613,17 +614,19 @@ class Problem:
         return total
 
     def gradient_information(self, theta: np.ndarray, extra: list[Row] | None = None,
-                             ) -> tuple[np.ndarray, np.ndarray]:
+                             information: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """∇F and the unit expected information I (weighted over groups).
 
         With ``extra`` rows (fixed or absent parameters, each of one group) the gradient and
         information also cover them, as parameters ``n_par``, ``n_par + 1``, ... (score tests).
+        Without ``information`` only the gradient is computed (the information is zeros).
         """
         q = self.model.n_par + (len(extra) if extra else 0)
         grad, info = np.zeros(q), np.zeros((q, q))
         for g, blocks in enumerate(self.blocks):
             imp, d_sigma, d_mu = self.jacobian(theta, g, q, extra)
-            grad_g, info_g = block_gradient_information(blocks, imp.sigma, imp.mu, d_sigma, d_mu)
+            grad_g, info_g = block_gradient_information(blocks, imp.sigma, imp.mu, d_sigma, d_mu,
+                                                        information)
             grad += grad_g
             info += info_g
         return grad, info

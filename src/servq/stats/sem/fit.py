@@ -159,15 +159,16 @@ def robust_measures(problem: Problem, measures: dict[str, float], info: np.ndarr
     >>> "cfi.robust" in ROBUST
     True
     """
-    from .robust import model_first_order, observed_information, yuan_bentler_factor
+    from .robust import model_first_order, observed_information, saturated_trace, yuan_bentler_factor
 
     n, n_groups = problem.stats.ntotal, problem.model.n_groups
     chisq, df = measures["chisq"], measures["df"]
     base_chisq, base_df = measures["baseline.chisq"], measures["baseline.df"]
-    c = yuan_bentler_factor(problem, info, first_order, df)
+    trace_h1 = saturated_trace(problem)
+    c = yuan_bentler_factor(problem, info, first_order, df, trace_h1)
     _, _, base, base_theta = _fitted_baseline(problem)
     c_b = yuan_bentler_factor(base, observed_information(base, base_theta),
-                              model_first_order(base, base_theta), base_df)
+                              model_first_order(base, base_theta), base_df, trace_h1)
     scaled, base_scaled = chisq / c, base_chisq / c_b
     out = {"chisq.scaled": scaled, "df.scaled": df, "pvalue.scaled": _pchisq_upper(scaled, df),
            "chisq.scaling.factor": c, "baseline.chisq.scaled": base_scaled, "baseline.df.scaled": base_df,

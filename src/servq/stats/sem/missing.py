@@ -266,9 +266,9 @@ class FimlData:
 
     Examples
     --------
-    >>> fd = fiml_data([np.array([[1.0, 2.0], [2.0, 1.0], [3.0, np.nan]])])
+    >>> fd = fiml_data([np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [3.0, np.nan]])])
     >>> fd.stats.nobs, len(fd.patterns[0])
-    ((3,), 2)
+    ((4,), 2)
     """
 
     patterns: tuple[list[Pattern], ...]
@@ -292,7 +292,8 @@ def fiml_data(parts: list[np.ndarray]) -> FimlData:
     Raises
     ------
     ValueError
-        When a group has fewer than 2 rows with answers, or a variable has no answers.
+        When a group has fewer than 2 rows with answers, a variable has no answers, or the
+        answers do not determine a positive-definite covariance matrix.
 
     References
     ----------
@@ -316,7 +317,12 @@ def fiml_data(parts: list[np.ndarray]) -> FimlData:
         n = sum(pat.nobs for pat in pats)
         if n < 2:
             raise ValueError(f"a group has {n} rows with answers; at least 2 are needed")
-        mean, cov = em_moments(pats, x.shape[1])
+        try:
+            mean, cov = em_moments(pats, x.shape[1])
+        except np.linalg.LinAlgError:
+            raise ValueError("the answers do not determine a positive-definite covariance matrix "
+                             "(too few respondents answered some pairs of variables); FIML is not "
+                             "possible on these data") from None
         pats_all.append(pats)
         covs.append(cov)
         means.append(mean)
