@@ -52,13 +52,25 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
-        Estimate intercepts; default (as lavaan): only with groups or ``~ 1`` in the model.
+        Estimate intercepts; default (as lavaan): only with groups or ``~ 1`` in the model
+        (always with FIML).
+    estimator : str
+        "ML" (default) or "MLR": ML estimates with Huber–White standard errors (observed
+        information, casewise scores) and the Yuan–Bentler scaled χ² (lavaan's
+        ``yuan.bentler.mplus``) with ``chisq.scaled``, ``cfi.scaled``/``robust`` and friends.
+        Other lavaan estimators raise a ValueError naming the supported ones.
+    missing : str
+        "listwise" (default, as lavaan's for ML): drop respondents missing any model
+        variable. "fiml" (or "ml"): casewise maximum likelihood over every answer given, by
+        missing-data pattern, with a mean structure; χ² against the saturated model estimated
+        by EM, standard errors from the observed information (lavaan's default there).
 
     Returns
     -------
     SemResults
-        Estimates with standard errors (expected information), z and p, ``std.lv`` and
-        ``std.all``, ``fit_measures()`` keyed by lavaan's names, ``modindices()``.
+        Estimates with standard errors (expected information; observed with FIML;
+        Huber–White with MLR), z and p, ``std.lv`` and ``std.all``, ``fit_measures()`` keyed
+        by lavaan's names, ``modindices()``.
 
     Raises
     ------
@@ -70,8 +82,9 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     ValueError
         When neither or both of ``data`` and ``sample_cov`` are given, a column is not
         numeric, a group has fewer than 2 complete rows, ``sample_cov`` is not a symmetric
-        labelled matrix, ``sample_nobs`` is not a whole number ≥ 2, or a mean structure
-        lacks ``sample_mean``.
+        labelled matrix, ``sample_nobs`` is not a whole number ≥ 2, a mean structure
+        lacks ``sample_mean``, ``estimator`` or ``missing`` is not supported, or FIML/MLR is
+        asked for without raw data.
 
     Warns
     -----
@@ -156,6 +169,10 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
         Estimate intercepts; default: only with groups or ``~ 1`` in the model.
+    estimator : str
+        "ML" or "MLR", as for :func:`cfa`.
+    missing : str
+        "listwise", "fiml" or "ml", as for :func:`cfa`.
 
     Returns
     -------
@@ -224,6 +241,8 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
         As for :func:`cfa`.
     meanstructure : bool, optional
         As for :func:`cfa`.
+    options : SemOptions, optional
+        Estimator and missing-data handling (default ML, listwise).
 
     Returns
     -------

@@ -556,7 +556,13 @@ class Problem:
         The parameter table, with fixed.x values filled
         (:func:`~servq.stats.sem.model.with_exo_values`).
     stats : SampleStats
-        The sample statistics of each group.
+        The sample statistics of each group (with FIML, the EM estimates).
+    blocks : list of list of Block, optional
+        Per group, its missing-data pattern blocks (FIML); default one complete block.
+    offset : float
+        Added to F (FIML: the constants and 2·logL_saturated/N, so that χ² = N·F).
+    rows : list of ndarray, optional
+        Per group, the complete rows, kept for casewise scores (MLR).
 
     References
     ----------

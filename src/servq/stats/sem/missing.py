@@ -87,6 +87,8 @@ def patterns(x: np.ndarray) -> list[Pattern]:
 
     Examples
     --------
+    The rows of R's ``lavInspect(fit, "patterns")``:
+
     >>> x = np.array([[1.0, 2.0], [np.nan, 1.0], [3.0, 5.0], [np.nan, np.nan]])
     >>> [(p.observed.tolist(), p.nobs) for p in patterns(x)]
     [([0, 1], 2), ([1], 1)]
@@ -266,6 +268,9 @@ class FimlData:
 
     Examples
     --------
+    Three rows answered everything, one only the first variable (R:
+    ``lavInspect(fit, "nobs")`` and ``lavInspect(fit, "patterns")``):
+
     >>> fd = fiml_data([np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [3.0, np.nan]])])
     >>> fd.stats.nobs, len(fd.patterns[0])
     ((4,), 2)

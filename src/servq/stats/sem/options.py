@@ -35,6 +35,8 @@ class SemOptions:
 
     Examples
     --------
+    As lavaan's ``cfa(model, data, estimator = "mlr", missing = "ML")`` (case-insensitive):
+
     >>> SemOptions("mlr", "ML").fiml, SemOptions("mlr", "ML").robust
     (True, True)
     >>> SemOptions("WLSMV")

@@ -289,7 +289,9 @@ def saturated_trace(problem: Problem) -> float:
 
     Examples
     --------
-    For normal data the trace is close to the number of moments (here p(p + 1)/2 = 3):
+    For normal data the trace is close to the number of moments (here p(p + 1)/2 = 3); in R,
+    lavaan's ``scaling.factor.h1`` of ``lavaan:::lav_test_yuan_bentler(lavobject = fit, test =
+    "yuan.bentler.mplus")`` times that number:
 
     >>> from servq.stats.sem.estimate import SampleStats, complete_blocks
     >>> from servq.stats.sem.model import build
