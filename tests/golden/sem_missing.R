@@ -6,7 +6,7 @@
 # x1 > its median (missing at random given x1). Every model is fitted on the CSV files as
 # read back, so R and Python see the same numbers.
 # Cases: the three-factor HS CFA by FIML (missing = "ml"), listwise on the same data, MLR on
-# the complete data, MLR with FIML; plus lavaan's options for each (information, se, test).
+# the complete data, MLR with FIML (one group, and by school); plus lavaan's options for each (information, se, test).
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
 
 holes_file <- "data/HolzingerSwineford1939_holes.csv"
@@ -60,6 +60,10 @@ cases$hs_mlr <- describe(cfa(hs_model, data = hs, estimator = "MLR"),
 cases$hs_mlr_fiml <- describe(cfa(hs_model, data = holes, estimator = "MLR", missing = "ml"),
                               list(data = "holes", estimator = "MLR", missing = "fiml"),
                               c(standard, scaled))
+cases$hs_mlr_fiml_school <- describe(cfa(hs_model, data = holes, group = "school", estimator = "MLR",
+                                         missing = "ml"),
+                                     list(data = "holes", group = "school", estimator = "MLR",
+                                          missing = "fiml"), c(standard, scaled))
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), cases = cases)
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null",
