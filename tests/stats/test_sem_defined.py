@@ -121,3 +121,10 @@ def test_unusable_statements_name_their_line(model, message):
 def test_bad_expressions_are_syntax_errors(line, message):
     with pytest.raises(ModelSyntaxError, match=message):
         cfa(f"f =~ x1 + a*x2 + b*x3\n{line}", dataset("hs"))
+
+
+@pytest.mark.parametrize("options", [{"estimator": "MLR"}, {"missing": "fiml"}])
+def test_constraints_with_robust_or_fiml_estimation_are_refused_by_name(options):
+    model = "visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\na == b"
+    with pytest.raises(SemSpecificationError, match="== constraints are fitted with estimator='ML' and missing='listwise'"):
+        cfa(model, dataset("hs"), **options)

@@ -1,7 +1,9 @@
-"""Confirmatory factor analysis and structural equation models as R lavaan (ML).
+"""Confirmatory factor analysis and structural equation models as R lavaan (ML, MLR, FIML).
 
 Modules: :mod:`.syntax` (lavaan model syntax), :mod:`.model` (parameter table, RAM
-matrices), :mod:`.estimate` (ML fit from covariance matrices), :mod:`.fit` (fit measures),
+matrices), :mod:`.options` (``estimator``, ``missing``), :mod:`.estimate` (ML fit from
+covariance matrices or missing-data patterns), :mod:`.missing` (FIML: patterns, EM),
+:mod:`.robust` (observed information, Huber–White, Yuan–Bentler), :mod:`.fit` (fit measures),
 :mod:`.standardize`, :mod:`.modindices`, :mod:`.results`, :mod:`.invariance` (multi-group).
 """
 

@@ -11,8 +11,11 @@ import pandas as pd
 from scipy import special
 
 from . import fit as fitm
+from . import robust
 from .estimate import Optimum, Problem, Reparametrized, SampleStats, implied, minimize
+from .missing import FimlData, fiml_data, fiml_problem
 from .model import Model, SemSpecificationError, SemWarning, build, variable_names, with_exo_values
+from .options import SemOptions
 from .results import SemResults
 from .standardize import standardize
 from .start import start_values
@@ -22,7 +25,8 @@ from .syntax import parse
 def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
         group_equal: Sequence[str] = (), orthogonal: bool = False,
-        meanstructure: bool | None = None) -> SemResults:
+        meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
+        ) -> SemResults:
     """Confirmatory factor analysis by maximum likelihood, as ``lavaan::cfa``.
 
     Parameters
@@ -49,13 +53,25 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
-        Estimate intercepts; default (as lavaan): only with groups or ``~ 1`` in the model.
+        Estimate intercepts; default (as lavaan): only with groups or ``~ 1`` in the model
+        (always with FIML).
+    estimator : str
+        "ML" (default) or "MLR": ML estimates with Huber–White standard errors (observed
+        information, casewise scores) and the Yuan–Bentler scaled χ² (lavaan's
+        ``yuan.bentler.mplus``) with ``chisq.scaled``, ``cfi.scaled``/``robust`` and friends.
+        Other lavaan estimators raise a ValueError naming the supported ones.
+    missing : str
+        "listwise" (default, as lavaan's for ML): drop respondents missing any model
+        variable. "fiml" (or "ml"): casewise maximum likelihood over every answer given, by
+        missing-data pattern, with a mean structure; χ² against the saturated model estimated
+        by EM, standard errors from the observed information (lavaan's default there).
 
     Returns
     -------
     SemResults
-        Estimates with standard errors (expected information), z and p, ``std.lv`` and
-        ``std.all``, ``fit_measures()`` keyed by lavaan's names, ``modindices()``.
+        Estimates with standard errors (expected information; observed with FIML;
+        Huber–White with MLR), z and p, ``std.lv`` and ``std.all``, ``fit_measures()`` keyed
+        by lavaan's names, ``modindices()``.
 
     Raises
     ------
@@ -67,8 +83,9 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     ValueError
         When neither or both of ``data`` and ``sample_cov`` are given, a column is not
         numeric, a group has fewer than 2 complete rows, ``sample_cov`` is not a symmetric
-        labelled matrix, ``sample_nobs`` is not a whole number ≥ 2, or a mean structure
-        lacks ``sample_mean``.
+        labelled matrix, ``sample_nobs`` is not a whole number ≥ 2, a mean structure
+        lacks ``sample_mean``, ``estimator`` or ``missing`` is not supported, or FIML/MLR is
+        asked for without raw data.
 
     Warns
     -----
@@ -121,13 +138,14 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
                    group_equal=tuple(group_equal), orthogonal=orthogonal,
-                   meanstructure=meanstructure)
+                   meanstructure=meanstructure, options=SemOptions(estimator, missing))
 
 
 def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
         group_equal: Sequence[str] = (), orthogonal: bool = False,
-        meanstructure: bool | None = None) -> SemResults:
+        meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
+        ) -> SemResults:
     """Structural equation model by maximum likelihood, as ``lavaan::sem``.
 
     The same as :func:`cfa` (lavaan's ``cfa()`` and ``sem()`` share their defaults): regressions
@@ -152,6 +170,10 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
         Estimate intercepts; default: only with groups or ``~ 1`` in the model.
+    estimator : str
+        "ML" or "MLR", as for :func:`cfa`.
+    missing : str
+        "listwise", "fiml" or "ml", as for :func:`cfa`.
 
     Returns
     -------
@@ -191,12 +213,12 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
                    group_equal=tuple(group_equal), orthogonal=orthogonal,
-                   meanstructure=meanstructure)
+                   meanstructure=meanstructure, options=SemOptions(estimator, missing))
 
 
 def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,
             group=None, std_lv=False, group_equal=(), orthogonal=False, meanstructure=None,
-            ) -> SemResults:
+            options: SemOptions | None = None) -> SemResults:
     """Shared implementation of :func:`cfa` and :func:`sem`.
 
     Parses the model, computes the sample statistics, builds lavaan's parameter table and
@@ -220,6 +242,8 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
         As for :func:`cfa`.
     meanstructure : bool, optional
         As for :func:`cfa`.
+    options : SemOptions, optional
+        Estimator and missing-data handling (default ML, listwise).
 
     Returns
     -------
@@ -249,48 +273,73 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
     >>> fit.to_frame()["est"].round(4).tolist()[1:3], abs(round(fit.fit["chisq"], 8))
     ([1.5, 1.2], 0.0)
     """
+    options = options or SemOptions()
     formulas = parse(model)
     names = variable_names(formulas)
+    rows: list[np.ndarray] | None = None
+    fiml: FimlData | None = None
     if data is not None:
         if sample_cov is not None or sample_nobs is not None:
             raise ValueError("give either data or sample_cov with sample_nobs, not both")
-        st, labels = stats_from_data(data, names.ov, group)
+        if options.fiml:
+            parts, labels = group_rows(data, names.ov, group, complete=False)
+            fiml = fiml_data(parts)
+            st = fiml.stats
+        else:
+            st, labels = stats_from_data(data, names.ov, group)
+            if options.robust:
+                rows = group_rows(data, names.ov, group, complete=True)[0]
     elif sample_cov is not None:
         if group is not None:
             raise ValueError("group= names a column of data; with sample_cov give one matrix per "
                              "group in a list or dict")
+        if options.fiml or options.robust:
+            raise ValueError(f"estimator={options.estimator!r} with missing={options.missing!r} "
+                             "needs the raw data (data=), not sample_cov")
         st, labels = stats_from_moments(sample_cov, sample_nobs, sample_mean, names.ov)
     else:
         raise ValueError("give data, or sample_cov with sample_nobs")
     n_groups = len(st.nobs)
-    if meanstructure is None:
-        meanstructure = n_groups > 1
+    if meanstructure is None or options.fiml:
+        meanstructure = n_groups > 1 or options.fiml or bool(meanstructure)
     if meanstructure and any(m is None for m in st.mean):
         raise ValueError("a mean structure (several groups, '~ 1' or meanstructure=True) needs "
                          "sample_mean for every group")
     spec = build(formulas, n_groups=n_groups, std_lv=std_lv, orthogonal=orthogonal,
                  meanstructure=meanstructure, group_equal=tuple(group_equal))
     spec = with_exo_values(spec, list(st.cov), list(st.mean))
-    return estimate(model, spec, st, labels)
+    if (options.fiml or options.robust) and any(r.exo for r in spec.rows):
+        raise SemSpecificationError(
+            f"observed covariates ({', '.join(spec.names.ov_x)}) are not supported yet with "
+            f"estimator={options.estimator!r}, missing={options.missing!r}; use estimator='ML' "
+            "with missing='listwise'")
+    if fiml is not None:
+        problem = fiml_problem(spec, fiml, keep_rows=options.robust)
+    else:
+        problem = Problem(spec, st, rows=rows)
+    return estimate(model, problem, labels, options)
 
 
-def estimate(model_text: str, spec: Model, st: SampleStats, labels: tuple[str, ...]) -> SemResults:
-    """Fit a built model to sample statistics and collect results and warnings.
+def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
+             options: SemOptions | None = None) -> SemResults:
+    """Fit a built model to its data and collect results and warnings.
 
-    Minimises F_ML from the starting values, computes standard errors from the expected
-    information, the parameter table with standardized values, the fit measures, and checks
-    for non-convergence, Heywood cases and non-positive-definite matrices.
+    Minimises F from the starting values, computes standard errors (expected information
+    for ML with complete data, observed information with FIML, Huber–White with MLR), the
+    parameter table with standardized values, the fit measures, and checks for
+    non-convergence, Heywood cases and non-positive-definite matrices.
 
     Parameters
     ----------
     model_text : str
         The model syntax (kept in the result).
-    spec : Model
-        The parameter table with fixed.x values filled.
-    st : SampleStats
-        Sample statistics per group.
+    problem : Problem
+        The parameter table with fixed.x values filled and the data (sample statistics, or
+        missing-data patterns).
     labels : tuple of str
         Group labels.
+    options : SemOptions, optional
+        Estimator and missing-data handling (default ML, listwise).
 
     Returns
     -------
@@ -315,12 +364,17 @@ def estimate(model_text: str, spec: Model, st: SampleStats, labels: tuple[str, .
 
     >>> from servq.stats.sem.syntax import parse
     >>> s = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
-    >>> spec = build(parse("f =~ a + b + c"))
-    >>> res = estimate("f =~ a + b + c", spec, SampleStats((0.99 * s,), (None,), (100,)), ("1",))
+    >>> problem = Problem(build(parse("f =~ a + b + c")), SampleStats((0.99 * s,), (None,), (100,)))
+    >>> res = estimate("f =~ a + b + c", problem, ("1",))
     >>> res.to_frame()["est"].round(4).tolist()
     [1.0, 1.5, 1.2, 0.66, 0.4455, 0.4158, 0.33]
     """
-    problem = Problem(spec, st)
+    options = options or SemOptions()
+    spec, st = problem.model, problem.stats
+    if spec.constraints.linear is not None and (options.fiml or options.robust):
+        raise SemSpecificationError("== constraints are fitted with estimator='ML' and missing='listwise' only, not yet "
+                                    f"with estimator={options.estimator!r}, missing={options.missing!r}: fit without "
+                                    "them, or fix the constrained parameters at values")
     notes: list[str] = []
     singular_s = [not np.isfinite(v) for v in problem.logdet_s]
     for g, bad in enumerate(singular_s):
@@ -336,13 +390,19 @@ def estimate(model_text: str, spec: Model, st: SampleStats, labels: tuple[str, .
         notes.append(f"the optimizer did not converge after {opt.iterations} iterations "
                      f"(largest gradient {np.max(np.abs(opt.gradient)):.2g}); estimates are not "
                      "trustworthy")
-    vcov, singular = _vcov(opt.information, basis, st.ntotal)
+    info = opt.information
+    if options.fiml or options.robust:
+        info = robust.observed_information(problem, opt.theta)
+    first_order = robust.model_first_order(problem, opt.theta) if options.robust else None
+    vcov, singular = _vcov(info, basis, st.ntotal, first_order, st.weights)
     if singular:
         notes.append("the information matrix is singular: the model may not be identified; "
                      "standard errors are not available")
     frame = _estimates(spec, opt, vcov, labels)
     notes += _checks(spec, opt.theta, frame, labels)
     measures = fitm.fit_measures(problem, opt.theta, opt.fmin)
+    if first_order is not None:
+        measures.update(fitm.robust_measures(problem, measures, info, first_order))
     if measures["df"] < 0:
         notes.append(f"the model is not identified: df = {measures['df']:.0f} (more free "
                      "parameters than sample moments)")
@@ -351,6 +411,7 @@ def estimate(model_text: str, spec: Model, st: SampleStats, labels: tuple[str, .
     return SemResults(model=model_text, estimates=frame, fit=measures, converged=opt.converged,
                       iterations=opt.iterations, groups=labels, nobs=tuple(int(n) for n in st.nobs),
                       ov_names=spec.names.ov, lv_names=spec.names.lv, warnings=tuple(notes),
+                      estimator=options.estimator, missing=options.missing,
                       _problem=problem, _optimum=opt, _vcov=vcov)
 
 
@@ -372,8 +433,10 @@ def _optimum(problem: Problem) -> tuple[Optimum, np.ndarray]:
     return replace(opt, theta=theta, information=info), reduced.linear.basis
 
 
-def _vcov(info: np.ndarray, basis: np.ndarray, ntotal: int) -> tuple[np.ndarray, bool]:
-    """Cov(θ̂) = K (N Kᵀ I K)⁻¹ Kᵀ, and whether Kᵀ I K is singular."""
+def _vcov(info: np.ndarray, basis: np.ndarray, ntotal: int, first_order: list[np.ndarray] | None = None,
+          weights: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """Cov(θ̂) = K (N Kᵀ I K)⁻¹ Kᵀ — with ``first_order`` (MLR) the Huber–White sandwich in
+    the free directions K — and whether Kᵀ I K is singular."""
     q = len(info)
     if basis.shape[1] == 0:
         return np.zeros((q, q)), False
@@ -381,7 +444,11 @@ def _vcov(info: np.ndarray, basis: np.ndarray, ntotal: int) -> tuple[np.ndarray,
     eig = np.linalg.eigvalsh(reduced)
     if eig[0] <= 1e-10 * max(eig[-1], 1.0):
         return np.full((q, q), np.nan), True
-    return basis @ np.linalg.inv(ntotal * reduced) @ basis.T, False
+    if first_order is not None and weights is not None:
+        inner = robust.sandwich_vcov(reduced, [basis.T @ b @ basis for b in first_order], weights, ntotal)
+    else:
+        inner = np.linalg.inv(ntotal * reduced)
+    return basis @ inner @ basis.T, False
 
 
 def _estimates(spec: Model, opt: Optimum, vcov: np.ndarray, labels) -> pd.DataFrame:
@@ -509,32 +576,7 @@ def stats_from_data(data, ov: tuple[str, ...], group: str | None,
     >>> st.cov[0].tolist(), st.mean[0].tolist(), st.nobs, labels
     ([[1.25, 0.75], [0.75, 1.25]], [2.5, 2.5], (4,), ('1',))
     """
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError("data must be a pandas DataFrame with columns named as the model's "
-                         f"observed variables, not {type(data).__name__}")
-    missing = [v for v in ov if v not in data.columns]
-    if missing:
-        raise SemSpecificationError(f"variable {missing[0]!r} of the model is not a column of data "
-                                    f"(columns: {', '.join(map(str, data.columns[:12]))}...)")
-    if group is not None and group not in data.columns:
-        raise SemSpecificationError(f"group column {group!r} is not a column of data")
-    cols = list(ov) + ([group] if group is not None else [])
-    frame = data[cols]
-    values = frame[list(ov)]
-    bad = [c for c in ov if not pd.api.types.is_numeric_dtype(values[c])]
-    if bad:
-        raise ValueError(f"column {bad[0]!r} is not numeric")
-    keep = values.notna().all(axis=1).to_numpy().copy()
-    if group is not None:
-        keep &= frame[group].notna().to_numpy()
-    frame = frame[keep]
-    labels: tuple[str, ...]
-    if group is None:
-        parts, labels = [frame[list(ov)].to_numpy(float)], ("1",)
-    else:
-        levels = pd.unique(frame[group])
-        parts = [frame.loc[frame[group] == lev, list(ov)].to_numpy(float) for lev in levels]
-        labels = tuple(str(lev) for lev in levels)
+    parts, labels = group_rows(data, ov, group, complete=True)
     covs, means, nobs = [], [], []
     for x, label in zip(parts, labels):
         if len(x) < 2:
@@ -545,6 +587,76 @@ def stats_from_data(data, ov: tuple[str, ...], group: str | None,
         means.append(mean)
         nobs.append(len(x))
     return SampleStats(tuple(covs), tuple(means), tuple(nobs)), labels
+
+
+def group_rows(data, ov: tuple[str, ...], group: str | None, complete: bool,
+               ) -> tuple[list[np.ndarray], tuple[str, ...]]:
+    """The rows of the model variables per group, checked.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent; NaN = missing.
+    ov : tuple of str
+        The model's observed variables.
+    group : str or None
+        Grouping column; groups in order of appearance; rows without a group are dropped.
+    complete : bool
+        Keep only rows that answered every model variable (listwise); otherwise rows that
+        answered at least one (FIML), with NaN where missing.
+
+    Returns
+    -------
+    parts : list of ndarray
+        Per group, the (n_g, p) rows in the order of ``ov``.
+    labels : tuple of str
+        Group labels (``("1",)`` without groups).
+
+    Raises
+    ------
+    ValueError
+        When ``data`` is not a DataFrame or a model column is not numeric.
+    SemSpecificationError
+        When a variable of the model or the group column is not in ``data``.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``missing = "listwise"`` and ``"ml"``).
+
+    Examples
+    --------
+    Listwise keeps 4 rows, FIML all 5 (R: ``lavInspect(fit, "nobs")``):
+
+    >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0], "b": [2.0, 1.0, 4.0, 3.0, np.nan]})
+    >>> [len(group_rows(df, ("a", "b"), None, complete)[0][0]) for complete in (True, False)]
+    [4, 5]
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError("data must be a pandas DataFrame with columns named as the model's "
+                         f"observed variables, not {type(data).__name__}")
+    absent = [v for v in ov if v not in data.columns]
+    if absent:
+        raise SemSpecificationError(f"variable {absent[0]!r} of the model is not a column of data "
+                                    f"(columns: {', '.join(map(str, data.columns[:12]))}...)")
+    if group is not None and group not in data.columns:
+        raise SemSpecificationError(f"group column {group!r} is not a column of data")
+    cols = list(ov) + ([group] if group is not None else [])
+    frame = data[cols]
+    values = frame[list(ov)]
+    bad = [c for c in ov if not pd.api.types.is_numeric_dtype(values[c])]
+    if bad:
+        raise ValueError(f"column {bad[0]!r} is not numeric")
+    answered = values.notna()
+    keep = (answered.all(axis=1) if complete else answered.any(axis=1)).to_numpy().copy()
+    if group is not None:
+        keep &= frame[group].notna().to_numpy()
+    frame = frame[keep]
+    if group is None:
+        return [frame[list(ov)].to_numpy(float)], ("1",)
+    levels = pd.unique(frame[group])
+    parts = [frame.loc[frame[group] == lev, list(ov)].to_numpy(float) for lev in levels]
+    return parts, tuple(str(lev) for lev in levels)
 
 
 def stats_from_moments(sample_cov, sample_nobs, sample_mean, ov: tuple[str, ...],

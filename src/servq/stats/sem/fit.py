@@ -82,7 +82,7 @@ def fit_measures(problem: Problem, theta: np.ndarray, fmin: float) -> dict[str, 
     df = ndat - npar
     s_ok = all(np.isfinite(problem.logdet_s))
     chisq = n * fmin if s_ok else np.nan
-    base_chisq, base_npar = _baseline(problem)
+    base_chisq, base_npar = _baseline(problem) if problem.saturated_logl is None else _fitted_baseline(problem)[:2]
     base_df = ndat - base_npar
     out: dict[str, float] = {
         "npar": float(npar), "chisq": chisq, "df": float(df), "pvalue": _pchisq_upper(chisq, df),
@@ -90,7 +90,11 @@ def fit_measures(problem: Problem, theta: np.ndarray, fmin: float) -> dict[str, 
         "baseline.pvalue": _pchisq_upper(base_chisq, base_df),
         "cfi": cfi(chisq, df, base_chisq, base_df), "tli": tli(chisq, df, base_chisq, base_df),
     }
-    logl, unrestricted = _loglik(problem, theta)
+    if problem.saturated_logl is None:
+        logl, unrestricted = _loglik(problem, theta)
+    else:  # FIML: χ² = 2 (logL_saturated − logL)
+        unrestricted = problem.saturated_logl
+        logl = unrestricted - n * fmin / 2
     out["logl"] = logl
     out["unrestricted.logl"] = unrestricted
     out["aic"] = -2 * logl + 2 * npar
@@ -103,6 +107,95 @@ def fit_measures(problem: Problem, theta: np.ndarray, fmin: float) -> dict[str, 
     out["rmsea.pvalue"] = rmsea_pvalue(chisq, df, n, n_groups)
     out["srmr"] = srmr(problem, theta)
     return {k: float(out[k]) for k in MEASURES}
+
+
+ROBUST = ("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
+          "baseline.df.scaled", "baseline.pvalue.scaled", "baseline.chisq.scaling.factor", "cfi.scaled",
+          "tli.scaled", "rmsea.scaled", "cfi.robust", "tli.robust", "rmsea.robust")
+
+
+def robust_measures(problem: Problem, measures: dict[str, float], info: np.ndarray,
+                    first_order: list[np.ndarray]) -> dict[str, float]:
+    """lavaan's scaled and robust fit measures of an MLR fit (test ``yuan.bentler.mplus``).
+
+    With c and c_b the Yuan–Bentler scaling factors of the model and of the baseline model:
+    chisq.scaled = χ²/c on df, cfi.scaled and tli.scaled from χ²/c and χ²_b/c_b,
+    rmsea.scaled = RMSEA(χ², df·c); the robust versions of Brosseau-Liard & Savalei
+    (lavaan's ``cfi.robust``, ``tli.robust``, ``rmsea.robust``) replace χ² − df by χ² − c·df
+    (χ²_b − c_b·df_b) and RMSEA by √(max(χ²/(N·df) − c/N, 0))·√G. With FIML lavaan computes
+    the robust ones differently (Zhang & Savalei's correction); they are left out there.
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitting problem (blocks with rows).
+    measures : dict
+        The standard measures (:func:`fit_measures`).
+    info : ndarray
+        Unit observed information at the estimates.
+    first_order : list of ndarray
+        Per group, the first-order information of the casewise scores.
+
+    Returns
+    -------
+    dict of str to float
+        The measures of :data:`ROBUST` (without the robust ones under FIML).
+
+    References
+    ----------
+    Yuan, K.-H. & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. Sociological Methodology, 30,
+    165–200. Brosseau-Liard, P. E., Savalei, V. & Li, L. (2012). An investigation of the
+    sample performance of two nonnormality corrections for RMSEA. Multivariate Behavioral
+    Research, 47(6), 904–930. Brosseau-Liard, P. E. & Savalei, V. (2014). Adjusting incremental
+    fit indices for nonnormality. Multivariate Behavioral Research, 49(5), 460–470.
+
+    Examples
+    --------
+    R: ``fitMeasures(cfa(HS.model, HolzingerSwineford1939, estimator = "MLR"),
+    c("chisq.scaled", "cfi.robust"))`` gives 87.132 and 0.930; servq gives the same (see
+    tests/golden/sem_missing.json):
+
+    >>> "cfi.robust" in ROBUST
+    True
+    """
+    from .robust import model_first_order, observed_information, saturated_trace, yuan_bentler_factor
+
+    n, n_groups = problem.stats.ntotal, problem.model.n_groups
+    chisq, df = measures["chisq"], measures["df"]
+    base_chisq, base_df = measures["baseline.chisq"], measures["baseline.df"]
+    trace_h1 = saturated_trace(problem)
+    c = yuan_bentler_factor(problem, info, first_order, df, trace_h1)
+    _, _, base, base_theta = _fitted_baseline(problem)
+    c_b = yuan_bentler_factor(base, observed_information(base, base_theta),
+                              model_first_order(base, base_theta), base_df, trace_h1)
+    scaled, base_scaled = chisq / c, base_chisq / c_b
+    out = {"chisq.scaled": scaled, "df.scaled": df, "pvalue.scaled": _pchisq_upper(scaled, df),
+           "chisq.scaling.factor": c, "baseline.chisq.scaled": base_scaled, "baseline.df.scaled": base_df,
+           "baseline.pvalue.scaled": _pchisq_upper(base_scaled, base_df),
+           "baseline.chisq.scaling.factor": c_b,
+           "cfi.scaled": cfi(scaled, df, base_scaled, base_df), "tli.scaled": tli(scaled, df, base_scaled, base_df),
+           "rmsea.scaled": rmsea(chisq, df * c, n, n_groups)}
+    if problem.saturated_logl is None:
+        out["cfi.robust"] = cfi(chisq, df, base_chisq, base_df, c, c_b)
+        out["tli.robust"] = tli(chisq, df, base_chisq, base_df, c, c_b)
+        out["rmsea.robust"] = rmsea(chisq, df, n, n_groups, c)
+    return {k: float(v) for k, v in out.items()}
+
+
+def _fitted_baseline(problem: Problem) -> tuple[float, int, Problem, np.ndarray]:
+    """The independence model fitted to the same data (FIML, robust): χ², npar, problem, θ."""
+    from .estimate import minimize
+    from .model import build
+    from .start import start_values
+    from .syntax import parse
+
+    model = problem.model
+    syntax = "\n".join(f"{v} ~~ {v}" for v in model.names.ov)
+    base_model = build(parse(syntax), n_groups=model.n_groups, meanstructure=model.meanstructure)
+    base = problem.like(base_model)
+    opt = minimize(base, start_values(base_model, problem.stats))
+    return float(problem.stats.ntotal * opt.fmin), base_model.n_par, base, opt.theta
 
 
 def n_moments(model: Model) -> int:
@@ -188,7 +281,8 @@ def _loglik(problem: Problem, theta: np.ndarray) -> tuple[float, float]:
     return float(logl), float(unrestricted)
 
 
-def cfi(chisq: float, df: float, base_chisq: float, base_df: float) -> float:
+def cfi(chisq: float, df: float, base_chisq: float, base_df: float, c: float = 1.0,
+        c_base: float = 1.0) -> float:
     """Comparative fit index as ``lavaan:::lav_fit_cfi``.
 
     CFI = 1 − max(χ² − df, 0) / max(χ² − df, χ²_b − df_b, 0); 1 when both are 0.
@@ -199,6 +293,9 @@ def cfi(chisq: float, df: float, base_chisq: float, base_df: float) -> float:
         χ² and degrees of freedom of the model.
     base_chisq, base_df : float
         χ² and degrees of freedom of the baseline (independence) model.
+    c, c_base : float
+        Scaling factors of the model and the baseline (lavaan's c.hat); 1 for the plain
+        index, the Yuan–Bentler factors for the robust one (Brosseau-Liard & Savalei 2014).
 
     Returns
     -------
@@ -219,16 +316,17 @@ def cfi(chisq: float, df: float, base_chisq: float, base_df: float) -> float:
     >>> round(cfi(85.306, 24, 918.852, 36), 3)
     0.931
     """
-    if np.isnan([chisq, df, base_chisq, base_df]).any():
+    if np.isnan([chisq, df, base_chisq, base_df, c, c_base]).any():
         return np.nan
-    t1 = max(chisq - df, 0.0)
-    t2 = max(chisq - df, base_chisq - base_df, 0.0)
+    t1 = max(chisq - c * df, 0.0)
+    t2 = max(chisq - c * df, base_chisq - c_base * base_df, 0.0)
     if np.isclose(t1, 0.0, atol=1.5e-8) and np.isclose(t2, 0.0, atol=1.5e-8):
         return 1.0
     return 1.0 - t1 / t2
 
 
-def tli(chisq: float, df: float, base_chisq: float, base_df: float) -> float:
+def tli(chisq: float, df: float, base_chisq: float, base_df: float, c: float = 1.0,
+        c_base: float = 1.0) -> float:
     """Tucker–Lewis index as ``lavaan:::lav_fit_tli``.
 
     TLI = 1 − ((χ² − df)·df_b) / ((χ²_b − df_b)·df); 1 when df = 0.
@@ -239,6 +337,9 @@ def tli(chisq: float, df: float, base_chisq: float, base_df: float) -> float:
         χ² and degrees of freedom of the model.
     base_chisq, base_df : float
         χ² and degrees of freedom of the baseline (independence) model.
+    c, c_base : float
+        Scaling factors of the model and the baseline (lavaan's c.hat); 1 for the plain
+        index, the Yuan–Bentler factors for the robust one (Brosseau-Liard & Savalei 2014).
 
     Returns
     -------
@@ -260,16 +361,16 @@ def tli(chisq: float, df: float, base_chisq: float, base_df: float) -> float:
     >>> round(tli(85.306, 24, 918.852, 36), 3)
     0.896
     """
-    if np.isnan([chisq, df, base_chisq, base_df]).any():
+    if np.isnan([chisq, df, base_chisq, base_df, c, c_base]).any():
         return np.nan
-    t1 = (chisq - df) * base_df
-    t2 = (base_chisq - base_df) * df
+    t1 = (chisq - c * df) * base_df
+    t2 = (base_chisq - c_base * base_df) * df
     if df > 0 and abs(t2) > 0:
         return 1.0 - t1 / t2
     return 1.0
 
 
-def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
+def rmsea(chisq: float, df: float, n: int, n_groups: int = 1, c: float = 1.0) -> float:
     """RMSEA as ``lavaan:::lav_fit_rmsea`` (0 when df = 0).
 
     RMSEA = √(max(χ²/N/df − 1/N, 0)) · √G.
@@ -282,6 +383,8 @@ def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
         Total number of observations N.
     n_groups : int
         Number of groups G.
+    c : float
+        Scaling factor (lavaan's c.hat); not 1 for ``rmsea.robust``.
 
     Returns
     -------
@@ -307,7 +410,7 @@ def rmsea(chisq: float, df: float, n: int, n_groups: int = 1) -> float:
         return np.nan
     if df <= 0:
         return 0.0
-    return float(np.sqrt(max(chisq / n / df - 1.0 / n, 0.0)) * np.sqrt(n_groups))
+    return float(np.sqrt(max(chisq / n / df - c / n, 0.0)) * np.sqrt(n_groups))
 
 
 def rmsea_ci(chisq: float, df: float, n: int, n_groups: int = 1, level: float = 0.90,

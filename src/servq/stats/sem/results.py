@@ -75,6 +75,10 @@ class SemResults:
         Observed and latent variables.
     warnings : tuple of str
         Messages of the warnings issued while fitting.
+    estimator : str
+        "ML" or "MLR".
+    missing : str
+        "listwise" or "fiml".
     _problem : Problem
         Internal: the fitting problem (for :meth:`implied_cov` and :meth:`modindices`).
     _optimum : Optimum
@@ -122,6 +126,8 @@ class SemResults:
     ov_names: tuple[str, ...]
     lv_names: tuple[str, ...]
     warnings: tuple[str, ...]
+    estimator: str
+    missing: str
     _problem: Problem = field(repr=False, compare=False)
     _optimum: Optimum = field(repr=False, compare=False)
     _vcov: np.ndarray = field(repr=False, compare=False)
@@ -129,7 +135,10 @@ class SemResults:
     def fit_measures(self) -> dict[str, float]:
         """lavaan's ``fitMeasures()``: chisq, df, pvalue, baseline.chisq, baseline.df,
         baseline.pvalue, cfi, tli, rmsea, rmsea.ci.lower, rmsea.ci.upper, rmsea.pvalue, srmr,
-        logl, unrestricted.logl, aic, bic, bic2, npar, ntotal."""
+        logl, unrestricted.logl, aic, bic, bic2, npar, ntotal; with ``estimator="MLR"`` also
+        chisq.scaled, df.scaled, pvalue.scaled, chisq.scaling.factor, baseline.chisq.scaled,
+        baseline.df.scaled, baseline.pvalue.scaled, baseline.chisq.scaling.factor, cfi.scaled,
+        tli.scaled, rmsea.scaled and (complete data) cfi.robust, tli.robust, rmsea.robust."""
         return dict(self.fit)
 
     def to_frame(self) -> pd.DataFrame:
@@ -146,7 +155,8 @@ class SemResults:
         return pd.DataFrame(imp.sigma, index=list(self.ov_names), columns=list(self.ov_names))
 
     def vcov(self) -> np.ndarray:
-        """Covariance matrix of the free parameters (expected information, N not N − 1)."""
+        """Covariance matrix of the free parameters (expected information for ML with complete
+        data, observed information with FIML, Huber–White sandwich with MLR; N not N − 1)."""
         return self._vcov.copy()
 
     def modindices(self, sort: bool = True, minimum_value: float = 0.0,
@@ -170,7 +180,8 @@ class SemResults:
         """JSON-able summary: fit measures, estimates, warnings."""
         return {
             "model": self.model,
-            "estimator": "ML",
+            "estimator": self.estimator,
+            "missing": self.missing,
             "converged": bool(self.converged),
             "iterations": int(self.iterations),
             "groups": list(self.groups),

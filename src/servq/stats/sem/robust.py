@@ -1,0 +1,382 @@
+"""Observed information, casewise scores, Huber–White standard errors and the Yuan–Bentler χ².
+
+lavaan 0.6-14's ``estimator = "MLR"`` (complete data and ``missing = "ml"``): information
+"observed" (the Hessian of the fit function, ``observed.information = "hessian"``), standard
+errors ``robust.huber.white`` — Cov(θ̂) = E⁻¹ B₀ E⁻¹ / N with E the unit observed information
+and B₀ = Σ_g (N_g/N) (1/N_g) Σ_i s_i s_iᵀ the first-order information of the casewise scores
+s_i = ∂ log L_i / ∂θ at the model-implied moments — and test ``yuan.bentler.mplus``: scaling
+factor c = (tr(A₁⁻¹B₁) − tr(B₀E⁻¹)) / df, with A₁ and B₁ the observed and first-order
+information of the saturated model at its own (unstructured) estimates, χ²_scaled = χ²/c.
+The scores need the rows (each row's residual), so robust fits keep them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .estimate import Block, Problem, block_gradient_information
+
+
+def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                      step: float = 1e-5) -> np.ndarray:
+    """Symmetric Hessian by central differences of an analytic gradient.
+
+    Parameters
+    ----------
+    gradient : callable
+        x ↦ ∇f(x).
+    x : ndarray
+        The point.
+    step : float
+        Relative step (times max(1, |x_j|)).
+
+    Returns
+    -------
+    ndarray
+        (q, q) the Hessian, symmetrized.
+
+    References
+    ----------
+    Nocedal, J. & Wright, S. J. (2006). Numerical Optimization, 2nd ed. New York: Springer
+    (section 8.1).
+
+    Examples
+    --------
+    f = x₀² x₁ at (1, 2): H = [[2x₁, 2x₀], [2x₀, 0]], as R's ``numDeriv::hessian``:
+
+    >>> h = numerical_hessian(lambda x: np.array([2 * x[0] * x[1], x[0] ** 2]), np.array([1.0, 2.0]))
+    >>> np.round(h, 6).tolist()
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+    q = len(x)
+    h = np.zeros((q, q))
+    for j in range(q):
+        e = np.zeros(q)
+        e[j] = step * max(1.0, abs(x[j]))
+        h[:, j] = (gradient(x + e) - gradient(x - e)) / (2 * e[j])
+    return (h + h.T) / 2
+
+
+def observed_information(problem: Problem, theta: np.ndarray) -> np.ndarray:
+    """Unit observed information ½ ∂²F/∂θ∂θᵀ (lavaan's ``observed.information = "hessian"``).
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitting problem.
+    theta : ndarray
+        The estimates.
+
+    Returns
+    -------
+    ndarray
+        (q, q) the information; Cov(θ̂) = (N·E)⁻¹ for ML with ``information = "observed"``.
+
+    References
+    ----------
+    Savalei, V. (2010). Expected versus observed information in SEM with incomplete normal
+    and nonnormal data. Psychological Methods, 15(4), 352–367.
+
+    Examples
+    --------
+    At the estimates of a saturated model observed and expected information agree (R:
+    ``lavInspect(fit, "information.observed")``):
+
+    >>> from servq.stats.sem.estimate import SampleStats
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.syntax import parse
+    >>> s = np.array([[1.0, 0.5, 0.4], [0.5, 1.2, 0.6], [0.4, 0.6, 0.9]])
+    >>> prob = Problem(build(parse("f =~ a + b + c")), SampleStats((0.99 * s,), (None,), (100,)))
+    >>> theta = np.array([1.5, 1.2, 0.66, 0.4455, 0.4158, 0.33])
+    >>> bool(np.allclose(observed_information(prob, theta), prob.gradient_information(theta)[1], atol=1e-6))
+    True
+    """
+    return 0.5 * numerical_hessian(lambda t: problem.gradient_information(t, information=False)[0], theta)
+
+
+def block_scores(blocks: list[Block], sigma: np.ndarray, mu: np.ndarray, d_sigma: np.ndarray,
+                 d_mu: np.ndarray) -> np.ndarray:
+    """Casewise scores ∂ log L_i/∂θ of the rows of one group's blocks.
+
+    For a row with observed part y and z = Σ⁻¹(y − μ): s = Δσᵀ vec(½(zzᵀ − Σ⁻¹)) + Δμᵀ z;
+    without a mean structure μ is the sample mean of the rows.
+
+    Parameters
+    ----------
+    blocks : list of Block
+        The group's blocks, with their rows.
+    sigma, mu : ndarray
+        (p, p) Σ and (p,) μ.
+    d_sigma, d_mu : ndarray
+        (q, p, p) and (q, p) Jacobians.
+
+    Returns
+    -------
+    ndarray
+        (n_g, q) one row of scores per respondent.
+
+    References
+    ----------
+    Yuan, K.-H. & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. Sociological Methodology, 30,
+    165–200.
+
+    Examples
+    --------
+    One variable, the variance as parameter: s_i = ½((y_i − ȳ)²/σ⁴ − 1/σ²), summing to 0 at
+    σ² = S (R: ``lavScores(fit)``):
+
+    >>> rows = np.array([[1.0], [2.0], [4.0]])
+    >>> b = Block(None, 1.0, np.cov(rows.T, bias=True).reshape(1, 1), None, 0.0, rows)
+    >>> s = block_scores([b], b.cov, np.zeros(1), np.ones((1, 1, 1)), np.zeros((1, 1)))
+    >>> s.shape, round(abs(float(s.sum())), 12)
+    ((3, 1), 0.0)
+    """
+    q = len(d_sigma)
+    out = []
+    for b in blocks:
+        if b.rows is None:
+            raise ValueError("casewise scores need the rows (fit with estimator='MLR')")
+        sig, m = b.sub(sigma, mu)
+        ds, dm = b.sub_jacobian(d_sigma, d_mu)
+        inv = np.linalg.inv(sig)
+        center = m if b.mean is not None else b.rows.mean(axis=0)
+        z = (b.rows - center) @ inv
+        quad = 0.5 * np.einsum("qab,ia,ib->iq", ds, z, z)
+        out.append(quad - 0.5 * ds.reshape(q, -1) @ inv.ravel() + z @ dm.T)
+    return np.vstack(out) if out else np.zeros((0, q))
+
+
+def model_first_order(problem: Problem, theta: np.ndarray) -> list[np.ndarray]:
+    """Per group, B₀_g = (1/N_g) Σ_i s_i s_iᵀ at the model-implied moments.
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitting problem (its blocks with rows).
+    theta : ndarray
+        The estimates.
+
+    Returns
+    -------
+    list of ndarray
+        (q, q) per group.
+
+    References
+    ----------
+    White, H. (1982). Maximum likelihood estimation of misspecified models. Econometrica,
+    50(1), 1–25.
+
+    Examples
+    --------
+    See :func:`sandwich_vcov`; R: ``lavTech(fit, "first.order")``.
+
+    >>> model_first_order.__name__
+    'model_first_order'
+    """
+    out = []
+    for g, blocks in enumerate(problem.blocks):
+        imp, d_sigma, d_mu = problem.jacobian(theta, g)
+        s = block_scores(blocks, imp.sigma, imp.mu, d_sigma, d_mu)
+        out.append(s.T @ s / len(s))
+    return out
+
+
+def sandwich_vcov(info: np.ndarray, first_order: list[np.ndarray], weights: np.ndarray,
+                  ntotal: int) -> np.ndarray:
+    """Huber–White Cov(θ̂) = E⁻¹ B₀ E⁻¹ / N with B₀ = Σ_g (N_g/N) B₀_g.
+
+    Parameters
+    ----------
+    info : ndarray
+        Unit observed information E.
+    first_order : list of ndarray
+        B₀_g per group (:func:`model_first_order`).
+    weights : ndarray
+        N_g / N.
+    ntotal : int
+        N.
+
+    Returns
+    -------
+    ndarray
+        (q, q) the robust covariance matrix of the estimates.
+
+    References
+    ----------
+    Huber, P. J. (1967). The behavior of maximum likelihood estimates under nonstandard
+    conditions. Proceedings of the Fifth Berkeley Symposium, 1, 221–233. White, H. (1982).
+    Econometrica, 50(1), 1–25.
+
+    Examples
+    --------
+    When B₀ = E (a correctly specified normal model) the sandwich is (N·E)⁻¹, R's ``vcov(fit)``
+    of an ML fit:
+
+    >>> e = np.array([[2.0, 0.5], [0.5, 1.0]])
+    >>> bool(np.allclose(sandwich_vcov(e, [e], np.ones(1), 10), np.linalg.inv(10 * e)))
+    True
+    """
+    e_inv = np.linalg.inv(info)
+    b0 = sum(w * b for w, b in zip(weights, first_order))
+    return e_inv @ b0 @ e_inv / ntotal
+
+
+def saturated_jacobian(p: int, with_mean: bool) -> tuple[np.ndarray, np.ndarray]:
+    """∂Σ/∂η and ∂μ/∂η of the saturated model, η = (μ, vech Σ) (μ only ``with_mean``).
+
+    Parameters
+    ----------
+    p : int
+        Number of variables.
+    with_mean : bool
+        Whether the means are parameters.
+
+    Returns
+    -------
+    d_sigma : ndarray
+        (q₁, p, p).
+    d_mu : ndarray
+        (q₁, p).
+
+    References
+    ----------
+    Magnus, J. R. & Neudecker, H. (1999). Matrix Differential Calculus with Applications in
+    Statistics and Econometrics, revised ed. Chichester: Wiley (the duplication matrix).
+
+    Examples
+    --------
+    Two variables without means: vech Σ = (σ₁₁, σ₂₁, σ₂₂), R's ``lavaan::lav_matrix_duplication(2)``:
+
+    >>> ds, dm = saturated_jacobian(2, False)
+    >>> ds.reshape(3, 4).tolist()
+    [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+    """
+    k = p if with_mean else 0
+    rows, cols = np.tril_indices(p)
+    q = k + len(rows)
+    d_sigma, d_mu = np.zeros((q, p, p)), np.zeros((q, p))
+    d_mu[np.arange(k), np.arange(k)] = 1.0
+    d_sigma[k + np.arange(len(rows)), rows, cols] = 1.0
+    d_sigma[k + np.arange(len(rows)), cols, rows] = 1.0
+    return d_sigma, d_mu
+
+
+def saturated_trace(problem: Problem) -> float:
+    """Σ_g tr(A₁_g⁻¹ B₁_g) of the saturated model at its own estimates (lavaan's trace.h1).
+
+    A₁_g is the unit observed information (½ the Hessian of the group's discrepancy in
+    η = (μ, vech Σ)) and B₁_g the first-order information of the casewise scores, both at
+    the unstructured moments (sample, or EM with missing data).
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitting problem (blocks with rows; ``stats`` the unstructured moments).
+
+    Returns
+    -------
+    float
+        The trace.
+
+    References
+    ----------
+    Yuan, K.-H. & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. Sociological Methodology, 30,
+    165–200.
+
+    Examples
+    --------
+    For normal data the trace is close to the number of moments (here p(p + 1)/2 = 3); in R,
+    lavaan's ``scaling.factor.h1`` of ``lavaan:::lav_test_yuan_bentler(lavobject = fit, test =
+    "yuan.bentler.mplus")`` times that number:
+
+    >>> from servq.stats.sem.estimate import SampleStats, complete_blocks
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.syntax import parse
+    >>> x = np.random.default_rng(0).normal(size=(5000, 2))
+    >>> st = SampleStats((np.cov(x.T, bias=True),), (x.mean(0),), (5000,))
+    >>> m = build(parse("a ~~ b"))
+    >>> prob = Problem(m, st, complete_blocks(st, False, [0.0], [x]))
+    >>> round(saturated_trace(prob), 1)
+    3.0
+    """
+    p = problem.model.p
+    d_sigma, d_mu = saturated_jacobian(p, problem.use_mean)
+    rows, cols = np.tril_indices(p)
+    k = p if problem.use_mean else 0
+    total = 0.0
+    for g, (blocks, w) in enumerate(zip(problem.blocks, problem.stats.weights)):
+        mean = problem.stats.mean[g]
+        mu0 = np.zeros(p) if mean is None else mean
+        cov = problem.stats.cov[g]
+        eta = np.concatenate([mu0[:k], cov[rows, cols]])
+
+        def moments(e: np.ndarray, mu0: np.ndarray = mu0) -> tuple[np.ndarray, np.ndarray]:
+            sigma = np.zeros((p, p))
+            sigma[rows, cols] = e[k:]
+            sigma[cols, rows] = e[k:]
+            return sigma, (e[:k] if k else mu0)
+
+        def gradient(e: np.ndarray, blocks: list[Block] = blocks) -> np.ndarray:
+            return block_gradient_information(blocks, *moments(e), d_sigma, d_mu, information=False)[0]
+
+        a1 = 0.5 * numerical_hessian(gradient, eta) / w
+        s = block_scores(blocks, *moments(eta), d_sigma, d_mu)
+        b1 = s.T @ s / len(s)
+        total += float(np.trace(np.linalg.solve(a1, b1)))
+    return total
+
+
+def yuan_bentler_factor(problem: Problem, info: np.ndarray, first_order: list[np.ndarray],
+                        df: float, trace_h1: float | None = None) -> float:
+    """lavaan's ``yuan.bentler.mplus`` scaling factor c = (trace.h1 − trace.h0) / df.
+
+    trace.h0 = Σ_g (N_g/N) tr(B₀_g E⁻¹).
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitting problem.
+    info : ndarray
+        Unit observed information E at the estimates.
+    first_order : list of ndarray
+        B₀_g per group at the estimates.
+    df : float
+        Degrees of freedom of the model.
+    trace_h1 : float, optional
+        :func:`saturated_trace` when already known (the baseline model shares it).
+
+    Returns
+    -------
+    float
+        c (``chisq.scaling.factor``); NaN when df ≤ 0 or c < 0.
+
+    References
+    ----------
+    Yuan, K.-H. & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. Sociological Methodology, 30,
+    165–200. Muthén, L. K. & Muthén, B. O. (1998–2017). Mplus User's Guide. Los Angeles.
+
+    Examples
+    --------
+    R: ``fitMeasures(cfa(model, data, estimator = "MLR"), "chisq.scaling.factor")``; with no
+    degrees of freedom there is nothing to scale:
+
+    >>> from servq.stats.sem.estimate import SampleStats
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.syntax import parse
+    >>> prob = Problem(build(parse("a ~~ b")), SampleStats((np.eye(2),), (None,), (10,)))
+    >>> yuan_bentler_factor(prob, np.eye(3), [np.eye(3)], 0)
+    nan
+    """
+    if df <= 0:
+        return float("nan")
+    e_inv = np.linalg.inv(info)
+    trace_h0 = sum(w * float(np.sum(b * e_inv.T)) for w, b in zip(problem.stats.weights, first_order))
+    if trace_h1 is None:
+        trace_h1 = saturated_trace(problem)
+    c = (trace_h1 - trace_h0) / df
+    return float(c) if c >= 0 else float("nan")
