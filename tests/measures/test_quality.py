@@ -113,3 +113,22 @@ def test_planted_strongest_driver_is_found():
         top = max(block["predictors"], key=lambda p: p["lmg"])
         assert top["id"] == "reliability"  # the simulation's strongest driver
         assert sum(p["lmg_pct"] for p in block["predictors"]) == pytest.approx(100.0)
+
+
+def test_ordinal_alpha_matches_lavaan_polychoric_and_psych():
+    """--ordinal: the items' contingency tables are summed chunk by chunk (37 rows here) and
+    each dimension's ordinal alpha is psych::alpha of lavaan's polychoric matrix
+    (tests/golden/ordinal_alpha.R)."""
+    ref = json.loads((GOLDEN / "ordinal_alpha.json").read_text())
+    res = servq.analyze(GOLDEN / ref["file"], HERE / "data" / "sq411.yaml",
+                        mapping=HERE / "data" / "sq411_mapping.yaml", chunk_size=37, ordinal=True)
+    rel = res.data["reliability"]
+    assert rel["ordinal"].startswith("polychoric correlations")
+    for dim in DIMS:
+        got = next(d for d in rel["dimensions"] if d["id"] == dim)
+        assert got["ordinal_alpha"] == pytest.approx(ref[dim]["ordinal_alpha"], abs=1e-7), dim
+        assert got["ordinal_alpha"] > got["raw_alpha"]  # usual for skewed 5-point answers
+    plain = servq.analyze(GOLDEN / ref["file"], HERE / "data" / "sq411.yaml",
+                          mapping=HERE / "data" / "sq411_mapping.yaml")
+    assert "ordinal" not in plain.data["reliability"]
+    assert all("ordinal_alpha" not in d for d in plain.data["reliability"]["dimensions"])

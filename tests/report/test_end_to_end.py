@@ -57,3 +57,15 @@ def test_segment_values_are_escaped():
                              pa.array([evil if n == names[0] else n for n in names]))
     html = render_html(servq.analyze(table, "servperf", by="branch").data, "en")
     assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("lang, column", [("en", "Ordinal α"), ("sv", "Ordinalt α"), ("zh", "序数 α")])
+def test_ordinal_alpha_is_a_column_of_the_reliability_table_and_in_the_schema(lang, column):
+    results = servq.analyze(servq.simulate("servqual", 400, seed=11), "servqual", ordinal=True, lang=lang)
+    data = json.loads(to_json(results))
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    assert all(isinstance(d["ordinal_alpha"], float) for d in data["reliability"]["dimensions"])
+    html = render_html(results.data, lang)
+    assert f">{column}<" in html and "Zumbo" in html
+    assert column not in render_html(servq.analyze(servq.simulate("servqual", 400, seed=11), "servqual",
+                                                   lang=lang).data, lang)

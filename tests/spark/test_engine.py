@@ -285,3 +285,10 @@ def test_a_scorecard_with_parents_on_spark_gives_the_local_one(spark, answers, t
     pq.write_table(crossed, path, row_group_size=150)
     with pytest.raises(DataError, match="'branch' is not nested in 'region'"):
         scorecard_on_spark(str(path), "servqual", spark=spark, **opts)
+
+
+def test_ordinal_tables_stay_on_the_local_engine(tmp_path):
+    """--ordinal is refused by name before any Spark work starts."""
+    path = write_table(servq.simulate("servqual", 20, seed=1), tmp_path / "a.csv")
+    with pytest.raises(UsageError, match="--ordinal runs on the local engine"):
+        on_spark(path, "servqual", ordinal=True)

@@ -103,10 +103,12 @@ def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: i
     chunk = scorer.sums(answers, groupings, n_groups, keep_rows=opts.boot > 0)
     cross: dict[int | None, CrossMoments] = {}
     part = plan.assessed
-    totals = None
+    totals = ordinal = None
     if part is not None:
         cross[None] = scorer.item_cross(answers, part)
         totals = scorer.item_totals(answers, part, cross[None])
+        if opts.ordinal:
+            ordinal = scorer.item_tables(answers, part)
         if split is not None:
             for g in np.unique(split[split >= 0]):
                 cross[int(g)] = scorer.item_cross(answers, part, split == g)
@@ -114,7 +116,8 @@ def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: i
     boot = {outcome: replicate_sums(values - scorer.float_shift[scorer.driver_columns[outcome]], first + at,
                                     opts.boot, seed=opts.seed, stream=plan.stream)
             for outcome, (at, values) in chunk.rows.items()}
-    return Sums(chunk.items, chunk.floats, cross=cross, drivers=chunk.drivers, boot=boot, kano=kano, totals=totals)
+    return Sums(chunk.items, chunk.floats, cross=cross, drivers=chunk.drivers, boot=boot, kano=kano, totals=totals,
+                ordinal=ordinal)
 
 
 class _Groups:

@@ -74,7 +74,7 @@ def finish(sums: Sums, plan: Plan) -> Results:
 
         with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
             quality, more = assess(inst, part, sums.cross[None], sums.counts.rows, opts.lang, split,
-                                   plan.invariance, totals=sums.totals)
+                                   plan.invariance, totals=sums.totals, ordinal=sums.ordinal)
         blocks.update(quality)
         notes += more
         if isinstance(blocks.get("validity"), dict):  # one verdict for dimensions customers do not tell apart

@@ -42,6 +42,10 @@ class AnalysisOptions:
         At most this many problems are listed when the data are invalid (all are counted).
     quality : bool
         Assess the instrument: reliability, factor structure (CFA), validity.
+    ordinal : bool
+        Also treat the assessed items as ordinal: polychoric correlations from the items'
+        contingency tables (summed chunk by chunk) and each dimension's ordinal alpha
+        (Zumbo, Gadermann & Zeisser 2007).
     invariance : str, optional
         A segment column whose groups are compared for measurement invariance; it is
         added to ``by``.
@@ -98,6 +102,7 @@ class AnalysisOptions:
     chunk_size: int = DEFAULT_CHUNK
     max_problems: int = 50
     quality: bool = True
+    ordinal: bool = False
     invariance: str | None = None
     ipa_importance: str = "auto"
     ipa_performance: str = "perception"

@@ -27,6 +27,7 @@ import pyarrow as pa
 from ..errors import UsageError
 from ..measures.kano import KanoCounts
 from ..stats.moments import CrossMoments, Moments, PairedMoments
+from ..stats.polychoric import OrdinalTables
 
 FORMAT_VERSION = 3  # 2: the bootstrap's replicate sums instead of the driver rows; 3: item-total sums
 _MOMENTS = ("n", "s", "ss")
@@ -84,6 +85,10 @@ class Sums:
         Each assessed item paired with its dimension score (the respondent's mean over the
         dimension's answered items), over every respondent who answered the item: the
         item–total correlation ``raw_r`` of ``psych::alpha``.
+    ordinal : OrdinalTables, optional
+        With ``ordinal=True``: the assessed items' contingency tables (reverse-keyed items
+        reversed), for polychoric correlations. Kept in memory only: :meth:`to_arrow`
+        refuses Sums that hold them.
     """
 
     items: Moments
@@ -96,6 +101,7 @@ class Sums:
     boot: Mapping[str, np.ndarray] = field(default_factory=dict)
     kano: KanoCounts | None = None
     totals: PairedMoments | None = None
+    ordinal: OrdinalTables | None = None
 
     @property
     def n_groups(self) -> int:
@@ -160,6 +166,8 @@ class Sums:
     def to_arrow(self) -> pa.RecordBatch:
         """One row per array (``name``, ``shape``, ``values`` as float64); the segments,
         counts and format version in the schema's metadata."""
+        if self.ordinal is not None:
+            raise ValueError("Sums with ordinal tables are not serialised (the local engine keeps them in memory)")
         arrays = self.arrays()
         meta = {"servq_sums_version": str(FORMAT_VERSION),
                 "groups": json.dumps([list(g) for g in self.groups], ensure_ascii=False),
@@ -259,7 +267,8 @@ def merge(a: Sums, b: Sums) -> Sums:
     return Sums(a.items + b.items, a.floats.grown(n_groups) + b.floats,
                 groups=tuple(groups), counts=a.counts + b.counts, unknown=unknown,
                 cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers), boot=_added(a.boot, b.boot),
-                kano=_either_sum(a.kano, b.kano), totals=_either_sum(a.totals, b.totals))
+                kano=_either_sum(a.kano, b.kano), totals=_either_sum(a.totals, b.totals),
+                ordinal=_either_sum(a.ordinal, b.ordinal))
 
 
 def add_aligned(a: Sums, b: Sums) -> Sums:
@@ -267,7 +276,8 @@ def add_aligned(a: Sums, b: Sums) -> Sums:
     by one reader): the groups are those of ``a``, grown to ``b``'s number of groups."""
     return Sums(a.items + b.items, a.floats + b.floats, groups=a.groups, counts=a.counts + b.counts,
                 unknown=a.unknown, cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers),
-                boot=_added(a.boot, b.boot), kano=_either_sum(a.kano, b.kano), totals=_either_sum(a.totals, b.totals))
+                boot=_added(a.boot, b.boot), kano=_either_sum(a.kano, b.kano), totals=_either_sum(a.totals, b.totals),
+                ordinal=_either_sum(a.ordinal, b.ordinal))
 
 
 def _renumbered(s: Sums, index: np.ndarray, n_groups: int) -> Sums:

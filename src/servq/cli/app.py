@@ -86,6 +86,9 @@ def analyze(
              "scalar).")] = None,
     quality: Annotated[bool, typer.Option(
         "--quality/--no-quality", help="Assess the instrument: reliability, factor structure (CFA), validity.")] = True,
+    ordinal: Annotated[bool, typer.Option(
+        "--ordinal", help="Also read the items as ordinal answers: polychoric correlations and each dimension's ordinal "
+        "alpha in the reliability table.")] = False,
     ipa_importance: Annotated[str, typer.Option(
         "--ipa-importance",
         help="Importance-performance analysis: importance auto, derived (relative weights) or stated "
@@ -138,7 +141,7 @@ def analyze(
 
     options = AnalysisOptions(by=tuple(by or ()), lang=lang, min_n=min_n, confidence=confidence, mapping=mapping,
                               sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance,
-                              ipa_importance=ipa_importance, ipa_performance=ipa_performance,
+                              ordinal=ordinal, ipa_importance=ipa_importance, ipa_performance=ipa_performance,
                               ipa_crosshair=ipa_crosshair, compare=compare, adjust=adjust, period=period,
                               period_column=period_column, boot=boot, seed=seed, economics=economics,
                               complaints=complaints, scale=scale, labels=_labels(label, lang))

@@ -32,6 +32,7 @@ from ..instruments.schema import Instrument, Part
 from ..stats.moments import CrossMoments, PairedMoments
 from ..stats.numbers import finite
 from ..stats.omega import omega_total
+from ..stats.polychoric import OrdinalTables, polychoric
 from ..stats.reliability import alpha_from_cov
 from ..stats.sem import SemWarning, cfa, invariance
 from ..stats.sem.invariance import ALPHA as INVARIANCE_ALPHA
@@ -128,7 +129,7 @@ def dimension_model(inst: Instrument, part: Part) -> str:
 
 def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int, lang: str,
            groups: dict[str, CrossMoments] | None = None, group_column: str | None = None,
-           *, totals: PairedMoments | None = None) -> tuple[dict, list[str]]:
+           *, totals: PairedMoments | None = None, ordinal: OrdinalTables | None = None) -> tuple[dict, list[str]]:
     """Assess the instrument's reliability, factor structure, validity and invariance.
 
     The ``reliability``, ``cfa``, ``validity`` and ``invariance`` blocks of the results,
@@ -158,6 +159,11 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         ``psych::alpha`` on the dimension's rows, ``cor(x, rowMeans(x, na.rm = TRUE),
         use = "pairwise")``. Without it ``raw_r`` is computed from the covariance matrix as
         for complete data, which differs when answers are missing.
+    ordinal : OrdinalTables, optional
+        The part's items' contingency tables (instrument order, reverse-keyed items
+        reversed): each dimension then also gets its ``ordinal_alpha``, coefficient alpha of
+        the items' polychoric correlations (Zumbo, Gadermann & Zeisser 2007), the
+        polychoric correlations lavaan's (:func:`servq.stats.polychoric.polychoric`).
 
     Returns
     -------
@@ -220,6 +226,8 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
 
     out: dict[str, dict | None] = {"reliability": _reliability(inst, part, cross, n_respondents, names, lang, notes,
                                                                totals)}
+    if ordinal is not None and out["reliability"] is not None:
+        _ordinal_alpha(out["reliability"], inst, ordinal, notes)
     model = dimension_model(inst, part)
     if not model:
         notes.append("no CFA: the dimension model needs two dimensions of two or more items, or one of three or more")
@@ -288,6 +296,23 @@ def _reliability(inst, part, cross: CrossMoments, n: int, names: list[str], lang
         entry["items_raising_alpha"] = [by_col[c].id for c in stats["items_raising_alpha"]]
         dims.append(entry)
     return {"part": part.value, "use": "pairwise", "dimensions": dims, "thresholds": dict(ALPHA_VERDICTS)}
+
+
+def _ordinal_alpha(block: dict, inst, tables: OrdinalTables, notes: list[str]) -> None:
+    """Each dimension's ordinal alpha, k/(k−1) · (1 − k / ΣR) of its items' polychoric
+    correlations R, into the reliability ``block`` (None where it cannot be computed)."""
+    try:
+        R = polychoric(tables).correlation
+    except ValueError as exc:
+        notes.append(f"ordinal alpha could not be computed: {exc}")
+        R = None
+    at = {it.id: i for i, it in enumerate(inst.items)}
+    for entry in block["dimensions"]:
+        rows = [at[it.id] for it in inst.items_of(entry["id"])]
+        k = len(rows)
+        entry["ordinal_alpha"] = (None if R is None or k < 2
+                                  else float(k / (k - 1) * (1 - k / R[np.ix_(rows, rows)].sum())))
+    block["ordinal"] = "polychoric correlations (lavaan's two-step estimates), pairwise present"
 
 
 def _cfa(model: str, cross: CrossMoments, names: list[str], used: list[str]):

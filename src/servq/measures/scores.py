@@ -38,6 +38,7 @@ import numpy as np
 from ..instruments.schema import Importance, Instrument, Part
 from ..io.validate import Answers
 from ..stats.moments import CrossMoments, Moments, PairedMoments
+from ..stats.polychoric import OrdinalTables
 
 DIFFERENCES = {  # name: (minuend, subtrahend)
     "gap": (Part.perception, Part.expectation),
@@ -304,6 +305,29 @@ class Scorer:
         if total is None:  # no rows
             total = CrossMoments.of_shifted(np.zeros((len(mid), 0)), np.zeros((len(mid), 0), dtype=bool), mid)
         return total
+
+    def item_tables(self, answers: Answers, part: Part) -> OrdinalTables:
+        """The contingency tables of one part's item codes (reverse-keyed items reversed, so
+        that every item's categories run the same way): polychoric correlations.
+
+        Parameters
+        ----------
+        answers : Answers
+            One chunk of validated answers.
+        part : Part
+            The part whose items are taken.
+
+        Returns
+        -------
+        OrdinalTables
+            The items' code counts and pair tables, in instrument order, named by item id.
+        """
+        codes = answers.parts[part]
+        if self.reverse.any():
+            codes = codes.copy()
+            rev = codes[self.reverse]
+            codes[self.reverse] = np.where(rev != 0, self.points + 1 - rev, 0)
+        return OrdinalTables.from_codes(codes.T, items=[str(i) for i in self.item_ids])
 
     def item_totals(self, answers: Answers, part: Part, cross: CrossMoments | None = None) -> PairedMoments:
         """Each item's score paired with its dimension's score, over the respondents who

@@ -85,10 +85,13 @@ def _reliability_group(results: Mapping, f: Fmt) -> dict:
         use=f.t(f"quality.use.{use}") if use in ("pairwise", "listwise") else str(use or ""),
     )
     level = i18n.fmt_level(f.lang, ALPHA_CI_LEVEL)
+    ordinal = any("ordinal_alpha" in d for d in dims)
     notes = [f.t("quality.reliability.note_interval", level=level), _alpha_cuts(rel, f)]
+    if ordinal:
+        notes.append(f.t("quality.reliability.note_ordinal"))
     headers = f.headers(
-        "col.dimension", "col.n_items", "col.n", "col.alpha", "col.std_alpha", "col.omega",
-        "col.g6", "col.average_r", "col.verdict",
+        "col.dimension", "col.n_items", "col.n", "col.alpha", "col.std_alpha",
+        *(("col.ordinal_alpha",) if ordinal else ()), "col.omega", "col.g6", "col.average_r", "col.verdict",
     )
     table = Table(headers, notes=[n for n in notes if n])
 
@@ -97,7 +100,9 @@ def _reliability_group(results: Mapping, f: Fmt) -> dict:
 
     for d in dims:
         interval = i18n.fmt_interval(f.lang, d.get("feldt_low"), d.get("feldt_high"))
-        numbers = [f.num_cell(d.get(k)) for k in ("std_alpha", "omega_total", "g6", "average_r")]
+        shown = ("std_alpha", "ordinal_alpha", "omega_total", "g6", "average_r") if ordinal else (
+            "std_alpha", "omega_total", "g6", "average_r")
+        numbers = [f.num_cell(d.get(k)) for k in shown]
         table.rows.append(
             Row(
                 [Cell(label(d), cls="label"), Cell(f.int(d.get("n_items")), cls="num")]

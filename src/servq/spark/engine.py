@@ -26,7 +26,7 @@ import pyarrow as pa
 from ..analysis import AnalysisOptions, Plan, Results, Sums, accumulate, finish, merge, plan_for
 from ..analysis.plan import empty_sums
 from ..analysis.scorecard import ScorecardSettings, add_scorecard, nested
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, UsageError
 from ..instruments import Instrument, load_instrument
 from ..io.arrow import as_text
 from .reading import (
@@ -81,6 +81,9 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
     if by is not None:
         changes["by"] = by
     opts = AnalysisOptions.of(options, **changes)
+    if opts.ordinal:
+        raise UsageError("--ordinal runs on the local engine: the items' contingency tables are not sent between "
+                         "Spark workers yet")
     inst = load_instrument(instrument)
     if isinstance(data, (str, Path)):
         spark = spark or session(master)

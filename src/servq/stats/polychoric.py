@@ -56,7 +56,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 __all__ = ["OrdinalTables", "Polychoric", "ScoreCrossproducts", "bivariate_normal_cdf", "polychoric"]
@@ -403,6 +402,8 @@ def _polychoric_pair(freq: NDArray[np.float64], th1: NDArray[np.float64], th2: N
     for rho in grid:
         g = gradient(float(rho))
         if g * direction <= 0:
+            from scipy.optimize import brentq  # on use: the engine's import stays light
+
             return float(brentq(gradient, min(prev, rho), max(prev, rho), xtol=1e-14, rtol=1e-14, maxiter=200))
         prev = float(rho)
     return direction * _RHO_BOUND
