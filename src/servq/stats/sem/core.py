@@ -17,13 +17,15 @@ from .results import SemResults
 from .standardize import standardize
 from .start import start_values
 from .syntax import parse
+from .wls import OrdinalSemResults, fit_ordinal
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
         group_equal: Sequence[str] = (), orthogonal: bool = False,
-        meanstructure: bool | None = None) -> SemResults:
-    """Confirmatory factor analysis by maximum likelihood, as ``lavaan::cfa``.
+        meanstructure: bool | None = None, ordered: Sequence[str] | bool | None = None,
+        estimator: str | None = None) -> SemResults | OrdinalSemResults:
+    """Confirmatory factor analysis by maximum likelihood (or DWLS for ordered items), as ``lavaan::cfa``.
 
     Parameters
     ----------
@@ -50,10 +52,17 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
         Estimate intercepts; default (as lavaan): only with groups or ``~ 1`` in the model.
+    ordered : list of str or True, optional
+        lavaan's ``ordered =``: the ordinal items (True: every observed variable), fitted by
+        DWLS on polychoric correlations (:mod:`servq.stats.sem.wls`; one group, every
+        observed variable ordered).
+    estimator : str, optional
+        "ML" (default without ``ordered``), "WLSMV" (default with it: robust SEs,
+        mean-and-variance adjusted χ²) or "DWLS".
 
     Returns
     -------
-    SemResults
+    SemResults or OrdinalSemResults
         Estimates with standard errors (expected information), z and p, ``std.lv`` and
         ``std.all``, ``fit_measures()`` keyed by lavaan's names, ``modindices()``.
 
@@ -118,6 +127,10 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     >>> round(m["chisq"], 1), int(m["df"]), round(m["cfi"], 2)
     (85.3, 24, 0.93)
     """
+    if ordered or estimator is not None:
+        return _ordinal(model, data, ordered, estimator, sample_cov=sample_cov, group=group,
+                        group_equal=group_equal, meanstructure=meanstructure, std_lv=std_lv,
+                        orthogonal=orthogonal)
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
                    group_equal=tuple(group_equal), orthogonal=orthogonal,
@@ -127,7 +140,8 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
 def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
         group_equal: Sequence[str] = (), orthogonal: bool = False,
-        meanstructure: bool | None = None) -> SemResults:
+        meanstructure: bool | None = None, ordered: Sequence[str] | bool | None = None,
+        estimator: str | None = None) -> SemResults | OrdinalSemResults:
     """Structural equation model by maximum likelihood, as ``lavaan::sem``.
 
     The same as :func:`cfa` (lavaan's ``cfa()`` and ``sem()`` share their defaults): regressions
@@ -152,10 +166,14 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
         Estimate intercepts; default: only with groups or ``~ 1`` in the model.
+    ordered : list of str or True, optional
+        Ordinal items, as for :func:`cfa`.
+    estimator : str, optional
+        "ML", "WLSMV" or "DWLS", as for :func:`cfa`.
 
     Returns
     -------
-    SemResults
+    SemResults or OrdinalSemResults
         As for :func:`cfa`.
 
     Raises
@@ -188,10 +206,36 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     >>> bool(abs(est["y", "~", "x1"] - np.linalg.lstsq(np.c_[np.ones(200), x], df.y, rcond=None)[0][1]) < 1e-6)
     True
     """
+    if ordered or estimator is not None:
+        return _ordinal(model, data, ordered, estimator, sample_cov=sample_cov, group=group,
+                        group_equal=group_equal, meanstructure=meanstructure, std_lv=std_lv,
+                        orthogonal=orthogonal)
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
                    group_equal=tuple(group_equal), orthogonal=orthogonal,
                    meanstructure=meanstructure)
+
+
+def _ordinal(model: str, data, ordered, estimator: str | None, *, sample_cov, group, group_equal,
+             meanstructure, std_lv: bool, orthogonal: bool) -> SemResults | OrdinalSemResults:
+    """Dispatch ``ordered=`` / ``estimator=`` to the DWLS fit, or name what is not supported."""
+    est = (estimator or ("WLSMV" if ordered else "ML")).upper()
+    if est == "ML":
+        if ordered:
+            raise ValueError("estimator='ML' with ordered= items is not supported; use estimator='WLSMV' (lavaan's default)")
+        return fit_sem(model, data, sample_cov=sample_cov, group=group, std_lv=std_lv,
+                       group_equal=tuple(group_equal), orthogonal=orthogonal, meanstructure=meanstructure)
+    if est not in ("WLSMV", "DWLS"):
+        raise ValueError(f"estimator={estimator!r} is not supported; use 'ML', or 'WLSMV' / 'DWLS' with ordered=")
+    if not ordered:
+        raise ValueError(f"estimator={est!r} needs ordered= items (continuous items: use estimator='ML')")
+    if data is None or sample_cov is not None:
+        raise ValueError(f"estimator={est!r} needs raw data (data=), not sample_cov")
+    if group is not None or group_equal:
+        raise ValueError(f"estimator={est!r} with several groups (group=) is not supported yet; fit each group separately")
+    if meanstructure:
+        raise ValueError(f"estimator={est!r} with meanstructure=True is not supported yet (thresholds are always free)")
+    return fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
 
 
 def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,
