@@ -5,7 +5,8 @@
 # Data: data/hs_ordinal.csv (HolzingerSwineford1939 x1-x9 cut into 3-5 categories, written
 # by polychoric.R); model: the three-factor CFA (visual, textual, speed); lavaan's defaults
 # (parameterization = "delta", std.lv = FALSE, thresholds free).
-# For each estimator: parameterEstimates(fit) (lhs, op, rhs, est, se, free) and fitMeasures
+# For each estimator (and WLSMV with std.lv = TRUE): parameterEstimates(fit, standardized = TRUE)
+# (lhs, op, rhs, est, se, std.all, free) and fitMeasures
 # (chisq, df, chisq.scaled, df.scaled, cfi.scaled, tli.scaled, rmsea.scaled, srmr, ...).
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
 
@@ -17,19 +18,20 @@ measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scale
               "baseline.df.scaled", "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
               "srmr")
 
-case <- function(estimator) {
-  fit <- cfa(hs_model, data = hs, ordered = items, estimator = estimator)
-  pe <- parameterEstimates(fit, ci = FALSE, remove.nonfree = FALSE)
+case <- function(estimator, std.lv = FALSE) {
+  fit <- cfa(hs_model, data = hs, ordered = items, estimator = estimator, std.lv = std.lv)
+  pe <- parameterEstimates(fit, ci = FALSE, remove.nonfree = FALSE, standardized = TRUE)
   pt <- parTable(fit)
   fm <- fitMeasures(fit)
   keep <- intersect(measures, names(fm))
   list(estimator = estimator, n = lavInspect(fit, "nobs"),
        test = lavInspect(fit, "options")$test, se = lavInspect(fit, "options")$se,
-       pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se,
+       pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se, std_all = pe$std.all,
                  free = pt$free[match(paste(pe$lhs, pe$op, pe$rhs), paste(pt$lhs, pt$op, pt$rhs))]),
        fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
 }
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), model = hs_model, items = items,
-            wlsmv = case("WLSMV"), dwls = case("DWLS"))
+            wlsmv = case("WLSMV"), dwls = case("DWLS"),
+            wlsmv_std_lv = case("WLSMV", std.lv = TRUE))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "sem_ordinal.json")

@@ -2,7 +2,8 @@
 (tests/golden/sem_ordinal.R and its output sem_ordinal.json; data tests/golden/data/hs_ordinal.csv,
 the Holzinger-Swineford three-factor model with x1..x9 cut into 3-5 categories).
 
-Tolerances: estimates 1e-5 absolute (lavaan's nlminb stops with up to 4e-6 left on single
+Cases: WLSMV, DWLS, WLSMV with std.lv = TRUE. Tolerances: estimates and std.all 1e-5
+absolute (lavaan's nlminb stops with up to 4e-6 left on single
 loadings), standard errors 1e-4 relative (robust.sem sandwich for WLSMV, (Δ'WΔ)⁻¹/(N−1) for
 DWLS), χ² statistics 1e-6 relative, other fit measures 1e-6 absolute, npar and df exactly.
 """
@@ -33,10 +34,11 @@ def data():
 
 @cache
 def fitted(case):
-    return cfa(REF["model"], data(), ordered=REF["items"], estimator=REF[case]["estimator"])
+    return cfa(REF["model"], data(), ordered=REF["items"], estimator=REF[case]["estimator"],
+               std_lv=case == "wlsmv_std_lv")
 
 
-CASES = ["wlsmv", "dwls"]
+CASES = ["wlsmv", "dwls", "wlsmv_std_lv"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -44,9 +46,11 @@ def test_estimates_and_se(case):
     got = fitted(case).to_frame().set_index(["lhs", "op", "rhs"])
     pe = REF[case]["pe"]
     assert len(got) == len(pe["lhs"])
-    for lhs, op, rhs, est, se in zip(pe["lhs"], pe["op"], pe["rhs"], pe["est"], pe["se"]):
+    rows = zip(pe["lhs"], pe["op"], pe["rhs"], pe["est"], pe["se"], pe["std_all"])
+    for lhs, op, rhs, est, se, std in rows:
         row = got.loc[(lhs, op, rhs)]
         assert row["est"] == pytest.approx(est, abs=EST_ABS), (lhs, op, rhs)
+        assert row["std.all"] == pytest.approx(std, abs=EST_ABS), (lhs, op, rhs)
         assert row["se"] == pytest.approx(se, rel=SE_REL, abs=1e-12), (lhs, op, rhs)
 
 
