@@ -102,7 +102,9 @@ def test_results_name_the_estimator():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"estimator": "WLSMV"}, "estimator='WLSMV' is not supported yet (ordinal CFA); supported: 'ML', 'MLR'"),
+    ({"estimator": "WLSMV"}, "estimator='WLSMV' needs ordered= items (continuous items: use estimator='ML')"),
+    ({"estimator": "WLSMV", "ordered": True, "missing": "fiml"}, "missing='fiml' with ordered= items is not supported yet"),
+    ({"estimator": "MLR", "ordered": True}, "estimator='MLR' with ordered= items is not supported"),
     ({"estimator": "Bayes"}, "estimator='Bayes' is not supported yet; supported: 'ML', 'MLR'"),
     ({"missing": "pairwise"}, "missing='pairwise' is not supported; supported: 'listwise', 'fiml', 'ml'"),
 ])

@@ -12,6 +12,7 @@ from .invariance import InvarianceResults, invariance
 from .model import SemSpecificationError, SemWarning
 from .results import SemResults
 from .syntax import ModelSyntaxError, parse
+from .wls import OrdinalSemResults
 
-__all__ = ["cfa", "sem", "invariance", "SemResults", "InvarianceResults", "SemWarning",
+__all__ = ["cfa", "sem", "invariance", "SemResults", "OrdinalSemResults", "InvarianceResults", "SemWarning",
            "SemSpecificationError", "ModelSyntaxError", "parse"]

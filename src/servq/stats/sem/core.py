@@ -20,14 +20,17 @@ from .results import SemResults
 from .standardize import standardize
 from .start import start_values
 from .syntax import parse
+from .wls import OrdinalSemResults, fit_ordinal
+
+ORDINAL_ESTIMATORS = ("WLSMV", "DWLS")
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
         group_equal: Sequence[str] = (), orthogonal: bool = False,
-        meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
-        ) -> SemResults:
-    """Confirmatory factor analysis by maximum likelihood, as ``lavaan::cfa``.
+        meanstructure: bool | None = None, ordered: Sequence[str] | bool | None = None,
+        estimator: str | None = None, missing: str = "listwise") -> SemResults | OrdinalSemResults:
+    """Confirmatory factor analysis by maximum likelihood (or DWLS for ordered items), as ``lavaan::cfa``.
 
     Parameters
     ----------
@@ -55,11 +58,17 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     meanstructure : bool, optional
         Estimate intercepts; default (as lavaan): only with groups or ``~ 1`` in the model
         (always with FIML).
-    estimator : str
-        "ML" (default) or "MLR": ML estimates with Huber–White standard errors (observed
-        information, casewise scores) and the Yuan–Bentler scaled χ² (lavaan's
-        ``yuan.bentler.mplus``) with ``chisq.scaled``, ``cfi.scaled``/``robust`` and friends.
-        Other lavaan estimators raise a ValueError naming the supported ones.
+    ordered : list of str or True, optional
+        lavaan's ``ordered =``: the ordinal items (True: every observed variable), fitted by
+        DWLS on polychoric correlations (:mod:`servq.stats.sem.wls`; one group, every
+        observed variable ordered).
+    estimator : str, optional
+        "ML" (default without ``ordered``) or "MLR": ML estimates with Huber–White standard
+        errors (observed information, casewise scores) and the Yuan–Bentler scaled χ²
+        (lavaan's ``yuan.bentler.mplus``) with ``chisq.scaled``, ``cfi.scaled``/``robust``
+        and friends; with ``ordered``, "WLSMV" (the default: robust SEs, mean-and-variance
+        adjusted χ²) or "DWLS". Other lavaan estimators raise a ValueError naming the
+        supported ones.
     missing : str
         "listwise" (default, as lavaan's for ML): drop respondents missing any model
         variable. "fiml" (or "ml"): casewise maximum likelihood over every answer given, by
@@ -68,10 +77,10 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
 
     Returns
     -------
-    SemResults
+    SemResults or OrdinalSemResults
         Estimates with standard errors (expected information; observed with FIML;
-        Huber–White with MLR), z and p, ``std.lv`` and ``std.all``, ``fit_measures()`` keyed
-        by lavaan's names, ``modindices()``.
+        Huber–White with MLR; robust with WLSMV), z and p, ``std.lv`` and ``std.all``,
+        ``fit_measures()`` keyed by lavaan's names, ``modindices()`` (ML).
 
     Raises
     ------
@@ -135,17 +144,21 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     >>> round(m["chisq"], 1), int(m["df"]), round(m["cfi"], 2)
     (85.3, 24, 0.93)
     """
+    if ordered or str(estimator).upper() in ORDINAL_ESTIMATORS:
+        return _ordinal(model, data, ordered, estimator, missing, sample_cov=sample_cov, group=group,
+                        group_equal=group_equal, meanstructure=meanstructure, std_lv=std_lv,
+                        orthogonal=orthogonal)
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
                    group_equal=tuple(group_equal), orthogonal=orthogonal,
-                   meanstructure=meanstructure, options=SemOptions(estimator, missing))
+                   meanstructure=meanstructure, options=SemOptions(estimator or "ML", missing))
 
 
 def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
         group_equal: Sequence[str] = (), orthogonal: bool = False,
-        meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
-        ) -> SemResults:
+        meanstructure: bool | None = None, ordered: Sequence[str] | bool | None = None,
+        estimator: str | None = None, missing: str = "listwise") -> SemResults | OrdinalSemResults:
     """Structural equation model by maximum likelihood, as ``lavaan::sem``.
 
     The same as :func:`cfa` (lavaan's ``cfa()`` and ``sem()`` share their defaults): regressions
@@ -170,14 +183,16 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
         Estimate intercepts; default: only with groups or ``~ 1`` in the model.
-    estimator : str
-        "ML" or "MLR", as for :func:`cfa`.
+    ordered : list of str or True, optional
+        Ordinal items, as for :func:`cfa`.
+    estimator : str, optional
+        "ML", "MLR", "WLSMV" or "DWLS", as for :func:`cfa`.
     missing : str
         "listwise", "fiml" or "ml", as for :func:`cfa`.
 
     Returns
     -------
-    SemResults
+    SemResults or OrdinalSemResults
         As for :func:`cfa`.
 
     Raises
@@ -210,10 +225,37 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     >>> bool(abs(est["y", "~", "x1"] - np.linalg.lstsq(np.c_[np.ones(200), x], df.y, rcond=None)[0][1]) < 1e-6)
     True
     """
+    if ordered or str(estimator).upper() in ORDINAL_ESTIMATORS:
+        return _ordinal(model, data, ordered, estimator, missing, sample_cov=sample_cov, group=group,
+                        group_equal=group_equal, meanstructure=meanstructure, std_lv=std_lv,
+                        orthogonal=orthogonal)
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
                    group_equal=tuple(group_equal), orthogonal=orthogonal,
-                   meanstructure=meanstructure, options=SemOptions(estimator, missing))
+                   meanstructure=meanstructure, options=SemOptions(estimator or "ML", missing))
+
+
+def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, sample_cov, group, group_equal,
+             meanstructure, std_lv: bool, orthogonal: bool) -> OrdinalSemResults:
+    """Fit ``ordered=`` items by DWLS, or name what is not supported."""
+    est = (estimator or "WLSMV").upper()
+    if est in ("ML", "MLR"):
+        raise ValueError(f"estimator={estimator!r} with ordered= items is not supported; use estimator='WLSMV' "
+                         "(lavaan's default for ordered items)")
+    if str(missing).lower() != "listwise":
+        raise ValueError(f"missing={missing!r} with ordered= items is not supported yet; the ordinal fit drops "
+                         "respondents missing any item (missing='listwise')")
+    if est not in ("WLSMV", "DWLS"):
+        raise ValueError(f"estimator={estimator!r} is not supported; use 'ML', or 'WLSMV' / 'DWLS' with ordered=")
+    if not ordered:
+        raise ValueError(f"estimator={est!r} needs ordered= items (continuous items: use estimator='ML')")
+    if data is None or sample_cov is not None:
+        raise ValueError(f"estimator={est!r} needs raw data (data=), not sample_cov")
+    if group is not None or group_equal:
+        raise ValueError(f"estimator={est!r} with several groups (group=) is not supported yet; fit each group separately")
+    if meanstructure:
+        raise ValueError(f"estimator={est!r} with meanstructure=True is not supported yet (thresholds are always free)")
+    return fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
 
 
 def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,

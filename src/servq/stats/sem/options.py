@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml", "ml")
-PLANNED = {"WLSMV": "ordinal CFA", "DWLS": "ordinal CFA", "ULS": "ordinal CFA", "WLS": "ADF",
+PLANNED = {"WLSMV": "with ordered= items only", "DWLS": "with ordered= items only", "ULS": "ordinal CFA", "WLS": "ADF",
            "MLM": "Satorra–Bentler", "MLMV": "Satorra–Bentler", "GLS": "GLS"}
 
 
@@ -42,7 +42,7 @@ class SemOptions:
     >>> SemOptions("WLSMV")
     Traceback (most recent call last):
     ...
-    ValueError: estimator='WLSMV' is not supported yet (ordinal CFA); supported: 'ML', 'MLR'
+    ValueError: estimator='WLSMV' is not supported yet (with ordered= items only); supported: 'ML', 'MLR'
     """
 
     estimator: str = "ML"

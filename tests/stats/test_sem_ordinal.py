@@ -1,0 +1,113 @@
+"""Ordinal CFA (``ordered=``, ``estimator="WLSMV"`` / ``"DWLS"``) against lavaan 0.6-14
+(tests/golden/sem_ordinal.R and its output sem_ordinal.json; data tests/golden/data/hs_ordinal.csv,
+the Holzinger-Swineford three-factor model with x1..x9 cut into 3-5 categories).
+
+Cases: WLSMV, DWLS, WLSMV with std.lv = TRUE. Tolerances: estimates and std.all 1e-5
+absolute (lavaan's nlminb stops with up to 4e-6 left on single
+loadings), standard errors 1e-4 relative (robust.sem sandwich for WLSMV, (Δ'WΔ)⁻¹/(N−1) for
+DWLS), χ² statistics 1e-6 relative, other fit measures 1e-6 absolute, npar and df exactly.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import servq
+from servq.stats.sem import OrdinalSemResults, SemSpecificationError, cfa
+
+GOLDEN = Path(__file__).parents[1] / "golden"
+REF = json.loads((GOLDEN / "sem_ordinal.json").read_text())
+EST_ABS = 1e-5
+SE_REL = 1e-4
+CHISQ = ("chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled", "fmin")
+EXACT = ("npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled")
+
+
+@cache
+def data():
+    return pd.read_csv(GOLDEN / "data" / "hs_ordinal.csv")
+
+
+@cache
+def fitted(case):
+    return cfa(REF["model"], data(), ordered=REF["items"], estimator=REF[case]["estimator"],
+               std_lv=case == "wlsmv_std_lv")
+
+
+CASES = ["wlsmv", "dwls", "wlsmv_std_lv"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_estimates_and_se(case):
+    got = fitted(case).to_frame().set_index(["lhs", "op", "rhs"])
+    pe = REF[case]["pe"]
+    assert len(got) == len(pe["lhs"])
+    rows = zip(pe["lhs"], pe["op"], pe["rhs"], pe["est"], pe["se"], pe["std_all"])
+    for lhs, op, rhs, est, se, std in rows:
+        row = got.loc[(lhs, op, rhs)]
+        assert row["est"] == pytest.approx(est, abs=EST_ABS), (lhs, op, rhs)
+        assert row["std.all"] == pytest.approx(std, abs=EST_ABS), (lhs, op, rhs)
+        assert row["se"] == pytest.approx(se, rel=SE_REL, abs=1e-12), (lhs, op, rhs)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fit_measures(case):
+    got = fitted(case).fit_measures()
+    for name, value in REF[case]["fit"].items():
+        if name in EXACT:
+            assert got[name] == value, name
+        elif name in CHISQ:
+            assert got[name] == pytest.approx(value, rel=1e-6), name
+        else:
+            assert got[name] == pytest.approx(value, abs=1e-6), name
+
+
+def test_lavaan_defaults():
+    fit = fitted("wlsmv")
+    assert isinstance(fit, OrdinalSemResults) and fit.converged and fit.nobs == (301,)
+    assert REF["wlsmv"]["test"] == "scaled.shifted" and REF["wlsmv"]["se"] == "robust.sem"
+    # delta parameterization: the latent responses have unit variance
+    assert np.allclose(np.diag(fit.implied_cov()), 1.0)
+    # DWLS: same estimates, no scaled statistics
+    assert "chisq.scaled" not in fitted("dwls").fit_measures()
+    assert np.allclose(fitted("dwls").to_frame()["est"], fit.to_frame()["est"])
+
+
+def test_top_level_entry_and_ordered_true():
+    fit = servq.cfa(REF["model"], data(), ordered=True)
+    assert fit.estimator == "WLSMV"
+    assert fit.fit_measures()["chisq"] == pytest.approx(REF["wlsmv"]["fit"]["chisq"], rel=1e-6)
+    assert fit.to_dict()["estimator"] == "WLSMV"
+
+
+def test_recoding_is_invariant():
+    # lavaan orders the levels of a numeric item: any increasing recoding gives the same fit
+    shifted = data() * 10 - 3
+    fit = cfa(REF["model"], shifted, ordered=True)
+    assert fit.fit_measures()["chisq"] == pytest.approx(fitted("wlsmv").fit_measures()["chisq"], rel=1e-9)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"estimator": "MLR", "ordered": True}, "estimator='MLR'"),
+    ({"estimator": "ML", "ordered": True}, "estimator='ML' with ordered"),
+    ({"estimator": "DWLS"}, "needs ordered="),
+    ({"ordered": True, "group": "x1"}, "several groups"),
+    ({"ordered": True, "meanstructure": True}, "meanstructure"),
+])
+def test_unsupported_combinations_name_the_option(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cfa(REF["model"], data(), **kwargs)
+
+
+def test_partly_ordered_is_refused():
+    with pytest.raises(SemSpecificationError, match="x9 is not in ordered="):
+        cfa(REF["model"], data(), ordered=[f"x{i}" for i in range(1, 9)])
+
+
+def test_modindices_not_available():
+    with pytest.raises(NotImplementedError, match="WLSMV"):
+        fitted("wlsmv").modindices()
