@@ -1,6 +1,7 @@
 # Reference values for servq.analyze(..., ordinal=True): each dimension's ordinal alpha,
 # coefficient alpha of its items' polychoric correlations (Zumbo, Gadermann & Zeisser 2007),
-# the polychoric correlations lavaan's two-step estimates with pairwise-present rows.
+# the polychoric correlations lavaan's two-step estimates with pairwise-present rows; and the
+# ordinal CFA of the five dimensions by DWLS from those pairwise statistics.
 # Run from this folder: Rscript ordinal_alpha.R   (needs lavaan 0.6-14, psych 2.2.9, jsonlite)
 # Data: data/sq411_missing.csv (alpha_missing.R: the sq411 perceptions with 15% blanks).
 
@@ -22,4 +23,12 @@ for (d in names(dims)) {
   out[[d]] <- list(items = items[dims[[d]]], polychoric = unname(unclass(R)),
                    ordinal_alpha = a$total$raw_alpha, std_alpha = a$total$std.alpha)
 }
+model <- paste(sprintf("%s =~ %s", names(dims),
+                       sapply(dims, function(i) paste(items[i], collapse = " + "))), collapse = "\n")
+fit <- cfa(model, x, ordered = items, estimator = "DWLS", missing = "pairwise")
+std <- standardizedSolution(fit)
+out$cfa <- list(model = model, nobs = lavInspect(fit, "nobs"),
+                fit = as.list(fitMeasures(fit, c("chisq", "df", "cfi", "tli", "rmsea", "srmr"))),
+                loadings = std[std$op == "=~", c("lhs", "rhs", "est.std")],
+                factor_cor = std[std$op == "~~" & std$lhs != std$rhs & std$lhs %in% names(dims), c("lhs", "rhs", "est.std")])
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "ordinal_alpha.json")

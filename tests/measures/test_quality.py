@@ -115,10 +115,10 @@ def test_planted_strongest_driver_is_found():
         assert sum(p["lmg_pct"] for p in block["predictors"]) == pytest.approx(100.0)
 
 
-def test_ordinal_alpha_matches_lavaan_polychoric_and_psych():
-    """--ordinal: the items' contingency tables are summed chunk by chunk (37 rows here) and
-    each dimension's ordinal alpha is psych::alpha of lavaan's polychoric matrix
-    (tests/golden/ordinal_alpha.R)."""
+def test_ordinal_alpha_and_cfa_match_lavaan_and_psych():
+    """--ordinal: the items' contingency tables are summed chunk by chunk (37 rows here);
+    each dimension's ordinal alpha is psych::alpha of lavaan's polychoric matrix and the CFA
+    lavaan's DWLS on it (tests/golden/ordinal_alpha.R)."""
     ref = json.loads((GOLDEN / "ordinal_alpha.json").read_text())
     res = servq.analyze(GOLDEN / ref["file"], HERE / "data" / "sq411.yaml",
                         mapping=HERE / "data" / "sq411_mapping.yaml", chunk_size=37, ordinal=True)
@@ -128,7 +128,21 @@ def test_ordinal_alpha_matches_lavaan_polychoric_and_psych():
         got = next(d for d in rel["dimensions"] if d["id"] == dim)
         assert got["ordinal_alpha"] == pytest.approx(ref[dim]["ordinal_alpha"], abs=1e-7), dim
         assert got["ordinal_alpha"] > got["raw_alpha"]  # usual for skewed 5-point answers
+    # the CFA is the ordinal one: DWLS on the pairwise polychoric correlations, as lavaan's
+    # cfa(model, x, ordered = items, estimator = "DWLS", missing = "pairwise")
+    cfa, theirs = res.data["cfa"], ref["cfa"]
+    assert cfa["estimator"] == "DWLS" and cfa["n"] == theirs["nobs"] == 411
+    for key in ("chisq", "df", "cfi", "tli", "rmsea", "srmr"):
+        assert cfa["fit"][key] == pytest.approx(theirs["fit"][key], rel=1e-6, abs=1e-7), key
+    std = {(d["dimension"], f"a{d['item']:02d}"): d["std_all"] for d in cfa["loadings"]}
+    for row in theirs["loadings"]:
+        assert std[row["lhs"], row["rhs"]] == pytest.approx(row["est.std"], abs=2e-6)
+    for row in theirs["factor_cor"]:
+        assert cfa["factor_correlations"][row["lhs"]][row["rhs"]] == pytest.approx(row["est.std"], abs=2e-6)
     plain = servq.analyze(GOLDEN / ref["file"], HERE / "data" / "sq411.yaml",
                           mapping=HERE / "data" / "sq411_mapping.yaml")
+    # with 15% blanks few respondents answered all 22 items: the listwise ML CFA cannot run,
+    # the pairwise ordinal one can
+    assert plain.data["cfa"] is None and any("respondents with every item answered" in n for n in plain.data["notes"])
     assert "ordinal" not in plain.data["reliability"]
     assert all("ordinal_alpha" not in d for d in plain.data["reliability"]["dimensions"])

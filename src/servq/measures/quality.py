@@ -37,6 +37,7 @@ from ..stats.reliability import alpha_from_cov
 from ..stats.sem import SemWarning, cfa, invariance
 from ..stats.sem.invariance import ALPHA as INVARIANCE_ALPHA
 from ..stats.sem.invariance import DELTA_CFI as INVARIANCE_DELTA_CFI
+from ..stats.sem.wls import fit_ordinal_tables
 from ..stats.validity import validity
 
 ALPHA_VERDICTS = {"excellent": 0.90, "good": 0.80, "acceptable": 0.70, "questionable": 0.60}
@@ -163,7 +164,10 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         The part's items' contingency tables (instrument order, reverse-keyed items
         reversed): each dimension then also gets its ``ordinal_alpha``, coefficient alpha of
         the items' polychoric correlations (Zumbo, Gadermann & Zeisser 2007), the
-        polychoric correlations lavaan's (:func:`servq.stats.polychoric.polychoric`).
+        polychoric correlations lavaan's (:func:`servq.stats.polychoric.polychoric`); the CFA
+        is the ordinal one, DWLS on the polychoric correlations from the tables alone
+        (:func:`servq.stats.sem.wls.fit_ordinal_tables`: lavaan's ``estimator = "DWLS"``,
+        ``missing = "pairwise"``), and HTMT uses the polychoric correlations.
 
     Returns
     -------
@@ -233,12 +237,17 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         notes.append("no CFA: the dimension model needs two dimensions of two or more items, or one of three or more")
     before = len(notes)
     used = [c for cols in _modelled(inst, part).values() for c in cols]
-    fit = attempt("the CFA", lambda: _cfa(model, cross, names, used)) if model else None
+    named = None if ordinal is None else OrdinalTables(tuple(names), ordinal.cross, ordinal.n)
+    if named is not None:
+        fit = attempt("the ordinal CFA", lambda: fit_ordinal_tables(model, named)) if model else None
+    else:
+        fit = attempt("the CFA", lambda: _cfa(model, cross, names, used)) if model else None
     if model and fit is None and len(notes) == before:
         notes.append(f"the CFA needs more than {len(names) + 1} respondents with every item answered; "
                      f"{int(cross.n_complete)} have")
     out["cfa"] = _cfa_block(fit, model) if fit is not None else None
-    out["validity"] = attempt("validity", lambda: _validity(inst, part, fit, cross, names, lang)) if fit else None
+    cor = None if named is None else _polychoric_frame(named)
+    out["validity"] = attempt("validity", lambda: _validity(inst, part, fit, cross, names, lang, cor)) if fit else None
     out["invariance"] = None
     if groups and group_column and fit is not None:
         before = len(notes)
@@ -337,6 +346,7 @@ def _cfa_block(fit, model: str) -> dict:
     fit_out = {k: finite(measures.get(k)) for k in FIT_KEYS}
     return {
         "model": model,
+        "estimator": getattr(fit, "estimator", "ML"),
         "n": int(sum(fit.nobs)),
         "converged": bool(fit.converged),
         "fit": fit_out,
@@ -362,7 +372,13 @@ def _cfa_verdict(fit: dict) -> str:
     return "poor"
 
 
-def _validity(inst, part, fit, cross: CrossMoments, names: list[str], lang: str) -> dict:
+def _polychoric_frame(tables: OrdinalTables) -> pd.DataFrame:
+    r = polychoric(tables).correlation
+    return pd.DataFrame(r, index=list(tables.items), columns=list(tables.items))
+
+
+def _validity(inst, part, fit, cross: CrossMoments, names: list[str], lang: str,
+              polychoric_cor: pd.DataFrame | None = None) -> dict:
     est = fit.estimates
     lv, ov = list(fit.lv_names), list(fit.ov_names)
     lam = pd.DataFrame(0.0, index=ov, columns=lv)
@@ -375,7 +391,8 @@ def _validity(inst, part, fit, cross: CrossMoments, names: list[str], lang: str)
             phi.loc[r["lhs"], r["rhs"]] = phi.loc[r["rhs"], r["lhs"]] = r["std.all"]
         elif r["lhs"] == r["rhs"]:
             theta[r["lhs"]] = r["std.all"]
-    cor = pd.DataFrame(cross.cor(listwise=True), index=names, columns=names).loc[ov, ov]
+    cor = (pd.DataFrame(cross.cor(listwise=True), index=names, columns=names) if polychoric_cor is None
+           else polychoric_cor).loc[ov, ov]
     res = validity(lam, phi, theta, cor=cor)
     h = cast(pd.DataFrame, res.htmt)  # computed: the item correlations are given
     labels = {d.id: d.label.get(lang) for d in inst.dimensions}

@@ -192,7 +192,9 @@ def _cfa_group(results: Mapping, f: Fmt) -> dict:
     cfa = quality_block(results, "cfa") or {}
     cutoffs = cfa.get("cutoffs") or {}
     verdict = cfa.get("verdict")
-    content: list[tuple[str, Any]] = [("p", f.t("quality.cfa.intro", n=f.int(cfa.get("n"))))]
+    ordinal = cfa.get("estimator") == "DWLS"
+    content: list[tuple[str, Any]] = [("p", f.t("quality.cfa.intro_ordinal" if ordinal else "quality.cfa.intro",
+                                                n=f.int(cfa.get("n"))))]
     if not cfa.get("converged", True):
         content.append(("callout", Callout("warn", [f.t("quality.cfa.not_converged")])))
     rules = [
@@ -257,7 +259,8 @@ def _fit_table(cfa: Mapping, f: Fmt) -> Table:
         row = [Cell(name, cls="label"), f.num_cell(value, sub=sub, digits=3)] + cuts
         table.rows.append(Row(row + [_verdict_cell(f, verdict) if verdict else Cell(blank)]))
     if cfa.get("n") is not None:
-        n_row = [Cell(f.t("quality.cfa.n"), cls="label"), f.n_cell(cfa.get("n"))]
+        n_label = f.t("quality.cfa.n_ordinal" if cfa.get("estimator") == "DWLS" else "quality.cfa.n")
+        n_row = [Cell(n_label, cls="label"), f.n_cell(cfa.get("n"))]
         table.rows.append(Row(n_row + [Cell(blank, cls="num"), Cell(blank, cls="num"), Cell("")]))
     return table
 
