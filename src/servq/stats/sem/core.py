@@ -24,7 +24,7 @@ from .syntax import parse
 
 def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
-        group_equal: Sequence[str] = (), orthogonal: bool = False,
+        group_equal: Sequence[str] = (), group_partial: Sequence[str] = (), orthogonal: bool = False,
         meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
         ) -> SemResults:
     """Confirmatory factor analysis by maximum likelihood, as ``lavaan::cfa``.
@@ -50,6 +50,9 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     group_equal : sequence of str
         lavaan ``group.equal``: "loadings", "intercepts", "means", "residuals",
         "residual.covariances", "lv.variances", "lv.covariances", "regressions".
+    group_partial : sequence of str
+        lavaan ``group.partial``: parameters, in model syntax ("x2 ~ 1" an intercept,
+        "f =~ x2" a loading, "x3 ~~ x3" a residual variance), freed from ``group_equal``.
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
@@ -137,13 +140,13 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     """
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
-                   group_equal=tuple(group_equal), orthogonal=orthogonal,
+                   group_equal=tuple(group_equal), group_partial=group_partial, orthogonal=orthogonal,
                    meanstructure=meanstructure, options=SemOptions(estimator, missing))
 
 
 def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
-        group_equal: Sequence[str] = (), orthogonal: bool = False,
+        group_equal: Sequence[str] = (), group_partial: Sequence[str] = (), orthogonal: bool = False,
         meanstructure: bool | None = None, estimator: str = "ML", missing: str = "listwise",
         ) -> SemResults:
     """Structural equation model by maximum likelihood, as ``lavaan::sem``.
@@ -212,12 +215,12 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     """
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
-                   group_equal=tuple(group_equal), orthogonal=orthogonal,
+                   group_equal=tuple(group_equal), group_partial=group_partial, orthogonal=orthogonal,
                    meanstructure=meanstructure, options=SemOptions(estimator, missing))
 
 
 def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,
-            group=None, std_lv=False, group_equal=(), orthogonal=False, meanstructure=None,
+            group=None, std_lv=False, group_equal=(), group_partial=(), orthogonal=False, meanstructure=None,
             options: SemOptions | None = None) -> SemResults:
     """Shared implementation of :func:`cfa` and :func:`sem`.
 
@@ -236,7 +239,7 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
         Grouping column of ``data``.
     std_lv : bool
         As for :func:`cfa`.
-    group_equal : tuple of str
+    group_equal, group_partial : tuple of str
         As for :func:`cfa`.
     orthogonal : bool
         As for :func:`cfa`.
@@ -306,7 +309,8 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
         raise ValueError("a mean structure (several groups, '~ 1' or meanstructure=True) needs "
                          "sample_mean for every group")
     spec = build(formulas, n_groups=n_groups, std_lv=std_lv, orthogonal=orthogonal,
-                 meanstructure=meanstructure, group_equal=tuple(group_equal))
+                 meanstructure=meanstructure, group_equal=tuple(group_equal),
+                 group_partial=group_partial)
     spec = with_exo_values(spec, list(st.cov), list(st.mean))
     if (options.fiml or options.robust) and any(r.exo for r in spec.rows):
         raise SemSpecificationError(
