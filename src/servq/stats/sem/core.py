@@ -169,6 +169,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         Identify factors by unit latent variances.
     group_equal : sequence of str
         lavaan ``group.equal`` constraints.
+    group_partial : sequence of str
+        lavaan ``group.partial``: parameters freed from ``group_equal`` (see :func:`cfa`).
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional

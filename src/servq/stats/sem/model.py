@@ -640,6 +640,9 @@ def partial_keys(group_partial) -> frozenset[tuple[str, str, str]]:
 
     Examples
     --------
+    The rows of lavaan's ``parTable`` that ``group.partial = c("x2 ~ 1", "visual =~ x2",
+    "x1 ~~ x3")`` frees in R:
+
     >>> sorted(partial_keys(["x2 ~ 1", "visual =~ x2", "x1 ~~ x3"]))
     [('visual', '=~', 'x2'), ('x1', '~~', 'x3'), ('x2', '~1', ''), ('x3', '~~', 'x1')]
     """
