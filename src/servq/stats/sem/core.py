@@ -27,7 +27,7 @@ ORDINAL_ESTIMATORS = ("WLSMV", "DWLS")
 
 def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
-        group_equal: Sequence[str] = (), orthogonal: bool = False,
+        group_equal: Sequence[str] = (), group_partial: Sequence[str] = (), orthogonal: bool = False,
         meanstructure: bool | None = None, ordered: Sequence[str] | bool | None = None,
         estimator: str | None = None, missing: str = "listwise") -> SemResults | OrdinalSemResults:
     """Confirmatory factor analysis by maximum likelihood (or DWLS for ordered items), as ``lavaan::cfa``.
@@ -53,6 +53,9 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     group_equal : sequence of str
         lavaan ``group.equal``: "loadings", "intercepts", "means", "residuals",
         "residual.covariances", "lv.variances", "lv.covariances", "regressions".
+    group_partial : sequence of str
+        lavaan ``group.partial``: parameters, in model syntax ("x2 ~ 1" an intercept,
+        "f =~ x2" a loading, "x3 ~~ x3" a residual variance), freed from ``group_equal``.
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
@@ -150,13 +153,13 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
                         orthogonal=orthogonal)
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
-                   group_equal=tuple(group_equal), orthogonal=orthogonal,
+                   group_equal=tuple(group_equal), group_partial=group_partial, orthogonal=orthogonal,
                    meanstructure=meanstructure, options=SemOptions(estimator or "ML", missing))
 
 
 def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
-        group_equal: Sequence[str] = (), orthogonal: bool = False,
+        group_equal: Sequence[str] = (), group_partial: Sequence[str] = (), orthogonal: bool = False,
         meanstructure: bool | None = None, ordered: Sequence[str] | bool | None = None,
         estimator: str | None = None, missing: str = "listwise") -> SemResults | OrdinalSemResults:
     """Structural equation model by maximum likelihood, as ``lavaan::sem``.
@@ -179,6 +182,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         Identify factors by unit latent variances.
     group_equal : sequence of str
         lavaan ``group.equal`` constraints.
+    group_partial : sequence of str
+        lavaan ``group.partial``: parameters freed from ``group_equal`` (see :func:`cfa`).
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
     meanstructure : bool, optional
@@ -231,7 +236,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
                         orthogonal=orthogonal)
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
-                   group_equal=tuple(group_equal), orthogonal=orthogonal,
+                   group_equal=tuple(group_equal), group_partial=group_partial, orthogonal=orthogonal,
                    meanstructure=meanstructure, options=SemOptions(estimator or "ML", missing))
 
 
@@ -259,7 +264,7 @@ def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, 
 
 
 def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,
-            group=None, std_lv=False, group_equal=(), orthogonal=False, meanstructure=None,
+            group=None, std_lv=False, group_equal=(), group_partial=(), orthogonal=False, meanstructure=None,
             options: SemOptions | None = None) -> SemResults:
     """Shared implementation of :func:`cfa` and :func:`sem`.
 
@@ -278,7 +283,7 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
         Grouping column of ``data``.
     std_lv : bool
         As for :func:`cfa`.
-    group_equal : tuple of str
+    group_equal, group_partial : tuple of str
         As for :func:`cfa`.
     orthogonal : bool
         As for :func:`cfa`.
@@ -348,7 +353,8 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
         raise ValueError("a mean structure (several groups, '~ 1' or meanstructure=True) needs "
                          "sample_mean for every group")
     spec = build(formulas, n_groups=n_groups, std_lv=std_lv, orthogonal=orthogonal,
-                 meanstructure=meanstructure, group_equal=tuple(group_equal))
+                 meanstructure=meanstructure, group_equal=tuple(group_equal),
+                 group_partial=group_partial)
     spec = with_exo_values(spec, list(st.cov), list(st.mean))
     if (options.fiml or options.robust) and any(r.exo for r in spec.rows):
         raise SemSpecificationError(

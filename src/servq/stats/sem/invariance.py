@@ -16,6 +16,19 @@ difference rejects trivial differences, so the CFI change is the practical crite
 level reached is the last step that holds with all steps before it holding: scalar
 invariance means group means of the scores can be compared; metric only, that
 relationships (correlations, regressions) can be compared but not means.
+
+**Partial invariance** (``partial=True``; Byrne, Shavelson & Muthén 1989): when the metric
+or the scalar step fails, the equality of that step's kind (loadings at metric, intercepts
+at scalar) with the largest score statistic — lavaan's ``lavTestScore``, the test of
+releasing that parameter's equality in every group (with two groups its univariate test,
+``lavTestScore(fit)$uni``) — is freed (``group_partial``), the model refitted and compared
+again with the less constrained model (the final, possibly partial, metric model for the
+scalar step) by the same rule. This repeats until the step holds or nothing can be freed:
+every factor keeps at least one equal parameter of the step's kind (a factor with all its
+loadings, or all its indicators' intercepts, free across groups is not partially
+invariant). A step that holds after freeing is "partial metric" / "partial scalar"; the
+scalar step is searched on top of the partial metric model; when metric fails even
+partially, scalar is not searched.
 """
 
 from __future__ import annotations
@@ -29,10 +42,13 @@ from scipy import special
 from ..numbers import finite
 from .core import fit_sem
 from .results import SemResults, frame_records
+from .syntax import parse
 
 LEVELS = (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts")))
 ALPHA = 0.05
 DELTA_CFI = -0.01
+SEARCH_COLUMNS = ["step", "param", "X2", "score_df", "score_pvalue", "chisq", "df", "cfi", "chisq_diff",
+                  "df_diff", "pvalue", "cfi_diff", "holds"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,15 @@ class InvarianceResults:
         Group labels.
     rule : str
         The decision rule in words.
+    search : pandas.DataFrame
+        With ``partial=True``, one row per parameter freed, in order: step ("metric" or
+        "scalar"), param (as ``group_partial`` writes it), score X2, score_df,
+        score_pvalue (its score test in the model before freeing it), then the refitted
+        model's chisq, df, cfi, chisq_diff, df_diff, pvalue, cfi_diff and holds (against the
+        less constrained model). Empty otherwise or when no step needed freeing.
+    group_partial : tuple of str
+        Everything left free in the final scalar (or metric) model: the ``group_partial``
+        given, then the parameters freed by the search.
 
     References
     ----------
@@ -86,6 +111,8 @@ class InvarianceResults:
     rule: str = (f"a step holds when the chi-square difference test is not significant "
                  f"(p >= {ALPHA}) or the CFI drops by no more than {abs(DELTA_CFI)} "
                  f"(delta CFI >= {DELTA_CFI})")
+    search: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SEARCH_COLUMNS), repr=False)
+    group_partial: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The comparison table (a copy)."""
@@ -94,6 +121,13 @@ class InvarianceResults:
     def verdict(self) -> str:
         """One plain sentence on what may be compared across the groups."""
         groups = ", ".join(self.groups)
+        freed = ", ".join(self.group_partial)
+        if self.level == "partial scalar":
+            return (f"Partial scalar invariance holds across {groups} with {freed} free: dimension means "
+                    "can be compared, carried by the items whose loadings and intercepts are equal.")
+        if self.level == "partial metric":
+            return (f"Partial metric invariance holds across {groups} with {freed} free, scalar does not: "
+                    "relationships can be compared, dimension means not.")
         if self.level == "scalar":
             return (f"Scalar invariance holds across {groups}: loadings and intercepts are equal, "
                     "so dimension means can be compared between the groups.")
@@ -108,12 +142,13 @@ class InvarianceResults:
         """JSON-able dict: level, rule, verdict, groups, the table and each fit's measures."""
         return {"level": self.level, "rule": self.rule, "verdict": self.verdict(),
                 "groups": list(self.groups), "table": frame_records(self.table),
+                "group_partial": list(self.group_partial), "search": frame_records(self.search),
                 "fits": {k: {m: finite(v) for m, v in fit.fit.items()} for k, fit in self.fits.items()}}
 
 
 def invariance(model: str, data: pd.DataFrame | None = None, group: str | None = None, *,
                sample_cov=None, sample_nobs=None, sample_mean=None,
-               std_lv: bool = False) -> InvarianceResults:
+               std_lv: bool = False, group_partial=(), partial: bool = False) -> InvarianceResults:
     """Configural, metric and scalar invariance of a CFA across groups.
 
     Parameters
@@ -125,6 +160,12 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
         covariance matrices (N − 1), counts and means.
     std_lv : bool
         Identify factors by unit latent variances (in the first group under equality).
+    group_partial : sequence of str
+        Parameters left free across groups in the metric and scalar models (lavaan's
+        ``group.partial``, e.g. ``["x3 ~ 1"]``).
+    partial : bool
+        Search for partial invariance when metric or scalar fails (module docstring): free,
+        one at a time, the equality with the largest score test until the step holds.
 
     Returns
     -------
@@ -159,33 +200,101 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     >>> res.level, [abs(round(x, 6)) for x in res.table.chisq_diff[1:]]
     ('scalar', [0.0, 0.0])
     """
-    fits = {}
-    for name, equal in LEVELS:
-        fits[name] = fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
-                             sample_mean=sample_mean, group=group, std_lv=std_lv,
-                             group_equal=equal, meanstructure=True)
-        if len(fits[name].groups) < 2:
-            raise ValueError(f"invariance needs at least two groups; found {len(fits[name].groups)}")
+    user = tuple([group_partial] if isinstance(group_partial, str) else group_partial)
+
+    def fit(equal: tuple[str, ...], free: tuple[str, ...]) -> SemResults:
+        return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
+                       sample_mean=sample_mean, group=group, std_lv=std_lv,
+                       group_equal=equal, group_partial=free if equal else (), meanstructure=True)
+
+    fits = {"configural": fit((), ())}
+    if len(fits["configural"].groups) < 2:
+        raise ValueError(f"invariance needs at least two groups; found {len(fits['configural'].groups)}")
+    search: list[dict] = []
+    free = {"metric": user, "scalar": user}
+    if partial:
+        loadings = [(f.lhs, f.rhs) for f in parse(model) if f.op == "=~"]
+        fits["metric"], free["metric"], holds = _search(fit, "metric", user, fits["configural"], loadings, search)
+        free["scalar"] = free["metric"]
+        if holds:
+            fits["scalar"], free["scalar"], _ = _search(fit, "scalar", free["metric"], fits["metric"], loadings,
+                                                        search)
+        else:
+            fits["scalar"] = fit(LEVELS[2][1], free["metric"])
+    else:
+        for name, equal in LEVELS[1:]:
+            fits[name] = fit(equal, user)
     first = fits["configural"]
     rows, level, ok = [], "configural", True
     prev = None
     for name, _ in LEVELS:
         fm = fits[name].fit
-        row = {"model": name, "chisq": fm["chisq"], "df": fm["df"], "cfi": fm["cfi"],
-               "rmsea": fm["rmsea"], "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan,
-               "cfi_diff": np.nan, "holds": None}
+        row: dict = {"model": name, "chisq": fm["chisq"], "df": fm["df"], "cfi": fm["cfi"],
+                     "rmsea": fm["rmsea"], "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan,
+                     "cfi_diff": np.nan, "holds": None, "group_partial": ", ".join(free.get(name, ()))}
         if prev is not None:
-            diff = fm["chisq"] - prev["chisq"]
-            ddf = fm["df"] - prev["df"]
-            # a difference below 0 (equal fits, rounding) has p = 1, as R's pchisq(d, df, lower.tail = FALSE)
-            p = float(special.chdtrc(ddf, max(diff, 0.0))) if ddf > 0 else np.nan
-            dcfi = fm["cfi"] - prev["cfi"]
-            holds = bool((np.isfinite(p) and p >= ALPHA) or dcfi >= DELTA_CFI)
-            row.update(chisq_diff=diff, df_diff=ddf, pvalue=p, cfi_diff=dcfi, holds=holds)
-            ok = ok and holds
+            row.update(_compare(fm, prev))
+            ok = ok and bool(row["holds"])
             if ok:
-                level = name
+                level = f"partial {name}" if free[name] else name
         rows.append(row)
         prev = fm
-    return InvarianceResults(fits=fits, table=pd.DataFrame(rows), level=level,
-                             groups=first.groups)
+    final = free["scalar"] if level.endswith("scalar") else free["metric"]
+    return InvarianceResults(fits=fits, table=pd.DataFrame(rows), level=level, groups=first.groups,
+                             search=pd.DataFrame(search, columns=SEARCH_COLUMNS),
+                             group_partial=tuple(final) if level != "configural" else ())
+
+
+def _compare(fm: dict, prev: dict) -> dict:
+    """Δχ², its p, ΔCFI against the less constrained model, and whether the step holds."""
+    diff = fm["chisq"] - prev["chisq"]
+    ddf = fm["df"] - prev["df"]
+    # a difference below 0 (equal fits, rounding) has p = 1, as R's pchisq(d, df, lower.tail = FALSE)
+    p = float(special.chdtrc(ddf, max(diff, 0.0))) if ddf > 0 else np.nan
+    dcfi = fm["cfi"] - prev["cfi"]
+    holds = bool((np.isfinite(p) and p >= ALPHA) or dcfi >= DELTA_CFI)
+    return {"chisq_diff": diff, "df_diff": ddf, "pvalue": p, "cfi_diff": dcfi, "holds": holds}
+
+
+def _search(fit, step: str, free: tuple[str, ...], reference: SemResults,
+            loadings: list[tuple[str, str]], out: list[dict]) -> tuple[SemResults, tuple[str, ...], bool]:
+    """Free the step's equality with the largest score test until the step holds (module docstring).
+
+    Appends one record per parameter freed to ``out``; returns the final fit, everything
+    free and whether the step holds.
+    """
+    equal, op = (("loadings",), "=~") if step == "metric" else (LEVELS[2][1], "~1")
+    while True:
+        current = fit(equal, free)
+        cmp = _compare(current.fit, reference.fit)
+        if out and out[-1]["step"] == step and out[-1]["holds"] is None:
+            out[-1].update(chisq=current.fit["chisq"], df=current.fit["df"], cfi=current.fit["cfi"], **cmp)
+        if cmp["holds"]:
+            return current, free, True
+        tests = current.score_tests(per_parameter=True)
+        cand = tests[tests.op == op].reset_index(drop=True)
+        allowed = _freeable(cand, op, loadings)
+        if not allowed:
+            return current, free, False
+        best = max(allowed, key=lambda k: cand.X2[k])
+        out.append({"step": step, "param": cand.param[best], "X2": float(cand.X2[best]),
+                    "score_df": int(cand.df[best]), "score_pvalue": float(cand["p.value"][best]), "holds": None})
+        free = (*free, cand.param[best])
+
+
+def _freeable(cand: pd.DataFrame, op: str, loadings: list[tuple[str, str]]) -> list[int]:
+    """Rows of ``cand`` (the constrained parameters of one kind) that may be freed: every factor
+    of the parameter keeps at least one other equal loading (or indicator intercept)."""
+    constrained = set(cand.lhs)
+
+    def factors(k: int) -> list[str]:
+        if op == "=~":
+            return [cand.lhs[k]]
+        return [f for f, x in loadings if x == cand.lhs[k]]
+
+    def members(f: str) -> int:
+        if op == "=~":
+            return int((cand.lhs == f).sum())
+        return len({x for g, x in loadings if g == f and x in constrained})
+
+    return [k for k in range(len(cand)) if all(members(f) > 1 for f in factors(k))]

@@ -29,7 +29,7 @@ from itertools import combinations
 import numpy as np
 
 from .constraints import ConstraintError, Constraints, resolve
-from .syntax import CONSTRAINTS, Formula
+from .syntax import CONSTRAINTS, Formula, ModelSyntaxError, parse
 
 GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
                "lv.variances", "lv.covariances", "regressions")
@@ -354,7 +354,8 @@ def variable_names(formulas: list[Formula]) -> Names:
 
 def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
           orthogonal: bool = False, meanstructure: bool = False,
-          group_equal: tuple[str, ...] = (), fixed_x: bool = True) -> Model:
+          group_equal: tuple[str, ...] = (), fixed_x: bool = True,
+          group_partial: tuple[str, ...] = ()) -> Model:
     """lavaan's parameter table for ``cfa()`` / ``sem()`` (see the module docstring).
 
     Exogenous covariate rows (``exo``) get their values later from the sample statistics
@@ -379,6 +380,10 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
     fixed_x : bool
         Fix the (co)variances and means of exogenous observed covariates at their sample
         values (lavaan's ``fixed.x = TRUE``).
+    group_partial : tuple of str
+        lavaan's ``group.partial``: parameters in model syntax (``"x2 ~ 1"`` an intercept,
+        ``"f =~ x2"`` a loading, ``"x3 ~~ x3"`` a residual variance) left free in every group
+        although their category is in ``group_equal`` (:func:`partial_keys`).
 
     Returns
     -------
@@ -390,7 +395,8 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
     SemSpecificationError
         For an unknown ``group_equal`` category, ``group_equal`` with one group, a latent
         variable measured by itself, or a ``:=`` / ``==`` statement that cannot be used
-        (a name that is not a label, a nonlinear or contradictory ``==``).
+        (a name that is not a label, a nonlinear or contradictory ``==``), or a
+        ``group_partial`` entry that is not one parameter of the model.
 
     References
     ----------
@@ -430,7 +436,12 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
         table = [_apply_modifier(r, user[i].modifier(g)) if i < len(user) else r
                  for i, r in enumerate(table)]
         rows.extend(table)
-    rows, n_par = _number(rows, group_equal, names)
+    partial = partial_keys(group_partial)
+    missing = [k for k in partial if not any((r.lhs, r.op, r.rhs) == k for r in rows)]
+    if missing:
+        lhs, op, rhs = missing[0]
+        raise SemSpecificationError(f"group_partial {_param_name(lhs, op, rhs)!r} is not a parameter of the model")
+    rows, n_par = _number(rows, group_equal, names, partial)
     try:
         constraints = resolve(formulas, rows, n_par)
     except ConstraintError as err:
@@ -600,8 +611,67 @@ def _category(row: Row, names: Names) -> str | None:
     return None
 
 
-def _number(rows: list[Row], group_equal, names: Names) -> tuple[list[Row], int]:
-    """Give each free row its parameter index; equal labels and group.equal share one."""
+def partial_keys(group_partial) -> frozenset[tuple[str, str, str]]:
+    """The (lhs, op, rhs) of each ``group_partial`` entry, as the parameter table writes them.
+
+    Each entry is one formula of lavaan syntax for one parameter: ``"x2 ~ 1"`` (an
+    intercept, op ``~1``), ``"f =~ x2"``, ``"x3 ~~ x3"``, ``"y ~ x"``; a covariance is
+    matched in both orders.
+
+    Parameters
+    ----------
+    group_partial : iterable of str
+        lavaan's ``group.partial``.
+
+    Returns
+    -------
+    frozenset of tuple
+        (lhs, op, rhs) keys, with both orders of a ``~~``.
+
+    Raises
+    ------
+    SemSpecificationError
+        An entry that is not a single parameter (several formulas, a constraint, bad syntax).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``group.partial``).
+
+    Examples
+    --------
+    The rows of lavaan's ``parTable`` that ``group.partial = c("x2 ~ 1", "visual =~ x2",
+    "x1 ~~ x3")`` frees in R:
+
+    >>> sorted(partial_keys(["x2 ~ 1", "visual =~ x2", "x1 ~~ x3"]))
+    [('visual', '=~', 'x2'), ('x1', '~~', 'x3'), ('x2', '~1', ''), ('x3', '~~', 'x1')]
+    """
+    keys: set[tuple[str, str, str]] = set()
+    if isinstance(group_partial, str):
+        group_partial = [group_partial]
+    for entry in group_partial:
+        try:
+            formulas = parse(str(entry))
+        except ModelSyntaxError:
+            formulas = []
+        if len(formulas) != 1 or formulas[0].op in CONSTRAINTS:
+            raise SemSpecificationError(f"group_partial {entry!r} is not one parameter in lavaan syntax "
+                                        "(for example 'x2 ~ 1', 'f =~ x2', 'x3 ~~ x3')")
+        f = formulas[0]
+        keys.add((f.lhs, f.op, f.rhs))
+        if f.op == "~~":
+            keys.add((f.rhs, f.op, f.lhs))
+    return frozenset(keys)
+
+
+def _param_name(lhs: str, op: str, rhs: str) -> str:
+    return f"{lhs} ~ 1" if op == "~1" else f"{lhs} {op} {rhs}"
+
+
+def _number(rows: list[Row], group_equal, names: Names,
+            partial: frozenset[tuple[str, str, str]] = frozenset()) -> tuple[list[Row], int]:
+    """Give each free row its parameter index; equal labels and group.equal share one
+    (except the ``group_partial`` parameters)."""
     first: dict[tuple[str, str, str], str] = {}
     keys: dict[str, int] = {}
     out = []
@@ -613,7 +683,7 @@ def _number(rows: list[Row], group_equal, names: Names) -> tuple[list[Row], int]
         ident = (r.lhs, r.op, r.rhs)
         if r.group == 0:
             first[ident] = key
-        elif _category(r, names) in group_equal and ident in first and not r.label:
+        elif _category(r, names) in group_equal and ident in first and not r.label and ident not in partial:
             key = first[ident]
         par = keys.setdefault(key, len(keys))
         out.append(replace(r, par=par))

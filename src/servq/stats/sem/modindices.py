@@ -16,10 +16,12 @@ dropped. ``sepc.lv`` and ``sepc.all`` standardize the EPC as ``std.lv`` / ``std.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations_with_replacement
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 from .estimate import Problem, implied
 from .model import Model, Row
@@ -163,3 +165,121 @@ def modification_indices(problem: Problem, theta: np.ndarray, labels: tuple[str,
                         "sepc.lv": float(sepc_lv), "sepc.all": float(sepc_all)})
     return pd.DataFrame.from_records(
         records, columns=["lhs", "op", "rhs", "group", "group_label", "mi", "epc", "sepc.lv", "sepc.all"])
+
+
+def equality_score_tests(problem: Problem, theta: np.ndarray, labels: tuple[str, ...],
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score tests of the ``group_equal`` equality constraints, as ``lavaan::lavTestScore``.
+
+    lavaan writes ``group.equal`` as constraints θ_a − θ_b = 0 between copies of a parameter
+    in group 1 and group g (rows ``.p2. == .p38.``, numbered by the parameter table). With
+    the score s = ∂(logL/N)/∂θ and the unit expected information I of the model with every
+    copy free, evaluated at the constrained estimates, and R the constraint Jacobian, the
+    test of releasing the constraints r is
+
+        X² = N sᵀ [Z⁺]₁₁ s,   Z = [[I, R₋ᵣᵀ], [R₋ᵣ, 0]],
+
+    with R₋ᵣ the other constraints and [Z⁺]₁₁ the top-left block of the Moore–Penrose
+    inverse (tolerance √ε, as ``MASS::ginv``); df = the number released. Releasing one
+    constraint is the univariate test (``lavTestScore(fit)$uni``); releasing a parameter's
+    G − 1 constraints (all groups) is the test of adding it to ``group_partial``. Equal
+    labels and ``==`` constraints of the model are kept as they are, not tested.
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitted model's problem (ML, complete data).
+    theta : ndarray
+        The constrained ML estimates.
+    labels : tuple of str
+        Group labels.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        Univariate tests, one row per constraint in lavaan's order: constraint (lavaan's
+        ``.pA. == .pB.``), param (as ``group_partial`` writes it), lhs, op, rhs, group
+        (1-based, of the copy constrained to group 1's), group_label, X2, df, p.value.
+        And per parameter (releasing it in every group): param, lhs, op, rhs, X2, df, p.value.
+
+    References
+    ----------
+    Rao, C. R. (1948). Large sample tests of statistical hypotheses concerning several
+    parameters. Mathematical Proceedings of the Cambridge Philosophical Society, 44, 50–57.
+    Bentler, P. M. & Chou, C.-P. (1992). Some new covariance structure model improvement
+    statistics. Sociological Methods & Research, 21(2), 259–282. Rosseel, Y. (2012).
+    lavaan: An R package for structural equation modeling. Journal of Statistical Software,
+    48(2), 1–36 (``lavTestScore``).
+
+    Examples
+    --------
+    Two groups whose ``d`` intercepts differ by 0.5: releasing that equality has by far the
+    largest statistic (R: ``lavTestScore(cfa(model, sample.cov = , sample.nobs = ,
+    sample.mean = , group.equal = c("loadings", "intercepts")))$uni``):
+
+    >>> from servq.stats.sem import cfa
+    >>> names = ["a", "b", "c", "d"]
+    >>> cov = pd.DataFrame(0.5 + 0.5 * np.eye(4), index=names, columns=names)
+    >>> m1 = pd.Series([3.0, 3.2, 2.9, 3.1], index=names)
+    >>> fit = cfa("f =~ a + b + c + d", sample_cov=[cov, cov], sample_nobs=[200, 200],
+    ...           sample_mean=[m1, m1 + [0, 0, 0, 0.5]], group_equal=["loadings", "intercepts"])
+    >>> uni = fit.score_tests()
+    >>> uni.sort_values("X2", ascending=False)[["param", "X2"]].head(1).round(2).values.tolist()
+    [['d ~ 1', 35.05]]
+    """
+    model = problem.model
+    rows = model.rows
+    first: dict[tuple[str, str, str], int] = {}
+    keys: dict[str, int] = {}
+    new = np.full(len(rows), -1)
+    pairs: list[tuple[int, int]] = []
+    for k, r in enumerate(rows):
+        if r.par < 0:
+            continue
+        ident = (r.lhs, r.op, r.rhs)
+        if r.group == 0:
+            first[ident] = k
+        elif ident in first and not r.label and rows[first[ident]].par == r.par:
+            pairs.append((first[ident], k))
+        new[k] = keys.setdefault(f"label:{r.label}" if r.label else f"row:{k}", len(keys))
+    q = len(keys)
+    theta_e = np.zeros(q)
+    for k, r in enumerate(rows):
+        if r.par >= 0:
+            theta_e[new[k]] = theta[r.par]
+    expanded = replace(model, rows=tuple(replace(r, par=int(new[k])) for k, r in enumerate(rows)), n_par=q)
+    grad, info = problem.like(expanded).gradient_information(theta_e)
+    score = -0.5 * grad
+    jac = np.zeros((len(pairs), q))
+    for c, (k0, k) in enumerate(pairs):
+        jac[c, new[k0]], jac[c, new[k]] = 1.0, -1.0
+    n = problem.stats.ntotal
+
+    def released(drop: list[int]) -> float:
+        keep = np.delete(jac, drop, axis=0)
+        z = np.block([[info, keep.T], [keep, np.zeros((len(keep), len(keep)))]])
+        inv = np.linalg.pinv(z, rcond=np.sqrt(np.finfo(float).eps), hermitian=True)[:q, :q]
+        return float(n * score @ inv @ score)
+
+    def name(r: Row) -> str:
+        return f"{r.lhs} ~ 1" if r.op == "~1" else f"{r.lhs} {r.op} {r.rhs}"
+
+    uni = []
+    for c, (k0, k) in enumerate(pairs):
+        r = rows[k]
+        x2 = released([c])
+        uni.append({"constraint": f".p{k0 + 1}. == .p{k + 1}.", "param": name(r), "lhs": r.lhs, "op": r.op,
+                    "rhs": r.rhs, "group": r.group + 1, "group_label": labels[r.group], "X2": x2, "df": 1,
+                    "p.value": float(chi2.sf(x2, 1))})
+    per: dict[int, list[int]] = {}
+    for c, (k0, _) in enumerate(pairs):
+        per.setdefault(k0, []).append(c)
+    joint = []
+    for k0, cs in per.items():
+        r = rows[k0]
+        x2 = released(cs)
+        joint.append({"param": name(r), "lhs": r.lhs, "op": r.op, "rhs": r.rhs, "X2": x2, "df": len(cs),
+                      "p.value": float(chi2.sf(x2, len(cs)))})
+    columns = ["constraint", "param", "lhs", "op", "rhs", "group", "group_label", "X2", "df", "p.value"]
+    return (pd.DataFrame.from_records(uni, columns=columns),
+            pd.DataFrame.from_records(joint, columns=["param", "lhs", "op", "rhs", "X2", "df", "p.value"]))

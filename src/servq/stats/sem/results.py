@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .estimate import Optimum, Problem, implied
-from .modindices import modification_indices
+from .modindices import equality_score_tests, modification_indices
 
 
 def _clean(value: Any) -> Any:
@@ -175,6 +175,20 @@ class SemResults:
         if maximum_number is not None:
             mi = mi.head(maximum_number)
         return mi.reset_index(drop=True)
+
+    def score_tests(self, per_parameter: bool = False) -> pd.DataFrame:
+        """Score tests of the ``group_equal`` constraints, as ``lavTestScore(fit)$uni``.
+
+        One row per constraint (X2, df = 1, p.value), or with ``per_parameter`` one row per
+        constrained parameter released in every group (df = groups − 1); see
+        :func:`~servq.stats.sem.modindices.equality_score_tests`. ML with complete data and
+        no ``==`` constraints only (a :class:`ValueError` otherwise).
+        """
+        if self.estimator != "ML" or self.missing != "listwise" or self._problem.model.constraints.rank:
+            raise ValueError("score tests of group_equal constraints need estimator='ML', missing='listwise' "
+                             "and no == constraints in the model; compare nested fits with chisq and df instead")
+        uni, joint = equality_score_tests(self._problem, self._optimum.theta, self.groups)
+        return joint if per_parameter else uni
 
     def to_dict(self) -> dict:
         """JSON-able summary: fit measures, estimates, warnings."""
