@@ -23,6 +23,34 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def fit_record(fit: dict) -> dict:
+    """Fit measures as JSON-able values: NaN and infinities as None, NumPy scalars as Python.
+
+    Parameters
+    ----------
+    fit : dict
+        Fit measures by lavaan's names.
+
+    Returns
+    -------
+    dict
+        The same keys with plain values.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``fitMeasures``).
+
+    Examples
+    --------
+    As ``as.list(fitMeasures(fit))`` in R, where a missing measure is NA:
+
+    >>> fit_record({"chisq": np.float64(85.3), "df": np.int64(24), "rmsea.pvalue": np.nan})
+    {'chisq': 85.3, 'df': 24, 'rmsea.pvalue': None}
+    """
+    return {k: _clean(v) for k, v in fit.items()}
+
+
 def frame_records(frame: pd.DataFrame) -> list[dict]:
     """A data frame as JSON-able records: one dict per row, NaN as None, NumPy scalars as Python.
 
@@ -202,7 +230,7 @@ class SemResults:
             "nobs": list(self.nobs),
             "ov_names": list(self.ov_names),
             "lv_names": list(self.lv_names),
-            "fit": {k: _clean(v) for k, v in self.fit.items()},
+            "fit": fit_record(self.fit),
             "estimates": frame_records(self.estimates),
             "warnings": list(self.warnings),
         }

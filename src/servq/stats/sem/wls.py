@@ -49,7 +49,7 @@ from scipy.optimize import least_squares
 
 from ..polychoric import OrdinalTables, polychoric
 from .model import Model, SemSpecificationError, build, variable_names
-from .results import _clean, frame_records
+from .results import fit_record, frame_records
 from .syntax import parse
 
 ESTIMATORS = ("WLSMV", "DWLS")
@@ -150,7 +150,7 @@ class OrdinalSemResults:
             "model": self.model, "estimator": self.estimator, "converged": bool(self.converged),
             "iterations": int(self.iterations), "groups": list(self.groups), "nobs": list(self.nobs),
             "ov_names": list(self.ov_names), "lv_names": list(self.lv_names),
-            "fit": {k: _clean(v) for k, v in self.fit.items()},
+            "fit": fit_record(self.fit),
             "estimates": frame_records(self.estimates), "warnings": list(self.warnings),
         }
 
