@@ -79,8 +79,46 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _clean(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
 
 
+class FittedModel:
+    """What every fitted model offers from its ``estimates`` table and ``fit`` measures
+    (:class:`SemResults`, :class:`~servq.stats.sem.wls.OrdinalSemResults`): lavaan's
+    ``fitMeasures()``, ``parameterEstimates()`` and ``standardizedSolution()``.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    As ``standardizedSolution(cfa("f =~ a + b + c", d))`` in R, whatever the estimator:
+
+    >>> rng = np.random.default_rng(3)
+    >>> z = rng.normal(size=(300, 1)) + rng.normal(size=(300, 3))
+    >>> from servq.stats.sem import cfa
+    >>> fit = cfa("f =~ a + b + c", pd.DataFrame(z, columns=list("abc")))
+    >>> isinstance(fit, FittedModel), fit.standardized_solution().columns.tolist()
+    (True, ['lhs', 'op', 'rhs', 'group', 'est', 'std.lv', 'std.all'])
+    """
+
+    estimates: pd.DataFrame
+    fit: dict[str, float]
+
+    def fit_measures(self) -> dict[str, float]:
+        """lavaan's ``fitMeasures()`` by lavaan's names (see the class of the fit for which)."""
+        return dict(self.fit)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The parameter table (a copy)."""
+        return self.estimates.copy()
+
+    def standardized_solution(self) -> pd.DataFrame:
+        """lhs, op, rhs, group and the ``std.lv`` and ``std.all`` estimates."""
+        return self.estimates[["lhs", "op", "rhs", "group", "est", "std.lv", "std.all"]].copy()
+
+
 @dataclass(frozen=True)
-class SemResults:
+class SemResults(FittedModel):
     """A CFA/SEM fitted by ML (as a lavaan object).
 
     Parameters
@@ -90,7 +128,12 @@ class SemResults:
     estimates : pandas.DataFrame
         The parameter table.
     fit : dict of str to float
-        Fit measures keyed by lavaan's names.
+        lavaan's ``fitMeasures()``: chisq, df, pvalue, baseline.chisq, baseline.df,
+        baseline.pvalue, cfi, tli, rmsea, rmsea.ci.lower, rmsea.ci.upper, rmsea.pvalue, srmr,
+        logl, unrestricted.logl, aic, bic, bic2, npar, ntotal; with ``estimator="MLR"`` also
+        chisq.scaled, df.scaled, pvalue.scaled, chisq.scaling.factor, baseline.chisq.scaled,
+        baseline.df.scaled, baseline.pvalue.scaled, baseline.chisq.scaling.factor, cfi.scaled,
+        tli.scaled, rmsea.scaled and (complete data) cfi.robust, tli.robust, rmsea.robust.
     converged : bool
         Whether the optimizer converged.
     iterations : int
@@ -159,23 +202,6 @@ class SemResults:
     _problem: Problem = field(repr=False, compare=False)
     _optimum: Optimum = field(repr=False, compare=False)
     _vcov: np.ndarray = field(repr=False, compare=False)
-
-    def fit_measures(self) -> dict[str, float]:
-        """lavaan's ``fitMeasures()``: chisq, df, pvalue, baseline.chisq, baseline.df,
-        baseline.pvalue, cfi, tli, rmsea, rmsea.ci.lower, rmsea.ci.upper, rmsea.pvalue, srmr,
-        logl, unrestricted.logl, aic, bic, bic2, npar, ntotal; with ``estimator="MLR"`` also
-        chisq.scaled, df.scaled, pvalue.scaled, chisq.scaling.factor, baseline.chisq.scaled,
-        baseline.df.scaled, baseline.pvalue.scaled, baseline.chisq.scaling.factor, cfi.scaled,
-        tli.scaled, rmsea.scaled and (complete data) cfi.robust, tli.robust, rmsea.robust."""
-        return dict(self.fit)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The parameter table (a copy)."""
-        return self.estimates.copy()
-
-    def standardized_solution(self) -> pd.DataFrame:
-        """lhs, op, rhs, group and the ``std.lv`` and ``std.all`` estimates."""
-        return self.estimates[["lhs", "op", "rhs", "group", "est", "std.lv", "std.all"]].copy()
 
     def implied_cov(self, group: int = 0) -> pd.DataFrame:
         """Model-implied covariance matrix of the observed variables (0-based group)."""

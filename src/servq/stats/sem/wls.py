@@ -49,14 +49,14 @@ from scipy.optimize import least_squares
 
 from ..polychoric import OrdinalTables, polychoric
 from .model import Model, SemSpecificationError, build, variable_names
-from .results import fit_record, frame_records
+from .results import FittedModel, fit_record, frame_records
 from .syntax import parse
 
 ESTIMATORS = ("WLSMV", "DWLS")
 
 
 @dataclass(frozen=True)
-class OrdinalSemResults:
+class OrdinalSemResults(FittedModel):
     """A CFA/SEM of ordered items fitted by DWLS (lavaan's ``estimator = "WLSMV"`` / ``"DWLS"``).
 
     Parameters
@@ -116,18 +116,6 @@ class OrdinalSemResults:
     warnings: tuple[str, ...]
     _vcov: np.ndarray = field(repr=False, compare=False)
     _implied: np.ndarray = field(repr=False, compare=False)
-
-    def fit_measures(self) -> dict[str, float]:
-        """lavaan's ``fitMeasures()`` (chisq, df, pvalue, the ``.scaled`` versions for WLSMV, cfi, tli, rmsea, srmr …)."""
-        return dict(self.fit)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The parameter table (a copy)."""
-        return self.estimates.copy()
-
-    def standardized_solution(self) -> pd.DataFrame:
-        """lhs, op, rhs, group and the ``std.lv`` and ``std.all`` estimates."""
-        return self.estimates[["lhs", "op", "rhs", "group", "est", "std.lv", "std.all"]].copy()
 
     def implied_cov(self, group: int = 0) -> pd.DataFrame:
         """Model-implied correlation matrix of the latent responses (lavaan's ``fitted(fit)$cov``)."""
