@@ -413,15 +413,25 @@ def test_train_into_a_folder_of_versions_and_choose_the_one_in_use(tmp_path, cap
     assert code == 1 and "no model version 7 (versions: 1, 2)" in err
 
 
-def test_train_adds_the_builtin_complaints_to_a_users_corrections(tmp_path, capsys):
+def test_train_adds_the_builtin_complaints_to_a_users_corrections(tmp_path, capsys, monkeypatch):
+    """--add-builtin prepends the complaints the built-in model learned from (here the first
+    84 of them, 12 per label, so the test trains in a second; the loader itself is read
+    whole by tests/text/test_builtin_model.py)."""
+    from servq.text import classification
+
+    shipped = classification.builtin_training_set()
+    assert len(shipped) == 2052
+    few = shipped.groupby("dimension", group_keys=False).head(12).reset_index(drop=True)
+    monkeypatch.setattr(classification, "builtin_training_set", lambda: few)
     src = write_csv(tmp_path / "fixes.csv", ["text", "dimension"],
                     [("the app logs me out every hour", "product_quality"),
                      ("appen loggar ut mig hela tiden", "product_quality")])
     code, out, err = run(capsys, "complaints", "train", str(src), "-o", str(tmp_path / "m.npz"), "--cv", "0",
                          "--add-builtin", "--no-words")
     assert code == 0, err
-    assert "with the 2052 complaints the built-in model learned from: 2054" in out
-    assert load_model(tmp_path / "m.npz").info["n_examples"] == 2054
+    assert "with the 84 complaints the built-in model learned from: 86" in out
+    m = load_model(tmp_path / "m.npz")
+    assert m.info["n_examples"] == 86 and m.info["examples_per_class"]["product_quality"] == 14
 
 
 def test_classify_with_the_embedding_variant_or_a_clear_error_without_its_package(tmp_path, capsys, monkeypatch):
