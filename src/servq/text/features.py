@@ -143,7 +143,7 @@ class CharNgrams:
         return sparse.csr_matrix(sparse.diags(1.0 / norms) @ X)
 
 
-_words = words
+_words = words  # the function, under a name that the `words=` flag of CharNgrams does not shadow
 
 
 def _grams(word: str, language: str, span: tuple[int, int], with_tokens: bool, known) -> list[str]:
