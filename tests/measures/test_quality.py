@@ -146,3 +146,31 @@ def test_ordinal_alpha_and_cfa_match_lavaan_and_psych():
     assert plain.data["cfa"] is None and any("respondents with every item answered" in n for n in plain.data["notes"])
     assert "ordinal" not in plain.data["reliability"]
     assert all("ordinal_alpha" not in d for d in plain.data["reliability"]["dimensions"])
+
+
+def test_partial_invariance_is_searched_and_named(tmp_path):
+    """One item answered two points lower in one channel: scalar invariance fails on its
+    intercept, the search (lavTestScore's largest score test; tests/golden/sem_partial.R
+    checks the search itself against R) frees exactly that intercept, and the report and
+    the summary say so in every language."""
+    import jsonschema
+    import numpy as np
+    import pyarrow as pa
+
+    from servq.report import SCHEMA_PATH, render_html, to_json
+
+    table = servq.simulate("servqual", 3000, seed=9)
+    channel = np.array(table.column("channel").to_pylist(), dtype=object)
+    p3 = table.column("P3").to_numpy(zero_copy_only=False).astype(float)
+    lowered = np.where((channel == "branch") & (p3 > 0), np.clip(p3 - 2, 1, 7), p3)
+    table = table.set_column(table.column_names.index("P3"), "P3",
+                             pa.array([None if np.isnan(v) else int(v) for v in lowered], table.schema.field("P3").type))
+    res = servq.analyze(table, "servqual", invariance="channel")
+    inv = res.data["invariance"]
+    assert inv["level"] == "partial scalar"
+    assert [(r["step"], r["param"], r["holds"]) for r in inv["freed"]] == [("scalar", "P3 ~ 1", True)]
+    assert inv["freed"][0]["x2"] > 100
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(json.loads(to_json(res)))
+    for lang, words in (("en", "the intercept of P3"), ("sv", "interceptet för P3"), ("zh", "P3 的截距")):
+        html = render_html(servq.analyze(table, "servqual", invariance="channel", lang=lang).data, lang)
+        assert words in html, lang

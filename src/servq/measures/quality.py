@@ -429,7 +429,7 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always", SemWarning)
-        res = invariance(model, sample_cov=covs, sample_nobs=nobs, sample_mean=means)
+        res = invariance(model, sample_cov=covs, sample_nobs=nobs, sample_mean=means, partial=True)
         caught = [str(w.message) for w in record if issubclass(w.category, SemWarning)]
     steps = []
     for row in res.table.to_dict("records"):
@@ -438,8 +438,11 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
                       "delta_chisq": finite(row.get("chisq_diff")), "delta_df": finite(row.get("df_diff")),
                       "pvalue": finite(row.get("pvalue")), "delta_cfi": finite(row.get("cfi_diff")),
                       "holds": None if row.get("holds") is None or row["model"] == "configural" else bool(row["holds"])})
+    freed = [{"step": r["step"], "param": r["param"], "x2": finite(r["X2"]), "pvalue": finite(r["score_pvalue"]),
+              "delta_cfi": finite(r["cfi_diff"]), "holds": bool(r["holds"])} for r in res.search.to_dict("records")]
     return {"column": column_name, "groups": nobs, "steps": steps, "level": res.level, "rule": res.rule,
-            "p_min": INVARIANCE_ALPHA, "delta_cfi_min": INVARIANCE_DELTA_CFI, "warnings": sorted(set(caught))}
+            "p_min": INVARIANCE_ALPHA, "delta_cfi_min": INVARIANCE_DELTA_CFI, "warnings": sorted(set(caught)),
+            "freed": freed}
 
 
 def _matrix(frame: pd.DataFrame) -> dict:

@@ -22,7 +22,8 @@ ALPHA_CI_LEVEL = 0.95  # the Feldt interval of psych::alpha
 RMSEA_CI_LEVEL = 0.90  # lavaan's rmsea.ci.lower/upper
 LOADING_REFERENCE = 0.70  # 0.70² ≈ 0.50: half of the item's variance is its dimension's
 CALLOUT_BY_VERDICT = {"good": "ok", "acceptable": "info", "poor": "warn"}
-CALLOUT_BY_LEVEL = {"scalar": "ok", "metric": "info", "configural": "warn", "none": "warn"}
+CALLOUT_BY_LEVEL = {"scalar": "ok", "partial scalar": "info", "metric": "info", "partial metric": "warn",
+                    "configural": "warn", "none": "warn"}
 
 
 def quality_section(results: Mapping, f: Fmt) -> dict | None:
@@ -466,8 +467,9 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
     level = inv.get("level")
     meaning = invariance_sentence(results, f.lang)
     if meaning:
-        title = f.t("quality.invariance.level", level=f.t(f"quality.invariance.level_{level}"))
-        content.append(("callout", Callout(CALLOUT_BY_LEVEL[level], [meaning], title)))
+        title = f.t("quality.invariance.level", level=f.t(f"quality.invariance.level_{str(level).replace(' ', '_')}"))
+        lines = [meaning] + ([_freed_sentence(inv["freed"], results, f)] if inv.get("freed") else [])
+        content.append(("callout", Callout(CALLOUT_BY_LEVEL[level], lines, title)))
     warnings = [str(w) for w in inv.get("warnings") or []]
     if warnings:
         content.append(("callout", Callout("warn", warnings, f.t("quality.cfa.warnings_title"))))
@@ -512,10 +514,27 @@ def not_separated_sentences(results: Mapping, lang: str) -> list[str]:
     return out
 
 
+def _freed_sentence(freed: list, results: Mapping, f: Fmt) -> str:
+    """The equalities the partial-invariance search freed, in order, in words."""
+    labels = dimension_labels(results)
+    words = []
+    for row in freed:
+        lhs, op, rhs = (str(row["param"]).split() + ["", "", ""])[:3]
+        if op == "~" and rhs == "1":
+            what = f.t("quality.invariance.param_intercept", item=lhs)
+        elif op == "=~":
+            what = f.t("quality.invariance.param_loading", item=rhs, dimension=labels.get(lhs, lhs))
+        else:
+            what = str(row["param"])
+        words.append(f.t("quality.invariance.param_score", param=what, x2=f.num(row.get("x2"), digits=2)))
+    return f.t("quality.invariance.freed", params=i18n.join_list(f.lang, words))
+
+
 def invariance_sentence(results: Mapping, lang: str) -> str | None:
     """What the level of measurement invariance reached means, in one sentence."""
     invariance = quality_block(results, "invariance")
     level = (invariance or {}).get("level")
-    if level not in ("scalar", "metric", "configural", "none"):
+    if level not in CALLOUT_BY_LEVEL:
         return None
-    return i18n.t(lang, f"summary.invariance_{level}", column=Fmt.of(results, lang).column(invariance.get("column", "")))
+    return i18n.t(lang, f"summary.invariance_{str(level).replace(' ', '_')}",
+                  column=Fmt.of(results, lang).column(invariance.get("column", "")))
