@@ -170,7 +170,10 @@ def test_partial_invariance_is_searched_and_named(tmp_path):
     assert inv["level"] == "partial scalar"
     assert [(r["step"], r["param"], r["holds"]) for r in inv["freed"]] == [("scalar", "P3 ~ 1", True)]
     assert inv["freed"][0]["x2"] > 100
+    assert [(s["model"], s["partial"]) for s in inv["steps"]] == [("configural", False), ("metric", False),
+                                                                  ("scalar", True)]
     jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(json.loads(to_json(res)))
-    for lang, words in (("en", "the intercept of P3"), ("sv", "interceptet för P3"), ("zh", "P3 的截距")):
+    for lang, words, step in (("en", "the intercept of P3", "Scalar (partial)"), ("sv", "interceptet för P3", "(partiell)"),
+                              ("zh", "P3 的截距", "（部分）")):
         html = render_html(servq.analyze(table, "servqual", invariance="channel", lang=lang).data, lang)
-        assert words in html, lang
+        assert words in html and step in html, lang

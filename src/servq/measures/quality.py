@@ -437,7 +437,8 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
                       "cfi": finite(row["cfi"]), "rmsea": finite(row["rmsea"]),
                       "delta_chisq": finite(row.get("chisq_diff")), "delta_df": finite(row.get("df_diff")),
                       "pvalue": finite(row.get("pvalue")), "delta_cfi": finite(row.get("cfi_diff")),
-                      "holds": None if row.get("holds") is None or row["model"] == "configural" else bool(row["holds"])})
+                      "holds": None if row.get("holds") is None or row["model"] == "configural" else bool(row["holds"]),
+                      "partial": bool(row.get("group_partial")) and row["model"] != "configural"})
     freed = [{"step": r["step"], "param": r["param"], "x2": finite(r["X2"]), "pvalue": finite(r["score_pvalue"]),
               "delta_cfi": finite(r["cfi_diff"]), "holds": bool(r["holds"])} for r in res.search.to_dict("records")]
     return {"column": column_name, "groups": nobs, "steps": steps, "level": res.level, "rule": res.rule,

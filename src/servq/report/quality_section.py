@@ -441,6 +441,8 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
         model = step.get("model")
         known = model in ("configural", "metric", "scalar")
         name = f.t(f"quality.invariance.model_{model}") if known else str(model)
+        if step.get("partial"):
+            name = f.t("quality.invariance.model_partial", model=name)
         what = f.t(f"quality.invariance.constraint_{model}") if known else ""
         delta = f.num(step.get("delta_chisq"))
         if is_real(step.get("delta_df")):

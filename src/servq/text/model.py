@@ -4,7 +4,10 @@ regression with a prior toward the baseline, temperature-calibrated probabilitie
 **Model.** A multinomial logistic regression over three groups of features:
 
 * tf-idf character 1–4-grams φ(x) (:mod:`servq.text.features`, rows of unit length), one
-  weight per n-gram and label: the wording of *your* complaints;
+  weight per n-gram and label: the wording of *your* complaints — by default with the
+  text's word tokens in the same row (Chinese words, stems, Swedish compound parts:
+  :mod:`servq.text.tokens`), and optionally sentence embeddings as a block of their own
+  (:mod:`servq.text.embeddings`, ``embeddings=``);
 * the lexicon's scores s(x) (:mod:`servq.text.lexicon`: the sum of the weights of the
   distinct terms of a dimension found in the text) for the dimensions of the label set
   that the lexicon knows, scaled by :data:`LEXICON_SCALE`, one weight per dimension and
@@ -369,6 +372,7 @@ def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: in
     y = np.searchsorted(np.array(classes), np.array(labels))
     if not ngrams and not dims and embeddings is None:
         raise UsageError("a model without n-grams needs the lexicon's scores or embeddings")
+    words = words and ngrams  # word tokens live in the n-gram vocabulary
     emb = _embedding_info(embeddings)
     opts = _Options(c, min_df, lexicon_scale, words, ngrams, emb)
     feats, fit = _fit_texts(texts, langs, scores, y, classes, dims, opts)
