@@ -322,12 +322,16 @@ class Scorer:
         OrdinalTables
             The items' code counts and pair tables, in instrument order, named by item id.
         """
-        codes = answers.parts[part]
-        if self.reverse.any():
-            codes = codes.copy()
-            rev = codes[self.reverse]
-            codes[self.reverse] = np.where(rev != 0, self.points + 1 - rev, 0)
-        return OrdinalTables.from_codes(codes.T, items=[str(i) for i in self.item_ids])
+        return OrdinalTables.from_codes(self._keyed(answers.parts[part]).T, items=[str(i) for i in self.item_ids])
+
+    def _keyed(self, raw: np.ndarray) -> np.ndarray:
+        """Item codes (items x rows, 0 = no answer) with reverse-keyed items' codes reversed."""
+        if not self.reverse.any():
+            return raw
+        codes = raw.copy()
+        rev = codes[self.reverse]
+        codes[self.reverse] = np.where(rev != 0, self.points + 1 - rev, 0)
+        return codes
 
     def item_totals(self, answers: Answers, part: Part, cross: CrossMoments | None = None) -> PairedMoments:
         """Each item's score paired with its dimension's score, over the respondents who
@@ -405,11 +409,7 @@ class Scorer:
         out: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
         codes: dict[str, np.ndarray] = {}
         for part, raw in answers.parts.items():
-            c = raw
-            if self.reverse.any():
-                c = raw.copy()
-                rev = c[self.reverse]
-                c[self.reverse] = np.where(rev != 0, self.points + 1 - rev, 0)
+            c = self._keyed(raw)
             codes[part.value] = c
             out[part.value] = (c, c != 0, self.offset)
         for name in self.differences:
