@@ -230,23 +230,25 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
 
     out: dict[str, dict | None] = {"reliability": _reliability(inst, part, cross, n_respondents, names, lang, notes,
                                                                totals)}
-    if ordinal is not None and out["reliability"] is not None:
-        _ordinal_alpha(out["reliability"], inst, ordinal, notes)
+    # with --ordinal one polychoric fit serves ordinal alpha, the CFA and HTMT
+    named = None if ordinal is None else OrdinalTables(tuple(names), ordinal.cross, ordinal.n)
+    poly = None if named is None else attempt("the polychoric correlations", lambda: polychoric(named))
+    if named is not None and out["reliability"] is not None:
+        _ordinal_alpha(out["reliability"], inst, None if poly is None else poly.correlation)
     model = dimension_model(inst, part)
     if not model:
         notes.append("no CFA: the dimension model needs two dimensions of two or more items, or one of three or more")
     before = len(notes)
     used = [c for cols in _modelled(inst, part).values() for c in cols]
-    named = None if ordinal is None else OrdinalTables(tuple(names), ordinal.cross, ordinal.n)
     if named is not None:
-        fit = attempt("the ordinal CFA", lambda: fit_ordinal_tables(model, named)) if model else None
+        fit = attempt("the ordinal CFA", lambda: fit_ordinal_tables(model, named, sample=poly)) if model else None
     else:
         fit = attempt("the CFA", lambda: _cfa(model, cross, names, used)) if model else None
     if model and fit is None and len(notes) == before:
         notes.append(f"the CFA needs more than {len(names) + 1} respondents with every item answered; "
                      f"{int(cross.n_complete)} have")
     out["cfa"] = _cfa_block(fit, model) if fit is not None else None
-    cor = None if named is None else _polychoric_frame(named)
+    cor = None if poly is None else pd.DataFrame(poly.correlation, index=names, columns=names)
     out["validity"] = attempt("validity", lambda: _validity(inst, part, fit, cross, names, lang, cor)) if fit else None
     out["invariance"] = None
     if groups and group_column and fit is not None:
@@ -307,14 +309,10 @@ def _reliability(inst, part, cross: CrossMoments, n: int, names: list[str], lang
     return {"part": part.value, "use": "pairwise", "dimensions": dims, "thresholds": dict(ALPHA_VERDICTS)}
 
 
-def _ordinal_alpha(block: dict, inst, tables: OrdinalTables, notes: list[str]) -> None:
+def _ordinal_alpha(block: dict, inst, R: np.ndarray | None) -> None:
     """Each dimension's ordinal alpha, k/(k−1) · (1 − k / ΣR) of its items' polychoric
-    correlations R, into the reliability ``block`` (None where it cannot be computed)."""
-    try:
-        R = polychoric(tables).correlation
-    except ValueError as exc:
-        notes.append(f"ordinal alpha could not be computed: {exc}")
-        R = None
+    correlations R (instrument order), into the reliability ``block`` (None where R could
+    not be computed)."""
     at = {it.id: i for i, it in enumerate(inst.items)}
     for entry in block["dimensions"]:
         rows = [at[it.id] for it in inst.items_of(entry["id"])]
@@ -370,11 +368,6 @@ def _cfa_verdict(fit: dict) -> str:
                 and fit["srmr"] <= cut["srmr"]:
             return word
     return "poor"
-
-
-def _polychoric_frame(tables: OrdinalTables) -> pd.DataFrame:
-    r = polychoric(tables).correlation
-    return pd.DataFrame(r, index=list(tables.items), columns=list(tables.items))
 
 
 def _validity(inst, part, fit, cross: CrossMoments, names: list[str], lang: str,

@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import least_squares
 
-from ..polychoric import OrdinalTables, polychoric
+from ..polychoric import OrdinalTables, Polychoric, polychoric
 from .model import Model, SemSpecificationError, build, variable_names
 from .results import FittedModel, fit_record, frame_records
 from .syntax import parse
@@ -252,7 +252,7 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
 
 
 def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = False,
-                       orthogonal: bool = False) -> OrdinalSemResults:
+                       orthogonal: bool = False, sample: Polychoric | None = None) -> OrdinalSemResults:
     """Fit a CFA of ordered items by DWLS from their contingency tables alone, as
     ``lavaan::cfa(..., ordered = TRUE, estimator = "DWLS", missing = "pairwise")``.
 
@@ -273,6 +273,10 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
         Identify factors by unit latent variances instead of first loadings.
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
+    sample : Polychoric, optional
+        ``polychoric(tables)`` when already computed: used as it is when the model's
+        observed variables are the tables' items in their order (else the model's items'
+        tables are fitted afresh).
 
     Returns
     -------
@@ -309,9 +313,10 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
         raise SemSpecificationError(f"variable {absent[0]} of the model is not an item of the tables")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
     _check(spec, list(names.ov))
-    idx = [tables.items.index(v) for v in names.ov]
-    sub = OrdinalTables(tuple(names.ov), np.ascontiguousarray(tables.cross[idx][:, :, idx]), tables.n)
-    return _fit(model, spec, names, polychoric(sub), None, tables.n, "DWLS")
+    if sample is None or tuple(sample.items) != tuple(names.ov):
+        idx = [tables.items.index(v) for v in names.ov]
+        sample = polychoric(OrdinalTables(tuple(names.ov), np.ascontiguousarray(tables.cross[idx][:, :, idx]), tables.n))
+    return _fit(model, spec, names, sample, None, tables.n, "DWLS")
 
 
 def _fit(model: str, spec: Model, names, poly, gamma: np.ndarray | None, n: int, estimator: str) -> OrdinalSemResults:
