@@ -128,12 +128,20 @@ def test_ordinal_alpha_and_cfa_match_lavaan_and_psych():
         got = next(d for d in rel["dimensions"] if d["id"] == dim)
         assert got["ordinal_alpha"] == pytest.approx(ref[dim]["ordinal_alpha"], abs=1e-7), dim
         assert got["ordinal_alpha"] > got["raw_alpha"]  # usual for skewed 5-point answers
-    # the CFA is the ordinal one: DWLS on the pairwise polychoric correlations, as lavaan's
-    # cfa(model, x, ordered = items, estimator = "DWLS", missing = "pairwise")
-    cfa, theirs = res.data["cfa"], ref["cfa"]
-    assert cfa["estimator"] == "DWLS" and cfa["n"] == theirs["nobs"] == 411
+    # the CFA is the ordinal one: WLSMV on the pairwise polychoric correlations (a second
+    # pass over the file for their sampling covariance), as lavaan's cfa(model, x, ordered =
+    # items, estimator = "WLSMV", missing = "pairwise"); its unscaled figures are DWLS's
+    cfa, theirs, robust = res.data["cfa"], ref["cfa"], ref["cfa_wlsmv"]
+    assert cfa["estimator"] == "WLSMV" and cfa["n"] == theirs["nobs"] == robust["nobs"] == 411
     for key in ("chisq", "df", "cfi", "tli", "rmsea", "srmr"):
         assert cfa["fit"][key] == pytest.approx(theirs["fit"][key], rel=1e-6, abs=1e-7), key
+    for key, value in robust["fit"].items():
+        assert cfa["fit"][key] == pytest.approx(value, rel=1e-6, abs=1e-7), key
+    se = {(d["dimension"], f"a{d['item']:02d}"): d["se"] for d in cfa["loadings"]}
+    for row in robust["loadings"]:
+        assert se[row["lhs"], row["rhs"]] == pytest.approx(row["se"], rel=1e-5, abs=1e-7), row
+    # judged on the scaled indices: RMSEA .087 is above .08 (the unscaled .067 would pass)
+    assert cfa["fit"]["rmsea"] < 0.08 < cfa["fit"]["rmsea.scaled"] and cfa["verdict"] == "poor"
     std = {(d["dimension"], f"a{d['item']:02d}"): d["std_all"] for d in cfa["loadings"]}
     for row in theirs["loadings"]:
         assert std[row["lhs"], row["rhs"]] == pytest.approx(row["est.std"], abs=2e-6)
@@ -177,3 +185,21 @@ def test_partial_invariance_is_searched_and_named(tmp_path):
                               ("zh", "P3 的截距", "（部分）")):
         html = render_html(servq.analyze(table, "servqual", invariance="channel", lang=lang).data, lang)
         assert words in html and step in html, lang
+
+
+def test_ordinal_cfa_falls_back_to_dwls_when_the_second_pass_does_not_match():
+    """The second pass must see the rows the tables were counted from: a file that changed
+    in between (another row count) leaves the DWLS fit, unscaled, and a note."""
+    from servq.analysis import AnalysisOptions, accumulate, finish, plan_for, score_pass
+
+    table = servq.simulate("servqual", 300, seed=5)
+    plan = plan_for("servqual", table.column_names, AnalysisOptions(ordinal=True))
+    sums = accumulate([table], plan)
+    whole = finish(sums, plan, rescore=lambda fit: score_pass([table], plan, fit)).data
+    changed = finish(sums, plan, rescore=lambda fit: score_pass([table.slice(0, 299)], plan, fit)).data
+    alone = finish(sums, plan).data
+    assert whole["cfa"]["estimator"] == "WLSMV" and "cfi.scaled" in whole["cfa"]["fit"]
+    assert changed["cfa"]["estimator"] == alone["cfa"]["estimator"] == "DWLS"
+    assert "cfi.scaled" not in changed["cfa"]["fit"]
+    assert changed["cfa"]["fit"]["chisq"] == pytest.approx(whole["cfa"]["fit"]["chisq"], rel=1e-12)
+    assert any("299 rows now and had 300" in note for note in changed["notes"])

@@ -65,8 +65,9 @@ def test_ordinal_alpha_is_a_column_of_the_reliability_table_and_in_the_schema(la
     data = json.loads(to_json(results))
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
     assert all(isinstance(d["ordinal_alpha"], float) for d in data["reliability"]["dimensions"])
-    assert data["cfa"]["estimator"] == "DWLS" and data["cfa"]["n"] == 400
+    assert data["cfa"]["estimator"] == "WLSMV" and data["cfa"]["n"] == 400
     html = render_html(results.data, lang)
     assert f">{column}<" in html and "Zumbo" in html
+    assert "WLSMV" in html and ">" + {"en": "CFI (scaled)", "sv": "CFI (skalad)", "zh": "CFI（校正）"}[lang] + "<" in html
     assert column not in render_html(servq.analyze(servq.simulate("servqual", 400, seed=11), "servqual",
                                                    lang=lang).data, lang)

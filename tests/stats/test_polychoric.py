@@ -193,3 +193,29 @@ def test_bivariate_normal_cdf_against_scipy(rho):
     mvn = multivariate_normal(mean=[0, 0], cov=[[1, rho], [rho, 1]])
     ref = np.array([mvn.cdf(p) for p in pts])
     np.testing.assert_allclose(bivariate_normal_cdf(pts[:, 0], pts[:, 1], rho), ref, atol=1e-6)
+
+
+def test_a_smaller_model_takes_its_part_of_the_second_pass():
+    """WLSMV from the tables and one second pass over all 22 items, for a model of six of
+    them in another order: the rows and columns of J it needs (ScoreCrossproducts.subset)
+    give lavaan's cfa(sub_model, x, ordered = those six, estimator = "WLSMV", missing =
+    "pairwise") (tests/golden/ordinal_alpha.R)."""
+    from servq.stats.sem.wls import fit_ordinal_tables
+
+    ref = json.loads((GOLDEN / "ordinal_alpha.json").read_text())["sub_wlsmv"]
+    x = pd.read_csv(GOLDEN / "data" / "sq411_missing.csv")
+    items = [f"a{i:02d}" for i in range(1, 23)]
+    codes = x[items] / 20 + 1  # 0, 20, ..., 100 -> 1..6 (0 is a blank to the tables)
+    tables = OrdinalTables.from_codes(codes, items=items)
+    fit = polychoric(tables)
+    scores = fit.score_crossproducts(codes)
+    sub = fit_ordinal_tables(ref["model"], tables, sample=fit, crossproducts=scores)
+    assert sub.estimator == "WLSMV"
+    measures = sub.fit_measures()
+    for key, value in ref["fit"].items():
+        assert measures[key] == pytest.approx(value, rel=1e-6), key
+    loadings = sub.estimates[sub.estimates["op"] == "=~"]
+    assert loadings["est"].to_numpy() == pytest.approx(ref["est"], abs=1e-6)
+    assert loadings["se"].to_numpy() == pytest.approx(ref["se"], abs=1e-6)
+    with pytest.raises(ValueError, match="not an item of the fit"):
+        scores.subset(fit, ["a01", "zz"])

@@ -41,11 +41,12 @@ from ..io.validate import Answers, Validator
 from ..measures.kano import KanoCounts
 from ..stats.bootstrap import replicate_sums
 from ..stats.moments import CrossMoments
+from ..stats.polychoric import Polychoric, ScoreCrossproducts
 from .finish import finish
 from .plan import PERIOD, WORKERS, Plan, empty_sums, plan_for
 from .sums import Counts, Sums, add_aligned, merge
 
-__all__ = ["Plan", "Sums", "accumulate", "finish", "merge", "plan_for", "tally"]
+__all__ = ["Plan", "Sums", "accumulate", "finish", "merge", "plan_for", "score_pass", "tally"]
 
 def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first_row: int = 2,
                reread_ids: Callable[[], Iterable[pa.Table]] | None = None,
@@ -118,6 +119,25 @@ def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: i
             for outcome, (at, values) in chunk.rows.items()}
     return Sums(chunk.items, chunk.floats, cross=cross, drivers=chunk.drivers, boot=boot, kano=kano, totals=totals,
                 ordinal=ordinal)
+
+
+def score_pass(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, fit: Polychoric) -> ScoreCrossproducts:
+    """The second pass of ``analyze --ordinal``: the assessed items' casewise scores under
+    the polychoric ``fit`` of the first pass, J = Σ s sᵀ over ``chunks`` (the same rows
+    again), from which WLSMV's full asymptotic covariance follows
+    (:meth:`servq.stats.polychoric.Polychoric.nacov`). Blank answers score 0 (lavaan's
+    pairwise NACOV). The rows were validated by the first pass."""
+    part = plan.assessed
+    if part is None:
+        raise UsageError("the ordinal scores need an assessed part (the quality checks)")
+    validator = plan.validator()
+    total = ScoreCrossproducts(np.zeros((len(fit.wls_obs()),) * 2), 0)
+    row = 2
+    for chunk in _read_ahead(_sized(chunks, plan.options.chunk_size)):
+        answers, _ = validator.validate(chunk, row, segments=False)
+        total = total + fit.score_crossproducts(plan.scorer.keyed_codes(answers, part).T)
+        row += chunk.num_rows
+    return total
 
 
 class _Groups:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..instruments import Instrument, load_instrument
 from ..io.readers import label_map, source_of
-from .accumulate import accumulate
+from .accumulate import accumulate, score_pass
 from .finish import finish
 from .options import AnalysisOptions
 from .plan import plan_for
@@ -81,4 +81,8 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
     total = source.rows
     rows_done = (lambda done: progress(done, total)) if progress is not None and total and opts.boot else None
     sums = accumulate(chunks, plan, reread_ids=reread_ids if id_column is not None else None, progress=rows_done)
-    return finish(sums, plan)
+
+    def rescore(fit):  # WLSMV's second pass over the same rows (analyze --ordinal)
+        return score_pass(source.chunks(columns=plan.columns(), chunk_size=opts.chunk_size), plan, fit)
+
+    return finish(sums, plan, rescore=rescore if opts.ordinal else None)

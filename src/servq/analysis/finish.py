@@ -8,6 +8,7 @@ all the blocks, and do not change afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -24,6 +25,7 @@ from ..measures.kano import kano_block
 from ..measures.levels import benchmark, levels
 from ..measures.scores import Scorer
 from ..stats.moments import Moments
+from ..stats.polychoric import Polychoric, ScoreCrossproducts
 from .plan import PERIOD, Plan
 from .results import Results
 from .sums import Counts, Sums
@@ -31,7 +33,7 @@ from .sums import Counts, Sums
 SCHEMA_VERSION = "1.0"
 
 
-def finish(sums: Sums, plan: Plan) -> Results:
+def finish(sums: Sums, plan: Plan, rescore: Callable[[Polychoric], ScoreCrossproducts] | None = None) -> Results:
     """The Results of accumulated ``sums`` (:func:`~servq.analysis.accumulate.accumulate`,
     :func:`~servq.analysis.sums.merge`) under ``plan``.
 
@@ -40,6 +42,9 @@ def finish(sums: Sums, plan: Plan) -> Results:
     sums : Sums
     plan : Plan
         The plan the sums were accumulated with (its options say what to compute).
+    rescore : callable, optional
+        With ``ordinal``: reads the rows again for WLSMV's second pass
+        (:func:`~servq.analysis.accumulate.score_pass`); without it the ordinal CFA is DWLS.
 
     Returns
     -------
@@ -74,7 +79,7 @@ def finish(sums: Sums, plan: Plan) -> Results:
 
         with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
             quality, more = assess(inst, part, sums.cross[None], sums.counts.rows, opts.lang, split,
-                                   plan.invariance, totals=sums.totals, ordinal=sums.ordinal)
+                                   plan.invariance, totals=sums.totals, ordinal=sums.ordinal, rescore=rescore)
         blocks.update(quality)
         notes += more
         if isinstance(blocks.get("validity"), dict):  # one verdict for dimensions customers do not tell apart

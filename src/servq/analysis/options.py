@@ -45,7 +45,9 @@ class AnalysisOptions:
     ordinal : bool
         Also treat the assessed items as ordinal: polychoric correlations from the items'
         contingency tables (summed chunk by chunk) and each dimension's ordinal alpha
-        (Zumbo, Gadermann & Zeisser 2007).
+        (Zumbo, Gadermann & Zeisser 2007); the CFA is the ordinal one, WLSMV when
+        :func:`servq.analyze` can read the data a second time (it always can), DWLS from
+        merged Sums alone.
     invariance : str, optional
         A segment column whose groups are compared for measurement invariance; it is
         added to ``by``.

@@ -88,7 +88,8 @@ def analyze(
         "--quality/--no-quality", help="Assess the instrument: reliability, factor structure (CFA), validity.")] = True,
     ordinal: Annotated[bool, typer.Option(
         "--ordinal", help="Also read the items as ordinal answers: polychoric correlations and each dimension's ordinal "
-        "alpha in the reliability table.")] = False,
+        "alpha in the reliability table, and the CFA by WLSMV (lavaan's estimator \"WLSMV\", missing = \"pairwise\"; "
+        "the file is read a second time for its robust corrections).")] = False,
     ipa_importance: Annotated[str, typer.Option(
         "--ipa-importance",
         help="Importance-performance analysis: importance auto, derived (relative weights) or stated "

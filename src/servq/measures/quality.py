@@ -22,6 +22,7 @@ respondents, a model that does not converge) is reported as null with the reason
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
 from typing import cast
 
@@ -32,7 +33,7 @@ from ..instruments.schema import Instrument, Part
 from ..stats.moments import CrossMoments, PairedMoments
 from ..stats.numbers import finite
 from ..stats.omega import omega_total
-from ..stats.polychoric import OrdinalTables, polychoric
+from ..stats.polychoric import OrdinalTables, Polychoric, ScoreCrossproducts, polychoric
 from ..stats.reliability import alpha_from_cov
 from ..stats.sem import SemWarning, cfa, invariance
 from ..stats.sem.invariance import ALPHA as INVARIANCE_ALPHA
@@ -48,6 +49,8 @@ CFA_CUTOFFS = {  # Hu & Bentler (1999); the acceptable band as commonly used (Ma
 FIT_KEYS = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper",
             "rmsea.pvalue", "srmr", "baseline.chisq", "baseline.df", "logl", "aic", "bic", "bic2",
             "npar", "ntotal")
+SCALED_KEYS = ("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", "cfi.scaled", "tli.scaled",
+               "rmsea.scaled")  # WLSMV's, present only then
 
 
 def column(part: Part, item_id: int) -> str:
@@ -130,7 +133,8 @@ def dimension_model(inst: Instrument, part: Part) -> str:
 
 def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int, lang: str,
            groups: dict[str, CrossMoments] | None = None, group_column: str | None = None,
-           *, totals: PairedMoments | None = None, ordinal: OrdinalTables | None = None) -> tuple[dict, list[str]]:
+           *, totals: PairedMoments | None = None, ordinal: OrdinalTables | None = None,
+           rescore: Callable[[Polychoric], ScoreCrossproducts] | None = None) -> tuple[dict, list[str]]:
     """Assess the instrument's reliability, factor structure, validity and invariance.
 
     The ``reliability``, ``cfa``, ``validity`` and ``invariance`` blocks of the results,
@@ -168,6 +172,12 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         is the ordinal one, DWLS on the polychoric correlations from the tables alone
         (:func:`servq.stats.sem.wls.fit_ordinal_tables`: lavaan's ``estimator = "DWLS"``,
         ``missing = "pairwise"``), and HTMT uses the polychoric correlations.
+    rescore : callable, optional
+        With ``ordinal``: ``rescore(fit)`` reads the rows again and returns the score
+        cross-products of the polychoric ``fit`` (a second pass,
+        :func:`servq.analysis.accumulate.score_pass`); the ordinal CFA is then WLSMV's
+        (robust SEs, scaled χ² and fit indices), as lavaan's ``estimator = "WLSMV"``,
+        ``missing = "pairwise"``.
 
     Returns
     -------
@@ -241,7 +251,16 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
     before = len(notes)
     used = [c for cols in _modelled(inst, part).values() for c in cols]
     if named is not None:
-        fit = attempt("the ordinal CFA", lambda: fit_ordinal_tables(model, named, sample=poly)) if model else None
+        def second_pass() -> ScoreCrossproducts:
+            scores = rescore(poly)
+            if scores.n != poly.n:
+                raise ValueError(f"the data have {scores.n} rows now and had {poly.n}; the CFA is DWLS's, unscaled")
+            return scores
+
+        scores = None if rescore is None or poly is None or not model else \
+            attempt("the second pass of WLSMV (the items' casewise scores)", second_pass)
+        fit = attempt("the ordinal CFA", lambda: fit_ordinal_tables(model, named, sample=poly,
+                                                                   crossproducts=scores)) if model else None
     else:
         fit = attempt("the CFA", lambda: _cfa(model, cross, names, used)) if model else None
     if model and fit is None and len(notes) == before:
@@ -342,6 +361,7 @@ def _cfa_block(fit, model: str) -> dict:
         if r["lhs"] != r["rhs"]:
             corr[r["lhs"]][r["rhs"]] = corr[r["rhs"]][r["lhs"]] = finite(r["std.all"])
     fit_out = {k: finite(measures.get(k)) for k in FIT_KEYS}
+    fit_out.update({k: finite(measures[k]) for k in SCALED_KEYS if k in measures})
     return {
         "model": model,
         "estimator": getattr(fit, "estimator", "ML"),
@@ -359,6 +379,9 @@ def _cfa_block(fit, model: str) -> dict:
 
 
 def _cfa_verdict(fit: dict) -> str:
+    """Hu & Bentler's cut-offs on CFI, TLI, RMSEA (the scaled ones when the fit has them:
+    WLSMV) and SRMR."""
+    fit = {k: fit.get(f"{k}.scaled", fit.get(k)) for k in ("cfi", "tli", "rmsea", "srmr")}
     for word in ("good", "acceptable"):
         cut = CFA_CUTOFFS[word]
         values = [fit.get(k) for k in cut]

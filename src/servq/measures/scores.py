@@ -322,7 +322,12 @@ class Scorer:
         OrdinalTables
             The items' code counts and pair tables, in instrument order, named by item id.
         """
-        return OrdinalTables.from_codes(self._keyed(answers.parts[part]).T, items=[str(i) for i in self.item_ids])
+        return OrdinalTables.from_codes(self.keyed_codes(answers, part).T, items=[str(i) for i in self.item_ids])
+
+    def keyed_codes(self, answers: Answers, part: Part) -> np.ndarray:
+        """One part's item codes (items x rows, 0 = no answer), reverse-keyed items reversed:
+        the codes :meth:`item_tables` counts."""
+        return self._keyed(answers.parts[part])
 
     def _keyed(self, raw: np.ndarray) -> np.ndarray:
         """Item codes (items x rows, 0 = no answer) with reverse-keyed items' codes reversed."""

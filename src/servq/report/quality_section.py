@@ -18,6 +18,7 @@ VERDICTS = ("excellent", "good", "acceptable", "questionable", "poor", "not_appl
 FIT_INDICES = ("cfi", "tli", "rmsea", "srmr")
 FIT_NAMES = {"chisq": "χ²", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR"}
 LOWER_IS_BETTER = {"rmsea", "srmr"}
+SCALED = {"chisq", "df", "pvalue", "cfi", "tli", "rmsea"}  # WLSMV reports these scaled
 ALPHA_CI_LEVEL = 0.95  # the Feldt interval of psych::alpha
 RMSEA_CI_LEVEL = 0.90  # lavaan's rmsea.ci.lower/upper
 LOADING_REFERENCE = 0.70  # 0.70² ≈ 0.50: half of the item's variance is its dimension's
@@ -193,9 +194,9 @@ def _cfa_group(results: Mapping, f: Fmt) -> dict:
     cfa = quality_block(results, "cfa") or {}
     cutoffs = cfa.get("cutoffs") or {}
     verdict = cfa.get("verdict")
-    ordinal = cfa.get("estimator") == "DWLS"
-    content: list[tuple[str, Any]] = [("p", f.t("quality.cfa.intro_ordinal" if ordinal else "quality.cfa.intro",
-                                                n=f.int(cfa.get("n"))))]
+    intro = {"DWLS": "quality.cfa.intro_ordinal", "WLSMV": "quality.cfa.intro_wlsmv"}.get(str(cfa.get("estimator")),
+                                                                                         "quality.cfa.intro")
+    content: list[tuple[str, Any]] = [("p", f.t(intro, n=f.int(cfa.get("n"))))]
     if not cfa.get("converged", True):
         content.append(("callout", Callout("warn", [f.t("quality.cfa.not_converged")])))
     rules = [
@@ -231,21 +232,30 @@ def _fit_table(cfa: Mapping, f: Fmt) -> Table:
     )
     table = Table(headers, notes=[f.t("quality.cfa.chisq_note", n=f.int(cfa.get("n")))])
     blank = f.num(None)
-    if is_real(fit.get("chisq")):
-        p = f.p(fit.get("pvalue"), bare=True)
+    scaled = cfa.get("estimator") == "WLSMV"  # lavaan's scaled-shifted χ² and the indices from it
+
+    def value_of(key: str):
+        return fit.get(f"{key}.scaled") if scaled and key in SCALED else fit.get(key)
+
+    def name_of(key: str) -> str:
+        name = FIT_NAMES.get(key, key.upper())
+        return f.t("quality.cfa.scaled", name=name) if scaled and key in SCALED else name
+
+    if is_real(value_of("chisq")):
+        p = f.p(value_of("pvalue"), bare=True)
         p = p if p.startswith("<") else f"= {p}"
-        sub = f.t("quality.cfa.chisq_sub", df=f.int(fit.get("df")), p=p)
-        if not is_real(fit.get("pvalue")):
+        sub = f.t("quality.cfa.chisq_sub", df=f.int(value_of("df")), p=p)
+        if not is_real(value_of("pvalue")):
             sub = ""
         cells = [Cell(blank, cls="num"), Cell(blank, cls="num"), Cell(blank, cls="verdict")]
-        table.rows.append(Row([Cell("χ²", cls="label"), f.num_cell(fit["chisq"], sub=sub)] + cells))
+        table.rows.append(Row([Cell(name_of("chisq"), cls="label"), f.num_cell(value_of("chisq"), sub=sub)] + cells))
     stated = {**(cutoffs.get("good") or {}), **(cutoffs.get("acceptable") or {})}
     for key in list(FIT_INDICES) + [k for k in stated if k not in FIT_INDICES]:
-        value = fit.get(key)
+        value = value_of(key)
         if not is_real(value):
             continue
         sub = ""
-        if key == "rmsea":
+        if key == "rmsea" and not scaled:
             low, high = fit.get("rmsea.ci.lower"), fit.get("rmsea.ci.upper")
             interval = i18n.fmt_interval(f.lang, low, high, 3)
             level = i18n.fmt_level(f.lang, RMSEA_CI_LEVEL)
@@ -256,11 +266,10 @@ def _fit_table(cfa: Mapping, f: Fmt) -> Table:
             cut = (cutoffs.get(level) or {}).get(key)
             cuts.append(Cell(f"{sign} {f.num(cut)}" if is_real(cut) else blank, cls="num"))
         verdict = _index_verdict(key, value, cutoffs)
-        name = FIT_NAMES.get(key, key.upper())
-        row = [Cell(name, cls="label"), f.num_cell(value, sub=sub, digits=3)] + cuts
+        row = [Cell(name_of(key), cls="label"), f.num_cell(value, sub=sub, digits=3)] + cuts
         table.rows.append(Row(row + [_verdict_cell(f, verdict) if verdict else Cell(blank)]))
     if cfa.get("n") is not None:
-        n_label = f.t("quality.cfa.n_ordinal" if cfa.get("estimator") == "DWLS" else "quality.cfa.n")
+        n_label = f.t("quality.cfa.n_ordinal" if cfa.get("estimator") in ("DWLS", "WLSMV") else "quality.cfa.n")
         n_row = [Cell(n_label, cls="label"), f.n_cell(cfa.get("n"))]
         table.rows.append(Row(n_row + [Cell(blank, cls="num"), Cell(blank, cls="num"), Cell("")]))
     return table

@@ -484,6 +484,43 @@ class ScoreCrossproducts:
             raise ValueError("cannot merge score cross-products of different fits")
         return ScoreCrossproducts(self.inner + other.inner, self.n + other.n)
 
+    def subset(self, fit: Polychoric, items: Sequence[str]) -> ScoreCrossproducts:
+        """J of the statistics of ``items`` alone (in that order), from J of ``fit``'s.
+
+        Parameters
+        ----------
+        fit : Polychoric
+            The fit these cross-products were scored with.
+        items : sequence of str
+            Items of ``fit``; the result is laid out as ``polychoric`` of their tables is.
+
+        Returns
+        -------
+        ScoreCrossproducts
+            The rows and columns of J of those items' thresholds and correlations.
+
+        Examples
+        --------
+        R: the rows and columns of ``lavInspect(fit, "gamma")`` that a smaller model keeps:
+
+        >>> d = [[1, 1, 2], [2, 2, 2], [2, 1, 1], [1, 2, 1], [2, 2, 2]]
+        >>> fit = polychoric(OrdinalTables.from_codes(d, items=["a", "b", "c"]))
+        >>> fit.score_crossproducts(d).subset(fit, ["c", "a"]).inner.shape
+        (3, 3)
+        """
+        if len(fit.wls_obs()) != self.inner.shape[0]:
+            raise ValueError("these score cross-products are not of that fit")
+        at = {name: i for i, name in enumerate(fit.items)}
+        missing = [name for name in items if name not in at]
+        if missing:
+            raise ValueError(f"{missing[0]} is not an item of the fit")
+        idx = [at[name] for name in items]
+        starts = fit._starts()
+        pair_at = {frozenset(pair): int(starts[-1]) + k for k, pair in enumerate(fit.pairs())}
+        keep = [t for i in idx for t in range(starts[i], starts[i + 1])]
+        keep += [pair_at[frozenset((idx[a], idx[b]))] for b in range(len(idx) - 1) for a in range(b + 1, len(idx))]
+        return ScoreCrossproducts(np.ascontiguousarray(self.inner[np.ix_(keep, keep)]), self.n)
+
 
 @dataclass(frozen=True, eq=False)
 class Polychoric:

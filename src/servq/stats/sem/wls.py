@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import least_squares
 
-from ..polychoric import OrdinalTables, Polychoric, polychoric
+from ..polychoric import OrdinalTables, Polychoric, ScoreCrossproducts, polychoric
 from .model import Model, SemSpecificationError, build, variable_names
 from .results import FittedModel, fit_record, frame_records
 from .syntax import parse
@@ -252,16 +252,20 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
 
 
 def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = False,
-                       orthogonal: bool = False, sample: Polychoric | None = None) -> OrdinalSemResults:
-    """Fit a CFA of ordered items by DWLS from their contingency tables alone, as
-    ``lavaan::cfa(..., ordered = TRUE, estimator = "DWLS", missing = "pairwise")``.
+                       orthogonal: bool = False, sample: Polychoric | None = None,
+                       crossproducts: ScoreCrossproducts | None = None) -> OrdinalSemResults:
+    """Fit a CFA of ordered items by DWLS from their contingency tables, as
+    ``lavaan::cfa(..., ordered = TRUE, estimator = "DWLS", missing = "pairwise")`` — or
+    ``estimator = "WLSMV"`` given the score cross-products of a second pass.
 
     The thresholds, the polychoric correlations and the DWLS weights (the diagonal of their
     asymptotic covariance) all come from the items' code counts and pair tables
     (:mod:`servq.stats.polychoric`), which any number of rows sum to chunk by chunk: the
     estimates, their standard (not robust) SEs and the unscaled χ², CFI, TLI, RMSEA and
-    SRMR. WLSMV's robust corrections need the full asymptotic covariance, a second pass
-    over the rows (:func:`fit_ordinal`).
+    SRMR. WLSMV's robust corrections need the full asymptotic covariance: with
+    ``crossproducts`` (:meth:`Polychoric.score_crossproducts` summed over a second pass
+    over the same rows, missing answers scoring 0, as lavaan's pairwise NACOV) the fit is
+    WLSMV's.
 
     Parameters
     ----------
@@ -277,11 +281,15 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
         ``polychoric(tables)`` when already computed: used as it is when the model's
         observed variables are the tables' items in their order (else the model's items'
         tables are fitted afresh).
+    crossproducts : ScoreCrossproducts, optional
+        J = Σ s sᵀ of the casewise scores of ``polychoric(tables)`` over the same rows:
+        the fit is then WLSMV's (robust SEs, scaled χ² and fit indices).
 
     Returns
     -------
     OrdinalSemResults
-        Estimates, SEs, fit measures, with ``estimator`` "DWLS".
+        Estimates, SEs, fit measures, with ``estimator`` "DWLS", or "WLSMV" with
+        ``crossproducts``.
 
     Raises
     ------
@@ -313,10 +321,16 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
         raise SemSpecificationError(f"variable {absent[0]} of the model is not an item of the tables")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
     _check(spec, list(names.ov))
+    full = sample if sample is not None and tuple(sample.items) == tuple(tables.items) else None
     if sample is None or tuple(sample.items) != tuple(names.ov):
         idx = [tables.items.index(v) for v in names.ov]
         sample = polychoric(OrdinalTables(tuple(names.ov), np.ascontiguousarray(tables.cross[idx][:, :, idx]), tables.n))
-    return _fit(model, spec, names, sample, None, tables.n, "DWLS")
+    if crossproducts is None:
+        return _fit(model, spec, names, sample, None, tables.n, "DWLS")
+    if full is None:
+        full = polychoric(tables)
+    gamma = sample.nacov(crossproducts.subset(full, list(names.ov)))
+    return _fit(model, spec, names, sample, gamma, tables.n, "WLSMV")
 
 
 def _fit(model: str, spec: Model, names, poly, gamma: np.ndarray | None, n: int, estimator: str) -> OrdinalSemResults:
