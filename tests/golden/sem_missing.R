@@ -55,15 +55,15 @@ cases$hs_listwise <- describe(cfa(hs_model, data = holes, missing = "listwise"),
                               list(data = "holes", missing = "listwise"), standard)
 cases$hs_mlr <- describe(cfa(hs_model, data = hs, estimator = "MLR"),
                          list(data = "hs", estimator = "MLR"), c(standard, scaled, robust))
-# with missing = "ml", lavaan's cfi.robust/rmsea.robust are Zhang & Savalei's FIML
-# corrections (lav_fit_fiml_corrected), not reproduced by servq: only the scaled ones here
+# with missing = "ml", lavaan's cfi.robust/tli.robust/rmsea.robust are Zhang & Savalei's FIML
+# corrections (lav_fit_fiml_corrected, "FIML-C (V3)")
 cases$hs_mlr_fiml <- describe(cfa(hs_model, data = holes, estimator = "MLR", missing = "ml"),
                               list(data = "holes", estimator = "MLR", missing = "fiml"),
-                              c(standard, scaled))
+                              c(standard, scaled, robust))
 cases$hs_mlr_fiml_school <- describe(cfa(hs_model, data = holes, group = "school", estimator = "MLR",
                                          missing = "ml"),
                                      list(data = "holes", group = "school", estimator = "MLR",
-                                          missing = "fiml"), c(standard, scaled))
+                                          missing = "fiml"), c(standard, scaled, robust))
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), cases = cases)
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null",

@@ -450,7 +450,7 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
     notes += _checks(spec, opt.theta, frame, labels)
     measures = fitm.fit_measures(problem, opt.theta, opt.fmin)
     if first_order is not None:
-        measures.update(fitm.robust_measures(problem, measures, info, first_order))
+        measures.update(fitm.robust_measures(problem, opt.theta, measures, info, first_order))
     if measures["df"] < 0:
         notes.append(f"the model is not identified: df = {measures['df']:.0f} (more free "
                      "parameters than sample moments)")

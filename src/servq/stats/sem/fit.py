@@ -114,7 +114,7 @@ ROBUST = ("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", 
           "tli.scaled", "rmsea.scaled", "cfi.robust", "tli.robust", "rmsea.robust")
 
 
-def robust_measures(problem: Problem, measures: dict[str, float], info: np.ndarray,
+def robust_measures(problem: Problem, theta: np.ndarray, measures: dict[str, float], info: np.ndarray,
                     first_order: list[np.ndarray]) -> dict[str, float]:
     """lavaan's scaled and robust fit measures of an MLR fit (test ``yuan.bentler.mplus``).
 
@@ -122,13 +122,16 @@ def robust_measures(problem: Problem, measures: dict[str, float], info: np.ndarr
     chisq.scaled = χ²/c on df, cfi.scaled and tli.scaled from χ²/c and χ²_b/c_b,
     rmsea.scaled = RMSEA(χ², df·c); the robust versions of Brosseau-Liard & Savalei
     (lavaan's ``cfi.robust``, ``tli.robust``, ``rmsea.robust``) replace χ² − df by χ² − c·df
-    (χ²_b − c_b·df_b) and RMSEA by √(max(χ²/(N·df) − c/N, 0))·√G. With FIML lavaan computes
-    the robust ones differently (Zhang & Savalei's correction); they are left out there.
+    (χ²_b − c_b·df_b) and RMSEA by √(max(χ²/(N·df) − c/N, 0))·√G. After FIML the robust
+    ones take Zhang & Savalei's corrected χ² and factors instead (:func:`.robust.fiml_corrected`),
+    as lavaan 0.6-14 does.
 
     Parameters
     ----------
     problem : Problem
         The fitting problem (blocks with rows).
+    theta : ndarray
+        The estimates.
     measures : dict
         The standard measures (:func:`fit_measures`).
     info : ndarray
@@ -139,7 +142,7 @@ def robust_measures(problem: Problem, measures: dict[str, float], info: np.ndarr
     Returns
     -------
     dict of str to float
-        The measures of :data:`ROBUST` (without the robust ones under FIML).
+        The measures of :data:`ROBUST`.
 
     References
     ----------
@@ -159,12 +162,20 @@ def robust_measures(problem: Problem, measures: dict[str, float], info: np.ndarr
     >>> "cfi.robust" in ROBUST
     True
     """
-    from .robust import model_first_order, observed_information, saturated_trace, yuan_bentler_factor
+    from .robust import (
+        fiml_corrected,
+        model_first_order,
+        observed_information,
+        saturated_information,
+        saturated_trace,
+        yuan_bentler_factor,
+    )
 
     n, n_groups = problem.stats.ntotal, problem.model.n_groups
     chisq, df = measures["chisq"], measures["df"]
     base_chisq, base_df = measures["baseline.chisq"], measures["baseline.df"]
-    trace_h1 = saturated_trace(problem)
+    h1 = saturated_information(problem)
+    trace_h1 = saturated_trace(problem, h1)
     c = yuan_bentler_factor(problem, info, first_order, df, trace_h1)
     _, _, base, base_theta = _fitted_baseline(problem)
     c_b = yuan_bentler_factor(base, observed_information(base, base_theta),
@@ -176,10 +187,12 @@ def robust_measures(problem: Problem, measures: dict[str, float], info: np.ndarr
            "baseline.chisq.scaling.factor": c_b,
            "cfi.scaled": cfi(scaled, df, base_scaled, base_df), "tli.scaled": tli(scaled, df, base_scaled, base_df),
            "rmsea.scaled": rmsea(chisq, df * c, n, n_groups)}
-    if problem.saturated_logl is None:
-        out["cfi.robust"] = cfi(chisq, df, base_chisq, base_df, c, c_b)
-        out["tli.robust"] = tli(chisq, df, base_chisq, base_df, c, c_b)
-        out["rmsea.robust"] = rmsea(chisq, df, n, n_groups, c)
+    if problem.saturated_logl is not None:  # FIML: Zhang & Savalei's corrected χ² and factors
+        chisq, c = fiml_corrected(problem, theta, df, h1)
+        base_chisq, c_b = fiml_corrected(base, base_theta, base_df, h1)
+    out["cfi.robust"] = cfi(chisq, df, base_chisq, base_df, c, c_b)
+    out["tli.robust"] = tli(chisq, df, base_chisq, base_df, c, c_b)
+    out["rmsea.robust"] = rmsea(chisq, df, n, n_groups, c)
     return {k: float(v) for k, v in out.items()}
 
 

@@ -264,17 +264,80 @@ def saturated_jacobian(p: int, with_mean: bool) -> tuple[np.ndarray, np.ndarray]
     return d_sigma, d_mu
 
 
-def saturated_trace(problem: Problem) -> float:
-    """Σ_g tr(A₁_g⁻¹ B₁_g) of the saturated model at its own estimates (lavaan's trace.h1).
+def saturated_information(problem: Problem) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per group (A₁_g, B₁_g) of the saturated model at its own estimates.
 
     A₁_g is the unit observed information (½ the Hessian of the group's discrepancy in
-    η = (μ, vech Σ)) and B₁_g the first-order information of the casewise scores, both at
-    the unstructured moments (sample, or EM with missing data).
+    η = (μ, vech Σ), ``tril_indices`` order) and B₁_g the first-order information of the
+    casewise scores, both at the unstructured moments (sample, or EM with missing data):
+    lavaan's ``lav_model_h1_information_observed`` and ``lav_model_h1_information_firstorder``.
 
     Parameters
     ----------
     problem : Problem
         The fitting problem (blocks with rows; ``stats`` the unstructured moments).
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+        (q₁, q₁) each.
+
+    References
+    ----------
+    Yuan, K.-H. & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. Sociological Methodology, 30,
+    165–200.
+
+    Examples
+    --------
+    For complete data A₁ is the normal-theory information: for one variable with variance
+    S, ½/S² (R: ``lavaan:::lav_model_h1_information_observed(fit)``):
+
+    >>> from servq.stats.sem.estimate import SampleStats, complete_blocks
+    >>> from servq.stats.sem.model import build
+    >>> from servq.stats.sem.syntax import parse
+    >>> x = np.array([[1.0], [2.0], [4.0]])
+    >>> st = SampleStats((np.cov(x.T, bias=True),), (x.mean(0),), (3,))
+    >>> prob = Problem(build(parse("a ~~ a")), st, complete_blocks(st, False, [0.0], [x]))
+    >>> a1, b1 = saturated_information(prob)[0]
+    >>> round(float(a1[0, 0] * 2 * st.cov[0][0, 0] ** 2), 6)
+    1.0
+    """
+    p = problem.model.p
+    d_sigma, d_mu = saturated_jacobian(p, problem.use_mean)
+    rows, cols = np.tril_indices(p)
+    k = p if problem.use_mean else 0
+    out = []
+    for g, (blocks, w) in enumerate(zip(problem.blocks, problem.stats.weights)):
+        mean = problem.stats.mean[g]
+        mu0 = np.zeros(p) if mean is None else mean
+        cov = problem.stats.cov[g]
+        eta = np.concatenate([mu0[:k], cov[rows, cols]])
+
+        def moments(e: np.ndarray, mu0: np.ndarray = mu0) -> tuple[np.ndarray, np.ndarray]:
+            sigma = np.zeros((p, p))
+            sigma[rows, cols] = e[k:]
+            sigma[cols, rows] = e[k:]
+            return sigma, (e[:k] if k else mu0)
+
+        def gradient(e: np.ndarray, blocks: list[Block] = blocks) -> np.ndarray:
+            return block_gradient_information(blocks, *moments(e), d_sigma, d_mu, information=False)[0]
+
+        a1 = 0.5 * numerical_hessian(gradient, eta) / w
+        s = block_scores(blocks, *moments(eta), d_sigma, d_mu)
+        out.append((a1, s.T @ s / len(s)))
+    return out
+
+
+def saturated_trace(problem: Problem, information: list[tuple[np.ndarray, np.ndarray]] | None = None) -> float:
+    """Σ_g tr(A₁_g⁻¹ B₁_g) of the saturated model at its own estimates (lavaan's trace.h1).
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitting problem (blocks with rows; ``stats`` the unstructured moments).
+    information : list of (ndarray, ndarray), optional
+        :func:`saturated_information` when already computed.
 
     Returns
     -------
@@ -303,31 +366,92 @@ def saturated_trace(problem: Problem) -> float:
     >>> round(saturated_trace(prob), 1)
     3.0
     """
-    p = problem.model.p
-    d_sigma, d_mu = saturated_jacobian(p, problem.use_mean)
+    pairs = saturated_information(problem) if information is None else information
+    return float(sum(np.trace(np.linalg.solve(a1, b1)) for a1, b1 in pairs))
+
+
+def fiml_corrected(problem: Problem, theta: np.ndarray, df: float,
+                   information: list[tuple[np.ndarray, np.ndarray]] | None = None) -> tuple[float, float]:
+    """Zhang & Savalei's FIML-corrected χ² and its scaling factor (lavaan's "FIML-C (V3)").
+
+    The robust CFI, TLI and RMSEA after FIML do not use the FIML χ² but χ²₃ = Σ_g N_g ·
+    F_ML(θ̂; S̃_g, x̄̃_g), the complete-data ML discrepancy of the FIML estimates from the
+    saturated (EM) moments, with the scaling factor ĉ₃ = tr(U W⁻¹ W_c W⁻¹ U Γ) / df, where,
+    over the groups' blocks weighted by N_g/N: W the saturated model's observed information
+    under missing data (A₁), Γ = W⁻¹ B₁ W⁻¹, W_c the complete-data information at the EM
+    moments, Δ = ∂(μ, vech Σ)/∂θ at θ̂, E = ΔᵀWΔ and U = W − WΔE⁻¹ΔᵀW.
+
+    Parameters
+    ----------
+    problem : Problem
+        The FIML problem (blocks with rows; ``stats`` the EM moments).
+    theta : ndarray
+        The estimates (of ``problem``'s model: the model or its baseline).
+    df : float
+        The model's degrees of freedom.
+    information : list of (ndarray, ndarray), optional
+        :func:`saturated_information` when already computed (the baseline shares it).
+
+    Returns
+    -------
+    chisq : float
+        χ²₃.
+    c : float
+        ĉ₃ (NaN when df ≤ 0).
+
+    References
+    ----------
+    Zhang, X. & Savalei, V. (2023). New computations for RMSEA and CFI following FIML and TS
+    estimation with missing data. Psychological Methods, 28(2), 263–283.
+
+    Examples
+    --------
+    R: ``lavaan:::lav_fit_fiml_corrected(cfa(model, data, missing = "ml", estimator =
+    "MLR"))``, whose ``XX3`` and ``c.hat3`` give ``fitMeasures(fit, "cfi.robust")`` (see
+    tests/golden/sem_missing.json):
+
+    >>> fiml_corrected.__name__
+    'fiml_corrected'
+    """
+    pairs = saturated_information(problem) if information is None else information
+    p, k = problem.model.p, (problem.model.p if problem.use_mean else 0)
     rows, cols = np.tril_indices(p)
-    k = p if problem.use_mean else 0
-    total = 0.0
-    for g, (blocks, w) in enumerate(zip(problem.blocks, problem.stats.weights)):
-        mean = problem.stats.mean[g]
-        mu0 = np.zeros(p) if mean is None else mean
+    d_sat, _ = saturated_jacobian(p, problem.use_mean)
+    chisq = 0.0
+    w_all, wc_all, wi_all, gamma_all, deltas = [], [], [], [], []
+    for g, (a1, b1) in enumerate(pairs):
+        fg = problem.stats.weights[g]
         cov = problem.stats.cov[g]
-        eta = np.concatenate([mu0[:k], cov[rows, cols]])
+        mean = problem.stats.mean[g]
+        imp, d_sigma, d_mu = problem.jacobian(theta, g)
+        inv = np.linalg.inv(imp.sigma)
+        dev = np.zeros(p) if mean is None or not k else mean - imp.mu
+        f_ml = (np.linalg.slogdet(imp.sigma)[1] - np.linalg.slogdet(cov)[1] + np.trace(cov @ inv) - p
+                + dev @ inv @ dev)
+        chisq += problem.stats.nobs[g] * f_ml
+        s_inv = np.linalg.inv(cov)
+        wc = np.zeros_like(a1)
+        wc[:k, :k] = s_inv
+        ds = d_sat[k:]
+        left = np.einsum("ab,qbc->qac", s_inv, ds)
+        wc[k:, k:] = 0.5 * np.einsum("qab,rba->qr", left, left)
+        a1_inv = np.linalg.inv(a1)
+        w_all.append(fg * a1)
+        wc_all.append(fg * wc)
+        wi_all.append(a1_inv / fg)
+        gamma_all.append(a1_inv @ b1 @ a1_inv / fg)
+        deltas.append(np.vstack([d_mu.T[:k], d_sigma[:, rows, cols].T]))
+    if df <= 0:
+        return float(chisq), float("nan")
+    from scipy.linalg import block_diag
 
-        def moments(e: np.ndarray, mu0: np.ndarray = mu0) -> tuple[np.ndarray, np.ndarray]:
-            sigma = np.zeros((p, p))
-            sigma[rows, cols] = e[k:]
-            sigma[cols, rows] = e[k:]
-            return sigma, (e[:k] if k else mu0)
-
-        def gradient(e: np.ndarray, blocks: list[Block] = blocks) -> np.ndarray:
-            return block_gradient_information(blocks, *moments(e), d_sigma, d_mu, information=False)[0]
-
-        a1 = 0.5 * numerical_hessian(gradient, eta) / w
-        s = block_scores(blocks, *moments(eta), d_sigma, d_mu)
-        b1 = s.T @ s / len(s)
-        total += float(np.trace(np.linalg.solve(a1, b1)))
-    return total
+    w, wc, wi, gamma = (block_diag(*m) for m in (w_all, wc_all, wi_all, gamma_all))
+    delta = np.vstack(deltas)
+    wd = w @ delta
+    u = w - wd @ np.linalg.solve(delta.T @ wd, wd.T)
+    middle = wi @ wc @ wi
+    k_fiml = float(np.sum((u @ middle @ u) * gamma.T))
+    return float(chisq), k_fiml / df
 
 
 def yuan_bentler_factor(problem: Problem, info: np.ndarray, first_order: list[np.ndarray],
