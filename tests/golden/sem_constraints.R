@@ -21,8 +21,8 @@
 # ("tight": control = list(rel.tol = 1e-14, control.outer = list(tol = 1e-11))): with an
 # active constraint, nlminb.constr's defaults stop where chi-square is flat to 1e-8 but single
 # estimates are still up to 1e-4 from the constrained optimum, which servq solves to rounding.
-# ULS: the continuous CFA (estimator = "ULS") on HolzingerSwineford1939 and the ordinal CFA
-# (data/hs_ordinal.csv, ordered = TRUE) with estimator = "ULS" and "ULSMV".
+# ULS: the ordinal CFA (data/hs_ordinal.csv, ordered = TRUE) with estimator = "ULS" and
+# "ULSMV" (servq refuses ULS on continuous items, naming ML and MLR instead).
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
 
 hs <- read.csv("data/HolzingerSwineford1939.csv")
@@ -71,8 +71,6 @@ heywood <- paste(hs_model, "x1 ~~ v1*x1\nv1 > 0", sep = "\n")
 cases$heywood <- both(heywood, hs[1:100, ], "hs100")
 
 uls <- list(
-  continuous = describe(cfa(hs_model, data = hs, estimator = "ULS"), hs_model, "hs"),
-  continuous_std_lv = describe(cfa(hs_model, data = hs, estimator = "ULS", std.lv = TRUE), hs_model, "hs"),
   ordinal = describe(cfa(hs_model, data = hs_ord, ordered = TRUE, estimator = "ULS"), hs_model, "hs_ordinal"),
   ordinal_mv = describe(cfa(hs_model, data = hs_ord, ordered = TRUE, estimator = "ULSMV"), hs_model, "hs_ordinal"))
 

@@ -133,3 +133,47 @@ def test_no_warning_for_a_variance_held_at_zero():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fitted.__wrapped__("heywood")
+
+
+ULS_CASES = {"ordinal": "ULS", "ordinal_mv": "ULSMV"}
+ULS_KEYS = ("npar", "fmin", "chisq", "df", "baseline.chisq", "baseline.df", "cfi", "tli", "rmsea", "srmr",
+            "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
+            "cfi.scaled", "tli.scaled", "rmsea.scaled")
+
+
+@cache
+def fitted_uls(case):
+    ref = REF["uls"][case]
+    return cfa(ref["model"], dataset(ref["data"]), ordered=True, estimator=ULS_CASES[case])
+
+
+@pytest.mark.parametrize("case", ULS_CASES)
+def test_ordinal_uls_matches_lavaan(case):
+    """Estimates, thresholds and std.all 1e-5 absolute, SEs 1e-4 relative, fit measures 1e-6
+    relative: W = I in the DWLS machinery (robust SEs and the scaled-shifted χ² for ULSMV)."""
+    fit, ref = fitted_uls(case), REF["uls"][case]
+    assert fit.estimator == ULS_CASES[case]
+    mine, theirs = fit.to_frame(), pd.DataFrame(ref["estimates"])
+    assert list(zip(mine.lhs, mine.op, mine.rhs)) == list(zip(theirs.lhs, theirs.op, theirs.rhs))
+    np.testing.assert_allclose(mine.est, theirs.est.astype(float), atol=EST_ABS / 2)
+    np.testing.assert_allclose(mine["std.all"], theirs["std.all"].astype(float), atol=EST_ABS / 2)
+    np.testing.assert_allclose(mine.se, theirs.se.astype(float), rtol=SE_REL, atol=1e-8)
+    keys = [k for k in ULS_KEYS if k in ref["fit"]]
+    assert ("chisq.scaled" in keys) == (case == "ordinal_mv")
+    for key in keys:
+        assert fit.fit[key] == pytest.approx(ref["fit"][key], rel=1e-6, abs=1e-8), key
+    assert ref["fit"]["pvalue"] is None and np.isnan(fit.fit["pvalue"])  # lavaan: no p for ULS's unscaled χ²
+
+
+def test_uls_weights_differ_from_dwls():
+    uls = fitted_uls("ordinal").to_frame()
+    dwls = cfa(REF["uls"]["ordinal"]["model"], dataset("hs_ordinal"), ordered=True, estimator="DWLS").to_frame()
+    assert np.abs(uls.est - dwls.est).max() > 1e-3
+
+
+def test_continuous_uls_is_refused_naming_the_alternatives():
+    with pytest.raises(ValueError, match=r"estimator='ULS' is not supported yet \(with ordered= items only; for "
+                                         r"continuous items use 'ML', or 'MLR'"):
+        cfa(REF["cases"]["free"]["model"], dataset("hs"), estimator="ULS")
+    with pytest.raises(ValueError, match=r"estimator='ULSMV' needs ordered= items"):
+        cfa(REF["cases"]["free"]["model"], dataset("hs"), estimator="ULSMV")

@@ -22,7 +22,7 @@ from .start import start_values
 from .syntax import parse
 from .wls import OrdinalSemResults, fit_ordinal
 
-ORDINAL_ESTIMATORS = ("WLSMV", "DWLS")
+ORDINAL_ESTIMATORS = ("WLSMV", "DWLS", "ULSMV")  # estimators that imply ordered= items
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
@@ -70,7 +70,8 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         errors (observed information, casewise scores) and the Yuan–Bentler scaled χ²
         (lavaan's ``yuan.bentler.mplus``) with ``chisq.scaled``, ``cfi.scaled``/``robust``
         and friends; with ``ordered``, "WLSMV" (the default: robust SEs, mean-and-variance
-        adjusted χ²) or "DWLS". Other lavaan estimators raise a ValueError naming the
+        adjusted χ²) or "DWLS", and their unweighted versions "ULSMV" and "ULS". Other
+        lavaan estimators (and ULS on continuous items) raise a ValueError naming the
         supported ones.
     missing : str
         "listwise" (default, as lavaan's for ML): drop respondents missing any model
@@ -191,7 +192,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     ordered : list of str or True, optional
         Ordinal items, as for :func:`cfa`.
     estimator : str, optional
-        "ML", "MLR", "WLSMV" or "DWLS", as for :func:`cfa`.
+        "ML", "MLR", "WLSMV", "DWLS", "ULSMV" or "ULS", as for :func:`cfa`.
     missing : str
         "listwise", "fiml" or "ml", as for :func:`cfa`.
 
@@ -250,8 +251,9 @@ def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, 
     if str(missing).lower() != "listwise":
         raise ValueError(f"missing={missing!r} with ordered= items is not supported yet; the ordinal fit drops "
                          "respondents missing any item (missing='listwise')")
-    if est not in ("WLSMV", "DWLS"):
-        raise ValueError(f"estimator={estimator!r} is not supported; use 'ML', or 'WLSMV' / 'DWLS' with ordered=")
+    if est not in ("WLSMV", "DWLS", "ULSMV", "ULS"):
+        raise ValueError(f"estimator={estimator!r} is not supported; use 'ML', or 'WLSMV', 'DWLS', 'ULSMV' or 'ULS' "
+                         "with ordered=")
     if not ordered:
         raise ValueError(f"estimator={est!r} needs ordered= items (continuous items: use estimator='ML')")
     if data is None or sample_cov is not None:
