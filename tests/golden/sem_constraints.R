@@ -15,6 +15,7 @@
 #   reciprocal- c*d == 1;
 #   exp       - a == exp(b) - 1.5;
 #   mixed     - a == b^2 with c > d + 0.3, a linear == and a defined parameter;
+#   groups    - two groups (school), a loading labelled per group, l1 > l2 + 0.2 (active);
 #   free      - the unconstrained fit, which "inactive" must equal (no tight refit: lavaan's
 #               plain nlminb does not converge at rel.tol = 1e-14, and needs none).
 # Each constrained case is also fitted with lavaan's optimiser run to a tight tolerance
@@ -38,12 +39,12 @@ measures <- c("npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseli
               "rmsea", "srmr", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
               "baseline.chisq.scaled", "baseline.df.scaled", "cfi.scaled", "tli.scaled", "rmsea.scaled")
 
-describe <- function(fit, model, data) {
+describe <- function(fit, model, data, group = NULL) {
   pe <- parameterEstimates(fit, standardized = TRUE)
   if (is.null(pe$label)) pe$label <- ""
   fm <- fitMeasures(fit)
   keep <- intersect(measures, names(fm))
-  list(model = model, data = data, converged = lavInspect(fit, "converged"),
+  list(model = model, data = data, group = group, converged = lavInspect(fit, "converged"),
        se = lavInspect(fit, "options")$se, test = lavInspect(fit, "options")$test,
        estimates = pe[, c("lhs", "op", "rhs", "label", "est", "se", "std.lv", "std.all")],
        fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
@@ -60,15 +61,17 @@ constrained <- list(
   exp = "a == exp(b) - 1.5",
   mixed = "a == b^2\nc > d + 0.3\nx7 ~~ e*x7\nx8 ~~ e2*x8\ne == e2\nab := a*b")
 tight <- list(rel.tol = 1e-14, control.outer = list(tol = 1e-11))
-both <- function(model, data, name) {
-  out <- describe(cfa(model, data = data), model, name)
-  out$tight <- describe(cfa(model, data = data, control = tight), model, name)
+both <- function(model, data, name, group = NULL) {
+  out <- describe(cfa(model, data = data, group = group), model, name, group)
+  out$tight <- describe(cfa(model, data = data, group = group, control = tight), model, name, group)
   out
 }
 cases <- lapply(constrained[-1], function(extra) both(paste(labelled, extra, sep = "\n"), hs, "hs"))
 cases$free <- describe(cfa(labelled, data = hs), labelled, "hs")  # plain nlminb: its default is tight
 heywood <- paste(hs_model, "x1 ~~ v1*x1\nv1 > 0", sep = "\n")
 cases$heywood <- both(heywood, hs[1:100, ], "hs100")
+groups <- "visual =~ x1 + c(l1, l2)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nl1 > l2 + 0.2"
+cases$groups <- both(groups, hs, "hs", group = "school")
 
 uls <- list(
   ordinal = describe(cfa(hs_model, data = hs_ord, ordered = TRUE, estimator = "ULS"), hs_model, "hs_ordinal"),

@@ -42,7 +42,7 @@ def dataset(name):
 @cache
 def fitted(case):
     ref = REF["cases"][case]
-    return cfa(ref["model"], dataset(ref["data"]))
+    return cfa(ref["model"], dataset(ref["data"]), **({"group": ref["group"]} if ref.get("group") else {}))
 
 
 def compare(fit, ref, est_abs, se_rel):
@@ -177,3 +177,10 @@ def test_continuous_uls_is_refused_naming_the_alternatives():
         cfa(REF["cases"]["free"]["model"], dataset("hs"), estimator="ULS")
     with pytest.raises(ValueError, match=r"estimator='ULSMV' needs ordered= items"):
         cfa(REF["cases"]["free"]["model"], dataset("hs"), estimator="ULSMV")
+
+
+@pytest.mark.parametrize("line", ["a > 0", "a == b^2"])
+def test_constraints_with_ordered_items_are_refused_by_name(line):
+    model = "visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\n" + line
+    with pytest.raises(SemSpecificationError, match=r":=, ==, < and > are not supported yet with ordered= items"):
+        cfa(model, dataset("hs_ordinal"), ordered=True, estimator="ULSMV")

@@ -183,8 +183,9 @@ def _check(spec: Model, ordered: Sequence[str]) -> None:
         if r.op == "~" and r.lhs in names.ov:
             raise SemSpecificationError(f"{r.lhs} ~ {r.rhs}: regressions of ordered items are not supported "
                                         "yet with estimator='WLSMV' (regress a factor instead)")
-    if spec.constraints.defined or spec.constraints.rank:
-        raise SemSpecificationError(":= and == are not supported yet with estimator='WLSMV'; fit without them")
+    if spec.constraints.defined or spec.constraints.rank or spec.constraints.conditions:
+        raise SemSpecificationError(":=, ==, < and > are not supported yet with ordered= items; fit without them, "
+                                    "or fit the items as continuous (ML)")
 
 
 def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
