@@ -68,8 +68,6 @@ def test_parse_errors_name_line_and_token(text, message):
 
 
 @pytest.mark.parametrize("line, what", [
-    ("v1 > 0", r"inequality constraints \(>\) are not supported yet"),
-    ("v1 < 2", r"inequality constraints \(<\) are not supported yet"),
     ("x1 | t1", r"thresholds \(\|\) are not supported yet; ordinal indicators are not either"),
     ("x1 | t1 + t2", r"thresholds \(\|\) are not supported yet"),
     ("d := a*", r"cannot read 'a\*' as an arithmetic expression"),

@@ -1,4 +1,4 @@
-"""Defined parameters (``:=``) and linear equality constraints (``==``), as lavaan.
+"""Defined parameters (``:=``), equality (``==``) and inequality (``<``, ``>``) constraints, as lavaan.
 
 A defined parameter is a function of labelled parameters and of parameters defined before
 it; its standard error is the delta method, √(J V Jᵀ), with J the gradient of the
@@ -10,8 +10,25 @@ reparametrisation: θ = θ₀ + K x with θ₀ a particular solution and the col
 orthonormal basis of the null space of A, so the fit runs over the unconstrained x
 (lavaan's ``eq.constraints.K``). Then Cov(θ̂) = K (N Kᵀ I K)⁻¹ Kᵀ, which is lavaan's
 augmented-information result for linear constraints, and each independent constraint
-removes one free parameter (npar, df). Nonlinear ``==`` constraints are refused with an
-error that names the line.
+removes one free parameter (npar, df).
+
+The other constraints — nonlinear ``==`` (``a == b^2``, ``a*b == 1``) and the inequalities
+``lhs > rhs`` (c(θ) = lhs − rhs ≥ 0) and ``lhs < rhs`` (c(θ) = rhs − lhs ≥ 0) — are kept as
+:class:`Condition` s for the constrained optimiser
+(:func:`~servq.stats.sem.estimate.minimize_constrained`). At its optimum the nonlinear
+equalities and the active inequalities (c(θ̂) ≤ 10⁻⁵, lavaan 0.6-14's rule) are treated as
+equalities for the standard errors: with J their Jacobian at θ̂ (complex step) and K an
+orthonormal basis of the null space of J, Cov(θ̂) = K (N Kᵀ I K)⁻¹ Kᵀ — the [θ, θ] block of
+the inverse of lavaan's bordered information [[I, Jᵀ], [J, 0]] (``lav_model_information_augment_invert``).
+Each nonlinear equality removes one free parameter (npar, df, as lavaan); inequalities,
+active or not, leave npar and df unchanged (as lavaan's ``fitMeasures``).
+
+References
+----------
+Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+Statistical Software, 48(2), 1–36.
+Silvey, S. D. (1959). The Lagrangian multiplier test. Annals of Mathematical Statistics,
+30(2), 389–407 (the bordered information matrix).
 """
 
 from __future__ import annotations
@@ -23,12 +40,13 @@ import numpy as np
 from scipy import linalg
 
 from .expr import Expression, expression
+from .syntax import Formula
 
 _STEP = 1e-20  # complex step
 
 
 class ConstraintError(ValueError):
-    """A ``:=`` or ``==`` statement that cannot be used (unknown name, nonlinear, contradictory).
+    """A ``:=``, ``==``, ``<`` or ``>`` statement that cannot be used (unknown name, contradictory ``==``).
 
     A subclass of :class:`ValueError`; :func:`~servq.stats.sem.model.build` raises it as
     :class:`~servq.stats.sem.model.SemSpecificationError`.
@@ -90,6 +108,56 @@ class Linear:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """A nonlinear ``==`` or an inequality: c(θ) = 0 (``==``) or c(θ) ≥ 0 (``>``, ``<``).
+
+    c(θ) = lhs − rhs for ``==`` and ``>``, rhs − lhs for ``<``.
+
+    Parameters
+    ----------
+    lhs, rhs : Expression
+        The two sides.
+    op : {"==", ">", "<"}
+        The operator.
+    line : int
+        Line of the model text.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``lav_partable_constraints_ceq`` / ``_ciq``).
+
+    Examples
+    --------
+    ``a > b*c`` at a = 1, b = 2, c = .25 (R: ``lavaan:::lav_partable_constraints_ciq``):
+
+    >>> cond = Condition(expression("a"), expression("b*c"), ">", 1)
+    >>> cond.value({"a": 1.0, "b": 2.0, "c": 0.25}), cond.equality, cond.text
+    (0.5, False, 'a > b*c')
+    """
+
+    lhs: Expression
+    rhs: Expression
+    op: str
+    line: int
+
+    @property
+    def equality(self) -> bool:
+        """Whether it is an equality (``==``)."""
+        return self.op == "=="
+
+    @property
+    def text(self) -> str:
+        """The statement as lavaan prints it."""
+        return f"{self.lhs.text} {self.op} {self.rhs.text}"
+
+    def value(self, values: Mapping[str, complex]):
+        """c(θ) given the labels' (and defined parameters') values."""
+        diff = self.lhs.evaluate(values) - self.rhs.evaluate(values)
+        return -diff if self.op == "<" else diff
+
+
+@dataclass(frozen=True)
 class Constraints:
     """The ``:=`` and ``==`` statements of a model, resolved against its parameter table.
 
@@ -102,9 +170,12 @@ class Constraints:
     defined : tuple of (str, Expression)
         The defined parameters in the order written.
     linear : Linear or None
-        The reparametrisation of the ``==`` constraints (None without any).
+        The reparametrisation of the linear ``==`` constraints (None without any).
     rank : int
-        Number of independent equality constraints (free parameters they remove).
+        Number of independent equality constraints (free parameters they remove): the
+        rank of the linear ones plus one per nonlinear ``==``.
+    conditions : tuple of Condition
+        The nonlinear ``==`` and the inequalities, in the order written.
 
     References
     ----------
@@ -130,6 +201,7 @@ class Constraints:
     defined: tuple[tuple[str, Expression], ...] = ()
     linear: Linear | None = None
     rank: int = 0
+    conditions: tuple[Condition, ...] = ()
 
     def label_values(self, theta: np.ndarray) -> dict:
         """Each label's value at θ (real or complex)."""
@@ -153,6 +225,21 @@ class Constraints:
             jac[:, j] = np.imag(list(self.defined_values(self.label_values(shifted)).values())) / _STEP
         return jac
 
+    def condition_values(self, theta: np.ndarray) -> np.ndarray:
+        """c(θ) of the :attr:`conditions` (real or complex, as θ)."""
+        values = self.label_values(theta)
+        values.update(self.defined_values(values))
+        return np.array([c.value(values) for c in self.conditions])
+
+    def condition_jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """(number of conditions, q) derivatives of c(θ) (complex step)."""
+        jac = np.zeros((len(self.conditions), len(theta)))
+        for j in self._used_parameters():
+            shifted = theta.astype(complex)
+            shifted[j] += 1j * _STEP
+            jac[:, j] = np.imag(self.condition_values(shifted)) / _STEP
+        return jac
+
     def _used_parameters(self) -> list[int]:
         return sorted({par for par, _ in self.label_par.values() if par >= 0})
 
@@ -172,13 +259,14 @@ def resolve(formulas, rows, n_par: int) -> Constraints:
     Returns
     -------
     Constraints
-        Labels, definitions and the reparametrisation of the linear constraints.
+        Labels, definitions, the reparametrisation of the linear ``==`` constraints and the
+        other constraints (nonlinear ``==``, ``<``, ``>``).
 
     Raises
     ------
     ConstraintError
         A name that is neither a label nor defined before, a defined name that is also a
-        label or defined twice, a nonlinear ``==``, or ``==`` constraints that contradict.
+        label or defined twice, or linear ``==`` constraints that contradict.
 
     References
     ----------
@@ -202,7 +290,7 @@ def resolve(formulas, rows, n_par: int) -> Constraints:
     label_par = {name: (rows[k].par, float(rows[k].value)) for name, k in label_rows.items()}
     defined: list[tuple[str, Expression]] = []
     known = set(label_par)
-    equalities: list[tuple[Expression, Expression, object]] = []
+    equalities: list[tuple[Expression, Expression, Formula]] = []
     for f in formulas:
         if f.op == ":=":
             expr = expression(f.rhs)
@@ -212,7 +300,7 @@ def resolve(formulas, rows, n_par: int) -> Constraints:
                                       "parameter label or defined; give the defined parameter a new name")
             defined.append((f.lhs, expr))
             known.add(f.lhs)
-        elif f.op == "==":
+        elif f.op in ("==", "<", ">"):
             lhs, rhs = expression(f.lhs), expression(f.rhs)
             _check_names(f, lhs, known)
             _check_names(f, rhs, known)
@@ -220,8 +308,12 @@ def resolve(formulas, rows, n_par: int) -> Constraints:
     out = Constraints(label_rows, label_par, tuple(defined))
     if not equalities:
         return out
-    linear, rank = _linear(out, equalities, n_par)
-    return Constraints(label_rows, label_par, tuple(defined), linear, rank)
+    linear_eq = [e for e in equalities if e[2].op == "==" and _is_linear(out, e, n_par)]
+    conditions = tuple(Condition(lhs, rhs, f.op, f.line) for lhs, rhs, f in equalities
+                       if not any(f is g for *_, g in linear_eq))
+    linear, rank = _linear(out, linear_eq, n_par) if linear_eq else (None, 0)
+    rank += sum(c.equality for c in conditions)
+    return Constraints(label_rows, label_par, tuple(defined), linear, rank, conditions)
 
 
 def _check_names(f, expr: Expression, known: set[str]) -> None:
@@ -232,35 +324,38 @@ def _check_names(f, expr: Expression, known: set[str]) -> None:
                 "parameter with a*x1) nor a parameter defined before it with :=")
 
 
-def _linear(cons: Constraints, equalities, n_par: int) -> tuple[Linear, int]:
-    """A θ + b = 0 from the ``==`` statements; each must be linear in θ."""
-    def residuals(theta):
-        values = cons.label_values(theta)
-        values.update(cons.defined_values(values))
-        return np.array([lhs.evaluate(values) - rhs.evaluate(values) for lhs, rhs, _ in equalities])
+def _residuals(cons: Constraints, equalities, theta: np.ndarray) -> np.ndarray:
+    values = cons.label_values(theta)
+    values.update(cons.defined_values(values))
+    return np.array([lhs.evaluate(values) - rhs.evaluate(values) for lhs, rhs, _ in equalities])
 
-    def jacobian(theta):
-        jac = np.zeros((len(equalities), n_par))
-        for j in range(n_par):
-            shifted = theta.astype(complex)
-            shifted[j] += 1j * _STEP
-            jac[:, j] = np.imag(residuals(shifted)) / _STEP
-        return jac
 
-    rng = np.random.default_rng(20240516)  # points at which a linear h has the same slope
+def _jacobian(cons: Constraints, equalities, theta: np.ndarray) -> np.ndarray:
+    jac = np.zeros((len(equalities), len(theta)))
+    for j in range(len(theta)):
+        shifted = theta.astype(complex)
+        shifted[j] += 1j * _STEP
+        jac[:, j] = np.imag(_residuals(cons, equalities, shifted)) / _STEP
+    return jac
+
+
+def _is_linear(cons: Constraints, equality, n_par: int) -> bool:
+    """Whether lhs − rhs has the same slope at three random points and is its own linearisation."""
+    rng = np.random.default_rng(20240516)
     points = [0.5 + rng.random(n_par) for _ in range(3)]
-    slopes = [jacobian(p) for p in points]
-    base = residuals(points[0]).real
-    for k, (_, _, f) in enumerate(equalities):
-        predicted = [base[k] + slopes[0][k] @ (p - points[0]) for p in points[1:]]
-        actual = [residuals(p).real[k] for p in points[1:]]
-        same = all(np.allclose(s[k], slopes[0][k], rtol=1e-9, atol=1e-12) for s in slopes[1:])
-        if not (same and np.allclose(predicted, actual, rtol=1e-9, atol=1e-12)):
-            raise ConstraintError(
-                f"line {f.line}: {f.lhs} == {f.rhs}: nonlinear equality constraints are not supported "
-                "yet; write the constraint linearly (a == 2*b), or fix a parameter (0.5*x1) instead")
-    a = slopes[0]
-    b = base - a @ points[0]
+    slopes = [_jacobian(cons, [equality], p)[0] for p in points]
+    base = _residuals(cons, [equality], points[0]).real[0]
+    predicted = [base + slopes[0] @ (p - points[0]) for p in points[1:]]
+    actual = [_residuals(cons, [equality], p).real[0] for p in points[1:]]
+    same = all(np.allclose(s, slopes[0], rtol=1e-9, atol=1e-12) for s in slopes[1:])
+    return bool(same and np.allclose(predicted, actual, rtol=1e-9, atol=1e-12))
+
+
+def _linear(cons: Constraints, equalities, n_par: int) -> tuple[Linear, int]:
+    """A θ + b = 0 from the linear ``==`` statements."""
+    point = np.full(n_par, 0.5)
+    a = _jacobian(cons, equalities, point)
+    b = _residuals(cons, equalities, point).real - a @ point
     offset = np.linalg.lstsq(a, -b, rcond=None)[0]
     if not np.allclose(a @ offset, -b, atol=1e-9):
         raise ConstraintError("the == constraints contradict each other: no parameters satisfy "

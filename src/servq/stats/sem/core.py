@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import linalg, special
 
 from . import fit as fitm
 from . import robust
-from .estimate import Optimum, Problem, Reparametrized, SampleStats, implied, minimize
+from .estimate import Optimum, Problem, Reparametrized, SampleStats, implied, minimize, minimize_constrained
 from .missing import FimlData, fiml_data, fiml_problem
 from .model import Model, SemSpecificationError, SemWarning, build, variable_names, with_exo_values
 from .options import SemOptions
@@ -22,7 +22,7 @@ from .start import start_values
 from .syntax import parse
 from .wls import OrdinalSemResults, fit_ordinal
 
-ORDINAL_ESTIMATORS = ("WLSMV", "DWLS")
+ORDINAL_ESTIMATORS = ("WLSMV", "DWLS", "ULSMV")  # estimators that imply ordered= items
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
@@ -70,7 +70,8 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         errors (observed information, casewise scores) and the Yuan–Bentler scaled χ²
         (lavaan's ``yuan.bentler.mplus``) with ``chisq.scaled``, ``cfi.scaled``/``robust``
         and friends; with ``ordered``, "WLSMV" (the default: robust SEs, mean-and-variance
-        adjusted χ²) or "DWLS". Other lavaan estimators raise a ValueError naming the
+        adjusted χ²) or "DWLS", and their unweighted versions "ULSMV" and "ULS". Other
+        lavaan estimators (and ULS on continuous items) raise a ValueError naming the
         supported ones.
     missing : str
         "listwise" (default, as lavaan's for ML): drop respondents missing any model
@@ -191,7 +192,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     ordered : list of str or True, optional
         Ordinal items, as for :func:`cfa`.
     estimator : str, optional
-        "ML", "MLR", "WLSMV" or "DWLS", as for :func:`cfa`.
+        "ML", "MLR", "WLSMV", "DWLS", "ULSMV" or "ULS", as for :func:`cfa`.
     missing : str
         "listwise", "fiml" or "ml", as for :func:`cfa`.
 
@@ -250,8 +251,9 @@ def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, 
     if str(missing).lower() != "listwise":
         raise ValueError(f"missing={missing!r} with ordered= items is not supported yet; the ordinal fit drops "
                          "respondents missing any item (missing='listwise')")
-    if est not in ("WLSMV", "DWLS"):
-        raise ValueError(f"estimator={estimator!r} is not supported; use 'ML', or 'WLSMV' / 'DWLS' with ordered=")
+    if est not in ("WLSMV", "DWLS", "ULSMV", "ULS"):
+        raise ValueError(f"estimator={estimator!r} is not supported; use 'ML', or 'WLSMV', 'DWLS', 'ULSMV' or 'ULS' "
+                         "with ordered=")
     if not ordered:
         raise ValueError(f"estimator={est!r} needs ordered= items (continuous items: use estimator='ML')")
     if data is None or sample_cov is not None:
@@ -419,10 +421,11 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
     """
     options = options or SemOptions()
     spec, st = problem.model, problem.stats
-    if spec.constraints.linear is not None and (options.fiml or options.robust):
-        raise SemSpecificationError("== constraints are fitted with estimator='ML' and missing='listwise' only, not yet "
-                                    f"with estimator={options.estimator!r}, missing={options.missing!r}: fit without "
-                                    "them, or fix the constrained parameters at values")
+    cons = spec.constraints
+    if (cons.linear is not None or cons.conditions) and (options.fiml or options.robust):
+        raise SemSpecificationError("==, < and > constraints are fitted with estimator='ML' and missing='listwise' only, "
+                                    f"not yet with estimator={options.estimator!r}, missing={options.missing!r}: fit "
+                                    "without them, or fix the constrained parameters at values")
     notes: list[str] = []
     singular_s = [not np.isfinite(v) for v in problem.logdet_s]
     for g, bad in enumerate(singular_s):
@@ -468,17 +471,29 @@ def _in_group(labels: tuple[str, ...], g: int) -> str:
 
 
 def _optimum(problem: Problem) -> tuple[Optimum, np.ndarray]:
-    """The ML optimum in θ, and the basis K of the directions free under ``==`` (I without)."""
+    """The ML optimum in θ, and the basis K of the directions free under ``==`` and the
+    active inequalities (I without constraints)."""
     spec, st = problem.model, problem.stats
+    cons = spec.constraints
     start = start_values(spec, st)
-    if spec.constraints.linear is None:
+    if cons.linear is None and not cons.conditions:
         return minimize(problem, start), np.eye(spec.n_par)
     reduced = Reparametrized(spec, st)
     reduced.logdet_s = problem.logdet_s
-    opt = minimize(reduced, reduced.linear.x(start))
-    theta = reduced.linear.theta(opt.theta)
+    lin = reduced.linear
+    basis = lin.basis
+    if cons.conditions:
+        res = minimize_constrained(reduced, lin.x(start), lambda x: np.real(cons.condition_values(lin.theta(x))),
+                                   lambda x: cons.condition_jacobian(lin.theta(x)) @ lin.basis,
+                                   np.array([c.equality for c in cons.conditions]))
+        opt = res.optimum
+        if res.active:
+            basis = basis @ linalg.null_space(res.jacobian)
+    else:
+        opt = minimize(reduced, lin.x(start))
+    theta = lin.theta(opt.theta)
     _, info = problem.gradient_information(theta)
-    return replace(opt, theta=theta, information=info), reduced.linear.basis
+    return replace(opt, theta=theta, information=info), basis
 
 
 def _vcov(info: np.ndarray, basis: np.ndarray, ntotal: int, first_order: list[np.ndarray] | None = None,
@@ -554,7 +569,7 @@ def _defined_records(spec: Model, theta: np.ndarray, vcov: np.ndarray, records: 
 
 def _checks(spec: Model, theta: np.ndarray, frame: pd.DataFrame, labels) -> list[str]:
     notes = []
-    neg = frame[(frame.op == "~~") & (frame.lhs == frame.rhs) & (frame.est < 0)]
+    neg = frame[(frame.op == "~~") & (frame.lhs == frame.rhs) & (frame.est < -1e-10)]  # not a variance held at 0 by v > 0
     for _, r in neg.iterrows():
         kind = "latent" if r.lhs in spec.names.lv else "residual"
         notes.append(f"Heywood case: negative {kind} variance {r.lhs} ~~ {r.rhs} = {r.est:.4g}"

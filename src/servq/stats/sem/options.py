@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise", "fiml", "ml")
-PLANNED = {"WLSMV": "with ordered= items only", "DWLS": "with ordered= items only", "ULS": "ordinal CFA", "WLS": "ADF",
-           "MLM": "Satorra–Bentler", "MLMV": "Satorra–Bentler", "GLS": "GLS"}
+PLANNED = {"WLSMV": "with ordered= items only", "DWLS": "with ordered= items only",
+           "ULS": "with ordered= items only; for continuous items use 'ML', or 'MLR' when they are not normal",
+           "WLS": "ADF", "MLM": "Satorra–Bentler", "MLMV": "Satorra–Bentler", "GLS": "GLS"}
 
 
 @dataclass(frozen=True)

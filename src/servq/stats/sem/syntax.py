@@ -18,14 +18,16 @@ Supported, as in lavaan (Rosseel 2012, section 4 of the lavaan tutorial):
   earlier defined ones (``ab := a*b``, ``total := c + a*b``); ``lhs == rhs`` constrains
   labelled parameters (``a == b``, ``c - 0.5 == 2*d``). Expressions are arithmetic
   (``+ - * / ^``, parentheses, numbers, ``exp log sqrt abs`` …, see
-  :mod:`servq.stats.sem.expr`); they become :class:`Formula` rows with ``op`` ``":="`` or
-  ``"=="`` and the expression text (white space removed, as lavaan prints it).
+  :mod:`servq.stats.sem.expr`); ``==`` may be nonlinear (``a == b^2``, ``a*b == 1``);
+- ``lhs > rhs`` and ``lhs < rhs`` constrain them by inequalities (``v1 > 0``, ``b1 < b2``,
+  ``a + b > 1``, ``a > b*c``). Constraints and definitions become :class:`Formula` rows with
+  ``op`` ``":="``, ``"=="``, ``"<"`` or ``">"`` and the expression text (white space removed,
+  as lavaan prints it).
 
 Parse errors raise :class:`ModelSyntaxError`, naming the line and the offending token.
 Not supported yet, each with an error that names the feature and the nearest alternative:
-thresholds (``|``), inequality constraints (``<``, ``>``), formative indicators (``<~``),
-scale factors (``~*~``) and blocks (``group:``, ``level:``); nonlinear ``==`` constraints
-are refused when the model is built.
+thresholds (``|``), formative indicators (``<~``), scale factors (``~*~``) and blocks
+(``group:``, ``level:``).
 """
 
 from __future__ import annotations
@@ -36,15 +38,11 @@ from dataclasses import dataclass, field
 from .expr import ExpressionError, expression
 
 OPERATORS = ("=~", "~~", "~")
-CONSTRAINTS = (":=", "==")  # statements of expressions, not of variables
+CONSTRAINTS = (":=", "==", "<", ">")  # statements of expressions, not of variables
 _UNSUPPORTED = (  # (operator, what is not supported, the nearest alternative), the longer operators first
     ("~*~", "scale factors (~*~) are not supported yet", "they belong to ordinal indicators, not supported yet either"),
     ("<~", "formative indicators (<~) are not supported yet",
      "measure the construct reflectively (f =~ x1 + x2) or average its items into a score"),
-    ("<", "inequality constraints (<) are not supported yet",
-     "fit without the constraint and check the estimate, or fix the parameter at the bound (0*x)"),
-    (">", "inequality constraints (>) are not supported yet",
-     "fit without the constraint and check the estimate, or fix the parameter at the bound (0*x)"),
     ("|", "thresholds (|) are not supported yet",
      "ordinal indicators are not either: fit the item scores as continuous (ML, the default)"),
     (":", "blocks (group: or level:) are not supported yet", "fit groups with cfa(model, data, group=...)"),
@@ -126,7 +124,7 @@ class Formula:
     """One parameter statement: ``lhs op rhs`` with per-group modifiers.
 
     ``op`` is ``=~``, ``~``, ``~~`` or ``~1`` (intercept; ``rhs`` is then ``""``), or ``:=``
-    (``lhs`` the name, ``rhs`` the expression) or ``==`` (both sides expressions).
+    (``lhs`` the name, ``rhs`` the expression) or ``==``, ``<``, ``>`` (both sides expressions).
     ``modifiers`` holds one :class:`Modifier` (applies to every group) or one per group.
     ``line`` is the 1-based line of the model text where the statement starts.
 
@@ -134,7 +132,7 @@ class Formula:
     ----------
     lhs : str
         Left-hand side: the latent variable, outcome or first variable.
-    op : {"=~", "~", "~~", "~1", ":=", "=="}
+    op : {"=~", "~", "~~", "~1", ":=", "==", "<", ">"}
         The operator.
     rhs : str
         Right-hand side: indicator, predictor or second variable ("" for ``~1``).
@@ -268,7 +266,7 @@ def _tokens(text: str, line_no: int) -> list[str]:
 
 def _parse_statement(text: str, line_no: int) -> list[Formula]:
     for op in CONSTRAINTS:
-        if op in text:
+        if op in text and "<~" not in text:
             return [_parse_constraint(text, op, line_no)]
     stripped = text.replace("=~", " ")
     for op, what, instead in _UNSUPPORTED:
@@ -302,7 +300,7 @@ def _parse_statement(text: str, line_no: int) -> list[Formula]:
 
 
 def _parse_constraint(text: str, op: str, line_no: int) -> Formula:
-    """``name := expression`` or ``expression == expression``."""
+    """``name := expression``, or ``expression == expression`` (``<``, ``>``)."""
     left, _, right = text.partition(op)
     if op == ":=" and not _NAME.match(left.strip()):
         raise ModelSyntaxError(f"line {line_no}: {text!r}: a defined parameter needs a name before "

@@ -26,6 +26,10 @@ lavaan reports ``fmin`` = F/2 and χ² = N · F.
 
 ``estimator = "DWLS"``: the same estimates, SEs from (ΔᵀWΔ)⁻¹ / N and the unscaled χ².
 
+``estimator = "ULS"`` / ``"ULSMV"``: unweighted least squares, W = I (Muthén 1993), otherwise
+as DWLS / WLSMV (robust SEs and the mean-and-variance adjusted χ² with that W); as lavaan,
+the unscaled ULS χ² gets no p-value.
+
 References
 ----------
 Muthén, B., du Toit, S. H. C. & Spisic, D. (1997). Robust inference using weighted least
@@ -33,6 +37,8 @@ squares and quadratic estimating equations in latent variable modeling with cate
 continuous outcomes. Unpublished manuscript.
 Asparouhov, T. & Muthén, B. (2010). Simple second order chi-square correction. Mplus
 technical appendix.
+Muthén, B. (1993). Goodness of fit with categorical and other nonnormal variables. In K. A.
+Bollen & J. S. Long (Eds.), Testing Structural Equation Models (pp. 205–234). Newbury Park: Sage.
 Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
 Statistical Software, 48(2), 1–36.
 """
@@ -52,7 +58,8 @@ from .model import Model, SemSpecificationError, build, variable_names
 from .results import FittedModel, fit_record, frame_records
 from .syntax import parse
 
-ESTIMATORS = ("WLSMV", "DWLS")
+ESTIMATORS = ("WLSMV", "DWLS", "ULSMV", "ULS")
+ROBUST = ("WLSMV", "ULSMV")
 
 
 @dataclass(frozen=True)
@@ -176,8 +183,9 @@ def _check(spec: Model, ordered: Sequence[str]) -> None:
         if r.op == "~" and r.lhs in names.ov:
             raise SemSpecificationError(f"{r.lhs} ~ {r.rhs}: regressions of ordered items are not supported "
                                         "yet with estimator='WLSMV' (regress a factor instead)")
-    if spec.constraints.defined or spec.constraints.rank:
-        raise SemSpecificationError(":= and == are not supported yet with estimator='WLSMV'; fit without them")
+    if spec.constraints.defined or spec.constraints.rank or spec.constraints.conditions:
+        raise SemSpecificationError(":=, ==, < and > are not supported yet with ordered= items; fit without them, "
+                                    "or fit the items as continuous (ML)")
 
 
 def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
@@ -194,9 +202,9 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
         lavaan's default).
     ordered : sequence of str or True
         The ordered items (every observed model variable must be one); True: all.
-    estimator : {"WLSMV", "DWLS"}
+    estimator : {"WLSMV", "DWLS", "ULSMV", "ULS"}
         WLSMV: robust SEs and the mean-and-variance adjusted χ² (module docstring); DWLS:
-        the same estimates with standard SEs and χ².
+        the same estimates with standard SEs and χ²; ULSMV and ULS the same with W = I.
     std_lv : bool
         Identify factors by unit latent variances instead of first loadings.
     orthogonal : bool
@@ -234,7 +242,8 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
     (0, 0.0)
     """
     if estimator.upper() not in ESTIMATORS:
-        raise SemSpecificationError(f"estimator={estimator!r} with ordered items is not supported; use 'WLSMV' or 'DWLS'")
+        raise SemSpecificationError(f"estimator={estimator!r} with ordered items is not supported; use 'WLSMV', 'DWLS', "
+                                    "'ULSMV' or 'ULS'")
     estimator = estimator.upper()
     formulas = parse(model)
     names = variable_names(formulas)
@@ -247,7 +256,7 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
     codes = _codes(data, names.ov)
     tables = OrdinalTables.from_codes(codes.to_numpy(), items=list(names.ov))
     poly = polychoric(tables)
-    gamma = poly.nacov(poly.score_crossproducts(codes.to_numpy())) if estimator == "WLSMV" else None
+    gamma = poly.nacov(poly.score_crossproducts(codes.to_numpy())) if estimator in ROBUST else None
     return _fit(model, spec, names, poly, gamma, len(codes), estimator)
 
 
@@ -337,7 +346,7 @@ def _fit(model: str, spec: Model, names, poly, gamma: np.ndarray | None, n: int,
     """The DWLS fit of ``spec`` to the sample statistics ``poly`` (with ``gamma``, the
     NACOV, WLSMV's robust SEs and scaled χ²) of ``n`` rows."""
     s = poly.wls_obs()
-    w = poly.wls_v()
+    w = np.ones_like(s) if estimator.startswith("ULS") else poly.wls_v()  # ULS: W = I
 
     p, nv = spec.p, spec.n_vars
     ov_var = {r.par for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in names.ov and r.par >= 0}
@@ -426,7 +435,8 @@ def _fit(model: str, spec: Model, names, poly, gamma: np.ndarray | None, n: int,
     pstar = nth + len(pairs)
     df = pstar - npar
     fit: dict[str, float] = {"npar": float(npar), "fmin": chisq / (2 * n), "chisq": chisq, "df": float(df),
-                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan}
+                             # ULS's unscaled χ² has no known reference distribution: lavaan gives no p-value
+                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 and not estimator.startswith("ULS") else np.nan}
     base_chisq = (n - 1) * float(np.sum(w[nth:] * r_obs ** 2))
     base_df = len(pairs)
     fit.update({"baseline.chisq": base_chisq, "baseline.df": float(base_df),
