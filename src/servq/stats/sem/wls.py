@@ -48,6 +48,7 @@ from scipy import stats
 from scipy.optimize import least_squares
 
 from ..polychoric import OrdinalTables, Polychoric, polychoric
+from . import wls_groups
 from .model import Model, SemSpecificationError, build, variable_names
 from .results import FittedModel, fit_record, frame_records
 from .syntax import parse
@@ -75,7 +76,7 @@ class OrdinalSemResults(FittedModel):
     iterations : int
         Function evaluations used.
     groups : tuple of str
-        Group labels (one group).
+        Group labels.
     nobs : tuple of int
         N per group (rows answering every item).
     ov_names, lv_names : tuple of str
@@ -85,7 +86,8 @@ class OrdinalSemResults(FittedModel):
     _vcov : numpy.ndarray
         Internal: covariance matrix of the free parameters (lavaan's order of ``free``).
     _implied : numpy.ndarray
-        Internal: the implied correlation matrix of the latent responses.
+        Internal: the implied correlation matrix of the latent responses (one per group:
+        groups × items × items with several groups).
 
     References
     ----------
@@ -119,9 +121,10 @@ class OrdinalSemResults(FittedModel):
 
     def implied_cov(self, group: int = 0) -> pd.DataFrame:
         """Model-implied correlation matrix of the latent responses (lavaan's ``fitted(fit)$cov``)."""
-        if group != 0:
-            raise ValueError(f"group {group}: an ordinal model has one group (0)")
-        return pd.DataFrame(self._implied, index=list(self.ov_names), columns=list(self.ov_names))
+        implied = self._implied if self._implied.ndim == 3 else self._implied[None]
+        if not 0 <= group < len(implied):
+            raise ValueError(f"group {group}: the model has groups 0 to {len(implied) - 1}")
+        return pd.DataFrame(implied[group], index=list(self.ov_names), columns=list(self.ov_names))
 
     def vcov(self) -> np.ndarray:
         """Covariance matrix of the free parameters (robust for WLSMV)."""
@@ -181,7 +184,9 @@ def _check(spec: Model, ordered: Sequence[str]) -> None:
 
 
 def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
-                estimator: str = "WLSMV", std_lv: bool = False, orthogonal: bool = False) -> OrdinalSemResults:
+                estimator: str = "WLSMV", std_lv: bool = False, orthogonal: bool = False,
+                group: str | None = None, group_equal: Sequence[str] = (),
+                group_partial: Sequence[str] = ()) -> OrdinalSemResults:
     """Fit a CFA/SEM of ordered items by DWLS, as ``lavaan::cfa(..., ordered =, estimator = "WLSMV")``.
 
     Parameters
@@ -201,6 +206,15 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
         Identify factors by unit latent variances instead of first loadings.
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
+    group : str, optional
+        Grouping column: a multi-group model (groups in order of appearance), each group's
+        thresholds and polychoric correlations its own (:mod:`.wls_groups`).
+    group_equal : sequence of str
+        lavaan's ``group.equal``: "thresholds" (which frees the later groups' scaling factors
+        ``~*~`` and latent means), "loadings", and the other ML categories.
+    group_partial : sequence of str
+        lavaan's ``group.partial``: parameters freed from ``group_equal``, a threshold as
+        ``"x1|t2"``.
 
     Returns
     -------
@@ -244,6 +258,11 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
         raise SemSpecificationError(f"variable {missing[0]} of the model is not a column of data")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
     _check(spec, items)
+    if group is not None:
+        return _fit_groups_data(model, data, names, estimator, group, std_lv=std_lv, orthogonal=orthogonal,
+                                group_equal=group_equal, group_partial=group_partial)
+    if group_equal or group_partial:
+        raise SemSpecificationError("group_equal / group_partial need several groups (give group=)")
     codes = _codes(data, names.ov)
     tables = OrdinalTables.from_codes(codes.to_numpy(), items=list(names.ov))
     poly = polychoric(tables)
@@ -251,8 +270,10 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
     return _fit(model, spec, names, poly, gamma, len(codes), estimator)
 
 
-def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = False,
-                       orthogonal: bool = False, sample: Polychoric | None = None) -> OrdinalSemResults:
+def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTables], *, std_lv: bool = False,
+                       orthogonal: bool = False, sample: Polychoric | None = None,
+                       groups: Sequence[str] | None = None, group_equal: Sequence[str] = (),
+                       group_partial: Sequence[str] = ()) -> OrdinalSemResults:
     """Fit a CFA of ordered items by DWLS from their contingency tables alone, as
     ``lavaan::cfa(..., ordered = TRUE, estimator = "DWLS", missing = "pairwise")``.
 
@@ -267,8 +288,9 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
     ----------
     model : str
         lavaan model syntax (one group); its observed variables are items of ``tables``.
-    tables : OrdinalTables
-        The items' tables (pairwise present; N = the rows summarised).
+    tables : OrdinalTables or sequence of OrdinalTables
+        The items' tables (pairwise present; N = the rows summarised); one per group for a
+        multi-group model (:mod:`.wls_groups`).
     std_lv : bool
         Identify factors by unit latent variances instead of first loadings.
     orthogonal : bool
@@ -276,7 +298,11 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
     sample : Polychoric, optional
         ``polychoric(tables)`` when already computed: used as it is when the model's
         observed variables are the tables' items in their order (else the model's items'
-        tables are fitted afresh).
+        tables are fitted afresh). One group only.
+    groups : sequence of str, optional
+        Labels of the groups (default "1", "2", …).
+    group_equal, group_partial : sequence of str
+        lavaan's ``group.equal`` / ``group.partial`` across the groups (see :func:`fit_ordinal`).
 
     Returns
     -------
@@ -308,15 +334,77 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
     """
     formulas = parse(model)
     names = variable_names(formulas)
-    absent = [v for v in names.ov if v not in tables.items]
-    if absent:
-        raise SemSpecificationError(f"variable {absent[0]} of the model is not an item of the tables")
+    sets = [tables] if isinstance(tables, OrdinalTables) else list(tables)
+    for t in sets:
+        absent = [v for v in names.ov if v not in t.items]
+        if absent:
+            raise SemSpecificationError(f"variable {absent[0]} of the model is not an item of the tables")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
     _check(spec, list(names.ov))
+
+    def model_items(t: OrdinalTables) -> OrdinalTables:
+        idx = [t.items.index(v) for v in names.ov]
+        return OrdinalTables(tuple(names.ov), np.ascontiguousarray(t.cross[idx][:, :, idx]), t.n)
+
+    if len(sets) > 1:
+        labels = tuple(groups) if groups is not None else tuple(str(g + 1) for g in range(len(sets)))
+        if len(labels) != len(sets):
+            raise ValueError(f"{len(labels)} group labels for {len(sets)} sets of tables")
+        samples = [polychoric(model_items(t)) for t in sets]
+        return _fit_groups(model, samples, [None] * len(sets), [t.n for t in sets], labels, "DWLS",
+                           std_lv=std_lv, orthogonal=orthogonal, group_equal=group_equal, group_partial=group_partial)
+    if group_equal or group_partial:
+        raise SemSpecificationError("group_equal / group_partial need several groups (one set of tables a group)")
+    table_set = sets[0]
     if sample is None or tuple(sample.items) != tuple(names.ov):
-        idx = [tables.items.index(v) for v in names.ov]
-        sample = polychoric(OrdinalTables(tuple(names.ov), np.ascontiguousarray(tables.cross[idx][:, :, idx]), tables.n))
-    return _fit(model, spec, names, sample, None, tables.n, "DWLS")
+        sample = polychoric(model_items(table_set))
+    return _fit(model, spec, names, sample, None, table_set.n, "DWLS")
+
+
+def _fit_groups_data(model: str, data: pd.DataFrame, names, estimator: str, group: str, **options) -> OrdinalSemResults:
+    """Per group (in order of appearance) the tables, polychoric correlations and, for
+    WLSMV, the NACOV of its rows; the categories are the items' over all groups."""
+    if group not in data.columns:
+        raise SemSpecificationError(f"group column {group!r} is not a column of data")
+    if group in names.ov:
+        raise SemSpecificationError(f"group column {group!r} is a variable of the model; group by another column")
+    frame = data[data[group].notna()]
+    codes = _codes(frame, names.ov)
+    labels = pd.unique(frame.loc[codes.index, group])
+    if len(labels) < 2:
+        raise ValueError(f"group column {group!r} has one group ({labels[0]!r}); fit without group=")
+    samples, gammas, nobs = [], [], []
+    for lab in labels:
+        part = codes[frame.loc[codes.index, group] == lab].to_numpy()
+        poly = polychoric(OrdinalTables.from_codes(part, items=list(names.ov)))
+        samples.append(poly)
+        gammas.append(poly.nacov(poly.score_crossproducts(part)) if estimator == "WLSMV" else None)
+        nobs.append(len(part))
+    return _fit_groups(model, samples, gammas, nobs, tuple(str(lab) for lab in labels), estimator, **options)
+
+
+def _fit_groups(model: str, samples: Sequence[Polychoric], gammas: Sequence[np.ndarray | None],
+                nobs: Sequence[int], labels: tuple[str, ...], estimator: str, *, std_lv: bool, orthogonal: bool,
+                group_equal: Sequence[str], group_partial: Sequence[str]) -> OrdinalSemResults:
+    """The multi-group DWLS fit of :mod:`.wls_groups` as an :class:`OrdinalSemResults`."""
+    for g, s in enumerate(samples):
+        for i, th in enumerate(s.thresholds):
+            if not np.all(np.isfinite(th)):
+                raise ValueError(f"item {s.items[i]} has an empty category in group {labels[g]!r}: every category "
+                                 "must be answered in every group (as lavaan requires); merge the rare categories")
+    lay = wls_groups.layout(model, samples, std_lv=std_lv, orthogonal=orthogonal,
+                            group_equal=tuple(group_equal), group_partial=group_partial)
+    res = wls_groups.estimate(lay, samples, gammas, nobs)
+    table = wls_groups.table(lay, res, samples, labels)
+    p = lay.spec.p
+    implied = np.stack([gi.delta[:p, None] * gi.sig0[:p, :p] * gi.delta[None, :p] for gi in res.groups])
+    for k in range(len(implied)):
+        np.fill_diagonal(implied[k], 1.0)
+    names = lay.spec.names
+    notes = [] if res.converged else ["the optimizer did not converge"]
+    return OrdinalSemResults(model, estimator, table, res.fit, res.converged, res.nfev, labels,
+                             tuple(int(n) for n in nobs), tuple(names.ov), tuple(names.lv), tuple(notes),
+                             res.vcov, implied)
 
 
 def _fit(model: str, spec: Model, names, poly, gamma: np.ndarray | None, n: int, estimator: str) -> OrdinalSemResults:
