@@ -88,6 +88,9 @@ class OrdinalSemResults(FittedModel):
     _implied : numpy.ndarray
         Internal: the implied correlation matrix of the latent responses (one per group:
         groups × items × items with several groups).
+    _moments : Moments, optional
+        Internal: per group Δ, W, Γ and N of a multi-group fit, for the scaled χ² difference
+        test (:func:`.wls_groups.scaled_shifted_difference`).
 
     References
     ----------
@@ -118,6 +121,7 @@ class OrdinalSemResults(FittedModel):
     warnings: tuple[str, ...]
     _vcov: np.ndarray = field(repr=False, compare=False)
     _implied: np.ndarray = field(repr=False, compare=False)
+    _moments: wls_groups.Moments | None = field(default=None, repr=False, compare=False)
 
     def implied_cov(self, group: int = 0) -> pd.DataFrame:
         """Model-implied correlation matrix of the latent responses (lavaan's ``fitted(fit)$cov``)."""
@@ -387,24 +391,20 @@ def _fit_groups(model: str, samples: Sequence[Polychoric], gammas: Sequence[np.n
                 nobs: Sequence[int], labels: tuple[str, ...], estimator: str, *, std_lv: bool, orthogonal: bool,
                 group_equal: Sequence[str], group_partial: Sequence[str]) -> OrdinalSemResults:
     """The multi-group DWLS fit of :mod:`.wls_groups` as an :class:`OrdinalSemResults`."""
-    for g, s in enumerate(samples):
-        for i, th in enumerate(s.thresholds):
-            if not np.all(np.isfinite(th)):
-                raise ValueError(f"item {s.items[i]} has an empty category in group {labels[g]!r}: every category "
-                                 "must be answered in every group (as lavaan requires); merge the rare categories")
-    lay = wls_groups.layout(model, samples, std_lv=std_lv, orthogonal=orthogonal,
-                            group_equal=tuple(group_equal), group_partial=group_partial)
-    res = wls_groups.estimate(lay, samples, gammas, nobs)
-    table = wls_groups.table(lay, res, samples, labels)
-    p = lay.spec.p
-    implied = np.stack([gi.delta[:p, None] * gi.sig0[:p, :p] * gi.delta[None, :p] for gi in res.groups])
-    for k in range(len(implied)):
-        np.fill_diagonal(implied[k], 1.0)
-    names = lay.spec.names
+    for i, item in enumerate(samples[0].items):
+        every = sorted(set().union(*(s.categories[i].tolist() for s in samples)))
+        for g, s in enumerate(samples):
+            if s.categories[i].tolist() != every:
+                raise ValueError(f"item {item} has an empty category in group {labels[g]!r} ({len(s.categories[i])} "
+                                 f"of {len(every)} answered): every category must be answered in every group (as "
+                                 "lavaan requires); merge the rare categories")
+    res = wls_groups.fit_groups(model, samples, gammas, nobs, labels, std_lv=std_lv, orthogonal=orthogonal,
+                                group_equal=group_equal, group_partial=group_partial)
+    names = variable_names(parse(model))
     notes = [] if res.converged else ["the optimizer did not converge"]
-    return OrdinalSemResults(model, estimator, table, res.fit, res.converged, res.nfev, labels,
+    return OrdinalSemResults(model, estimator, res.estimates, res.fit, res.converged, res.nfev, labels,
                              tuple(int(n) for n in nobs), tuple(names.ov), tuple(names.lv), tuple(notes),
-                             res.vcov, implied)
+                             res.vcov, res.implied, res.moments)
 
 
 def _fit(model: str, spec: Model, names, poly, gamma: np.ndarray | None, n: int, estimator: str) -> OrdinalSemResults:
