@@ -26,6 +26,20 @@ lavaan reports ``fmin`` = F/2 and χ² = N · F.
 
 ``estimator = "DWLS"``: the same estimates, SEs from (ΔᵀWΔ)⁻¹ / N and the unscaled χ².
 
+Several groups (``group=``; :mod:`.wls_groups`): each group has its own sample thresholds,
+polychoric correlations and Γ (one :class:`~servq.stats.polychoric.OrdinalTables` a group,
+so :func:`fit_ordinal_tables` fits groups from summed tables too); the fit minimises
+Σ_g (n_g − 1) F_g. lavaan 0.6-14's identification (``lav_partable_flat``, delta
+parameterization): the intercepts of ordered items are fixed to 0 in every group; without
+equal thresholds every group has scaling factors δ (``~*~``) of 1 and latent means of 0, so
+the configural model is one single-group model a group; ``group_equal = "thresholds"``
+makes the thresholds one set across groups and frees, in every group after the first, the
+δ of each item and the latent means (unless "means" is equal too): y*'s location and scale
+are then fixed by the common thresholds in the first group only, the later groups' y* get
+mean Λα and variance 1/δ², and the model-implied statistics are τ* = δ(τ − Λα) and the
+correlations δ_i δ_j (ΛΨΛᵀ)_ij. "intercepts" changes nothing for ordered items (they are
+fixed), and residual variances are not parameters, so there is no "strict" step.
+
 References
 ----------
 Muthén, B., du Toit, S. H. C. & Spisic, D. (1997). Robust inference using weighted least
@@ -196,7 +210,7 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
     Parameters
     ----------
     model : str
-        lavaan model syntax (one group; no ``:=`` / ``==``).
+        lavaan model syntax (no ``:=`` / ``==``).
     data : pandas.DataFrame
         One row per respondent; each model variable an ordered item (numbers or an ordered
         categorical, levels in sorted order). Rows missing any item are dropped (listwise,
