@@ -6,7 +6,7 @@
 # Data: data/hs_ordinal.csv (HolzingerSwineford1939 x1-x9 cut into 3-5 categories, written by
 # polychoric.R, rows in the order of lavaan's data set) with lavaan's `school` as the group,
 # written to data/hs_ordinal_school.csv; model: the three-factor CFA (visual, textual, speed);
-# lavaan's defaults (parameterization = "delta", std.lv = FALSE).
+# lavaan's defaults (parameterization = "delta", std.lv = FALSE; one case with std.lv = TRUE).
 # For each case: parameterEstimates(fit, standardized = TRUE) (lhs, op, rhs, group, est, se,
 # std.all, free) and fitMeasures. For the sequences configural -> thresholds -> thresholds +
 # loadings (WLSMV): lavTestLRT(...) (its default for scaled.shifted: method "satorra.2000",
@@ -23,8 +23,8 @@ measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scale
               "baseline.chisq.scaled", "baseline.df.scaled", "cfi", "tli", "rmsea", "cfi.scaled",
               "tli.scaled", "rmsea.scaled", "srmr")
 
-fit_case <- function(estimator = "WLSMV", equal = character(0), partial = character(0)) {
-  cfa(hs_model, data = hs, ordered = items, estimator = estimator, group = "school",
+fit_case <- function(estimator = "WLSMV", equal = character(0), partial = character(0), std.lv = FALSE) {
+  cfa(hs_model, data = hs, ordered = items, estimator = estimator, group = "school", std.lv = std.lv,
       group.equal = if (length(equal)) equal else "", group.partial = if (length(partial)) partial else "")
 }
 
@@ -50,6 +50,8 @@ partial <- c("x1|t2", "visual =~ x2")
 cases$partial <- record(fit_case("WLSMV", c("thresholds", "loadings"), partial), "WLSMV",
                         c("thresholds", "loadings"), partial)
 cases$dwls_loadings <- record(fit_case("DWLS", c("thresholds", "loadings")), "DWLS", c("thresholds", "loadings"))
+# std.lv = TRUE: with equal loadings lavaan frees the later groups' factor variances
+cases$std_lv <- record(fit_case("WLSMV", c("thresholds", "loadings"), std.lv = TRUE), "WLSMV", c("thresholds", "loadings"))
 
 lrt <- function(f0, f1) {
   t <- lavTestLRT(f0, f1)

@@ -6,7 +6,8 @@ x1..x9 cut into 3-5 categories, grouped by school, the three-factor model).
 Cases: configural; group.equal "thresholds"; c("thresholds", "loadings"); c("thresholds",
 "loadings", "intercepts") (the same model in lavaan: ordered items' intercepts are fixed to 0);
 c("thresholds", "loadings") with group.partial c("x1|t2", "visual =~ x2"); DWLS with
-c("thresholds", "loadings"). Tolerances: estimates and std.all 1e-5 absolute or relative
+c("thresholds", "loadings"); WLSMV with c("thresholds", "loadings") and std.lv = TRUE (the second
+group's factor variances free). Tolerances: estimates and std.all 1e-5 absolute or relative
 (lavaan's nlminb stops with χ² 1.6e-6 above the minimum for "thresholds", one loading
 1.2e-5 = 6e-6 relative away), standard errors 1e-4 relative, χ² statistics (and
 lavTestLRT's scaled-shifted differences) 1e-4 relative, other fit measures and p-values 1e-5
@@ -50,11 +51,12 @@ def data():
 def fitted(case):
     c = REF["cases"][case]
     return cfa(REF["model"], data(), ordered=REF["items"], estimator=c["estimator"], group=REF["group"],
-               group_equal=as_list(c["group_equal"]), group_partial=as_list(c["group_partial"]))
+               group_equal=as_list(c["group_equal"]), group_partial=as_list(c["group_partial"]),
+               std_lv=case == "std_lv")
 
 
 def test_golden_has_every_case():
-    assert CASES == ["configural", "thresholds", "loadings", "intercepts", "partial", "dwls_loadings"]
+    assert CASES == ["configural", "thresholds", "loadings", "intercepts", "partial", "dwls_loadings", "std_lv"]
     assert REF["lavaan"] == "0.6.14"
 
 
