@@ -95,7 +95,7 @@ def test_recoding_is_invariant():
     ({"estimator": "MLR", "ordered": True}, "estimator='MLR'"),
     ({"estimator": "ML", "ordered": True}, "estimator='ML' with ordered"),
     ({"estimator": "DWLS"}, "needs ordered="),
-    ({"ordered": True, "group": "x1"}, "several groups"),
+    ({"ordered": True, "group": "x1"}, "is a variable of the model"),
     ({"ordered": True, "meanstructure": True}, "meanstructure"),
 ])
 def test_unsupported_combinations_name_the_option(kwargs, message):

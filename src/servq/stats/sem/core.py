@@ -63,8 +63,9 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         (always with FIML).
     ordered : list of str or True, optional
         lavaan's ``ordered =``: the ordinal items (True: every observed variable), fitted by
-        DWLS on polychoric correlations (:mod:`servq.stats.sem.wls`; one group, every
-        observed variable ordered).
+        DWLS on polychoric correlations (:mod:`servq.stats.sem.wls`; every observed variable
+        ordered; with ``group``, :mod:`servq.stats.sem.wls_groups`: ``group_equal`` adds
+        "thresholds", ``group_partial`` takes ``"x1|t2"``).
     estimator : str, optional
         "ML" (default without ``ordered``) or "MLR": ML estimates with Huber–White standard
         errors (observed information, casewise scores) and the Yuan–Bentler scaled χ²
@@ -150,7 +151,7 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     """
     if ordered or str(estimator).upper() in ORDINAL_ESTIMATORS:
         return _ordinal(model, data, ordered, estimator, missing, sample_cov=sample_cov, group=group,
-                        group_equal=group_equal, meanstructure=meanstructure, std_lv=std_lv,
+                        group_equal=group_equal, group_partial=group_partial, meanstructure=meanstructure, std_lv=std_lv,
                         orthogonal=orthogonal)
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
@@ -233,7 +234,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     """
     if ordered or str(estimator).upper() in ORDINAL_ESTIMATORS:
         return _ordinal(model, data, ordered, estimator, missing, sample_cov=sample_cov, group=group,
-                        group_equal=group_equal, meanstructure=meanstructure, std_lv=std_lv,
+                        group_equal=group_equal, group_partial=group_partial, meanstructure=meanstructure, std_lv=std_lv,
                         orthogonal=orthogonal)
     return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                    sample_mean=sample_mean, group=group, std_lv=std_lv,
@@ -242,7 +243,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
 
 
 def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, sample_cov, group, group_equal,
-             meanstructure, std_lv: bool, orthogonal: bool) -> OrdinalSemResults:
+             group_partial, meanstructure, std_lv: bool, orthogonal: bool) -> OrdinalSemResults:
     """Fit ``ordered=`` items by DWLS, or name what is not supported."""
     est = (estimator or "WLSMV").upper()
     if est in ("ML", "MLR"):
@@ -258,11 +259,11 @@ def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, 
         raise ValueError(f"estimator={est!r} needs ordered= items (continuous items: use estimator='ML')")
     if data is None or sample_cov is not None:
         raise ValueError(f"estimator={est!r} needs raw data (data=), not sample_cov")
-    if group is not None or group_equal:
-        raise ValueError(f"estimator={est!r} with several groups (group=) is not supported yet; fit each group separately")
     if meanstructure:
-        raise ValueError(f"estimator={est!r} with meanstructure=True is not supported yet (thresholds are always free)")
-    return fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
+        raise ValueError(f"estimator={est!r} with meanstructure=True is not supported yet (the thresholds and, with "
+                         "group_equal='thresholds', the latent means are the mean structure)")
+    return fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal, group=group,
+                       group_equal=tuple(group_equal), group_partial=group_partial)
 
 
 def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,

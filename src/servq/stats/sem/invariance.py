@@ -29,10 +29,23 @@ loadings, or all its indicators' intercepts, free across groups is not partially
 invariant). A step that holds after freeing is "partial metric" / "partial scalar"; the
 scalar step is searched on top of the partial metric model; when metric fails even
 partially, scalar is not searched.
+
+**Ordered items** (``ordered=``, lavaan's WLSMV with ``parameterization = "delta"``;
+:mod:`.wls_groups`): the sequence is configural (thresholds free per group, scaling factors
+1 and latent means 0 in every group) → "thresholds" (``group.equal = "thresholds"``; the
+later groups' scaling factors ``~*~`` and latent means become free) → "loadings"
+(``c("thresholds", "loadings")``); intercepts of ordered items are fixed to 0 and their
+residual variances are not parameters, so lavaan has no further measurement step (Wu &
+Estabrook 2016 discuss the identification). Each step is compared by lavaan's
+``lavTestLRT`` for WLSMV, the scaled-shifted difference test of Satorra (2000)
+(:func:`.wls_groups.scaled_shifted_difference`), and by the change in the scaled CFI,
+with the same rule. The partial search needs score tests, which the DWLS fit does not
+have: free equalities by hand with ``group_partial`` (``"x1|t2"``, ``"f =~ x2"``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,8 +56,11 @@ from ..numbers import finite
 from .core import fit_sem
 from .results import SemResults, frame_records
 from .syntax import parse
+from .wls import OrdinalSemResults, fit_ordinal
+from .wls_groups import scaled_shifted_difference
 
 LEVELS = (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts")))
+ORDINAL_LEVELS = (("configural", ()), ("thresholds", ("thresholds",)), ("loadings", ("thresholds", "loadings")))
 ALPHA = 0.05
 DELTA_CFI = -0.01
 SEARCH_COLUMNS = ["step", "param", "X2", "score_df", "score_pvalue", "chisq", "df", "cfi", "chisq_diff",
@@ -61,12 +77,16 @@ class InvarianceResults:
 
     Parameters
     ----------
-    fits : dict of str to SemResults
-        The configural, metric and scalar fits.
+    fits : dict of str to SemResults or OrdinalSemResults
+        The configural, metric and scalar fits (ordered items: configural, thresholds,
+        loadings).
     table : pandas.DataFrame
         The comparison table described above.
     level : str
-        The highest level that holds.
+        The highest level that holds (ordered items: "configural", "thresholds" or
+        "loadings", "partial …" with ``group_partial``). With ordered items the table also
+        has chisq_scaled; cfi and rmsea are the scaled ones and chisq_diff is the
+        scaled-shifted difference statistic (lavTestLRT's "Chisq diff").
     groups : tuple of str
         Group labels.
     rule : str
@@ -104,7 +124,7 @@ class InvarianceResults:
     ('metric', [4.0, 7.0, 10.0], 36.15)
     """
 
-    fits: dict[str, SemResults] = field(repr=False)
+    fits: Mapping[str, SemResults | OrdinalSemResults] = field(repr=False)
     table: pd.DataFrame = field(repr=False)
     level: str
     groups: tuple[str, ...]
@@ -122,6 +142,13 @@ class InvarianceResults:
         """One plain sentence on what may be compared across the groups."""
         groups = ", ".join(self.groups)
         freed = ", ".join(self.group_partial)
+        with_free = f" with {freed} free" if self.level.startswith("partial") else ""
+        if self.level.endswith("loadings"):
+            return (f"Thresholds and loadings of the ordered items are equal across {groups}{with_free}: the "
+                    "answer scales are read alike, so dimension means and relationships can be compared.")
+        if self.level.endswith("thresholds"):
+            return (f"Thresholds of the ordered items are equal across {groups}{with_free}, loadings are not: "
+                    "the answer categories are used alike, but neither means nor relationships compare directly.")
         if self.level == "partial scalar":
             return (f"Partial scalar invariance holds across {groups} with {freed} free: dimension means "
                     "can be compared, carried by the items whose loadings and intercepts are equal.")
@@ -135,8 +162,9 @@ class InvarianceResults:
             return (f"Metric invariance holds across {groups}, scalar does not: relationships "
                     "(correlations, drivers) can be compared, but differences in dimension means "
                     "may reflect how the questionnaire is read rather than the service.")
+        differ = "the items' thresholds" if "chisq_scaled" in self.table else "loadings"
         return (f"Only configural invariance holds across {groups}: the same dimensions appear, "
-                "but loadings differ, so neither means nor relationships compare directly.")
+                f"but {differ} differ, so neither means nor relationships compare directly.")
 
     def to_dict(self) -> dict:
         """JSON-able dict: level, rule, verdict, groups, the table and each fit's measures."""
@@ -148,7 +176,8 @@ class InvarianceResults:
 
 def invariance(model: str, data: pd.DataFrame | None = None, group: str | None = None, *,
                sample_cov=None, sample_nobs=None, sample_mean=None,
-               std_lv: bool = False, group_partial=(), partial: bool = False) -> InvarianceResults:
+               std_lv: bool = False, group_partial=(), partial: bool = False,
+               ordered=None, estimator: str | None = None) -> InvarianceResults:
     """Configural, metric and scalar invariance of a CFA across groups.
 
     Parameters
@@ -166,6 +195,12 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     partial : bool
         Search for partial invariance when metric or scalar fails (module docstring): free,
         one at a time, the equality with the largest score test until the step holds.
+        Not available with ``ordered``.
+    ordered : list of str or True, optional
+        Ordered items (every observed variable): the WLSMV sequence configural →
+        thresholds → thresholds + loadings (module docstring), from ``data``.
+    estimator : str, optional
+        With ``ordered``: "WLSMV" (the default, the only one with a scaled difference test).
 
     Returns
     -------
@@ -175,7 +210,8 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     Raises
     ------
     ValueError
-        When the data have fewer than two groups; and as for :func:`~servq.stats.sem.cfa`.
+        When the data have fewer than two groups, ``partial=True`` or sample statistics or
+        an estimator other than WLSMV with ``ordered``; and as for :func:`~servq.stats.sem.cfa`.
 
     References
     ----------
@@ -201,6 +237,9 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     ('scalar', [0.0, 0.0])
     """
     user = tuple([group_partial] if isinstance(group_partial, str) else group_partial)
+    if ordered:
+        return _ordinal(model, data, group, ordered, estimator, std_lv=std_lv, user=user, partial=partial,
+                        sample_cov=sample_cov)
 
     def fit(equal: tuple[str, ...], free: tuple[str, ...]) -> SemResults:
         return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
@@ -243,6 +282,51 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     return InvarianceResults(fits=fits, table=pd.DataFrame(rows), level=level, groups=first.groups,
                              search=pd.DataFrame(search, columns=SEARCH_COLUMNS),
                              group_partial=tuple(final) if level != "configural" else ())
+
+
+def _ordinal(model: str, data, group, ordered, estimator, *, std_lv: bool, user: tuple[str, ...], partial: bool,
+             sample_cov) -> InvarianceResults:
+    """The WLSMV sequence configural → thresholds → loadings (module docstring)."""
+    est = (estimator or "WLSMV").upper()
+    if est != "WLSMV":
+        raise ValueError(f"invariance with ordered items needs estimator='WLSMV' (its scaled chi-square difference "
+                         f"test); got {estimator!r}")
+    if partial:
+        raise ValueError("partial=True is not available with ordered items: the DWLS fit has no score tests to "
+                         "pick the equality to free; free equalities by hand with group_partial "
+                         "(for example ['x1|t2', 'f =~ x2'])")
+    if data is None or sample_cov is not None or group is None:
+        raise ValueError("invariance with ordered items needs raw data (data=) and group=")
+    fits = {name: fit_ordinal(model, data, ordered, estimator="WLSMV", group=group, std_lv=std_lv,
+                              group_equal=equal, group_partial=user if equal else ())
+            for name, equal in ORDINAL_LEVELS}
+    rows, level, ok = [], "configural", True
+    prev: OrdinalSemResults | None = None
+    for name, _ in ORDINAL_LEVELS:
+        cur = fits[name]
+        fm = cur.fit
+        row: dict = {"model": name, "chisq": fm["chisq"], "df": fm["df"], "chisq_scaled": fm["chisq.scaled"],
+                     "cfi": fm["cfi.scaled"], "rmsea": fm["rmsea.scaled"], "chisq_diff": np.nan, "df_diff": np.nan,
+                     "pvalue": np.nan, "cfi_diff": np.nan, "holds": None,
+                     "group_partial": ", ".join(user) if name != "configural" else ""}
+        if prev is not None:
+            if cur._moments is None or prev._moments is None:
+                raise ValueError("the ordinal fits lack the statistics of the difference test")
+            test = scaled_shifted_difference(prev._moments, cur._moments, prev.fit["chisq"], prev.fit["df"],
+                                             fm["chisq"], fm["df"])
+            dcfi = fm["cfi.scaled"] - prev.fit["cfi.scaled"]
+            holds = bool(test["pvalue"] >= ALPHA or dcfi >= DELTA_CFI)
+            row.update(chisq_diff=test["chisq_diff"], df_diff=test["df_diff"], pvalue=test["pvalue"],
+                       cfi_diff=dcfi, holds=holds)
+            ok = ok and holds
+            if ok:
+                level = f"partial {name}" if user else name
+        rows.append(row)
+        prev = cur
+    rule = (f"a step holds when the scaled-shifted chi-square difference test (lavTestLRT, WLSMV) is not "
+            f"significant (p >= {ALPHA}) or the scaled CFI drops by no more than {abs(DELTA_CFI)}")
+    return InvarianceResults(fits=dict(fits), table=pd.DataFrame(rows), level=level, groups=fits["configural"].groups,
+                             rule=rule, group_partial=user if level != "configural" else ())
 
 
 def _compare(fm: dict, prev: dict) -> dict:

@@ -30,6 +30,20 @@ lavaan reports ``fmin`` = F/2 and χ² = N · F.
 as DWLS / WLSMV (robust SEs and the mean-and-variance adjusted χ² with that W); as lavaan,
 the unscaled ULS χ² gets no p-value.
 
+Several groups (``group=``; :mod:`.wls_groups`): each group has its own sample thresholds,
+polychoric correlations and Γ (one :class:`~servq.stats.polychoric.OrdinalTables` a group,
+so :func:`fit_ordinal_tables` fits groups from summed tables too); the fit minimises
+Σ_g (n_g − 1) F_g. lavaan 0.6-14's identification (``lav_partable_flat``, delta
+parameterization): the intercepts of ordered items are fixed to 0 in every group; without
+equal thresholds every group has scaling factors δ (``~*~``) of 1 and latent means of 0, so
+the configural model is one single-group model a group; ``group_equal = "thresholds"``
+makes the thresholds one set across groups and frees, in every group after the first, the
+δ of each item and the latent means (unless "means" is equal too): y*'s location and scale
+are then fixed by the common thresholds in the first group only, the later groups' y* get
+mean Λα and variance 1/δ², and the model-implied statistics are τ* = δ(τ − Λα) and the
+correlations δ_i δ_j (ΛΨΛᵀ)_ij. "intercepts" changes nothing for ordered items (they are
+fixed), and residual variances are not parameters, so there is no "strict" step.
+
 References
 ----------
 Muthén, B., du Toit, S. H. C. & Spisic, D. (1997). Robust inference using weighted least
@@ -54,6 +68,7 @@ from scipy import stats
 from scipy.optimize import least_squares
 
 from ..polychoric import OrdinalTables, Polychoric, ScoreCrossproducts, polychoric
+from . import wls_groups
 from .model import Model, SemSpecificationError, build, variable_names
 from .results import FittedModel, fit_record, frame_records
 from .syntax import parse
@@ -82,7 +97,7 @@ class OrdinalSemResults(FittedModel):
     iterations : int
         Function evaluations used.
     groups : tuple of str
-        Group labels (one group).
+        Group labels.
     nobs : tuple of int
         N per group (rows answering every item).
     ov_names, lv_names : tuple of str
@@ -92,7 +107,11 @@ class OrdinalSemResults(FittedModel):
     _vcov : numpy.ndarray
         Internal: covariance matrix of the free parameters (lavaan's order of ``free``).
     _implied : numpy.ndarray
-        Internal: the implied correlation matrix of the latent responses.
+        Internal: the implied correlation matrix of the latent responses (one per group:
+        groups × items × items with several groups).
+    _moments : Moments, optional
+        Internal: per group Δ, W, Γ and N of a multi-group fit, for the scaled χ² difference
+        test (:func:`.wls_groups.scaled_shifted_difference`).
 
     References
     ----------
@@ -123,12 +142,14 @@ class OrdinalSemResults(FittedModel):
     warnings: tuple[str, ...]
     _vcov: np.ndarray = field(repr=False, compare=False)
     _implied: np.ndarray = field(repr=False, compare=False)
+    _moments: wls_groups.Moments | None = field(default=None, repr=False, compare=False)
 
     def implied_cov(self, group: int = 0) -> pd.DataFrame:
         """Model-implied correlation matrix of the latent responses (lavaan's ``fitted(fit)$cov``)."""
-        if group != 0:
-            raise ValueError(f"group {group}: an ordinal model has one group (0)")
-        return pd.DataFrame(self._implied, index=list(self.ov_names), columns=list(self.ov_names))
+        implied = self._implied if self._implied.ndim == 3 else self._implied[None]
+        if not 0 <= group < len(implied):
+            raise ValueError(f"group {group}: the model has groups 0 to {len(implied) - 1}")
+        return pd.DataFrame(implied[group], index=list(self.ov_names), columns=list(self.ov_names))
 
     def vcov(self) -> np.ndarray:
         """Covariance matrix of the free parameters (robust for WLSMV)."""
@@ -189,13 +210,15 @@ def _check(spec: Model, ordered: Sequence[str]) -> None:
 
 
 def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
-                estimator: str = "WLSMV", std_lv: bool = False, orthogonal: bool = False) -> OrdinalSemResults:
+                estimator: str = "WLSMV", std_lv: bool = False, orthogonal: bool = False,
+                group: str | None = None, group_equal: Sequence[str] = (),
+                group_partial: Sequence[str] = ()) -> OrdinalSemResults:
     """Fit a CFA/SEM of ordered items by DWLS, as ``lavaan::cfa(..., ordered =, estimator = "WLSMV")``.
 
     Parameters
     ----------
     model : str
-        lavaan model syntax (one group; no ``:=`` / ``==``).
+        lavaan model syntax (no ``:=`` / ``==``).
     data : pandas.DataFrame
         One row per respondent; each model variable an ordered item (numbers or an ordered
         categorical, levels in sorted order). Rows missing any item are dropped (listwise,
@@ -209,6 +232,15 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
         Identify factors by unit latent variances instead of first loadings.
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
+    group : str, optional
+        Grouping column: a multi-group model (groups in order of appearance), each group's
+        thresholds and polychoric correlations its own (:mod:`.wls_groups`).
+    group_equal : sequence of str
+        lavaan's ``group.equal``: "thresholds" (which frees the later groups' scaling factors
+        ``~*~`` and latent means), "loadings", and the other ML categories.
+    group_partial : sequence of str
+        lavaan's ``group.partial``: parameters freed from ``group_equal``, a threshold as
+        ``"x1|t2"``.
 
     Returns
     -------
@@ -253,6 +285,14 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
         raise SemSpecificationError(f"variable {missing[0]} of the model is not a column of data")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
     _check(spec, items)
+    if group is not None:
+        if estimator not in ("WLSMV", "DWLS"):
+            raise SemSpecificationError(f"estimator={estimator!r} with several groups (group=) is not supported yet; "
+                                        "use estimator='WLSMV' or 'DWLS'")
+        return _fit_groups_data(model, data, names, estimator, group, std_lv=std_lv, orthogonal=orthogonal,
+                                group_equal=group_equal, group_partial=group_partial)
+    if group_equal or group_partial:
+        raise SemSpecificationError("group_equal / group_partial need several groups (give group=)")
     codes = _codes(data, names.ov)
     tables = OrdinalTables.from_codes(codes.to_numpy(), items=list(names.ov))
     poly = polychoric(tables)
@@ -260,12 +300,13 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
     return _fit(model, spec, names, poly, gamma, len(codes), estimator)
 
 
-def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = False,
+def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTables], *, std_lv: bool = False,
                        orthogonal: bool = False, sample: Polychoric | None = None,
-                       crossproducts: ScoreCrossproducts | None = None) -> OrdinalSemResults:
+                       crossproducts: ScoreCrossproducts | None = None, groups: Sequence[str] | None = None,
+                       group_equal: Sequence[str] = (), group_partial: Sequence[str] = ()) -> OrdinalSemResults:
     """Fit a CFA of ordered items by DWLS from their contingency tables, as
     ``lavaan::cfa(..., ordered = TRUE, estimator = "DWLS", missing = "pairwise")`` — or
-    ``estimator = "WLSMV"`` given the score cross-products of a second pass.
+    ``estimator = "WLSMV"`` given the score cross-products of a second pass (one group).
 
     The thresholds, the polychoric correlations and the DWLS weights (the diagonal of their
     asymptotic covariance) all come from the items' code counts and pair tables
@@ -280,8 +321,9 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
     ----------
     model : str
         lavaan model syntax (one group); its observed variables are items of ``tables``.
-    tables : OrdinalTables
-        The items' tables (pairwise present; N = the rows summarised).
+    tables : OrdinalTables or sequence of OrdinalTables
+        The items' tables (pairwise present; N = the rows summarised); one per group for a
+        multi-group model (:mod:`.wls_groups`).
     std_lv : bool
         Identify factors by unit latent variances instead of first loadings.
     orthogonal : bool
@@ -289,10 +331,14 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
     sample : Polychoric, optional
         ``polychoric(tables)`` when already computed: used as it is when the model's
         observed variables are the tables' items in their order (else the model's items'
-        tables are fitted afresh).
+        tables are fitted afresh). One group only.
     crossproducts : ScoreCrossproducts, optional
         J = Σ s sᵀ of the casewise scores of ``polychoric(tables)`` over the same rows:
-        the fit is then WLSMV's (robust SEs, scaled χ² and fit indices).
+        the fit is then WLSMV's (robust SEs, scaled χ² and fit indices). One group only.
+    groups : sequence of str, optional
+        Labels of the groups (default "1", "2", …).
+    group_equal, group_partial : sequence of str
+        lavaan's ``group.equal`` / ``group.partial`` across the groups (see :func:`fit_ordinal`).
 
     Returns
     -------
@@ -325,21 +371,81 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables, *, std_lv: bool = Fals
     """
     formulas = parse(model)
     names = variable_names(formulas)
-    absent = [v for v in names.ov if v not in tables.items]
-    if absent:
-        raise SemSpecificationError(f"variable {absent[0]} of the model is not an item of the tables")
+    sets = [tables] if isinstance(tables, OrdinalTables) else list(tables)
+    for t in sets:
+        absent = [v for v in names.ov if v not in t.items]
+        if absent:
+            raise SemSpecificationError(f"variable {absent[0]} of the model is not an item of the tables")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
     _check(spec, list(names.ov))
-    full = sample if sample is not None and tuple(sample.items) == tuple(tables.items) else None
+
+    def model_items(t: OrdinalTables) -> OrdinalTables:
+        idx = [t.items.index(v) for v in names.ov]
+        return OrdinalTables(tuple(names.ov), np.ascontiguousarray(t.cross[idx][:, :, idx]), t.n)
+
+    if len(sets) > 1:
+        if crossproducts is not None:
+            raise SemSpecificationError("crossproducts (WLSMV from tables) are for one group; several groups give DWLS")
+        labels = tuple(groups) if groups is not None else tuple(str(g + 1) for g in range(len(sets)))
+        if len(labels) != len(sets):
+            raise ValueError(f"{len(labels)} group labels for {len(sets)} sets of tables")
+        samples = [polychoric(model_items(t)) for t in sets]
+        return _fit_groups(model, samples, [None] * len(sets), [t.n for t in sets], labels, "DWLS",
+                           std_lv=std_lv, orthogonal=orthogonal, group_equal=group_equal, group_partial=group_partial)
+    if group_equal or group_partial:
+        raise SemSpecificationError("group_equal / group_partial need several groups (one set of tables a group)")
+    table_set = sets[0]
+    full = sample if sample is not None and tuple(sample.items) == tuple(table_set.items) else None
     if sample is None or tuple(sample.items) != tuple(names.ov):
-        idx = [tables.items.index(v) for v in names.ov]
-        sample = polychoric(OrdinalTables(tuple(names.ov), np.ascontiguousarray(tables.cross[idx][:, :, idx]), tables.n))
+        sample = polychoric(model_items(table_set))
     if crossproducts is None:
-        return _fit(model, spec, names, sample, None, tables.n, "DWLS")
+        return _fit(model, spec, names, sample, None, table_set.n, "DWLS")
     if full is None:
-        full = polychoric(tables)
+        full = polychoric(table_set)
     gamma = sample.nacov(crossproducts.subset(full, list(names.ov)))
-    return _fit(model, spec, names, sample, gamma, tables.n, "WLSMV")
+    return _fit(model, spec, names, sample, gamma, table_set.n, "WLSMV")
+
+
+def _fit_groups_data(model: str, data: pd.DataFrame, names, estimator: str, group: str, **options) -> OrdinalSemResults:
+    """Per group (in order of appearance) the tables, polychoric correlations and, for
+    WLSMV, the NACOV of its rows; the categories are the items' over all groups."""
+    if group not in data.columns:
+        raise SemSpecificationError(f"group column {group!r} is not a column of data")
+    if group in names.ov:
+        raise SemSpecificationError(f"group column {group!r} is a variable of the model; group by another column")
+    frame = data[data[group].notna()]
+    codes = _codes(frame, names.ov)
+    labels = pd.unique(frame.loc[codes.index, group])
+    if len(labels) < 2:
+        raise ValueError(f"group column {group!r} has one group ({labels[0]!r}); fit without group=")
+    samples, gammas, nobs = [], [], []
+    for lab in labels:
+        part = codes[frame.loc[codes.index, group] == lab].to_numpy()
+        poly = polychoric(OrdinalTables.from_codes(part, items=list(names.ov)))
+        samples.append(poly)
+        gammas.append(poly.nacov(poly.score_crossproducts(part)) if estimator == "WLSMV" else None)
+        nobs.append(len(part))
+    return _fit_groups(model, samples, gammas, nobs, tuple(str(lab) for lab in labels), estimator, **options)
+
+
+def _fit_groups(model: str, samples: Sequence[Polychoric], gammas: Sequence[np.ndarray | None],
+                nobs: Sequence[int], labels: tuple[str, ...], estimator: str, *, std_lv: bool, orthogonal: bool,
+                group_equal: Sequence[str], group_partial: Sequence[str]) -> OrdinalSemResults:
+    """The multi-group DWLS fit of :mod:`.wls_groups` as an :class:`OrdinalSemResults`."""
+    for i, item in enumerate(samples[0].items):
+        every = sorted(set().union(*(s.categories[i].tolist() for s in samples)))
+        for g, s in enumerate(samples):
+            if s.categories[i].tolist() != every:
+                raise ValueError(f"item {item} has an empty category in group {labels[g]!r} ({len(s.categories[i])} "
+                                 f"of {len(every)} answered): every category must be answered in every group (as "
+                                 "lavaan requires); merge the rare categories")
+    res = wls_groups.fit_groups(model, samples, gammas, nobs, labels, std_lv=std_lv, orthogonal=orthogonal,
+                                group_equal=group_equal, group_partial=group_partial)
+    names = variable_names(parse(model))
+    notes = [] if res.converged else ["the optimizer did not converge"]
+    return OrdinalSemResults(model, estimator, res.estimates, res.fit, res.converged, res.nfev, labels,
+                             tuple(int(n) for n in nobs), tuple(names.ov), tuple(names.lv), tuple(notes),
+                             res.vcov, res.implied, res.moments)
 
 
 def _fit(model: str, spec: Model, names, poly, gamma: np.ndarray | None, n: int, estimator: str) -> OrdinalSemResults:
