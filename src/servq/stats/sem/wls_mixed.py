@@ -1,0 +1,325 @@
+"""CFA of ordered and continuous items together by DWLS, as lavaan's ``cfa(..., ordered = <some items>)``.
+
+Sample statistics (lavaan's ``muthen1984`` with ``ov.types`` "ordered" and "numeric"; one
+group, no exogenous covariates; Muthén 1984):
+
+* per variable, in variable order: the thresholds of an ordered item (:func:`~servq.stats.polychoric.polychoric`)
+  or the mean and ML variance (divisor N) of a continuous one;
+* per pair: the polychoric correlation of two ordered items, the polyserial correlation
+  (:func:`~servq.stats.polychoric.polyserial`) of a continuous and an ordered one, the Pearson
+  correlation of two continuous ones; turned into covariances with the continuous SDs.
+
+The WLS sample vector is lavaan's ``lavInspect(fit, "wls.obs")``: the thresholds and the
+*negated* means interleaved in variable order (``x1|t1``, ``x2~1``, …), then the variances
+of the continuous items, then the covariances below the diagonal column by column.
+
+Its asymptotic covariance (NACOV, ``lavInspect(fit, "gamma")``) comes from the case-wise
+scores s of every univariate parameter (thresholds, means, variances) and every pairwise
+correlation: with J = Σ_rows s sᵀ, A11 the per-variable blocks of J, A21 = Σ s_ρ sᵀ_uni
+(the ρ score against the pair's bivariate scores of its univariate parameters), A22 =
+diag Σ s_ρ², B⁻¹ = [[A11⁻¹, 0], [−A22⁻¹A21A11⁻¹, A22⁻¹]], the asymptotic covariance of
+(univariate parameters, correlations) is B⁻¹ J B⁻ᵀ; the Jacobian H of (correlations →
+covariances: σ_ij = ρ_ij sd_i sd_j, sd = 1 for an ordered item) carries it to the
+covariances, and the mean rows change sign. NACOV = N · H B⁻¹ J B⁻ᵀ Hᵀ.
+
+Model (delta parameterization): Σ = F (I − A)⁻¹ S (I − A)⁻ᵀ Fᵀ over the latent responses of
+the ordered items and the continuous items. An ordered item's residual variance is not free
+(its implied variance is 1); a continuous item has a free residual variance and a free
+intercept ν, which with W diagonal reproduces the sample mean exactly. σ(θ) = (τ, −ν,
+diag Σ of the continuous items, the covariances below the diagonal); the estimates minimise
+(s − σ(θ))ᵀ W (s − σ(θ)) with W = diag(1/diag NACOV). Robust SEs, the scaled-shifted χ² and
+the scaled CFI / TLI / RMSEA follow :mod:`.wls`; the baseline model frees the thresholds,
+means and variances and fixes every covariance at 0. SRMR is lavaan's
+``srmr_bentler_nomean``: the covariance residuals scaled by the sample SDs.
+
+Reference values: ``tests/golden/sem_mixed.R`` (lavaan 0.6-14).
+
+References
+----------
+Muthén, B. (1984). A general structural equation model with dichotomous, ordered
+categorical, and continuous latent variable indicators. *Psychometrika*, 49, 115–132.
+Olsson, U., Drasgow, F. & Dorans, N. J. (1982). The polyserial correlation coefficient.
+*Psychometrika*, 47, 337–347.
+Muthén, B., du Toit, S. H. C. & Spisic, D. (1997). Robust inference using weighted least
+squares and quadratic estimating equations in latent variable modeling with categorical and
+continuous outcomes. Unpublished manuscript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..polychoric import OrdinalTables, polychoric, polyserial
+
+__all__ = ["MixedSample", "mixed_sample"]
+
+
+@dataclass(frozen=True, eq=False)
+class MixedSample:
+    """Sample statistics of ordered and continuous items for DWLS (lavaan's ``muthen1984``).
+
+    Built by :func:`mixed_sample`; see the module docstring for the order of the vectors.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Variables.
+    ordered : tuple of bool
+        Whether each variable is ordered.
+    thresholds : tuple of numpy.ndarray
+        Per variable: its thresholds (ordered) or its mean (continuous, one value).
+    variances : numpy.ndarray
+        ML variances of the continuous items, 1 for the ordered ones.
+    correlation : numpy.ndarray
+        Polychoric / polyserial / Pearson correlations (``lavCor(d, ordered =)``).
+    n : int
+        Rows (complete on every variable).
+    nacov : numpy.ndarray
+        N × the asymptotic covariance of :meth:`wls_obs` (``lavInspect(fit, "gamma")``).
+
+    References
+    ----------
+    Muthén, B. (1984). *Psychometrika*, 49, 115–132.
+
+    Examples
+    --------
+    R: ``lavaan::lavCor(d, ordered = "q")``:
+
+    >>> d = pd.DataFrame({"x": [0.3, 1.1, -0.5, 2.0, 0.1, -1.2, 0.8, -0.1],
+    ...                   "q": [1, 2, 1, 3, 2, 1, 3, 2]})
+    >>> s = mixed_sample(d, ["q"])
+    >>> s.wls_names()
+    ['x~1', 'q|t1', 'q|t2', 'x~~x', 'x~~q']
+    """
+
+    names: tuple[str, ...]
+    ordered: tuple[bool, ...]
+    thresholds: tuple[np.ndarray, ...]
+    variances: np.ndarray
+    correlation: np.ndarray
+    n: int
+    nacov: np.ndarray = field(repr=False)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """Variable index pairs (i, j), i > j, in lavaan's order."""
+        k = len(self.names)
+        return [(i, j) for j in range(k - 1) for i in range(j + 1, k)]
+
+    @property
+    def continuous(self) -> list[int]:
+        """Indices of the continuous variables."""
+        return [k for k, o in enumerate(self.ordered) if not o]
+
+    def cov(self) -> np.ndarray:
+        """Covariance matrix: the correlations scaled by the continuous SDs (lavaan's ``sampstat$cov``)."""
+        sd = np.sqrt(self.variances)
+        return self.correlation * np.outer(sd, sd)
+
+    def wls_obs(self) -> np.ndarray:
+        """The WLS sample vector (``lavInspect(fit, "wls.obs")``)."""
+        th = [t if o else -t for t, o in zip(self.thresholds, self.ordered)]
+        cov = self.cov()
+        return np.concatenate([*th, self.variances[self.continuous], [cov[i, j] for i, j in self.pairs()]])
+
+    def wls_names(self) -> list[str]:
+        """lavaan's names of the entries of :meth:`wls_obs`."""
+        out = [f"{v}|t{t + 1}" if o else f"{v}~1" for v, o, th in zip(self.names, self.ordered, self.thresholds)
+               for t in range(th.size)]
+        out += [f"{self.names[k]}~~{self.names[k]}" for k in self.continuous]
+        return out + [f"{self.names[j]}~~{self.names[i]}" for i, j in self.pairs()]
+
+    def wls_v(self) -> np.ndarray:
+        """DWLS weights 1/diag(NACOV) (``diag(lavInspect(fit, "wls.v"))``)."""
+        return 1.0 / np.diag(self.nacov)
+
+
+def _frame(data: pd.DataFrame, names: Sequence[str], ordered: Sequence[str]) -> pd.DataFrame:
+    """Listwise-complete rows; ordered items recoded 1..K by their sorted levels, continuous ones as floats."""
+    complete = data[list(names)].dropna()
+    out = {}
+    for name in names:
+        col = complete[name]
+        if name in ordered:
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                codes = col.cat.codes.to_numpy()
+            else:
+                values = pd.to_numeric(col, errors="coerce")
+                if values.isna().any():
+                    r = values.index[values.isna()][0]
+                    raise ValueError(f"column {name}, row {r}: {col[r]!r} is not numeric nor a categorical level")
+                codes = values.to_numpy()
+            out[name] = np.unique(codes, return_inverse=True)[1].ravel() + 1
+        else:
+            if isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col):
+                raise ValueError(f"column {name} is not numeric: a continuous item needs numbers "
+                                 "(list it in ordered= to treat it as ordinal)")
+            out[name] = col.to_numpy(dtype=float)
+    return pd.DataFrame(out, index=complete.index)
+
+
+def mixed_sample(data: pd.DataFrame, ordered: Sequence[str]) -> MixedSample:
+    """Thresholds, means, variances, correlations and NACOV of ordered and continuous items.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The variables, in the order wanted; rows missing any are dropped (listwise).
+    ordered : sequence of str
+        The ordered columns (numbers or ordered categoricals, levels in sorted order); the
+        others are continuous.
+
+    Returns
+    -------
+    MixedSample
+        The statistics; ``correlation`` is lavaan's ``lavCor(data, ordered = ordered)``.
+
+    Raises
+    ------
+    ValueError
+        A continuous column that is not numeric, an ordered one with a single category.
+
+    References
+    ----------
+    Muthén, B. (1984). *Psychometrika*, 49, 115–132. Olsson, U., Drasgow, F. & Dorans,
+    N. J. (1982). *Psychometrika*, 47, 337–347.
+
+    Examples
+    --------
+    R: ``lavaan::lavCor(d, ordered = "q")["x", "q"]``, the polyserial correlation:
+
+    >>> d = pd.DataFrame({"x": [0.1, 1.2, -0.7, 2.0, 0.4, -1.1, 0.9, -0.2, 1.5, -0.4],
+    ...                   "q": [1, 2, 1, 3, 2, 1, 3, 2, 2, 1]})
+    >>> round(float(mixed_sample(d, ["q"]).correlation[0, 1]), 4)
+    0.8546
+    """
+    names = tuple(str(c) for c in data.columns)
+    unknown = [v for v in ordered if v not in names]
+    if unknown:
+        raise ValueError(f"ordered= names {unknown[0]}, which is not a column")
+    frame = _frame(data, names, ordered)
+    n, k = frame.shape
+    is_ord = tuple(v in ordered for v in names)
+    ord_idx = [i for i in range(k) if is_ord[i]]
+    num_idx = [i for i in range(k) if not is_ord[i]]
+    cols = {v: frame[v].to_numpy() for v in names}
+
+    poly = None
+    uni_ord: dict[int, np.ndarray] = {}
+    if ord_idx:
+        codes = np.column_stack([cols[names[i]] for i in ord_idx]).astype(np.int64)
+        poly = polychoric(OrdinalTables.from_codes(codes, items=[names[i] for i in ord_idx]))
+        poly_sc = poly.scores(codes)
+        poly_starts = np.cumsum([0] + [t.size for t in poly.thresholds])
+        nth_ord = int(poly_starts[-1])
+        poly_pair = {pq: q for q, pq in enumerate(poly.pairs())}
+        for o, i in enumerate(ord_idx):
+            uni_ord[i] = poly_sc[:, poly_starts[o]:poly_starts[o + 1]]
+
+    ths: list[np.ndarray] = []
+    var = np.ones(k)
+    for i in range(k):
+        if is_ord[i]:
+            assert poly is not None
+            ths.append(poly.thresholds[ord_idx.index(i)])
+        else:
+            x = cols[names[i]]
+            ths.append(np.array([x.mean()]))
+            var[i] = np.mean((x - x.mean()) ** 2)
+            if not var[i] > 0:
+                raise ValueError(f"column {names[i]} is constant; a continuous item needs variance")
+    th_starts = np.cumsum([0] + [t.size for t in ths])
+    nth = int(th_starts[-1])
+    var_col = {i: nth + m for m, i in enumerate(num_idx)}
+    nuni = nth + len(num_idx)
+    sd = np.sqrt(var)
+
+    sc_uni = np.zeros((n, nuni))
+    for i in range(k):
+        s = slice(th_starts[i], th_starts[i + 1])
+        if is_ord[i]:
+            sc_uni[:, s] = uni_ord[i]
+        else:
+            res = cols[names[i]] - ths[i][0]
+            sc_uni[:, th_starts[i]] = res / var[i]
+            sc_uni[:, var_col[i]] = -1 / (2 * var[i]) + res * res / (2 * var[i] ** 2)
+
+    pairs = [(i, j) for j in range(k - 1) for i in range(j + 1, k)]
+    cor = np.eye(k)
+    sc_cor = np.zeros((n, len(pairs)))
+    a21 = np.zeros((len(pairs), nuni))
+    h21 = np.zeros((len(pairs), nuni))
+    h22 = np.ones(len(pairs))
+    for p, (i, j) in enumerate(pairs):
+        th_i, th_j = slice(th_starts[i], th_starts[i + 1]), slice(th_starts[j], th_starts[j + 1])
+        if is_ord[i] and is_ord[j]:
+            assert poly is not None
+            oi, oj = ord_idx.index(i), ord_idx.index(j)
+            q = poly_pair[(oi, oj)]
+            rho = float(poly.correlation[oi, oj])
+            sc_cor[:, p] = poly_sc[:, nth_ord + q]
+            a21[p, th_i] = poly.a21[q, poly_starts[oi]:poly_starts[oi + 1]]
+            a21[p, th_j] = poly.a21[q, poly_starts[oj]:poly_starts[oj + 1]]
+        elif is_ord[i] or is_ord[j]:
+            c, o = (j, i) if is_ord[i] else (i, j)
+            fit = polyserial(cols[names[c]], cols[names[o]])
+            rho = fit.rho
+            sc = fit.scores(cols[names[c]], cols[names[o]])
+            s_rho = sc[:, -1]
+            sc_cor[:, p] = s_rho
+            a21[p, th_starts[c]] = s_rho @ sc[:, 0]
+            a21[p, var_col[c]] = s_rho @ sc[:, 1]
+            a21[p, th_starts[o]:th_starts[o + 1]] = s_rho @ sc[:, 2:-1]
+            h21[p, var_col[c]] = rho / (2 * sd[c])
+            h22[p] = sd[c]
+        else:
+            rho, s_rho, parts = _pearson_scores(cols[names[i]], cols[names[j]])
+            sc_cor[:, p] = s_rho
+            for col, score in zip((th_starts[i], th_starts[j], var_col[i], var_col[j]), parts):
+                a21[p, col] = s_rho @ score
+            h21[p, var_col[i]] = sd[j] * rho / (2 * sd[i])
+            h21[p, var_col[j]] = sd[i] * rho / (2 * sd[j])
+            h22[p] = sd[i] * sd[j]
+        cor[i, j] = cor[j, i] = rho
+
+    sc = np.hstack([sc_uni, sc_cor])
+    inner = sc.T @ sc
+    a11_inv = np.zeros((nuni, nuni))
+    for i in range(k):
+        idx = list(range(th_starts[i], th_starts[i + 1])) + ([] if is_ord[i] else [var_col[i]])
+        a11_inv[np.ix_(idx, idx)] = np.linalg.inv(inner[np.ix_(idx, idx)])
+    a22_inv = 1.0 / np.sum(sc_cor * sc_cor, axis=0)
+    total = nuni + len(pairs)
+    b_inv = np.zeros((total, total))
+    b_inv[:nuni, :nuni] = a11_inv
+    b_inv[nuni:, :nuni] = -(a22_inv[:, None] * a21) @ a11_inv
+    b_inv[nuni:, nuni:] = np.diag(a22_inv)
+    h = np.eye(total)
+    h[nuni:, :nuni] = h21
+    h[nuni:, nuni:] = np.diag(h22)
+    hb = h @ b_inv
+    gamma = n * (hb @ inner @ hb.T)
+    sign = np.ones(total)
+    sign[[th_starts[i] for i in num_idx]] = -1.0
+    gamma = sign[:, None] * gamma * sign[None, :]
+    return MixedSample(names, is_ord, tuple(ths), var, cor, n, (gamma + gamma.T) / 2)
+
+
+def _pearson_scores(y1: np.ndarray, y2: np.ndarray) -> tuple[float, np.ndarray, tuple[np.ndarray, ...]]:
+    """Pearson ρ of two continuous items and the bivariate-normal scores (ρ; μ1, μ2, σ²1, σ²2) at
+    the marginal ML estimates (lavaan's ``lav_bvreg_cor_scores``)."""
+    c1, c2 = y1 - y1.mean(), y2 - y2.mean()
+    v1, v2 = np.mean(c1 * c1), np.mean(c2 * c2)
+    s1, s2 = np.sqrt(v1), np.sqrt(v2)
+    rho = float(np.mean(c1 * c2) / (s1 * s2))
+    r = 1 - rho * rho
+    mu1 = (c1 / v1 - rho * c2 / (s1 * s2)) / r
+    mu2 = (c2 / v2 - rho * c1 / (s1 * s2)) / r
+    var1 = -(0.5 / v1 - (c1 * c1 / (v1 * v1) - rho * c1 * c2 / (v1 * s1 * s2)) / (2 * r))
+    var2 = -(0.5 / v2 + (rho * c1 * c2 / (v2 * s1 * s2) - c2 * c2 / (v2 * v2)) / (2 * r))
+    z = c1 * c1 / v1 - 2 * rho * c1 * c2 / (s1 * s2) + c2 * c2 / v2
+    s_rho = rho / r + (c1 * c2 / (s1 * s2 * r) - z * rho / (r * r))
+    return rho, s_rho, (mu1, mu2, var1, var2)
