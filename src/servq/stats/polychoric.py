@@ -32,7 +32,12 @@ NACOV (robust standard errors, the mean-and-variance adjusted χ²) therefore ta
 pass over the rows once the estimates are known, again a mergeable sum
 (:meth:`Polychoric.score_crossproducts`, one matrix product a chunk; :meth:`Polychoric.nacov`).
 
-Reference values: ``tests/golden/polychoric.R`` (lavaan 0.6-14).
+:func:`polyserial` pairs a continuous variable with an ordinal one (Olsson, Drasgow & Dorans
+1982), lavaan's two-step estimate: mean, ML variance and thresholds from the margins, then ρ
+by ML given them; :meth:`Polyserial.scores` gives the case-wise scores for NACOV (used by
+:mod:`servq.stats.sem.wls_mixed` for CFAs of mixed items).
+
+Reference values: ``tests/golden/polychoric.R`` and ``tests/golden/sem_mixed.R`` (lavaan 0.6-14).
 
 References
 ----------
@@ -45,6 +50,8 @@ squares and quadratic estimating equations in latent variable modeling with cate
 continuous outcomes. Unpublished manuscript.
 Genz, A. (2004). Numerical computation of rectangular bivariate and trivariate normal and t
 probabilities. *Statistics and Computing*, 14, 251–260.
+Olsson, U., Drasgow, F. & Dorans, N. J. (1982). The polyserial correlation coefficient.
+*Psychometrika*, 47, 337–347.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from .standardize import standardize
 from .start import start_values
 from .syntax import parse
 from .wls import OrdinalSemResults, fit_ordinal
+from .wls_mixed import fit_mixed
 
 ORDINAL_ESTIMATORS = ("WLSMV", "DWLS")
 
@@ -63,8 +64,9 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         (always with FIML).
     ordered : list of str or True, optional
         lavaan's ``ordered =``: the ordinal items (True: every observed variable), fitted by
-        DWLS on polychoric correlations (:mod:`servq.stats.sem.wls`; one group, every
-        observed variable ordered).
+        DWLS on polychoric correlations (:mod:`servq.stats.sem.wls`; one group). Observed
+        variables not listed are continuous: polyserial and Pearson correlations, free
+        intercepts and residual variances (:mod:`servq.stats.sem.wls_mixed`).
     estimator : str, optional
         "ML" (default without ``ordered``) or "MLR": ML estimates with Huber–White standard
         errors (observed information, casewise scores) and the Yuan–Bentler scaled χ²
@@ -260,6 +262,8 @@ def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, 
         raise ValueError(f"estimator={est!r} with several groups (group=) is not supported yet; fit each group separately")
     if meanstructure:
         raise ValueError(f"estimator={est!r} with meanstructure=True is not supported yet (thresholds are always free)")
+    if ordered is not True and set(variable_names(parse(model)).ov) - set(ordered):
+        return fit_mixed(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
     return fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
 
 

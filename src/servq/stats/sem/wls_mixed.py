@@ -52,10 +52,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..polychoric import OrdinalTables, polychoric, polyserial
+from .estimate import SampleStats
+from .model import Model, SemSpecificationError, build, variable_names
+from .start import start_values
+from .syntax import parse
+from .wls import ESTIMATORS, OrdinalSemResults
 
-__all__ = ["MixedSample", "mixed_sample"]
+__all__ = ["MixedSample", "mixed_sample", "fit_mixed"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -323,3 +329,283 @@ def _pearson_scores(y1: np.ndarray, y2: np.ndarray) -> tuple[float, np.ndarray, 
     z = c1 * c1 / v1 - 2 * rho * c1 * c2 / (s1 * s2) + c2 * c2 / v2
     s_rho = rho / r + (c1 * c2 / (s1 * s2 * r) - z * rho / (r * r))
     return rho, s_rho, (mu1, mu2, var1, var2)
+
+
+def _check(spec: Model) -> None:
+    names = spec.names
+    for r in spec.rows:
+        if (r.op == "=~" and r.lhs in names.ov) or (r.op == "~" and (r.rhs in names.ov or r.lhs in names.ov)):
+            raise SemSpecificationError(f"{r.lhs} {r.op} {r.rhs}: observed variables in regressions or as factors "
+                                        "are not supported yet with ordered= items (regress factors instead)")
+    if spec.constraints.defined or spec.constraints.rank:
+        raise SemSpecificationError(":= and == are not supported yet with estimator='WLSMV'; fit without them")
+
+
+def fit_mixed(model: str, data: pd.DataFrame, ordered: Sequence[str], *, estimator: str = "WLSMV",
+              std_lv: bool = False, orthogonal: bool = False) -> OrdinalSemResults:
+    """Fit a CFA of ordered and continuous items by DWLS, as ``lavaan::cfa(..., ordered = <some items>)``.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax (one group; observed variables only as indicators; no ``:=`` /
+        ``==``).
+    data : pandas.DataFrame
+        One row per respondent; rows missing any model variable are dropped (listwise).
+    ordered : sequence of str
+        The ordered items; the other observed variables are continuous (numeric columns).
+    estimator : {"WLSMV", "DWLS"}
+        WLSMV: robust SEs and the mean-and-variance adjusted χ²; DWLS: standard SEs and χ².
+    std_lv : bool
+        Identify factors by unit latent variances instead of first loadings.
+    orthogonal : bool
+        Fix covariances among exogenous latent variables to 0.
+
+    Returns
+    -------
+    OrdinalSemResults
+        Estimates (with the continuous items' intercepts ``x ~1`` and residual variances),
+        SEs, fit measures; ``implied_cov()`` is Σ of the latent responses and continuous items.
+
+    Raises
+    ------
+    SemSpecificationError
+        An observed variable in a regression or as a factor, ``:=`` / ``==``, a fixed
+        residual variance of an ordered item, an unknown estimator.
+    ValueError
+        A continuous column that is not numeric, an ordered one with a single category.
+
+    References
+    ----------
+    Muthén, B. (1984). *Psychometrika*, 49, 115–132. Muthén, B., du Toit, S. H. C. &
+    Spisic, D. (1997). Robust inference using weighted least squares and quadratic estimating
+    equations in latent variable modeling with categorical and continuous outcomes.
+
+    Examples
+    --------
+    Two ordered and two continuous indicators, as R's
+    ``cfa("f =~ a + b + c + d", d, ordered = c("a", "b"), estimator = "WLSMV")``:
+
+    >>> rng = np.random.default_rng(5)
+    >>> f = rng.normal(size=(400, 1))
+    >>> z = f + rng.normal(size=(400, 4))
+    >>> d = pd.DataFrame({"a": np.digitize(z[:, 0], [-0.5, 0.5]), "b": np.digitize(z[:, 1], [0.0]),
+    ...                   "c": 3 + z[:, 2], "d": 10 * z[:, 3]})
+    >>> fit = fit_mixed("f =~ a + b + c + d", d, ["a", "b"])
+    >>> nu = fit.estimates.query("op == '~1' and lhs == 'c'")["est"].item()  # the sample mean
+    >>> fit.fit_measures()["df"], bool(abs(nu - d["c"].mean()) < 1e-12)
+    (2.0, True)
+    """
+    if estimator.upper() not in ESTIMATORS:
+        raise SemSpecificationError(f"estimator={estimator!r} with ordered items is not supported; use 'WLSMV' or 'DWLS'")
+    estimator = estimator.upper()
+    formulas = parse(model)
+    names = variable_names(formulas)
+    absent = [v for v in names.ov if v not in data.columns]
+    if absent:
+        raise SemSpecificationError(f"variable {absent[0]} of the model is not a column of data")
+    spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
+    _check(spec)
+    sample = mixed_sample(data[list(names.ov)], [v for v in ordered if v in names.ov])
+    return _fit(model, spec, sample, estimator)
+
+
+def _fit_indices(x2: float, d: float, x2b: float, db: float, n: int) -> tuple[float, float, float]:
+    """CFI, TLI and RMSEA (N − 1 in its denominator) of a statistic and its baseline."""
+    num, den = max(x2 - d, 0.0), max(x2 - d, x2b - db, 0.0)
+    cfi = 1.0 - num / den if den > 0 else 1.0
+    tli = ((x2b / db - x2 / d) / (x2b / db - 1.0)) if d > 0 else 1.0
+    rmsea = float(np.sqrt(max((x2 - d) / (d * (n - 1)), 0.0))) if d > 0 else 0.0
+    return cfi, tli, rmsea
+
+
+def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> OrdinalSemResults:
+    """DWLS fit of ``spec`` to ``sample`` (WLSMV: robust SEs and scaled χ² from its NACOV)."""
+    from scipy.optimize import least_squares  # on use: the engine's import stays light
+
+    names = spec.names
+    n = sample.n
+    p, nv = spec.p, spec.n_vars
+    is_ord = dict(zip(sample.names, sample.ordered))
+    ord_var = {r.par for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in names.ov and is_ord[r.lhs]}
+    fixed = [r.lhs for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in names.ov
+             and is_ord[r.lhs] and r.par < 0]
+    if fixed:
+        raise SemSpecificationError(f"{fixed[0]} ~~ {fixed[0]}: residual variances of ordered items are not free "
+                                    "parameters in the delta parameterization")
+    keep = sorted({r.par for r in spec.rows if r.par >= 0} - ord_var)
+    col = {par: k for k, par in enumerate(keep)}
+    s = sample.wls_obs()
+    w = sample.wls_v()
+    gamma = sample.nacov if estimator == "WLSMV" else None
+    nth = sum(t.size for t in sample.thresholds)
+    num = sample.continuous
+    pairs = sample.pairs()
+    # σ(θ) beyond the saturated thresholds / means: continuous variances, then covariances
+    rows_i = np.array(num + [i for i, _ in pairs], dtype=int)
+    rows_j = np.array(num + [j for _, j in pairs], dtype=int)
+    ov_pos = [spec.index(v) for v in sample.names]
+    ri, rj = np.array(ov_pos)[rows_i], np.array(ov_pos)[rows_j]
+
+    def full(theta: np.ndarray) -> np.ndarray:
+        t = np.zeros(spec.n_par)
+        t[keep] = theta
+        return t
+
+    def parts(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a, sm, _ = spec.matrices(full(theta), 0)
+        b = np.linalg.inv(np.eye(nv) - a)
+        return b, b @ sm @ b.T, sm
+
+    a_cells = [(spec.index(r.rhs), spec.index(r.lhs), r.par) if r.op == "=~" else
+               (spec.index(r.lhs), spec.index(r.rhs), r.par)
+               for r in spec.rows if r.op in ("=~", "~") and r.par >= 0]
+    s_cells = [(spec.index(r.lhs), spec.index(r.rhs), r.par) for r in spec.rows
+               if r.op == "~~" and r.par >= 0 and r.par not in ord_var]
+
+    def jac(theta: np.ndarray) -> np.ndarray:
+        """∂σ/∂θ of the variances and covariances: dΣ = B dA Σ + Σ dAᵀ Bᵀ + B dS Bᵀ."""
+        b, sig, _ = parts(theta)
+        out = np.zeros((rows_i.size, len(keep)))
+        for i, j, par in a_cells:
+            d = np.outer(b[:, i], sig[j, :])
+            out[:, col[par]] += (d + d.T)[ri, rj]
+        for i, j, par in s_cells:
+            d = np.outer(b[:, i], b[:, j])
+            out[:, col[par]] += (d if i == j else d + d.T)[ri, rj]
+        return out
+
+    s_obs = s[nth:]
+    sw = np.sqrt(w[nth:])
+    cov = sample.cov()
+    order = [sample.names.index(v) for v in names.ov]
+    start = start_values(spec, SampleStats((cov[np.ix_(order, order)],), (None,), (n,)))[keep]
+    def residuals(t: np.ndarray) -> np.ndarray:
+        return sw * (parts(t)[1][ri, rj] - s_obs)
+
+    def jacobian(t: np.ndarray) -> np.ndarray:
+        return sw[:, None] * jac(t)
+
+    opt = least_squares(residuals, start, jac=jacobian, method="lm", xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=10000)
+    theta = opt.x
+    b, sig, s_mat = parts(theta)
+    implied = sig[np.ix_(ov_pos, ov_pos)].copy()
+    resid_var = 1.0 - np.diag(implied)  # ordered items: θ_ii = 1 − the rest of Σ*_ii
+    for k, o in enumerate(sample.ordered):
+        if o:
+            implied[k, k] = 1.0
+
+    npar = nth + len(keep)
+    delta = np.zeros((s.size, npar))
+    delta[:nth, :nth] = np.eye(nth)
+    delta[nth:, nth:] = jac(theta)
+    wd = w[:, None] * delta
+    info_inv = np.linalg.inv(delta.T @ wd)
+    vcov = info_inv @ (wd.T @ gamma @ wd) @ info_inv / (n - 1) if gamma is not None else info_inv / (n - 1)
+    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
+
+    resid = s_obs - implied[rows_i, rows_j]
+    chisq = (n - 1) * float(resid @ (w[nth:] * resid))  # lavaan: N − 1 with the weights of NACOV / N
+    df = s.size - npar
+    fit: dict[str, float] = {"npar": float(npar), "fmin": chisq / (2 * n), "chisq": chisq, "df": float(df),
+                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan}
+    cov_rows = slice(nth + len(num), s.size)  # the baseline fits all but the covariances exactly
+    base_chisq = (n - 1) * float(np.sum(w[cov_rows] * s[cov_rows] ** 2))
+    base_df = len(pairs)
+    fit.update({"baseline.chisq": base_chisq, "baseline.df": float(base_df),
+                "baseline.pvalue": float(stats.chi2.sf(base_chisq, base_df))})
+    fit["cfi"], fit["tli"], fit["rmsea"] = _fit_indices(chisq, df, base_chisq, base_df, n)
+    if gamma is not None:
+        ug = (np.diag(w) - wd @ info_inv @ wd.T) @ gamma
+        a_fac = np.sqrt(df / np.sum(ug * ug.T)) if df > 0 else np.nan
+        shift = df - a_fac * np.trace(ug)
+        wg = w[cov_rows, None] * gamma[cov_rows, cov_rows]
+        ab = np.sqrt(base_df / np.sum(wg * wg.T))
+        base_scaled = ab * base_chisq + (base_df - ab * np.trace(wg))
+        scaled = a_fac * chisq + shift
+        fit.update({"chisq.scaled": scaled, "df.scaled": float(df),
+                    "pvalue.scaled": float(stats.chi2.sf(scaled, df)) if df > 0 else np.nan,
+                    "chisq.scaling.factor": 1.0 / a_fac, "chisq.shift.parameters": shift,
+                    "baseline.chisq.scaled": base_scaled, "baseline.df.scaled": float(base_df)})
+        fit["cfi.scaled"], fit["tli.scaled"], fit["rmsea.scaled"] = _fit_indices(scaled, df, base_scaled, base_df, n)
+    sd = np.sqrt(np.diag(cov))
+    scaled_resid = resid / (sd[rows_i] * sd[rows_j])
+    fit["srmr"] = float(np.sqrt(np.sum(scaled_resid ** 2) / (p * (p + 1) / 2)))
+    fit["ntotal"] = float(n)
+
+    table = _table(spec, sample, theta, se, keep, resid_var, np.diag(b @ s_mat @ b.T), implied)
+    notes = [] if opt.success else ["the optimizer did not converge"]
+    order_ov = [sample.names.index(v) for v in names.ov]
+    return OrdinalSemResults(model, estimator, table, fit, bool(opt.success), int(opt.nfev), ("1",), (n,),
+                             tuple(names.ov), tuple(names.lv), tuple(notes), vcov,
+                             implied[np.ix_(order_ov, order_ov)])
+
+
+def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, keep: list[int],
+           resid_var: np.ndarray, var_all: np.ndarray, implied: np.ndarray) -> pd.DataFrame:
+    """lavaan's parameter table: user rows, thresholds, the defaults, the ordered items' scales,
+    intercepts (free for continuous items)."""
+    names = spec.names
+    col = {par: k for k, par in enumerate(keep)}
+    nth = sum(t.size for t in sample.thresholds)
+    n_user = sum(1 for r in spec.rows if r.user)
+    k_of = {v: sample.names.index(v) for v in names.ov}
+    var = var_all.copy()
+    for v in names.ov:
+        var[spec.index(v)] = implied[k_of[v], k_of[v]]
+    sd = np.sqrt(np.clip(var, 0, None))
+    is_lv = np.zeros(len(var), dtype=bool)
+    is_lv[[spec.index(v) for v in names.lv]] = True
+    sd_lv = np.where(is_lv, sd, 1.0)
+    th_start = np.cumsum([0] + [t.size for t in sample.thresholds])
+    recs = []
+
+    def row(lhs: str, op: str, rhs: str, label: str, est: float, err: float, std_lv: float, std_all: float) -> None:
+        recs.append({"lhs": lhs, "op": op, "rhs": rhs, "group": 1, "label": label, "est": est, "se": err,
+                     "std.lv": std_lv, "std.all": std_all})
+
+    def spec_row(r) -> None:
+        if r.op == "~~" and r.lhs == r.rhs and r.lhs in names.ov and sample.ordered[k_of[r.lhs]]:
+            est, err = float(resid_var[k_of[r.lhs]]), 0.0
+        elif r.par >= 0:
+            est, err = float(theta[col[r.par]]), float(se[nth + col[r.par]])
+        else:
+            est, err = float(r.value), 0.0
+        i, j = spec.index(r.lhs), spec.index(r.rhs)
+        if r.op == "=~":
+            ratio_lv, ratio = sd_lv[i] / sd_lv[j], sd[i] / sd[j]
+        elif r.op == "~":
+            ratio_lv, ratio = sd_lv[j] / sd_lv[i], sd[j] / sd[i]
+        else:
+            ratio_lv, ratio = 1 / (sd_lv[i] * sd_lv[j]), (1 / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else np.nan)
+        row(r.lhs, r.op, r.rhs, r.label, est, err, est * ratio_lv, est * ratio)
+
+    for r in spec.rows[:n_user]:
+        spec_row(r)
+    for k, v in enumerate(sample.names):
+        if sample.ordered[k]:
+            for t, tau in enumerate(sample.thresholds[k]):
+                row(v, "|", f"t{t + 1}", "", float(tau), float(se[th_start[k] + t]), float(tau), float(tau))
+    for r in spec.rows[n_user:]:
+        spec_row(r)
+    for v in names.ov:
+        if sample.ordered[k_of[v]]:
+            row(v, "~*~", v, "", 1.0, 0.0, 1.0, 1.0)
+    for v in names.ov + names.lv:
+        if v in k_of and not sample.ordered[k_of[v]]:
+            k = k_of[v]
+            mean = float(sample.thresholds[k][0])
+            row(v, "~1", "", "", mean, float(se[th_start[k]]), mean, mean / sd[spec.index(v)])
+        else:
+            row(v, "~1", "", "", 0.0, 0.0, 0.0, 0.0)
+    out = pd.DataFrame(recs)
+    err = out["se"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(err > 0, out["est"].to_numpy() / err, np.nan)
+    out["z"] = z
+    out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    q = stats.norm.ppf(0.975)
+    out["ci.lower"] = out["est"] - q * out["se"]
+    out["ci.upper"] = out["est"] + q * out["se"]
+    return out[["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper",
+                "std.lv", "std.all"]]
