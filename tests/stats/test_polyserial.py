@@ -72,6 +72,14 @@ def test_scores_match_lavaan(case):
     assert abs(got[:, -1].sum()) < 1e-8
 
 
+@pytest.mark.parametrize("scale", [1e-4, 1e3, 1e6])
+def test_units_of_x_do_not_matter(scale):
+    # lavaan drops rows of likelihood < sqrt(eps) judged on x's own units (its estimate
+    # collapses for x * 1e6); judged on the standardised x the estimate is unit-free
+    x, y = pair_data(REF["polyserial"][0])
+    assert polyserial(x * scale + 7, y).rho == pytest.approx(REF["polyserial"][0]["rho"], abs=1e-6)
+
+
 def test_reversed_codes_flip_the_sign():
     a, b = REF["polyserial"][0], REF["polyserial"][-1]
     assert b["flip"] and a["x"] == b["x"] and a["y"] == b["y"]

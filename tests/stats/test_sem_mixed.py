@@ -97,6 +97,26 @@ def test_top_level_entry():
     assert fit.fit_measures()["chisq.scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=CHISQ_REL)
 
 
+def test_units_of_a_continuous_item_only_rescale_its_parameters():
+    ref = REF["mix_a_wlsmv"]
+    d = data(tuple(ref["ordered"])).assign(x2=lambda f: f["x2"] * 1000)
+    fit = cfa(ref["model"], d, ordered=ref["ordered"])
+    base = fitted("mix_a_wlsmv")
+    for name in ("chisq", "chisq.scaled", "cfi.scaled", "rmsea.scaled", "srmr"):
+        assert fit.fit_measures()[name] == pytest.approx(base.fit_measures()[name], rel=1e-6), name
+    got, want = (f.to_frame().set_index(["lhs", "op", "rhs"]) for f in (fit, base))
+    for key, factor in (("visual", "=~", "x2"), 1000), (("x2", "~~", "x2"), 1e6), (("x2", "~1", ""), 1000):
+        assert got.loc[key, "est"] == pytest.approx(factor * want.loc[key, "est"], rel=1e-6), key
+        assert got.loc[key, "se"] == pytest.approx(factor * want.loc[key, "se"], rel=1e-5), key
+    assert np.allclose(got["std.all"], want["std.all"], atol=1e-6)
+
+
+def test_one_ordered_item_as_a_string():
+    ref = REF["mix_a_wlsmv"]
+    fit = cfa(ref["model"], data(("x1",)), ordered="x1")
+    assert fit.to_frame().query("op == '|'")["lhs"].unique().tolist() == ["x1"]
+
+
 def test_continuous_item_must_be_numeric():
     ref = REF["mix_a_wlsmv"]
     d = data(tuple(ref["ordered"])).assign(x2=lambda f: f["x2"].map("{:.3f}".format))

@@ -957,7 +957,10 @@ def polyserial(x: ArrayLike, y: ArrayLike) -> Polyserial:
     (divisor N) of x, τ̂_c = Φ⁻¹(proportion of codes ≤ c) of y. Step two maximises
     Σ_rows log[φ(x; μ̂, σ̂) {Φ(τ*_y) − Φ(τ*_{y−1})}], τ*_c = (τ̂_c − ρ z)/√(1 − ρ²),
     z = (x − μ̂)/σ̂, over |ρ| ≤ .995 (lavaan's bounds; its ±100 stand in for the outer
-    thresholds ±∞; rows whose likelihood is below √ε drop out of the sum, as in lavaan).
+    thresholds ±∞). Rows whose likelihood is below √ε drop out of the sum, as in lavaan, but
+    with the density of the standardised z: lavaan takes the density of x in its own units,
+    so its estimate depends on them (x in millionths of its unit drops every row); for x of
+    unit-order spread the two rules agree.
     This is what ``lavCor(d, ordered = "y")`` and ``cfa(..., ordered =)`` compute
     (``lav_bvmix_cor_twostep_fit``); it differs from the ad hoc two-step estimate
     r·sd(y)/Σφ(τ̂) of ``polycor::polyserial(x, y)`` (used here only as the start) and equals
@@ -1015,13 +1018,13 @@ def polyserial(x: ArrayLike, y: ArrayLike) -> Polyserial:
     sd = math.sqrt(variance)
     z = (xs - mean) / sd
     upper, lower = _serial_bounds(th, idx)
-    dens_x = np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * sd)
+    dens_z = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
 
     def gradient(rho: float) -> float:
         r = math.sqrt(1 - rho * rho)
         t1, t2 = (upper - rho * z) / r, (lower - rho * z) / r
         p = np.maximum(ndtr(t1) - ndtr(t2), _EPS)
-        ok = dens_x * p >= _TINY
+        ok = dens_z * p >= _TINY
         d1, d2 = np.exp(-0.5 * t1 * t1), np.exp(-0.5 * t2 * t2)
         dx = (d1 * (upper * rho - z) - d2 * (lower * rho - z)) / (math.sqrt(2 * math.pi) * p * r ** 3)
         return float(dx[ok].sum())

@@ -262,6 +262,8 @@ def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, 
         raise ValueError(f"estimator={est!r} with several groups (group=) is not supported yet; fit each group separately")
     if meanstructure:
         raise ValueError(f"estimator={est!r} with meanstructure=True is not supported yet (thresholds are always free)")
+    if isinstance(ordered, str):  # one item, as R's ordered = "x1"
+        ordered = [ordered]
     if ordered is not True and set(variable_names(parse(model)).ov) - set(ordered):
         return fit_mixed(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
     return fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
