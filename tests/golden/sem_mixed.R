@@ -14,6 +14,8 @@
 #     on each factor): WLSMV (with wls.obs, diag(wls.v) and gamma), DWLS.
 #   mix_b: visual =~ x1 + x2 + x3 (ordered); speed =~ x7 + x8 + x9 (continuous): WLSMV,
 #     and WLSMV with std.lv = TRUE.
+#   mix_c: sem() of mix_a with textual ~ visual and residual covariances x2 ~~ x6
+#     (continuous) and x3 ~~ x4 (ordered-continuous), WLSMV.
 # For each fit: parameterEstimates(fit, standardized = TRUE) (lhs, op, rhs, est, se,
 # std.all) and fitMeasures.
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
@@ -38,12 +40,13 @@ measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scale
               "baseline.df.scaled", "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
               "srmr")
 
-case <- function(model, ord, estimator, std.lv = FALSE, stats = FALSE) {
-  fit <- cfa(model, data = mixed(ord), ordered = ord, estimator = estimator, std.lv = std.lv)
+case <- function(model, ord, estimator, std.lv = FALSE, stats = FALSE, fun = cfa) {
+  fit <- fun(model, data = mixed(ord), ordered = ord, estimator = estimator, std.lv = std.lv)
   pe <- parameterEstimates(fit, ci = FALSE, remove.nonfree = FALSE, standardized = TRUE)
   fm <- fitMeasures(fit)
   keep <- intersect(measures, names(fm))
   out <- list(model = model, ordered = ord, estimator = estimator, std_lv = std.lv,
+              fun = if (identical(fun, sem)) "sem" else "cfa",
               n = lavInspect(fit, "nobs"),
               pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se,
                         std_all = pe$std.all),
@@ -61,6 +64,7 @@ ord_a <- c("x1", "x3", "x5")
 model_a <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
 ord_b <- c("x1", "x2", "x3")
 model_b <- "visual =~ x1 + x2 + x3\nspeed =~ x7 + x8 + x9"
+model_c <- paste(model_a, "textual ~ visual\nx2 ~~ x6\nx3 ~~ x4", sep = "\n")
 lc <- lavCor(mixed(ord_a)[paste0("x", 1:6)], ordered = ord_a, output = "cor")
 
 out <- list(lavaan = as.character(packageVersion("lavaan")),
@@ -70,5 +74,6 @@ out <- list(lavaan = as.character(packageVersion("lavaan")),
             mix_a_wlsmv = case(model_a, ord_a, "WLSMV", stats = TRUE),
             mix_a_dwls = case(model_a, ord_a, "DWLS"),
             mix_b_wlsmv = case(model_b, ord_b, "WLSMV"),
-            mix_b_wlsmv_std_lv = case(model_b, ord_b, "WLSMV", std.lv = TRUE))
+            mix_b_wlsmv_std_lv = case(model_b, ord_b, "WLSMV", std.lv = TRUE),
+            mix_c_sem = case(model_c, ord_a, "WLSMV", fun = sem))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "sem_mixed.json")

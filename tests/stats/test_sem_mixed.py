@@ -5,7 +5,9 @@ Data: HolzingerSwineford1939 x1-x9, continuous (tests/golden/data/HolzingerSwine
 with the ordered items replaced by their cut versions (tests/golden/data/hs_ordinal.csv).
 Models: mix_a ``visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6`` with x1, x3, x5 ordered
 (both kinds on each factor; WLSMV and DWLS); mix_b ``visual =~ x1 + x2 + x3; speed =~ x7 +
-x8 + x9`` with x1-x3 ordered (a factor of continuous items only; WLSMV, and with std.lv).
+x8 + x9`` with x1-x3 ordered (a factor of continuous items only; WLSMV, and with std.lv);
+mix_c: ``sem()`` of mix_a with ``textual ~ visual`` and residual covariances ``x2 ~~ x6``
+(continuous) and ``x3 ~~ x4`` (ordered-continuous), WLSMV.
 
 Tolerances: estimates and std.all 1e-5 absolute (lavaan's polyserial nlminb stops ~3e-8 from
 the root and its model nlminb a little short of the optimum); standard errors 1e-4 relative;
@@ -22,7 +24,7 @@ import pandas as pd
 import pytest
 
 import servq
-from servq.stats.sem import OrdinalSemResults, SemSpecificationError, cfa
+from servq.stats.sem import OrdinalSemResults, SemSpecificationError, cfa, sem
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 REF = json.loads((GOLDEN / "sem_mixed.json").read_text())
@@ -32,7 +34,7 @@ SE_REL = 1e-4
 CHISQ_REL = 1e-4
 CHISQ = ("chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled", "fmin")
 EXACT = ("npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled")
-CASES = ["mix_a_wlsmv", "mix_a_dwls", "mix_b_wlsmv", "mix_b_wlsmv_std_lv"]
+CASES = ["mix_a_wlsmv", "mix_a_dwls", "mix_b_wlsmv", "mix_b_wlsmv_std_lv", "mix_c_sem"]
 
 
 @cache
@@ -45,7 +47,8 @@ def data(ordered):
 @cache
 def fitted(case):
     ref = REF[case]
-    return cfa(ref["model"], data(tuple(ref["ordered"])), ordered=ref["ordered"], estimator=ref["estimator"],
+    fun = sem if ref["fun"] == "sem" else cfa
+    return fun(ref["model"], data(tuple(ref["ordered"])), ordered=ref["ordered"], estimator=ref["estimator"],
                std_lv=ref["std_lv"])
 
 

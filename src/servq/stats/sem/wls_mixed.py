@@ -533,7 +533,11 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
     fit["srmr"] = float(np.sqrt(np.sum(scaled_resid ** 2) / (p * (p + 1) / 2)))
     fit["ntotal"] = float(n)
 
-    table = _table(spec, sample, theta, se, keep, resid_var, np.diag(b @ s_mat @ b.T), implied)
+    psi = np.diag(s_mat).copy()  # variance parameters; an ordered item's is 1 − the rest
+    for k, o in enumerate(sample.ordered):
+        if o:
+            psi[ov_pos[k]] = resid_var[k]
+    table = _table(spec, sample, theta, se, keep, resid_var, np.diag(sig), psi, implied)
     notes = [] if opt.success else ["the optimizer did not converge"]
     order_ov = [sample.names.index(v) for v in names.ov]
     return OrdinalSemResults(model, estimator, table, fit, bool(opt.success), int(opt.nfev), ("1",), (n,),
@@ -542,9 +546,11 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
 
 
 def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, keep: list[int],
-           resid_var: np.ndarray, var_all: np.ndarray, implied: np.ndarray) -> pd.DataFrame:
+           resid_var: np.ndarray, var_all: np.ndarray, psi: np.ndarray, implied: np.ndarray) -> pd.DataFrame:
     """lavaan's parameter table: user rows, thresholds, the defaults, the ordered items' scales,
-    intercepts (free for continuous items)."""
+    intercepts (free for continuous items). Standardised as lavaan (``cov.std = TRUE``): a
+    covariance a ~~ b by √(ψ_aa ψ_bb), its variables' variance parameters (a residual
+    correlation when they are endogenous)."""
     names = spec.names
     col = {par: k for k, par in enumerate(keep)}
     nth = sum(t.size for t in sample.thresholds)
@@ -576,8 +582,12 @@ def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, 
             ratio_lv, ratio = sd_lv[i] / sd_lv[j], sd[i] / sd[j]
         elif r.op == "~":
             ratio_lv, ratio = sd_lv[j] / sd_lv[i], sd[j] / sd[i]
+        elif i == j:
+            ratio_lv, ratio = 1 / (sd_lv[i] * sd_lv[j]), (1 / (sd[i] * sd[j]) if sd[i] > 0 else np.nan)
         else:
-            ratio_lv, ratio = 1 / (sd_lv[i] * sd_lv[j]), (1 / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else np.nan)
+            scale = np.sqrt(abs(psi[i] * psi[j]))
+            ratio = 1 / scale if scale > 0 else np.nan
+            ratio_lv = ratio if is_lv[i] and is_lv[j] else 1.0
         row(r.lhs, r.op, r.rhs, r.label, est, err, est * ratio_lv, est * ratio)
 
     for r in spec.rows[:n_user]:
