@@ -539,10 +539,9 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
             psi[ov_pos[k]] = resid_var[k]
     table = _table(spec, sample, theta, se, keep, resid_var, np.diag(sig), psi, implied)
     notes = [] if opt.success else ["the optimizer did not converge"]
-    order_ov = [sample.names.index(v) for v in names.ov]
     return OrdinalSemResults(model, estimator, table, fit, bool(opt.success), int(opt.nfev), ("1",), (n,),
                              tuple(names.ov), tuple(names.lv), tuple(notes), vcov,
-                             implied[np.ix_(order_ov, order_ov)])
+                             implied[np.ix_(order, order)])
 
 
 def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, keep: list[int],
