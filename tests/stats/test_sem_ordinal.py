@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import servq
-from servq.stats.sem import OrdinalSemResults, SemSpecificationError, cfa
+from servq.stats.sem import OrdinalSemResults, cfa
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 REF = json.loads((GOLDEN / "sem_ordinal.json").read_text())
@@ -103,9 +103,11 @@ def test_unsupported_combinations_name_the_option(kwargs, message):
         cfa(REF["model"], data(), **kwargs)
 
 
-def test_partly_ordered_is_refused():
-    with pytest.raises(SemSpecificationError, match="x9 is not in ordered="):
-        cfa(REF["model"], data(), ordered=[f"x{i}" for i in range(1, 9)])
+def test_partly_ordered_fits_the_rest_as_continuous():
+    # mixed ordered / continuous items: tests/stats/test_sem_mixed.py checks them against lavaan
+    fit = cfa(REF["model"], data(), ordered=[f"x{i}" for i in range(1, 9)])
+    means = fit.to_frame().query("op == '~1' and se > 0")
+    assert fit.converged and means["lhs"].tolist() == ["x9"]
 
 
 def test_modindices_not_available():

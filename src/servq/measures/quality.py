@@ -251,14 +251,14 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
     before = len(notes)
     used = [c for cols in _modelled(inst, part).values() for c in cols]
     if named is not None:
-        def second_pass() -> ScoreCrossproducts:
+        def second_pass(rescore: Callable[[Polychoric], ScoreCrossproducts], poly: Polychoric) -> ScoreCrossproducts:
             scores = rescore(poly)
             if scores.n != poly.n:
                 raise ValueError(f"the data have {scores.n} rows now and had {poly.n}; the CFA is DWLS's, unscaled")
             return scores
 
         scores = None if rescore is None or poly is None or not model else \
-            attempt("the second pass of WLSMV (the items' casewise scores)", second_pass)
+            attempt("the second pass of WLSMV (the items' casewise scores)", lambda: second_pass(rescore, poly))
         fit = attempt("the ordinal CFA", lambda: fit_ordinal_tables(model, named, sample=poly,
                                                                    crossproducts=scores)) if model else None
     else:

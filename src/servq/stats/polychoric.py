@@ -32,7 +32,12 @@ NACOV (robust standard errors, the mean-and-variance adjusted χ²) therefore ta
 pass over the rows once the estimates are known, again a mergeable sum
 (:meth:`Polychoric.score_crossproducts`, one matrix product a chunk; :meth:`Polychoric.nacov`).
 
-Reference values: ``tests/golden/polychoric.R`` (lavaan 0.6-14).
+:func:`polyserial` pairs a continuous variable with an ordinal one (Olsson, Drasgow & Dorans
+1982), lavaan's two-step estimate: mean, ML variance and thresholds from the margins, then ρ
+by ML given them; :meth:`Polyserial.scores` gives the case-wise scores for NACOV (used by
+:mod:`servq.stats.sem.wls_mixed` for CFAs of mixed items).
+
+Reference values: ``tests/golden/polychoric.R`` and ``tests/golden/sem_mixed.R`` (lavaan 0.6-14).
 
 References
 ----------
@@ -45,6 +50,8 @@ squares and quadratic estimating equations in latent variable modeling with cate
 continuous outcomes. Unpublished manuscript.
 Genz, A. (2004). Numerical computation of rectangular bivariate and trivariate normal and t
 probabilities. *Statistics and Computing*, 14, 251–260.
+Olsson, U., Drasgow, F. & Dorans, N. J. (1982). The polyserial correlation coefficient.
+*Psychometrika*, 47, 337–347.
 """
 
 from __future__ import annotations
@@ -58,7 +65,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr, ndtri
 
-__all__ = ["OrdinalTables", "Polychoric", "ScoreCrossproducts", "bivariate_normal_cdf", "polychoric"]
+__all__ = ["OrdinalTables", "Polychoric", "Polyserial", "ScoreCrossproducts", "bivariate_normal_cdf", "polychoric",
+           "polyserial"]
 
 MAX_CODE = 255  # codes are category numbers: a larger one is almost surely not an ordinal answer
 _TINY = math.sqrt(np.finfo(float).eps)  # lavaan's sqrt(.Machine$double.eps) floor for cell probabilities
@@ -843,3 +851,246 @@ def polychoric(tables: OrdinalTables) -> Polychoric:
     # A11 of lavaan is J's threshold block of each item over the rows answering it
     return Polychoric(tables.items, tuple(cats), tuple(ths), cor, tables.n, tuple(a11), a21, a22,
                       tuple(inner_diag), tuple(uni_scores), tuple(pair_scores))
+
+
+# --- polyserial ----------------------------------------------------------------------------
+
+_PS_BOUND = 0.995  # lavaan's nlminb bounds for a polyserial correlation
+_EPS = float(np.finfo(float).eps)
+_OUTER = 100.0  # lavaan's stand-in for ±inf thresholds of the outer categories
+
+
+@dataclass(frozen=True, eq=False)
+class Polyserial:
+    """Two-step polyserial correlation of a continuous x and an ordinal y, with its scores.
+
+    Built by :func:`polyserial`. The marginal estimates come first (μ, σ² of x by ML; the
+    thresholds τ of y from its cumulative proportions), then ρ maximises the likelihood with
+    them fixed.
+
+    Parameters
+    ----------
+    rho : float
+        The polyserial correlation.
+    mean, variance : float
+        ML mean and variance (divisor N) of x.
+    thresholds : numpy.ndarray
+        τ_1 < … < τ_{K−1} of y.
+    categories : numpy.ndarray
+        Observed codes of y, ascending (numbered 1..K in this order).
+    n : int
+        Rows with both values.
+
+    References
+    ----------
+    Olsson, U., Drasgow, F. & Dorans, N. J. (1982). The polyserial correlation coefficient.
+    *Psychometrika*, 47, 337–347.
+
+    Examples
+    --------
+    R: ``lavaan::lavCor(data.frame(x, y), ordered = "y")``:
+
+    >>> x = [0.1, 1.2, -0.7, 2.0, 0.4, -1.1, 0.9, -0.2]
+    >>> fit = polyserial(x, [1, 2, 1, 3, 2, 1, 3, 2])
+    >>> fit.thresholds.round(4).tolist(), fit.n
+    ([-0.3186, 0.6745], 8)
+    """
+
+    rho: float
+    mean: float
+    variance: float
+    thresholds: NDArray[np.float64]
+    categories: NDArray[np.int64]
+    n: int
+
+    def _rows(self, x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        xs, ys = _serial_pairs(x, y)
+        index = np.searchsorted(self.categories, ys)
+        unseen = self.categories[np.minimum(index, self.categories.size - 1)] != ys
+        if unseen.any():
+            bad = int(ys[unseen][0])
+            raise ValueError(f"ordinal code {bad} was not seen when the polyserial correlation was estimated")
+        return xs, index + 1
+
+    def scores(self, x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
+        """Case-wise scores ∂ log f / ∂(μ, σ², τ_1 … τ_{K−1}, ρ) of complete rows, lavaan's order.
+
+        Parameters
+        ----------
+        x, y : array_like
+            The continuous and the ordinal values the estimate came from (rows missing
+            either are left out, as when estimating).
+
+        Returns
+        -------
+        numpy.ndarray
+            Rows × (K + 2): the bivariate log-likelihood's derivatives at the estimates
+            (lavaan's ``lav_bvmix_cor_scores``: dx.mu.y1, dx.var.y1, dx.th.y2, dx.rho), the
+            pieces of the asymptotic covariance of the sample statistics (Muthén 1984).
+
+        References
+        ----------
+        Muthén, B. (1984). *Psychometrika*, 49, 115–132.
+
+        Examples
+        --------
+        At the estimate the ρ scores sum to 0 (R: ``colSums`` of
+        ``lavaan:::lav_bvmix_cor_scores(Y1 = x, Y2 = y, rho = rho)$dx.rho``):
+
+        >>> x = [0.1, 1.2, -0.7, 2.0, 0.4, -1.1, 0.9, -0.2]
+        >>> y = [1, 2, 1, 3, 2, 1, 3, 2]
+        >>> s = polyserial(x, y).scores(x, y)
+        >>> s.shape, abs(float(s[:, -1].sum())) < 1e-8
+        ((8, 5), True)
+        """
+        xs, idx = self._rows(x, y)
+        sd = math.sqrt(self.variance)
+        z = (xs - self.mean) / sd
+        rho = self.rho
+        r = math.sqrt(1 - rho * rho)
+        upper, lower = _serial_bounds(self.thresholds, idx)
+        t1, t2 = (upper - rho * z) / r, (lower - rho * z) / r
+        d1, d2 = np.exp(-0.5 * t1 * t1) / math.sqrt(2 * math.pi), np.exp(-0.5 * t2 * t2) / math.sqrt(2 * math.pi)
+        p_inv = 1.0 / np.maximum(ndtr(t1) - ndtr(t2), _EPS)
+        dd = d1 - d2
+        m = self.thresholds.size
+        out = np.empty((xs.size, m + 3))
+        out[:, 0] = (z + p_inv * (rho / r) * dd) / sd
+        out[:, 1] = ((z * z - 1) + p_inv * rho * z / r * dd) / (2 * self.variance)
+        steps = np.arange(1, m + 1)
+        out[:, 2:m + 2] = ((idx[:, None] == steps) * d1[:, None] - (idx[:, None] - 1 == steps) * d2[:, None]) \
+            * (p_inv / r)[:, None]
+        out[:, -1] = p_inv / r ** 3 * (d1 * (upper * rho - z) - d2 * (lower * rho - z))
+        return out
+
+
+def _serial_pairs(x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Rows with both values: x finite, y a positive integer code (0, negative, NaN: missing)."""
+    xa = np.asarray(x, dtype=float).ravel()
+    ya = np.asarray(y, dtype=float).ravel()
+    if xa.size != ya.size:
+        raise ValueError(f"x has {xa.size} values and y {ya.size}; they must be the same rows")
+    present = ~np.isnan(ya) & (ya > 0)
+    bad = present & (ya != np.round(ya))
+    if bad.any():
+        raise ValueError(f"y, row {int(np.flatnonzero(bad)[0])}: {float(ya[bad][0])!r} is not an integer category code")
+    if np.isinf(xa).any():
+        raise ValueError(f"x, row {int(np.flatnonzero(np.isinf(xa))[0])}: an infinite value")
+    keep = present & ~np.isnan(xa)
+    return xa[keep], ya[keep].astype(np.int64)
+
+
+def _serial_bounds(th: NDArray[np.float64], idx: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Upper and lower threshold of each row's category (idx 1..K), ±100 outside (as lavaan)."""
+    cuts = np.r_[-_OUTER, th, _OUTER]
+    return cuts[idx], cuts[idx - 1]
+
+
+def polyserial(x: ArrayLike, y: ArrayLike) -> Polyserial:
+    """Polyserial correlation of a continuous and an ordinal variable, lavaan's two-step estimate.
+
+    The latent y* behind the ordinal y is standard normal and cut at thresholds τ; (x, y*)
+    is bivariate normal with correlation ρ. Step one takes the marginal estimates: μ̂ and σ̂²
+    (divisor N) of x, τ̂_c = Φ⁻¹(proportion of codes ≤ c) of y. Step two maximises
+    Σ_rows log[φ(x; μ̂, σ̂) {Φ(τ*_y) − Φ(τ*_{y−1})}], τ*_c = (τ̂_c − ρ z)/√(1 − ρ²),
+    z = (x − μ̂)/σ̂, over |ρ| ≤ .995 (lavaan's bounds; its ±100 stand in for the outer
+    thresholds ±∞). Rows whose likelihood is below √ε drop out of the sum, as in lavaan, but
+    with the density of the standardised z: lavaan takes the density of x in its own units,
+    so its estimate depends on them (x in millionths of its unit drops every row); for x of
+    unit-order spread the two rules agree.
+    This is what ``lavCor(d, ordered = "y")`` and ``cfa(..., ordered =)`` compute
+    (``lav_bvmix_cor_twostep_fit``); it differs from the ad hoc two-step estimate
+    r·sd(y)/Σφ(τ̂) of ``polycor::polyserial(x, y)`` (used here only as the start) and equals
+    its ``ML = TRUE`` estimate only approximately (that one re-estimates μ, σ, τ jointly).
+
+    Parameters
+    ----------
+    x : array_like
+        The continuous variable (NaN: missing).
+    y : array_like
+        Integer category codes of the ordinal variable (0, negative, NaN: missing); the
+        observed codes are ranked 1..K.
+
+    Returns
+    -------
+    Polyserial
+        ρ, the marginal estimates and :meth:`Polyserial.scores` (for the asymptotic
+        covariance of WLSMV).
+
+    Raises
+    ------
+    ValueError
+        Fewer than two observed categories of y, a constant x, or values that are not
+        numbers / codes.
+
+    References
+    ----------
+    Olsson, U., Drasgow, F. & Dorans, N. J. (1982). The polyserial correlation coefficient.
+    *Psychometrika*, 47, 337–347.
+    Muthén, B. (1984). A general structural equation model with dichotomous, ordered
+    categorical, and continuous latent variable indicators. *Psychometrika*, 49, 115–132.
+
+    Examples
+    --------
+    R: ``lavaan::lavCor(data.frame(x, y), ordered = "y")["x", "y"]`` (lavaan's
+    ``lav_bvmix_cor_twostep_fit``; compare ``polycor::polyserial(x, y, ML = TRUE)``):
+
+    >>> x = [0.1, 1.2, -0.7, 2.0, 0.4, -1.1, 0.9, -0.2, 1.5, -0.4]
+    >>> y = [1, 2, 1, 3, 2, 1, 3, 2, 2, 1]
+    >>> round(polyserial(x, y).rho, 4)
+    0.8546
+    """
+    xs, ys = _serial_pairs(x, y)
+    cats, idx, counts = np.unique(ys, return_inverse=True, return_counts=True)
+    idx = idx.ravel() + 1
+    if cats.size < 2:
+        raise ValueError("y has " + ("no answers" if cats.size == 0 else f"only one category (code {int(cats[0])})")
+                         + " among the complete rows; an ordinal variable needs at least two categories")
+    n = xs.size
+    mean = float(xs.mean())
+    variance = float(np.mean((xs - mean) ** 2))
+    if not variance > 0:
+        raise ValueError("x is constant among the complete rows; a polyserial correlation needs a varying x")
+    th = ndtri(np.cumsum(counts)[:-1] / n)
+    sd = math.sqrt(variance)
+    z = (xs - mean) / sd
+    upper, lower = _serial_bounds(th, idx)
+    dens_z = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+    def gradient(rho: float) -> float:
+        r = math.sqrt(1 - rho * rho)
+        t1, t2 = (upper - rho * z) / r, (lower - rho * z) / r
+        p = np.maximum(ndtr(t1) - ndtr(t2), _EPS)
+        ok = dens_z * p >= _TINY
+        d1, d2 = np.exp(-0.5 * t1 * t1), np.exp(-0.5 * t2 * t2)
+        dx = (d1 * (upper * rho - z) - d2 * (lower * rho - z)) / (math.sqrt(2 * math.pi) * p * r ** 3)
+        return float(dx[ok].sum())
+
+    # lavaan starts at the ad hoc estimate r(x, y)·sd(y)/Σφ(τ) (halved beyond .9)
+    yc = idx - idx.mean()
+    start = float(np.sum((xs - mean) * yc) / math.sqrt(np.sum((xs - mean) ** 2) * np.sum(yc * yc))
+                  * math.sqrt(np.mean(yc * yc)) / np.sum(np.exp(-0.5 * th * th) / math.sqrt(2 * math.pi)))
+    if not math.isfinite(start):
+        start = 0.0
+    elif abs(start) > 0.9:
+        start /= 2
+    rho = _root_from(gradient, start, _PS_BOUND)
+    return Polyserial(rho, mean, variance, th, cats.astype(np.int64), n)
+
+
+def _root_from(gradient, start: float, bound: float) -> float:
+    """The maximum nearest ``start`` of a log-likelihood with derivative ``gradient`` on [−bound, bound]:
+    uphill on a grid of .05 until the derivative changes sign, then Brent's root."""
+    g0 = gradient(start)
+    if g0 == 0:
+        return start
+    direction = 1.0 if g0 > 0 else -1.0
+    grid = np.r_[np.arange(start, direction * bound, direction * 0.05)[1:], direction * bound]
+    prev = start
+    for rho in grid:
+        if gradient(float(rho)) * direction <= 0:
+            from scipy.optimize import brentq  # on use: the engine's import stays light
+
+            return float(brentq(gradient, min(prev, rho), max(prev, rho), xtol=1e-14, rtol=1e-14, maxiter=200))
+        prev = float(rho)
+    return direction * bound

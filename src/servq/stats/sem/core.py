@@ -21,6 +21,7 @@ from .standardize import standardize
 from .start import start_values
 from .syntax import parse
 from .wls import OrdinalSemResults, fit_ordinal
+from .wls_mixed import fit_mixed
 
 ORDINAL_ESTIMATORS = ("WLSMV", "DWLS", "ULSMV")  # estimators that imply ordered= items
 
@@ -63,9 +64,11 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         (always with FIML).
     ordered : list of str or True, optional
         lavaan's ``ordered =``: the ordinal items (True: every observed variable), fitted by
-        DWLS on polychoric correlations (:mod:`servq.stats.sem.wls`; every observed variable
-        ordered; with ``group``, :mod:`servq.stats.sem.wls_groups`: ``group_equal`` adds
-        "thresholds", ``group_partial`` takes ``"x1|t2"``).
+        DWLS on polychoric correlations (:mod:`servq.stats.sem.wls`; with ``group``,
+        :mod:`servq.stats.sem.wls_groups`: ``group_equal`` adds "thresholds",
+        ``group_partial`` takes ``"x1|t2"``). Observed variables not listed are continuous:
+        polyserial and Pearson correlations, free intercepts and residual variances
+        (:mod:`servq.stats.sem.wls_mixed`; one group).
     estimator : str, optional
         "ML" (default without ``ordered``) or "MLR": ML estimates with Huber–White standard
         errors (observed information, casewise scores) and the Yuan–Bentler scaled χ²
@@ -262,6 +265,13 @@ def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, 
     if meanstructure:
         raise ValueError(f"estimator={est!r} with meanstructure=True is not supported yet (the thresholds and, with "
                          "group_equal='thresholds', the latent means are the mean structure)")
+    if isinstance(ordered, str):  # one item, as R's ordered = "x1"
+        ordered = [ordered]
+    if ordered is not True and set(variable_names(parse(model)).ov) - set(ordered):
+        if group is not None:
+            raise ValueError(f"estimator={est!r} with continuous and ordered items together and several groups "
+                             "(group=) is not supported yet: fit each group separately, or list every item in ordered=")
+        return fit_mixed(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
     return fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal, group=group,
                        group_equal=tuple(group_equal), group_partial=group_partial)
 
