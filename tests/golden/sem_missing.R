@@ -7,6 +7,9 @@
 # read back, so R and Python see the same numbers.
 # Cases: the three-factor HS CFA by FIML (missing = "ml"), listwise on the same data, MLR on
 # the complete data, MLR with FIML (one group, and by school); plus lavaan's options for each (information, se, test).
+# With observed covariates (fixed.x = TRUE, lavaan's default): factors regressed on x7 and x8,
+# by MLR on the complete data, FIML and MLR + FIML on the data with holes (lavaan deletes the
+# 65 rows missing a covariate, with a warning), MLR + FIML by school; a MIMIC model by MLR.
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
 
 holes_file <- "data/HolzingerSwineford1939_holes.csv"
@@ -33,13 +36,13 @@ scaled <- c("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor"
             "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled", "rmsea.scaled")
 robust <- c("cfi.robust", "tli.robust", "rmsea.robust")
 
-describe <- function(fit, args, measures) {
+describe <- function(fit, args, measures, model = hs_model) {
   pe <- parameterEstimates(fit, standardized = TRUE)
   if (is.null(pe$group)) pe$group <- 1L
   if (is.null(pe$label)) pe$label <- ""
   fm <- fitMeasures(fit, measures)
   opt <- lavInspect(fit, "options")
-  list(model = hs_model, args = args,
+  list(model = model, args = args,
        options = list(information = opt$information[1],
                       observed.information = opt$observed.information[1],
                       h1.information = opt$h1.information[1], se = opt$se, test = opt$test),
@@ -64,6 +67,23 @@ cases$hs_mlr_fiml_school <- describe(cfa(hs_model, data = holes, group = "school
                                          missing = "ml"),
                                      list(data = "holes", group = "school", estimator = "MLR",
                                           missing = "fiml"), c(standard, scaled, robust))
+
+cov_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ x7 + x8\ntextual ~ x7"
+mimic <- "textual =~ x4 + x5 + x6\ntextual ~ x1 + x2 + x3"
+covariates <- function(data, args, measures, model = cov_model, ...) {
+  fit <- suppressWarnings(sem(model, data = get(args$data), ...))
+  describe(fit, c(args, list(fun = "sem")), measures, model)
+}
+cases$cov_mlr <- covariates(hs, list(data = "hs", estimator = "MLR"), c(standard, scaled, robust),
+                            estimator = "MLR")
+cases$cov_fiml <- covariates(holes, list(data = "holes", missing = "fiml"), standard, missing = "ml")
+cases$cov_mlr_fiml <- covariates(holes, list(data = "holes", estimator = "MLR", missing = "fiml"),
+                                 c(standard, scaled, robust), estimator = "MLR", missing = "ml")
+cases$cov_mlr_fiml_school <- covariates(holes, list(data = "holes", group = "school", estimator = "MLR",
+                                                    missing = "fiml"), c(standard, scaled, robust),
+                                        group = "school", estimator = "MLR", missing = "ml")
+cases$mimic_mlr <- covariates(hs, list(data = "hs", estimator = "MLR"), c(standard, scaled, robust),
+                              model = mimic, estimator = "MLR")
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), cases = cases)
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null",

@@ -338,11 +338,16 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
     names = variable_names(formulas)
     rows: list[np.ndarray] | None = None
     fiml: FimlData | None = None
+    notes: list[str] = []
     if data is not None:
         if sample_cov is not None or sample_nobs is not None:
             raise ValueError("give either data or sample_cov with sample_nobs, not both")
         if options.fiml:
             parts, labels = group_rows(data, names.ov, group, complete=False)
+            parts, dropped = _complete_covariates(parts, [names.ov.index(x) for x in names.ov_x])
+            if dropped:
+                notes.append(f"{dropped} cases were deleted due to missing values in exogenous variable(s) "
+                             f"({', '.join(names.ov_x)}), as fixed.x = TRUE does in lavaan")
             fiml = fiml_data(parts)
             st = fiml.stats
         else:
@@ -369,20 +374,24 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
                  meanstructure=meanstructure, group_equal=tuple(group_equal),
                  group_partial=group_partial)
     spec = with_exo_values(spec, list(st.cov), list(st.mean))
-    if (options.fiml or options.robust) and any(r.exo for r in spec.rows):
-        raise SemSpecificationError(
-            f"observed covariates ({', '.join(spec.names.ov_x)}) are not supported yet with "
-            f"estimator={options.estimator!r}, missing={options.missing!r}; use estimator='ML' "
-            "with missing='listwise'")
     if fiml is not None:
         problem = fiml_problem(spec, fiml, keep_rows=options.robust)
     else:
         problem = Problem(spec, st, rows=rows)
-    return estimate(model, problem, labels, options)
+    return estimate(model, problem, labels, options, notes=notes)
+
+
+def _complete_covariates(parts: list[np.ndarray], x: list[int]) -> tuple[list[np.ndarray], int]:
+    """FIML with fixed.x covariates: the rows that answered every covariate (lavaan leaves
+    out the others, with a warning), and how many were left out."""
+    if not x:
+        return parts, 0
+    keep = [~np.isnan(part[:, x]).any(axis=1) for part in parts]
+    return [part[k] for part, k in zip(parts, keep)], sum(int((~k).sum()) for k in keep)
 
 
 def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
-             options: SemOptions | None = None) -> SemResults:
+             options: SemOptions | None = None, notes: Sequence[str] = ()) -> SemResults:
     """Fit a built model to its data and collect results and warnings.
 
     Minimises F from the starting values, computes standard errors (expected information
@@ -401,6 +410,8 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
         Group labels.
     options : SemOptions, optional
         Estimator and missing-data handling (default ML, listwise).
+    notes : sequence of str
+        Warnings from reading the data, reported with the fit's own.
 
     Returns
     -------
@@ -437,7 +448,7 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
         raise SemSpecificationError("==, < and > constraints are fitted with estimator='ML' and missing='listwise' only, "
                                     f"not yet with estimator={options.estimator!r}, missing={options.missing!r}: fit "
                                     "without them, or fix the constrained parameters at values")
-    notes: list[str] = []
+    notes = list(notes)
     singular_s = [not np.isfinite(v) for v in problem.logdet_s]
     for g, bad in enumerate(singular_s):
         if bad:

@@ -19,11 +19,13 @@ with free variances (and means) of the non-exogenous variables:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy import optimize, special
 
 from .estimate import Problem, implied
-from .model import Model
+from .model import Model, exo_index
 
 MEASURES = ("npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "baseline.pvalue",
             "cfi", "tli", "logl", "unrestricted.logl", "aic", "bic", "ntotal", "bic2", "rmsea",
@@ -93,7 +95,7 @@ def fit_measures(problem: Problem, theta: np.ndarray, fmin: float) -> dict[str, 
     if problem.saturated_logl is None:
         logl, unrestricted = _loglik(problem, theta)
     else:  # FIML: χ² = 2 (logL_saturated − logL)
-        unrestricted = problem.saturated_logl
+        unrestricted = problem.saturated_logl - _covariates_logl(problem)
         logl = unrestricted - n * fmin / 2
     out["logl"] = logl
     out["unrestricted.logl"] = unrestricted
@@ -199,13 +201,20 @@ def robust_measures(problem: Problem, theta: np.ndarray, measures: dict[str, flo
 def _fitted_baseline(problem: Problem) -> tuple[float, int, Problem, np.ndarray]:
     """The independence model fitted to the same data (FIML, robust): χ², npar, problem, θ."""
     from .estimate import minimize
-    from .model import build
+    from .model import build, with_exo_values
     from .start import start_values
     from .syntax import parse
 
     model = problem.model
-    syntax = "\n".join(f"{v} ~~ {v}" for v in model.names.ov)
-    base_model = build(parse(syntax), n_groups=model.n_groups, meanstructure=model.meanstructure)
+    ov, x = model.names.ov, [model.names.ov[i] for i in exo_index(model)]
+    lines = [f"{v} ~~ {v}" for v in ov if v not in x]
+    # fixed.x covariates keep their sample moments: fixed rows, filled as the model's are
+    lines += [f"{a} ~~ 0*{b}" for i, a in enumerate(x) for b in x[i:]]
+    lines += [f"{a} ~ 0*1" for a in x] if model.meanstructure else []
+    base_model = build(parse("\n".join(lines)), n_groups=model.n_groups, meanstructure=model.meanstructure)
+    exo = replace(base_model, rows=tuple(replace(r, exo=r.lhs in x and (r.op == "~1" or r.rhs in x))
+                                         for r in base_model.rows))
+    base_model = with_exo_values(exo, list(problem.stats.cov), list(problem.stats.mean))
     base = problem.like(base_model)
     opt = minimize(base, start_values(base_model, problem.stats))
     return float(problem.stats.ntotal * opt.fmin), base_model.n_par, base, opt.theta
@@ -242,25 +251,19 @@ def n_moments(model: Model) -> int:
     >>> n_moments(build(parse("f =~ a + b + c + d"))), n_moments(build(parse("y ~ x1 + x2")))
     (10, 3)
     """
-    p, nx = model.p, len([x for x in model.names.ov_x if _has_exo(model, x)])
+    p, nx = model.p, len(exo_index(model))
     per_group = p * (p + 1) // 2 - nx * (nx + 1) // 2
     if model.meanstructure:
         per_group += p - nx
     return per_group * model.n_groups
 
 
-def _has_exo(model: Model, name: str) -> bool:
-    return any(r.exo and r.lhs == name for r in model.rows)
-
-
-def _exo_index(model: Model) -> list[int]:
-    return [model.names.ov.index(x) for x in model.names.ov_x if _has_exo(model, x)]
 
 
 def _baseline(problem: Problem) -> tuple[float, int]:
     """χ² and npar of the independence model (fixed.x covariates keep their sample block)."""
     model, st = problem.model, problem.stats
-    x = _exo_index(model)
+    x = exo_index(model)
     nox = [i for i in range(model.p) if i not in x]
     total = 0.0
     for g, s in enumerate(st.cov):
@@ -272,17 +275,23 @@ def _baseline(problem: Problem) -> tuple[float, int]:
     return float(total), npar
 
 
+def _covariates_logl(problem: Problem) -> float:
+    """The fixed.x covariates' own (marginal) log-likelihood at their sample moments: lavaan
+    reports the likelihood conditional on them, the joint one less this (the covariates are
+    complete, so the EM moments of FIML are their sample moments)."""
+    x, st = exo_index(problem.model), problem.stats
+    if not x:
+        return 0.0
+    return float(sum(-n / 2 * (len(x) * np.log(2 * np.pi) + np.linalg.slogdet(s[np.ix_(x, x)])[1] + len(x))
+                     for s, n in zip(st.cov, st.nobs)))
+
+
 def _loglik(problem: Problem, theta: np.ndarray) -> tuple[float, float]:
     model, st = problem.model, problem.stats
     p = model.p
-    x = _exo_index(model)
-    logl = unrestricted = 0.0
+    marginal = _covariates_logl(problem)
+    logl = unrestricted = -marginal
     for g, (s, n) in enumerate(zip(st.cov, st.nobs)):
-        if x:  # fixed.x: lavaan reports the likelihood conditional on the covariates
-            nx = len(x)
-            marginal = -n / 2 * (nx * np.log(2 * np.pi) + np.linalg.slogdet(s[np.ix_(x, x)])[1] + nx)
-            logl -= marginal
-            unrestricted -= marginal
         imp = implied(model, theta, g)
         inv = np.linalg.inv(imp.sigma)
         value = np.linalg.slogdet(imp.sigma)[1] + np.sum(s * inv)

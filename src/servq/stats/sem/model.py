@@ -450,6 +450,35 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
                  n_par=n_par, constraints=constraints)
 
 
+def exo_index(model: Model) -> list[int]:
+    """Positions in ``names.ov`` of the fixed.x covariates (those with ``exo`` rows).
+
+    Parameters
+    ----------
+    model : Model
+        A model from :func:`build`.
+
+    Returns
+    -------
+    list of int
+        The covariates' indices, in ``names.ov_x`` order.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``lavNames(fit, "ov.x")``).
+
+    Examples
+    --------
+    As ``match(lavNames(fit, "ov.x"), lavNames(fit, "ov")) - 1`` in R:
+
+    >>> from servq.stats.sem.syntax import parse
+    >>> exo_index(build(parse("y ~ x1 + x2")))
+    [1, 2]
+    """
+    return [model.names.ov.index(x) for x in model.names.ov_x if any(r.exo and r.lhs == x for r in model.rows)]
+
+
 def with_exo_values(model: Model, cov: list[np.ndarray], mean: list[np.ndarray | None]) -> Model:
     """Fill the fixed.x rows with the sample (co)variances and means of each group.
 

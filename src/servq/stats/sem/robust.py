@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .estimate import Block, Problem, block_gradient_information
+from .model import exo_index
 
 
 def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
@@ -271,6 +272,7 @@ def saturated_information(problem: Problem) -> list[tuple[np.ndarray, np.ndarray
     η = (μ, vech Σ), ``tril_indices`` order) and B₁_g the first-order information of the
     casewise scores, both at the unstructured moments (sample, or EM with missing data):
     lavaan's ``lav_model_h1_information_observed`` and ``lav_model_h1_information_firstorder``.
+    The rows and columns of fixed.x covariates' own moments are zero in A₁, as lavaan's.
 
     Parameters
     ----------
@@ -307,6 +309,7 @@ def saturated_information(problem: Problem) -> list[tuple[np.ndarray, np.ndarray
     d_sigma, d_mu = saturated_jacobian(p, problem.use_mean)
     rows, cols = np.tril_indices(p)
     k = p if problem.use_mean else 0
+    fixed = _fixed_x(problem)
     out = []
     for g, (blocks, w) in enumerate(zip(problem.blocks, problem.stats.weights)):
         mean = problem.stats.mean[g]
@@ -324,8 +327,29 @@ def saturated_information(problem: Problem) -> list[tuple[np.ndarray, np.ndarray
             return block_gradient_information(blocks, *moments(e), d_sigma, d_mu, information=False)[0]
 
         a1 = 0.5 * numerical_hessian(gradient, eta) / w
+        a1[fixed, :] = 0.0
+        a1[:, fixed] = 0.0
         s = block_scores(blocks, *moments(eta), d_sigma, d_mu)
         out.append((a1, s.T @ s / len(s)))
+    return out
+
+
+def _fixed_x(problem: Problem) -> np.ndarray:
+    """Which elements of η = (μ, vech Σ) belong to the fixed.x covariates alone: their
+    means and their (co)variances among themselves (lavaan's ``eliminate.pstar.idx``)."""
+    p, k = problem.model.p, (problem.model.p if problem.use_mean else 0)
+    x = np.zeros(p, dtype=bool)
+    x[exo_index(problem.model)] = True
+    rows, cols = np.tril_indices(p)
+    return np.concatenate([x[:k], x[rows] & x[cols]])
+
+
+def _h1_inverse(a1: np.ndarray) -> np.ndarray:
+    """A₁⁻¹ on the elements that are not fixed.x ones (zero rows and columns), as lavaan's
+    Yuan–Bentler trace inverts A₁ without its zero diagonal elements."""
+    keep = np.diag(a1) != 0
+    out = np.zeros_like(a1)
+    out[np.ix_(keep, keep)] = np.linalg.inv(a1[np.ix_(keep, keep)])
     return out
 
 
@@ -346,9 +370,8 @@ def saturated_trace(problem: Problem, information: list[tuple[np.ndarray, np.nda
 
     References
     ----------
-    Yuan, K.-H. & Bentler, P. M. (2000). Three likelihood-based methods for mean and
-    covariance structure analysis with nonnormal missing data. Sociological Methodology, 30,
-    165–200.
+    Yuan & Bentler (2000), as :func:`saturated_information`; Asparouhov, T. & Muthén, B.
+    (2005), Multivariate statistical modeling with survey data (the Mplus variant).
 
     Examples
     --------
@@ -367,7 +390,7 @@ def saturated_trace(problem: Problem, information: list[tuple[np.ndarray, np.nda
     3.0
     """
     pairs = saturated_information(problem) if information is None else information
-    return float(sum(np.trace(np.linalg.solve(a1, b1)) for a1, b1 in pairs))
+    return float(sum(np.sum(_h1_inverse(a1) * b1.T) for a1, b1 in pairs))
 
 
 def fiml_corrected(problem: Problem, theta: np.ndarray, df: float,
@@ -435,7 +458,7 @@ def fiml_corrected(problem: Problem, theta: np.ndarray, df: float,
         ds = d_sat[k:]
         left = np.einsum("ab,qbc->qac", s_inv, ds)
         wc[k:, k:] = 0.5 * np.einsum("qab,rba->qr", left, left)
-        a1_inv = np.linalg.inv(a1)
+        a1_inv = _h1_inverse(a1)
         w_all.append(fg * a1)
         wc_all.append(fg * wc)
         wi_all.append(a1_inv / fg)
