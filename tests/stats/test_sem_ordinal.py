@@ -2,7 +2,8 @@
 (tests/golden/sem_ordinal.R and its output sem_ordinal.json; data tests/golden/data/hs_ordinal.csv,
 the Holzinger-Swineford three-factor model with x1..x9 cut into 3-5 categories).
 
-Cases: WLSMV, DWLS, WLSMV with std.lv = TRUE. Tolerances: estimates and std.all 1e-5
+Cases: WLSMV, DWLS, WLSMV with std.lv = TRUE, WLSMV of the model with residual covariances
+``x2 ~~ x6`` and ``x7 ~~ x8`` (std.all the residual correlations, lavaan's ``cov.std = TRUE``). Tolerances: estimates and std.all 1e-5
 absolute (lavaan's nlminb stops with up to 4e-6 left on single
 loadings), standard errors 1e-4 relative (robust.sem sandwich for WLSMV, (Δ'WΔ)⁻¹/(N−1) for
 DWLS), χ² statistics 1e-6 relative, other fit measures 1e-6 absolute, npar and df exactly.
@@ -34,11 +35,11 @@ def data():
 
 @cache
 def fitted(case):
-    return cfa(REF["model"], data(), ordered=REF["items"], estimator=REF[case]["estimator"],
+    return cfa(REF[case]["model"], data(), ordered=REF["items"], estimator=REF[case]["estimator"],
                std_lv=case == "wlsmv_std_lv")
 
 
-CASES = ["wlsmv", "dwls", "wlsmv_std_lv"]
+CASES = ["wlsmv", "dwls", "wlsmv_std_lv", "wlsmv_rescov"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -64,6 +65,14 @@ def test_fit_measures(case):
             assert got[name] == pytest.approx(value, rel=1e-6), name
         else:
             assert got[name] == pytest.approx(value, abs=1e-6), name
+
+
+def test_std_all_of_residual_covariances_is_the_residual_correlation():
+    got = fitted("wlsmv_rescov").to_frame().set_index(["lhs", "op", "rhs"])
+    theta = got.xs("~~", level="op")["est"]
+    for a, b in (("x2", "x6"), ("x7", "x8")):
+        want = theta[(a, b)] / np.sqrt(theta[(a, a)] * theta[(b, b)])
+        assert got.loc[(a, "~~", b), "std.all"] == pytest.approx(want, rel=1e-12)
 
 
 def test_lavaan_defaults():

@@ -573,21 +573,25 @@ def _fit(model: str, spec: Model, names, poly, gamma: np.ndarray | None, n: int,
     fit["srmr"] = float(np.sqrt(np.sum((r_obs - implied[ii, jj]) ** 2) / (p * (p + 1) / 2)))
     fit["ntotal"] = float(n)
 
-    table = _table(spec, poly, theta, se, keep, nth, resid_var, b @ s_mat @ b.T)
+    table = _table(spec, poly, theta, se, keep, nth, resid_var, b @ s_mat @ b.T, np.diag(s_mat))
     notes = [] if opt.success else ["the optimizer did not converge"]
     return OrdinalSemResults(model, estimator, table, fit, bool(opt.success), int(opt.nfev), ("1",), (n,),
                              tuple(names.ov), tuple(names.lv), tuple(notes), vcov, implied)
 
 
 def _table(spec: Model, poly, theta: np.ndarray, se: np.ndarray, keep: list[int], nth: int,
-           resid_var: np.ndarray, sig_all: np.ndarray) -> pd.DataFrame:
-    """lavaan's parameter table: user rows, thresholds, then the defaults, scales and zero means."""
+           resid_var: np.ndarray, sig_all: np.ndarray, var_par: np.ndarray) -> pd.DataFrame:
+    """lavaan's parameter table: user rows, thresholds, then the defaults, scales and zero means.
+    std.all of a covariance a ~~ b divides by √(ψ_aa ψ_bb), the variance parameters (lavaan's
+    ``cov.std = TRUE``: a residual correlation when a and b are endogenous)."""
     names = spec.names
     col = {par: k for k, par in enumerate(keep)}
     n_user = sum(1 for r in spec.rows if r.user)
     var = np.diag(sig_all).copy()
     var[:len(names.ov)] = 1.0  # latent responses: unit variance (delta parameterization)
     sd = np.sqrt(np.clip(var, 0, None))
+    psi = var_par.copy()
+    psi[:len(names.ov)] = resid_var
     recs = []
 
     def value(r) -> tuple[float, float]:
@@ -603,6 +607,9 @@ def _table(spec: Model, poly, theta: np.ndarray, se: np.ndarray, keep: list[int]
             return est * sd[i] / sd[j]
         if r.op == "~":
             return est * sd[j] / sd[i]
+        if i != j:
+            scale = np.sqrt(abs(psi[i] * psi[j]))
+            return est / scale if scale > 0 else np.nan
         return est / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else np.nan
 
     def row(lhs: str, op: str, rhs: str, label: str, est: float, err: float, std_all: float) -> None:
