@@ -8,7 +8,7 @@
 # For each estimator (and WLSMV with std.lv = TRUE): parameterEstimates(fit, standardized = TRUE)
 # (lhs, op, rhs, est, se, std.all, free) and fitMeasures
 # (chisq, df, chisq.scaled, df.scaled, cfi.scaled, tli.scaled, rmsea.scaled, srmr, ...).
-# Case wlsmv_rescov: the model with the residual covariances x2 ~~ x6 and x7 ~~ x8 (all items
+# Case wlsmv_rescov: the model with the residual covariances x2 ~~ x6 and x1 ~~ x9 (all items
 # ordered), whose std.all lavaan gives as residual correlations (cov.std = TRUE: divided by
 # the residual SDs, not by the unit SDs of the latent responses).
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
@@ -37,5 +37,5 @@ case <- function(estimator, std.lv = FALSE, model = hs_model) {
 out <- list(lavaan = as.character(packageVersion("lavaan")), model = hs_model, items = items,
             wlsmv = case("WLSMV"), dwls = case("DWLS"),
             wlsmv_std_lv = case("WLSMV", std.lv = TRUE),
-            wlsmv_rescov = case("WLSMV", model = paste0(hs_model, "\nx2 ~~ x6\nx7 ~~ x8")))
+            wlsmv_rescov = case("WLSMV", model = paste0(hs_model, "\nx2 ~~ x6\nx1 ~~ x9")))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "sem_ordinal.json")

@@ -196,6 +196,7 @@ class _Implied:
     mu: np.ndarray         # μ of all variables
     delta: np.ndarray      # scaling factors of the items
     tau: np.ndarray        # thresholds (parameter scale)
+    psi: np.ndarray        # variance parameters of all variables (0 for the items: not parameters)
 
 
 def _implied(lay: _Layout, theta: np.ndarray, g: int, pairs: list[tuple[int, int]]) -> _Implied:
@@ -244,7 +245,7 @@ def _implied(lay: _Layout, theta: np.ndarray, g: int, pairs: list[tuple[int, int
         c = col[r.par]
         jac[:nth, c] -= delta[items] * dmu[items]
         jac[nth:, c] += dd * dsig[ii, jj]
-    return _Implied(sigma, jac, sig0, mu, delta, tau)
+    return _Implied(sigma, jac, sig0, mu, delta, tau, np.diag(s).copy())
 
 
 def _start_values(lay: _Layout, samples: Sequence[Polychoric]) -> np.ndarray:
@@ -507,12 +508,14 @@ def _table(lay: _Layout, res: _Estimates, samples: Sequence[Polychoric], labels:
         resid_var = 1.0 / gi.delta ** 2 - var[:p]
         var[:p] = 1.0 / gi.delta ** 2  # the latent responses' variances (lavaan's computeVY)
         sd = np.sqrt(np.clip(var, 0, None))
+        psi = gi.psi.copy()
+        psi[:p] = resid_var  # lavaan's cov.std: covariances by the variance parameters (residual correlations)
 
         def add(lhs, op, rhs, est, err, std, free, g=g):
             recs.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1, "group_label": labels[g], "label": "",
                          "est": float(est), "se": float(err), "std.all": float(std), "free": bool(free)})
 
-        def spec_row(r, g=g, gi=gi, sd=sd, resid_var=resid_var):
+        def spec_row(r, g=g, gi=gi, sd=sd, resid_var=resid_var, psi=psi):
             i, j = spec.index(r.lhs), spec.index(r.rhs) if r.rhs else 0
             if r.op == "~~" and r.lhs == r.rhs and r.lhs in names.ov:
                 est, err, free = resid_var[i], 0.0, False
@@ -528,6 +531,9 @@ def _table(lay: _Layout, res: _Estimates, samples: Sequence[Polychoric], labels:
                 std = est * sd[j] / sd[i]
             elif r.op == "~1":
                 std = est / sd[i] if sd[i] > 0 else np.nan
+            elif i != j:
+                scale = np.sqrt(abs(psi[i] * psi[j]))
+                std = est / scale if scale > 0 else np.nan
             else:
                 std = est / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else np.nan
             add(r.lhs, r.op, r.rhs, est, err, std, free)
