@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..polychoric import OrdinalTables, Polychoric, polychoric, polyserial
 from .dwls import ESTIMATORS, ROBUST, Moments, OrdinalSemResults, least_squares_fit, parameter_frame, standardized
