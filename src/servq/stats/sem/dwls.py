@@ -295,18 +295,20 @@ def standardized(op: str, i: int, j: int, est: float, sd: np.ndarray, psi: np.nd
     """
     sd_lv = np.where(latent, sd, 1.0)
     if op == "=~":
-        return est * sd_lv[i] / sd_lv[j], est * sd[i] / sd[j]
-    if op == "~":
-        return est * sd_lv[j] / sd_lv[i], est * sd[j] / sd[i]
-    if op in ("~1", "|"):
-        return est / sd_lv[i], est / sd[i] if sd[i] > 0 else np.nan
-    if op == "~*~":
-        return est, 1.0
-    if i == j:
-        return est / sd_lv[i] ** 2, est / sd[i] ** 2 if sd[i] > 0 else np.nan
-    scale = np.sqrt(abs(psi[i] * psi[j]))
-    std_all = est / scale if scale > 0 else np.nan
-    return (std_all if latent[i] and latent[j] else est), std_all
+        std_lv, std_all = est * sd_lv[i] / sd_lv[j], est * sd[i] / sd[j]
+    elif op == "~":
+        std_lv, std_all = est * sd_lv[j] / sd_lv[i], est * sd[j] / sd[i]
+    elif op in ("~1", "|"):
+        std_lv, std_all = est / sd_lv[i], (est / sd[i] if sd[i] > 0 else np.nan)
+    elif op == "~*~":
+        std_lv, std_all = est, 1.0
+    elif i == j:
+        std_lv, std_all = est / sd_lv[i] ** 2, (est / sd[i] ** 2 if sd[i] > 0 else np.nan)
+    else:
+        scale = np.sqrt(abs(psi[i] * psi[j]))
+        std_all = est / scale if scale > 0 else np.nan
+        std_lv = std_all if latent[i] and latent[j] else est
+    return float(std_lv), float(std_all)
 
 
 def parameter_frame(records: list[dict], columns: Sequence[str] = COLUMNS) -> pd.DataFrame:

@@ -50,29 +50,9 @@ from . import wls_groups
 from .dwls import ESTIMATORS, ROBUST, OrdinalSemResults
 from .model import Model, SemSpecificationError, build, variable_names
 from .syntax import parse
-from .wls_mixed import MixedSample, check_model, fit_sample
+from .wls_mixed import MixedSample, check_model, complete_rows, fit_sample
 
 __all__ = ["ESTIMATORS", "ROBUST", "OrdinalSemResults", "fit_ordinal", "fit_ordinal_tables"]
-
-
-def _codes(data: pd.DataFrame, items: Sequence[str]) -> pd.DataFrame:
-    """Listwise-complete rows, each item recoded 1..K by its sorted distinct values (lavaan's ordered levels)."""
-    frame = data[list(items)]
-    complete = frame.dropna()
-    out = {}
-    for name in items:
-        col = complete[name]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            codes = col.cat.codes.to_numpy() + 1
-            used = np.unique(codes)
-            out[name] = np.searchsorted(used, codes) + 1
-        else:
-            values = pd.to_numeric(col, errors="coerce")
-            if values.isna().any():
-                r = values.index[values.isna()][0]
-                raise ValueError(f"column {name}, row {r}: {col[r]!r} is not numeric nor a categorical level")
-            out[name] = np.unique(values.to_numpy(), return_inverse=True)[1].ravel() + 1
-    return pd.DataFrame(out, index=complete.index).astype(np.int64)
 
 
 def _check(spec: Model, ordered: Sequence[str]) -> None:
@@ -167,7 +147,7 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
                                 group_equal=group_equal, group_partial=group_partial)
     if group_equal or group_partial:
         raise SemSpecificationError("group_equal / group_partial need several groups (give group=)")
-    codes = _codes(data, names.ov)
+    codes = complete_rows(data, names.ov, names.ov)
     tables = OrdinalTables.from_codes(codes.to_numpy(), items=list(names.ov))
     poly = polychoric(tables)
     gamma = poly.nacov(poly.score_crossproducts(codes.to_numpy())) if estimator in ROBUST else None
@@ -288,7 +268,7 @@ def _fit_groups_data(model: str, data: pd.DataFrame, names, estimator: str, grou
     if group in names.ov:
         raise SemSpecificationError(f"group column {group!r} is a variable of the model; group by another column")
     frame = data[data[group].notna()]
-    codes = _codes(frame, names.ov)
+    codes = complete_rows(frame, names.ov, names.ov)
     labels = pd.unique(frame.loc[codes.index, group])
     if len(labels) < 2:
         raise ValueError(f"group column {group!r} has one group ({labels[0]!r}); fit without group=")

@@ -473,11 +473,9 @@ class GroupFit:
 
     >>> from servq.stats.polychoric import OrdinalTables, polychoric
     >>> rng = np.random.default_rng(5)
-    >>> def codes(n):
-    ...     z = rng.normal(size=(n, 1)) + rng.normal(size=(n, 4))
-    ...     return np.digitize(z, [-0.5, 0.5]) + 1
-    >>> samples = [polychoric(OrdinalTables.from_codes(codes(n), items=list("abcd"))) for n in (250, 300)]
-    >>> res = fit_groups("f =~ a + b + c + d", samples, [None, None], [250, 300], ["1", "2"])
+    >>> codes = np.digitize(rng.normal(size=(500, 1)) + rng.normal(size=(500, 4)), [-0.5, 0.5]) + 1
+    >>> samples = [polychoric(OrdinalTables.from_codes(c, items=list("abcd"))) for c in np.split(codes, [250])]
+    >>> res = fit_groups("f =~ a + b + c + d", samples, [None, None], [250, 250], ["1", "2"])
     >>> res.implied.shape, bool(np.allclose(np.diagonal(res.implied, axis1=1, axis2=2), 1.0))
     ((2, 4, 4), True)
     """

@@ -60,7 +60,7 @@ from .model import Model, SemSpecificationError, build, variable_names
 from .start import start_values
 from .syntax import parse
 
-__all__ = ["MixedSample", "mixed_sample", "fit_mixed", "fit_sample", "check_model"]
+__all__ = ["MixedSample", "mixed_sample", "complete_rows", "fit_mixed", "fit_sample", "check_model"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,8 +157,43 @@ class MixedSample:
         return 1.0 / np.diag(self.nacov)
 
 
-def _frame(data: pd.DataFrame, names: Sequence[str], ordered: Sequence[str]) -> pd.DataFrame:
-    """Listwise-complete rows; ordered items recoded 1..K by their sorted levels, continuous ones as floats."""
+def complete_rows(data: pd.DataFrame, names: Sequence[str], ordered: Sequence[str]) -> pd.DataFrame:
+    """The rows answering every variable, ordered items recoded 1..K by their sorted levels (lavaan's ordered factors).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The answers.
+    names : sequence of str
+        The variables (columns) to keep.
+    ordered : sequence of str
+        Those that are ordered (numbers or categoricals; levels in sorted order, unused
+        levels dropped); the others are continuous and kept as floats.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The listwise-complete rows (index kept), ordered items as codes 1..K.
+
+    Raises
+    ------
+    ValueError
+        An ordered value that is neither a number nor a categorical level, or a continuous
+        column that is not numeric.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``ordered =``, ``missing = "listwise"``).
+
+    Examples
+    --------
+    As R's ``as.integer(ordered(x))`` of the complete rows:
+
+    >>> d = pd.DataFrame({"q": [10, 30, None, 20], "x": [0.5, 1.5, 2.5, None]})
+    >>> complete_rows(d, ["q", "x"], ["q"])["q"].tolist()
+    [1, 2]
+    """
     complete = data[list(names)].dropna()
     out = {}
     for name in names:
@@ -220,7 +255,7 @@ def mixed_sample(data: pd.DataFrame, ordered: Sequence[str]) -> MixedSample:
     unknown = [v for v in ordered if v not in names]
     if unknown:
         raise ValueError(f"ordered= names {unknown[0]}, which is not a column")
-    frame = _frame(data, names, ordered)
+    frame = complete_rows(data, names, ordered)
     n, k = frame.shape
     is_ord = tuple(v in ordered for v in names)
     ord_idx = [i for i in range(k) if is_ord[i]]
