@@ -14,7 +14,8 @@ EXACT = ("npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled")
 def assert_estimates(got: pd.DataFrame, pe: Mapping[str, list], *, keys: Sequence[str] = ("lhs", "op", "rhs"),
                      est: Mapping[str, float], se_rel: float, free: bool = False) -> None:
     """Every row of lavaan's ``parameterEstimates`` (``pe``: columns as lists) in ``got`` with its est,
-    std.all (tolerance ``est``: pytest.approx's abs / rel), se (``se_rel``) and, with ``free``, free flag."""
+    std.all and std.lv where ``pe`` has it (tolerance ``est``: pytest.approx's abs / rel), se
+    (``se_rel``) and, with ``free``, free flag."""
     got = got.set_index(list(keys))
     ref = pd.DataFrame(dict(pe))
     assert len(got) == len(ref)
@@ -24,6 +25,8 @@ def assert_estimates(got: pd.DataFrame, pe: Mapping[str, list], *, keys: Sequenc
         row = got.loc[key]
         assert row["est"] == pytest.approx(r["est"], **est), key
         assert row["std.all"] == pytest.approx(r["std_all"], **est), key
+        if "std_lv" in r:
+            assert row["std.lv"] == pytest.approx(r["std_lv"], **est), key
         assert row["se"] == pytest.approx(r["se"], rel=se_rel, abs=1e-12), key
         if free:
             assert bool(row["free"]) == (r["free"] > 0), key

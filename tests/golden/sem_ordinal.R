@@ -6,7 +6,7 @@
 # by polychoric.R); model: the three-factor CFA (visual, textual, speed); lavaan's defaults
 # (parameterization = "delta", std.lv = FALSE, thresholds free).
 # For each estimator (and WLSMV with std.lv = TRUE): parameterEstimates(fit, standardized = TRUE)
-# (lhs, op, rhs, est, se, std.all, free) and fitMeasures
+# (lhs, op, rhs, est, se, std.lv, std.all, free) and fitMeasures
 # (chisq, df, chisq.scaled, df.scaled, cfi.scaled, tli.scaled, rmsea.scaled, srmr, ...).
 # Case wlsmv_rescov: the model with the residual covariances x2 ~~ x6 and x1 ~~ x9 (all items
 # ordered), whose std.all lavaan gives as residual correlations (cov.std = TRUE: divided by
@@ -29,7 +29,8 @@ case <- function(estimator, std.lv = FALSE, model = hs_model) {
   keep <- intersect(measures, names(fm))
   list(estimator = estimator, model = model, n = lavInspect(fit, "nobs"),
        test = lavInspect(fit, "options")$test, se = lavInspect(fit, "options")$se,
-       pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se, std_all = pe$std.all,
+       pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se, std_lv = pe$std.lv,
+                 std_all = pe$std.all,
                  free = pt$free[match(paste(pe$lhs, pe$op, pe$rhs), paste(pt$lhs, pt$op, pt$rhs))]),
        fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
 }

@@ -8,7 +8,7 @@
 # written to data/hs_ordinal_school.csv; model: the three-factor CFA (visual, textual, speed);
 # lavaan's defaults (parameterization = "delta", std.lv = FALSE; one case with std.lv = TRUE).
 # For each case: parameterEstimates(fit, standardized = TRUE) (lhs, op, rhs, group, est, se,
-# std.all, free) and fitMeasures. For the sequences configural -> thresholds -> thresholds +
+# std.lv, std.all, free) and fitMeasures. For the sequences configural -> thresholds -> thresholds +
 # loadings (WLSMV): lavTestLRT(...) (its default for scaled.shifted: method "satorra.2000",
 # scaled.shifted = TRUE, A.method = "delta", H1 = TRUE) and cfi.scaled of each step.
 # rescov: equal thresholds with the residual covariances x2 ~~ x6 and x1 ~~ x9, whose std.all
@@ -40,7 +40,7 @@ record <- function(fit, estimator, equal = character(0), partial = character(0))
   list(estimator = estimator, group_equal = equal, group_partial = partial,
        n = lavInspect(fit, "nobs"), groups = lavInspect(fit, "group.label"),
        pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = pe$group, est = pe$est, se = pe$se,
-                 std_all = pe$std.all, free = pt$free[match(key(pe), key(pt))]),
+                 std_lv = pe$std.lv, std_all = pe$std.all, free = pt$free[match(key(pe), key(pt))]),
        fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
 }
 

@@ -4,7 +4,7 @@ the Holzinger-Swineford three-factor model with x1..x9 cut into 3-5 categories).
 
 Cases: WLSMV, DWLS, WLSMV with std.lv = TRUE, WLSMV of the model with residual covariances
 ``x2 ~~ x6`` and ``x1 ~~ x9`` (std.all the residual correlations, lavaan's ``cov.std = TRUE``).
-Tolerances: estimates and std.all 1e-5 absolute (lavaan's nlminb stops with up to 4e-6 left on single
+Tolerances: estimates, std.lv and std.all 1e-5 absolute (lavaan's nlminb stops with up to 4e-6 left on single
 loadings), standard errors 1e-4 relative (robust.sem sandwich for WLSMV, (Δ'WΔ)⁻¹/(N−1) for
 DWLS), χ² statistics 1e-6 relative, other fit measures 1e-6 absolute, npar and df exactly.
 """

@@ -8,7 +8,7 @@ Cases: configural; group.equal "thresholds"; c("thresholds", "loadings"); c("thr
 c("thresholds", "loadings") with group.partial c("x1|t2", "visual =~ x2"); "thresholds" with residual covariances ``x2 ~~ x6`` and
 ``x1 ~~ x9`` (std.all the residual correlations in each group); DWLS with
 c("thresholds", "loadings"); WLSMV with c("thresholds", "loadings") and std.lv = TRUE (the second
-group's factor variances free). Tolerances: estimates and std.all 1e-5 absolute or relative
+group's factor variances free). Tolerances: estimates, std.lv and std.all 1e-5 absolute or relative
 (lavaan's nlminb stops with χ² 1.6e-6 above the minimum for "thresholds", one loading
 1.2e-5 = 6e-6 relative away), standard errors 1e-4 relative, χ² statistics (and
 lavTestLRT's scaled-shifted differences) 1e-4 relative, other fit measures and p-values 1e-5
