@@ -80,7 +80,7 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
     ordered : sequence of str or True
         The ordered items (every observed model variable must be one); True: all.
     estimator : {"WLSMV", "DWLS", "ULSMV", "ULS"}
-        WLSMV: robust SEs and the mean-and-variance adjusted χ² (module docstring); DWLS:
+        WLSMV: robust SEs and the mean-and-variance adjusted χ² (:mod:`.dwls`); DWLS:
         the same estimates with standard SEs and χ²; ULSMV and ULS the same with W = I.
     std_lv : bool
         Identify factors by unit latent variances instead of first loadings.

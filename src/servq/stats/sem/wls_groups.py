@@ -1,6 +1,6 @@
 """Multi-group ordinal CFA/SEM by DWLS, as lavaan's ``cfa(..., ordered =, group =, estimator = "WLSMV")``.
 
-The single-group fit (:mod:`.wls`) needs no mean structure: its thresholds are saturated.
+The single-group fit (:mod:`.wls_mixed`) needs no mean structure: its thresholds are saturated.
 With groups and equal thresholds they are not, and lavaan's ``parameterization = "delta"``
 model for group g is, for the latent responses y* = Λη + ε (RAM matrices of :mod:`.model`),
 
@@ -22,12 +22,10 @@ each y*, so the later groups' y* may have another mean and variance. "loadings" 
 other categories act on the RAM rows as with ML (:func:`.model.build`).
 
 Estimation minimises lavaan's multi-group DWLS function, Σ_g (n_g − 1) (s_g − σ_g)ᵀ W_g
-(s_g − σ_g) = χ², W_g = diag(1/diag Γ_g) (``fmin`` = χ²/(2N)). With f_g = n_g/N, the
-expected information E = Σ_g f_g Δ_gᵀ W_g Δ_g (Δ_g = ∂σ_g/∂θᵀ) gives the DWLS covariance
-E⁻¹/(N − G) and WLSMV's robust one E⁻¹ (Σ_g f_g Δ_gᵀ W_g Γ_g W_g Δ_g) E⁻¹/(N − G). The
-scaled-shifted χ² uses U = V − VΔE⁻¹ΔᵀV over all groups, V = ⊕ f_g W_g and Γ = ⊕ Γ_g/f_g
-(lavaan's ``lav_test_satorra_bentler_trace_original``). The baseline model has free
-thresholds and zero correlations in each group.
+(s_g − σ_g) = χ², W_g = diag(1/diag Γ_g); the covariance of the estimates, the
+scaled-shifted χ² over all groups (lavaan's ``lav_test_satorra_bentler_trace_original``),
+the baseline (free thresholds and zero correlations in each group), the fit indices and the
+standardisation (the latent responses' variances 1/δ²) are :mod:`.dwls`'s.
 
 References
 ----------

@@ -27,10 +27,11 @@ the ordered items and the continuous items. An ordered item's residual variance 
 (its implied variance is 1); a continuous item has a free residual variance and a free
 intercept ν, which with W diagonal reproduces the sample mean exactly. σ(θ) = (τ, −ν,
 diag Σ of the continuous items, the covariances below the diagonal); the estimates minimise
-(s − σ(θ))ᵀ W (s − σ(θ)) with W = diag(1/diag NACOV). Robust SEs, the scaled-shifted χ² and
-the scaled CFI / TLI / RMSEA follow :mod:`.wls`; the baseline model frees the thresholds,
-means and variances and fixes every covariance at 0. SRMR is lavaan's
-``srmr_bentler_nomean``: the covariance residuals scaled by the sample SDs.
+(s − σ(θ))ᵀ W (s − σ(θ)) with W = diag(1/diag NACOV) (W = I for ULS). The fit, robust SEs,
+the scaled-shifted χ², the baseline (free thresholds, means and variances, every covariance
+0), CFI / TLI / RMSEA, SRMR (lavaan's ``srmr_bentler_nomean``: the covariance residuals
+scaled by the sample SDs) and std.all are :mod:`.dwls`'s. With every item ordered this is
+lavaan's ordinal CFA (:mod:`.wls` fits it by :func:`fit_sample`).
 
 Reference values: ``tests/golden/sem_mixed.R`` (lavaan 0.6-14).
 
