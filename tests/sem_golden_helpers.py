@@ -35,9 +35,10 @@ def assert_estimates(got: pd.DataFrame, pe: Mapping[str, list], *, keys: Sequenc
 def assert_fit_measures(got: Mapping[str, float], ref: Mapping[str, float | None], *, chisq: Sequence[str],
                         chisq_rel: float, other_abs: float, pvalue_rel: float | None = None) -> None:
     """lavaan's ``fitMeasures``: df and npar exactly, the χ² statistics ``chisq`` to ``chisq_rel``,
-    p-values to ``pvalue_rel`` (when given), the others to ``other_abs``; None: absent or not finite."""
+    p-values to ``pvalue_rel`` (when given), the others to ``other_abs``; None or "NA" (lavaan's NA as
+    jsonlite writes it): absent or not finite."""
     for name, value in ref.items():
-        if value is None:
+        if value is None or value == "NA":
             assert name not in got or not np.isfinite(got[name]), name
         elif name in EXACT:
             assert got[name] == value, name

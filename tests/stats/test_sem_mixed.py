@@ -4,7 +4,7 @@
 Data: HolzingerSwineford1939 x1-x9, continuous (tests/golden/data/HolzingerSwineford1939.csv),
 with the ordered items replaced by their cut versions (tests/golden/data/hs_ordinal.csv).
 Models: mix_a ``visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6`` with x1, x3, x5 ordered
-(both kinds on each factor; WLSMV and DWLS); mix_b ``visual =~ x1 + x2 + x3; speed =~ x7 +
+(both kinds on each factor; WLSMV, DWLS and ULSMV); mix_b ``visual =~ x1 + x2 + x3; speed =~ x7 +
 x8 + x9`` with x1-x3 ordered (a factor of continuous items only; WLSMV, and with std.lv);
 mix_c: ``sem()`` of mix_a with ``textual ~ visual`` and residual covariances ``x2 ~~ x6``
 (continuous) and ``x3 ~~ x4`` (ordered-continuous), WLSMV.
@@ -34,7 +34,7 @@ EST_ABS = 1e-5
 SE_REL = 1e-4
 CHISQ_REL = 1e-4
 CHISQ = ("chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled", "fmin")
-CASES = ["mix_a_wlsmv", "mix_a_dwls", "mix_b_wlsmv", "mix_b_wlsmv_std_lv", "mix_c_sem"]
+CASES = ["mix_a_wlsmv", "mix_a_dwls", "mix_a_ulsmv", "mix_b_wlsmv", "mix_b_wlsmv_std_lv", "mix_c_sem"]
 
 
 @cache
