@@ -11,7 +11,7 @@
 #     dx.mu.y1, dx.var.y1, dx.th.y2 (one per threshold), dx.rho), for several pairs.
 #   lavcor: lavCor(d, ordered = ord) (polychoric / polyserial / Pearson correlations).
 #   mix_a: visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6, ordered x1, x3, x5 (both kinds
-#     on each factor): WLSMV (with wls.obs, diag(wls.v) and gamma), DWLS.
+#     on each factor): WLSMV (with wls.obs, diag(wls.v) and gamma), DWLS, ULSMV (W = I).
 #   mix_b: visual =~ x1 + x2 + x3 (ordered); speed =~ x7 + x8 + x9 (continuous): WLSMV,
 #     and WLSMV with std.lv = TRUE.
 #   mix_c: sem() of mix_a with textual ~ visual and residual covariances x2 ~~ x6
@@ -73,6 +73,7 @@ out <- list(lavaan = as.character(packageVersion("lavaan")),
             lavcor = list(ordered = ord_a, names = colnames(lc), cor = mat(lc)),
             mix_a_wlsmv = case(model_a, ord_a, "WLSMV", stats = TRUE),
             mix_a_dwls = case(model_a, ord_a, "DWLS"),
+            mix_a_ulsmv = case(model_a, ord_a, "ULSMV"),
             mix_b_wlsmv = case(model_b, ord_b, "WLSMV"),
             mix_b_wlsmv_std_lv = case(model_b, ord_b, "WLSMV", std.lv = TRUE),
             mix_c_sem = case(model_c, ord_a, "WLSMV", fun = sem))

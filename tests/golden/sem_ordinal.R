@@ -6,8 +6,11 @@
 # by polychoric.R); model: the three-factor CFA (visual, textual, speed); lavaan's defaults
 # (parameterization = "delta", std.lv = FALSE, thresholds free).
 # For each estimator (and WLSMV with std.lv = TRUE): parameterEstimates(fit, standardized = TRUE)
-# (lhs, op, rhs, est, se, std.all, free) and fitMeasures
+# (lhs, op, rhs, est, se, std.lv, std.all, free) and fitMeasures
 # (chisq, df, chisq.scaled, df.scaled, cfi.scaled, tli.scaled, rmsea.scaled, srmr, ...).
+# Case wlsmv_rescov: the model with the residual covariances x2 ~~ x6 and x1 ~~ x9 (all items
+# ordered), whose std.all lavaan gives as residual correlations (cov.std = TRUE: divided by
+# the residual SDs, not by the unit SDs of the latent responses).
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
 
 hs <- read.csv("data/hs_ordinal.csv")
@@ -18,20 +21,22 @@ measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scale
               "baseline.df.scaled", "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
               "srmr")
 
-case <- function(estimator, std.lv = FALSE) {
-  fit <- cfa(hs_model, data = hs, ordered = items, estimator = estimator, std.lv = std.lv)
+case <- function(estimator, std.lv = FALSE, model = hs_model) {
+  fit <- cfa(model, data = hs, ordered = items, estimator = estimator, std.lv = std.lv)
   pe <- parameterEstimates(fit, ci = FALSE, remove.nonfree = FALSE, standardized = TRUE)
   pt <- parTable(fit)
   fm <- fitMeasures(fit)
   keep <- intersect(measures, names(fm))
-  list(estimator = estimator, n = lavInspect(fit, "nobs"),
+  list(estimator = estimator, model = model, n = lavInspect(fit, "nobs"),
        test = lavInspect(fit, "options")$test, se = lavInspect(fit, "options")$se,
-       pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se, std_all = pe$std.all,
+       pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se, std_lv = pe$std.lv,
+                 std_all = pe$std.all,
                  free = pt$free[match(paste(pe$lhs, pe$op, pe$rhs), paste(pt$lhs, pt$op, pt$rhs))]),
        fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
 }
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), model = hs_model, items = items,
             wlsmv = case("WLSMV"), dwls = case("DWLS"),
-            wlsmv_std_lv = case("WLSMV", std.lv = TRUE))
+            wlsmv_std_lv = case("WLSMV", std.lv = TRUE),
+            wlsmv_rescov = case("WLSMV", model = paste0(hs_model, "\nx2 ~~ x6\nx1 ~~ x9")))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "sem_ordinal.json")

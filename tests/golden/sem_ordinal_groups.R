@@ -8,9 +8,11 @@
 # written to data/hs_ordinal_school.csv; model: the three-factor CFA (visual, textual, speed);
 # lavaan's defaults (parameterization = "delta", std.lv = FALSE; one case with std.lv = TRUE).
 # For each case: parameterEstimates(fit, standardized = TRUE) (lhs, op, rhs, group, est, se,
-# std.all, free) and fitMeasures. For the sequences configural -> thresholds -> thresholds +
+# std.lv, std.all, free) and fitMeasures. For the sequences configural -> thresholds -> thresholds +
 # loadings (WLSMV): lavTestLRT(...) (its default for scaled.shifted: method "satorra.2000",
 # scaled.shifted = TRUE, A.method = "delta", H1 = TRUE) and cfi.scaled of each step.
+# rescov: equal thresholds with the residual covariances x2 ~~ x6 and x1 ~~ x9, whose std.all
+# lavaan gives as residual correlations in each group (cov.std = TRUE).
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
 
 hs <- read.csv("data/hs_ordinal.csv")
@@ -23,8 +25,9 @@ measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scale
               "baseline.chisq.scaled", "baseline.df.scaled", "cfi", "tli", "rmsea", "cfi.scaled",
               "tli.scaled", "rmsea.scaled", "srmr")
 
-fit_case <- function(estimator = "WLSMV", equal = character(0), partial = character(0), std.lv = FALSE) {
-  cfa(hs_model, data = hs, ordered = items, estimator = estimator, group = "school", std.lv = std.lv,
+fit_case <- function(estimator = "WLSMV", equal = character(0), partial = character(0), std.lv = FALSE,
+                     model = hs_model) {
+  cfa(model, data = hs, ordered = items, estimator = estimator, group = "school", std.lv = std.lv,
       group.equal = if (length(equal)) equal else "", group.partial = if (length(partial)) partial else "")
 }
 
@@ -37,7 +40,7 @@ record <- function(fit, estimator, equal = character(0), partial = character(0))
   list(estimator = estimator, group_equal = equal, group_partial = partial,
        n = lavInspect(fit, "nobs"), groups = lavInspect(fit, "group.label"),
        pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = pe$group, est = pe$est, se = pe$se,
-                 std_all = pe$std.all, free = pt$free[match(key(pe), key(pt))]),
+                 std_lv = pe$std.lv, std_all = pe$std.all, free = pt$free[match(key(pe), key(pt))]),
        fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
 }
 
@@ -53,6 +56,10 @@ cases$dwls_loadings <- record(fit_case("DWLS", c("thresholds", "loadings")), "DW
 # std.lv = TRUE: with equal loadings lavaan frees the later groups' factor variances
 cases$std_lv <- record(fit_case("WLSMV", c("thresholds", "loadings"), std.lv = TRUE), "WLSMV", c("thresholds", "loadings"))
 
+rescov_model <- paste0(hs_model, "\nx2 ~~ x6\nx1 ~~ x9")
+rescov <- c(list(model = rescov_model),
+            record(fit_case("WLSMV", "thresholds", model = rescov_model), "WLSMV", "thresholds"))
+
 lrt <- function(f0, f1) {
   t <- lavTestLRT(f0, f1)
   list(chisq = t[["Chisq"]], df = t[["Df"]], chisq_diff = t[["Chisq diff"]][2],
@@ -64,5 +71,5 @@ tests <- list(thresholds = lrt(fits$configural, fits$thresholds),
 cfi <- sapply(fits[c("configural", "thresholds", "loadings")], function(f) fitMeasures(f, "cfi.scaled"))
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), model = hs_model, items = items,
-            group = "school", cases = cases, lrt = tests, cfi_scaled = as.list(cfi))
+            group = "school", cases = cases, rescov = rescov, lrt = tests, cfi_scaled = as.list(cfi))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "sem_ordinal_groups.json")

@@ -4,7 +4,7 @@
 Data: HolzingerSwineford1939 x1-x9, continuous (tests/golden/data/HolzingerSwineford1939.csv),
 with the ordered items replaced by their cut versions (tests/golden/data/hs_ordinal.csv).
 Models: mix_a ``visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6`` with x1, x3, x5 ordered
-(both kinds on each factor; WLSMV and DWLS); mix_b ``visual =~ x1 + x2 + x3; speed =~ x7 +
+(both kinds on each factor; WLSMV, DWLS and ULSMV); mix_b ``visual =~ x1 + x2 + x3; speed =~ x7 +
 x8 + x9`` with x1-x3 ordered (a factor of continuous items only; WLSMV, and with std.lv);
 mix_c: ``sem()`` of mix_a with ``textual ~ visual`` and residual covariances ``x2 ~~ x6``
 (continuous) and ``x3 ~~ x4`` (ordered-continuous), WLSMV.
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sem_golden_helpers import assert_estimates, assert_fit_measures
 
 import servq
 from servq.stats.sem import OrdinalSemResults, SemSpecificationError, cfa, sem
@@ -33,8 +34,7 @@ EST_ABS = 1e-5
 SE_REL = 1e-4
 CHISQ_REL = 1e-4
 CHISQ = ("chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled", "fmin")
-EXACT = ("npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled")
-CASES = ["mix_a_wlsmv", "mix_a_dwls", "mix_b_wlsmv", "mix_b_wlsmv_std_lv", "mix_c_sem"]
+CASES = ["mix_a_wlsmv", "mix_a_dwls", "mix_a_ulsmv", "mix_b_wlsmv", "mix_b_wlsmv_std_lv", "mix_c_sem"]
 
 
 @cache
@@ -54,27 +54,13 @@ def fitted(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_estimates_and_se(case):
-    got = fitted(case).to_frame().set_index(["lhs", "op", "rhs"])
-    pe = REF[case]["pe"]
-    assert len(got) == len(pe["lhs"])
-    assert not got.index.duplicated().any()
-    for lhs, op, rhs, est, se, std in zip(pe["lhs"], pe["op"], pe["rhs"], pe["est"], pe["se"], pe["std_all"]):
-        row = got.loc[(lhs, op, rhs)]
-        assert row["est"] == pytest.approx(est, abs=EST_ABS), (lhs, op, rhs)
-        assert row["std.all"] == pytest.approx(std, abs=EST_ABS), (lhs, op, rhs)
-        assert row["se"] == pytest.approx(se, rel=SE_REL, abs=1e-12), (lhs, op, rhs)
+    assert_estimates(fitted(case).to_frame(), REF[case]["pe"], est={"abs": EST_ABS}, se_rel=SE_REL)
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_fit_measures(case):
-    got = fitted(case).fit_measures()
-    for name, value in REF[case]["fit"].items():
-        if name in EXACT:
-            assert got[name] == value, name
-        elif name in CHISQ:
-            assert got[name] == pytest.approx(value, rel=CHISQ_REL), name
-        else:
-            assert got[name] == pytest.approx(value, abs=1e-5), name
+    assert_fit_measures(fitted(case).fit_measures(), REF[case]["fit"], chisq=CHISQ, chisq_rel=CHISQ_REL,
+                        other_abs=1e-5)
 
 
 def test_continuous_items_keep_their_scale():

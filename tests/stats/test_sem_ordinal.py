@@ -2,8 +2,9 @@
 (tests/golden/sem_ordinal.R and its output sem_ordinal.json; data tests/golden/data/hs_ordinal.csv,
 the Holzinger-Swineford three-factor model with x1..x9 cut into 3-5 categories).
 
-Cases: WLSMV, DWLS, WLSMV with std.lv = TRUE. Tolerances: estimates and std.all 1e-5
-absolute (lavaan's nlminb stops with up to 4e-6 left on single
+Cases: WLSMV, DWLS, WLSMV with std.lv = TRUE, WLSMV of the model with residual covariances
+``x2 ~~ x6`` and ``x1 ~~ x9`` (std.all the residual correlations, lavaan's ``cov.std = TRUE``).
+Tolerances: estimates, std.lv and std.all 1e-5 absolute (lavaan's nlminb stops with up to 4e-6 left on single
 loadings), standard errors 1e-4 relative (robust.sem sandwich for WLSMV, (Δ'WΔ)⁻¹/(N−1) for
 DWLS), χ² statistics 1e-6 relative, other fit measures 1e-6 absolute, npar and df exactly.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sem_golden_helpers import assert_estimates, assert_fit_measures
 
 import servq
 from servq.stats.sem import OrdinalSemResults, cfa
@@ -24,7 +26,6 @@ REF = json.loads((GOLDEN / "sem_ordinal.json").read_text())
 EST_ABS = 1e-5
 SE_REL = 1e-4
 CHISQ = ("chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled", "fmin")
-EXACT = ("npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled")
 
 
 @cache
@@ -34,36 +35,29 @@ def data():
 
 @cache
 def fitted(case):
-    return cfa(REF["model"], data(), ordered=REF["items"], estimator=REF[case]["estimator"],
+    return cfa(REF[case]["model"], data(), ordered=REF["items"], estimator=REF[case]["estimator"],
                std_lv=case == "wlsmv_std_lv")
 
 
-CASES = ["wlsmv", "dwls", "wlsmv_std_lv"]
+CASES = ["wlsmv", "dwls", "wlsmv_std_lv", "wlsmv_rescov"]
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_estimates_and_se(case):
-    got = fitted(case).to_frame().set_index(["lhs", "op", "rhs"])
-    pe = REF[case]["pe"]
-    assert len(got) == len(pe["lhs"])
-    rows = zip(pe["lhs"], pe["op"], pe["rhs"], pe["est"], pe["se"], pe["std_all"])
-    for lhs, op, rhs, est, se, std in rows:
-        row = got.loc[(lhs, op, rhs)]
-        assert row["est"] == pytest.approx(est, abs=EST_ABS), (lhs, op, rhs)
-        assert row["std.all"] == pytest.approx(std, abs=EST_ABS), (lhs, op, rhs)
-        assert row["se"] == pytest.approx(se, rel=SE_REL, abs=1e-12), (lhs, op, rhs)
+    assert_estimates(fitted(case).to_frame(), REF[case]["pe"], est={"abs": EST_ABS}, se_rel=SE_REL)
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_fit_measures(case):
-    got = fitted(case).fit_measures()
-    for name, value in REF[case]["fit"].items():
-        if name in EXACT:
-            assert got[name] == value, name
-        elif name in CHISQ:
-            assert got[name] == pytest.approx(value, rel=1e-6), name
-        else:
-            assert got[name] == pytest.approx(value, abs=1e-6), name
+    assert_fit_measures(fitted(case).fit_measures(), REF[case]["fit"], chisq=CHISQ, chisq_rel=1e-6, other_abs=1e-6)
+
+
+def test_std_all_of_residual_covariances_is_the_residual_correlation():
+    got = fitted("wlsmv_rescov").to_frame().set_index(["lhs", "op", "rhs"])
+    theta = got.xs("~~", level="op")["est"]
+    for a, b in (("x2", "x6"), ("x1", "x9")):
+        want = theta[(a, b)] / np.sqrt(theta[(a, a)] * theta[(b, b)])
+        assert got.loc[(a, "~~", b), "std.all"] == pytest.approx(want, rel=1e-12)
 
 
 def test_lavaan_defaults():

@@ -5,9 +5,10 @@ x1..x9 cut into 3-5 categories, grouped by school, the three-factor model).
 
 Cases: configural; group.equal "thresholds"; c("thresholds", "loadings"); c("thresholds",
 "loadings", "intercepts") (the same model in lavaan: ordered items' intercepts are fixed to 0);
-c("thresholds", "loadings") with group.partial c("x1|t2", "visual =~ x2"); DWLS with
+c("thresholds", "loadings") with group.partial c("x1|t2", "visual =~ x2"); "thresholds" with residual covariances ``x2 ~~ x6`` and
+``x1 ~~ x9`` (std.all the residual correlations in each group); DWLS with
 c("thresholds", "loadings"); WLSMV with c("thresholds", "loadings") and std.lv = TRUE (the second
-group's factor variances free). Tolerances: estimates and std.all 1e-5 absolute or relative
+group's factor variances free). Tolerances: estimates, std.lv and std.all 1e-5 absolute or relative
 (lavaan's nlminb stops with χ² 1.6e-6 above the minimum for "thresholds", one loading
 1.2e-5 = 6e-6 relative away), standard errors 1e-4 relative, χ² statistics (and
 lavTestLRT's scaled-shifted differences) 1e-4 relative, other fit measures and p-values 1e-5
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sem_golden_helpers import assert_estimates, assert_fit_measures
 
 import servq
 from servq.stats.polychoric import OrdinalTables
@@ -34,7 +36,6 @@ SE_REL = 1e-4
 CHISQ_REL = 1e-4
 FIT_ABS = 1e-5
 CHISQ = ("chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled", "fmin", "chisq.shift.parameters")
-EXACT = ("npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled")
 CASES = list(REF["cases"])
 
 
@@ -65,32 +66,29 @@ def test_estimates_se_and_free_parameters(case):
     fit = fitted(case)
     assert fit.groups == tuple(REF["cases"][case]["groups"])
     assert fit.nobs == tuple(REF["cases"][case]["n"])
-    got = fit.to_frame().set_index(["lhs", "op", "rhs", "group"])
-    pe = pd.DataFrame(REF["cases"][case]["pe"])
-    assert len(got) == len(pe)
-    for r in pe.itertuples():
-        row = got.loc[(r.lhs, r.op, r.rhs, r.group)]
-        key = (r.lhs, r.op, r.rhs, r.group)
-        assert row["est"] == pytest.approx(r.est, abs=EST, rel=EST), key
-        assert row["std.all"] == pytest.approx(r.std_all, abs=EST, rel=EST), key
-        assert row["se"] == pytest.approx(r.se, rel=SE_REL, abs=1e-12), key
-        assert bool(row["free"]) == (r.free > 0), key
+    assert_estimates(fit.to_frame(), REF["cases"][case]["pe"], keys=("lhs", "op", "rhs", "group"),
+                     est={"abs": EST, "rel": EST}, se_rel=SE_REL, free=True)
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_fit_measures(case):
-    got = fitted(case).fit_measures()
-    for name, value in REF["cases"][case]["fit"].items():
-        if value is None:
-            assert name not in got or not np.isfinite(got[name]), name
-        elif name in EXACT:
-            assert got[name] == value, name
-        elif name in CHISQ:
-            assert got[name] == pytest.approx(value, rel=CHISQ_REL), name
-        elif name.startswith("pvalue"):
-            assert got[name] == pytest.approx(value, rel=1e-5, abs=1e-12), name
-        else:
-            assert got[name] == pytest.approx(value, abs=FIT_ABS), name
+    assert_fit_measures(fitted(case).fit_measures(), REF["cases"][case]["fit"], chisq=CHISQ, chisq_rel=CHISQ_REL,
+                        other_abs=FIT_ABS, pvalue_rel=1e-5)
+
+
+def test_std_all_of_residual_covariances_is_the_residual_correlation_in_every_group():
+    # lavaan's nlminb stops 2e-6 above the χ² minimum here, speed =~ x8 in group 1 1.1e-5 relative away
+    ref = REF["rescov"]
+    fit = cfa(ref["model"], data(), ordered=REF["items"], group=REF["group"], group_equal=as_list(ref["group_equal"]))
+    assert_estimates(fit.to_frame(), ref["pe"], keys=("lhs", "op", "rhs", "group"), est={"abs": EST, "rel": 2 * EST},
+                     se_rel=SE_REL, free=True)
+    assert_fit_measures(fit.fit_measures(), ref["fit"], chisq=CHISQ, chisq_rel=CHISQ_REL, other_abs=FIT_ABS,
+                        pvalue_rel=1e-5)
+    got = fit.to_frame().set_index(["lhs", "op", "rhs", "group"])
+    for g in (1, 2):
+        theta = got.xs(("~~", g), level=("op", "group"))["est"]
+        want = theta[("x2", "x6")] / np.sqrt(theta[("x2", "x2")] * theta[("x6", "x6")])
+        assert got.loc[("x2", "~~", "x6", g), "std.all"] == pytest.approx(want, rel=1e-12)
 
 
 def test_thresholds_step_frees_scales_and_latent_means_of_the_second_group():

@@ -401,20 +401,7 @@ def _polychoric_pair(freq: NDArray[np.float64], th1: NDArray[np.float64], th2: N
     start = float(cov / math.sqrt(va * vb)) if va > 0 and vb > 0 else 0.0
     if not abs(start) < 1:
         start = 0.0
-    g0 = gradient(start)
-    if g0 == 0:
-        return start
-    direction = 1.0 if g0 > 0 else -1.0
-    grid = np.r_[np.arange(start, direction * _RHO_BOUND, direction * 0.05)[1:], direction * _RHO_BOUND]
-    prev = start
-    for rho in grid:
-        g = gradient(float(rho))
-        if g * direction <= 0:
-            from scipy.optimize import brentq  # on use: the engine's import stays light
-
-            return float(brentq(gradient, min(prev, rho), max(prev, rho), xtol=1e-14, rtol=1e-14, maxiter=200))
-        prev = float(rho)
-    return direction * _RHO_BOUND
+    return _root_from(gradient, start, _RHO_BOUND)
 
 
 def _cell_probabilities(th1: NDArray[np.float64], th2: NDArray[np.float64], rho: float) -> NDArray[np.float64]:

@@ -81,7 +81,7 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
 
 class FittedModel:
     """What every fitted model offers from its ``estimates`` table and ``fit`` measures
-    (:class:`SemResults`, :class:`~servq.stats.sem.wls.OrdinalSemResults`): lavaan's
+    (:class:`SemResults`, :class:`~servq.stats.sem.dwls.OrdinalSemResults`): lavaan's
     ``fitMeasures()``, ``parameterEstimates()`` and ``standardizedSolution()``.
 
     References

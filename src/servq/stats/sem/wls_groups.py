@@ -1,6 +1,6 @@
 """Multi-group ordinal CFA/SEM by DWLS, as lavaan's ``cfa(..., ordered =, group =, estimator = "WLSMV")``.
 
-The single-group fit (:mod:`.wls`) needs no mean structure: its thresholds are saturated.
+The single-group fit (:mod:`.wls_mixed`) needs no mean structure: its thresholds are saturated.
 With groups and equal thresholds they are not, and lavaan's ``parameterization = "delta"``
 model for group g is, for the latent responses y* = Λη + ε (RAM matrices of :mod:`.model`),
 
@@ -22,12 +22,10 @@ each y*, so the later groups' y* may have another mean and variance. "loadings" 
 other categories act on the RAM rows as with ML (:func:`.model.build`).
 
 Estimation minimises lavaan's multi-group DWLS function, Σ_g (n_g − 1) (s_g − σ_g)ᵀ W_g
-(s_g − σ_g) = χ², W_g = diag(1/diag Γ_g) (``fmin`` = χ²/(2N)). With f_g = n_g/N, the
-expected information E = Σ_g f_g Δ_gᵀ W_g Δ_g (Δ_g = ∂σ_g/∂θᵀ) gives the DWLS covariance
-E⁻¹/(N − G) and WLSMV's robust one E⁻¹ (Σ_g f_g Δ_gᵀ W_g Γ_g W_g Δ_g) E⁻¹/(N − G). The
-scaled-shifted χ² uses U = V − VΔE⁻¹ΔᵀV over all groups, V = ⊕ f_g W_g and Γ = ⊕ Γ_g/f_g
-(lavaan's ``lav_test_satorra_bentler_trace_original``). The baseline model has free
-thresholds and zero correlations in each group.
+(s_g − σ_g) = χ², W_g = diag(1/diag Γ_g); the covariance of the estimates, the
+scaled-shifted χ² over all groups (lavaan's ``lav_test_satorra_bentler_trace_original``),
+the baseline (free thresholds and zero correlations in each group), the fit indices and the
+standardisation (the latent responses' variances 1/δ²) are :mod:`.dwls`'s.
 
 References
 ----------
@@ -51,6 +49,7 @@ import pandas as pd
 from scipy import stats
 
 from ..polychoric import Polychoric
+from .dwls import Moments, block_diagonal, least_squares_fit, parameter_frame, standardized
 from .model import GROUP_EQUAL, Model, SemSpecificationError, build, variable_names
 from .syntax import parse
 
@@ -196,6 +195,7 @@ class _Implied:
     mu: np.ndarray         # μ of all variables
     delta: np.ndarray      # scaling factors of the items
     tau: np.ndarray        # thresholds (parameter scale)
+    psi: np.ndarray        # variance parameters of all variables (0 for the items: not parameters)
 
 
 def _implied(lay: _Layout, theta: np.ndarray, g: int, pairs: list[tuple[int, int]]) -> _Implied:
@@ -244,7 +244,7 @@ def _implied(lay: _Layout, theta: np.ndarray, g: int, pairs: list[tuple[int, int
         c = col[r.par]
         jac[:nth, c] -= delta[items] * dmu[items]
         jac[nth:, c] += dd * dsig[ii, jj]
-    return _Implied(sigma, jac, sig0, mu, delta, tau)
+    return _Implied(sigma, jac, sig0, mu, delta, tau, np.diag(s).copy())
 
 
 def _start_values(lay: _Layout, samples: Sequence[Polychoric]) -> np.ndarray:
@@ -261,47 +261,6 @@ def _start_values(lay: _Layout, samples: Sequence[Polychoric]) -> np.ndarray:
             theta[col[r.par]] = 1.0 if r.op == "=~" else 0.5 if r.op == "~~" and r.lhs == r.rhs else 0.0
     theta[lay.n_th + len(lay.keep):] = 1.0
     return theta
-
-
-@dataclass(frozen=True)
-class Moments:
-    """What a χ² difference test needs of a fitted DWLS model: per group Δ_g, W_g, Γ_g, n_g.
-
-    Parameters
-    ----------
-    jacs : tuple of numpy.ndarray
-        Per group, Δ_g = ∂σ_g/∂θᵀ at the estimates.
-    weights : tuple of numpy.ndarray
-        Per group, the diagonal of W_g (lavaan's ``wls.v``).
-    gammas : tuple of numpy.ndarray or None
-        Per group, Γ_g (lavaan's ``gamma``, NACOV), None without (DWLS).
-    nobs : tuple of int
-        Per group, N.
-
-    References
-    ----------
-    Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample analysis of
-    moment structures. Kluwer.
-
-    Examples
-    --------
-    R: ``lavTech(fit, "information")`` is E = Σ_g (n_g/N) Δ_gᵀ W_g Δ_g:
-
-    >>> m = Moments((np.eye(2), np.eye(2)), (np.ones(2), 3 * np.ones(2)), (None, None), (100, 300))
-    >>> m.info.tolist()
-    [[2.5, 0.0], [0.0, 2.5]]
-    """
-
-    jacs: tuple[np.ndarray, ...]
-    weights: tuple[np.ndarray, ...]
-    gammas: tuple[np.ndarray | None, ...]
-    nobs: tuple[int, ...]
-
-    @property
-    def info(self) -> np.ndarray:
-        """E = Σ_g f_g Δ_gᵀ W_g Δ_g (lavaan's expected information)."""
-        f = np.asarray(self.nobs, dtype=float) / sum(self.nobs)
-        return sum(fg * d.T @ (w[:, None] * d) for fg, d, w in zip(f, self.jacs, self.weights))
 
 
 def scaled_shifted_difference(free: Moments, restricted: Moments, chisq_free: float, df_free: float,
@@ -375,7 +334,7 @@ def scaled_shifted_difference(free: Moments, restricted: Moments, chisq_free: fl
         tr += fg * float(np.sum((wd.T @ gm @ wd) * mid))  # tr(WΓW Δ M Δᵀ)
         blocks.append(fg * gm)
     vd = np.concatenate(free.weights)[:, None] * d1
-    ug = vd @ mid @ vd.T @ _block_diag(blocks)
+    ug = vd @ mid @ vd.T @ block_diagonal(blocks)
     tr2 = float(np.sum(ug * ug.T))
     a = np.sqrt(m / tr2)
     b = m - a * tr
@@ -397,14 +356,11 @@ class _Estimates:
 
 def _estimate(lay: _Layout, samples: Sequence[Polychoric], gammas: Sequence[np.ndarray | None],
               nobs: Sequence[int]) -> _Estimates:
-    """Minimise Σ_g (n_g − 1) F_g; SEs, χ² (scaled-shifted with ``gammas``) and fit measures."""
-    from scipy.optimize import least_squares
-
+    """Minimise Σ_g (n_g − 1) F_g; SEs, χ² (scaled-shifted with ``gammas``) and fit measures (:mod:`.dwls`)."""
     pairs = [s.pairs() for s in samples]
     obs = [s.wls_obs() for s in samples]
     w = [s.wls_v() for s in samples]
-    n = np.asarray(nobs, dtype=float)
-    root = [np.sqrt((ng - 1.0) * wg) for ng, wg in zip(n, w)]
+    root = [np.sqrt((ng - 1.0) * wg) for ng, wg in zip(nobs, w)]
 
     def residuals(t: np.ndarray) -> np.ndarray:
         return np.concatenate([rg * (_implied(lay, t, g, pairs[g]).sigma - obs[g]) for g, rg in enumerate(root)])
@@ -412,107 +368,43 @@ def _estimate(lay: _Layout, samples: Sequence[Polychoric], gammas: Sequence[np.n
     def jacobian(t: np.ndarray) -> np.ndarray:
         return np.vstack([rg[:, None] * _implied(lay, t, g, pairs[g]).jac for g, rg in enumerate(root)])
 
-    opt = least_squares(residuals, _start_values(lay, samples), jac=jacobian, method="lm",
-                        xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=10000)
+    opt = least_squares_fit(residuals, jacobian, _start_values(lay, samples))
     theta = opt.x
     groups = tuple(_implied(lay, theta, g, pairs[g]) for g in range(len(samples)))
-    n_total, n_groups = float(n.sum()), len(samples)
-    f = n / n_total
-    info = sum(fg * gi.jac.T @ (wg[:, None] * gi.jac) for fg, gi, wg in zip(f, groups, w))
-    info_inv = np.linalg.inv(info)
-    robust = all(gm is not None for gm in gammas)
-    if robust:
-        meat = sum(fg * (wg[:, None] * gi.jac).T @ np.asarray(gm) @ (wg[:, None] * gi.jac)
-                   for fg, gi, wg, gm in zip(f, groups, w, gammas))
-        vcov = info_inv @ meat @ info_inv / (n_total - n_groups)
-    else:
-        vcov = info_inv / (n_total - n_groups)
-
-    chisq = float(sum((ng - 1.0) * np.sum(wg * (gi.sigma - og) ** 2) for ng, wg, gi, og in zip(n, w, groups, obs)))
-    pstar = sum(len(o) for o in obs)
-    df = pstar - lay.n_free
-    fit: dict[str, float] = {"npar": float(lay.n_free), "fmin": chisq / (2 * n_total), "chisq": chisq,
-                             "df": float(df), "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan}
-    nth = [len(gi.tau) for gi in groups]
-    base_chisq = float(sum((ng - 1.0) * np.sum(wg[k:] * og[k:] ** 2) for ng, wg, og, k in zip(n, w, obs, nth)))
-    base_df = sum(len(pg) for pg in pairs)
-    fit.update({"baseline.chisq": base_chisq, "baseline.df": float(base_df),
-                "baseline.pvalue": float(stats.chi2.sf(base_chisq, base_df))})
-
-    def cfi_tli_rmsea(x2: float, d: float, x2b: float, db: float) -> tuple[float, float, float]:
-        num, den = max(x2 - d, 0.0), max(x2 - d, x2b - db, 0.0)
-        cfi = 1.0 - num / den if den > 0 else 1.0
-        tli = ((x2b / db - x2 / d) / (x2b / db - 1.0)) if d > 0 else 1.0
-        rmsea = float(np.sqrt(max((x2 - d) / (d * (n_total - n_groups)), 0.0) * n_groups)) if d > 0 else 0.0
-        return cfi, tli, rmsea
-
-    fit["cfi"], fit["tli"], fit["rmsea"] = cfi_tli_rmsea(chisq, df, base_chisq, base_df)
-    if robust:
-        v_all = np.concatenate([fg * wg for fg, wg in zip(f, w)])
-        gamma_all = _block_diag([np.asarray(gm) / fg for fg, gm in zip(f, gammas)])
-        d_all = np.vstack([gi.jac for gi in groups])
-        vd = v_all[:, None] * d_all
-        ug = (np.diag(v_all) - vd @ info_inv @ vd.T) @ gamma_all
-        a_fac = np.sqrt(df / np.sum(ug * ug.T)) if df > 0 else np.nan
-        shift = df - a_fac * np.trace(ug)
-        tr_b, tr2_b = 0.0, 0.0
-        for wg, gm, k in zip(w, gammas, nth):
-            wgm = wg[k:, None] * np.asarray(gm)[k:, k:]
-            tr_b += float(np.trace(wgm))
-            tr2_b += float(np.sum(wgm * wgm.T))
-        ab = np.sqrt(base_df / tr2_b)
-        base_scaled = ab * base_chisq + (base_df - ab * tr_b)
-        scaled = a_fac * chisq + shift
-        fit.update({"chisq.scaled": scaled, "df.scaled": float(df),
-                    "pvalue.scaled": float(stats.chi2.sf(scaled, df)) if df > 0 else np.nan,
-                    "chisq.scaling.factor": 1.0 / a_fac, "chisq.shift.parameters": shift,
-                    "baseline.chisq.scaled": base_scaled, "baseline.df.scaled": float(base_df)})
-        fit["cfi.scaled"], fit["tli.scaled"], fit["rmsea.scaled"] = cfi_tli_rmsea(scaled, df, base_scaled, base_df)
-    fit["srmr"] = _srmr(groups, obs, nth, pairs, f, len(samples[0].items))
-    fit["ntotal"] = n_total
     moments = Moments(tuple(gi.jac for gi in groups), tuple(w), tuple(gammas), tuple(int(x) for x in nobs))
-    return _Estimates(theta, vcov, groups, fit, moments, bool(opt.success), int(opt.nfev))
-
-
-def _srmr(groups, obs, nth, pairs, f, p: int) -> float:
-    """lavaan's SRMR: per group over the correlation residuals, weighted by n_g/N."""
-    out = 0.0
-    for gi, og, k, fg in zip(groups, obs, nth, f):
-        r = og[k:] - gi.sigma[k:]
-        out += fg * float(np.sqrt(np.sum(r ** 2) / (p * (p + 1) / 2)))
-    return out
-
-
-def _block_diag(blocks: Sequence[np.ndarray]) -> np.ndarray:
-    size = sum(b.shape[0] for b in blocks)
-    out = np.zeros((size, size))
-    at = 0
-    for b in blocks:
-        k = b.shape[0]
-        out[at:at + k, at:at + k] = b
-        at += k
-    return out
+    resid = [og - gi.sigma for og, gi in zip(obs, groups)]
+    cors = [slice(len(gi.tau), None) for gi in groups]
+    fit = moments.fit_measures(obs, resid, cors, lay.n_free, [r[c] for r, c in zip(resid, cors)],
+                               len(samples[0].items))
+    return _Estimates(theta, moments.covariance(), groups, fit, moments, bool(opt.success), int(opt.nfev))
 
 
 def _table(lay: _Layout, res: _Estimates, samples: Sequence[Polychoric], labels: Sequence[str]) -> pd.DataFrame:
-    """lavaan's parameter table of every group: user rows, thresholds, the other rows, scales, means."""
+    """lavaan's parameter table of every group: user rows, thresholds, the other rows, scales, means;
+    standardised by :func:`.dwls.standardized` (the latent responses' variances 1/δ²)."""
     spec = lay.spec
     names = spec.names
     p = spec.p
     se = np.sqrt(np.clip(np.diag(res.vcov), 0, None))
     col = {par: lay.n_th + k for k, par in enumerate(lay.keep)}
+    latent = np.zeros(spec.n_vars, dtype=bool)
+    latent[[spec.index(v) for v in names.lv]] = True
     recs = []
     for g, gi in enumerate(res.groups):
         var = np.diag(gi.sig0).copy()
         resid_var = 1.0 / gi.delta ** 2 - var[:p]
         var[:p] = 1.0 / gi.delta ** 2  # the latent responses' variances (lavaan's computeVY)
         sd = np.sqrt(np.clip(var, 0, None))
+        psi = gi.psi.copy()
+        psi[:p] = resid_var
 
-        def add(lhs, op, rhs, est, err, std, free, g=g):
+        def add(lhs, op, rhs, est, err, free, i, j=0, g=g, sd=sd, psi=psi):
+            std_lv, std_all = standardized(op, i, j, float(est), sd, psi, latent)
             recs.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1, "group_label": labels[g], "label": "",
-                         "est": float(est), "se": float(err), "std.all": float(std), "free": bool(free)})
+                         "est": float(est), "se": float(err), "std.lv": float(std_lv), "std.all": float(std_all),
+                         "free": bool(free)})
 
-        def spec_row(r, g=g, gi=gi, sd=sd, resid_var=resid_var):
+        def spec_row(r, resid_var=resid_var):
             i, j = spec.index(r.lhs), spec.index(r.rhs) if r.rhs else 0
             if r.op == "~~" and r.lhs == r.rhs and r.lhs in names.ov:
                 est, err, free = resid_var[i], 0.0, False
@@ -522,15 +414,7 @@ def _table(lay: _Layout, res: _Estimates, samples: Sequence[Polychoric], labels:
                 est, err, free = res.theta[col[r.par]], se[col[r.par]], True
             else:
                 est, err, free = r.value, 0.0, False
-            if r.op == "=~":
-                std = est * sd[i] / sd[j]
-            elif r.op == "~":
-                std = est * sd[j] / sd[i]
-            elif r.op == "~1":
-                std = est / sd[i] if sd[i] > 0 else np.nan
-            else:
-                std = est / (sd[i] * sd[j]) if sd[i] * sd[j] > 0 else np.nan
-            add(r.lhs, r.op, r.rhs, est, err, std, free)
+            add(r.lhs, r.op, r.rhs, est, err, free, i, j)
 
         rows = [r for r in spec.rows if r.group == g]
         for r in rows:
@@ -539,29 +423,18 @@ def _table(lay: _Layout, res: _Estimates, samples: Sequence[Polychoric], labels:
         th_names = samples[g].threshold_names()
         for k, c in enumerate(lay.th_par[g]):
             lhs, rhs = th_names[k].split("|")
-            item = lay.th_item[g][k]
-            add(lhs, "|", rhs, res.theta[c], se[c], res.theta[c] / sd[item], True)
+            add(lhs, "|", rhs, res.theta[c], se[c], True, int(lay.th_item[g][k]))
         for r in rows:
             if not r.user and r.op != "~1":
                 spec_row(r)
         for i, v in enumerate(names.ov):
             c = lay.delta_par[g][i]
-            add(v, "~*~", v, gi.delta[i], se[c] if c >= 0 else 0.0, 1.0, c >= 0)
+            add(v, "~*~", v, gi.delta[i], se[c] if c >= 0 else 0.0, c >= 0, i)
         for r in rows:
             if not r.user and r.op == "~1":
                 spec_row(r)
-    out = pd.DataFrame(recs)
-    se_ = out["se"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se_ > 0, out["est"].to_numpy() / se_, np.nan)
-    out["z"] = z
-    out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-    q = stats.norm.ppf(0.975)
-    out["ci.lower"] = out["est"] - q * out["se"]
-    out["ci.upper"] = out["est"] + q * out["se"]
-    out["std.lv"] = out["std.all"]
-    return out[["lhs", "op", "rhs", "group", "group_label", "label", "est", "se", "z", "pvalue", "ci.lower",
-                "ci.upper", "std.lv", "std.all", "free"]]
+    return parameter_frame(recs, ["lhs", "op", "rhs", "group", "group_label", "label", "est", "se", "z", "pvalue",
+                                  "ci.lower", "ci.upper", "std.lv", "std.all", "free"])
 
 
 @dataclass(frozen=True)
@@ -598,11 +471,9 @@ class GroupFit:
 
     >>> from servq.stats.polychoric import OrdinalTables, polychoric
     >>> rng = np.random.default_rng(5)
-    >>> def codes(n):
-    ...     z = rng.normal(size=(n, 1)) + rng.normal(size=(n, 4))
-    ...     return np.digitize(z, [-0.5, 0.5]) + 1
-    >>> samples = [polychoric(OrdinalTables.from_codes(codes(n), items=list("abcd"))) for n in (250, 300)]
-    >>> res = fit_groups("f =~ a + b + c + d", samples, [None, None], [250, 300], ["1", "2"])
+    >>> codes = np.digitize(rng.normal(size=(500, 1)) + rng.normal(size=(500, 4)), [-0.5, 0.5]) + 1
+    >>> samples = [polychoric(OrdinalTables.from_codes(c, items=list("abcd"))) for c in np.split(codes, [250])]
+    >>> res = fit_groups("f =~ a + b + c + d", samples, [None, None], [250, 250], ["1", "2"])
     >>> res.implied.shape, bool(np.allclose(np.diagonal(res.implied, axis1=1, axis2=2), 1.0))
     ((2, 4, 4), True)
     """

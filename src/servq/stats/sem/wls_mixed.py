@@ -27,10 +27,11 @@ the ordered items and the continuous items. An ordered item's residual variance 
 (its implied variance is 1); a continuous item has a free residual variance and a free
 intercept ν, which with W diagonal reproduces the sample mean exactly. σ(θ) = (τ, −ν,
 diag Σ of the continuous items, the covariances below the diagonal); the estimates minimise
-(s − σ(θ))ᵀ W (s − σ(θ)) with W = diag(1/diag NACOV). Robust SEs, the scaled-shifted χ² and
-the scaled CFI / TLI / RMSEA follow :mod:`.wls`; the baseline model frees the thresholds,
-means and variances and fixes every covariance at 0. SRMR is lavaan's
-``srmr_bentler_nomean``: the covariance residuals scaled by the sample SDs.
+(s − σ(θ))ᵀ W (s − σ(θ)) with W = diag(1/diag NACOV) (W = I for ULS). The fit, robust SEs,
+the scaled-shifted χ², the baseline (free thresholds, means and variances, every covariance
+0), CFI / TLI / RMSEA, SRMR (lavaan's ``srmr_bentler_nomean``: the covariance residuals
+scaled by the sample SDs) and std.all are :mod:`.dwls`'s. With every item ordered this is
+lavaan's ordinal CFA (:mod:`.wls` fits it by :func:`fit_sample`).
 
 Reference values: ``tests/golden/sem_mixed.R`` (lavaan 0.6-14).
 
@@ -52,16 +53,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from ..polychoric import OrdinalTables, polychoric, polyserial
+from ..polychoric import OrdinalTables, Polychoric, polychoric, polyserial
+from .dwls import ESTIMATORS, ROBUST, Moments, OrdinalSemResults, least_squares_fit, parameter_frame, standardized
 from .estimate import SampleStats
 from .model import Model, SemSpecificationError, build, variable_names
 from .start import start_values
 from .syntax import parse
-from .wls import ESTIMATORS, OrdinalSemResults
 
-__all__ = ["MixedSample", "mixed_sample", "fit_mixed"]
+__all__ = ["MixedSample", "mixed_sample", "complete_rows", "fit_mixed", "fit_sample", "check_model"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,8 +84,11 @@ class MixedSample:
         Polychoric / polyserial / Pearson correlations (``lavCor(d, ordered =)``).
     n : int
         Rows (complete on every variable).
-    nacov : numpy.ndarray
-        N × the asymptotic covariance of :meth:`wls_obs` (``lavInspect(fit, "gamma")``).
+    nacov : numpy.ndarray or None
+        N × the asymptotic covariance of :meth:`wls_obs` (``lavInspect(fit, "gamma")``);
+        None when only its diagonal is known (``weights``: DWLS from tables).
+    weights : numpy.ndarray, optional
+        The DWLS weights when not 1/diag(``nacov``) (those of :meth:`Polychoric.wls_v`).
 
     References
     ----------
@@ -108,7 +111,16 @@ class MixedSample:
     variances: np.ndarray
     correlation: np.ndarray
     n: int
-    nacov: np.ndarray = field(repr=False)
+    nacov: np.ndarray | None = field(repr=False)
+    weights: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_polychoric(cls, poly: Polychoric, n: int, nacov: np.ndarray | None = None) -> MixedSample:
+        """All items ordered: the thresholds and polychoric correlations of ``poly`` over ``n`` rows,
+        weighted by its :meth:`~servq.stats.polychoric.Polychoric.wls_v` (from the tables alone)."""
+        k = len(poly.items)
+        return cls(tuple(poly.items), (True,) * k, tuple(poly.thresholds), np.ones(k), poly.correlation, n, nacov,
+                   poly.wls_v())
 
     def pairs(self) -> list[tuple[int, int]]:
         """Variable index pairs (i, j), i > j, in lavaan's order."""
@@ -140,11 +152,49 @@ class MixedSample:
 
     def wls_v(self) -> np.ndarray:
         """DWLS weights 1/diag(NACOV) (``diag(lavInspect(fit, "wls.v"))``)."""
+        if self.weights is not None:
+            return self.weights
+        assert self.nacov is not None
         return 1.0 / np.diag(self.nacov)
 
 
-def _frame(data: pd.DataFrame, names: Sequence[str], ordered: Sequence[str]) -> pd.DataFrame:
-    """Listwise-complete rows; ordered items recoded 1..K by their sorted levels, continuous ones as floats."""
+def complete_rows(data: pd.DataFrame, names: Sequence[str], ordered: Sequence[str]) -> pd.DataFrame:
+    """The rows answering every variable, ordered items recoded 1..K by their sorted levels (lavaan's ordered factors).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The answers.
+    names : sequence of str
+        The variables (columns) to keep.
+    ordered : sequence of str
+        Those that are ordered (numbers or categoricals; levels in sorted order, unused
+        levels dropped); the others are continuous and kept as floats.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The listwise-complete rows (index kept), ordered items as codes 1..K.
+
+    Raises
+    ------
+    ValueError
+        An ordered value that is neither a number nor a categorical level, or a continuous
+        column that is not numeric.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``ordered =``, ``missing = "listwise"``).
+
+    Examples
+    --------
+    As R's ``as.integer(ordered(x))`` of the complete rows:
+
+    >>> d = pd.DataFrame({"q": [10, 30, None, 20], "x": [0.5, 1.5, 2.5, None]})
+    >>> complete_rows(d, ["q", "x"], ["q"])["q"].tolist()
+    [1, 2]
+    """
     complete = data[list(names)].dropna()
     out = {}
     for name in names:
@@ -206,7 +256,7 @@ def mixed_sample(data: pd.DataFrame, ordered: Sequence[str]) -> MixedSample:
     unknown = [v for v in ordered if v not in names]
     if unknown:
         raise ValueError(f"ordered= names {unknown[0]}, which is not a column")
-    frame = _frame(data, names, ordered)
+    frame = complete_rows(data, names, ordered)
     n, k = frame.shape
     is_ord = tuple(v in ordered for v in names)
     ord_idx = [i for i in range(k) if is_ord[i]]
@@ -331,14 +381,39 @@ def _pearson_scores(y1: np.ndarray, y2: np.ndarray) -> tuple[float, np.ndarray, 
     return rho, s_rho, (mu1, mu2, var1, var2)
 
 
-def _check(spec: Model) -> None:
+def check_model(spec: Model) -> None:
+    """Refuse what the DWLS fit of ordered items does not support yet.
+
+    Parameters
+    ----------
+    spec : Model
+        The built model.
+
+    Raises
+    ------
+    SemSpecificationError
+        An observed variable as a factor or in a regression, or a ``:=``, ``==``, ``<`` /
+        ``>`` constraint.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    R's lavaan fits ``f =~ a + b + c`` with ``ordered = TRUE``; so does servq:
+
+    >>> check_model(build(parse("f =~ a + b + c")))
+    """
     names = spec.names
     for r in spec.rows:
         if (r.op == "=~" and r.lhs in names.ov) or (r.op == "~" and (r.rhs in names.ov or r.lhs in names.ov)):
             raise SemSpecificationError(f"{r.lhs} {r.op} {r.rhs}: observed variables in regressions or as factors "
                                         "are not supported yet with ordered= items (regress factors instead)")
-    if spec.constraints.defined or spec.constraints.rank:
-        raise SemSpecificationError(":= and == are not supported yet with estimator='WLSMV'; fit without them")
+    if spec.constraints.defined or spec.constraints.rank or spec.constraints.conditions:
+        raise SemSpecificationError(":=, ==, < and > are not supported yet with ordered= items; fit without them, "
+                                    "or fit the items as continuous (ML)")
 
 
 def fit_mixed(model: str, data: pd.DataFrame, ordered: Sequence[str], *, estimator: str = "WLSMV",
@@ -354,8 +429,9 @@ def fit_mixed(model: str, data: pd.DataFrame, ordered: Sequence[str], *, estimat
         One row per respondent; rows missing any model variable are dropped (listwise).
     ordered : sequence of str
         The ordered items; the other observed variables are continuous (numeric columns).
-    estimator : {"WLSMV", "DWLS"}
-        WLSMV: robust SEs and the mean-and-variance adjusted χ²; DWLS: standard SEs and χ².
+    estimator : {"WLSMV", "DWLS", "ULSMV", "ULS"}
+        WLSMV: robust SEs and the mean-and-variance adjusted χ²; DWLS: standard SEs and χ²;
+        ULSMV and ULS the same with W = I (:mod:`.dwls`).
     std_lv : bool
         Identify factors by unit latent variances instead of first loadings.
     orthogonal : bool
@@ -397,32 +473,66 @@ def fit_mixed(model: str, data: pd.DataFrame, ordered: Sequence[str], *, estimat
     (2.0, True)
     """
     if estimator.upper() not in ESTIMATORS:
-        raise SemSpecificationError(f"estimator={estimator!r} with ordered items is not supported; use 'WLSMV' or 'DWLS'")
-    estimator = estimator.upper()
+        raise SemSpecificationError(f"estimator={estimator!r} with ordered items is not supported; use 'WLSMV', 'DWLS', "
+                                    "'ULSMV' or 'ULS'")
     formulas = parse(model)
     names = variable_names(formulas)
     absent = [v for v in names.ov if v not in data.columns]
     if absent:
         raise SemSpecificationError(f"variable {absent[0]} of the model is not a column of data")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
-    _check(spec)
+    check_model(spec)
     sample = mixed_sample(data[list(names.ov)], [v for v in ordered if v in names.ov])
-    return _fit(model, spec, sample, estimator)
+    return fit_sample(model, spec, sample, estimator.upper())
 
 
-def _fit_indices(x2: float, d: float, x2b: float, db: float, n: int) -> tuple[float, float, float]:
-    """CFI, TLI and RMSEA (N − 1 in its denominator) of a statistic and its baseline."""
-    num, den = max(x2 - d, 0.0), max(x2 - d, x2b - db, 0.0)
-    cfi = 1.0 - num / den if den > 0 else 1.0
-    tli = ((x2b / db - x2 / d) / (x2b / db - 1.0)) if d > 0 else 1.0
-    rmsea = float(np.sqrt(max((x2 - d) / (d * (n - 1)), 0.0))) if d > 0 else 0.0
-    return cfi, tli, rmsea
+def fit_sample(model: str, spec: Model, sample: MixedSample, estimator: str) -> OrdinalSemResults:
+    """The one-group DWLS fit of a model to the statistics of ordered and continuous items.
 
+    Σ(θ) = F (I − A)⁻¹ S (I − A)⁻ᵀ Fᵀ over the latent responses and the continuous items
+    (RAM matrices of :mod:`.model`), an ordered item's residual variance 1 − the rest of its
+    Σ_ii; σ(θ) = (the sample thresholds and means, saturated; the continuous variances; the
+    covariances below the diagonal) with dΣ = B dA Σ + Σ dAᵀ Bᵀ + B dS Bᵀ (B = (I − A)⁻¹);
+    the fit, SEs and fit measures of :mod:`.dwls`.
 
-def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> OrdinalSemResults:
-    """DWLS fit of ``spec`` to ``sample`` (WLSMV: robust SEs and scaled χ² from its NACOV)."""
-    from scipy.optimize import least_squares  # on use: the engine's import stays light
+    Parameters
+    ----------
+    model : str
+        The model syntax (kept in the results).
+    spec : Model
+        The built model (one group), checked by :func:`check_model`.
+    sample : MixedSample
+        The sample statistics, Γ (``nacov``) required for WLSMV / ULSMV.
+    estimator : {"WLSMV", "DWLS", "ULSMV", "ULS"}
+        As :func:`fit_mixed`.
 
+    Returns
+    -------
+    OrdinalSemResults
+        Estimates, SEs, fit measures.
+
+    Raises
+    ------
+    SemSpecificationError
+        A fixed residual variance of an ordered item, or WLSMV without Γ.
+
+    References
+    ----------
+    Muthén, B. (1984). *Psychometrika*, 49, 115–132. Rosseel, Y. (2012). lavaan: An R
+    package for structural equation modeling. Journal of Statistical Software, 48(2), 1–36.
+
+    Examples
+    --------
+    The DWLS fit of R's ``cfa("f =~ a + b + c", d, ordered = TRUE, estimator = "DWLS")``
+    (saturated: df = 0):
+
+    >>> rng = np.random.default_rng(3)
+    >>> z = rng.normal(size=(300, 1)) + rng.normal(size=(300, 3))
+    >>> s = mixed_sample(pd.DataFrame(np.digitize(z, [0.0]), columns=list("abc")), ["a", "b", "c"])
+    >>> fit = fit_sample("f =~ a + b + c", build(parse("f =~ a + b + c")), s, "DWLS")
+    >>> fit.fit_measures()["df"]
+    0.0
+    """
     names = spec.names
     n = sample.n
     p, nv = spec.p, spec.n_vars
@@ -433,11 +543,14 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
     if fixed:
         raise SemSpecificationError(f"{fixed[0]} ~~ {fixed[0]}: residual variances of ordered items are not free "
                                     "parameters in the delta parameterization")
+    if estimator in ROBUST and sample.nacov is None:
+        raise SemSpecificationError(f"estimator={estimator!r} needs the asymptotic covariance (NACOV) of the sample "
+                                    "statistics")
     keep = sorted({r.par for r in spec.rows if r.par >= 0} - ord_var)
     col = {par: k for k, par in enumerate(keep)}
     s = sample.wls_obs()
-    w = sample.wls_v()
-    gamma = sample.nacov if estimator == "WLSMV" else None
+    w = np.ones_like(s) if estimator.startswith("ULS") else sample.wls_v()  # ULS: W = I
+    gamma = sample.nacov if estimator in ROBUST else None
     nth = sum(t.size for t in sample.thresholds)
     num = sample.continuous
     pairs = sample.pairs()
@@ -447,13 +560,10 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
     ov_pos = [spec.index(v) for v in sample.names]
     ri, rj = np.array(ov_pos)[rows_i], np.array(ov_pos)[rows_j]
 
-    def full(theta: np.ndarray) -> np.ndarray:
-        t = np.zeros(spec.n_par)
-        t[keep] = theta
-        return t
-
     def parts(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        a, sm, _ = spec.matrices(full(theta), 0)
+        full = np.zeros(spec.n_par)
+        full[keep] = theta
+        a, sm, _ = spec.matrices(full, 0)
         b = np.linalg.inv(np.eye(nv) - a)
         return b, b @ sm @ b.T, sm
 
@@ -464,7 +574,6 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
                if r.op == "~~" and r.par >= 0 and r.par not in ord_var]
 
     def jac(theta: np.ndarray) -> np.ndarray:
-        """∂σ/∂θ of the variances and covariances: dΣ = B dA Σ + Σ dAᵀ Bᵀ + B dS Bᵀ."""
         b, sig, _ = parts(theta)
         out = np.zeros((rows_i.size, len(keep)))
         for i, j, par in a_cells:
@@ -480,13 +589,7 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
     cov = sample.cov()
     order = [sample.names.index(v) for v in names.ov]
     start = start_values(spec, SampleStats((cov[np.ix_(order, order)],), (None,), (n,)))[keep]
-    def residuals(t: np.ndarray) -> np.ndarray:
-        return sw * (parts(t)[1][ri, rj] - s_obs)
-
-    def jacobian(t: np.ndarray) -> np.ndarray:
-        return sw[:, None] * jac(t)
-
-    opt = least_squares(residuals, start, jac=jacobian, method="lm", xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=10000)
+    opt = least_squares_fit(lambda t: sw * (parts(t)[1][ri, rj] - s_obs), lambda t: sw[:, None] * jac(t), start)
     theta = opt.x
     b, sig, s_mat = parts(theta)
     implied = sig[np.ix_(ov_pos, ov_pos)].copy()
@@ -499,39 +602,14 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
     delta = np.zeros((s.size, npar))
     delta[:nth, :nth] = np.eye(nth)
     delta[nth:, nth:] = jac(theta)
-    wd = w[:, None] * delta
-    info_inv = np.linalg.inv(delta.T @ wd)
-    vcov = info_inv @ (wd.T @ gamma @ wd) @ info_inv / (n - 1) if gamma is not None else info_inv / (n - 1)
+    moments = Moments((delta,), (w,), (gamma,), (n,))
+    vcov = moments.covariance()
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-
-    resid = s_obs - implied[rows_i, rows_j]
-    chisq = (n - 1) * float(resid @ (w[nth:] * resid))  # lavaan: N − 1 with the weights of NACOV / N
-    df = s.size - npar
-    fit: dict[str, float] = {"npar": float(npar), "fmin": chisq / (2 * n), "chisq": chisq, "df": float(df),
-                             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan}
-    cov_rows = slice(nth + len(num), s.size)  # the baseline fits all but the covariances exactly
-    base_chisq = (n - 1) * float(np.sum(w[cov_rows] * s[cov_rows] ** 2))
-    base_df = len(pairs)
-    fit.update({"baseline.chisq": base_chisq, "baseline.df": float(base_df),
-                "baseline.pvalue": float(stats.chi2.sf(base_chisq, base_df))})
-    fit["cfi"], fit["tli"], fit["rmsea"] = _fit_indices(chisq, df, base_chisq, base_df, n)
-    if gamma is not None:
-        ug = (np.diag(w) - wd @ info_inv @ wd.T) @ gamma
-        a_fac = np.sqrt(df / np.sum(ug * ug.T)) if df > 0 else np.nan
-        shift = df - a_fac * np.trace(ug)
-        wg = w[cov_rows, None] * gamma[cov_rows, cov_rows]
-        ab = np.sqrt(base_df / np.sum(wg * wg.T))
-        base_scaled = ab * base_chisq + (base_df - ab * np.trace(wg))
-        scaled = a_fac * chisq + shift
-        fit.update({"chisq.scaled": scaled, "df.scaled": float(df),
-                    "pvalue.scaled": float(stats.chi2.sf(scaled, df)) if df > 0 else np.nan,
-                    "chisq.scaling.factor": 1.0 / a_fac, "chisq.shift.parameters": shift,
-                    "baseline.chisq.scaled": base_scaled, "baseline.df.scaled": float(base_df)})
-        fit["cfi.scaled"], fit["tli.scaled"], fit["rmsea.scaled"] = _fit_indices(scaled, df, base_scaled, base_df, n)
+    resid = np.concatenate([np.zeros(nth), s_obs - implied[rows_i, rows_j]])  # thresholds, means: saturated
     sd = np.sqrt(np.diag(cov))
-    scaled_resid = resid / (sd[rows_i] * sd[rows_j])
-    fit["srmr"] = float(np.sqrt(np.sum(scaled_resid ** 2) / (p * (p + 1) / 2)))
-    fit["ntotal"] = float(n)
+    # ULS's unscaled χ² has no known reference distribution: lavaan gives no p-value
+    fit = moments.fit_measures([s], [resid], [slice(nth + len(num), s.size)], npar,
+                               [resid[nth:] / (sd[rows_i] * sd[rows_j])], p, pvalue=not estimator.startswith("ULS"))
 
     psi = np.diag(s_mat).copy()  # variance parameters; an ordered item's is 1 − the rest
     for k, o in enumerate(sample.ordered):
@@ -547,9 +625,7 @@ def _fit(model: str, spec: Model, sample: MixedSample, estimator: str) -> Ordina
 def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, keep: list[int],
            resid_var: np.ndarray, var_all: np.ndarray, psi: np.ndarray, implied: np.ndarray) -> pd.DataFrame:
     """lavaan's parameter table: user rows, thresholds, the defaults, the ordered items' scales,
-    intercepts (free for continuous items). Standardised as lavaan (``cov.std = TRUE``): a
-    covariance a ~~ b by √(ψ_aa ψ_bb), its variables' variance parameters (a residual
-    correlation when they are endogenous)."""
+    intercepts (free for continuous items); standardised by :func:`.dwls.standardized`."""
     names = spec.names
     col = {par: k for k, par in enumerate(keep)}
     nth = sum(t.size for t in sample.thresholds)
@@ -559,13 +635,13 @@ def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, 
     for v in names.ov:
         var[spec.index(v)] = implied[k_of[v], k_of[v]]
     sd = np.sqrt(np.clip(var, 0, None))
-    is_lv = np.zeros(len(var), dtype=bool)
-    is_lv[[spec.index(v) for v in names.lv]] = True
-    sd_lv = np.where(is_lv, sd, 1.0)
+    latent = np.zeros(len(var), dtype=bool)
+    latent[[spec.index(v) for v in names.lv]] = True
     th_start = np.cumsum([0] + [t.size for t in sample.thresholds])
     recs = []
 
-    def row(lhs: str, op: str, rhs: str, label: str, est: float, err: float, std_lv: float, std_all: float) -> None:
+    def row(lhs: str, op: str, rhs: str, label: str, est: float, err: float, i: int, j: int = 0) -> None:
+        std_lv, std_all = standardized(op, i, j, est, sd, psi, latent)
         recs.append({"lhs": lhs, "op": op, "rhs": rhs, "group": 1, "label": label, "est": est, "se": err,
                      "std.lv": std_lv, "std.all": std_all})
 
@@ -576,45 +652,23 @@ def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, 
             est, err = float(theta[col[r.par]]), float(se[nth + col[r.par]])
         else:
             est, err = float(r.value), 0.0
-        i, j = spec.index(r.lhs), spec.index(r.rhs)
-        if r.op == "=~":
-            ratio_lv, ratio = sd_lv[i] / sd_lv[j], sd[i] / sd[j]
-        elif r.op == "~":
-            ratio_lv, ratio = sd_lv[j] / sd_lv[i], sd[j] / sd[i]
-        elif i == j:
-            ratio_lv, ratio = 1 / (sd_lv[i] * sd_lv[j]), (1 / (sd[i] * sd[j]) if sd[i] > 0 else np.nan)
-        else:
-            scale = np.sqrt(abs(psi[i] * psi[j]))
-            ratio = 1 / scale if scale > 0 else np.nan
-            ratio_lv = ratio if is_lv[i] and is_lv[j] else 1.0
-        row(r.lhs, r.op, r.rhs, r.label, est, err, est * ratio_lv, est * ratio)
+        row(r.lhs, r.op, r.rhs, r.label, est, err, spec.index(r.lhs), spec.index(r.rhs))
 
     for r in spec.rows[:n_user]:
         spec_row(r)
     for k, v in enumerate(sample.names):
         if sample.ordered[k]:
             for t, tau in enumerate(sample.thresholds[k]):
-                row(v, "|", f"t{t + 1}", "", float(tau), float(se[th_start[k] + t]), float(tau), float(tau))
+                row(v, "|", f"t{t + 1}", "", float(tau), float(se[th_start[k] + t]), spec.index(v))
     for r in spec.rows[n_user:]:
         spec_row(r)
     for v in names.ov:
         if sample.ordered[k_of[v]]:
-            row(v, "~*~", v, "", 1.0, 0.0, 1.0, 1.0)
+            row(v, "~*~", v, "", 1.0, 0.0, spec.index(v))
     for v in names.ov + names.lv:
         if v in k_of and not sample.ordered[k_of[v]]:
             k = k_of[v]
-            mean = float(sample.thresholds[k][0])
-            row(v, "~1", "", "", mean, float(se[th_start[k]]), mean, mean / sd[spec.index(v)])
+            row(v, "~1", "", "", float(sample.thresholds[k][0]), float(se[th_start[k]]), spec.index(v))
         else:
-            row(v, "~1", "", "", 0.0, 0.0, 0.0, 0.0)
-    out = pd.DataFrame(recs)
-    err = out["se"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(err > 0, out["est"].to_numpy() / err, np.nan)
-    out["z"] = z
-    out["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-    q = stats.norm.ppf(0.975)
-    out["ci.lower"] = out["est"] - q * out["se"]
-    out["ci.upper"] = out["est"] + q * out["se"]
-    return out[["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper",
-                "std.lv", "std.all"]]
+            row(v, "~1", "", "", 0.0, 0.0, spec.index(v))
+    return parameter_frame(recs)

@@ -1,0 +1,50 @@
+"""Comparing a fitted SEM with lavaan's golden values (imported by the SEM tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+EXACT = ("npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled")
+
+
+def assert_estimates(got: pd.DataFrame, pe: Mapping[str, list], *, keys: Sequence[str] = ("lhs", "op", "rhs"),
+                     est: Mapping[str, float], se_rel: float, free: bool = False) -> None:
+    """Every row of lavaan's ``parameterEstimates`` (``pe``: columns as lists) in ``got`` with its est,
+    std.all and std.lv where ``pe`` has it (tolerance ``est``: pytest.approx's abs / rel), se
+    (``se_rel``) and, with ``free``, free flag."""
+    got = got.set_index(list(keys))
+    ref = pd.DataFrame(dict(pe))
+    assert len(got) == len(ref)
+    assert not got.index.duplicated().any()
+    for r in ref.to_dict("records"):
+        key = tuple(r[k] for k in keys)
+        row = got.loc[key]
+        assert row["est"] == pytest.approx(r["est"], **est), key
+        assert row["std.all"] == pytest.approx(r["std_all"], **est), key
+        if "std_lv" in r:
+            assert row["std.lv"] == pytest.approx(r["std_lv"], **est), key
+        assert row["se"] == pytest.approx(r["se"], rel=se_rel, abs=1e-12), key
+        if free:
+            assert bool(row["free"]) == (r["free"] > 0), key
+
+
+def assert_fit_measures(got: Mapping[str, float], ref: Mapping[str, float | None], *, chisq: Sequence[str],
+                        chisq_rel: float, other_abs: float, pvalue_rel: float | None = None) -> None:
+    """lavaan's ``fitMeasures``: df and npar exactly, the χ² statistics ``chisq`` to ``chisq_rel``,
+    p-values to ``pvalue_rel`` (when given), the others to ``other_abs``; None or "NA" (lavaan's NA as
+    jsonlite writes it): absent or not finite."""
+    for name, value in ref.items():
+        if value is None or value == "NA":
+            assert name not in got or not np.isfinite(got[name]), name
+        elif name in EXACT:
+            assert got[name] == value, name
+        elif name in chisq:
+            assert got[name] == pytest.approx(value, rel=chisq_rel), name
+        elif pvalue_rel is not None and name.startswith("pvalue"):
+            assert got[name] == pytest.approx(value, rel=pvalue_rel, abs=1e-12), name
+        else:
+            assert got[name] == pytest.approx(value, abs=other_abs), name
