@@ -299,7 +299,7 @@ def saturated_information(problem: Problem) -> list[tuple[np.ndarray, np.ndarray
     >>> from servq.stats.sem.model import build
     >>> from servq.stats.sem.syntax import parse
     >>> x = np.array([[1.0], [2.0], [4.0]])
-    >>> st = SampleStats((np.cov(x.T, bias=True),), (x.mean(0),), (3,))
+    >>> st = SampleStats((np.atleast_2d(np.cov(x.T, bias=True)),), (x.mean(0),), (3,))
     >>> prob = Problem(build(parse("a ~~ a")), st, complete_blocks(st, False, [0.0], [x]))
     >>> a1, b1 = saturated_information(prob)[0]
     >>> round(float(a1[0, 0] * 2 * st.cov[0][0, 0] ** 2), 6)
