@@ -172,7 +172,7 @@ def test_uls_weights_differ_from_dwls():
 
 
 def test_continuous_uls_is_refused_naming_the_alternatives():
-    with pytest.raises(ValueError, match=r"estimator='ULS' is not supported yet \(with ordered= items only; for "
+    with pytest.raises(ValueError, match=r"estimator='ULS' is not supported yet: with ordered= items only; for "
                                          r"continuous items use 'ML', or 'MLR'"):
         cfa(REF["cases"]["free"]["model"], dataset("hs"), estimator="ULS")
     with pytest.raises(ValueError, match=r"estimator='ULSMV' needs ordered= items"):

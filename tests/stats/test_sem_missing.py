@@ -116,8 +116,10 @@ def test_results_name_the_estimator():
     ({"estimator": "WLSMV"}, "estimator='WLSMV' needs ordered= items (continuous items: use estimator='ML')"),
     ({"estimator": "WLSMV", "ordered": True, "missing": "fiml"}, "missing='fiml' with ordered= items is not supported yet"),
     ({"estimator": "MLR", "ordered": True}, "estimator='MLR' with ordered= items is not supported"),
-    ({"estimator": "Bayes"}, "estimator='Bayes' is not supported yet; supported: 'ML', 'MLR'"),
-    ({"missing": "pairwise"}, "missing='pairwise' is not supported; supported: 'listwise', 'fiml', 'ml'"),
+    ({"estimator": "Bayes"}, "estimator='Bayes' is not supported yet: use estimator='ML', or 'MLR' when the items "
+                             "are not normal; supported: 'ML', 'MLR', 'MLM', 'MLMV', 'MLMVS'"),
+    ({"missing": "pairwise"}, "missing='pairwise' is not supported yet: use missing='fiml' (all answers given, "
+                             "casewise); supported: 'listwise', 'fiml'"),
 ])
 def test_unknown_options_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

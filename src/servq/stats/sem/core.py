@@ -11,11 +11,11 @@ import pandas as pd
 from scipy import linalg, special
 
 from . import fit as fitm
-from . import robust
+from . import robust, satorra
 from .estimate import Optimum, Problem, Reparametrized, SampleStats, implied, minimize, minimize_constrained
 from .missing import FimlData, fiml_data, fiml_problem
 from .model import Model, SemSpecificationError, SemWarning, build, variable_names, with_exo_values
-from .options import SemOptions
+from .options import IMPLY_ORDERED, SemOptions, resolve_options
 from .results import SemResults
 from .standardize import standardize
 from .start import start_values
@@ -23,14 +23,12 @@ from .syntax import parse
 from .wls import OrdinalSemResults, fit_ordinal
 from .wls_mixed import fit_mixed
 
-ORDINAL_ESTIMATORS = ("WLSMV", "DWLS", "ULSMV")  # estimators that imply ordered= items
-
 
 def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
         group_equal: Sequence[str] = (), group_partial: Sequence[str] = (), orthogonal: bool = False,
         meanstructure: bool | None = None, ordered: Sequence[str] | bool | None = None,
-        estimator: str | None = None, missing: str = "listwise") -> SemResults | OrdinalSemResults:
+        estimator: str | None = None, missing: str = "listwise", **options) -> SemResults | OrdinalSemResults:
     """Confirmatory factor analysis by maximum likelihood (or DWLS for ordered items), as ``lavaan::cfa``.
 
     Parameters
@@ -73,15 +71,25 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
         "ML" (default without ``ordered``) or "MLR": ML estimates with Huber–White standard
         errors (observed information, casewise scores) and the Yuan–Bentler scaled χ²
         (lavaan's ``yuan.bentler.mplus``) with ``chisq.scaled``, ``cfi.scaled``/``robust``
-        and friends; with ``ordered``, "WLSMV" (the default: robust SEs, mean-and-variance
-        adjusted χ²) or "DWLS", and their unweighted versions "ULSMV" and "ULS". Other
-        lavaan estimators (and ULS on continuous items) raise a ValueError naming the
-        supported ones.
+        and friends; "MLM", "MLMV", "MLMVS" (complete data): ML estimates with robust.sem
+        standard errors (expected information, Γ from the rows' fourth-order moments) and
+        the Satorra–Bentler scaled χ², the scaled-and-shifted χ² or the mean-and-variance
+        adjusted χ² (:mod:`servq.stats.sem.satorra`); with ``ordered``, "WLSMV" (the
+        default: robust SEs, mean-and-variance adjusted χ²) or "DWLS", and their unweighted
+        versions "ULSMV" and "ULS". Other lavaan estimators (and ULS on continuous items)
+        raise a ValueError naming the nearest alternative and the supported ones.
     missing : str
         "listwise" (default, as lavaan's for ML): drop respondents missing any model
         variable. "fiml" (or "ml"): casewise maximum likelihood over every answer given, by
         missing-data pattern, with a mean structure; χ² against the saturated model estimated
         by EM, standard errors from the observed information (lavaan's default there).
+    **options
+        Any other lavaan option, in lavaan's dotted spelling (``**{"group.equal": [...]}``)
+        or with underscores: servq's parameters under their lavaan names are mapped to them;
+        values that are lavaan's defaults for the estimator (``se="robust.sem"`` with MLM,
+        ``fixed.x=True``, ``parameterization="delta"``, ...) are accepted and change nothing;
+        anything else raises a SemSpecificationError naming the option and the nearest
+        supported alternative (:mod:`servq.stats.sem.options` has the table).
 
     Returns
     -------
@@ -95,8 +103,9 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     ModelSyntaxError
         When ``model`` is not valid lavaan syntax.
     SemSpecificationError
-        When a model variable (or ``group``) is not in the data, or ``group_equal`` is not
-        one of lavaan's categories.
+        When a model variable (or ``group``) is not in the data, ``group_equal`` is not one
+        of lavaan's categories, or a lavaan option in ``options`` is not supported (or not
+        a lavaan option at all: the message suggests the nearest name).
     ValueError
         When neither or both of ``data`` and ``sample_cov`` are given, a column is not
         numeric, a group has fewer than 2 complete rows, ``sample_cov`` is not a symmetric
@@ -152,21 +161,17 @@ def cfa(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     >>> round(m["chisq"], 1), int(m["df"]), round(m["cfi"], 2)
     (85.3, 24, 0.93)
     """
-    if ordered or str(estimator).upper() in ORDINAL_ESTIMATORS:
-        return _ordinal(model, data, ordered, estimator, missing, sample_cov=sample_cov, group=group,
-                        group_equal=group_equal, group_partial=group_partial, meanstructure=meanstructure, std_lv=std_lv,
-                        orthogonal=orthogonal)
-    return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
-                   sample_mean=sample_mean, group=group, std_lv=std_lv,
-                   group_equal=tuple(group_equal), group_partial=group_partial, orthogonal=orthogonal,
-                   meanstructure=meanstructure, options=SemOptions(estimator or "ML", missing))
+    return _fit(model, data, dict(sample_cov=sample_cov, sample_nobs=sample_nobs, sample_mean=sample_mean,
+                                  group=group, std_lv=std_lv, group_equal=group_equal, group_partial=group_partial,
+                                  orthogonal=orthogonal, meanstructure=meanstructure, ordered=ordered,
+                                  estimator=estimator, missing=missing), options)
 
 
 def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample_nobs=None,
         sample_mean=None, group: str | None = None, std_lv: bool = False,
         group_equal: Sequence[str] = (), group_partial: Sequence[str] = (), orthogonal: bool = False,
         meanstructure: bool | None = None, ordered: Sequence[str] | bool | None = None,
-        estimator: str | None = None, missing: str = "listwise") -> SemResults | OrdinalSemResults:
+        estimator: str | None = None, missing: str = "listwise", **options) -> SemResults | OrdinalSemResults:
     """Structural equation model by maximum likelihood, as ``lavaan::sem``.
 
     The same as :func:`cfa` (lavaan's ``cfa()`` and ``sem()`` share their defaults): regressions
@@ -196,9 +201,11 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     ordered : list of str or True, optional
         Ordinal items, as for :func:`cfa`.
     estimator : str, optional
-        "ML", "MLR", "WLSMV", "DWLS", "ULSMV" or "ULS", as for :func:`cfa`.
+        "ML", "MLR", "MLM", "MLMV", "MLMVS", "WLSMV", "DWLS", "ULSMV" or "ULS", as for :func:`cfa`.
     missing : str
         "listwise", "fiml" or "ml", as for :func:`cfa`.
+    **options
+        lavaan's other options, as for :func:`cfa`.
 
     Returns
     -------
@@ -235,14 +242,23 @@ def sem(model: str, data: pd.DataFrame | None = None, *, sample_cov=None, sample
     >>> bool(abs(est["y", "~", "x1"] - np.linalg.lstsq(np.c_[np.ones(200), x], df.y, rcond=None)[0][1]) < 1e-6)
     True
     """
-    if ordered or str(estimator).upper() in ORDINAL_ESTIMATORS:
-        return _ordinal(model, data, ordered, estimator, missing, sample_cov=sample_cov, group=group,
-                        group_equal=group_equal, group_partial=group_partial, meanstructure=meanstructure, std_lv=std_lv,
-                        orthogonal=orthogonal)
-    return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
-                   sample_mean=sample_mean, group=group, std_lv=std_lv,
-                   group_equal=tuple(group_equal), group_partial=group_partial, orthogonal=orthogonal,
-                   meanstructure=meanstructure, options=SemOptions(estimator or "ML", missing))
+    return _fit(model, data, dict(sample_cov=sample_cov, sample_nobs=sample_nobs, sample_mean=sample_mean,
+                                  group=group, std_lv=std_lv, group_equal=group_equal, group_partial=group_partial,
+                                  orthogonal=orthogonal, meanstructure=meanstructure, ordered=ordered,
+                                  estimator=estimator, missing=missing), options)
+
+
+def _fit(model: str, data, args: dict, options: dict) -> SemResults | OrdinalSemResults:
+    """lavaan's options resolved (:mod:`.options`), then the ordinal or the ML fit."""
+    a = resolve_options(args, options, ordered=bool(args["ordered"]))
+    if a["ordered"] or str(a["estimator"]).upper() in IMPLY_ORDERED:
+        return _ordinal(model, data, a["ordered"], a["estimator"], a["missing"], sample_cov=a["sample_cov"],
+                        group=a["group"], group_equal=a["group_equal"], group_partial=a["group_partial"],
+                        meanstructure=a["meanstructure"], std_lv=a["std_lv"], orthogonal=a["orthogonal"])
+    return fit_sem(model, data, sample_cov=a["sample_cov"], sample_nobs=a["sample_nobs"],
+                   sample_mean=a["sample_mean"], group=a["group"], std_lv=a["std_lv"],
+                   group_equal=tuple(a["group_equal"]), group_partial=a["group_partial"], orthogonal=a["orthogonal"],
+                   meanstructure=a["meanstructure"], options=SemOptions(a["estimator"] or "ML", a["missing"]))
 
 
 def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, sample_cov, group, group_equal,
@@ -352,13 +368,13 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
             st = fiml.stats
         else:
             st, labels = stats_from_data(data, names.ov, group)
-            if options.robust:
+            if options.robust or options.satorra:
                 rows = group_rows(data, names.ov, group, complete=True)[0]
     elif sample_cov is not None:
         if group is not None:
             raise ValueError("group= names a column of data; with sample_cov give one matrix per "
                              "group in a list or dict")
-        if options.fiml or options.robust:
+        if options.fiml or options.robust or options.satorra:
             raise ValueError(f"estimator={options.estimator!r} with missing={options.missing!r} "
                              "needs the raw data (data=), not sample_cov")
         st, labels = stats_from_moments(sample_cov, sample_nobs, sample_mean, names.ov)
@@ -444,7 +460,7 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
     options = options or SemOptions()
     spec, st = problem.model, problem.stats
     cons = spec.constraints
-    if (cons.linear is not None or cons.conditions) and (options.fiml or options.robust):
+    if (cons.linear is not None or cons.conditions) and (options.fiml or options.robust or options.satorra):
         raise SemSpecificationError("==, < and > constraints are fitted with estimator='ML' and missing='listwise' only, "
                                     f"not yet with estimator={options.estimator!r}, missing={options.missing!r}: fit "
                                     "without them, or fix the constrained parameters at values")
@@ -467,6 +483,10 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
     if options.fiml or options.robust:
         info = robust.observed_information(problem, opt.theta)
     first_order = robust.model_first_order(problem, opt.theta) if options.robust else None
+    if options.satorra:  # robust.sem: E⁻¹ (Σ f_g ΔᵀWΓWΔ) E⁻¹ / N with the expected information E
+        gammas = satorra.group_gammas(problem)
+        sb = satorra.satorra(problem, opt.theta, gammas)
+        info, first_order = sb.information, sb.meat
     vcov, singular = _vcov(info, basis, st.ntotal, first_order, st.weights)
     if singular:
         notes.append("the information matrix is singular: the model may not be identified; "
@@ -474,7 +494,9 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
     frame = _estimates(spec, opt, vcov, labels)
     notes += _checks(spec, opt.theta, frame, labels)
     measures = fitm.fit_measures(problem, opt.theta, opt.fmin)
-    if first_order is not None:
+    if options.satorra:
+        measures.update(fitm.satorra_measures(problem, opt.theta, measures, options.test, gammas, (sb.trace, sb.trace2)))
+    elif first_order is not None:
         measures.update(fitm.robust_measures(problem, opt.theta, measures, info, first_order))
     if measures["df"] < 0:
         notes.append(f"the model is not identified: df = {measures['df']:.0f} (more free "

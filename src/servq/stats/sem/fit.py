@@ -198,6 +198,82 @@ def robust_measures(problem: Problem, theta: np.ndarray, measures: dict[str, flo
     return {k: float(v) for k, v in out.items()}
 
 
+def satorra_measures(problem: Problem, theta: np.ndarray, measures: dict[str, float], test: str,
+                     gammas: list[np.ndarray], traces: tuple[float, float] | None = None) -> dict[str, float]:
+    """lavaan's scaled and robust fit measures of an MLM, MLMV or MLMVS fit.
+
+    The model's and the baseline's scaled χ² (:func:`.satorra.scaled_test`, from their own
+    tr(UΓ) and tr((UΓ)²) with the data's Γ); cfi.scaled and tli.scaled from the scaled
+    statistics and df; rmsea.scaled = RMSEA(χ², tr(UΓ)) — with scaled.shifted RMSEA(T, df)
+    —; with satorra.bentler and scaled.shifted (not mean.var.adjusted, as lavaan) the robust
+    cfi, tli and rmsea of Brosseau-Liard & Savalei with c = tr(UΓ)/df of each model.
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitting problem (complete rows).
+    theta : ndarray
+        The estimates.
+    measures : dict
+        The standard measures (:func:`fit_measures`).
+    test : str
+        "satorra.bentler", "scaled.shifted" or "mean.var.adjusted".
+    gammas : list of ndarray
+        Γ_g per group (:func:`.satorra.group_gammas`).
+    traces : (float, float), optional
+        The model's tr(UΓ) and tr((UΓ)²) when already computed.
+
+    Returns
+    -------
+    dict of str to float
+        The measures of :data:`ROBUST` (less the robust ones for mean.var.adjusted), and
+        ``chisq.shift.parameters`` for scaled.shifted.
+
+    References
+    ----------
+    Satorra, A. & Bentler, P. M. (1994). Corrections to test statistics and standard errors
+    in covariance structure analysis. In A. von Eye & C. C. Clogg (Eds.), Latent Variables
+    Analysis (pp. 399–419). Thousand Oaks, CA: Sage. Brosseau-Liard, P. E., Savalei, V. &
+    Li, L. (2012). Multivariate Behavioral Research, 47(6), 904–930. Brosseau-Liard, P. E.
+    & Savalei, V. (2014). Multivariate Behavioral Research, 49(5), 460–470.
+
+    Examples
+    --------
+    R: ``fitMeasures(cfa(HS.model, HolzingerSwineford1939, estimator = "MLM"),
+    c("chisq.scaled", "cfi.robust"))`` gives 80.872 and 0.932; servq gives the same (see
+    tests/golden/sem_mlm.json):
+
+    >>> "chisq.scaling.factor" in ROBUST
+    True
+    """
+    from .satorra import satorra, scaled_test
+
+    n, n_groups = problem.stats.ntotal, problem.model.n_groups
+    chisq, df = measures["chisq"], measures["df"]
+    base_chisq, base_df = measures["baseline.chisq"], measures["baseline.df"]
+    if traces is None:
+        sb = satorra(problem, theta, gammas)
+        traces = (sb.trace, sb.trace2)
+    _, _, base, base_theta = _fitted_baseline(problem)
+    base_sb = satorra(base, base_theta, gammas)
+    t = scaled_test(chisq, df, *traces, test)
+    b = scaled_test(base_chisq, base_df, base_sb.trace, base_sb.trace2, test)
+    out = {"chisq.scaled": t["stat"], "df.scaled": t["df"], "pvalue.scaled": _pchisq_upper(t["stat"], t["df"]),
+           "chisq.scaling.factor": t["scaling"], "baseline.chisq.scaled": b["stat"], "baseline.df.scaled": b["df"],
+           "baseline.pvalue.scaled": _pchisq_upper(b["stat"], b["df"]), "baseline.chisq.scaling.factor": b["scaling"],
+           "cfi.scaled": cfi(t["stat"], t["df"], b["stat"], b["df"]), "tli.scaled": tli(t["stat"], t["df"], b["stat"], b["df"])}
+    if test == "scaled.shifted":
+        out["rmsea.scaled"] = rmsea(t["stat"], df, n, n_groups)
+        out["chisq.shift.parameters"] = t["shift"]
+    else:
+        out["rmsea.scaled"] = rmsea(chisq, traces[0], n, n_groups) if traces[0] else np.nan
+    if test != "mean.var.adjusted":
+        out["cfi.robust"] = cfi(chisq, df, base_chisq, base_df, t["c_hat"], b["c_hat"])
+        out["tli.robust"] = tli(chisq, df, base_chisq, base_df, t["c_hat"], b["c_hat"])
+        out["rmsea.robust"] = rmsea(chisq, df, n, n_groups, t["c_hat"])
+    return {k: float(v) for k, v in out.items()}
+
+
 def _fitted_baseline(problem: Problem) -> tuple[float, int, Problem, np.ndarray]:
     """The independence model fitted to the same data (FIML, robust): χ², npar, problem, θ."""
     from .estimate import minimize

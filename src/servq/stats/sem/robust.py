@@ -309,7 +309,7 @@ def saturated_information(problem: Problem) -> list[tuple[np.ndarray, np.ndarray
     d_sigma, d_mu = saturated_jacobian(p, problem.use_mean)
     rows, cols = np.tril_indices(p)
     k = p if problem.use_mean else 0
-    fixed = _fixed_x(problem)
+    fixed = fixed_x_moments(problem)
     out = []
     for g, (blocks, w) in enumerate(zip(problem.blocks, problem.stats.weights)):
         mean = problem.stats.mean[g]
@@ -334,9 +334,40 @@ def saturated_information(problem: Problem) -> list[tuple[np.ndarray, np.ndarray
     return out
 
 
-def _fixed_x(problem: Problem) -> np.ndarray:
-    """Which elements of η = (μ, vech Σ) belong to the fixed.x covariates alone: their
-    means and their (co)variances among themselves (lavaan's ``eliminate.pstar.idx``)."""
+def fixed_x_moments(problem: Problem) -> np.ndarray:
+    """Which elements of η = (μ, vech Σ) belong to the fixed.x covariates alone.
+
+    Their means and their (co)variances among themselves (lavaan's ``eliminate.pstar.idx``),
+    in the order of :func:`saturated_jacobian`.
+
+    Parameters
+    ----------
+    problem : Problem
+        The fitting problem (its model names the covariates; ``use_mean`` adds the means).
+
+    Returns
+    -------
+    ndarray of bool
+        (q₁,) True for the covariates' own moments.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``fixed.x = TRUE``).
+
+    Examples
+    --------
+    ``y ~ x``: of vech Σ = (σ_yy, σ_xy, σ_xx) only σ_xx is the covariate's own (R:
+    ``lavaan:::lav_matrix_vech_which_idx(2, idx = 2)``):
+
+    >>> from servq.stats.sem.estimate import SampleStats
+    >>> from servq.stats.sem.model import build, with_exo_values
+    >>> from servq.stats.sem.syntax import parse
+    >>> m = build(parse("y ~ x"))
+    >>> m = with_exo_values(m, [np.eye(2)], [None])
+    >>> fixed_x_moments(Problem(m, SampleStats((np.eye(2),), (None,), (10,)))).tolist()
+    [False, False, True]
+    """
     p, k = problem.model.p, (problem.model.p if problem.use_mean else 0)
     x = np.zeros(p, dtype=bool)
     x[exo_index(problem.model)] = True
