@@ -47,7 +47,7 @@ class Claimed:
 @cache
 def _insert(dialect: str):
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(Job.__table__).on_conflict_do_nothing(index_elements=["key"])
+    return module.insert(Job.__table__).on_conflict_do_nothing(index_elements=["key"]).returning(Job.__table__.c.id)
 
 
 def enqueue(session: Session, kind: str, key: str, payload: dict | None = None, *, now: datetime,
@@ -58,7 +58,7 @@ def enqueue(session: Session, kind: str, key: str, payload: dict | None = None, 
     done = conn.execute(_insert(conn.dialect.name), dict(
         kind=kind, key=key, payload=payload or {}, status="queued", run_at=run_at or now, attempts=0,
         max_attempts=max_attempts, last_error="", created_at=now))
-    return done.rowcount == 1
+    return done.scalar() is not None  # (rowcount is not reliable for this INSERT on every driver)
 
 
 def _due(now: datetime):

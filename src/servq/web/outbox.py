@@ -45,7 +45,7 @@ from .languages import day, t
 from .names import title_in
 from .security import derived_token
 from .settings import Settings
-from .smtp import Mailer, NotSent, Uncertain
+from .smtp import WIRE, Mailer, NotSent, Uncertain
 
 BATCH = 50  # messages claimed at once (at most the rate's room)
 
@@ -61,7 +61,8 @@ def unsubscribe_token(secret: str, wave_id: int, customer_id: int) -> str:
 @cache
 def _insert(dialect: str):
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
+    table = OutboxMessage.__table__
+    return module.insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
 
 
 def queue(session: Session, member_id: int, kind: str, now: datetime, sender: str) -> bool:
@@ -73,7 +74,7 @@ def queue(session: Session, member_id: int, kind: str, now: datetime, sender: st
         key=f"{kind}:{member_id}", kind=kind, member_id=member_id, status="queued", attempts=0,
         next_attempt_at=now, message_id=f"<servq.{kind}.{member_id}.{secrets.token_hex(8)}@{domain}>",
         last_error="", created_at=now))
-    return done.rowcount == 1
+    return done.scalar() is not None
 
 
 def sent_recently(session: Session, now: datetime) -> int:
@@ -121,8 +122,9 @@ def _held(message_id: int, claim: str):
     return and_(table.c.id == message_id, table.c.claim == claim)
 
 
-def _set(session: Session, message_id: int, claim: str, **values) -> bool:
-    return session.execute(update(OutboxMessage.__table__).where(_held(message_id, claim)).values(**values)) \
+def _set(session: Session, message_id: int, held: str, /, **values) -> bool:
+    """Change the message while ``held`` is its claim (False: another worker took it)."""
+    return session.execute(update(OutboxMessage.__table__).where(_held(message_id, held)).values(**values)) \
         .rowcount == 1
 
 
@@ -167,19 +169,19 @@ def compose(settings: Settings, kind: str, message_id: str, customer: Customer, 
     title = title_in(lang, wave.survey)
     fields = dict(title=title, link=link, unsubscribe=unsubscribe, until=day(lang, wave.ends_at - timedelta(seconds=1)))
     greeting = t(lang, "mail.greeting_named", name=customer.name) if customer.name else t(lang, "mail.greeting")
-    email = EmailMessage()
+    email = EmailMessage(policy=WIRE)
     email["From"] = settings.mail_from or ""
     email["To"] = Address(display_name=customer.name, addr_spec=customer.email)
     email["Subject"] = t(lang, f"mail.{kind}.subject", title=title)
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message_id
-    email["Content-Language"] = lang
     email["Auto-Submitted"] = "auto-generated"
     email["List-Unsubscribe"] = f"<{unsubscribe}>"
     email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: one click in the mail program
     email.set_content("\n\n".join([greeting, t(lang, f"mail.{kind}.body", **fields), link,
                                    t(lang, "mail.until", **fields), t(lang, "mail.anonymous"),
-                                   t(lang, "mail.unsubscribe", **fields)]) + "\n")
+                                   t(lang, "mail.unsubscribe", **fields)]) + "\n", cte="quoted-printable")
+    email["Content-Language"] = lang  # after set_content, which drops every Content-* header
     return email
 
 

@@ -148,11 +148,11 @@ def open_due(session: Session, now: datetime) -> int:
     return len(due)
 
 
-def _span(schedule: WaveSchedule, survey: Survey, at: datetime) -> tuple[datetime, datetime] | None:
-    """The wave's dates: from ``at`` for ``wave_days``, ending before the rule's next time
-    and the survey's close, and around the survey's other waves (None: no room)."""
-    starts = at
-    ends = min(at + timedelta(days=schedule.wave_days), next_run(schedule.rule, at))
+def _span(schedule: WaveSchedule, survey: Survey, at: datetime, starts: datetime) -> tuple[datetime, datetime] | None:
+    """The dates of the wave due at ``at``: from ``starts`` (``at``, or later when the worker
+    was late or the survey opens later) for ``wave_days``, ending before the rule's next
+    time and the survey's close, and around the survey's other waves (None: no room)."""
+    ends = min(starts + timedelta(days=schedule.wave_days), next_run(schedule.rule, at))
     if survey.closes_at is not None:
         ends = min(ends, survey.closes_at)
     for wave in sorted(survey.waves, key=lambda w: w.starts_at):
@@ -174,7 +174,7 @@ def open_wave(session: Session, schedule_id: int, at: datetime, settings: Settin
     if survey.closes_at is not None and survey.closes_at <= at:
         schedule.active = False
         return None
-    span = _span(schedule, survey, max(at, survey.opens_at))
+    span = _span(schedule, survey, at, max(at, survey.opens_at, now))
     if span is None:
         return None
     wave = Wave(survey=survey, name=f"{span[0]:%Y-%m-%d}", starts_at=span[0], ends_at=span[1], schedule_id=schedule.id)

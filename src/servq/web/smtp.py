@@ -11,6 +11,7 @@ being handed over (outbox.py). An error is classified by what it says about deli
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -18,6 +19,10 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from .settings import Settings
+
+# CRLF line ends (smtplib sends bytes as they are) and headers folded only past SMTP's line
+# limit, so that a long List-Unsubscribe address stays one plain URL
+WIRE = email.policy.SMTP.clone(max_line_length=998)
 
 
 class NotSent(Exception):
@@ -54,6 +59,7 @@ class Mailer:
                 smtp = smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout)
                 if s.smtp_security == "starttls":
                     smtp.starttls(context=context)
+            smtp.ehlo_or_helo_if_needed()
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password.get_secret_value() if s.smtp_password else "")
         except smtplib.SMTPResponseException as exc:
@@ -93,13 +99,15 @@ class Mailer:
             self._reset()
             return False
         try:
-            smtp.data(message.as_bytes())
-        except smtplib.SMTPDataError as exc:  # the server answered, and not with 250
-            self._reset()
-            raise NotSent(_reply(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500) from None
+            code, text = smtp.data(message.as_bytes(policy=WIRE))
+        except smtplib.SMTPDataError as exc:  # DATA itself was refused
+            code, text = exc.smtp_code, exc.smtp_error
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise Uncertain(f"the SMTP connection failed while the message was handed over: {exc}") from None
+        if code != 250:  # the server answered, and refused the message
+            self._reset()
+            raise NotSent(_reply(code, text), permanent=code >= 500)
         return True
 
     def _reset(self) -> None:
