@@ -23,19 +23,21 @@ def free_port() -> int:
 class Inbox:
     """The handler of the test server. ``refuse[address]``: the reply to RCPT (e.g. ``"451
     try later"``); ``slow[address]``: seconds to wait after the message's data arrived before
-    answering 250 (a worker can be killed meanwhile: the server still keeps the message)."""
+    answering 250 (a worker can be killed meanwhile: the server still keeps the message);
+    ``stall_rcpt[address]``: seconds to wait before answering its RCPT (before any DATA)."""
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
         self.refuse: dict[str, str] = {}
         self.slow: dict[str, float] = {}
         self.stall_rcpt: dict[str, float] = {}
-        self.data_started: set[str] = set()
+        self.rcpt_started: set[str] = set()
         self._lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's name)
         if address in self.refuse:
             return self.refuse[address]
+        self.rcpt_started.add(address)
         if address in self.stall_rcpt:
             await asyncio.sleep(self.stall_rcpt[address])
         envelope.rcpt_tos.append(address)
@@ -43,8 +45,6 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         message = email.message_from_bytes(envelope.content, policy=default)
-        for rcpt in envelope.rcpt_tos:
-            self.data_started.add(rcpt)
         with self._lock:
             self.messages.append(message)
         delay = max((self.slow.get(r, 0) for r in envelope.rcpt_tos), default=0)

@@ -125,5 +125,5 @@ def summary(session: Session) -> ListSummary:
     total = session.scalar(select(func.count()).select_from(Customer)) or 0
     off = session.scalar(select(func.count()).select_from(Customer).where(Customer.unsubscribed_at.is_not(None))) or 0
     counts = session.execute(select(Unit, func.count(Customer.id)).join(Customer, Customer.unit_id == Unit.id)
-                             .group_by(Unit.id).order_by(Unit.name)).tuples()
+                             .group_by(Unit.id).order_by(Unit.name))
     return ListSummary(total, off, list(counts))

@@ -110,7 +110,7 @@ def _schedule(request: Request, session: Session, user: User, survey: Survey, fo
         select(Wave, func.count(WaveMember.id), answered).outerjoin(WaveMember, WaveMember.wave_id == Wave.id)
         .outerjoin(Invitation, Invitation.id == WaveMember.invitation_id)
         .where(Wave.survey_id == survey.id, Wave.schedule_id.is_not(None)).group_by(Wave.id)
-        .order_by(Wave.starts_at.desc())).tuples().all()
+        .order_by(Wave.starts_at.desc())).all()
     return page(request, "schedule.html", {
         "user": user, "survey": survey, "schedule": _schedule_of(session, survey), "form": form, "problems": problems,
         "tiers": list(session.scalars(select(Tier).order_by(Tier.name))), "waves": waves}, status_code=status)
@@ -125,7 +125,7 @@ def outbox_page(request: Request, session: DB, user: SurveyManager):
         select(OutboxMessage, Customer.email, Wave.name, Survey.title)
         .join(WaveMember, WaveMember.id == OutboxMessage.member_id).join(Customer, Customer.id == WaveMember.customer_id)
         .join(Wave, Wave.id == WaveMember.wave_id).join(Survey, Survey.id == Wave.survey_id)
-        .order_by(OutboxMessage.id.desc()).limit(OUTBOX_ROWS)).tuples().all()
+        .order_by(OutboxMessage.id.desc()).limit(OUTBOX_ROWS)).all()
     return page(request, "outbox.html", {"user": user, "rows": rows, "limit": OUTBOX_ROWS})
 
 
@@ -161,11 +161,11 @@ def delete_webhook(request: Request, session: DB, user: Administrator, endpoint_
 def test_webhook(request: Request, session: DB, user: Administrator, endpoint_id: Id, csrf: Csrf = ""):
     """Post a test event now and show its outcome (also in the delivery log)."""
     check_csrf(request, csrf)
-    endpoint = _endpoint(session, endpoint_id)
+    url = _endpoint(session, endpoint_id).url
     session.rollback()  # the post takes seconds: no transaction (nor SQLite's write lock) is held meanwhile
-    delivery = webhooks.test_delivery(request.app.state.sessions, endpoint.id, request.app.state.settings,
+    delivery = webhooks.test_delivery(request.app.state.sessions, endpoint_id, request.app.state.settings,
                                       request.app.state.clock)
-    return _webhooks(request, session, user, [], None, (endpoint.url, delivery), 200)
+    return _webhooks(request, session, user, [], None, (url, delivery), 200)
 
 
 def _endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:

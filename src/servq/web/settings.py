@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     webhook_retry_seconds: float = Field(default=30.0, gt=0)
     webhook_timeout: float = Field(default=10.0, gt=0, le=120)
     worker_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
-    worker_lease_seconds: float = Field(default=300.0, ge=10, le=86_400)
+    worker_lease_seconds: float = Field(default=300.0, ge=1, le=86_400)
 
     @field_validator("allowed_hosts", "trusted_proxies", mode="before")
     @classmethod

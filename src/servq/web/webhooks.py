@@ -213,4 +213,4 @@ def log(session: Session, limit: int = 200) -> list[tuple[WebhookDelivery, str]]
     """The latest deliveries with their endpoint's URL."""
     return list(session.execute(select(WebhookDelivery, WebhookEndpoint.url)
                                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                                .order_by(WebhookDelivery.id.desc()).limit(limit)).tuples())
+                                .order_by(WebhookDelivery.id.desc()).limit(limit)))
