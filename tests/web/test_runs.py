@@ -309,3 +309,32 @@ def test_erasing_a_person_removes_them_from_the_list_and_their_queued_messages(e
     assert "invitation:bo@example.org" not in _statuses(engine)
     with session_factory(engine)() as s:
         assert s.scalar(select(func.count()).select_from(Customer).where(Customer.email == "bo@example.org")) == 0
+
+
+def test_the_worker_command_names_every_missing_setting(engine, database_url, monkeypatch, capsys):
+    from cli_helpers import run
+
+    monkeypatch.setenv("SERVQ_DATABASE_URL", database_url)
+    monkeypatch.setenv("SERVQ_SECRET_KEY", "s" * 40)
+    for name in ("SERVQ_SMTP_HOST", "SERVQ_MAIL_FROM", "SERVQ_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    code, _out, err = run(capsys, "worker", "--once")
+    assert code == 1 and "the worker cannot start" in err
+    assert all(name in err for name in ("SERVQ_SMTP_HOST", "SERVQ_MAIL_FROM", "SERVQ_PUBLIC_URL"))
+    monkeypatch.setenv("SERVQ_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SERVQ_MAIL_FROM", "survey@example.org")
+    monkeypatch.setenv("SERVQ_PUBLIC_URL", PUBLIC)
+    code, out, _err = run(capsys, "worker", "--once")
+    assert code == 0 and "servq worker: 0 thing(s) done" in out
+
+
+def test_finished_jobs_are_purged_after_30_days(engine, org_tree, worker, clock):
+    with transaction(session_factory(engine)) as s:
+        jobs.enqueue(s, "wave.remind", "old", {"wave_id": 99}, now=clock())
+    worker.run_once()  # a wave that does not exist: nothing to remind, done
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Job.status)) == "done"
+    clock.advance(days=31)
+    worker.run_once()
+    with session_factory(engine)() as s:
+        assert s.scalar(select(func.count()).select_from(Job)) == 0

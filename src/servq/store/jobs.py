@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -126,3 +126,10 @@ def fail(session: Session, job: Claimed, error: str, now: datetime) -> bool:
     done = session.execute(update(Job.__table__).where(_held(job)).values(
         status="failed", last_error=error[:ERROR_LENGTH], finished_at=now, claimed_until=None))
     return done.rowcount == 1
+
+
+def purge(session: Session, before: datetime) -> int:
+    """Delete the jobs that finished (done or failed) before ``before``; how many."""
+    table = Job.__table__
+    return session.execute(delete(table).where(table.c.status.in_(("done", "failed")),
+                                               table.c.finished_at < before)).rowcount or 0

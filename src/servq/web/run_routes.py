@@ -163,7 +163,7 @@ def test_webhook(request: Request, session: DB, user: Administrator, endpoint_id
     check_csrf(request, csrf)
     url = _endpoint(session, endpoint_id).url
     session.rollback()  # the post takes seconds: no transaction (nor SQLite's write lock) is held meanwhile
-    delivery = webhooks.test_delivery(request.app.state.sessions, endpoint_id, request.app.state.settings,
+    delivery = webhooks.send_test_event(request.app.state.sessions, endpoint_id, request.app.state.settings,
                                       request.app.state.clock)
     return _webhooks(request, session, user, [], None, (url, delivery), 200)
 

@@ -191,7 +191,7 @@ def give_up(session: Session, delivery_id: int) -> None:
         delivery.status = "failed"
 
 
-def test_delivery(factory: sessionmaker[Session], endpoint_id: int, settings: Settings, clock: Callable[[], datetime]
+def send_test_event(factory: sessionmaker[Session], endpoint_id: int, settings: Settings, clock: Callable[[], datetime]
                   ) -> WebhookDelivery:
     """Post a ``webhook.test`` event to the endpoint now (the test button), logged like any."""
     with transaction(factory) as session:

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,8 @@ from .smtp import Mailer
 
 log = logging.getLogger("servq.worker")
 RETRY_SECONDS = 60.0  # the first wait before a failed wave job is tried again (doubled after each)
+KEEP_JOBS = timedelta(days=30)  # finished jobs are kept this long (the delivery log and outbox keep their own rows)
+PURGE_EVERY = timedelta(hours=1)
 
 
 class LostClaim(Exception):
@@ -41,13 +43,18 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.mailer = Mailer(settings)
         self.stopping = threading.Event()
+        self._purged: datetime | None = None
         self.handlers: dict[str, Callable[[jobs.Claimed], None]] = {
             "wave.open": self._open_wave, "wave.remind": self._remind, "webhook.deliver": self._deliver}
 
     def run_once(self) -> int:
         """One round; how much was done (jobs run, messages sent, waves scheduled)."""
         with transaction(self.factory) as session:
-            done = schedules.open_due(session, self.clock())
+            now = self.clock()
+            done = schedules.open_due(session, now)
+            if self._purged is None or now - self._purged >= PURGE_EVERY:
+                jobs.purge(session, now - KEEP_JOBS)
+                self._purged = now
         while not self.stopping.is_set():
             with transaction(self.factory) as session:
                 job = jobs.claim(session, self.name, self.clock(), self.settings.worker_lease_seconds, tuple(self.handlers))
