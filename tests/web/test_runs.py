@@ -338,3 +338,18 @@ def test_finished_jobs_are_purged_after_30_days(engine, org_tree, worker, clock)
     worker.run_once()
     with session_factory(engine)() as s:
         assert s.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_a_message_claimed_again_and_again_without_an_outcome_is_given_up(engine, org_tree, worker, inbox, clock):
+    _customers(engine, "email,unit\nana@example.org,North 1\n")
+    inbox.refuse["ana@example.org"] = "451 later"
+    _schedule(engine, clock, remind_days="")
+    worker.run_once()
+    del inbox.refuse["ana@example.org"]
+    with transaction(session_factory(engine)) as s:  # then two workers died holding it (SERVQ_MAIL_ATTEMPTS=2)
+        s.execute(update(OutboxMessage).values(attempts=2, next_attempt_at=clock()))
+    worker.run_once()
+    with session_factory(engine)() as s:
+        message = s.scalar(select(OutboxMessage))
+    assert message.status == "failed" and "given up after 2 attempts" in message.last_error
+    assert inbox.messages == []

@@ -143,6 +143,10 @@ def prepare(session: Session, message_id: int, claim: str, settings: Settings, n
     member = row.member
     customer, wave = member.customer, member.wave
     invitation = session.get(Invitation, member.invitation_id) if member.invitation_id else None
+    if row.attempts > settings.mail_attempts:  # claimed again and again without an outcome (the worker kept dying)
+        _set(session, message_id, claim, status="failed", claimed_until=None,
+             last_error=f"given up after {row.attempts - 1} attempts without an answer from the SMTP server")
+        return None
     why = ("the customer unsubscribed" if customer.unsubscribed_at is not None else
            "the invitation is gone" if invitation is None else
            "the customer answered before the reminder" if row.kind == "reminder" and invitation.used_at else
