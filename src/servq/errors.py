@@ -83,7 +83,8 @@ class UsageError(ServqError):
 # the optional parts of servq (pyproject.toml's extras) by the modules only they install
 EXTRAS = {module: "web" for module in ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg",
                                        "argon2", "multipart", "python_multipart", "pydantic_settings",
-                                       "itsdangerous", "segno")} | {"sklearn": "text", "pyspark": "spark", "py4j": "spark"}
+                                       "itsdangerous", "segno", "croniter")} \
+    | {"sklearn": "text", "pyspark": "spark", "py4j": "spark"}
 
 
 def missing_extra(exc: ModuleNotFoundError) -> str | None:

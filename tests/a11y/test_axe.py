@@ -235,6 +235,10 @@ ADMIN_PAGES = {  # name: path, filled in with the ids of _platform
     "users": "/admin/users",
     "audit": "/admin/audit",
     "account": "/admin/account",
+    "customers": "/admin/customers",
+    "schedule": "/admin/surveys/{survey}/schedule",
+    "outbox": "/admin/outbox",
+    "webhooks": "/admin/webhooks",
     "error": "/admin/surveys/999999",
 }
 KNOWN: dict[str, str] = {}  # page: the rules axe still finds there (for the admin pages' owners to fix)

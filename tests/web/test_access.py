@@ -12,13 +12,18 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login
           ("GET", "/s/{slug}/u/{unit_id}"), ("POST", "/s/{slug}/u/{unit_id}"), ("GET", "/i/{token}"),
           ("GET", "/r/{key}"), ("GET", "/thanks"),
           # the public complaint form (tests/web/test_complaint_intake.py)
-          ("GET", "/c/{unit_id}"), ("POST", "/c/{unit_id}"), ("GET", "/c/thanks")}
+          ("GET", "/c/{unit_id}"), ("POST", "/c/{unit_id}"), ("GET", "/c/thanks"),
+          # unsubscribing from scheduled waves' e-mails: the link's token (test_runs.py)
+          ("GET", "/unsubscribe/{token}"), ("POST", "/unsubscribe/{token}")}
 # the JSON API: token authentication (tests/web/test_api.py)
 API = {("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_id}/results"),
        ("GET", "/api/v1/surveys/{survey_id}/responses.{fmt}"),
        ("POST", "/api/v1/complaints"), ("GET", "/api/v1/complaints")}
 ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admin/users/{user_id}/active"),
-              ("GET", "/admin/audit"), ("POST", "/admin/units"), ("POST", "/admin/units/{unit_id}/labels")}
+              ("GET", "/admin/audit"), ("POST", "/admin/units"), ("POST", "/admin/units/{unit_id}/labels"),
+              # webhooks (test_webhooks.py)
+              ("GET", "/admin/webhooks"), ("POST", "/admin/webhooks"), ("POST", "/admin/webhooks/{endpoint_id}/delete"),
+              ("POST", "/admin/webhooks/{endpoint_id}/test")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
                  ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations"),
                  ("POST", "/admin/surveys/{survey_id}/closed-loop"), ("POST", "/admin/sla"),
@@ -27,7 +32,10 @@ MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("PO
                  ("POST", "/admin/units/{unit_id}/customers"), ("POST", "/admin/complaint-analytics/operations"),
                  ("POST", "/admin/complaint-analytics/operations/delete"),
                  # names in other languages (test_languages.py)
-                 ("POST", "/admin/channels/{row_id}/labels"), ("POST", "/admin/surveys/{survey_id}/titles")}
+                 ("POST", "/admin/channels/{row_id}/labels"), ("POST", "/admin/surveys/{survey_id}/titles"),
+                 # the customer list, schedules and the outbox (test_run_pages.py)
+                 ("GET", "/admin/customers"), ("POST", "/admin/customers"), ("GET", "/admin/outbox"),
+                 ("GET", "/admin/surveys/{survey_id}/schedule"), ("POST", "/admin/surveys/{survey_id}/schedule")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
                  ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
                  ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),
@@ -57,7 +65,8 @@ def test_access_by_role(client, role, a_complaint):
     for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
         url = (path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
                .replace("{unit_id}", "2")
-               .replace("{fmt}", "csv").replace("{complaint_id}", "1").replace("{policy_id}", "1").replace("{row_id}", "1"))
+               .replace("{fmt}", "csv").replace("{complaint_id}", "1").replace("{policy_id}", "1").replace("{row_id}", "1")
+               .replace("{endpoint_id}", "1"))
         data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
                 "password": "p" * 12, "active": "1", "text": "a note", "status": "assigned", "owner_id": "1",
                 "dimension": "empathy", "acknowledge_hours": "4", "resolve_days": "2", "calendar": "timezone: UTC",

@@ -68,7 +68,7 @@ def test_erasure_by_email_deletes_the_contacts_and_keeps_the_complaints(people, 
     with pytest.raises(SystemExit) as exit_:
         main(["privacy", "erase", "--contact", "Kim@Example.org"])
     assert exit_.value.code == 0
-    assert "erased 2 complaint contact(s) and 1 survey contact(s); 2 complaint(s) kept, re-keyed" in \
+    assert "erased 2 complaint contact(s), 1 survey contact(s) and 0 customer list entries; 2 complaint(s) kept, re-keyed" in \
         capsys.readouterr().out
     keys, contacts, survey_contacts = _state(engine)
     assert set(keys) == set(keys_before)  # every complaint is still there

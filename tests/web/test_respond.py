@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select
+from web_helpers import answer_all, hidden_fields, page_fields
 
 import servq
 from servq.store.db import session_factory, transaction
@@ -24,35 +25,6 @@ def survey(engine, org_tree):
 def _link(survey, org_tree, **params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return f"/s/{survey.slug}/u/{org_tree['North 1']}" + (f"?{query}" if query else "")
-
-
-def _hidden(page: str) -> dict:
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
-
-
-def _page_fields(page: str) -> list[str]:
-    return sorted(set(re.findall(r'<input type="radio" name="(\w+)"', page)))
-
-
-def _answer_all(client, first_page: str, value=lambda name: 6 if name.startswith("P") else 7):
-    """Answer every page of the SERVQUAL questionnaire; returns the final response page."""
-    page = first_page
-    sent: dict[str, int] = {}
-    for _ in range(10):
-        hidden = _hidden(page)
-        data = {**hidden, **{f: value(f) for f in _page_fields(page) if not f.startswith(("recommend",))}}
-        if "W_tangibles" in page:
-            data.update(W_tangibles=10, W_reliability=40, W_responsiveness=20, W_assurance=20, W_empathy=10,
-                        recommend=9, comment="Quick & friendly <staff>")
-        last = 'value="submit"' in page
-        data["action"] = "submit" if last else "next"
-        sent.update({k: v for k, v in data.items() if k not in hidden and k not in ("action", "comment")})
-        r = client.post(re.search(r'<form method="post" action="([^"]+)"', page).group(1), data=data)
-        assert r.status_code == 200, r.text[:500]
-        page = r.text
-        if last:
-            return page, sent
-    raise AssertionError("the questionnaire did not end")
 
 
 def test_public_link_opens_in_the_browsers_language(client, survey, org_tree):
@@ -74,7 +46,7 @@ def test_respondent_pages_may_be_framed_and_set_no_cookie(client, survey, org_tr
 
 def test_complete_questionnaire_is_stored_once_with_exactly_the_answers(client, survey, org_tree, engine):
     first = client.get(_link(survey, org_tree, lang="en")).text
-    done, sent = _answer_all(client, first)
+    done, sent = answer_all(client, first)
     assert "Thank you!" in done
     with session_factory(engine)() as s:
         responses = list(s.scalars(select(Response)))
@@ -100,7 +72,7 @@ def test_nothing_personal_is_stored_with_a_response(engine):
 
 def test_an_answer_off_the_scale_is_shown_next_to_its_field(client, survey, org_tree, engine):
     page = client.get(_link(survey, org_tree, lang="en")).text
-    data = {**_hidden(page), "E1": "8", "P1": "abc", "E2": "0", "action": "next"}  # 0 = don't know
+    data = {**hidden_fields(page), "E1": "8", "P1": "abc", "E2": "0", "action": "next"}  # 0 = don't know
     r = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data=data)
     assert r.status_code == 422 and "Page 1 of 6" in r.text and "Please check the marked answers." in r.text
     assert r.text.count("Choose one of the answers shown.") == 2
@@ -123,17 +95,17 @@ def test_allocation_must_add_up(client, survey, org_tree):
 
 def test_save_and_resume(client, survey, org_tree, engine):
     page = client.get(_link(survey, org_tree, lang="sv")).text
-    r = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**_hidden(page), "E1": 5, "P1": 3,
+    r = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**hidden_fields(page), "E1": 5, "P1": 3,
                                                                        "action": "next"})
     assert "Sida 2 av 6" in r.text
     page2 = r.text
-    saved = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**_hidden(page2), "E5": 7,
+    saved = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**hidden_fields(page2), "E5": 7,
                                                                            "action": "save"})
     assert "Dina svar är sparade" in saved.text
     link = re.search(r'<a href="([^"]+/r/[^"]+)">', saved.text).group(1)
     resumed = client.get(link.replace("http://testserver", "").replace("https://testserver", ""))
     assert "Sida 2 av 6" in resumed.text and re.search(r'name="E5" value="7" checked', resumed.text)
-    back = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**_hidden(resumed.text), "action": "back"})
+    back = client.post(f"/s/{survey.slug}/u/{org_tree['North 1']}", data={**hidden_fields(resumed.text), "action": "back"})
     assert "Sida 1 av 6" in back.text and re.search(r'name="E1" value="5" checked', back.text)
     with session_factory(engine)() as s:
         assert s.scalar(select(Draft)).answers == {"E1": 5, "P1": 3, "E5": 7}
@@ -169,7 +141,7 @@ def test_an_invitation_is_single_use_and_expires(client, survey, org_tree, engin
     first = client.get(f"/i/{token}")
     assert first.status_code == 200 and "Page 1 of 6" in first.text
     assert client.get(f"/i/{token}").url.path == first.url.path  # opened again: the same draft
-    done, _ = _answer_all(client, first.text)
+    done, _ = answer_all(client, first.text)
     assert "Thank you!" in done
     used = client.get(f"/i/{token}")
     assert used.status_code == 404 and "This link does not work" in used.text
@@ -189,9 +161,9 @@ def test_posted_pages_are_rate_limited_per_address(settings, engine, org_tree, s
     with TestClient(create_app(limited), base_url="https://testserver") as client:
         url = f"/s/{survey.slug}/u/{org_tree['North 1']}"
         page = client.get(url + "?lang=sv").text
-        codes = [client.post(url, data={**_hidden(page), "action": "next"}).status_code for _ in range(4)]
+        codes = [client.post(url, data={**hidden_fields(page), "action": "next"}).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
-        r = client.post(url, data={**_hidden(page), "action": "next"})
+        r = client.post(url, data={**hidden_fields(page), "action": "next"})
         assert r.status_code == 429 and "För många svar härifrån" in r.text
 
 
@@ -209,14 +181,14 @@ def test_kano_features_are_asked_and_analysed(client, engine, org_tree):
         slug = kano.slug
     page = client.get(f"/s/{slug}/u/{org_tree['North 1']}").text
     while "Features" not in page.split("<h1>")[1].split("</h1>")[0]:
-        page = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**_hidden(page), "action": "next"}).text
+        page = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**hidden_fields(page), "action": "next"}).text
     assert "I like it that way" in page and "I can live with it that way" in page
-    fields = _page_fields(page)
+    fields = page_fields(page)
     assert fields and all(f.startswith(("KF_", "KD_")) for f in fields) and len(fields) % 2 == 0
     # like it when present (1), dislike it when absent (5): one-dimensional
     answers = {f: 1 if f.startswith("KF_") else 5 for f in fields}
-    page = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**_hidden(page), **answers, "action": "next"}).text
-    done = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**_hidden(page), "action": "submit"}).text
+    page = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**hidden_fields(page), **answers, "action": "next"}).text
+    done = client.post(f"/s/{slug}/u/{org_tree['North 1']}", data={**hidden_fields(page), "action": "submit"}).text
     assert "Thank you!" in done
     with session_factory(engine)() as s:
         from servq.web import dataset

@@ -17,6 +17,7 @@ from ..errors import ProblemsError, ServqError, UsageError, missing_extra
 from .complaints import complaints_app
 from .privacy import privacy_app
 from .web import admin_app, db_app, serve
+from .worker import worker
 
 app = typer.Typer(
     name="servq",
@@ -488,6 +489,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(privacy_app, name="privacy")
 app.command()(serve)
+app.command()(worker)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,8 +30,9 @@ def privacy_erase(
             done = erase_contact(session, contact, None, datetime.now(UTC))
     finally:
         engine.dispose()
-    typer.echo(f"erased {done.complaint_contacts} complaint contact(s) and {done.survey_contacts} survey "
-               f"contact(s); {len(done.complaints)} complaint(s) kept, re-keyed")
+    typer.echo(f"erased {done.complaint_contacts} complaint contact(s), {done.survey_contacts} survey "
+               f"contact(s) and {done.customers} customer list entr{'y' if done.customers == 1 else 'ies'}; "
+               f"{len(done.complaints)} complaint(s) kept, re-keyed")
 
 
 @privacy_app.command("purge")

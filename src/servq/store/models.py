@@ -212,6 +212,8 @@ class Wave(Base):
     name: Mapped[str] = mapped_column(String(100))
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the schedule that opened the wave (None: added by hand)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("wave_schedules.id", ondelete="SET NULL"), index=True)
 
     survey: Mapped[Survey] = relationship(back_populates="waves")
 
@@ -448,3 +450,177 @@ class OperationalMetric(Base):
     metric: Mapped[str] = mapped_column(String(200))
     value: Mapped[float | None] = mapped_column(Float)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --------------------------------------------------------------------------- measurement that runs itself
+JOB_STATUSES = ("queued", "running", "done", "failed")
+MESSAGE_STATUSES = ("queued", "sending", "sent", "failed", "unknown", "cancelled")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+class Customer(Base):
+    """A customer of the organisation's customer list, from which scheduled waves draw
+    their samples. Personal data, like :class:`Contact`: erased with the person
+    (``servq privacy erase``), which also removes their samples and messages."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", ondelete="RESTRICT"))
+    language: Mapped[str | None] = mapped_column(String(8))
+    last_contact_on: Mapped[date | None] = mapped_column(Date)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class WaveSchedule(Base):
+    """A survey's recurrence: ``rule`` (``monthly``, ``quarterly`` or a five-field cron
+    rule, in UTC) opens a wave at each of its times, open ``wave_days`` days, with a sample
+    of at most ``per_unit`` customers of each of the survey's units (of ``tier_ids``, None:
+    any; last contact within ``contact_days``, None: any), none asked in the
+    ``quarantine_days`` before; ``remind_days`` after the wave opened, those who have not
+    answered get one reminder (None: no reminder)."""
+
+    __tablename__ = "wave_schedules"
+    __table_args__ = (
+        CheckConstraint("per_unit >= 1 and wave_days >= 1 and quarantine_days >= 0", name="ck_wave_schedules_sizes"),
+        CheckConstraint("remind_days is null or (remind_days >= 1 and remind_days < wave_days)",
+                        name="ck_wave_schedules_remind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), unique=True)
+    rule: Mapped[str] = mapped_column(String(100))
+    wave_days: Mapped[int] = mapped_column(Integer)
+    per_unit: Mapped[int] = mapped_column(Integer)
+    quarantine_days: Mapped[int] = mapped_column(Integer)
+    contact_days: Mapped[int | None] = mapped_column(Integer)
+    tier_ids: Mapped[list | None] = mapped_column(JSON)
+    remind_days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+    next_run_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    survey: Mapped[Survey] = relationship()
+
+
+class WaveMember(Base):
+    """A customer drawn into a wave's sample (once: the pair is unique), with the
+    invitation made for them. The links of their messages are derived again when a
+    message is sent (runs: tokens), so only hashes are stored here."""
+
+    __tablename__ = "wave_members"
+    __table_args__ = (UniqueConstraint("wave_id", "customer_id", name="uq_wave_members_wave_customer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    unsubscribe_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    drawn_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+    wave: Mapped[Wave] = relationship()
+    customer: Mapped[Customer] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
+
+
+class Job(Base):
+    """A unit of background work for ``servq worker``. ``key`` makes enqueueing
+    idempotent; a worker claims a job for ``claimed_until`` (its lease) under a random
+    ``claim``; a job whose lease ran out is taken again, and only the holder of the current
+    claim can finish it."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("status in ('queued', 'running', 'done', 'failed')", name="ck_jobs_status"),
+        Index("ix_jobs_status_run_at", "status", "run_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    run_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """An e-mail to a wave member (invitation or reminder), sent at most once: ``key`` is
+    its idempotency key (also its Message-ID); ``sending`` is set just before the SMTP
+    server is handed the message and ``sent`` as soon as it accepted it (docs/runs.md)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status in ('queued', 'sending', 'sent', 'failed', 'unknown', 'cancelled')",
+                        name="ck_outbox_status"),
+        CheckConstraint("kind in ('invitation', 'reminder')", name="ck_outbox_kind"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    member_id: Mapped[int] = mapped_column(ForeignKey("wave_members.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    message_id: Mapped[str] = mapped_column(String(200))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+    member: Mapped[WaveMember] = relationship()
+
+
+class WebhookEndpoint(Base):
+    """Where events are posted (``events``: ``response.created``, ``complaint.created``),
+    signed with ``secret`` (HMAC-SHA256; kept in clear, as signing needs it)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(100))
+    events: Mapped[list] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint (once: ``event_key`` is unique per endpoint) and the
+    outcome of its latest attempt: the delivery log."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_key", name="uq_webhook_deliveries_endpoint_event"),
+        CheckConstraint("status in ('pending', 'delivered', 'failed')", name="ck_webhook_deliveries_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    event_key: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -46,6 +46,7 @@ from .accounts import audit
 from .languages import Msg, Msgs, problem, t
 from .org import subtree, visible_unit_ids
 from .params import FieldErrors, instant, quoted, row_id, text_problem
+from .webhooks import complaint_event
 
 STATUSES = ("new", "assigned", "in_progress", "resolved", "closed")
 OPEN = ("new", "assigned", "in_progress")
@@ -381,6 +382,7 @@ def store(session: Session, row: dict, contact: ContactDetails | None, event: di
     session.add(CaseEvent(complaint_id=complaint_id, at=datetime.now(UTC), actor_id=actor.id if actor else None,
                           kind="received", detail={"source": row["source"], **(event or {})}))
     session.flush()
+    complaint_event(session, complaint_id, datetime.now(UTC))
     return complaint_id
 
 

@@ -63,7 +63,7 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     """
     if not 1 <= days <= 366:
         raise DataError(Msg("msg.invite.days", file=filename), [])
-    header, rows = _read_csv(data, filename)
+    header, rows = read_csv(data, filename)
     problems: list[Problem] = []
     if "email" not in header:
         problems.append(Problem(Msg("msg.invite.no_email_column"), file=filename, row=1))
@@ -77,7 +77,7 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
         raise DataError(Msg("msg.invite.not_a_list", file=filename), problems)
 
     # a unit, tier or channel by its id or its name
-    units, tiers, channels = (_by_id_or_name(known) for known in (survey.units, session.scalars(select(Tier)),
+    units, tiers, channels = (by_id_or_name(known) for known in (survey.units, session.scalars(select(Tier)),
                                                                   survey.channels))
     seen: dict[str, int] = {}
     planned = []
@@ -142,13 +142,13 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     return out.getvalue()
 
 
-def _by_id_or_name(rows) -> dict:
+def by_id_or_name(rows) -> dict:
     """Rows by their id (as text) and by their name in lower case."""
     rows = list(rows)
     return {str(r.id): r for r in rows} | {r.name.lower(): r for r in rows}
 
 
-def _read_csv(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_csv(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header (stripped, lower case) and the rows with their numbers (the header is row
     1; blank rows are left out) of a CSV file; a file that is not UTF-8 CSV text is a
     DataError saying so."""

@@ -1,4 +1,6 @@
-"""Erasure and retention of personal data: complainants' contact details and survey invitees.
+"""Erasure and retention of personal data: complainants' contact details, survey invitees
+and the customer list of scheduled waves (erased with the person; not purged by age: it is
+the organisation's own register, replaced by each upload).
 
 What is personal is kept apart from what is measured: a complaint's contact lives in
 ``complaint_contacts`` and a survey invitee's in ``contacts``. Erasing a person deletes
@@ -19,7 +21,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from ..store.models import CaseEvent, Complaint, ComplaintContact, Contact, Invitation, User
+from ..store.models import CaseEvent, Complaint, ComplaintContact, Contact, Customer, Invitation, User
 from .accounts import audit
 from .complaints import ContactDetails, check_contact, customer_key, salt
 from .languages import Msg
@@ -33,6 +35,7 @@ class Erasure:
     complaint_contacts: int
     survey_contacts: int
     complaints: tuple[int, ...]
+    customers: int = 0  # rows of the customer list (with their wave samples and queued e-mails)
 
 
 def erase_contact(session: Session, contact: str, actor: User | None, now: datetime) -> Erasure:
@@ -50,9 +53,10 @@ def erase_contact(session: Session, contact: str, actor: User | None, now: datet
     ids = {r.complaint_id for r in rows} | set(session.scalars(select(Complaint.id).where(Complaint.customer_key == key)))
     for r in rows:
         session.delete(r)
-    survey_contacts = 0
+    survey_contacts = customers = 0
     if by_email:
         survey_contacts = session.execute(delete(Contact).where(func.lower(Contact.email) == checked.email)).rowcount or 0
+        customers = session.execute(delete(Customer).where(func.lower(Customer.email) == checked.email)).rowcount or 0
     if ids:
         fresh = secrets.token_hex(32)  # shared by this person's complaints only; computable from nothing
         session.execute(update(Complaint).where(Complaint.id.in_(ids), Complaint.customer_key.is_not(None))
@@ -60,10 +64,10 @@ def erase_contact(session: Session, contact: str, actor: User | None, now: datet
         for cid in sorted(ids):
             session.add(CaseEvent(complaint_id=cid, at=now, actor_id=actor.id if actor else None,
                                   kind="contact_erased", detail={"reason": "erasure request"}))
-    result = Erasure(len(rows), survey_contacts, tuple(sorted(ids)))
+    result = Erasure(len(rows), survey_contacts, tuple(sorted(ids)), customers)
     audit(session, actor, "privacy.erase", f"contact by {'e-mail' if by_email else 'phone'}",
           {"complaint_contacts": result.complaint_contacts, "survey_contacts": survey_contacts,
-           "complaints": list(result.complaints)})
+           "complaints": list(result.complaints), "customers": customers})
     session.flush()
     return result
 

@@ -31,6 +31,7 @@ from ..store.models import (
 from .closed_loop import LoopRequest, open_case
 from .languages import negotiate
 from .security import new_token, token_hash
+from .webhooks import response_event
 
 DRAFT_DAYS = 30
 
@@ -158,6 +159,7 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     if loop is not None:
         open_case(session, survey, response_id, unit_id, channel_id, row["tier_id"], lang, row["answers"],
                   row["comment"], loop, row["submitted_at"])
+    response_event(session, response_id, row["submitted_at"])
     return True
 
 

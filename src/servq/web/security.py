@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import math
@@ -43,6 +44,15 @@ HEADERS = {
 def new_token() -> str:
     """A random, unguessable token (256 bits, URL-safe)."""
     return secrets.token_urlsafe(32)
+
+
+def derived_token(secret: str, purpose: str) -> str:
+    """A token that only the holder of ``secret`` can make (again): the HMAC-SHA256 of
+    ``purpose``, 256 bits, URL-safe like :func:`new_token`. The worker makes an invitation's
+    and an unsubscribe link's token this way, so that a message sent again after a failure
+    carries the same links while the database holds only their hashes."""
+    digest = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def token_hash(token: str) -> str:

@@ -43,7 +43,18 @@ class Settings(BaseSettings):
     ``SERVQ_MAX_PENDING`` (requests a process works on or queues at once; beyond, 503),
     ``SERVQ_MAX_BODY_KB`` (largest request body; ``SERVQ_MAX_UPLOAD_MB`` where a file is
     uploaded), ``SERVQ_WRITE_WAIT_SECONDS`` (longest wait for the database's write lock
-    before a request is answered 503)."""
+    before a request is answered 503).
+
+    ``servq worker`` (docs/runs.md): ``SERVQ_SMTP_HOST``, ``SERVQ_SMTP_PORT`` (default 587),
+    ``SERVQ_SMTP_SECURITY`` (``starttls``, ``tls`` or ``none``), ``SERVQ_SMTP_USERNAME``,
+    ``SERVQ_SMTP_PASSWORD``, ``SERVQ_SMTP_TIMEOUT`` (seconds), ``SERVQ_MAIL_FROM`` (the
+    sender, e.g. ``Kundenkät <survey@example.org>``), ``SERVQ_MAIL_RATE`` (messages per
+    minute), ``SERVQ_MAIL_ATTEMPTS`` and ``SERVQ_MAIL_RETRY_SECONDS`` (attempts of a message
+    and the first wait between them, doubled after each), ``SERVQ_WEBHOOK_RETRY_SECONDS``
+    and ``SERVQ_WEBHOOK_TIMEOUT`` (the first wait between a webhook's attempts, and the
+    longest wait for its answer),
+    ``SERVQ_WORKER_POLL_SECONDS`` (how often an idle worker looks for work),
+    ``SERVQ_WORKER_LEASE_SECONDS`` (how long a job is a worker's before another may take it)."""
 
     model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
 
@@ -71,6 +82,20 @@ class Settings(BaseSettings):
     max_body_kb: int = Field(default=256, ge=1)
     max_upload_mb: int = Field(default=20, ge=1)
     write_wait_seconds: float = Field(default=10.0, gt=0, le=300)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(default=30.0, gt=0, le=600)
+    mail_from: str | None = None
+    mail_rate: int = Field(default=60, ge=1, le=100_000)
+    mail_attempts: int = Field(default=5, ge=1, le=50)
+    mail_retry_seconds: float = Field(default=60.0, gt=0)
+    webhook_retry_seconds: float = Field(default=30.0, gt=0)
+    webhook_timeout: float = Field(default=10.0, gt=0, le=120)
+    worker_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    worker_lease_seconds: float = Field(default=300.0, ge=1, le=86_400)
 
     @field_validator("allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
@@ -118,6 +143,21 @@ class Settings(BaseSettings):
                        "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
         if not self.allowed_hosts or "*" in self.allowed_hosts:
             out.append("SERVQ_ALLOWED_HOSTS must name the host names the server answers to (not '*')")
+        if self.smtp_username and self.smtp_security == "none" and not _loopback(self.smtp_host):
+            out.append("SERVQ_SMTP_SECURITY=none would send the SMTP password in clear to another host: "
+                       "use starttls or tls")
+        return out
+
+    def worker_problems(self) -> list[str]:
+        """What ``servq worker`` lacks to send invitations (beyond :meth:`problems`)."""
+        out = [f"{name} is not set ({why})" for name, value, why in (
+            ("SERVQ_SMTP_HOST", self.smtp_host, "the SMTP server that sends invitations"),
+            ("SERVQ_MAIL_FROM", self.mail_from, "the sender of invitations"),
+            ("SERVQ_PUBLIC_URL", self.public_url, "the address of the survey links in invitations"),
+            ("SERVQ_SECRET_KEY", self.secret_key, "invitation and unsubscribe links are derived from it"),
+        ) if not value]
+        if self.mail_from and "@" not in self.mail_from:
+            out.append(f"SERVQ_MAIL_FROM is not an e-mail address: {self.mail_from!r}")
         return out
 
     def check(self) -> Settings:
@@ -127,6 +167,13 @@ class Settings(BaseSettings):
             raise UsageError("refusing to start with insecure settings (set SERVQ_MODE=development for a "
                              "local trial): " + "; ".join(problems))
         return self
+
+
+def _loopback(host: str | None) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(**overrides) -> Settings:
