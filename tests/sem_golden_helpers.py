@@ -48,3 +48,21 @@ def assert_fit_measures(got: Mapping[str, float], ref: Mapping[str, float | None
             assert got[name] == pytest.approx(value, rel=pvalue_rel, abs=1e-12), name
         else:
             assert got[name] == pytest.approx(value, abs=other_abs), name
+
+
+def golden_rows(estimates: Mapping[str, list]) -> list[dict]:
+    """lavaan's ``parameterEstimates`` as jsonlite writes a data frame (columns as lists): one dict a row."""
+    return [dict(zip(estimates, values)) for values in zip(*estimates.values())]
+
+
+def assert_group_rows(got: pd.DataFrame, rows: Sequence[Mapping], *, est_abs: float = 1e-5,
+                      se_rel: float = 1e-4) -> None:
+    """Every golden row (lhs, op, rhs, group) in ``got`` (``to_frame()``): est and std.all to
+    ``est_abs``, se to ``se_rel``; no other rows."""
+    frame = got.set_index(["lhs", "op", "rhs", "group"])
+    assert len(frame) == len(rows)
+    for row in rows:
+        have = frame.loc[(row["lhs"], row["op"], row["rhs"], row["group"])]
+        assert have["est"] == pytest.approx(row["est"], abs=est_abs), row
+        assert have["se"] == pytest.approx(row["se"], rel=se_rel, abs=1e-8), row
+        assert have["std.all"] == pytest.approx(row["std.all"], abs=est_abs), row

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sem_golden_helpers import assert_group_rows, golden_rows
 
 from servq.stats.sem import SemWarning, cfa, sem
 
@@ -47,8 +48,7 @@ def fitted(case):
 
 
 def reference_rows(case):
-    est = REF["cases"][case]["estimates"]
-    return [dict(zip(est, values)) for values in zip(*est.values())]
+    return golden_rows(REF["cases"][case]["estimates"])
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -63,14 +63,7 @@ def test_fit_measures(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_estimates(case):
-    frame = fitted(case).to_frame().set_index(["lhs", "op", "rhs", "group"])
-    rows = reference_rows(case)
-    assert len(frame) == len(rows)
-    for row in rows:
-        got = frame.loc[(row["lhs"], row["op"], row["rhs"], row["group"])]
-        assert got["est"] == pytest.approx(row["est"], abs=EST_TOLERANCE.get(case, 1e-5)), row
-        assert got["se"] == pytest.approx(row["se"], rel=1e-4, abs=1e-8), row
-        assert got["std.all"] == pytest.approx(row["std.all"], abs=EST_TOLERANCE.get(case, 1e-5)), row
+    assert_group_rows(fitted(case).to_frame(), reference_rows(case), est_abs=EST_TOLERANCE.get(case, 1e-5))
 
 
 def test_lavaan_options_are_the_ones_reproduced():

@@ -17,12 +17,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import DataError, Problem, UsageError
+from ..errors import DataError, Problem
 from ..store.models import Customer, Tier, Unit, User
-from .accounts import audit, normalise_email
-from .distribution import by_id_or_name, read_csv
+from .accounts import audit
+from .distribution import by_id_or_name, contact_rows, read_csv
 from .languages import LANGUAGES, Msg
-from .params import text_problem
 
 MAX_CUSTOMERS = 200_000
 COLUMNS = ("email", "name", "unit", "tier", "language", "last_contact")
@@ -52,32 +51,9 @@ def import_customers(session: Session, data: bytes, filename: str, actor: User |
     if problems:
         raise DataError(Msg("runs.msg.not_a_list", file=filename), problems)
     units, tiers = by_id_or_name(session.scalars(select(Unit))), by_id_or_name(session.scalars(select(Tier)))
-    seen: dict[str, int] = {}
     planned = []
-    for i, values in rows:
-        if len(values) != len(header):
-            problems.append(Problem(Msg("msg.invite.values", len(values), columns=Msg("msg.invite.columns", len(header))),
-                                    file=filename, row=i))
-            continue
-        row = dict(zip(header, (v.strip() for v in values)))
-
-        def bad(column: str, message: str, *, row=row, i=i) -> None:
-            value = row.get(column)
-            shown = value if value is None or len(value) <= 40 else value[:40] + "…"
-            problems.append(Problem(message, file=filename, row=i, column=column, value=shown))
-
-        for column, value in row.items():
-            if wrong := text_problem(value, LIMITS.get(column)):
-                bad(column, wrong)
-        try:
-            email = normalise_email(row.get("email", ""))
-        except UsageError:
-            bad("email", Msg("msg.invite.not_email"))
-            email = None
-        if email and email in seen:
-            bad("email", Msg("runs.msg.twice", row=seen[email]))
-        elif email:
-            seen[email] = i
+    for entry in contact_rows(header, rows, filename, problems, LIMITS, "runs.msg.twice"):
+        row, bad, email = entry.values, entry.bad, entry.email
         unit = units.get(row.get("unit", "").lower())
         if unit is None:
             bad("unit", Msg("runs.msg.unit"))
@@ -96,8 +72,9 @@ def import_customers(session: Session, data: bytes, filename: str, actor: User |
         planned.append((email, row.get("name", ""), unit, tier, lang, last))
     if problems:
         raise DataError(Msg("runs.msg.refused", len(problems), file=filename), problems)
-    existing = {c.email: c for c in session.scalars(select(Customer).where(Customer.email.in_(list(seen))))} \
-        if len(seen) <= 10_000 else {c.email: c for c in session.scalars(select(Customer))}
+    emails = [email for email, *_ in planned]
+    existing = {c.email: c for c in session.scalars(select(Customer).where(Customer.email.in_(emails)))} \
+        if len(emails) <= 10_000 else {c.email: c for c in session.scalars(select(Customer))}
     added = 0
     for email, name, unit, tier, lang, last in planned:
         customer = existing.get(email)

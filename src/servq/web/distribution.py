@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
 from urllib.parse import urlencode
@@ -79,33 +81,9 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     # a unit, tier or channel by its id or its name
     units, tiers, channels = (by_id_or_name(known) for known in (survey.units, session.scalars(select(Tier)),
                                                                   survey.channels))
-    seen: dict[str, int] = {}
     planned = []
-    for i, values in rows:
-        if len(values) != len(header):
-            problems.append(Problem(Msg("msg.invite.values", len(values), columns=Msg("msg.invite.columns", len(header))),
-                                    file=filename, row=i))
-            continue
-        row = dict(zip(header, (v.strip() for v in values)))
-
-        # called only within this iteration; the defaults bind this row and its number
-        def bad(column: str, message: str, *, row=row, i=i) -> None:
-            value = row.get(column)
-            shown = value if value is None or len(value) <= 40 else value[:40] + "…"
-            problems.append(Problem(message, file=filename, row=i, column=column, value=shown))
-
-        for column, value in row.items():
-            if wrong := text_problem(value, LIMITS.get(column)):
-                bad(column, wrong)
-        try:
-            email = normalise_email(row.get("email", ""))
-        except UsageError:
-            bad("email", Msg("msg.invite.not_email"))
-            email = None
-        if email and email in seen:
-            bad("email", Msg("msg.invite.twice", row=seen[email]))
-        elif email:
-            seen[email] = i
+    for entry in contact_rows(header, rows, filename, problems, LIMITS, "msg.invite.twice"):
+        row, bad, email = entry.values, entry.bad, entry.email
         unit_text = row.get("unit", "")
         unit = units.get(unit_text.lower()) if unit_text else (survey.units[0] if len(survey.units) == 1 else None)
         if unit is None:
@@ -140,6 +118,53 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     audit(session, actor, "invitations.create", survey.title, {"survey_id": survey.id, "count": len(planned),
                                                               "days": days})
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One row of an uploaded list of people: its cells (stripped), its normalised e-mail
+    address (None when missing or invalid, already reported) and ``bad(column, message)``,
+    which reports a problem in one of its cells."""
+
+    number: int
+    values: dict[str, str]
+    email: str | None
+    bad: Callable[[str, Msg | str], None]
+
+
+def contact_rows(header: list[str], rows: list[tuple[int, list[str]]], filename: str, problems: list[Problem],
+                 limits: dict[str, int | None], twice: str) -> Iterator[ContactRow]:
+    """The rows of an uploaded invitee or customer list that have as many cells as the
+    header, each with its length-checked cells and its e-mail address checked and seen once
+    (``twice``: the message for a repeated address); every problem goes to ``problems``."""
+    seen: dict[str, int] = {}
+    for i, values in rows:
+        if len(values) != len(header):
+            problems.append(Problem(Msg("msg.invite.values", len(values), columns=Msg("msg.invite.columns", len(header))),
+                                    file=filename, row=i))
+            continue
+        row = dict(zip(header, (v.strip() for v in values)))
+
+        # the defaults bind this row and its number
+        def bad(column: str, message: Msg | str, *, row=row, i=i) -> None:
+            value = row.get(column)
+            shown = value if value is None or len(value) <= 40 else value[:40] + "…"
+            problems.append(Problem(message, file=filename, row=i, column=column, value=shown))
+
+        for column, value in row.items():
+            if wrong := text_problem(value, limits.get(column)):
+                bad(column, wrong)
+        email: str | None
+        try:
+            email = normalise_email(row.get("email", ""))
+        except UsageError:
+            bad("email", Msg("msg.invite.not_email"))
+            email = None
+        if email and email in seen:
+            bad("email", Msg(twice, row=seen[email]))
+        elif email:
+            seen[email] = i
+        yield ContactRow(i, row, email, bad)
 
 
 def by_id_or_name(rows) -> dict:
