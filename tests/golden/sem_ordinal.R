@@ -35,8 +35,13 @@ case <- function(estimator, std.lv = FALSE, model = hs_model) {
        fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
 }
 
+defined_model <- paste("visual =~ x1 + a*x2 + b*x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8 + x9",
+                       "textual ~ c*visual", "ab := a*b", "rel := a/b", "ind := c*a", sep = "\n")
 out <- list(lavaan = as.character(packageVersion("lavaan")), model = hs_model, items = items,
             wlsmv = case("WLSMV"), dwls = case("DWLS"),
             wlsmv_std_lv = case("WLSMV", std.lv = TRUE),
-            wlsmv_rescov = case("WLSMV", model = paste0(hs_model, "\nx2 ~~ x6\nx1 ~~ x9")))
+            wlsmv_rescov = case("WLSMV", model = paste0(hs_model, "\nx2 ~~ x6\nx1 ~~ x9")),
+            # := defined parameters with a latent regression: delta-method SEs from the robust
+            # (WLSMV) and the standard (DWLS) covariance of the estimates
+            wlsmv_defined = case("WLSMV", model = defined_model), dwls_defined = case("DWLS", model = defined_model))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "sem_ordinal.json")

@@ -182,5 +182,5 @@ def test_continuous_uls_is_refused_naming_the_alternatives():
 @pytest.mark.parametrize("line", ["a > 0", "a == b^2"])
 def test_constraints_with_ordered_items_are_refused_by_name(line):
     model = "visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\n" + line
-    with pytest.raises(SemSpecificationError, match=r":=, ==, < and > are not supported yet with ordered= items"):
+    with pytest.raises(SemSpecificationError, match=r"==, < and > are not supported yet with ordered= items"):
         cfa(model, dataset("hs_ordinal"), ordered=True, estimator="ULSMV")

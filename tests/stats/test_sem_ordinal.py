@@ -39,7 +39,7 @@ def fitted(case):
                std_lv=case == "wlsmv_std_lv")
 
 
-CASES = ["wlsmv", "dwls", "wlsmv_std_lv", "wlsmv_rescov"]
+CASES = ["wlsmv", "dwls", "wlsmv_std_lv", "wlsmv_rescov", "wlsmv_defined", "dwls_defined"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -50,6 +50,18 @@ def test_estimates_and_se(case):
 @pytest.mark.parametrize("case", CASES)
 def test_fit_measures(case):
     assert_fit_measures(fitted(case).fit_measures(), REF[case]["fit"], chisq=CHISQ, chisq_rel=1e-6, other_abs=1e-6)
+
+
+def test_defined_parameters_are_lavaans():
+    """:= with ordered items (a latent regression, a product, a ratio): delta-method SEs from
+    the robust covariance (WLSMV) and the standard one (DWLS), as lavaan's rows of op ":="
+    (checked with the other rows by test_estimates_and_se)."""
+    for case in ("wlsmv_defined", "dwls_defined"):
+        got = fitted(case).to_frame()
+        defined = got[got["op"] == ":="]
+        assert defined["lhs"].tolist() == ["ab", "rel", "ind"] and (defined["group"] == 0).all()
+    robust, plain = (fitted(c).to_frame().set_index("lhs").loc["ab"] for c in ("wlsmv_defined", "dwls_defined"))
+    assert robust["est"] == pytest.approx(plain["est"], rel=1e-9) and robust["se"] != pytest.approx(plain["se"], rel=1e-3)
 
 
 def test_std_all_of_residual_covariances_is_the_residual_correlation():

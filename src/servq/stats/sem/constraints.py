@@ -225,6 +225,19 @@ class Constraints:
             jac[:, j] = np.imag(list(self.defined_values(self.label_values(shifted)).values())) / _STEP
         return jac
 
+    def defined_rows(self, theta: np.ndarray, vcov: np.ndarray,
+                     standardized: Mapping[str, Mapping[str, float]]) -> list[dict]:
+        """The ``:=`` rows of lavaan's parameter table (group 0): estimates, delta-method SEs
+        from ``vcov`` (of all θ), and each column of ``standardized`` (e.g. std.all: the
+        labels' standardized values) with the definitions evaluated at it."""
+        est = self.defined_values(self.label_values(theta))
+        jac = self.defined_jacobian(theta)
+        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
+        std = {col: self.defined_values(values) for col, values in standardized.items()}
+        return [{"lhs": name, "op": ":=", "rhs": expr.text, "group": 0, "label": name, "est": float(est[name]),
+                 "se": float(se[k]), **{col: float(std[col][name]) for col in std}}
+                for k, (name, expr) in enumerate(self.defined)]
+
     def condition_values(self, theta: np.ndarray) -> np.ndarray:
         """c(θ) of the :attr:`conditions` (real or complex, as θ)."""
         values = self.label_values(theta)

@@ -595,20 +595,9 @@ def _defined_records(spec: Model, theta: np.ndarray, vcov: np.ndarray, records: 
     """The ``:=`` rows (group 0, as lavaan): delta-method SEs; std.lv and std.all are the
     definitions evaluated at the labelled parameters' standardized values."""
     cons = spec.constraints
-    if not cons.defined:
-        return []
-    est = cons.defined_values(cons.label_values(theta))
-    jac = cons.defined_jacobian(theta)
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
-    std = {col: cons.defined_values({k: records[i][col] for k, i in cons.label_rows.items()})
-           for col in ("std.lv", "std.all")}
-    out = []
-    for k, (name, expr) in enumerate(cons.defined):
-        out.append({"lhs": name, "op": ":=", "rhs": expr.text, "group": 0, "group_label": "",
-                    "label": name, "free": False, "est": est[name], "se": float(se[k]),
-                    **_wald(est[name], float(se[k]), True),
-                    "std.lv": std["std.lv"][name], "std.all": std["std.all"][name]})
-    return out
+    std = {col: {k: records[i][col] for k, i in cons.label_rows.items()} for col in ("std.lv", "std.all")}
+    return [{**row, "group_label": "", "free": False, **_wald(row["est"], row["se"], True)}
+            for row in cons.defined_rows(theta, vcov, std)]
 
 
 def _checks(spec: Model, theta: np.ndarray, frame: pd.DataFrame, labels) -> list[str]:

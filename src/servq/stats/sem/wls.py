@@ -55,12 +55,12 @@ from .wls_mixed import MixedSample, check_model, complete_rows, fit_sample
 __all__ = ["ESTIMATORS", "ROBUST", "OrdinalSemResults", "fit_ordinal", "fit_ordinal_tables"]
 
 
-def _check(spec: Model, ordered: Sequence[str]) -> None:
+def _check(spec: Model, ordered: Sequence[str], several_groups: bool = False) -> None:
     cont = [v for v in spec.names.ov if v not in ordered]
     if cont:
         raise SemSpecificationError(f"variable {cont[0]} is not in ordered=: fit_ordinal needs every observed "
                                     "variable ordered (fit_mixed fits continuous and ordered items together)")
-    check_model(spec)
+    check_model(spec, several_groups=several_groups)
 
 
 def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = True, *,
@@ -138,7 +138,7 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
     if missing:
         raise SemSpecificationError(f"variable {missing[0]} of the model is not a column of data")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
-    _check(spec, items)
+    _check(spec, items, several_groups=group is not None)
     if group is not None:
         if estimator not in ("WLSMV", "DWLS"):
             raise SemSpecificationError(f"estimator={estimator!r} with several groups (group=) is not supported yet; "
@@ -231,7 +231,7 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTable
         if absent:
             raise SemSpecificationError(f"variable {absent[0]} of the model is not an item of the tables")
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
-    _check(spec, list(names.ov))
+    _check(spec, list(names.ov), several_groups=len(sets) > 1)
 
     def model_items(t: OrdinalTables) -> OrdinalTables:
         idx = [t.items.index(v) for v in names.ov]

@@ -381,19 +381,21 @@ def _pearson_scores(y1: np.ndarray, y2: np.ndarray) -> tuple[float, np.ndarray, 
     return rho, s_rho, (mu1, mu2, var1, var2)
 
 
-def check_model(spec: Model) -> None:
+def check_model(spec: Model, *, several_groups: bool = False) -> None:
     """Refuse what the DWLS fit of ordered items does not support yet.
 
     Parameters
     ----------
     spec : Model
         The built model.
+    several_groups : bool
+        The model is fitted to several groups (``:=`` is not supported there yet).
 
     Raises
     ------
     SemSpecificationError
-        An observed variable as a factor or in a regression, or a ``:=``, ``==``, ``<`` /
-        ``>`` constraint.
+        An observed variable as a factor or in a regression, a ``==``, ``<`` / ``>``
+        constraint, or ``:=`` with several groups.
 
     References
     ----------
@@ -411,9 +413,12 @@ def check_model(spec: Model) -> None:
         if (r.op == "=~" and r.lhs in names.ov) or (r.op == "~" and (r.rhs in names.ov or r.lhs in names.ov)):
             raise SemSpecificationError(f"{r.lhs} {r.op} {r.rhs}: observed variables in regressions or as factors "
                                         "are not supported yet with ordered= items (regress factors instead)")
-    if spec.constraints.defined or spec.constraints.rank or spec.constraints.conditions:
-        raise SemSpecificationError(":=, ==, < and > are not supported yet with ordered= items; fit without them, "
+    if spec.constraints.rank or spec.constraints.conditions:
+        raise SemSpecificationError("==, < and > are not supported yet with ordered= items; fit without them, "
                                     "or fit the items as continuous (ML)")
+    if spec.constraints.defined and several_groups:
+        raise SemSpecificationError(":= with ordered= items and several groups is not supported yet; fit each group "
+                                    "alone for its defined parameters")
 
 
 def fit_mixed(model: str, data: pd.DataFrame, ordered: Sequence[str], *, estimator: str = "WLSMV",
@@ -616,10 +621,26 @@ def fit_sample(model: str, spec: Model, sample: MixedSample, estimator: str) -> 
         if o:
             psi[ov_pos[k]] = resid_var[k]
     table = _table(spec, sample, theta, se, keep, resid_var, np.diag(sig), psi, implied)
+    if spec.constraints.defined:
+        table = _with_defined(table, spec, theta, keep, vcov[nth:, nth:])
     notes = [] if opt.success else ["the optimizer did not converge"]
     return OrdinalSemResults(model, estimator, table, fit, bool(opt.success), int(opt.nfev), ("1",), (n,),
                              tuple(names.ov), tuple(names.lv), tuple(notes), vcov,
                              implied[np.ix_(order, order)])
+
+
+def _with_defined(table: pd.DataFrame, spec: Model, theta: np.ndarray, keep: list[int],
+                  vcov: np.ndarray) -> pd.DataFrame:
+    """The table with the ``:=`` rows last (delta-method SEs from the robust or standard
+    covariance of the estimates; std.lv / std.all at the labels' standardized values)."""
+    cons = spec.constraints
+    full, cov = np.zeros(spec.n_par), np.zeros((spec.n_par, spec.n_par))
+    full[keep] = theta
+    cov[np.ix_(keep, keep)] = vcov
+    at = {(r["lhs"], r["op"], r["rhs"]): r for r in reversed(table.to_dict("records"))}  # the first row of each
+    std = {col: {label: float(at[(spec.rows[i].lhs, spec.rows[i].op, spec.rows[i].rhs)][col])
+                 for label, i in cons.label_rows.items()} for col in ("std.lv", "std.all")}
+    return parameter_frame(table.to_dict("records") + cons.defined_rows(full, cov, std))
 
 
 def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, keep: list[int],
