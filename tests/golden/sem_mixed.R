@@ -40,6 +40,12 @@ measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scale
               "baseline.df.scaled", "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
               "srmr")
 
+# modindices(fit): every candidate lavaan lists (NA rows left out, as modindices() does)
+modification_indices <- function(fit) {
+  mi <- as.data.frame(modindices(fit))
+  list(lhs = mi$lhs, op = mi$op, rhs = mi$rhs, mi = mi$mi, epc = mi$epc, sepc_lv = mi$sepc.lv, sepc_all = mi$sepc.all)
+}
+
 case <- function(model, ord, estimator, std.lv = FALSE, stats = FALSE, fun = cfa) {
   fit <- fun(model, data = mixed(ord), ordered = ord, estimator = estimator, std.lv = std.lv)
   pe <- parameterEstimates(fit, ci = FALSE, remove.nonfree = FALSE, standardized = TRUE)
@@ -50,7 +56,8 @@ case <- function(model, ord, estimator, std.lv = FALSE, stats = FALSE, fun = cfa
               n = lavInspect(fit, "nobs"),
               pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se,
                         std_all = pe$std.all),
-              fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
+              fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)),
+              mi = modification_indices(fit))
   if (stats) {
     out$wls_obs <- unname(lavInspect(fit, "wls.obs"))
     out$wls_obs_names <- names(lavInspect(fit, "wls.obs"))

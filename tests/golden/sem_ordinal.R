@@ -21,6 +21,12 @@ measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scale
               "baseline.df.scaled", "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
               "srmr")
 
+# modindices(fit): every candidate lavaan lists (NA rows left out, as modindices() does)
+modification_indices <- function(fit) {
+  mi <- as.data.frame(modindices(fit))
+  list(lhs = mi$lhs, op = mi$op, rhs = mi$rhs, mi = mi$mi, epc = mi$epc, sepc_lv = mi$sepc.lv, sepc_all = mi$sepc.all)
+}
+
 case <- function(estimator, std.lv = FALSE, model = hs_model) {
   fit <- cfa(model, data = hs, ordered = items, estimator = estimator, std.lv = std.lv)
   pe <- parameterEstimates(fit, ci = FALSE, remove.nonfree = FALSE, standardized = TRUE)
@@ -32,7 +38,8 @@ case <- function(estimator, std.lv = FALSE, model = hs_model) {
        pe = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se, std_lv = pe$std.lv,
                  std_all = pe$std.all,
                  free = pt$free[match(paste(pe$lhs, pe$op, pe$rhs), paste(pt$lhs, pt$op, pt$rhs))]),
-       fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)))
+       fit = as.list(setNames(unname(as.numeric(fm[keep])), keep)),
+       mi = modification_indices(fit))
 }
 
 defined_model <- paste("visual =~ x1 + a*x2 + b*x3", "textual =~ x4 + x5 + x6", "speed =~ x7 + x8 + x9",

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sem_golden_helpers import assert_estimates, assert_fit_measures
+from sem_golden_helpers import assert_estimates, assert_fit_measures, assert_modindices
 
 import servq
 from servq.stats.sem import OrdinalSemResults, SemSpecificationError, cfa, sem
@@ -50,6 +50,12 @@ def fitted(case):
     fun = sem if ref["fun"] == "sem" else cfa
     return fun(ref["model"], data(tuple(ref["ordered"])), ordered=ref["ordered"], estimator=ref["estimator"],
                std_lv=ref["std_lv"])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_modification_indices_are_lavaans(case):
+    """modindices() with continuous and ordered items together: lavaan's candidates and values."""
+    assert_modindices(fitted(case).modindices(), REF[case]["mi"])
 
 
 @pytest.mark.parametrize("case", CASES)

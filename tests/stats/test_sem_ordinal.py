@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sem_golden_helpers import assert_estimates, assert_fit_measures
+from sem_golden_helpers import assert_estimates, assert_fit_measures, assert_modindices
 
 import servq
 from servq.stats.sem import OrdinalSemResults, cfa
@@ -50,6 +50,13 @@ def test_estimates_and_se(case):
 @pytest.mark.parametrize("case", CASES)
 def test_fit_measures(case):
     assert_fit_measures(fitted(case).fit_measures(), REF[case]["fit"], chisq=CHISQ, chisq_rel=1e-6, other_abs=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_modification_indices_are_lavaans(case):
+    """modindices() of the DWLS fit: every candidate lavaan lists (cross-loadings, residual
+    covariances; with a latent regression the others too), mi, epc and the standardized epc."""
+    assert_modindices(fitted(case).modindices(), REF[case]["mi"])
 
 
 def test_defined_parameters_are_lavaans():
@@ -116,6 +123,13 @@ def test_partly_ordered_fits_the_rest_as_continuous():
     assert fit.converged and means["lhs"].tolist() == ["x9"]
 
 
-def test_modindices_not_available():
-    with pytest.raises(NotImplementedError, match="WLSMV"):
-        fitted("wlsmv").modindices()
+def test_modindices_of_several_groups_are_not_available_yet_and_say_so():
+    grouped = cfa(REF["model"], data().assign(school=np.arange(len(data())) % 2), ordered=REF["items"], group="school")
+    with pytest.raises(NotImplementedError, match="several groups"):
+        grouped.modindices()
+
+
+def test_modindices_sort_filter_and_limit_as_lavaan():
+    mi = fitted("wlsmv").modindices(minimum_value=3.84, maximum_number=3)
+    assert len(mi) == 3 and mi["mi"].is_monotonic_decreasing and (mi["mi"] > 3.84).all()
+    assert mi.iloc[0][["lhs", "op", "rhs"]].tolist() == ["x7", "~~", "x8"]  # lavaan's largest

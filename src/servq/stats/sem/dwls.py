@@ -386,6 +386,9 @@ class OrdinalSemResults(FittedModel):
     _moments : Moments, optional
         Internal: per group Δ, W, Γ and N of a multi-group fit, for the scaled χ² difference
         test (:func:`.wls_groups.scaled_shifted_difference`).
+    _modindices : callable, optional
+        Internal: computes the modification indices of a one-group fit
+        (:func:`.modindices.least_squares_indices`).
 
     References
     ----------
@@ -418,6 +421,7 @@ class OrdinalSemResults(FittedModel):
     _vcov: np.ndarray = field(repr=False, compare=False)
     _implied: np.ndarray = field(repr=False, compare=False)
     _moments: Moments | None = field(default=None, repr=False, compare=False)
+    _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
 
     def implied_cov(self, group: int = 0) -> pd.DataFrame:
         """Model-implied covariance matrix of the latent responses and continuous items (``fitted(fit)$cov``)."""
@@ -430,10 +434,17 @@ class OrdinalSemResults(FittedModel):
         """Covariance matrix of the free parameters (robust for WLSMV)."""
         return self._vcov.copy()
 
-    def modindices(self, *args: object, **kwargs: object) -> pd.DataFrame:
-        """Not available for ordinal models yet."""
-        raise NotImplementedError(f"modindices() is not available for estimator={self.estimator!r} yet; "
-                                  "fit the items as continuous (ML) to screen modifications")
+    def modindices(self, sort: bool = True, minimum_value: float = 0.0,
+                   maximum_number: int | None = None) -> pd.DataFrame:
+        """Modification indices as ``lavaan::modindices`` of a one-group fit (see
+        :func:`~servq.stats.sem.modindices.least_squares_indices`; arguments as
+        :meth:`SemResults.modindices`)."""
+        if self._modindices is None:
+            raise NotImplementedError(f"modindices() is not available for estimator={self.estimator!r} with several "
+                                      "groups yet; fit one group at a time to screen modifications")
+        from .modindices import arranged
+
+        return arranged(self._modindices(), sort, minimum_value, maximum_number)
 
     def to_dict(self) -> dict:
         """JSON-able summary: fit measures, estimates, warnings."""

@@ -1,5 +1,9 @@
 """Modification indices (score tests for fixed parameters) as ``lavaan::modindices``.
 
+For ML (below) and for the weighted least squares fits of ordered items
+(:func:`least_squares_indices`: the information ΔᵀWΔ and the score Δ₁ᵀW(s − σ(θ̂)) of
+lavaan's DWLS / ULS, unit weights).
+
 For each parameter that is fixed (or absent) in the model, with the per-observation
 expected information of the model extended by it, partitioned into the model's free
 parameters (2) and the candidate (1), and the score g = ∂(logL/N)/∂θ₁ at the estimates:
@@ -26,6 +30,8 @@ from scipy.stats import chi2
 from .estimate import Problem, implied
 from .model import Model, Row
 from .standardize import standardize
+
+COLUMNS = ["lhs", "op", "rhs", "group", "group_label", "mi", "epc", "sepc.lv", "sepc.all"]
 
 
 def candidates(model: Model, group: int) -> list[Row]:
@@ -163,8 +169,7 @@ def modification_indices(problem: Problem, theta: np.ndarray, labels: tuple[str,
         records.append({"lhs": row.lhs, "op": row.op, "rhs": row.rhs, "group": row.group + 1,
                         "group_label": labels[row.group], "mi": float(mi), "epc": float(epc),
                         "sepc.lv": float(sepc_lv), "sepc.all": float(sepc_all)})
-    return pd.DataFrame.from_records(
-        records, columns=["lhs", "op", "rhs", "group", "group_label", "mi", "epc", "sepc.lv", "sepc.all"])
+    return pd.DataFrame.from_records(records, columns=COLUMNS)
 
 
 def equality_score_tests(problem: Problem, theta: np.ndarray, labels: tuple[str, ...],
@@ -283,3 +288,107 @@ def equality_score_tests(problem: Problem, theta: np.ndarray, labels: tuple[str,
     columns = ["constraint", "param", "lhs", "op", "rhs", "group", "group_label", "X2", "df", "p.value"]
     return (pd.DataFrame.from_records(uni, columns=columns),
             pd.DataFrame.from_records(joint, columns=["param", "lhs", "op", "rhs", "X2", "df", "p.value"]))
+
+
+def least_squares_indices(extra: list[Row], delta: np.ndarray, delta_extra: np.ndarray, weights: np.ndarray,
+                          residuals: np.ndarray, n: int, standardize_epc, label: str) -> pd.DataFrame:
+    """Modification indices of a weighted least squares fit (lavaan's DWLS / ULS of ordered items).
+
+    With Δ = ∂σ/∂θ of the model's free parameters and Δ₁ of the candidates at the estimates,
+    the unit expected information I = [Δ Δ₁]ᵀ W [Δ Δ₁] and the score g = (N − 1)/N · Δ₁ᵀ W
+    (s − σ(θ̂)) (minus the gradient of lavaan's fmin, whose χ² is (N − 1)·F): V = I₁₁ −
+    I₁₂ I₂₂⁻¹ I₂₁, MI = N g² / V, EPC = g / V.
+
+    Parameters
+    ----------
+    extra : list of Row
+        The candidates (:func:`candidates`).
+    delta, delta_extra : ndarray
+        (statistics, free parameters) and (statistics, candidates) Jacobians.
+    weights : ndarray
+        The diagonal of W.
+    residuals : ndarray
+        s − σ(θ̂).
+    n : int
+        N.
+    standardize_epc : callable
+        ``(row, epc) -> (sepc.lv, sepc.all)``.
+    label : str
+        The group's label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`modification_indices` (one group).
+
+    References
+    ----------
+    Sörbom, D. (1989). Model modification. Psychometrika, 54(3), 371–384. Rosseel, Y.
+    (2012). Journal of Statistical Software, 48(2), 1–36 (``modindices`` of a WLSMV fit).
+
+    Examples
+    --------
+    One candidate that the model's parameter already spans has no index (V = 0), as lavaan's
+    NA rows that ``modindices()`` leaves out in R:
+
+    >>> row = Row("f", "=~", "a", 0, False, True, 0.0, "", False, None)
+    >>> d = np.ones((3, 1))
+    >>> len(least_squares_indices([row], d, d, np.ones(3), np.zeros(3), 100, lambda r, e: (e, e), "1"))
+    0
+    """
+    wd, wx = weights[:, None] * delta, weights[:, None] * delta_extra
+    i22, i12 = delta.T @ wd, delta_extra.T @ wd
+    v = np.einsum("sk,sk->k", delta_extra, wx) - np.einsum("kq,kq->k", i12 @ np.linalg.pinv(i22, hermitian=True), i12)
+    score = (n - 1) / n * (wx.T @ residuals)
+    records = []
+    for k, row in enumerate(extra):
+        if not np.isfinite(v[k]) or v[k] < np.finfo(float).eps ** (1 / 3):
+            continue
+        epc = score[k] / v[k]
+        sepc_lv, sepc_all = standardize_epc(row, float(epc))
+        records.append({"lhs": row.lhs, "op": row.op, "rhs": row.rhs, "group": 1, "group_label": label,
+                        "mi": float(n * score[k] ** 2 / v[k]), "epc": float(epc), "sepc.lv": sepc_lv,
+                        "sepc.all": sepc_all})
+    return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
+def arranged(mi: pd.DataFrame, sort: bool = True, minimum_value: float = 0.0,
+             maximum_number: int | None = None) -> pd.DataFrame:
+    """``modindices(sort. =, minimum.value =, maximum.number =)``: ordered by decreasing mi
+    (stable, as R's ``order``), rows not above a positive ``minimum_value`` dropped, the first
+    ``maximum_number`` kept.
+
+    Parameters
+    ----------
+    mi : pandas.DataFrame
+        Modification indices.
+    sort : bool
+        Order by decreasing mi.
+    minimum_value : float
+        Keep rows with mi above it (when positive).
+    maximum_number : int, optional
+        Keep this many rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows kept, renumbered.
+
+    References
+    ----------
+    Rosseel, Y. (2012). Journal of Statistical Software, 48(2), 1–36 (``modindices``).
+
+    Examples
+    --------
+    As ``modindices(fit, sort. = TRUE, minimum.value = 1)`` in R:
+
+    >>> arranged(pd.DataFrame({"mi": [0.5, 3.0, 2.0]}), minimum_value=1.0)["mi"].tolist()
+    [3.0, 2.0]
+    """
+    if sort:
+        mi = mi.sort_values("mi", ascending=False, kind="stable")
+    if minimum_value > 0:
+        mi = mi[mi["mi"] > minimum_value]
+    if maximum_number is not None:
+        mi = mi.head(maximum_number)
+    return mi.reset_index(drop=True)

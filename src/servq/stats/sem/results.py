@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .estimate import Optimum, Problem, implied
-from .modindices import equality_score_tests, modification_indices
+from .modindices import arranged, equality_score_tests, modification_indices
 
 
 def _clean(value: Any) -> Any:
@@ -221,14 +221,8 @@ class SemResults(FittedModel):
         ``sort`` orders by decreasing mi (stable, as R's ``order``); rows with mi not above
         ``minimum_value`` are dropped when it is positive; ``maximum_number`` keeps the first rows.
         """
-        mi = modification_indices(self._problem, self._optimum.theta, self.groups)
-        if sort:
-            mi = mi.sort_values("mi", ascending=False, kind="stable")
-        if minimum_value > 0:
-            mi = mi[mi["mi"] > minimum_value]
-        if maximum_number is not None:
-            mi = mi.head(maximum_number)
-        return mi.reset_index(drop=True)
+        return arranged(modification_indices(self._problem, self._optimum.theta, self.groups), sort, minimum_value,
+                        maximum_number)
 
     def score_tests(self, per_parameter: bool = False) -> pd.DataFrame:
         """Score tests of the ``group_equal`` constraints, as ``lavTestScore(fit)$uni``.

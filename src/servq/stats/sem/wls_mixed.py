@@ -58,6 +58,7 @@ from ..polychoric import OrdinalTables, Polychoric, polychoric, polyserial
 from .dwls import ESTIMATORS, ROBUST, Moments, OrdinalSemResults, least_squares_fit, parameter_frame, standardized
 from .estimate import SampleStats
 from .model import Model, SemSpecificationError, build, variable_names
+from .modindices import candidates, least_squares_indices
 from .start import start_values
 from .syntax import parse
 
@@ -620,13 +621,38 @@ def fit_sample(model: str, spec: Model, sample: MixedSample, estimator: str) -> 
     for k, o in enumerate(sample.ordered):
         if o:
             psi[ov_pos[k]] = resid_var[k]
-    table = _table(spec, sample, theta, se, keep, resid_var, np.diag(sig), psi, implied)
+    sd, latent = _scales(spec, sample, np.diag(sig), implied)
+    table = _table(spec, sample, theta, se, keep, resid_var, sd, latent, psi)
     if spec.constraints.defined:
         table = _with_defined(table, spec, theta, keep, vcov[nth:, nth:])
+
+    def modindices() -> pd.DataFrame:
+        extra = candidates(spec, 0)
+        d_extra = np.zeros((s.size, len(extra)))
+        for k, r in enumerate(extra):
+            cell = (spec.index(r.rhs), spec.index(r.lhs)) if r.op == "=~" else (spec.index(r.lhs), spec.index(r.rhs))
+            d = np.outer(b[:, cell[0]], sig[cell[1], :] if r.op in ("=~", "~") else b[:, cell[1]])
+            d_extra[nth:, k] = (d if r.op == "~~" and cell[0] == cell[1] else d + d.T)[ri, rj]
+
+        def standardize_epc(r, epc: float) -> tuple[float, float]:
+            return standardized(r.op, spec.index(r.lhs), spec.index(r.rhs), epc, sd, psi, latent)
+
+        return least_squares_indices(extra, delta, d_extra, w, resid, n, standardize_epc, "1")
+
     notes = [] if opt.success else ["the optimizer did not converge"]
     return OrdinalSemResults(model, estimator, table, fit, bool(opt.success), int(opt.nfev), ("1",), (n,),
                              tuple(names.ov), tuple(names.lv), tuple(notes), vcov,
-                             implied[np.ix_(order, order)])
+                             implied[np.ix_(order, order)], _modindices=modindices)
+
+
+def _scales(spec: Model, sample: MixedSample, var_all: np.ndarray, implied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The SD of every variable (an ordered item's latent response: 1) and which are latent."""
+    var = var_all.copy()
+    for k, v in enumerate(sample.names):
+        var[spec.index(v)] = implied[k, k]
+    latent = np.zeros(len(var), dtype=bool)
+    latent[[spec.index(v) for v in spec.names.lv]] = True
+    return np.sqrt(np.clip(var, 0, None)), latent
 
 
 def _with_defined(table: pd.DataFrame, spec: Model, theta: np.ndarray, keep: list[int],
@@ -644,7 +670,7 @@ def _with_defined(table: pd.DataFrame, spec: Model, theta: np.ndarray, keep: lis
 
 
 def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, keep: list[int],
-           resid_var: np.ndarray, var_all: np.ndarray, psi: np.ndarray, implied: np.ndarray) -> pd.DataFrame:
+           resid_var: np.ndarray, sd: np.ndarray, latent: np.ndarray, psi: np.ndarray) -> pd.DataFrame:
     """lavaan's parameter table: user rows, thresholds, the defaults, the ordered items' scales,
     intercepts (free for continuous items); standardised by :func:`.dwls.standardized`."""
     names = spec.names
@@ -652,12 +678,6 @@ def _table(spec: Model, sample: MixedSample, theta: np.ndarray, se: np.ndarray, 
     nth = sum(t.size for t in sample.thresholds)
     n_user = sum(1 for r in spec.rows if r.user)
     k_of = {v: sample.names.index(v) for v in names.ov}
-    var = var_all.copy()
-    for v in names.ov:
-        var[spec.index(v)] = implied[k_of[v], k_of[v]]
-    sd = np.sqrt(np.clip(var, 0, None))
-    latent = np.zeros(len(var), dtype=bool)
-    latent[[spec.index(v) for v in names.lv]] = True
     th_start = np.cumsum([0] + [t.size for t in sample.thresholds])
     recs = []
 
