@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_helpers import body, smtp_server
+from mail_helpers import body
 from sqlalchemy import delete, func, select
 from web_helpers import csrf_of, sign_in
 
@@ -23,27 +23,7 @@ from servq.web.app import create_app
 from servq.web.security import new_token
 from servq.web.worker import Worker
 
-PUBLIC = "https://survey.example.org"
 LINK = re.compile(r"https://survey\.example\.org(/admin/reports/[\w-]+)")
-
-
-@pytest.fixture
-def smtp():
-    controller, inbox = smtp_server()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-def run_settings(settings, smtp):
-    return settings.model_copy(update=dict(
-        smtp_host="127.0.0.1", smtp_port=smtp[0].port, smtp_security="none", mail_from="Service <survey@example.org>",
-        public_url=PUBLIC, mail_rate=1000, mail_attempts=2, worker_lease_seconds=10))
-
-
-@pytest.fixture
-def inbox(smtp):
-    return smtp[1]
 
 
 @pytest.fixture
