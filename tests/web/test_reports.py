@@ -18,9 +18,11 @@ from web_helpers import csrf_of, sign_in
 
 from servq.store.db import session_factory, transaction
 from servq.store.models import Job, ManagerReport, OutboxMessage, ReportSchedule, Response, Survey, Unit, User, Wave
-from servq.web import accounts, manager_reports
+from servq.web import accounts, manager_reports, outbox
 from servq.web.app import create_app
 from servq.web.security import new_token
+from servq.web.smtp import Mailer
+from servq.web.tallies import TallyStore
 from servq.web.worker import Worker
 
 LINK = re.compile(r"https://survey\.example\.org(/admin/reports/[\w-]+)")
@@ -254,3 +256,40 @@ def test_the_pages_in_each_language(engine, closed_wave, worker, app_client, lan
         page = app_client.get(path)
         assert page.status_code == 200 and f'lang="{"zh-Hans" if lang == "zh" else lang}"' in page.text, path
 
+
+
+def test_a_deactivated_manager_gets_nothing_and_an_expired_report_is_gone(engine, closed_wave, run_settings, inbox,
+                                                                        app_client):
+    now = datetime.now(UTC)
+    factory = session_factory(engine)
+    with transaction(factory) as s:
+        wave = s.scalar(select(Wave))
+        since, until = manager_reports.wave_period(wave)
+        payload = dict(survey_id=closed_wave, wave_id=wave.id, since=since.isoformat(), until=until.isoformat(),
+                       base=f"report:wave:{wave.id}")
+        for user in s.scalars(select(User).where(User.role == "unit_manager")):
+            assert manager_reports.make(s, TallyStore(), {**payload, "user_id": user.id}, run_settings, now) is not None
+        accounts.set_active(s, s.scalar(select(User).where(User.email == "south1@example.org")), False,
+                            s.scalar(select(User).where(User.role == "administrator")))
+    mailer = Mailer(run_settings)
+    try:
+        assert outbox.send_due(factory, run_settings, mailer, lambda: datetime.now(UTC)) == 1
+    finally:
+        mailer.close()
+    assert [str(m["To"]) for m in inbox.wait_for(1)] == ["north@example.org"]
+    with factory() as s:
+        assert {(m.status, m.last_error) for m in s.scalars(select(OutboxMessage).where(OutboxMessage.status != "sent"))
+                } == {("cancelled", "the manager's account is deactivated")}
+    link = LINK.search(body(inbox.to("north@")[0])).group(1)
+    with transaction(factory) as s:  # the wave is removed: the report stays, its wave is gone from the log
+        s.delete(s.scalar(select(Wave)))
+        assert manager_reports.expire(s, now + timedelta(days=run_settings.report_keep_days, seconds=1)) == 2
+    sign_in(app_client, "north@example.org")
+    gone = app_client.get(link)
+    assert gone.status_code == 410 and "这份报告已不再保存" in gone.text  # in the manager's Chinese
+    sign_in(app_client, "admin@example.org")
+    assert "A removed wave" in app_client.get("/admin/report-deliveries").text
+    with transaction(factory) as s:
+        s.delete(s.get(Survey, closed_wave))
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(ManagerReport)) == 0

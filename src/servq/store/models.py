@@ -676,7 +676,7 @@ class ManagerReport(Base):
     __tablename__ = "manager_reports"
     __table_args__ = (
         CheckConstraint("delivery in ('link', 'attachment')", name="ck_manager_reports_delivery"),
-        CheckConstraint("wave_id is not null or trigger <> 'wave'", name="ck_manager_reports_wave"),
+        CheckConstraint("trigger in ('wave', 'schedule')", name="ck_manager_reports_trigger"),
         CheckConstraint("until > since", name="ck_manager_reports_period"),
     )
 
@@ -684,7 +684,7 @@ class ManagerReport(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     trigger: Mapped[str] = mapped_column(String(10))  # wave or schedule
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
-    wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id", ondelete="SET NULL"))
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id", ondelete="SET NULL"))  # None: removed since
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(String(320))  # kept when the account is gone
     delivery: Mapped[str] = mapped_column(String(12))

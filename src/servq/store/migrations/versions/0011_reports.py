@@ -61,7 +61,7 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("delivery in ('link', 'attachment')", name='ck_manager_reports_delivery'),
-    sa.CheckConstraint("wave_id is not null or trigger <> 'wave'", name='ck_manager_reports_wave'),
+    sa.CheckConstraint("trigger in ('wave', 'schedule')", name='ck_manager_reports_trigger'),
     sa.CheckConstraint('until > since', name='ck_manager_reports_period'),
     sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='SET NULL'),
