@@ -306,7 +306,7 @@ DYNAMIC = {
     "case.event.": ("received", "assigned", "status", "reopened", "note", "reply", "relabel", "escalated",
                     "contact_erased"),
     "complaint.": (), "form.": (),  # the respondent's pages build these from fixed names (checked by their tests)
-    "runs.schedule.": ("monthly", "quarterly", "cron"), "runs.outbox.kinds.": ("invitation", "reminder"),
+    "runs.schedule.": ("monthly", "quarterly", "cron"), "runs.outbox.kinds.": ("invitation", "reminder", "report"),
     "runs.outbox.statuses.": MESSAGE_STATUSES, "webhooks.statuses.": DELIVERY_STATUSES,
     "reports.delivery.": REPORT_DELIVERIES, "reports.settings.rules.": manager_reports.RULE_CHOICES,
 }

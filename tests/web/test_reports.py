@@ -240,6 +240,8 @@ def test_the_delivery_log_is_for_administrators_and_shows_each_delivery(engine, 
     csv = app_client.get("/admin/report-deliveries", params={"format": "csv"})
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("created_at,survey,wave") and len(lines) == 3 and ",sent," in lines[1]
+    outbox = app_client.get("/admin/outbox").text  # the e-mail outbox lists them with the invitations
+    assert outbox.count("report to a manager") == 2 and "north@example.org" in outbox
     # an administrator may read any manager's report too (without counting as its opening)
     link = LINK.search(body(inbox.to("north@")[0])).group(1)
     assert app_client.get(link).status_code == 200 and _reports(engine)["north@example.org"].opened_at is None
