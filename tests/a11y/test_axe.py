@@ -145,8 +145,10 @@ def _platform(url: str) -> dict:
     contact details)."""
     from servq.store.db import make_engine, session_factory, transaction, upgrade
     from servq.store.models import Channel, Response
-    from servq.web import accounts, complaints, org, surveys
+    from servq.web import accounts, complaints, manager_reports, org, surveys
     from servq.web.security import new_token
+    from servq.web.settings import Settings
+    from servq.web.tallies import TallyStore
 
     engine = make_engine(url)
     upgrade(engine)
@@ -155,7 +157,7 @@ def _platform(url: str) -> dict:
         region = org.add_unit(s, "Region Nord", "region", None, None)
         units = [org.add_unit(s, name, "branch", region.id, None) for name in ("Kungsgatan", "Storgatan")]
         admin = accounts.create_user(s, "admin@example.org", PASSWORD, "administrator")
-        accounts.create_user(s, "kungsgatan@example.org", PASSWORD, "unit_manager", unit_id=units[0].id)
+        manager = accounts.create_user(s, "kungsgatan@example.org", PASSWORD, "unit_manager", unit_id=units[0].id)
         counter = surveys.add_named(s, Channel, "counter", admin)
         form = surveys.SurveyForm(title="Kundundersökning", instrument="servqual", languages=list(LANGS),
                                   unit_ids=[str(u.id) for u in units], channel_ids=[str(counter.id)])
@@ -176,6 +178,12 @@ def _platform(url: str) -> dict:
             for i, text in enumerate(texts * 2)]
         ids = {"survey": survey.id, "slug": survey.slug, "closed": closed.slug, "unit": units[0].id,
                "channel": counter.id, "complaint": cases[0]}
+    with transaction(session_factory(engine)) as s:  # a report for the Kungsgatan manager: the delivery log's row
+        since = (now - timedelta(days=30)).date()
+        manager_reports.make(s, TallyStore(), dict(survey_id=ids["survey"], wave_id=None, since=since.isoformat(),
+                                                   until=(now + timedelta(days=1)).date().isoformat(),
+                                                   base=f"report:schedule:{ids['survey']}:a11y", user_id=manager.id),
+                             Settings(secret_key="a11y" * 10, mail_from="survey@example.org"), now)
     engine.dispose()
     return ids
 
@@ -239,6 +247,9 @@ ADMIN_PAGES = {  # name: path, filled in with the ids of _platform
     "schedule": "/admin/surveys/{survey}/schedule",
     "outbox": "/admin/outbox",
     "webhooks": "/admin/webhooks",
+    "report settings": "/admin/surveys/{survey}/reports",
+    "report deliveries": "/admin/report-deliveries",
+    "your reports": "/admin/account/reports",
     "error": "/admin/surveys/999999",
 }
 KNOWN: dict[str, str] = {}  # page: the rules axe still finds there (for the admin pages' owners to fix)

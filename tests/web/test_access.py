@@ -23,7 +23,9 @@ ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admi
               ("GET", "/admin/audit"), ("POST", "/admin/units"), ("POST", "/admin/units/{unit_id}/labels"),
               # webhooks (test_webhooks.py)
               ("GET", "/admin/webhooks"), ("POST", "/admin/webhooks"), ("POST", "/admin/webhooks/{endpoint_id}/delete"),
-              ("POST", "/admin/webhooks/{endpoint_id}/test")}
+              ("POST", "/admin/webhooks/{endpoint_id}/test"),
+              # the delivery log of managers' reports (test_reports.py)
+              ("GET", "/admin/report-deliveries")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
                  ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations"),
                  ("POST", "/admin/surveys/{survey_id}/closed-loop"), ("POST", "/admin/sla"),
@@ -35,7 +37,9 @@ MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("PO
                  ("POST", "/admin/channels/{row_id}/labels"), ("POST", "/admin/surveys/{survey_id}/titles"),
                  # the customer list, schedules and the outbox (test_run_pages.py)
                  ("GET", "/admin/customers"), ("POST", "/admin/customers"), ("GET", "/admin/outbox"),
-                 ("GET", "/admin/surveys/{survey_id}/schedule"), ("POST", "/admin/surveys/{survey_id}/schedule")}
+                 ("GET", "/admin/surveys/{survey_id}/schedule"), ("POST", "/admin/surveys/{survey_id}/schedule"),
+                 # a survey's reports to managers (test_reports.py)
+                 ("GET", "/admin/surveys/{survey_id}/reports"), ("POST", "/admin/surveys/{survey_id}/reports")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
                  ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
                  ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),
@@ -48,7 +52,9 @@ ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/cha
                  # complaint analytics of the units it sees (test_complaint_analytics.py)
                  ("GET", "/admin/complaint-analytics"), ("GET", "/admin/complaint-analytics/report"),
                  # one's own account: the password (test_sessions.py), the language (test_languages.py)
-                 ("GET", "/admin/account"), ("POST", "/admin/account"), ("POST", "/admin/account/language")}
+                 ("GET", "/admin/account"), ("POST", "/admin/account"), ("POST", "/admin/account/language"),
+                 # one's reports and how they come; a report by its link, only for its manager (test_reports.py)
+                 ("GET", "/admin/account/reports"), ("POST", "/admin/account/reports"), ("GET", "/admin/reports/{token}")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 

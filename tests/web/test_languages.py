@@ -18,8 +18,17 @@ import servq.web
 from servq.complaints import sla
 from servq.instruments.schema import Part
 from servq.store.db import downgrade, session_factory, transaction, upgrade
-from servq.store.models import DELIVERY_STATUSES, MESSAGE_STATUSES, ROLES, Channel, Survey, Unit, User
-from servq.web import accounts, complaints, dataset, languages, surveys
+from servq.store.models import (
+    DELIVERY_STATUSES,
+    MESSAGE_STATUSES,
+    REPORT_DELIVERIES,
+    ROLES,
+    Channel,
+    Survey,
+    Unit,
+    User,
+)
+from servq.web import accounts, complaints, dataset, languages, manager_reports, surveys
 from servq.web.languages import LANGUAGES, Msg, Msgs, negotiate, say, strings, tn
 
 PAGES = ("/admin/surveys", "/admin/surveys/new", "/admin/surveys/1", "/admin/surveys/1/dashboard",
@@ -297,8 +306,9 @@ DYNAMIC = {
     "case.event.": ("received", "assigned", "status", "reopened", "note", "reply", "relabel", "escalated",
                     "contact_erased"),
     "complaint.": (), "form.": (),  # the respondent's pages build these from fixed names (checked by their tests)
-    "runs.schedule.": ("monthly", "quarterly", "cron"), "runs.outbox.kinds.": ("invitation", "reminder"),
+    "runs.schedule.": ("monthly", "quarterly", "cron"), "runs.outbox.kinds.": ("invitation", "reminder", "report"),
     "runs.outbox.statuses.": MESSAGE_STATUSES, "webhooks.statuses.": DELIVERY_STATUSES,
+    "reports.delivery.": REPORT_DELIVERIES, "reports.settings.rules.": manager_reports.RULE_CHOICES,
 }
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_helpers import body, smtp_server
+from mail_helpers import body
 from sqlalchemy import func, select, update
 from web_helpers import answer_all
 
@@ -37,22 +37,6 @@ class Clock:
 
 
 @pytest.fixture
-def smtp():
-    controller, inbox = smtp_server()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-def run_settings(settings, smtp):
-    controller, _inbox = smtp
-    return settings.model_copy(update=dict(
-        smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none", mail_from="Service <survey@example.org>",
-        public_url=PUBLIC, mail_rate=1000, mail_attempts=2, mail_retry_seconds=60, worker_lease_seconds=10,
-        worker_poll_seconds=0.05))
-
-
-@pytest.fixture
 def clock():
     return Clock()
 
@@ -60,11 +44,6 @@ def clock():
 @pytest.fixture
 def worker(run_settings, engine, clock):
     return Worker(run_settings, session_factory(engine), clock=clock, name="test-worker")
-
-
-@pytest.fixture
-def inbox(smtp):
-    return smtp[1]
 
 
 def _customers(engine, csv: str) -> customers.Imported:

@@ -558,22 +558,26 @@ class Job(Base):
 
 
 class OutboxMessage(Base):
-    """An e-mail to a wave member (invitation or reminder), sent at most once: ``key`` is
-    its idempotency key (also its Message-ID); ``sending`` is set just before the SMTP
-    server is handed the message and ``sent`` as soon as it accepted it (docs/runs.md)."""
+    """An e-mail to a wave member (invitation or reminder) or to a unit manager (their
+    report, ``report_id``), sent at most once: ``key`` is its idempotency key; ``sending``
+    is set just before the SMTP server is handed the message and ``sent`` as soon as it
+    accepted it (docs/runs.md)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint("status in ('queued', 'sending', 'sent', 'failed', 'unknown', 'cancelled')",
                         name="ck_outbox_status"),
-        CheckConstraint("kind in ('invitation', 'reminder')", name="ck_outbox_kind"),
+        CheckConstraint("kind in ('invitation', 'reminder', 'report')", name="ck_outbox_kind"),
+        CheckConstraint("(kind = 'report') = (report_id is not null) and (kind = 'report') = (member_id is null)",
+                        name="ck_outbox_recipient"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    member_id: Mapped[int] = mapped_column(ForeignKey("wave_members.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("wave_members.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("manager_reports.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -584,7 +588,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
-    member: Mapped[WaveMember] = relationship()
+    member: Mapped[WaveMember | None] = relationship()
+    report: Mapped[ManagerReport | None] = relationship()
 
 
 class WebhookEndpoint(Base):
@@ -624,3 +629,76 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# --------------------------------------------------------------------------- reports to managers
+REPORT_DELIVERIES = ("link", "attachment")
+
+
+class ReportSchedule(Base):
+    """When a survey's unit managers get their report: after each of its waves closes
+    (``on_wave_close``) and at each time of ``rule`` (``monthly``, ``quarterly`` or a
+    five-field cron rule in UTC; None: no scheduled report). A survey without a row
+    reports after each wave."""
+
+    __tablename__ = "report_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), unique=True)
+    on_wave_close: Mapped[bool] = mapped_column(default=True)
+    rule: Mapped[str | None] = mapped_column(String(100))
+    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    survey: Mapped[Survey] = relationship()
+
+
+class ReportPreference(Base):
+    """How a unit manager wants their reports: ``link`` (an e-mail with a link that needs
+    their sign-in; the default without a row) or ``attachment`` (the report attached)."""
+
+    __tablename__ = "report_preferences"
+    __table_args__ = (CheckConstraint("delivery in ('link', 'attachment')", name="ck_report_preferences_delivery"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(12))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ManagerReport(Base):
+    """One report made for one unit manager (once: ``key`` names the wave or the schedule's
+    time and the manager), kept until ``expires_at`` (then ``html`` and ``results`` are
+    cleared), with its delivery: the e-mail is an outbox row (``OutboxMessage.report_id``);
+    the link's token is derived again when the e-mail is composed, only its hash is here.
+    ``respondents`` 0: nothing to report in the manager's units (no e-mail)."""
+
+    __tablename__ = "manager_reports"
+    __table_args__ = (
+        CheckConstraint("delivery in ('link', 'attachment')", name="ck_manager_reports_delivery"),
+        CheckConstraint("trigger in ('wave', 'schedule')", name="ck_manager_reports_trigger"),
+        CheckConstraint("until > since", name="ck_manager_reports_period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    trigger: Mapped[str] = mapped_column(String(10))  # wave or schedule
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id", ondelete="SET NULL"))  # None: removed since
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))  # kept when the account is gone
+    delivery: Mapped[str] = mapped_column(String(12))
+    language: Mapped[str] = mapped_column(String(8))
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(Date)  # exclusive
+    respondents: Mapped[int] = mapped_column(Integer, default=0)
+    html: Mapped[str | None] = mapped_column(Text)
+    results: Mapped[str | None] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    survey: Mapped[Survey] = relationship()
+    wave: Mapped[Wave | None] = relationship()
+    user: Mapped[User | None] = relationship()

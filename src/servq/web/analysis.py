@@ -18,6 +18,7 @@ from .surveys import instrument_of
 from .tallies import TallyStore
 
 MIN_N = 5  # segments with fewer respondents are suppressed, as in `servq analyze`
+BY_DEFAULT = ("unit", "channel")  # the break-down of the dashboard's report, and of the managers' reports
 MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "parquet": "application/vnd.apache.parquet", "sav": "application/x-spss-sav"}
 

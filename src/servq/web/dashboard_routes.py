@@ -22,7 +22,6 @@ from .pages import DB, CurrentUser, language, page, visible_survey
 from .params import DataFormat, Id, Lang, Word
 
 router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
-BY_DEFAULT = ["unit", "channel"]
 # the framed report: no scripts at all, its own inline styles, shown only inside servq's pages
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
               "form-action 'none'; frame-ancestors 'self'")
@@ -31,7 +30,7 @@ By = Annotated[list[Word] | None, Query()]
 
 
 def _by(by: list[str] | None) -> list[str]:
-    return [b for b in (BY_DEFAULT if by is None else by) if b in dataset.SEGMENTS]
+    return [b for b in (analysis.BY_DEFAULT if by is None else by) if b in dataset.SEGMENTS]
 
 
 @router.get("/{survey_id}/dashboard", response_class=HTMLResponse)

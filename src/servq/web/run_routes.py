@@ -16,6 +16,7 @@ from ..store.db import transaction
 from ..store.models import (
     Customer,
     Invitation,
+    ManagerReport,
     OutboxMessage,
     Survey,
     Tier,
@@ -121,10 +122,14 @@ def _schedule(request: Request, session: Session, user: User, survey: Survey, fo
 
 @router.get("/admin/outbox", response_class=HTMLResponse)
 def outbox_page(request: Request, session: DB, user: SurveyManager):
+    # a wave member's invitation or reminder, or a manager's report (of a wave or of a schedule)
     rows = session.execute(
-        select(OutboxMessage, Customer.email, Wave.name, Survey.title)
-        .join(WaveMember, WaveMember.id == OutboxMessage.member_id).join(Customer, Customer.id == WaveMember.customer_id)
-        .join(Wave, Wave.id == WaveMember.wave_id).join(Survey, Survey.id == Wave.survey_id)
+        select(OutboxMessage, func.coalesce(Customer.email, ManagerReport.recipient), Wave.name, Survey.title)
+        .outerjoin(WaveMember, WaveMember.id == OutboxMessage.member_id)
+        .outerjoin(Customer, Customer.id == WaveMember.customer_id)
+        .outerjoin(ManagerReport, ManagerReport.id == OutboxMessage.report_id)
+        .outerjoin(Wave, Wave.id == func.coalesce(WaveMember.wave_id, ManagerReport.wave_id))
+        .join(Survey, Survey.id == func.coalesce(Wave.survey_id, ManagerReport.survey_id))
         .order_by(OutboxMessage.id.desc()).limit(OUTBOX_ROWS)).all()
     return page(request, "outbox.html", {"user": user, "rows": rows, "limit": OUTBOX_ROWS})
 

@@ -45,6 +45,11 @@ def cron_of(rule: str) -> str:
     return NAMED_RULES.get(rule, rule)
 
 
+def previous_run(rule: str, before: datetime) -> datetime:
+    """The last time of ``rule`` before ``before`` (UTC)."""
+    return croniter(cron_of(rule), before).get_prev(datetime)
+
+
 def next_run(rule: str, after: datetime) -> datetime:
     """The first time of ``rule`` after ``after`` (UTC).
 
@@ -53,6 +58,17 @@ def next_run(rule: str, after: datetime) -> datetime:
     '2027-01-01T08:00:00+00:00'
     """
     return croniter(cron_of(rule), after).get_next(datetime)
+
+
+def checked_rule(choice: str, cron: str, problems: list) -> str:
+    """The rule a form chose: ``monthly``, ``quarterly``, or (``cron``) its five-field cron
+    rule, whose problem is added to ``problems``."""
+    if choice in NAMED_RULES:
+        return choice
+    rule = " ".join(cron.split())
+    if choice != "cron" or len(rule) > 100 or len(rule.split()) != 5 or not croniter.is_valid(rule):
+        problems.append(Msg("runs.msg.rule", rule=rule))
+    return rule
 
 
 @dataclass
@@ -96,10 +112,7 @@ def _whole(raw: str, name: str, low: int, high: int, problems: list, optional: b
 def save_schedule(session: Session, survey: Survey, form: ScheduleForm, actor: User | None, now: datetime) -> WaveSchedule:
     """Set ``survey``'s schedule from ``form`` (every problem named at once, then nothing changes)."""
     problems: list = []
-    rule = form.rule if form.rule in NAMED_RULES else " ".join(form.cron.split())
-    if form.rule not in NAMED_RULES and (form.rule != "cron" or len(rule) > 100 or len(rule.split()) != 5
-                                         or not croniter.is_valid(rule)):
-        problems.append(Msg("runs.msg.rule", rule=rule))
+    rule = checked_rule(form.rule, form.cron, problems)
     wave_days = _whole(form.wave_days, "wave_days", 1, MAX_DAYS, problems)
     per_unit = _whole(form.per_unit, "per_unit", 1, 100_000, problems)
     quarantine = _whole(form.quarantine_days, "quarantine_days", 0, 3650, problems)
@@ -141,11 +154,17 @@ def open_due(session: Session, now: datetime) -> int:
         at = schedule.next_run_at
         enqueue(session, "wave.open", f"wave.open:{schedule.id}:{at.isoformat()}",
                 {"schedule_id": schedule.id, "at": at.isoformat()}, now=now)
-        later = next_run(schedule.rule, at)
-        while later <= now:
-            later = next_run(schedule.rule, later)
-        schedule.next_run_at = later
+        schedule.next_run_at = following(schedule.rule, at, now)
     return len(due)
+
+
+def following(rule: str, at: datetime, now: datetime) -> datetime:
+    """The first time of ``rule`` after both ``at`` and ``now`` (times missed while no
+    worker ran are skipped)."""
+    later = next_run(rule, at)
+    while later <= now:
+        later = next_run(rule, later)
+    return later
 
 
 def _span(schedule: WaveSchedule, survey: Survey, at: datetime, starts: datetime) -> tuple[datetime, datetime] | None:

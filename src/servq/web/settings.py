@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0, le=120)
     worker_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     worker_lease_seconds: float = Field(default=300.0, ge=1, le=86_400)
+    report_keep_days: int = Field(default=90, ge=1, le=3650)  # how long a manager's report stays behind its link
 
     @field_validator("allowed_hosts", "trusted_proxies", mode="before")
     @classmethod

@@ -1,6 +1,7 @@
 """``servq worker``: the process that runs the schedules, the jobs and the outbox.
 
-Each round (:meth:`Worker.run_once`): due schedules enqueue their waves (schedules.py),
+Each round (:meth:`Worker.run_once`): due schedules enqueue their waves (schedules.py) and
+closed waves and report schedules their managers' reports (manager_reports.py),
 due jobs are claimed one at a time and run (store/jobs.py), and due e-mails are sent as
 the rate allows (outbox.py). Any number of workers may run against one database: every
 step claims its rows atomically, and a killed worker's claims run out with their lease.
@@ -20,9 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..store import jobs
 from ..store.db import transaction
 from ..store.models import utcnow
-from . import outbox, schedules, webhooks
+from . import manager_reports, outbox, schedules, webhooks
 from .settings import Settings
 from .smtp import Mailer
+from .tallies import TallyStore
 
 log = logging.getLogger("servq.worker")
 RETRY_SECONDS = 60.0  # the first wait before a failed wave job is tried again (doubled after each)
@@ -44,16 +46,19 @@ class Worker:
         self.mailer = Mailer(settings)
         self.stopping = threading.Event()
         self._purged: datetime | None = None
+        self.tallies = TallyStore()  # the managers' reports are the dashboard's, from tallies of its own
         self.handlers: dict[str, Callable[[jobs.Claimed], None]] = {
-            "wave.open": self._open_wave, "wave.remind": self._remind, "webhook.deliver": self._deliver}
+            "wave.open": self._open_wave, "wave.remind": self._remind, "webhook.deliver": self._deliver,
+            "report.plan": self._plan_reports, "report.make": self._make_report}
 
     def run_once(self) -> int:
         """One round; how much was done (jobs run, messages sent, waves scheduled)."""
         with transaction(self.factory) as session:
             now = self.clock()
-            done = schedules.open_due(session, now)
+            done = schedules.open_due(session, now) + manager_reports.enqueue_due(session, now)
             if self._purged is None or now - self._purged >= PURGE_EVERY:
                 jobs.purge(session, now - KEEP_JOBS)
+                manager_reports.expire(session, now)
                 self._purged = now
         while not self.stopping.is_set():
             with transaction(self.factory) as session:
@@ -107,6 +112,16 @@ class Worker:
     def _remind(self, job: jobs.Claimed) -> None:
         with transaction(self.factory) as session:
             schedules.remind(session, job.payload["wave_id"], self.settings, self.clock())
+            self._finish(session, job)
+
+    def _plan_reports(self, job: jobs.Claimed) -> None:
+        with transaction(self.factory) as session:
+            manager_reports.plan(session, job.payload, self.clock())
+            self._finish(session, job)
+
+    def _make_report(self, job: jobs.Claimed) -> None:
+        with transaction(self.factory) as session:
+            manager_reports.make(session, self.tallies, job.payload, self.settings, self.clock())
             self._finish(session, job)
 
     def _deliver(self, job: jobs.Claimed) -> None:
