@@ -20,6 +20,7 @@ from servq.instruments.schema import Part
 from servq.store.db import downgrade, session_factory, transaction, upgrade
 from servq.store.models import DELIVERY_STATUSES, MESSAGE_STATUSES, ROLES, Channel, Survey, Unit, User
 from servq.web import accounts, complaints, dataset, languages, surveys
+from servq.web.editor import PART_SETS
 from servq.web.languages import LANGUAGES, Msg, Msgs, negotiate, say, strings, tn
 
 PAGES = ("/admin/surveys", "/admin/surveys/new", "/admin/surveys/1", "/admin/surveys/1/dashboard",
@@ -299,6 +300,7 @@ DYNAMIC = {
     "complaint.": (), "form.": (),  # the respondent's pages build these from fixed names (checked by their tests)
     "runs.schedule.": ("monthly", "quarterly", "cron"), "runs.outbox.kinds.": ("invitation", "reminder"),
     "runs.outbox.statuses.": MESSAGE_STATUSES, "webhooks.statuses.": DELIVERY_STATUSES,
+    "editor.format_": tuple(PART_SETS), "editor.kind_": ("scale", "nps"),
 }
 
 

@@ -284,8 +284,10 @@ def where(draft: Draft, path: str, message: str = "") -> tuple[Msg | str, str]:
         return Msg("editor.where_scale", language=lang or "-"), fld
     if path.startswith("name"):
         return Msg("editor.where_name", language=lang or "-"), f"name{suffix}"
-    if path.startswith(("languages", "parts")):
-        return Msg(f"editor.where_{path.split('.')[0].split('[')[0]}"), path.split(".")[0].split("[")[0]
+    if path.startswith("languages"):
+        return Msg("editor.where_languages"), "languages"
+    if path.startswith("parts"):
+        return Msg("editor.where_parts"), "parts"
     return path or Msg("editor.where_instrument"), "id"
 
 
