@@ -35,7 +35,10 @@ MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("PO
                  ("POST", "/admin/channels/{row_id}/labels"), ("POST", "/admin/surveys/{survey_id}/titles"),
                  # the customer list, schedules and the outbox (test_run_pages.py)
                  ("GET", "/admin/customers"), ("POST", "/admin/customers"), ("GET", "/admin/outbox"),
-                 ("GET", "/admin/surveys/{survey_id}/schedule"), ("POST", "/admin/surveys/{survey_id}/schedule")}
+                 ("GET", "/admin/surveys/{survey_id}/schedule"), ("POST", "/admin/surveys/{survey_id}/schedule"),
+                 # the survey editor (test_editor.py)
+                 ("GET", "/admin/editor"), ("POST", "/admin/editor"), ("POST", "/admin/editor/preview"),
+                 ("GET", "/admin/surveys/{survey_id}/instrument"), ("POST", "/admin/surveys/{survey_id}/instrument")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
                  ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
                  ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),
