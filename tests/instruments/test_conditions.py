@@ -4,6 +4,8 @@ not asked — not as a blank answer — where the condition is not met."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
@@ -11,20 +13,7 @@ from servq import analyze
 from servq.errors import InstrumentError
 from servq.instruments import parse_instrument
 
-FOLLOW_UP = """
-id: follow_up
-name: {en: Follow-up}
-languages: [en]
-parts: [expectation, perception]
-scale: {min: 1, max: 5}
-dimensions:
-  - {id: visit, label: {en: Visit}}
-  - {id: problem, label: {en: Problem}}
-items:
-  - {id: 1, dimension: visit, text: {en: The visit went well}}
-  - {id: 2, dimension: visit, text: {en: The staff were kind}}
-  - {id: 3, dimension: problem, text: {en: The problem was solved}, show_if: {answer: P1, values: [1, 2]}}
-"""
+FOLLOW_UP = (Path(__file__).parents[1] / "data" / "follow_up.yaml").read_text(encoding="utf-8")
 
 
 def test_an_item_not_asked_is_not_counted_as_blank():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from cli_helpers import run
 from sqlalchemy import select
@@ -227,20 +228,7 @@ def test_an_edit_keeps_the_survey_languages(client, engine, org_tree):
             s.get(Survey, 1).instrument_yaml).languages
 
 
-CONDITIONAL = """
-id: follow_up
-name: {en: Follow-up}
-languages: [en]
-parts: [perception]
-scale: {min: 1, max: 5}
-dimensions:
-  - {id: visit, label: {en: Visit}}
-  - {id: problem, label: {en: Problem}}
-items:
-  - {id: 1, dimension: visit, text: {en: The visit went well}}
-  - {id: 2, dimension: problem, text: {en: The problem was solved}, show_if: {answer: P1, values: [1, 2]}}
-  - {id: 3, dimension: problem, text: {en: I would come again}}
-"""
+CONDITIONAL = (Path(__file__).parents[1] / "data" / "follow_up.yaml").read_text(encoding="utf-8")
 
 
 def test_a_condition_hides_an_item_and_the_analysis_does_not_count_it_blank(client, engine, org_tree):
@@ -254,12 +242,15 @@ def test_a_condition_hides_an_item_and_the_analysis_does_not_count_it_blank(clie
         survey = s.scalar(select(Survey).where(Survey.title == "Follow-up"))
         slug, sid = survey.slug, survey.id
     link = f"/s/{slug}/u/{org_tree['North 1']}"
-    for first, p3 in ((5, 4), (1, 2), (4, None)):  # item 2 asked only after an answer 1 or 2
+    for first, second, p3 in ((5, 4, 3), (1, None, 2), (4, None, None)):  # item 3 asked after an answer 1 or 2
         page = client.get(link).text
-        r = client.post(link, data={**hidden_fields(page), "P1": first, "action": "next"})
-        assert ('name="P2"' in r.text) == (first <= 2)
+        data = {**hidden_fields(page), "P1": first, "action": "next"}
+        if second:
+            data["P2"] = second
+        r = client.post(link, data=data)
+        assert ('name="P3"' in r.text) == (first <= 2)
         # an answer to the hidden item sent anyway is not stored
-        data = {**hidden_fields(r.text), "P2": 3, "action": "next"}
+        data = {**hidden_fields(r.text), "action": "next"}
         if p3:
             data["P3"] = p3
         r = client.post(link, data=data)
@@ -268,18 +259,19 @@ def test_a_condition_hides_an_item_and_the_analysis_does_not_count_it_blank(clie
     with session_factory(engine)() as s:
         answers = [r.answers for r in s.scalars(select(Response).where(Response.survey_id == sid)
                                                  .order_by(Response.id))]
-        assert answers == [{"P1": 5, "P3": 4}, {"P1": 1, "P2": 3, "P3": 2}, {"P1": 4}]
+        assert answers == [{"P1": 5, "P2": 4}, {"P1": 1, "P3": 2}, {"P1": 4}]
         survey, user = s.get(Survey, sid), s.scalar(select(User).where(User.email == "analyst@example.org"))
         res = analysis.results(TallyStore(), s, survey, user, dataset.Filter())
-    # 3 respondents x 3 items = 9 cells, of which 2 not asked (item 2 after 5 and 4): 7 asked, 1 blank (P3)
-    assert res.data["missing"] == {"cells": 7, "blank": 1, "dont_know": 0}
+    # 3 respondents x 3 items x 2 parts = 18 cells, of which 4 not asked (item 3 after 5 and 4): 14 asked;
+    # blank: E1 and E2 of all three (6), E3 of respondent 2 (asked it), P2 of respondents 2 and 3
+    assert res.data["missing"] == {"cells": 14, "blank": 9, "dont_know": 0}
 
 
 def test_a_condition_must_name_an_earlier_answer_on_the_scale():
     draft = editor.from_instrument(parse_instrument(CONDITIONAL))
     draft.dimensions[1].items[0].show_if, draft.dimensions[1].items[0].show_values = "P3", "0, 2"
     problems = editor.check(draft).problems
-    assert [(str(w), f) for w, f, _ in problems] == [("Dimension 2, item 1 (no. 2), language -", "d1.i0.show_if")] * 2
-    assert "'P3' is not asked before item 2" in problems[0][2] and "value 0 is not on the scale 1-5" in problems[1][2]
+    assert [(str(w), f) for w, f, _ in problems] == [("Dimension 2, item 1 (no. 3), language -", "d1.i0.show_if")] * 2
+    assert "'P3' is not asked before item 3" in problems[0][2] and "value 0 is not on the scale 1-5" in problems[1][2]
     assert editor.check(editor.from_instrument(parse_instrument(CONDITIONAL))).instrument == parse_instrument(
         CONDITIONAL)

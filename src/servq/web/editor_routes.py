@@ -53,6 +53,22 @@ def _editor(request: Request, user: User, draft: editor.Draft, survey: Survey | 
     }, status_code=status)
 
 
+def _step(request: Request, user: User, sent, survey: Survey | None):
+    """(draft, checked, None) when the form was saved with a valid questionnaire; else
+    (draft, None, the editor's page): after a button that changes the draft, or with the
+    problems that keep it from being saved."""
+    values, languages = sent
+    draft = editor.read_form(values, languages)
+    action = values.get("action", "")
+    if action != "save":
+        editor.apply(draft, action)
+        return draft, None, _editor(request, user, draft, survey)
+    checked = editor.check(draft, instrument_of(survey) if survey else None)
+    if checked.instrument is None:
+        return draft, None, _editor(request, user, draft, survey, checked.problems, status=422)
+    return draft, checked, None
+
+
 @router.get("/editor", response_class=HTMLResponse)
 def new_instrument(request: Request, user: SurveyManager):
     return _editor(request, user, editor.new_draft(), None)
@@ -61,15 +77,9 @@ def new_instrument(request: Request, user: SurveyManager):
 @router.post("/editor", response_class=HTMLResponse)
 def edit_new_instrument(request: Request, session: DB, user: SurveyManager, sent: Sent):
     """A button of the editor of a new instrument; "save" hands a valid one to the new survey page."""
-    values, languages = sent
-    draft = editor.read_form(values, languages)
-    action = values.get("action", "")
-    if action != "save":
-        editor.apply(draft, action)
-        return _editor(request, user, draft, None)
-    checked = editor.check(draft)
-    if checked.instrument is None:
-        return _editor(request, user, draft, None, checked.problems, status=422)
+    draft, checked, shown = _step(request, user, sent, None)
+    if checked is None:
+        return shown
     inst = checked.instrument
     form = SurveyForm(title=inst.name.get(known(user.language)), yaml_text=checked.text, yaml_name=editor.SOURCE,
                       languages=list(inst.languages))
@@ -87,15 +97,9 @@ def edit_survey_instrument(request: Request, session: DB, user: SurveyManager, s
     """A button of the editor of a survey's instrument; "save" makes it the survey's
     instrument (a new version when the survey has responses)."""
     survey = visible_survey(session, user, survey_id)
-    values, languages = sent
-    draft = editor.read_form(values, languages)
-    action = values.get("action", "")
-    if action != "save":
-        editor.apply(draft, action)
-        return _editor(request, user, draft, survey)
-    checked = editor.check(draft, instrument_of(survey))
-    if checked.instrument is None:
-        return _editor(request, user, draft, survey, checked.problems, status=422)
+    draft, checked, shown = _step(request, user, sent, survey)
+    if checked is None:
+        return shown
     try:
         with session.begin_nested():
             version = versions.edit_instrument(session, survey, checked.text, user)
