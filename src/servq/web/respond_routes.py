@@ -229,9 +229,12 @@ def _form(request: Request, survey: Survey, lang: str, state: dict, errors: dict
 def form_page(request: Request, survey, inst: Instrument, pages: list[questionnaire.Page], lang: str, state: dict,
               errors: dict, switch: list, action: str, status: int = 200, preview: bool = False) -> HTMLResponse:
     """A page of the questionnaire (``preview``: the editor's, whose buttons send nothing)."""
+    page = pages[state["page"]]
+    shown = page.shown(state["answers"])
     return templates.TemplateResponse(request, "respond.html", {
         "lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "survey": survey, "title": title_in(lang, survey),
-        "page": pages[state["page"]].shown(state["answers"]), "page_index": state["page"], "page_count": len(pages),
+        "page": shown, "none_apply": bool(page.items) and not shown.items,
+        "page_index": state["page"], "page_count": len(pages),
         "state": state, "errors": errors, "answers": {k: str(v) for k, v in state["answers"].items()},
         "switch": switch, "action": action, "preview": preview,
         "question": {p.value: text.get(lang) for p, text in inst.part_questions.items()},
