@@ -59,8 +59,9 @@ def desk(browser):
 
 
 def assert_accessible(page, what: str) -> None:
-    """axe-core on the page as it is now, frames included: no serious or critical violation."""
-    page.wait_for_load_state()
+    """axe-core on the page as it is now, frames included: no serious or critical violation.
+    (Once its frames are loaded: the editor's preview frame loads after the page.)"""
+    page.wait_for_load_state("networkidle")
     for frame in page.frames:
         frame.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
@@ -250,6 +251,8 @@ ADMIN_PAGES = {  # name: path, filled in with the ids of _platform
     "report settings": "/admin/surveys/{survey}/reports",
     "report deliveries": "/admin/report-deliveries",
     "your reports": "/admin/account/reports",
+    "editor": "/admin/editor",
+    "survey's questionnaire": "/admin/surveys/{survey}/instrument",
     "error": "/admin/surveys/999999",
 }
 KNOWN: dict[str, str] = {}  # page: the rules axe still finds there (for the admin pages' owners to fix)

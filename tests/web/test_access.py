@@ -39,7 +39,10 @@ MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("PO
                  ("GET", "/admin/customers"), ("POST", "/admin/customers"), ("GET", "/admin/outbox"),
                  ("GET", "/admin/surveys/{survey_id}/schedule"), ("POST", "/admin/surveys/{survey_id}/schedule"),
                  # a survey's reports to managers (test_reports.py)
-                 ("GET", "/admin/surveys/{survey_id}/reports"), ("POST", "/admin/surveys/{survey_id}/reports")}
+                 ("GET", "/admin/surveys/{survey_id}/reports"), ("POST", "/admin/surveys/{survey_id}/reports"),
+                 # the survey editor (test_editor.py)
+                 ("GET", "/admin/editor"), ("POST", "/admin/editor"), ("POST", "/admin/editor/preview"),
+                 ("GET", "/admin/surveys/{survey_id}/instrument"), ("POST", "/admin/surveys/{survey_id}/instrument")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
                  ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
                  ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),

@@ -29,6 +29,7 @@ from servq.store.models import (
     User,
 )
 from servq.web import accounts, complaints, dataset, languages, manager_reports, surveys
+from servq.web.editor import PART_SETS
 from servq.web.languages import LANGUAGES, Msg, Msgs, negotiate, say, strings, tn
 
 PAGES = ("/admin/surveys", "/admin/surveys/new", "/admin/surveys/1", "/admin/surveys/1/dashboard",
@@ -309,6 +310,7 @@ DYNAMIC = {
     "runs.schedule.": ("monthly", "quarterly", "cron"), "runs.outbox.kinds.": ("invitation", "reminder", "report"),
     "runs.outbox.statuses.": MESSAGE_STATUSES, "webhooks.statuses.": DELIVERY_STATUSES,
     "reports.delivery.": REPORT_DELIVERIES, "reports.settings.rules.": manager_reports.RULE_CHOICES,
+    "editor.format_": tuple(PART_SETS), "editor.kind_": ("scale", "nps"),
 }
 
 

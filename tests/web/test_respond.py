@@ -67,7 +67,7 @@ def test_complete_questionnaire_is_stored_once_with_exactly_the_answers(client, 
 def test_nothing_personal_is_stored_with_a_response(engine):
     columns = {c["name"] for c in inspect(engine).get_columns("responses")}
     assert columns == {"id", "key", "survey_id", "unit_id", "channel_id", "tier_id", "language", "submitted_at",
-                       "answers", "comment"}
+                       "answers", "comment", "instrument_version"}
 
 
 def test_an_answer_off_the_scale_is_shown_next_to_its_field(client, survey, org_tree, engine):

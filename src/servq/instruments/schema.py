@@ -10,6 +10,7 @@ every problem with its path, so a user fixes a file in one pass.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import Enum
 from typing import Literal
 
@@ -101,15 +102,35 @@ class Dimension(_Strict):
     better: Literal["higher", "lower"] = "higher"  # "lower" for costs: a high score is bad
 
 
+class ShowIf(_Strict):
+    """Ask an item only when an earlier answer is one of ``values``: ``answer`` is the
+    column of an item of an earlier dimension (the questionnaire shows a dimension per
+    page, so the answer is known when the item's page is shown), e.g. ``P3``. An item not
+    shown is *not asked*: its blank answer is not counted as a blank (see io/validate.py)."""
+
+    answer: str = Field(pattern=r"^[A-Z][0-9]+$")
+    values: list[int] = Field(min_length=1)
+
+    def met(self, answers: Mapping[str, object]) -> bool:
+        """Whether the condition holds for ``answers`` (column -> answer; blank: not met)."""
+        value = answers.get(self.answer)
+        try:
+            return value is not None and value != "" and int(value) in self.values
+        except (TypeError, ValueError):
+            return False
+
+
 class Item(_Strict):
     """One item. ``text`` is its statement; ``part_text`` overrides it for a part
-    (SERVQUAL words the expectation statement differently from the perception one)."""
+    (SERVQUAL words the expectation statement differently from the perception one);
+    ``show_if`` asks it only after a given earlier answer."""
 
     id: int = Field(ge=1)
     dimension: str
     text: Text
     part_text: dict[Part, Text] = Field(default_factory=dict)
     reverse: bool = False
+    show_if: ShowIf | None = None
 
     def text_for(self, part: Part, lang: str = "en") -> str:
         return self.part_text.get(part, self.text).get(lang)
@@ -241,6 +262,11 @@ class Instrument(_Strict):
     def items_of(self, dim_id: str) -> list[Item]:
         return [it for it in self.items if it.dimension == dim_id]
 
+    def not_asked(self, answers: Mapping[str, object]) -> list[str]:
+        """The answer columns of the items ``answers`` do not show (their ``show_if`` is not met)."""
+        return [f"{p.prefix}{it.id}" for it in self.items if it.show_if is not None and not it.show_if.met(answers)
+                for p in self.parts]
+
     @property
     def has_gap(self) -> bool:
         """Two-part SERVQUAL: expectation and perception both asked."""
@@ -319,6 +345,7 @@ def semantic_problems(inst: Instrument) -> list[tuple[str, str]]:
             if part not in inst.parts:
                 out.append((f"items[{i}].part_text.{part.value}", f"part '{part.value}' is not in parts"))
 
+    out += _condition_problems(inst)
     if inst.importance is not None:
         texts("importance.question", inst.importance.question)
 
@@ -344,6 +371,30 @@ def semantic_problems(inst: Instrument) -> list[tuple[str, str]]:
             texts(f"outcomes[{i}].anchors.{v}", text)
     if inst.kano is not None:
         out += _kano_problems(inst, texts)
+    return out
+
+
+def _condition_problems(inst: Instrument) -> list[tuple[str, str]]:
+    """A ``show_if`` must name an answer column of an item of an earlier dimension (asked
+    on an earlier page) and values on the scale."""
+    out: list[tuple[str, str]] = []
+    order = {d.id: k for k, d in enumerate(inst.dimensions)}
+    columns = {f"{p.prefix}{it.id}": it for it in inst.items for p in inst.parts}
+    sc = inst.scale
+    for i, it in enumerate(inst.items):
+        cond = it.show_if
+        if cond is None:
+            continue
+        path = f"items[{i}].show_if"
+        source = columns.get(cond.answer)
+        if source is None:
+            out.append((f"{path}.answer", f"'{cond.answer}' is not an answer column of this instrument's items"))
+        elif order.get(source.dimension, -1) >= order.get(it.dimension, -1):
+            out.append((f"{path}.answer", f"'{cond.answer}' is not asked before item {it.id}: a condition names an "
+                                          "answer to an item of an earlier dimension"))
+        for v in cond.values:
+            if not sc.min <= v <= sc.max:
+                out.append((f"{path}.values", f"value {v} is not on the scale {sc.min}-{sc.max}"))
     return out
 
 

@@ -156,6 +156,7 @@ class Validator:
         if not all(self.ends):  # a scale other than the instrument's leaves an end unused; seen once, no more looks
             self.ends = (self.ends[0] or bool((codes == 1).any()), self.ends[1] or bool((codes == sc.max - sc.min + 1).any()))
         k = len(inst.items)
+        self._not_asked(table, names, codes)
         parts = {part: codes[i * k:(i + 1) * k] for i, part in enumerate(inst.parts)}
         weights = None
         if self.layout.weights:
@@ -177,6 +178,23 @@ class Validator:
         segments = {name: as_text(table.column(src)) for name, src in self.by.items()} if with_segments else {}
         kano = self._kano(table, first_row) if inst.kano is not None else None
         return Answers(parts, weights, outcomes, segments, n, kano)
+
+    def _not_asked(self, table: pa.Table, names: list[str], codes: np.ndarray) -> None:
+        """Take the blank cells of items whose ``show_if`` was not met out of the counted
+        cells and blanks: an item the questionnaire did not show was not asked, it was not
+        left blank. ``names`` and ``codes`` are in :meth:`_convert`'s part x item order."""
+        inst, k = self.inst, len(self.inst.items)
+        row_of = {f"{p.prefix}{it.id}": i * k + j for i, p in enumerate(inst.parts) for j, it in enumerate(inst.items)}
+        lo = inst.scale.min
+        for j, it in enumerate(inst.items):
+            if it.show_if is None or it.show_if.answer not in row_of:
+                continue
+            shown = np.isin(codes[row_of[it.show_if.answer]], [v - lo + 1 for v in it.show_if.values])
+            for i in range(len(inst.parts)):
+                blank = np.asarray(flat(table.column(names[i * k + j])).is_null(), dtype=bool)
+                hidden = int(np.count_nonzero(blank & ~shown))
+                self.cells -= hidden
+                self.blank -= hidden
 
     def _kano(self, table: pa.Table, first_row: int) -> np.ndarray:
         """Kano answers as int8 (2, features, rows), 0 = blank; any other value than a

@@ -194,6 +194,9 @@ class Survey(Base):
     # the closed loop (docs/complaints.md): None = off, else the thresholds that open a case
     # from a response whose respondent agreed to be contacted
     closed_loop: Mapped[dict | None] = mapped_column(JSON)
+    # the version of the instrument asked now: editing it after it has responses makes a new
+    # one (the earlier ones are kept in SurveyVersion; docs/editor.md)
+    instrument_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     units: Mapped[list[Unit]] = relationship(secondary=survey_units, order_by="Unit.name")
     channels: Mapped[list[Channel]] = relationship(secondary=survey_channels, order_by="Channel.name")
@@ -236,6 +239,7 @@ class Response(Base):
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     answers: Mapped[dict] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text, default="")
+    instrument_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # answered with
 
 
 class Draft(Base):
@@ -702,3 +706,17 @@ class ManagerReport(Base):
     survey: Mapped[Survey] = relationship()
     wave: Mapped[Wave | None] = relationship()
     user: Mapped[User | None] = relationship()
+class SurveyVersion(Base):
+    """An instrument a survey asked before it was edited, kept for the responses answered
+    with it (``Response.instrument_version``); the current one is the survey's own."""
+
+    __tablename__ = "survey_versions"
+    __table_args__ = (UniqueConstraint("survey_id", "version", name="uq_survey_versions_survey_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    instrument_id: Mapped[str] = mapped_column(String(100))
+    instrument_yaml: Mapped[str] = mapped_column(Text)
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

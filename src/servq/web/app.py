@@ -35,6 +35,7 @@ from . import (
     complaints,
     dashboard_routes,
     report_routes,
+    editor_routes,
     respond_routes,
     run_routes,
     survey_routes,
@@ -51,7 +52,7 @@ from .tallies import TallyStore
 _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
            respond_routes.router, complaint_routes.router, case_routes.router, complaint_report_routes.router,
-           run_routes.router, report_routes.router, api_routes.router)  # every route of the app
+           run_routes.router, report_routes.router, editor_routes.router, api_routes.router)  # every route of the app
 
 
 def utc_now() -> datetime:

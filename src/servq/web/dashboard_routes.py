@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..errors import UsageError
 from ..report import render_html, to_json
 from ..store.models import Channel, Tier, User
-from . import analysis, dataset, org
+from . import analysis, dataset, org, versions
 from .dashboard import invitation_rate, responses_chart
 from .dataset import FilterQuery
 from .languages import Msg, t
@@ -49,6 +49,7 @@ def dashboard(request: Request, session: DB, user: CurrentUser, survey_id: Id, f
         "user": user, "survey": survey, "flt": flt, "by": by, "segments": dataset.SEGMENTS, "report_lang": lang,
         **filter_choices(session, user), "total": total, "days": days, "sent": sent, "used": used,
         "chart": responses_chart(days, t(language(request), "dashboard.per_day")) if days else None, "qs": qs,
+        "versions": versions.answered(session, survey),
     })
 
 

@@ -28,7 +28,9 @@ SEGMENTS = ("unit", "channel", "tier", "language", "date", "wave")
 @dataclass(frozen=True)
 class Filter:
     """What the dashboard shows: a unit and its subtree, a channel, a tier, a language and
-    a date range (from inclusive, until exclusive), each optional."""
+    a date range (from inclusive, until exclusive), each optional; and the instrument
+    version answered (None: the survey's current one — versions are never mixed, see
+    versions.py)."""
 
     unit_id: int | None = None
     channel_id: int | None = None
@@ -36,6 +38,7 @@ class Filter:
     language: str | None = None
     since: date | None = None
     until: date | None = None
+    version: int | None = None
 
     @classmethod
     def parse(cls, params) -> Filter:
@@ -64,14 +67,14 @@ class Filter:
         language = get("language")
         if language is not None and (problem := text_problem(language, Response.language.type.length)):
             errors["language"] = problem
-        flt = cls(ref("unit"), ref("channel"), ref("tier"), language, when("since"), when("until"))
+        flt = cls(ref("unit"), ref("channel"), ref("tier"), language, when("since"), when("until"), ref("version"))
         if errors:
             raise FieldErrors(errors)
         return flt
 
     def query(self) -> dict[str, str]:
         out = {"unit": self.unit_id, "channel": self.channel_id, "tier": self.tier_id, "language": self.language,
-               "since": self.since, "until": self.until}
+               "since": self.since, "until": self.until, "version": self.version}
         return {k: str(v) for k, v in out.items() if v is not None}
 
 
@@ -81,11 +84,13 @@ def query_filter(
         tier: Annotated[str | None, Query(description="A customer tier's id")] = None,
         language: Annotated[str | None, Query(description="The language answered in")] = None,
         since: Annotated[str | None, Query(description="From this date (2026-03-31)")] = None,
-        until: Annotated[str | None, Query(description="Before this date")] = None) -> Filter:
+        until: Annotated[str | None, Query(description="Before this date")] = None,
+        version: Annotated[str | None, Query(description="The instrument version answered (default: the current)")]
+        = None) -> Filter:
     """The filter of a request's query parameters, on the pages and in the API (blank: not
     filtered; a wrong value is a 422 naming it)."""
     return Filter.parse({"unit": unit, "channel": channel, "tier": tier, "language": language, "since": since,
-                         "until": until})
+                         "until": until, "version": version})
 
 
 FilterQuery = Annotated[Filter, Depends(query_filter)]
@@ -107,8 +112,11 @@ def where_visible(q: Select, table, user: User, flt: Filter) -> Select:
 
 
 def responses_query(survey: Survey, user: User, flt: Filter) -> Select:
-    """The SELECT of the survey's responses ``user`` may see under ``flt``."""
-    q = where_visible(select(Response).where(Response.survey_id == survey.id), Response, user, flt)
+    """The SELECT of the survey's responses ``user`` may see under ``flt`` (of one
+    instrument version: the filter's, else the current one)."""
+    q = where_visible(select(Response).where(Response.survey_id == survey.id,
+                                             Response.instrument_version == (flt.version or survey.instrument_version)),
+                      Response, user, flt)
     if flt.language:
         q = q.where(Response.language == flt.language)
     if flt.since:

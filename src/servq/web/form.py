@@ -11,9 +11,10 @@ then a last page with the importance allocation, the outcome questions and a com
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..instruments import Instrument
+from ..instruments.schema import ShowIf
 from .languages import t
 
 MAX_COMMENT = 5000
@@ -49,6 +50,7 @@ class ItemRow:
     number: int
     text: str
     fields: list[Field]  # one per part: side by side on a wide screen
+    show_if: ShowIf | None = None  # asked only after this earlier answer
 
 
 @dataclass
@@ -65,6 +67,13 @@ class Page:
     @property
     def fields(self) -> list[Field]:
         return [f for row in self.items for f in row.fields] + self.outcomes
+
+    def shown(self, answers: Mapping[str, object]) -> Page:
+        """The page as it is shown after ``answers``: without the items whose ``show_if``
+        they do not meet (an item's condition names an answer of an earlier page)."""
+        if all(row.show_if is None for row in self.items):
+            return self
+        return replace(self, items=[row for row in self.items if row.show_if is None or row.show_if.met(answers)])
 
 
 def pages(inst: Instrument, lang: str) -> list[Page]:
@@ -83,7 +92,7 @@ def pages(inst: Instrument, lang: str) -> list[Page]:
             fields = [Field(f"{p.prefix}{it.id}", f"{number}. {t(lang, f'form.part.{p.value}')}", scale,
                             "" if it.text_for(p, lang) == text else it.text_for(p, lang))
                       for p in inst.parts]
-            rows.append(ItemRow(number, text, fields))
+            rows.append(ItemRow(number, text, fields, it.show_if))
         first, last = rows[0].number, rows[-1].number
         title = t(lang, "form.questions_one", first=first) if first == last else \
             t(lang, "form.questions_range", first=first, last=last)

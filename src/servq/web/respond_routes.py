@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ..instruments import Instrument
 from ..store.db import transaction
 from ..store.models import Draft, Invitation, Survey
 from . import closed_loop, complaints, responding
@@ -218,15 +219,23 @@ def _raw(page: questionnaire.Page, sent: dict) -> dict:
 
 
 def _form(request: Request, survey: Survey, lang: str, state: dict, errors: dict, status: int = 200):
-    pages = questionnaire_of(survey, lang)
-    page = pages[state["page"]]
     base = str(request.url.path)
     switch = [(code, LANG_NAMES[code], f"{base}?lang={code}" + (
         f"&page={state['page']}" if base.startswith("/r/") else "")) for code in survey.languages]
+    return form_page(request, survey, instrument_of(survey), questionnaire_of(survey, lang), lang, state, errors,
+                     switch, f"/s/{survey.slug}/u/{state['unit_id']}", status)
+
+
+def form_page(request: Request, survey, inst: Instrument, pages: list[questionnaire.Page], lang: str, state: dict,
+              errors: dict, switch: list, action: str, status: int = 200, preview: bool = False) -> HTMLResponse:
+    """A page of the questionnaire (``preview``: the editor's, whose buttons send nothing)."""
+    page = pages[state["page"]]
+    shown = page.shown(state["answers"])
     return templates.TemplateResponse(request, "respond.html", {
         "lang": lang, "t": lambda key, **kw: t(lang, key, **kw), "survey": survey, "title": title_in(lang, survey),
-        "page": page, "page_index": state["page"], "page_count": len(pages), "state": state, "errors": errors,
-        "answers": {k: str(v) for k, v in state["answers"].items()}, "switch": switch,
-        "action": f"/s/{survey.slug}/u/{state['unit_id']}",
-        "question": {p.value: text.get(lang) for p, text in instrument_of(survey).part_questions.items()},
+        "page": shown, "none_apply": bool(page.items) and not shown.items,
+        "page_index": state["page"], "page_count": len(pages),
+        "state": state, "errors": errors, "answers": {k: str(v) for k, v in state["answers"].items()},
+        "switch": switch, "action": action, "preview": preview,
+        "question": {p.value: text.get(lang) for p, text in inst.part_questions.items()},
     }, status_code=status)

@@ -31,6 +31,7 @@ from ..store.models import (
 from .closed_loop import LoopRequest, open_case
 from .languages import negotiate
 from .security import new_token, token_hash
+from .surveys import instrument_of
 from .webhooks import response_event
 
 DRAFT_DAYS = 30
@@ -53,6 +54,7 @@ class PublicSurvey:
     channel_ids: frozenset[int]
     closed_loop: dict | None = None  # the thresholds that open a complaint case (closed_loop.py)
     title_labels: dict | None = None  # the title in the survey's languages (names.py)
+    instrument_version: int = 1  # the version of instrument_yaml (versions.py)
 
 
 class SurveyCache:
@@ -78,7 +80,7 @@ class SurveyCache:
         found = None if row is None else PublicSurvey(
             row.id, row.slug, row.title, tuple(row.languages), row.anonymous, row.opens_at, row.closes_at,
             row.instrument_yaml, frozenset(u.id for u in row.units), frozenset(c.id for c in row.channels),
-            row.closed_loop, row.title_labels)
+            row.closed_loop, row.title_labels, row.instrument_version)
         if self.seconds > 0:
             if len(self._entries) > 10_000:
                 self._entries.clear()
@@ -141,10 +143,13 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     invitation = session.get(Invitation, draft.invitation_id) if draft is not None and draft.invitation_id else None
     if invitation is not None and not _use(session, invitation):
         return False  # the invitation was used already (it is single-use, however many drafts it had)
+    given = {**(draft.answers if draft else {}), **answers}
+    hidden = set(instrument_of(survey).not_asked(given))  # an answer changed after a later page was answered
     row = dict(key=key, survey_id=survey.id, unit_id=unit_id, channel_id=channel_id,
                tier_id=invitation.tier_id if invitation else None, language=lang,
-               answers={**(draft.answers if draft else {}), **answers},
-               comment=comment or (draft.comment if draft else ""), submitted_at=datetime.now(UTC))
+               answers={k: v for k, v in given.items() if k not in hidden},
+               comment=comment or (draft.comment if draft else ""), submitted_at=datetime.now(UTC),
+               instrument_version=survey.instrument_version)
     conn = session.connection()
     response_id = conn.execute(_insert_response(conn.dialect.name), row).scalar()
     if response_id is None:  # the key was stored before

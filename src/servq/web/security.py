@@ -192,8 +192,12 @@ class SecurityHeaders:
             raise
 
     def _add(self, scope, headers: MutableHeaders) -> None:
-        embeddable = scope.get("state", {}).get("embeddable", False)
+        state = scope.get("state", {})
+        embeddable = state.get("embeddable", False)
         csp = CSP.replace("frame-ancestors 'none'", "frame-ancestors *") if embeddable else CSP
+        if state.get("same_origin_frame"):  # the editor's phone preview, framed by the editor only
+            csp = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+            headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         if not embeddable and "x-frame-options" not in headers:
             headers["X-Frame-Options"] = HEADERS["X-Frame-Options"]
         if "content-security-policy" not in headers:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..errors import DataError, InstrumentError, UsageError
 from ..instruments import list_instruments
 from ..store.models import Channel, Invitation, Survey, Unit, User, Wave
-from . import closed_loop, complaints, distribution, names, org, surveys
+from . import closed_loop, complaints, distribution, names, org, surveys, versions
 from .accounts import audit
 from .languages import Msg, problem_list, reason, reasons
 from .names import LabelFields
@@ -35,7 +35,7 @@ def surveys_page(request: Request, session: DB, user: CurrentUser):
 
 @router.get("/new", response_class=HTMLResponse)
 def new_survey_page(request: Request, session: DB, user: SurveyManager):
-    return _new(request, session, user, surveys.SurveyForm(languages=["en"]), None, 200)
+    return new_survey_form(request, session, user, surveys.SurveyForm(languages=["en"]), None, 200)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -49,11 +49,14 @@ def create_survey(request: Request, session: DB, user: SurveyManager, labels: La
                   opens: Annotated[Word, Form()] = "", closes: Annotated[Word, Form()] = "",
                   anonymous: Annotated[Word, Form()] = "",
                   respondent_type: Annotated[Text(Survey.respondent_type), Form()] = "customer",
+                  yaml_text: Annotated[Text(MAX_UPLOAD, multiline=True), Form()] = "",
+                  yaml_name: Annotated[Text(Survey.instrument_id), Form()] = "",
                   yaml_file: Annotated[UploadFile | None, File()] = None):
     check_csrf(request, csrf)
     form = surveys.SurveyForm(title=title, labels=labels, instrument=instrument, languages=languages,
                               unit_ids=[str(i) for i in unit_ids], channel_ids=[str(i) for i in channel_ids],
-                              opens=opens, closes=closes, anonymous=anonymous == "on", respondent_type=respondent_type)
+                              opens=opens, closes=closes, anonymous=anonymous == "on", respondent_type=respondent_type,
+                              yaml_text=yaml_text.replace("\r\n", "\n"), yaml_name=yaml_name or "editor")
     problems: list[str] = []
     if yaml_file is not None and yaml_file.filename:
         raw = yaml_file.file.read(MAX_UPLOAD + 1)
@@ -73,20 +76,30 @@ def create_survey(request: Request, session: DB, user: SurveyManager, labels: La
             problems = problem_list(exc)
         except UsageError as exc:
             problems = reasons(exc)
-    return _new(request, session, user, form, problems, 422)
+    return new_survey_form(request, session, user, form, problems, 422)
 
 
-def _new(request: Request, session: Session, user: User, form: surveys.SurveyForm, problems, status: int):
+def new_survey_form(request: Request, session: Session, user: User, form: surveys.SurveyForm, problems, status: int):
+    """The "new survey" page (``form.yaml_text``: an instrument built in the editor, sent along)."""
     return page(request, "survey_new.html", {
-        "user": user, "form": form, "problems": problems, "instruments": list_instruments(),
+        "user": user, "form": form, "problems": problems, "instruments": list_instruments(), "built": _built(form),
         "units": org.tree_rows(list(session.scalars(select(Unit)))),
         "channels": list(session.scalars(select(Channel).order_by(Channel.name))),
     }, status_code=status)
 
 
+def _built(form: surveys.SurveyForm):
+    """The instrument sent along from the editor or an upload, when it is valid (else None:
+    the page lists its problems)."""
+    try:
+        return surveys.parsed_instrument(form.yaml_text) if form.yaml_text.strip() else None
+    except (InstrumentError, UsageError):
+        return None
+
+
 @router.get("/{survey_id}", response_class=HTMLResponse)
-def survey_page(request: Request, session: DB, user: CurrentUser, survey_id: Id):
-    return _survey(request, session, user, survey_id, None, 200)
+def survey_page(request: Request, session: DB, user: CurrentUser, survey_id: Id, saved_version: Id | None = None):
+    return _survey(request, session, user, survey_id, None, 200, saved_version=saved_version)
 
 
 @router.post("/{survey_id}/waves", response_class=HTMLResponse)
@@ -138,7 +151,8 @@ def set_titles(request: Request, session: DB, user: SurveyManager, survey_id: Id
 
 
 def _survey(request: Request, session: Session, user: User, survey_id: int, error, status: int,
-            problems: list | None = None, loop_error=None, loop_values: dict | None = None, titles_error=None):
+            problems: list | None = None, loop_error=None, loop_values: dict | None = None, titles_error=None,
+            saved_version: int | None = None):
     survey = visible_survey(session, user, survey_id)
     inst = surveys.instrument_of(survey)
     base = _base(request)
@@ -152,6 +166,7 @@ def _survey(request: Request, session: Session, user: User, survey_id: int, erro
         "embed": distribution.embed_snippet(links[0][1], survey.title) if links else "",
         "loop_error": loop_error, "loop": loop_values or _loop_values(survey.closed_loop),
         "has_gap": closed_loop.gap_parts(inst) is not None, "recommend": closed_loop.recommend_outcome(inst),
+        "versions": versions.answered(session, survey), "saved_version": saved_version,
     }, status_code=status)
 
 

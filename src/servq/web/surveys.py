@@ -38,11 +38,12 @@ def catalog_yaml(instrument_id: str) -> str:
 
 def instrument_of(survey: Survey) -> Instrument:
     """The survey's instrument (parsed once per process: parsing and checking take milliseconds)."""
-    return _parsed(survey.instrument_yaml)
+    return parsed_instrument(survey.instrument_yaml)
 
 
 @lru_cache(maxsize=128)
-def _parsed(text: str) -> Instrument:
+def parsed_instrument(text: str) -> Instrument:
+    """Instrument YAML text parsed and checked (once per process per text)."""
     return parse_instrument(text, "survey instrument")
 
 
@@ -53,7 +54,7 @@ def questionnaire_of(survey: Survey, lang: str) -> list[Page]:
 
 @lru_cache(maxsize=256)
 def _pages(text: str, lang: str) -> list[Page]:
-    return pages(_parsed(text), lang)
+    return pages(parsed_instrument(text), lang)
 
 
 @dataclass
