@@ -18,7 +18,7 @@ import servq.web
 from servq.complaints import sla
 from servq.instruments.schema import Part
 from servq.store.db import downgrade, session_factory, transaction, upgrade
-from servq.store.models import DELIVERY_STATUSES, MESSAGE_STATUSES, ROLES, Channel, Survey, Unit, User
+from servq.store.models import DELIVERY_STATUSES, MESSAGE_STATUSES, ROLES, SUPERVISOR, Channel, Survey, Unit, User
 from servq.web import accounts, complaints, dataset, languages, surveys
 from servq.web.languages import LANGUAGES, Msg, Msgs, negotiate, say, strings, tn
 
@@ -289,7 +289,7 @@ QUOTED = re.compile(r"""["']([a-z_]+(?:\.[a-z0-9_]+)+\.?|[a-z_]+\.)["']""")  # "
 CALLED = re.compile(r"""\b(?:Msg|tn|t)\(\s*(?:lang,\s*)?(f?)["']([^"']+)["']""")  # Msg("…"), t(lang, f"…")
 # the values a key built in a template or the code ends with (``t("status." ~ c.status)``)
 DYNAMIC = {
-    "status.": complaints.STATUSES, "sla_state.": (*sla.STATES, "none"), "role.": ROLES,
+    "status.": complaints.STATUSES, "sla_state.": (*sla.STATES, "none"), "role.": (*ROLES, SUPERVISOR),
     "segment.": dataset.SEGMENTS, "respondents.": surveys.RESPONDENT_TYPES,
     "respondents.long_": surveys.RESPONDENT_TYPES, "analytics.spikes_": ("poisson", "share"),
     "form.part.": tuple(p.value for p in Part), "case.late.": ("acknowledgement", "resolution"),
@@ -299,6 +299,8 @@ DYNAMIC = {
     "complaint.": (), "form.": (),  # the respondent's pages build these from fixed names (checked by their tests)
     "runs.schedule.": ("monthly", "quarterly", "cron"), "runs.outbox.kinds.": ("invitation", "reminder"),
     "runs.outbox.statuses.": MESSAGE_STATUSES, "webhooks.statuses.": DELIVERY_STATUSES,
+    "supervisors.done.": ("invited", "active", "deactivated", "rule", "points"),
+    "supervisors.kind.": ("evaluation", "adjustment"),
 }
 
 
