@@ -367,12 +367,24 @@ def test_invitations_again_deactivation_and_mistakes(app_client, worker, smtp, o
     admin = TestClient(client.app, base_url="https://testserver")
     sign_in(admin, "admin@example.org")
     token = csrf_of(admin.get("/admin/supervisors").text)
-    assert admin.post(f"/admin/supervisors/{supervisor_id}/invitation", data={"csrf_token": token}).status_code == 422
+    # a new link for a supervisor who signed up: a new password, and every old session ends
+    assert admin.post(f"/admin/supervisors/{supervisor_id}/invitation", data={"csrf_token": token},
+                      follow_redirects=False).status_code == 303
+    worker.run_once()
+    inbox.wait_for(3)
+    reset = TestClient(client.app, base_url="https://testserver")
+    assert join(reset, join_link(inbox, LI), "another-long-password").status_code == 303
+    assert client.get("/supervise", follow_redirects=False).status_code == 303
+    assert sign_in(client, LI).status_code == 401 and sign_in(client, LI, "another-long-password").status_code == 303
     assert admin.post(f"/admin/supervisors/{supervisor_id}/active", data={"csrf_token": token, "active": "0"},
                       follow_redirects=False).status_code == 303
     r = client.get("/supervise", follow_redirects=False)  # signed out at once
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
-    assert sign_in(client, LI).status_code == 401
+    assert sign_in(client, LI, "another-long-password").status_code == 401
+    refused = admin.post(f"/admin/supervisors/{supervisor_id}/invitation", data={"csrf_token": token})
+    assert refused.status_code == 422 and "the supervisor is deactivated" in refused.text
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Supervisor.joined_at)) is not None
 
 
 def test_erasure_removes_the_person_and_keeps_the_evaluations_anonymous(app_client, worker, smtp, org_tree, engine,

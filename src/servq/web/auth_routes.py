@@ -39,8 +39,8 @@ async def healthz() -> dict:
 
 
 @router.get("/", include_in_schema=False)
-def home() -> Response:
-    return RedirectResponse("/admin", status_code=303)
+def home(request: Request) -> Response:
+    return RedirectResponse(SUPERVISE if request.session.get("role") == SUPERVISOR else "/admin", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)

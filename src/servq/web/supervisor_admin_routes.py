@@ -142,7 +142,9 @@ def evaluation_page(request: Request, session: DB, user: SurveyManager, evaluati
     evaluation = session.get(SupervisorEvaluation, evaluation_id)
     if evaluation is None:
         raise HTTPException(status_code=404, detail=Msg("supervisors.error.no_evaluation"))
-    return page(request, "supervisor_evaluation.html", {"user": user, "view": supervisors.evaluation_view(session, evaluation)})
+    by = session.get(Supervisor, evaluation.supervisor_id) if evaluation.supervisor_id else None
+    return page(request, "supervisor_evaluation.html", {"user": user, "view": supervisors.evaluation_view(session, evaluation),
+                                                        "by": by.user.name if by else None})
 
 
 @router.get("/photos/{photo_id}")

@@ -94,9 +94,10 @@ def invite(session: Session, name: str, email: str, language: str, unit_ids: lis
 
 
 def send_invitation(session: Session, supervisor: Supervisor, settings: Settings, now: datetime) -> None:
-    """A new invitation (a new sign-up link: the previous one stops working), queued in the outbox."""
-    if supervisor.joined_at is not None:
-        raise UsageError(Msg("supervisors.error.joined"))
+    """A new invitation (a new sign-up link: the previous one stops working), queued in the
+    outbox. To a supervisor who signed up, it is the way to a new password."""
+    if not supervisor.user.active:
+        raise UsageError(Msg("supervisors.error.inactive"))
     supervisor.invitations += 1
     supervisor.invite_token_hash = signup_hash(settings.secret(), supervisor.id, supervisor.invitations)
     supervisor.invite_expires_at = now + timedelta(days=settings.supervisor_invite_days)
@@ -119,9 +120,9 @@ def join(session: Session, token: str, password: str, repeat: str, now: datetime
         raise UsageError(Msg("supervisors.join.invalid"))
     if password != repeat:
         raise UsageError(Msg("msg.passwords_differ"))
-    set_password(session, supervisor.user, password)
+    set_password(session, supervisor.user, password)  # which ends any session of theirs
     supervisor.invite_token_hash = None
-    supervisor.joined_at = now
+    supervisor.joined_at = supervisor.joined_at or now
     return supervisor.user
 
 
