@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from browser_helpers import CHROMIUM, browser_or_skip, serving
 from fastapi.testclient import TestClient
+from mail_helpers import PUBLIC, smtp_server
 from sqlalchemy import select, text
 from web_helpers import PASSWORD
 
@@ -93,6 +94,24 @@ def engine(database_url):
 def settings(database_url) -> Settings:
     return Settings(mode="production", database_url=database_url, secret_key="s" * 40,
                     allowed_hosts=["testserver"], login_attempts=3, login_window=60, survey_cache_seconds=0)
+
+
+@pytest.fixture
+def smtp():
+    """(controller, inbox) of an SMTP server on the loopback (mail_helpers.py)."""
+    controller, inbox = smtp_server()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def run_settings(settings, smtp):
+    """The settings of a worker sending through :func:`smtp`, with links to :data:`PUBLIC`."""
+    controller, _inbox = smtp
+    return settings.model_copy(update=dict(
+        smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none", mail_from="Service <survey@example.org>",
+        public_url=PUBLIC, mail_rate=1000, mail_attempts=2, mail_retry_seconds=60, worker_lease_seconds=10,
+        worker_poll_seconds=0.05))
 
 
 @pytest.fixture

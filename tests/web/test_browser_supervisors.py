@@ -10,39 +10,29 @@ import io
 import re
 
 import pytest
-from mail_helpers import body, smtp_server
+from browser_helpers import one_branch_served
+from mail_helpers import body
 from PIL import Image
 from sqlalchemy import select
 from web_helpers import PASSWORD
 
-from servq.store.db import make_engine, session_factory, transaction, upgrade
+from servq.store.db import make_engine, session_factory
 from servq.store.models import Channel, Response, SupervisorPhoto
-from servq.web import accounts, org, supervisors, surveys
+from servq.web import supervisors
 from servq.web.settings import Settings
 from servq.web.worker import Worker
 
 
 @pytest.fixture
 def server(tmp_path, live):
-    url = f"sqlite:///{tmp_path / 'servq.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with transaction(session_factory(engine)) as s:
-        kungs = org.add_unit(s, "Kungsgatan", "branch", None, None)
-        admin = accounts.create_user(s, "admin@example.org", PASSWORD, "administrator")
-        surveys.create_survey(s, surveys.SurveyForm(title="Kundundersökning", instrument="servqual",
-                                                    languages=["sv", "en"], unit_ids=[str(kungs.id)]), admin)
-    engine.dispose()
-    controller, inbox = smtp_server()
-    with live.serving(url) as base:
-        yield base, url, inbox, controller.port
-    controller.stop()
+    with one_branch_served(tmp_path, "admin@example.org", "administrator") as served:
+        yield served
 
 
 def test_a_supervisor_signs_up_and_evaluates_a_visit_with_a_photo_on_a_phone(server, live, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    base, url, inbox, port = server
+    base, url, _survey_id, inbox, port = server
     photo = tmp_path / "disken.jpg"
     Image.new("RGB", (800, 600), (180, 150, 90)).save(photo, format="JPEG")
     with sync_playwright() as p:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_helpers import body, smtp_server
+from mail_helpers import PUBLIC, body
 from sqlalchemy import func, select, update
 from web_helpers import answer_all
 
@@ -19,8 +19,6 @@ from servq.store.models import Customer, Invitation, Job, OutboxMessage, Survey,
 from servq.web import customers, schedules
 from servq.web.app import create_app
 from servq.web.worker import Worker
-
-PUBLIC = "https://survey.example.org"
 
 
 class Clock:
@@ -34,22 +32,6 @@ class Clock:
 
     def advance(self, **kw) -> None:
         self.offset += timedelta(**kw)
-
-
-@pytest.fixture
-def smtp():
-    controller, inbox = smtp_server()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-def run_settings(settings, smtp):
-    controller, _inbox = smtp
-    return settings.model_copy(update=dict(
-        smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none", mail_from="Service <survey@example.org>",
-        public_url=PUBLIC, mail_rate=1000, mail_attempts=2, mail_retry_seconds=60, worker_lease_seconds=10,
-        worker_poll_seconds=0.05))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
-from mail_helpers import body, smtp_server
+from mail_helpers import PUBLIC, body
 from PIL import Image
 from sqlalchemy import func, select
 from web_helpers import PASSWORD, csrf_of, sign_in
@@ -39,22 +39,12 @@ from servq.web.app import create_app
 from servq.web.surveys import instrument_of
 from servq.web.worker import Worker
 
-PUBLIC = "https://survey.example.org"
 LI = "li.wei@example.org"
 
 
 @pytest.fixture
-def smtp():
-    controller, inbox = smtp_server()
-    yield controller, inbox
-    controller.stop()
-
-
-@pytest.fixture
-def sv_settings(settings, smtp):
-    return settings.model_copy(update=dict(
-        smtp_host="127.0.0.1", smtp_port=smtp[0].port, smtp_security="none", mail_from="Service <survey@example.org>",
-        public_url=PUBLIC, mail_rate=1000, worker_poll_seconds=0.05, supervisor_photos=2, supervisor_photo_kb=64))
+def sv_settings(run_settings):
+    return run_settings.model_copy(update=dict(supervisor_photos=2, supervisor_photo_kb=64))
 
 
 @pytest.fixture
