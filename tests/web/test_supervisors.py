@@ -212,7 +212,8 @@ def test_invited_by_email_signs_up_evaluates_with_a_photo_and_earns_points(app_c
             User.email == "analyst@example.org")), dataset.Filter())
     results = servq.analyze(table, instrument_of(survey), by="channel", quality=False, min_n=1)
     assert results.segments["channel"]["supervisors"]["n"] == 1
-    assert client.get("/admin/surveys/1/dashboard", params={"channel": channel.id}).status_code == 200
+    dashboard = client.get("/admin/surveys/1/dashboard", params={"channel": channel.id}).text
+    assert "1 response." in dashboard and f'<option value="{channel.id}" selected>Supervisors</option>' in dashboard
 
 
 def test_points_rule_adjustments_and_the_ledger_csv(app_client, worker, smtp, org_tree, engine):

@@ -183,7 +183,12 @@ def _evaluate(request: Request, user: User, sent: dict, uploads: list[tuple[str,
             shown = {k: v for k, v in sent.items() if k not in ("csrf_token", "key", "comment")}
             return _form(request, user, visit, key, shown, {k: say(lang, v) for k, v in errors.items()},
                          sent.get("comment", ""), 422)
-    with transaction(request.app.state.sessions) as session:
-        visit = supervisors.check_visit(session, _mine(session, user), *args, _now())
-        supervisors.record(session, _mine(session, user), key, visit, lang, answers, comment, cleaned, _now())
+    try:
+        with transaction(request.app.state.sessions) as session:
+            me = _mine(session, user)
+            visit = supervisors.check_visit(session, me, *args, _now())  # again: the survey may have closed since
+            supervisors.record(session, me, key, visit, lang, answers, comment, cleaned, _now())
+    except UsageError as exc:
+        with request.app.state.read_sessions() as session:
+            return _home(request, session, user, reason(exc), 422)
     return RedirectResponse(f"{SUPERVISE}?done=1", status_code=303)
