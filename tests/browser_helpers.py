@@ -60,3 +60,32 @@ def serving(database_url: str):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def one_branch_served(folder: Path, email: str, role: str):
+    """servq served on a new SQLite database in ``folder`` with the branch Kungsgatan, a
+    user (``email``, ``role``), a SERVQUAL survey in Swedish and English covering the
+    branch, and an SMTP server on the loopback: (address, database URL, the survey's id,
+    the server's inbox, its port)."""
+    from mail_helpers import smtp_server
+    from web_helpers import PASSWORD
+
+    from servq.store.db import make_engine, session_factory, transaction, upgrade
+    from servq.web import accounts, org, surveys
+
+    url = f"sqlite:///{folder / 'servq.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with transaction(session_factory(engine)) as s:
+        kungs = org.add_unit(s, "Kungsgatan", "branch", None, None)
+        user = accounts.create_user(s, email, PASSWORD, role)
+        survey_id = surveys.create_survey(s, surveys.SurveyForm(
+            title="Kundundersökning", instrument="servqual", languages=["sv", "en"], unit_ids=[str(kungs.id)]), user).id
+    engine.dispose()
+    controller, inbox = smtp_server()
+    try:
+        with serving(url) as base:
+            yield base, url, survey_id, inbox, controller.port
+    finally:
+        controller.stop()

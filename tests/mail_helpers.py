@@ -13,6 +13,8 @@ from email.policy import default
 
 from aiosmtpd.controller import Controller
 
+PUBLIC = "https://survey.example.org"  # the public address of the server in the tests' e-mails
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -178,7 +178,7 @@ def _platform(url: str) -> dict:
             received_at=now - timedelta(days=3 * i), contact=None if i else contact))
             for i, text in enumerate(texts * 2)]
         ids = {"survey": survey.id, "slug": survey.slug, "closed": closed.slug, "unit": units[0].id,
-               "channel": counter.id, "complaint": cases[0]}
+               "channel": counter.id, "complaint": cases[0], **_supervisors(s, admin, units[0], survey)}
     with transaction(session_factory(engine)) as s:  # a report for the Kungsgatan manager: the delivery log's row
         since = (now - timedelta(days=30)).date()
         manager_reports.make(s, TallyStore(), dict(survey_id=ids["survey"], wave_id=None, since=since.isoformat(),
@@ -187,6 +187,36 @@ def _platform(url: str) -> dict:
                              Settings(secret_key="a11y" * 10, mail_from="survey@example.org"), now)
     engine.dispose()
     return ids
+
+
+def _supervisors(s, admin, unit, survey) -> dict:
+    """A supervisor per language who signed up and evaluated a visit with a photo, and one
+    invited who has not signed up yet (their sign-up link, as the server makes it)."""
+    import io
+
+    from PIL import Image
+
+    from servq.web import supervisors
+    from servq.web.photos import clean_photo
+    from servq.web.security import new_token
+    from servq.web.settings import Settings
+    from servq.web.supervisor_mail import signup_token
+
+    settings = Settings(secret_key="k" * 40)  # browser_helpers.serving's
+    now = datetime.now(UTC)
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), (30, 90, 160)).save(image, format="PNG")
+    evaluations = {}
+    for lang in LANGS:
+        person = supervisors.invite(s, f"Övervakare {lang}", f"supervisor-{lang}@example.org", lang, [unit.id], admin,
+                                    settings, now)
+        supervisors.join(s, signup_token(settings.secret(), person.id, 1), PASSWORD, PASSWORD, now)
+        visit = supervisors.Visit(survey, unit, now.date())
+        evaluations[lang] = supervisors.record(s, person, new_token(), visit, lang, {"E1": 6, "P1": 5, "recommend": 8},
+                                        "Trevligt bemötande.", [clean_photo(image.getvalue(), "a.png", 1 << 20)], now)
+    waiting = supervisors.invite(s, "Ny", "new-supervisor@example.org", "en", [unit.id], admin, settings, now)
+    return {"evaluation": evaluations["en"], "evaluations": evaluations,
+            "join": signup_token(settings.secret(), waiting.id, 1)}
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +260,32 @@ def test_respondent_pages(phone, server, lang):
     assert_accessible(phone, f"complaint thanks, {lang}")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_supervisor_pages(browser, server, lang):
+    """A supervisor's pages on a phone, in their account's language: the sign-up page, their
+    evaluations and points, the evaluation form (empty and with its mistake), one evaluation."""
+    base, ids = server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{base}/join/{ids['join']}")
+    assert_accessible(page, "supervisor sign-up")
+    page.goto(f"{base}/login")
+    page.fill("#email", f"supervisor-{lang}@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/supervise$"))
+    assert page.locator("html").get_attribute("lang") == {"zh": "zh-Hans"}.get(lang, lang)
+    assert_accessible(page, f"supervisor's home, {lang}")
+    page.click("form[action='/supervise/evaluate'] button[type=submit]")
+    assert_accessible(page, f"evaluation form, {lang}")
+    page.click("form[action='/supervise/evaluate'] button[type=submit]")  # nothing answered
+    assert page.locator("#errors").count()
+    assert_accessible(page, f"evaluation form with its mistake, {lang}")
+    page.goto(f"{base}/supervise/evaluations/{ids['evaluations'][lang]}")
+    assert_accessible(page, f"supervisor's evaluation, {lang}")
+    context.close()
+
+
 ADMIN_PAGES = {  # name: path, filled in with the ids of _platform
     "surveys": "/admin/surveys",
     "survey settings": "/admin/surveys/{survey}",
@@ -253,6 +309,9 @@ ADMIN_PAGES = {  # name: path, filled in with the ids of _platform
     "your reports": "/admin/account/reports",
     "editor": "/admin/editor",
     "survey's questionnaire": "/admin/surveys/{survey}/instrument",
+    "supervisors": "/admin/supervisors",
+    "supervisor evaluations": "/admin/supervisors/evaluations",
+    "supervisor evaluation": "/admin/supervisors/evaluations/{evaluation}",
     "error": "/admin/surveys/999999",
 }
 KNOWN: dict[str, str] = {}  # page: the rules axe still finds there (for the admin pages' owners to fix)

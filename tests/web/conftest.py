@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 from browser_helpers import CHROMIUM, browser_or_skip, serving
 from fastapi.testclient import TestClient
-from mail_helpers import smtp_server
+from mail_helpers import PUBLIC, smtp_server
 from sqlalchemy import select, text
 from web_helpers import PASSWORD
 
@@ -97,6 +97,24 @@ def settings(database_url) -> Settings:
 
 
 @pytest.fixture
+def smtp():
+    """(controller, inbox) of an SMTP server on the loopback (mail_helpers.py)."""
+    controller, inbox = smtp_server()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def run_settings(settings, smtp):
+    """The settings of a worker sending through :func:`smtp`, with links to :data:`PUBLIC`."""
+    controller, _inbox = smtp
+    return settings.model_copy(update=dict(
+        smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none", mail_from="Service <survey@example.org>",
+        public_url=PUBLIC, mail_rate=1000, mail_attempts=2, mail_retry_seconds=60, worker_lease_seconds=10,
+        worker_poll_seconds=0.05))
+
+
+@pytest.fixture
 def org_tree(engine):
     """north (region) > north-1 (branch) > team-a; south (region) > south-1 (branch); users
     of every role: admin, analyst, manager of north, manager of south-1; a SERVQUAL survey
@@ -170,30 +188,9 @@ def a_complaint(engine, org_tree):
 # --------------------------------------------------------------------------- the worker's e-mail
 
 
-PUBLIC_URL = "https://survey.example.org"  # the servers' address in the links of e-mails
-
-
-@pytest.fixture
-def smtp():
-    """(controller, inbox) of a real SMTP server on the loopback (mail_helpers.py)."""
-    controller, inbox = smtp_server()
-    yield controller, inbox
-    controller.stop()
-
-
 @pytest.fixture
 def inbox(smtp):
     return smtp[1]
-
-
-@pytest.fixture
-def run_settings(settings, smtp):
-    """The settings of a worker sending through :func:`smtp`."""
-    controller, _inbox = smtp
-    return settings.model_copy(update=dict(
-        smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none", mail_from="Service <survey@example.org>",
-        public_url=PUBLIC_URL, mail_rate=1000, mail_attempts=2, mail_retry_seconds=60, worker_lease_seconds=10,
-        worker_poll_seconds=0.05))
 
 
 # --------------------------------------------------------------------------- the browser tests

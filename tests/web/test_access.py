@@ -14,7 +14,9 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login
           # the public complaint form (tests/web/test_complaint_intake.py)
           ("GET", "/c/{unit_id}"), ("POST", "/c/{unit_id}"), ("GET", "/c/thanks"),
           # unsubscribing from scheduled waves' e-mails: the link's token (test_runs.py)
-          ("GET", "/unsubscribe/{token}"), ("POST", "/unsubscribe/{token}")}
+          ("GET", "/unsubscribe/{token}"), ("POST", "/unsubscribe/{token}"),
+          # a supervisor's sign-up link (test_supervisors.py)
+          ("GET", "/join/{token}"), ("POST", "/join/{token}")}
 # the JSON API: token authentication (tests/web/test_api.py)
 API = {("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_id}/results"),
        ("GET", "/api/v1/surveys/{survey_id}/responses.{fmt}"),
@@ -25,7 +27,11 @@ ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admi
               ("GET", "/admin/webhooks"), ("POST", "/admin/webhooks"), ("POST", "/admin/webhooks/{endpoint_id}/delete"),
               ("POST", "/admin/webhooks/{endpoint_id}/test"),
               # the delivery log of managers' reports (test_reports.py)
-              ("GET", "/admin/report-deliveries")}
+              ("GET", "/admin/report-deliveries"),
+              # customer supervisors (test_supervisors.py)
+              ("GET", "/admin/supervisors"), ("POST", "/admin/supervisors"), ("POST", "/admin/supervisors/rule"),
+              ("POST", "/admin/supervisors/{supervisor_id}/invitation"), ("POST", "/admin/supervisors/{supervisor_id}/active"),
+              ("POST", "/admin/supervisors/{supervisor_id}/points"), ("GET", "/admin/supervisors/ledger.csv")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
                  ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations"),
                  ("POST", "/admin/surveys/{survey_id}/closed-loop"), ("POST", "/admin/sla"),
@@ -42,7 +48,10 @@ MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("PO
                  ("GET", "/admin/surveys/{survey_id}/reports"), ("POST", "/admin/surveys/{survey_id}/reports"),
                  # the survey editor (test_editor.py)
                  ("GET", "/admin/editor"), ("POST", "/admin/editor"), ("POST", "/admin/editor/preview"),
-                 ("GET", "/admin/surveys/{survey_id}/instrument"), ("POST", "/admin/surveys/{survey_id}/instrument")}
+                 ("GET", "/admin/surveys/{survey_id}/instrument"), ("POST", "/admin/surveys/{survey_id}/instrument"),
+                 # supervisors' evaluations and photos (test_supervisors.py)
+                 ("GET", "/admin/supervisors/evaluations"), ("GET", "/admin/supervisors/evaluations/{evaluation_id}"),
+                 ("GET", "/admin/supervisors/photos/{photo_id}")}
 ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/channels"), ("GET", "/admin/surveys"),
                  ("GET", "/admin/surveys/{survey_id}"), ("GET", "/admin/surveys/{survey_id}/qr/{unit_id}.{kind}"),
                  ("GET", "/admin/surveys/{survey_id}/dashboard"), ("GET", "/admin/surveys/{survey_id}/report"),
@@ -58,12 +67,15 @@ ANY_SIGNED_IN = {("GET", "/admin"), ("GET", "/admin/units"), ("GET", "/admin/cha
                  ("GET", "/admin/account"), ("POST", "/admin/account"), ("POST", "/admin/account/language"),
                  # one's reports and how they come; a report by its link, only for its manager (test_reports.py)
                  ("GET", "/admin/account/reports"), ("POST", "/admin/account/reports"), ("GET", "/admin/reports/{token}")}
+# a customer supervisor's own pages: no other role (test_supervisors.py walks the others as a supervisor)
+SUPERVISOR_ONLY = {("GET", "/supervise"), ("GET", "/supervise/evaluate"), ("POST", "/supervise/evaluate"),
+                   ("GET", "/supervise/evaluations/{evaluation_id}")}
 ROLES = {"administrator": "admin@example.org", "analyst": "analyst@example.org", "unit_manager": "north@example.org"}
 
 
 def test_every_route_is_classified():
     routes = {(m, r.path) for router in ROUTERS for r in router.routes for m in r.methods}
-    assert routes == PUBLIC | API | ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN
+    assert routes == PUBLIC | API | ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN | SUPERVISOR_ONLY
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
@@ -71,11 +83,12 @@ def test_access_by_role(client, role, a_complaint):
     if role:
         sign_in(client, ROLES[role])
     token = csrf_of(client.get("/login").text)
-    for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN):
+    for method, path in sorted(ADMIN_ONLY | MANAGERS_ONLY | ANY_SIGNED_IN | SUPERVISOR_ONLY):
         url = (path.replace("{user_id}", "2").replace("{survey_id}", "1").replace("{unit_id}.{kind}", "2.svg")
                .replace("{unit_id}", "2")
                .replace("{fmt}", "csv").replace("{complaint_id}", "1").replace("{policy_id}", "1").replace("{row_id}", "1")
-               .replace("{endpoint_id}", "1"))
+               .replace("{endpoint_id}", "1").replace("{supervisor_id}", "1").replace("{evaluation_id}", "1")
+               .replace("{photo_id}", "1"))
         data = {"csrf_token": token, "name": "x", "email": "z@example.org", "role": "analyst",
                 "password": "p" * 12, "active": "1", "text": "a note", "status": "assigned", "owner_id": "1",
                 "dimension": "empathy", "acknowledge_hours": "4", "resolve_days": "2", "calendar": "timezone: UTC",
@@ -83,6 +96,8 @@ def test_access_by_role(client, role, a_complaint):
         r = client.request(method, url, data=data if method == "POST" else None, follow_redirects=False)
         if role is None:
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)
+        elif (method, path) in SUPERVISOR_ONLY:
+            assert r.status_code == 403, (role, method, path)
         elif (method, path) in ADMIN_ONLY and role != "administrator":
             assert r.status_code == 403, (role, method, path)
         elif (method, path) in MANAGERS_ONLY and role == "unit_manager":

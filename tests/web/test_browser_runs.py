@@ -11,31 +11,18 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from mail_helpers import body, smtp_server
-from web_helpers import PASSWORD
+from browser_helpers import one_branch_served
+from mail_helpers import body
 
-from servq.store.db import make_engine, session_factory, transaction, upgrade
-from servq.web import accounts, org, surveys
+from servq.store.db import make_engine, session_factory
 from servq.web.settings import Settings
 from servq.web.worker import Worker
 
 
 @pytest.fixture
 def server(tmp_path, live):
-    url = f"sqlite:///{tmp_path / 'servq.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with transaction(session_factory(engine)) as s:
-        kungs = org.add_unit(s, "Kungsgatan", "branch", None, None)
-        analyst = accounts.create_user(s, "analyst@example.org", PASSWORD, "analyst")
-        survey = surveys.create_survey(s, surveys.SurveyForm(
-            title="Kundundersökning", instrument="servqual", languages=["sv", "en"], unit_ids=[str(kungs.id)]), analyst)
-        survey_id = survey.id
-    engine.dispose()
-    controller, inbox = smtp_server()
-    with live.serving(url) as base:
-        yield base, url, survey_id, inbox, controller.port
-    controller.stop()
+    with one_branch_served(tmp_path, "analyst@example.org", "analyst") as served:
+        yield served
 
 
 def test_a_scheduled_wave_is_answered_on_a_phone_and_only_the_other_customer_is_reminded(server, live, tmp_path):

@@ -23,6 +23,7 @@ from servq.store.models import (
     MESSAGE_STATUSES,
     REPORT_DELIVERIES,
     ROLES,
+    SUPERVISOR,
     Channel,
     Survey,
     Unit,
@@ -299,7 +300,7 @@ QUOTED = re.compile(r"""["']([a-z_]+(?:\.[a-z0-9_]+)+\.?|[a-z_]+\.)["']""")  # "
 CALLED = re.compile(r"""\b(?:Msg|tn|t)\(\s*(?:lang,\s*)?(f?)["']([^"']+)["']""")  # Msg("…"), t(lang, f"…")
 # the values a key built in a template or the code ends with (``t("status." ~ c.status)``)
 DYNAMIC = {
-    "status.": complaints.STATUSES, "sla_state.": (*sla.STATES, "none"), "role.": ROLES,
+    "status.": complaints.STATUSES, "sla_state.": (*sla.STATES, "none"), "role.": (*ROLES, SUPERVISOR),
     "segment.": dataset.SEGMENTS, "respondents.": surveys.RESPONDENT_TYPES,
     "respondents.long_": surveys.RESPONDENT_TYPES, "analytics.spikes_": ("poisson", "share"),
     "form.part.": tuple(p.value for p in Part), "case.late.": ("acknowledgement", "resolution"),
@@ -311,6 +312,8 @@ DYNAMIC = {
     "runs.outbox.statuses.": MESSAGE_STATUSES, "webhooks.statuses.": DELIVERY_STATUSES,
     "reports.delivery.": REPORT_DELIVERIES, "reports.settings.rules.": manager_reports.RULE_CHOICES,
     "editor.format_": tuple(PART_SETS), "editor.kind_": ("scale", "nps"),
+    "supervisors.done.": ("invited", "active", "deactivated", "rule", "points"),
+    "supervisors.kind.": ("evaluation", "adjustment"),
 }
 
 

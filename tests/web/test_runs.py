@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from mail_helpers import body
+from mail_helpers import PUBLIC, body
 from sqlalchemy import func, select, update
 from web_helpers import answer_all
 
@@ -19,8 +19,6 @@ from servq.store.models import Customer, Invitation, Job, OutboxMessage, Survey,
 from servq.web import customers, schedules
 from servq.web.app import create_app
 from servq.web.worker import Worker
-
-PUBLIC = "https://survey.example.org"
 
 
 class Clock:

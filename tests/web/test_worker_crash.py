@@ -13,8 +13,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from mail_helpers import smtp_server
 from sqlalchemy import select
 
 import servq
@@ -25,13 +23,6 @@ from servq.web.settings import Settings
 from servq.web.worker import Worker
 
 SECRET = "k" * 40
-
-
-@pytest.fixture
-def smtp():
-    controller, inbox = smtp_server()
-    yield controller, inbox
-    controller.stop()
 
 
 def _env(database_url: str, port: int) -> dict[str, str]:

@@ -18,9 +18,10 @@ privacy_app = typer.Typer(help="Erase or purge personal data: complainants' and 
 def privacy_erase(
     contact: Annotated[str, typer.Option("--contact", help="The person's e-mail address or phone number.")],
 ) -> None:
-    """Erase a person's contact details (complaints' and survey invitations'): the
-    complaints stay, their customer key is replaced by an unlinkable one; recorded in the
-    audit log (without the address)."""
+    """Erase a person's contact details (complaints', survey invitations', the customer
+    list's) and their supervisor account: the complaints and evaluations stay, a complaint's
+    customer key is replaced by an unlinkable one; recorded in the audit log (without the
+    address)."""
     from ..store.db import transaction
     from ..web.privacy import erase_contact
 
@@ -33,6 +34,8 @@ def privacy_erase(
     typer.echo(f"erased {done.complaint_contacts} complaint contact(s), {done.survey_contacts} survey "
                f"contact(s) and {done.customers} customer list entr{'y' if done.customers == 1 else 'ies'}; "
                f"{len(done.complaints)} complaint(s) kept, re-keyed")
+    if done.supervisors:
+        typer.echo(f"erased {done.supervisors} customer supervisor(s); their evaluations are kept, anonymous")
 
 
 @privacy_app.command("purge")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -23,7 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-ROLES = ("administrator", "analyst", "unit_manager")
+ROLES = ("administrator", "analyst", "unit_manager")  # the roles an administrator gives on the users page
+SUPERVISOR = "supervisor"  # a customer who evaluates the service (invited on its own page, docs/supervisors.md)
 
 
 def utcnow() -> datetime:
@@ -72,11 +74,12 @@ class Unit(Base):
 
 
 class User(Base):
-    """A person who signs in: administrator, analyst or the manager of one unit's subtree."""
+    """A person who signs in: administrator, analyst, the manager of one unit's subtree, or
+    a customer service-quality supervisor (who sees only their own evaluation pages)."""
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role in ('administrator', 'analyst', 'unit_manager')", name="ck_users_role"),
+        CheckConstraint("role in ('administrator', 'analyst', 'unit_manager', 'supervisor')", name="ck_users_role"),
         CheckConstraint("role <> 'unit_manager' or unit_id is not null", name="ck_users_manager_unit"),
     )
 
@@ -562,18 +565,19 @@ class Job(Base):
 
 
 class OutboxMessage(Base):
-    """An e-mail to a wave member (invitation or reminder) or to a unit manager (their
-    report, ``report_id``), sent at most once: ``key`` is its idempotency key; ``sending``
-    is set just before the SMTP server is handed the message and ``sent`` as soon as it
-    accepted it (docs/runs.md)."""
+    """An e-mail to a wave member (invitation or reminder), to a unit manager (their report,
+    ``report_id``) or to a supervisor (their invitation, docs/supervisors.md), sent at most
+    once: ``key`` is its idempotency key (also its Message-ID); ``sending`` is set just
+    before the SMTP server is handed the message and ``sent`` as soon as it accepted it
+    (docs/runs.md)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint("status in ('queued', 'sending', 'sent', 'failed', 'unknown', 'cancelled')",
                         name="ck_outbox_status"),
-        CheckConstraint("kind in ('invitation', 'reminder', 'report')", name="ck_outbox_kind"),
-        CheckConstraint("(kind = 'report') = (report_id is not null) and (kind = 'report') = (member_id is null)",
-                        name="ck_outbox_recipient"),
+        CheckConstraint("kind in ('invitation', 'reminder', 'report', 'supervisor')", name="ck_outbox_kind"),
+        CheckConstraint("(kind = 'report') = (report_id is not null) and (kind = 'supervisor') = (supervisor_id is not null) "
+                        "and (kind in ('invitation', 'reminder')) = (member_id is not null)", name="ck_outbox_recipient"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
@@ -582,6 +586,8 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(20))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("wave_members.id", ondelete="CASCADE"), index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("manager_reports.id", ondelete="CASCADE"), index=True)
+    # a supervisor's invitation (kind "supervisor") instead of a wave member's message
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisors.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -720,3 +726,91 @@ class SurveyVersion(Base):
     instrument_yaml: Mapped[str] = mapped_column(Text)
     replaced_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     replaced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+# --------------------------------------------------------------------------- customer supervisors
+
+supervisor_units = Table(
+    "supervisor_units", Base.metadata,
+    Column("supervisor_id", ForeignKey("supervisors.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class Supervisor(Base):
+    """A customer invited to evaluate the service (docs/supervisors.md). Their person (name,
+    e-mail, password, language) is their :class:`User` (role ``supervisor``); erasing it
+    deletes this row too, and their evaluations stay without it. ``invite_token_hash``: the
+    hash of the single-use sign-up link of invitation number ``invitations`` (None once used)."""
+
+    __tablename__ = "supervisors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    invitations: Mapped[int] = mapped_column(Integer, default=0)
+    invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    units: Mapped[list[Unit]] = relationship(secondary=supervisor_units, order_by="Unit.name")
+
+
+class SupervisorEvaluation(Base):
+    """A supervisor's evaluation of one visit or errand: the response it is stored as (in
+    the supervisor channel), the day of the visit, and who made it (None once erased)."""
+
+    __tablename__ = "supervisor_evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), unique=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisors.id", ondelete="SET NULL"), index=True)
+    visit_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    response: Mapped[Response] = relationship()
+    photos: Mapped[list[SupervisorPhoto]] = relationship(order_by="SupervisorPhoto.id", viewonly=True)
+
+
+class SupervisorPhoto(Base):
+    """A photo of an evaluation (JPEG or PNG, re-encoded without its metadata), kept in the
+    database apart from the answers and shown only to administrators and analysts."""
+
+    __tablename__ = "supervisor_photos"
+    __table_args__ = (CheckConstraint("content_type in ('image/jpeg', 'image/png')", name="ck_supervisor_photos_type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("supervisor_evaluations.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PointsRule(Base):
+    """How many points an accepted evaluation earns (one row, id 1), and the bonus when it
+    carries at least one photo."""
+
+    __tablename__ = "points_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    per_evaluation: Mapped[int] = mapped_column(Integer)
+    photo_bonus: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PointsEntry(Base):
+    """A line of the points ledger: points granted for an evaluation, or an administrator's
+    adjustment with its reason (no money: what the points buy is the organisation's affair)."""
+
+    __tablename__ = "points_ledger"
+    __table_args__ = (CheckConstraint("kind in ('evaluation', 'adjustment')", name="ck_points_ledger_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisors.id", ondelete="SET NULL"), index=True)
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("supervisor_evaluations.id", ondelete="SET NULL"),
+                                                      unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from ..store.models import ROLES, ApiToken, AuditEntry, Unit, User, WebSession
+from ..store.models import ROLES, SUPERVISOR, ApiToken, AuditEntry, Unit, User, WebSession
 from .languages import LANGUAGES, Msg
 from .security import new_token, token_hash
 
@@ -95,12 +95,13 @@ def start_session(session: Session, user_id: int, password: str, hours: float, n
     return token
 
 
-def session_user(session: Session, token: str, now: datetime) -> tuple[int, str | None] | None:
-    """(the id, the page language) of the active user whose unexpired session ``token``
-    is, else None."""
-    row = session.execute(select(WebSession.user_id, User.language).join(User, User.id == WebSession.user_id).where(
-        WebSession.token_hash == token_hash(token), WebSession.expires_at > now, User.active.is_(True))).first()
-    return None if row is None else (row[0], row[1])
+def session_user(session: Session, token: str, now: datetime) -> tuple[int, str | None, str] | None:
+    """(the id, the page language, the role) of the active user whose unexpired session
+    ``token`` is, else None."""
+    row = session.execute(select(WebSession.user_id, User.language, User.role).join(User, User.id == WebSession.user_id)
+                          .where(WebSession.token_hash == token_hash(token), WebSession.expires_at > now,
+                                 User.active.is_(True))).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def end_session(session: Session, token: str) -> None:
@@ -128,9 +129,10 @@ def set_language(session: Session, user: User, language: str | None) -> None:
 
 
 def token_user_id(session: Session, token: str) -> int | None:
-    """The active user of the unrevoked API token ``token``, else None."""
+    """The active user of the unrevoked API token ``token``, else None (a supervisor's token is none)."""
     return session.scalar(select(ApiToken.user_id).join(User, User.id == ApiToken.user_id).where(
-        ApiToken.token_hash == token_hash(token), ApiToken.revoked.is_(False), User.active.is_(True)))
+        ApiToken.token_hash == token_hash(token), ApiToken.revoked.is_(False), User.active.is_(True),
+        User.role != SUPERVISOR))
 
 
 def set_active(session: Session, user: User, active: bool, actor: User) -> None:

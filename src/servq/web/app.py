@@ -34,10 +34,12 @@ from . import (
     complaint_routes,
     complaints,
     dashboard_routes,
-    report_routes,
     editor_routes,
+    report_routes,
     respond_routes,
     run_routes,
+    supervisor_admin_routes,
+    supervisor_routes,
     survey_routes,
 )
 from .edge import Admission, AuthGate, takes_file
@@ -52,7 +54,8 @@ from .tallies import TallyStore
 _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
            respond_routes.router, complaint_routes.router, case_routes.router, complaint_report_routes.router,
-           run_routes.router, report_routes.router, editor_routes.router, api_routes.router)  # every route of the app
+           run_routes.router, report_routes.router, editor_routes.router, supervisor_admin_routes.router,
+           supervisor_routes.router, api_routes.router)  # every route of the app
 
 
 def utc_now() -> datetime:

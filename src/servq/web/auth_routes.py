@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..errors import UsageError
 from ..store.db import transaction
-from ..store.models import User
+from ..store.models import SUPERVISOR, User
 from . import accounts
+from .edge import SUPERVISE
 from .languages import LANGUAGES, Msg, reason
 from .pages import DB, Csrf, CurrentUser, ReadDB, page
 from .security import attempt_key, check_csrf, client_address, count_attempt, forget_attempts, retry_after
@@ -38,8 +39,8 @@ async def healthz() -> dict:
 
 
 @router.get("/", include_in_schema=False)
-def home() -> Response:
-    return RedirectResponse("/admin", status_code=303)
+def home(request: Request) -> Response:
+    return RedirectResponse(SUPERVISE if request.session.get("role") == SUPERVISOR else "/admin", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -75,7 +76,10 @@ def login(request: Request, session: ReadDB, csrf: Csrf = "", email: Annotated[s
         forget_attempts(write, keys[1], one=True)
     request.session.clear()  # a new session on sign-in (no fixation)
     request.session.update({"sid": token, "role": role})
-    return RedirectResponse(safe_next(next), status_code=303)
+    target = safe_next(next)
+    if (role == SUPERVISOR) != target.startswith(SUPERVISE):  # where this role may go (edge.AuthGate)
+        target = SUPERVISE if role == SUPERVISOR else "/admin"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")

@@ -7,8 +7,9 @@ comes from someone signed in, all checked before a byte of the body is read.
   ``/healthz`` always answers); bodies up to ``SERVQ_MAX_BODY_KB``, or
   ``SERVQ_MAX_UPLOAD_MB`` for a route that takes a file — refused with ``413`` from the
   declared ``Content-Length`` before reading, or as soon as a streamed body passes it.
-* :class:`AuthGate`: ``/admin`` needs a live server-side session (else a redirect to the
-  sign-in page), ``/api/v1`` a valid API token (else ``401``); the body of a request that
+* :class:`AuthGate`: ``/admin`` and ``/supervise`` need a live server-side session (else a
+  redirect to the sign-in page), ``/api/v1`` a valid API token (else ``401``); a supervisor
+  may see ``/supervise`` only, and nobody else may (``403``); the body of a request that
   fails is never read, so an anonymous upload costs neither memory nor disk.
 
 Both are plain ASGI middleware; what they answer carries the security headers (that
@@ -27,9 +28,11 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..store.db import Busy
+from ..store.models import SUPERVISOR
 from . import accounts
 
 HEALTH = "/healthz"
+SUPERVISE = "/supervise"  # a supervisor's own pages (supervisor_routes.py): theirs only, and only theirs
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -128,11 +131,12 @@ class AuthGate:
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (path == "/admin" or path.startswith(("/admin/", "/api/v1/"))):
+        if scope["type"] != "http" or not (path in ("/admin", SUPERVISE) or path.startswith(("/admin/", "/api/v1/",
+                                                                                             f"{SUPERVISE}/"))):
             return await self.app(scope, receive, send)
         state = scope["app"].state
         try:
-            user_id, language = await self._user(scope, state, path)
+            user_id, language, role = await self._user(scope, state, path)
         except (Busy, PoolTimeout):
             return await _answer(scope, send, 503, "The server is busy. Try again in a few seconds.",
                                  {"Retry-After": "5"})
@@ -143,18 +147,20 @@ class AuthGate:
             scope["session"].clear()
             target = "/login" + (f"?next={quote(path)}" if scope["method"] in ("GET", "HEAD") else "")
             return await _answer(scope, send, 303, "Sign in first.", {"Location": target})
+        if (role == SUPERVISOR) != path.startswith(SUPERVISE):  # a supervisor's pages are theirs alone
+            return await _answer(scope, send, 403, "Your role may not see this page.")
         scope.setdefault("state", {}).update(user_id=user_id, language=language)
         await self.app(scope, receive, send)
 
     @staticmethod
-    async def _user(scope, state, path: str) -> tuple[int | None, str | None]:
-        """(the user's id or None, the language of their pages or None)."""
+    async def _user(scope, state, path: str) -> tuple[int | None, str | None, str | None]:
+        """(the user's id or None, the language of their pages or None, their role or None for a token)."""
         if path.startswith("/api/"):
             token = _bearer(scope)
-            return (await anyio.to_thread.run_sync(_token_user, state, token) if token else None), None
+            return (await anyio.to_thread.run_sync(_token_user, state, token) if token else None), None, None
         sid = scope["session"].get("sid")
         found = await anyio.to_thread.run_sync(_session_user, state, sid) if sid else None
-        return found or (None, None)
+        return found or (None, None, None)
 
 
 def _bearer(scope) -> str:
@@ -162,7 +168,7 @@ def _bearer(scope) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _session_user(state, sid: str) -> tuple[int, str | None] | None:
+def _session_user(state, sid: str) -> tuple[int, str | None, str] | None:
     with state.read_sessions() as session:
         return accounts.session_user(session, sid, datetime.now(UTC))
 

@@ -1,8 +1,9 @@
-"""The e-mail outbox: invitations and reminders of scheduled waves, and unit managers'
-reports (report_mail.py), each sent at most once.
+"""The e-mail outbox: invitations and reminders of scheduled waves, unit managers' reports
+(report_mail.py) and supervisors' invitations (supervisor_mail.py), each sent at most once.
 
 A message is a row (``outbox``) with a unique idempotency key (``invitation:<member>``,
-``reminder:<member>``, ``report:<report>``) and a Message-ID fixed when it is queued. Sending one:
+``reminder:<member>``, ``report:<report>``, ``supervisor:<supervisor>:<number>``) and a
+Message-ID fixed when it is queued. Sending one:
 
 1. the worker claims a batch of due messages for its lease (``FOR UPDATE SKIP LOCKED`` on
    PostgreSQL; SQLite's single writer) and counts an attempt;
@@ -42,7 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..store.db import transaction
 from ..store.jobs import ERROR_LENGTH, backoff
 from ..store.models import Customer, Invitation, OutboxMessage, Survey, Wave, WaveMember
-from . import report_mail
+from . import report_mail, supervisor_mail
 from .languages import day, t
 from .names import title_in
 from .security import derived_token
@@ -70,21 +71,27 @@ def _insert(dialect: str):
 def queue(session: Session, member_id: int, kind: str, now: datetime, sender: str) -> bool:
     """Queue the ``kind`` message (invitation, reminder) of a wave member, once: False when
     it was queued before."""
-    return _queue(session, kind, member_id, now, sender, member_id=member_id)
+    return _queue(session, f"{kind}:{member_id}", kind, now, sender, member_id=member_id)
 
 
 def queue_report(session: Session, report_id: int, now: datetime, sender: str) -> bool:
     """Queue the e-mail of a unit manager's report (manager_reports.py), once."""
-    return _queue(session, "report", report_id, now, sender, report_id=report_id)
+    return _queue(session, f"report:{report_id}", "report", now, sender, report_id=report_id)
 
 
-def _queue(session: Session, kind: str, ref: int, now: datetime, sender: str, **recipient: int) -> bool:
+def queue_supervisor(session: Session, supervisor_id: int, number: int, now: datetime, sender: str) -> bool:
+    """Queue invitation number ``number`` of a supervisor (supervisor_mail.py), once."""
+    return _queue(session, f"supervisor:{supervisor_id}:{number}", "supervisor", now, sender,
+                  supervisor_id=supervisor_id)
+
+
+def _queue(session: Session, key: str, kind: str, now: datetime, sender: str, **recipient: int) -> bool:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "servq.invalid"
     conn = session.connection()
     done = conn.execute(_insert(conn.dialect.name), dict(
-        key=f"{kind}:{ref}", kind=kind, status="queued", attempts=0, next_attempt_at=now,
-        message_id=f"<servq.{kind}.{ref}.{secrets.token_hex(8)}@{domain}>", last_error="", created_at=now,
-        **recipient))
+        key=key, kind=kind, status="queued", attempts=0, next_attempt_at=now,
+        message_id=f"<servq.{key.replace(':', '.')}.{secrets.token_hex(8)}@{domain}>", last_error="",
+        created_at=now, member_id=None, report_id=None, supervisor_id=None) | recipient)
     return done.scalar() is not None
 
 
@@ -156,26 +163,35 @@ def prepare(session: Session, message_id: int, claim: str, settings: Settings, n
              last_error=f"given up after {row.attempts - 1} attempts without an answer from the SMTP server")
         return None
     if row.report is not None:
-        why = report_mail.not_to_send(row.report, now)
+        why, make = report_mail.not_to_send(row.report, now), lambda: report_mail.compose(settings, row.message_id,
+                                                                                          row.report, now)
+    elif row.supervisor_id is not None:
+        why, make = supervisor_mail.invitation(session, row, settings, now)
     else:
-        member = row.member
-        customer, wave = member.customer, member.wave
-        invitation = session.get(Invitation, member.invitation_id) if member.invitation_id else None
-        why = ("the customer unsubscribed" if customer.unsubscribed_at is not None else
-               "the invitation is gone" if invitation is None else
-               "the customer answered before the reminder" if row.kind == "reminder" and invitation.used_at else
-               "the wave has ended" if wave.ends_at <= now else None)
+        why, make = _wave_message(session, row, settings, now)
     if why:
         _set(session, message_id, claim, status="cancelled", last_error=why, claimed_until=None)
         return None
     try:
-        email = report_mail.compose(settings, row.message_id, row.report, now) if row.report is not None else \
-            compose(settings, row.kind, row.message_id, customer, wave, language_of(customer, wave.survey), now)
+        email = make()
     except (ValueError, HeaderParseError) as exc:  # an address the message cannot carry
         _set(session, message_id, claim, status="failed", last_error=f"cannot address the message: {exc}",
              claimed_until=None)
         return None
     return Outgoing(message_id, claim, email)
+
+
+def _wave_message(session: Session, row: OutboxMessage, settings: Settings, now: datetime):
+    """(why a wave member's message is not to be sent, or None; what composes it)."""
+    member = row.member
+    customer, wave = member.customer, member.wave
+    invitation = session.get(Invitation, member.invitation_id) if member.invitation_id else None
+    why = ("the customer unsubscribed" if customer.unsubscribed_at is not None else
+           "the invitation is gone" if invitation is None else
+           "the customer answered before the reminder" if row.kind == "reminder" and invitation.used_at else
+           "the wave has ended" if wave.ends_at <= now else None)
+    return why, lambda: compose(settings, row.kind, row.message_id, customer, wave,
+                                language_of(customer, wave.survey), now)
 
 
 def compose(settings: Settings, kind: str, message_id: str, customer: Customer, wave: Wave, lang: str,

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from .. import __version__
-from ..store.models import User
+from ..store.models import SUPERVISOR, User
 from . import languages, surveys
 from .languages import Msg
 from .names import name_in, title_in
@@ -109,6 +109,7 @@ def _role(*roles: str):
 
 Administrator = Annotated[User, Depends(_role("administrator"))]
 SurveyManager = Annotated[User, Depends(_role("administrator", "analyst"))]
+SupervisorUser = Annotated[User, Depends(_role(SUPERVISOR))]  # a customer supervisor (supervisor_routes.py)
 # checked by check_csrf in every route that changes something: a missing token is refused with 403
 Csrf = Annotated[str, Form(alias="csrf_token")]
 
@@ -158,9 +159,17 @@ async def sent_form(request: Request) -> dict[str, str]:
     control character (but tabs and line breaks in a text area) is refused (422): the
     checks of each field then only see text."""
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        sent = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
-    else:
-        sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        return checked_texts(dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)))
+    return await parsed_form(request)
+
+
+async def parsed_form(request: Request) -> dict[str, str]:
+    """:func:`sent_form` of a route whose parameters had the form parsed already (one that
+    takes a file)."""
+    return checked_texts({k: v for k, v in (await request.form()).items() if isinstance(v, str)})
+
+
+def checked_texts(sent: dict[str, str]) -> dict[str, str]:
     wrong = {name: problem for name, value in sent.items()
              if (problem := text_problem(value, multiline=name in MULTILINE))}
     if wrong:

@@ -1,6 +1,6 @@
-"""Erasure and retention of personal data: complainants' contact details, survey invitees
-and the customer list of scheduled waves (erased with the person; not purged by age: it is
-the organisation's own register, replaced by each upload).
+"""Erasure and retention of personal data: complainants' contact details, survey invitees,
+the customer list of scheduled waves and customer supervisors (erased with the person; not
+purged by age: they are the organisation's own registers).
 
 What is personal is kept apart from what is measured: a complaint's contact lives in
 ``complaint_contacts`` and a survey invitee's in ``contacts``. Erasing a person deletes
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..store.models import CaseEvent, Complaint, ComplaintContact, Contact, Customer, Invitation, User
+from . import supervisors
 from .accounts import audit
 from .complaints import ContactDetails, check_contact, customer_key, salt
 from .languages import Msg
@@ -36,6 +37,7 @@ class Erasure:
     survey_contacts: int
     complaints: tuple[int, ...]
     customers: int = 0  # rows of the customer list (with their wave samples and queued e-mails)
+    supervisors: int = 0  # customer supervisors (their evaluations stay, anonymous: supervisors.erase)
 
 
 def erase_contact(session: Session, contact: str, actor: User | None, now: datetime) -> Erasure:
@@ -53,10 +55,11 @@ def erase_contact(session: Session, contact: str, actor: User | None, now: datet
     ids = {r.complaint_id for r in rows} | set(session.scalars(select(Complaint.id).where(Complaint.customer_key == key)))
     for r in rows:
         session.delete(r)
-    survey_contacts = customers = 0
+    survey_contacts = customers = supervisor_count = 0
     if by_email:
         survey_contacts = session.execute(delete(Contact).where(func.lower(Contact.email) == checked.email)).rowcount or 0
         customers = session.execute(delete(Customer).where(func.lower(Customer.email) == checked.email)).rowcount or 0
+        supervisor_count = supervisors.erase(session, checked.email)
     if ids:
         fresh = secrets.token_hex(32)  # shared by this person's complaints only; computable from nothing
         session.execute(update(Complaint).where(Complaint.id.in_(ids), Complaint.customer_key.is_not(None))
@@ -64,10 +67,10 @@ def erase_contact(session: Session, contact: str, actor: User | None, now: datet
         for cid in sorted(ids):
             session.add(CaseEvent(complaint_id=cid, at=now, actor_id=actor.id if actor else None,
                                   kind="contact_erased", detail={"reason": "erasure request"}))
-    result = Erasure(len(rows), survey_contacts, tuple(sorted(ids)), customers)
+    result = Erasure(len(rows), survey_contacts, tuple(sorted(ids)), customers, supervisor_count)
     audit(session, actor, "privacy.erase", f"contact by {'e-mail' if by_email else 'phone'}",
           {"complaint_contacts": result.complaint_contacts, "survey_contacts": survey_contacts,
-           "complaints": list(result.complaints), "customers": customers})
+           "complaints": list(result.complaints), "customers": customers, "supervisors": supervisor_count})
     session.flush()
     return result
 

@@ -54,7 +54,11 @@ class Settings(BaseSettings):
     and ``SERVQ_WEBHOOK_TIMEOUT`` (the first wait between a webhook's attempts, and the
     longest wait for its answer),
     ``SERVQ_WORKER_POLL_SECONDS`` (how often an idle worker looks for work),
-    ``SERVQ_WORKER_LEASE_SECONDS`` (how long a job is a worker's before another may take it)."""
+    ``SERVQ_WORKER_LEASE_SECONDS`` (how long a job is a worker's before another may take it).
+
+    Customer supervisors (docs/supervisors.md): ``SERVQ_SUPERVISOR_PHOTOS`` (photos per
+    evaluation), ``SERVQ_SUPERVISOR_PHOTO_KB`` (largest photo), ``SERVQ_SUPERVISOR_INVITE_DAYS``
+    (how long a sign-up link works)."""
 
     model_config = SettingsConfigDict(env_prefix="SERVQ_", extra="ignore")
 
@@ -97,6 +101,9 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     worker_lease_seconds: float = Field(default=300.0, ge=1, le=86_400)
     report_keep_days: int = Field(default=90, ge=1, le=3650)  # how long a manager's report stays behind its link
+    supervisor_photos: int = Field(default=4, ge=0, le=20)
+    supervisor_photo_kb: int = Field(default=4096, ge=16, le=51_200)
+    supervisor_invite_days: int = Field(default=14, ge=1, le=365)
 
     @field_validator("allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
