@@ -75,10 +75,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         if check_schema:  # the retention of contact details (docs/complaints.md); also `servq privacy purge`
             await anyio.to_thread.run_sync(_purge_contacts, app)
-        if settings.warm_dashboards:
-            app.state.tallies.warm_up(app.state.read_sessions)
         yield
-        app.state.tallies.close()
         app.state.writer.close()
         engine.dispose()
 
