@@ -161,6 +161,11 @@ class Layout:
         """The vector of the responses ``which`` (indices) of ``rows``."""
         return self.vector(tally(self.plan, rows.take(which), [np.zeros(len(which), dtype=np.int64)], 1))
 
+    def differing(self, a: np.ndarray, b: np.ndarray) -> list[str]:
+        """The names of the arrays in which vectors ``a`` and ``b`` differ beyond rounding."""
+        bad = ~np.isclose(a, b, rtol=1e-9, atol=1e-6)
+        return [self.names[i] for i in sorted(set(np.searchsorted(self.offsets, np.flatnonzero(bad), side="right") - 1))]
+
     def encode(self, vector: np.ndarray) -> bytes:
         return _MAGIC + struct.pack("<I", self.length) + zlib.compress(np.ascontiguousarray(vector, np.float64).tobytes(), 1)
 
@@ -474,8 +479,8 @@ def check(session: Session, survey_id: int, limit: int = 20) -> tuple[int, list[
                 problems.append(f"{_describe(key)}: missing (should hold {int(d.counts[0])} responses)")
             elif list(got[:3]) != d.counts.tolist():
                 problems.append(f"{_describe(key)}: counts {list(got[:3])}, the responses give {d.counts.tolist()}")
-            elif not np.allclose(layout.decode(got[3], survey_id), d.vector, rtol=1e-9, atol=1e-6):
-                problems.append(f"{_describe(key)}: the sums differ from the responses'")
+            elif names := layout.differing(layout.decode(got[3], survey_id), d.vector):
+                problems.append(f"{_describe(key)}: the sums differ from the responses' ({', '.join(names)})")
 
     for item in fresh(session, survey_id, layout):
         pending.append(item)
