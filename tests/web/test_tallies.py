@@ -4,6 +4,7 @@ break-down and unit limit, also after new responses; on SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from servq.store.db import session_factory, transaction
 from servq.store.models import Channel, Response, Survey, Tier, User
+from servq.web import dataset
 from servq.web.dataset import Filter
 from servq.web.security import new_token
 from servq.web.surveys import instrument_of
@@ -46,6 +48,10 @@ def test_tallies_equal_analyze_on_the_filtered_rows(engine, responses, org_tree,
                      language=where.get("language"), since=where.get("since"), until=where.get("until"))
         tallies = TallyStore().of(survey, instrument_of(survey))
         assert compare(s, survey, tallies, user, flt, by) >= 20
+        per_day = Counter(dataset.table(s, survey, instrument_of(survey), user, flt).column("date").to_pylist())
+        days = tallies.daily_counts(s, flt, dataset.visible_units(s, user, flt))
+        assert {str(d): n for d, n in days if n} == dict(per_day)
+        assert len(days) == (max(d for d, _ in days) - min(d for d, _ in days)).days + 1  # every day, zeros too
 
 
 def test_a_unit_manager_and_new_responses(engine, responses, org_tree):

@@ -12,9 +12,11 @@ triangles would save 24 % raw and less compressed, not worth a second layout).
 
 Roll-up levels (:data:`LEVELS`) keep a page from reading thousands of fine cells: a cell of
 a level is keyed by the level's dimensions only (the others are :data:`ALL`). Months: the
-survey, each of unit, channel, tier and language alone, and all four together; days: the
+survey, each of unit, channel, tier and language alone, unit x channel (the dashboard's
+default break-down) and all four together; days: the
 survey and the unit (so a date filter, which is in whole days, needs no rows for a
-page limited to units). A response adds to one cell of every level, 8 in all.
+page limited to units), and the four dimensions with counts only (the responses per day
+of any filter). A response adds to one cell of every level, 10 in all.
 
 Writes: :func:`added` (or an ORM ``session.add(Response)``, or ``session.delete``) notes
 the change in the session; when its transaction commits, ``before_commit`` (see
@@ -65,10 +67,12 @@ _ADDED, _REMOVED = "servq_cells_added", "servq_cells_removed"
 @dataclass(frozen=True)
 class Level:
     """A roll-up level: the dimensions its cells keep and its grain, ``d`` (day: periods
-    count days since 1970-01-01) or ``m`` (month: months since 1970-01)."""
+    count days since 1970-01-01) or ``m`` (month: months since 1970-01); ``counts_only``:
+    its cells hold the counts, no sums (for the dashboard's responses per day)."""
 
     dims: tuple[str, ...]
     grain: str
+    counts_only: bool = False
 
     @property
     def mask(self) -> int:
@@ -76,13 +80,16 @@ class Level:
 
 
 LEVELS = (Level((), "m"), Level(("unit",), "m"), Level(("channel",), "m"), Level(("tier",), "m"),
-          Level(("language",), "m"), Level(DIMS, "m"), Level((), "d"), Level(("unit",), "d"))
+          Level(("language",), "m"), Level(("unit", "channel"), "m"), Level(DIMS, "m"),
+          Level((), "d"), Level(("unit",), "d"), Level(DIMS, "d", counts_only=True))
+_COUNTS_ONLY = {(lv.mask, lv.grain) for lv in LEVELS if lv.counts_only}
 
 
-def level_for(dims: Iterable[str], grain: str) -> Level | None:
-    """The coarsest level of ``grain`` keeping every one of ``dims`` (None: there is none)."""
+def level_for(dims: Iterable[str], grain: str, counts: bool = False) -> Level | None:
+    """The coarsest level of ``grain`` keeping every one of ``dims`` (None: there is none);
+    with ``counts`` also those that hold counts only."""
     wanted = set(dims)
-    fits = [lv for lv in LEVELS if lv.grain == grain and wanted <= set(lv.dims)]
+    fits = [lv for lv in LEVELS if lv.grain == grain and wanted <= set(lv.dims) and (counts or not lv.counts_only)]
     return min(fits, key=lambda lv: len(lv.dims)) if fits else None
 
 
@@ -234,16 +241,20 @@ def month_start(month: int) -> int:
 # -- what changes ----------------------------------------------------------------------
 
 class Delta:
-    """What some responses add to one cell: the vector and (respondents, blank, don't know)."""
+    """What some responses add to one cell: the vector (None in a cell of counts only) and
+    (respondents, blank, don't know)."""
 
     __slots__ = ("vector", "counts")
 
-    def __init__(self, vector: np.ndarray, counts: np.ndarray):
+    def __init__(self, vector: np.ndarray | None, counts: np.ndarray):
         self.vector, self.counts = vector, counts
 
     def add(self, other: Delta) -> None:
-        self.vector = self.vector + other.vector
+        self.vector = None if self.vector is None else self.vector + other.vector
         self.counts = self.counts + other.counts
+
+    def copy(self) -> Delta:
+        return Delta(None if self.vector is None else self.vector.copy(), self.counts.copy())
 
 
 def contributions(survey_id: int, layout: Layout, rows: Rows, sign: int = 1,
@@ -251,30 +262,38 @@ def contributions(survey_id: int, layout: Layout, rows: Rows, sign: int = 1,
     """The deltas of ``rows`` to every cell of every level (``sign`` -1: removed rows).
 
     The rows are tallied once per cell of the finest key of each grain (unit x day; the
-    four dimensions x month); the coarser levels are sums of those vectors."""
+    four dimensions x month); the coarser levels are sums of those vectors. Levels of
+    counts only are counted apart (no tally)."""
     out = {} if into is None else into
     if not len(rows):
         return out
     for grain in ("d", "m"):
-        levels = [lv for lv in LEVELS if lv.grain == grain]
-        dims = [d for d in DIMS if any(d in lv.dims for lv in levels)]
-        period = rows.at // DAY if grain == "d" else months(rows.at)
-        keys = np.column_stack([period] + [rows.combo[:, DIMS.index(d)] for d in dims])
-        order = np.lexsort(keys.T[::-1])
-        keys = keys[order]
-        starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
-        for a, b in zip(starts, np.r_[starts[1:], len(keys)]):
-            which = order[a:b]
-            delta = Delta(sign * layout.tally(rows, which), sign * np.array(
-                [len(which), rows.blank[which].sum(), rows.dont_know[which].sum()], dtype=np.int64))
-            combo = dict(zip(dims, keys[a, 1:].tolist()))
-            for lv in levels:
-                key = _key(survey_id, lv, int(keys[a, 0]), combo)
-                if key in out:
-                    out[key].add(delta)
-                else:
-                    out[key] = Delta(delta.vector.copy(), delta.counts.copy())
+        for counts_only in (False, True):
+            levels = [lv for lv in LEVELS if lv.grain == grain and lv.counts_only == counts_only]
+            if levels:
+                _contribute(survey_id, layout, rows, sign, grain, levels, out)
     return out
+
+
+def _contribute(survey_id: int, layout: Layout, rows: Rows, sign: int, grain: str, levels: list[Level],
+                out: dict[Key, Delta]) -> None:
+    dims = [d for d in DIMS if any(d in lv.dims for lv in levels)]
+    period = rows.at // DAY if grain == "d" else months(rows.at)
+    keys = np.column_stack([period] + [rows.combo[:, DIMS.index(d)] for d in dims])
+    order = np.lexsort(keys.T[::-1])
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
+    for a, b in zip(starts, np.r_[starts[1:], len(keys)]):
+        which = order[a:b]
+        counts = sign * np.array([len(which), rows.blank[which].sum(), rows.dont_know[which].sum()], dtype=np.int64)
+        delta = Delta(None if levels[0].counts_only else sign * layout.tally(rows, which), counts)
+        combo = dict(zip(dims, keys[a, 1:].tolist()))
+        for lv in levels:
+            key = _key(survey_id, lv, int(keys[a, 0]), combo)
+            if key in out:
+                out[key].add(delta)
+            else:
+                out[key] = delta.copy()
 
 
 def _key(survey_id: int, level: Level, period: int, combo: dict[str, int]) -> Key:
@@ -311,10 +330,9 @@ def apply(session: Session, deltas: dict[Key, Delta], layouts: dict[int, Layout]
             if counts[0] <= 0:
                 gone.append(dict(zip([f"k_{c}" for c in KEY_COLUMNS], key)))
                 continue
-            vector = layouts[key[0]].decode(row[11], key[0]) + d.vector
+            sums = b"" if d.vector is None else layouts[key[0]].encode(layouts[key[0]].decode(row[11], key[0]) + d.vector)
             updates.append({**{f"k_{c}": v for c, v in zip(KEY_COLUMNS, key)}, "v_n": int(counts[0]),
-                            "v_blank": int(counts[1]), "v_dont_know": int(counts[2]),
-                            "v_sums": layouts[key[0]].encode(vector)})
+                            "v_blank": int(counts[1]), "v_dont_know": int(counts[2]), "v_sums": sums})
     where = [table.c[c] == bindparam(f"k_{c}") for c in KEY_COLUMNS]
     if updates:
         session.execute(update(table).where(*where).values(n=bindparam("v_n"), blank=bindparam("v_blank"),
@@ -447,7 +465,8 @@ def rebuild(session: Session, survey_id: int) -> Rebuilt:
     batch: list[dict] = []
     for key, d in fresh(session, survey_id, layout):
         batch.append({**dict(zip(KEY_COLUMNS, key)), "n": int(d.counts[0]), "blank": int(d.counts[1]),
-                      "dont_know": int(d.counts[2]), "version": 1, "sums": layout.encode(d.vector)})
+                      "dont_know": int(d.counts[2]), "version": 1,
+                      "sums": b"" if d.vector is None else layout.encode(d.vector)})
         cells += 1
         responses += int(d.counts[0]) if key[1] == 0 and key[2] == "m" else 0
         if len(batch) >= 500:
@@ -479,7 +498,7 @@ def check(session: Session, survey_id: int, limit: int = 20) -> tuple[int, list[
                 problems.append(f"{_describe(key)}: missing (should hold {int(d.counts[0])} responses)")
             elif list(got[:3]) != d.counts.tolist():
                 problems.append(f"{_describe(key)}: counts {list(got[:3])}, the responses give {d.counts.tolist()}")
-            elif names := layout.differing(layout.decode(got[3], survey_id), d.vector):
+            elif d.vector is not None and (names := layout.differing(layout.decode(got[3], survey_id), d.vector)):
                 problems.append(f"{_describe(key)}: the sums differ from the responses' ({', '.join(names)})")
 
     for item in fresh(session, survey_id, layout):

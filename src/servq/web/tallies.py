@@ -156,28 +156,18 @@ class SurveyTallies:
         return replace(total, floats=floats, kano=kano)
 
     def daily_counts(self, session: Session, flt: Filter, units: set[int] | None) -> list[tuple[date, int]]:
-        """Responses per UTC day, every day from the first to the last (zeros included):
-        from day cells when a day level keeps the filter's dimensions, else counted by
-        the database."""
+        """Responses per UTC day, every day from the first to the last (zeros included),
+        from the coarsest day level keeping the filter's dimensions."""
         lo, hi = _day(flt.since), _day(flt.until)
-        level = level_for(_needed(flt, units, []), "d")
-        if level is not None:
-            t = Cell.__table__
-            q = (select(t.c.period, func.sum(t.c.n)).where(t.c.survey_id == self.survey_id, t.c.dims == level.mask,
-                                                          t.c.grain == "d").group_by(t.c.period))
-            q = _where_combo(q, t.c, flt, units, level.dims)
-            if lo is not None:
-                q = q.where(t.c.period >= lo)
-            if hi is not None:
-                q = q.where(t.c.period < hi)
-        else:
-            day = func.floor(store.epoch_seconds(session, Response.submitted_at) / DAY)
-            q = select(day, func.count()).where(Response.survey_id == self.survey_id).group_by(day)
-            q = _where_combo(q, Response.__table__.c, flt, units, DIMS)
-            if lo is not None:
-                q = q.where(Response.submitted_at >= _at(lo))
-            if hi is not None:
-                q = q.where(Response.submitted_at < _at(hi))
+        level = level_for(_needed(flt, units, []), "d", counts=True)
+        t = Cell.__table__
+        q = (select(t.c.period, func.sum(t.c.n)).where(t.c.survey_id == self.survey_id, t.c.dims == level.mask,
+                                                      t.c.grain == "d").group_by(t.c.period))
+        q = _where_combo(q, t.c, flt, units, level.dims)
+        if lo is not None:
+            q = q.where(t.c.period >= lo)
+        if hi is not None:
+            q = q.where(t.c.period < hi)
         found = {int(d): int(k) for d, k in session.execute(q) if k}
         if not found:
             return []
