@@ -11,11 +11,14 @@ cells and rows is exactly what analysing the filtered rows gives — the tests c
 two on SQLite and PostgreSQL.
 
 Which cells: the filter's unit limit (a unit's subtree, a manager's units), channel, tier
-and language, and the break-down (``by``), name the dimensions a page needs; it reads the
-coarsest roll-up level keeping them (``level_for``), only the cells matching the filter
-(a WHERE on the cell table's key). Whole months come from month cells; the days of a
-partial month from day cells when a day level keeps the dimensions (the survey, or units),
-else from the responses of those days. Breaking down by ``date`` uses day cells the same
+and language name the dimensions a page filters by; every statistic comes from the
+coarsest roll-up level keeping them (``level_for``), only the cells matching the filter (a
+WHERE on the cell table's key). A break-down (``by``) adds per-group statistics only (the
+float moments and Kano counts; the cross-products are of all respondents), so each of its
+columns reads the level keeping it with the filter's dimensions: breaking down by unit
+and channel reads unit cells and channel cells, never the finest ones. Whole months come
+from month cells; the days of a partial month from day cells when day levels keep the
+dimensions (the survey, or units), else from the responses of those days. Breaking down by ``date`` uses day cells the same
 way; by ``wave`` (a wave's bounds are times, not days) reads the filter's responses.
 Cells are read a part at a time (:data:`CELLS_AT_ONCE`), so memory stays bounded however
 many a page sums.
@@ -51,10 +54,11 @@ _POOL = ThreadPoolExecutor(2, thread_name_prefix="servq-tallies")
 
 @dataclass(frozen=True)
 class _Part:
-    """What a page sums over one stretch of time: cells of ``level`` with periods in
-    [lo, hi) (None: open), or (``level`` None) the responses of UTC days [lo, hi)."""
+    """What a page sums over one stretch of time: cells of ``grain`` (``d`` or ``m``)
+    with periods in [lo, hi) (None: open), or (``grain`` None) the responses of UTC days
+    [lo, hi)."""
 
-    level: Level | None
+    grain: str | None
     lo: int | None
     hi: int | None
 
@@ -76,8 +80,9 @@ class SurveyTallies:
         grouping = _Grouping(by)
         sums: Sums | None = None
         counts = Counts()
-        for part in _parts(_needed(flt, units, by), by, _day(flt.since), _day(flt.until)):
-            if part.level is None:
+        need = _needed(flt, units)
+        for part in _parts(need, by, _day(flt.since), _day(flt.until)):
+            if part.grain is None:
                 rows = self._rows(session, flt, units, part)
                 if not len(rows):
                     continue
@@ -87,23 +92,31 @@ class SurveyTallies:
                                          int(rows.dont_know.sum()))
                 sums = piece if sums is None else _plus(sums, piece)
                 continue
-            for combos, periods, vectors, n in self._cells(session, flt, units, part):
-                codes = [grouping.code_cells(name, combos, periods, n[:, 0], labels) for name in by]
+            # every statistic from the coarsest level keeping the filter; the per-group ones
+            # (float moments, Kano counts) of each break-down from the level keeping it too
+            for combos, periods, vectors, n in self._cells(session, flt, units, part, level_for(need, part.grain)):
+                codes = [grouping.code_cells("date", combos, periods, n[:, 0], labels)] if "date" in by else []
                 piece = self._cell_sums(vectors, codes, grouping.n_groups)
                 r, b, d = (int(x) for x in n.sum(axis=0))
                 counts = counts + Counts(r, r * self.cells_per_item, b, d)
                 sums = piece if sums is None else _plus(sums, piece)
+            for name in (b for b in by if b in DIMS):
+                for combos, periods, vectors, n in self._cells(session, flt, units, part,
+                                                               level_for(need | {name}, part.grain)):
+                    codes = [grouping.code_cells(name, combos, periods, n[:, 0], labels)]
+                    piece = self._cell_sums(vectors, codes, grouping.n_groups, total=False)
+                    sums = piece if sums is None else _plus(sums, piece)
         if sums is None or counts.rows == 0:
             return None
         sums = _grown(sums, grouping.n_groups)
         plan = self.plan.with_options(by=tuple(by), lang=lang, min_n=min_n, quality=quality)
         return finish(replace(sums, groups=tuple(grouping.keys), counts=counts, unknown=grouping.unknown), plan)
 
-    def _cells(self, session: Session, flt: Filter, units: set[int] | None, part: _Part):
-        """The cells of ``part`` inside the filter, a part at a time: (combos: cells x 4
-        with the language as a number, periods, vectors: cells x length, counts: cells x 3)."""
+    def _cells(self, session: Session, flt: Filter, units: set[int] | None, part: _Part, lv: Level):
+        """The cells of level ``lv`` in ``part`` inside the filter, a part at a time:
+        (combos: cells x 4 with the language as a number, periods, vectors: cells x
+        length, counts: cells x 3)."""
         t = Cell.__table__
-        lv = part.level
         q = (select(t.c.unit_id, t.c.channel_id, t.c.tier_id, t.c.language, t.c.period, t.c.n, t.c.blank,
                     t.c.dont_know, t.c.sums)
              .where(t.c.survey_id == self.survey_id, t.c.dims == lv.mask, t.c.grain == lv.grain))
@@ -141,25 +154,26 @@ class SurveyTallies:
         with threadpool_limits(limits=1, user_api="blas"):
             return reduce(add_aligned, _POOL.map(part, pieces))
 
-    def _cell_sums(self, vectors: np.ndarray, codes: list[np.ndarray], n_groups: int) -> Sums:
+    def _cell_sums(self, vectors: np.ndarray, codes: list[np.ndarray], n_groups: int, total: bool = True) -> Sums:
         """The sums of the cells; the per-group statistics (float moments, Kano counts)
         with group 0 all of them and group g the cells coded g. (Only those are per group:
-        the cross-products are of every respondent.)"""
+        the cross-products are of every respondent.) Without ``total`` only the groups
+        from 1 (the rest zero: the cells of a break-down, whose total is counted apart)."""
         layout = self.layout
-        total = layout.sums(vectors.sum(axis=0))
-        floats = Moments(*(_by_group(layout.part(vectors, f"floats.{f}"), codes, n_groups) for f in ("n", "s", "ss")),
-                         layout.template.floats.shift)
+        total_vector = vectors.sum(axis=0) if total else np.zeros(layout.length)
+        floats = Moments(*(_by_group(layout.part(vectors, f"floats.{f}"), codes, n_groups, total)
+                           for f in ("n", "s", "ss")), layout.template.floats.shift)
         kano = None
         if layout.template.kano is not None:
-            kano = replace(layout.template.kano,
-                           counts=_by_group(layout.part(vectors, "kano.counts"), codes, n_groups).astype(np.int64))
-        return replace(total, floats=floats, kano=kano)
+            kano = replace(layout.template.kano, counts=_by_group(layout.part(vectors, "kano.counts"), codes, n_groups,
+                                                                  total).astype(np.int64))
+        return replace(layout.sums(total_vector), floats=floats, kano=kano)
 
     def daily_counts(self, session: Session, flt: Filter, units: set[int] | None) -> list[tuple[date, int]]:
         """Responses per UTC day, every day from the first to the last (zeros included),
         from the coarsest day level keeping the filter's dimensions."""
         lo, hi = _day(flt.since), _day(flt.until)
-        level = level_for(_needed(flt, units, []), "d", counts=True)
+        level = level_for(_needed(flt, units), "d", counts=True)
         t = Cell.__table__
         q = (select(t.c.period, func.sum(t.c.n)).where(t.c.survey_id == self.survey_id, t.c.dims == level.mask,
                                                       t.c.grain == "d").group_by(t.c.period))
@@ -201,38 +215,35 @@ class TallyStore:
 
 # -- which cells and rows a page sums ----------------------------------------------------
 
-def _needed(flt: Filter, units: set[int] | None, by: list[str]) -> set[str]:
-    """The dimensions a page filters or breaks down by."""
-    need = {b for b in by if b in DIMS}
-    for dim, on in (("unit", units is not None), ("channel", flt.channel_id is not None),
-                    ("tier", flt.tier_id is not None), ("language", flt.language is not None)):
-        if on:
-            need.add(dim)
-    return need
+def _needed(flt: Filter, units: set[int] | None) -> set[str]:
+    """The dimensions a page filters by."""
+    return {dim for dim, on in (("unit", units is not None), ("channel", flt.channel_id is not None),
+                                ("tier", flt.tier_id is not None), ("language", flt.language is not None)) if on}
+
+
+def _covered(need: set[str], by: list[str], grain: str) -> bool:
+    """Whether cells of ``grain`` serve a page: a level keeps the filter's dimensions, and
+    one each break-down's with them."""
+    return level_for(need, grain) is not None and all(level_for(need | {b}, grain) is not None for b in by if b in DIMS)
 
 
 def _parts(need: set[str], by: list[str], first: int | None, end: int | None) -> list[_Part]:
     """The stretches of [first, end) (UTC days; None: open) a page sums, and from what:
     month cells for whole months, day cells or rows for the days of partial months."""
-    days = level_for(need, "d")
+    days = "d" if _covered(need, by, "d") else None
     if by_rows(by) or ("date" in by and days is None):
         return [_Part(None, first, end)]
     if "date" in by:
-        return [_Part(days, first, end)]
-
-    def day_part(a: int | None, b: int | None) -> _Part:
-        return _Part(days, a, b) if days is not None else _Part(None, a, b)
-
-    months = level_for(need, "m")
+        return [_Part("d", first, end)]
     lo = None if first is None else _month_of(first) + (0 if _month_day(_month_of(first)) == first else 1)
     hi = None if end is None else _month_of(end)
     if lo is not None and hi is not None and lo >= hi:  # no whole month
-        return [day_part(first, end)]
-    parts = [_Part(months, lo, hi)]
+        return [_Part(days, first, end)]
+    parts = [_Part("m", lo, hi)]
     if lo is not None and first < _month_day(lo):
-        parts.append(day_part(first, _month_day(lo)))
+        parts.append(_Part(days, first, _month_day(lo)))
     if hi is not None and _month_day(hi) < end:
-        parts.append(day_part(_month_day(hi), end))
+        parts.append(_Part(days, _month_day(hi), end))
     return parts
 
 
@@ -268,11 +279,13 @@ def _month_day(month: int) -> int:
 
 # -- summing -----------------------------------------------------------------------------
 
-def _by_group(values: np.ndarray, codes: list[np.ndarray], n_groups: int) -> np.ndarray:
-    """(cells x 1 x ...) -> (groups x ...): group 0 every cell, g those coded g."""
+def _by_group(values: np.ndarray, codes: list[np.ndarray], n_groups: int, total: bool = True) -> np.ndarray:
+    """(cells x 1 x ...) -> (groups x ...): group 0 every cell (zero without ``total``), g
+    those coded g."""
     cells = values[:, 0]
     out = np.zeros((n_groups, *cells.shape[1:]), dtype=cells.dtype)
-    out[0] = cells.sum(axis=0)
+    if total:
+        out[0] = cells.sum(axis=0)
     for group_codes in codes:
         chosen = group_codes >= 0
         np.add.at(out, group_codes[chosen], cells[chosen])
