@@ -32,7 +32,9 @@ FILTERS = [
     ({}, ["wave", "tier"]),
     ({"unit": "North 1", "since": date(2026, 1, 20)}, ["date"]),  # by day: the units' day cells
     ({"since": date(2026, 3, 5), "until": date(2026, 4, 25)}, []),  # day cells only
-    ({"since": date(2026, 3, 5), "until": date(2026, 3, 25)}, ["language"]),  # inside a month: rows only
+    ({"since": date(2026, 3, 5), "until": date(2026, 3, 25)}, ["language"]),  # inside a month: day cells
+    ({"tier": "gold", "since": date(2026, 3, 5), "until": date(2026, 4, 20)}, ["unit"]),  # partial months: rows
+    ({"tier": "gold", "language": "sv", "since": date(2026, 1, 10), "until": date(2026, 6, 14)}, []),  # pair: rows
 ]
 
 

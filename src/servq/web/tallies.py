@@ -26,6 +26,7 @@ many a page sums.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -48,7 +49,7 @@ from .names import names_in
 
 COMBO = DIMS
 PARALLEL_ROWS = 40_000  # from this many rows a page's row sums run on two threads
-CELLS_AT_ONCE = 1000  # cells decoded and summed together
+CELLS_AT_ONCE = 256  # cells decoded and summed together
 _POOL = ThreadPoolExecutor(2, thread_name_prefix="servq-tallies")
 
 
@@ -188,6 +189,14 @@ class SurveyTallies:
         first, last = min(found), max(found)
         epoch = date(1970, 1, 1).toordinal()
         return [(date.fromordinal(epoch + d), found.get(d, 0)) for d in range(first, last + 1)]
+
+
+def prepare() -> None:
+    """Load the code a page's analysis runs on first use (the quality measures load
+    pandas and SciPy: a second or more), at the server's start, so that the first page
+    does not wait for it. No data is read."""
+    for name in ("servq.measures.quality", "servq.measures.economics", "servq.measures.trends"):
+        importlib.import_module(name)
 
 
 def by_rows(by: list[str]) -> bool:
