@@ -16,7 +16,8 @@ import typer
 
 from ..errors import UsageError
 
-db_app = typer.Typer(help="Create or upgrade the web platform's database schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Create or upgrade the web platform's database schema; rebuild and check the dashboard's cells.",
+                     no_args_is_help=True)
 admin_app = typer.Typer(help="Manage the web platform's users.", no_args_is_help=True)
 
 
