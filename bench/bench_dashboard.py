@@ -239,6 +239,7 @@ def run(url: str, ids: dict, args) -> None:
     port = free_port()
     server = Server(url, port, args.workers)
     server.env["SERVQ_SUBMIT_LIMIT"] = "0"
+    server.env.setdefault("MALLOC_ARENA_MAX", "2")  # glibc: fewer per-thread arenas holding freed memory (docs/web.md)
     base = f"/admin/surveys/{ids['survey']}"
     server.start()
     try:

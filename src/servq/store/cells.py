@@ -52,11 +52,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..analysis import AnalysisOptions, Sums, plan_for, tally
 from ..errors import UsageError
 from ..instruments import Instrument, parse_instrument
+from ..instruments.schema import LANGUAGES
 from ..io.validate import Answers
 from .models import Cell, Response, Survey, UtcDateTime
 
 DIMS = ("unit", "channel", "tier", "language")  # what a cell is of, besides its day or month
-LANGS = ("en", "sv", "zh")  # a response's language as a number (-1: another)
+LANGS = LANGUAGES  # a response's language as a number: its place here (-1: another)
 ALL = 0  # a dimension a level does not keep (ids start at 1; -1 is "none")
 ALL_LANGUAGES = "*"
 DAY = 86400
