@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 from dashboard_helpers import ANSWERS, close, compare
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, inspect, select, update
 
 import servq
 from servq.cli import main
 from servq.store import cells
-from servq.store.db import session_factory, transaction
+from servq.store.db import downgrade, session_factory, transaction, upgrade
 from servq.store.models import Cell, Contact, Invitation, Response, Survey, User
 from servq.store.writer import GroupWriter
 from servq.web import privacy, responding
@@ -190,3 +190,11 @@ def test_rebuild_and_check_commands(engine, responses, database_url, monkeypatch
     out = capsys.readouterr()
     assert exit_.value.code != 0 and "there is no survey 99" in out.err and "Traceback" not in out.err
 
+
+
+def test_the_migration_makes_the_cells_of_stored_responses(engine, responses):
+    assert downgrade(engine, "0008") == ("0009", "0008")
+    assert "cells" not in inspect(engine).get_table_names()
+    assert upgrade(engine) == ("0008", "0009")
+    assert _stored(engine, responses) == 360
+    assert _check(engine, responses) == []

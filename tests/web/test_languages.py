@@ -256,7 +256,7 @@ def test_the_migration_upgrades_and_downgrades(database_url, new_engine):
     upgrade(engine, "0007")
     with transaction(session_factory(engine)) as s:  # a row from before: kept, its new column empty
         s.execute(Unit.__table__.insert().values(name="Old", kind="branch", created_at=datetime.now(UTC)))
-    assert upgrade(engine) == ("0007", "0008")
+    assert upgrade(engine, "0008") == ("0007", "0008")
     columns = {table: {c["name"] for c in inspect(engine).get_columns(table)}
                for table in ("users", "units", "channels", "tiers", "surveys")}
     assert "language" in columns["users"] and "title_labels" in columns["surveys"]
@@ -270,7 +270,7 @@ def test_the_migration_upgrades_and_downgrades(database_url, new_engine):
     assert "title_labels" not in {c["name"] for c in inspector.get_columns("surveys")}
     with engine.connect() as conn:
         assert conn.exec_driver_sql("select name from units").scalars().all() == ["Old"]
-    assert upgrade(engine) == ("0007", "0008")
+    assert upgrade(engine, "0008") == ("0007", "0008")
 
 
 def test_every_string_asked_for_exists_in_every_language():
