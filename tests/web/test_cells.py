@@ -198,3 +198,20 @@ def test_the_migration_makes_the_cells_of_stored_responses(engine, responses):
     assert upgrade(engine) == ("0008", "0009")
     assert _stored(engine, responses) == 360
     assert _check(engine, responses) == []
+
+
+def test_a_rebuild_streams_in_parts(engine, responses, monkeypatch):
+    """Read in parts of 17 responses (keyset paging by time and id), the rebuilt cells
+    are the ones written with the responses, and a page reads the same figures."""
+    monkeypatch.setattr(cells, "READ_ROWS", 17)
+    with transaction(session_factory(engine)) as s:  # two responses at the same second: paged by id too
+        at = datetime(2026, 3, 3, 3, tzinfo=UTC)
+        unit = s.scalar(select(Response.unit_id).limit(1))
+        for answers in _answers(2, 5):
+            s.add(Response(key=new_token(), survey_id=responses, unit_id=unit, language="en", submitted_at=at,
+                           answers=answers))
+    assert _check(engine, responses) == []
+    with transaction(session_factory(engine)) as s:
+        done = cells.rebuild(s, responses)
+    assert done.responses == 362
+    assert _check(engine, responses) == []
