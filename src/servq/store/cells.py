@@ -343,9 +343,10 @@ def apply(session: Session, deltas: dict[Key, Delta], layouts: dict[int, Layout]
     for part in _batches(keys, 500):
         session.execute(insert, [{**dict(zip(KEY_COLUMNS, k)), "n": 0, "blank": 0, "dont_know": 0, "version": 0,
                                   "sums": b""} for k in part])
-        q = (select(*columns, table.c.n, table.c.blank, table.c.dont_know, table.c.sums)
-             .where(tuple_(*columns).in_(part)).order_by(*columns))
-        for row in session.execute(q.with_for_update() if postgres else q):
+        q = select(*columns, table.c.n, table.c.blank, table.c.dont_know, table.c.sums).where(tuple_(*columns).in_(part))
+        if postgres:  # rows locked in the order of the keys as Python sorts them, whatever the database's collation
+            q = q.order_by(*columns[:-1], table.c.language.collate("C")).with_for_update()
+        for row in session.execute(q):
             key = tuple(row[:8])
             d = deltas[key]
             counts = np.array(row[8:11], dtype=np.int64) + d.counts
