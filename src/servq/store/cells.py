@@ -64,7 +64,8 @@ DAY = 86400
 READ_ROWS = 50_000
 TALLY_ROWS = 300  # a tally's fixed cost in rows' worth (measured: 0.8 ms a call, 3 us a row)
 _MAGIC = b"SQC1"
-_ADVISORY = 70417  # PostgreSQL advisory locks on (this, survey id): writers shared, rebuild exclusive
+# PostgreSQL advisory locks on (this text's hash in the schema, survey id): writers shared, a rebuild exclusive
+_ADVISORY = "hashtext(current_schema() || '.servq_cells')"
 _ADDED, _REMOVED = "servq_cells_added", "servq_cells_removed"
 
 
@@ -335,7 +336,7 @@ def apply(session: Session, deltas: dict[Key, Delta], layouts: dict[int, Layout]
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         for survey_id in sorted({k[0] for k in deltas}):
-            session.execute(text("select pg_advisory_xact_lock_shared(:a, :b)"), {"a": _ADVISORY, "b": survey_id})
+            session.execute(text(f"select pg_advisory_xact_lock_shared({_ADVISORY}, :b)"), {"b": survey_id})
     keys = sorted(deltas)
     insert = (postgresql.insert if postgres else sqlite.insert)(table).on_conflict_do_nothing()
     columns = [table.c[c] for c in KEY_COLUMNS]
@@ -467,7 +468,7 @@ def _exclusive(session: Session, survey_id: int) -> None:
     """Wait for the survey's writers to commit and keep new ones waiting (PostgreSQL; on
     SQLite the write transaction is alone already)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("select pg_advisory_xact_lock(:a, :b)"), {"a": _ADVISORY, "b": survey_id})
+        session.execute(text(f"select pg_advisory_xact_lock({_ADVISORY}, :b)"), {"b": survey_id})
 
 
 @dataclass(frozen=True)
