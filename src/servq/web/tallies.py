@@ -92,14 +92,12 @@ class SurveyTallies:
         need = _needed(flt, units)
         for part in _parts(need, by, _day(flt.since), _day(flt.until)):
             if part.grain is None:
-                rows = self._rows(session, flt, units, part)
-                if not len(rows):
-                    continue
-                codes = [grouping.code_rows(name, rows, labels) for name in by]
-                piece = self._row_sums(rows, codes, grouping.n_groups)
-                counts = counts + Counts(len(rows), len(rows) * self.cells_per_item, int(rows.blank.sum()),
-                                         int(rows.dont_know.sum()))
-                sums = piece if sums is None else _plus(sums, piece)
+                for rows in self._rows(session, flt, units, part):
+                    codes = [grouping.code_rows(name, rows, labels) for name in by]
+                    piece = self._row_sums(rows, codes, grouping.n_groups)
+                    counts = counts + Counts(len(rows), len(rows) * self.cells_per_item, int(rows.blank.sum()),
+                                             int(rows.dont_know.sum()))
+                    sums = piece if sums is None else _plus(sums, piece)
                 continue
             # every statistic from the coarsest level keeping the filter; the per-group ones
             # (float moments, Kano counts) of each break-down from the level keeping it too
@@ -143,16 +141,17 @@ class SurveyTallies:
             vectors = np.stack([self.layout.decode(r[8], self.survey_id) for r in chunk])
             yield combos, periods, vectors, n
 
-    def _rows(self, session: Session, flt: Filter, units: set[int] | None, part: _Part) -> Rows:
+    def _rows(self, session: Session, flt: Filter, units: set[int] | None, part: _Part):
         """The responses of the days of ``part`` inside the filter (by the index on survey
-        and time)."""
+        and time), :data:`servq.store.cells.READ_ROWS` at a time."""
         q = store.row_query(session).where(Response.survey_id == self.survey_id)
         if part.lo is not None:
             q = q.where(Response.submitted_at >= _at(part.lo))
         if part.hi is not None:
             q = q.where(Response.submitted_at < _at(part.hi))
         q = _where_combo(q, Response.__table__.c, flt, units, DIMS)
-        return self.layout.parse(session.execute(q).all())
+        for chunk in session.execute(q.execution_options(yield_per=store.READ_ROWS)).partitions():
+            yield self.layout.parse(chunk)
 
     def _row_sums(self, rows: Rows, codes: list[np.ndarray], n_groups: int) -> Sums:
         """The sums of ``rows``; many rows in parts on two threads (NumPy releases the GIL)."""
