@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from browser_helpers import CHROMIUM, browser_or_skip, serving
+from dashboard_helpers import add_responses
 from fastapi.testclient import TestClient
 from mail_helpers import PUBLIC, smtp_server
 from sqlalchemy import select, text
@@ -172,6 +173,12 @@ def answered(engine, org_tree):
                              expires_at=datetime.now(UTC) + timedelta(days=3),
                              used_at=datetime.now(UTC) if used else None))
         return survey.id
+
+
+@pytest.fixture
+def responses(engine, org_tree):
+    """360 SERVQUAL responses over January to mid-June 2026 (dashboard_helpers.add_responses)."""
+    return add_responses(engine)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def live(database_url):
     port = _free_port()
     env = {**os.environ, "SERVQ_DATABASE_URL": database_url, "SERVQ_SECRET_KEY": secrets.token_urlsafe(40),
            "SERVQ_ALLOWED_HOSTS": "127.0.0.1", "SERVQ_MODE": "production", "SERVQ_THREADS": "4",
-           "SERVQ_WRITE_WAIT_SECONDS": "2", "SERVQ_WARM_DASHBOARDS": "false"}
+           "SERVQ_WRITE_WAIT_SECONDS": "2"}
     proc = subprocess.Popen([SERVQ, "serve", "--port", str(port), "--grace", "3"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:

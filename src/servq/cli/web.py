@@ -16,7 +16,8 @@ import typer
 
 from ..errors import UsageError
 
-db_app = typer.Typer(help="Create or upgrade the web platform's database schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Create or upgrade the web platform's database schema; rebuild and check the dashboard's cells.",
+                     no_args_is_help=True)
 admin_app = typer.Typer(help="Manage the web platform's users.", no_args_is_help=True)
 
 
@@ -85,6 +86,59 @@ def db_backup(
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
     typer.echo(f"copied {source} to {target}")
+
+
+SurveyOption = Annotated[Optional[int], typer.Option("--survey", help="Only this survey's id (default: every survey).")]
+
+
+@db_app.command("rebuild-cells")
+def db_rebuild_cells(survey: SurveyOption = None) -> None:
+    """Make the dashboard's cells again from the stored responses (streamed: constant
+    memory). Submissions to a survey wait while its cells are rebuilt."""
+    from ..store import cells
+    from ..store.db import session_factory, transaction
+
+    with _engine(current=True) as engine:
+        for survey_id in _surveys(engine, survey):
+            with transaction(session_factory(engine, wait=600)) as session:
+                done = cells.rebuild(session, survey_id)
+            typer.echo(f"survey {survey_id}: {done.cells} cells made from {done.responses} responses")
+
+
+@db_app.command("check-cells")
+def db_check_cells(survey: SurveyOption = None) -> None:
+    """Compare the dashboard's cells with a rebuild from the stored responses (reads only);
+    exit status 1 when they differ."""
+    from ..store import cells
+    from ..store.db import session_factory
+
+    differ = False
+    with _engine(current=True) as engine:
+        for survey_id in _surveys(engine, survey):
+            with session_factory(engine, writes=False)() as session:
+                cells.snapshot(session)
+                compared, problems = cells.check(session, survey_id)
+            differ = differ or bool(problems)
+            typer.echo(f"survey {survey_id}: {compared} cells, "
+                       + ("all equal to the responses" if not problems else f"{len(problems)} differ:"))
+            for line in problems:
+                typer.echo(f"  {line}")
+    if differ:
+        typer.echo("run `servq db rebuild-cells` to make them again", err=True)
+        raise typer.Exit(1)
+
+
+def _surveys(engine, survey: int | None) -> list[int]:
+    """``survey`` (which must exist), or every survey."""
+    from sqlalchemy import select
+
+    from ..store.models import Survey
+
+    with engine.connect() as conn:
+        ids = list(conn.scalars(select(Survey.id).order_by(Survey.id)))
+    if survey is not None and survey not in ids:
+        raise UsageError(f"there is no survey {survey}")
+    return ids if survey is None else [survey]
 
 
 PasswordStdin = Annotated[

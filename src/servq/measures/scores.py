@@ -252,7 +252,8 @@ class Scorer:
             perception = float_dims.get(Part.perception.value)
             for j, (outcome, cols) in enumerate(self.driver_columns.items()):
                 v = answers.outcomes[j]
-                if perception is None or np.isnan(v).all():  # no value in this chunk: nothing to add
+                if perception is None:  # (a chunk without the outcome still adds its dimension scores' pairs:
+                    # every split of the rows into chunks, e.g. the dashboard's cells, gives the same sums)
                     out.drivers[outcome] = CrossMoments.empty(len(cols), self.float_shift[cols])
                     if keep_rows:
                         out.rows[outcome] = (np.empty(0, dtype=np.int64), np.empty((0, len(cols))))

@@ -99,9 +99,15 @@ def make_engine(url: str, pool_size: int = 5, wait: float | None = None) -> Engi
 def session_factory(engine: Engine, *, writes: bool = True, wait: float | None = None) -> sessionmaker[Session]:
     """Sessions of ``engine``; ``writes=False`` for transactions that only read (on SQLite
     they then do not take the write lock); ``wait``: the longest wait for the write lock
-    (default :data:`LOCK_TIMEOUT`)."""
-    return sessionmaker(engine.execution_options(**{WRITES: writes, WAIT: wait or LOCK_TIMEOUT}),
-                        expire_on_commit=False)
+    (default :data:`LOCK_TIMEOUT`). A writing session keeps the dashboard's cells with the
+    responses it adds or deletes (:mod:`servq.store.cells`)."""
+    from .cells import keep_cells
+
+    factory = sessionmaker(engine.execution_options(**{WRITES: writes, WAIT: wait or LOCK_TIMEOUT}),
+                           expire_on_commit=False)
+    if writes:
+        keep_cells(factory)  # the dashboard's cells change in the transaction that adds or removes a response
+    return factory
 
 
 class Busy(Exception):

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -16,6 +17,8 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -243,6 +246,34 @@ class Response(Base):
     answers: Mapped[dict] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text, default="")
     instrument_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # answered with
+
+    __table_args__ = (Index("ix_responses_survey_time", "survey_id", "submitted_at"),)
+
+
+class Cell(Base):
+    """The sufficient statistics of a survey's responses in one unit x channel x tier x
+    language x day or month, at a roll-up level (see servq.store.cells): ``dims`` the
+    dimensions the level keeps (bits: unit 1, channel 2, tier 4, language 8; the others
+    are 0, or ``*`` for the language); ``grain`` ``d`` or ``m``; ``period`` days or months
+    since 1970; ``sums`` the encoded statistics; ``version`` counts the updates."""
+
+    __tablename__ = "cells"
+    __table_args__ = (PrimaryKeyConstraint("survey_id", "dims", "grain", "period", "unit_id", "channel_id", "tier_id",
+                                           "language", name="pk_cells"),)
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    dims: Mapped[int] = mapped_column(SmallInteger)
+    grain: Mapped[str] = mapped_column(String(1))
+    period: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[int] = mapped_column(Integer)
+    tier_id: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(5))
+    n: Mapped[int] = mapped_column(BigInteger)
+    blank: Mapped[int] = mapped_column(BigInteger)
+    dont_know: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(BigInteger)
+    sums: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Draft(Base):

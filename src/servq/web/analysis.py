@@ -2,9 +2,10 @@
 filter (the same numbers as the command line), and the data as a file.
 
 Both read one instrument version (the filter's, else the survey's current one: see
-versions.py). A survey asked in one version is analysed from the process's tallies; one
-edited after its first responses (several versions) from the rows of the version asked
-for, until the tallies hold their responses per version."""
+versions.py). A survey asked in one version is analysed from the cells in the database
+(tallies.py); one edited after its first responses (several versions), or with "show if"
+conditions, from the rows of the version asked for, until the cells are kept per version
+and count a question not asked apart from a blank one."""
 
 from __future__ import annotations
 
@@ -38,14 +39,14 @@ def results(store: TallyStore, session: Session, survey: Survey, user: User, flt
     if unknown:
         raise UsageError(f"cannot break down by {', '.join(unknown)} (choose from {', '.join(dataset.SEGMENTS)})")
     inst = instrument_at(session, survey, flt.version)
-    tallies = store.of(survey, instrument_of(survey))
-    # the tallies hold every response of the survey with one instrument, and count an item
-    # not asked (show_if) as blank: until they know versions and conditions, those read rows
-    if survey.instrument_version > 1 or tallies.inst != inst or any(it.show_if for it in inst.items):
+    # the cells hold every response of the survey together, and count an item not asked
+    # (show_if) as blank: until they are kept per version and know conditions, those read rows
+    if survey.instrument_version > 1 or any(it.show_if for it in inst.items):
         table = dataset.table(session, survey, inst, user, flt)
         if table.num_rows == 0:
             return None
         return analyze(table, inst, by=list(by or []), lang=lang, min_n=MIN_N, quality=quality)
+    tallies = store.of(survey, inst)
     return tallies.results(session, flt, dataset.visible_units(session, user, flt), list(by or []), lang=lang,
                            min_n=MIN_N, quality=quality)
 

@@ -50,6 +50,7 @@ from .responding import SurveyCache
 from .security import RateLimiter, SecurityHeaders, retry_after
 from .settings import Settings
 from .tallies import TallyStore
+from .tallies import prepare as prepare_tallies
 
 _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
@@ -81,10 +82,8 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         if check_schema:  # the retention of contact details (docs/complaints.md); also `servq privacy purge`
             await anyio.to_thread.run_sync(_purge_contacts, app)
-        if settings.warm_dashboards:
-            app.state.tallies.warm_up(app.state.read_sessions)
+        await anyio.to_thread.run_sync(prepare_tallies)
         yield
-        app.state.tallies.close()
         app.state.writer.close()
         engine.dispose()
 

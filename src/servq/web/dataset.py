@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..instruments import Instrument
+from ..store.cells import answer_columns
 from ..store.models import Channel, Response, Survey, Tier, Unit, User
 from .org import subtree, visible_unit_ids
 from .params import MAX_ID, FieldErrors, day, quoted, row_id, text_problem
@@ -156,16 +157,6 @@ def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: F
     arrays = {c: pa.array(v, pa.int16()) for c, v in columns.items()}
     arrays.update({c: pa.array(v, pa.string()) for c, v in meta.items()})
     return pa.table(arrays)
-
-
-def answer_columns(inst: Instrument) -> list[str]:
-    """The answer columns of ``inst``: every part's items first, then weights, Kano, outcomes."""
-    cols = [f"{p.prefix}{it.id}" for p in inst.parts for it in inst.items]
-    if inst.importance is not None:
-        cols += [f"W_{d.id}" for d in inst.dimensions]
-    if inst.kano is not None:
-        cols += [f"K{side}_{f.id}" for f in inst.kano.features for side in "FD"]
-    return cols + [c for o in inst.outcomes for c in o.columns]
 
 
 def visible_units(session: Session, user: User, flt: Filter) -> set[int] | None:

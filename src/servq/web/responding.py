@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..store import cells
 from ..store.models import (
     Contact,
     Draft,
@@ -154,6 +155,7 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     response_id = conn.execute(_insert_response(conn.dialect.name), row).scalar()
     if response_id is None:  # the key was stored before
         return False
+    cells.added(session, response_id)
     if invitation is not None:
         if not survey.anonymous:
             contact = session.scalar(select(Contact).where(Contact.invitation_id == invitation.id))

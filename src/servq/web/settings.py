@@ -32,9 +32,7 @@ class Settings(BaseSettings):
     erased by ``servq privacy purge`` and at every server start), ``SERVQ_COMPLAINT_EARLIEST``
     and ``SERVQ_COMPLAINT_FUTURE_DAYS`` (a complaint received before that date, default
     2000-01-01, or more than that many days after now, default 1, is refused), ``SERVQ_THREADS``
-    (requests a server process works on at once; each has a database connection),
-    ``SERVQ_WARM_DASHBOARDS`` (read every survey's responses for the dashboard when the
-    server starts, not at the first page).
+    (requests a server process works on at once; each has a database connection).
 
     Protection against floods and oversized input (docs/web.md, "Deploying safely"):
     ``SERVQ_LOGIN_ADDRESS_ATTEMPTS`` (failed sign-ins per address, whatever the account, in
@@ -74,7 +72,6 @@ class Settings(BaseSettings):
     submit_window: int = Field(default=60, ge=1)
     survey_cache_seconds: float = Field(default=5.0, ge=0)
     threads: int = Field(default=16, ge=1, le=200)
-    warm_dashboards: bool = True
     contact_retention_days: int = Field(default=365, ge=1)
     complaint_earliest: date = date(2000, 1, 1)
     complaint_future_days: int = Field(default=1, ge=0, le=366)

@@ -2,7 +2,7 @@
 wave schedules and their samples, the e-mail outbox, webhooks and their delivery log
 
 Revision ID: 0010
-Revises: 0008 (0009_cells is made on another branch: re-chain on merge)
+Revises: 0009
 Create Date: 2026-12-07 10:00:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,560 @@
+"""The dashboard's cells: the sufficient statistics of a survey's responses per unit x
+channel x tier x language x day or month, kept in the database in the transaction that
+stores (or removes) the responses.
+
+A cell holds the summable arrays of a :class:`~servq.analysis.Sums` (everything the
+dashboard's analysis reads: moments, cross-products, item totals, Kano counts; never the
+ordinal tables of ``analyze --ordinal``) as one float64 vector in the order of
+:attr:`Layout.names`, zlib-compressed (level 1), plus its respondents, blank and don't-know
+answer counts as columns. Measured for SERVQUAL: 3,514 numbers = 28 KB raw, 6.4 KB
+compressed, decoded in 0.07 ms (``Sums.to_bytes`` is 33 KB; storing symmetric matrices as
+triangles would save 24 % raw and less compressed, not worth a second layout).
+
+Roll-up levels (:data:`LEVELS`) keep a page from reading thousands of fine cells: a cell of
+a level is keyed by the level's dimensions only (the others are :data:`ALL`). Months: the
+survey, each of unit, channel, tier and language alone, each pair of them (a filter on
+one broken down by another: a page's break-down reads the level of its column with the
+filter's) and all four together; days: the survey, each dimension alone and unit x
+channel (so a date filter, which is in whole days, needs no rows for the usual pages),
+and the four dimensions with counts only (the responses per day of any filter). A response adds to one cell of
+every level, 19 in all.
+
+Writes: :func:`added` (or an ORM ``session.add(Response)``, or ``session.delete``) notes
+the change in the session; when its transaction commits, ``before_commit`` (see
+:func:`keep_cells`) reads back the noted responses that still exist (a job rolled back to
+its savepoint left nothing), tallies them per cell once for the whole transaction and
+adds them to the cell rows, locked in key order (PostgreSQL: placeholders inserted with
+ON CONFLICT DO NOTHING, then SELECT ... FOR UPDATE; SQLite has one writer at a time). So
+the cells are never ahead of or behind the responses, and concurrent writers lose no
+update. :func:`rebuild` makes a survey's cells again from its responses, streamed in time
+order (constant memory); :func:`check` compares the stored cells with such a rebuild.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+from sqlalchemy import BigInteger, Text, bindparam, cast, delete, event, func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..analysis import AnalysisOptions, Sums, plan_for, tally
+from ..errors import UsageError
+from ..instruments import Instrument, parse_instrument
+from ..instruments.schema import LANGUAGES
+from ..io.validate import Answers
+from .models import Cell, Response, Survey, UtcDateTime
+
+DIMS = ("unit", "channel", "tier", "language")  # what a cell is of, besides its day or month
+LANGS = LANGUAGES  # a response's language as a number: its place here (-1: another)
+ALL = 0  # a dimension a level does not keep (ids start at 1; -1 is "none")
+ALL_LANGUAGES = "*"
+DAY = 86400
+READ_ROWS = 50_000
+TALLY_ROWS = 300  # a tally's fixed cost in rows' worth (measured: 0.8 ms a call, 3 us a row)
+_MAGIC = b"SQC1"
+# PostgreSQL advisory locks on (this text's hash in the schema, survey id): writers shared, a rebuild exclusive
+_ADVISORY = "hashtext(current_schema() || '.servq_cells')"
+_ADDED, _REMOVED = "servq_cells_added", "servq_cells_removed"
+
+
+@dataclass(frozen=True)
+class Level:
+    """A roll-up level: the dimensions its cells keep and its grain, ``d`` (day: periods
+    count days since 1970-01-01) or ``m`` (month: months since 1970-01); ``counts_only``:
+    its cells hold the counts, no sums (for the dashboard's responses per day)."""
+
+    dims: tuple[str, ...]
+    grain: str
+    counts_only: bool = False
+
+    @property
+    def mask(self) -> int:
+        return sum(1 << DIMS.index(d) for d in self.dims)
+
+
+LEVELS = (*(Level(dims, "m") for k in range(3) for dims in combinations(DIMS, k)), Level(DIMS, "m"),
+          *(Level(dims, "d") for k in range(2) for dims in combinations(DIMS, k)), Level(("unit", "channel"), "d"),
+          Level(DIMS, "d", counts_only=True))
+_COUNTS_ONLY = {(lv.mask, lv.grain) for lv in LEVELS if lv.counts_only}
+
+
+def level_for(dims: Iterable[str], grain: str, counts: bool = False) -> Level | None:
+    """The coarsest level of ``grain`` keeping every one of ``dims`` (None: there is none);
+    with ``counts`` also those that hold counts only."""
+    wanted = set(dims)
+    fits = [lv for lv in LEVELS if lv.grain == grain and wanted <= set(lv.dims) and (counts or not lv.counts_only)]
+    return min(fits, key=lambda lv: len(lv.dims)) if fits else None
+
+
+Key = tuple[int, int, str, int, int, int, int, str]  # survey, level mask, grain, period, unit, channel, tier, language
+KEY_COLUMNS = ("survey_id", "dims", "grain", "period", "unit_id", "channel_id", "tier_id", "language")
+
+
+def answer_columns(inst: Instrument) -> list[str]:
+    """The answer columns of ``inst``: every part's items first, then weights, Kano, outcomes."""
+    cols = [f"{p.prefix}{it.id}" for p in inst.parts for it in inst.items]
+    if inst.importance is not None:
+        cols += [f"W_{d.id}" for d in inst.dimensions]
+    if inst.kano is not None:
+        cols += [f"K{side}_{f.id}" for f in inst.kano.features for side in "FD"]
+    return cols + [c for o in inst.outcomes for c in o.columns]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Responses read and validated: ``combo`` columns unit, channel, tier and language
+    number (-1 = none); ``at``: submission time in UTC seconds; ``blank``/``dont_know``:
+    each response's blank and don't-know item answers."""
+
+    ids: np.ndarray
+    combo: np.ndarray  # rows x 4, int64
+    at: np.ndarray
+    blank: np.ndarray
+    dont_know: np.ndarray
+    answers: Answers
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, rows: np.ndarray) -> Answers:
+        """The answers of ``rows`` (indices)."""
+        a = self.answers
+        return Answers({p: c[:, rows] for p, c in a.parts.items()}, None if a.weights is None else a.weights[:, rows],
+                       a.outcomes[:, rows], {}, len(rows), None if a.kano is None else a.kano[:, :, rows])
+
+
+class Layout:
+    """What a cell of an instrument holds: the plan of the dashboard's analysis and the
+    order, shapes and sizes of the summable arrays of its Sums."""
+
+    def __init__(self, instrument: Instrument):
+        self.instrument = instrument
+        self.columns = answer_columns(instrument)
+        self.plan = plan_for(instrument, self.columns, AnalysisOptions(), file="responses")
+        self.cells_per_item = len(instrument.parts) * len(instrument.items)
+        nothing = pa.table({c: pa.array([], pa.int16()) for c in self.columns})
+        self.template = tally(self.plan, self.plan.validator().check(nothing), [np.zeros(0, dtype=np.int64)], 1)
+        assert self.template.ordinal is None, "the dashboard's plan has no ordinal tables: they stay out of the cells"
+        arrays = self.template.arrays(shifts=False)
+        self.names = list(arrays)
+        self.shapes = [np.shape(a) for a in arrays.values()]
+        sizes = [int(np.size(a)) for a in arrays.values()]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self.length = int(self.offsets[-1])
+
+    # -- vectors ------------------------------------------------------------------------
+    def vector(self, sums: Sums) -> np.ndarray:
+        assert sums.ordinal is None
+        return np.concatenate([np.ravel(a).astype(np.float64) for a in sums.arrays(shifts=False).values()])
+
+    def part(self, vectors: np.ndarray, name: str) -> np.ndarray:
+        """The array ``name`` of each of ``vectors`` (cells x length): cells x its shape."""
+        i = self.names.index(name)
+        return vectors[:, self.offsets[i]:self.offsets[i + 1]].reshape(len(vectors), *self.shapes[i])
+
+    def sums(self, vector: np.ndarray) -> Sums:
+        """The Sums of one vector (no groups, no counts)."""
+        return self.template.with_arrays({name: vector[self.offsets[i]:self.offsets[i + 1]].reshape(self.shapes[i])
+                                          for i, name in enumerate(self.names)})
+
+    def tally(self, rows: Rows, which: np.ndarray) -> np.ndarray:
+        """The vector of the responses ``which`` (indices) of ``rows``."""
+        return self.vector(tally(self.plan, rows.take(which), [np.zeros(len(which), dtype=np.int64)], 1))
+
+    def differing(self, a: np.ndarray, b: np.ndarray) -> list[str]:
+        """The names of the arrays in which vectors ``a`` and ``b`` differ beyond rounding."""
+        bad = ~np.isclose(a, b, rtol=1e-9, atol=1e-6)
+        return [self.names[i] for i in sorted(set(np.searchsorted(self.offsets, np.flatnonzero(bad), side="right") - 1))]
+
+    def encode(self, vector: np.ndarray) -> bytes:
+        return _MAGIC + struct.pack("<I", self.length) + zlib.compress(np.ascontiguousarray(vector, np.float64).tobytes(), 1)
+
+    def decode(self, data: bytes, survey_id: int) -> np.ndarray:
+        if not data:
+            return np.zeros(self.length)
+        if data[:4] != _MAGIC or struct.unpack("<I", data[4:8])[0] != self.length:
+            raise UsageError(f"the dashboard cells of survey {survey_id} were made by another version of servq: "
+                             f"run `servq db rebuild-cells --survey {survey_id}`")
+        return np.frombuffer(zlib.decompress(data[8:]), dtype=np.float64)
+
+    # -- rows ---------------------------------------------------------------------------
+    def parse(self, rows: list) -> Rows:
+        """Rows of :func:`row_query` as validated answers (Arrow's JSON reader parses the
+        stored answers)."""
+        schema = pa.schema([(c, pa.int16()) for c in self.columns])
+        table = pa_json.read_json(io.BytesIO("\n".join(r[6] for r in rows).encode()), parse_options=pa_json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="ignore")) if rows else schema.empty_table()
+        validator = self.plan.validator()
+        answers = validator.check(table)
+        if rows:
+            validator.finish()  # stored answers were checked on submission: raises only on a bug
+        n = table.num_rows
+        blank, dont_know = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        dk = self.instrument.scale.dont_know
+        for name in self.columns[:self.cells_per_item]:
+            col = table.column(name)
+            blank += pc.is_null(col).to_numpy(zero_copy_only=False)
+            if dk is not None:
+                dont_know += pc.fill_null(pc.equal(col, dk), False).to_numpy(zero_copy_only=False)
+        lang = {code: i for i, code in enumerate(LANGS)}
+        meta = np.array([(r[0], r[1], _id(r[2]), _id(r[3]), lang.get(r[4], -1), r[5]) for r in rows],
+                        dtype=np.int64).reshape(-1, 6)
+        return Rows(meta[:, 0].copy(), meta[:, 1:5].copy(), meta[:, 5].copy(), blank, dont_know, answers)
+
+
+@lru_cache(maxsize=64)
+def layout_of(instrument_yaml: str) -> Layout:
+    """The layout of a survey's instrument (made once per process)."""
+    return Layout(parse_instrument(instrument_yaml, "survey instrument"))
+
+
+def epoch_seconds(session: Session, column):
+    """``column`` (a UTC timestamp) as whole seconds since 1970, computed by the database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
+
+
+def row_query(session: Session):
+    """SELECT of the responses' fields :meth:`Layout.parse` reads (add the WHERE)."""
+    return select(Response.id, Response.unit_id, Response.channel_id, Response.tier_id, Response.language,
+                  epoch_seconds(session, Response.submitted_at), cast(Response.answers, Text))
+
+
+def months(at: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of UTC seconds."""
+    return at.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+
+
+def month_start(month: int) -> int:
+    """The first UTC second of a month (months since 1970-01)."""
+    return int(np.datetime64(month, "M").astype("datetime64[s]").astype(np.int64))
+
+
+# -- what changes ----------------------------------------------------------------------
+
+class Delta:
+    """What some responses add to one cell: the vector (None in a cell of counts only) and
+    (respondents, blank, don't know)."""
+
+    __slots__ = ("vector", "counts")
+
+    def __init__(self, vector: np.ndarray | None, counts: np.ndarray):
+        self.vector, self.counts = vector, counts
+
+    def add(self, other: Delta) -> None:
+        self.vector = None if self.vector is None else self.vector + other.vector
+        self.counts = self.counts + other.counts
+
+    def copy(self) -> Delta:
+        return Delta(None if self.vector is None else self.vector.copy(), self.counts.copy())
+
+
+def contributions(survey_id: int, layout: Layout, rows: Rows, sign: int = 1,
+                  into: dict[Key, Delta] | None = None) -> dict[Key, Delta]:
+    """The deltas of ``rows`` to every cell of every level (``sign`` -1: removed rows).
+
+    The rows are tallied once per cell of the finest key of each grain (unit x day; the
+    four dimensions x month); the coarser levels are sums of those vectors. Levels of
+    counts only are counted apart (no tally)."""
+    out = {} if into is None else into
+    if not len(rows):
+        return out
+    for grain in ("d", "m"):
+        for counts_only in (False, True):
+            levels = [lv for lv in LEVELS if lv.grain == grain and lv.counts_only == counts_only]
+            if levels:
+                _contribute(survey_id, layout, rows, sign, grain, levels, out)
+    return out
+
+
+def _contribute(survey_id: int, layout: Layout, rows: Rows, sign: int, grain: str, levels: list[Level],
+                out: dict[Key, Delta]) -> None:
+    """Add the deltas of ``rows`` to the cells of ``levels`` (of one grain): tallied once
+    per cell of the finest key of the levels and summed up into the coarser cells, or
+    tallied per level, whichever costs less (a tally costs about :data:`TALLY_ROWS` rows'
+    worth of work besides its rows: a few responses are best tallied once, millions of a
+    rebuild per level, as the finest key has many small cells)."""
+    period = rows.at // DAY if grain == "d" else months(rows.at)
+    finest = [d for d in DIMS if any(d in lv.dims for lv in levels)]
+    groups = {lv: _grouped(period, rows, lv.dims) for lv in levels}
+    base = _grouped(period, rows, tuple(finest))
+    per_level = sum(len(g[1]) for g in groups.values()) * TALLY_ROWS + len(levels) * len(rows)
+    if levels[0].counts_only or len(base[1]) * TALLY_ROWS + len(rows) <= per_level:
+        plan = [(tuple(finest), base, levels)]
+    else:
+        plan = [(lv.dims, groups[lv], [lv]) for lv in levels]
+    for dims, (keys, starts, order), targets in plan:
+        for a, b in zip(starts, np.r_[starts[1:], len(keys)]):
+            which = order[a:b]
+            counts = sign * np.array([len(which), rows.blank[which].sum(), rows.dont_know[which].sum()], dtype=np.int64)
+            delta = Delta(None if levels[0].counts_only else sign * layout.tally(rows, which), counts)
+            combo = dict(zip(dims, keys[a, 1:].tolist()))
+            for lv in targets:
+                key = _key(survey_id, lv, int(keys[a, 0]), combo)
+                if key in out:
+                    out[key].add(delta)
+                else:
+                    out[key] = delta.copy()
+
+
+def _grouped(period: np.ndarray, rows: Rows, dims: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows grouped by period and ``dims``: (sorted keys, first position of each
+    group, the order of the rows)."""
+    keys = np.column_stack([period] + [rows.combo[:, DIMS.index(d)] for d in dims])
+    order = np.lexsort(keys.T[::-1])
+    keys = keys[order]
+    return keys, np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]), order
+
+
+def _key(survey_id: int, level: Level, period: int, combo: dict[str, int]) -> Key:
+    def value(d: str) -> int:
+        return combo[d] if d in level.dims else ALL
+
+    lang = combo.get("language", -1)
+    language = (LANGS[lang] if lang >= 0 else "") if "language" in level.dims else ALL_LANGUAGES
+    return (survey_id, level.mask, level.grain, period, value("unit"), value("channel"), value("tier"), language)
+
+
+def apply(session: Session, deltas: dict[Key, Delta], layouts: dict[int, Layout]) -> None:
+    """Add ``deltas`` to the stored cells (a cell left with no respondent is deleted)."""
+    if not deltas:
+        return
+    table = Cell.__table__
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        for survey_id in sorted({k[0] for k in deltas}):
+            session.execute(text(f"select pg_advisory_xact_lock_shared({_ADVISORY}, :b)"), {"b": survey_id})
+    keys = sorted(deltas)
+    insert = (postgresql.insert if postgres else sqlite.insert)(table).on_conflict_do_nothing()
+    columns = [table.c[c] for c in KEY_COLUMNS]
+    updates, gone = [], []
+    for part in _batches(keys, 500):
+        session.execute(insert, [{**dict(zip(KEY_COLUMNS, k)), "n": 0, "blank": 0, "dont_know": 0, "version": 0,
+                                  "sums": b""} for k in part])
+        q = select(*columns, table.c.n, table.c.blank, table.c.dont_know, table.c.sums).where(tuple_(*columns).in_(part))
+        if postgres:  # rows locked in the order of the keys as Python sorts them, whatever the database's collation
+            q = q.order_by(*columns[:-1], table.c.language.collate("C")).with_for_update()
+        for row in session.execute(q):
+            key = tuple(row[:8])
+            d = deltas[key]
+            counts = np.array(row[8:11], dtype=np.int64) + d.counts
+            if counts[0] <= 0:
+                gone.append(dict(zip([f"k_{c}" for c in KEY_COLUMNS], key)))
+                continue
+            sums = b"" if d.vector is None else layouts[key[0]].encode(layouts[key[0]].decode(row[11], key[0]) + d.vector)
+            updates.append({**{f"k_{c}": v for c, v in zip(KEY_COLUMNS, key)}, "v_n": int(counts[0]),
+                            "v_blank": int(counts[1]), "v_dont_know": int(counts[2]), "v_sums": sums})
+    where = [table.c[c] == bindparam(f"k_{c}") for c in KEY_COLUMNS]
+    if updates:
+        session.execute(update(table).where(*where).values(n=bindparam("v_n"), blank=bindparam("v_blank"),
+                        dont_know=bindparam("v_dont_know"), sums=bindparam("v_sums"), version=table.c.version + 1)
+                        .execution_options(synchronize_session=False), updates)
+    if gone:
+        session.execute(delete(table).where(*where).execution_options(synchronize_session=False), gone)
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _id(value: int | None) -> int:
+    return -1 if value is None else value
+
+
+# -- keeping the cells with the responses ------------------------------------------------
+
+def added(session: Session, response_id: int) -> None:
+    """Note a response inserted in this transaction (by a statement, not the ORM): the
+    cells get it when the transaction commits."""
+    session.info.setdefault(_ADDED, set()).add(response_id)
+
+
+def keep_cells(factory: sessionmaker) -> None:
+    """Keep the cells of the sessions of ``factory`` with their responses (see the module)."""
+    event.listen(factory, "after_flush", _noted)
+    event.listen(factory, "before_commit", _flush)
+    event.listen(factory, "after_transaction_end", _forget)
+
+
+def _noted(session: Session, _context) -> None:
+    for obj in session.new:
+        if isinstance(obj, Response):
+            added(session, obj.id)
+    for obj in session.deleted:
+        if isinstance(obj, Response):
+            row = (obj.id, obj.unit_id, obj.channel_id, obj.tier_id, obj.language,
+                   int(obj.submitted_at.timestamp()), json.dumps(obj.answers))
+            session.info.setdefault(_REMOVED, {})[obj.id] = (obj.survey_id, row)
+
+
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended (committed or rolled back)
+        session.info.pop(_ADDED, None)
+        session.info.pop(_REMOVED, None)
+
+
+def _flush(session: Session) -> None:
+    """The noted responses into the cells, before the transaction commits."""
+    if session.in_nested_transaction():
+        return  # a savepoint is released: the outer transaction commits later
+    session.flush()
+    new_ids = session.info.pop(_ADDED, set())
+    removed = session.info.pop(_REMOVED, {})
+    if not new_ids and not removed:
+        return
+    by_survey: dict[int, list] = {}
+    for part in _batches(sorted(new_ids), 1000):
+        for row in session.execute(row_query(session).add_columns(Response.survey_id).where(Response.id.in_(part))):
+            by_survey.setdefault(row[7], []).append(tuple(row[:7]))
+    still = set()
+    for part in _batches(sorted(removed), 1000):
+        still |= set(session.scalars(select(Response.id).where(Response.id.in_(part))))
+    gone: dict[int, list] = {}
+    for rid, (survey_id, row) in removed.items():
+        if rid not in still:  # not rolled back
+            gone.setdefault(survey_id, []).append(row)
+    surveys = set(by_survey) | set(gone)
+    layouts = {sid: layout_of(yaml) for sid, yaml in session.execute(
+        select(Survey.id, Survey.instrument_yaml).where(Survey.id.in_(surveys)))}
+    deltas: dict[Key, Delta] = {}
+    for survey_id in sorted(surveys):
+        layout = layouts[survey_id]
+        contributions(survey_id, layout, layout.parse(by_survey.get(survey_id, [])), 1, deltas)
+        contributions(survey_id, layout, layout.parse(gone.get(survey_id, [])), -1, deltas)
+    apply(session, deltas, layouts)
+
+
+# -- rebuilding and checking -------------------------------------------------------------
+
+def fresh(session: Session, survey_id: int, layout: Layout) -> Iterator[tuple[Key, Delta]]:
+    """The cells of the survey's responses made again, streamed in time order in parts of
+    :data:`READ_ROWS` (keyset paging on the index by survey and time); a cell is given
+    as soon as no later response can fall in it, so memory holds only the open ones."""
+    q = row_query(session).add_columns(Response.submitted_at).where(Response.survey_id == survey_id) \
+        .order_by(Response.submitted_at, Response.id).limit(READ_ROWS)
+    open_cells: dict[Key, Delta] = {}
+    last = None
+    while True:
+        page = session.execute(q if last is None else q.where(
+            tuple_(Response.submitted_at, Response.id) > tuple_(bindparam("at", last[0], UtcDateTime()),
+                                                                bindparam("id", last[1])))).all()
+        if not page:
+            break
+        last = (page[-1][7], page[-1][0])
+        rows = layout.parse([r[:7] for r in page])
+        contributions(survey_id, layout, rows, 1, open_cells)
+        now = int(rows.at.max())
+        done = {"d": now // DAY, "m": int(months(np.array([now]))[0])}
+        for key in [k for k in open_cells if k[3] < done[k[2]]]:
+            yield key, open_cells.pop(key)
+    yield from sorted(open_cells.items())
+
+
+def _exclusive(session: Session, survey_id: int) -> None:
+    """Wait for the survey's writers to commit and keep new ones waiting (PostgreSQL; on
+    SQLite the write transaction is alone already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"select pg_advisory_xact_lock({_ADVISORY}, :b)"), {"b": survey_id})
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    survey_id: int
+    responses: int
+    cells: int
+
+
+def rebuild(session: Session, survey_id: int) -> Rebuilt:
+    """Make the survey's cells again from its responses (in the caller's transaction;
+    submissions to the survey wait until it commits)."""
+    layout = _layout(session, survey_id)
+    _exclusive(session, survey_id)
+    table = Cell.__table__
+    session.execute(delete(table).where(table.c.survey_id == survey_id))
+    responses = cells = 0
+    batch: list[dict] = []
+    for key, d in fresh(session, survey_id, layout):
+        batch.append({**dict(zip(KEY_COLUMNS, key)), "n": int(d.counts[0]), "blank": int(d.counts[1]),
+                      "dont_know": int(d.counts[2]), "version": 1,
+                      "sums": b"" if d.vector is None else layout.encode(d.vector)})
+        cells += 1
+        responses += int(d.counts[0]) if key[1] == 0 and key[2] == "m" else 0
+        if len(batch) >= 500:
+            session.execute(table.insert(), batch)
+            batch = []
+    if batch:
+        session.execute(table.insert(), batch)
+    return Rebuilt(survey_id, responses, cells)
+
+
+def check(session: Session, survey_id: int, limit: int = 20) -> tuple[int, list[str]]:
+    """Compare the stored cells of the survey with a rebuild from its responses: (cells
+    compared, differences described; at most ``limit``)."""
+    layout = _layout(session, survey_id)
+    table = Cell.__table__
+    columns = [table.c[c] for c in KEY_COLUMNS]
+    problems: list[str] = []
+    seen: set[Key] = set()
+    pending: list[tuple[Key, Delta]] = []
+
+    def compare(part: list[tuple[Key, Delta]]) -> None:
+        stored = {tuple(r[:8]): r[8:] for r in session.execute(
+            select(*columns, table.c.n, table.c.blank, table.c.dont_know, table.c.sums)
+            .where(tuple_(*columns).in_([k for k, _ in part])))}
+        for key, d in part:
+            seen.add(key)
+            got = stored.get(key)
+            if got is None:
+                problems.append(f"{_describe(key)}: missing (should hold {int(d.counts[0])} responses)")
+            elif list(got[:3]) != d.counts.tolist():
+                problems.append(f"{_describe(key)}: counts {list(got[:3])}, the responses give {d.counts.tolist()}")
+            elif d.vector is not None and (names := layout.differing(layout.decode(got[3], survey_id), d.vector)):
+                problems.append(f"{_describe(key)}: the sums differ from the responses' ({', '.join(names)})")
+
+    for item in fresh(session, survey_id, layout):
+        pending.append(item)
+        if len(pending) >= 500:
+            compare(pending)
+            pending = []
+    if pending:
+        compare(pending)
+    for row in session.execute(select(*columns).where(table.c.survey_id == survey_id)):
+        if tuple(row) not in seen:
+            problems.append(f"{_describe(tuple(row))}: stored, but no response falls in it")
+    return len(seen), problems[:limit] + ([f"... and {len(problems) - limit} more"] if len(problems) > limit else [])
+
+
+def snapshot(session: Session) -> None:
+    """Let the session's transaction see one snapshot of the database (PostgreSQL:
+    REPEATABLE READ; a SQLite read transaction is one already), so that a check during
+    submissions compares cells and responses of the same moment."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def _layout(session: Session, survey_id: int) -> Layout:
+    yaml = session.scalar(select(Survey.instrument_yaml).where(Survey.id == survey_id))
+    if yaml is None:
+        raise UsageError(f"there is no survey {survey_id}")
+    return layout_of(yaml)
+
+
+def _describe(key: Key) -> str:
+    survey_id, mask, grain, period, unit, channel, tier, language = key
+    when = str(np.datetime64(period, "D" if grain == "d" else "M"))
+    parts = [f"{d} {v}" for d, v in zip(DIMS, (unit, channel, tier, language)) if mask & (1 << DIMS.index(d))]
+    return f"survey {survey_id}, {when}" + (f", {', '.join(parts)}" if parts else "")
