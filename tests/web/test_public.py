@@ -63,6 +63,7 @@ def test_off_by_default_and_published_by_an_administrator_with_csrf(client, engi
     assert client.post("/admin/surveys/1/public", data={"csrf_token": token, "publish": "on"}).status_code == 403
     client.post("/logout", data={"csrf_token": token})
     sign_in(client, "admin@example.org")
+    assert 'href="/admin/surveys/1/public"' in client.get("/admin/surveys/1").text
     setting = client.get("/admin/surveys/1/public")
     assert setting.status_code == 200 and 'id="public-embed"' not in setting.text
     assert client.post("/admin/surveys/1/public", data={"publish": "on"}).status_code == 403  # no CSRF token
@@ -172,3 +173,27 @@ def test_a_name_two_units_share_shows_no_figures(client, engine, published):
     assert [u["withheld"] for u in units if u["name"] == "Twin"] == ["shared_name", "shared_name"]
     assert next(u for u in units if u["name"] == "North 1")["withheld"] is None
     assert json.dumps(units).count('"n": null') == 3
+
+
+def test_concurrent_readers_make_the_page_once():
+    """A rush on a page that is not kept: one request makes it, the others wait and read it."""
+    import threading
+    import time
+
+    made = []
+    cache = public.BoardCache(60)
+
+    def make():
+        made.append(1)
+        time.sleep(0.2)
+        return None
+
+    threads = [threading.Thread(target=cache.get, args=("slug", "en", make)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 1
+    cache.forget("slug")
+    cache.get("slug", "en", make)
+    assert len(made) == 2

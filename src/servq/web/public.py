@@ -11,8 +11,8 @@ unit whose name (in the page's language, or its base name) it shares with anothe
 of the survey shows no figures either: the break-down groups by name and would mix them.
 
 A page is computed at most once per :data:`CACHE_SECONDS` per survey and language in each
-process (:class:`BoardCache`), so a crowd reading it costs the database one analysis a
-minute; publishing or withdrawing clears the process's entry at once, the others' within
+process (:class:`BoardCache`; while one request makes it the others wait for it), so a
+crowd reading it costs the database one analysis a minute; publishing or withdrawing clears the process's entry at once, the others' within
 the minute.
 """
 
@@ -161,19 +161,31 @@ class BoardCache:
         self.seconds, self.clock = seconds, clock
         self._entries: dict[tuple[str, str], tuple[float, Board | None]] = {}
         self._lock = threading.Lock()
+        self._making: dict[tuple[str, str], threading.Lock] = {}  # one maker a page: the others wait for it
+
+    def _fresh(self, key: tuple[str, str]) -> tuple[float, Board | None] | None:
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit if hit is not None and hit[0] > self.clock() else None
 
     def get(self, slug: str, lang: str, make: Callable[[], Board | None]) -> Board | None:
         key = (slug, lang)
-        with self._lock:
-            hit = self._entries.get(key)
-        if hit is not None and hit[0] > self.clock():
+        hit = self._fresh(key)
+        if hit is not None:
             return hit[1]
-        value = make()
-        if self.seconds > 0:
-            with self._lock:
-                if len(self._entries) > 10_000:
-                    self._entries.clear()
-                self._entries[key] = (self.clock() + self.seconds, value)
+        with self._lock:
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            hit = self._fresh(key)  # made by the request this one waited for
+            if hit is not None:
+                return hit[1]
+            value = make()
+            if self.seconds > 0:
+                with self._lock:
+                    if len(self._entries) > 10_000:
+                        self._entries.clear()
+                        self._making = {key: making}
+                    self._entries[key] = (self.clock() + self.seconds, value)
         return value
 
     def forget(self, slug: str) -> None:
