@@ -12,8 +12,8 @@ of the survey shows no figures either: the break-down groups by name and would m
 
 A page is computed at most once per :data:`CACHE_SECONDS` per survey and language in each
 process (:class:`BoardCache`; while one request makes it the others wait for it), so a
-crowd reading it costs the database one analysis a minute; publishing or withdrawing clears the process's entry at once, the others' within
-the minute.
+crowd reading it costs the database one analysis a minute; publishing or withdrawing
+clears the process's entry at once, the others' within the minute.
 """
 
 from __future__ import annotations
