@@ -146,7 +146,7 @@ def _platform(url: str) -> dict:
     contact details)."""
     from servq.store.db import make_engine, session_factory, transaction, upgrade
     from servq.store.models import Channel, Response
-    from servq.web import accounts, complaints, manager_reports, org, surveys
+    from servq.web import accounts, complaints, manager_reports, org, public, surveys
     from servq.web.security import new_token
     from servq.web.settings import Settings
     from servq.web.tallies import TallyStore
@@ -164,6 +164,8 @@ def _platform(url: str) -> dict:
                                   unit_ids=[str(u.id) for u in units], channel_ids=[str(counter.id)])
         survey = surveys.create_survey(s, form, admin)
         survey.closed_loop = {"gap_max": -1.0, "recommend_max": 6, "complaint_comment": True}
+        s.flush()
+        public.publish(s, survey, True, admin, now)  # its public scores (the open platform)
         closed = surveys.create_survey(s, surveys.SurveyForm(**{**form.__dict__, "title": "Closed"}), admin)
         closed.opens_at, closed.closes_at = now - timedelta(days=30), now - timedelta(days=1)
         for i in range(12):
@@ -261,6 +263,16 @@ def test_respondent_pages(phone, server, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_public_scores(phone, server, lang):
+    """The open platform's page of a survey, and its layout for a frame."""
+    base, ids = server
+    for extra, what in (("", "public scores"), ("&embed=1", "public scores embedded")):
+        response = phone.goto(f"{base}/public/{ids['slug']}?lang={lang}{extra}")
+        assert response.status == 200 and phone.locator("table.public-scores").count() == 2
+        assert_accessible(phone, f"{what}, {lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_supervisor_pages(browser, server, lang):
     """A supervisor's pages on a phone, in their account's language: the sign-up page, their
     evaluations and points, the evaluation form (empty and with its mistake), one evaluation."""
@@ -305,6 +317,7 @@ ADMIN_PAGES = {  # name: path, filled in with the ids of _platform
     "outbox": "/admin/outbox",
     "webhooks": "/admin/webhooks",
     "report settings": "/admin/surveys/{survey}/reports",
+    "public scores setting": "/admin/surveys/{survey}/public",
     "report deliveries": "/admin/report-deliveries",
     "your reports": "/admin/account/reports",
     "editor": "/admin/editor",

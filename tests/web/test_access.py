@@ -16,7 +16,9 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/"), ("GET", "/login"), ("POST", "/login
           # unsubscribing from scheduled waves' e-mails: the link's token (test_runs.py)
           ("GET", "/unsubscribe/{token}"), ("POST", "/unsubscribe/{token}"),
           # a supervisor's sign-up link (test_supervisors.py)
-          ("GET", "/join/{token}"), ("POST", "/join/{token}")}
+          ("GET", "/join/{token}"), ("POST", "/join/{token}"),
+          # the open platform's public scores (test_public.py)
+          ("GET", "/public/{slug}"), ("GET", "/public/{slug}.json")}
 # the JSON API: token authentication (tests/web/test_api.py)
 API = {("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_id}/results"),
        ("GET", "/api/v1/surveys/{survey_id}/responses.{fmt}"),
@@ -31,7 +33,9 @@ ADMIN_ONLY = {("GET", "/admin/users"), ("POST", "/admin/users"), ("POST", "/admi
               # customer supervisors (test_supervisors.py)
               ("GET", "/admin/supervisors"), ("POST", "/admin/supervisors"), ("POST", "/admin/supervisors/rule"),
               ("POST", "/admin/supervisors/{supervisor_id}/invitation"), ("POST", "/admin/supervisors/{supervisor_id}/active"),
-              ("POST", "/admin/supervisors/{supervisor_id}/points"), ("GET", "/admin/supervisors/ledger.csv")}
+              ("POST", "/admin/supervisors/{supervisor_id}/points"), ("GET", "/admin/supervisors/ledger.csv"),
+              # publishing a survey's scores on the open platform (test_public.py)
+              ("GET", "/admin/surveys/{survey_id}/public"), ("POST", "/admin/surveys/{survey_id}/public")}
 MANAGERS_ONLY = {("GET", "/admin/surveys/new"), ("POST", "/admin/surveys"), ("POST", "/admin/surveys/{survey_id}/waves"),
                  ("POST", "/admin/channels"), ("POST", "/admin/surveys/{survey_id}/invitations"),
                  ("POST", "/admin/surveys/{survey_id}/closed-loop"), ("POST", "/admin/sla"),

@@ -29,7 +29,7 @@ from servq.store.models import (
     Unit,
     User,
 )
-from servq.web import accounts, complaints, dataset, languages, manager_reports, surveys
+from servq.web import accounts, complaints, dataset, languages, manager_reports, public, surveys
 from servq.web.editor import PART_SETS
 from servq.web.languages import LANGUAGES, Msg, Msgs, negotiate, say, strings, tn
 
@@ -314,6 +314,7 @@ DYNAMIC = {
     "editor.format_": tuple(PART_SETS), "editor.kind_": ("scale", "nps"),
     "supervisors.done.": ("invited", "active", "deactivated", "rule", "points"),
     "supervisors.kind.": ("evaluation", "adjustment"),
+    "public.intro.": public.MEASURES, "public.measure.": public.MEASURES, "public.withheld.": public.WITHHELD,
 }
 
 

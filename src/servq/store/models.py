@@ -845,3 +845,14 @@ class PointsEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class PublicScores(Base):
+    """A survey whose scores an administrator published on the open platform (the public
+    page ``/public/<slug>``: each unit's dimension scores, minimum-n suppressed); no row: not public."""
+
+    __tablename__ = "public_scores"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

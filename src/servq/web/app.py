@@ -35,6 +35,7 @@ from . import (
     complaints,
     dashboard_routes,
     editor_routes,
+    public_routes,
     report_routes,
     respond_routes,
     run_routes,
@@ -46,6 +47,7 @@ from .edge import Admission, AuthGate, takes_file
 from .languages import DEFAULT, Msg, strings
 from .pages import LoginRequired, page
 from .params import ApiError, FieldError, FieldErrors
+from .public import BoardCache
 from .responding import SurveyCache
 from .security import RateLimiter, SecurityHeaders, retry_after
 from .settings import Settings
@@ -56,7 +58,7 @@ _HERE = __file__.rsplit("/", 1)[0]
 ROUTERS = (auth_routes.router, admin_routes.router, survey_routes.router, dashboard_routes.router,
            respond_routes.router, complaint_routes.router, case_routes.router, complaint_report_routes.router,
            run_routes.router, report_routes.router, editor_routes.router, supervisor_admin_routes.router,
-           supervisor_routes.router, api_routes.router)  # every route of the app
+           supervisor_routes.router, public_routes.router, api_routes.router)  # every route of the app
 
 
 def utc_now() -> datetime:
@@ -97,6 +99,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     app.state.writer = GroupWriter(app.state.sessions)
     app.state.tallies = TallyStore()
     app.state.surveys = SurveyCache(settings.survey_cache_seconds)
+    app.state.public_boards = BoardCache()  # the open platform's pages, a minute per survey and language
     app.state.clock = utc_now  # what "now" is for complaints' SLA clocks (tests set their own)
     app.state.submit_limiter = RateLimiter(settings.submit_limit, settings.submit_window) if settings.submit_limit else None
 
