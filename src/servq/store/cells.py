@@ -146,7 +146,8 @@ class Layout:
         self.cells_per_item = len(instrument.parts) * len(instrument.items)
         nothing = pa.table({c: pa.array([], pa.int16()) for c in self.columns})
         self.template = tally(self.plan, self.plan.validator().check(nothing), [np.zeros(0, dtype=np.int64)], 1)
-        assert self.template.ordinal is None, "the dashboard's plan has no ordinal tables: they stay out of the cells"
+        if self.template.ordinal is not None:
+            raise ValueError("the dashboard's plan has no ordinal tables: they stay out of the cells")
         arrays = self.template.arrays(shifts=False)
         self.names = list(arrays)
         self.shapes = [np.shape(a) for a in arrays.values()]
@@ -156,7 +157,8 @@ class Layout:
 
     # -- vectors ------------------------------------------------------------------------
     def vector(self, sums: Sums) -> np.ndarray:
-        assert sums.ordinal is None
+        if sums.ordinal is not None:
+            raise ValueError("Sums with ordinal tables are not stored in cells")
         return np.concatenate([np.ravel(a).astype(np.float64) for a in sums.arrays(shifts=False).values()])
 
     def part(self, vectors: np.ndarray, name: str) -> np.ndarray:

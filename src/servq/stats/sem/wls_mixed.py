@@ -155,7 +155,8 @@ class MixedSample:
         """DWLS weights 1/diag(NACOV) (``diag(lavInspect(fit, "wls.v"))``)."""
         if self.weights is not None:
             return self.weights
-        assert self.nacov is not None
+        if self.nacov is None:
+            raise ValueError("DWLS weights need the sample statistics' NACOV (or weights)")
         return 1.0 / np.diag(self.nacov)
 
 
@@ -276,11 +277,12 @@ def mixed_sample(data: pd.DataFrame, ordered: Sequence[str]) -> MixedSample:
         for o, i in enumerate(ord_idx):
             uni_ord[i] = poly_sc[:, poly_starts[o]:poly_starts[o + 1]]
 
+    if any(is_ord) and poly is None:
+        raise ValueError("ordered items without their polychoric fit")
     ths: list[np.ndarray] = []
     var = np.ones(k)
     for i in range(k):
-        if is_ord[i]:
-            assert poly is not None
+        if is_ord[i] and poly is not None:
             ths.append(poly.thresholds[ord_idx.index(i)])
         else:
             x = cols[names[i]]
@@ -312,8 +314,7 @@ def mixed_sample(data: pd.DataFrame, ordered: Sequence[str]) -> MixedSample:
     h22 = np.ones(len(pairs))
     for p, (i, j) in enumerate(pairs):
         th_i, th_j = slice(th_starts[i], th_starts[i + 1]), slice(th_starts[j], th_starts[j + 1])
-        if is_ord[i] and is_ord[j]:
-            assert poly is not None
+        if is_ord[i] and is_ord[j] and poly is not None:
             oi, oj = ord_idx.index(i), ord_idx.index(j)
             q = poly_pair[(oi, oj)]
             rho = float(poly.correlation[oi, oj])
