@@ -174,3 +174,15 @@ def test_importing_the_engine_stays_light():
     code = "import sys, servq.analysis; print(sorted(m for m in ('scipy.optimize', 'scipy.stats', 'pandas') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_default_analysis_never_loads_scipy_stats():
+    """scipy.stats builds its distributions' docstrings on import (half a second of every
+    `servq analyze`): servq's p-values and quantiles come from scipy.special."""
+    import subprocess
+    import sys
+
+    code = ("import sys, servq; servq.analyze(servq.simulate('servqual', 300, seed=1), 'servqual', by='branch'); "
+            "print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

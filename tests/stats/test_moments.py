@@ -104,6 +104,23 @@ def test_cross_moments_match_pandas_pairwise_and_merge(x, data):
         close(cm.mean(listwise=True), complete.mean(axis=0))
 
 
+@given(arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(2, 6)),
+              elements=st.one_of(st.just(np.nan), st.integers(1, 7).map(float))), st.integers(1, 3))
+def test_cross_moments_of_each_head_equals_stacking_it(x, heads):
+    """The key-driver path (several outcomes, the same predictors) gives what stacking
+    each outcome on the predictors gives, whatever is missing; an outcome with no value
+    still adds the predictors' pairs."""
+    from servq.stats.moments import CrossMoments
+
+    h, rest = x[:, :heads].T.copy(), x[:, heads:].T
+    h[-1] = np.nan
+    head_shift, shift = np.arange(heads) + 2.0, np.full(rest.shape[0], 4.0)
+    for i, got in enumerate(CrossMoments.of_each(h, rest, head_shift, shift)):
+        want = CrossMoments.of(np.vstack([h[i], rest]).T, np.concatenate([[head_shift[i]], shift]))
+        for field in ("n", "s", "s2", "q", "n_complete", "s_complete", "q_complete", "shift"):
+            close(getattr(got, field), getattr(want, field))
+
+
 @given(arrays(np.float64, st.tuples(st.integers(3, 40), st.integers(2, 4)),
               elements=st.one_of(st.just(np.nan), st.integers(1, 7).map(float))), st.data())
 def test_paired_moments_are_psychs_item_total_correlation_and_merge(x, data):

@@ -248,20 +248,24 @@ class Scorer:
         if hist is not None:
             hist.add(moments, dims, groupings)
         out = ChunkSums(self._item_moments(items), moments)
-        if drivers or keep_rows:
+        if (drivers or keep_rows) and self.driver_columns:
             perception = float_dims.get(Part.perception.value)
+            columns = list(self.driver_columns.values())
+            if drivers and perception is not None:  # (a chunk without an outcome still adds its dimension
+                # scores' pairs: every split of the rows into chunks, e.g. the dashboard's cells, gives the same sums)
+                shared = CrossMoments.of_each(answers.outcomes[:len(columns)], perception,
+                                              self.float_shift[[cols[0] for cols in columns]], self.float_shift[columns[0][1:]])
             for j, (outcome, cols) in enumerate(self.driver_columns.items()):
                 v = answers.outcomes[j]
-                if perception is None:  # (a chunk without the outcome still adds its dimension scores' pairs:
-                    # every split of the rows into chunks, e.g. the dashboard's cells, gives the same sums)
+                if perception is None:
                     out.drivers[outcome] = CrossMoments.empty(len(cols), self.float_shift[cols])
                     if keep_rows:
                         out.rows[outcome] = (np.empty(0, dtype=np.int64), np.empty((0, len(cols))))
                     continue
-                x = np.concatenate([v[None, :], perception])  # variables x rows
                 if drivers:
-                    out.drivers[outcome] = CrossMoments.of(x.T, self.float_shift[cols])
+                    out.drivers[outcome] = shared[j]
                 if keep_rows:  # complete rows in file order: the bootstrap weights them
+                    x = np.concatenate([v[None, :], perception])  # variables x rows
                     at = np.flatnonzero(~np.isnan(x).any(axis=0))
                     out.rows[outcome] = (at, np.ascontiguousarray(x[:, at].T))
         return out

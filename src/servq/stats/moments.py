@@ -241,6 +241,53 @@ class CrossMoments:
         return cls.of_shifted(z, present, shift)
 
     @classmethod
+    def of_each(cls, heads: np.ndarray, x: np.ndarray, head_shift: np.ndarray,
+                shift: np.ndarray | None = None) -> list[CrossMoments]:
+        """For each row ``h`` of ``heads`` (heads x rows), the statistics of ``[h, x]``:
+        ``of(np.vstack([h, x]).T, [head_shift[i], *shift])``, with the pairs of ``x``
+        (variables x rows, NaN = missing) summed once for all heads (the key-driver
+        statistics of several outcomes share their predictors). A head with no value
+        adds nothing but those pairs.
+
+        Examples
+        --------
+        >>> x = np.array([[1.0, 2.0, np.nan, 4.0], [2.0, 1.0, 3.0, np.nan]])
+        >>> heads = np.array([[5.0, np.nan, 6.0, 7.0], [np.nan] * 4])
+        >>> a, b = CrossMoments.of_each(heads, x, np.zeros(2))
+        >>> bool(np.allclose(a.q, CrossMoments.of(np.vstack([heads[0], x]).T).q)), b.n.tolist()[0]
+        (True, [0.0, 0.0, 0.0])
+        """
+        k = x.shape[0] + 1
+        shift = _shift(shift, k - 1)
+        present = ~np.isnan(x)
+        z = np.where(present, x - shift[:, None], 0.0)
+        pairs = cls.of_shifted(z, present, shift)
+        mask = present.astype(np.float64)
+        complete = present.all(axis=0)
+        out = []
+        for h, c in zip(heads, np.asarray(head_shift, dtype=np.float64)):
+            n, s, s2, q = (np.zeros((k, k)) for _ in range(4))
+            for whole, part in ((n, pairs.n), (s, pairs.s), (s2, pairs.s2), (q, pairs.q)):
+                whole[1:, 1:] = part
+            answered = ~np.isnan(h)
+            n_complete, s_complete, q_complete = 0.0, np.zeros(k), np.zeros((k, k))
+            if answered.any():
+                w = answered.astype(np.float64)
+                zh = np.where(answered, h - c, 0.0)
+                n[0, 0], s[0, 0] = w.sum(), zh.sum()
+                s2[0, 0] = q[0, 0] = zh @ zh
+                n[0, 1:] = n[1:, 0] = mask @ w
+                s[0, 1:], s2[0, 1:] = mask @ zh, mask @ (zh * zh)
+                s[1:, 0], s2[1:, 0] = z @ w, (z * z) @ w
+                q[0, 1:] = q[1:, 0] = z @ zh
+                rows = complete & answered
+                n_complete = float(np.count_nonzero(rows))
+                zc = np.vstack([zh[rows], np.compress(rows, z, axis=1)])
+                s_complete, q_complete = zc.sum(axis=1), zc @ zc.T
+            out.append(cls(n, s, s2, q, n_complete, s_complete, q_complete, np.concatenate([[c], shift])))
+        return out
+
+    @classmethod
     def of_shifted(cls, z: np.ndarray, present: np.ndarray, shift: np.ndarray) -> CrossMoments:
         """Statistics from values already shifted, ``z`` (variables x rows, 0 where
         missing), and the mask of ``present`` values: the fast path for coded answers.

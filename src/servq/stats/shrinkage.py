@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.stats import norm
+from scipy.special import ndtri  # not scipy.stats: its import is slow
 
 THETA_MAX = 1e3  # sqrt(tau2 / sigma2): beyond this, shrinkage is nil to many decimals
 
@@ -288,5 +288,5 @@ def shrink(fit: OneWayFit, n, mean, parent=None, confidence: float = 0.95) -> Sh
     if fit.tau2 is None:
         pev = sigma2 / n
     se = np.sqrt(pev)
-    z = float(norm.ppf(0.5 + confidence / 2))
+    z = float(ndtri(0.5 + confidence / 2))
     return Shrunk(estimate, factor, se, estimate - z * se, estimate + z * se)

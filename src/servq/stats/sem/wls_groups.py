@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: its import is slow
 
 from ..polychoric import Polychoric
 from .dwls import Moments, block_diagonal, least_squares_fit, parameter_frame, standardized
@@ -339,7 +339,7 @@ def scaled_shifted_difference(free: Moments, restricted: Moments, chisq_free: fl
     a = np.sqrt(m / tr2)
     b = m - a * tr
     stat = (chisq_restricted - chisq_free) * a + b
-    return {"chisq_diff": float(stat), "df_diff": float(m), "pvalue": float(stats.chi2.sf(stat, m)),
+    return {"chisq_diff": float(stat), "df_diff": float(m), "pvalue": float(special.chdtrc(m, stat)),
             "a": float(a), "b": float(b), "chisq_diff_unscaled": float(chisq_restricted - chisq_free)}
 
 
