@@ -259,32 +259,31 @@ class CrossMoments:
         """
         k = x.shape[0] + 1
         shift = _shift(shift, k - 1)
+        head_shift = np.asarray(head_shift, dtype=np.float64)
         present = ~np.isnan(x)
         z = np.where(present, x - shift[:, None], 0.0)
         pairs = cls.of_shifted(z, present, shift)
-        mask = present.astype(np.float64)
+        answered = ~np.isnan(heads)
+        w = answered.astype(np.float64)  # heads x rows
+        zh = np.where(answered, heads - head_shift[:, None], 0.0)
+        mask, zz = present.astype(np.float64), z * z
+        # the border of every head at once: variables x heads
+        n_b, s_b, s2_b, s_x, s2_x, q_b = mask @ w.T, mask @ zh.T, mask @ (zh * zh).T, z @ w.T, zz @ w.T, z @ zh.T
         complete = present.all(axis=0)
         out = []
-        for h, c in zip(heads, np.asarray(head_shift, dtype=np.float64)):
+        for i, c in enumerate(head_shift):
             n, s, s2, q = (np.zeros((k, k)) for _ in range(4))
             for whole, part in ((n, pairs.n), (s, pairs.s), (s2, pairs.s2), (q, pairs.q)):
                 whole[1:, 1:] = part
-            answered = ~np.isnan(h)
-            n_complete, s_complete, q_complete = 0.0, np.zeros(k), np.zeros((k, k))
-            if answered.any():
-                w = answered.astype(np.float64)
-                zh = np.where(answered, h - c, 0.0)
-                n[0, 0], s[0, 0] = w.sum(), zh.sum()
-                s2[0, 0] = q[0, 0] = zh @ zh
-                n[0, 1:] = n[1:, 0] = mask @ w
-                s[0, 1:], s2[0, 1:] = mask @ zh, mask @ (zh * zh)
-                s[1:, 0], s2[1:, 0] = z @ w, (z * z) @ w
-                q[0, 1:] = q[1:, 0] = z @ zh
-                rows = complete & answered
-                n_complete = float(np.count_nonzero(rows))
-                zc = np.vstack([zh[rows], np.compress(rows, z, axis=1)])
-                s_complete, q_complete = zc.sum(axis=1), zc @ zc.T
-            out.append(cls(n, s, s2, q, n_complete, s_complete, q_complete, np.concatenate([[c], shift])))
+            n[0, 0], s[0, 0] = w[i].sum(), zh[i].sum()
+            s2[0, 0] = q[0, 0] = zh[i] @ zh[i]
+            n[0, 1:] = n[1:, 0] = n_b[:, i]
+            s[0, 1:], s2[0, 1:], s[1:, 0], s2[1:, 0] = s_b[:, i], s2_b[:, i], s_x[:, i], s2_x[:, i]
+            q[0, 1:] = q[1:, 0] = q_b[:, i]
+            rows = complete & answered[i]
+            zc = np.vstack([zh[i, rows], np.compress(rows, z, axis=1)])
+            out.append(cls(n, s, s2, q, float(np.count_nonzero(rows)), zc.sum(axis=1), zc @ zc.T,
+                           np.concatenate([[c], shift])))
         return out
 
     @classmethod
