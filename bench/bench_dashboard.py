@@ -249,6 +249,7 @@ def main() -> None:
             started = time.monotonic()
             ids = build(url, args.n)
             print(f"{args.db}: {args.n:,} responses built in {time.monotonic() - started:.0f} s")
+        if not ids.get("cells"):
             make_cells(url, ids["survey"])
         run(url, ids, args)
 
@@ -271,24 +272,26 @@ def stored(url: str) -> dict | None:
     """The ids of a bench survey stored by an earlier run (None: there is none)."""
     from sqlalchemy import func, inspect, select
 
-    from servq.store.db import make_engine, session_factory
-    from servq.store.models import Channel, Response, Survey, Tier, Unit
+    from servq.store.db import make_engine, session_factory, upgrade
+    from servq.store.models import Cell, Channel, Response, Survey, Tier, Unit
 
     engine = make_engine(url)
     try:
         if not inspect(engine).has_table("surveys"):
             return None
+        upgrade(engine)  # a schema stored by an older servq
         with session_factory(engine)() as s:
             survey = s.scalars(select(Survey).where(Survey.title == "Bench")).first()
             if survey is None:
                 return None
             n = s.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
-            print(f"reusing the {n:,} responses of the schema (and their cells)")
+            made = s.scalar(select(func.count()).select_from(Cell).where(Cell.survey_id == survey.id))
+            print(f"reusing the {n:,} responses of the schema" + (f" and their {made:,} cells" if made else ""))
             units = s.scalars(select(Unit).order_by(Unit.id)).all()
             return {"survey": survey.id, "slug": survey.slug, "regions": [u.id for u in units if u.kind == "region"],
                     "branches": [u.id for u in units if u.kind == "branch"],
                     "channels": list(s.scalars(select(Channel.id).order_by(Channel.id))),
-                    "tiers": list(s.scalars(select(Tier.id).order_by(Tier.id)))}
+                    "tiers": list(s.scalars(select(Tier.id).order_by(Tier.id))), "cells": made}
     finally:
         engine.dispose()
 
