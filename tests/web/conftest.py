@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from browser_helpers import CHROMIUM, browser_or_skip, serving
-from dashboard_helpers import add_responses
+from dashboard_helpers import add_responses, add_versioned_responses
 from fastapi.testclient import TestClient
 from mail_helpers import PUBLIC, smtp_server
 from sqlalchemy import select, text
@@ -179,6 +179,13 @@ def answered(engine, org_tree):
 def responses(engine, org_tree):
     """360 SERVQUAL responses over January to mid-June 2026 (dashboard_helpers.add_responses)."""
     return add_responses(engine)
+
+
+@pytest.fixture
+def versioned(engine, org_tree):
+    """A survey with "show if" items edited to version 2 after 120 responses, with 120 to
+    version 2 (dashboard_helpers.add_versioned_responses)."""
+    return add_versioned_responses(engine)
 
 
 @pytest.fixture

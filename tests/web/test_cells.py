@@ -2,7 +2,8 @@
 the responses whatever writes them: concurrent group writers of two processes, a job that
 fails inside a batch, a late response in a closed month, a deleted response, an erased
 contact; a new process reads them without any warm-up; ``servq db rebuild-cells`` and
-``servq db check-cells``. Every test runs on SQLite and PostgreSQL."""
+``servq db check-cells``, also of a survey edited to a second instrument version whose
+items have "show if" conditions. Every test runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 from dashboard_helpers import ANSWERS, close, compare
-from sqlalchemy import delete, func, inspect, select, update
+from sqlalchemy import delete, func, inspect, select, text, update
 
 import servq
 from servq.cli import main
@@ -21,11 +22,11 @@ from servq.store import cells
 from servq.store.db import downgrade, head_revision, session_factory, transaction, upgrade
 from servq.store.models import Cell, Contact, Invitation, Response, Survey, User
 from servq.store.writer import GroupWriter
-from servq.web import privacy, responding
+from servq.web import dataset, privacy, responding
 from servq.web.dataset import Filter
 from servq.web.security import new_token, token_hash
-from servq.web.surveys import instrument_of
 from servq.web.tallies import TallyStore
+from servq.web.versions import instrument_at
 
 
 def _check(engine, survey_id: int) -> list[str]:
@@ -145,7 +146,7 @@ def test_late_deleted_and_erased(engine, responses, org_tree):
     with session_factory(engine)() as s:
         survey = s.get(Survey, responses)
         analyst = s.scalar(select(User).where(User.email == "analyst@example.org"))
-        tallies = TallyStore().of(survey, instrument_of(survey))
+        tallies = TallyStore().of(s, survey)
         assert compare(s, survey, tallies, analyst, Filter(), ["unit", "language"]) == 360
         assert compare(s, survey, tallies, analyst, Filter(since=date(2026, 2, 14), until=date(2026, 2, 15)), []) >= 1
 
@@ -156,10 +157,10 @@ def test_a_new_process_reads_the_cells_at_once(engine, responses):
     with session_factory(engine)() as s:
         survey = s.get(Survey, responses)
         analyst = s.scalar(select(User).where(User.email == "analyst@example.org"))
-        first = TallyStore().of(survey).results(s, Filter(), None, ["unit"])
-        again = TallyStore().of(survey).results(s, Filter(), None, ["unit"])
+        first = TallyStore().of(s, survey).results(s, Filter(), None, ["unit"])
+        again = TallyStore().of(s, survey).results(s, Filter(), None, ["unit"])
         close(first.to_dict(), again.to_dict())
-        tallies = TallyStore().of(survey)
+        tallies = TallyStore().of(s, survey)
         assert not any(isinstance(v, np.ndarray) and v.size > 10_000 for v in vars(tallies).values())
         assert compare(s, survey, tallies, analyst, Filter(), []) == 360
 
@@ -178,7 +179,7 @@ def test_rebuild_and_check_commands(engine, responses, database_url, monkeypatch
         main(["db", "check-cells", "--survey", str(responses)])
     out = capsys.readouterr()
     assert exit_.value.code == 1
-    assert "survey 1, 2026-01: counts" in out.out and "2026-01-07" in out.out and "missing" in out.out
+    assert "survey 1 version 1, 2026-01: counts" in out.out and "2026-01-07" in out.out and "missing" in out.out
     assert "run `servq db rebuild-cells`" in out.err
     with pytest.raises(SystemExit) as exit_:
         main(["db", "rebuild-cells", "--survey", str(responses)])
@@ -192,13 +193,15 @@ def test_rebuild_and_check_commands(engine, responses, database_url, monkeypatch
 
 
 
-def test_the_migration_makes_the_cells_of_stored_responses(engine, responses):
+def test_the_migrations_make_the_cells_of_stored_responses(engine, responses):
+    """0009 makes the table; the newest migration of the table (0015) the cells."""
     assert downgrade(engine, "0008") == (head_revision(), "0008")
     assert "cells" not in inspect(engine).get_table_names()
     assert upgrade(engine, "0009") == ("0008", "0009")
+    assert "cells" in inspect(engine).get_table_names()
+    upgrade(engine)
     assert _stored(engine, responses) == 360
     assert _check(engine, responses) == []
-    upgrade(engine)
 
 
 def test_a_rebuild_streams_in_parts(engine, responses, monkeypatch):
@@ -232,3 +235,73 @@ def test_migrations_down_and_up_keep_every_response_and_user(engine, responses):
     assert counts() == before
     upgrade(engine)
     assert counts() == before and _check(engine, responses) == []
+
+
+def _missing_per_version(engine, survey_id: int) -> dict[int, tuple]:
+    """Per instrument version, the survey's month cells' (respondents, answer cells, blank,
+    don't know) and servq.analyze's validator's of that version's rows."""
+    out = {}
+    with session_factory(engine)() as s:
+        survey = s.get(Survey, survey_id)
+        user = s.scalar(select(User).where(User.email == "analyst@example.org"))
+        for version in (1, 2):
+            inst = instrument_at(s, survey, version)
+            n, blank, dont_know, not_asked = s.execute(
+                select(func.sum(Cell.n), func.sum(Cell.blank), func.sum(Cell.dont_know), func.sum(Cell.not_asked))
+                .where(Cell.survey_id == survey_id, Cell.instrument_version == version, Cell.dims == 0,
+                       Cell.grain == "m")).one()
+            assert not_asked > 0
+            res = servq.analyze(dataset.table(s, survey, inst, user, Filter(version=version)), inst)
+            missing = res.data["missing"]
+            out[version] = ((n, n * len(inst.items) * len(inst.parts) - not_asked, blank, dont_know),
+                            (res.data["n_respondents"], missing["cells"], missing["blank"], missing["dont_know"]))
+    return out
+
+
+def test_the_cells_of_each_version_and_the_items_not_asked(engine, versioned, database_url, monkeypatch, capsys):
+    """A survey edited to version 2 (another layout) whose items have "show if" conditions,
+    a response of each version deleted after the edit: the cells written with the responses
+    equal a rebuild, and count respondents, blank, don't know and not asked item cells as the
+    validator does; check-cells names a wrong cell's version, rebuild-cells mends it."""
+    with transaction(session_factory(engine)) as s:
+        for version in (1, 2):
+            s.delete(s.scalar(select(Response).where(Response.survey_id == versioned,
+                                                     Response.instrument_version == version).limit(1)))
+    assert _check(engine, versioned) == []
+    counted = _missing_per_version(engine, versioned)
+    assert [cells_[0][0] for cells_ in counted.values()] == [119, 119]
+    assert all(ours == validators for ours, validators in counted.values())
+
+    monkeypatch.setenv("SERVQ_DATABASE_URL", database_url)
+    with transaction(session_factory(engine)) as s:  # cells made wrong behind servq's back
+        s.execute(update(Cell).where(Cell.survey_id == versioned, Cell.instrument_version == 2, Cell.dims == 0,
+                                     Cell.grain == "m", Cell.period == 675).values(not_asked=Cell.not_asked + 1))
+        s.execute(delete(Cell).where(Cell.survey_id == versioned, Cell.instrument_version == 1, Cell.dims == 0,
+                                     Cell.grain == "m", Cell.period == 672))
+    with pytest.raises(SystemExit) as exit_:
+        main(["db", "check-cells", "--survey", str(versioned)])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 1
+    assert f"survey {versioned} version 2, 2026-04: counts (n, blank, dont_know, not_asked)" in out
+    assert f"survey {versioned} version 1, 2026-01: missing" in out
+    with pytest.raises(SystemExit) as exit_:
+        main(["db", "rebuild-cells", "--survey", str(versioned)])
+    assert exit_.value.code == 0 and "from 238 responses" in capsys.readouterr().out
+    assert _check(engine, versioned) == []
+    assert _missing_per_version(engine, versioned) == counted
+
+
+def test_the_migration_keeps_the_cells_by_version(engine, versioned):
+    """Down to 0014 (one cell for every version, an item not asked counted blank) the cells
+    of version 1 stay; 0015 makes every version's cells again."""
+    before = _missing_per_version(engine, versioned)
+    assert downgrade(engine, "0014") == (head_revision(), "0014")
+    assert "not_asked" not in {c["name"] for c in inspect(engine).get_columns("cells")}
+    with engine.connect() as conn:
+        n, blank = conn.execute(text("select sum(n), sum(blank) from cells where survey_id = :s and dims = 0 "
+                                     "and grain = 'm'"), {"s": versioned}).one()
+    ours = before[1][0]
+    assert (n, blank) == (ours[0], ours[2] + ours[0] * 6 - ours[1])  # blank and not asked together, as servq kept them
+    assert upgrade(engine) == ("0014", head_revision())
+    assert _check(engine, versioned) == []
+    assert _missing_per_version(engine, versioned) == before

@@ -76,7 +76,7 @@ def test_filters_and_subtrees(engine, filled, org_tree):
         assert n(unit_id=org_tree["South"]) == 0
         assert n(language="sv") == 3 and n(channel_id=1) == 2
         assert n(since=date(2026, 3, 3)) == 2 and n(since=date(2026, 3, 2), until=date(2026, 3, 4)) == 2
-        tallies = TallyStore().of(survey, instrument_of(survey))
+        tallies = TallyStore().of(s, survey)
         assert tallies.daily_counts(s, dataset.Filter(until=date(2026, 3, 5)), None) == [
             (date(2026, 3, 2), 2), (date(2026, 3, 3), 0), (date(2026, 3, 4), 1)]
         assert tallies.daily_counts(s, dataset.Filter(language="en"), {org_tree["Team A"]}) == [(date(2026, 3, 2), 1)]

@@ -182,19 +182,10 @@ class Validator:
     def _not_asked(self, table: pa.Table, names: list[str], codes: np.ndarray) -> None:
         """Take the blank cells of items whose ``show_if`` was not met out of the counted
         cells and blanks: an item the questionnaire did not show was not asked, it was not
-        left blank. ``names`` and ``codes`` are in :meth:`_convert`'s part x item order."""
-        inst, k = self.inst, len(self.inst.items)
-        row_of = {f"{p.prefix}{it.id}": i * k + j for i, p in enumerate(inst.parts) for j, it in enumerate(inst.items)}
-        lo = inst.scale.min
-        for j, it in enumerate(inst.items):
-            if it.show_if is None or it.show_if.answer not in row_of:
-                continue
-            shown = np.isin(codes[row_of[it.show_if.answer]], [v - lo + 1 for v in it.show_if.values])
-            for i in range(len(inst.parts)):
-                blank = np.asarray(flat(table.column(names[i * k + j])).is_null(), dtype=bool)
-                hidden = int(np.count_nonzero(blank & ~shown))
-                self.cells -= hidden
-                self.blank -= hidden
+        left blank."""
+        hidden = int(not_asked(self.inst, table, names, codes).sum())
+        self.cells -= hidden
+        self.blank -= hidden
 
     def _kano(self, table: pa.Table, first_row: int) -> np.ndarray:
         """Kano answers as int8 (2, features, rows), 0 = blank; any other value than a
@@ -424,6 +415,24 @@ class Validator:
         for row, first, value in found:
             self._problem(f"respondent id repeated (first at row {first + 2})", row + 2, column, value)
         self.total_problems += total - len(found)
+
+
+def not_asked(inst: Instrument, table: pa.Table, names: list[str], codes: np.ndarray) -> np.ndarray:
+    """The item cells of each row of ``table`` that were not asked: blank, of an item whose
+    ``show_if`` the row's answer does not meet (a blank or don't-know answer meets none).
+    ``names`` (the items' columns) and ``codes`` (their answer codes, as in
+    :class:`Answers`) are in part x item order."""
+    k = len(inst.items)
+    row_of = {f"{p.prefix}{it.id}": i * k + j for i, p in enumerate(inst.parts) for j, it in enumerate(inst.items)}
+    lo = inst.scale.min
+    out = np.zeros(table.num_rows, dtype=np.int64)
+    for j, it in enumerate(inst.items):
+        if it.show_if is None or it.show_if.answer not in row_of:
+            continue
+        shown = np.isin(codes[row_of[it.show_if.answer]], [v - lo + 1 for v in it.show_if.values])
+        for i in range(len(inst.parts)):
+            out += np.asarray(flat(table.column(names[i * k + j])).is_null(), dtype=bool) & ~shown
+    return out
 
 
 def _is_number(v) -> bool:

@@ -1,14 +1,23 @@
-"""The dashboard's cells: the sufficient statistics of a survey's responses per unit x
-channel x tier x language x day or month, kept in the database in the transaction that
-stores (or removes) the responses.
+"""The dashboard's cells: the sufficient statistics of a survey's responses per instrument
+version x unit x channel x tier x language x day or month, kept in the database in the
+transaction that stores (or removes) the responses.
 
 A cell holds the summable arrays of a :class:`~servq.analysis.Sums` (everything the
 dashboard's analysis reads: moments, cross-products, item totals, Kano counts; never the
 ordinal tables of ``analyze --ordinal``) as one float64 vector in the order of
-:attr:`Layout.names`, zlib-compressed (level 1), plus its respondents, blank and don't-know
-answer counts as columns. Measured for SERVQUAL: 3,514 numbers = 28 KB raw, 6.4 KB
+:attr:`Layout.names`, zlib-compressed (level 1), plus its :data:`COUNTS` as columns:
+respondents, and blank, don't-know and not asked item cells as the validator counts them
+(an item whose "show if" condition a response did not meet was not asked: it is neither
+an answer cell nor a blank). Measured for SERVQUAL: 3,514 numbers = 28 KB raw, 6.4 KB
 compressed, decoded in 0.07 ms (``Sums.to_bytes`` is 33 KB; storing symmetric matrices as
 triangles would save 24 % raw and less compressed, not worth a second layout).
+
+Instrument versions: a survey edited after its first responses asks a new version, whose
+items, scale and so layout may differ. A response's cells are those of the version it
+answered (``Response.instrument_version``, the first column of the key after the survey),
+laid out by that version's instrument (the survey's own for the current version, the
+survey_versions table's for an earlier one: :func:`layouts`); versions are never summed
+together.
 
 Roll-up levels (:data:`LEVELS`) keep a page from reading thousands of fine cells: a cell of
 a level is keyed by the level's dimensions only (the others are :data:`ALL`). Months: the
@@ -26,8 +35,9 @@ its savepoint left nothing), tallies them per cell once for the whole transactio
 adds them to the cell rows, locked in key order (PostgreSQL: placeholders inserted with
 ON CONFLICT DO NOTHING, then SELECT ... FOR UPDATE; SQLite has one writer at a time). So
 the cells are never ahead of or behind the responses, and concurrent writers lose no
-update. :func:`rebuild` makes a survey's cells again from its responses, streamed in time
-order (constant memory); :func:`check` compares the stored cells with such a rebuild.
+update. :func:`rebuild` makes a survey's cells, of every version, again from its
+responses, streamed in time order in one pass (constant memory); :func:`check` compares
+the stored cells with such a rebuild.
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -53,8 +64,8 @@ from ..analysis import AnalysisOptions, Sums, plan_for, tally
 from ..errors import UsageError
 from ..instruments import Instrument, parse_instrument
 from ..instruments.schema import LANGUAGES
-from ..io.validate import Answers
-from .models import Cell, Response, Survey, UtcDateTime
+from ..io.validate import Answers, not_asked
+from .models import Cell, Response, Survey, SurveyVersion, UtcDateTime
 
 DIMS = ("unit", "channel", "tier", "language")  # what a cell is of, besides its day or month
 LANGS = LANGUAGES  # a response's language as a number: its place here (-1: another)
@@ -98,8 +109,22 @@ def level_for(dims: Iterable[str], grain: str, counts: bool = False) -> Level | 
     return min(fits, key=lambda lv: len(lv.dims)) if fits else None
 
 
-Key = tuple[int, int, str, int, int, int, int, str]  # survey, level mask, grain, period, unit, channel, tier, language
-KEY_COLUMNS = ("survey_id", "dims", "grain", "period", "unit_id", "channel_id", "tier_id", "language")
+class Key(NamedTuple):
+    """A cell's key: the columns of the cell table's primary key, in its order."""
+
+    survey_id: int
+    instrument_version: int
+    dims: int  # the level's mask
+    grain: str
+    period: int
+    unit_id: int
+    channel_id: int
+    tier_id: int
+    language: str
+
+
+KEY_COLUMNS = Key._fields
+COUNTS = ("n", "blank", "dont_know", "not_asked")  # a cell's counts: respondents, then item cells
 
 
 def answer_columns(inst: Instrument) -> list[str]:
@@ -115,14 +140,16 @@ def answer_columns(inst: Instrument) -> list[str]:
 @dataclass(frozen=True)
 class Rows:
     """Responses read and validated: ``combo`` columns unit, channel, tier and language
-    number (-1 = none); ``at``: submission time in UTC seconds; ``blank``/``dont_know``:
-    each response's blank and don't-know item answers."""
+    number (-1 = none); ``at``: submission time in UTC seconds; ``blank``/``dont_know``/
+    ``not_asked``: each response's blank, don't-know and not asked item cells, as the
+    validator counts them (an item whose "show if" is not met is not asked, not blank)."""
 
     ids: np.ndarray
     combo: np.ndarray  # rows x 4, int64
     at: np.ndarray
     blank: np.ndarray
     dont_know: np.ndarray
+    not_asked: np.ndarray
     answers: Answers
 
     def __len__(self) -> int:
@@ -205,21 +232,46 @@ class Layout:
         n = table.num_rows
         blank, dont_know = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         dk = self.instrument.scale.dont_know
-        for name in self.columns[:self.cells_per_item]:
+        items = self.columns[:self.cells_per_item]
+        for name in items:
             col = table.column(name)
             blank += pc.is_null(col).to_numpy(zero_copy_only=False)
             if dk is not None:
                 dont_know += pc.fill_null(pc.equal(col, dk), False).to_numpy(zero_copy_only=False)
+        hidden = not_asked(self.instrument, table, items, np.concatenate([answers.parts[p] for p in self.instrument.parts]))
         lang = {code: i for i, code in enumerate(LANGS)}
         meta = np.array([(r[0], r[1], _id(r[2]), _id(r[3]), lang.get(r[4], -1), r[5]) for r in rows],
                         dtype=np.int64).reshape(-1, 6)
-        return Rows(meta[:, 0].copy(), meta[:, 1:5].copy(), meta[:, 5].copy(), blank, dont_know, answers)
+        return Rows(meta[:, 0].copy(), meta[:, 1:5].copy(), meta[:, 5].copy(), blank - hidden, dont_know, hidden,
+                    answers)
 
 
 @lru_cache(maxsize=64)
 def layout_of(instrument_yaml: str) -> Layout:
     """The layout of a survey's instrument (made once per process)."""
     return Layout(parse_instrument(instrument_yaml, "survey instrument"))
+
+
+_CURRENT = select(Survey.id, Survey.instrument_version, Survey.instrument_yaml)
+_EARLIER = select(SurveyVersion.survey_id, SurveyVersion.version, SurveyVersion.instrument_yaml)
+
+
+def layouts(session: Session, versions: set[tuple[int, int]]) -> dict[tuple[int, int], Layout]:
+    """The layouts of the instrument ``versions`` (survey id, version): a survey's current
+    version is the survey's own instrument, an earlier one is in survey_versions."""
+    found: dict[tuple[int, int], str] = {}
+    for part in _batches(sorted({sid for sid, _ in versions}), 500):
+        found.update(_yamls(session, _CURRENT.where(Survey.id.in_(part))))
+    for part in _batches(sorted(versions - found.keys()), 500):
+        found.update(_yamls(session, _EARLIER.where(tuple_(SurveyVersion.survey_id, SurveyVersion.version).in_(part))))
+    if missing := sorted(versions - found.keys()):
+        raise UsageError("responses answered instrument versions their survey does not have: "
+                         + ", ".join(f"survey {sid} version {v}" for sid, v in missing))
+    return {key: layout_of(found[key]) for key in versions}
+
+
+def _yamls(session: Session, q) -> dict[tuple[int, int], str]:
+    return {(sid, v): y for sid, v, y in session.execute(q)}
 
 
 def epoch_seconds(session: Session, column):
@@ -249,7 +301,7 @@ def month_start(month: int) -> int:
 
 class Delta:
     """What some responses add to one cell: the vector (None in a cell of counts only) and
-    (respondents, blank, don't know)."""
+    the :data:`COUNTS`."""
 
     __slots__ = ("vector", "counts")
 
@@ -264,9 +316,10 @@ class Delta:
         return Delta(None if self.vector is None else self.vector.copy(), self.counts.copy())
 
 
-def contributions(survey_id: int, layout: Layout, rows: Rows, sign: int = 1,
+def contributions(survey_id: int, version: int, layout: Layout, rows: Rows, sign: int = 1,
                   into: dict[Key, Delta] | None = None) -> dict[Key, Delta]:
-    """The deltas of ``rows`` to every cell of every level (``sign`` -1: removed rows).
+    """The deltas of ``rows`` (responses to instrument ``version`` of the survey, whose
+    ``layout`` it is) to every cell of every level (``sign`` -1: removed rows).
 
     The rows are tallied once per cell of the finest key of each grain (unit x day; the
     four dimensions x month); the coarser levels are sums of those vectors. Levels of
@@ -278,11 +331,11 @@ def contributions(survey_id: int, layout: Layout, rows: Rows, sign: int = 1,
         for counts_only in (False, True):
             levels = [lv for lv in LEVELS if lv.grain == grain and lv.counts_only == counts_only]
             if levels:
-                _contribute(survey_id, layout, rows, sign, grain, levels, out)
+                _contribute((survey_id, version), layout, rows, sign, grain, levels, out)
     return out
 
 
-def _contribute(survey_id: int, layout: Layout, rows: Rows, sign: int, grain: str, levels: list[Level],
+def _contribute(of: tuple[int, int], layout: Layout, rows: Rows, sign: int, grain: str, levels: list[Level],
                 out: dict[Key, Delta]) -> None:
     """Add the deltas of ``rows`` to the cells of ``levels`` (of one grain): tallied once
     per cell of the finest key of the levels and summed up into the coarser cells, or
@@ -301,11 +354,12 @@ def _contribute(survey_id: int, layout: Layout, rows: Rows, sign: int, grain: st
     for dims, (keys, starts, order), targets in plan:
         for a, b in zip(starts, np.r_[starts[1:], len(keys)]):
             which = order[a:b]
-            counts = sign * np.array([len(which), rows.blank[which].sum(), rows.dont_know[which].sum()], dtype=np.int64)
+            counts = sign * np.array([len(which), rows.blank[which].sum(), rows.dont_know[which].sum(),
+                                      rows.not_asked[which].sum()], dtype=np.int64)
             delta = Delta(None if levels[0].counts_only else sign * layout.tally(rows, which), counts)
             combo = dict(zip(dims, keys[a, 1:].tolist()))
             for lv in targets:
-                key = _key(survey_id, lv, int(keys[a, 0]), combo)
+                key = _key(of, lv, int(keys[a, 0]), combo)
                 if key in out:
                     out[key].add(delta)
                 else:
@@ -321,48 +375,49 @@ def _grouped(period: np.ndarray, rows: Rows, dims: tuple[str, ...]) -> tuple[np.
     return keys, np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]), order
 
 
-def _key(survey_id: int, level: Level, period: int, combo: dict[str, int]) -> Key:
+def _key(of: tuple[int, int], level: Level, period: int, combo: dict[str, int]) -> Key:
     def value(d: str) -> int:
         return combo[d] if d in level.dims else ALL
 
     lang = combo.get("language", -1)
     language = (LANGS[lang] if lang >= 0 else "") if "language" in level.dims else ALL_LANGUAGES
-    return (survey_id, level.mask, level.grain, period, value("unit"), value("channel"), value("tier"), language)
+    return Key(*of, level.mask, level.grain, period, value("unit"), value("channel"), value("tier"), language)
 
 
-def apply(session: Session, deltas: dict[Key, Delta], layouts: dict[int, Layout]) -> None:
-    """Add ``deltas`` to the stored cells (a cell left with no respondent is deleted)."""
+def apply(session: Session, deltas: dict[Key, Delta], layouts: dict[tuple[int, int], Layout]) -> None:
+    """Add ``deltas`` to the stored cells (a cell left with no respondent is deleted);
+    ``layouts`` by (survey id, instrument version)."""
     if not deltas:
         return
     table = Cell.__table__
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
-        for survey_id in sorted({k[0] for k in deltas}):
+        for survey_id in sorted({k.survey_id for k in deltas}):
             session.execute(text(f"select pg_advisory_xact_lock_shared({_ADVISORY}, :b)"), {"b": survey_id})
     keys = sorted(deltas)
     insert = (postgresql.insert if postgres else sqlite.insert)(table).on_conflict_do_nothing()
     columns = [table.c[c] for c in KEY_COLUMNS]
     updates, gone = [], []
     for part in _batches(keys, 500):
-        session.execute(insert, [{**dict(zip(KEY_COLUMNS, k)), "n": 0, "blank": 0, "dont_know": 0, "version": 0,
-                                  "sums": b""} for k in part])
-        q = select(*columns, table.c.n, table.c.blank, table.c.dont_know, table.c.sums).where(tuple_(*columns).in_(part))
+        session.execute(insert, [{**k._asdict(), **dict.fromkeys(COUNTS, 0), "version": 0, "sums": b""} for k in part])
+        q = select(*columns, *(table.c[c] for c in COUNTS), table.c.sums).where(tuple_(*columns).in_(part))
         if postgres:  # rows locked in the order of the keys as Python sorts them, whatever the database's collation
             q = q.order_by(*columns[:-1], table.c.language.collate("C")).with_for_update()
         for row in session.execute(q):
-            key = tuple(row[:8])
+            key = Key(*row[:len(KEY_COLUMNS)])
             d = deltas[key]
-            counts = np.array(row[8:11], dtype=np.int64) + d.counts
+            counts = np.array(row[len(KEY_COLUMNS):-1], dtype=np.int64) + d.counts
             if counts[0] <= 0:
-                gone.append(dict(zip([f"k_{c}" for c in KEY_COLUMNS], key)))
+                gone.append({f"k_{c}": v for c, v in key._asdict().items()})
                 continue
-            sums = b"" if d.vector is None else layouts[key[0]].encode(layouts[key[0]].decode(row[11], key[0]) + d.vector)
-            updates.append({**{f"k_{c}": v for c, v in zip(KEY_COLUMNS, key)}, "v_n": int(counts[0]),
-                            "v_blank": int(counts[1]), "v_dont_know": int(counts[2]), "v_sums": sums})
+            layout = layouts[key.survey_id, key.instrument_version]
+            sums = b"" if d.vector is None else layout.encode(layout.decode(row[-1], key.survey_id) + d.vector)
+            updates.append({**{f"k_{c}": v for c, v in key._asdict().items()},
+                            **{f"v_{c}": int(v) for c, v in zip(COUNTS, counts)}, "v_sums": sums})
     where = [table.c[c] == bindparam(f"k_{c}") for c in KEY_COLUMNS]
     if updates:
-        session.execute(update(table).where(*where).values(n=bindparam("v_n"), blank=bindparam("v_blank"),
-                        dont_know=bindparam("v_dont_know"), sums=bindparam("v_sums"), version=table.c.version + 1)
+        session.execute(update(table).where(*where).values(**{c: bindparam(f"v_{c}") for c in COUNTS},
+                        sums=bindparam("v_sums"), version=table.c.version + 1)
                         .execution_options(synchronize_session=False), updates)
     if gone:
         session.execute(delete(table).where(*where).execution_options(synchronize_session=False), gone)
@@ -400,7 +455,7 @@ def _noted(session: Session, _context) -> None:
         if isinstance(obj, Response):
             row = (obj.id, obj.unit_id, obj.channel_id, obj.tier_id, obj.language,
                    int(obj.submitted_at.timestamp()), json.dumps(obj.answers))
-            session.info.setdefault(_REMOVED, {})[obj.id] = (obj.survey_id, row)
+            session.info.setdefault(_REMOVED, {})[obj.id] = ((obj.survey_id, obj.instrument_version), row)
 
 
 def _forget(session: Session, transaction) -> None:
@@ -418,36 +473,37 @@ def _flush(session: Session) -> None:
     removed = session.info.pop(_REMOVED, {})
     if not new_ids and not removed:
         return
-    by_survey: dict[int, list] = {}
+    new: dict[tuple[int, int], list] = {}  # by (survey, instrument version)
     for part in _batches(sorted(new_ids), 1000):
-        for row in session.execute(row_query(session).add_columns(Response.survey_id).where(Response.id.in_(part))):
-            by_survey.setdefault(row[7], []).append(tuple(row[:7]))
+        for row in session.execute(row_query(session).add_columns(Response.survey_id, Response.instrument_version)
+                                   .where(Response.id.in_(part))):
+            new.setdefault((row[7], row[8]), []).append(tuple(row[:7]))
     still = set()
     for part in _batches(sorted(removed), 1000):
         still |= set(session.scalars(select(Response.id).where(Response.id.in_(part))))
-    gone: dict[int, list] = {}
-    for rid, (survey_id, row) in removed.items():
+    gone: dict[tuple[int, int], list] = {}
+    for rid, (of, row) in removed.items():
         if rid not in still:  # not rolled back
-            gone.setdefault(survey_id, []).append(row)
-    surveys = set(by_survey) | set(gone)
-    layouts = {sid: layout_of(yaml) for sid, yaml in session.execute(
-        select(Survey.id, Survey.instrument_yaml).where(Survey.id.in_(surveys)))}
+            gone.setdefault(of, []).append(row)
+    versions = set(new) | set(gone)
+    found = layouts(session, versions)
     deltas: dict[Key, Delta] = {}
-    for survey_id in sorted(surveys):
-        layout = layouts[survey_id]
-        contributions(survey_id, layout, layout.parse(by_survey.get(survey_id, [])), 1, deltas)
-        contributions(survey_id, layout, layout.parse(gone.get(survey_id, [])), -1, deltas)
-    apply(session, deltas, layouts)
+    for of in sorted(versions):
+        layout = found[of]
+        contributions(*of, layout, layout.parse(new.get(of, [])), 1, deltas)
+        contributions(*of, layout, layout.parse(gone.get(of, [])), -1, deltas)
+    apply(session, deltas, found)
 
 
 # -- rebuilding and checking -------------------------------------------------------------
 
-def fresh(session: Session, survey_id: int, layout: Layout) -> Iterator[tuple[Key, Delta]]:
-    """The cells of the survey's responses made again, streamed in time order in parts of
-    :data:`READ_ROWS` (keyset paging on the index by survey and time); a cell is given
-    as soon as no later response can fall in it, so memory holds only the open ones."""
-    q = row_query(session).add_columns(Response.submitted_at).where(Response.survey_id == survey_id) \
-        .order_by(Response.submitted_at, Response.id).limit(READ_ROWS)
+def fresh(session: Session, survey_id: int, layouts: dict[int, Layout]) -> Iterator[tuple[Key, Delta]]:
+    """The cells of the survey's responses made again (``layouts`` by instrument version),
+    streamed in time order in parts of :data:`READ_ROWS` (keyset paging on the index by
+    survey and time), every version in the same pass; a cell is given as soon as no later
+    response can fall in it, so memory holds only the open ones."""
+    q = row_query(session).add_columns(Response.submitted_at, Response.instrument_version) \
+        .where(Response.survey_id == survey_id).order_by(Response.submitted_at, Response.id).limit(READ_ROWS)
     open_cells: dict[Key, Delta] = {}
     last = None
     while True:
@@ -457,11 +513,16 @@ def fresh(session: Session, survey_id: int, layout: Layout) -> Iterator[tuple[Ke
         if not page:
             break
         last = (page[-1][7], page[-1][0])
-        rows = layout.parse([r[:7] for r in page])
-        contributions(survey_id, layout, rows, 1, open_cells)
-        now = int(rows.at.max())
+        for version in sorted({r[8] for r in page}):
+            if version not in layouts:
+                raise UsageError(f"survey {survey_id} has responses to instrument version {version}, "
+                                 f"which it does not have")
+            layout = layouts[version]
+            contributions(survey_id, version, layout, layout.parse([r[:7] for r in page if r[8] == version]), 1,
+                          open_cells)
+        now = int(page[-1][5])
         done = {"d": now // DAY, "m": int(months(np.array([now]))[0])}
-        for key in [k for k in open_cells if k[3] < done[k[2]]]:
+        for key in [k for k in open_cells if k.period < done[k.grain]]:
             yield key, open_cells.pop(key)
     yield from sorted(open_cells.items())
 
@@ -481,20 +542,19 @@ class Rebuilt:
 
 
 def rebuild(session: Session, survey_id: int) -> Rebuilt:
-    """Make the survey's cells again from its responses (in the caller's transaction;
-    submissions to the survey wait until it commits)."""
-    layout = _layout(session, survey_id)
+    """Make the survey's cells, of every instrument version, again from its responses (in
+    the caller's transaction; submissions to the survey wait until it commits)."""
+    found = _survey_layouts(session, survey_id)
     _exclusive(session, survey_id)
     table = Cell.__table__
     session.execute(delete(table).where(table.c.survey_id == survey_id))
     responses = cells = 0
     batch: list[dict] = []
-    for key, d in fresh(session, survey_id, layout):
-        batch.append({**dict(zip(KEY_COLUMNS, key)), "n": int(d.counts[0]), "blank": int(d.counts[1]),
-                      "dont_know": int(d.counts[2]), "version": 1,
-                      "sums": b"" if d.vector is None else layout.encode(d.vector)})
+    for key, d in fresh(session, survey_id, found):
+        batch.append({**key._asdict(), **{c: int(v) for c, v in zip(COUNTS, d.counts)}, "version": 1,
+                      "sums": b"" if d.vector is None else found[key.instrument_version].encode(d.vector)})
         cells += 1
-        responses += int(d.counts[0]) if key[1] == 0 and key[2] == "m" else 0
+        responses += int(d.counts[0]) if key.dims == 0 and key.grain == "m" else 0
         if len(batch) >= 500:
             session.execute(table.insert(), batch)
             batch = []
@@ -506,7 +566,7 @@ def rebuild(session: Session, survey_id: int) -> Rebuilt:
 def check(session: Session, survey_id: int, limit: int = 20) -> tuple[int, list[str]]:
     """Compare the stored cells of the survey with a rebuild from its responses: (cells
     compared, differences described; at most ``limit``)."""
-    layout = _layout(session, survey_id)
+    found = _survey_layouts(session, survey_id)
     table = Cell.__table__
     columns = [table.c[c] for c in KEY_COLUMNS]
     problems: list[str] = []
@@ -514,20 +574,22 @@ def check(session: Session, survey_id: int, limit: int = 20) -> tuple[int, list[
     pending: list[tuple[Key, Delta]] = []
 
     def compare(part: list[tuple[Key, Delta]]) -> None:
-        stored = {tuple(r[:8]): r[8:] for r in session.execute(
-            select(*columns, table.c.n, table.c.blank, table.c.dont_know, table.c.sums)
+        stored = {Key(*r[:len(KEY_COLUMNS)]): r[len(KEY_COLUMNS):] for r in session.execute(
+            select(*columns, *(table.c[c] for c in COUNTS), table.c.sums)
             .where(tuple_(*columns).in_([k for k, _ in part])))}
         for key, d in part:
             seen.add(key)
             got = stored.get(key)
+            layout = found[key.instrument_version]
             if got is None:
                 problems.append(f"{_describe(key)}: missing (should hold {int(d.counts[0])} responses)")
-            elif list(got[:3]) != d.counts.tolist():
-                problems.append(f"{_describe(key)}: counts {list(got[:3])}, the responses give {d.counts.tolist()}")
-            elif d.vector is not None and (names := layout.differing(layout.decode(got[3], survey_id), d.vector)):
+            elif list(got[:-1]) != d.counts.tolist():
+                problems.append(f"{_describe(key)}: counts ({', '.join(COUNTS)}) {list(got[:-1])}, "
+                                f"the responses give {d.counts.tolist()}")
+            elif d.vector is not None and (names := layout.differing(layout.decode(got[-1], survey_id), d.vector)):
                 problems.append(f"{_describe(key)}: the sums differ from the responses' ({', '.join(names)})")
 
-    for item in fresh(session, survey_id, layout):
+    for item in fresh(session, survey_id, found):
         pending.append(item)
         if len(pending) >= 500:
             compare(pending)
@@ -535,8 +597,8 @@ def check(session: Session, survey_id: int, limit: int = 20) -> tuple[int, list[
     if pending:
         compare(pending)
     for row in session.execute(select(*columns).where(table.c.survey_id == survey_id)):
-        if tuple(row) not in seen:
-            problems.append(f"{_describe(tuple(row))}: stored, but no response falls in it")
+        if Key(*row) not in seen:
+            problems.append(f"{_describe(Key(*row))}: stored, but no response falls in it")
     return len(seen), problems[:limit] + ([f"... and {len(problems) - limit} more"] if len(problems) > limit else [])
 
 
@@ -548,15 +610,17 @@ def snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def _layout(session: Session, survey_id: int) -> Layout:
-    yaml = session.scalar(select(Survey.instrument_yaml).where(Survey.id == survey_id))
-    if yaml is None:
+def _survey_layouts(session: Session, survey_id: int) -> dict[int, Layout]:
+    """The layouts of every instrument version of the survey, by version."""
+    found = _yamls(session, _CURRENT.where(Survey.id == survey_id))
+    if not found:
         raise UsageError(f"there is no survey {survey_id}")
-    return layout_of(yaml)
+    found.update(_yamls(session, _EARLIER.where(SurveyVersion.survey_id == survey_id)))
+    return {v: layout_of(y) for (_, v), y in found.items()}
 
 
 def _describe(key: Key) -> str:
-    survey_id, mask, grain, period, unit, channel, tier, language = key
-    when = str(np.datetime64(period, "D" if grain == "d" else "M"))
-    parts = [f"{d} {v}" for d, v in zip(DIMS, (unit, channel, tier, language)) if mask & (1 << DIMS.index(d))]
-    return f"survey {survey_id}, {when}" + (f", {', '.join(parts)}" if parts else "")
+    when = str(np.datetime64(key.period, "D" if key.grain == "d" else "M"))
+    values = (key.unit_id, key.channel_id, key.tier_id, key.language)
+    parts = [f"{d} {v}" for d, v in zip(DIMS, values) if key.dims & (1 << DIMS.index(d))]
+    return f"survey {key.survey_id} version {key.instrument_version}, {when}" + (f", {', '.join(parts)}" if parts else "")

@@ -251,17 +251,20 @@ class Response(Base):
 
 
 class Cell(Base):
-    """The sufficient statistics of a survey's responses in one unit x channel x tier x
-    language x day or month, at a roll-up level (see servq.store.cells): ``dims`` the
-    dimensions the level keeps (bits: unit 1, channel 2, tier 4, language 8; the others
-    are 0, or ``*`` for the language); ``grain`` ``d`` or ``m``; ``period`` days or months
-    since 1970; ``sums`` the encoded statistics; ``version`` counts the updates."""
+    """The sufficient statistics of a survey's responses to one instrument version in one
+    unit x channel x tier x language x day or month, at a roll-up level (see
+    servq.store.cells): ``dims`` the dimensions the level keeps (bits: unit 1, channel 2,
+    tier 4, language 8; the others are 0, or ``*`` for the language); ``grain`` ``d`` or
+    ``m``; ``period`` days or months since 1970; ``n`` respondents, ``blank``,
+    ``dont_know`` and ``not_asked`` item cells; ``sums`` the encoded statistics;
+    ``version`` counts the updates."""
 
     __tablename__ = "cells"
-    __table_args__ = (PrimaryKeyConstraint("survey_id", "dims", "grain", "period", "unit_id", "channel_id", "tier_id",
-                                           "language", name="pk_cells"),)
+    __table_args__ = (PrimaryKeyConstraint("survey_id", "instrument_version", "dims", "grain", "period", "unit_id",
+                                           "channel_id", "tier_id", "language", name="pk_cells"),)
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    instrument_version: Mapped[int] = mapped_column(Integer, server_default="1")  # of the responses (Response's)
     dims: Mapped[int] = mapped_column(SmallInteger)
     grain: Mapped[str] = mapped_column(String(1))
     period: Mapped[int] = mapped_column(Integer)
@@ -272,6 +275,7 @@ class Cell(Base):
     n: Mapped[int] = mapped_column(BigInteger)
     blank: Mapped[int] = mapped_column(BigInteger)
     dont_know: Mapped[int] = mapped_column(BigInteger)
+    not_asked: Mapped[int] = mapped_column(BigInteger, server_default="0")
     version: Mapped[int] = mapped_column(BigInteger)
     sums: Mapped[bytes] = mapped_column(LargeBinary)
 

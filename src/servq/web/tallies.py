@@ -8,7 +8,10 @@ cells that lie wholly inside the filter, plus those of the responses that do not
 the index on (survey, time). Every statistic servq reports is a sum over respondents
 (counts, sums, cross-products, Kano pair counts; see servq.stats.moments), so the sum of
 cells and rows is exactly what analysing the filtered rows gives — the tests compare the
-two on SQLite and PostgreSQL.
+two on SQLite and PostgreSQL. A page reads one instrument version (the filter's, else the
+survey's current one: :meth:`TallyStore.of`), its cells and rows only, laid out by that
+version's instrument; the answer cells and blanks are counted as the validator counts
+them, an item not asked ("show if" not met) apart from a blank one.
 
 Which cells: the filter's unit limit (a unit's subtree, a manager's units), channel, tier
 and language name the dimensions a page filters by; every statistic comes from the
@@ -47,13 +50,13 @@ from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
 from ..analysis import Counts, Results, Sums, add_aligned, finish, tally
-from ..instruments import Instrument
 from ..stats.moments import Moments
 from ..store import cells as store
 from ..store.cells import DAY, DIMS, LANGS, Layout, Level, Rows, level_for
 from ..store.models import Cell, Channel, Response, Survey, Tier, Unit, Wave
 from .dataset import Filter
 from .names import names_in
+from .versions import instrument_yaml_at
 
 COMBO = DIMS
 PARALLEL_ROWS = 40_000  # from this many rows a page's row sums run on two threads
@@ -73,11 +76,13 @@ class _Part:
 
 
 class SurveyTallies:
-    """One survey's dashboard figures (stateless: everything is read per page)."""
+    """The dashboard figures of the responses to one instrument version of a survey
+    (stateless: everything is read per page; :meth:`TallyStore.of` gives the version a
+    filter asks for, so the filter's ``version`` is not read here)."""
 
-    def __init__(self, survey: Survey, instrument: Instrument | None = None):
-        self.survey_id = survey.id
-        self.layout: Layout = store.layout_of(survey.instrument_yaml)
+    def __init__(self, survey_id: int, version: int, instrument_yaml: str):
+        self.survey_id, self.version = survey_id, version
+        self.layout: Layout = store.layout_of(instrument_yaml)
         self.plan = self.layout.plan
         self.cells_per_item = self.layout.cells_per_item
 
@@ -95,8 +100,8 @@ class SurveyTallies:
                 for rows in self._rows(session, flt, units, part):
                     codes = [grouping.code_rows(name, rows, labels) for name in by]
                     piece = self._row_sums(rows, codes, grouping.n_groups)
-                    counts = counts + Counts(len(rows), len(rows) * self.cells_per_item, int(rows.blank.sum()),
-                                             int(rows.dont_know.sum()))
+                    counts = counts + self._counts(len(rows), rows.blank.sum(), rows.dont_know.sum(),
+                                                   rows.not_asked.sum())
                     sums = piece if sums is None else _plus(sums, piece)
                 continue
             # every statistic from the coarsest level keeping the filter; the per-group ones
@@ -104,8 +109,7 @@ class SurveyTallies:
             for combos, periods, vectors, n in self._cells(session, flt, units, part, level_for(need, part.grain)):
                 codes = [grouping.code_cells("date", combos, periods, n[:, 0], labels)] if "date" in by else []
                 piece = self._cell_sums(vectors, codes, grouping.n_groups)
-                r, b, d = (int(x) for x in n.sum(axis=0))
-                counts = counts + Counts(r, r * self.cells_per_item, b, d)
+                counts = counts + self._counts(*n.sum(axis=0))
                 sums = piece if sums is None else _plus(sums, piece)
             for name in (b for b in by if b in DIMS):
                 for combos, periods, vectors, n in self._cells(session, flt, units, part,
@@ -119,14 +123,20 @@ class SurveyTallies:
         plan = self.plan.with_options(by=tuple(by), lang=lang, min_n=min_n, quality=quality)
         return finish(replace(sums, groups=tuple(grouping.keys), counts=counts, unknown=grouping.unknown), plan)
 
+    def _counts(self, n, blank, dont_know, not_asked) -> Counts:
+        """The validator's counts of ``n`` responses: an item not asked is no answer cell."""
+        n, not_asked = int(n), int(not_asked)
+        return Counts(n, n * self.cells_per_item - not_asked, int(blank), int(dont_know))
+
     def _cells(self, session: Session, flt: Filter, units: set[int] | None, part: _Part, lv: Level):
         """The cells of level ``lv`` in ``part`` inside the filter, a part at a time:
         (combos: cells x 4 with the language as a number, periods, vectors: cells x
-        length, counts: cells x 3)."""
+        length, counts: cells x :data:`~servq.store.cells.COUNTS`)."""
         t = Cell.__table__
-        q = (select(t.c.unit_id, t.c.channel_id, t.c.tier_id, t.c.language, t.c.period, t.c.n, t.c.blank,
-                    t.c.dont_know, t.c.sums)
-             .where(t.c.survey_id == self.survey_id, t.c.dims == lv.mask, t.c.grain == lv.grain))
+        q = (select(t.c.unit_id, t.c.channel_id, t.c.tier_id, t.c.language, t.c.period,
+                    *(t.c[c] for c in store.COUNTS), t.c.sums)
+             .where(t.c.survey_id == self.survey_id, t.c.instrument_version == self.version, t.c.dims == lv.mask,
+                    t.c.grain == lv.grain))
         if part.lo is not None:
             q = q.where(t.c.period >= part.lo)
         if part.hi is not None:
@@ -137,14 +147,15 @@ class SurveyTallies:
         for chunk in result.partitions():
             combos = np.array([(r[0], r[1], r[2], lang.get(r[3], -1)) for r in chunk], dtype=np.int64).reshape(-1, 4)
             periods = np.array([r[4] for r in chunk], dtype=np.int64)
-            n = np.array([r[5:8] for r in chunk], dtype=np.int64).reshape(-1, 3)
-            vectors = np.stack([self.layout.decode(r[8], self.survey_id) for r in chunk])
+            n = np.array([r[5:-1] for r in chunk], dtype=np.int64).reshape(-1, len(store.COUNTS))
+            vectors = np.stack([self.layout.decode(r[-1], self.survey_id) for r in chunk])
             yield combos, periods, vectors, n
 
     def _rows(self, session: Session, flt: Filter, units: set[int] | None, part: _Part):
         """The responses of the days of ``part`` inside the filter (by the index on survey
         and time), :data:`servq.store.cells.READ_ROWS` at a time."""
-        q = store.row_query(session).where(Response.survey_id == self.survey_id)
+        q = store.row_query(session).where(Response.survey_id == self.survey_id,
+                                           Response.instrument_version == self.version)
         if part.lo is not None:
             q = q.where(Response.submitted_at >= _at(part.lo))
         if part.hi is not None:
@@ -183,8 +194,9 @@ class SurveyTallies:
         lo, hi = _day(flt.since), _day(flt.until)
         level = level_for(_needed(flt, units), "d", counts=True)
         t = Cell.__table__
-        q = (select(t.c.period, func.sum(t.c.n)).where(t.c.survey_id == self.survey_id, t.c.dims == level.mask,
-                                                      t.c.grain == "d").group_by(t.c.period))
+        q = (select(t.c.period, func.sum(t.c.n)).where(t.c.survey_id == self.survey_id,
+                                                      t.c.instrument_version == self.version,
+                                                      t.c.dims == level.mask, t.c.grain == "d").group_by(t.c.period))
         q = _where_combo(q, t.c, flt, units, level.dims)
         if lo is not None:
             q = q.where(t.c.period >= lo)
@@ -212,20 +224,23 @@ def by_rows(by: list[str]) -> bool:
 
 
 class TallyStore:
-    """The tallies of the surveys a server process has shown, by survey (they hold no
-    responses: only each survey's instrument layout)."""
+    """The tallies of the survey versions a server process has shown (they hold no
+    responses: only each version's instrument layout)."""
 
     def __init__(self):
-        self._surveys: dict[tuple[int, str], SurveyTallies] = {}
+        self._surveys: dict[tuple[int, int, str], SurveyTallies] = {}
         self._lock = threading.Lock()
 
-    def of(self, survey: Survey, instrument: Instrument | None = None) -> SurveyTallies:
-        key = (survey.id, survey.instrument_yaml)
+    def of(self, session: Session, survey: Survey, version: int | None = None) -> SurveyTallies:
+        """The tallies of instrument ``version`` of ``survey`` (None: the current one); a
+        UsageError naming the versions there are when it has no such version."""
+        version = version or survey.instrument_version
+        key = (survey.id, version, instrument_yaml_at(session, survey, version))
         with self._lock:
             if key not in self._surveys:
                 if len(self._surveys) > 1000:
                     self._surveys.clear()
-                self._surveys[key] = SurveyTallies(survey, instrument)
+                self._surveys[key] = SurveyTallies(*key)
             return self._surveys[key]
 
 

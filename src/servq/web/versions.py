@@ -18,7 +18,7 @@ from ..instruments.catalog import parse_instrument
 from ..store.models import Response, Survey, SurveyVersion, User
 from .accounts import audit
 from .languages import Msg
-from .surveys import MANAGERS, instrument_of, parsed_instrument
+from .surveys import MANAGERS, parsed_instrument
 
 
 def answered(session: Session, survey: Survey) -> dict[int, int]:
@@ -31,14 +31,19 @@ def answered(session: Session, survey: Survey) -> dict[int, int]:
 def instrument_at(session: Session, survey: Survey, version: int | None) -> Instrument:
     """The instrument of ``version`` of ``survey`` (None: the current one); a UsageError
     naming the versions there are when it has no such version."""
+    return parsed_instrument(instrument_yaml_at(session, survey, version))
+
+
+def instrument_yaml_at(session: Session, survey: Survey, version: int | None) -> str:
+    """The instrument YAML of ``version`` of ``survey``, as :func:`instrument_at`."""
     if version is None or version == survey.instrument_version:
-        return instrument_of(survey)
+        return survey.instrument_yaml
     text = session.scalar(select(SurveyVersion.instrument_yaml).where(SurveyVersion.survey_id == survey.id,
                                                                       SurveyVersion.version == version))
     if text is None:
         raise UsageError(Msg("editor.no_version", version=version,
                              known=", ".join(map(str, range(1, survey.instrument_version + 1)))))
-    return parsed_instrument(text)
+    return text
 
 
 def edit_instrument(session: Session, survey: Survey, text: str, actor: User) -> int:

@@ -1,6 +1,6 @@
 """cells: the dashboard's sufficient statistics per survey x unit x channel x tier x
-language x day or month (servq.store.cells), made here from the stored responses; an index
-of the responses by survey and time
+language x day or month (servq.store.cells), the cells of the stored responses made by
+0015; an index of the responses by survey and time
 
 Revision ID: 0009
 Revises: 0008
@@ -9,7 +9,6 @@ Create Date: 2026-12-07 10:00:00.000000
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 
 revision = '0009'
@@ -38,15 +37,8 @@ def upgrade() -> None:
                             name='pk_cells')
     )
     op.create_index('ix_responses_survey_time', 'responses', ['survey_id', 'submitted_at'], unique=False)
-    # the cells of the responses stored so far (the code of this servq: a later release
-    # that changes the cells' layout rebuilds them with `servq db rebuild-cells`)
-    from servq.store import cells
-
-    bind = op.get_bind()
-    session = Session(bind=bind)
-    for survey_id in bind.execute(sa.text("select distinct survey_id from responses order by survey_id")).scalars():
-        cells.rebuild(session, survey_id)
-    session.flush()
+    # the cells of the responses stored so far are made by the newest migration of the cells
+    # table (0015): servq's code writes cells of the newest schema only
 
 
 def downgrade() -> None:
