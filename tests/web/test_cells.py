@@ -305,3 +305,24 @@ def test_the_migration_keeps_the_cells_by_version(engine, versioned):
     assert upgrade(engine) == ("0014", head_revision())
     assert _check(engine, versioned) == []
     assert _missing_per_version(engine, versioned) == before
+
+
+def test_the_migration_leaves_the_cells_of_a_plain_survey_as_they_are(engine, responses):
+    """0015 makes again only the cells that mixed versions or counted an item not asked as
+    blank: a survey asked in one version without "show if" keeps its cells (their update
+    counters show they were not rewritten), which are right as version 1."""
+    def counters():
+        with engine.connect() as conn:
+            return conn.execute(text("select count(*), max(version) from cells where survey_id = :s"),
+                                {"s": responses}).one()
+
+    with transaction(session_factory(engine)) as s:  # one more response: its cells' counters go to 2
+        unit = s.scalar(select(Response.unit_id).limit(1))
+        s.add(Response(key=new_token(), survey_id=responses, unit_id=unit, language="en",
+                       submitted_at=datetime(2026, 3, 3, 3, tzinfo=UTC), answers=_answers(1, 5)[0]))
+    downgrade(engine, "0014")
+    before = counters()
+    assert before[1] == 2  # a rebuild writes every cell with 1
+    upgrade(engine)
+    assert counters() == before
+    assert _check(engine, responses) == []

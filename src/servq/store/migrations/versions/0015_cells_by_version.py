@@ -28,16 +28,30 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('not_asked', sa.BigInteger(), server_default='0', nullable=False))
         batch_op.drop_constraint('pk_cells', type_='primary')
         batch_op.create_primary_key('pk_cells', KEY_AFTER)
-    # The cells so far mixed a survey's versions and counted an item not asked as blank: they
-    # are made again by the code of this servq, which fits only the newest schema (so a later
-    # migration of the cells table takes this rebuild over, as this one took it from 0009).
+    # Cells are made by the code of this servq, which fits only the newest schema (so a later
+    # migration of the cells table takes this over, as this one took it from 0009).
     from servq.store import cells
 
     bind = op.get_bind()
     session = Session(bind=bind)
-    for survey_id in bind.execute(sa.text("select distinct survey_id from responses order by survey_id")).scalars():
+    for survey_id in _stale(bind):
         cells.rebuild(session, survey_id)
     session.flush()
+
+
+def _stale(bind) -> list[int]:
+    """The surveys whose cells must be made: those with responses and no cells (stored
+    before 0009), and those whose cells mixed instrument versions or counted an item not
+    asked as blank (answered in a later version; "show if" in an instrument). The others'
+    cells are right as version 1: a database of millions of responses is not read again."""
+    def surveys(sql: str) -> set[int]:
+        return set(bind.execute(sa.text(sql)).scalars())
+
+    answered = surveys("select distinct survey_id from responses")
+    conditional = surveys("select id from surveys where instrument_yaml like '%show_if%' union "
+                          "select survey_id from survey_versions where instrument_yaml like '%show_if%'")
+    later = surveys("select distinct survey_id from responses where instrument_version <> 1")
+    return sorted((answered - surveys("select distinct survey_id from cells")) | (answered & (conditional | later)))
 
 
 def downgrade() -> None:
