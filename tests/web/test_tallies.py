@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from dashboard_helpers import compare
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from servq.store import cells
 from servq.store.db import session_factory, transaction
@@ -148,3 +148,31 @@ def test_responses_per_day_of_each_version_come_from_the_cells(engine, versioned
             with _reading_no_rows(monkeypatch):
                 days = analysis.daily_counts(TallyStore(), s, survey, user, flt)
             assert per_day and {str(d): k for d, k in days if k} == dict(per_day)
+
+
+def test_the_responses_of_each_version_are_counted_from_the_cells(engine, versioned):
+    """The dashboard's and the survey page's "Version N: k responses" come from the month
+    cells (not a count of every row), and equal the rows' count after a deletion."""
+    from sqlalchemy import func
+
+    from servq.web.versions import answered
+
+    with transaction(session_factory(engine)) as s:
+        s.delete(s.scalar(select(Response).where(Response.survey_id == versioned,
+                                                 Response.instrument_version == 2).limit(1)))
+    with session_factory(engine)() as s:
+        rows = dict(s.execute(select(Response.instrument_version, func.count()).where(Response.survey_id == versioned)
+                              .group_by(Response.instrument_version)).all())
+        assert rows == {1: 120, 2: 119}
+        survey = s.get(Survey, versioned)
+        read: list[str] = []
+
+        def listener(_conn, _cursor, statement, *_args):
+            read.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert answered(s, survey) == rows
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert read and not any("responses" in statement for statement in read)
