@@ -326,3 +326,26 @@ def test_the_migration_leaves_the_cells_of_a_plain_survey_as_they_are(engine, re
     upgrade(engine)
     assert counters() == before
     assert _check(engine, responses) == []
+
+
+def test_a_rebuild_keeps_a_week_of_day_cells_open_at_most(engine, responses, monkeypatch):
+    """Read in one part (responses spread over five months), a rebuild still tallies them a
+    week at a time and gives each week's day cells away before the next: its memory holds
+    the open month cells and a week of day cells, not every day of the part."""
+    monkeypatch.setattr(cells, "READ_ROWS", 10_000)
+    open_days: list[int] = []
+    tally = cells.contributions
+
+    def counted(*args, **kwargs):
+        out = tally(*args, **kwargs)
+        open_days.append(len({k.period for k in out if k.grain == "d"}))
+        return out
+
+    monkeypatch.setattr(cells, "contributions", counted)
+    with transaction(session_factory(engine)) as s:
+        done = cells.rebuild(s, responses)
+        days = s.scalar(select(func.count(func.distinct(Cell.period))).where(Cell.survey_id == responses,
+                                                                            Cell.grain == "d"))
+    assert done.responses == 360 and days > 100
+    assert 0 < max(open_days) <= cells.SLICE_DAYS + 1  # and the last day of the week before
+    assert _check(engine, responses) == []
