@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -115,3 +116,48 @@ def test_token_commands(database_url, engine, org_tree, monkeypatch, capsys, cli
     with pytest.raises(SystemExit) as exit_:
         main(["admin", "create-token", "--email", "nobody@example.org", "--name", "x"])
     assert exit_.value.code == 1 and "no user with e-mail nobody@example.org" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "sav"])
+def test_a_download_is_written_a_batch_at_a_time_and_then_removed(client, tokens, engine, monkeypatch, fmt):
+    """Written in batches of 4 responses (a download of millions holds one batch), the
+    file is the one the whole table gives; its temporary folder is gone once it is sent."""
+    import glob
+    import tempfile
+
+    from servq.io.writers import write_table
+    from servq.store.db import session_factory
+    from servq.store.models import Survey, User
+    from servq.web import dataset
+    from servq.web.surveys import instrument_of
+
+    monkeypatch.setattr(dataset, "EXPORT_ROWS", 4)
+    folders = set(glob.glob(f"{tempfile.gettempdir()}/servq-download-*"))
+    r = _get(client, f"/api/v1/surveys/1/responses.{fmt}", tokens["analyst"])
+    assert r.status_code == 200 and r.headers["content-disposition"].endswith(f'.{fmt}"')
+    assert set(glob.glob(f"{tempfile.gettempdir()}/servq-download-*")) == folders
+    with session_factory(engine)() as s:
+        survey, user = s.get(Survey, 1), s.scalar(select(User).where(User.email == "analyst@example.org"))
+        whole = dataset.table(s, survey, instrument_of(survey), user, dataset.Filter())
+        assert whole.num_rows == 15
+        assert len(list(dataset.batches(s, survey, instrument_of(survey), user, dataset.Filter()))) == 4
+    with tempfile.TemporaryDirectory() as folder:
+        expected = write_table(whole, f"{folder}/whole.{fmt}")
+        got = Path(folder) / f"got.{fmt}"
+        got.write_bytes(r.content)
+        assert _contents(got) == _contents(expected)
+
+
+def _contents(path: Path):
+    """What a data file holds, read as its format's reader reads it."""
+    if path.suffix == ".parquet":
+        return pq.read_table(path).to_pylist()
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        return [[c.value for c in row] for row in load_workbook(path, read_only=True).active.iter_rows()]
+    if path.suffix == ".sav":
+        import pyreadstat
+
+        return pyreadstat.read_sav(str(path))[0].to_csv()
+    return path.read_bytes()

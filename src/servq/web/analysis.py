@@ -9,15 +9,18 @@ cuts, whatever the number of responses."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse
 
 from ..analysis import Results
 from ..errors import UsageError
-from ..io.writers import FORMATS, write_table
+from ..io.writers import FORMATS, write_batches
 from ..store.models import Survey, User
 from . import dataset
 from .tallies import TallyStore
@@ -47,11 +50,20 @@ def daily_counts(store: TallyStore, session: Session, survey: Survey, user: User
     return store.of(session, survey, flt.version).daily_counts(session, flt, dataset.visible_units(session, user, flt))
 
 
-def data_file(session: Session, survey: Survey, user: User, flt: dataset.Filter, fmt: str) -> bytes:
-    """The filtered responses as a CSV, XLSX, Parquet or SPSS file."""
+def data_download(session: Session, survey: Survey, user: User, flt: dataset.Filter, fmt: str,
+                  name: str) -> FileResponse:
+    """The filtered responses as a CSV, XLSX, Parquet or SPSS file download called ``name``:
+    written a batch of responses at a time to a temporary file, sent from there and then
+    removed (a worker holds one batch, not every response of a survey of millions)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    table = dataset.table(session, survey, instrument_at(session, survey, flt.version), user, flt)
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_table(table, Path(folder) / f"responses.{fmt}")
-        return path.read_bytes()
+    inst = instrument_at(session, survey, flt.version)
+    folder = tempfile.mkdtemp(prefix="servq-download-")
+    try:
+        path = write_batches(dataset.batches(session, survey, inst, user, flt), dataset.schema(inst),
+                             Path(folder) / f"responses.{fmt}")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(path, media_type=MEDIA[fmt], filename=name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))

@@ -90,11 +90,9 @@ def results(request: Request, session: DB, user: TokenUser, survey_id: Id, flt: 
 def responses(session: DB, user: TokenUser, survey_id: Id, fmt: DataFormat, flt: FilterQuery) -> Response:
     survey = visible_survey(session, user, survey_id)
     try:
-        body = analysis.data_file(session, survey, user, flt, fmt)
+        return analysis.data_download(session, survey, user, flt, fmt, f"responses-{survey.slug}.{fmt}")
     except UsageError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
-    return Response(body, media_type=analysis.MEDIA[fmt], headers={
-        "Content-Disposition": f'attachment; filename="responses-{survey.slug}.{fmt}"'})
 
 
 # --------------------------------------------------------------------------- complaints

@@ -87,8 +87,6 @@ def data(session: DB, user: CurrentUser, survey_id: Id, fmt: DataFormat, flt: Fi
     """The filtered responses as CSV, XLSX, Parquet or SPSS .sav."""
     survey = visible_survey(session, user, survey_id)
     try:
-        body = analysis.data_file(session, survey, user, flt, fmt)
+        return analysis.data_download(session, survey, user, flt, fmt, f"responses-{survey.slug}.{fmt}")
     except UsageError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
-    return Response(body, media_type=analysis.MEDIA[fmt], headers={
-        "Content-Disposition": f'attachment; filename="responses-{survey.slug}.{fmt}"'})

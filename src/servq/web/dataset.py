@@ -8,6 +8,7 @@ filter always includes the restriction to their subtree: it is part of the query
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated
@@ -131,8 +132,24 @@ def count(session: Session, survey: Survey, user: User, flt: Filter) -> int:
     return session.scalar(select(func.count()).select_from(responses_query(survey, user, flt).subquery())) or 0
 
 
+EXPORT_ROWS = 50_000  # responses per record batch of a data download
+
+
+def schema(inst: Instrument) -> pa.Schema:
+    """The columns of :func:`table`: the answers (int16), then the respondent and segments."""
+    return pa.schema([(c, pa.int16()) for c in answer_columns(inst)]
+                     + [(c, pa.string()) for c in ("respondent_id", *SEGMENTS)])
+
+
 def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: Filter) -> pa.Table:
     """The responses as an Arrow table in servq's column layout (see the module docstring)."""
+    return pa.Table.from_batches(list(batches(session, survey, inst, user, flt)), schema=schema(inst))
+
+
+def batches(session: Session, survey: Survey, inst: Instrument, user: User, flt: Filter,
+            size: int | None = None) -> Iterator[pa.RecordBatch]:
+    """:func:`table`'s rows as record batches of ``size`` (default :data:`EXPORT_ROWS`)
+    responses, read as they are written (a download holds one batch at a time)."""
     names = {
         "unit": dict(session.execute(select(Unit.id, Unit.name)).all()),
         "channel": dict(session.execute(select(Channel.id, Channel.name)).all()),
@@ -142,6 +159,15 @@ def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: F
     answers = answer_columns(inst)
     columns: dict[str, list] = {c: [] for c in answers}
     meta: dict[str, list] = {"respondent_id": [], **{s: [] for s in SEGMENTS}}
+    of = schema(inst)
+    size = size or EXPORT_ROWS
+
+    def batch() -> pa.RecordBatch:
+        done = pa.RecordBatch.from_pydict({**columns, **meta}, schema=of)
+        for values in (*columns.values(), *meta.values()):
+            values.clear()
+        return done
+
     query = responses_query(survey, user, flt).order_by(Response.id)
     for r in session.scalars(query).yield_per(2000):
         for c in answers:
@@ -154,9 +180,10 @@ def table(session: Session, survey: Survey, inst: Instrument, user: User, flt: F
         meta["language"].append(r.language)
         meta["date"].append(at.date().isoformat())
         meta["wave"].append(next((w.name for w in waves if w.starts_at <= at < w.ends_at), None))
-    arrays = {c: pa.array(v, pa.int16()) for c, v in columns.items()}
-    arrays.update({c: pa.array(v, pa.string()) for c, v in meta.items()})
-    return pa.table(arrays)
+        if len(meta["respondent_id"]) >= size:
+            yield batch()
+    if meta["respondent_id"]:
+        yield batch()
 
 
 def visible_units(session: Session, user: User, flt: Filter) -> set[int] | None:
