@@ -100,6 +100,7 @@ LEVELS = (*(Level(dims, "m") for k in range(3) for dims in combinations(DIMS, k)
           *(Level(dims, "d") for k in range(2) for dims in combinations(DIMS, k)), Level(("unit", "channel"), "d"),
           Level(DIMS, "d", counts_only=True))
 _COUNTS_ONLY = {(lv.mask, lv.grain) for lv in LEVELS if lv.counts_only}
+SURVEY_MONTHS = LEVELS[0]  # the survey's months, every response once: its totals
 
 
 def level_for(dims: Iterable[str], grain: str, counts: bool = False) -> Level | None:
@@ -532,6 +533,15 @@ def fresh(session: Session, survey_id: int, layouts: dict[int, Layout]) -> Itera
     yield from sorted(open_cells.items())
 
 
+def responses_per_version(session: Session, survey_id: int) -> dict[int, int]:
+    """The survey's responses per instrument version (versions without any left out), from
+    its month cells: no count of the rows."""
+    rows = session.execute(select(Cell.instrument_version, func.sum(Cell.n)).where(
+        Cell.survey_id == survey_id, Cell.dims == SURVEY_MONTHS.mask, Cell.grain == SURVEY_MONTHS.grain)
+        .group_by(Cell.instrument_version)).all()
+    return {int(v): int(n) for v, n in sorted(rows) if n}
+
+
 def _exclusive(session: Session, survey_id: int) -> None:
     """Wait for the survey's writers to commit and keep new ones waiting (PostgreSQL; on
     SQLite the write transaction is alone already)."""
@@ -563,7 +573,7 @@ def rebuild(session: Session, survey_id: int) -> Rebuilt:
         batch.append({**key._asdict(), **{c: int(v) for c, v in zip(COUNTS, d.counts)}, "version": 1,
                       "sums": b"" if d.vector is None else found[key.instrument_version].encode(d.vector)})
         cells += 1
-        responses += int(d.counts[0]) if key.dims == 0 and key.grain == "m" else 0
+        responses += int(d.counts[0]) if (key.dims, key.grain) == (SURVEY_MONTHS.mask, SURVEY_MONTHS.grain) else 0
         if len(batch) >= 500:
             session.execute(table.insert(), batch)
             batch = []

@@ -9,13 +9,14 @@ time (:attr:`dataset.Filter.version`; by default the current one), never several
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..instruments import Instrument
 from ..instruments.catalog import parse_instrument
-from ..store.models import Cell, Response, Survey, SurveyVersion, User
+from ..store.cells import responses_per_version
+from ..store.models import Response, Survey, SurveyVersion, User
 from .accounts import audit
 from .languages import Msg
 from .surveys import MANAGERS, parsed_instrument
@@ -24,9 +25,7 @@ from .surveys import MANAGERS, parsed_instrument
 def answered(session: Session, survey: Survey) -> dict[int, int]:
     """Responses per instrument version of ``survey`` (versions without any left out),
     from the survey's month cells: a page shows them without counting millions of rows."""
-    rows = session.execute(select(Cell.instrument_version, func.sum(Cell.n)).where(
-        Cell.survey_id == survey.id, Cell.dims == 0, Cell.grain == "m").group_by(Cell.instrument_version)).all()
-    return {int(v): int(n) for v, n in sorted(rows) if n}
+    return responses_per_version(session, survey.id)
 
 
 def instrument_at(session: Session, survey: Survey, version: int | None) -> Instrument:
