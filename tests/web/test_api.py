@@ -155,7 +155,11 @@ def _contents(path: Path):
     if path.suffix == ".xlsx":
         from openpyxl import load_workbook
 
-        return [[c.value for c in row] for row in load_workbook(path, read_only=True).active.iter_rows()]
+        book = load_workbook(path, read_only=True)  # a read-only book holds its file open until closed
+        try:
+            return [[c.value for c in row] for row in book.active.iter_rows()]
+        finally:
+            book.close()
     if path.suffix == ".sav":
         import pyreadstat
 
