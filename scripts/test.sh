@@ -26,4 +26,8 @@ if ! { cmp -s tests/a11y/package-lock.json "$AXE/package-lock.json" && [ -f "$AX
     echo "npm not found: the accessibility test (axe-core) will be skipped" >&2
   fi
 fi
-exec .venv/bin/python -m pytest "$@"
+# The tests run on one process per CPU (at most 4; SERVQ_TEST_WORKERS=0 runs them in this
+# process), an idle process taking tests from a busy one's queue: the slow ones (the route
+# fuzzer, Spark, the browser) no longer run one after the other.
+WORKERS=${SERVQ_TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, len(os.sched_getaffinity(0))))')}
+exec .venv/bin/python -m pytest -n "$WORKERS" --dist worksteal "$@"

@@ -130,3 +130,39 @@ def test_any_text_as_the_email_is_just_a_wrong_sign_in(client, email, engine):
     assert _login(client, token, "x" * 321).status_code == 422  # longer than any e-mail address
     with session_factory(engine)() as s:  # the counter's key is a hash: no e-mail is stored
         assert all(len(key) == len("login:") + 64 for key in s.scalars(select(RateCounter.key)))
+
+
+def test_a_write_is_committed_before_its_response_is_sent(settings, engine, org_tree, monkeypatch):
+    """A route's transaction ends when it returns, not after its response has gone out: else
+    the browser, following a form's redirect at once, could be shown the next page before the
+    change was committed (a supervisor who had just set a password was sent back to the
+    sign-in), and a commit that failed would already have been answered as a success."""
+    from servq.web import pages
+
+    events: list[str] = []
+    end = pages._end
+
+    def recorded(session, commit):
+        end(session, commit)
+        if commit:
+            events.append("committed")
+
+    monkeypatch.setattr(pages, "_end", recorded)
+    app = create_app(settings)
+
+    async def watched(scope, receive, send):
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                events.append("response sent")
+            await send(message)
+        await app(scope, receive, sending)
+
+    with TestClient(watched, base_url="https://testserver") as c:
+        token = csrf_of(c.get("/login").text)
+        c.post("/login", data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": token})
+        token = csrf_of(c.get("/admin/account").text)
+        events.clear()
+        r = c.post("/admin/account/language", data={"language": "sv", "csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303
+        assert events == ["committed", "response sent"]
+        assert 'lang="sv"' in c.get(r.headers["location"]).text

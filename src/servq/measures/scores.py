@@ -435,20 +435,22 @@ class Scorer:
         return out
 
     def _item_moments(self, items: dict) -> Moments:
-        """Exact moments of every item variable: sums of whole numbers, taken in single
-        precision over blocks of rows small enough for every sum to be exact."""
+        """Exact moments of every item variable: sums of small whole numbers (codes,
+        differences of codes, 0/1 flags; 0 where not valid) reduced in 32-bit integers,
+        over blocks of rows small enough for no sum to overflow. (Integer reductions run
+        several times faster than converting to floats first.)"""
         values = [v for v, _, _ in items.values()]
         n_rows = values[0].shape[1] if values else 0
-        block = max(1, 2**24 // (self.points * self.points))
+        block = max(1, (2**31 - 1) // (self.points * self.points))  # |value| <= points: Σ value² < 2³¹
         n_, s_, ss_ = [], [], []
-        ones = np.ones(min(block, n_rows), dtype=np.float32)
         for (v, valid, offset) in items.values():
-            n, s1, s2 = np.zeros(v.shape[0]), np.zeros(v.shape[0]), np.zeros(v.shape[0])
+            n, s1, s2 = (np.zeros(v.shape[0], dtype=np.int64) for _ in range(3))
+            square = np.int16 if v.dtype.itemsize == 1 else np.int64  # (an int8's square fits in 16 bits)
             for at in range(0, n_rows, block):
-                f = v[:, at:at + block].astype(np.float32)
-                n += valid[:, at:at + block].astype(np.float32) @ ones[:f.shape[1]]
-                s1 += f @ ones[:f.shape[1]]
-                s2 += np.einsum("ij,ij->i", f, f)
+                part = v[:, at:at + block]
+                n += np.add.reduce(valid[:, at:at + block].view(np.int8), axis=1, dtype=np.int32)
+                s1 += np.add.reduce(part, axis=1, dtype=np.int32)
+                s2 += np.add.reduce(np.multiply(part, part, dtype=square), axis=1, dtype=np.int32)
             n_.append(n)
             s_.append(s1 + n * offset)
             ss_.append(s2 + 2 * offset * s1 + n * offset * offset)

@@ -68,7 +68,10 @@ async def _in_thread(fn, *args) -> None:
         await anyio.to_thread.run_sync(fn, *args, limiter=anyio.CapacityLimiter(1))
 
 
-DB = Annotated[Session, Depends(db)]
+# "function": the transaction ends when the route returns, before the response is sent
+# (FastAPI's default ends it after sending: a redirect could then reach the browser, and
+# its next page be read, before the write was committed — or without it, had it failed).
+DB = Annotated[Session, Depends(db, scope="function")]
 
 
 def read_db(request: Request):
@@ -78,7 +81,7 @@ def read_db(request: Request):
         yield session
 
 
-ReadDB = Annotated[Session, Depends(read_db)]
+ReadDB = Annotated[Session, Depends(read_db, scope="function")]
 
 
 def current_user(request: Request) -> User:
