@@ -1,7 +1,8 @@
 """Fixtures of the web tests: every test runs on SQLite and on PostgreSQL.
 
 PostgreSQL is reached at ``SERVQ_TEST_POSTGRES_URL`` (default: the local server, database
-``test``). Where it is not running the PostgreSQL runs are skipped, except when
+``test``), where each test creates a database of its own (the user may create databases).
+Where it is not running the PostgreSQL runs are skipped, except when
 ``SERVQ_REQUIRE_POSTGRES=1`` (set by .ci/run), where that is a failure.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +20,7 @@ from browser_helpers import CHROMIUM, browser_or_skip, serving
 from dashboard_helpers import add_responses, add_versioned_responses
 from fastapi.testclient import TestClient
 from mail_helpers import PUBLIC, smtp_server
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 from web_helpers import PASSWORD
 
 from servq.store.db import make_engine, session_factory, transaction, upgrade
@@ -44,29 +46,65 @@ def _postgres_available() -> str | None:
         engine.dispose()
 
 
-def _schema_sql(statement: str) -> None:
-    engine = make_engine(POSTGRES_URL)
-    with engine.begin() as conn:
+def _admin_sql(statement: str) -> None:
+    """One statement outside a transaction (CREATE / DROP DATABASE), on the server's database."""
+    engine = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
         conn.execute(text(statement))
     engine.dispose()
 
 
+def _postgres_database(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory):
+    """A database at the newest schema, migrated once per test process: ``engine`` starts
+    from a copy of it (a file copy; PostgreSQL's CREATE DATABASE ... TEMPLATE, ~40 ms)
+    instead of running every migration again (0.3 s on SQLite, 0.6 s on PostgreSQL)."""
+    made: dict[str, str] = {}
+
+    def template(kind: str) -> str:
+        if kind not in made:
+            if kind == "sqlite":
+                made[kind] = str(tmp_path_factory.mktemp("template") / "servq.db")
+                url = f"sqlite:///{made[kind]}"
+            else:
+                made[kind] = f"servq_template_{os.getpid()}"
+                _admin_sql(f'drop database if exists "{made[kind]}" with (force)')
+                _admin_sql(f'create database "{made[kind]}"')
+                url = _postgres_database(made[kind])
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()  # a template database must have no connections when it is copied
+        return made[kind]
+
+    yield template
+    if "postgresql" in made:
+        _admin_sql(f'drop database if exists "{made["postgresql"]}" with (force)')
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
+def database_url(request, tmp_path, _migrated):
+    """A database of the test's own, dropped after it: empty, or (when the test also uses
+    ``engine``) a copy of one at the newest schema."""
+    migrated = "engine" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'servq.db'}"
+        path = tmp_path / "servq.db"
+        if migrated:
+            shutil.copyfile(_migrated("sqlite"), path)
+        yield f"sqlite:///{path}"
         return
     reason = _postgres_available()
     if reason:
         if os.environ.get("SERVQ_REQUIRE_POSTGRES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    # a new, empty schema per test, used through the connection's search_path, dropped after it
     name = f"servq_test_{os.getpid()}_{next(_counter)}"
-    _schema_sql(f'create schema "{name}"')
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
-    _schema_sql(f'drop schema "{name}" cascade')
+    _admin_sql(f'create database "{name}"' + (f' template "{_migrated("postgresql")}"' if migrated else ""))
+    yield _postgres_database(name)
+    _admin_sql(f'drop database "{name}" with (force)')
 
 
 @pytest.fixture
@@ -86,7 +124,7 @@ def new_engine():
 @pytest.fixture
 def engine(database_url):
     engine = make_engine(database_url)
-    upgrade(engine)
+    upgrade(engine)  # a copy of a migrated database (database_url): this only checks it is at the newest schema
     yield engine
     engine.dispose()
 
