@@ -33,6 +33,13 @@
 #   growth       - a linear latent growth model written out in sem() syntax on
 #                  PoliticalDemocracy y1..y4 (intercepts of the indicators fixed to 0, latent
 #                  means free);
+#   groups_std_lv_mlr - HS by school, equal loadings with std.lv = TRUE (the latent variances of
+#                  the second group free) by MLR;
+#   groups_c_labels - HS by school identified by the markers' intercepts: equal loadings of two
+#                  textual items and equal intercepts of x1, x4, x7 by c() labels, latent means
+#                  fixed to 0 in the first group and free in the second (c(0, NA)*1);
+#   single_indicator - a single-indicator factor with its residual variance fixed (first =~ x1,
+#                  x1 ~~ 0.25*x1) predicting two factors, one of them also from the other;
 #   sq_ordinal   - a one-factor model of the sq411 reliability items a05..a09, cut from
 #                  0,20,...,100 into 3 categories (<= 60, 80, 100), ordered, WLSMV.
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
@@ -180,6 +187,31 @@ cases$growth <- describe(sem(growth, data = pd), growth, list(data = "pd"))
 sq_model <- "reliability =~ a05 + a06 + a07 + a08 + a09"
 cases$sq_ordinal <- describe(cfa(sq_model, data = sq_ord, ordered = names(sq_ord), estimator = "WLSMV"),
                              sq_model, list(data = "sq_ord", ordered = TRUE, estimator = "WLSMV"), ordinal)
+
+cases$groups_std_lv_mlr <- describe(cfa(hs_model, data = hs, group = "school", group.equal = "loadings",
+                                         std.lv = TRUE, estimator = "MLR"),
+                                     hs_model, list(data = "hs", group = "school", group_equal = list("loadings"),
+                                                    std_lv = TRUE, estimator = "MLR"), c(standard, scaled, robust))
+
+group_labels <- "visual =~ x1 + x2 + x3
+textual =~ x4 + c(a, a)*x5 + c(b, b)*x6
+speed =~ x7 + x8 + x9
+visual ~ c(0, NA)*1
+textual ~ c(0, NA)*1
+speed ~ c(0, NA)*1
+x1 ~ c(i1, i1)*1
+x4 ~ c(i4, i4)*1
+x7 ~ c(i7, i7)*1"
+cases$groups_c_labels <- describe(cfa(group_labels, data = hs, group = "school"), group_labels,
+                                  list(data = "hs", group = "school"))
+
+single <- "visual =~ x2 + x3
+textual =~ x4 + x5 + x6
+first =~ x1
+x1 ~~ 0.25*x1
+visual ~ first
+textual ~ visual + first"
+cases$single_indicator <- describe(sem(single, data = hs), single, list(data = "hs"))
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), cases = cases)
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null",
