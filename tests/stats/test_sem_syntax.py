@@ -29,6 +29,18 @@ def test_continuation_comments_and_semicolons():
     assert [f.line for f in fs] == [3, 3, 3, 5, 5, 6]
 
 
+def test_quoted_labels_may_name_parameters():
+    """lavaan's equal("f=~x2")*x3 and label("x1~~x1"): the quoted text is a label (its operators
+    are none of the statement's), also at the start of a continued line and inside c(...)."""
+    fs = parse('f =~ x1 + equal("f=~x2")*x3 + label(\'b\')*x4\n + equal("x1~~x1")*x5 ; x1 ~ c("a", "x2~1.g2")*1')
+    assert triples(fs) == [("f", "=~", "x1"), ("f", "=~", "x3"), ("f", "=~", "x4"), ("f", "=~", "x5"),
+                           ("x1", "~1", "")]
+    assert [f.modifiers[0].label for f in fs[:4]] == [None, "f=~x2", "b", "x1~~x1"]
+    assert [m.label for m in fs[4].modifiers] == ["a", "x2~1.g2"]
+    labels = {(r.lhs, r.rhs): (r.label, r.par) for r in build(parse('f =~ x1 + x2 + equal("f=~x2")*x3')).rows}
+    assert labels["f", "x3"] == labels["f", "x2"] == ("f=~x2", labels["f", "x2"][1])
+
+
 def test_modifiers():
     fs = parse("f =~ NA*x1 + 1*x2 + 0.5*x3 + a*x4 + start(0.8)*b*x5 + c(1, NA)*x6 + c(g1, g2)*x7")
     mods = [f.modifiers for f in fs]

@@ -441,6 +441,7 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
     if missing:
         lhs, op, rhs = missing[0]
         raise SemSpecificationError(f"group_partial {_param_name(lhs, op, rhs)!r} is not a parameter of the model")
+    rows = _tie_named(rows)
     rows, n_par = _number(rows, group_equal, names, partial)
     try:
         constraints = resolve(formulas, rows, n_par)
@@ -695,6 +696,64 @@ def partial_keys(group_partial) -> frozenset[tuple[str, str, str]]:
 
 def _param_name(lhs: str, op: str, rhs: str) -> str:
     return f"{lhs} ~ 1" if op == "~1" else f"{lhs} {op} {rhs}"
+
+
+def lavaan_names(row: Row) -> tuple[str, ...]:
+    """lavaan's default label of a parameter-table row (``lav_partable_labels``): lhs, op and
+    rhs without spaces (``f=~x2``, ``x1~~x3``, ``x2~1``), ``.g2``, ``.g3`` … in later groups;
+    a covariance under both orders of its variables.
+
+    Parameters
+    ----------
+    row : Row
+        A row of the parameter table.
+
+    Returns
+    -------
+    tuple of str
+        The names a label (``equal("f=~x2")*x3``) can refer to the row by.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``?model.syntax``, the ``equal()`` modifier).
+
+    Examples
+    --------
+    As ``lavaan:::lav_partable_labels(parTable(fit))`` for the loading of x2 in the second group:
+
+    >>> lavaan_names(Row("f", "=~", "x2", 1, True, True, np.nan, "", False, None))
+    ('f=~x2.g2',)
+    """
+    suffix = f".g{row.group + 1}" if row.group else ""
+    if row.op == "~1":
+        return (f"{row.lhs}~1{suffix}",)
+    if row.op == "~~" and row.lhs != row.rhs:
+        return f"{row.lhs}~~{row.rhs}{suffix}", f"{row.rhs}~~{row.lhs}{suffix}"
+    return (f"{row.lhs}{row.op}{row.rhs}{suffix}",)
+
+
+def _tie_named(rows: list[Row]) -> list[Row]:
+    """Rows labelled by another parameter's lavaan name (``equal("f=~x2")*x3``) are equal to it,
+    as in lavaan: they share its label when it has one, else it takes theirs; when it is
+    fixed they are fixed at its value. A name always holds an operator, so no label written
+    without quotes is one."""
+    used = {r.label for r in rows if r.label}
+    named = {name: k for k, r in enumerate(rows) for name in lavaan_names(r) if name in used}
+    out = list(rows)
+    for name, k in named.items():
+        target = out[k]
+        if target.label == name:
+            continue
+        tied = [i for i, r in enumerate(out) if r.label == name]
+        for i in tied:
+            if not target.free:
+                out[i] = replace(out[i], free=False, value=target.value)
+            elif target.label:
+                out[i] = replace(out[i], label=target.label)
+        if target.free and not target.label:
+            out[k] = replace(target, label=name)
+    return out
 
 
 def _number(rows: list[Row], group_equal, names: Names,

@@ -9,7 +9,10 @@ Supported, as in lavaan (Rosseel 2012, section 4 of the lavaan tutorial):
 - modifiers before a right-hand-side variable, joined by ``*``: a number fixes the
   parameter (``1*x1``, ``0*x2``), ``NA`` frees it (``NA*x1`` frees a first loading), a name
   labels it (``a*x2``: parameters with the same label are equal), ``start(0.5)`` sets a
-  starting value, and ``c(...)`` gives one modifier per group (``c(a1, a2)*x2``);
+  starting value, ``label("a")`` and ``equal("a")`` label it (``equal("f=~x2")*x3``: a
+  quoted parameter name, ``lhs op rhs`` without spaces and ``.g2`` … for a later group,
+  makes it equal to that parameter), and ``c(...)`` gives one modifier per group
+  (``c(a1, a2)*x2``);
 - statements end at a newline or ``;``; a line continues the statement before it only
   when that statement ends in an operator, ``+``, ``*``, ``(`` or ``,`` or the line begins
   with ``+`` or ``*`` (and has no operator of its own); ``#`` and ``!`` start comments;
@@ -53,7 +56,8 @@ _OPERATOR_CHARS = re.compile(r"[~=<>:|%]")  # a line with one of these starts a 
 _CONTINUED = ("+", "*", "(", ",", "~")  # a statement ending in one of these goes on on the next line
 _NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
-_TOKEN = re.compile(r"\s*(=~|~~|~|\*|\+|\(|\)|,|[^\s=~*+(),]+|=)")
+_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")  # a quoted label: one token, its characters no operators
+_TOKEN = re.compile(r"""\s*("[^"]*"|'[^']*'|=~|~~|~|\*|\+|\(|\)|,|[^\s=~*+(),"']+|=)""")
 
 
 class ModelSyntaxError(ValueError):
@@ -239,7 +243,7 @@ def _statements(model: str) -> list[tuple[int, str]]:
             part = part.strip()
             if not part:
                 continue
-            if _OPERATOR_CHARS.search(part) or not out:
+            if _OPERATOR_CHARS.search(_unquoted(part)) or not out:
                 out.append((line_no, part))
             elif out[-1][1].endswith(_CONTINUED) or part.startswith(("+", "*")):
                 prev_line, prev = out[-1]
@@ -249,6 +253,12 @@ def _statements(model: str) -> list[tuple[int, str]]:
                     f"line {line_no}: no operator (=~, ~ or ~~) in {part!r}, and the line before does not "
                     "continue on it (end that line with '+' or begin this one with '+')")
     return out
+
+
+def _unquoted(text: str) -> str:
+    """``text`` with its quoted labels emptied (``equal("f=~x2")`` names a parameter: its
+    ``=~`` is no operator of the statement)."""
+    return _QUOTED.sub('""', text)
 
 
 def _tokens(text: str, line_no: int) -> list[str]:
@@ -265,10 +275,11 @@ def _tokens(text: str, line_no: int) -> list[str]:
 
 
 def _parse_statement(text: str, line_no: int) -> list[Formula]:
+    bare = _unquoted(text)
     for op in CONSTRAINTS:
-        if op in text and "<~" not in text:
+        if op in bare and "<~" not in bare:
             return [_parse_constraint(text, op, line_no)]
-    stripped = text.replace("=~", " ")
+    stripped = bare.replace("=~", " ")
     for op, what, instead in _UNSUPPORTED:
         if op in stripped:
             raise ModelSyntaxError(f"line {line_no}: {text!r}: {what}; {instead}")
@@ -388,7 +399,7 @@ def _modifier_values(part: list[str], text: str, line_no: int) -> dict | list[di
         if head == "start" and len(args) == 1 and _NUMBER.match(args[0]):
             return {"start": float(args[0])}
         if head in ("label", "equal") and len(args) == 1:
-            return {"label": args[0].strip("'\"")}
+            return _single(args[0], text, line_no)
     raise ModelSyntaxError(f"line {line_no}: unexpected token {head!r} in modifier "
                            f"{' '.join(part)!r} of {text!r}")
 
@@ -415,7 +426,8 @@ def _single(token: str, text: str, line_no: int) -> dict:
         return {"free": True}
     if _NUMBER.match(token):
         return {"fixed": float(token)}
-    label = token.strip("'\"")
-    if _NAME.match(label):
-        return {"label": label}
+    if _QUOTED.fullmatch(token) and len(token) > 2:  # a quoted label may name a parameter: "f=~x2"
+        return {"label": token[1:-1]}
+    if _NAME.match(token):
+        return {"label": token}
     raise ModelSyntaxError(f"line {line_no}: unexpected token {token!r} in modifier of {text!r}")
