@@ -40,6 +40,9 @@
 #                  fixed to 0 in the first group and free in the second (c(0, NA)*1);
 #   single_indicator - a single-indicator factor with its residual variance fixed (first =~ x1,
 #                  x1 ~~ 0.25*x1) predicting two factors, one of them also from the other;
+#   modifiers, equal_fixed, equal_groups - lavaan's modifiers label(), start() and equal() (a
+#                  parameter made equal to another named by lhs op rhs, ".g2" in the second
+#                  group), see below;
 #   sq_ordinal   - a one-factor model of the sq411 reliability items a05..a09, cut from
 #                  0,20,...,100 into 3 categories (<= 60, 80, 100), ordered, WLSMV.
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
@@ -212,6 +215,29 @@ x1 ~~ 0.25*x1
 visual ~ first
 textual ~ visual + first"
 cases$single_indicator <- describe(sem(single, data = hs), single, list(data = "hs"))
+
+# modifiers: start(), label("b"), equal("textual=~x5") (x8's loading equal to x5's: a quoted
+# parameter name as label), two statements on a line (;), a statement continued after "+" and a
+# comment; equal_fixed: equal() naming a fixed parameter (x8's loading fixed at visual =~ x1's 1)
+# and a free one (x9's residual variance equal to x7's); equal_groups: by school, "textual=~x5.g2" (the second group's loading)
+# as label in both groups, c(i, i) and c(NA, "x2~1") on intercepts
+modifiers <- "visual =~ x1 + start(0.5)*x2 + label(\"b\")*x3; textual =~ x4 + x5 +
+  x6
+speed =~ x7 + equal(\"textual=~x5\")*x8 + x9  # comment"
+cases$modifiers <- describe(cfa(modifiers, data = hs), modifiers, list(data = "hs"))
+equal_fixed <- "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + equal(\"visual=~x1\")*x8 + x9
+x9 ~~ equal(\"x7~~x7\")*x9"
+cases$equal_fixed <- describe(cfa(equal_fixed, data = hs), equal_fixed, list(data = "hs"))
+equal_groups <- "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + equal(\"textual=~x5.g2\")*x8 + x9
+x1 ~ c(i, i)*1
+x2 ~ c(NA, \"x2~1\")*1"
+# lavaan warns that a single label in several groups makes the parameters equal across groups
+cases$equal_groups <- suppressWarnings(describe(cfa(equal_groups, data = hs, group = "school"), equal_groups,
+                                                list(data = "hs", group = "school")))
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), cases = cases)
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null",

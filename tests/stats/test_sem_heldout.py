@@ -7,7 +7,8 @@ invariance by school, std.lv with regressions among latents, := definitions by M
 inequality between regressions, a linear growth model, an ordinal (WLSMV) one-factor model
 of three-category sq411 items, equal loadings by school with std.lv by MLR, a two-group model
 identified by c() labels on the markers' intercepts with free latent means in the second
-group, and a single-indicator factor with a fixed residual variance.
+group, a single-indicator factor with a fixed residual variance, and lavaan's modifiers
+label(), start() and equal() (a parameter made equal to another one named "lhs op rhs").
 
 Tolerances (those of the other golden tests): estimates, std.lv and std.all 1e-5 absolute or
 1e-5 relative (poldem_std_lv's dem65 ~ dem60 is 5.02 with SE 4.5: lavaan stops 1e-5 from it),
@@ -42,7 +43,8 @@ SE_REL = 1e-4
 # stops 1.1e-5 (x8's loading) to 1.6e-5 (x9's) from servq's estimates, whose χ² is 1.9e-8 below
 # lavaan's; restarted from its estimates, or by BFGS, lavaan stops elsewhere within 1e-5 (and
 # does not converge at rel.tol <= 1e-11)
-EST_TOLERANCE = {"growth": 5e-5, "groups_c_labels": 5e-5}
+# (equal_groups likewise: servq's χ² 1.7e-8 below lavaan's, estimates up to 1.5e-5 apart)
+EST_TOLERANCE = {"growth": 5e-5, "groups_c_labels": 5e-5, "equal_groups": 5e-5}
 
 
 @cache
@@ -67,7 +69,7 @@ def fitted(case):
 
 
 def test_every_case_is_listed():
-    assert len(CASES) == 16
+    assert len(CASES) == 19
     assert REF["lavaan"] == "0.6.14"
 
 
@@ -99,3 +101,14 @@ def test_growth_reaches_the_minimum_lavaan_stops_short_of():
     assert fit.fit_measures()["chisq"] < REF["cases"]["growth"]["fit"]["chisq"]
     slope = fit.to_frame().set_index(["lhs", "op", "rhs"]).loc[("s", "~~", "s"), "est"]
     assert abs(slope - 0.04805813) < abs(0.04806011 - 0.04805813)
+
+
+def test_equal_names_the_parameter_it_equals():
+    """equal("textual=~x5")*x8 gives x8's loading the estimate and SE of x5's (lavaan labels x5's
+    loading with its plabel, ".p5.", servq with the name); a fixed parameter named fixes the other."""
+    got = fitted("modifiers").to_frame().set_index(["lhs", "op", "rhs"])
+    assert got.loc[("speed", "=~", "x8"), ["est", "se"]].tolist() == got.loc[("textual", "=~", "x5"), ["est", "se"]].tolist()
+    assert got.loc[("speed", "=~", "x8"), "label"] == got.loc[("textual", "=~", "x5"), "label"] == "textual=~x5"
+    fixed = fitted("equal_fixed").to_frame().set_index(["lhs", "op", "rhs"])
+    assert fixed.loc[("speed", "=~", "x8"), "est"] == 1.0 and not fixed.loc[("speed", "=~", "x8"), "free"]
+    assert fixed.loc[("x9", "~~", "x9"), "est"] == fixed.loc[("x7", "~~", "x7"), "est"]
