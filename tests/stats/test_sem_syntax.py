@@ -87,6 +87,8 @@ def test_parse_errors_name_line_and_token(text, message):
     ("f ~*~ f", r"scale factors \(~\*~\) are not supported yet"),
     ("group: 1", r"blocks \(group: or level:\) are not supported yet"),
     ("h = x7 + x8", r"'=' is not a lavaan operator"),
+    ("x9 ~ x7:x8 + x7", r"interaction terms \(a:b\) are not supported; add the product"),
+    ('efa("e")*f1 + efa("e")*f2 =~ x1 + x2 + x3', r"exploratory blocks \(efa\(\.\.\.\), lavaan's ESEM\) are not"),
 ])
 def test_unsupported_lines_are_named_on_their_own_line(line, what):
     """A line with an operator of its own is a statement of its own (lavaan's rule), even

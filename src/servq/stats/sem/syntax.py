@@ -29,8 +29,8 @@ Supported, as in lavaan (Rosseel 2012, section 4 of the lavaan tutorial):
 
 Parse errors raise :class:`ModelSyntaxError`, naming the line and the offending token.
 Not supported yet, each with an error that names the feature and the nearest alternative:
-thresholds (``|``), formative indicators (``<~``), scale factors (``~*~``) and blocks
-(``group:``, ``level:``).
+thresholds (``|``), formative indicators (``<~``), scale factors (``~*~``), blocks
+(``group:``, ``level:``), exploratory blocks (``efa("e")*f1``) and interaction terms (``y ~ a:b``).
 """
 
 from __future__ import annotations
@@ -279,6 +279,14 @@ def _parse_statement(text: str, line_no: int) -> list[Formula]:
     for op in CONSTRAINTS:
         if op in bare and "<~" not in bare:
             return [_parse_constraint(text, op, line_no)]
+    if re.search(r"\befa\s*\(", bare):
+        raise ModelSyntaxError(f"line {line_no}: {text!r}: exploratory blocks (efa(...), lavaan's ESEM) are not "
+                               "supported yet; fit an exploratory factor analysis with servq.stats.efa.efa, or "
+                               "write the loadings of a confirmatory model")
+    if ":" in bare and "~" in bare:
+        raise ModelSyntaxError(f"line {line_no}: {text!r}: interaction terms (a:b) are not supported; add the "
+                               "product of the two observed variables as a column of data and regress on it "
+                               "(lavaan 0.6-14 too looks for a column named 'a:b')")
     stripped = bare.replace("=~", " ")
     for op, what, instead in _UNSUPPORTED:
         if op in stripped:
