@@ -15,7 +15,9 @@ loadings of every latent variable on every observed variable not in a regression
 covariances among indicators (and exogenous covariates) and among latent variables,
 regressions among the variables of the structural part, and intercepts with a mean
 structure. Candidates whose V is below ε^(1/3) (not identified, e.g. a marker loading) are
-dropped. ``sepc.lv`` and ``sepc.all`` standardize the EPC as ``std.lv`` / ``std.all``.
+dropped, and so are the parameters of the fixed.x covariates (their (co)variances and means,
+a regression of one on anything): the fit conditions on them, and lavaan gives them no index.
+``sepc.lv`` and ``sepc.all`` standardize the EPC as ``std.lv`` / ``std.all``.
 """
 
 from __future__ import annotations
@@ -64,6 +66,13 @@ def candidates(model: Model, group: int) -> list[Row]:
     >>> from servq.stats.sem.syntax import parse
     >>> [(r.lhs, r.op, r.rhs) for r in candidates(build(parse("f =~ a + b + c")), 0)]
     [('f', '=~', 'a'), ('a', '~~', 'b'), ('a', '~~', 'c'), ('b', '~~', 'c')]
+
+    With a fixed.x covariate, none of its own parameters (``x ~~ x``, ``x ~ f``), as
+    ``modindices(sem("f =~ a + b + c; f ~ x", data), na.remove = FALSE)`` lists them with
+    NA (and the marker loading, which :func:`modification_indices` drops as not identified):
+
+    >>> [(r.lhs, r.op, r.rhs) for r in candidates(build(parse("f =~ a + b + c; f ~ x")), 0)]
+    [('f', '=~', 'a'), ('a', '~~', 'b'), ('a', '~~', 'c'), ('b', '~~', 'c')]
     """
     names = model.names
     rows = [r for r in model.rows if r.group == group]
@@ -85,13 +94,18 @@ def candidates(model: Model, group: int) -> list[Row]:
         existing[(r.lhs, r.op, r.rhs)] = r
         if r.op == "~~":
             existing[(r.rhs, r.op, r.lhs)] = r
+    covariates = {r.lhs for r in rows if r.exo}
+
+    def conditioned(lhs: str, op: str, rhs: str) -> bool:  # a fixed.x covariate's own parameter
+        return lhs in covariates and (op in ("~", "~1") or rhs in covariates)
+
     out, seen = [], set()
     for r in rows:  # the model's fixed parameters first, as lavaan lists them
-        if r.par < 0 and (r.lhs, r.op, r.rhs) not in seen:
+        if r.par < 0 and not r.exo and (r.lhs, r.op, r.rhs) not in seen:
             out.append(r)
             seen.add((r.lhs, r.op, r.rhs))
     for lhs, op, rhs in cand:
-        if (lhs, op, rhs) in existing or (lhs, op, rhs) in seen:
+        if (lhs, op, rhs) in existing or (lhs, op, rhs) in seen or conditioned(lhs, op, rhs):
             continue
         seen.add((lhs, op, rhs))
         out.append(Row(lhs, op, rhs, group, False, True, 0.0, "", False, None))
