@@ -4,6 +4,9 @@
 # data/HolzingerSwineford1939_gaps.csv and data/sq411_ordinal3.csv when they are absent; reads
 # the CSV files that sem.R writes to data/ and ../data/servqual_perceptions_sq411.csv)
 # Every model is fitted on the CSV files as read back, so R and Python see the same numbers.
+# For each case: parameterEstimates(fit, standardized = TRUE) (est, se, z, std.lv, std.all) and
+# fitMeasures (with the scaled and robust ones for MLM / MLR, the scaled ones for WLSMV); for
+# the one-group ML, MLM and MLR cases listed in mi_cases, modindices(fit) too.
 # Cases:
 #   second_order - HS three-factor CFA with a second-order factor g =~ visual + textual + speed;
 #   bifactor     - HS general factor on x1..x9 with specific factors for the textual and speed
@@ -239,6 +242,25 @@ x2 ~ c(NA, \"x2~1\")*1"
 cases$equal_groups <- suppressWarnings(describe(cfa(equal_groups, data = hs, group = "school"), equal_groups,
                                                 list(data = "hs", group = "school")))
 
-out <- list(lavaan = as.character(packageVersion("lavaan")), cases = cases)
+# modindices(fit) of the one-group ML, MLM and MLR fits: every candidate lavaan lists (NA rows
+# left out, as modindices() does; with fixed.x covariates, none of their own parameters)
+modification_indices <- function(fit) {
+  mi <- as.data.frame(modindices(fit))
+  list(lhs = mi$lhs, op = mi$op, rhs = mi$rhs, mi = mi$mi, epc = mi$epc, sepc_lv = mi$sepc.lv,
+       sepc_all = mi$sepc.all)
+}
+mi_cases <- list(
+  second_order = cfa(second_order, data = hs),
+  orthogonal_rescov = cfa(orth, data = hs),
+  cross_mlm = cfa(cross, data = hs, estimator = "MLM"),
+  fixed_values = cfa(fixed, data = hs),
+  means_labels = cfa(means, data = hs, meanstructure = TRUE),
+  mimic_mlr_fiml = sem(mimic, data = gaps, estimator = "MLR", missing = "ml"),
+  poldem_std_lv = sem(pd_model, data = pd, std.lv = TRUE),
+  growth = sem(growth, data = pd),
+  single_indicator = sem(single, data = hs))
+modindices_cases <- lapply(mi_cases, modification_indices)
+
+out <- list(lavaan = as.character(packageVersion("lavaan")), cases = cases, modindices = modindices_cases)
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null",
              null = "null", pretty = FALSE), "sem_heldout.json")
