@@ -16,7 +16,7 @@ from .estimate import Optimum, Problem, Reparametrized, SampleStats, implied, mi
 from .missing import FimlData, fiml_data, fiml_problem
 from .model import Model, SemSpecificationError, SemWarning, build, variable_names, with_exo_values
 from .options import IMPLY_ORDERED, SemOptions, resolve_options
-from .results import SemResults
+from .results import SemResults, negative_variances
 from .standardize import standardize
 from .start import start_values
 from .syntax import parse
@@ -287,9 +287,13 @@ def _ordinal(model: str, data, ordered, estimator: str | None, missing: str, *, 
         if group is not None:
             raise ValueError(f"estimator={est!r} with continuous and ordered items together and several groups "
                              "(group=) is not supported yet: fit each group separately, or list every item in ordered=")
-        return fit_mixed(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
-    return fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal, group=group,
-                       group_equal=tuple(group_equal), group_partial=group_partial)
+        res = fit_mixed(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal)
+    else:
+        res = fit_ordinal(model, data, ordered, estimator=est, std_lv=std_lv, orthogonal=orthogonal, group=group,
+                          group_equal=tuple(group_equal), group_partial=group_partial)
+    for note in res.warnings:  # as the ML fit's (fit_sem)
+        warnings.warn(note, SemWarning, stacklevel=4)
+    return res
 
 
 def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_mean=None,
@@ -601,12 +605,7 @@ def _defined_records(spec: Model, theta: np.ndarray, vcov: np.ndarray, records: 
 
 
 def _checks(spec: Model, theta: np.ndarray, frame: pd.DataFrame, labels) -> list[str]:
-    notes = []
-    neg = frame[(frame.op == "~~") & (frame.lhs == frame.rhs) & (frame.est < -1e-10)]  # not a variance held at 0 by v > 0
-    for _, r in neg.iterrows():
-        kind = "latent" if r.lhs in spec.names.lv else "residual"
-        notes.append(f"Heywood case: negative {kind} variance {r.lhs} ~~ {r.rhs} = {r.est:.4g}"
-                     f"{_in_group(labels, r.group - 1)}")
+    notes = negative_variances(frame, spec.names.lv, labels)
     lv_idx = [spec.index(f) for f in spec.names.lv]
     for g in range(spec.n_groups):
         imp = implied(spec, theta, g)

@@ -79,6 +79,47 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _clean(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
 
 
+def negative_variances(frame: pd.DataFrame, lv_names, labels: tuple[str, ...]) -> list[str]:
+    """Heywood cases: the variance rows (``v ~~ v``) of a parameter table estimated below 0.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        lavaan's ``parameterEstimates`` (lhs, op, rhs, group numbered from 1, est).
+    lv_names : sequence of str
+        The latent variables (a latent variance is reported as such, any other as residual).
+    labels : tuple of str
+        Group labels (named in the message with several groups).
+
+    Returns
+    -------
+    list of str
+        One message per negative variance (a variance held at 0, as by ``v > 0``, is none).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``lav_object_post_check``: "some estimated lv / ov
+    variances are negative").
+
+    Examples
+    --------
+    A negative latent variance, where lavaan warns "some estimated lv variances are negative":
+
+    >>> frame = pd.DataFrame({"lhs": ["f", "x1"], "op": ["~~", "~~"], "rhs": ["f", "x1"], "group": [1, 1],
+    ...                       "est": [-0.03, 0.4]})
+    >>> negative_variances(frame, ["f"], ("1",))
+    ['Heywood case: negative latent variance f ~~ f = -0.03']
+    """
+    neg = frame[(frame.op == "~~") & (frame.lhs == frame.rhs) & (frame.est < -1e-10)]
+    notes = []
+    for _, r in neg.iterrows():
+        kind = "latent" if r.lhs in lv_names else "residual"
+        where = f" of group {labels[int(r.group) - 1]!r}" if len(labels) > 1 else ""
+        notes.append(f"Heywood case: negative {kind} variance {r.lhs} ~~ {r.rhs} = {r.est:.4g}{where}")
+    return notes
+
+
 class FittedModel:
     """What every fitted model offers from its ``estimates`` table and ``fit`` measures
     (:class:`SemResults`, :class:`~servq.stats.sem.dwls.OrdinalSemResults`): lavaan's

@@ -49,6 +49,7 @@ from ..polychoric import OrdinalTables, Polychoric, ScoreCrossproducts, polychor
 from . import wls_groups
 from .dwls import ESTIMATORS, ROBUST, OrdinalSemResults
 from .model import Model, SemSpecificationError, build, variable_names
+from .results import negative_variances
 from .syntax import parse
 from .wls_mixed import MixedSample, check_model, complete_rows, fit_sample
 
@@ -297,6 +298,7 @@ def _fit_groups(model: str, samples: Sequence[Polychoric], gammas: Sequence[np.n
                                 group_equal=group_equal, group_partial=group_partial)
     names = variable_names(parse(model))
     notes = [] if res.converged else ["the optimizer did not converge"]
+    notes += negative_variances(res.estimates, names.lv, labels)
     return OrdinalSemResults(model, estimator, res.estimates, res.fit, res.converged, res.nfev, labels,
                              tuple(int(n) for n in nobs), tuple(names.ov), tuple(names.lv), tuple(notes),
                              res.vcov, res.implied, res.moments)

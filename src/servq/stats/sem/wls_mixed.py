@@ -59,6 +59,7 @@ from .dwls import ESTIMATORS, ROBUST, Moments, OrdinalSemResults, least_squares_
 from .estimate import SampleStats
 from .model import Model, SemSpecificationError, build, variable_names
 from .modindices import candidates, least_squares_indices
+from .results import negative_variances
 from .start import start_values
 from .syntax import parse
 
@@ -641,6 +642,7 @@ def fit_sample(model: str, spec: Model, sample: MixedSample, estimator: str) -> 
         return least_squares_indices(extra, delta, d_extra, w, resid, n, standardize_epc, "1")
 
     notes = [] if opt.success else ["the optimizer did not converge"]
+    notes += negative_variances(table, names.lv, ("1",))
     return OrdinalSemResults(model, estimator, table, fit, bool(opt.success), int(opt.nfev), ("1",), (n,),
                              tuple(names.ov), tuple(names.lv), tuple(notes), vcov,
                              implied[np.ix_(order, order)], _modindices=modindices)
