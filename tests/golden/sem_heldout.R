@@ -46,6 +46,8 @@
 #   modifiers, equal_fixed, equal_groups - lavaan's modifiers label(), start() and equal() (a
 #                  parameter made equal to another named by lhs op rhs, ".g2" in the second
 #                  group), see below;
+#   ordinal_second_order - the second-order model of the ordered HS items by WLSMV (a Heywood
+#                  case: lavaan's warning kept), see below;
 #   sq_ordinal   - a one-factor model of the sq411 reliability items a05..a09, cut from
 #                  0,20,...,100 into 3 categories (<= 60, 80, 100), ordered, WLSMV.
 suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
@@ -241,6 +243,18 @@ x2 ~ c(NA, \"x2~1\")*1"
 # lavaan warns that a single label in several groups makes the parameters equal across groups
 cases$equal_groups <- suppressWarnings(describe(cfa(equal_groups, data = hs, group = "school"), equal_groups,
                                                 list(data = "hs", group = "school")))
+
+# ordinal_second_order: the second-order model on the ordered HS items (data/hs_ordinal.csv,
+# written by polychoric.R), WLSMV: visual's residual variance is negative (-0.028), which lavaan
+# warns of (kept in "warnings")
+ho <- read.csv("data/hs_ordinal.csv")
+caught <- character(0)
+fit_ord2 <- withCallingHandlers(cfa(second_order, data = ho, ordered = TRUE, estimator = "WLSMV"),
+                                warning = function(w) { caught <<- c(caught, conditionMessage(w))
+                                                        invokeRestart("muffleWarning") })
+cases$ordinal_second_order <- suppressWarnings(describe(fit_ord2, second_order,
+                                                        list(data = "ho", ordered = TRUE, estimator = "WLSMV"), ordinal))
+cases$ordinal_second_order$warnings <- I(caught)  # a JSON array even of one
 
 # modindices(fit) of the one-group ML, MLM and MLR fits: every candidate lavaan lists (NA rows
 # left out, as modindices() does; with fixed.x covariates, none of their own parameters)
