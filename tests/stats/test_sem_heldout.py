@@ -7,7 +7,7 @@ invariance by school, std.lv with regressions among latents, := definitions by M
 inequality between regressions, a linear growth model, an ordinal (WLSMV) one-factor model
 of three-category sq411 items, equal loadings by school with std.lv by MLR, a two-group model
 identified by c() labels on the markers' intercepts with free latent means in the second
-group, a single-indicator factor with a fixed residual variance, and lavaan's modifiers
+group, a single-indicator factor with a fixed residual variance, lavaan's modifiers
 label(), start() and equal() (a parameter made equal to another one named "lhs op rhs"), and the
 second-order model of ordered items by WLSMV (a Heywood case, of which servq warns as lavaan does).
 
