@@ -18,6 +18,7 @@ from .accumulate import accumulate, score_pass
 from .finish import finish
 from .options import AnalysisOptions
 from .plan import plan_for
+from .preload import preload
 from .results import Results
 
 
@@ -72,6 +73,8 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
     plan = plan_for(inst, source.columns, opts, file=file, labels=lambda column: label_map(source, column),
                     source_format=source.format, source_path=None if source.format == "table" else file)
     id_column = plan.layout.respondent_id
+    if plan.assessed is not None:
+        preload("servq.measures.quality")  # finish() needs it: imported while the rows are read
 
     def reread_ids():  # the duplicate-id check's second look, when an id may repeat
         return source.chunks(columns=[str(id_column)], chunk_size=opts.chunk_size)

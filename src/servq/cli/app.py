@@ -139,8 +139,9 @@ def analyze(
     """
     from ..analysis import AnalysisOptions
     from ..analysis import analyze as run
-    from ..report import summary_sentences, write_report
+    from ..analysis.preload import preload
 
+    preload("servq.report")  # needed after the analysis: imported while it reads the data
     options = AnalysisOptions(by=tuple(by or ()), lang=lang, min_n=min_n, confidence=confidence, mapping=mapping,
                               sheet=sheet, max_problems=max_problems, quality=quality, invariance=invariance,
                               ordinal=ordinal, ipa_importance=ipa_importance, ipa_performance=ipa_performance,
@@ -166,6 +167,8 @@ def analyze(
                                             options=options, progress=bar)
     finally:
         bar.close()
+    from ..report import summary_sentences, write_report
+
     if not quiet:
         for sentence in summary_sentences(results.data, lang):
             _echo(f"- {sentence}")
