@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 EXACT = ("npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled")
+GOLDEN_DATA = Path(__file__).parent / "golden" / "data"
+
+
+@cache
+def golden_data(file: str) -> pd.DataFrame:
+    """A data file of tests/golden/data (written by the R scripts), read once per test process."""
+    return pd.read_csv(GOLDEN_DATA / file)
 
 
 def assert_estimates(got: pd.DataFrame, pe: Mapping[str, list], *, keys: Sequence[str] = ("lhs", "op", "rhs"),

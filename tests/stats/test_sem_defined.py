@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sem_golden_helpers import golden_data
 
 from servq.stats.sem import ModelSyntaxError, SemSpecificationError, cfa, sem
 
@@ -27,9 +28,8 @@ SE_REL = 1e-4
 LAVAAN_ABS_SE = {("mediation", "odd_abs"): "odd"}
 
 
-@cache
 def dataset(name):
-    return pd.read_csv(GOLDEN / "data" / DATA[name])
+    return golden_data(DATA[name])
 
 
 @cache

@@ -22,9 +22,8 @@ import warnings
 from functools import cache
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from sem_golden_helpers import assert_estimates, assert_fit_measures, assert_modindices
+from sem_golden_helpers import assert_estimates, assert_fit_measures, assert_modindices, golden_data
 
 from servq.stats.sem import cfa, sem
 
@@ -49,9 +48,8 @@ SE_REL = 1e-4
 EST_TOLERANCE = {"growth": 5e-5, "groups_c_labels": 5e-5, "equal_groups": 5e-5}
 
 
-@cache
 def dataset(name):
-    return pd.read_csv(GOLDEN / "data" / FILES[name])
+    return golden_data(FILES[name])
 
 
 @cache

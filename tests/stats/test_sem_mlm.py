@@ -15,9 +15,8 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-from sem_golden_helpers import assert_group_rows, golden_rows
+from sem_golden_helpers import assert_group_rows, golden_data, golden_rows
 
 from servq.stats.sem import cfa, sem
 from servq.stats.sem.satorra import gamma, group_gammas, satorra
@@ -31,9 +30,8 @@ DATA = {"hs": "HolzingerSwineford1939.csv", "pd": "PoliticalDemocracy.csv"}
 EST_TOLERANCE = {"cov_mlmv_school": 2e-5}
 
 
-@cache
 def dataset(name):
-    return pd.read_csv(GOLDEN / "data" / DATA[name])
+    return golden_data(DATA[name])
 
 
 @cache
