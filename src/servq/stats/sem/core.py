@@ -16,7 +16,7 @@ from .estimate import Optimum, Problem, Reparametrized, SampleStats, implied, mi
 from .missing import FimlData, fiml_data, fiml_problem
 from .model import Model, SemSpecificationError, SemWarning, build, variable_names, with_exo_values
 from .options import IMPLY_ORDERED, SemOptions, resolve_options
-from .results import SemResults, negative_variances
+from .results import SemResults, in_group, negative_variances
 from .standardize import standardize
 from .start import start_values
 from .syntax import parse
@@ -472,7 +472,7 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
     singular_s = [not np.isfinite(v) for v in problem.logdet_s]
     for g, bad in enumerate(singular_s):
         if bad:
-            notes.append(f"the sample covariance matrix{_in_group(labels, g)} is not positive "
+            notes.append(f"the sample covariance matrix{in_group(labels, g)} is not positive "
                          "definite; chi-square and fit measures are not available")
             problem.logdet_s[g] = 0.0
     opt, basis = _optimum(problem)
@@ -512,10 +512,6 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
                       ov_names=spec.names.ov, lv_names=spec.names.lv, warnings=tuple(notes),
                       estimator=options.estimator, missing=options.missing,
                       _problem=problem, _optimum=opt, _vcov=vcov)
-
-
-def _in_group(labels: tuple[str, ...], g: int) -> str:
-    return f" of group {labels[g]!r}" if len(labels) > 1 else ""
 
 
 def _optimum(problem: Problem) -> tuple[Optimum, np.ndarray]:
@@ -610,7 +606,7 @@ def _checks(spec: Model, theta: np.ndarray, frame: pd.DataFrame, labels) -> list
     for g in range(spec.n_groups):
         imp = implied(spec, theta, g)
         if np.linalg.eigvalsh(imp.sigma)[0] <= 0:
-            notes.append(f"the model-implied covariance matrix{_in_group(labels, g)} is not "
+            notes.append(f"the model-implied covariance matrix{in_group(labels, g)} is not "
                          "positive definite")
         if lv_idx:
             cov_lv = imp.sigma_v[np.ix_(lv_idx, lv_idx)]
@@ -620,7 +616,7 @@ def _checks(spec: Model, theta: np.ndarray, frame: pd.DataFrame, labels) -> list
                 cor = cov_lv / np.outer(sd, sd)
                 np.fill_diagonal(cor, 0)
                 i, j = np.unravel_index(np.argmax(np.abs(cor)), cor.shape)
-                notes.append(f"the covariance matrix of the latent variables{_in_group(labels, g)} "
+                notes.append(f"the covariance matrix of the latent variables{in_group(labels, g)} "
                              f"is not positive definite (smallest eigenvalue {eig[0]:.3g}; "
                              f"largest correlation {spec.names.lv[i]} ~~ {spec.names.lv[j]} = "
                              f"{cor[i, j]:.3f})")

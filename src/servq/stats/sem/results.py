@@ -79,6 +79,37 @@ def frame_records(frame: pd.DataFrame) -> list[dict]:
     return [{k: _clean(v) for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
 
 
+def in_group(labels: tuple[str, ...], g: int) -> str:
+    """" of group 'label'" for group ``g`` (from 0) of a fit with several groups, else nothing:
+    where a note of one group's problem names it.
+
+    Parameters
+    ----------
+    labels : tuple of str
+        The fit's group labels.
+    g : int
+        The group, numbered from 0.
+
+    Returns
+    -------
+    str
+        The words to append to a note.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (its warnings name the group likewise).
+
+    Examples
+    --------
+    The second school of lavaan's HolzingerSwineford1939, and a fit of one group:
+
+    >>> in_group(("Pasteur", "Grant-White"), 1), in_group(("1",), 0)
+    (" of group 'Grant-White'", '')
+    """
+    return f" of group {labels[g]!r}" if len(labels) > 1 else ""
+
+
 def negative_variances(frame: pd.DataFrame, lv_names, labels: tuple[str, ...]) -> list[str]:
     """Heywood cases: the variance rows (``v ~~ v``) of a parameter table estimated below 0.
 
@@ -115,8 +146,8 @@ def negative_variances(frame: pd.DataFrame, lv_names, labels: tuple[str, ...]) -
     notes = []
     for _, r in neg.iterrows():
         kind = "latent" if r.lhs in lv_names else "residual"
-        where = f" of group {labels[int(r.group) - 1]!r}" if len(labels) > 1 else ""
-        notes.append(f"Heywood case: negative {kind} variance {r.lhs} ~~ {r.rhs} = {r.est:.4g}{where}")
+        notes.append(f"Heywood case: negative {kind} variance {r.lhs} ~~ {r.rhs} = {r.est:.4g}"
+                     f"{in_group(labels, int(r.group) - 1)}")
     return notes
 
 

@@ -57,7 +57,7 @@ _CONTINUED = ("+", "*", "(", ",", "~")  # a statement ending in one of these goe
 _NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*\Z")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 _QUOTED = re.compile(r""""[^"]*"|'[^']*'""")  # a quoted label: one token, its characters no operators
-_TOKEN = re.compile(r"""\s*("[^"]*"|'[^']*'|=~|~~|~|\*|\+|\(|\)|,|[^\s=~*+(),"']+|=)""")
+_TOKEN = re.compile(rf"""\s*({_QUOTED.pattern}|=~|~~|~|\*|\+|\(|\)|,|[^\s=~*+(),"']+|=)""")
 
 
 class ModelSyntaxError(ValueError):
