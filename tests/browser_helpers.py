@@ -35,6 +35,14 @@ def browser_or_skip(*more: tuple[Path, str]) -> None:
         pytest.skip(reason)
 
 
+def submit(page, selector: str) -> None:
+    """Click the button or link at ``selector`` and wait until the page it leads to has loaded.
+    A bare click returns once the browser has been told, not once it has navigated: a read
+    straight after it can see the old page, or the new one half parsed."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 @contextmanager
 def serving(database_url: str):
     """servq on a free port of 127.0.0.1 for the (upgraded) database at ``database_url``; its address."""

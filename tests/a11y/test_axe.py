@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from browser_helpers import CHROMIUM, browser_or_skip, serving
+from browser_helpers import CHROMIUM, browser_or_skip, serving, submit
 
 ROOT = Path(__file__).parents[2]
 AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -240,7 +240,7 @@ def test_respondent_pages(phone, server, lang):
     assert phone.locator("html").get_attribute("lang") == {"zh": "zh-Hans"}.get(lang, lang)
     assert_accessible(phone, f"questionnaire page 1, {lang}")
     pages = int(phone.locator("progress").get_attribute("max"))
-    phone.click("button[value=save]")
+    submit(phone, "button[value=save]")
     assert_accessible(phone, f"saved message, {lang}")
     resume = phone.locator(".resume-link a").get_attribute("href")
     for page in [p for p in range(1, pages) if lang == "en" or p == pages - 1]:  # the item pages are alike
@@ -248,14 +248,14 @@ def test_respondent_pages(phone, server, lang):
         assert_accessible(phone, f"questionnaire page {page + 1}, {lang}")
     phone.fill("#f-W_tangibles", "150")  # more points than there are, and an address without consent
     phone.fill("#contact_email", "kund@example.se")
-    phone.click("button[value=submit]")
+    submit(phone, "button[value=submit]")
     assert phone.locator(".field-error").count()
     assert_accessible(phone, f"questionnaire with mistakes, {lang}")
     for path, what in ((f"/thanks?lang={lang}", "thanks"), (f"/s/{ids['closed']}/u/{ids['unit']}?lang={lang}", "closed"),
                        (f"/c/{ids['unit']}?lang={lang}", "complaint form")):
         phone.goto(base + path)
         assert_accessible(phone, f"{what}, {lang}")
-    phone.click("form button[type=submit]")  # the empty complaint form: its mistakes
+    submit(phone, "form button[type=submit]")  # the empty complaint form: its mistakes
     assert phone.locator(".field-error").count()
     assert_accessible(phone, f"complaint form with mistakes, {lang}")
     phone.goto(f"{base}/c/thanks?lang={lang}")
@@ -284,13 +284,13 @@ def test_supervisor_pages(browser, server, lang):
     page.goto(f"{base}/login")
     page.fill("#email", f"supervisor-{lang}@example.org")
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     page.wait_for_url(re.compile(r".*/supervise$"))
     assert page.locator("html").get_attribute("lang") == {"zh": "zh-Hans"}.get(lang, lang)
     assert_accessible(page, f"supervisor's home, {lang}")
-    page.click("form[action='/supervise/evaluate'] button[type=submit]")
+    submit(page, "form[action='/supervise/evaluate'] button[type=submit]")
     assert_accessible(page, f"evaluation form, {lang}")
-    page.click("form[action='/supervise/evaluate'] button[type=submit]")  # nothing answered
+    submit(page, "form[action='/supervise/evaluate'] button[type=submit]")  # nothing answered
     assert page.locator("#errors").count()
     assert_accessible(page, f"evaluation form with its mistake, {lang}")
     page.goto(f"{base}/supervise/evaluations/{ids['evaluations'][lang]}")
@@ -339,7 +339,7 @@ def admin(browser, server):
     page.goto(f"{base}/login")
     page.fill("#email", "admin@example.org")
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     page.wait_for_url(re.compile(r".*/admin.*"))
     yield page
     context.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from browser_helpers import CHROMIUM, browser_or_skip, serving
+from browser_helpers import CHROMIUM, browser_or_skip, serving, submit
 from dashboard_helpers import add_responses, add_versioned_responses
 from fastapi.testclient import TestClient
 from mail_helpers import PUBLIC, smtp_server
@@ -255,7 +255,7 @@ def _browser_sign_in(page, base: str, email: str, password: str = PASSWORD) -> N
     page.goto(f"{base}/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
 
 
 @pytest.fixture

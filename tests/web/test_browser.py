@@ -9,6 +9,7 @@ Without Chromium the test is skipped, except where ``SERVQ_REQUIRE_BROWSER=1`` (
 from __future__ import annotations
 
 import pytest
+from browser_helpers import submit
 from web_helpers import PASSWORD
 
 from servq.store.db import make_engine, session_factory, transaction, upgrade
@@ -66,9 +67,9 @@ def test_phone_answer_then_managers_dashboards(server, live):
                 assert page.locator(".alloc-total").inner_text() == "Utdelade poäng: 100 av 100"
                 page.fill("#comment", "Trevlig personal")
                 page.screenshot(path=str(live.artifacts / "2-phone-last-page.png"), full_page=True)
-                page.click("button[value=submit]")
+                submit(page, "button[value=submit]")
                 break
-            page.click("button[value=next]")
+            submit(page, "button[value=next]")
             assert pages < 10
         assert page.locator("h1").inner_text() == "Tack!"
         page.screenshot(path=str(live.artifacts / "3-phone-thanks.png"))
@@ -108,22 +109,22 @@ def test_phone_complaint_then_the_managers_cases(server, live):
         assert page.locator("#channel_id").input_value() == str(ids["counter"])
         page.fill("#text", "Kortläsaren var trasig igen och ingen hjälpte mig.")
         page.fill("#email", "kund@example.se")
-        page.click("button[type=submit]")
+        submit(page, "button[type=submit]")
         assert page.locator("#err-consent").inner_text().startswith("Kryssa i rutan")
         assert page.locator("#text").input_value().startswith("Kortläsaren")  # what was typed stays
         page.screenshot(path=str(live.artifacts / "6-phone-complaint-mistake.png"), full_page=True)
         page.check("input[name=consent]")
-        page.click("button[type=submit]")
+        submit(page, "button[type=submit]")
         assert page.locator("h1").inner_text() == "Tack"
         assert [e for e in console_errors if "Content Security Policy" in e or "Refused" in e] == []
 
         manager = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
         live.sign_in(manager, base, "kungsgatan@example.org")
         manager.goto(f"{base}/admin/complaints")
-        manager.click("#complaints a")
+        submit(manager, "#complaints a")
         assert "Kortläsaren var trasig" in manager.locator(".complaint-text").inner_text()
         manager.select_option("#owner_id", label="kungsgatan@example.org (unit manager)")
-        manager.click("form[action$='/assign'] button")
+        submit(manager, "form[action$='/assign'] button")
         assert "kund@example.se" in manager.locator("#contact").inner_text()  # the owner sees the contact
         manager.screenshot(path=str(live.artifacts / "7-manager-case.png"), full_page=True)
 

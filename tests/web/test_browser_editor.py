@@ -5,6 +5,7 @@ customer answers the survey on a phone. Screenshots go to ``SERVQ_TEST_ARTIFACTS
 from __future__ import annotations
 
 import pytest
+from browser_helpers import submit
 from sqlalchemy import select
 from web_helpers import PASSWORD
 
@@ -50,7 +51,7 @@ def test_build_preview_save_and_answer_on_a_phone(server, live):
         expect(preview.locator("h2.statement")).to_have_text("1. The staff were <b>very</b> kind", timeout=10_000)
         expect(preview.locator('input[name="P1"]')).to_have_count(5)
 
-        page.click("button[value=add_dimension]")  # the form is sent; the page comes back with dimension 2
+        submit(page, "button[value=add_dimension]")  # the form is sent; the page comes back with dimension 2
         page.fill('[id="d1.id"]', "waiting")
         page.fill('[id="d1.label.en"]', "Waiting")
         page.fill('[id="d1.i0.text.en"]', "The wait was short")
@@ -58,10 +59,10 @@ def test_build_preview_save_and_answer_on_a_phone(server, live):
         expect(preview.locator("h2.statement")).to_have_text("2. The wait was short", timeout=10_000)
         page.screenshot(path=str(live.artifacts / "editor-1-preview.png"), full_page=True)
 
-        page.click("button[value=save]")
+        submit(page, "button[value=save]")
         expect(page.locator("#built-instrument")).to_contain_text("Branch visit")
         page.select_option("#unit_ids", label="Kungsgatan")
-        page.click("form.stack button[type=submit]")
+        submit(page, "form.stack button[type=submit]")
         expect(page.locator("#links")).to_be_visible()
         link = page.locator("#links a[href*='/s/']").first.get_attribute("href")
         page.screenshot(path=str(live.artifacts / "editor-2-survey.png"), full_page=True)
@@ -73,10 +74,10 @@ def test_build_preview_save_and_answer_on_a_phone(server, live):
         expect(answer.locator("h2.statement")).to_have_text("1. The staff were <b>very</b> kind")
         answer.screenshot(path=str(live.artifacts / "editor-3-phone.png"), full_page=True)
         answer.check('input[name="P1"][value="4"]')
-        answer.click("button[value=next]")
+        submit(answer, "button[value=next]")
         answer.check('input[name="P2"][value="2"]')
-        answer.click("button[value=next]")
-        answer.click("button[value=submit]")
+        submit(answer, "button[value=next]")
+        submit(answer, "button[value=submit]")
         expect(answer.locator("h1")).to_have_text("Thank you!")
         browser.close()
     with session_factory(engine)() as s:

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from browser_helpers import submit
 from mail_helpers import body, smtp_server
 from web_helpers import PASSWORD
 
@@ -60,10 +61,10 @@ def test_the_manager_follows_the_link_signs_in_and_reads_the_report_of_their_uni
         desk = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
         live.sign_in(desk, base, "analyst@example.org")
         desk.goto(f"{base}/admin/surveys/{survey_id}")
-        desk.click("#reports-link")
+        submit(desk, "#reports-link")
         assert desk.locator("#report-managers").inner_text().startswith("Karin")
         desk.check("input[name=rule][value=monthly]")
-        desk.click("#report-settings-form button[type=submit]")
+        submit(desk, "#report-settings-form button[type=submit]")
         assert desk.locator("#report-schedule-state").inner_text().startswith("Next scheduled report: ")
         desk.screenshot(path=str(live.artifacts / "reports-1-settings.png"), full_page=True)
 
@@ -84,7 +85,7 @@ def test_the_manager_follows_the_link_signs_in_and_reads_the_report_of_their_uni
             assert manager.url.startswith(f"{base}/login?next=/admin/reports/")
             manager.fill("#email", "kungsgatan@example.org")
             manager.fill("#password", PASSWORD)
-            manager.click("button[type=submit]")
+            submit(manager, "button[type=submit]")
             manager.wait_for_url(link)
             text = manager.locator("body").inner_text()
             assert "Kungsgatan" in text and "Storgatan" not in text
@@ -93,7 +94,7 @@ def test_the_manager_follows_the_link_signs_in_and_reads_the_report_of_their_uni
             manager.goto(f"{base}/admin/account/reports")  # their reports, and how they come
             assert "Vecka 49" in manager.locator("#my-reports").inner_text()
             manager.check("input[name=delivery][value=attachment]")
-            manager.click("#delivery-form button[type=submit]")
+            submit(manager, "#delivery-form button[type=submit]")
             assert manager.locator("#delivery-saved").is_visible()
 
             live.sign_in(desk, base, "admin@example.org")

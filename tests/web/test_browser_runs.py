@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from browser_helpers import one_branch_served
+from browser_helpers import one_branch_served, submit
 from mail_helpers import body
 
 from servq.store.db import make_engine, session_factory
@@ -37,16 +37,16 @@ def test_a_scheduled_wave_is_answered_on_a_phone_and_only_the_other_customer_is_
         live.sign_in(desk, base, "analyst@example.org")
         desk.goto(f"{base}/admin/customers")
         desk.set_input_files("#customer-file", str(customers))
-        desk.click("form[action='/admin/customers'] button[type=submit]")
+        submit(desk, "form[action='/admin/customers'] button[type=submit]")
         assert desk.locator("#imported").inner_text() == "2 added, 0 updated."
         desk.goto(f"{base}/admin/surveys/{survey_id}")
-        desk.click("#schedule-link")
+        submit(desk, "#schedule-link")
         desk.check("input[name=rule][value=monthly]")
         desk.fill("#per_unit", "10")
         desk.fill("#quarantine_days", "30")
         desk.fill("#remind_days", "3")
         desk.check("input[name=start_now]")
-        desk.click("#schedule-form button[type=submit]")
+        submit(desk, "#schedule-form button[type=submit]")
         assert desk.locator("#schedule-state").inner_text().startswith("Next wave: ")
         desk.screenshot(path=str(live.artifacts / "runs-1-schedule.png"), full_page=True)
 
@@ -76,9 +76,9 @@ def test_a_scheduled_wave_is_answered_on_a_phone_and_only_the_other_customer_is_
                     for dim, points in (("tangibles", 10), ("reliability", 30), ("responsiveness", 20),
                                         ("assurance", 20), ("empathy", 20)):
                         phone.fill(f"#f-W_{dim}", str(points))
-                    phone.click("button[value=submit]")
+                    submit(phone, "button[value=submit]")
                     break
-                phone.click("button[value=next]")
+                submit(phone, "button[value=next]")
             assert phone.locator("h1").inner_text() == "Tack!"
             phone.screenshot(path=str(live.artifacts / "runs-2-phone-thanks.png"))
 

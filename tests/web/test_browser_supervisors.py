@@ -10,7 +10,7 @@ import io
 import re
 
 import pytest
-from browser_helpers import one_branch_served
+from browser_helpers import one_branch_served, submit
 from mail_helpers import body
 from PIL import Image
 from sqlalchemy import select
@@ -44,7 +44,7 @@ def test_a_supervisor_signs_up_and_evaluates_a_visit_with_a_photo_on_a_phone(ser
         desk.fill("#email", "sara@example.se")
         desk.select_option("#language", "sv")
         desk.check("input[name=unit_ids]")
-        desk.click("form[action='/admin/supervisors'] button[type=submit]")
+        submit(desk, "form[action='/admin/supervisors'] button[type=submit]")
         assert desk.locator("#done").inner_text() == "The invitation is in the e-mail outbox; the worker sends it."
 
         settings = Settings(mode="production", database_url=url, secret_key="k" * 40, allowed_hosts=["127.0.0.1"],
@@ -61,17 +61,17 @@ def test_a_supervisor_signs_up_and_evaluates_a_visit_with_a_photo_on_a_phone(ser
             phone.goto(link)
             phone.fill("#password", PASSWORD)
             phone.fill("#repeat", PASSWORD)
-            phone.click("form button[type=submit]")
+            submit(phone, "form button[type=submit]")
             phone.wait_for_url(re.compile(r".*/supervise$"))
             assert phone.locator("h1").inner_text() == "Mina utvärderingar"
             phone.screenshot(path=str(live.artifacts / "supervisor-1-home.png"), full_page=True)
-            phone.click("form[action='/supervise/evaluate'] button[type=submit]")
+            submit(phone, "form[action='/supervise/evaluate'] button[type=submit]")
             for fieldset in phone.locator("fieldset.choices").all():
                 fieldset.locator("label.point").nth(5).click()
             phone.fill("#comment", "Snabb hjälp vid disken, men skylten var trasig.")
             phone.set_input_files("#photo", str(photo))
             phone.screenshot(path=str(live.artifacts / "supervisor-2-form.png"))
-            phone.click("form[action='/supervise/evaluate'] button[type=submit]")
+            submit(phone, "form[action='/supervise/evaluate'] button[type=submit]")
             phone.wait_for_url(re.compile(r".*/supervise\?done=1$"))
             assert phone.locator("#done").is_visible() and phone.locator("#balance").inner_text() == "15"
             phone.screenshot(path=str(live.artifacts / "supervisor-3-thanks.png"), full_page=True)
