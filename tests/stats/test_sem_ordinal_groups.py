@@ -149,6 +149,29 @@ def invariance_result():
     return servq.invariance(REF["model"], data(), group=REF["group"], ordered=REF["items"])
 
 
+def test_invariance_from_tables_and_second_pass_is_that_of_the_rows():
+    # per group the tables and the score cross-products of a second pass (as `servq analyze
+    # --ordinal --invariance` sums them chunk by chunk): on complete rows, the fits and tests of the rows
+    from servq.stats.polychoric import polychoric
+
+    d = data()
+    tables, scores = {}, {}
+    for g in pd.unique(d[REF["group"]]):
+        codes = d.loc[d[REF["group"]] == g, REF["items"]].to_numpy()
+        tables[g] = OrdinalTables.from_codes(codes, items=REF["items"])
+        half = len(codes) // 2  # two chunks: J adds
+        poly = polychoric(tables[g])
+        scores[g] = poly.score_crossproducts(codes[:half]) + poly.score_crossproducts(codes[half:])
+    got = servq.invariance(REF["model"], tables=tables, crossproducts=scores)
+    ref = invariance_result()
+    assert got.level == ref.level and list(got.groups) == list(ref.groups)
+    columns = ["chisq", "df", "chisq_scaled", "cfi", "rmsea", "chisq_diff", "df_diff", "pvalue", "cfi_diff"]
+    assert np.allclose(got.table[columns].to_numpy(float), ref.table[columns].to_numpy(float), rtol=1e-8, equal_nan=True)
+    assert np.allclose(got.fits["loadings"].to_frame()["se"], ref.fits["loadings"].to_frame()["se"], rtol=1e-8)
+    with pytest.raises(ValueError, match="second pass"):
+        servq.invariance(REF["model"], tables=tables)
+
+
 def test_invariance_level_and_rule():
     res = invariance_result()
     # thresholds fail (p < .05, CFI drops .043), so the level is configural although loadings would hold

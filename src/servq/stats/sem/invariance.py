@@ -45,7 +45,7 @@ have: free equalities by hand with ``group_partial`` (``"x1|t2"``, ``"f =~ x2"``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,10 +53,11 @@ import pandas as pd
 from scipy import special
 
 from ..numbers import finite
+from ..polychoric import OrdinalTables, ScoreCrossproducts
 from .core import fit_sem
 from .results import SemResults, frame_records
 from .syntax import parse
-from .wls import OrdinalSemResults, fit_ordinal
+from .wls import OrdinalSemResults, fit_ordinal, fit_ordinal_tables
 from .wls_groups import scaled_shifted_difference
 
 LEVELS = (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts")))
@@ -177,7 +178,8 @@ class InvarianceResults:
 def invariance(model: str, data: pd.DataFrame | None = None, group: str | None = None, *,
                sample_cov=None, sample_nobs=None, sample_mean=None,
                std_lv: bool = False, group_partial=(), partial: bool = False,
-               ordered=None, estimator: str | None = None) -> InvarianceResults:
+               ordered=None, estimator: str | None = None, tables: Mapping[str, OrdinalTables] | None = None,
+               crossproducts: Mapping[str, ScoreCrossproducts] | None = None) -> InvarianceResults:
     """Configural, metric and scalar invariance of a CFA across groups.
 
     Parameters
@@ -201,6 +203,11 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
         thresholds → thresholds + loadings (module docstring), from ``data``.
     estimator : str, optional
         With ``ordered``: "WLSMV" (the default, the only one with a scaled difference test).
+    tables, crossproducts : dicts by group of OrdinalTables and ScoreCrossproducts, optional
+        Instead of ``data``: per group, the ordered items' contingency tables and the score
+        cross-products of a second pass over its rows (:func:`.wls.fit_ordinal_tables`; the
+        statistics of pairwise present answers, lavaan's ``missing = "pairwise"``); the
+        WLSMV sequence of ``ordered`` on every item of the model.
 
     Returns
     -------
@@ -237,9 +244,9 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     ('scalar', [0.0, 0.0])
     """
     user = tuple([group_partial] if isinstance(group_partial, str) else group_partial)
-    if ordered:
-        return _ordinal(model, data, group, ordered, estimator, std_lv=std_lv, user=user, partial=partial,
-                        sample_cov=sample_cov)
+    if ordered or tables is not None:
+        return _ordinal(model, _ordinal_fits(model, data, group, ordered, tables, crossproducts, sample_cov, std_lv, user),
+                        estimator, partial=partial, user=user)
 
     def fit(equal: tuple[str, ...], free: tuple[str, ...]) -> SemResults:
         return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
@@ -284,8 +291,26 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
                              group_partial=tuple(final) if level != "configural" else ())
 
 
-def _ordinal(model: str, data, group, ordered, estimator, *, std_lv: bool, user: tuple[str, ...], partial: bool,
-             sample_cov) -> InvarianceResults:
+def _ordinal_fits(model: str, data, group, ordered, tables, crossproducts, sample_cov, std_lv: bool,
+                  user: tuple[str, ...]) -> Callable[[tuple[str, ...]], OrdinalSemResults]:
+    """The WLSMV fit of ``model`` with some equalities, from the rows or from per-group tables."""
+    if tables is not None:
+        if data is not None or sample_cov is not None:
+            raise ValueError("give the ordered items' tables or the data, not both")
+        if crossproducts is None or set(crossproducts) != set(tables):
+            raise ValueError("invariance from tables needs each group's score crossproducts (WLSMV's second pass)")
+        labels = [str(g) for g in tables]
+        sets, scores = list(tables.values()), [crossproducts[g] for g in tables]
+        return lambda equal: fit_ordinal_tables(model, sets, crossproducts=scores, groups=labels, std_lv=std_lv,
+                                                group_equal=equal, group_partial=user if equal else ())
+    if data is None or sample_cov is not None or group is None:
+        raise ValueError("invariance with ordered items needs raw data (data=) and group=, or tables=")
+    return lambda equal: fit_ordinal(model, data, ordered, estimator="WLSMV", group=group, std_lv=std_lv,
+                                     group_equal=equal, group_partial=user if equal else ())
+
+
+def _ordinal(model: str, fit: Callable[[tuple[str, ...]], OrdinalSemResults], estimator, *, partial: bool,
+             user: tuple[str, ...]) -> InvarianceResults:
     """The WLSMV sequence configural → thresholds → loadings (module docstring)."""
     est = (estimator or "WLSMV").upper()
     if est != "WLSMV":
@@ -295,11 +320,7 @@ def _ordinal(model: str, data, group, ordered, estimator, *, std_lv: bool, user:
         raise ValueError("partial=True is not available with ordered items: the DWLS fit has no score tests to "
                          "pick the equality to free; free equalities by hand with group_partial "
                          "(for example ['x1|t2', 'f =~ x2'])")
-    if data is None or sample_cov is not None or group is None:
-        raise ValueError("invariance with ordered items needs raw data (data=) and group=")
-    fits = {name: fit_ordinal(model, data, ordered, estimator="WLSMV", group=group, std_lv=std_lv,
-                              group_equal=equal, group_partial=user if equal else ())
-            for name, equal in ORDINAL_LEVELS}
+    fits = {name: fit(equal) for name, equal in ORDINAL_LEVELS}
     rows, level, ok = [], "configural", True
     prev: OrdinalSemResults | None = None
     for name, _ in ORDINAL_LEVELS:

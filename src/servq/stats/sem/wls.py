@@ -157,7 +157,8 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
 
 def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTables], *, std_lv: bool = False,
                        orthogonal: bool = False, sample: Polychoric | None = None,
-                       crossproducts: ScoreCrossproducts | None = None, groups: Sequence[str] | None = None,
+                       crossproducts: ScoreCrossproducts | Sequence[ScoreCrossproducts] | None = None,
+                       groups: Sequence[str] | None = None,
                        group_equal: Sequence[str] = (), group_partial: Sequence[str] = ()) -> OrdinalSemResults:
     """Fit a CFA of ordered items by DWLS from their contingency tables, as
     ``lavaan::cfa(..., ordered = TRUE, estimator = "DWLS", missing = "pairwise")`` — or
@@ -187,9 +188,10 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTable
         ``polychoric(tables)`` when already computed: used as it is when the model's
         observed variables are the tables' items in their order (else the model's items'
         tables are fitted afresh). One group only.
-    crossproducts : ScoreCrossproducts, optional
+    crossproducts : ScoreCrossproducts or sequence of ScoreCrossproducts, optional
         J = Σ s sᵀ of the casewise scores of ``polychoric(tables)`` over the same rows:
-        the fit is then WLSMV's (robust SEs, scaled χ² and fit indices). One group only.
+        the fit is then WLSMV's (robust SEs, scaled χ² and fit indices). Several groups: one
+        a group, each of its group's tables and rows.
     groups : sequence of str, optional
         Labels of the groups (default "1", "2", …).
     group_equal, group_partial : sequence of str
@@ -239,26 +241,42 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTable
         return OrdinalTables(tuple(names.ov), np.ascontiguousarray(t.cross[idx][:, :, idx]), t.n)
 
     if len(sets) > 1:
-        if crossproducts is not None:
-            raise SemSpecificationError("crossproducts (WLSMV from tables) are for one group; several groups give DWLS")
         labels = tuple(groups) if groups is not None else tuple(str(g + 1) for g in range(len(sets)))
         if len(labels) != len(sets):
             raise ValueError(f"{len(labels)} group labels for {len(sets)} sets of tables")
-        samples = [polychoric(model_items(t)) for t in sets]
-        return _fit_groups(model, samples, [None] * len(sets), [t.n for t in sets], labels, "DWLS",
+        if isinstance(crossproducts, ScoreCrossproducts):
+            raise SemSpecificationError("several groups need one set of crossproducts a group")
+        scores = [None] * len(sets) if crossproducts is None else list(crossproducts)
+        if len(scores) != len(sets):
+            raise ValueError(f"{len(scores)} sets of crossproducts for {len(sets)} sets of tables")
+        samples, gammas = [], []
+        for t, cp in zip(sets, scores):
+            samples.append(polychoric(model_items(t)))
+            gammas.append(None if cp is None else _gamma(samples[-1], t, cp, list(names.ov)))
+        estimator = "DWLS" if crossproducts is None else "WLSMV"
+        return _fit_groups(model, samples, gammas, [t.n for t in sets], labels, estimator,
                            std_lv=std_lv, orthogonal=orthogonal, group_equal=group_equal, group_partial=group_partial)
     if group_equal or group_partial:
         raise SemSpecificationError("group_equal / group_partial need several groups (one set of tables a group)")
+    if crossproducts is not None and not isinstance(crossproducts, ScoreCrossproducts):
+        raise SemSpecificationError("one group takes one ScoreCrossproducts")
     table_set = sets[0]
     full = sample if sample is not None and tuple(sample.items) == tuple(table_set.items) else None
     if sample is None or tuple(sample.items) != tuple(names.ov):
         sample = polychoric(model_items(table_set))
     if crossproducts is None:
         return fit_sample(model, spec, MixedSample.from_polychoric(sample, table_set.n), "DWLS")
-    if full is None:
-        full = polychoric(table_set)
-    gamma = sample.nacov(crossproducts.subset(full, list(names.ov)))
+    gamma = _gamma(sample, table_set, crossproducts, list(names.ov), full)
     return fit_sample(model, spec, MixedSample.from_polychoric(sample, table_set.n, gamma), "WLSMV")
+
+
+def _gamma(sample: Polychoric, tables: OrdinalTables, crossproducts: ScoreCrossproducts, items: list[str],
+           full: Polychoric | None = None) -> np.ndarray:
+    """The NACOV of ``sample`` (the model's items) from the score cross-products of the
+    second pass, which scored every item of ``tables`` under ``full = polychoric(tables)``."""
+    if full is None:
+        full = sample if tuple(sample.items) == tuple(tables.items) else polychoric(tables)
+    return sample.nacov(crossproducts.subset(full, items))
 
 
 def _fit_groups_data(model: str, data: pd.DataFrame, names, estimator: str, group: str, **options) -> OrdinalSemResults:
