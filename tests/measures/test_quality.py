@@ -89,6 +89,77 @@ def test_invariance_across_channels_of_simulated_data():
     assert "channel" in res.segments
 
 
+def hs_ordinal(**options):
+    """The Holzinger-Swineford items cut into 3-5 categories as a three-dimension instrument."""
+    return servq.analyze(GOLDEN / "data" / "hs_ordinal_school.csv", HERE / "data" / "hs_ordinal.yaml",
+                         mapping=HERE / "data" / "hs_ordinal_mapping.yaml", invariance="school", **options)
+
+
+def test_ordinal_invariance_is_lavaans_wlsmv_sequence():
+    """--ordinal --invariance: per school the items' tables and a second pass's score
+    cross-products (chunks of 50 rows) give lavaan's configural -> thresholds -> loadings
+    sequence and its lavTestLRT (tests/golden/sem_ordinal_groups.R; complete rows, so
+    pairwise is lavaan's listwise)."""
+    ref = json.loads((GOLDEN / "sem_ordinal_groups.json").read_text())
+    res = hs_ordinal(ordinal=True, chunk_size=50)
+    inv = res.data["invariance"]
+    assert inv["estimator"] == "WLSMV" and inv["groups"] == {"Pasteur": 156, "Grant-White": 145}
+    steps = {s["model"]: s for s in inv["steps"]}
+    assert list(steps) == ["configural", "thresholds", "loadings"]
+    for name, before in (("thresholds", "configural"), ("loadings", "thresholds")):
+        lrt = ref["lrt"][name]
+        assert [steps[before]["chisq"], steps[name]["chisq"]] == pytest.approx(lrt["chisq"], rel=1e-6)
+        assert steps[name]["delta_chisq"] == pytest.approx(lrt["chisq_diff"], rel=1e-6)
+        assert steps[name]["delta_df"] == lrt["df_diff"]
+        assert steps[name]["pvalue"] == pytest.approx(lrt["pvalue"], rel=1e-5)
+        assert steps[name]["cfi"] == pytest.approx(ref["cfi_scaled"][f"{name}.cfi.scaled"], abs=1e-6)
+    assert [steps[m]["holds"] for m in steps] == [None, False, True] and inv["level"] == "configural"
+    assert inv["freed"] == [] and res.data["notes"] == []
+    assert all(s["chisq_scaled"] > s["chisq"] for s in inv["steps"])
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("Thresholds and loadings", "χ² (scaled)", "WLSMV")),
+                                         ("sv", ("Trösklar och laddningar", "χ² (skalad)", "WLSMV")),
+                                         ("zh", ("阈值和载荷", "χ²（校正）", "WLSMV"))])
+def test_ordinal_invariance_in_the_report_and_the_schema(lang, words):
+    import jsonschema
+
+    from servq.report import render_html
+
+    data = hs_ordinal(ordinal=True, lang=lang).data
+    jsonschema.Draft202012Validator(json.loads((HERE.parent / "src" / "servq" / "report" / "results.schema.json")
+                                               .read_text(encoding="utf-8"))).validate(json.loads(json.dumps(data)))
+    html = render_html(data, lang)
+    scaled = f"{data['invariance']['steps'][1]['chisq_scaled']:.2f}".replace(".", "," if lang == "sv" else ".")
+    assert all(w in html for w in words) and scaled in html, lang
+
+
+def test_ordinal_invariance_is_the_same_in_any_chunks_and_needs_the_second_pass():
+    import pyarrow.csv as pv
+
+    from servq.analysis import AnalysisOptions, accumulate, finish, plan_for, score_pass
+    from servq.instruments import load_instrument
+
+    one = hs_ordinal(ordinal=True, chunk_size=1000).data["invariance"]
+    many = hs_ordinal(ordinal=True, chunk_size=7).data["invariance"]
+    for a, b in zip(one["steps"], many["steps"]):
+        assert a["chisq_scaled"] == pytest.approx(b["chisq_scaled"], rel=1e-10)
+    # the library's calls: finish() with the second pass is the same; without it (sums merged
+    # elsewhere) the sequence is ML's on the items as numbers, and a note says why
+    table = pv.read_csv(GOLDEN / "data" / "hs_ordinal_school.csv")
+    table = table.rename_columns([f"P{c[1:]}" if c.startswith("x") else c for c in table.column_names])
+    plan = plan_for(load_instrument(HERE / "data" / "hs_ordinal.yaml"), table.column_names,
+                    AnalysisOptions(invariance="school", ordinal=True))
+    sums = accumulate([table], plan)
+    second = finish(sums, plan, rescore=lambda fits: score_pass([table], plan, fits, sums.groups)).data
+    assert [s["chisq_scaled"] for s in second["invariance"]["steps"]] == \
+        pytest.approx([s["chisq_scaled"] for s in one["steps"]], rel=1e-10)
+    alone = finish(sums, plan).data
+    assert alone["cfa"]["estimator"] == "DWLS" and alone["invariance"]["estimator"] == "ML"
+    assert [s["model"] for s in alone["invariance"]["steps"]] == ["configural", "metric", "scalar"]
+    assert any("needs WLSMV's second pass" in note for note in alone["notes"])
+
+
 def test_quality_off_and_too_few_respondents():
     off = servq.analyze(HERE / "data" / "mini.csv", HERE / "data" / "mini.yaml", quality=False)
     assert all(off.data[k] is None for k in ("reliability", "cfa", "validity", "invariance"))

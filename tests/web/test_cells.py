@@ -60,7 +60,7 @@ def test_the_cells_of_stored_responses_equal_a_rebuild(engine, responses):
     with session_factory(engine)() as s:  # the dashboard's cells hold no ordinal tables, and decode to their layout
         survey = s.get(Survey, responses)
         layout = cells.layout_of(survey.instrument_yaml)
-        assert layout.template.ordinal is None
+        assert not layout.template.ordinal
         blob = s.scalar(select(Cell.sums).where(Cell.survey_id == responses).limit(1))
         assert layout.decode(blob, responses).shape == (layout.length,)
 

@@ -6,7 +6,7 @@
     accumulate(chunks, plan)                                      -> Sums (mergeable, storable)
     merge(a, b)                                                   -> Sums
     finish(sums, plan)                                            -> Results
-    score_pass(chunks, plan, fit)                                 the ordinal CFA's second pass (WLSMV)
+    score_pass(chunks, plan, fits, groups)                       the ordinal fits' second pass (WLSMV)
     scorecard(data, instrument, unit=..., ...)                    -> Results with a scorecard
 
 Floors: this package reads data (``servq.io``), scores it (``servq.measures``) and is

@@ -41,7 +41,7 @@ from ..io.validate import Answers, Validator
 from ..measures.kano import KanoCounts
 from ..stats.bootstrap import replicate_sums
 from ..stats.moments import CrossMoments
-from ..stats.polychoric import Polychoric, ScoreCrossproducts
+from ..stats.polychoric import OrdinalTables, Polychoric, ScoreCrossproducts
 from .finish import finish
 from .plan import PERIOD, WORKERS, Plan, empty_sums, plan_for
 from .sums import Counts, Sums, add_aligned, merge
@@ -104,15 +104,18 @@ def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: i
     chunk = scorer.sums(answers, groupings, n_groups, keep_rows=opts.boot > 0)
     cross: dict[int | None, CrossMoments] = {}
     part = plan.assessed
-    totals = ordinal = None
+    totals = None
+    ordinal: dict[int | None, OrdinalTables] = {}
     if part is not None:
         cross[None] = scorer.item_cross(answers, part)
         totals = scorer.item_totals(answers, part, cross[None])
         if opts.ordinal:
-            ordinal = scorer.item_tables(answers, part)
+            ordinal[None] = scorer.item_tables(answers, part)
         if split is not None:
             for g in np.unique(split[split >= 0]):
                 cross[int(g)] = scorer.item_cross(answers, part, split == g)
+                if opts.ordinal:
+                    ordinal[int(g)] = scorer.item_tables(answers, part, split == g)
     kano = KanoCounts.of(answers.kano, groupings, n_groups) if answers.kano is not None else None
     boot = {outcome: replicate_sums(values - scorer.float_shift[scorer.driver_columns[outcome]], first + at,
                                     opts.boot, seed=opts.seed, stream=plan.stream)
@@ -121,21 +124,33 @@ def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: i
                 ordinal=ordinal)
 
 
-def score_pass(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, fit: Polychoric) -> ScoreCrossproducts:
+def score_pass(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, fits: Mapping[int | None, Polychoric],
+               groups: Sequence[tuple[str, str]] = ()) -> dict[int | None, ScoreCrossproducts]:
     """The second pass of ``analyze --ordinal``: the assessed items' casewise scores under
-    the polychoric ``fit`` of the first pass, J = Σ s sᵀ over ``chunks`` (the same rows
+    the polychoric ``fits`` of the first pass, J = Σ s sᵀ over ``chunks`` (the same rows
     again), from which WLSMV's full asymptotic covariance follows
-    (:meth:`servq.stats.polychoric.Polychoric.nacov`). Blank answers score 0 (lavaan's
-    pairwise NACOV). The rows were validated by the first pass."""
+    (:meth:`servq.stats.polychoric.Polychoric.nacov`). Keys as :attr:`Sums.ordinal`: None
+    every respondent, a number the group of the invariance column that ``groups`` (the first
+    pass's :attr:`Sums.groups`) numbers so. Blank answers score 0 (lavaan's pairwise NACOV).
+    The rows were validated by the first pass."""
     part = plan.assessed
     if part is None:
         raise UsageError("the ordinal scores need an assessed part (the quality checks)")
     validator = plan.validator()
-    total = ScoreCrossproducts(np.zeros((len(fit.wls_obs()),) * 2), 0)
+    grouper = _Groups(list(plan.segments), plan.labels)
+    for seen in groups:  # numbered as in the first pass
+        grouper.keys.append(seen)
+        grouper.ids[seen] = len(grouper.keys)
+    total = {key: ScoreCrossproducts(np.zeros((len(fit.wls_obs()),) * 2), 0) for key, fit in fits.items()}
+    split_by = validator.by.get(plan.invariance) if plan.invariance else None
     row = 2
     for chunk in _read_ahead(_sized(chunks, plan.options.chunk_size)):
         answers, _ = validator.validate(chunk, row, segments=False)
-        total = total + fit.score_crossproducts(plan.scorer.keyed_codes(answers, part).T)
+        codes = plan.scorer.keyed_codes(answers, part)
+        split = None if split_by is None else grouper.codes(str(plan.invariance), _segment(chunk.column(split_by)))
+        for key, fit in fits.items():
+            rows = codes if key is None else codes[:, split == key]
+            total[key] = total[key] + fit.score_crossproducts(rows.T)
         row += chunk.num_rows
     return total
 

@@ -85,7 +85,8 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
     rows_done = (lambda done: progress(done, total)) if progress is not None and total and opts.boot else None
     sums = accumulate(chunks, plan, reread_ids=reread_ids if id_column is not None else None, progress=rows_done)
 
-    def rescore(fit):  # WLSMV's second pass over the same rows (analyze --ordinal)
-        return score_pass(source.chunks(columns=plan.columns(), chunk_size=opts.chunk_size), plan, fit)
+    def rescore(fits):  # WLSMV's second pass over the same rows (analyze --ordinal)
+        return score_pass(source.chunks(columns=plan.columns(), chunk_size=opts.chunk_size,
+                                        dictionary=[c for c in plan.segments.values() if c]), plan, fits, sums.groups)
 
     return finish(sums, plan, rescore=rescore if opts.ordinal else None)

@@ -8,7 +8,7 @@ all the blocks, and do not change afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -33,7 +33,9 @@ from .sums import Counts, Sums
 SCHEMA_VERSION = "1.0"
 
 
-def finish(sums: Sums, plan: Plan, rescore: Callable[[Polychoric], ScoreCrossproducts] | None = None) -> Results:
+def finish(sums: Sums, plan: Plan,
+           rescore: Callable[[Mapping[int | None, Polychoric]], Mapping[int | None, ScoreCrossproducts]] | None = None,
+           ) -> Results:
     """The Results of accumulated ``sums`` (:func:`~servq.analysis.accumulate.accumulate`,
     :func:`~servq.analysis.sums.merge`) under ``plan``.
 
@@ -43,8 +45,9 @@ def finish(sums: Sums, plan: Plan, rescore: Callable[[Polychoric], ScoreCrosspro
     plan : Plan
         The plan the sums were accumulated with (its options say what to compute).
     rescore : callable, optional
-        With ``ordinal``: reads the rows again for WLSMV's second pass
-        (:func:`~servq.analysis.accumulate.score_pass`); without it the ordinal CFA is DWLS.
+        With ``ordinal``: ``rescore(fits)`` reads the rows again for WLSMV's second pass
+        (:func:`~servq.analysis.accumulate.score_pass` of ``fits`` keyed as ``sums.ordinal``);
+        without it the ordinal CFA is DWLS and measurement invariance that of the items as numbers.
 
     Returns
     -------
@@ -74,12 +77,15 @@ def finish(sums: Sums, plan: Plan, rescore: Callable[[Polychoric], ScoreCrosspro
                                                   for name in names}, opts.lang, opts.min_n)
     part = plan.assessed
     if part is not None and None in sums.cross:
-        split = {sums.groups[g - 1][1]: cm for g, cm in sums.cross.items() if g is not None}
+        label = {g: sums.groups[g - 1][1] for g in sums.cross if g is not None}
+        split = {label[g]: cm for g, cm in sums.cross.items() if g is not None}
         from ..measures.quality import assess  # on use: it loads pandas and SciPy's optimisers
 
         with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only spin
             quality, more = assess(inst, part, sums.cross[None], sums.counts.rows, opts.lang, split,
-                                   plan.invariance, totals=sums.totals, ordinal=sums.ordinal, rescore=rescore)
+                                   plan.invariance, totals=sums.totals, ordinal=sums.ordinal.get(None),
+                                   ordinal_groups={label[g]: t for g, t in sums.ordinal.items() if g is not None},
+                                   rescore=None if rescore is None else _relabelled(rescore, label))
         blocks.update(quality)
         notes += more
         if isinstance(blocks.get("validity"), dict):  # one verdict for dimensions customers do not tell apart
@@ -97,6 +103,18 @@ def finish(sums: Sums, plan: Plan, rescore: Callable[[Polychoric], ScoreCrosspro
             notes.append(f"{blank_periods} respondent(s) have no value in '{plan.period[0]}' "
                          "and are left out of the trends")
     return Results({**core, **blocks, "notes": notes}, overall, sums.cross.get(None))
+
+
+def _relabelled(rescore: Callable, label: dict[int, str]) -> Callable:
+    """``rescore`` (fits and scores keyed by group number) keyed by the group's value, as
+    :func:`~servq.measures.quality.assess` names the groups."""
+    number = {v: g for g, v in label.items()}
+
+    def by_label(fits: Mapping) -> dict:
+        scores = rescore({None if g is None else number[g]: fit for g, fit in fits.items()})
+        return {None if g is None else label[g]: j for g, j in scores.items()}
+
+    return by_label
 
 
 UNUSED_END_ANSWERS = 100  # answers from which an end of the scale nobody chose suggests another scale

@@ -50,7 +50,8 @@ class AnalysisOptions:
         merged Sums alone.
     invariance : str, optional
         A segment column whose groups are compared for measurement invariance; it is
-        added to ``by``.
+        added to ``by``. With ``ordinal`` the sequence is that of ordered items (WLSMV:
+        configural, thresholds, thresholds and loadings).
     ipa_importance, ipa_performance, ipa_crosshair : str
         Importance–performance analysis: importance ``auto`` / ``derived`` (relative
         weights) / ``stated`` (100-point allocation); performance ``perception`` / ``gap``;

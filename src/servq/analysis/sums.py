@@ -85,10 +85,10 @@ class Sums:
         Each assessed item paired with its dimension score (the respondent's mean over the
         dimension's answered items), over every respondent who answered the item: the
         item–total correlation ``raw_r`` of ``psych::alpha``.
-    ordinal : OrdinalTables, optional
+    ordinal : mapping of int or None to OrdinalTables
         With ``ordinal=True``: the assessed items' contingency tables (reverse-keyed items
-        reversed), for polychoric correlations. Kept in memory only: :meth:`to_arrow`
-        refuses Sums that hold them.
+        reversed), for polychoric correlations; keyed as ``cross``. Kept in memory only:
+        :meth:`to_arrow` refuses Sums that hold them.
     """
 
     items: Moments
@@ -101,7 +101,7 @@ class Sums:
     boot: Mapping[str, np.ndarray] = field(default_factory=dict)
     kano: KanoCounts | None = None
     totals: PairedMoments | None = None
-    ordinal: OrdinalTables | None = None
+    ordinal: Mapping[int | None, OrdinalTables] = field(default_factory=dict)
 
     @property
     def n_groups(self) -> int:
@@ -166,7 +166,7 @@ class Sums:
     def to_arrow(self) -> pa.RecordBatch:
         """One row per array (``name``, ``shape``, ``values`` as float64); the segments,
         counts and format version in the schema's metadata."""
-        if self.ordinal is not None:
+        if self.ordinal:
             raise ValueError("Sums with ordinal tables are not serialised (the local engine keeps them in memory)")
         arrays = self.arrays()
         meta = {"servq_sums_version": str(FORMAT_VERSION),
@@ -268,7 +268,7 @@ def merge(a: Sums, b: Sums) -> Sums:
                 groups=tuple(groups), counts=a.counts + b.counts, unknown=unknown,
                 cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers), boot=_added(a.boot, b.boot),
                 kano=_either_sum(a.kano, b.kano), totals=_either_sum(a.totals, b.totals),
-                ordinal=_either_sum(a.ordinal, b.ordinal))
+                ordinal=_added(a.ordinal, b.ordinal))
 
 
 def add_aligned(a: Sums, b: Sums) -> Sums:
@@ -277,7 +277,7 @@ def add_aligned(a: Sums, b: Sums) -> Sums:
     return Sums(a.items + b.items, a.floats + b.floats, groups=a.groups, counts=a.counts + b.counts,
                 unknown=a.unknown, cross=_added(a.cross, b.cross), drivers=_added(a.drivers, b.drivers),
                 boot=_added(a.boot, b.boot), kano=_either_sum(a.kano, b.kano), totals=_either_sum(a.totals, b.totals),
-                ordinal=_either_sum(a.ordinal, b.ordinal))
+                ordinal=_added(a.ordinal, b.ordinal))
 
 
 def _renumbered(s: Sums, index: np.ndarray, n_groups: int) -> Sums:
@@ -299,7 +299,12 @@ def _renumbered(s: Sums, index: np.ndarray, n_groups: int) -> Sums:
             counts = np.concatenate([counts, np.zeros((own - len(counts), *counts.shape[1:]), dtype=counts.dtype)])
         kano = KanoCounts(spread(counts))
     return replace(s, floats=Moments(spread(f.n), spread(f.s), spread(f.ss), f.shift),
-                   cross={(None if k is None else int(index[k])): v for k, v in s.cross.items()}, kano=kano)
+                   cross=_rekeyed(s.cross, index), ordinal=_rekeyed(s.ordinal, index), kano=kano)
+
+
+def _rekeyed(by_group: Mapping, index: np.ndarray) -> dict:
+    """Statistics keyed by group number (None: every respondent) with group g numbered ``index[g]``."""
+    return {(None if k is None else int(index[k])): v for k, v in by_group.items()}
 
 
 def _cross(values: Mapping) -> CrossMoments:

@@ -84,7 +84,7 @@ def analyze(
     max_problems: Annotated[int, typer.Option("--max-problems", help="Show at most this many problems in a bad file.")] = 50,
     invariance: Annotated[Optional[str], typer.Option(
         help="Test measurement invariance of the dimension model across the groups of this segment column (configural, metric, "
-             "scalar).")] = None,
+             "scalar; with --ordinal: configural, thresholds, loadings by WLSMV).")] = None,
     quality: Annotated[bool, typer.Option(
         "--quality/--no-quality", help="Assess the instrument: reliability, factor structure (CFA), validity.")] = True,
     ordinal: Annotated[bool, typer.Option(

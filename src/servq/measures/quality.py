@@ -22,7 +22,7 @@ respondents, a model that does not converge) is reported as null with the reason
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import cast
 
@@ -35,7 +35,7 @@ from ..stats.numbers import finite
 from ..stats.omega import omega_total
 from ..stats.polychoric import OrdinalTables, Polychoric, ScoreCrossproducts, polychoric
 from ..stats.reliability import alpha_from_cov
-from ..stats.sem import SemWarning, cfa, invariance
+from ..stats.sem import InvarianceResults, SemWarning, cfa, invariance
 from ..stats.sem.invariance import ALPHA as INVARIANCE_ALPHA
 from ..stats.sem.invariance import DELTA_CFI as INVARIANCE_DELTA_CFI
 from ..stats.sem.wls import fit_ordinal_tables
@@ -134,7 +134,9 @@ def dimension_model(inst: Instrument, part: Part) -> str:
 def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int, lang: str,
            groups: dict[str, CrossMoments] | None = None, group_column: str | None = None,
            *, totals: PairedMoments | None = None, ordinal: OrdinalTables | None = None,
-           rescore: Callable[[Polychoric], ScoreCrossproducts] | None = None) -> tuple[dict, list[str]]:
+           ordinal_groups: Mapping[str, OrdinalTables] | None = None,
+           rescore: Callable[[Mapping[str | None, Polychoric]], Mapping[str | None, ScoreCrossproducts]] | None = None,
+           ) -> tuple[dict, list[str]]:
     """Assess the instrument's reliability, factor structure, validity and invariance.
 
     The ``reliability``, ``cfa``, ``validity`` and ``invariance`` blocks of the results,
@@ -172,12 +174,17 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         is the ordinal one, DWLS on the polychoric correlations from the tables alone
         (:func:`servq.stats.sem.wls.fit_ordinal_tables`: lavaan's ``estimator = "DWLS"``,
         ``missing = "pairwise"``), and HTMT uses the polychoric correlations.
+    ordinal_groups : dict of str to OrdinalTables, optional
+        With ``ordinal``, per group of ``group_column``, the same tables: measurement
+        invariance is then the ordinal sequence (configural → thresholds → loadings, WLSMV;
+        :func:`servq.stats.sem.invariance` with ``tables``), given ``rescore``.
     rescore : callable, optional
-        With ``ordinal``: ``rescore(fit)`` reads the rows again and returns the score
-        cross-products of the polychoric ``fit`` (a second pass,
-        :func:`servq.analysis.accumulate.score_pass`); the ordinal CFA is then WLSMV's
-        (robust SEs, scaled χ² and fit indices), as lavaan's ``estimator = "WLSMV"``,
-        ``missing = "pairwise"``.
+        With ``ordinal``: ``rescore(fits)`` reads the rows again and returns the score
+        cross-products of each polychoric fit of ``fits`` (None: every respondent, else a
+        group of ``ordinal_groups``) over its rows, in one second pass
+        (:func:`servq.analysis.accumulate.score_pass`); the ordinal CFA and invariance are
+        then WLSMV's (robust SEs, scaled χ² and fit indices), as lavaan's ``estimator =
+        "WLSMV"``, ``missing = "pairwise"``.
 
     Returns
     -------
@@ -250,17 +257,20 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         notes.append("no CFA: the dimension model needs two dimensions of two or more items, or one of three or more")
     before = len(notes)
     used = [c for cols in _modelled(inst, part).values() for c in cols]
+    scores: Mapping[str | None, ScoreCrossproducts] = {}
+    tables = {}
     if named is not None:
-        def second_pass(rescore: Callable[[Polychoric], ScoreCrossproducts], poly: Polychoric) -> ScoreCrossproducts:
-            scores = rescore(poly)
-            if scores.n != poly.n:
-                raise ValueError(f"the data have {scores.n} rows now and had {poly.n}; the CFA is DWLS's, unscaled")
-            return scores
-
-        scores = None if rescore is None or poly is None or not model else \
-            attempt("the second pass of WLSMV (the items' casewise scores)", lambda: second_pass(rescore, poly))
+        if groups and group_column and model:
+            tables = {g: OrdinalTables(tuple(names), t.cross, t.n) for g, t in (ordinal_groups or {}).items()}
+        polys: dict[str | None, Polychoric | None] = {None: poly}
+        for g, t in tables.items():
+            polys[g] = attempt(f"the polychoric correlations of '{g}'", lambda t=t: polychoric(t))
+        polys = {g: p for g, p in polys.items() if p is not None}
+        if rescore is not None and polys and model:
+            scores = attempt("the second pass of WLSMV (the items' casewise scores)",
+                             lambda: _second_pass(rescore, polys)) or {}
         fit = attempt("the ordinal CFA", lambda: fit_ordinal_tables(model, named, sample=poly,
-                                                                   crossproducts=scores)) if model else None
+                                                                   crossproducts=scores.get(None))) if model else None
     else:
         fit = attempt("the CFA", lambda: _cfa(model, cross, names, used)) if model else None
     if model and fit is None and len(notes) == before:
@@ -272,7 +282,14 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
     out["invariance"] = None
     if groups and group_column and fit is not None:
         before = len(notes)
-        out["invariance"] = attempt("measurement invariance", lambda: _invariance(model, groups, names, group_column))
+        if tables and scores:
+            out["invariance"] = attempt("measurement invariance", lambda: _ordinal_invariance(
+                model, tables, {g: j for g, j in scores.items() if g is not None}, group_column))
+        else:
+            if tables:
+                notes.append("measurement invariance of ordered items needs WLSMV's second pass over the rows: "
+                             "it is that of the items as numbers (ML)")
+            out["invariance"] = attempt("measurement invariance", lambda: _invariance(model, groups, names, group_column))
         if out["invariance"] is None and len(notes) == before:
             notes.append(f"measurement invariance across '{group_column}' needs two groups with more than "
                          f"{len(names) + 1} complete respondents")
@@ -435,6 +452,14 @@ def _validity(inst, part, fit, cross: CrossMoments, names: list[str], lang: str,
     }
 
 
+def _second_pass(rescore, polys: dict) -> Mapping:
+    scores = rescore(polys)
+    for key, poly in polys.items():
+        if scores[key].n != poly.n:
+            raise ValueError(f"the data have {scores[key].n} rows now and had {poly.n}; the CFA is DWLS's, unscaled")
+    return scores
+
+
 def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], column_name: str) -> dict | None:
     usable = {g: cm for g, cm in groups.items() if cm.n_complete > len(names) + 1}
     if len(usable) < 2:
@@ -442,10 +467,28 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
     covs = {g: pd.DataFrame(cm.cov(listwise=True), index=names, columns=names) for g, cm in usable.items()}
     means = {g: pd.Series(cm.mean(listwise=True), index=names) for g, cm in usable.items()}
     nobs = {g: int(cm.n_complete) for g, cm in usable.items()}
-    caught: list[str] = []
+    return _invariance_block(lambda: invariance(model, sample_cov=covs, sample_nobs=nobs, sample_mean=means,
+                                                partial=True), column_name, nobs, "ML")
+
+
+def _ordinal_invariance(model: str, tables: dict[str, OrdinalTables], scores: dict[str, ScoreCrossproducts],
+                        column_name: str) -> dict | None:
+    """The WLSMV sequence configural → thresholds → loadings across the groups with tables and
+    scores (pairwise present answers, as the ordinal CFA)."""
+    usable = [g for g in tables if g in scores]
+    if len(usable) < 2:
+        return None
+    nobs = {g: int(tables[g].n) for g in usable}
+    return _invariance_block(lambda: invariance(model, tables={g: tables[g] for g in usable},
+                                                crossproducts={g: scores[g] for g in usable}),
+                             column_name, nobs, "WLSMV")
+
+
+def _invariance_block(compute: Callable[[], InvarianceResults], column_name: str, nobs: dict[str, int],
+                      estimator: str) -> dict:
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always", SemWarning)
-        res = invariance(model, sample_cov=covs, sample_nobs=nobs, sample_mean=means, partial=True)
+        res = compute()
         caught = [str(w.message) for w in record if issubclass(w.category, SemWarning)]
     steps = []
     for row in res.table.to_dict("records"):
@@ -454,12 +497,13 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
                       "delta_chisq": finite(row.get("chisq_diff")), "delta_df": finite(row.get("df_diff")),
                       "pvalue": finite(row.get("pvalue")), "delta_cfi": finite(row.get("cfi_diff")),
                       "holds": None if row.get("holds") is None or row["model"] == "configural" else bool(row["holds"]),
-                      "partial": bool(row.get("group_partial")) and row["model"] != "configural"})
+                      "partial": bool(row.get("group_partial")) and row["model"] != "configural"}
+                     | ({"chisq_scaled": finite(row["chisq_scaled"])} if "chisq_scaled" in row else {}))
     freed = [{"step": r["step"], "param": r["param"], "x2": finite(r["X2"]), "pvalue": finite(r["score_pvalue"]),
               "delta_cfi": finite(r["cfi_diff"]), "holds": bool(r["holds"])} for r in res.search.to_dict("records")]
-    return {"column": column_name, "groups": nobs, "steps": steps, "level": res.level, "rule": res.rule,
-            "p_min": INVARIANCE_ALPHA, "delta_cfi_min": INVARIANCE_DELTA_CFI, "warnings": sorted(set(caught)),
-            "freed": freed}
+    return {"column": column_name, "groups": nobs, "estimator": estimator, "steps": steps, "level": res.level,
+            "rule": res.rule, "p_min": INVARIANCE_ALPHA, "delta_cfi_min": INVARIANCE_DELTA_CFI,
+            "warnings": sorted(set(caught)), "freed": freed}
 
 
 def _matrix(frame: pd.DataFrame) -> dict:

@@ -311,7 +311,7 @@ class Scorer:
             total = CrossMoments.of_shifted(np.zeros((len(mid), 0)), np.zeros((len(mid), 0), dtype=bool), mid)
         return total
 
-    def item_tables(self, answers: Answers, part: Part) -> OrdinalTables:
+    def item_tables(self, answers: Answers, part: Part, rows: np.ndarray | None = None) -> OrdinalTables:
         """The contingency tables of one part's item codes (reverse-keyed items reversed, so
         that every item's categories run the same way): polychoric correlations.
 
@@ -321,13 +321,16 @@ class Scorer:
             One chunk of validated answers.
         part : Part
             The part whose items are taken.
+        rows : ndarray of bool, optional
+            Respondents to keep (default: all).
 
         Returns
         -------
         OrdinalTables
             The items' code counts and pair tables, in instrument order, named by item id.
         """
-        return OrdinalTables.from_codes(self.keyed_codes(answers, part).T, items=[str(i) for i in self.item_ids])
+        codes = self.keyed_codes(answers, part)
+        return OrdinalTables.from_codes((codes if rows is None else codes[:, rows]).T, items=[str(i) for i in self.item_ids])
 
     def keyed_codes(self, answers: Answers, part: Part) -> np.ndarray:
         """One part's item codes (items x rows, 0 = no answer), reverse-keyed items reversed:

@@ -24,7 +24,8 @@ RMSEA_CI_LEVEL = 0.90  # lavaan's rmsea.ci.lower/upper
 LOADING_REFERENCE = 0.70  # 0.70² ≈ 0.50: half of the item's variance is its dimension's
 CALLOUT_BY_VERDICT = {"good": "ok", "acceptable": "info", "poor": "warn"}
 CALLOUT_BY_LEVEL = {"scalar": "ok", "partial scalar": "info", "metric": "info", "partial metric": "warn",
-                    "configural": "warn", "none": "warn"}
+                    "configural": "warn", "none": "warn", "loadings": "ok", "thresholds": "info"}  # the last two: ordered items
+STEPS = ("configural", "metric", "scalar", "thresholds", "loadings")
 
 
 def quality_section(results: Mapping, f: Fmt) -> dict | None:
@@ -435,20 +436,27 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
         for name, n in (inv.get("groups") or {}).items()
     ]
     intro = f.t("quality.invariance.intro", column=f.column(column), groups=i18n.join_list(f.lang, groups))
+    scaled = inv.get("estimator") == "WLSMV"  # ordered items: the scaled χ², CFI and RMSEA
+    if scaled:
+        intro = f"{intro} {f.t('quality.invariance.ordinal')}"
     content: list[tuple[str, Any]] = [("p", intro)]
     headers = f.headers(
         "col.model", "col.chisq", "col.df", "col.cfi", "col.rmsea", "col.delta_chisq", "col.pvalue",
         "col.delta_cfi", "col.holds",
     )
+    if scaled:
+        for i in (1, 3, 4):
+            headers[i] = (f.t("quality.cfa.scaled", name=headers[i][0]), headers[i][1])
     if is_real(inv.get("p_min")) and is_real(inv.get("delta_cfi_min")):
-        rule = f.t("quality.invariance.rule_numbers", p=f.num(inv["p_min"]), cfi=f.num(abs(inv["delta_cfi_min"])))
+        rule = f.t(f"quality.invariance.rule_numbers{'_scaled' if scaled else ''}", p=f.num(inv["p_min"]),
+                   cfi=f.num(abs(inv["delta_cfi_min"])))
     else:
         rule = str(inv.get("rule") or "").strip().rstrip(".。")
     notes = [f.t("quality.invariance.rule", rule=rule)] if rule else []
     table = Table(headers, notes=notes)
     for step in inv.get("steps") or []:
         model = step.get("model")
-        known = model in ("configural", "metric", "scalar")
+        known = model in STEPS
         name = f.t(f"quality.invariance.model_{model}") if known else str(model)
         if step.get("partial"):
             name = f.t("quality.invariance.model_partial", model=name)
@@ -465,7 +473,7 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
             holds_cell = Cell(f.t(f"quality.invariance.{key}"), cls=cls)
         table.rows.append(
             Row(
-                [Cell(name, what, cls="label"), f.num_cell(step.get("chisq"))]
+                [Cell(name, what, cls="label"), f.num_cell(step.get("chisq_scaled" if scaled else "chisq"))]
                 + [Cell(f.int(step.get("df")), cls="num")]
                 + [f.num_cell(step.get(k), digits=3) for k in ("cfi", "rmsea")]
                 + [Cell(delta, cls="num"), Cell(f.p(step.get("pvalue"), bare=True), cls="num")]

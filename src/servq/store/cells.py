@@ -175,7 +175,7 @@ class Layout:
         self.cells_per_item = len(instrument.parts) * len(instrument.items)
         nothing = pa.table({c: pa.array([], pa.int16()) for c in self.columns})
         self.template = tally(self.plan, self.plan.validator().check(nothing), [np.zeros(0, dtype=np.int64)], 1)
-        if self.template.ordinal is not None:
+        if self.template.ordinal:
             raise ValueError("the dashboard's plan has no ordinal tables: they stay out of the cells")
         arrays = self.template.arrays(shifts=False)
         self.names = list(arrays)
@@ -186,7 +186,7 @@ class Layout:
 
     # -- vectors ------------------------------------------------------------------------
     def vector(self, sums: Sums) -> np.ndarray:
-        if sums.ordinal is not None:
+        if sums.ordinal:
             raise ValueError("Sums with ordinal tables are not stored in cells")
         return np.concatenate([np.ravel(a).astype(np.float64) for a in sums.arrays(shifts=False).values()])
 
