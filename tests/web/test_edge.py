@@ -180,6 +180,12 @@ def test_a_bad_invitation_file_is_named_and_nothing_is_stored(client, engine, co
 @pytest.mark.parametrize("name, message", [
     ("North\x00east", "name: a control character ('\\x00') at character 6 is not allowed"),
     ("n" * 201, "name: String should have at most 200 characters"),
+    # DEL and the C1 controls are control characters too (\x9b is a terminal's CSI, \x85 a line break)
+    ("North\x9b2J", "name: a control character ('\\x9b') at character 6 is not allowed"),
+    ("North\x7f", "name: a control character ('\\x7f') at character 6 is not allowed"),
+    # a name that reads backwards in a list, a file name or an e-mail's To: ("Trojan Source")
+    ("North\u202eexe.pdf", "name: a control character ('\\u202e') at character 6 is not allowed"),
+    ("North\u2066x", "name: a control character ('\\u2066') at character 6 is not allowed"),
 ])
 def test_admin_forms_refuse_nul_and_over_long_names(client, engine, name, message):
     sign_in(client, "admin@example.org")

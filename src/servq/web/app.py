@@ -43,7 +43,7 @@ from . import (
     supervisor_routes,
     survey_routes,
 )
-from .edge import Admission, AuthGate, takes_file
+from .edge import Admission, AuthGate, HeadAsGet, takes_file
 from .languages import DEFAULT, Msg, strings
 from .pages import LoginRequired, page
 from .params import ApiError, FieldError, FieldErrors
@@ -116,6 +116,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders, hsts=not settings.development)
     app.mount("/static", StaticFiles(directory=f"{_HERE}/static"), name="static")
 

@@ -22,8 +22,10 @@ router = APIRouter(include_in_schema=False)
 
 
 def safe_next(target: str | None) -> str:
-    """Only a local path is a redirect target after sign-in (no open redirects)."""
-    if not target:
+    """Only a local path is a redirect target after sign-in (no open redirects). A browser
+    reads ``\\`` as ``/`` and drops tabs and line breaks, so ``/\\evil.example`` and
+    ``/<tab>/evil.example`` are other sites: a target with either is refused."""
+    if not target or "\\" in target or not target.isprintable():
         return "/admin"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

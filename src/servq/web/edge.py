@@ -12,7 +12,9 @@ comes from someone signed in, all checked before a byte of the body is read.
   may see ``/supervise`` only, and nobody else may (``403``); the body of a request that
   fails is never read, so an anonymous upload costs neither memory nor disk.
 
-Both are plain ASGI middleware; what they answer carries the security headers (that
+* :class:`HeadAsGet`: ``HEAD`` is ``GET`` without the body.
+
+All are plain ASGI middleware; what they answer carries the security headers (that
 middleware is outside them) and, for ``/api/``, the API's error body.
 """
 
@@ -118,6 +120,27 @@ def _bounded(receive, limit: int):
         return message
 
     return bounded
+
+
+class HeadAsGet:
+    """``HEAD`` answered as ``GET`` is, without the body (RFC 9110: a server that answers GET
+    answers HEAD; FastAPI's routes name GET alone, and would say 405). The routes see a GET:
+    a HEAD only reads, and passes every check that GET does."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        scope["method"] = "GET"  # in place: what the routes put in the scope's state is seen outside too
+        await self.app(scope, receive, headers_only)
 
 
 class AuthGate:

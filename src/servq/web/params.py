@@ -7,7 +7,8 @@ Every value a request brings is checked before a route uses it:
   more, with an error instead of "not found");
 * digits are ASCII digits (``"²".isdigit()`` is true, yet ``int("²")`` fails);
 * a text is at most as long as its column and holds no control character (PostgreSQL
-  refuses NUL in text); a multi-line text may hold tabs and line breaks;
+  refuses NUL in text), C1 and bidirectional controls included; a multi-line text may hold
+  tabs and line breaks;
 * a report's language is one of the report's languages;
 * a date or time of a filter lies in the years 1900 to 9999 once converted to UTC.
 
@@ -43,8 +44,11 @@ Lang = Literal[LANGUAGES]  # type: ignore[valid-type]
 DataFormat = Literal[FORMATS]  # type: ignore[valid-type]
 """The format of a data file (the responses as CSV, XLSX, Parquet or SPSS .sav)."""
 
-_CONTROL = re.compile("[\x00-\x1f\ud800-\udfff]")  # C0 controls, and lone surrogates (not UTF-8)
-_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # the same but tab, CR, LF
+# C0 and C1 controls and DEL; the bidirectional embeddings, overrides and isolates, which make
+# a text read otherwise than it is stored ("Trojan Source"); lone surrogates (not UTF-8)
+_CONTROLS = r"\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x1f{_CONTROLS}\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_CONTROLS}\ud800-\udfff]")  # but tab, CR, LF
 
 
 def text_problem(value: str, limit: int | None = None, *, multiline: bool = False) -> str | None:
@@ -72,7 +76,7 @@ def Text(limit, *, multiline: bool = False, required: bool = False):
             raise ValueError(problem)
         return value
 
-    char = r"[^\x00-\x08\x0b\x0c\x0e-\x1f]" if multiline else r"[^\x00-\x1f]"
+    char = rf"[^\x00-\x08\x0b\x0c\x0e-\x1f{_CONTROLS}]" if multiline else rf"[^\x00-\x1f{_CONTROLS}]"
     pattern = rf"^{char}*[^\x00-\x1f\s]{char}*$" if required else rf"^{char}*$"
     schema = {"type": "string", "maxLength": length, "pattern": pattern} | ({"minLength": 1} if required else {})
     return Annotated[str, StringConstraints(max_length=length), AfterValidator(check), WithJsonSchema(schema)]
