@@ -118,6 +118,29 @@ def test_ordinal_invariance_is_lavaans_wlsmv_sequence():
     assert all(s["chisq_scaled"] > s["chisq"] for s in inv["steps"])
 
 
+def test_ordinal_invariance_with_blank_answers_is_lavaans_pairwise():
+    """Blank answers: each group's tables and scores are those of its pairwise present answers,
+    lavaan's missing = "pairwise" by group (tests/golden/ordinal_invariance_pairwise.R)."""
+    ref = json.loads((GOLDEN / "ordinal_invariance_pairwise.json").read_text())
+    res = servq.analyze(GOLDEN / "data" / "hs_ordinal_school_holes.csv", HERE / "data" / "hs_ordinal.yaml",
+                        mapping=HERE / "data" / "hs_ordinal_mapping.yaml", invariance="school", ordinal=True,
+                        chunk_size=40)
+    inv = res.data["invariance"]
+    assert inv["groups"] == ref["nobs"]
+    for step in inv["steps"]:
+        theirs = ref["fit"][step["model"]]
+        assert step["chisq"] == pytest.approx(theirs["chisq"], rel=1e-6)
+        assert step["chisq_scaled"] == pytest.approx(theirs["chisq.scaled"], rel=1e-6)
+        assert step["df"] == theirs["df"]
+        assert step["cfi"] == pytest.approx(theirs["cfi.scaled"], abs=1e-6)
+        assert step["rmsea"] == pytest.approx(theirs["rmsea.scaled"], abs=1e-6)
+        if step["model"] != "configural":
+            lrt = ref["lrt"][step["model"]]
+            assert step["delta_chisq"] == pytest.approx(lrt["chisq_diff"], rel=1e-6)
+            assert step["delta_df"] == lrt["df_diff"]
+            assert step["pvalue"] == pytest.approx(lrt["pvalue"], rel=1e-5)
+
+
 @pytest.mark.parametrize("lang, words", [("en", ("Thresholds and loadings", "χ² (scaled)", "WLSMV")),
                                          ("sv", ("Trösklar och laddningar", "χ² (skalad)", "WLSMV")),
                                          ("zh", ("阈值和载荷", "χ²（校正）", "WLSMV"))])
