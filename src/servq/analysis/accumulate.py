@@ -101,7 +101,8 @@ def tally(plan: Plan, answers: Answers, groupings: list[np.ndarray], n_groups: i
     (counting from 0: the bootstrap weights a row by its number). The caller names the
     groups and counts the rows (``dataclasses.replace(sums, groups=..., counts=...)``)."""
     scorer, opts = plan.scorer, plan.options
-    chunk = scorer.sums(answers, groupings, n_groups, keep_rows=opts.boot > 0)
+    outcomes = bool(plan.layout.outcomes)  # without an outcome column there are no key drivers to sum
+    chunk = scorer.sums(answers, groupings, n_groups, drivers=outcomes, keep_rows=outcomes and opts.boot > 0)
     cross: dict[int | None, CrossMoments] = {}
     part = plan.assessed
     totals = None
