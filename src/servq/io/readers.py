@@ -253,18 +253,28 @@ def _open_csv(path: Path, sheet: str | None, encoding: str | None = None) -> Sou
 
 
 def _csv_chunks(src: Source, columns: list[str], chunk_size: int, text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
-    import pyarrow.csv as pacsv
-
-    block = max(1 << 20, min(64 << 20, chunk_size * 256))
-    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block)
     ragged: list[Problem] = []
+    tables = _csv_tables(src, columns, chunk_size, text, ragged.append)
+    empty = _empty_tail(src.path, src.options["encoding"], src.options["delimiter"], len(src.columns))
+    for table in _all_but_last(tables, empty):
+        yield from _split(table, chunk_size)
+    if ragged:
+        numbered = _ragged_rows(src)  # the parser cannot number rows when values may hold newlines
+        found = numbered if len(numbered) == len(ragged) else ragged
+        raise DataError(f"{src.path}: {len(ragged)} row(s) do not have one field per column", found[:50], len(ragged))
+
+
+def _csv_tables(src: Source, columns: list[str], chunk_size: int, text: frozenset[str], ragged) -> Iterator[pa.Table]:
+    import pyarrow.csv as pacsv
 
     def on_ragged(row) -> str:
         where = f"row {row.number}: " if row.number is not None else ""
-        ragged.append(Problem(f"{where}{row.actual_columns} field(s) where the header has {row.expected_columns}",
-                              file=str(src.path), value=row.text))
+        ragged(Problem(f"{where}{row.actual_columns} field(s) where the header has {row.expected_columns}",
+                       file=str(src.path), value=row.text))
         return "skip"
 
+    block = max(1 << 20, min(64 << 20, chunk_size * 256))
+    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block)
     parse = pacsv.ParseOptions(delimiter=src.options["delimiter"], newlines_in_values=True,
                                invalid_row_handler=on_ragged)
     convert = pacsv.ConvertOptions(
@@ -287,10 +297,38 @@ def _csv_chunks(src: Source, columns: list[str], chunk_size: int, text: frozense
         if "invalid UTF8" in str(exc) or "invalid utf8" in str(exc).lower():
             raise undecodable(src.path, src.options["encoding"]) from None
         raise DataError(f"{src.path}: cannot read the CSV file", [Problem(_arrow_message(exc), file=str(src.path))]) from None
-    if ragged:
-        numbered = _ragged_rows(src)  # the parser cannot number rows when values may hold newlines
-        found = numbered if len(numbered) == len(ragged) else ragged
-        raise DataError(f"{src.path}: {len(ragged)} row(s) do not have one field per column", found[:50], len(ragged))
+
+
+def _empty_tail(path: Path, encoding: str, delimiter: str, width: int) -> int:
+    """How many rows at the end of a CSV file hold nothing but delimiters (and quotes or
+    blanks), one field per column: the rows Excel writes for the empty but once used or
+    formatted rows below the data. Blank lines are no rows (the parser skips them)."""
+    size = path.stat().st_size
+    start = max(0, size - 65536) // 2 * 2
+    with path.open("rb") as fh:
+        if encoding == "utf-16":  # the tail has no byte-order mark of its own
+            encoding = "utf-16-be" if fh.read(2) == codecs.BOM_UTF16_BE else "utf-16-le"
+        fh.seek(start)
+        tail = fh.read().decode("utf-8" if encoding == "utf8" else encoding, errors="replace")
+    count = 0
+    for line in reversed(tail.splitlines()[1:] if start else tail.lstrip("\ufeff").splitlines()):
+        if line and not line.strip(f'{delimiter}" \t'):
+            count += width > 1 and line.count(delimiter) == width - 1
+        elif line:
+            break
+    return count
+
+
+def _all_but_last(tables: Iterable[pa.Table], k: int) -> Iterator[pa.Table]:
+    """The tables' rows but the last ``k``."""
+    held = None
+    for table in tables:
+        if held is not None:
+            table = pa.concat_tables([held, table])
+        cut = max(0, table.num_rows - k)
+        if cut:
+            yield table.slice(0, cut)
+        held = table.slice(cut)
 
 
 def _nulls(table: pa.Table, text: frozenset[str]) -> pa.Table:
@@ -394,7 +432,8 @@ def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int, text: frozens
     wb = _workbook(src.path)
     try:
         ws = _sheet(wb, src.path, src.options.get("sheet"))
-        yield from _row_tables(ws.iter_rows(min_row=2, values_only=True), src.columns, columns, chunk_size, text)
+        rows = _without_empty_tail(ws.iter_rows(min_row=2, values_only=True))
+        yield from _row_tables(rows, src.columns, columns, chunk_size, text)
     finally:
         wb.close()
 
@@ -450,8 +489,22 @@ def _calamine_chunks(src: Source, columns: list[str], chunk_size: int,
                      text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
     rows = iter(_calamine_sheet(src.path, src.options.get("sheet")).iter_rows())
     next(rows, None)  # the header
-    yield from _row_tables(([None if v == "" else v for v in row] for row in rows), src.columns, columns, chunk_size,
-                           text)
+    rows = _without_empty_tail([None if v == "" else v for v in row] for row in rows)
+    yield from _row_tables(rows, src.columns, columns, chunk_size, text)
+
+
+def _without_empty_tail(rows: Iterable[Sequence]) -> Iterator[Sequence]:
+    """The rows but the empty ones at the end: a sheet's formatted but empty rows below the
+    answers are no respondents. An empty row between answers stays (an empty row, the row
+    numbers of the rows below unchanged)."""
+    held = 0
+    for row in rows:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            held += 1
+            continue
+        yield from [()] * held
+        held = 0
+        yield row
 
 
 def _cell_text(value, as_written: bool = False) -> str | None:

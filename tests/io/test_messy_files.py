@@ -1,0 +1,58 @@
+"""Files as survey tools and spreadsheets really save them: read as their clean equivalent,
+or refused with one line that says what is wrong, where, and what to do."""
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles import PatternFill
+
+import servq
+
+DATA = Path(__file__).parents[1] / "data"
+MINI = DATA / "mini.yaml"
+LINES = (DATA / "mini.csv").read_text().splitlines()
+WIDTH = LINES[0].count(",") + 1
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return servq.analyze(DATA / "mini.csv", MINI, by="branch", min_n=1)
+
+
+def same(res, reference):
+    assert res.n_respondents == reference.n_respondents
+    assert res.dimensions == reference.dimensions
+    assert res.items == reference.items
+    assert res.segments == reference.segments
+    assert res.data["missing"] == reference.data["missing"]
+
+
+def workbook(path, rows):
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append([int(v) if v.isdigit() else (v or None) for v in row.split(",")])
+    wb.save(path)
+    return path
+
+
+def test_empty_rows_below_the_answers_are_no_respondents(tmp_path, reference):
+    csv = tmp_path / "a.csv"  # Excel writes rows that were once used as lines of commas
+    csv.write_text("\r\n".join([*LINES, *[","* (WIDTH - 1)] * 3, '"",""' + "," * (WIDTH - 2)]) + "\r\n")
+    same(servq.analyze(csv, MINI, by="branch", min_n=1), reference)
+    xlsx = workbook(tmp_path / "a.xlsx", LINES)
+    wb = openpyxl.load_workbook(xlsx)
+    for row in range(len(LINES) + 1, len(LINES) + 40):  # formatted, never filled
+        for col in range(1, WIDTH + 3):
+            wb.active.cell(row, col).fill = PatternFill("solid", fgColor="FFFF00")
+    wb.active.cell(len(LINES) + 2, 2).value = " "
+    wb.save(xlsx)
+    same(servq.analyze(xlsx, MINI, by="branch", min_n=1), reference)
+
+
+def test_an_empty_row_between_answers_keeps_the_row_numbers(tmp_path):
+    bad = LINES[3].replace("r3,Y,5,", "r3,Y,8,")
+    xlsx = workbook(tmp_path / "a.xlsx", [*LINES[:2], "," * (WIDTH - 1), LINES[2], bad])
+    with pytest.raises(servq.errors.DataError) as info:
+        servq.analyze(xlsx, MINI)
+    assert [(p.row, p.column) for p in info.value.problems] == [(5, "E1")]
