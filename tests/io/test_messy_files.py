@@ -56,3 +56,27 @@ def test_an_empty_row_between_answers_keeps_the_row_numbers(tmp_path):
     with pytest.raises(servq.errors.DataError) as info:
         servq.analyze(xlsx, MINI)
     assert [(p.row, p.column) for p in info.value.problems] == [(5, "E1")]
+
+
+@pytest.mark.parametrize("pad", [" ", "  ", "\u00a0", "\u200b", "\ufeff"])
+def test_column_names_with_invisible_padding_are_the_names(tmp_path, reference, pad):
+    csv = tmp_path / "a.csv"
+    header = ",".join(f"{pad}{name}{pad}" for name in LINES[0].split(","))
+    csv.write_text("\n".join([header, *LINES[1:]]) + "\n", encoding="utf-8")
+    same(servq.analyze(csv, MINI, by="branch", min_n=1), reference)
+
+
+def test_a_mapping_names_a_padded_column_by_its_visible_name(tmp_path, reference):
+    csv = tmp_path / "a.csv"
+    csv.write_text("\n".join([LINES[0].replace("sat", "Nöjd\u00a0"), *LINES[1:]]) + "\n", encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("columns:\n  Nöjd: sat\n", encoding="utf-8")
+    same(servq.analyze(csv, MINI, by="branch", min_n=1, mapping=mapping), reference)
+
+
+def test_two_columns_that_differ_only_by_padding_are_a_repeated_name(tmp_path):
+    csv = tmp_path / "a.csv"
+    csv.write_text("\n".join([LINES[0] + ",branch\u00a0", *(line + ",Z" for line in LINES[1:])]) + "\n", encoding="utf-8")
+    with pytest.raises(servq.errors.DataError) as info:
+        servq.analyze(csv, MINI, by="branch")
+    assert [(p.column, p.message) for p in info.value.problems] == [("branch", "column name repeated (columns 2 and 13)")]

@@ -26,6 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import DataError, Problem, UsageError
+from .columns import visible
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "calamine",
            ".xlsb": "calamine", ".ods": "calamine", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav",
@@ -555,8 +556,8 @@ def value_labels(src: Source, column: str) -> dict | None:
 def _check_header(path: Path, header: list[str]) -> None:
     problems = []
     seen: dict[str, int] = {}
-    for i, name in enumerate(header, start=1):
-        if not name.strip():
+    for i, name in enumerate(map(visible, header), start=1):
+        if not name:
             problems.append(Problem(f"column {i} has no name", file=str(path), row=1))
         elif name in seen:
             problems.append(Problem(f"column name repeated (columns {seen[name]} and {i})", file=str(path), row=1, column=name))
