@@ -80,3 +80,30 @@ def test_two_columns_that_differ_only_by_padding_are_a_repeated_name(tmp_path):
     with pytest.raises(servq.errors.DataError) as info:
         servq.analyze(csv, MINI, by="branch")
     assert [(p.column, p.message) for p in info.value.problems] == [("branch", "column name repeated (columns 2 and 13)")]
+
+
+def test_dates_in_a_segment_column_read_as_the_dates_of_a_csv_file(tmp_path):
+    import datetime
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.read_csv(DATA / "mini.csv", dtype={"branch": str})
+    df["day"] = ["2026-03-01", "2026-03-01", "2026-03-02", None]
+    df.to_csv(tmp_path / "a.csv", index=False)
+    want = servq.analyze(tmp_path / "a.csv", MINI, by="day", min_n=1).segments
+    dated = df.assign(day=pd.to_datetime(df["day"]))
+    pq.write_table(pa.Table.from_pandas(dated, preserve_index=False), tmp_path / "a.parquet")
+    pq.write_table(pa.Table.from_pandas(dated.assign(day=dated["day"].dt.date), preserve_index=False), tmp_path / "d.parquet")
+    wb = openpyxl.Workbook()
+    wb.active.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        wb.active.append([datetime.datetime.fromisoformat(v) if i == len(row) - 1 and isinstance(v, str) else
+                          (None if pd.isna(v) else v) for i, v in enumerate(row)])
+    wb.save(tmp_path / "a.xlsx")
+    for name in ("a.parquet", "d.parquet", "a.xlsx"):
+        assert servq.analyze(tmp_path / name, MINI, by="day", min_n=1).segments == want, name
+    wb.active.cell(2, len(df.columns)).value = datetime.datetime(2026, 3, 1, 14, 30)
+    wb.save(tmp_path / "t.xlsx")
+    assert "2026-03-01 14:30:00" in servq.analyze(tmp_path / "t.xlsx", MINI, by="day", min_n=1).segments["day"]

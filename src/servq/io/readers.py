@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -513,6 +514,8 @@ def _cell_text(value, as_written: bool = False) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime.datetime):  # as in a CSV file: the date alone at midnight
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(" ")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     text = str(value).strip()
