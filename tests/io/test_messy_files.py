@@ -8,6 +8,7 @@ import pytest
 from openpyxl.styles import PatternFill
 
 import servq
+from servq.errors import DataError
 
 DATA = Path(__file__).parents[1] / "data"
 MINI = DATA / "mini.yaml"
@@ -53,7 +54,7 @@ def test_empty_rows_below_the_answers_are_no_respondents(tmp_path, reference):
 def test_an_empty_row_between_answers_keeps_the_row_numbers(tmp_path):
     bad = LINES[3].replace("r3,Y,5,", "r3,Y,8,")
     xlsx = workbook(tmp_path / "a.xlsx", [*LINES[:2], "," * (WIDTH - 1), LINES[2], bad])
-    with pytest.raises(servq.errors.DataError) as info:
+    with pytest.raises(DataError) as info:
         servq.analyze(xlsx, MINI)
     assert [(p.row, p.column) for p in info.value.problems] == [(5, "E1")]
 
@@ -77,7 +78,7 @@ def test_a_mapping_names_a_padded_column_by_its_visible_name(tmp_path, reference
 def test_two_columns_that_differ_only_by_padding_are_a_repeated_name(tmp_path):
     csv = tmp_path / "a.csv"
     csv.write_text("\n".join([LINES[0] + ",branch\u00a0", *(line + ",Z" for line in LINES[1:])]) + "\n", encoding="utf-8")
-    with pytest.raises(servq.errors.DataError) as info:
+    with pytest.raises(DataError) as info:
         servq.analyze(csv, MINI, by="branch")
     assert [(p.column, p.message) for p in info.value.problems] == [("branch", "column name repeated (columns 2 and 13)")]
 
@@ -107,3 +108,47 @@ def test_dates_in_a_segment_column_read_as_the_dates_of_a_csv_file(tmp_path):
     wb.active.cell(2, len(df.columns)).value = datetime.datetime(2026, 3, 1, 14, 30)
     wb.save(tmp_path / "t.xlsx")
     assert "2026-03-01 14:30:00" in servq.analyze(tmp_path / "t.xlsx", MINI, by="day", min_n=1).segments["day"]
+
+
+def refused(path, **kw):
+    with pytest.raises(DataError) as info:
+        servq.analyze(path, MINI, **kw)
+    return info.value
+
+
+@pytest.mark.parametrize("above", [["Customer survey 2026"], ["Customer survey 2026", ""], [",,Expectations,,,Perceptions"]])
+def test_title_rows_above_the_column_names_say_where_the_names_are(tmp_path, above):
+    csv = tmp_path / "a.csv"
+    csv.write_text("\n".join([*above, *LINES]) + "\n")
+    xlsx = workbook(tmp_path / "a.xlsx", [*above, *LINES])
+    for path in (csv, xlsx):
+        (p,) = refused(path).problems
+        row = len(above) + 1
+        assert p.row == 1 and p.message.startswith("the column names seem to be on row "), p.message
+        assert f"on row {row}, not row 1: delete the row(s) above them" in p.message
+
+
+@pytest.mark.parametrize("second", [
+    ["How much do you agree: " + c for c in LINES[0].split(",")],  # Qualtrics: question texts, then ImportIds
+    ["", ""] + ["Response"] * (WIDTH - 2),  # SurveyMonkey: the option under each question
+])
+def test_a_second_header_row_is_named_once_with_what_to_do(tmp_path, second):
+    import csv as csvlib
+
+    path = tmp_path / "a.csv"
+    with path.open("w", newline="") as fh:
+        rows = [LINES[0].split(","), second, [f'{{"ImportId":"QID{i}"}}' for i in range(WIDTH)]]
+        csvlib.writer(fh).writerows([*rows[:2 + (second[0] != "")], *(line.split(",") for line in LINES[1:])])
+    problems = refused(path).problems
+    assert len(problems) == 1 + (second[0] != "")
+    assert problems[0].row == 2 and "row 2 holds no answers but text in the answer columns" in problems[0].message
+    assert "a second header row, as SurveyMonkey and Qualtrics export: delete it" in problems[0].message
+
+
+def test_answers_written_as_labels_get_a_hint_to_recode_them(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join([LINES[0], *(line.replace(",5,", ",Agree,").replace(",4,", ",4 - Somewhat agree,")
+                                          for line in LINES[1:])]) + "\n")
+    err = refused(path)
+    assert all(p.message == "not a number" for p in err.problems)
+    assert err.hint.startswith("the answers are written as text ('Agree', '4 - Somewhat agree'): a mapping file's values:")

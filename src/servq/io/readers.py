@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm"
            ".zsav": "sav"}
 NULL_TEXT = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "."]
 DEFAULT_CHUNK = 32_768
+_LOOK_BELOW = 10  # rows below the first read to tell a title above the column names
 ENCODING_HINT = ("save the file as UTF-8, or name its encoding: with the complaint commands --encoding cp1252 "
                  "(Windows, Western Europe) or --encoding gb18030 (Chinese Windows); in Python encoding=")
 _BLOCK = 1 << 20
@@ -242,14 +244,15 @@ def _open_csv(path: Path, sheet: str | None, encoding: str | None = None) -> Sou
     enc = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
     try:
         with path.open("r", encoding=encoding, newline="") as fh:
-            header = next(csv.reader(fh, delimiter=delimiter), None)
+            top = list(itertools.islice(csv.reader(fh, delimiter=delimiter), _LOOK_BELOW + 1))
+        header = top[0] if top else None
     except UnicodeDecodeError:
         raise undecodable(path, encoding) from None
     if header and encoding == "utf-8":
         header[0] = header[0].lstrip("\ufeff")
     if not header or all(not h.strip() for h in header):
         raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
-    _check_header(path, header)
+    _check_header(path, header, top[1:])
     return Source(path, "csv", header, {"encoding": enc, "delimiter": delimiter,
                                         "guessed": guessed and encoding == "cp1252"})
 
@@ -399,15 +402,16 @@ def _open_xlsx(path: Path, sheet: str | None) -> Source:
     wb = _workbook(path)
     try:
         ws = _sheet(wb, path, sheet)
-        header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        top = list(ws.iter_rows(min_row=1, max_row=_LOOK_BELOW + 1, values_only=True))
     finally:
         wb.close()
+    header_row = top[0] if top else None
     if not header_row:
         raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
     header = ["" if h is None else str(h).strip() for h in header_row]
     while header and header[-1] == "":
         header.pop()
-    _check_header(path, header)
+    _check_header(path, header, top[1:])
     return Source(path, "xlsx", header, {"sheet": sheet})
 
 
@@ -477,13 +481,13 @@ def _calamine_sheet(path: Path, sheet: str | None):
 
 
 def _open_calamine(path: Path, sheet: str | None) -> Source:
-    header_row = next(iter(_calamine_sheet(path, sheet).iter_rows()), None)
-    header = ["" if h is None else str(h).strip() for h in header_row or []]
+    top = list(itertools.islice(_calamine_sheet(path, sheet).iter_rows(), _LOOK_BELOW + 1))
+    header = ["" if h is None else str(h).strip() for h in (top[0] if top else [])]
     while header and header[-1] == "":
         header.pop()
     if not header:
         raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
-    _check_header(path, header)
+    _check_header(path, header, top[1:])
     return Source(path, "calamine", header, {"sheet": sheet})
 
 
@@ -556,7 +560,10 @@ def value_labels(src: Source, column: str) -> dict | None:
 
 # -- shared --------------------------------------------------------------------------
 
-def _check_header(path: Path, header: list[str]) -> None:
+def _check_header(path: Path, header: list[str], below: Sequence[Sequence] = ()) -> None:
+    """Unnamed and repeated column names are problems; ``below`` (the next rows) tells
+    whether the first row is a title above the column names."""
+    _check_title(path, header, below)
     problems = []
     seen: dict[str, int] = {}
     for i, name in enumerate(map(visible, header), start=1):
@@ -567,6 +574,31 @@ def _check_header(path: Path, header: list[str]) -> None:
         seen.setdefault(name, i)
     if problems:
         raise DataError(f"{path}: the header row has problems", problems)
+
+
+def _check_title(path: Path, header: list[str], below: Sequence[Sequence]) -> None:
+    """A DataError when the first row names at most half the columns that a row below it
+    names (texts, none a number, all different): a title, or group names over merged
+    cells, above the column names."""
+    named = [h for h in map(visible, header) if h]
+    for row, cells in enumerate(below, start=2):
+        names = [visible("" if v is None else str(v)) for v in cells]
+        while names and not names[-1]:
+            names.pop()
+        if (len(names) >= max(2, 2 * len(named)) and all(names) and len(set(names)) == len(names)
+                and not any(_number(n) for n in names)):
+            what = f"'{named[0]}'" if named else "nothing"
+            raise DataError(f"{path}: row 1 does not name the columns", [Problem(
+                f"the column names seem to be on row {row}, not row 1: delete the row(s) above them (row 1 names {what} "
+                f"in {len(named)} of {len(names)} columns: a title?)", file=str(path), row=1)])
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
 
 
 def _split(table: pa.Table, size: int) -> Iterator[pa.Table]:
