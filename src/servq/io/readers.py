@@ -326,6 +326,9 @@ def _empty_tail(path: Path, encoding: str, delimiter: str, width: int) -> int:
 
 def _all_but_last(tables: Iterable[pa.Table], k: int) -> Iterator[pa.Table]:
     """The tables' rows but the last ``k``."""
+    if not k:
+        yield from tables
+        return
     held = None
     for table in tables:
         if held is not None:
