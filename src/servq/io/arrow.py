@@ -39,10 +39,20 @@ def as_text(column) -> pa.Array:
         as_int = pc.cast(arr, pa.int64(), safe=False)
         whole = pc.equal(pc.cast(as_int, pa.float64()), arr)
         return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(arr, pa.string()))
+    if pa.types.is_timestamp(arr.type):
+        return _timestamp_text(arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pc.cast(arr, pa.string())
     arr = arr.cast(pa.string())
     return arr if _trimmed(arr) else pc.utf8_trim_whitespace(arr)
+
+
+def _timestamp_text(arr: pa.Array) -> pa.Array:
+    """Timestamps as text: a date at midnight as the date (``2026-03-01``, as a CSV file
+    has it), another as date and time to the second."""
+    seconds = pc.cast(arr, pa.timestamp("s", arr.type.tz), safe=False)
+    midnight = pc.equal(pc.floor_temporal(seconds, unit="day"), seconds)
+    return pc.if_else(midnight, pc.strftime(seconds, "%Y-%m-%d"), pc.strftime(seconds, "%Y-%m-%d %H:%M:%S"))
 
 
 def _trimmed(arr: pa.Array) -> bool:

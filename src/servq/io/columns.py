@@ -26,6 +26,13 @@ _ANSWER = re.compile(r"^([EPADSC])[ _\-.]?0*(\d+)$", re.IGNORECASE)
 _WEIGHT = re.compile(r"^W[ _\-.](.+)$", re.IGNORECASE)
 _KANO = re.compile(r"^K([FD])[ _\-.](.+)$", re.IGNORECASE)  # KF_<feature> functional, KD_ dysfunctional
 _PREFIX_PART = {v: k for k, v in PART_PREFIX.items()}
+# white space (no-break spaces too) and the invisible characters survey tools and Excel leave around names
+_PADDING = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
+
+
+def visible(name: str) -> str:
+    """A column name as it shows: ``"E1\u00a0"`` and ``"\ufeffE1 "`` are ``"E1"``."""
+    return _PADDING.sub("", name)
 
 
 class Mapping(BaseModel):
@@ -77,8 +84,10 @@ class Layout:
 
 def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, file: str) -> Layout:
     """Assign every column a role; raise DataError naming missing or clashing columns."""
-    renamed = {src: mapping.columns.get(src, src) for src in header}
-    unknown = [c for c in mapping.columns if c not in header]
+    renames = {visible(src): new for src, new in mapping.columns.items()}
+    renamed = {src: visible(renames.get(visible(src), src)) for src in header}
+    shown = {visible(src) for src in header}
+    unknown = [c for c in mapping.columns if visible(c) not in shown]
     problems = [Problem("mapping names a column that is not in the file", file=file, column=c) for c in unknown]
 
     layout = Layout()
@@ -87,7 +96,7 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
     outcomes = {col.lower(): (o.id, k) for o in instrument.outcomes for k, col in enumerate(o.columns)}
     features = [f.id for f in instrument.kano.features] if instrument.kano is not None else []
     id_col = mapping.respondent_id
-    if id_col is not None and id_col not in header:
+    if id_col is not None and visible(id_col) not in shown:
         problems.append(Problem("respondent_id column named in the mapping is not in the file", file=file, column=id_col))
     claimed: dict[object, str] = {}
 
@@ -100,8 +109,8 @@ def resolve_layout(instrument: Instrument, header: list[str], mapping: Mapping, 
         return True
 
     for src in header:
-        name = renamed[src].strip()
-        if src == id_col or (id_col is None and name.lower() == ID_COLUMN):
+        name = renamed[src]
+        if (id_col is not None and visible(src) == visible(id_col)) or (id_col is None and name.lower() == ID_COLUMN):
             layout.respondent_id = src
             continue
         m = _ANSWER.match(name)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,12 +28,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import DataError, Problem, UsageError
+from .columns import visible
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "calamine",
            ".xlsb": "calamine", ".ods": "calamine", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav",
            ".zsav": "sav"}
 NULL_TEXT = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "."]
 DEFAULT_CHUNK = 32_768
+_LOOK_BELOW = 10  # rows below the first read to tell a title above the column names
 ENCODING_HINT = ("save the file as UTF-8, or name its encoding: with the complaint commands --encoding cp1252 "
                  "(Windows, Western Europe) or --encoding gb18030 (Chinese Windows); in Python encoding=")
 _BLOCK = 1 << 20
@@ -240,31 +244,42 @@ def _open_csv(path: Path, sheet: str | None, encoding: str | None = None) -> Sou
     enc = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
     try:
         with path.open("r", encoding=encoding, newline="") as fh:
-            header = next(csv.reader(fh, delimiter=delimiter), None)
+            top = list(itertools.islice(csv.reader(fh, delimiter=delimiter), _LOOK_BELOW + 1))
+        header = top[0] if top else None
     except UnicodeDecodeError:
         raise undecodable(path, encoding) from None
     if header and encoding == "utf-8":
         header[0] = header[0].lstrip("\ufeff")
     if not header or all(not h.strip() for h in header):
         raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
-    _check_header(path, header)
+    _check_header(path, header, top[1:])
     return Source(path, "csv", header, {"encoding": enc, "delimiter": delimiter,
                                         "guessed": guessed and encoding == "cp1252"})
 
 
 def _csv_chunks(src: Source, columns: list[str], chunk_size: int, text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
-    import pyarrow.csv as pacsv
-
-    block = max(1 << 20, min(64 << 20, chunk_size * 256))
-    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block)
     ragged: list[Problem] = []
+    tables = _csv_tables(src, columns, chunk_size, text, ragged.append)
+    empty = _empty_tail(src.path, src.options["encoding"], src.options["delimiter"], len(src.columns))
+    for table in _all_but_last(tables, empty):
+        yield from _split(table, chunk_size)
+    if ragged:
+        numbered = _ragged_rows(src)  # the parser cannot number rows when values may hold newlines
+        found = numbered if len(numbered) == len(ragged) else ragged
+        raise DataError(f"{src.path}: {len(ragged)} row(s) do not have one field per column", found[:50], len(ragged))
+
+
+def _csv_tables(src: Source, columns: list[str], chunk_size: int, text: frozenset[str], ragged) -> Iterator[pa.Table]:
+    import pyarrow.csv as pacsv
 
     def on_ragged(row) -> str:
         where = f"row {row.number}: " if row.number is not None else ""
-        ragged.append(Problem(f"{where}{row.actual_columns} field(s) where the header has {row.expected_columns}",
-                              file=str(src.path), value=row.text))
+        ragged(Problem(f"{where}{row.actual_columns} field(s) where the header has {row.expected_columns}",
+                       file=str(src.path), value=row.text))
         return "skip"
 
+    block = max(1 << 20, min(64 << 20, chunk_size * 256))
+    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block)
     parse = pacsv.ParseOptions(delimiter=src.options["delimiter"], newlines_in_values=True,
                                invalid_row_handler=on_ragged)
     convert = pacsv.ConvertOptions(
@@ -287,10 +302,41 @@ def _csv_chunks(src: Source, columns: list[str], chunk_size: int, text: frozense
         if "invalid UTF8" in str(exc) or "invalid utf8" in str(exc).lower():
             raise undecodable(src.path, src.options["encoding"]) from None
         raise DataError(f"{src.path}: cannot read the CSV file", [Problem(_arrow_message(exc), file=str(src.path))]) from None
-    if ragged:
-        numbered = _ragged_rows(src)  # the parser cannot number rows when values may hold newlines
-        found = numbered if len(numbered) == len(ragged) else ragged
-        raise DataError(f"{src.path}: {len(ragged)} row(s) do not have one field per column", found[:50], len(ragged))
+
+
+def _empty_tail(path: Path, encoding: str, delimiter: str, width: int) -> int:
+    """How many rows at the end of a CSV file hold nothing but delimiters (and quotes or
+    blanks), one field per column: the rows Excel writes for the empty but once used or
+    formatted rows below the data. Blank lines are no rows (the parser skips them)."""
+    size = path.stat().st_size
+    start = max(0, size - 65536) // 2 * 2
+    with path.open("rb") as fh:
+        if encoding == "utf-16":  # the tail has no byte-order mark of its own
+            encoding = "utf-16-be" if fh.read(2) == codecs.BOM_UTF16_BE else "utf-16-le"
+        fh.seek(start)
+        tail = fh.read().decode("utf-8" if encoding == "utf8" else encoding, errors="replace")
+    count = 0
+    for line in reversed(tail.splitlines()[1:] if start else tail.lstrip("\ufeff").splitlines()):
+        if line and not line.strip(f'{delimiter}" \t'):
+            count += width > 1 and line.count(delimiter) == width - 1
+        elif line:
+            break
+    return count
+
+
+def _all_but_last(tables: Iterable[pa.Table], k: int) -> Iterator[pa.Table]:
+    """The tables' rows but the last ``k``."""
+    if not k:
+        yield from tables
+        return
+    held = None
+    for table in tables:
+        if held is not None:
+            table = pa.concat_tables([held, table])
+        cut = max(0, table.num_rows - k)
+        if cut:
+            yield table.slice(0, cut)
+        held = table.slice(cut)
 
 
 def _nulls(table: pa.Table, text: frozenset[str]) -> pa.Table:
@@ -359,15 +405,16 @@ def _open_xlsx(path: Path, sheet: str | None) -> Source:
     wb = _workbook(path)
     try:
         ws = _sheet(wb, path, sheet)
-        header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None)
+        top = list(ws.iter_rows(min_row=1, max_row=_LOOK_BELOW + 1, values_only=True))
     finally:
         wb.close()
+    header_row = top[0] if top else None
     if not header_row:
         raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
     header = ["" if h is None else str(h).strip() for h in header_row]
     while header and header[-1] == "":
         header.pop()
-    _check_header(path, header)
+    _check_header(path, header, top[1:])
     return Source(path, "xlsx", header, {"sheet": sheet})
 
 
@@ -394,7 +441,8 @@ def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int, text: frozens
     wb = _workbook(src.path)
     try:
         ws = _sheet(wb, src.path, src.options.get("sheet"))
-        yield from _row_tables(ws.iter_rows(min_row=2, values_only=True), src.columns, columns, chunk_size, text)
+        rows = _without_empty_tail(ws.iter_rows(min_row=2, values_only=True))
+        yield from _row_tables(rows, src.columns, columns, chunk_size, text)
     finally:
         wb.close()
 
@@ -436,13 +484,13 @@ def _calamine_sheet(path: Path, sheet: str | None):
 
 
 def _open_calamine(path: Path, sheet: str | None) -> Source:
-    header_row = next(iter(_calamine_sheet(path, sheet).iter_rows()), None)
-    header = ["" if h is None else str(h).strip() for h in header_row or []]
+    top = list(itertools.islice(_calamine_sheet(path, sheet).iter_rows(), _LOOK_BELOW + 1))
+    header = ["" if h is None else str(h).strip() for h in (top[0] if top else [])]
     while header and header[-1] == "":
         header.pop()
     if not header:
         raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
-    _check_header(path, header)
+    _check_header(path, header, top[1:])
     return Source(path, "calamine", header, {"sheet": sheet})
 
 
@@ -450,8 +498,22 @@ def _calamine_chunks(src: Source, columns: list[str], chunk_size: int,
                      text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
     rows = iter(_calamine_sheet(src.path, src.options.get("sheet")).iter_rows())
     next(rows, None)  # the header
-    yield from _row_tables(([None if v == "" else v for v in row] for row in rows), src.columns, columns, chunk_size,
-                           text)
+    rows = _without_empty_tail([None if v == "" else v for v in row] for row in rows)
+    yield from _row_tables(rows, src.columns, columns, chunk_size, text)
+
+
+def _without_empty_tail(rows: Iterable[Sequence]) -> Iterator[Sequence]:
+    """The rows but the empty ones at the end: a sheet's formatted but empty rows below the
+    answers are no respondents. An empty row between answers stays (an empty row, the row
+    numbers of the rows below unchanged)."""
+    held = 0
+    for row in rows:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            held += 1
+            continue
+        yield from [()] * held
+        held = 0
+        yield row
 
 
 def _cell_text(value, as_written: bool = False) -> str | None:
@@ -459,6 +521,8 @@ def _cell_text(value, as_written: bool = False) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime.datetime):  # as in a CSV file: the date alone at midnight
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(" ")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     text = str(value).strip()
@@ -499,17 +563,45 @@ def value_labels(src: Source, column: str) -> dict | None:
 
 # -- shared --------------------------------------------------------------------------
 
-def _check_header(path: Path, header: list[str]) -> None:
+def _check_header(path: Path, header: list[str], below: Sequence[Sequence] = ()) -> None:
+    """Unnamed and repeated column names are problems; ``below`` (the next rows) tells
+    whether the first row is a title above the column names."""
+    _check_title(path, header, below)
     problems = []
     seen: dict[str, int] = {}
-    for i, name in enumerate(header, start=1):
-        if not name.strip():
+    for i, name in enumerate(map(visible, header), start=1):
+        if not name:
             problems.append(Problem(f"column {i} has no name", file=str(path), row=1))
         elif name in seen:
             problems.append(Problem(f"column name repeated (columns {seen[name]} and {i})", file=str(path), row=1, column=name))
         seen.setdefault(name, i)
     if problems:
         raise DataError(f"{path}: the header row has problems", problems)
+
+
+def _check_title(path: Path, header: list[str], below: Sequence[Sequence]) -> None:
+    """A DataError when the first row names at most half the columns that a row below it
+    names (texts, none a number, all different): a title, or group names over merged
+    cells, above the column names."""
+    named = [h for h in map(visible, header) if h]
+    for row, cells in enumerate(below, start=2):
+        names = [visible("" if v is None else str(v)) for v in cells]
+        while names and not names[-1]:
+            names.pop()
+        if (len(names) >= max(2, 2 * len(named)) and all(names) and len(set(names)) == len(names)
+                and not any(_number(n) for n in names)):
+            what = f"'{named[0]}'" if named else "nothing"
+            raise DataError(f"{path}: row 1 does not name the columns", [Problem(
+                f"the column names seem to be on row {row}, not row 1: delete the row(s) above them (row 1 names {what} "
+                f"in {len(named)} of {len(names)} columns: a title?)", file=str(path), row=1)])
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
 
 
 def _split(table: pa.Table, size: int) -> Iterator[pa.Table]:

@@ -57,6 +57,7 @@ class ChunkReport:
     ends: tuple[bool, bool] = (False, False)  # an item answer at the scale's lowest / highest point
     id_hashes: np.ndarray | None = None  # 64-bit hashes of the chunk's ids (not null)
     ids: pa.Array | None = None  # the ids themselves, when the validator keeps them
+    texts: list[str] = field(default_factory=list)  # the first texts that are no numbers, for a hint
 
 
 class Validator:
@@ -90,6 +91,7 @@ class Validator:
         self._kept_ids: list[pa.Array] | None = [] if reread_ids is None else None
         self.off_scale: tuple[float, float, int, int] | None = None  # as ChunkReport.off_scale, of the file
         self.ends = (False, False)  # as ChunkReport.ends, of the file
+        self.texts: list[str] = []  # as ChunkReport.texts, of the file
         self._missing_codes = [float(v) for v in mapping.missing if _is_number(v)]
         self._missing_text = [str(v) for v in mapping.missing]
 
@@ -117,11 +119,11 @@ class Validator:
         changing nothing here: safe on any thread; :meth:`add` its report in file order.
         Without ``segments`` the answers' segment texts are left out (the caller has them)."""
         part = copy.copy(self)
-        part.problems, part.total_problems = [], 0
+        part.problems, part.total_problems, part.texts = [], 0, []
         part.rows, part.cells, part.blank, part.dont_know, part.off_scale = first_row - 2, 0, 0, 0, None
         answers = part._convert(table, segments)
         report = ChunkReport(table.num_rows, part.cells, part.blank, part.dont_know, part.problems,
-                             part.total_problems, part.off_scale, part.ends)
+                             part.total_problems, part.off_scale, part.ends, texts=part.texts)
         if self._ids is not None:
             ids = as_text(table.column(self.layout.respondent_id))
             h, valid = hash64(ids)
@@ -142,6 +144,7 @@ class Validator:
         if report.off_scale is not None:
             self.off_scale = _widened(self.off_scale, *report.off_scale)
         self.ends = (self.ends[0] or report.ends[0], self.ends[1] or report.ends[1])
+        self.texts += [t for t in dict.fromkeys(report.texts) if t not in self.texts][:TEXTS_SHOWN - len(self.texts)]
         if self._ids is not None:
             self._ids.add_hashes(report.id_hashes, report.rows)
             if self._kept_ids is not None:
@@ -152,6 +155,8 @@ class Validator:
         n = table.num_rows
         inst, sc = self.inst, self.inst.scale
         names = [self.layout.answers[(part, item.id)] for part in inst.parts for item in inst.items]
+        if first_row == 2:
+            table = self._header_rows(table, names)
         codes = self._codes(table, names, first_row, sc.min, sc.max, sc.dont_know)
         if not all(self.ends):  # a scale other than the instrument's leaves an end unused; seen once, no more looks
             self.ends = (self.ends[0] or bool((codes == 1).any()), self.ends[1] or bool((codes == sc.max - sc.min + 1).any()))
@@ -178,6 +183,37 @@ class Validator:
         segments = {name: as_text(table.column(src)) for name, src in self.by.items()} if with_segments else {}
         kano = self._kano(table, first_row) if inst.kano is not None else None
         return Answers(parts, weights, outcomes, segments, n, kano)
+
+    def _header_rows(self, table: pa.Table, names: list[str]) -> pa.Table:
+        """The table with its first rows blanked in the answer columns when they hold text
+        but no answer there, above a row that holds one: the header rows SurveyMonkey (the
+        options) and Qualtrics (the question texts, the import ids) put below the column
+        names. One problem each, not one for every cell."""
+        columns = [flat(table.column(c)) for c in names]
+        if not columns or not all(pa.types.is_string(c.type) for c in columns):
+            return table
+
+        def answers(i: int) -> bool | None:  # whether row i holds an answer; None: nothing at all
+            cells = [v.strip() for v in (c[i].as_py() for c in columns) if v is not None and v.strip()]
+            return any(v in self.mapping.values or _is_number(v.replace(",", ".")) for v in cells) if cells else None
+
+        top = 0
+        while top < min(3, table.num_rows - 1) and answers(top) is False:
+            top += 1
+        if not top or not answers(top):
+            return table
+        for i in range(top):
+            j = next(j for j, c in enumerate(columns) if c[i].is_valid and c[i].as_py().strip())
+            self._problem(f"row {i + 2} holds no answers but text in the answer columns: "
+                          f"{'a second' if i == 0 else 'another'} header row, as SurveyMonkey and Qualtrics export: "
+                          "delete it", i + 2, names[j], columns[j][i].as_py())
+        above = pa.array(np.arange(table.num_rows) < top)
+        for name in self.layout.numeric_columns():
+            col = flat(table.column(name))
+            if pa.types.is_string(col.type):
+                table = table.set_column(table.column_names.index(name), name,
+                                         pc.if_else(above, pa.scalar(None, pa.string()), col))
+        return table
 
     def _not_asked(self, table: pa.Table, names: list[str], codes: np.ndarray) -> None:
         """Take the blank cells of items whose ``show_if`` was not met out of the counted
@@ -356,6 +392,8 @@ class Validator:
                 out[i] = float(text.replace(",", "."))  # decimal comma, as Swedish Excel writes
             except ValueError:
                 self._problem("not a number", first_row + i, name, arr[i].as_py())
+                if len(self.texts) < TEXTS_SHOWN and text not in self.texts:
+                    self.texts.append(text)
         return out
 
     def _check_allocation(self, weights: np.ndarray, table: pa.Table, first_row: int) -> None:
@@ -392,6 +430,10 @@ class Validator:
         if self.off_scale is not None and self.off_scale[2] >= HINT_SHARE * self.off_scale[3]:
             # many answers off the scale: another scale, most likely, not typing mistakes
             hint = _scale_hint(self.inst.scale.min, self.inst.scale.max, *self.off_scale[:2])
+        if self.texts:  # answers written as their labels: "Agree", "7 - Strongly agree"
+            shown = ", ".join(repr(t) for t in self.texts)
+            hint = (f"the answers are written as text ({shown}): a mapping file's values: recodes each text to its "
+                    "scale point (docs/data.md, Mapping file for other layouts)" + (f"; {hint}" if hint else ""))
         if self.failed:
             raise DataError(
                 f"{self.file}: {self.total_problems} problem(s) found; no results were produced",
@@ -443,6 +485,7 @@ def _is_number(v) -> bool:
     return True
 
 
+TEXTS_SHOWN = 3  # texts that are no numbers named in the hint
 HINT_SHARE = 0.1  # off-scale share of the item answers from which the answers' scale is suggested
 
 
