@@ -36,10 +36,15 @@
 #   mlm_groups_scalar - HS by school, loadings and intercepts equal, MLM;
 #   mlmv_groups_metric - HS by school, loadings equal, MLMV;
 #   mlr_fiml_groups_scalar - HS with holes (sem_missing.R) by school, loadings and intercepts equal,
-#                  MLR with missing = "ml".
+#                  MLR with missing = "ml";
+#   fiml_defined_mlr - a mediation among the HS factors with := a*b, MLR with missing = "ml" on the holes;
+#   ord_defined   - the same structure on the ordered items (WLSMV) with := a*b and a / b.
+# psych: alpha of bfi A1-A5 with A1 not reversed (a negative item), alpha of A2, A3, A4 and their
+# sum S = A2 + A3 (a singular correlation matrix), omega of A1-A5, C1-C5 with nfactors = 2.
+# Two proportions with a share of 0 or 1: prop.test(correct = FALSE) and each share's Wilson interval.
 # Comparisons (unequal_groups.csv): oneway.test(y ~ g) and Games-Howell by hand with ptukey, as
 # comparisons.R (critical value by inverting ptukey).
-suppressPackageStartupMessages({library(lavaan); library(jsonlite)})
+suppressPackageStartupMessages({library(lavaan); library(psych); library(GPArotation); library(jsonlite)})
 
 hs <- read.csv("data/HolzingerSwineford1939.csv")
 pd <- read.csv("data/PoliticalDemocracy.csv")
@@ -177,6 +182,18 @@ cases$mlr_fiml_groups_scalar <- describe(
   hs_model, list(data = "holes", group = "school", group_equal = list("loadings", "intercepts"),
                  estimator = "MLR", missing = "ml"), robust)
 
+mediation <- paste(hs_model, "textual ~ a*visual
+speed ~ b*textual + visual
+ab := a*b", sep = "\n")
+cases$fiml_defined_mlr <- describe(sem(mediation, data = holes, estimator = "MLR", missing = "ml"), mediation,
+                                   list(data = "holes", estimator = "MLR", missing = "ml"), robust)
+ord_defined <- paste(hs_model, "textual ~ a*visual
+speed ~ b*textual
+ab := a*b
+ratio := a / b", sep = "\n")
+cases$ord_defined <- describe(sem(ord_defined, data = ho_school[xs], ordered = xs), ord_defined,
+                              list(data = "ho_school", ordered = TRUE), ordinal)
+
 # modindices(fit) of some cases (NA rows left out, as modindices() does)
 modification_indices <- function(case) {
   c <- cases[[case]]
@@ -221,7 +238,34 @@ groups <- local({
        pairs = pairs)
 })
 
+# psych: alpha (pairwise, psych's default) on items with a negatively correlated item not reversed, and
+# on items one of which is the sum of two others (a singular correlation matrix); omega with two
+# group factors (psych sets the general loadings equal, with a message)
+bfi_a <- bfi[paste0("A", 1:5)]
+singular <- data.frame(bfi[c("A2", "A3", "A4")], S = bfi$A2 + bfi$A3)
+alpha_case <- function(x) {
+  a <- suppressWarnings(alpha(x, warnings = FALSE))
+  list(items = names(x), raw_alpha = a$total$raw_alpha, std_alpha = a$total$std.alpha, g6 = a$total[["G6(smc)"]],
+       average_r = a$total$average_r, alpha_drop = unname(a$alpha.drop$raw_alpha),
+       g6_drop = unname(a$alpha.drop[["G6(smc)"]]), r_drop = unname(a$item.stats$r.drop),
+       r_cor = unname(a$item.stats$r.cor))
+}
+om2 <- suppressWarnings(suppressMessages(omega(bfi[c(paste0("A", 1:5), paste0("C", 1:5))], nfactors = 2,
+                                               plot = FALSE)))
+psych_cases <- list(alpha_negative = alpha_case(bfi_a), alpha_singular = alpha_case(singular),
+                    omega_two = list(items = c(paste0("A", 1:5), paste0("C", 1:5)), omega_h = om2$omega_h,
+                                     omega_tot = om2$omega.tot))
+
+# two proportions at the edges (a share of 0 or 1): prop.test(correct = FALSE) and each share's Wilson interval
+proportions <- lapply(list(c(0, 15, 4, 20), c(12, 12, 7, 9), c(1, 3, 2, 2)), function(v) {
+  t <- suppressWarnings(prop.test(v[c(1, 3)], v[c(2, 4)], correct = FALSE))
+  w <- function(x, n) suppressWarnings(prop.test(x, n, correct = FALSE))$conf.int[1:2]
+  list(x1 = v[1], n1 = v[2], x2 = v[3], n2 = v[4], chi2 = unname(t$statistic), p = t$p.value,
+       ci = t$conf.int[1:2], wilson_1 = w(v[1], v[2]), wilson_2 = w(v[3], v[4]))
+})
+
 out <- list(lavaan = as.character(packageVersion("lavaan")), R = paste(R.version$major, R.version$minor, sep = "."),
-            cases = cases, modindices = modindices_cases, groups = groups)
+            cases = cases, modindices = modindices_cases, groups = groups,
+            psych = psych_cases, proportions = proportions, psych_version = as.character(packageVersion("psych")))
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null", null = "null",
              pretty = FALSE), "heldout_round2.json")

@@ -28,7 +28,8 @@ import pytest
 from scipy import stats
 from sem_golden_helpers import assert_estimates, assert_fit_measures, assert_modindices, golden_data
 
-from servq.stats.comparisons import games_howell_data, welch_anova_data
+from servq.stats.comparisons import games_howell_data, two_proportions, welch_anova_data
+from servq.stats.reliability import reliability
 from servq.stats.sem import sem
 
 GOLDEN = Path(__file__).parents[1] / "golden"
@@ -71,7 +72,7 @@ def fitted(case):
 
 
 def test_every_case_is_listed():
-    assert len(CASES) == 14
+    assert len(CASES) == 16
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -148,3 +149,35 @@ def test_games_howell_on_tiny_unequal_groups():
     for bounds, tol in ((t["ci_high"], 1e-10), (np.array([p["ci_high"] for p in ref]), 1e-6)):
         q = (bounds - t["diff"]) / t["se"] * np.sqrt(2)
         np.testing.assert_allclose(stats.studentized_range.cdf(q, 5, t["df"]), 0.95, atol=tol)
+
+
+@pytest.mark.parametrize("case", ["alpha_negative", "alpha_singular"])
+def test_alpha(case):
+    """psych::alpha without reversing a negatively correlated item, and with one item the sum of two
+    others (a singular correlation matrix: psych sets the SMCs above 1 to 1)."""
+    ref = REF["psych"][case]
+    data = golden_data("bfi.csv").assign(S=lambda d: d["A2"] + d["A3"])
+    r = reliability(data, items=ref["items"])
+    got = (r.raw_alpha, r.std_alpha, r.g6, r.average_r)
+    assert got == pytest.approx((ref["raw_alpha"], ref["std_alpha"], ref["g6"], ref["average_r"]), abs=1e-7)
+    np.testing.assert_allclose(r.alpha_if_dropped["raw_alpha"], ref["alpha_drop"], atol=1e-7)
+    np.testing.assert_allclose(r.alpha_if_dropped["g6"], ref["g6_drop"], atol=1e-7)
+    np.testing.assert_allclose(r.items["r_drop"], ref["r_drop"], atol=1e-7)
+    np.testing.assert_allclose(r.items["r_cor"], ref["r_cor"], atol=1e-7)
+
+
+def test_omega_with_two_group_factors():
+    """psych::omega(x, nfactors = 2): the general loadings set equal (psych's message)."""
+    ref = REF["psych"]["omega_two"]
+    r = reliability(golden_data("bfi.csv"), items=ref["items"], n_factors=2)
+    assert (r.omega_h, r.omega_total) == pytest.approx((ref["omega_h"], ref["omega_tot"]), abs=1e-6)
+
+
+@pytest.mark.parametrize("case", REF["proportions"], ids=lambda c: f"{c['x1']}of{c['n1']}-{c['x2']}of{c['n2']}")
+def test_two_proportions_at_the_edges(case):
+    r = two_proportions(case["x1"], case["n1"], case["x2"], case["n2"])
+    assert (r.chi2, r.p) == pytest.approx((case["chi2"], case["p"]), abs=1e-9)
+    # prop.test's difference is share_1 - share_2
+    assert (r.ci_low, r.ci_high) == pytest.approx(tuple(case["ci"]), abs=1e-9)
+    assert r.wilson_1 == pytest.approx(tuple(case["wilson_1"]), abs=1e-9)
+    assert r.wilson_2 == pytest.approx(tuple(case["wilson_2"]), abs=1e-9)
