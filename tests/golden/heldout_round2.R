@@ -39,6 +39,8 @@
 #                  MLR with missing = "ml";
 #   fiml_defined_mlr - a mediation among the HS factors with := a*b, MLR with missing = "ml" on the holes;
 #   ord_defined   - the same structure on the ordered items (WLSMV) with := a*b and a / b.
+# Invariance by MLR and MLM: lavTestLRT of the configural, metric and scalar HS fits by school (the
+# Satorra-Bentler 2001 scaled difference) with each fit's cfi.robust, rmsea.robust and chisq.scaled.
 # psych: alpha of bfi A1-A5 with A1 not reversed (a negative item), alpha of A2, A3, A4 and their
 # sum S = A2 + A3 (a singular correlation matrix), omega of A1-A5, C1-C5 with nfactors = 2.
 # Two proportions with a share of 0 or 1: prop.test(correct = FALSE) and each share's Wilson interval.
@@ -238,6 +240,17 @@ groups <- local({
        pairs = pairs)
 })
 
+# invariance by MLR and MLM: lavTestLRT of configural, metric (loadings) and scalar (loadings, intercepts)
+# fits (its default for these tests: the Satorra-Bentler 2001 scaled difference), and cfi.robust of each
+robust_invariance <- lapply(c(MLR = "MLR", MLM = "MLM"), function(est) {
+  fits <- lapply(list("", "loadings", c("loadings", "intercepts")), function(eq)
+    cfa(hs_model, data = hs, group = "school", group.equal = eq, estimator = est))
+  lrt <- lavTestLRT(fits[[1]], fits[[2]], fits[[3]])
+  list(chisq = lrt$Chisq, df = lrt$Df, chisq_diff = lrt[["Chisq diff"]], df_diff = lrt[["Df diff"]],
+       pvalue = lrt[["Pr(>Chisq)"]], cfi_robust = sapply(fits, fitMeasures, "cfi.robust"),
+       rmsea_robust = sapply(fits, fitMeasures, "rmsea.robust"), chisq_scaled = sapply(fits, fitMeasures, "chisq.scaled"))
+})
+
 # psych: alpha (pairwise, psych's default) on items with a negatively correlated item not reversed, and
 # on items one of which is the sum of two others (a singular correlation matrix); omega with two
 # group factors (psych sets the general loadings equal, with a message)
@@ -266,6 +279,6 @@ proportions <- lapply(list(c(0, 15, 4, 20), c(12, 12, 7, 9), c(1, 3, 2, 2)), fun
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), R = paste(R.version$major, R.version$minor, sep = "."),
             cases = cases, modindices = modindices_cases, groups = groups,
-            psych = psych_cases, proportions = proportions, psych_version = as.character(packageVersion("psych")))
+            invariance = robust_invariance, psych = psych_cases, proportions = proportions, psych_version = as.character(packageVersion("psych")))
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null", null = "null",
              pretty = FALSE), "heldout_round2.json")
