@@ -31,6 +31,7 @@
 #   lv_ov_cov     - a covariance between a factor and an observed variable of no factor (ageyr);
 #   path_rescov_mlr - a path model on observed PoliticalDemocracy variables, no latents, with a
 #                  correlated residual, meanstructure = TRUE, by MLR;
+#   covariances_only - two covariances among observed variables (x1 ~~ x2, x1 ~~ x3), nothing else;
 #   bfi_ml        - the five-factor CFA of the 25 bfi items (listwise, lavaan's default);
 #   bfi_mlr_fiml  - the same by MLR with missing = "ml" (all 2800 rows, their holes);
 #   mlm_groups_scalar - HS by school, loadings and intercepts equal, MLM;
@@ -160,6 +161,10 @@ y5 ~ y1 + x2
 y2 ~~ y5"
 cases$path_rescov_mlr <- describe(sem(path, data = pd, meanstructure = TRUE, estimator = "MLR"), path,
                                   list(data = "pd", meanstructure = TRUE, estimator = "MLR"), robust)
+
+covariances <- "x1 ~~ x2
+x1 ~~ x3"
+cases$covariances_only <- describe(sem(covariances, data = hs), covariances, list(data = "hs"))
 
 bfi_model <- "A =~ A1 + A2 + A3 + A4 + A5
 C =~ C1 + C2 + C3 + C4 + C5
