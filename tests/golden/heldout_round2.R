@@ -2,13 +2,16 @@
 # no other golden file covers, computed with lavaan (SEM) and base R (comparisons); the versions
 # are written to the JSON ("lavaan", "R").
 # Run from this folder: Rscript heldout_round2.R   (writes heldout_round2.json; writes
-# data/hs_binary_school.csv and data/unequal_groups.csv when they are absent; reads the CSV files
+# data/hs_binary_school.csv, data/HolzingerSwineford1939_holes_empty.csv and
+# data/unequal_groups.csv when they are absent; reads the CSV files
 # that sem.R, sem_missing.R and sem_ordinal_groups.R write to data/)
 # Every model is fitted on the CSV files as read back, so R and Python see the same numbers.
 #
 # Data written here (deterministic):
 #   hs_binary_school.csv - HolzingerSwineford1939 x1..x9 cut at their medians into 1 (<= median)
 #                          and 2 (> median), with school;
+#   HolzingerSwineford1939_holes_empty.csv - HolzingerSwineford1939_holes.csv with rows 4 and 11
+#                          left without any answer to x1..x9;
 #   unequal_groups.csv   - five groups of 3, 3, 4, 12 and 40 answers with SDs 0.1 to 5 (set.seed(2026),
 #                          rnorm rounded to 2 decimals): Welch degrees of freedom near 2 (R's ptukey needs df >= 2).
 #
@@ -31,6 +34,9 @@
 #   lv_ov_cov     - a covariance between a factor and an observed variable of no factor (ageyr);
 #   path_rescov_mlr - a path model on observed PoliticalDemocracy variables, no latents, with a
 #                  correlated residual, meanstructure = TRUE, by MLR;
+#   single_indicator_auto - a factor of one indicator (lavaan fixes its residual variance at 0) predicting another;
+#   grade_groups  - HS by grade (7, 8; one row without a grade, left out), equal loadings;
+#   empty_rows_fiml_mlr - HS with holes and two rows without any answer, by school, MLR with missing = "ml";
 #   covariances_only - two covariances among observed variables (x1 ~~ x2, x1 ~~ x3), nothing else;
 #   bfi_ml        - the five-factor CFA of the 25 bfi items (listwise, lavaan's default);
 #   bfi_mlr_fiml  - the same by MLR with missing = "ml" (all 2800 rows, their holes);
@@ -63,6 +69,14 @@ if (!file.exists(binary_file)) {
   write.csv(b, binary_file, row.names = FALSE)
 }
 hb <- read.csv(binary_file)
+
+empty_file <- "data/HolzingerSwineford1939_holes_empty.csv"
+if (!file.exists(empty_file)) {
+  e <- holes
+  e[c(4, 11), xs] <- NA
+  write.csv(e, empty_file, row.names = FALSE, na = "")
+}
+empty <- read.csv(empty_file)
 
 groups_file <- "data/unequal_groups.csv"
 if (!file.exists(groups_file)) {
@@ -161,6 +175,16 @@ y5 ~ y1 + x2
 y2 ~~ y5"
 cases$path_rescov_mlr <- describe(sem(path, data = pd, meanstructure = TRUE, estimator = "MLR"), path,
                                   list(data = "pd", meanstructure = TRUE, estimator = "MLR"), robust)
+
+single_auto <- "visual =~ x1 + x2 + x3
+f =~ x4
+visual ~ f"
+cases$single_indicator_auto <- describe(sem(single_auto, data = hs), single_auto, list(data = "hs"))
+cases$grade_groups <- describe(cfa(hs_model, data = hs, group = "grade", group.equal = "loadings"), hs_model,
+                               list(data = "hs", group = "grade", group_equal = list("loadings")))
+cases$empty_rows_fiml_mlr <- describe(cfa(hs_model, data = empty, group = "school", estimator = "MLR", missing = "ml"),
+                                      hs_model, list(data = "empty", group = "school", estimator = "MLR", missing = "ml"),
+                                      robust)
 
 covariances <- "x1 ~~ x2
 x1 ~~ x3"
