@@ -46,6 +46,7 @@
 #                  MLR with missing = "ml";
 #   fiml_defined_mlr - a mediation among the HS factors with := a*b, MLR with missing = "ml" on the holes;
 #   ord_defined   - the same structure on the ordered items (WLSMV) with := a*b and a / b.
+# A tetrachoric correlation with one empty cell (see `tetrachoric` below).
 # Invariance by MLR and MLM: lavTestLRT of the configural, metric and scalar HS fits by school (the
 # Satorra-Bentler 2001 scaled difference) with each fit's cfi.robust, rmsea.robust and chisq.scaled.
 # psych: alpha of bfi A1-A5 with A1 not reversed (a negative item), alpha of A2, A3, A4 and their
@@ -269,6 +270,28 @@ groups <- local({
        pairs = pairs)
 })
 
+# a 2 x 2 table with one empty cell: v = 2 where both binary x1 and x2 are 2, else 1 (so x1 = 1, v = 2 never
+# occurs). lavaan adds 0.5 to the empty cell keeping the margins (zero.add = c(0.5, 0), zero.keep.margins)
+# and maximises the likelihood of that table over |rho| <= .999; its nlminb (from the Pearson correlation,
+# with its Hessian) ends at the bound .999, which is not the maximum: the maximum is found here by
+# optimize() of the same log-likelihood (lavaan:::pbinorm for the cell probabilities)
+tetrachoric <- local({
+  v <- ifelse(hb$x1 == 2 & hb$x2 == 2, 2L, 1L)
+  freq <- unclass(table(hb$x1, v))
+  zero <- which(freq == 0)
+  sign <- if (zero %in% c(1, 4)) 1 else -1
+  freq <- freq + sign * 0.5 * matrix(c(1, -1, -1, 1), 2)
+  th1 <- qnorm(mean(hb$x1 == 1)); th2 <- qnorm(mean(v == 1))
+  logl <- function(rho) {
+    p11 <- lavaan:::pbinorm(th1, th2, rho)
+    p <- matrix(c(p11, pnorm(th2) - p11, pnorm(th1) - p11, 1 - pnorm(th1) - pnorm(th2) + p11), 2)
+    sum(freq * log(pmax(p, sqrt(.Machine$double.eps))))
+  }
+  best <- optimize(logl, c(-0.999, 0.999), maximum = TRUE, tol = 1e-12)$maximum
+  lav <- suppressWarnings(lavCor(data.frame(x1 = hb$x1, v = v), ordered = c("x1", "v")))[2, 1]
+  list(table = unclass(table(hb$x1, v)), rho = best, logl = logl(best), lavcor = lav, logl_lavcor = logl(lav))
+})
+
 # invariance by MLR and MLM: lavTestLRT of configural, metric (loadings) and scalar (loadings, intercepts)
 # fits (its default for these tests: the Satorra-Bentler 2001 scaled difference), and cfi.robust of each
 robust_invariance <- lapply(c(MLR = "MLR", MLM = "MLM"), function(est) {
@@ -308,6 +331,6 @@ proportions <- lapply(list(c(0, 15, 4, 20), c(12, 12, 7, 9), c(1, 3, 2, 2)), fun
 
 out <- list(lavaan = as.character(packageVersion("lavaan")), R = paste(R.version$major, R.version$minor, sep = "."),
             cases = cases, modindices = modindices_cases, groups = groups,
-            invariance = robust_invariance, psych = psych_cases, proportions = proportions, psych_version = as.character(packageVersion("psych")))
+            tetrachoric = tetrachoric, invariance = robust_invariance, psych = psych_cases, proportions = proportions, psych_version = as.character(packageVersion("psych")))
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null", null = "null",
              pretty = FALSE), "heldout_round2.json")

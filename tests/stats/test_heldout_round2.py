@@ -3,20 +3,21 @@ heldout_round2.json): cases no other golden file covers.
 
 SEM (lavaan): ordered items by school with equal thresholds, loadings and latent (co)variances;
 every group.equal kind but regressions at once (with a residual covariance); equal regressions
-across groups; binary items (tetrachoric) in an SEM with std.lv, and by school; a factor with two
-indicators; a Heywood case by ML (a negative residual variance, warned of as lavaan does);
-group.partial next to c() labels; a covariance between a factor and an observed variable of no
-factor; a path model without latents by MLR with a mean structure; a single-indicator factor; groups from a
-column with a missing value, and FIML rows with no answer (both left out with lavaan's warning,
-which servq did not give); a model of two covariances among
-observed variables only (servq's start values were not positive definite: its variances started at
-half the sample variances, its covariances at the sample ones); the 25-item five-factor bfi CFA
-by ML (listwise) and by MLR with FIML; MLM, MLMV and MLR + FIML by school with equal loadings
-(and intercepts); modification indices of eight of them; := by MLR with FIML and by WLSMV; the
-invariance sequence by MLR and MLM (lavTestLRT's Satorra–Bentler scaled difference). psych: alpha
-with a negative item and with a singular correlation matrix, omega with two group factors.
-Base R: prop.test at shares of 0 and 1, Welch's ANOVA and Games–Howell on groups of 3, 3, 4, 12 and 40 answers whose
-Welch degrees of freedom are near 2.
+across groups; binary items (tetrachoric) in an SEM with std.lv; a factor with two indicators; a
+Heywood case by ML (a negative residual variance, warned of as lavaan does); group.partial next to
+c() labels; a covariance between a factor and an observed variable of no factor; a path model
+without latents by MLR with a mean structure; a single-indicator factor; groups from a column with
+a missing value, and FIML rows with no answer (both left out with lavaan's warning, which servq did
+not give); a model of two covariances among observed variables only (servq's start values were not
+positive definite: its variances started at half the sample variances, its covariances at the
+sample ones); the 25-item five-factor bfi CFA by ML (listwise) and by MLR with FIML; MLM, MLMV and
+MLR + FIML by school with equal loadings (and intercepts); modification indices of eight of them;
+:= by MLR with FIML and by WLSMV; the invariance sequence by MLR and MLM (lavTestLRT's
+Satorra–Bentler scaled difference, which servq did not compute). A tetrachoric correlation with an
+empty cell (the maximum of lavaan's likelihood, found by R's optimize: lavaan's own optimiser stops
+at its bound). psych: alpha with a negative item and with a singular correlation matrix, omega with
+two group factors. Base R: prop.test at shares of 0 and 1, Welch's ANOVA and Games–Howell on groups
+of 3, 3, 4, 12 and 40 answers whose Welch degrees of freedom are near 2.
 
 Tolerances (those of the other golden tests): estimates, std.lv and std.all 1e-5 absolute or
 relative, standard errors 1e-4 relative, χ² statistics and log-likelihoods 1e-6 relative (1e-4 for
@@ -35,6 +36,7 @@ from scipy import stats
 from sem_golden_helpers import assert_estimates, assert_fit_measures, assert_modindices, golden_data
 
 from servq.stats.comparisons import games_howell_data, two_proportions, welch_anova_data
+from servq.stats.polychoric import OrdinalTables, polychoric
 from servq.stats.reliability import reliability
 from servq.stats.sem import invariance, sem
 
@@ -164,6 +166,19 @@ def test_invariance_by_robust_estimators(estimator):
 def test_invariance_refuses_other_estimators():
     with pytest.raises(ValueError, match="invariance needs estimator='ML', 'MLR' or 'MLM'"):
         invariance(REF["cases"]["two_indicator"]["model"], dataset("hs"), group="school", estimator="MLMV")
+
+
+def test_tetrachoric_with_an_empty_cell():
+    """A 2 x 2 table with one empty cell, 0.5 added keeping the margins (lavaan's zero.add): servq gives the
+    maximum of that table's likelihood (R's optimize); lavaan's lavCor stops at its bound .999, whose
+    log-likelihood is 5.3 lower (its nlminb steps to the bound, where the floored cell hides the way back)."""
+    ref = REF["tetrachoric"]
+    hb = golden_data("hs_binary_school.csv")
+    codes = pd.DataFrame({"x1": hb["x1"], "v": np.where((hb["x1"] == 2) & (hb["x2"] == 2), 2, 1)})
+    tables = OrdinalTables.from_codes(codes)
+    assert tables.table("x1", "v").tolist() == ref["table"]
+    assert polychoric(tables).correlation[0, 1] == pytest.approx(ref["rho"], abs=1e-7)
+    assert ref["lavcor"] == 0.999 and ref["logl_lavcor"] < ref["logl"] - 5
 
 
 def test_welch_anova_on_tiny_unequal_groups():
