@@ -1,6 +1,6 @@
 # Reference values for tests/stats/test_heldout_round2.py: a second held-out round of cases that
-# no other golden file covers, computed with lavaan (SEM) and base R (comparisons); the versions
-# are written to the JSON ("lavaan", "R").
+# no other golden file covers, computed with lavaan 0.6-14, psych 2.2.9 (with GPArotation) and base R
+# 4.2.2; the versions are written to the JSON ("lavaan", "psych_version", "R").
 # Run from this folder: Rscript heldout_round2.R   (writes heldout_round2.json; writes
 # data/hs_binary_school.csv, data/HolzingerSwineford1939_holes_empty.csv and
 # data/unequal_groups.csv when they are absent; reads the CSV files
@@ -329,8 +329,9 @@ proportions <- lapply(list(c(0, 15, 4, 20), c(12, 12, 7, 9), c(1, 3, 2, 2)), fun
        ci = t$conf.int[1:2], wilson_1 = w(v[1], v[2]), wilson_2 = w(v[3], v[4]))
 })
 
-out <- list(lavaan = as.character(packageVersion("lavaan")), R = paste(R.version$major, R.version$minor, sep = "."),
-            cases = cases, modindices = modindices_cases, groups = groups,
-            tetrachoric = tetrachoric, invariance = robust_invariance, psych = psych_cases, proportions = proportions, psych_version = as.character(packageVersion("psych")))
+out <- list(lavaan = as.character(packageVersion("lavaan")), psych_version = as.character(packageVersion("psych")),
+            R = paste(R.version$major, R.version$minor, sep = "."), cases = cases, modindices = modindices_cases,
+            groups = groups, tetrachoric = tetrachoric, invariance = robust_invariance, psych = psych_cases,
+            proportions = proportions)
 write(toJSON(out, dataframe = "columns", auto_unbox = TRUE, digits = NA, na = "null", null = "null",
              pretty = FALSE), "heldout_round2.json")

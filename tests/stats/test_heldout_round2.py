@@ -82,6 +82,7 @@ def fitted(case):
 
 def test_every_case_is_listed():
     assert len(CASES) == 20
+    assert (REF["lavaan"], REF["psych_version"]) == ("0.6.14", "2.2.9")
 
 
 @pytest.mark.parametrize("case", CASES)
