@@ -77,16 +77,18 @@ def assert_group_rows(got: pd.DataFrame, rows: Sequence[Mapping], *, est_abs: fl
         assert have["std.all"] == pytest.approx(row["std.all"], abs=est_abs), row
 
 
-def assert_modindices(got: pd.DataFrame, ref: Mapping[str, list], *, mi_rel: float = 1e-4, epc_abs: float = 1e-5) -> None:
+def assert_modindices(got: pd.DataFrame, ref: Mapping[str, list], *, mi_rel: float = 1e-4, epc_abs: float = 1e-5,
+                      keys: Sequence[str] = ("lhs", "op", "rhs")) -> None:
     """lavaan's ``modindices(fit)`` (every listed candidate, columns as lists) against servq's:
-    the same candidates, mi to ``mi_rel`` (or 5e-5 absolute: lavaan stops its optimiser about
-    1e-6 from the estimates), epc / sepc.lv / sepc.all to ``epc_abs`` (or 1e-4 relative)."""
-    frame = got.set_index(["lhs", "op", "rhs"])
+    the same candidates (identified by ``keys``), mi to ``mi_rel`` (or 5e-5 absolute: lavaan stops
+    its optimiser about 1e-6 from the estimates), epc / sepc.lv / sepc.all to ``epc_abs`` (or 1e-4
+    relative)."""
+    frame = got.set_index(list(keys))
     want = pd.DataFrame(dict(ref))
-    assert sorted(frame.index) == sorted(zip(want["lhs"], want["op"], want["rhs"]))
+    assert sorted(frame.index) == sorted(zip(*(want[k] for k in keys)))
     for r in want.to_dict("records"):
-        row = frame.loc[(r["lhs"], r["op"], r["rhs"])]
-        key = (r["lhs"], r["op"], r["rhs"])
+        key = tuple(r[k] for k in keys)
+        row = frame.loc[key]
         assert row["mi"] == pytest.approx(r["mi"], rel=mi_rel, abs=5e-5), key
         for mine, theirs in (("epc", "epc"), ("sepc.lv", "sepc_lv"), ("sepc.all", "sepc_all")):
             assert row[mine] == pytest.approx(r[theirs], rel=1e-4, abs=epc_abs), (key, mine)

@@ -362,6 +362,7 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
     if data is not None:
         if sample_cov is not None or sample_nobs is not None:
             raise ValueError("give either data or sample_cov with sample_nobs, not both")
+        notes += _left_out(data, names.ov, group, options.fiml)
         if options.fiml:
             parts, labels = group_rows(data, names.ov, group, complete=False)
             parts, dropped = _complete_covariates(parts, [names.ov.index(x) for x in names.ov_x])
@@ -399,6 +400,25 @@ def fit_sem(model: str, data=None, *, sample_cov=None, sample_nobs=None, sample_
     else:
         problem = Problem(spec, st, rows=rows)
     return estimate(model, problem, labels, options, notes=notes)
+
+
+def _left_out(data, ov: tuple[str, ...], group, fiml: bool) -> list[str]:
+    """The warnings lavaan gives for rows it leaves out whatever the estimator: rows without a
+    group, and with FIML rows that answered none of the model's variables (listwise deletion
+    of incomplete rows is silent, in lavaan as here)."""
+    if not isinstance(data, pd.DataFrame) or group not in data.columns and group is not None:
+        return []  # group_rows names the problem
+    notes = []
+    has_group = data[group].notna() if group is not None else pd.Series(True, index=data.index)
+    if not has_group.all():
+        notes.append(f"group variable {group!r} contains missing values; rows without a group left out (as "
+                     f"lavaan): {int((~has_group).sum())}")
+    if fiml and all(v in data.columns for v in ov):
+        empty = has_group & data[list(ov)].isna().all(axis=1)
+        if empty.any():
+            notes.append("some cases are empty (no answer to any of the model's variables) and were left out (as "
+                         f"lavaan): {int(empty.sum())}")
+    return notes
 
 
 def _complete_covariates(parts: list[np.ndarray], x: list[int]) -> tuple[list[np.ndarray], int]:

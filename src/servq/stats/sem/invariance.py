@@ -41,6 +41,13 @@ Estabrook 2016 discuss the identification). Each step is compared by lavaan's
 (:func:`.wls_groups.scaled_shifted_difference`), and by the change in the scaled CFI,
 with the same rule. The partial search needs score tests, which the DWLS fit does not
 have: free equalities by hand with ``group_partial`` (``"x1|t2"``, ``"f =~ x2"``).
+
+**Robust estimators** (``estimator="MLR"`` or ``"MLM"``, continuous items): each step is
+compared by lavaan's ``lavTestLRT`` for these fits, the scaled difference test of Satorra &
+Bentler (2001): with the unscaled χ² T, df d and scaling factor c of the restricted (0) and
+the free (1) model, c_d = (d₀c₀ − d₁c₁)/(d₀ − d₁) and Δχ² = (T₀ − T₁)/c_d on d₀ − d₁ df;
+and by the change in the robust CFI (``cfi.robust``, Brosseau-Liard & Savalei 2014). The table
+also has each model's scaled χ² (``chisq_scaled``); its cfi and rmsea are the robust ones.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ from scipy import special
 from ..numbers import finite
 from ..polychoric import OrdinalTables, ScoreCrossproducts
 from .core import fit_sem
+from .options import SemOptions
 from .results import SemResults, frame_records
 from .syntax import parse
 from .wls import OrdinalSemResults, fit_ordinal, fit_ordinal_tables
@@ -62,6 +70,7 @@ from .wls_groups import scaled_shifted_difference
 
 LEVELS = (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts")))
 ORDINAL_LEVELS = (("configural", ()), ("thresholds", ("thresholds",)), ("loadings", ("thresholds", "loadings")))
+ROBUST = ("MLR", "MLM")  # estimators with lavTestLRT's Satorra–Bentler (2001) scaled difference
 ALPHA = 0.05
 DELTA_CFI = -0.01
 SEARCH_COLUMNS = ["step", "param", "X2", "score_df", "score_pvalue", "chisq", "df", "cfi", "chisq_diff",
@@ -203,6 +212,8 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
         thresholds → thresholds + loadings (module docstring), from ``data``.
     estimator : str, optional
         With ``ordered``: "WLSMV" (the default, the only one with a scaled difference test).
+        Otherwise "ML" (the default), or "MLR" / "MLM" with the scaled difference test
+        (module docstring; from ``data``, without ``partial``).
     tables, crossproducts : dicts by group of OrdinalTables and ScoreCrossproducts, optional
         Instead of ``data``: per group, the ordered items' contingency tables and the score
         cross-products of a second pass over its rows (:func:`.wls.fit_ordinal_tables`; the
@@ -218,7 +229,9 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     ------
     ValueError
         When the data have fewer than two groups, ``partial=True`` or sample statistics or
-        an estimator other than WLSMV with ``ordered``; and as for :func:`~servq.stats.sem.cfa`.
+        an estimator other than WLSMV with ``ordered``, an estimator other than ML, MLR and MLM
+        without, or ``partial=True`` or sample statistics with MLR / MLM; and as for
+        :func:`~servq.stats.sem.cfa`.
 
     References
     ----------
@@ -227,6 +240,8 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     goodness-of-fit indexes for testing measurement invariance. Structural Equation
     Modeling, 9(2), 233–255. Chen, F. F. (2007). Sensitivity of goodness of fit indexes to
     lack of measurement invariance. Structural Equation Modeling, 14(3), 464–504.
+    Satorra, A. & Bentler, P. M. (2001). A scaled difference chi-square test statistic for
+    moment structure analysis. Psychometrika, 66(4), 507–514.
 
     Examples
     --------
@@ -247,11 +262,20 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     if ordered or tables is not None:
         return _ordinal(model, _ordinal_fits(model, data, group, ordered, tables, crossproducts, sample_cov, std_lv, user),
                         estimator, partial=partial, user=user)
+    options = SemOptions(estimator or "ML")
+    robust = options.estimator in ROBUST
+    if options.estimator not in ("ML", *ROBUST):
+        raise ValueError(f"invariance needs estimator='ML', 'MLR' or 'MLM' (lavTestLRT's difference test of "
+                         f"these); got {estimator!r}")
+    if robust and (partial or data is None):
+        raise ValueError(f"invariance with estimator={estimator!r} needs raw data (data=) and no partial=True "
+                         "(the partial search uses ML's score tests)")
 
     def fit(equal: tuple[str, ...], free: tuple[str, ...]) -> SemResults:
         return fit_sem(model, data, sample_cov=sample_cov, sample_nobs=sample_nobs,
                        sample_mean=sample_mean, group=group, std_lv=std_lv,
-                       group_equal=equal, group_partial=free if equal else (), meanstructure=True)
+                       group_equal=equal, group_partial=free if equal else (), meanstructure=True,
+                       options=options)
 
     fits = {"configural": fit((), ())}
     if len(fits["configural"].groups) < 2:
@@ -278,17 +302,22 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
         row: dict = {"model": name, "chisq": fm["chisq"], "df": fm["df"], "cfi": fm["cfi"],
                      "rmsea": fm["rmsea"], "chisq_diff": np.nan, "df_diff": np.nan, "pvalue": np.nan,
                      "cfi_diff": np.nan, "holds": None, "group_partial": ", ".join(free.get(name, ()))}
+        if robust:
+            row.update(chisq_scaled=fm["chisq.scaled"], cfi=fm["cfi.robust"], rmsea=fm["rmsea.robust"])
         if prev is not None:
-            row.update(_compare(fm, prev))
+            row.update(_compare(fm, prev, robust))
             ok = ok and bool(row["holds"])
             if ok:
                 level = f"partial {name}" if free[name] else name
         rows.append(row)
         prev = fm
     final = free["scalar"] if level.endswith("scalar") else free["metric"]
+    extra = {"rule": (f"a step holds when the Satorra-Bentler (2001) scaled chi-square difference test "
+                      f"(lavTestLRT, {options.estimator}) is not significant (p >= {ALPHA}) or the robust CFI drops "
+                      f"by no more than {abs(DELTA_CFI)}")} if robust else {}
     return InvarianceResults(fits=fits, table=pd.DataFrame(rows), level=level, groups=first.groups,
                              search=pd.DataFrame(search, columns=SEARCH_COLUMNS),
-                             group_partial=tuple(final) if level != "configural" else ())
+                             group_partial=tuple(final) if level != "configural" else (), **extra)
 
 
 def _ordinal_fits(model: str, data, group, ordered, tables, crossproducts, sample_cov, std_lv: bool,
@@ -350,13 +379,17 @@ def _ordinal(model: str, fit: Callable[[tuple[str, ...]], OrdinalSemResults], es
                              rule=rule, group_partial=user if level != "configural" else ())
 
 
-def _compare(fm: dict, prev: dict) -> dict:
-    """Δχ², its p, ΔCFI against the less constrained model, and whether the step holds."""
-    diff = fm["chisq"] - prev["chisq"]
+def _compare(fm: dict, prev: dict, robust: bool = False) -> dict:
+    """Δχ² (with ``robust``, Satorra & Bentler's 2001 scaled one), its p, ΔCFI (robust CFI) against
+    the less constrained model, and whether the step holds."""
     ddf = fm["df"] - prev["df"]
+    diff = fm["chisq"] - prev["chisq"]
+    if robust and ddf > 0:
+        diff /= (fm["df"] * fm["chisq.scaling.factor"] - prev["df"] * prev["chisq.scaling.factor"]) / ddf
     # a difference below 0 (equal fits, rounding) has p = 1, as R's pchisq(d, df, lower.tail = FALSE)
     p = float(special.chdtrc(ddf, max(diff, 0.0))) if ddf > 0 else np.nan
-    dcfi = fm["cfi"] - prev["cfi"]
+    cfi = "cfi.robust" if robust else "cfi"
+    dcfi = fm[cfi] - prev[cfi]
     holds = bool((np.isfinite(p) and p >= ALPHA) or dcfi >= DELTA_CFI)
     return {"chisq_diff": diff, "df_diff": ddf, "pvalue": p, "cfi_diff": dcfi, "holds": holds}
 

@@ -16,7 +16,10 @@ covariances among indicators (and exogenous covariates) and among latent variabl
 regressions among the variables of the structural part, and intercepts with a mean
 structure. Candidates whose V is below ε^(1/3) (not identified, e.g. a marker loading) are
 dropped, and so are the parameters of the fixed.x covariates (their (co)variances and means,
-a regression of one on anything): the fit conditions on them, and lavaan gives them no index.
+a regression of one on anything): the fit conditions on them, and lavaan gives them no index
+(NA) in a model with latent variables. In a path model lavaan lists a covariate's regression on
+an observed outcome (``x1 ~ y1``), the index of a model in which the covariate is no longer
+exogenous; servq does not compute it.
 ``sepc.lv`` and ``sepc.all`` standardize the EPC as ``std.lv`` / ``std.all``.
 """
 

@@ -3,7 +3,9 @@
 Loadings and latent variances from a one-factor principal-axis solution of each factor's
 indicators (rescaled to the marker, or to unit variance with ``std_lv``); residual variances
 of observed variables the part of the observed variance the factor leaves (kept within
-10–90 % of it; lavaan takes half); observed intercepts the sample means; regressions,
+10–90 % of it; lavaan takes half); observed variables that are neither indicators nor
+outcomes start at their sample variances and covariances (so that the implied covariance
+matrix starts positive definite); observed intercepts the sample means; regressions, other
 covariances and latent means 0; user ``start()`` values win. The optimiser converges to the
 same ML solution from any reasonable start; these only make it quick.
 """
@@ -55,6 +57,7 @@ def start_values(model: Model, stats: SampleStats) -> np.ndarray:
     count = np.zeros(model.n_par)
     ov = model.names.ov
     lv = set(model.names.lv)
+    dependent = {r.lhs for r in model.rows if r.op == "~"} | {r.rhs for r in model.rows if r.op == "=~"}
     for g in range(model.n_groups):
         s = stats.cov[g]
         loading, lv_var, resid = _one_factor(model, g, s)
@@ -70,8 +73,9 @@ def start_values(model: Model, stats: SampleStats) -> np.ndarray:
                 if r.lhs in lv:
                     value = lv_var.get(r.lhs, 0.05)
                 else:
-                    value = resid.get(r.lhs, 0.5 * s[ov.index(r.lhs), ov.index(r.lhs)])
-            elif r.op == "~~" and r.lhs not in lv and r.rhs not in lv and _exogenous_pair(model, r):
+                    half = 1.0 if r.lhs not in dependent else 0.5
+                    value = resid.get(r.lhs, half * s[ov.index(r.lhs), ov.index(r.lhs)])
+            elif r.op == "~~" and not {r.lhs, r.rhs} & (lv | dependent):
                 value = s[ov.index(r.lhs), ov.index(r.rhs)]
             elif r.op == "~1" and r.lhs not in lv and mean is not None:
                 value = mean[ov.index(r.lhs)]
@@ -80,12 +84,6 @@ def start_values(model: Model, stats: SampleStats) -> np.ndarray:
             theta[r.par] += value
             count[r.par] += 1
     return theta / np.maximum(count, 1)
-
-
-def _exogenous_pair(model: Model, row) -> bool:
-    """Covariance between two observed variables that are neither indicators nor outcomes."""
-    dependent = {r.lhs for r in model.rows if r.op == "~"} | {r.rhs for r in model.rows if r.op == "=~"}
-    return row.lhs not in dependent and row.rhs not in dependent
 
 
 def _one_factor(model: Model, group: int, s: np.ndarray):
