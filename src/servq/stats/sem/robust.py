@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .estimate import Block, Problem, block_gradient_information
+from .estimate import Block, Problem
 from .model import exo_index
 
 
@@ -323,15 +323,85 @@ def saturated_information(problem: Problem) -> list[tuple[np.ndarray, np.ndarray
             sigma[cols, rows] = e[k:]
             return sigma, (e[:k] if k else mu0)
 
-        def gradient(e: np.ndarray, blocks: list[Block] = blocks) -> np.ndarray:
-            return block_gradient_information(blocks, *moments(e), d_sigma, d_mu, information=False)[0]
-
-        a1 = 0.5 * numerical_hessian(gradient, eta) / w
+        a1 = observed_saturated_information(blocks, *moments(eta), k) / w
         a1[fixed, :] = 0.0
         a1[:, fixed] = 0.0
         s = block_scores(blocks, *moments(eta), d_sigma, d_mu)
         out.append((a1, s.T @ s / len(s)))
     return out
+
+
+def observed_saturated_information(blocks: list[Block], sigma: np.ndarray, mu: np.ndarray, k: int) -> np.ndarray:
+    """½ the Hessian of one group's discrepancy in η = (μ, vech Σ) (``k`` means first, 0 without
+    a mean structure; ``tril_indices`` order) at (μ, Σ), in closed form.
+
+    Per block of observed variables o (weight w_b, moments S_b and ȳ_b), with W = Σ_oo⁻¹,
+    d = ȳ_b − μ_o and T = S_b + d dᵀ, one row's observed information is W for (μ, μ),
+    W E W d for (μ, σ) and ½ [tr(W E₁ WTW E₂) + tr(WTW E₁ W E₂) − tr(W E₁ W E₂)] for
+    (σ, σ), E the symmetric unit matrices of vech Σ (Magnus & Neudecker 1999); the blocks
+    add up weighted by w_b. (Central differences of the gradient took 2 dim(η) gradients
+    over every missing-data pattern: 25 variables with FIML, 40 s.)
+
+    Parameters
+    ----------
+    blocks : list of Block
+        The group's blocks (one, or one per missing-data pattern).
+    sigma, mu : ndarray
+        (p, p) Σ and (p,) μ.
+    k : int
+        The number of means in η (p with a mean structure, else 0).
+
+    Returns
+    -------
+    ndarray
+        (k + p(p+1)/2, k + p(p+1)/2), symmetric.
+
+    References
+    ----------
+    Magnus, J. R. & Neudecker, H. (1999). Matrix Differential Calculus with Applications in
+    Statistics and Econometrics, revised ed. Chichester: Wiley. Savalei, V. (2010). Expected
+    versus observed information in SEM with incomplete normal and nonnormal data.
+    Psychological Methods, 15(4), 352–367.
+
+    Examples
+    --------
+    One variance S = 2 at its estimate: ½/S² (R: ``lavaan:::lav_model_h1_information_observed``):
+
+    >>> from servq.stats.sem.estimate import Block
+    >>> b = Block(None, 1.0, np.array([[2.0]]), None, 0.0)
+    >>> observed_saturated_information([b], np.array([[2.0]]), np.zeros(1), 0).tolist()
+    [[0.125]]
+    """
+    p = sigma.shape[0]
+    rows, cols = np.tril_indices(p)
+    at_vech = np.full((p, p), -1)
+    at_vech[rows, cols] = k + np.arange(len(rows))
+    out = np.zeros((k + len(rows),) * 2)
+    for b in blocks:
+        o = np.arange(p) if b.observed is None else b.observed
+        w = np.linalg.inv(sigma[np.ix_(o, o)])
+        d = np.zeros(len(o)) if b.mean is None else b.mean - mu[o]
+        wtw = w @ (b.cov + np.outer(d, d)) @ w
+        i, j = np.tril_indices(len(o))
+        half = np.where(i == j, 0.5, 1.0)  # a diagonal σ has one unit entry, not two
+        at = at_vech[o[i], o[j]]
+        out[np.ix_(at, at)] += b.weight * 0.5 * (_traces(w, wtw, i, j) + _traces(wtw, w, i, j) - _traces(w, w, i, j))
+        if k:
+            wd = w @ d
+            mixed = (w[:, i] * wd[j] + w[:, j] * wd[i]) * half
+            out[np.ix_(o, at)] += b.weight * mixed
+            out[np.ix_(at, o)] += b.weight * mixed.T
+            out[np.ix_(o, o)] += b.weight * w
+    return out
+
+
+def _traces(a: np.ndarray, z: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """tr(a E_c z E_r) for every pair (r, c) of elements (i, j) of vech, E the symmetric
+    unit matrix of an element (ones at (i, j) and (j, i); one 1 on the diagonal)."""
+    ri, rj, ci, cj = i[:, None], j[:, None], i[None, :], j[None, :]
+    half = np.where(i == j, 0.5, 1.0)
+    return (a[rj, ci] * z[cj, ri] + a[ri, ci] * z[cj, rj] + a[rj, cj] * z[ci, ri] + a[ri, cj] * z[ci, rj]) \
+        * half[:, None] * half[None, :]
 
 
 def fixed_x_moments(problem: Problem) -> np.ndarray:
