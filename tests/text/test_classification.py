@@ -11,6 +11,25 @@ from servq.text import classify, load_lexicon, train
 from servq.text.classification import COLUMNS
 
 
+# Complaints as written in Hong Kong and Taiwan, and the same in Simplified characters
+TRADITIONAL = {
+    "排隊等了一個小時，櫃員態度很差，還對我大喊大叫。": "排队等了一个小时，柜员态度很差，还对我大喊大叫。",
+    "網上銀行登錄不了，APP一直閃退。": "网上银行登录不了，APP一直闪退。",
+    "ATM吞了我的卡，客服電話打了十次都沒人接，我要投訴到12315！": "ATM吞了我的卡，客服电话打了十次都没人接，我要投诉到12315！",
+    "分行的廁所很髒，地上都是水，椅子也壞了": "分行的厕所很脏，地上都是水，椅子也坏了",
+}
+
+
+@pytest.mark.parametrize("baseline", [False, True])
+def test_traditional_chinese_is_read_as_simplified(baseline):
+    """The lexicon, the training complaints and the segmenter know Simplified characters: a
+    complaint in Traditional ones gets every column its Simplified twin gets."""
+    traditional = classify(list(TRADITIONAL), baseline=baseline).to_frame().drop(columns="text", errors="ignore")
+    simplified = classify(list(TRADITIONAL.values()), baseline=baseline).to_frame().drop(columns="text", errors="ignore")
+    assert traditional.to_dict("records") == simplified.to_dict("records")
+    assert set(traditional["language"]) == {"zh"} and "legal" in traditional["cues"].iloc[2]
+
+
 def test_columns_and_values():
     r = classify(["The toilets were filthy and nobody cleaned them.",
                   "Jag har väntat i telefonkön i två timmar, igen!",

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 MODES = ("word", "part")
 _SPACE = re.compile(r"\s+")
@@ -44,14 +45,33 @@ _MARKS = {_WORD_START: r"(?<!\w.)", _WORD_END: r"\b"}
 
 
 def normalise(text: object) -> str:
-    """``text`` lower-cased with white space collapsed; None and NaN are empty.
+    """``text`` lower-cased with white space collapsed, Traditional Chinese characters in
+    their Simplified form; None and NaN are empty.
+
+    Complaints from Hong Kong and Taiwan are written in Traditional characters (櫃員, 帳戶,
+    閃退); the lexicon, the training complaints and the segmenter know the Simplified ones
+    (柜员, 帐户, 闪退), so every step reads a text in Simplified characters (OpenCC's
+    ``t2s``, phrase by phrase: 乾隆 stays). The stored text is never changed.
 
     >>> normalise("  Väntade\\n i  KÖN "), normalise(None), normalise(float("nan"))
     ('väntade i kön', '', '')
+    >>> normalise("櫃員態度很差，APP一直閃退")
+    '柜员态度很差，app一直闪退'
     """
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    return " ".join(str(text).lower().split())
+    text = " ".join(str(text).lower().split())
+    return _t2s().convert(text) if _HAN.search(text) else text
+
+
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+@cache
+def _t2s():
+    import opencc  # on use: English and Swedish texts never need it
+
+    return opencc.OpenCC("t2s.json")
 
 
 def term_key(term: str) -> str:
