@@ -10,7 +10,6 @@ from servq.errors import UsageError
 from servq.text import classify, load_lexicon, train
 from servq.text.classification import COLUMNS
 
-
 # Complaints as written in Hong Kong and Taiwan, and the same in Simplified characters
 TRADITIONAL = {
     "排隊等了一個小時，櫃員態度很差，還對我大喊大叫。": "排队等了一个小时，柜员态度很差，还对我大喊大叫。",
@@ -28,6 +27,18 @@ def test_traditional_chinese_is_read_as_simplified(baseline):
     simplified = classify(list(TRADITIONAL.values()), baseline=baseline).to_frame().drop(columns="text", errors="ignore")
     assert traditional.to_dict("records") == simplified.to_dict("records")
     assert set(traditional["language"]) == {"zh"} and "legal" in traditional["cues"].iloc[2]
+
+
+def test_decomposed_letters_are_read_as_composed():
+    """A Swedish complaint typed on a Mac may hold ``a`` + a combining ring for ``å``: the
+    same columns as the composed text (before, the model's confidence dropped 0.998 -> 0.961)."""
+    import unicodedata
+
+    text = "Jag har väntat i telefonkön i två timmar, igen! Personalen var otrevlig och ingen ringde tillbaka."
+    composed, decomposed = (classify([unicodedata.normalize(form, text)]).to_frame().drop(columns="text", errors="ignore")
+                            for form in ("NFC", "NFD"))
+    assert composed.to_dict("records") == decomposed.to_dict("records")
+    assert composed["language"][0] == "sv" and composed["cues"][0] == "repeated"
 
 
 def test_columns_and_values():

@@ -34,6 +34,7 @@ shorter term inside it (``förväntan``, expectation, is not ``vänta``, wait).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
@@ -45,8 +46,9 @@ _MARKS = {_WORD_START: r"(?<!\w.)", _WORD_END: r"\b"}
 
 
 def normalise(text: object) -> str:
-    """``text`` lower-cased with white space collapsed, Traditional Chinese characters in
-    their Simplified form; None and NaN are empty.
+    """``text`` lower-cased with white space collapsed, letters composed (NFC: an ``ö`` typed
+    as ``o`` and a combining diaeresis, as macOS writes it, is ``ö``), Traditional Chinese
+    characters in their Simplified form; None and NaN are empty.
 
     Complaints from Hong Kong and Taiwan are written in Traditional characters (櫃員, 帳戶,
     閃退); the lexicon, the training complaints and the segmenter know the Simplified ones
@@ -55,12 +57,12 @@ def normalise(text: object) -> str:
 
     >>> normalise("  Väntade\\n i  KÖN "), normalise(None), normalise(float("nan"))
     ('väntade i kön', '', '')
-    >>> normalise("櫃員態度很差，APP一直閃退")
-    '柜员态度很差，app一直闪退'
+    >>> normalise("櫃員態度很差，APP一直閃退"), normalise("ko\\u0308n") == "kön"
+    ('柜员态度很差，app一直闪退', True)
     """
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    text = " ".join(str(text).lower().split())
+    text = " ".join(unicodedata.normalize("NFC", str(text)).lower().split())
     return _t2s().convert(text) if _HAN.search(text) else text
 
 
