@@ -47,8 +47,10 @@ _MARKS = {_WORD_START: r"(?<!\w.)", _WORD_END: r"\b"}
 
 def normalise(text: object) -> str:
     """``text`` lower-cased with white space collapsed, letters composed (NFC: an ``ö`` typed
-    as ``o`` and a combining diaeresis, as macOS writes it, is ``ö``), Traditional Chinese
-    characters in their Simplified form; None and NaN are empty.
+    as ``o`` and a combining diaeresis, as macOS writes it, is ``ö``), the full-width Latin
+    letters and digits of Chinese input methods as ASCII (``ＡＴＭ``, ``１２３１５``; the
+    full-width punctuation stays), Traditional Chinese characters in their Simplified form;
+    None and NaN are empty.
 
     Complaints from Hong Kong and Taiwan are written in Traditional characters (櫃員, 帳戶,
     閃退); the lexicon, the training complaints and the segmenter know the Simplified ones
@@ -57,15 +59,16 @@ def normalise(text: object) -> str:
 
     >>> normalise("  Väntade\\n i  KÖN "), normalise(None), normalise(float("nan"))
     ('väntade i kön', '', '')
-    >>> normalise("櫃員態度很差，APP一直閃退"), normalise("ko\\u0308n") == "kön"
-    ('柜员态度很差，app一直闪退', True)
+    >>> normalise("櫃員態度很差，APP一直閃退"), normalise("ko\\u0308n") == "kön", normalise("投訴到１２３１５")
+    ('柜员态度很差，app一直闪退', True, '投诉到12315')
     """
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    text = " ".join(unicodedata.normalize("NFC", str(text)).lower().split())
+    text = " ".join(unicodedata.normalize("NFC", str(text)).translate(_HALF_WIDTH).lower().split())
     return _t2s().convert(text) if _HAN.search(text) else text
 
 
+_HALF_WIDTH = {c: c - 0xFEE0 for lo, hi in (("０", "９"), ("Ａ", "Ｚ"), ("ａ", "ｚ")) for c in range(ord(lo), ord(hi) + 1)}
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
