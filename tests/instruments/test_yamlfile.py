@@ -118,3 +118,15 @@ def test_the_cli_refuses_an_alias_bomb_in_one_clear_line(tmp_path, capsys):
     code, out, err = run(capsys, "instruments", "validate", str(bomb))
     assert code == 1 and "Traceback" not in err
     assert f"{bomb}, line 2: YAML aliases (*a) are not allowed" in err
+
+
+@pytest.mark.parametrize("reader", list(READERS.values())[:8], ids=list(READERS)[:8])
+def test_every_yaml_file_reader_refuses_a_file_that_is_not_utf8_by_its_line(tmp_path, reader):
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("id: x\nname: Café\n".encode("cp1252"))  # saved by an old Windows editor
+    with pytest.raises(UsageError, match=r"latin1.yaml, line 2: not UTF-8 text \(byte 16 is b'\\xe9'\).*save this one"):
+        reader(latin1)
+    binary = tmp_path / "answers.parquet"
+    binary.write_bytes(b"PAR1\x15\x04\x15\x90\x01")
+    with pytest.raises(UsageError, match="line 1: not UTF-8 text"):
+        reader(binary)

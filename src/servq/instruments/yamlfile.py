@@ -62,7 +62,13 @@ def read(path: str | Path, what: str) -> str:
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise UsageError(f"{path}: {_too_large(size)}")
-    return path.read_text(encoding="utf-8")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}, line {line}: not UTF-8 text (byte {exc.start + 1} is {data[exc.start:exc.start + 1]!r}): "
+                         f"{what} files are YAML text; save this one as UTF-8") from None
 
 
 def _too_large(size: int) -> str:
