@@ -60,7 +60,7 @@ import pandas as pd
 from scipy import special
 
 from ..numbers import finite
-from ..polychoric import OrdinalTables, ScoreCrossproducts
+from ..polychoric import OrdinalTables, ScoreCrossproducts, polychoric
 from .core import fit_sem
 from .options import SemOptions
 from .results import SemResults, frame_records
@@ -330,8 +330,9 @@ def _ordinal_fits(model: str, data, group, ordered, tables, crossproducts, sampl
             raise ValueError("invariance from tables needs each group's score crossproducts (WLSMV's second pass)")
         labels = [str(g) for g in tables]
         sets, scores = list(tables.values()), [crossproducts[g] for g in tables]
-        return lambda equal: fit_ordinal_tables(model, sets, crossproducts=scores, groups=labels, std_lv=std_lv,
-                                                group_equal=equal, group_partial=user if equal else ())
+        samples = [polychoric(t) for t in sets]  # once for the three fits
+        return lambda equal: fit_ordinal_tables(model, sets, sample=samples, crossproducts=scores, groups=labels,
+                                                std_lv=std_lv, group_equal=equal, group_partial=user if equal else ())
     if data is None or sample_cov is not None or group is None:
         raise ValueError("invariance with ordered items needs raw data (data=) and group=, or tables=")
     return lambda equal: fit_ordinal(model, data, ordered, estimator="WLSMV", group=group, std_lv=std_lv,

@@ -156,7 +156,7 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
 
 
 def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTables], *, std_lv: bool = False,
-                       orthogonal: bool = False, sample: Polychoric | None = None,
+                       orthogonal: bool = False, sample: Polychoric | Sequence[Polychoric] | None = None,
                        crossproducts: ScoreCrossproducts | Sequence[ScoreCrossproducts] | None = None,
                        groups: Sequence[str] | None = None,
                        group_equal: Sequence[str] = (), group_partial: Sequence[str] = ()) -> OrdinalSemResults:
@@ -184,10 +184,10 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTable
         Identify factors by unit latent variances instead of first loadings.
     orthogonal : bool
         Fix covariances among exogenous latent variables to 0.
-    sample : Polychoric, optional
-        ``polychoric(tables)`` when already computed: used as it is when the model's
-        observed variables are the tables' items in their order (else the model's items'
-        tables are fitted afresh). One group only.
+    sample : Polychoric or sequence of Polychoric, optional
+        ``polychoric(tables)`` when already computed (several groups: one a group): used as
+        it is when the model's observed variables are the tables' items in their order
+        (else the model's items' tables are fitted afresh).
     crossproducts : ScoreCrossproducts or sequence of ScoreCrossproducts, optional
         J = Σ s sᵀ of the casewise scores of ``polychoric(tables)`` over the same rows:
         the fit is then WLSMV's (robust SEs, scaled χ² and fit indices). Several groups: one
@@ -244,30 +244,34 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTable
         labels = tuple(groups) if groups is not None else tuple(str(g + 1) for g in range(len(sets)))
         if len(labels) != len(sets):
             raise ValueError(f"{len(labels)} group labels for {len(sets)} sets of tables")
-        if isinstance(crossproducts, ScoreCrossproducts):
-            raise SemSpecificationError("several groups need one set of crossproducts a group")
+        if isinstance(crossproducts, ScoreCrossproducts) or isinstance(sample, Polychoric):
+            raise SemSpecificationError("several groups need one sample and one set of crossproducts a group")
         scores = [None] * len(sets) if crossproducts is None else list(crossproducts)
-        if len(scores) != len(sets):
-            raise ValueError(f"{len(scores)} sets of crossproducts for {len(sets)} sets of tables")
-        samples, gammas = [], []
-        for t, cp in zip(sets, scores):
-            samples.append(polychoric(model_items(t)))
-            gammas.append(None if cp is None else _gamma(samples[-1], t, cp, list(names.ov)))
+        given = [None] * len(sets) if sample is None else list(sample)
+        if len(scores) != len(sets) or len(given) != len(sets):
+            raise ValueError(f"{len(scores)} sets of crossproducts and {len(given)} samples for {len(sets)} sets of tables")
+        fitted = [_sample_and_gamma(t, s, cp, list(names.ov), model_items) for t, s, cp in zip(sets, given, scores)]
         estimator = "DWLS" if crossproducts is None else "WLSMV"
-        return _fit_groups(model, samples, gammas, [t.n for t in sets], labels, estimator,
+        return _fit_groups(model, [f[0] for f in fitted], [f[1] for f in fitted], [t.n for t in sets], labels, estimator,
                            std_lv=std_lv, orthogonal=orthogonal, group_equal=group_equal, group_partial=group_partial)
     if group_equal or group_partial:
         raise SemSpecificationError("group_equal / group_partial need several groups (one set of tables a group)")
-    if crossproducts is not None and not isinstance(crossproducts, ScoreCrossproducts):
-        raise SemSpecificationError("one group takes one ScoreCrossproducts")
+    if not (crossproducts is None or isinstance(crossproducts, ScoreCrossproducts)) or \
+            not (sample is None or isinstance(sample, Polychoric)):
+        raise SemSpecificationError("one group takes one sample and one ScoreCrossproducts")
     table_set = sets[0]
-    full = sample if sample is not None and tuple(sample.items) == tuple(table_set.items) else None
-    if sample is None or tuple(sample.items) != tuple(names.ov):
-        sample = polychoric(model_items(table_set))
-    if crossproducts is None:
-        return fit_sample(model, spec, MixedSample.from_polychoric(sample, table_set.n), "DWLS")
-    gamma = _gamma(sample, table_set, crossproducts, list(names.ov), full)
-    return fit_sample(model, spec, MixedSample.from_polychoric(sample, table_set.n, gamma), "WLSMV")
+    one, gamma = _sample_and_gamma(table_set, sample, crossproducts, list(names.ov), model_items)
+    return fit_sample(model, spec, MixedSample.from_polychoric(one, table_set.n, gamma),
+                      "DWLS" if gamma is None else "WLSMV")
+
+
+def _sample_and_gamma(tables: OrdinalTables, given: Polychoric | None, crossproducts: ScoreCrossproducts | None,
+                      items: list[str], model_items) -> tuple[Polychoric, np.ndarray | None]:
+    """The polychoric fit of the model's ``items`` (``given`` when it is of them, else fitted
+    afresh) and, with the second pass's ``crossproducts``, its NACOV."""
+    full = given if given is not None and tuple(given.items) == tuple(tables.items) else None
+    sample = given if given is not None and tuple(given.items) == tuple(items) else polychoric(model_items(tables))
+    return sample, None if crossproducts is None else _gamma(sample, tables, crossproducts, items, full)
 
 
 def _gamma(sample: Polychoric, tables: OrdinalTables, crossproducts: ScoreCrossproducts, items: list[str],
