@@ -138,10 +138,7 @@ def score_pass(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, fits: Ma
     if part is None:
         raise UsageError("the ordinal scores need an assessed part (the quality checks)")
     validator = plan.validator()
-    grouper = _Groups(list(plan.segments), plan.labels)
-    for seen in groups:  # numbered as in the first pass
-        grouper.keys.append(seen)
-        grouper.ids[seen] = len(grouper.keys)
+    grouper = _Groups(list(plan.segments), plan.labels, seen=groups)  # numbered as in the first pass
     total = {key: ScoreCrossproducts(np.zeros((len(fit.wls_obs()),) * 2), 0) for key, fit in fits.items()}
     split_by = validator.by.get(plan.invariance) if plan.invariance else None
     row = 2
@@ -157,11 +154,12 @@ def score_pass(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, fits: Ma
 
 
 class _Groups:
-    """Segment values seen so far, numbered in order of first appearance."""
+    """Segment values seen so far (from ``seen`` on), numbered in order of first appearance."""
 
-    def __init__(self, names: Sequence[str], labels: Mapping[str, Mapping[str, str] | None]):
-        self.keys: list[tuple[str, str]] = []
-        self.ids: dict[tuple[str, str], int] = {}
+    def __init__(self, names: Sequence[str], labels: Mapping[str, Mapping[str, str] | None],
+                 seen: Sequence[tuple[str, str]] = ()):
+        self.keys: list[tuple[str, str]] = list(seen)
+        self.ids: dict[tuple[str, str], int] = {key: i + 1 for i, key in enumerate(self.keys)}  # 0: every respondent
         self.labels = labels
         self.unknown = dict.fromkeys(names, 0)
 

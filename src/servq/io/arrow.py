@@ -93,3 +93,13 @@ def floats(arr: pa.Array) -> np.ndarray:
     out = values.astype(np.float64, copy=True)
     out[~valid] = np.nan
     return out
+
+
+def is_number(value) -> bool:
+    """Whether a cell's value reads as a number, with a decimal point or (as Swedish Excel
+    writes it) a decimal comma: ``6``, ``"6.0"``, ``"6,0"``."""
+    try:
+        float(value.replace(",", ".") if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return False
+    return True

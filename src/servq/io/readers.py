@@ -28,6 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import DataError, Problem, UsageError
+from .arrow import is_number
 from .columns import visible
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "calamine",
@@ -589,19 +590,11 @@ def _check_title(path: Path, header: list[str], below: Sequence[Sequence]) -> No
         while names and not names[-1]:
             names.pop()
         if (len(names) >= max(2, 2 * len(named)) and all(names) and len(set(names)) == len(names)
-                and not any(_number(n) for n in names)):
+                and not any(is_number(n) for n in names)):
             what = f"'{named[0]}'" if named else "nothing"
             raise DataError(f"{path}: row 1 does not name the columns", [Problem(
                 f"the column names seem to be on row {row}, not row 1: delete the row(s) above them (row 1 names {what} "
                 f"in {len(named)} of {len(names)} columns: a title?)", file=str(path), row=1)])
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text.replace(",", "."))
-    except ValueError:
-        return False
-    return True
 
 
 def _split(table: pa.Table, size: int) -> Iterator[pa.Table]:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from ..errors import DataError, Problem
 from ..instruments.schema import Instrument, Part
-from .arrow import as_text, flat, floats, int_buffers, py_value
+from .arrow import as_text, flat, floats, int_buffers, is_number, py_value
 from .columns import Layout, Mapping
 from .ids import RepeatedIds, hash64
 
@@ -92,7 +92,7 @@ class Validator:
         self.off_scale: tuple[float, float, int, int] | None = None  # as ChunkReport.off_scale, of the file
         self.ends = (False, False)  # as ChunkReport.ends, of the file
         self.texts: list[str] = []  # as ChunkReport.texts, of the file
-        self._missing_codes = [float(v) for v in mapping.missing if _is_number(v)]
+        self._missing_codes = [float(str(v).replace(",", ".")) for v in mapping.missing if is_number(v)]
         self._missing_text = [str(v) for v in mapping.missing]
 
     @property
@@ -195,7 +195,7 @@ class Validator:
 
         def answers(i: int) -> bool | None:  # whether row i holds an answer; None: nothing at all
             cells = [v.strip() for v in (c[i].as_py() for c in columns) if v is not None and v.strip()]
-            return any(v in self.mapping.values or _is_number(v.replace(",", ".")) for v in cells) if cells else None
+            return any(v in self.mapping.values or is_number(v) for v in cells) if cells else None
 
         top = 0
         while top < min(3, table.num_rows - 1) and answers(top) is False:
@@ -475,14 +475,6 @@ def not_asked(inst: Instrument, table: pa.Table, names: list[str], codes: np.nda
         for i in range(len(inst.parts)):
             out += np.asarray(flat(table.column(names[i * k + j])).is_null(), dtype=bool) & ~shown
     return out
-
-
-def _is_number(v) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 TEXTS_SHOWN = 3  # texts that are no numbers named in the hint
