@@ -73,8 +73,8 @@ def start_values(model: Model, stats: SampleStats) -> np.ndarray:
                 if r.lhs in lv:
                     value = lv_var.get(r.lhs, 0.05)
                 else:
-                    half = 1.0 if r.lhs not in dependent else 0.5
-                    value = resid.get(r.lhs, half * s[ov.index(r.lhs), ov.index(r.lhs)])
+                    share = 0.5 if r.lhs in dependent else 1.0
+                    value = resid.get(r.lhs, share * s[ov.index(r.lhs), ov.index(r.lhs)])
             elif r.op == "~~" and not {r.lhs, r.rhs} & (lv | dependent):
                 value = s[ov.index(r.lhs), ov.index(r.rhs)]
             elif r.op == "~1" and r.lhs not in lv and mean is not None:
