@@ -125,7 +125,32 @@ def test_ordinal_invariance_with_blank_answers_is_lavaans_pairwise():
     res = servq.analyze(GOLDEN / "data" / "hs_ordinal_school_holes.csv", HERE / "data" / "hs_ordinal.yaml",
                         mapping=HERE / "data" / "hs_ordinal_mapping.yaml", invariance="school", ordinal=True,
                         chunk_size=40)
+    assert_lavaan_sequence(res.data["invariance"], ref)
+
+
+def test_ordinal_invariance_merges_categories_a_group_never_chose():
+    """A school that never chose a category: lavaan refuses the data; servq merges the category
+    into a neighbour in every group (an end into the next one in, one in between into the
+    neighbour with fewer answers), says so, and is lavaan on the data merged so
+    (tests/golden/ordinal_invariance_merged.R)."""
+    ref = json.loads((GOLDEN / "ordinal_invariance_merged.json").read_text())
+    res = servq.analyze(GOLDEN / "data" / "hs_ordinal_school_sparse.csv", HERE / "data" / "hs_ordinal.yaml",
+                        mapping=HERE / "data" / "hs_ordinal_mapping.yaml", invariance="school", ordinal=True,
+                        chunk_size=64)
     inv = res.data["invariance"]
+    assert inv["merged"] == {f"P{k[1:]}": v for k, v in ref["merged"].items()}
+    assert_lavaan_sequence(inv, ref)
+    assert [n for n in res.data["notes"] if "merged" in n] == \
+        ["measurement invariance across 'school': answers merged so that every group uses each category, "
+         "P3 4+5; P6 1+2; P9 3+4"]
+    # the whole sample's CFA keeps every category (every one was chosen by somebody)
+    assert res.data["cfa"]["estimator"] == "WLSMV"
+    plain = hs_ordinal(ordinal=True).data["invariance"]
+    assert plain["merged"] == {}
+
+
+def assert_lavaan_sequence(inv: dict, ref: dict) -> None:
+    """The invariance block's steps are lavaan's fits and lavTestLRT's differences (``ref``)."""
     assert inv["groups"] == ref["nobs"]
     for step in inv["steps"]:
         theirs = ref["fit"][step["model"]]

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servq.stats.polychoric import OrdinalTables, bivariate_normal_cdf, polychoric
+from servq.stats.polychoric import OrdinalTables, bivariate_normal_cdf, polychoric, shared_categories
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 REF = json.loads((GOLDEN / "polychoric.json").read_text(encoding="utf-8"))
@@ -219,3 +219,50 @@ def test_a_smaller_model_takes_its_part_of_the_second_pass():
     assert loadings["se"].to_numpy() == pytest.approx(ref["se"], abs=1e-6)
     with pytest.raises(ValueError, match="not an item of the fit"):
         scores.subset(fit, ["a01", "zz"])
+
+
+def _recoded_codes(codes: np.ndarray, lookups) -> np.ndarray:
+    return np.column_stack([np.asarray(lookup)[codes[:, i]] for i, lookup in enumerate(lookups)])
+
+
+def test_shared_categories_merge_until_every_group_uses_every_category():
+    """Hand-worked. x1: group b never chose 1, an end: 1 joins 2. x2: b never chose 2, which
+    sits between 1 (2 answers) and 3 (2): a tie joins the lower, 1; then a never chose 3,
+    between 1+2 (4) and 4 (4): the lower again. x3: a never chose 2, between 1 (3) and 3 (2):
+    2 joins 3; then b never chose 4, between 2+3 (4) and 5 (1): 4 joins 5. x4: every group
+    chose every answer. Codes nobody chose (5 of x1 ...) stay alone."""
+    a = np.array([[1, 1, 1, 1], [2, 2, 3, 2], [3, 2, 4, 3], [2, 4, 4, 1], [3, 4, 1, 2]])
+    b = np.array([[2, 1, 1, 1], [3, 3, 2, 3], [2, 4, 3, 2], [3, 3, 5, 3], [2, 4, 2, 1]])
+    ta, tb = (OrdinalTables.from_codes(x, items=["x1", "x2", "x3", "x4"]) for x in (a, b))
+    lookups = shared_categories([ta, tb])
+    assert [m.tolist() for m in lookups] == [[0, 2, 2, 3, 4, 5], [0, 1, 1, 1, 4, 5], [0, 1, 3, 3, 5, 5],
+                                             [0, 1, 2, 3, 4, 5]]
+    # the merged tables are those counted from the recoded answers, in every group
+    for codes, tables in ((a, ta), (b, tb)):
+        again = OrdinalTables.from_codes(_recoded_codes(codes, lookups), items=tables.items)
+        merged = tables.recoded(lookups)
+        for i in range(4):
+            assert merged.counts(i).tolist() == again.counts(i).tolist()
+            for j in range(4):
+                assert merged.table(i, j).tolist() == again.table(i, j).tolist()
+    assert [t.recoded(lookups).categories("x1").tolist() for t in (ta, tb)] == [[2, 3], [2, 3]]
+
+
+def test_merged_tables_score_the_rows_as_they_are():
+    """A fit of merged tables scores the original codes as the recoded ones (the second pass
+    of WLSMV reads the file again): the same J, so the same NACOV, as counting recoded data."""
+    rng = np.random.default_rng(11)
+    latent = rng.normal(size=(400, 1))
+    codes = np.clip(np.rint(3 + 1.2 * (latent + rng.normal(size=(400, 3)))), 1, 5).astype(int)
+    codes[rng.random(codes.shape) < 0.05] = 0  # blanks
+    lookups = [np.array([0, 2, 2, 3, 4, 5]), np.array([0, 1, 2, 3, 4, 4]), np.arange(6)]
+    merged = polychoric(OrdinalTables.from_codes(codes, items=["a", "b", "c"]).recoded(lookups))
+    direct = polychoric(OrdinalTables.from_codes(_recoded_codes(codes, lookups), items=["a", "b", "c"]))
+    assert merged.wls_obs() == pytest.approx(direct.wls_obs(), abs=1e-12)
+    j_merged = merged.score_crossproducts(codes).inner
+    j_direct = direct.score_crossproducts(_recoded_codes(codes, lookups)).inner
+    assert j_merged == pytest.approx(j_direct, abs=1e-9)
+    # merged tables add only to tables merged alike
+    tables = OrdinalTables.from_codes(codes, items=["a", "b", "c"])
+    with pytest.raises(ValueError, match="merged differently"):
+        tables + tables.recoded(lookups)

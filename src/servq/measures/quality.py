@@ -33,7 +33,7 @@ from ..instruments.schema import Instrument, Part
 from ..stats.moments import CrossMoments, PairedMoments
 from ..stats.numbers import finite
 from ..stats.omega import omega_total
-from ..stats.polychoric import OrdinalTables, Polychoric, ScoreCrossproducts, polychoric
+from ..stats.polychoric import OrdinalTables, Polychoric, ScoreCrossproducts, polychoric, shared_categories
 from ..stats.reliability import alpha_from_cov
 from ..stats.sem import InvarianceResults, SemWarning, cfa, invariance
 from ..stats.sem.invariance import ALPHA as INVARIANCE_ALPHA
@@ -259,9 +259,18 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
     used = [c for cols in _modelled(inst, part).values() for c in cols]
     scores: Mapping[str | None, ScoreCrossproducts] = {}
     tables = {}
+    merged: dict[str, list[list[int]]] = {}
     if named is not None:
         if groups and group_column and model:
             tables = {g: OrdinalTables(tuple(names), t.cross, t.n) for g, t in (ordinal_groups or {}).items()}
+        if len(tables) > 1:  # the groups must share their categories: merge those a group never chose
+            recode = shared_categories(list(tables.values()))
+            merged = _merged_answers(inst, part, recode)
+            if merged:
+                tables = {g: t.recoded(recode) for g, t in tables.items()}
+                notes.append(f"measurement invariance across '{group_column}': answers merged so that every group "
+                             "uses each category, " + "; ".join(f"{item} {' '.join('+'.join(map(str, m)) for m in ms)}"
+                                                                for item, ms in merged.items()))
         polys: dict[str | None, Polychoric | None] = {None: poly}
         for g, t in tables.items():
             polys[g] = attempt(f"the polychoric correlations of '{g}'", lambda t=t: polychoric(t))
@@ -284,7 +293,7 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         before = len(notes)
         if tables and scores:
             out["invariance"] = attempt("measurement invariance", lambda: _ordinal_invariance(
-                model, tables, {g: j for g, j in scores.items() if g is not None}, group_column))
+                model, tables, {g: j for g, j in scores.items() if g is not None}, group_column, merged))
         else:
             if tables:
                 notes.append("measurement invariance of ordered items needs WLSMV's second pass over the rows: "
@@ -472,16 +481,35 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
 
 
 def _ordinal_invariance(model: str, tables: dict[str, OrdinalTables], scores: dict[str, ScoreCrossproducts],
-                        column_name: str) -> dict | None:
+                        column_name: str, merged: dict[str, list[list[int]]]) -> dict | None:
     """The WLSMV sequence configural → thresholds → loadings across the groups with tables and
-    scores (pairwise present answers, as the ordinal CFA)."""
+    scores (pairwise present answers, as the ordinal CFA); ``merged`` the answers counted as one
+    category per item (:func:`_merged_answers`)."""
     usable = [g for g in tables if g in scores]
     if len(usable) < 2:
         return None
     nobs = {g: int(tables[g].n) for g in usable}
     return _invariance_block(lambda: invariance(model, tables={g: tables[g] for g in usable},
                                                 crossproducts={g: scores[g] for g in usable}),
-                             column_name, nobs, "WLSMV")
+                             column_name, nobs, "WLSMV") | {"merged": merged}
+
+
+def _merged_answers(inst: Instrument, part: Part, recode: tuple[np.ndarray, ...]) -> dict[str, list[list[int]]]:
+    """Per item (named as in the model, ``P3``) whose categories
+    :func:`~servq.stats.polychoric.shared_categories` merged, the answers (as respondents gave
+    them) counted as one category, each list ascending."""
+    points, offset = inst.scale.max - inst.scale.min + 1, inst.scale.min - 1
+    out = {}
+    for item, lookup in zip(inst.items, recode):
+        runs = []
+        for target in np.unique(lookup[1:]):
+            codes = np.flatnonzero(lookup == target)
+            if len(codes) > 1:  # keyed codes: a reverse-keyed item's answers run the other way
+                raw = points + 1 - codes if item.reverse else codes
+                runs.append(sorted(int(c) + offset for c in raw))
+        if runs:
+            out[column(part, item.id)] = sorted(runs)
+    return out
 
 
 def _invariance_block(compute: Callable[[], InvarianceResults], column_name: str, nobs: dict[str, int],

@@ -439,6 +439,10 @@ def _invariance_group(results: Mapping, f: Fmt) -> dict:
     scaled = inv.get("estimator") == "WLSMV"  # ordered items: the scaled χ², CFI and RMSEA
     if scaled:
         intro = f"{intro} {f.t('quality.invariance.ordinal')}"
+    if inv.get("merged"):
+        items = [f.t("quality.invariance.merged_item", item=item, answers=", ".join("+".join(map(str, m)) for m in merged))
+                 for item, merged in inv["merged"].items()]
+        intro = f"{intro} {f.t('quality.invariance.merged', items=i18n.join_list(f.lang, items))}"
     content: list[tuple[str, Any]] = [("p", intro)]
     headers = f.headers(
         "col.model", "col.chisq", "col.df", "col.cfi", "col.rmsea", "col.delta_chisq", "col.pvalue",

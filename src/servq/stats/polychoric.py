@@ -240,6 +240,9 @@ class OrdinalTables:
         Integer counts, shape (k, W, k, W) with W the largest code seen.
     n : int
         Number of rows summarised (with or without answers).
+    recode : tuple of numpy.ndarray, optional
+        Set by :meth:`recoded`: per item, the category (code) each code first counted is
+        part of.
 
     References
     ----------
@@ -261,6 +264,7 @@ class OrdinalTables:
     items: tuple[str, ...]
     cross: NDArray[np.int64]
     n: int
+    recode: tuple[NDArray[np.int64], ...] | None = None  # per item, code -> category (see recoded())
 
     @classmethod
     def from_codes(cls, codes: Any, items: Sequence[str] | None = None, missing: str = "pairwise") -> OrdinalTables:
@@ -330,8 +334,47 @@ class OrdinalTables:
             return NotImplemented
         if other.items != self.items:
             raise ValueError(f"cannot merge tables of items {list(self.items)} and {list(other.items)}")
+        if not _same_recode(self.recode, other.recode):
+            raise ValueError("cannot merge tables whose categories were merged differently")
         width = max(self.width, other.width)
-        return OrdinalTables(self.items, self._padded(width) + other._padded(width), self.n + other.n)
+        return OrdinalTables(self.items, self._padded(width) + other._padded(width), self.n + other.n, self.recode)
+
+    def subset(self, items: Sequence[str]) -> OrdinalTables:
+        """The tables of some of the items, in the order given."""
+        idx = [self._index(v) for v in items]
+        return OrdinalTables(tuple(items), np.ascontiguousarray(self.cross[idx][:, :, idx]), self.n,
+                             None if self.recode is None else tuple(self.recode[i] for i in idx))
+
+    def recoded(self, recode: Sequence[NDArray[np.int64]]) -> OrdinalTables:
+        """The tables with each item's codes read through ``recode[i]`` (code -> code, 0 stays
+        0): categories merged (see :func:`shared_categories`). The result's :attr:`recode`
+        maps the codes counted in the first place, so that :meth:`Polychoric.scores` reads
+        the rows as they are.
+
+        Examples
+        --------
+        Codes 1 and 2 of x1 counted as one category (R: ``d$x1[d$x1 == 1] <- 2``):
+
+        >>> t = OrdinalTables.from_codes([[1, 1], [2, 2], [3, 1]], items=["x1", "x2"])
+        >>> m = t.recoded([np.array([0, 2, 2, 3]), np.array([0, 1, 2, 3])])
+        >>> m.counts("x1").tolist(), m.categories("x1").tolist(), m.table("x1", "x2").tolist()
+        ([2, 1], [2, 3], [[1, 1], [1, 0]])
+        """
+        k = len(self.items)
+        if len(recode) != k:
+            raise ValueError(f"{len(recode)} recodings for {k} items")
+        width = max([self.width, *(int(np.max(lookup[1:self.width + 1], initial=0)) for lookup in recode)])
+        onehot = np.zeros((k, width, width), dtype=np.int64)  # item, code, new code (codes from 1)
+        for i, lookup in enumerate(recode):
+            new = np.asarray(lookup, dtype=np.int64)[1:width + 1]
+            if len(new) < self.width or (new[:self.width] < 1).any():
+                raise ValueError(f"the recoding of item {self.items[i]} must map codes 1..{self.width} to codes from 1")
+            onehot[i, np.arange(len(new)), np.minimum(new, width) - 1] = 1
+        cross = np.einsum("iajb,iac,jbd->icjd", self._padded(width), onehot, onehot)
+        full = [np.asarray(lookup, dtype=np.int64) for lookup in recode]
+        if self.recode is not None:  # a second merge reads the first one's categories
+            full = [new[np.minimum(old, len(new) - 1)] for old, new in zip(self.recode, full)]
+        return OrdinalTables(self.items, cross, self.n, tuple(full))
 
     def _index(self, item: str | int) -> int:
         if isinstance(item, int | np.integer):
@@ -359,6 +402,84 @@ class OrdinalTables:
 
 
 # --- estimates ---------------------------------------------------------------------------
+
+def _through(lookup: NDArray[np.int64], codes: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``codes`` read through ``lookup``; a code beyond it (never counted) stays as it is, for
+    :meth:`Polychoric.scores` to name."""
+    inside = codes < len(lookup)
+    return np.where(inside, lookup[np.where(inside, codes, 0)], codes)
+
+
+def _same_recode(a: tuple[NDArray[np.int64], ...] | None, b: tuple[NDArray[np.int64], ...] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def shared_categories(tables: Sequence[OrdinalTables]) -> tuple[NDArray[np.int64], ...]:
+    """Per item, the recoding (code -> code) after which every group uses every category.
+
+    Ordered items compared across groups need the same categories in each group (lavaan
+    stops otherwise; Mplus too). A category some group never chose is merged into a
+    neighbour, and so on until every category left is used in every group: an end category
+    into the next one in; one in between into the neighbour with fewer answers over all
+    groups (the lower one on a tie), so that the merged categories stay as even as they can.
+    A category no group chose is not a category and is left alone.
+
+    Parameters
+    ----------
+    tables : sequence of OrdinalTables
+        One per group, of the same items.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per item, a lookup of length ``width + 1`` (index 0: no answer, kept 0); the
+        identity where nothing is merged. Pass it to :meth:`OrdinalTables.recoded`.
+
+    References
+    ----------
+    Rhemtulla, M., Brosseau-Liard, P. É. & Savalei, V. (2012). When can categorical
+    variables be treated as continuous? *Psychological Methods*, 17, 354–373 (collapsing
+    sparse categories across groups).
+
+    Examples
+    --------
+    Group b never chose code 1 of x1: it becomes part of code 2 (R: ``d$x1[d$x1 == 1] <- 2``
+    before ``cfa(..., group = "g", group.equal = "thresholds")``):
+
+    >>> a = OrdinalTables.from_codes([[1, 1], [2, 2], [3, 1]], items=["x1", "x2"])
+    >>> b = OrdinalTables.from_codes([[2, 1], [3, 2], [3, 2]], items=["x1", "x2"])
+    >>> [m.tolist() for m in shared_categories([a, b])]
+    [[0, 2, 2, 3], [0, 1, 2, 3]]
+    """
+    if not tables:
+        raise ValueError("no tables")
+    items = tables[0].items
+    if any(t.items != items for t in tables):
+        raise ValueError("the groups' tables must have the same items")
+    width = max(t.width for t in tables)
+    out = []
+    for i in range(len(items)):
+        counts = np.array([np.diagonal(t._padded(width)[i, :, i, :]) for t in tables])  # groups x codes
+        lookup = np.arange(width + 1, dtype=np.int64)
+        cats = [c for c in range(width) if counts[:, c].sum() > 0]  # 0-based codes someone chose
+        while len(cats) > 1:
+            gaps = [at for at, c in enumerate(cats) if (counts[:, c] == 0).any()]
+            if not gaps:
+                break
+            at = gaps[0]
+            if at == 0 or at == len(cats) - 1:
+                into = cats[1] if at == 0 else cats[-2]
+            else:
+                lower, upper = cats[at - 1], cats[at + 1]
+                into = lower if counts[:, lower].sum() <= counts[:, upper].sum() else upper
+            gone = cats.pop(at)
+            counts[:, into] += counts[:, gone]
+            lookup[lookup == gone + 1] = into + 1
+        out.append(lookup)
+    return tuple(out)
+
 
 def _polychoric_pair(freq: NDArray[np.float64], th1: NDArray[np.float64], th2: NDArray[np.float64],
                      names: tuple[str, str]) -> float:
@@ -548,6 +669,8 @@ class Polychoric:
         Per item, threshold scores by code (row 0: missing).
     pair_scores : tuple of numpy.ndarray
         Per pair, correlation scores by (code_i, code_j) (row / column 0: missing).
+    recode : tuple of numpy.ndarray, optional
+        The tables' :attr:`OrdinalTables.recode`: :meth:`scores` reads a chunk's codes through it.
 
     References
     ----------
@@ -573,6 +696,7 @@ class Polychoric:
     inner_diagonal: tuple[NDArray[np.float64], ...] = field(repr=False)
     uni_scores: tuple[NDArray[np.float64], ...] = field(repr=False)
     pair_scores: tuple[NDArray[np.float64], ...] = field(repr=False)
+    recode: tuple[NDArray[np.int64], ...] | None = field(default=None, repr=False)
 
     def pairs(self) -> list[tuple[int, int]]:
         """Item index pairs (i, j), i > j, in lavaan's order of the correlations."""
@@ -633,6 +757,9 @@ class Polychoric:
         if arr.shape[1] != len(self.items):
             raise ValueError(f"{arr.shape[1]} columns for {len(self.items)} items")
         k = len(self.items)
+        if self.recode is not None:  # the tables' categories were merged: read the codes so
+            arr = np.column_stack([_through(lookup, arr[:, i]) for i, lookup in enumerate(self.recode)]) \
+                if k else arr
         known = [np.zeros(MAX_CODE + 1, dtype=bool) for _ in range(k)]
         for i in range(k):
             known[i][0] = True
@@ -837,7 +964,7 @@ def polychoric(tables: OrdinalTables) -> Polychoric:
         uni_scores.append(by_code)
     # A11 of lavaan is J's threshold block of each item over the rows answering it
     return Polychoric(tables.items, tuple(cats), tuple(ths), cor, tables.n, tuple(a11), a21, a22,
-                      tuple(inner_diag), tuple(uni_scores), tuple(pair_scores))
+                      tuple(inner_diag), tuple(uni_scores), tuple(pair_scores), tables.recode)
 
 
 # --- polyserial ----------------------------------------------------------------------------

@@ -236,10 +236,6 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTable
     spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
     _check(spec, list(names.ov), several_groups=len(sets) > 1)
 
-    def model_items(t: OrdinalTables) -> OrdinalTables:
-        idx = [t.items.index(v) for v in names.ov]
-        return OrdinalTables(tuple(names.ov), np.ascontiguousarray(t.cross[idx][:, :, idx]), t.n)
-
     if len(sets) > 1:
         labels = tuple(groups) if groups is not None else tuple(str(g + 1) for g in range(len(sets)))
         if len(labels) != len(sets):
@@ -250,7 +246,7 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTable
         given = [None] * len(sets) if sample is None else list(sample)
         if len(scores) != len(sets) or len(given) != len(sets):
             raise ValueError(f"{len(scores)} sets of crossproducts and {len(given)} samples for {len(sets)} sets of tables")
-        fitted = [_sample_and_gamma(t, s, cp, list(names.ov), model_items) for t, s, cp in zip(sets, given, scores)]
+        fitted = [_sample_and_gamma(t, s, cp, list(names.ov)) for t, s, cp in zip(sets, given, scores)]
         estimator = "DWLS" if crossproducts is None else "WLSMV"
         return _fit_groups(model, [f[0] for f in fitted], [f[1] for f in fitted], [t.n for t in sets], labels, estimator,
                            std_lv=std_lv, orthogonal=orthogonal, group_equal=group_equal, group_partial=group_partial)
@@ -260,17 +256,17 @@ def fit_ordinal_tables(model: str, tables: OrdinalTables | Sequence[OrdinalTable
             not (sample is None or isinstance(sample, Polychoric)):
         raise SemSpecificationError("one group takes one sample and one ScoreCrossproducts")
     table_set = sets[0]
-    one, gamma = _sample_and_gamma(table_set, sample, crossproducts, list(names.ov), model_items)
+    one, gamma = _sample_and_gamma(table_set, sample, crossproducts, list(names.ov))
     return fit_sample(model, spec, MixedSample.from_polychoric(one, table_set.n, gamma),
                       "DWLS" if gamma is None else "WLSMV")
 
 
 def _sample_and_gamma(tables: OrdinalTables, given: Polychoric | None, crossproducts: ScoreCrossproducts | None,
-                      items: list[str], model_items) -> tuple[Polychoric, np.ndarray | None]:
+                      items: list[str]) -> tuple[Polychoric, np.ndarray | None]:
     """The polychoric fit of the model's ``items`` (``given`` when it is of them, else fitted
     afresh) and, with the second pass's ``crossproducts``, its NACOV."""
     full = given if given is not None and tuple(given.items) == tuple(tables.items) else None
-    sample = given if given is not None and tuple(given.items) == tuple(items) else polychoric(model_items(tables))
+    sample = given if given is not None and tuple(given.items) == tuple(items) else polychoric(tables.subset(items))
     return sample, None if crossproducts is None else _gamma(sample, tables, crossproducts, items, full)
 
 
@@ -315,7 +311,7 @@ def _fit_groups(model: str, samples: Sequence[Polychoric], gammas: Sequence[np.n
             if s.categories[i].tolist() != every:
                 raise ValueError(f"item {item} has an empty category in group {labels[g]!r} ({len(s.categories[i])} "
                                  f"of {len(every)} answered): every category must be answered in every group (as "
-                                 "lavaan requires); merge the rare categories")
+                                 "lavaan requires); merge the rare categories (servq.stats.polychoric.shared_categories)")
     res = wls_groups.fit_groups(model, samples, gammas, nobs, labels, std_lv=std_lv, orthogonal=orthogonal,
                                 group_equal=group_equal, group_partial=group_partial)
     names = variable_names(parse(model))
