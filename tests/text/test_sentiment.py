@@ -65,6 +65,10 @@ def test_swedish_and_chinese():
     ("The queue was terrible", 2, ()),                                    # very negative tone: -0.78
     ("This is the third time the delivery is late", 2, ("repeated",)),
     ("I will switch to another bank", 2, ("churn",)),
+    ("3rd time my parcel went to the wrong door", 2, ("repeated",)),          # counted repetition
+    ("I called twice and nobody answered", 2, ("repeated",)),
+    ("Jag har ringt fem gånger", 2, ("repeated",)),
+    ("报修了五次", 2, ("repeated",)),
     ("I have contacted my lawyer", 3, ("legal",)),
     ("The wet floor was dangerous", 3, ("health_safety",)),
     ("You charged me twice, again", 3, ("money_lost", "repeated")),
