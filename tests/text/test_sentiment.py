@@ -38,7 +38,7 @@ def test_negation_reach_and_punctuation():
     # ... but not the sixth, and never across punctuation or into the next clause
     assert score("I didn't say that all the staff were helpful")[0] == pytest.approx(expected(2))
     assert score("Not a problem. Helpful staff")[0] == pytest.approx(expected(-0.74 * -1 + 2))
-    assert score("Not a problem but the staff were helpful")[0] == pytest.approx(expected(-0.74 * -1 + 2))
+    assert score("Not a problem but the staff were helpful")[0] == pytest.approx(expected(-0.74 * -1 * 0.5 + 2 * 1.5))
 
 
 def test_double_negation_and_what_is_no_negation():
@@ -123,3 +123,33 @@ def test_builtin_sentiment_lexicon_loads_every_language():
         entries = [e for e in lex.entries[lang].values() if e is not None]
         assert sum(e.weight < 0 for e in entries) >= 40 and sum(e.weight > 0 for e in entries) >= 20
         assert sum(bool(e.cue) for e in entries) >= 40
+
+
+@pytest.mark.parametrize("text, total", [
+    # what somebody said or promised is not the customer's praise (fixed +1, resolved +1.5, great +2)
+    ("Technician came, said it was fixed, it wasn't", 0.0),
+    ("They told me it was resolved", 0.0),
+    ("The ticket was marked as resolved", 0.0),
+    ("They promised great service and it was terrible", -2.5),   # "and" ends the claim's clause
+    ("De sa att det var fixat", 0.0),                               # fixat is not a term: nothing either way
+    ("De lovade bra service", 0.0),                                 # bra +1
+    ("客服承诺很快处理好", 0.0),                                       # 好 +1 inside the promise
+    ("She said sorry and was very helpful", 3.0),                   # her own help: helpful 2 x very 1.5
+    ("Thanks for nothing", -2.0),                                   # one term, not thank* +1
+])
+def test_reported_claims_are_not_praise(text, total):
+    assert score(text)[0] == pytest.approx(expected(total))
+
+
+@pytest.mark.parametrize("text, total", [
+    ("The staff were helpful but the wait was terrible", 2 * 0.5 - 2.5 * 1.5),
+    ("The staff are great. But your app is useless", 2 * 0.5 - 2 * 1.5),   # across sentences too
+    ("Personalen var trevlig men väntan var hemsk", 1.5 * 0.5 - 2.5 * 1.5),
+    ("服务员很好，但是菜太差", 1.5 * 0.5 * 1 - 2.5 * 1.5),                   # 很 x 好 (1.5 x 1); 太差 -2.5
+    ("The wait was terrible", -2.5),                                          # no contrast: as before
+    ("Not only rude but also slow", -2 - 1),                                  # "but also" contrasts nothing
+    ("服务不但慢而且差", -1 - 1.5),                                             # 不但 ... 而且: no 但
+])
+def test_after_but_counts_more(text, total):
+    """VADER's rule (Hutto & Gilbert 2014): before the first contrast word x 0.5, after x 1.5."""
+    assert score(text)[0] == pytest.approx(expected(total))

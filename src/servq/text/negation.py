@@ -136,10 +136,23 @@ def negators(text: str, lang: str, spans=()) -> list[Negator]:
             continue
         j = bisect_right(starts, start) - 1
         owner = j if j >= 0 and spans[j][1] >= end else None
-        limit = language.reach.match(text, end).end()
-        stop = language.clause.search(text, end, limit)
-        out.append(Negator(start, end, limit if stop is None else stop.start(), owner))
+        out.append(Negator(start, end, scope_end(text, lang, end), owner))
     return out
+
+
+def scope_end(text: str, lang: str, end: int) -> int:
+    """Where the reach of a word ending at ``end`` of the normalised ``text`` ends
+    (exclusive): :data:`REACH` words or characters on, never past the end of its clause.
+    A negator's, and a reported claim's (:mod:`.sentiment`).
+
+    >>> text = "they said it was fixed, it wasn't"
+    >>> text[:scope_end(text, "en", 9)]
+    'they said it was fixed'
+    """
+    language = _language(lang)
+    limit = language.reach.match(text, end).end()
+    stop = language.clause.search(text, end, limit)
+    return limit if stop is None else stop.start()
 
 
 def negated(text: str, lang: str, spans, found: list[Negator] | None = None) -> tuple[bool, ...]:

@@ -12,11 +12,19 @@ to a sum *S*, after two adjustments:
   at most three characters on, never across punctuation) multiplies the weight (*very*
   1.5, *extremely* 2, *mycket* 1.5, *非常* 1.8; diminishers below 1: *slightly* 0.6, *lite*
   0.7, *有点* 0.7);
+* a positive term that a **reported claim** reaches (*said, told me, promised, supposedly,
+  marked as*; *sa att, lovade, påstod*; *声称, 承诺, 说好* … — the lexicon's ``claims``, to the
+  end of the clause or five words on) counts nothing: *they said it was fixed* is what
+  somebody else said, not the customer's praise;
 * a negation that reaches it (:mod:`servq.text.negation`: *not, never, n't, inte, 不, 没有*
   …, to the end of the clause or five words on) multiplies the weight by −0.74 (as VADER,
   Hutto & Gilbert 2014): *not helpful* is mildly negative, not as negative as *unhelpful*.
   A term that holds its own negator (*不满意*, *can't believe*) is not negated by it.
 
+Around the first **contrast word** of a complaint (the lexicon's ``contrast``: *but,
+however*; *men, dock*; *但是, 可是, 不过, 却* …) the terms before it count half and those after
+it one and a half times (VADER's rule): in *the staff were great, but the app crashes every
+time* the praise is a concession and the crash the point.
 Each exclamation mark adds 10% to *S* (at most three). The score is
 ``S / sqrt(S² + 4)``, in (−1, 1): 0 without any sentiment term, −0.6 for one −1.5 term,
 −0.78 for *S* = −2.5.
@@ -50,13 +58,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import ProblemsError
 from ..instruments import yamlfile
 from .matching import MODES, compile_terms, normalise, term_key
-from .negation import PUNCTUATION, negated
+from .negation import PUNCTUATION, negated, scope_end
 
 NEGATION = -0.74
 ALPHA = 4.0
 SCOPE = 3  # words (en, sv) or characters (zh) from an intensifier to its term
 EXCLAMATION = 0.1
 VERY_NEGATIVE = -0.75
+BEFORE_BUT, AFTER_BUT = 0.5, 1.5  # VADER's weights around the first "but" (Hutto & Gilbert 2014)
 SEVERITY_POINTS = {"legal": 2, "health_safety": 2, "churn": 1, "money_lost": 1, "repeated": 1}
 CUES = tuple(SEVERITY_POINTS)
 SEVERITY_LABELS = {1: "low", 2: "medium", 3: "high"}
@@ -73,6 +82,9 @@ class _Language(BaseModel):
     terms: dict[str, Annotated[float, Field(ge=-5, le=5)]] = {}
     intensifiers: dict[str, Annotated[float, Field(gt=0, le=5)]] = {}
     cues: dict[Literal[CUES], list[str]] = {}  # type: ignore[valid-type]
+    claims: list[str] = []
+    contrast: list[str] = []
+    not_contrast: list[str] = []  # expressions that hold a contrast word and contrast nothing
     ignore: list[str] = []
 
 
@@ -110,6 +122,9 @@ class SentimentLexicon:
 
     patterns: dict[str, re.Pattern | None]
     entries: dict[str, dict[str, _Entry | None]]  # None: an ignored term
+    claims: dict[str, re.Pattern | None]
+    contrast: dict[str, re.Pattern | None]  # the contrast words and the expressions that only hold one
+    contrast_words: dict[str, frozenset[str]]
 
     def score(self, text: str, lang: str) -> tuple[float, tuple[str, ...]]:
         """(score, cues) of one normalised text."""
@@ -120,6 +135,8 @@ class SentimentLexicon:
         chars = lang == "zh"
         found = [(m.start(), m.end(), e) for m in pattern.finditer(text) if (e := table.get(m.group())) is not None]
         reached = negated(text, lang, [(start, end) for start, end, _ in found])
+        claimed = self._claimed(text, lang)
+        turn = self._turn(text, lang)
         total, cues = 0.0, set()
         boost_end = -1
         boost = 1.0
@@ -128,18 +145,35 @@ class SentimentLexicon:
                 cues.add(e.cue)
             if e.multiplier:
                 boost, boost_end = e.multiplier, end
+            elif e.weight > 0 and any(a <= start < b for a, b in claimed):
+                boost_end = -1  # what someone said or promised, not the customer's own praise
             elif e.weight:
                 w = e.weight
                 if boost_end >= 0 and _near(text, boost_end, start, chars):
                     w *= boost
                 if negative:
                     w *= NEGATION
+                if turn is not None:  # the point of a complaint comes after its "but"
+                    w *= BEFORE_BUT if start < turn else AFTER_BUT
                 total += w
                 boost_end = -1
         if total:
             bangs = text.count("!") + text.count("！")
             total *= 1 + EXCLAMATION * min(bangs, 3)
         return total / math.sqrt(total * total + ALPHA), tuple(c for c in CUES if c in cues)
+
+
+    def _turn(self, text: str, lang: str) -> int | None:
+        """Where the first contrast word of ``text`` begins (*but*, *men*, 但是 …; not *but also*)."""
+        pattern, words = self.contrast.get(lang), self.contrast_words.get(lang, frozenset())
+        if pattern is None:
+            return None
+        return next((m.start() for m in pattern.finditer(text) if m.group() in words), None)
+
+    def _claimed(self, text: str, lang: str) -> list[tuple[int, int]]:
+        """The stretches of ``text`` a claim marker reaches (*said*, *promised*, *lovade*, 声称 …)."""
+        pattern = self.claims.get(lang)
+        return [] if pattern is None else [(m.end(), scope_end(text, lang, m.end())) for m in pattern.finditer(text)]
 
 
 def _near(text: str, end: int, start: int, chars: bool) -> bool:
@@ -200,13 +234,19 @@ def parse_sentiment_lexicon(text: str, source: str = "<sentiment>") -> Sentiment
         yamlfile.check(yamlfile.validation_found(exc), text, source, SentimentLexiconError, "the sentiment lexicon")
     entries: dict[str, dict[str, _Entry | None]] = {}
     patterns: dict[str, re.Pattern | None] = {}
+    claims: dict[str, re.Pattern | None] = {}
+    contrast: dict[str, re.Pattern | None] = {}
+    contrast_words: dict[str, frozenset[str]] = {}
     found: list[tuple[str, str]] = []
     for lang, spec in parsed.languages.items():
         table, written = _entries(spec, f"languages.{lang}", found)
         entries[lang] = table
         patterns[lang] = compile_terms(written, spec.match)
+        claims[lang] = compile_terms(spec.claims, spec.match)
+        contrast[lang] = compile_terms([*spec.contrast, *spec.not_contrast], spec.match)
+        contrast_words[lang] = frozenset(term_key(t) for t in spec.contrast)
     yamlfile.check(yamlfile.semantic_found(found), text, source, SentimentLexiconError, "the sentiment lexicon")
-    return SentimentLexicon(patterns, entries)
+    return SentimentLexicon(patterns, entries, claims, contrast, contrast_words)
 
 
 def _entries(spec: _Language, where: str, found: list) -> tuple[dict[str, _Entry | None], list[str]]:
