@@ -153,3 +153,14 @@ def test_reported_claims_are_not_praise(text, total):
 def test_after_but_counts_more(text, total):
     """VADER's rule (Hutto & Gilbert 2014): before the first contrast word x 0.5, after x 1.5."""
     assert score(text)[0] == pytest.approx(expected(total))
+
+
+@pytest.mark.parametrize("text, lang, total", [
+    ("😡😡😡 wifi down", "en", -7.5),             # each sign counts, as a word does
+    ("wifi down 👎🏽", "en", -2.0),                # a skin tone changes nothing
+    ("网又断了😡", "zh", -2.5),
+    ("Tack ❤️", "sv", 1.0 + 2.0),                  # tack +1; a presentation selector changes nothing
+    ("the service :(", "en", -1.5),
+])
+def test_emoji_count_in_every_language(text, lang, total):
+    assert score(text, lang)[0] == pytest.approx(expected(total))

@@ -49,8 +49,9 @@ def normalise(text: object) -> str:
     """``text`` lower-cased with white space collapsed, letters composed (NFC: an ``ö`` typed
     as ``o`` and a combining diaeresis, as macOS writes it, is ``ö``), the full-width Latin
     letters and digits of Chinese input methods as ASCII (``ＡＴＭ``, ``１２３１５``; the
-    full-width punctuation stays), Traditional Chinese characters in their Simplified form;
-    None and NaN are empty.
+    full-width punctuation stays), emoji without their skin tone or presentation selector
+    (``👎🏽`` is ``👎``), Traditional Chinese characters in their Simplified form; None and NaN
+    are empty.
 
     Complaints from Hong Kong and Taiwan are written in Traditional characters (櫃員, 帳戶,
     閃退); the lexicon, the training complaints and the segmenter know the Simplified ones
@@ -64,10 +65,13 @@ def normalise(text: object) -> str:
     """
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    text = " ".join(unicodedata.normalize("NFC", str(text)).translate(_HALF_WIDTH).lower().split())
+    text = " ".join(unicodedata.normalize("NFC", str(text)).translate(_HALF_WIDTH).translate(_DECORATIONS).lower().split())
     return _t2s().convert(text) if _HAN.search(text) else text
 
 
+_WORDLIKE = re.compile(r"\w")
+# presentation selectors and skin tones: 👎🏽 is 👎, ❤️ is ❤
+_DECORATIONS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
 _HALF_WIDTH = {c: c - 0xFEE0 for lo, hi in (("０", "９"), ("Ａ", "Ｚ"), ("ａ", "ｚ")) for c in range(ord(lo), ord(hi) + 1)}
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
@@ -103,6 +107,8 @@ def compile_terms(terms: Iterable[str], mode: str) -> re.Pattern | None:
             lead, trail = " " in key, False
         else:
             lead, trail = not t.startswith("*"), not t.endswith("*")
+        # a word boundary is one between a word character and another: an emoji or a sign has none
+        lead, trail = lead and _WORDLIKE.match(key[0]) is not None, trail and _WORDLIKE.match(key[-1]) is not None
         # the word boundaries are marks inside the one trie (so the longest term wins whatever its
         # form): a word start is checked after the first character, a word end after the last
         words.add((key[0] + _WORD_START + key[1:] if lead else key) + (_WORD_END if trail else ""))

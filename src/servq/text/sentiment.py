@@ -92,6 +92,7 @@ class _SentimentFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     servq_sentiment: Literal[1]
+    emoji: dict[str, Annotated[float, Field(ge=-5, le=5)]] = {}  # terms of every language
     languages: dict[Literal["en", "sv", "zh"], _Language]
 
 
@@ -239,6 +240,8 @@ def parse_sentiment_lexicon(text: str, source: str = "<sentiment>") -> Sentiment
     contrast_words: dict[str, frozenset[str]] = {}
     found: list[tuple[str, str]] = []
     for lang, spec in parsed.languages.items():
+        if parsed.emoji:  # a language's own weight of a sign wins
+            spec = spec.model_copy(update={"terms": {**parsed.emoji, **spec.terms}})
         table, written = _entries(spec, f"languages.{lang}", found)
         entries[lang] = table
         patterns[lang] = compile_terms(written, spec.match)
