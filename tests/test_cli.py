@@ -39,6 +39,7 @@ def test_analyze_bad_file_lists_problems_and_writes_nothing(tmp_path, capsys):
     (["analyze", "missing.csv", "-i", "servqual"], "error: data file not found: missing.csv"),
     (["analyze", str(DATA / "mini.csv"), "-i", "nosuch"], "error: unknown instrument 'nosuch'"),
     (["analyze", str(DATA / "mini.csv"), "-i", MINI, "--by", "region"], "no segment column 'region'"),
+    (["analyze", str(DATA / "mini.csv"), "-i", MINI, "--by", "branch,region"], "no segment column 'region'"),
     (["analyze", str(DATA / "mini.csv"), "-i", MINI, "--lang", "de"], "unknown language 'de'"),
     (["instruments", "show", "nosuch"], "unknown instrument"),
     (["instruments", "show", "servqual", "--lang", "fr"], "unknown language 'fr'"),
@@ -46,6 +47,21 @@ def test_analyze_bad_file_lists_problems_and_writes_nothing(tmp_path, capsys):
 def test_user_errors_are_one_clear_line(capsys, args, message):
     code, out, err = run(capsys, *args)
     assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_by_takes_a_comma_separated_list(tmp_path, capsys):
+    """``--by a,b`` is ``--by a --by b`` (as a spreadsheet user types it)."""
+    lines = (DATA / "mini.csv").read_text().splitlines()
+    data = tmp_path / "two_segments.csv"
+    data.write_text("\n".join([lines[0] + ",channel"] + [f"{ln},{'web' if i % 2 else 'shop'}"
+                                                         for i, ln in enumerate(lines[1:])]) + "\n")
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    assert run(capsys, "analyze", str(data), "-i", MINI, "--by", "Branch, channel", "--json", str(one),
+               "--no-quality")[0] == 0
+    assert run(capsys, "analyze", str(data), "-i", MINI, "--by", "branch", "--by", "channel", "--json", str(two),
+               "--no-quality")[0] == 0
+    a, b = json.loads(one.read_text()), json.loads(two.read_text())
+    assert a["segments"] == b["segments"] and set(a["segments"]) == {"branch", "channel"}
 
 
 def test_usage_error_exit_2(capsys):

@@ -67,7 +67,8 @@ def analyze(
     instrument: Annotated[str, typer.Option(
         "--instrument", "-i", help="A built-in instrument (see `servq instruments list`) or an instrument YAML file.")],
     by: Annotated[Optional[list[str]], typer.Option(
-        "--by", "-b", help="Break results down by this segment column (repeat for several).")] = None,
+        "--by", "-b",
+        help="Break results down by this segment column (repeat, or separate by commas: --by branch,channel).")] = None,
     lang: Lang = "en",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the one-file HTML report here.")] = None,
     json_path: Annotated[Optional[Path], typer.Option(

@@ -195,11 +195,18 @@ def _ranges(names: list[str]) -> str:
 
 
 def resolve_by(layout: Layout, by: list[str], file: str) -> dict[str, str]:
-    """Segment name -> source column for the ``--by`` names (case-insensitive)."""
+    """Segment name -> source column for the ``--by`` names (case-insensitive); ``a,b`` is
+    ``a`` and ``b`` unless the file has a column of that name."""
     out: dict[str, str] = {}
     lower = {c.lower(): c for c in layout.segments}
-    for name in by:
-        key = name if name in layout.segments else lower.get(name.lower())
+
+    def known(name: str) -> str | None:
+        return name if name in layout.segments else lower.get(name.lower())
+
+    names = [part.strip() for name in by
+             for part in (name.split(",") if known(name) is None and "," in name else [name]) if part.strip()]
+    for name in names:
+        key = known(name)
         if key is None:
             avail = ", ".join(layout.segments) or "none"
             raise UsageError(f"{file}: no segment column '{name}' (segment columns: {avail})")
