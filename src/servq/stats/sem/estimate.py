@@ -146,6 +146,28 @@ class Positions:
     s: np.ndarray
     m: np.ndarray  # (k, 2): i, par
 
+    def local(self, other: Positions | None = None) -> tuple[np.ndarray, Positions]:
+        """The parameters these positions (and ``other``'s) hold, ascending, and the positions
+        with each parameter numbered by its place among them: a group's own part of the
+        Jacobian, whatever the number of parameters of every group.
+
+        >>> pos = Positions(np.array([[1, 3, 7]]), np.array([[0, 0, 2], [1, 1, 9]]), np.zeros((0, 2), int))
+        >>> active, local = pos.local()
+        >>> active.tolist(), local.a.tolist(), local.s.tolist()
+        ([2, 7, 9], [[1, 3, 1]], [[0, 0, 0], [1, 1, 2]])
+        """
+        parts = [self] if other is None else [self, other]
+        active = np.unique(np.concatenate([arr[:, -1] for pos in parts for arr in (pos.a, pos.s, pos.m)]))
+
+        def renumbered(arr: np.ndarray) -> np.ndarray:
+            out = arr.copy()
+            out[:, -1] = np.searchsorted(active, arr[:, -1])
+            return out
+
+        joined = [np.concatenate([pos.a for pos in parts]), np.concatenate([pos.s for pos in parts]),
+                  np.concatenate([pos.m for pos in parts])]
+        return active.astype(np.intp), Positions(*(renumbered(arr) for arr in joined))
+
 
 def implied(model: Model, theta: np.ndarray, group: int) -> Implied:
     """Model-implied covariances and means of ``group`` at parameters ``theta``.
@@ -631,11 +653,15 @@ class Problem:
         q = self.model.n_par + (len(extra) if extra else 0)
         grad, info = np.zeros(q), np.zeros((q, q))
         for g, blocks in enumerate(self.blocks):
-            imp, d_sigma, d_mu = self.jacobian(theta, g, q, extra)
+            # only the group's own parameters move its Σ and μ: with G groups the rest of the
+            # Jacobian is zeros, and products over all q would cost G³
+            active, local = self.pos[g].local(positions(self.model, g, extra) if extra else None)
+            imp = implied(self.model, theta, g)
+            d_sigma, d_mu = jacobian(self.model, imp, local, len(active))
             grad_g, info_g = block_gradient_information(blocks, imp.sigma, imp.mu, d_sigma, d_mu,
                                                         information)
-            grad += grad_g
-            info += info_g
+            grad[active] += grad_g
+            info[np.ix_(active, active)] += info_g
         return grad, info
 
     def like(self, model: Model) -> Problem:
