@@ -21,6 +21,9 @@
 #                     o7 binary, and c1 continuous (polyserial);
 #   h3_drivers.csv  - 80 rows (set.seed(307)): y, x1, x2 = x1 + noise (r ≈ .99), x3, and x4 uncorrelated
 #                     with y but with x1 (a suppressor);
+#   h3_boot_counts.csv - written by servq, not R: the Poisson(1) counts of 200 bootstrap replicates (rows) of
+#                     the 30 rows of attitude (columns), servq.stats.bootstrap.poisson_counts(np.arange(30),
+#                     range(200), seed=11); the test checks that servq still draws them;
 #   ability.csv (psychTools::ability, 1525 x 16 binary items with missing answers), Harman74.csv
 #   (datasets::Harman74.cor$cov, n = 145), Thurstone.csv (psych::Thurstone, n = 213), mtcars.csv,
 #   attitude.csv, chickwts.csv and airquality.csv (datasets).
@@ -51,7 +54,11 @@
 #   drivers: relative weights by hand (Johnson 2000), LMG (Shapley) by hand over all 2^p subsets with
 #     summary(lm)$r.squared (relaimpo is not packaged here), VIF by auxiliary lm, condition number
 #     sqrt(max/min eigenvalue): mtcars (mpg on 10 collinear predictors), attitude (2 and 6 predictors),
-#     h3_drivers (near-collinear pair and a suppressor).
+#     h3_drivers (near-collinear pair and a suppressor); the bootstrap of attitude (rating on complaints,
+#     learning and advance) given servq's Poisson counts: each replicate's R², relative weights and LMG by
+#     lm(weights = counts) and cov.wt, replicates with a constant column left out as servq does, percentile
+#     bounds by quantile(type = 7);
+#   lagged correlations: cor.test(x, y)$p.value at n = 3, 4 and 50.
 suppressPackageStartupMessages({
   library(psych)
   library(GPArotation)
@@ -349,6 +356,31 @@ drivers <- list(
   collinear = c(list(data = "drivers"), drivers_case(drv, "y", c("x1", "x2", "x3"))),
   suppressor = c(list(data = "drivers"), drivers_case(drv, "y", c("x1", "x3", "x4")))
 )
+counts <- as.matrix(read.csv("data/h3_boot_counts.csv", header = FALSE))
+boot_case <- function(d, y, x, counts, conf = 0.95) {
+  d <- d[, c(y, x)]
+  stats <- t(sapply(seq_len(nrow(counts)), function(b) {
+    w <- counts[b, ]
+    cw <- cov.wt(d, wt = w / sum(w), method = "ML")
+    if (any(diag(cw$cov) <= 1e-10 * (diag(cw$cov) + cw$center^2))) return(rep(NA, 1 + 4 * length(x)))
+    keep <- w > 0
+    one <- drivers_case(d[rep(which(keep), w[keep]), ], y, x)  # the replicate's rows, each as often as drawn
+    c(one$r2, one$relative_weight, 100 * one$relative_weight / one$r2, one$lmg, 100 * one$lmg / one$r2)
+  }))
+  ok <- stats[complete.cases(stats), , drop = FALSE]
+  p <- length(x)
+  bound <- function(cols) lapply(c((1 - conf) / 2, 1 - (1 - conf) / 2), function(a) num(apply(ok[, cols, drop = FALSE], 2, quantile, a, type = 7)))
+  list(outcome = y, predictors = x, n_boot = nrow(counts), seed = 11, confidence = conf, failed = nrow(stats) - nrow(ok),
+       r2 = unlist(bound(1)), relative_weight = bound(1 + 1:p), relative_weight_pct = bound(1 + p + 1:p),
+       lmg = bound(1 + 2 * p + 1:p), lmg_pct = bound(1 + 3 * p + 1:p))
+}
+bootstrap <- boot_case(att, "rating", c("complaints", "learning", "advance"), counts)
+set.seed(308)
+pearson <- lapply(list(c(3, 0.2), c(4, 0.9), c(50, 0.3), c(3, -0.95)), function(a) {
+  x <- rnorm(a[1]); y <- a[2] * x + sqrt(1 - a[2]^2) * rnorm(a[1]) / 2
+  ct <- cor.test(x, y)
+  list(x = x, y = y, r = unname(ct$estimate), n = a[1], p = ct$p.value)
+})
 drivers$attitude_6_cov <- c(drivers$attitude_6, list(cov = mat(cov(att[, c("rating", drivers$attitude_6$predictors)]))))
 drivers$attitude_6_cov$data <- NULL
 
@@ -360,7 +392,7 @@ out <- list(
   reliability = reliability, feldt = feldt, omega = omega, efa = efa, kmo = kmo, bartlett = bartlett,
   parallel = parallel, polychoric = polychoric, comparisons = comparisons,
   zero_variance = as.character(zero_variance), p_adjust = p_adjust, proportions = proportions, wilson = wilson,
-  t_interval = t_int, tukey = tukey, nps = nps, drivers = drivers
+  t_interval = t_int, tukey = tukey, nps = nps, drivers = drivers, bootstrap = bootstrap, pearson = pearson
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, null = "null", na = "null"),
            "heldout_round3.json")

@@ -19,6 +19,7 @@ from factor_helpers import align
 from scipy import stats
 
 from servq.stats import studentized_range
+from servq.stats.bootstrap import poisson_counts
 from servq.stats.comparisons import (
     ComparisonError,
     games_howell_data,
@@ -31,6 +32,7 @@ from servq.stats.comparisons import (
 from servq.stats.drivers import drivers, drivers_from_cor
 from servq.stats.efa import bartlett, efa, kmo, parallel_analysis
 from servq.stats.intervals import t_interval, wilson_interval
+from servq.stats.lagcorr import pearson_p
 from servq.stats.omega import omega
 from servq.stats.polychoric import OrdinalTables, polychoric, polyserial
 from servq.stats.reliability import ReliabilityError, feldt_interval, reliability
@@ -463,3 +465,26 @@ def check_drivers(res, ref):
     close(res.lmg, ref["lmg"], rtol=1e-7, what="lmg")  # R² from lm's QR over up to 1024 subsets
     close(res.vif, ref["vif"], rtol=1e-7, what="vif")
     assert res.condition_number == pytest.approx(ref["condition_number"], rel=RTOL)
+
+
+def test_bootstrap_intervals_given_servqs_counts():
+    """The Poisson bootstrap's draws are servq's (h3_boot_counts.csv, which servq still draws);
+    given them, R refits each replicate on its rows repeated as often as drawn (lm, cov.wt) and
+    takes quantile(type = 7): the whole path from the weighted sums to the bounds."""
+    ref = REF["bootstrap"]
+    counts = np.loadtxt(GOLDEN / "data" / "h3_boot_counts.csv", delimiter=",")
+    att = FRAMES["attitude"]
+    np.testing.assert_array_equal(poisson_counts(np.arange(len(att)), range(ref["n_boot"]), seed=ref["seed"]), counts)
+    res = drivers(att, ref["outcome"], ref["predictors"], n_boot=ref["n_boot"], seed=ref["seed"],
+                  confidence=ref["confidence"], workers=1)
+    assert res.n_boot_failed == ref["failed"]
+    close([res.r2_low, res.r2_high], ref["r2"], rtol=1e-7)
+    for stat in ("relative_weight", "relative_weight_pct", "lmg", "lmg_pct"):
+        close(np.array(res.bounds[stat]), ref[stat], rtol=1e-7, what=stat)  # lm's QR against servq's solve
+
+
+@pytest.mark.parametrize("case", REF["pearson"], ids=lambda c: f"n{c['n']}-r{c['r']:.2f}")
+def test_pearson_p_matches_cor_test(case):
+    r = np.corrcoef(case["x"], case["y"])[0, 1]
+    assert r == pytest.approx(case["r"], rel=1e-12)
+    assert float(pearson_p([r], [case["n"]])[0]) == pytest.approx(case["p"], rel=RTOL)
