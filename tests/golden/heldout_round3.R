@@ -48,7 +48,7 @@
 #     Games-Howell by hand with ptukey / qtukey where R can (Welch df >= 2), pairwise.t.test(pool.sd =
 #     FALSE) with holm, BH, bonferroni and none, Hedges' g by hand, the same on chickwts and airquality
 #     (Ozone by Month, missing values dropped); p.adjust on p-values with ties, NA and 1;
-#     prop.test(correct = FALSE) for two shares at 0 and 1 and unbalanced n, at 90% and 99%; Wilson
+#     prop.test(correct = FALSE) for two shares at 0 and 1 (both 0, both 1: no test) and unbalanced n, at 90% and 99%; Wilson
 #     intervals (prop.test of one share) at x = 0, x = n, n = 1; t.test(x)$conf.int at n = 2;
 #     ptukey / qtukey over k = 2 .. 20 and df = 2 .. 1000; NPS differences by hand;
 #   drivers: relative weights by hand (Johnson 2000), LMG (Shapley) by hand over all 2^p subsets with
@@ -300,7 +300,7 @@ prop2 <- function(x1, n1, x2, n2, conf) {
        ci = num(pt$conf.int), wilson_1 = num(w1), wilson_2 = num(w2))
 }
 proportions <- list(prop2(0, 7, 12, 30, 0.95), prop2(7, 7, 3, 30, 0.90), prop2(45, 50, 480, 1000, 0.99),
-                    prop2(1, 3, 250, 400, 0.95), prop2(0, 12, 30, 30, 0.95))
+                    prop2(1, 3, 250, 400, 0.95), prop2(0, 12, 30, 30, 0.95), prop2(0, 10, 0, 12, 0.95), prop2(10, 10, 12, 12, 0.9))
 wilson <- lapply(list(c(0, 1, .95), c(1, 1, .95), c(3, 1000, .9), c(999, 1000, .99), c(0, 250, .95), c(5, 9, .8)),
                  function(a) list(x = a[1], n = a[2], confidence = a[3],
                                   ci = num(suppressWarnings(prop.test(a[1], a[2], correct = FALSE, conf.level = a[3]))$conf.int)))
