@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from factor_helpers import align
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linear_sum_assignment
 
 from servq.stats.efa import _random_correlation, bartlett, efa, kmo, parallel_analysis
 from servq.stats.rotation import oblimin, promax, rotate, varimax
@@ -37,15 +37,6 @@ DATA = _data()
 def _matrix(rows, p: int) -> np.ndarray:
     """A JSON matrix from R (jsonlite unboxes one-column rows to scalars)."""
     return np.asarray(rows, dtype=float).reshape(p, -1)
-
-
-def align(ours: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column permutation and signs taking ``ours`` to ``ref`` (closest columns)."""
-    cost = np.array([[min(np.abs(ours[:, j] - ref[:, i]).sum(), np.abs(ours[:, j] + ref[:, i]).sum())
-                      for j in range(ours.shape[1])] for i in range(ref.shape[1])])
-    _, perm = linear_sum_assignment(cost)
-    sign = np.sign((ours[:, perm] * ref).sum(axis=0))
-    return perm, sign
 
 
 def case_id(c: dict) -> str:

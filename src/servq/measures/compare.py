@@ -192,11 +192,10 @@ def _column(results, column, segs, method, adjust, confidence, min_n, alpha) -> 
     specs = _mean_specs(results)
     out["means"] = [_groups(spec, shown, min_n) for spec in specs]
     testable = [m for m in out["means"] if len(m["groups"]) >= 2]
-    for m in testable:
-        g = m["groups"]
-        m["anova"] = welch_anova(*(np.array([x[k] for x in g], dtype=np.float64) for k in ("n", "mean", "sd"))).to_dict()
     args = [tuple(np.array([x[k] for x in m["groups"]], dtype=np.float64) for k in ("n", "mean", "sd"))
             + ([x["segment"] for x in m["groups"]],) for m in testable]
+    for m, a in zip(testable, args):
+        m["anova"] = welch_anova(*a).to_dict()
     if method == "games-howell":
         pairs = games_howell_many(args, confidence)
     else:

@@ -274,7 +274,7 @@ class WelchAnova:
         return pd.DataFrame([self.to_dict()], index=pd.Index(["welch_anova"], name="test"))
 
 
-def welch_anova(n, mean, sd) -> WelchAnova:
+def welch_anova(n, mean, sd, labels=None) -> WelchAnova:
     """Welch's one-way ANOVA for unequal variances from per-group n, mean and SD.
 
     With w_i = n_i / s_i², W = Σw_i, m = Σw_i·x̄_i / W and
@@ -288,6 +288,8 @@ def welch_anova(n, mean, sd) -> WelchAnova:
     ----------
     n, mean, sd : array_like
         Per group: answers (at least 2), mean and SD (n − 1 denominator, positive).
+    labels : sequence, optional
+        Group names, for the error messages (default ``"1"``, ``"2"``, …).
 
     Returns
     -------
@@ -297,8 +299,9 @@ def welch_anova(n, mean, sd) -> WelchAnova:
     Raises
     ------
     ComparisonError
-        If the arrays differ in length, there are fewer than 2 groups, or a group has
-        n < 2, a non-finite mean or a non-positive SD.
+        If the arrays differ in length, there are fewer than 2 groups, a group has
+        n < 2, a non-finite mean or a non-positive SD (named by its label), or the labels do
+        not match the groups.
 
     References
     ----------
@@ -319,7 +322,7 @@ def welch_anova(n, mean, sd) -> WelchAnova:
     R: ``oneway.test(weight ~ group, PlantGrowth)`` gives F = 5.181, num df = 2,
     denom df = 17.128, p-value = 0.01739.
     """
-    n, mean, sd, _ = _check(n, mean, sd)
+    n, mean, sd, _ = _check(n, mean, sd, labels)
     k = n.size
     w = n / sd**2
     big_w = w.sum()
@@ -783,7 +786,7 @@ def welch_anova_data(data, outcome, by, min_n: int = 2) -> WelchAnova:
     (7.2594, 5.639, 0.0276)
     """
     g = group_stats(data, outcome, by, min_n)
-    return welch_anova(g.n, g.mean, g.sd)
+    return welch_anova(g.n, g.mean, g.sd, g.labels)
 
 
 def games_howell_data(data, outcome, by, min_n: int = 2, confidence: float | None = 0.95) -> Pairs:

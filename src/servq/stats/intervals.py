@@ -89,4 +89,8 @@ def wilson_interval(share: np.ndarray, n: np.ndarray,
         centre = (p + z * z / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
         ok = n > 0
-    return np.where(ok, centre - half, np.nan), np.where(ok, centre + half, np.nan)
+    # at a share of 0 (1) the bound is 0 (1) exactly, as R's prop.test sets it: the formula leaves
+    # rounding there (2.8e-17 for 0 of 12, 1 − 1.1e-16 for 10 of 10)
+    low = np.where(p <= 0, 0.0, centre - half)
+    high = np.where(p >= 1, 1.0, centre + half)
+    return np.where(ok, low, np.nan), np.where(ok, high, np.nan)

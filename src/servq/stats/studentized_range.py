@@ -14,7 +14,9 @@ where W_k is the distribution of the range of k standard normals (Hartley 1942) 
 f_ν(u) = 2(ν/2)^{ν/2}/Γ(ν/2) · exp(νu − ν e^{2u}/2) is the density of log s. Writing
 Φ(z)^m − (Φ(z) − Φ(z − w))^m as −a^m·expm1(m·log1p(−b/a)) (a = Φ(z), b = Φ(z − w))
 keeps small tail probabilities accurate and costs the same for any k. The u range follows each ν (the density's mode is u = 0
-with SD ≈ 1/√(2ν); the left tail falls as e^{νu}, and gets a panel of its own). Quantiles: Newton's method on the
+with SD ≈ 1/√(2ν); the left tail falls as e^{νu}, and gets panels of its own: the 8 units of u next to the body, where
+1 − W_k(q·e^u) falls from 1 for large q, and beyond them, down to e^{νu} = e^{−60}, the rest in v = e^{νu}, in which
+f_ν(u) du is smooth — 57 units of u at ν = 1, which one panel in u integrated to 2e-5 only). Quantiles: Newton's method on the
 tail probability, started from the Bonferroni bound √2·t_ν(1 − α/(k(k − 1))).
 
 Reference values: R ``ptukey``/``qtukey`` (tests/stats/test_studentized_range.py).
@@ -28,7 +30,8 @@ from scipy import special
 _Z, _WZ = np.polynomial.legendre.leggauss(96)
 _Z, _WZ = 8.5 * _Z, 8.5 * _WZ  # standard normal on [−8.5, 8.5]
 _U, _WU = np.polynomial.legendre.leggauss(96)  # the body of f_ν: mode ± 8 SD (at most ± 3)
-_UT, _WUT = np.polynomial.legendre.leggauss(32)  # its long left tail when ν is small
+_UT, _WUT = np.polynomial.legendre.leggauss(32)  # each of the two panels of its long left tail when ν is small
+_NEAR = 8.0  # width in u of the left tail's panel next to the body; the rest is integrated in v = e^{νu}
 _UL, _WUL = np.polynomial.legendre.leggauss(32)  # the body alone when every ν >= _LARGE_DF
 _LARGE_DF = 100.0  # f_ν is then close to normal in u: 32 nodes on ± 8 SD agree to 1e-9
 _PHI_Z = np.exp(-_Z**2 / 2) / np.sqrt(2 * np.pi)
@@ -43,15 +46,21 @@ def _panel(lo, hi, nodes, weights) -> tuple[np.ndarray, np.ndarray]:
 
 def _u_nodes(df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Quadrature nodes and weights in u = log s for each ν (rows), with f_ν folded in:
-    the body [−b, b], b = min(8/√(2ν), 3), and the left tail down to where e^{νu} < e^{−60}."""
+    the body [−b, b], b = min(8/√(2ν), 3), and the left tail down to where e^{νu} < e^{−60}: its
+    :data:`_NEAR` units next to the body in u, the rest in v = e^{νu} (du = dv/(νv)), where the
+    density, ∝ e^{νu}·exp(−ν e^{2u}/2), is smooth however long the tail (at ν = 1 it spans 57
+    units of u, too many for one Gauss–Legendre panel in u)."""
     body = np.minimum(8 / np.sqrt(2 * df), 3.0)
     if df.min() >= _LARGE_DF:  # the left tail is beyond 8 SD: no panel of its own
         u, w = _panel(-body, body, _UL, _WUL)
     else:
         tail = np.maximum(np.minimum(60 / df, 60.0), body)
-        u1, w1 = _panel(-tail, -body, _UT, _WUT)
+        near = np.minimum(tail, body + _NEAR)
+        v, wv = _panel(np.exp(-df * tail), np.exp(-df * near), _UT, _WUT)
+        u0, w0 = np.log(v) / df[:, None], wv / (df[:, None] * v)
+        u1, w1 = _panel(-near, -body, _UT, _WUT)
         u2, w2 = _panel(-body, body, _U, _WU)
-        u, w = np.hstack([u1, u2]), np.hstack([w1, w2])
+        u, w = np.hstack([u0, u1, u2]), np.hstack([w0, w1, w2])
     nu = df[:, None]
     log_f = np.log(2) + nu / 2 * np.log(nu / 2) - special.gammaln(nu / 2) + nu * u - nu * np.exp(2 * u) / 2
     weights = w * np.exp(log_f - log_f.max(axis=1, keepdims=True))
