@@ -567,15 +567,18 @@ def _vcov(info: np.ndarray, basis: np.ndarray, ntotal: int, first_order: list[np
     q = len(info)
     if basis.shape[1] == 0:
         return np.zeros((q, q)), False
-    reduced = basis.T @ info @ basis
+    # no constraints: K = I, and the products with it (q³ each; thousands of parameters across
+    # many groups) change nothing
+    free = basis.shape == (q, q) and np.count_nonzero(basis) == q and bool(np.all(np.diagonal(basis) == 1.0))
+    reduced = info if free else basis.T @ info @ basis
     eig = np.linalg.eigvalsh(reduced)
     if eig[0] <= 1e-10 * max(eig[-1], 1.0):
         return np.full((q, q), np.nan), True
     if first_order is not None and weights is not None:
-        inner = robust.sandwich_vcov(reduced, [basis.T @ b @ basis for b in first_order], weights, ntotal)
+        inner = robust.sandwich_vcov(reduced, [b if free else basis.T @ b @ basis for b in first_order], weights, ntotal)
     else:
         inner = np.linalg.inv(ntotal * reduced)
-    return basis @ inner @ basis.T, False
+    return (inner if free else basis @ inner @ basis.T), False
 
 
 def _estimates(spec: Model, opt: Optimum, vcov: np.ndarray, labels) -> pd.DataFrame:
