@@ -322,3 +322,19 @@ def test_ordinal_cfa_falls_back_to_dwls_when_the_second_pass_does_not_match():
     assert "cfi.scaled" not in changed["cfa"]["fit"]
     assert changed["cfa"]["fit"]["chisq"] == pytest.approx(whole["cfa"]["fit"]["chisq"], rel=1e-12)
     assert any("299 rows now and had 300" in note for note in changed["notes"])
+
+
+def test_ordinal_invariance_of_too_many_groups_is_mls_with_a_note(monkeypatch):
+    """WLSMV's scaled test over G groups needs dense matrices of the stacked thresholds and
+    correlations (and time as their cube): beyond MAX_ORDINAL_MOMENTS the sequence is ML's, and a
+    note says why. Two schools of the nine items cut into 3-5 categories stack 2 x (27 thresholds
+    + 36 correlations) = 126."""
+    from servq.measures import quality
+
+    monkeypatch.setattr(quality, "MAX_ORDINAL_MOMENTS", 126)
+    assert hs_ordinal(ordinal=True).data["invariance"]["estimator"] == "WLSMV"
+    monkeypatch.setattr(quality, "MAX_ORDINAL_MOMENTS", 125)
+    data = hs_ordinal(ordinal=True).data
+    assert data["invariance"]["estimator"] == "ML" and data["cfa"]["estimator"] == "WLSMV"
+    assert any("across the 2 groups of 'school' would stack 126 thresholds and correlations" in n
+               for n in data["notes"])

@@ -53,6 +53,10 @@ SCALED_KEYS = ("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.fact
                "rmsea.scaled")  # WLSMV's, present only then
 
 
+MAX_ORDINAL_MOMENTS = 6000  # stacked thresholds and correlations of ordinal invariance: beyond, ML's sequence
+# (22 seven-point items have 363 a group: 16 groups; the scaled test's matrices are 6000 x 6000, 290 MB)
+
+
 def column(part: Part, item_id: int) -> str:
     """The data column of one item in one part: the part's prefix and the item id.
 
@@ -255,7 +259,6 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
     model = dimension_model(inst, part)
     if not model:
         notes.append("no CFA: the dimension model needs two dimensions of two or more items, or one of three or more")
-    before = len(notes)
     used = [c for cols in _modelled(inst, part).values() for c in cols]
     scores: Mapping[str | None, ScoreCrossproducts] = {}
     tables = {}
@@ -263,6 +266,14 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
     if named is not None:
         if groups and group_column and model:
             tables = {g: OrdinalTables(tuple(names), t.cross, t.n) for g, t in (ordinal_groups or {}).items()}
+        stacked = sum(_moments(t) for t in tables.values())
+        if stacked > MAX_ORDINAL_MOMENTS:
+            notes.append(f"measurement invariance of ordered items across the {len(tables)} groups of "
+                         f"'{group_column}' would stack {stacked:,} thresholds and correlations, more than the "
+                         f"{MAX_ORDINAL_MOMENTS:,} WLSMV's scaled test handles here (its matrices grow as the square, its "
+                         "time as the cube): it is that of the items as numbers (ML); for WLSMV, test a column "
+                         "with fewer groups")
+            tables = {}
         if len(tables) > 1:  # the groups must share their categories: merge those a group never chose
             recode = shared_categories(list(tables.values()))
             merged = _merged_answers(inst, part, recode)
@@ -278,9 +289,11 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         if rescore is not None and polys and model:
             scores = attempt("the second pass of WLSMV (the items' casewise scores)",
                              lambda: _second_pass(rescore, polys)) or {}
+        before = len(notes)
         fit = attempt("the ordinal CFA", lambda: fit_ordinal_tables(model, named, sample=poly,
                                                                    crossproducts=scores.get(None))) if model else None
     else:
+        before = len(notes)
         fit = attempt("the CFA", lambda: _cfa(model, cross, names, used)) if model else None
     if model and fit is None and len(notes) == before:
         notes.append(f"the CFA needs more than {len(names) + 1} respondents with every item answered; "
@@ -492,6 +505,12 @@ def _ordinal_invariance(model: str, tables: dict[str, OrdinalTables], scores: di
     return _invariance_block(lambda: invariance(model, tables={g: tables[g] for g in usable},
                                                 crossproducts={g: scores[g] for g in usable}),
                              column_name, nobs, "WLSMV") | {"merged": merged}
+
+
+def _moments(tables: OrdinalTables) -> int:
+    """WLSMV's sample statistics of one group: the items' thresholds and their correlations."""
+    k = len(tables.items)
+    return sum(len(tables.categories(i)) - 1 for i in range(k)) + k * (k - 1) // 2
 
 
 def _merged_answers(inst: Instrument, part: Part, recode: tuple[np.ndarray, ...]) -> dict[str, list[list[int]]]:
