@@ -125,7 +125,7 @@ def test_a_sheet_with_a_title_and_merged_group_names_with_header_row_3(tmp_path,
     with pytest.raises(DataError) as refused:
         analyse(path)
     (problem,) = refused.value.problems
-    assert problem.row == 1 and "seem to be on row 3, not row 1: analyse with --header-row 3" in problem.message
+    assert problem.row == 1 and "seem to be on row 3, not row 1: read them with --header-row 3" in problem.message
     same(analyse(path, header_row=3, boot=20), reference)
     csv_path = write_csv(tmp_path / "titled.csv", [*TITLE, names, *rows], ";")  # the delimiter from the names' row
     same(analyse(csv_path, header_row=3, boot=20), reference)
@@ -245,7 +245,7 @@ def test_an_empty_names_row_says_where_the_names_seem_to_be(tmp_path, answers):
     with pytest.raises(DataError) as refused:
         analyse(path, header_row=2)
     (problem,) = refused.value.problems
-    assert problem.row == 2 and "seem to be on row 3, not row 2: analyse with --header-row 3" in problem.message
+    assert problem.row == 2 and "seem to be on row 3, not row 2: read them with --header-row 3" in problem.message
     assert "(row 2 is empty)" in problem.message
     empty = tmp_path / "empty.csv"
     empty.write_text("a,b\n\n1,2\n")

@@ -125,7 +125,7 @@ def test_title_rows_above_the_column_names_say_where_the_names_are(tmp_path, abo
         (p,) = refused(path).problems
         row = len(above) + 1
         assert p.row == 1 and p.message.startswith("the column names seem to be on row "), p.message
-        assert f"on row {row}, not row 1: analyse with --header-row {row}, or delete the row(s) above them" in p.message
+        assert f"on row {row}, not row 1: read them with --header-row {row}, or delete the row(s) above them" in p.message
         same(servq.analyze(path, MINI, by="branch", min_n=1, header_row=row), reference)  # as the message says
 
 

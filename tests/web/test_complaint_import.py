@@ -174,7 +174,7 @@ def test_a_file_with_a_title_names_its_own_rows(setup, engine, tmp_path, capsys)
     path = tmp_path / "complaints.csv"
     path.write_text("Complaints, week 10\n\n" + BAD, encoding="utf-8")
     assert _run(path, "--timezone", "Europe/Stockholm") == 1
-    assert "seem to be on row 3, not row 1: analyse with --header-row 3" in capsys.readouterr().err
+    assert "seem to be on row 3, not row 1: read them with --header-row 3" in capsys.readouterr().err
     assert _run(path, "--timezone", "Europe/Stockholm", "--header-row", "3") == 1
     err = capsys.readouterr().err
     for expected in (f"{path}, row 6, column text: required", f"{path}, row 11, column unit: several units have this name",

@@ -712,7 +712,7 @@ def _check_title(path: Path, header: list[str], below: Sequence[Sequence], heade
             what = (f"row {header_row} names '{named[0]}' in {len(named)} of {len(names)} columns: a title?" if named
                     else f"row {header_row} is empty")
             raise DataError(f"{path}: row {header_row} does not name the columns", [Problem(
-                f"the column names seem to be on row {row}, not row {header_row}: analyse with --header-row {row}, or "
+                f"the column names seem to be on row {row}, not row {header_row}: read them with --header-row {row}, or "
                 f"delete the row(s) above them ({what})", file=str(path), row=header_row)])
 
 
