@@ -16,9 +16,10 @@ offset and the bytes — never a wrong reading.
 The column names are on spreadsheet row ``header_row`` (1 unless given) and the answers
 start on row ``first_row`` (the row below the names unless given): survey tools put title
 rows above the names (Excel) and header rows below them (SurveyMonkey one, Qualtrics two).
-Rows are counted as a spreadsheet and a text editor count them: an empty line is a row, a
-value holding line breaks is one row. Every problem names the file's own rows. A file
-whose rows have no such places (Parquet, SPSS, a table) refuses the two options.
+Rows are counted as a spreadsheet counts them: an empty line is a row, a quoted value
+holding line breaks is one row. Every problem names the file's own rows. A file whose rows
+have no such places (Parquet, SPSS, a table) refuses the two options; a row the answers
+start below that holds answers is refused by the analyses (:func:`skipped_answers`).
 """
 
 from __future__ import annotations
