@@ -140,7 +140,7 @@ def analyze(
     if engine not in ("local", "spark"):
         raise UsageError(f"--engine must be local or spark, got '{engine}'")
     local_only = {"--sla": sla is not None, "--sheet": sheet is not None, "--encoding": encoding is not None,
-                  "--header-row": header_row != 1, "--first-row": first_row is not None}
+                  "--header-row": header_row != 1, "--first-row": first_row not in (None, 2)}
     if engine == "spark" and any(local_only.values()):
         option = next(name for name, given in local_only.items() if given)
         raise UsageError(f"{option} works with the local engine only "
