@@ -18,8 +18,9 @@ class ServqError(Exception):
 class Problem:
     """One problem in a user's file, with where it is.
 
-    ``row`` follows spreadsheet numbering: the header is row 1, the first answer row is
-    row 2. ``line`` is used for YAML files.
+    ``row`` is the file's own spreadsheet row: with the column names on row 1, the first
+    answer row is row 2 (a file read with ``header_row``/``first_row`` keeps its rows).
+    ``line`` is used for YAML files.
     """
 
     message: str

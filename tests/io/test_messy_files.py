@@ -117,7 +117,7 @@ def refused(path, **kw):
 
 
 @pytest.mark.parametrize("above", [["Customer survey 2026"], ["Customer survey 2026", ""], [",,Expectations,,,Perceptions"]])
-def test_title_rows_above_the_column_names_say_where_the_names_are(tmp_path, above):
+def test_title_rows_above_the_column_names_say_where_the_names_are(tmp_path, above, reference):
     csv = tmp_path / "a.csv"
     csv.write_text("\n".join([*above, *LINES]) + "\n")
     xlsx = workbook(tmp_path / "a.xlsx", [*above, *LINES])
@@ -125,14 +125,15 @@ def test_title_rows_above_the_column_names_say_where_the_names_are(tmp_path, abo
         (p,) = refused(path).problems
         row = len(above) + 1
         assert p.row == 1 and p.message.startswith("the column names seem to be on row "), p.message
-        assert f"on row {row}, not row 1: delete the row(s) above them" in p.message
+        assert f"on row {row}, not row 1: read them with --header-row {row}, or delete the row(s) above them" in p.message
+        same(servq.analyze(path, MINI, by="branch", min_n=1, header_row=row), reference)  # as the message says
 
 
 @pytest.mark.parametrize("second", [
     ["How much do you agree: " + c for c in LINES[0].split(",")],  # Qualtrics: question texts, then ImportIds
     ["", ""] + ["Response"] * (WIDTH - 2),  # SurveyMonkey: the option under each question
 ])
-def test_a_second_header_row_is_named_once_with_what_to_do(tmp_path, second):
+def test_a_second_header_row_is_named_once_with_what_to_do(tmp_path, second, reference):
     import csv as csvlib
 
     path = tmp_path / "a.csv"
@@ -140,9 +141,12 @@ def test_a_second_header_row_is_named_once_with_what_to_do(tmp_path, second):
         rows = [LINES[0].split(","), second, [f'{{"ImportId":"QID{i}"}}' for i in range(WIDTH)]]
         csvlib.writer(fh).writerows([*rows[:2 + (second[0] != "")], *(line.split(",") for line in LINES[1:])])
     problems = refused(path).problems
-    assert len(problems) == 1 + (second[0] != "")
+    first = 3 + (second[0] != "")
+    assert len(problems) == first - 2
     assert problems[0].row == 2 and "row 2 holds no answers but text in the answer columns" in problems[0].message
-    assert "a second header row, as SurveyMonkey and Qualtrics export: delete it" in problems[0].message
+    assert all(f"header row, as SurveyMonkey and Qualtrics export: analyse with --first-row {first} (the first row "
+               "with answers), or delete it" in p.message for p in problems)
+    same(servq.analyze(path, MINI, by="branch", min_n=1, first_row=first), reference)  # as the message says
 
 
 def test_answers_written_as_labels_get_a_hint_to_recode_them(tmp_path):

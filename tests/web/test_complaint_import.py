@@ -168,3 +168,20 @@ def test_text_reading_na_is_kept_and_the_encoding_can_be_named(setup, engine, tm
     assert _run(broken) == 1
     err = capsys.readouterr().err
     assert "--encoding" in err and "line 2" in err and "Traceback" not in err
+
+
+def test_a_file_with_a_title_names_its_own_rows(setup, engine, tmp_path, capsys):
+    path = tmp_path / "complaints.csv"
+    path.write_text("Complaints, week 10\n\n" + BAD, encoding="utf-8")
+    assert _run(path, "--timezone", "Europe/Stockholm") == 1
+    assert "seem to be on row 3, not row 1: read them with --header-row 3" in capsys.readouterr().err
+    assert _run(path, "--timezone", "Europe/Stockholm", "--header-row", "3") == 1
+    err = capsys.readouterr().err
+    for expected in (f"{path}, row 6, column text: required", f"{path}, row 11, column unit: several units have this name",
+                     f"{path}, row 12, column text: the same complaint as row 4"):
+        assert expected in err, expected
+    assert _complaints(engine) == []
+    # from row 12 on: its complaint repeats no row read, and the rows above it are not read
+    assert _run(path, "--header-row", "3", "--first-row", "12", "--timezone", "Europe/Stockholm") == 0
+    assert "imported 1 complaint(s)" in capsys.readouterr().out
+    assert [c.text for c in _complaints(engine)] == ["The card machine was broken again"]

@@ -48,7 +48,7 @@ from .sums import Counts, Sums, add_aligned, merge
 
 __all__ = ["Plan", "Sums", "accumulate", "finish", "merge", "plan_for", "score_pass", "tally"]
 
-def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first_row: int = 2,
+def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first_row: int | None = None,
                reread_ids: Callable[[], Iterable[pa.Table]] | None = None,
                progress: Callable[[int], None] | None = None) -> Sums:
     """Validate ``chunks`` of rows and add up their statistics.
@@ -59,9 +59,10 @@ def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first
         The rows, in order, with (at least) the plan's :meth:`Plan.columns`; a table longer
         than the plan's ``chunk_size`` is read in parts.
     plan : Plan
-    first_row : int
-        The spreadsheet row of the first row (the header is row 1, so at least 2), for
-        problems; a row's bootstrap weights depend on its row less 2.
+    first_row : int, optional
+        The spreadsheet row of the first row, for problems (default: the data's first answer
+        row, :attr:`Plan.first_row`, 2 when the header is row 1; not above it); a row's
+        bootstrap weights depend on its place among the answers, ``first_row`` less that.
     reread_ids : callable, optional
         Reads the rows' id column again when an id may repeat (see
         :class:`servq.io.validate.Validator`); without it the ids are held in memory.
@@ -77,10 +78,12 @@ def accumulate(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, *, first
     servq.errors.DataError
         Every problem found (file, row, column, value), when any; no Sums.
     servq.errors.UsageError
-        ``first_row`` is less than 2.
+        ``first_row`` is above the data's first answer row.
     """
-    if first_row < 2:
-        raise UsageError(f"first_row is a spreadsheet row below the header: at least 2, got {first_row}")
+    first_row = plan.first_row if first_row is None else first_row
+    if first_row < plan.first_row:
+        raise UsageError(f"first_row is a spreadsheet row of the answers, below the header: at least {plan.first_row}, "
+                         f"got {first_row}")
     validator = plan.validator(reread_ids)
     grouper = _Groups(list(plan.segments), plan.labels)
     if plan.period:
@@ -141,7 +144,7 @@ def score_pass(chunks: Iterable[pa.Table | pa.RecordBatch], plan: Plan, fits: Ma
     grouper = _Groups(list(plan.segments), plan.labels, seen=groups)  # numbered as in the first pass
     total = {key: ScoreCrossproducts(np.zeros((len(fit.wls_obs()),) * 2), 0) for key, fit in fits.items()}
     split_by = validator.by.get(plan.invariance) if plan.invariance else None
-    row = 2
+    row = plan.first_row
     for chunk in _read_ahead(_sized(chunks, plan.options.chunk_size)):
         answers, _ = validator.validate(chunk, row, segments=False)
         codes = plan.scorer.keyed_codes(answers, part)
@@ -294,7 +297,7 @@ def _chunk_job(plan: Plan, validator: Validator, chunk: pa.Table, first_row: int
     answers, report = validator.validate(chunk, first_row, segments=False)
     if not compute or report.total_problems:
         return report, None
-    return report, tally(plan, answers, groupings, n_groups, split, first=first_row - 2)
+    return report, tally(plan, answers, groupings, n_groups, split, first=first_row - plan.first_row)
 
 
 _END = object()

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..instruments import Instrument, load_instrument
-from ..io.readers import label_map, source_of
+from ..io.arrow import is_number
+from ..io.readers import label_map, skipped_answers
 from .accumulate import accumulate, score_pass
 from .finish import finish
 from .options import AnalysisOptions
@@ -31,7 +32,9 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
     ----------
     data : path, pandas.DataFrame or pyarrow.Table
         Answers, one row per respondent (CSV, XLSX, Parquet or SPSS .sav when a path);
-        columns follow the convention in docs/data.md or the ``mapping`` option.
+        columns follow the convention in docs/data.md or the ``mapping`` option. The column
+        names of a CSV file or a sheet are on its row ``header_row`` (default 1) and the
+        answers start on row ``first_row`` (default: the next), options both.
     instrument : str, path or Instrument
         A catalog id (``"servqual"``), a YAML file, or a loaded instrument.
     by : str or list of str, optional
@@ -52,7 +55,8 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
     ------
     servq.errors.DataError
         The data do not match the instrument; every problem is listed (file, row,
-        column, value) and nothing is computed.
+        column, value) and nothing is computed. A row that ``first_row`` skips holding
+        answers is one: skipping never drops a respondent unsaid.
     servq.errors.UsageError
         A wrong option: unknown instrument, unknown ``by`` column, unreadable file.
 
@@ -68,10 +72,13 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
         changes["by"] = by
     opts = AnalysisOptions.of(options, **changes)
     inst = load_instrument(instrument)
-    source = source_of(data, opts.sheet)
+    source = opts.source(data)
     file = str(source.path)
     plan = plan_for(inst, source.columns, opts, file=file, labels=lambda column: label_map(source, column),
-                    source_format=source.format, source_path=None if source.format == "table" else file)
+                    source_format=source.format, source_path=None if source.format == "table" else file,
+                    first_row=source.first_row)
+    mapped = plan.options.column_mapping.values
+    skipped_answers(source, list(plan.layout.answers.values()), lambda text: is_number(text) or text in mapped)
     id_column = plan.layout.respondent_id
     if plan.assessed is not None:
         preload("servq.measures.quality")  # finish() needs it: imported while the rows are read

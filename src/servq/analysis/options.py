@@ -9,7 +9,7 @@ from typing import Any, cast
 from ..errors import UsageError
 from ..io.columns import Mapping, load_mapping
 from ..io.periods import PERIODS
-from ..io.readers import DEFAULT_CHUNK
+from ..io.readers import DEFAULT_CHUNK, Source, source_of
 from ..measures.compare import ADJUSTS
 from ..measures.compare import METHODS as COMPARE_METHODS
 from ..measures.focus import CROSSHAIRS, IMPORTANCE, PERFORMANCE
@@ -36,6 +36,15 @@ class AnalysisOptions:
         (docs/data.md); a path is read here.
     sheet : str, optional
         Worksheet of an XLSX file (default: the first).
+    header_row : int
+        The spreadsheet row holding the column names of a CSV file or a sheet (default 1);
+        the rows above it (a title) are not read.
+    first_row : int, optional
+        The spreadsheet row of the first answer (default: the row below the column names);
+        the rows between are skipped: SurveyMonkey's second header row (``first_row=3``),
+        Qualtrics's question texts and import ids (``first_row=4``). Problems name the
+        file's own rows. Both are checked when the file is opened, naming it
+        (:func:`servq.io.readers.answer_rows`); Parquet, SPSS and tables refuse them.
     chunk_size : int
         Rows per chunk; the results do not depend on it.
     max_problems : int
@@ -120,6 +129,8 @@ class AnalysisOptions:
     complaints: int | None = None
     scale: tuple[int, int] | None = None
     labels: Any = None
+    header_row: int = 1
+    first_row: int | None = None
 
     def __post_init__(self) -> None:
         by = [self.by] if isinstance(self.by, str) else list(self.by or ())
@@ -175,6 +186,11 @@ class AnalysisOptions:
     def replace(self, **changes: Any) -> AnalysisOptions:
         """A copy with ``changes``, validated again."""
         return AnalysisOptions.of(self, **changes)
+
+    def source(self, data: Any) -> Source:
+        """``data`` opened as the analysis reads it: the ``sheet``, the column names on
+        ``header_row``, the answers from ``first_row`` (:func:`servq.io.readers.source_of`)."""
+        return source_of(data, self.sheet, header_row=self.header_row, first_row=self.first_row)
 
 
 def _labels(given: dict) -> dict[str, dict[str, str]]:

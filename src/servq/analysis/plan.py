@@ -37,9 +37,11 @@ class Plan:
     (empty strings when the rows come already grouped, as in the dashboard);
     ``labels`` the value labels of those columns (SPSS), by segment name; ``period`` the
     (name, column) of the trends' period; ``file``, ``source_format`` and ``source_path``
-    describe the data in problems and in the results' ``source`` block; ``stream`` numbers
-    the file among the files of one data set (in a Spark job; 0 otherwise): with a row's
-    number in its file, it fixes the row's bootstrap weights.
+    describe the data in problems and in the results' ``source`` block; ``first_row`` is
+    the spreadsheet row of the data's first answer row (2 unless the file's column names are
+    not on row 1 or rows follow them: :attr:`servq.io.readers.Source.first_row`); ``stream``
+    numbers the file among the files of one data set (in a Spark job; 0 otherwise): with a
+    row's number in its file, it fixes the row's bootstrap weights.
     """
 
     instrument: Instrument
@@ -53,6 +55,7 @@ class Plan:
     source_format: str = "table"
     source_path: str | None = None
     stream: int = 0
+    first_row: int = 2
     scorer: Scorer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -66,7 +69,7 @@ class Plan:
     def validator(self, reread_ids: Callable[[], Iterable[pa.Table]] | None = None) -> Validator:
         """A fresh validator of this plan's rows."""
         return Validator(self.instrument, self.layout, {n: c for n, c in self.segments.items() if c},
-                         self.options.column_mapping, self.file, self.options.max_problems, reread_ids)
+                         self.options.column_mapping, self.file, self.options.max_problems, reread_ids, self.first_row)
 
     def columns(self) -> list[str]:
         """The columns the analysis reads, in the data's names."""
@@ -87,7 +90,7 @@ class Plan:
 
 def plan_for(instrument: str | Path | Instrument, columns: Sequence[str], options: AnalysisOptions | None = None, *,
              file: str = "data", labels: Callable[[str], Mapping[str, str] | None] | None = None,
-             source_format: str = "table", source_path: str | None = None) -> Plan:
+             source_format: str = "table", source_path: str | None = None, first_row: int = 2) -> Plan:
     """The plan of an analysis of data with these ``columns``.
 
     Parameters
@@ -104,6 +107,8 @@ def plan_for(instrument: str | Path | Instrument, columns: Sequence[str], option
         ``labels(column)``: the value labels of a segment column, or None.
     source_format, source_path : str
         For the results' ``source`` block.
+    first_row : int
+        The spreadsheet row of the data's first answer row, for problems.
 
     Raises
     ------
@@ -119,7 +124,8 @@ def plan_for(instrument: str | Path | Instrument, columns: Sequence[str], option
     period = _period_column(layout, options.period, options.period_column, file) if options.period else None
     invariance = next(iter(resolve_by(layout, [options.invariance], file))) if options.invariance else None
     found = {name: (labels(col) if labels else None) for name, col in segments.items()}
-    return Plan(inst, layout, options, segments, found, period, invariance, file, source_format, source_path)
+    return Plan(inst, layout, options, segments, found, period, invariance, file, source_format, source_path,
+                first_row=first_row)
 
 
 def _period_column(layout: Layout, kind: str, column: str | None, file: str) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from ..errors import DataError, Problem, UsageError
 from ..instruments import Instrument, load_instrument
 from ..io.arrow import as_text
 from ..io.columns import resolve_by, resolve_layout
-from ..io.readers import DEFAULT_CHUNK, label_map, natural_key, source_of
+from ..io.readers import DEFAULT_CHUNK, label_map, natural_key
 from ..measures.scorecard import scorecard_block, scorecard_measures
 from ..measures.standards import MeasureRef, Standards, load_standards, measure_problems
 from .analyze import analyze
@@ -82,7 +82,7 @@ def scorecard(
     settings = ScorecardSettings.of(inst, unit, parent, standards, measures, min_n, basis)
     results = analyze(data, inst, options=settings.analysis_options(opts))
     names = results.data["options"]["by"]
-    parent_of = nested(_pairs(data, inst, names, opts), names, str(source_of(data, opts.sheet).path)) \
+    parent_of = nested(_pairs(data, inst, names, opts), names, str(opts.source(data).path)) \
         if parent is not None else None
     return add_scorecard(results, inst, settings, parent_of)
 
@@ -162,7 +162,7 @@ def nested(pairs: Iterable[tuple[str | None, str | None]], names: Sequence[str],
 def _pairs(data, inst: Instrument, names: list[str], opts: AnalysisOptions) -> Iterator[tuple[str | None, str | None]]:
     """The distinct (unit, parent) pairs of the data, read from the two columns only, with
     their value labels (SPSS)."""
-    source = source_of(data, opts.sheet)
+    source = opts.source(data)
     file = str(source.path)
     cols = resolve_by(resolve_layout(inst, source.columns, opts.column_mapping, file), names, file)
     labels = {name: label_map(source, col) or {} for name, col in cols.items()}

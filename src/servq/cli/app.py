@@ -16,6 +16,7 @@ import typer
 from ..errors import ProblemsError, ServqError, UsageError, missing_extra
 from .complaints import complaints_app
 from .privacy import privacy_app
+from .reading import FirstRow, HeaderRow
 from .web import admin_app, db_app, serve
 from .worker import worker
 
@@ -80,6 +81,8 @@ def analyze(
         help="How the report names a --by column in --lang (repeatable): --label branch=Kontor. Per language: the mapping "
              "file's labels.")] = None,
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
+    header_row: HeaderRow = 1,
+    first_row: FirstRow = None,
     min_n: Annotated[int, typer.Option("--min-n", help="Suppress segments with fewer respondents than this (privacy).")] = 5,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     max_problems: Annotated[int, typer.Option("--max-problems", help="Show at most this many problems in a bad file.")] = 50,
@@ -148,7 +151,8 @@ def analyze(
                               ordinal=ordinal, ipa_importance=ipa_importance, ipa_performance=ipa_performance,
                               ipa_crosshair=ipa_crosshair, compare=compare, adjust=adjust, period=period,
                               period_column=period_column, boot=boot, seed=seed, economics=economics,
-                              complaints=complaints, scale=scale, labels=_labels(label, lang))
+                              complaints=complaints, scale=scale, labels=_labels(label, lang), header_row=header_row,
+                              first_row=first_row)
     bar = _Progress("resampling key drivers")
     try:
         if engine not in ("local", "spark"):
@@ -277,6 +281,8 @@ def index_command(
     json_path: Annotated[Optional[Path], typer.Option(
         "--json", help="Write the index as JSON here (schema: indexsystem/index.schema.json).")] = None,
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
+    header_row: HeaderRow = 1,
+    first_row: FirstRow = None,
     min_n: Annotated[int, typer.Option("--min-n", help="Suppress segments with fewer rows than this.")] = 5,
     max_problems: Annotated[int, typer.Option("--max-problems", help="Show at most this many problems in a bad file.")] = 50,
 ) -> None:
@@ -288,7 +294,7 @@ def index_command(
     from ..indexsystem.report import write_index
 
     result = index(data, system, operator=operator, by=by, lang=lang, min_n=min_n, sheet=sheet,
-                   max_problems=max_problems)
+                   max_problems=max_problems, header_row=header_row, first_row=first_row)
     for line in hierarchy_lines(result.to_dict()) + segment_lines(result.to_dict()):
         _echo(line)
     for path in write_index(result, html=out, json=json_path):
@@ -326,6 +332,8 @@ def scorecard(
         "--json", help="Write the results (with the scorecard block) as JSON here.")] = None,
     mapping: Annotated[Optional[Path], typer.Option(
         "--mapping", "-m", help="A YAML mapping file for other column layouts.")] = None,
+    header_row: HeaderRow = 1,
+    first_row: FirstRow = None,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     quality: Annotated[bool, typer.Option(
         "--quality/--no-quality", help="Also assess the instrument in the report (reliability, CFA, validity).")] = True,
@@ -347,7 +355,7 @@ def scorecard(
     _check_lang(lang)
     results = run(data if engine == "spark" else Path(data), instrument, unit=unit, parent=parent, standards=standards,
                   measures=measure or None, min_n=min_n, basis=basis, lang=lang, confidence=confidence, mapping=mapping,
-                  quality=quality, engine=engine, spark_master=spark_master)
+                  quality=quality, engine=engine, spark_master=spark_master, header_row=header_row, first_row=first_row)
     card, f = results.data["scorecard"], Fmt(lang, confidence)
     for m in card["measures"]:
         _echo(f"{measure_name(m, f)} [{m['key']}]")

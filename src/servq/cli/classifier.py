@@ -11,11 +11,15 @@ import hashlib
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ..errors import UsageError
+from .reading import FirstRow, HeaderRow
+
+if TYPE_CHECKING:
+    from ..io.readers import Reading
 
 File = Annotated[
     Path, typer.Argument(metavar="FILE", help="Complaints: a .csv, .xlsx, .xls, .ods, .parquet or .sav file with a text column.")
@@ -65,6 +69,8 @@ def classify(
     column: TextCol = "text",
     sheet: Sheet = None,
     encoding: Encoding = None,
+    header_row: HeaderRow = 1,
+    first_row: FirstRow = None,
 ) -> None:
     """Classify every complaint: adds language, dimension, confidence, the second most likely
     dimension and its confidence, needs_person (confidence below the model's calibrated
@@ -72,11 +78,12 @@ def classify(
     the severity cues found."""
     import pyarrow as pa
 
+    from ..io.readers import Reading
     from ..io.writers import write_table
     from ..text.classification import COLUMNS
     from ..text.classification import classify as run
 
-    table, text_col = _read(file, column, None, sheet, all_columns=True, encoding=encoding)
+    table, text_col = _read(file, column, None, Reading(sheet, encoding, header_row, first_row), all_columns=True)
     result = run(table.column(text_col).to_pylist(), model=model, lexicon=lexicon, baseline=baseline,
                  embeddings=embeddings)
     frame = result.to_frame()
@@ -136,12 +143,15 @@ def evaluate(
     ] = None,
     sheet: Sheet = None,
     encoding: Encoding = None,
+    header_row: HeaderRow = 1,
+    first_row: FirstRow = None,
 ) -> None:
     """Accuracy, macro-F1, precision/recall/F1 per label and the confusion matrix of the
     built-in model (default), a trained model (--model), the baseline lexicon (--baseline), a
     lexicon (--lexicon) or the trainable model cross-validated on FILE (--cv K); by
     language and by kind of text; with a model, the precision-coverage curve and the share
     routed to a person at its calibrated threshold."""
+    from ..io.readers import Reading
     from ..text.classification import builtin_model
     from ..text.classification import classify as run
     from ..text.evaluation import cross_validated_predictions, learning_curve
@@ -159,7 +169,7 @@ def evaluate(
         raise UsageError(f"{'--no-lexicon' if no_lexicon else '--learning-curve'} needs --cv")
     if no_lexicon and lexicon is not None:
         raise UsageError("choose --lexicon or --no-lexicon")
-    texts, truth, groups, skipped = _labelled(file, column, label_column, sheet, encoding, by)
+    texts, truth, groups, skipped = _labelled(file, column, label_column, Reading(sheet, encoding, header_row, first_row), by)
     found = None
     if cv:
         options = {"lexicon": False if no_lexicon else load_lexicon(lexicon)}
@@ -281,6 +291,8 @@ def train(
     label_column: LabelCol = "dimension",
     sheet: Sheet = None,
     encoding: Encoding = None,
+    header_row: HeaderRow = 1,
+    first_row: FirstRow = None,
 ) -> None:
     """Train the complaint classifier (character n-grams and the lexicon's scores, logistic
     regression with a prior toward the lexicon baseline, calibrated probabilities) on
@@ -288,6 +300,7 @@ def train(
     --against, only when it does at least as well as the current model on held-out
     complaints. Into a folder of versions, a new version becomes the one in use only when it
     passes --against."""
+    from ..io.readers import Reading
     from ..text import versions
     from ..text.evaluation import cross_validate
     from ..text.lexicon import load_lexicon
@@ -297,7 +310,8 @@ def train(
     if no_lexicon and lexicon is not None:
         raise UsageError("choose --lexicon or --no-lexicon")
     lex = False if no_lexicon else load_lexicon(lexicon)
-    texts, labels, _, skipped = _labelled(file, column, label_column, sheet, encoding)
+    reading = Reading(sheet, encoding, header_row, first_row)
+    texts, labels, _, skipped = _labelled(file, column, label_column, reading)
     typer.echo(f"{len(labels)} labelled complaints in {file}"
                + (f" ({skipped} without text or label skipped)" if skipped else ""))
     if add_builtin:
@@ -330,7 +344,7 @@ def train(
     if folder and current is None and against is not None and versions.current(out) is not None:
         current = out
     if against is not None:
-        model.info["evaluation"] = _gate(model, against, current, column, label_column, sheet, encoding)
+        model.info["evaluation"] = _gate(model, against, current, column, label_column, reading)
     if folder:
         version, path = versions.add(out, model, make_current=against is not None)
         typer.echo(f"version {version} in {out}: " + ("now in use" if against is not None else
@@ -382,8 +396,7 @@ def models(
     typer.echo("* in use" if now is not None else "no version is in use")
 
 
-def _gate(model, against: Path, current: Path | None, column: str, label_column: str, sheet: str | None,
-          encoding: str | None) -> dict:
+def _gate(model, against: Path, current: Path | None, column: str, label_column: str, reading: Reading) -> dict:
     """The new and the current model's macro-F1 on the held-out complaints ``against``; a
     UsageError (nothing written) when the new one does worse."""
     from ..text.classification import builtin_model
@@ -391,7 +404,7 @@ def _gate(model, against: Path, current: Path | None, column: str, label_column:
     from ..text.evaluation import evaluate as score
     from ..text.model import load_model
 
-    texts, truth, _, _ = _labelled(against, column, label_column, sheet, encoding)
+    texts, truth, _, _ = _labelled(against, column, label_column, reading)
     old = load_model(current) if current is not None else builtin_model()
     new_f1 = score(truth, run(texts, model=model).dimension).macro_f1
     old_f1 = score(truth, run(texts, model=old).dimension).macro_f1
@@ -403,17 +416,15 @@ def _gate(model, against: Path, current: Path | None, column: str, label_column:
     return {"file": str(against), "n": len(texts), "macro_f1": new_f1, "current": name, "current_macro_f1": old_f1}
 
 
-def _read(file: Path, column: str, label_column: str | None, sheet: str | None, all_columns: bool = False,
-          encoding: str | None = None, extra: str | tuple[str, ...] | None = None):
-    """(table, text column[, label column]) of a complaints file; a UsageError naming the
-    file and its columns when a column is missing. The text column is read as written (a
+def _read(file: Path, column: str, label_column: str | None, reading: Reading, all_columns: bool = False,
+          extra: str | tuple[str, ...] | None = None):
+    """(table, text column[, label column]) of a complaints file opened by ``reading``; a
+    UsageError naming the file and its columns when a column is missing. The text column is read as written (a
     complaint reading ``NA`` stays text), and with ``all_columns`` every column is (they are
     written out again as they came)."""
     import pyarrow as pa
 
-    from ..io.readers import open_source
-
-    src = open_source(file, sheet=sheet, encoding=encoding)
+    src = reading.open(file)
     if src.options.get("guessed"):
         note_encoding(file)
     names = [_column(src.columns, column, file)]
@@ -445,13 +456,12 @@ def _column(columns: list[str], name: str, file: Path) -> str:
     raise UsageError(f"{file}: no '{name}' column (columns: {', '.join(columns)})")
 
 
-def _labelled(file: Path, column: str, label_column: str, sheet: str | None, encoding: str | None = None,
+def _labelled(file: Path, column: str, label_column: str, reading: Reading,
               by: str | None = None) -> tuple[list[str], list[str], tuple[str, list[str]] | None, int]:
     """Texts and labels of the rows that have both, (the group column, its values on those
     rows) when ``by`` names one or the file has a ``note`` or ``kind`` column, and the
     number of rows without text or label."""
-    table, text_col, label_col = _read(file, column, label_column, sheet, encoding=encoding,
-                                       extra=by or ("note", "kind"))
+    table, text_col, label_col = _read(file, column, label_column, reading, extra=by or ("note", "kind"))
     texts, labels = table.column(text_col).to_pylist(), table.column(label_col).to_pylist()
     kept = [i for i, (t, y) in enumerate(zip(texts, labels))
             if t is not None and str(t).strip() and y is not None and str(y).strip()]

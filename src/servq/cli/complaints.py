@@ -14,6 +14,7 @@ import typer
 
 from ..errors import UsageError
 from . import classifier
+from .reading import FirstRow, HeaderRow
 from .web import platform
 
 LANGS = ("en", "sv", "zh")
@@ -88,6 +89,8 @@ def analyze(
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the complaints block as JSON here.")] = None,
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx register (default: the first).")] = None,
     encoding: classifier.Encoding = None,
+    header_row: HeaderRow = 1,
+    first_row: FirstRow = None,
     min_n: Annotated[
         int, typer.Option("--min-n", min=1, help="Groups (units, dimensions) with fewer complaints show counts only.")
     ] = 5,
@@ -136,10 +139,13 @@ def analyze(
         raise UsageError(f"--repeat-days must be positive, got {repeat_days:g}")
     if engine not in ("local", "spark"):
         raise UsageError(f"--engine must be local or spark, got '{engine}'")
-    if engine == "spark" and (sla is not None or sheet is not None or encoding is not None):
-        option = "--sla" if sla is not None else "--sheet" if sheet is not None else "--encoding"
+    local_only = {"--sla": sla is not None, "--sheet": sheet is not None, "--encoding": encoding is not None,
+                  "--header-row": header_row != 1, "--first-row": first_row not in (None, 2)}
+    if engine == "spark" and any(local_only.values()):
+        option = next(name for name, given in local_only.items() if given)
         raise UsageError(f"{option} works with the local engine only "
-                         "(the SLA needs each complaint's times; Spark reads Parquet and CSV)")
+                         "(the SLA needs each complaint's times; Spark reads Parquet, and CSV with its column names on "
+                         "the first line)")
     check_timezone(timezone)
     moment = parse_now(now, timezone) if now is not None else None
     for option, path in (("--sla", sla), ("--customers", customers), ("--operations", operations)):
@@ -166,7 +172,7 @@ def analyze(
         if not Path(file).is_file():
             raise UsageError(f"complaints register not found: {file}")
         register = read_register(Path(file), timezone=timezone, sheet=sheet, max_problems=max_problems,
-                                 encoding=encoding)
+                                 encoding=encoding, header_row=header_row, first_row=first_row)
         if (register.schema.metadata or {}).get(b"servq.encoding") == b"cp1252":
             classifier.note_encoding(file)
         if policies is not None:
@@ -210,6 +216,8 @@ def complaints_import(
     tz: Annotated[str, typer.Option("--timezone", help="Time zone of dates and times without one (an IANA name).")] = "UTC",
     sheet: Annotated[Optional[str], typer.Option(help="Worksheet of an .xlsx file (default: the first).")] = None,
     encoding: classifier.Encoding = None,
+    header_row: HeaderRow = 1,
+    first_row: FirstRow = None,
 ) -> None:
     """Import complaints into the web platform's database (SERVQ_DATABASE_URL): each is
     classified and gets its SLA due times. Every problem is reported with its row and
@@ -224,7 +232,8 @@ def complaints_import(
     try:
         with session_factory(engine, writes=False)() as session:  # reading and checking take no write lock
             plan = check_file(session, file, skip_invalid=skip_invalid, timezone=tz, sheet=sheet, encoding=encoding,
-                              now=dt.datetime.now(dt.UTC), bounds=DateBounds.of(settings))
+                              now=dt.datetime.now(dt.UTC), bounds=DateBounds.of(settings), header_row=header_row,
+                              first_row=first_row)
         try:
             with transaction(factory) as session:
                 result = store_plan(session, plan)

@@ -72,13 +72,13 @@ def read_operations(data, *, sheet: str | None = None, max_problems: int = 50) -
     wanted = []
     for col in COLUMNS:
         if col not in names:
-            found.add(f"required column '{col}' is missing (the file needs {', '.join(COLUMNS)})", 1, col)
+            found.add(f"required column '{col}' is missing (the file needs {', '.join(COLUMNS)})", src.header_row, col)
         else:
             wanted.append(names[col])
     if found.total:
         _fail(found)
     parts: list[pa.Table] = []
-    first_row = 2
+    first_row = src.first_row
     for chunk in src.chunks(wanted):
         parts.append(_chunk(chunk, wanted, first_row, found))
         first_row += chunk.num_rows
@@ -86,7 +86,7 @@ def read_operations(data, *, sheet: str | None = None, max_problems: int = 50) -
     if table.num_rows == 0:
         found.add("the file has no rows of data", None, None)
     else:
-        _duplicates(table, found)
+        _duplicates(table, found, src.first_row)
     if found.total:
         _fail(found)
     return table
@@ -171,8 +171,9 @@ def _values(arr: pa.Array, column: str, first_row: int, found: _Problems) -> pa.
     return values
 
 
-def _duplicates(table: pa.Table, found: _Problems) -> None:
-    """The same date, region and metric twice: each repeat is a problem naming the first row."""
+def _duplicates(table: pa.Table, found: _Problems, first_row: int) -> None:
+    """The same date, region and metric twice: each repeat is a problem naming the first row
+    (the table's first is spreadsheet row ``first_row``)."""
     codes = []
     for col in ("date", "region", "metric"):
         enc = pc.dictionary_encode(table.column(col).combine_chunks())
@@ -187,6 +188,5 @@ def _duplicates(table: pa.Table, found: _Problems) -> None:
     repeat = np.flatnonzero(first[inverse] != np.arange(idx.size))
     for j in repeat:
         row = int(idx[j])
-        first_row = int(idx[first[inverse[j]]]) + 2
-        found.add(f"the same date, region and metric as row {first_row}", row + 2, "date",
+        found.add(f"the same date, region and metric as row {int(idx[first[inverse[j]]]) + first_row}", row + first_row, "date",
                   f"{table['date'][row].as_py()} {table['region'][row].as_py()} {table['metric'][row].as_py()}")

@@ -107,9 +107,10 @@ Classifier = Callable[[list[str]], Sequence[str]]
 
 
 class _Problems:
-    def __init__(self, file: str, limit: int, first_row: int = 2):
+    def __init__(self, file: str, limit: int, first_row: int = 2, header_row: int = 1):
         self.file, self.limit, self.kept, self.total = file, limit, [], 0
         self.first_row = first_row  # the spreadsheet row of index 0
+        self.header_row = header_row  # the spreadsheet row of the column names
         self.order: dict[str, int] = {}  # column name -> position in the file
 
     def row(self, index) -> int:
@@ -152,8 +153,8 @@ def check_timezone(timezone: str) -> str:
 
 
 def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_problems: int = 50,
-                  classify: Classifier | bool | None = None, first_row: int = 2, unique_ids: bool = True,
-                  file: str | None = None, encoding: str | None = None) -> pa.Table:
+                  classify: Classifier | bool | None = None, first_row: int | None = None, unique_ids: bool = True,
+                  file: str | None = None, encoding: str | None = None, header_row: int = 1) -> pa.Table:
     """The complaints of a register as the table :func:`~servq.complaints.analytics.complaints_block`
     expects (see the module notes for the columns, times and customer keys).
 
@@ -171,9 +172,11 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
         Fills in blank dimensions from the ``text`` column: a function from a list of texts
         to their dimensions. None (default) uses :func:`servq.text.classify`; False
         classifies nothing (a blank dimension is then a problem).
-    first_row : int
-        The spreadsheet row of the first complaint (the header is row 1), for problems and
-        the ids of a register without an id column (a part of a larger file).
+    first_row : int, optional
+        The spreadsheet row of the first complaint (default: the row below the column names),
+        for problems and the ids of a register without an id column. Of a file, the rows
+        between the column names and it are skipped (a survey tool's header rows); a table
+        is numbered from it (a part of a larger file).
     unique_ids : bool
         Check that no id repeats (False when the caller checks it across all the parts).
     file : str, optional
@@ -181,6 +184,9 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
     encoding : str, optional
         Encoding of a CSV register (default: as the file shows, :mod:`servq.io.readers`;
         a file not valid in it is a DataError naming the line and bytes).
+    header_row : int
+        The spreadsheet row holding the column names of a CSV file or a sheet (default 1;
+        a title above them is not read).
 
     Returns
     -------
@@ -226,10 +232,11 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
         raise UsageError(f"max_problems must be at least 1, got {max_problems}")
     if isinstance(data, (str, Path)) and not Path(data).is_file():
         raise UsageError(f"complaints register not found: {data}")
-    src = source_of(data, sheet=sheet, encoding=encoding)
+    in_file = isinstance(data, (str, Path))
+    src = source_of(data, sheet=sheet, encoding=encoding, header_row=header_row, first_row=first_row if in_file else None)
     if file is None:
-        file = str(src.path) if isinstance(data, (str, Path)) else src.path.name
-    found = _Problems(file, max_problems, first_row)
+        file = str(src.path) if in_file else src.path.name
+    found = _Problems(file, max_problems, src.first_row if in_file or first_row is None else first_row, src.header_row)
     found.order = {name: i for i, name in enumerate(src.columns)}
     names = _columns(src.columns, found)
     found.fail()
@@ -302,13 +309,14 @@ def _columns(header: Sequence[str], found: _Problems) -> dict[str, str]:
         if key not in KNOWN:
             continue
         if key in names:
-            found.add(f"the columns '{names[key]}' and '{col}' are both read as {key}", 1, col)
+            found.add(f"the columns '{names[key]}' and '{col}' are both read as {key}", found.header_row, col)
         names.setdefault(key, col)
     for key in ("received_at", "unit"):
         if key not in names:
-            found.add(f"required column '{key}' is missing", 1, key)
+            found.add(f"required column '{key}' is missing", found.header_row, key)
     if "dimension" not in names and "text" not in names:
-        found.add("required column 'dimension' is missing (or give a 'text' column to classify)", 1, "dimension")
+        found.add("required column 'dimension' is missing (or give a 'text' column to classify)", found.header_row,
+                  "dimension")
     return names
 
 
@@ -592,11 +600,11 @@ def read_customers(data, *, sheet: str | None = None, max_problems: int = 50) ->
     names = {_canonical(c): c for c in src.columns}
     for key in ("unit", "customers"):
         if key not in names:
-            found.add(f"required column '{key}' is missing (the file needs unit, customers)", 1, key)
+            found.add(f"required column '{key}' is missing (the file needs unit, customers)", src.header_row, key)
     found.fail()
     out: dict[str, float] = {}
     seen: dict[str, int] = {}
-    row = 2
+    row = src.first_row
     for chunk in src.chunks([names["unit"], names["customers"]]):
         units = _text(flat(chunk.column(names["unit"])), chunk.num_rows).to_pylist()
         counts = flat(chunk.column(names["customers"]))
@@ -614,7 +622,7 @@ def read_customers(data, *, sheet: str | None = None, max_problems: int = 50) ->
             elif unit is not None:
                 out.setdefault(unit, value)
         row += chunk.num_rows
-    if row == 2:
+    if row == src.first_row:
         found.add("the file has no units", None, None)
     found.fail()
     return dict(sorted(out.items(), key=lambda kv: natural_key(kv[0])))

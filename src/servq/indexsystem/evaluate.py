@@ -34,7 +34,7 @@ from .. import __version__
 from ..errors import DataError, Problem, UsageError
 from ..instruments.schema import LANGUAGES
 from ..io.arrow import as_text, flat, py_value
-from ..io.readers import DEFAULT_CHUNK, source_of
+from ..io.readers import DEFAULT_CHUNK, skipped_answers, source_of
 from ..stats.fuzzy import OPERATORS, FuzzyHierarchyResult, fuzzy_hierarchy
 from .loader import system_and_source
 from .schema import Node, System, Weights, node_weights
@@ -180,7 +180,8 @@ class IndexResult:
 
 def index(data, system, *, operator: str = "weighted_average", by: str | None = None,
           lang: str = "en", min_n: int = 5, sheet: str | None = None,
-          chunk_size: int = DEFAULT_CHUNK, max_problems: int = 50) -> IndexResult:
+          chunk_size: int = DEFAULT_CHUNK, max_problems: int = 50, header_row: int = 1,
+          first_row: int | None = None) -> IndexResult:
     """Evaluate an index system on a data file with fuzzy comprehensive evaluation.
 
     Parameters
@@ -198,6 +199,10 @@ def index(data, system, *, operator: str = "weighted_average", by: str | None = 
         Language of the labels in the result.
     min_n : int
         Segments with fewer rows are suppressed (privacy, stability).
+    header_row, first_row : int
+        The spreadsheet rows of a CSV file's or a sheet's column names (default 1) and of its
+        first answers (default: the next row); the rows between are skipped, and one of them
+        holding answers is a DataError (docs/data.md).
 
     Returns
     -------
@@ -227,15 +232,16 @@ def index(data, system, *, operator: str = "weighted_average", by: str | None = 
     if min_n < 1:
         raise UsageError(f"min_n must be at least 1, got {min_n}")
     sys, sys_source = system_and_source(system)
-    source = source_of(data, sheet)
+    source = source_of(data, sheet, header_row=header_row, first_row=first_row)
     name = str(source.path)
     indicators = sys.indicators()
     columns = _resolve(source.columns, [n.column for n in indicators], name, sys_source,
                        [n.id for n in indicators])
+    skipped_answers(source, columns)
     by_column = None
     if by is not None:
         by_column = _resolve_by(source.columns, by, name)
-    counter = _Counter(sys, indicators, columns, name, max_problems)
+    counter = _Counter(sys, indicators, columns, name, max_problems, source.first_row)
     wanted = list(dict.fromkeys(columns + ([by_column] if by_column else [])))
     for table in source.chunks(wanted, chunk_size):
         counter.add(table, by_column)
@@ -305,7 +311,7 @@ class _Counter:
     every invalid answer as a problem."""
 
     def __init__(self, system: System, indicators: list[Node], columns: list[str], file: str,
-                 max_problems: int):
+                 max_problems: int, first_row: int = 2):
         self.sc = system.scale
         self.lookup = system.grade_lookup()
         self.k = len(system.grades)
@@ -313,6 +319,7 @@ class _Counter:
         self.columns = columns
         self.file = file
         self.max_problems = max_problems
+        self.first_row = first_row  # the spreadsheet row of the first answers
         self.counts = np.zeros((len(indicators), self.k), dtype=np.int64)
         self.segment_counts: dict[str, np.ndarray] = {}
         self.segment_rows: dict[str, int] = {}
@@ -338,7 +345,7 @@ class _Counter:
         self._pending = []
 
     def add(self, table: pa.Table, by: str | None) -> None:
-        first_row = self.rows + 2  # spreadsheet numbering: the header is row 1
+        first_row = self.rows + self.first_row  # spreadsheet numbering
         n = table.num_rows
         seg_codes, seg_values = None, None
         if by is not None:

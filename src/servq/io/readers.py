@@ -12,6 +12,14 @@ A CSV file is read in the encoding given, else in the one it shows: a byte-order
 Windows-1252 only when it plausibly is (:func:`plausibly_cp1252`). Any other file that is
 not valid in its encoding is a :class:`~servq.errors.DataError` naming the line, the byte
 offset and the bytes — never a wrong reading.
+
+The column names are on spreadsheet row ``header_row`` (1 unless given) and the answers
+start on row ``first_row`` (the row below the names unless given): survey tools put title
+rows above the names (Excel) and header rows below them (SurveyMonkey one, Qualtrics two).
+Rows are counted as a spreadsheet counts them: an empty line is a row, a quoted value
+holding line breaks is one row. Every problem names the file's own rows. A file whose rows
+have no such places (Parquet, SPSS, a table) refuses the two options; a row the answers
+start below that holds answers is refused by the analyses (:func:`skipped_answers`).
 """
 
 from __future__ import annotations
@@ -20,9 +28,10 @@ import codecs
 import csv
 import datetime
 import itertools
+import operator
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,6 +46,7 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm"
 NULL_TEXT = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "."]
 DEFAULT_CHUNK = 32_768
 _LOOK_BELOW = 10  # rows below the first read to tell a title above the column names
+_DELIMITERS = (",", ";", "\t")
 ENCODING_HINT = ("save the file as UTF-8, or name its encoding: with the complaint commands --encoding cp1252 "
                  "(Windows, Western Europe) or --encoding gb18030 (Chinese Windows); in Python encoding=")
 _BLOCK = 1 << 20
@@ -53,13 +63,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 @dataclass
 class Source:
     """An opened response file: its columns, its number of rows when the file says
-    (Parquet, SPSS, tables; None for CSV and XLSX) and a way to stream it in chunks."""
+    (Parquet, SPSS, tables; None for CSV and XLSX) and a way to stream it in chunks.
+
+    ``header_row`` is the spreadsheet row of the column names and ``first_row`` that of the
+    first answer row (problems number the rows from it); ``skipped`` holds the rows between
+    them, cell by cell as text (None for a blank cell), for :func:`skipped_answers`."""
 
     path: Path
     format: str
     columns: list[str]
     options: dict
     rows: int | None = None
+    header_row: int = 1
+    first_row: int = 2
+    skipped: list[list[str | None]] = field(default_factory=list)
 
     def chunks(self, columns: Sequence[str] | None = None, chunk_size: int = DEFAULT_CHUNK,
                dictionary: Sequence[str] = (), text: Sequence[str] = ()) -> Iterator[pa.Table]:
@@ -80,6 +97,23 @@ class Source:
         yield from _CHUNKERS[self.format](self, wanted, chunk_size)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How a file is opened (:meth:`open`): its worksheet, its encoding (CSV) and the
+    spreadsheet rows of its column names and its first row of data (:func:`open_source`;
+    checked when a file is opened, naming it)."""
+
+    sheet: str | None = None
+    encoding: str | None = None
+    header_row: int = 1
+    first_row: int | None = None
+
+    def open(self, path: str | Path) -> Source:
+        """The file at ``path``, opened so."""
+        return open_source(path, sheet=self.sheet, encoding=self.encoding, header_row=self.header_row,
+                           first_row=self.first_row)
+
+
 def detect_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -88,37 +122,83 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def open_source(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> Source:
+def open_source(path: str | Path, *, sheet: str | None = None, encoding: str | None = None, header_row: int = 1,
+                first_row: int | None = None) -> Source:
     """Open a response file and read its header; ``encoding`` is that of a CSV file (default:
-    as the file shows, see the module)."""
+    as the file shows, see the module); ``header_row`` the spreadsheet row of the column names
+    and ``first_row`` that of the first answer row (default: the row below the names) of a
+    CSV file or a sheet (:func:`answer_rows`)."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"data file not found: {path}")
+    header_row, first = answer_rows(header_row, first_row, path)
     fmt = detect_format(path)
     if fmt == "csv":
-        return _open_csv(path, sheet, encoding)
+        return _open_csv(path, sheet, encoding, header_row, first)
     if encoding is not None:
         raise UsageError(f"{path}: an encoding is given for CSV and text files only; a {path.suffix} file "
                          "has its own")
+    if fmt in _SHEETS:
+        return _SHEETS[fmt](path, sheet, header_row, first)
+    no_rows_around_names(path, header_row, first, f"a {path.suffix} file")
     return _OPENERS[fmt](path, sheet)
+
+
+def answer_rows(header_row: int, first_row: int | None, file: str | Path) -> tuple[int, int]:
+    """(the row of the column names, the first answer row), as spreadsheet rows: ``first_row``
+    None is the row below the names. A UsageError naming ``file`` and the value when one is
+    not a whole number, the names' row is not 1 or more or the answers do not start below it.
+
+    >>> answer_rows(3, None, "a.csv"), answer_rows(1, 4, "a.csv")
+    ((3, 4), (1, 4))
+    >>> answer_rows(2, 2, "a.csv")
+    Traceback (most recent call last):
+    ...
+    servq.errors.UsageError: a.csv: --first-row 2 is not below the column names (--header-row 2): answers start on row 3 or later
+    """
+    header_row = _whole(header_row, "header_row", file)
+    first = header_row + 1 if first_row is None else _whole(first_row, "first_row", file)
+    if header_row < 1:
+        raise UsageError(f"{file}: --header-row must be 1 or more (the spreadsheet row holding the column names), "
+                         f"got {header_row}")
+    if first <= header_row:
+        raise UsageError(f"{file}: --first-row {first} is not below the column names (--header-row {header_row}): "
+                         f"answers start on row {header_row + 1} or later")
+    return header_row, first
+
+
+def _whole(value, name: str, file: str | Path) -> int:
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return operator.index(value)
+    except TypeError:
+        raise UsageError(f"{file}: {name} must be a whole number (a spreadsheet row), got {value!r}") from None
+
+
+def no_rows_around_names(file: str | Path, header_row: int, first_row: int, what: str) -> None:
+    """A UsageError when rows other than the defaults (names on row 1, answers from row 2) are
+    asked of ``what`` (a Parquet or SPSS file, a table), which holds no rows around its names."""
+    if (header_row, first_row) != (1, 2):
+        given = f"--header-row {header_row}" if header_row != 1 else f"--first-row {first_row}"
+        raise UsageError(f"{file}: {what} keeps its column names apart from its rows, with nothing above or below "
+                         f"them ({given}): --header-row and --first-row are for CSV files and spreadsheets")
 
 
 # -- CSV -----------------------------------------------------------------------------
 
-def csv_dialect(path: Path, encoding: str | None = None) -> tuple[str, str]:
+def csv_dialect(path: Path, encoding: str | None = None, header_row: int = 1) -> tuple[str, str]:
     """(encoding, delimiter) from the first 64 KiB: UTF-8 (with or without BOM), UTF-16 (as
     Excel's "Unicode text" and many survey tools export) or Windows-1252 as Excel writes in
     Sweden, when the file plausibly is (:func:`plausibly_cp1252`); ',' ';' or tab, whichever
-    the header uses. ``encoding`` given: that one. A binary file (a PDF, a workbook, an
-    image saved as .csv) is a DataError saying what it looks like; a file that is neither
-    UTF-8 nor plausibly Windows-1252, a DataError naming where (:func:`decode_problem`)."""
+    the header (line ``header_row``) uses. ``encoding`` given: that one. A binary file (a PDF,
+    a workbook, an image saved as .csv) is a DataError saying what it looks like; a file that
+    is neither UTF-8 nor plausibly Windows-1252, a DataError naming where (:func:`decode_problem`)."""
     with path.open("rb") as fh:
         head = fh.read(65536)
     if encoding is not None:
         encoding = known_encoding(encoding)
-        text = head.decode(encoding, errors="replace").lstrip("\ufeff")
-        first = text.splitlines()[0] if text else ""
-        return encoding, max([",", ";", "\t"], key=first.count)
+        return encoding, _delimiter(head.decode(encoding, errors="replace").lstrip("\ufeff"), header_row)
     encoding = "utf-8"
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8):]
@@ -126,8 +206,7 @@ def csv_dialect(path: Path, encoding: str | None = None) -> tuple[str, str]:
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(head):
         encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(head)
         text = head[:len(head) - len(head) % 2].decode(encoding, errors="replace")
-        first = text.lstrip("\ufeff").splitlines()[0] if text else ""
-        return encoding, max([",", ";", "\t"], key=first.count)
+        return encoding, _delimiter(text.lstrip("\ufeff"), header_row)
     if b"\x00" in head:
         raise DataError(f"{path}: not a text (CSV) file", [Problem(f"the file is binary{_looks_like(head)}, not "
                                                                    "comma-separated text: export the answers as CSV, "
@@ -139,9 +218,17 @@ def csv_dialect(path: Path, encoding: str | None = None) -> tuple[str, str]:
             raise undecodable(path, encoding) from None
         encoding = "cp1252"
         text = head.decode(encoding)
-    first = text.splitlines()[0] if text else ""
-    delimiter = max([",", ";", "\t"], key=first.count)
-    return encoding, delimiter
+    return encoding, _delimiter(text, header_row)
+
+
+def _delimiter(text: str, header_row: int) -> str:
+    """',' ';' or tab, whichever line ``header_row`` (the column names) uses most; when it
+    uses none (a title, an empty line), whichever the lines to below the names use most."""
+    lines = text.splitlines()[:header_row + _LOOK_BELOW]
+    names = lines[header_row - 1] if len(lines) >= header_row else ""
+    if not any(d in names for d in _DELIMITERS):
+        names = "\n".join(lines)
+    return max(_DELIMITERS, key=names.count)
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -239,23 +326,22 @@ def undecodable(path: Path, encoding: str) -> DataError:
     return DataError(f"{path}: the file is not {name} text; nothing was read", found, hint=ENCODING_HINT)
 
 
-def _open_csv(path: Path, sheet: str | None, encoding: str | None = None) -> Source:
+def _open_csv(path: Path, sheet: str | None, encoding: str | None = None, header_row: int = 1,
+              first_row: int = 2) -> Source:
     guessed = encoding is None
-    encoding, delimiter = csv_dialect(path, encoding)
+    encoding, delimiter = csv_dialect(path, encoding, header_row)
     enc = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
     try:
         with path.open("r", encoding=encoding, newline="") as fh:
-            top = list(itertools.islice(csv.reader(fh, delimiter=delimiter), _LOOK_BELOW + 1))
-        header = top[0] if top else None
+            top = list(itertools.islice(csv.reader(fh, delimiter=delimiter), _top(header_row, first_row)))
     except UnicodeDecodeError:
         raise undecodable(path, encoding) from None
-    if header and encoding == "utf-8":
-        header[0] = header[0].lstrip("\ufeff")
-    if not header or all(not h.strip() for h in header):
-        raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
-    _check_header(path, header, top[1:])
+    if top and top[0] and encoding == "utf-8":
+        top[0][0] = top[0][0].lstrip("\ufeff")
+    header, skipped = _names_and_skipped(path, top, header_row, first_row, list)
     return Source(path, "csv", header, {"encoding": enc, "delimiter": delimiter,
-                                        "guessed": guessed and encoding == "cp1252"})
+                                        "guessed": guessed and encoding == "cp1252"},
+                  header_row=header_row, first_row=first_row, skipped=skipped)
 
 
 def _csv_chunks(src: Source, columns: list[str], chunk_size: int, text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
@@ -280,7 +366,10 @@ def _csv_tables(src: Source, columns: list[str], chunk_size: int, text: frozense
         return "skip"
 
     block = max(1 << 20, min(64 << 20, chunk_size * 256))
-    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block)
+    # the names as read at opening; every row above the answers skipped, as a spreadsheet
+    # counts them (empty lines too, a value with line breaks once)
+    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block, column_names=src.columns,
+                             skip_rows_after_names=src.first_row - 1)
     parse = pacsv.ParseOptions(delimiter=src.options["delimiter"], newlines_in_values=True,
                                invalid_row_handler=on_ragged)
     convert = pacsv.ConvertOptions(
@@ -354,13 +443,15 @@ def _nulls(table: pa.Table, text: frozenset[str]) -> pa.Table:
 
 def _ragged_rows(src: Source) -> list[Problem]:
     """The rows whose number of fields is not the header's, with their spreadsheet row
-    (blank lines are not rows, as for the parser)."""
+    (blank lines below the first answer row are not rows, as for the parser)."""
     out: list[Problem] = []
     encoding = "utf-8-sig" if src.options["encoding"] == "utf8" else src.options["encoding"]
     with src.path.open("r", encoding=encoding, newline="", errors="replace") as fh:
-        records = (r for r in csv.reader(fh, delimiter=src.options["delimiter"]) if r)
-        width = len(next(records, []))
-        for row, record in enumerate(records, start=2):
+        records = csv.reader(fh, delimiter=src.options["delimiter"])
+        for _ in itertools.islice(records, src.first_row - 1):  # the names and the rows around them
+            pass
+        width = len(src.columns)
+        for row, record in enumerate((r for r in records if r), start=src.first_row):
             if len(record) != width:
                 out.append(Problem(f"{len(record)} field(s) where the header has {width}", file=str(src.path), row=row,
                                    value=src.options["delimiter"].join(record)))
@@ -402,21 +493,23 @@ def _parquet_chunks(src: Source, columns: list[str], chunk_size: int,
 
 # -- XLSX ----------------------------------------------------------------------------
 
-def _open_xlsx(path: Path, sheet: str | None) -> Source:
+def _open_xlsx(path: Path, sheet: str | None, header_row: int = 1, first_row: int = 2) -> Source:
     wb = _workbook(path)
     try:
         ws = _sheet(wb, path, sheet)
-        top = list(ws.iter_rows(min_row=1, max_row=_LOOK_BELOW + 1, values_only=True))
+        top = list(ws.iter_rows(min_row=1, max_row=_top(header_row, first_row), values_only=True))
     finally:
         wb.close()
-    header_row = top[0] if top else None
-    if not header_row:
-        raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
-    header = ["" if h is None else str(h).strip() for h in header_row]
+    header, skipped = _names_and_skipped(path, top, header_row, first_row, _sheet_names)
+    return Source(path, "xlsx", header, {"sheet": sheet}, header_row=header_row, first_row=first_row, skipped=skipped)
+
+
+def _sheet_names(cells: Sequence) -> list[str]:
+    """A sheet's row of column names: the cells as text, without the empty ones at its end."""
+    header = ["" if h is None else str(h).strip() for h in cells]
     while header and header[-1] == "":
         header.pop()
-    _check_header(path, header, top[1:])
-    return Source(path, "xlsx", header, {"sheet": sheet})
+    return header
 
 
 def _workbook(path: Path):
@@ -442,7 +535,7 @@ def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int, text: frozens
     wb = _workbook(src.path)
     try:
         ws = _sheet(wb, src.path, src.options.get("sheet"))
-        rows = _without_empty_tail(ws.iter_rows(min_row=2, values_only=True))
+        rows = _without_empty_tail(ws.iter_rows(min_row=src.first_row, values_only=True))
         yield from _row_tables(rows, src.columns, columns, chunk_size, text)
     finally:
         wb.close()
@@ -484,22 +577,19 @@ def _calamine_sheet(path: Path, sheet: str | None):
     return wb.get_sheet_by_name(sheet)
 
 
-def _open_calamine(path: Path, sheet: str | None) -> Source:
-    top = list(itertools.islice(_calamine_sheet(path, sheet).iter_rows(), _LOOK_BELOW + 1))
-    header = ["" if h is None else str(h).strip() for h in (top[0] if top else [])]
-    while header and header[-1] == "":
-        header.pop()
-    if not header:
-        raise DataError(f"{path}: no header row", [Problem("the first row must name the columns", file=str(path), row=1)])
-    _check_header(path, header, top[1:])
-    return Source(path, "calamine", header, {"sheet": sheet})
+def _open_calamine(path: Path, sheet: str | None, header_row: int = 1, first_row: int = 2) -> Source:
+    # the sheet's rows from its first (row 1), whichever its first used cell
+    top = [[None if v == "" else v for v in row]
+           for row in itertools.islice(_calamine_sheet(path, sheet).iter_rows(), _top(header_row, first_row))]
+    header, skipped = _names_and_skipped(path, top, header_row, first_row, _sheet_names)
+    return Source(path, "calamine", header, {"sheet": sheet}, header_row=header_row, first_row=first_row,
+                  skipped=skipped)
 
 
 def _calamine_chunks(src: Source, columns: list[str], chunk_size: int,
                      text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
-    rows = iter(_calamine_sheet(src.path, src.options.get("sheet")).iter_rows())
-    next(rows, None)  # the header
-    rows = _without_empty_tail([None if v == "" else v for v in row] for row in rows)
+    below = itertools.islice(_calamine_sheet(src.path, src.options.get("sheet")).iter_rows(), src.first_row - 1, None)
+    rows = _without_empty_tail([None if v == "" else v for v in row] for row in below)
     yield from _row_tables(rows, src.columns, columns, chunk_size, text)
 
 
@@ -564,37 +654,84 @@ def value_labels(src: Source, column: str) -> dict | None:
 
 # -- shared --------------------------------------------------------------------------
 
-def _check_header(path: Path, header: list[str], below: Sequence[Sequence] = ()) -> None:
-    """Unnamed and repeated column names are problems; ``below`` (the next rows) tells
-    whether the first row is a title above the column names."""
-    _check_title(path, header, below)
+def _top(header_row: int, first_row: int) -> int:
+    """How many rows to read at opening: the names, the rows below them that tell a title
+    above them (:func:`_check_title`), and every row above the answers."""
+    return max(header_row + _LOOK_BELOW, first_row - 1)
+
+
+def _names_and_skipped(path: Path, top: Sequence[Sequence], header_row: int, first_row: int,
+                       names: Callable[[Sequence], list[str]]) -> tuple[list[str], list[list[str | None]]]:
+    """The column names on row ``header_row`` of ``top`` (the sheet's first rows, from row 1;
+    ``names`` reads them from the row's cells), checked (:func:`_check_header`), and the rows
+    between them and ``first_row``, cell by cell as text. A UsageError naming the file and
+    the row when there is no such row or it names nothing."""
+    if len(top) < header_row:
+        if not any(top):
+            raise UsageError(f"{path}: the file is empty: no column names, no answers")
+        raise UsageError(f"{path}: --header-row {header_row} is below the last row of the file ({len(top)}): "
+                         "give the spreadsheet row that holds the column names")
+    header = names(top[header_row - 1])
+    below = top[header_row:header_row + _LOOK_BELOW]
+    if not any(map(visible, header)):
+        _check_title(path, header, below, header_row)
+        raise UsageError(f"{path}: row {header_row} is empty, so it names no columns (--header-row {header_row}): "
+                         "give the spreadsheet row that holds the column names")
+    _check_header(path, header, below, header_row)
+    skipped = [[_cell_text(v, True) for v in row] for row in top[header_row:first_row - 1]]
+    return header, skipped
+
+
+def _check_header(path: Path, header: list[str], below: Sequence[Sequence] = (), header_row: int = 1) -> None:
+    """Unnamed and repeated column names (on row ``header_row``) are problems; ``below``
+    (the next rows) tells whether that row is a title above the column names."""
+    _check_title(path, header, below, header_row)
     problems = []
     seen: dict[str, int] = {}
     for i, name in enumerate(map(visible, header), start=1):
         if not name:
-            problems.append(Problem(f"column {i} has no name", file=str(path), row=1))
+            problems.append(Problem(f"column {i} has no name", file=str(path), row=header_row))
         elif name in seen:
-            problems.append(Problem(f"column name repeated (columns {seen[name]} and {i})", file=str(path), row=1, column=name))
+            problems.append(Problem(f"column name repeated (columns {seen[name]} and {i})", file=str(path),
+                                    row=header_row, column=name))
         seen.setdefault(name, i)
     if problems:
         raise DataError(f"{path}: the header row has problems", problems)
 
 
-def _check_title(path: Path, header: list[str], below: Sequence[Sequence]) -> None:
-    """A DataError when the first row names at most half the columns that a row below it
-    names (texts, none a number, all different): a title, or group names over merged
-    cells, above the column names."""
+def _check_title(path: Path, header: list[str], below: Sequence[Sequence], header_row: int = 1) -> None:
+    """A DataError when row ``header_row`` names at most half the columns that a row below
+    it names (texts, none a number, all different): a title, or group names over merged
+    cells, above the column names. It names the option that reads the names there."""
     named = [h for h in map(visible, header) if h]
-    for row, cells in enumerate(below, start=2):
+    for row, cells in enumerate(below, start=header_row + 1):
         names = [visible("" if v is None else str(v)) for v in cells]
         while names and not names[-1]:
             names.pop()
         if (len(names) >= max(2, 2 * len(named)) and all(names) and len(set(names)) == len(names)
                 and not any(is_number(n) for n in names)):
-            what = f"'{named[0]}'" if named else "nothing"
-            raise DataError(f"{path}: row 1 does not name the columns", [Problem(
-                f"the column names seem to be on row {row}, not row 1: delete the row(s) above them (row 1 names {what} "
-                f"in {len(named)} of {len(names)} columns: a title?)", file=str(path), row=1)])
+            what = (f"row {header_row} names '{named[0]}' in {len(named)} of {len(names)} columns: a title?" if named
+                    else f"row {header_row} is empty")
+            raise DataError(f"{path}: row {header_row} does not name the columns", [Problem(
+                f"the column names seem to be on row {row}, not row {header_row}: read them with --header-row {row}, or "
+                f"delete the row(s) above them ({what})", file=str(path), row=header_row)])
+
+
+def skipped_answers(src: Source, columns: Sequence[str], answer: Callable[[str], bool] = is_number) -> None:
+    """A DataError when a row between the column names and the first answer row (the rows
+    ``first_row`` skips: the header rows of SurveyMonkey and Qualtrics) holds answers in
+    ``columns``: most of its cells there that are not blank are answers (``answer(text)``,
+    a number unless told). Skipping rows never drops a respondent unsaid."""
+    places = [(src.columns.index(c), c) for c in dict.fromkeys(columns) if c in src.columns]
+    for row, cells in enumerate(src.skipped, start=src.header_row + 1):
+        given = [(c, text.strip()) for i, c in places if i < len(cells) and (text := cells[i]) is not None and text.strip()]
+        found = [(c, v) for c, v in given if answer(v)]
+        if given and 2 * len(found) > len(given):
+            column, value = found[0]
+            raise DataError(f"{src.path}: row {row} holds answers but is skipped", [Problem(
+                f"the answers seem to start on row {row}, not row {src.first_row} (--first-row {src.first_row} skips "
+                f"{len(found)} answer(s) there): analyse with --first-row {row}", file=str(src.path), row=row,
+                column=column, value=value)])
 
 
 def _split(table: pa.Table, size: int) -> Iterator[pa.Table]:
@@ -611,24 +748,30 @@ def _table_chunks(src: Source, columns: list[str], chunk_size: int) -> Iterator[
     yield from _split(src.options["table"].select(columns), chunk_size)
 
 
-_OPENERS = {"csv": _open_csv, "parquet": _open_parquet, "xlsx": _open_xlsx, "calamine": _open_calamine, "sav": _open_sav}
+_OPENERS = {"parquet": _open_parquet, "sav": _open_sav}
+_SHEETS = {"xlsx": _open_xlsx, "calamine": _open_calamine}  # formats with rows around their names, as CSV
 _CHUNKERS = {"csv": _csv_chunks, "parquet": _parquet_chunks, "xlsx": _xlsx_chunks, "calamine": _calamine_chunks,
              "sav": _sav_chunks, "table": _table_chunks}
 _LITERAL_CHUNKERS = {"csv": _csv_chunks, "xlsx": _xlsx_chunks, "calamine": _calamine_chunks}  # the others keep types
 
 
-def source_of(data, sheet: str | None = None, encoding: str | None = None) -> Source:
-    """A :class:`Source` for a file path (``encoding``: of a CSV file), a pyarrow Table or
-    RecordBatch, or a pandas DataFrame."""
+def source_of(data, sheet: str | None = None, encoding: str | None = None, *, header_row: int = 1,
+              first_row: int | None = None) -> Source:
+    """A :class:`Source` for a file path (``encoding``: of a CSV file; ``header_row`` and
+    ``first_row``: the rows of its column names and first answers, :func:`open_source`), a
+    pyarrow Table or RecordBatch, or a pandas DataFrame."""
     if isinstance(data, (str, Path)):
-        return open_source(data, sheet=sheet, encoding=encoding)
+        return open_source(data, sheet=sheet, encoding=encoding, header_row=header_row, first_row=first_row)
     if isinstance(data, pa.Table):
-        return from_table(data)
-    if isinstance(data, pa.RecordBatch):
-        return from_table(pa.Table.from_batches([data]))
-    if type(data).__module__.startswith("pandas"):
-        return from_table(pa.Table.from_pandas(data, preserve_index=False), "<DataFrame>")
-    raise UsageError(f"cannot read a {type(data).__name__}: give a file path, a pandas DataFrame or a pyarrow Table")
+        src = from_table(data)
+    elif isinstance(data, pa.RecordBatch):
+        src = from_table(pa.Table.from_batches([data]))
+    elif type(data).__module__.startswith("pandas"):
+        src = from_table(pa.Table.from_pandas(data, preserve_index=False), "<DataFrame>")
+    else:
+        raise UsageError(f"cannot read a {type(data).__name__}: give a file path, a pandas DataFrame or a pyarrow Table")
+    no_rows_around_names(src.path, *answer_rows(header_row, first_row, src.path), "a table")
+    return src
 
 
 def label_map(source: Source, column: str) -> dict[str, str] | None:

@@ -1,9 +1,10 @@
 """Validation: Arrow chunks of a response file -> numeric answer arrays, and every problem.
 
-Each problem names the file, the spreadsheet row (header = row 1), the column and the
-value. Problems are collected over the whole file (up to ``max_problems`` kept, all
-counted); :meth:`Validator.finish` raises :class:`~servq.errors.DataError` if there were
-any, so a file with errors gives no results.
+Each problem names the file, the spreadsheet row (the first answer row is row 2 unless the
+file says otherwise: ``first_row``), the column and the value. Problems are collected over
+the whole file (up to ``max_problems`` kept, all counted); :meth:`Validator.finish`
+raises :class:`~servq.errors.DataError` if there were any, so a file with errors gives no
+results.
 """
 
 from __future__ import annotations
@@ -69,17 +70,20 @@ class Validator:
     ``reread_ids``, when given, reads the file again as tables holding (at least) the
     respondent id column, in file order: the duplicate-id check reads the ids a second
     time when some may repeat, and holds only their hashes meanwhile (io/ids.py).
-    Without it the ids are kept in memory.
+    Without it the ids are kept in memory. ``first_row`` is the spreadsheet row of the
+    file's first answer row (2: the column names on row 1 and nothing between).
     """
 
     def __init__(self, instrument: Instrument, layout: Layout, by: dict[str, str], mapping: Mapping,
-                 file: str, max_problems: int = 50, reread_ids: Callable[[], Iterable[pa.Table]] | None = None):
+                 file: str, max_problems: int = 50, reread_ids: Callable[[], Iterable[pa.Table]] | None = None,
+                 first_row: int = 2):
         self.inst = instrument
         self.layout = layout
         self.by = by
         self.mapping = mapping
         self.file = file
         self.max_problems = max_problems
+        self.first_row = first_row
         self.problems: list[Problem] = []
         self.total_problems = 0
         self.rows = 0
@@ -110,7 +114,7 @@ class Validator:
 
     def check(self, table: pa.Table) -> Answers:
         """Validate one chunk (the next rows of the file) and convert it."""
-        answers, report = self.validate(table, self.rows + 2)
+        answers, report = self.validate(table, self.rows + self.first_row)
         self.add(report)
         return answers
 
@@ -120,7 +124,7 @@ class Validator:
         Without ``segments`` the answers' segment texts are left out (the caller has them)."""
         part = copy.copy(self)
         part.problems, part.total_problems, part.texts = [], 0, []
-        part.rows, part.cells, part.blank, part.dont_know, part.off_scale = first_row - 2, 0, 0, 0, None
+        part.rows, part.cells, part.blank, part.dont_know, part.off_scale = first_row - self.first_row, 0, 0, 0, None
         answers = part._convert(table, segments)
         report = ChunkReport(table.num_rows, part.cells, part.blank, part.dont_know, part.problems,
                              part.total_problems, part.off_scale, part.ends, texts=part.texts)
@@ -151,11 +155,11 @@ class Validator:
                 self._kept_ids.append(report.ids)
 
     def _convert(self, table: pa.Table, with_segments: bool) -> Answers:
-        first_row = self.rows + 2
+        first_row = self.rows + self.first_row
         n = table.num_rows
         inst, sc = self.inst, self.inst.scale
         names = [self.layout.answers[(part, item.id)] for part in inst.parts for item in inst.items]
-        if first_row == 2:
+        if first_row == self.first_row:
             table = self._header_rows(table, names)
         codes = self._codes(table, names, first_row, sc.min, sc.max, sc.dont_know)
         if not all(self.ends):  # a scale other than the instrument's leaves an end unused; seen once, no more looks
@@ -188,7 +192,8 @@ class Validator:
         """The table with its first rows blanked in the answer columns when they hold text
         but no answer there, above a row that holds one: the header rows SurveyMonkey (the
         options) and Qualtrics (the question texts, the import ids) put below the column
-        names. One problem each, not one for every cell."""
+        names. One problem each, not one for every cell, naming the ``--first-row`` to
+        analyse with."""
         columns = [flat(table.column(c)) for c in names]
         if not columns or not all(pa.types.is_string(c.type) for c in columns):
             return table
@@ -202,11 +207,13 @@ class Validator:
             top += 1
         if not top or not answers(top):
             return table
+        start = self.first_row + top
         for i in range(top):
             j = next(j for j, c in enumerate(columns) if c[i].is_valid and c[i].as_py().strip())
-            self._problem(f"row {i + 2} holds no answers but text in the answer columns: "
+            self._problem(f"row {self.first_row + i} holds no answers but text in the answer columns: "
                           f"{'a second' if i == 0 else 'another'} header row, as SurveyMonkey and Qualtrics export: "
-                          "delete it", i + 2, names[j], columns[j][i].as_py())
+                          f"analyse with --first-row {start} (the first row with answers), or delete it",
+                          self.first_row + i, names[j], columns[j][i].as_py())
         above = pa.array(np.arange(table.num_rows) < top)
         for name in self.layout.numeric_columns():
             col = flat(table.column(name))
@@ -455,7 +462,8 @@ class Validator:
                 return (as_text(t.column(column)) for t in self._reread_ids())
         total, found = self._ids.find(reread, self.max_problems)
         for row, first, value in found:
-            self._problem(f"respondent id repeated (first at row {first + 2})", row + 2, column, value)
+            self._problem(f"respondent id repeated (first at row {first + self.first_row})", row + self.first_row, column,
+                          value)
         self.total_problems += total - len(found)
 
 

@@ -84,6 +84,7 @@ def analyze(data: Any, instrument: str | Path | Instrument, by=None, *, options:
     if opts.ordinal:
         raise UsageError("--ordinal runs on the local engine: the items' contingency tables are not sent between "
                          "Spark workers yet")
+    names_on_the_first_line(opts)
     inst = load_instrument(instrument)
     if isinstance(data, (str, Path)):
         spark = spark or session(master)
@@ -145,6 +146,7 @@ def scorecard(data: Any, instrument: str | Path | Instrument, unit: str, parent:
     inst = load_instrument(instrument)
     opts = AnalysisOptions.of(options, **changes)
     settings = ScorecardSettings.of(inst, unit, parent, standards, measures, min_n, basis)
+    names_on_the_first_line(opts)
     if isinstance(data, (str, Path)):
         spark = spark or session(master)
         data = str(data)
@@ -160,6 +162,14 @@ def scorecard(data: Any, instrument: str | Path | Instrument, unit: str, parent:
         pairs = df.select(*columns).mapInArrow(_pairs_job(columns), "u string, p string").distinct().collect()
         parent_of = nested(((r["u"], r["p"]) for r in pairs), names, name)
     return add_scorecard(results, inst, settings, parent_of)
+
+
+def names_on_the_first_line(opts: AnalysisOptions) -> None:
+    """A UsageError when ``opts`` read the column names below row 1 or the answers below
+    row 2 (``header_row``, ``first_row``): Spark reads a CSV file's names on its first line."""
+    if opts.header_row != 1 or opts.first_row not in (None, 2):
+        raise UsageError("--header-row and --first-row work with the local engine only: Spark reads CSV files with "
+                         "their column names on the first line and the answers below them")
 
 
 def _pairs_job(columns: list[str]):

@@ -20,7 +20,8 @@ consent    yes/no: the complainant agreed to be contacted              no
 key        your id of the complaint (default: date, unit and text)     no
 =========  ==========================================================  ========
 
-Every problem is reported with its row (the header is row 1), column and value, all at
+Every problem is reported with its spreadsheet row (the header is row 1 unless
+``header_row`` says otherwise; ``first_row`` skips rows below it), column and value, all at
 once, and then nothing is imported; with ``skip_invalid`` the valid rows are imported and
 the skipped rows reported with their problems. A complaint already imported (the same
 key) is not imported again, so a file may be imported twice.
@@ -74,7 +75,8 @@ class ImportPlan:
 
 def import_complaints(session: Session, path: str | Path, *, skip_invalid: bool = False, timezone: str = "UTC",
                       sheet: str | None = None, encoding: str | None = None, now: datetime, actor: User | None = None,
-                      bounds: complaints.DateBounds = complaints.DateBounds()) -> ImportResult:
+                      bounds: complaints.DateBounds = complaints.DateBounds(), header_row: int = 1,
+                      first_row: int | None = None) -> ImportResult:
     """Check every row of ``path`` and store its complaints (classified, with SLA due times).
 
     Raises :class:`~servq.errors.DataError` listing every problem (file, row, column,
@@ -82,15 +84,17 @@ def import_complaints(session: Session, path: str | Path, *, skip_invalid: bool 
     not a complaints file; nothing is stored then. (:func:`check_file` then
     :func:`store_plan`, in one session.)"""
     plan = check_file(session, path, skip_invalid=skip_invalid, timezone=timezone, sheet=sheet, encoding=encoding,
-                      now=now, bounds=bounds)
+                      now=now, bounds=bounds, header_row=header_row, first_row=first_row)
     return store_plan(session, plan, actor)
 
 
 def check_file(session: Session, path: str | Path, *, skip_invalid: bool = False, timezone: str = "UTC",
                sheet: str | None = None, encoding: str | None = None, now: datetime,
-               bounds: complaints.DateBounds = complaints.DateBounds()) -> ImportPlan:
-    """Read and check ``path`` (``encoding``: of a CSV file, default as the file shows) and
-    classify its complaints; ``session`` only reads (units, channels, tiers), so the
+               bounds: complaints.DateBounds = complaints.DateBounds(), header_row: int = 1,
+               first_row: int | None = None) -> ImportPlan:
+    """Read and check ``path`` (``encoding``: of a CSV file, default as the file shows; the
+    column names on spreadsheet row ``header_row``, the complaints from ``first_row``, default
+    the next) and classify its complaints; ``session`` only reads (units, channels, tiers), so the
     command holds no write lock meanwhile. A date outside ``bounds`` at ``now`` is a
     problem of its row. The complaint text is read as written ("NA" stays "NA")."""
     try:
@@ -98,12 +102,12 @@ def check_file(session: Session, path: str | Path, *, skip_invalid: bool = False
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(f"--timezone: unknown time zone {timezone!r} (use an IANA name such as "
                          "Europe/Stockholm)") from None
-    src = open_source(path, sheet=sheet, encoding=encoding)
+    src = open_source(path, sheet=sheet, encoding=encoding, header_row=header_row, first_row=first_row)
     file = str(path)
     names = {c.strip().casefold(): c for c in src.columns}
     problems = [Problem(f"required column '{c}' is missing (the file needs {', '.join(REQUIRED)})", file=file,
-                        row=1, column=c) for c in REQUIRED if c not in names]
-    problems += [Problem(f"unknown column (known: {', '.join(COLUMNS)})", file=file, row=1, column=c)
+                        row=src.header_row, column=c) for c in REQUIRED if c not in names]
+    problems += [Problem(f"unknown column (known: {', '.join(COLUMNS)})", file=file, row=src.header_row, column=c)
                  for c in src.columns if c.strip().casefold() not in COLUMNS]
     if problems:
         raise DataError(f"{file}: not a complaints file; nothing was imported", problems)
@@ -117,7 +121,7 @@ def check_file(session: Session, path: str | Path, *, skip_invalid: bool = False
     bad_rows: set[int] = set()
     seen: dict[str, int] = {}
     for index, raw in enumerate(rows):
-        row_no = index + 2
+        row_no = index + src.first_row
         found: list[Problem] = []
 
         # called only within this iteration; the defaults bind this row's list and number
