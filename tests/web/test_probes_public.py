@@ -1,0 +1,92 @@
+"""Round 2 of an attacker's probes, aimed at what anyone on the internet reaches: the
+respondent's questionnaire, the complaint form, invitation and resume links, the thank-you
+pages and the public scores. Real HTTP requests (Starlette's test client; a real uvicorn
+server where timing and streaming matter). What was found weak and fixed comes first, then
+what was found sound and must stay so; round 1 is test_probes.py."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from web_helpers import hidden_fields
+
+from servq.store.db import session_factory
+from servq.store.models import Survey
+from servq.web.app import create_app
+from servq.web.security import RateLimiter
+
+
+@pytest.fixture
+def survey(engine, org_tree):
+    with session_factory(engine)() as s:
+        return s.scalar(select(Survey).where(Survey.title == "North customers"))
+
+
+@pytest.fixture
+def link(survey, org_tree) -> str:
+    return f"/s/{survey.slug}/u/{org_tree['North 1']}"
+
+
+def _count(engine, model) -> int:
+    with session_factory(engine)() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def _first_page(client, link: str) -> dict:
+    return hidden_fields(client.get(link + "?lang=en").text)
+
+
+def _whole_response(key: str, **changes) -> dict:
+    """A whole SERVQUAL response in one post (the last page, page 5, with every answer)."""
+    data = {"key": key, "page": "5", "lang": "en", "action": "submit", "recommend": "9", "W_tangibles": "20",
+            "W_reliability": "20", "W_responsiveness": "20", "W_assurance": "20", "W_empathy": "20"}
+    data.update({f"{part}{i}": "5" for part in "EP" for i in range(1, 23)})
+    data.update(changes)
+    return data
+
+
+# =========================================================================== fixed
+
+
+# --------------------------------------------------------------------------- the form limiter
+
+
+def _behind_proxy(settings, **changes):
+    """A client whose requests come from a trusted proxy at 127.0.0.1, which says whom it
+    forwards for in X-Forwarded-For."""
+    app = create_app(settings.model_copy(update={"trusted_proxies": ["127.0.0.1"], **changes}))
+    return TestClient(app, base_url="https://testserver", client=("127.0.0.1", 40000))
+
+
+def test_every_address_of_one_ipv6_network_shares_one_limit(settings, engine, org_tree, link):
+    """Counted per address, a single host with its /64 had 2**64 limits: each post from
+    another address of it went through."""
+    with _behind_proxy(settings, submit_limit=3) as client:
+        hidden = _first_page(client, link)
+        codes = [client.post(link, data={**hidden, "action": "next"},
+                             headers={"x-forwarded-for": f"2001:db8:1:2::{i:x}"}).status_code for i in range(1, 6)]
+        assert codes == [200, 200, 200, 429, 429]
+        other = client.post(link, data={**hidden, "action": "next"}, headers={"x-forwarded-for": "2001:db8:1:3::1"})
+        assert other.status_code == 200  # another network: its own limit
+        mapped = [client.post(link, data={**hidden, "action": "next"}, headers={"x-forwarded-for": address}).status_code
+                  for address in ("192.0.2.1", "192.0.2.1", "::ffff:192.0.2.1", "::ffff:c000:201")]
+        assert mapped == [200, 200, 200, 429]  # an IPv4 address written as IPv6 is the same address
+
+
+def test_the_limiter_stays_small_and_quick_under_a_flood_of_keys():
+    """Past 100,000 live keys the limiter rebuilt its whole table on every post (25 ms each,
+    under a lock every form post takes: 40 posts a second for the whole server), and its
+    memory grew with every key of the window."""
+    now = [0.0]
+    limiter = RateLimiter(2, 60, clock=lambda: now[0], max_keys=1000)
+    started = time.perf_counter()
+    for i in range(30_000):
+        now[0] += 0.001
+        limiter.take(f"198.51.{i // 256}.{i % 256}")
+    assert time.perf_counter() - started < 3 and len(limiter) == 1000
+    assert [limiter.take("203.0.113.1") for _ in range(3)][:2] == [0.0, 0.0] and limiter.take("203.0.113.1") > 0
+    now[0] += 61
+    assert limiter.take("203.0.113.2") == 0.0 and len(limiter) == 1  # the past is forgotten
