@@ -6,9 +6,12 @@ what was found sound and must stay so; round 1 is test_probes.py."""
 
 from __future__ import annotations
 
+import socket
 import time
+from contextlib import contextmanager
 
 import pytest
+from browser_helpers import serving
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_helpers import hidden_fields
@@ -90,3 +93,81 @@ def test_the_limiter_stays_small_and_quick_under_a_flood_of_keys():
     assert [limiter.take("203.0.113.1") for _ in range(3)][:2] == [0.0, 0.0] and limiter.take("203.0.113.1") > 0
     now[0] += 61
     assert limiter.take("203.0.113.2") == 0.0 and len(limiter) == 1  # the past is forgotten
+
+
+# --------------------------------------------------------------------------- slow bodies
+
+
+@contextmanager
+def _served(settings):
+    """servq in uvicorn on a free port of the loopback (a thread of this process): its port."""
+    with serving(settings.database_url, settings) as address:
+        yield int(address.rsplit(":", 1)[1])
+
+
+def _status(port: int, path: str) -> int:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def _slow_post(port: int, path: str) -> socket.socket:
+    """A post whose body never comes: the headers promise 10,000 bytes, four arrive."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                 "Content-Length: 10000\r\n\r\nkey=".encode())
+    return sock
+
+
+def _until_closed(sock: socket.socket) -> bytes:
+    sock.settimeout(5)
+    got = b""
+    while chunk := sock.recv(65536):
+        got += chunk
+    return got
+
+
+def test_stalled_bodies_shut_nobody_out_and_are_answered_408(settings, engine, org_tree, link, capfd):
+    """"Slow POST": a request waiting for its body counted as one of SERVQ_MAX_PENDING, for
+    ever — as many stalled posts as that limit (256 connections) made the server answer 503
+    to everyone, the sign-in page and every respondent included. A client that left in the
+    middle of its body logged a traceback ("Exception in ASGI application")."""
+    slow = settings.model_copy(update={"max_pending": 4, "body_seconds": 1.5})
+    with _served(slow) as port:
+        stalled = [_slow_post(port, link) for _ in range(6)] + [_slow_post(port, "/c/2")]
+        try:
+            time.sleep(0.5)
+            assert _status(port, "/login") == 200 and _status(port, link) == 200
+            stalled.append(_slow_post(port, link))  # twice SERVQ_MAX_PENDING open: the memory they may hold
+            time.sleep(0.2)
+            assert _status(port, "/login") == 503 and _status(port, "/healthz") == 200
+            for sock in stalled:
+                answer = _until_closed(sock)  # the connection is closed after the answer
+                assert answer.startswith(b"HTTP/1.1 408") and b"connection: close" in answer.lower()
+        finally:
+            for sock in stalled:
+                sock.close()
+        assert _status(port, "/login") == 200
+        trickle, started = _slow_post(port, link), time.monotonic()  # a byte every 0.2 s: never idle, never done
+        try:
+            trickle.settimeout(0.2)
+            while time.monotonic() - started < 10:
+                try:
+                    if trickle.recv(100):
+                        break
+                except TimeoutError:
+                    trickle.sendall(b"x")
+            assert 1.4 < time.monotonic() - started < 5  # SERVQ_BODY_SECONDS and a second a 4 KB received
+        finally:
+            trickle.close()
+        gone = _slow_post(port, link)
+        time.sleep(0.2)
+        gone.close()  # a client that leaves in the middle of its body
+        time.sleep(0.3)
+        assert _status(port, "/login") == 200
+    assert "Exception in ASGI application" not in capfd.readouterr().err  # uvicorn's log
