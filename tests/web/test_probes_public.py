@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from web_helpers import csrf_of, hidden_fields, sign_in
 
 from servq.store.db import session_factory
-from servq.store.models import Draft, Response, Survey
+from servq.store.models import Complaint, Draft, Response, Survey
 from servq.web.app import create_app
 from servq.web.security import RateLimiter, new_token
 
@@ -202,3 +202,27 @@ def test_stalled_bodies_shut_nobody_out_and_are_answered_408(settings, engine, o
         time.sleep(0.3)
         assert _status(port, "/login") == 200
     assert "Exception in ASGI application" not in capfd.readouterr().err  # uvicorn's log
+
+
+# --------------------------------------------------------------------------- what a public form takes
+
+
+@pytest.mark.parametrize("form", ["survey", "complaint"])
+def test_a_public_form_takes_no_file(client, link, org_tree, engine, form):
+    """A file part was parsed into a temporary file that nothing closed (a ResourceWarning,
+    memory until the collector came); a public form takes no file at all."""
+    path = link if form == "survey" else f"/c/{org_tree['North 1']}"
+    data = {**_first_page(client, link), "action": "save"} if form == "survey" else {"key": new_token(), "text": "Slow"}
+    r = client.post(path, data=data, files={"attachment": ("a.txt", b"x" * 1000, "text/plain")})
+    assert r.status_code == 400
+    assert _count(engine, Draft) == 0 and _count(engine, Complaint) == 0
+
+
+@pytest.mark.parametrize("form", ["survey", "complaint"])
+def test_a_public_form_has_at_most_1000_fields_in_either_encoding(client, link, org_tree, engine, form):
+    path = link if form == "survey" else f"/c/{org_tree['North 1']}"
+    base = {**_first_page(client, link), "action": "save"} if form == "survey" else {"key": new_token(), "text": "x"}
+    many = {**base, **{f"x{i}": "1" for i in range(1001)}}
+    assert client.post(path, data=many).status_code == 400  # urlencoded: parsed without a limit before
+    assert client.post(path, data=many, files={"": ("", b"")}).status_code == 400  # multipart
+    assert _count(engine, Draft) == 0 and _count(engine, Complaint) == 0

@@ -157,13 +157,24 @@ def visible_survey(session: Session, user: User, survey_id: int):
 MULTILINE = ("comment", "text")  # the text areas of the public forms
 
 
+MAX_FIELDS = 1000  # fields of a public form (Starlette's limit of a multipart form)
+
+
 async def sent_form(request: Request) -> dict[str, str]:
     """Every text field a public form posted (the last value of a repeated name). A value with a
     control character (but tabs and line breaks in a text area) is refused (422): the
-    checks of each field then only see text."""
+    checks of each field then only see text. A form of more than :data:`MAX_FIELDS`
+    fields, or with a file (a public form takes none: it is never written to a temporary
+    file), is refused (400). Bytes that are not UTF-8 read as U+FFFD, as browsers read them."""
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        return checked_texts(dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)))
-    return await parsed_form(request)
+        try:
+            fields = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True,
+                               max_num_fields=MAX_FIELDS)
+        except ValueError:
+            raise HTTPException(status_code=400, detail=Msg("msg.too_many_fields", max=MAX_FIELDS)) from None
+        return checked_texts(dict(fields))
+    async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
+        return checked_texts({k: v for k, v in form.items() if isinstance(v, str)})
 
 
 async def parsed_form(request: Request) -> dict[str, str]:
