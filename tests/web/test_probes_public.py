@@ -6,6 +6,7 @@ what was found sound and must stay so; round 1 is test_probes.py."""
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from contextlib import contextmanager
@@ -226,3 +227,24 @@ def test_a_public_form_has_at_most_1000_fields_in_either_encoding(client, link, 
     assert client.post(path, data=many).status_code == 400  # urlencoded: parsed without a limit before
     assert client.post(path, data=many, files={"": ("", b"")}).status_code == 400  # multipart
     assert _count(engine, Draft) == 0 and _count(engine, Complaint) == 0
+
+
+# --------------------------------------------------------------------------- no cookie for respondents
+
+
+@pytest.mark.parametrize("path", ["/s/nosuchsurvey/u/2", "/c/999999", "/r/" + "x" * 43, "/i/" + "y" * 43,
+                                  "/public/nosuchsurvey", "/s/x/u/99999999999", "/nowhere"])
+def test_a_respondents_error_page_sets_no_cookie(client, path):
+    """Every error page made a session (its CSRF token, for a sign-out form it shows only to
+    the signed in) and set a cookie on an anonymous respondent's browser for 8 hours."""
+    r = client.get(path)
+    assert r.status_code >= 400 and "set-cookie" not in r.headers
+
+
+def test_a_refused_form_sets_no_cookie(client, link, org_tree):
+    assert "set-cookie" not in client.post(link, data={**_first_page(client, link), "comment": "a\x00"}).headers
+    r = client.post(f"/c/{org_tree['North 1']}", data={"key": new_token(), "text": "Rude\x9b staff"})
+    assert r.status_code == 422 and "set-cookie" not in r.headers
+    sign_in(client, "admin@example.org")
+    signed_in = client.get("/admin/surveys/99999")
+    assert signed_in.status_code == 404 and re.search(r'name="csrf_token" value="[\w-]{43}"', signed_in.text)

@@ -138,8 +138,21 @@ def texts(lang: str) -> dict:
                 ("title", title_in))}}
 
 
+class _Csrf:
+    """The session's CSRF token, made when a page first writes it into a form: a page
+    without a form (an error page a respondent meets) starts no session and sets no cookie."""
+
+    def __init__(self, request: Request):
+        self.request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self.request)
+
+    __html__ = __str__  # URL-safe characters only: nothing to escape
+
+
 def page(request: Request, name: str, context: dict, status_code: int = 200, headers=None) -> HTMLResponse:
-    base = {"csrf": csrf_token(request), "signed_in": getattr(request.state, "user_id", None) is not None,
+    base = {"csrf": _Csrf(request), "signed_in": getattr(request.state, "user_id", None) is not None,
             "role": request.session.get("role"), **texts(language(request))}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code,
                                       headers=headers)
