@@ -10,17 +10,18 @@ import re
 import socket
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from browser_helpers import serving
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-from web_helpers import csrf_of, hidden_fields, sign_in
+from sqlalchemy import func, select, update
+from web_helpers import answer_all, csrf_of, hidden_fields, sign_in
 
-from servq.store.db import session_factory
-from servq.store.models import Complaint, Draft, Response, Survey
+from servq.store.db import session_factory, transaction
+from servq.store.models import Complaint, Contact, Draft, Invitation, Response, Survey
 from servq.web.app import create_app
-from servq.web.security import RateLimiter, new_token
+from servq.web.security import RateLimiter, new_token, token_hash
 
 
 @pytest.fixture
@@ -248,3 +249,38 @@ def test_a_refused_form_sets_no_cookie(client, link, org_tree):
     sign_in(client, "admin@example.org")
     signed_in = client.get("/admin/surveys/99999")
     assert signed_in.status_code == 404 and re.search(r'name="csrf_token" value="[\w-]{43}"', signed_in.text)
+
+
+# --------------------------------------------------------------------------- anonymity
+
+
+def _invited_response(client, engine, survey, unit_id) -> tuple[Invitation, Response, Contact]:
+    token = new_token()
+    with transaction(session_factory(engine)) as s:
+        invitation = Invitation(token_hash=token_hash(token), survey_id=survey.id, unit_id=unit_id, language="en",
+                                expires_at=datetime.now(UTC) + timedelta(days=7))
+        s.add(invitation)
+        s.flush()
+        s.add(Contact(invitation_id=invitation.id, email="kim@example.org"))
+    done, _ = answer_all(client, client.get(f"/i/{token}").text)
+    assert "Thank you!" in done
+    with session_factory(engine)() as s:
+        return s.scalar(select(Invitation)), s.scalar(select(Response)), s.scalar(select(Contact))
+
+
+def test_an_anonymous_surveys_invitation_keeps_no_time_that_names_its_response(client, engine, survey, org_tree):
+    """The invitation (whose contact names the invitee) was marked used at the microsecond
+    its response was stored: joining the two tables on that time said whose answers they were."""
+    invitation, response, contact = _invited_response(client, engine, survey, org_tree["North 1"])
+    assert contact.response_id is None
+    assert (invitation.used_at.hour, invitation.used_at.minute, invitation.used_at.second,
+            invitation.used_at.microsecond) == (0, 0, 0, 0)
+    assert invitation.used_at.date() == response.submitted_at.astimezone(UTC).date()
+
+
+def test_a_named_surveys_response_stays_linked_to_its_contact(client, engine, survey, org_tree):
+    with transaction(session_factory(engine)) as s:
+        s.execute(update(Survey).where(Survey.id == survey.id).values(anonymous=False))
+    invitation, response, contact = _invited_response(client, engine, survey, org_tree["North 1"])
+    assert contact.response_id == response.id
+    assert abs(invitation.used_at - response.submitted_at) < timedelta(seconds=5)

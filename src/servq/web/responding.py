@@ -142,7 +142,7 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     survey with the closed loop), a response that meets a threshold opens a complaint case
     in the same transaction (closed_loop.py)."""
     invitation = session.get(Invitation, draft.invitation_id) if draft is not None and draft.invitation_id else None
-    if invitation is not None and not _use(session, invitation):
+    if invitation is not None and not _use(session, invitation, survey.anonymous):
         return False  # the invitation was used already (it is single-use, however many drafts it had)
     given = {**(draft.answers if draft else {}), **answers}
     hidden = set(instrument_of(survey).not_asked(given))  # an answer changed after a later page was answered
@@ -170,12 +170,17 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     return True
 
 
-def _use(session: Session, invitation: Invitation) -> bool:
+def _use(session: Session, invitation: Invitation, anonymous: bool) -> bool:
     """Mark the invitation used, if it was not: one statement checks and consumes, so of
-    concurrent submissions exactly one gets it (True)."""
+    concurrent submissions exactly one gets it (True). For an ``anonymous`` survey it is
+    marked with the day only: the invitation names its invitee (``contacts``), and its
+    time of use to the microsecond would be the response's time of submission — which
+    response is whose."""
+    now = datetime.now(UTC)
+    used = now.replace(hour=0, minute=0, second=0, microsecond=0) if anonymous else now
     table = Invitation.__table__
     done = session.execute(update(table).where(table.c.id == invitation.id, table.c.used_at.is_(None))
-                           .values(used_at=datetime.now(UTC)))
+                           .values(used_at=used))
     session.expire(invitation, ["used_at"])
     return done.rowcount == 1
 
