@@ -284,3 +284,55 @@ def test_a_named_surveys_response_stays_linked_to_its_contact(client, engine, su
     invitation, response, contact = _invited_response(client, engine, survey, org_tree["North 1"])
     assert contact.response_id == response.id
     assert abs(invitation.used_at - response.submitted_at) < timedelta(seconds=5)
+
+
+# --------------------------------------------------------------------------- drafts expire
+
+
+def _age_drafts(engine, days: int) -> None:
+    with transaction(session_factory(engine)) as s:
+        s.execute(update(Draft).values(updated_at=datetime.now(UTC) - timedelta(days=days)))
+
+
+def test_a_saved_questionnaire_expires_after_30_days(client, engine, link):
+    """"Save and continue later" promised 30 days, yet a draft was kept and opened for ever:
+    anyone could pile up drafts (answers, comments) without end."""
+    hidden = _first_page(client, link)
+    r = client.post(link, data={**hidden, "E1": "3", "action": "save"})
+    assert r.status_code == 200 and f"/r/{hidden['key']}" in r.text
+    _age_drafts(engine, 29)
+    assert client.get(f"/r/{hidden['key']}").status_code == 200
+    _age_drafts(engine, 31)
+    assert client.get(f"/r/{hidden['key']}").status_code == 404
+    # the same key posted again starts afresh (the old answers are gone with the old draft)
+    assert client.post(link, data={**hidden, "P1": "4", "action": "save"}).status_code == 200
+    with session_factory(engine)() as s:
+        assert [d.answers for d in s.scalars(select(Draft))] == [{"P1": 4}]
+
+
+def test_expired_drafts_are_purged_at_start_and_by_the_purge(settings, engine, link, org_tree):
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
+        for _ in range(3):
+            client.post(link, data={**_first_page(client, link), "E1": "3", "action": "save"})
+    _age_drafts(engine, 31)
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
+        assert client.get("/healthz").status_code == 200
+        assert _count(engine, Draft) == 0
+        client.post(link, data={**_first_page(client, link), "E1": "3", "action": "save"})
+    _age_drafts(engine, 40)
+    from servq.web import privacy
+
+    with transaction(session_factory(engine)) as s:
+        assert privacy.purge_contacts(s, 365, datetime.now(UTC)).drafts == 1
+    assert _count(engine, Draft) == 0
+
+
+def test_an_expired_invitation_draft_is_begun_again(client, engine, survey, org_tree):
+    token = new_token()
+    with transaction(session_factory(engine)) as s:
+        s.add(Invitation(token_hash=token_hash(token), survey_id=survey.id, unit_id=org_tree["North 1"], language="en",
+                         expires_at=datetime.now(UTC) + timedelta(days=90)))
+    first = client.get(f"/i/{token}")
+    _age_drafts(engine, 31)
+    again = client.get(f"/i/{token}")
+    assert again.status_code == 200 and again.url.path != first.url.path and _count(engine, Draft) == 1

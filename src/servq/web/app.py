@@ -83,7 +83,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
         # synchronous routes run on this many threads (anyio's default is 40): more only
         # queue for the GIL and the write lock, and each holds a pooled connection
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        if check_schema:  # the retention of contact details (docs/complaints.md); also `servq privacy purge`
+        if check_schema:  # contact retention (docs/complaints.md), expired drafts; also `servq privacy purge`
             await anyio.to_thread.run_sync(_purge_contacts, app)
         await anyio.to_thread.run_sync(prepare_tallies)
         yield
