@@ -336,3 +336,16 @@ def test_an_expired_invitation_draft_is_begun_again(client, engine, survey, org_
     _age_drafts(engine, 31)
     again = client.get(f"/i/{token}")
     assert again.status_code == 200 and again.url.path != first.url.path and _count(engine, Draft) == 1
+
+
+# --------------------------------------------------------------------------- absolute links
+
+
+def test_the_saved_questionnaires_link_is_on_the_public_address(settings, engine, org_tree, link):
+    """The link of "Save and continue later" was made from the request's Host, not from
+    SERVQ_PUBLIC_URL as every other link the platform writes out."""
+    public = settings.model_copy(update={"public_url": "https://survey.example.org/"})
+    with TestClient(create_app(public), base_url="https://testserver") as client:
+        hidden = _first_page(client, link)
+        r = client.post(link, data={**hidden, "action": "save"})
+    assert f'href="https://survey.example.org/r/{hidden["key"]}"' in r.text and "testserver/r/" not in r.text

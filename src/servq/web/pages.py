@@ -158,6 +158,13 @@ def page(request: Request, name: str, context: dict, status_code: int = 200, hea
                                       headers=headers)
 
 
+def site_url(request: Request) -> str:
+    """The site's address for the links servq writes out in full (a saved questionnaire's
+    link, survey links, QR codes, invitations): ``SERVQ_PUBLIC_URL``, else the request's
+    own (its ``Host`` header, which the app accepts only for ``SERVQ_ALLOWED_HOSTS``)."""
+    return (request.app.state.settings.public_url or str(request.base_url)).rstrip("/")
+
+
 def visible_survey(session: Session, user: User, survey_id: int):
     """The survey if ``user`` may see it; else 404, the same answer whether it does not
     exist or is not theirs."""
