@@ -349,3 +349,20 @@ def test_the_saved_questionnaires_link_is_on_the_public_address(settings, engine
         hidden = _first_page(client, link)
         r = client.post(link, data={**hidden, "action": "save"})
     assert f'href="https://survey.example.org/r/{hidden["key"]}"' in r.text and "testserver/r/" not in r.text
+
+
+# --------------------------------------------------------------------------- the server's name
+
+
+def test_servq_serve_sends_no_server_header(monkeypatch, database_url, engine):
+    """uvicorn said "server: uvicorn" on every answer: what runs behind the site, for free."""
+    import uvicorn
+
+    from servq.cli.web import serve
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kw: seen.update(kw))
+    monkeypatch.setenv("SERVQ_DATABASE_URL", database_url)
+    monkeypatch.setenv("SERVQ_MODE", "development")
+    serve(host="127.0.0.1", port=8000, workers=1, dev=True, grace=1)
+    assert seen["server_header"] is False and seen["proxy_headers"] is False
