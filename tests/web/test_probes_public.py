@@ -338,6 +338,22 @@ def test_an_expired_invitation_draft_is_begun_again(client, engine, survey, org_
     assert again.status_code == 200 and again.url.path != first.url.path and _count(engine, Draft) == 1
 
 
+# --------------------------------------------------------------------------- unsubscribe links
+
+
+def test_unknown_unsubscribe_links_take_no_write_transaction(client):
+    """Anyone may post to /unsubscribe/<token> (no CSRF token: RFC 8058's one-click), and
+    each post, known link or not, opened a write transaction — on SQLite the write lock,
+    taken in turn with every respondent's submission."""
+    def no_writes():
+        raise AssertionError("a write transaction for an unknown link")
+
+    client.app.state.sessions = no_writes
+    for _ in range(5):
+        r = client.post("/unsubscribe/" + new_token(), data={"List-Unsubscribe": "One-Click"})
+        assert r.status_code == 404 and "set-cookie" not in r.headers
+
+
 # --------------------------------------------------------------------------- absolute links
 
 
