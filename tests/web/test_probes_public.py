@@ -9,17 +9,19 @@ from __future__ import annotations
 import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from browser_helpers import serving
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from web_helpers import answer_all, csrf_of, hidden_fields, sign_in
 
 from servq.store.db import session_factory, transaction
-from servq.store.models import Complaint, Contact, Draft, Invitation, Response, Survey
+from servq.store.models import Complaint, Contact, Draft, Invitation, Response, Survey, Unit
 from servq.web.app import create_app
 from servq.web.security import RateLimiter, new_token, token_hash
 
@@ -382,3 +384,216 @@ def test_servq_serve_sends_no_server_header(monkeypatch, database_url, engine):
     monkeypatch.setenv("SERVQ_MODE", "development")
     serve(host="127.0.0.1", port=8000, workers=1, dev=True, grace=1)
     assert seen["server_header"] is False and seen["proxy_headers"] is False
+
+
+# =========================================================================== sound
+
+
+# --------------------------------------------------------------------------- exactly once
+
+
+def test_identical_submissions_at_once_store_one_response(client, engine, link):
+    key = new_token()
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: client.post(link, data=_whole_response(key)).status_code, range(8)))
+    assert codes == [200] * 8 and _count(engine, Response) == 1
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Response.key)) == key
+
+
+def test_a_key_cannot_cross_surveys_or_units(client, engine, survey, org_tree, link):
+    other_unit = f"/s/{survey.slug}/u/{org_tree['Team A']}"
+    with transaction(session_factory(engine)) as s:
+        covered = s.get(Survey, survey.id)
+        covered.units.append(s.get(Unit, org_tree["Team A"]))
+    hidden = _first_page(client, link)
+    client.post(link, data={**hidden, "E1": "3", "action": "save"})
+    assert client.post(other_unit, data=_whole_response(hidden["key"])).status_code == 404  # another unit's draft
+    assert _count(engine, Response) == 0
+    done = new_token()
+    assert client.post(link, data=_whole_response(done)).status_code == 200
+    replayed = client.post(other_unit, data=_whole_response(done, P1="1"))  # a stored key sent elsewhere
+    assert replayed.status_code == 200 and _count(engine, Response) == 1
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Response.unit_id)) == org_tree["North 1"]
+
+
+@pytest.mark.parametrize("when", ["closed", "not_open"])
+def test_a_closed_or_future_survey_takes_nothing(client, engine, survey, link, when):
+    hidden = _first_page(client, link)
+    now = datetime.now(UTC)
+    dates = {"opens_at": now - timedelta(days=9), "closes_at": now - timedelta(days=1)} if when == "closed" else \
+        {"opens_at": now + timedelta(days=3), "closes_at": None}
+    with transaction(session_factory(engine)) as s:
+        s.execute(update(Survey).where(Survey.id == survey.id).values(**dates))
+    assert client.post(link, data=_whole_response(hidden["key"])).status_code == (410 if when == "closed" else 403)
+    assert client.post(link, data={**hidden, "E1": "3", "action": "save"}).status_code in (403, 410)
+    assert _count(engine, Response) == 0 and _count(engine, Draft) == 0
+
+
+# --------------------------------------------------------------------------- what a form may carry
+
+
+def test_unknown_and_repeated_fields_store_only_the_surveys_answers(client, engine, link):
+    body = "&".join(f"{k}={quote(v)}" for k, v in _whole_response(new_token()).items())
+    body += "&E1=3&E1=7&X1=5&E99=3&P1x=2&answers=%7B%7D&survey_id=99&unit_id=1&submitted_at=2000-01-01&id=1"
+    r = client.post(link, content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200
+    with session_factory(engine)() as s:
+        stored = s.scalar(select(Response))
+    assert stored.answers["E1"] == 7 and set(stored.answers) == \
+        {f"{p}{i}" for p in "EP" for i in range(1, 23)} | {"recommend", "W_tangibles", "W_reliability",
+                                                            "W_responsiveness", "W_assurance", "W_empathy"}
+    assert stored.survey_id != 99 and stored.submitted_at.year >= 2026
+
+
+@pytest.mark.parametrize("field, value", [("E1", "8"), ("E1", "-1"), ("recommend", "11"), ("W_tangibles", "-20"),
+                                          ("W_tangibles", "21"), ("W_tangibles", "1" * 5000), ("comment", "c" * 5001)])
+def test_out_of_range_answers_store_nothing(client, engine, link, field, value):
+    r = client.post(link, data=_whole_response(new_token(), **{field: value}))
+    assert r.status_code == 422 and _count(engine, Response) == 0
+
+
+@pytest.mark.parametrize("raw, stored", [("%ED%A0%80", "\ufffd" * 3), ("%C0%AE", "\ufffd\ufffd"),
+                                         ("%F0%9F%98", "\ufffd"), ("%zz%", "%zz%"), ("a\u200bb", "a\u200bb")])
+def test_text_that_is_not_utf8_is_never_stored_as_such(client, engine, link, raw, stored):
+    """Lone surrogates (PostgreSQL refuses them), overlong and cut-off sequences read as
+    U+FFFD, as browsers read them; a zero-width space is text like any other."""
+    body = "&".join(f"{k}={quote(v)}" for k, v in _whole_response(new_token()).items()) + "&comment=" + raw
+    r = client.post(link, content=body.encode(), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200
+    with session_factory(engine)() as s:
+        assert s.scalar(select(Response.comment)) == stored
+
+
+@pytest.mark.parametrize("value", [b"a\x00b", "\u202egnp.exe".encode(), b"a\x1bb", b"\xed\xa0\x80"])
+def test_controls_in_any_public_field_are_refused(client, engine, link, value):
+    """In a multipart form a part that is not UTF-8 is read as Latin-1 (Starlette): a lone
+    surrogate's bytes are then C1 controls, refused as every control is."""
+    r = client.post(link, data=_whole_response(new_token()), files={"comment": (None, value)})
+    assert r.status_code == 422 and _count(engine, Response) == 0
+
+
+def test_bodies_past_the_limit_are_refused_however_sent(client, link, engine):
+    big = b"comment=" + b"x" * (300 * 1024)
+    assert client.post(link, content=big, headers={"content-type": "application/x-www-form-urlencoded"}
+                       ).status_code == 413
+    chunked = client.post(link, content=iter([big[i:i + 8192] for i in range(0, len(big), 8192)]),
+                          headers={"content-type": "application/x-www-form-urlencoded"})
+    assert chunked.status_code == 413  # no Content-Length: cut off while streaming
+    bomb = b"".join(b'--B\r\nContent-Disposition: form-data; name="f%d"\r\n\r\n1\r\n' % i for i in range(5000))
+    assert client.post(link, content=bomb[:250_000] + b"--B--\r\n",
+                       headers={"content-type": "multipart/form-data; boundary=B"}).status_code == 400
+    assert _count(engine, Draft) == 0
+
+
+def _raw_answers(port: int, request: bytes) -> list[bytes]:
+    """The status lines a real server answers ``request`` (raw bytes, perhaps pipelined) with."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(request)
+        return [line for line in _until_closed(sock).split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
+
+
+def test_ambiguous_framing_and_hosts_are_refused(settings, engine, org_tree):
+    """What request smuggling and host confusion need: two lengths, a negative one, an
+    unknown transfer coding, two Host headers or none (h11 under uvicorn; a proxy in front
+    normalises them too)."""
+    host = b"Host: 127.0.0.1\r\n"
+    with _served(settings) as port:
+        for request in (b"POST /c/2 HTTP/1.1\r\n" + host + b"Content-Length: 4\r\nContent-Length: 40\r\n\r\nabcd",
+                        b"POST /c/2 HTTP/1.1\r\n" + host + b"Content-Length: -1\r\n\r\n",
+                        b"POST /c/2 HTTP/1.1\r\n" + host + b"Transfer-Encoding: xchunked\r\n\r\n",
+                        b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n",
+                        b"GET /login HTTP/1.1\r\n\r\n"):
+            assert _raw_answers(port, request) == [b"HTTP/1.1 400 Bad Request"], request
+
+
+# --------------------------------------------------------------------------- anonymity and enumeration
+
+
+def test_nothing_of_the_respondents_connection_is_stored_or_echoed(client, engine, link):
+    agent, address = "Probe/1.0 (unique-agent-7319)", "203.0.113.77"
+    headers = {"user-agent": agent, "x-forwarded-for": address, "x-real-ip": address, "forwarded": f"for={address}",
+               "referer": "https://tracker.example/?id=7319", "cookie": "tracking=7319"}
+    r = client.post(link, data=_whole_response(new_token()), headers=headers, follow_redirects=False)
+    assert r.status_code == 303 and re.fullmatch(r"/thanks\?lang=en", r.headers["location"])  # no response id
+    assert "set-cookie" not in r.headers and "etag" not in r.headers
+    thanks = client.get(r.headers["location"], headers=headers)
+    assert "7319" not in thanks.text and address not in thanks.text and "etag" not in thanks.headers
+    with session_factory(engine)() as s:
+        dump = " ".join(str(row) for table in ("responses", "drafts", "webhook_deliveries")
+                        for row in s.execute(text(f"select * from {table}")))
+    assert agent not in dump and address not in dump and "7319" not in dump
+
+
+def test_spoofed_forwarding_headers_change_nothing(settings, engine, org_tree, link):
+    """Without SERVQ_TRUSTED_PROXIES no forwarding header is believed; behind a trusted
+    proxy the address it appended counts, not the ones the client wrote before it."""
+    limited = settings.model_copy(update={"submit_limit": 2})
+    spoofs = [{"x-forwarded-for": f"198.51.100.{i}", "x-real-ip": f"198.51.100.{i}", "forwarded": f"for=198.51.100.{i}",
+               "true-client-ip": f"198.51.100.{i}", "cf-connecting-ip": f"198.51.100.{i}"} for i in range(4)]
+    with TestClient(create_app(limited), base_url="https://testserver") as client:
+        hidden = _first_page(client, link)
+        codes = [client.post(link, data={**hidden, "action": "next"}, headers=h).status_code for h in spoofs]
+    assert codes == [200, 200, 429, 429]
+    with _behind_proxy(settings, submit_limit=2) as client:
+        hidden = _first_page(client, link)
+        codes = [client.post(link, data={**hidden, "action": "next"},
+                             headers={"x-forwarded-for": f"198.51.100.{i}, 203.0.113.5"}).status_code for i in range(4)]
+    assert codes == [200, 200, 429, 429]
+
+
+def test_unknown_slugs_units_and_keys_answer_alike(client, engine, survey, org_tree):
+    """A survey that does not exist and one whose unit is not covered: the same 404; keys
+    and slugs are random (64 and 256 bits), never counted."""
+    assert re.fullmatch(r"[A-Za-z0-9_-]{11}", survey.slug)
+    absent = client.get("/s/AAAAAAAAAAA/u/2")
+    uncovered = client.get(f"/s/{survey.slug}/u/{org_tree['South 1']}")
+    assert absent.status_code == uncovered.status_code == 404 and absent.text == uncovered.text
+    for path in ("/r/" + "A" * 43, "/i/" + "A" * 43):
+        r = client.get(path)
+        assert r.status_code == 404 and "Traceback" not in r.text and "sqlalchemy" not in r.text.lower()
+
+
+@pytest.mark.parametrize("host", ["testserver:1@evil.example", "evil.example", "testserver\\@evil.example",
+                                  "testserver:443/evil", "[::1]:x"])
+def test_a_hostile_host_header_is_refused(client, link, host):
+    """Links written in full are made from SERVQ_PUBLIC_URL or the Host: a Host that is not
+    one of SERVQ_ALLOWED_HOSTS, exactly, never gets that far."""
+    r = client.post(link, data={**_first_page(client, link), "action": "save"}, headers={"host": host})
+    assert r.status_code == 400 and "evil" not in r.text
+
+
+def test_public_pages_carry_the_security_headers(client, link, survey, org_tree):
+    form = client.get(link)
+    resume = client.post(link, data={**hidden_fields(form.text), "action": "save"})
+    for r in (form, resume, client.get("/thanks"), client.get(f"/c/{org_tree['North 1']}"), client.get("/c/thanks")):
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "same-origin"
+        assert r.headers["cache-control"] == "no-store"  # pages with a key or a resume link are never cached
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors *" in csp and "unsafe-inline" not in csp
+
+
+@pytest.mark.parametrize("lang", ["../../../../etc/passwd", "en%0d%0aSet-Cookie:%20x=1", "x" * 5000, "sv%00",
+                                  "{{7*7}}", "en-US", "SV"])
+def test_hostile_languages_fall_back_to_a_known_one(client, link, org_tree, lang):
+    for path in (link, f"/c/{org_tree['North 1']}", "/thanks", "/c/thanks"):
+        r = client.get(f"{path}?lang={lang}", headers={"accept-language": f"{lang};q=nan, zh;q=inf, xx;q=1e999"})
+        assert r.status_code == 200, path
+        assert re.search(r'<html lang="(en|sv|zh-Hans)">', r.text) and "set-cookie" not in r.headers
+        assert "passwd" not in r.text and "49" not in r.text.split("<body")[0] and "x=1" not in str(r.headers)
+
+
+def test_a_huge_accept_language_costs_nothing(client, link):
+    r = client.get(link, headers={"accept-language": ",".join(f"x{i};q=0.{i % 10}" for i in range(1500)) + ",sv"})
+    assert r.status_code == 200 and '<html lang="sv">' in r.text
+
+
+def test_redirects_of_public_pages_stay_on_the_site(client, link, org_tree):
+    hidden = _first_page(client, link)
+    for extra in ({"next": "https://evil.example"}, {"lang": "//evil.example"}, {"lang": "en/../../\\evil.example"}):
+        r = client.post(link, data={**hidden, "action": "next", **extra}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/r/") and "evil" not in r.headers["location"]
+    r = client.post(f"/c/{org_tree['North 1']}", data={"key": new_token(), "text": "Slow", "lang": "//evil.example"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/c/thanks?lang=en"
