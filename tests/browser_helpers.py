@@ -44,8 +44,9 @@ def submit(page, selector: str) -> None:
 
 
 @contextmanager
-def serving(database_url: str):
-    """servq on a free port of 127.0.0.1 for the (upgraded) database at ``database_url``; its address."""
+def serving(database_url: str, settings=None):
+    """servq on a free port of 127.0.0.1 for the (upgraded) database at ``database_url``
+    (``settings``: others than production's defaults); its address."""
     import uvicorn
 
     from servq.web.app import create_app
@@ -54,8 +55,8 @@ def serving(database_url: str):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = Settings(mode="production", database_url=database_url, secret_key="k" * 40,
-                        allowed_hosts=["127.0.0.1"])
+    settings = (settings or Settings(mode="production", secret_key="k" * 40)).model_copy(
+        update={"database_url": database_url, "allowed_hosts": ["127.0.0.1"]})
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

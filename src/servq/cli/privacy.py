@@ -45,8 +45,8 @@ def privacy_purge(
         typer.Option(min=1, help="Erase contacts older than this many days (default: SERVQ_CONTACT_RETENTION_DAYS, 365)."),
     ] = None,
 ) -> None:
-    """Erase the contact details older than the retention (also done at every server start;
-    run it daily from cron)."""
+    """Erase the contact details older than the retention, and the questionnaires' expired
+    drafts (also done at every server start; run it daily from cron)."""
     from ..store.db import transaction
     from ..web.privacy import purge_contacts
 
@@ -57,4 +57,5 @@ def privacy_purge(
     finally:
         engine.dispose()
     typer.echo(f"erased {done.complaint_contacts} complaint contact(s) and {done.survey_contacts} survey "
-               f"contact(s) stored before {done.cutoff:%Y-%m-%d %H:%M} UTC")
+               f"contact(s) stored before {done.cutoff:%Y-%m-%d %H:%M} UTC, and {done.drafts} expired "
+               f"questionnaire draft(s)")

@@ -208,7 +208,7 @@ def serve(
 
     Settings come from SERVQ_* environment variables (docs/web.md). Forwarded client
     addresses are believed only from SERVQ_TRUSTED_PROXIES (uvicorn's own proxy headers are
-    off). The server refuses to
+    off); no ``Server`` header says what runs behind the site. The server refuses to
     start with insecure settings outside development mode, and on a database whose schema
     is not the newest (it says which command fixes it).
     """
@@ -226,7 +226,8 @@ def serve(
     typer.echo(f"servq serving {settings.database_url.split('@')[-1]} on http://{host}:{port} "
                f"({settings.mode} mode)")
     uvicorn.run("servq.web.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=grace)
+                workers=workers, log_level="warning", proxy_headers=False, server_header=False,
+                timeout_graceful_shutdown=grace)
 
 
 @admin_app.command("create-token")

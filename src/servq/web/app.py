@@ -13,12 +13,13 @@ from http import HTTPStatus
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import ClientDisconnect
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
@@ -82,7 +83,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
         # synchronous routes run on this many threads (anyio's default is 40): more only
         # queue for the GIL and the write lock, and each holds a pooled connection
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        if check_schema:  # the retention of contact details (docs/complaints.md); also `servq privacy purge`
+        if check_schema:  # contact retention (docs/complaints.md), expired drafts; also `servq privacy purge`
             await anyio.to_thread.run_sync(_purge_contacts, app)
         await anyio.to_thread.run_sync(prepare_tallies)
         yield
@@ -109,7 +110,7 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
                        max_age=int(settings.session_hours * 3600), same_site="lax",
                        https_only=settings.secure_cookies)
     app.add_middleware(Admission, max_pending=settings.max_pending, max_body=settings.max_body_kb * 1024,
-                       max_upload=settings.max_upload_mb * (1 << 20),
+                       max_upload=settings.max_upload_mb * (1 << 20), body_seconds=settings.body_seconds,
                        upload_routes=[r for router in ROUTERS for r in router.routes if takes_file(r)])
     hosts = settings.allowed_hosts + (["testserver"] if settings.development else [])
     if "*" not in hosts:
@@ -128,6 +129,10 @@ def create_app(settings: Settings, *, check_schema: bool = True) -> FastAPI:
     async def _invalid_request(request: Request, exc: RequestValidationError):
         invalid = FieldErrors.of_validation(exc.errors())
         return _error(request, 422, invalid.detail, errors=invalid.errors)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _exc: ClientDisconnect):
+        return Response(status_code=400)  # nobody reads it: the client left while sending its body
 
     @app.exception_handler(Busy)
     @app.exception_handler(PoolTimeout)

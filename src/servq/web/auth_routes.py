@@ -16,7 +16,7 @@ from . import accounts
 from .edge import SUPERVISE
 from .languages import LANGUAGES, Msg, reason
 from .pages import DB, Csrf, CurrentUser, ReadDB, page
-from .security import attempt_key, check_csrf, client_address, count_attempt, forget_attempts, retry_after
+from .security import attempt_key, check_csrf, client_key, count_attempt, forget_attempts, retry_after
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,7 +59,7 @@ def login(request: Request, session: ReadDB, csrf: Csrf = "", email: Annotated[s
     check_csrf(request, csrf)
     state = request.app.state
     settings = state.settings
-    address = client_address(request)
+    address = client_key(request)
     keys = (attempt_key("login", address, email.strip().lower()), attempt_key("login", address))
     now = datetime.now(UTC)
     with transaction(state.sessions) as write:

@@ -28,6 +28,7 @@ from ..instruments import Instrument
 from ..instruments.schema import Part
 from . import complaints
 from .languages import Msg, Msgs
+from .params import integer
 
 
 def recommend_outcome(inst: Instrument):
@@ -70,12 +71,12 @@ def settings_from_form(inst: Instrument, enabled: bool, gap_max: str, recommend_
         if outcome is None:
             problems.append(Msg("msg.loop.no_recommend"))
         else:
-            try:
-                out["recommend_max"] = int(recommend_max)
-            except ValueError:
+            value = integer(recommend_max)
+            if value is None:
                 problems.append(Msg("msg.loop.recommend_number", got=repr(recommend_max)))
             else:
-                if not outcome.min <= out["recommend_max"] <= outcome.max:
+                out["recommend_max"] = value
+                if not outcome.min <= value <= outcome.max:
                     problems.append(Msg("msg.loop.recommend_range", low=outcome.min, high=outcome.max,
                                         got=recommend_max))
     if not problems and out["gap_max"] is None and out["recommend_max"] is None and not complaint_comment:

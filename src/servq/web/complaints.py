@@ -45,7 +45,7 @@ from ..store.models import (
 from .accounts import audit
 from .languages import Msg, Msgs, problem, t
 from .org import subtree, visible_unit_ids
-from .params import FieldErrors, instant, quoted, row_id, text_problem
+from .params import FieldErrors, instant, integer, quoted, row_id, text_problem
 from .webhooks import complaint_event
 
 STATUSES = ("new", "assigned", "in_progress", "resolved", "closed")
@@ -752,11 +752,8 @@ def save_policy(session: Session, category: str, tier: str, acknowledge_hours: s
             raise ValueError
     except ValueError:
         errors["acknowledge_hours"] = Msg("msg.sla.hours", got=repr(acknowledge_hours))
-    try:
-        res = int(resolve_days.strip())
-        if not 0 <= res <= 1000:
-            raise ValueError
-    except ValueError:
+    res = integer(resolve_days)
+    if res is None or not 0 <= res <= 1000:
         errors["resolve_days"] = Msg("msg.sla.days", got=repr(resolve_days))
     cal = None
     try:

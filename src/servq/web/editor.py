@@ -25,6 +25,7 @@ import yaml
 from ..errors import InstrumentError
 from ..instruments import LANGUAGES, Instrument, Part, parse_instrument
 from .languages import Msg
+from .params import integer
 
 PART_SETS: dict[str, tuple[str, ...]] = {  # the formats the editor offers
     "gap": (Part.expectation.value, Part.perception.value),
@@ -144,8 +145,7 @@ def read_form(sent: Mapping[str, str], languages: list[str]) -> Draft:
 
 
 def _number(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isascii() and text.lstrip("-").isdigit() and len(text) < 10 else None
+    return integer(text) if len(text.strip()) < 10 else None
 
 
 def apply(draft: Draft, action: str) -> None:

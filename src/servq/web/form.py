@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from ..instruments import Instrument
 from ..instruments.schema import ShowIf
 from .languages import t
+from .params import integer
 
 MAX_COMMENT = 5000
 
@@ -127,8 +128,9 @@ def _kano_page(inst: Instrument, lang: str, number: int) -> Page:
 def check_page(page: Page, form: Mapping[str, str], lang: str) -> tuple[dict[str, int], dict[str, str]]:
     """(answers, errors by field name) of what ``form`` sends for ``page``.
 
-    A blank answer is no answer. Every other value must be a point of the scale or its
-    "don't know" code; an allocation, if any point is given, must add up to its total.
+    A blank answer is no answer. Every other value must be a whole number in ASCII digits
+    (:func:`~.params.integer`) that is a point of the scale or its "don't know" code; an
+    allocation, if any point is given, must add up to its total.
     """
     answers: dict[str, int] = {}
     errors: dict[str, str] = {}
@@ -136,12 +138,8 @@ def check_page(page: Page, form: Mapping[str, str], lang: str) -> tuple[dict[str
         raw = (form.get(f.name) or "").strip()
         if not raw:
             continue
-        try:
-            value = int(raw)
-        except ValueError:
-            errors[f.name] = t(lang, "form.error.not_on_scale")
-            continue
-        if f.scale.allows(value):
+        value = integer(raw)
+        if value is not None and f.scale.allows(value):
             answers[f.name] = value
         else:
             errors[f.name] = t(lang, "form.error.not_on_scale")
@@ -151,12 +149,12 @@ def check_page(page: Page, form: Mapping[str, str], lang: str) -> tuple[dict[str
             raw = (form.get(name) or "").strip()
             if not raw:
                 continue
-            try:
-                given[name] = int(raw)
-            except ValueError:
+            value = integer(raw)
+            if value is None:
                 errors[name] = t(lang, "form.error.not_a_number")
                 continue
-            if given[name] < 0:
+            given[name] = value
+            if value < 0:
                 errors[name] = t(lang, "form.error.negative")
         total = sum(given.values())
         if given and not errors.keys() & given.keys() and total != page.allocation_total:

@@ -138,11 +138,31 @@ def texts(lang: str) -> dict:
                 ("title", title_in))}}
 
 
+class _Csrf:
+    """The session's CSRF token, made when a page first writes it into a form: a page
+    without a form (an error page a respondent meets) starts no session and sets no cookie."""
+
+    def __init__(self, request: Request):
+        self.request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self.request)
+
+    __html__ = __str__  # URL-safe characters only: nothing to escape
+
+
 def page(request: Request, name: str, context: dict, status_code: int = 200, headers=None) -> HTMLResponse:
-    base = {"csrf": csrf_token(request), "signed_in": getattr(request.state, "user_id", None) is not None,
+    base = {"csrf": _Csrf(request), "signed_in": getattr(request.state, "user_id", None) is not None,
             "role": request.session.get("role"), **texts(language(request))}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code,
                                       headers=headers)
+
+
+def site_url(request: Request) -> str:
+    """The site's address for the links servq writes out in full (a saved questionnaire's
+    link, survey links, QR codes, invitations): ``SERVQ_PUBLIC_URL``, else the request's
+    own (its ``Host`` header, which the app accepts only for ``SERVQ_ALLOWED_HOSTS``)."""
+    return (request.app.state.settings.public_url or str(request.base_url)).rstrip("/")
 
 
 def visible_survey(session: Session, user: User, survey_id: int):
@@ -157,13 +177,24 @@ def visible_survey(session: Session, user: User, survey_id: int):
 MULTILINE = ("comment", "text")  # the text areas of the public forms
 
 
+MAX_FIELDS = 1000  # fields of a public form (Starlette's limit of a multipart form)
+
+
 async def sent_form(request: Request) -> dict[str, str]:
     """Every text field a public form posted (the last value of a repeated name). A value with a
     control character (but tabs and line breaks in a text area) is refused (422): the
-    checks of each field then only see text."""
+    checks of each field then only see text. A form of more than :data:`MAX_FIELDS`
+    fields, or with a file (a public form takes none: it is never written to a temporary
+    file), is refused (400). Bytes that are not UTF-8 read as U+FFFD, as browsers read them."""
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        return checked_texts(dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)))
-    return await parsed_form(request)
+        try:
+            fields = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True,
+                               max_num_fields=MAX_FIELDS)
+        except ValueError:
+            raise HTTPException(status_code=400, detail=Msg("msg.too_many_fields", max=MAX_FIELDS)) from None
+        return checked_texts(dict(fields))
+    async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
+        return checked_texts({k: v for k, v in form.items() if isinstance(v, str)})
 
 
 async def parsed_form(request: Request) -> dict[str, str]:

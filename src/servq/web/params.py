@@ -98,6 +98,18 @@ def number(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
+def integer(raw: str) -> int | None:
+    """``raw`` (stripped) as a whole number, perhaps negative, when it is at most 18 ASCII
+    digits after at most a ``-``, else None (``int()`` would also take ``"٣"``, ``"７"``,
+    ``"+3"`` and ``"1_0"``).
+
+    >>> integer("-3"), integer(" 7 "), integer("٣"), integer("７"), integer("+3"), integer("1_0"), integer("--5")
+    (-3, 7, None, None, None, None, None)
+    """
+    raw = raw.strip()
+    return int(raw) if re.fullmatch(r"-?[0-9]{1,18}", raw, re.ASCII) else None
+
+
 def row_id(raw: str) -> int | None:
     """``raw`` as an id (see :data:`Id`), else None.
 

@@ -26,6 +26,7 @@ from . import supervisors
 from .accounts import audit
 from .complaints import ContactDetails, check_contact, customer_key, salt
 from .languages import Msg
+from .responding import purge_drafts
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,14 @@ class Purge:
     complaint_contacts: int
     survey_contacts: int
     cutoff: datetime
+    drafts: int = 0  # questionnaires begun and not saved for responding.DRAFT_DAYS days
 
 
 def purge_contacts(session: Session, days: int, now: datetime, actor: User | None = None) -> Purge:
     """Delete complainants' contacts stored more than ``days`` days ago, and survey
     invitees' contacts as old whose invitation has expired; recorded in the audit log (and
-    on each case) when anything was deleted."""
+    on each case) when anything was deleted. Also the expired drafts of questionnaires
+    (:func:`~.responding.purge_drafts`)."""
     if days < 1:
         raise UsageError(f"the retention must be at least 1 day, got {days}")
     cutoff = now - timedelta(days=days)
@@ -100,6 +103,7 @@ def purge_contacts(session: Session, days: int, now: datetime, actor: User | Non
     if old or survey:
         audit(session, actor, "privacy.purge", f"contacts older than {days} days",
               {"complaint_contacts": len(old), "survey_contacts": survey, "cutoff": cutoff.isoformat()})
+    drafts = purge_drafts(session, now)
     session.flush()
-    return Purge(len(old), survey, cutoff)
+    return Purge(len(old), survey, cutoff, drafts)
 

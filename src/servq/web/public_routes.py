@@ -21,7 +21,7 @@ from ..store.models import Survey
 from . import public
 from .distribution import embed_snippet
 from .languages import LANG_NAMES, LANGUAGES, Msg, known, negotiate
-from .pages import DB, Administrator, Csrf, ReadDB, page, templates, texts, visible_survey
+from .pages import DB, Administrator, Csrf, ReadDB, page, site_url, templates, texts, visible_survey
 from .params import Id, Text, Word
 from .security import check_csrf
 
@@ -73,8 +73,7 @@ def public_page(request: Request, session: ReadDB, slug: Slug, lang: Word | None
 @router.get("/admin/surveys/{survey_id}/public", response_class=HTMLResponse)
 def setting_page(request: Request, session: DB, user: Administrator, survey_id: Id):
     survey = visible_survey(session, user, survey_id)
-    base = (request.app.state.settings.public_url or str(request.base_url)).rstrip("/")
-    url = f"{base}/public/{survey.slug}"
+    url = f"{site_url(request)}/public/{survey.slug}"
     return page(request, "public_setting.html", {
         "user": user, "survey": survey, "published": public.is_public(session, survey.id), "url": url,
         "embed": embed_snippet(f"{url}?embed=1&lang={known(user.language)}", survey.title)})

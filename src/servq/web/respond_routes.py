@@ -19,7 +19,7 @@ from . import closed_loop, complaints, responding
 from . import form as questionnaire
 from .languages import LANG_NAMES, Msg, day, known, t, tn
 from .names import title_in
-from .pages import DB, ReadDB, sent_form, templates
+from .pages import DB, ReadDB, sent_form, site_url, templates
 from .params import FieldErrors, Id, Text, is_token, number, row_id
 from .security import new_token, retry_after, submit_wait
 from .surveys import instrument_of, questionnaire_of
@@ -179,7 +179,7 @@ async def answer(request: Request, slug: Slug, unit_id: Id):
     if outcome in (responding.STORED, responding.DONE_BEFORE):
         return RedirectResponse(f"/thanks?lang={lang}", status_code=303)
     if action == "save":
-        link = str(request.url_for("resume", key=key))
+        link = f"{site_url(request)}/r/{key}"
         return _message(request, lang, "saved", link=link, days=tn(lang, "form.days", responding.DRAFT_DAYS))
     return RedirectResponse(f"/r/{key}?page={target}&lang={lang}", status_code=303)
 

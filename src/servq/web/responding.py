@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -111,7 +111,8 @@ def choose_language(survey: PublicSurvey | Survey, asked: str | None, accept_lan
 
 
 def get_draft(session: Session, key: str) -> Draft | None:
-    return session.scalar(select(Draft).where(Draft.key == key))
+    """The draft ``key`` unless it has expired (not saved for :data:`DRAFT_DAYS` days)."""
+    return session.scalar(select(Draft).where(Draft.key == key, Draft.updated_at > expired_drafts_cutoff()))
 
 
 def is_submitted(session: Session, key: str) -> bool:
@@ -142,7 +143,7 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     survey with the closed loop), a response that meets a threshold opens a complaint case
     in the same transaction (closed_loop.py)."""
     invitation = session.get(Invitation, draft.invitation_id) if draft is not None and draft.invitation_id else None
-    if invitation is not None and not _use(session, invitation):
+    if invitation is not None and not _use(session, invitation, survey.anonymous):
         return False  # the invitation was used already (it is single-use, however many drafts it had)
     given = {**(draft.answers if draft else {}), **answers}
     hidden = set(instrument_of(survey).not_asked(given))  # an answer changed after a later page was answered
@@ -170,12 +171,17 @@ def submit(session: Session, key: str, survey: PublicSurvey | Survey, unit_id: i
     return True
 
 
-def _use(session: Session, invitation: Invitation) -> bool:
+def _use(session: Session, invitation: Invitation, anonymous: bool) -> bool:
     """Mark the invitation used, if it was not: one statement checks and consumes, so of
-    concurrent submissions exactly one gets it (True)."""
+    concurrent submissions exactly one gets it (True). For an ``anonymous`` survey it is
+    marked with the day only: the invitation names its invitee (``contacts``), and its
+    time of use to the microsecond would be the response's time of submission — which
+    response is whose."""
+    now = datetime.now(UTC)
+    used = now.replace(hour=0, minute=0, second=0, microsecond=0) if anonymous else now
     table = Invitation.__table__
     done = session.execute(update(table).where(table.c.id == invitation.id, table.c.used_at.is_(None))
-                           .values(used_at=datetime.now(UTC)))
+                           .values(used_at=used))
     session.expire(invitation, ["used_at"])
     return done.rowcount == 1
 
@@ -195,9 +201,15 @@ _DRAFT_ID = select(Draft.__table__.c.id).where(Draft.__table__.c.key == bindpara
 
 
 def _draft_in(session: Session, key: str) -> Draft | None:
-    """The draft ``key`` (one cheap look-up when there is none: the usual whole submission)."""
+    """The draft ``key`` (one cheap look-up when there is none: the usual whole submission);
+    an expired one is deleted here, and the key starts afresh."""
     found = session.connection().execute(_DRAFT_ID, {"key": key}).scalar()
-    return None if found is None else session.get(Draft, found)
+    draft = None if found is None else session.get(Draft, found)
+    if draft is not None and draft.updated_at <= expired_drafts_cutoff():
+        session.delete(draft)
+        session.flush()
+        return None
+    return draft
 
 
 def submission(key: str, survey: PublicSurvey, unit_id: int, channel_id: int | None, lang: str, answers: dict,
@@ -239,9 +251,11 @@ def open_invitation(session: Session, token: str) -> tuple[Invitation, Survey] |
 
 
 def draft_for_invitation(session: Session, inv: Invitation, lang: str) -> Draft:
-    """The invitation's draft, made on its first opening. One per invitation (a unique
-    index): of concurrent first openings one makes it and the others continue it."""
+    """The invitation's draft, made on its first opening (or again when it expired). One per
+    invitation (a unique index): of concurrent first openings one makes it and the others
+    continue it."""
     table = Draft.__table__
+    session.execute(delete(table).where(table.c.invitation_id == inv.id, table.c.updated_at <= expired_drafts_cutoff()))
     insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(table)
     session.execute(insert.values(key=new_token(), survey_id=inv.survey_id, unit_id=inv.unit_id,
                                   channel_id=inv.channel_id, invitation_id=inv.id, language=inv.language or lang,
@@ -250,7 +264,14 @@ def draft_for_invitation(session: Session, inv: Invitation, lang: str) -> Draft:
     return session.scalar(select(Draft).where(Draft.invitation_id == inv.id))
 
 
-def expired_drafts_cutoff() -> datetime:
-    return datetime.now(UTC) - timedelta(days=DRAFT_DAYS)
+def expired_drafts_cutoff(now: datetime | None = None) -> datetime:
+    """A draft last saved at or before this time has expired: its link no longer opens it."""
+    return (now or datetime.now(UTC)) - timedelta(days=DRAFT_DAYS)
+
+
+def purge_drafts(session: Session, now: datetime) -> int:
+    """Delete the expired drafts (their answers and comments, and an invitation's link to
+    them); how many. Anyone may start a draft, so they must not pile up."""
+    return session.execute(delete(Draft).where(Draft.updated_at <= expired_drafts_cutoff(now))).rowcount or 0
 
 

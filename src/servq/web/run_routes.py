@@ -216,9 +216,17 @@ def unsubscribe_page(request: Request, session: DB, token: Token, lang: str | No
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 def unsubscribe(request: Request, token: Token):
-    """Unsubscribe: the button of the page, or a mail program's one-click POST (RFC 8058)."""
-    with transaction(request.app.state.sessions) as session:
+    """Unsubscribe: the button of the page, or a mail program's one-click POST (RFC 8058).
+    Anyone may post here, without a token of the session: a link that is unknown, or whose
+    customer has unsubscribed already, is answered from a read (SQLite: without its write
+    lock, which a flood of such posts would otherwise take in turn with the respondents)."""
+    with request.app.state.read_sessions() as session:
         member, lang = _language(session, token, None)
-        if member is None or not schedules.unsubscribe(session, token, request.app.state.clock()):
-            return _unsubscribe_page(request, lang, "invalid", 404)
+        done = member is not None and member.customer.unsubscribed_at is not None
+    if member is None:
+        return _unsubscribe_page(request, lang, "invalid", 404)
+    if not done:
+        with transaction(request.app.state.sessions) as session:
+            if not schedules.unsubscribe(session, token, request.app.state.clock()):
+                return _unsubscribe_page(request, lang, "invalid", 404)
     return _unsubscribe_page(request, lang, "done")

@@ -2,9 +2,9 @@
 
 * CSRF: a random token per session, put in every form as ``csrf_token`` and compared in
   constant time on every state-changing request (synchroniser-token pattern).
-* Rate limits: a sliding window per key (address and account for logins) kept in this
-  process's memory — enough for one server process; several processes behind a balancer
-  each count their own.
+* Rate limits: the public forms' posts per client (an IPv4 address, an IPv6 /64) in a
+  sliding window in this process's memory, of bounded size (several processes behind a
+  balancer each count their own); sign-in attempts in the database, shared by all.
 * Headers: a Content-Security-Policy without inline scripts or styles, no framing (except
   on routes marked embeddable), no MIME sniffing, no referrer to other sites.
 """
@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException, Request
@@ -77,27 +79,45 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 class RateLimiter:
     """At most ``limit`` events per ``window`` seconds per key, in this process's memory (a
     flood guard of the respondent's pages; sign-ins are counted in the database by
-    :func:`count_attempt`, which every process shares)."""
+    :func:`count_attempt`, which every process shares).
 
-    def __init__(self, limit: int, window: float, clock=time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
-        self._events: dict[str, deque[float]] = {}
+    Its memory is bounded whatever the number of keys a flood brings (every IPv6 address
+    of a network, say): the keys are kept in the order they were last used, so those whose
+    window has passed are dropped from the front as others come (each ``take`` does a
+    constant amount of work on average), and beyond ``max_keys`` live keys the least
+    recently used is forgotten."""
+
+    def __init__(self, limit: int, window: float, clock=time.monotonic, max_keys: int = 100_000):
+        self.limit, self.window, self.clock, self.max_keys = limit, window, clock, max_keys
+        self._events: OrderedDict[str, list[float]] = OrderedDict()  # a key's times, oldest first
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._events)
 
     def take(self, key: str) -> float:
         """Count an event for ``key`` if the limit allows it (checked and counted at once):
         0 when it was allowed, else the seconds until it would be."""
         with self._lock:
             now = self.clock()
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
+            since = now - self.window
+            events = self._events.pop(key, None) or []
+            del events[:bisect.bisect_right(events, since)]
+            self._forget(since)
+            self._events[key] = events  # the most recently used key is last
             if len(events) >= self.limit:
                 return events[0] + self.window - now
             events.append(now)
-            if len(self._events) > 100_000:  # keys of the past: forget them, not the memory
-                self._events = {k: v for k, v in self._events.items() if v and v[-1] > now - self.window}
             return 0.0
+
+    def _forget(self, since: float) -> None:
+        """Drop the least recently used keys whose window has passed, and as many more as
+        make room for one under ``max_keys``."""
+        while self._events:
+            key, events = next(iter(self._events.items()))
+            if len(self._events) < self.max_keys and events[-1] > since:
+                return
+            del self._events[key]
 
 
 def attempt_key(kind: str, *parts: str) -> str:
@@ -141,17 +161,39 @@ def retry_after(seconds: float) -> dict[str, str]:
     return {"Retry-After": str(max(1, math.ceil(seconds)))}
 
 
-def client_address(request: Request) -> str:
-    """The client's address: the connection's peer, or the address a trusted reverse proxy
-    says it forwarded for (``SERVQ_TRUSTED_PROXIES``, applied by the app's proxy middleware)."""
-    return request.client.host if request.client else "-"
+def client_key(request: Request) -> str:
+    """Whom the rate limits count a request against: the client's address — the
+    connection's peer, or the address a trusted reverse proxy says it forwarded for
+    (``SERVQ_TRUSTED_PROXIES``, applied by the app's proxy middleware) — as
+    :func:`address_key` makes it."""
+    return address_key(request.client.host if request.client else "-")
+
+
+def address_key(address: str) -> str:
+    """An IPv4 address as it is, an IPv6 address as its /64 network (one subscriber, one
+    home or one server gets a whole /64 and may use any address in it: counted by address,
+    each of its 2**64 addresses would have a limit of its own); an IPv4 address written as
+    IPv6 (``::ffff:192.0.2.1``) as the IPv4 address. Anything else (a Unix socket, a test
+    client's name) as it is.
+
+    >>> address_key("2001:db8:1:2:a:b:c:d"), address_key("::ffff:192.0.2.1"), address_key("192.0.2.1")
+    ('2001:db8:1:2::/64', '192.0.2.1', '192.0.2.1')
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # without an IPv6 zone (fe80::1%eth0)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ip.ipv4_mapped or ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def submit_wait(request: Request) -> float:
-    """0 when this address may post another public form now (the post is counted), else
-    the seconds it has to wait. The address is held in memory for the window only, never stored."""
+    """0 when this client (:func:`client_key`) may post another public form now (the post
+    is counted), else the seconds it has to wait. The key is held in memory for the window
+    only, never stored."""
     limiter: RateLimiter | None = request.app.state.submit_limiter
-    return limiter.take(client_address(request)) if limiter is not None else 0.0
+    return limiter.take(client_key(request)) if limiter is not None else 0.0
 
 
 HSTS = "max-age=63072000; includeSubDomains"

@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     of reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed; default none),
     ``SERVQ_MAX_PENDING`` (requests a process works on or queues at once; beyond, 503),
     ``SERVQ_MAX_BODY_KB`` (largest request body; ``SERVQ_MAX_UPLOAD_MB`` where a file is
-    uploaded), ``SERVQ_WRITE_WAIT_SECONDS`` (longest wait for the database's write lock
-    before a request is answered 503).
+    uploaded), ``SERVQ_BODY_SECONDS`` (the longest a request's body may stop arriving before
+    it is answered 408), ``SERVQ_WRITE_WAIT_SECONDS`` (longest wait for the database's write
+    lock before a request is answered 503).
 
     ``servq worker`` (docs/runs.md): ``SERVQ_SMTP_HOST``, ``SERVQ_SMTP_PORT`` (default 587),
     ``SERVQ_SMTP_SECURITY`` (``starttls``, ``tls`` or ``none``), ``SERVQ_SMTP_USERNAME``,
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     max_pending: int = Field(default=256, ge=1)
     max_body_kb: int = Field(default=256, ge=1)
     max_upload_mb: int = Field(default=20, ge=1)
+    body_seconds: float = Field(default=30.0, gt=0, le=3600)
     write_wait_seconds: float = Field(default=10.0, gt=0, le=300)
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -17,7 +17,7 @@ from . import closed_loop, complaints, distribution, names, org, surveys, versio
 from .accounts import audit
 from .languages import Msg, problem_list, reason, reasons
 from .names import LabelFields
-from .pages import DB, Csrf, CurrentUser, SurveyManager, page, visible_survey
+from .pages import DB, Csrf, CurrentUser, SurveyManager, page, site_url, visible_survey
 from .params import Id, Text, Word
 from .security import check_csrf
 
@@ -155,7 +155,7 @@ def _survey(request: Request, session: Session, user: User, survey_id: int, erro
             saved_version: int | None = None):
     survey = visible_survey(session, user, survey_id)
     inst = surveys.instrument_of(survey)
-    base = _base(request)
+    base = site_url(request)
     # each unit's link, then the unit's link of each channel (?c=<channel id>)
     links = [(unit, distribution.public_url(base, survey, unit.id),
               [(channel, distribution.public_url(base, survey, unit.id, channel.id)) for channel in survey.channels])
@@ -178,10 +178,6 @@ def _loop_values(setting: dict | None) -> dict:
             "complaint_comment": "on" if setting.get("complaint_comment") else ""}
 
 
-def _base(request: Request) -> str:
-    return request.app.state.settings.public_url or str(request.base_url)
-
-
 @router.get("/{survey_id}/qr/{unit_id}.{kind}")
 def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: Id, unit_id: Id, kind: Word,
             c: Id | None = None):
@@ -190,7 +186,7 @@ def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: Id, uni
     if kind not in ("png", "svg") or unit_id not in {u.id for u in survey.units}:
         raise HTTPException(status_code=404, detail=Msg("msg.no_qr"))
     channel = c if c in {ch.id for ch in survey.channels} else None
-    url = distribution.public_url(_base(request), survey, unit_id, channel)
+    url = distribution.public_url(site_url(request), survey, unit_id, channel)
     media = "image/svg+xml" if kind == "svg" else "image/png"
     return Response(distribution.qr_code(url, kind), media_type=media, headers={
         "Content-Disposition": f'attachment; filename="survey-{survey.slug}-unit-{unit_id}.{kind}"'})
@@ -210,7 +206,7 @@ def invitations(request: Request, session: DB, user: SurveyManager, survey_id: I
                        [Msg("msg.file_too_large", file=file.filename, size=f"{MAX_INVITE_UPLOAD // 1_000_000} MB")])
     try:
         with session.begin_nested():
-            text = distribution.import_invitations(session, survey, raw, file.filename, _base(request), days, user)
+            text = distribution.import_invitations(session, survey, raw, file.filename, site_url(request), days, user)
     except DataError as exc:
         return _survey(request, session, user, survey_id, None, 422, problem_list(exc))
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
