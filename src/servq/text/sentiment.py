@@ -6,7 +6,7 @@ weights (−3 very negative … +3 very positive), intensifiers and severity cue
 Chinese anywhere).
 
 **Sentiment.** Reading the terms found in text order, each sentiment term adds its weight
-to a sum *S*, after two adjustments:
+to a sum *S*, after three adjustments:
 
 * an intensifier just before it (in English and Swedish at most three words on, in Chinese
   at most three characters on, never across punctuation) multiplies the weight (*very*
@@ -162,7 +162,6 @@ class SentimentLexicon:
             bangs = text.count("!") + text.count("！")
             total *= 1 + EXCLAMATION * min(bangs, 3)
         return total / math.sqrt(total * total + ALPHA), tuple(c for c in CUES if c in cues)
-
 
     def _turn(self, text: str, lang: str) -> int | None:
         """Where the first contrast word of ``text`` begins (*but*, *men*, 但是 …; not *but also*)."""
