@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy import linalg, optimize
 
 from .constraints import Linear
 from .model import Model, Row
@@ -885,6 +885,13 @@ def _gradient_small(grad: np.ndarray, info: np.ndarray) -> bool:
 
 
 def _solve(info: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``info⁻¹ rhs``: by Cholesky when the information is positive definite (as it is near an
+    optimum; half LU's work, which counts with thousands of parameters), else by LU, else by
+    least squares."""
+    try:
+        return linalg.cho_solve(linalg.cho_factor(info, check_finite=False), rhs, check_finite=False)
+    except (np.linalg.LinAlgError, ValueError):
+        pass
     try:
         return np.linalg.solve(info, rhs)
     except np.linalg.LinAlgError:
