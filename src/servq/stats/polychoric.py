@@ -459,9 +459,11 @@ def shared_categories(tables: Sequence[OrdinalTables]) -> tuple[NDArray[np.int64
     if any(t.items != items for t in tables):
         raise ValueError("the groups' tables must have the same items")
     width = max(t.width for t in tables)
+    # groups x items x codes: each item's answer counts (the diagonals of its own table)
+    every = np.stack([np.einsum("iaia->ia", t._padded(width)) for t in tables])
     out = []
     for i in range(len(items)):
-        counts = np.array([np.diagonal(t._padded(width)[i, :, i, :]) for t in tables])  # groups x codes
+        counts = every[:, i, :].copy()  # groups x codes, merged below
         lookup = np.arange(width + 1, dtype=np.int64)
         cats = [c for c in range(width) if counts[:, c].sum() > 0]  # 0-based codes someone chose
         while len(cats) > 1:

@@ -614,6 +614,7 @@ class Problem:
         self.model = model
         self.stats = stats
         self.pos = [positions(model, g) for g in range(model.n_groups)]
+        self._local = [pos.local() for pos in self.pos]  # each group's own parameters (gradient_information)
         self.logdet_s = [_logdet_pd(s) for s in stats.cov]
         self.use_mean = model.meanstructure
         self._blocks = blocks
@@ -655,7 +656,7 @@ class Problem:
         for g, blocks in enumerate(self.blocks):
             # only the group's own parameters move its Σ and μ: with G groups the rest of the
             # Jacobian is zeros, and products over all q would cost G³
-            active, local = self.pos[g].local(positions(self.model, g, extra) if extra else None)
+            active, local = self.pos[g].local(positions(self.model, g, extra)) if extra else self._local[g]
             imp = implied(self.model, theta, g)
             d_sigma, d_mu = jacobian(self.model, imp, local, len(active))
             grad_g, info_g = block_gradient_information(blocks, imp.sigma, imp.mu, d_sigma, d_mu,
