@@ -325,9 +325,9 @@ def test_ordinal_cfa_falls_back_to_dwls_when_the_second_pass_does_not_match():
 
 
 def test_ordinal_invariance_of_too_many_groups_is_mls_with_a_note(monkeypatch):
-    """WLSMV's scaled test over G groups needs dense matrices of the stacked thresholds and
-    correlations (and time as their cube): beyond MAX_ORDINAL_MOMENTS the sequence is ML's, and a
-    note says why. Two schools of the nine items cut into 3-5 categories stack 2 x (27 thresholds
+    """The equal-thresholds model and the difference test grow with the groups: beyond
+    MAX_ORDINAL_MOMENTS stacked thresholds and correlations the sequence is ML's, and a note says
+    why. Two schools of the nine items cut into 3-5 categories stack 2 x (27 thresholds
     + 36 correlations) = 126."""
     from servq.measures import quality
 

@@ -53,8 +53,10 @@ SCALED_KEYS = ("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.fact
                "rmsea.scaled")  # WLSMV's, present only then
 
 
-MAX_ORDINAL_MOMENTS = 6000  # stacked thresholds and correlations of ordinal invariance: beyond, ML's sequence
-# (22 seven-point items have 363 a group: 16 groups; the scaled test's matrices are 6000 x 6000, 290 MB)
+MAX_ORDINAL_MOMENTS = 25_000  # stacked thresholds and correlations of ordinal invariance: beyond, ML's sequence
+# (22 seven-point items have 363 a group: 68 groups. The fits and tests go part by part
+# (servq.stats.sem.blocks), but the equal-thresholds model's parameters and the difference
+# test's H grow with the groups: 40 groups take about a minute and 0.3 GB, 68 several.)
 
 
 def column(part: Part, item_id: int) -> str:
@@ -270,9 +272,8 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         if stacked > MAX_ORDINAL_MOMENTS:
             notes.append(f"measurement invariance of ordered items across the {len(tables)} groups of "
                          f"'{group_column}' would stack {stacked:,} thresholds and correlations, more than the "
-                         f"{MAX_ORDINAL_MOMENTS:,} WLSMV's scaled test handles here (its matrices grow as the square, its "
-                         "time as the cube): it is that of the items as numbers (ML); for WLSMV, test a column "
-                         "with fewer groups")
+                         f"{MAX_ORDINAL_MOMENTS:,} servq fits by WLSMV in minutes: it is that of the items as "
+                         "numbers (ML); for WLSMV, test a column with fewer groups")
             tables = {}
         if len(tables) > 1:  # the groups must share their categories: merge those a group never chose
             recode = shared_categories(list(tables.values()))
@@ -306,7 +307,8 @@ def assess(inst: Instrument, part: Part, cross: CrossMoments, n_respondents: int
         before = len(notes)
         if tables and scores:
             out["invariance"] = attempt("measurement invariance", lambda: _ordinal_invariance(
-                model, tables, {g: j for g, j in scores.items() if g is not None}, group_column, merged))
+                model, tables, {g: j for g, j in scores.items() if g is not None},
+                {g: p for g, p in polys.items() if p is not None}, group_column, merged))
         else:
             if tables:
                 notes.append("measurement invariance of ordered items needs WLSMV's second pass over the rows: "
@@ -494,16 +496,18 @@ def _invariance(model: str, groups: dict[str, CrossMoments], names: list[str], c
 
 
 def _ordinal_invariance(model: str, tables: dict[str, OrdinalTables], scores: dict[str, ScoreCrossproducts],
-                        column_name: str, merged: dict[str, list[list[int]]]) -> dict | None:
+                        polys: Mapping[str | None, Polychoric], column_name: str,
+                        merged: dict[str, list[list[int]]]) -> dict | None:
     """The WLSMV sequence configural → thresholds → loadings across the groups with tables and
-    scores (pairwise present answers, as the ordinal CFA); ``merged`` the answers counted as one
-    category per item (:func:`_merged_answers`)."""
+    scores (pairwise present answers, as the ordinal CFA; ``polys`` their polychoric fits);
+    ``merged`` the answers counted as one category per item (:func:`_merged_answers`)."""
     usable = [g for g in tables if g in scores]
     if len(usable) < 2:
         return None
     nobs = {g: int(tables[g].n) for g in usable}
     return _invariance_block(lambda: invariance(model, tables={g: tables[g] for g in usable},
-                                                crossproducts={g: scores[g] for g in usable}),
+                                                crossproducts={g: scores[g] for g in usable},
+                                                samples={g: polys[g] for g in usable if g in polys}),
                              column_name, nobs, "WLSMV") | {"merged": merged}
 
 

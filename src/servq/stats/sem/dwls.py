@@ -51,12 +51,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special  # not scipy.stats: its import is slow
 
+from .blocks import BlockMatrix, Part, parts
 from .results import FittedModel, fit_record, frame_records
 
 ESTIMATORS = ("WLSMV", "DWLS", "ULSMV", "ULS")
@@ -71,13 +73,19 @@ class Moments:
     Parameters
     ----------
     jacs : tuple of numpy.ndarray
-        Per group, Δ_g = ∂σ_g/∂θᵀ at the estimates.
+        Per group, Δ_g = ∂σ_g/∂θᵀ at the estimates: over every parameter, or over those of
+        ``columns[g]``.
     weights : tuple of numpy.ndarray
         Per group, the diagonal of W_g (lavaan's ``wls.v``).
     gammas : tuple of numpy.ndarray or None
         Per group, Γ_g (lavaan's ``gamma``, NACOV), None without (DWLS, ULS).
     nobs : tuple of int
         Per group, N.
+    columns : tuple of numpy.ndarray, optional
+        Per group, the positions in θ of the columns of ``jacs[g]`` (the parameters its
+        statistics depend on); None: every Δ_g has every parameter's column.
+    size : int
+        With ``columns``, the number of parameters.
 
     References
     ----------
@@ -98,6 +106,8 @@ class Moments:
     weights: tuple[np.ndarray, ...]
     gammas: tuple[np.ndarray | None, ...]
     nobs: tuple[int, ...]
+    columns: tuple[np.ndarray, ...] | None = None
+    size: int = 0
 
     @property
     def shares(self) -> np.ndarray:
@@ -110,20 +120,69 @@ class Moments:
         """Whether every group has its Γ (WLSMV, ULSMV)."""
         return all(g is not None for g in self.gammas)
 
+    @cached_property
+    def layout(self) -> tuple[Part, ...]:
+        """The parts of the model that share no parameter (:func:`.blocks.parts`)."""
+        if self.columns is None:
+            q = self.jacs[0].shape[1]
+            return tuple(parts([np.arange(q)] * len(self.jacs), q))
+        return tuple(parts(self.columns, self.size))
+
+    @property
+    def n_free(self) -> int:
+        """The number of parameters."""
+        return self.jacs[0].shape[1] if self.columns is None else self.size
+
+    def group_columns(self, g: int) -> np.ndarray:
+        """The positions in θ of the columns of ``jacs[g]``."""
+        return np.arange(self.n_free) if self.columns is None else self.columns[g]
+
+    def gram(self, middle: Sequence[np.ndarray], weighted: bool = True) -> BlockMatrix:
+        """Σ_g f_g Δ_gᵀ M_g Δ_g (``weighted=False``: without f_g), M_g = ``middle[g]`` (a vector: diagonal)."""
+        right = [m[:, None] * d if m.ndim == 1 else m @ d for m, d in zip(middle, self.jacs)]
+        return BlockMatrix.gram(self.layout, self.n_free, self.jacs, right,
+                                self.shares if weighted else np.ones(len(self.jacs)))
+
+    def information(self) -> BlockMatrix:
+        """E = Σ_g f_g Δ_gᵀ W_g Δ_g, part by part."""
+        return self.gram(self.weights)
+
+    def meat(self) -> BlockMatrix:
+        """Σ_g f_g Δ_gᵀ W_g Γ_g W_g Δ_g, part by part (needs Γ)."""
+        return self.gram([w[:, None] * np.asarray(gm) * w[None, :] for w, gm in zip(self.weights, self.gammas)])
+
     @property
     def info(self) -> np.ndarray:
         """E = Σ_g f_g Δ_gᵀ W_g Δ_g (lavaan's expected information)."""
-        return sum(fg * d.T @ (w[:, None] * d) for fg, d, w in zip(self.shares, self.jacs, self.weights))
+        return np.asarray(self.information())
+
+    def covariance_blocks(self) -> BlockMatrix:
+        """E⁻¹/(N − G), or with Γ the sandwich E⁻¹ (Σ_g f_g Δ_gᵀW_gΓ_gW_gΔ_g) E⁻¹/(N − G), part by part
+        (the estimates of different parts are uncorrelated)."""
+        info_inv = self.information().inv()
+        scale = 1.0 / (sum(self.nobs) - len(self.nobs))
+        if not self.robust:
+            return scale * info_inv
+        return scale * (info_inv @ self.meat() @ info_inv)
 
     def covariance(self) -> np.ndarray:
-        """E⁻¹/(N − G), or with Γ the sandwich E⁻¹ (Σ_g f_g Δ_gᵀW_gΓ_gW_gΔ_g) E⁻¹/(N − G)."""
-        info_inv = np.linalg.inv(self.info)
-        scale = sum(self.nobs) - len(self.nobs)
-        if not self.robust:
-            return info_inv / scale
-        meat = sum(fg * (w[:, None] * d).T @ np.asarray(gm) @ (w[:, None] * d)
-                   for fg, d, w, gm in zip(self.shares, self.jacs, self.weights, self.gammas))
-        return info_inv @ meat @ info_inv / scale
+        """The covariance matrix of the estimates (:meth:`covariance_blocks` as one matrix)."""
+        return np.asarray(self.covariance_blocks())
+
+    def scaled_traces(self) -> tuple[float, float]:
+        """tr(UΓ) and tr((UΓ)²) of the scaled-shifted statistic (module docstring), part by part.
+
+        With A_g = f_g W_g Δ_g, B_g = Δ_gᵀ W_g Γ_g and C_g = W_g Γ_g, (UΓ)_gh = δ_gh C_g −
+        A_g E⁻¹ B_h, so tr(UΓ) = Σ_g tr C_g − tr(E⁻¹K) and tr((UΓ)²) = Σ_g tr C_g² −
+        2 tr(E⁻¹L) + tr((E⁻¹K)²) with K = Σ_g B_g A_g and L = Σ_g B_g C_g A_g: q × q
+        matrices, zero between parts, instead of the stacked statistics' square."""
+        wg = [w[:, None] * np.asarray(gm) for w, gm in zip(self.weights, self.gammas)]
+        info_inv = self.information().inv()
+        k = info_inv @ self.meat()
+        l_mat = info_inv @ self.gram([c @ c * w[None, :] for c, w in zip(wg, self.weights)])
+        tr = sum(float(np.trace(c)) for c in wg) - k.trace()
+        tr2 = sum(float(np.sum(c * c.T)) for c in wg) - 2.0 * l_mat.trace() + k.trace_square()
+        return tr, tr2
 
     def fit_measures(self, obs: Sequence[np.ndarray], residuals: Sequence[np.ndarray], covariances: Sequence[slice],
                      npar: int, srmr_residuals: Sequence[np.ndarray], p: int, *, pvalue: bool = True) -> dict[str, float]:
@@ -146,12 +205,9 @@ class Moments:
                     "baseline.pvalue": float(special.chdtrc(base_df, base_chisq))})
         fit["cfi"], fit["tli"], fit["rmsea"] = _indices(chisq, df, base_chisq, base_df, n_total, n_groups)
         if self.robust:
-            v_all = np.concatenate([fg * w for fg, w in zip(f, self.weights)])
-            gamma_all = block_diagonal([np.asarray(gm) / fg for fg, gm in zip(f, self.gammas)])
-            vd = v_all[:, None] * np.vstack(self.jacs)
-            ug = (np.diag(v_all) - vd @ np.linalg.inv(self.info) @ vd.T) @ gamma_all
-            a_fac = np.sqrt(df / np.sum(ug * ug.T)) if df > 0 else np.nan
-            shift = df - a_fac * np.trace(ug)
+            tr_ug, tr2_ug = self.scaled_traces()
+            a_fac = np.sqrt(df / tr2_ug) if df > 0 else np.nan
+            shift = df - a_fac * tr_ug
             tr_b, tr2_b = 0.0, 0.0
             for w, gm, c in zip(self.weights, self.gammas, covariances):
                 wg = w[c, None] * np.asarray(gm)[c, c]
@@ -178,41 +234,6 @@ def _indices(x2: float, d: float, x2b: float, db: float, n: float, groups: int) 
     tli = ((x2b / db - x2 / d) / (x2b / db - 1.0)) if d > 0 else 1.0
     rmsea = float(np.sqrt(max((x2 - d) / (d * (n - groups)), 0.0) * groups)) if d > 0 else 0.0
     return cfi, tli, rmsea
-
-
-def block_diagonal(blocks: Sequence[np.ndarray]) -> np.ndarray:
-    """The block-diagonal matrix ⊕ blocks (as :func:`scipy.linalg.block_diag`, square blocks).
-
-    Parameters
-    ----------
-    blocks : sequence of numpy.ndarray
-        Square matrices.
-
-    Returns
-    -------
-    numpy.ndarray
-        The matrix with ``blocks`` on its diagonal, zeros elsewhere.
-
-    References
-    ----------
-    Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample analysis of
-    moment structures. Kluwer (Γ = ⊕ Γ_g / f_g of several groups).
-
-    Examples
-    --------
-    As R's ``lavaan:::lav_matrix_bdiag(diag(1), 2 * diag(2))``:
-
-    >>> block_diagonal([np.eye(1), 2 * np.eye(2)]).tolist()
-    [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]]
-    """
-    size = sum(b.shape[0] for b in blocks)
-    out = np.zeros((size, size))
-    at = 0
-    for b in blocks:
-        k = b.shape[0]
-        out[at:at + k, at:at + k] = b
-        at += k
-    return out
 
 
 def least_squares_fit(residuals: Callable[[np.ndarray], np.ndarray], jacobian: Callable[[np.ndarray], np.ndarray],
@@ -378,8 +399,9 @@ class OrdinalSemResults(FittedModel):
         Observed and latent variables.
     warnings : tuple of str
         Messages of problems found.
-    _vcov : numpy.ndarray
-        Internal: covariance matrix of the free parameters (lavaan's order of ``free``).
+    _vcov : numpy.ndarray or BlockMatrix
+        Internal: covariance matrix of the free parameters (lavaan's order of ``free``); of
+        several groups, zero between the parts of the model that share no parameter.
     _implied : numpy.ndarray
         Internal: the implied covariance matrix of the latent responses and continuous items
         (one per group: groups × items × items with several groups).
@@ -418,7 +440,7 @@ class OrdinalSemResults(FittedModel):
     ov_names: tuple[str, ...]
     lv_names: tuple[str, ...]
     warnings: tuple[str, ...]
-    _vcov: np.ndarray = field(repr=False, compare=False)
+    _vcov: np.ndarray | BlockMatrix = field(repr=False, compare=False)
     _implied: np.ndarray = field(repr=False, compare=False)
     _moments: Moments | None = field(default=None, repr=False, compare=False)
     _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
@@ -432,7 +454,7 @@ class OrdinalSemResults(FittedModel):
 
     def vcov(self) -> np.ndarray:
         """Covariance matrix of the free parameters (robust for WLSMV)."""
-        return self._vcov.copy()
+        return np.array(self._vcov, dtype=float)
 
     def modindices(self, sort: bool = True, minimum_value: float = 0.0,
                    maximum_number: int | None = None) -> pd.DataFrame:

@@ -60,7 +60,7 @@ import pandas as pd
 from scipy import special
 
 from ..numbers import finite
-from ..polychoric import OrdinalTables, ScoreCrossproducts, polychoric
+from ..polychoric import OrdinalTables, Polychoric, ScoreCrossproducts, polychoric
 from .core import fit_sem
 from .options import SemOptions
 from .results import SemResults, frame_records
@@ -188,7 +188,8 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
                sample_cov=None, sample_nobs=None, sample_mean=None,
                std_lv: bool = False, group_partial=(), partial: bool = False,
                ordered=None, estimator: str | None = None, tables: Mapping[str, OrdinalTables] | None = None,
-               crossproducts: Mapping[str, ScoreCrossproducts] | None = None) -> InvarianceResults:
+               crossproducts: Mapping[str, ScoreCrossproducts] | None = None,
+               samples: Mapping[str, Polychoric] | None = None) -> InvarianceResults:
     """Configural, metric and scalar invariance of a CFA across groups.
 
     Parameters
@@ -219,6 +220,9 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
         cross-products of a second pass over its rows (:func:`.wls.fit_ordinal_tables`; the
         statistics of pairwise present answers, lavaan's ``missing = "pairwise"``); the
         WLSMV sequence of ``ordered`` on every item of the model.
+    samples : dict by group of Polychoric, optional
+        With ``tables``: each group's ``polychoric(tables[group])`` when it was computed
+        already (for the second pass); computed here otherwise.
 
     Returns
     -------
@@ -260,7 +264,8 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
     """
     user = tuple([group_partial] if isinstance(group_partial, str) else group_partial)
     if ordered or tables is not None:
-        return _ordinal(model, _ordinal_fits(model, data, group, ordered, tables, crossproducts, sample_cov, std_lv, user),
+        return _ordinal(model, _ordinal_fits(model, data, group, ordered, tables, crossproducts, samples, sample_cov, std_lv,
+                                             user),
                         estimator, partial=partial, user=user)
     options = SemOptions(estimator or "ML")
     robust = options.estimator in ROBUST
@@ -320,7 +325,7 @@ def invariance(model: str, data: pd.DataFrame | None = None, group: str | None =
                              group_partial=tuple(final) if level != "configural" else (), **extra)
 
 
-def _ordinal_fits(model: str, data, group, ordered, tables, crossproducts, sample_cov, std_lv: bool,
+def _ordinal_fits(model: str, data, group, ordered, tables, crossproducts, polys, sample_cov, std_lv: bool,
                   user: tuple[str, ...]) -> Callable[[tuple[str, ...]], OrdinalSemResults]:
     """The WLSMV fit of ``model`` with some equalities, from the rows or from per-group tables."""
     if tables is not None:
@@ -330,7 +335,7 @@ def _ordinal_fits(model: str, data, group, ordered, tables, crossproducts, sampl
             raise ValueError("invariance from tables needs each group's score crossproducts (WLSMV's second pass)")
         labels = [str(g) for g in tables]
         sets, scores = list(tables.values()), [crossproducts[g] for g in tables]
-        samples = [polychoric(t) for t in sets]  # once for the three fits
+        samples = [polys[g] if polys and g in polys else polychoric(t) for g, t in tables.items()]  # once for the three
         return lambda equal: fit_ordinal_tables(model, sets, sample=samples, crossproducts=scores, groups=labels,
                                                 std_lv=std_lv, group_equal=equal, group_partial=user if equal else ())
     if data is None or sample_cov is not None or group is None:

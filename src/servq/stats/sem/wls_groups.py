@@ -42,14 +42,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from scipy import special  # not scipy.stats: its import is slow
+from threadpoolctl import threadpool_limits
 
 from ..polychoric import Polychoric
-from .dwls import Moments, block_diagonal, least_squares_fit, parameter_frame, standardized
+from .blocks import BlockMatrix, least_squares_parts
+from .dwls import Moments, parameter_frame, standardized
 from .model import GROUP_EQUAL, Model, SemSpecificationError, build, variable_names
 from .syntax import parse
 
@@ -72,10 +75,16 @@ class _Layout:
     delta_par: tuple[np.ndarray, ...]  # per group: θ column of each item's δ (−1: fixed at 1)
     n_th: int
     n_delta: int
+    columns: tuple[np.ndarray, ...]  # per group: the θ columns its statistics depend on, ascending
 
     @property
     def n_free(self) -> int:
         return self.n_th + len(self.keep) + self.n_delta
+
+    @property
+    def structural(self) -> dict[int, int]:
+        """The θ column of each free spec parameter."""
+        return {par: self.n_th + k for k, par in enumerate(self.keep)}
 
 
 def split_partial(group_partial: Sequence[str] | str) -> tuple[tuple[str, ...], frozenset[tuple[str, int]]]:
@@ -182,7 +191,12 @@ def _layout(model: str, samples: Sequence[Polychoric], *, std_lv: bool, orthogon
             n_delta += p
         else:
             delta_par.append(np.full(p, -1))
-    return _Layout(spec, keep, tuple(th_par), tuple(th_item), tuple(delta_par), n_th, n_delta)
+    lay = _Layout(spec, keep, tuple(th_par), tuple(th_item), tuple(delta_par), n_th, n_delta, ())
+    where = lay.structural
+    columns = tuple(np.unique(np.concatenate([th_par[g], delta_par[g][delta_par[g] >= 0],
+                                              [where[r.par] for r in spec.rows if r.group == g and r.par in where]])
+                              ).astype(int) for g in range(n_groups))
+    return replace(lay, columns=columns)
 
 
 @dataclass(frozen=True)
@@ -190,7 +204,7 @@ class _Implied:
     """One group's model-implied statistics at θ and their derivatives."""
 
     sigma: np.ndarray      # (τ*, correlations) as the sample's wls_obs()
-    jac: np.ndarray        # ∂sigma/∂θᵀ
+    jac: np.ndarray | None  # ∂sigma/∂θᵀ over the group's columns (Layout.columns)
     sig0: np.ndarray       # Σ of all variables with zero residual variances of the items
     mu: np.ndarray         # μ of all variables
     delta: np.ndarray      # scaling factors of the items
@@ -198,14 +212,14 @@ class _Implied:
     psi: np.ndarray        # variance parameters of all variables (0 for the items: not parameters)
 
 
-def _implied(lay: _Layout, theta: np.ndarray, g: int, pairs: list[tuple[int, int]]) -> _Implied:
-    """σ_g(θ) and Δ_g = ∂σ_g/∂θᵀ (module docstring)."""
+def _implied(lay: _Layout, theta: np.ndarray, g: int, pairs: list[tuple[int, int]], jacobian: bool = True) -> _Implied:
+    """σ_g(θ) and Δ_g = ∂σ_g/∂θᵀ over the group's own columns (module docstring)."""
     spec = lay.spec
     p, nv = spec.p, spec.n_vars
     full = np.zeros(spec.n_par)
     base = lay.n_th
     full[list(lay.keep)] = theta[base:base + len(lay.keep)]
-    col = {par: base + k for k, par in enumerate(lay.keep)}
+    col = lay.structural
     a, s, m = spec.matrices(full, g)
     s[np.arange(p), np.arange(p)] = 0.0
     b = np.linalg.inv(np.eye(nv) - a)
@@ -219,15 +233,19 @@ def _implied(lay: _Layout, theta: np.ndarray, g: int, pairs: list[tuple[int, int
     jj = np.array([j for _, j in pairs], dtype=int)
     nth = len(tau)
     sigma = np.concatenate([delta[items] * (tau - mu[items]), delta[ii] * delta[jj] * sig0[ii, jj]])
+    if not jacobian:
+        return _Implied(sigma, None, sig0, mu, delta, tau, np.diag(s).copy())
 
-    jac = np.zeros((nth + len(pairs), lay.n_free))
-    jac[np.arange(nth), lay.th_par[g]] += delta[items]
+    local = np.full(lay.n_free, -1)
+    local[lay.columns[g]] = np.arange(lay.columns[g].size)
+    jac = np.zeros((nth + len(pairs), lay.columns[g].size))
+    jac[np.arange(nth), local[lay.th_par[g]]] += delta[items]
     for i in range(p):
         if dpar[i] >= 0:
-            on = items == i
-            jac[np.flatnonzero(on), dpar[i]] += tau[on] - mu[i]
-            jac[nth + np.flatnonzero(ii == i), dpar[i]] += delta[jj[ii == i]] * sig0[i, jj[ii == i]]
-            jac[nth + np.flatnonzero(jj == i), dpar[i]] += delta[ii[jj == i]] * sig0[ii[jj == i], i]
+            on, at = items == i, local[dpar[i]]
+            jac[np.flatnonzero(on), at] += tau[on] - mu[i]
+            jac[nth + np.flatnonzero(ii == i), at] += delta[jj[ii == i]] * sig0[i, jj[ii == i]]
+            jac[nth + np.flatnonzero(jj == i), at] += delta[ii[jj == i]] * sig0[ii[jj == i], i]
     dd = delta[ii] * delta[jj]
     for r in spec.rows:
         if r.group != g or r.par not in col:
@@ -241,7 +259,7 @@ def _implied(lay: _Layout, theta: np.ndarray, g: int, pairs: list[tuple[int, int
             dsig, dmu = (d if i == j else d + d.T), np.zeros(nv)
         else:
             dsig, dmu = np.zeros((nv, nv)), b[:, i]
-        c = col[r.par]
+        c = local[col[r.par]]
         jac[:nth, c] -= delta[items] * dmu[items]
         jac[nth:, c] += dd * dsig[ii, jj]
     return _Implied(sigma, jac, sig0, mu, delta, tau, np.diag(s).copy())
@@ -255,7 +273,7 @@ def _start_values(lay: _Layout, samples: Sequence[Polychoric]) -> np.ndarray:
         np.add.at(theta, lay.th_par[g], np.concatenate(s.thresholds))
         np.add.at(count, lay.th_par[g], 1.0)
     theta[:lay.n_th] /= count
-    col = {par: lay.n_th + k for k, par in enumerate(lay.keep)}
+    col = lay.structural
     for r in lay.spec.rows:
         if r.par in col:
             theta[col[r.par]] = 1.0 if r.op == "=~" else 0.5 if r.op == "~~" and r.lhs == r.rhs else 0.0
@@ -276,7 +294,9 @@ def scaled_shifted_difference(free: Moments, restricted: Moments, chisq_free: fl
         tr = Σ_g f_g tr(W_g Γ_g W_g Δ_g M Δ_gᵀ),   tr₂ = tr((W Δ M Δᵀ W Γ_f)²),
 
     W = ⊕ W_g, Γ_f = ⊕ f_g Γ_g; a = √(m / tr₂), b = m − a·tr and the statistic
-    (χ²₀ − χ²₁)·a + b on m degrees of freedom.
+    (χ²₀ − χ²₁)·a + b on m degrees of freedom. Computed as tr = tr(MK), tr₂ = tr((MK)²)
+    with K = Σ_g f_g Δ_gᵀ W_g Γ_g W_g Δ_g and M = P⁻¹ − Q(QᵀPQ)⁻¹Qᵀ, Q a basis of H's
+    columns: matrices of the parameters, not of the stacked statistics.
 
     Parameters
     ----------
@@ -319,23 +339,8 @@ def scaled_shifted_difference(free: Moments, restricted: Moments, chisq_free: fl
         raise ValueError(f"the restricted model has {m:g} more degrees of freedom than the free one; nothing to test")
     if any(g is None for g in free.gammas):
         raise ValueError("the scaled difference test needs the models' NACOV (estimator='WLSMV', not 'DWLS')")
-    f = np.asarray(free.nobs, dtype=float) / sum(free.nobs)
-    d1, d0 = np.vstack(free.jacs), np.vstack(restricted.jacs)
-    h = np.linalg.pinv(d1) @ d0
-    u, sv, _ = np.linalg.svd(h, full_matrices=True)
-    rank = int(np.sum(sv > 1e-7 * sv[0])) if sv.size else 0
-    a_mat = u[:, rank:].T
-    p_inv = np.linalg.inv(free.info)
-    ap = a_mat @ p_inv
-    mid = ap.T @ np.linalg.pinv(ap @ a_mat.T) @ ap
-    tr, blocks = 0.0, []
-    for fg, d, w, gm in zip(f, free.jacs, free.weights, free.gammas):
-        wd = w[:, None] * d
-        tr += fg * float(np.sum((wd.T @ gm @ wd) * mid))  # tr(WΓW Δ M Δᵀ)
-        blocks.append(fg * gm)
-    vd = np.concatenate(free.weights)[:, None] * d1
-    ug = vd @ mid @ vd.T @ block_diagonal(blocks)
-    tr2 = float(np.sum(ug * ug.T))
+    with threadpool_limits(limits=1, user_api="blas"):  # as in fit_groups
+        tr, tr2 = _difference_traces(free, restricted)
     a = np.sqrt(m / tr2)
     b = m - a * tr
     stat = (chisq_restricted - chisq_free) * a + b
@@ -343,10 +348,34 @@ def scaled_shifted_difference(free: Moments, restricted: Moments, chisq_free: fl
             "a": float(a), "b": float(b), "chisq_diff_unscaled": float(chisq_restricted - chisq_free)}
 
 
+def _difference_traces(free: Moments, restricted: Moments) -> tuple[float, float]:
+    """tr(MK) and tr((MK)²) of :func:`scaled_shifted_difference`."""
+    # H = Δ₁⁺Δ₀ = (Δ₁ᵀΔ₁)⁺ Δ₁ᵀΔ₀ and, with Q a basis of its columns, M = E⁻¹ − Q (QᵀEQ)⁻¹ Qᵀ
+    # (the same M as P⁻¹Aᵀ(AP⁻¹Aᵀ)⁺AP⁻¹): q × q matrices, zero between the free model's parts
+    h = np.zeros((free.n_free, restricted.n_free))
+    for g, (d1, d0) in enumerate(zip(free.jacs, restricted.jacs)):
+        h[np.ix_(free.group_columns(g), restricted.group_columns(g))] += d1.T @ d0
+    h = free.gram([np.ones(d.shape[0]) for d in free.jacs], weighted=False).solve(h)
+    hth = BlockMatrix.identity(free.layout, free.n_free).between(h)
+    sv = np.sqrt(np.clip(np.linalg.eigvalsh(hth), 0.0, None))
+    if sv.size and sv.min() <= 1e-7 * sv.max():  # H is not of full column rank: a basis of its columns
+        values, vectors = np.linalg.eigh(hth)
+        h = h @ vectors[:, np.sqrt(np.clip(values, 0.0, None)) > 1e-7 * sv.max()]
+    basis = h
+    info = free.information()
+    info_inv, meat = info.inv(), free.meat()
+    ek = info_inv @ meat
+    g_inv = np.linalg.inv(info.between(basis))
+    x = g_inv @ meat.between(basis)
+    tr = ek.trace() - float(np.trace(x))  # tr(MK)
+    tr2 = ek.trace_square() - 2.0 * float(np.sum(g_inv * (meat @ ek).between(basis).T)) + float(np.sum(x * x.T))
+    return tr, tr2
+
+
 @dataclass(frozen=True)
 class _Estimates:
     theta: np.ndarray
-    vcov: np.ndarray
+    vcov: BlockMatrix
     groups: tuple[_Implied, ...]
     fit: dict[str, float]
     moments: Moments
@@ -362,21 +391,20 @@ def _estimate(lay: _Layout, samples: Sequence[Polychoric], gammas: Sequence[np.n
     w = [s.wls_v() for s in samples]
     root = [np.sqrt((ng - 1.0) * wg) for ng, wg in zip(nobs, w)]
 
-    def residuals(t: np.ndarray) -> np.ndarray:
-        return np.concatenate([rg * (_implied(lay, t, g, pairs[g]).sigma - obs[g]) for g, rg in enumerate(root)])
+    def evaluate(t: np.ndarray, g: int, jacobian: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        gi = _implied(lay, t, g, pairs[g], jacobian)
+        return root[g] * (gi.sigma - obs[g]), None if gi.jac is None else root[g][:, None] * gi.jac
 
-    def jacobian(t: np.ndarray) -> np.ndarray:
-        return np.vstack([rg[:, None] * _implied(lay, t, g, pairs[g]).jac for g, rg in enumerate(root)])
-
-    opt = least_squares_fit(residuals, jacobian, _start_values(lay, samples))
+    opt = least_squares_parts(evaluate, lay.columns, _start_values(lay, samples))
     theta = opt.x
     groups = tuple(_implied(lay, theta, g, pairs[g]) for g in range(len(samples)))
-    moments = Moments(tuple(gi.jac for gi in groups), tuple(w), tuple(gammas), tuple(int(x) for x in nobs))
+    moments = Moments(tuple(cast(np.ndarray, gi.jac) for gi in groups), tuple(w), tuple(gammas),
+                      tuple(int(x) for x in nobs), lay.columns, lay.n_free)
     resid = [og - gi.sigma for og, gi in zip(obs, groups)]
     cors = [slice(len(gi.tau), None) for gi in groups]
     fit = moments.fit_measures(obs, resid, cors, lay.n_free, [r[c] for r, c in zip(resid, cors)],
                                len(samples[0].items))
-    return _Estimates(theta, moments.covariance(), groups, fit, moments, bool(opt.success), int(opt.nfev))
+    return _Estimates(theta, moments.covariance_blocks(), groups, fit, moments, opt.success, opt.nfev)
 
 
 def _table(lay: _Layout, res: _Estimates, samples: Sequence[Polychoric], labels: Sequence[str]) -> pd.DataFrame:
@@ -385,8 +413,8 @@ def _table(lay: _Layout, res: _Estimates, samples: Sequence[Polychoric], labels:
     spec = lay.spec
     names = spec.names
     p = spec.p
-    se = np.sqrt(np.clip(np.diag(res.vcov), 0, None))
-    col = {par: lay.n_th + k for k, par in enumerate(lay.keep)}
+    se = np.sqrt(np.clip(res.vcov.diagonal(), 0, None))
+    col = lay.structural
     latent = np.zeros(spec.n_vars, dtype=bool)
     latent[[spec.index(v) for v in names.lv]] = True
     recs = []
@@ -448,8 +476,10 @@ class GroupFit:
         label, est, se, z, pvalue, ci.lower, ci.upper, std.lv, std.all, free).
     fit : dict of str to float
         Fit measures by lavaan's names (scaled ones with the groups' NACOV).
-    vcov : numpy.ndarray
-        Covariance matrix of the free parameters (thresholds, structural, scaling factors).
+    vcov : BlockMatrix
+        Covariance matrix of the free parameters (thresholds, structural, scaling factors),
+        zero between the parts of the model that share no parameter (``np.asarray`` gives it
+        whole).
     implied : numpy.ndarray
         Groups × items × items: the implied correlations of the latent responses.
     moments : Moments
@@ -480,7 +510,7 @@ class GroupFit:
 
     estimates: pd.DataFrame
     fit: dict[str, float]
-    vcov: np.ndarray
+    vcov: BlockMatrix
     implied: np.ndarray
     moments: Moments
     converged: bool
@@ -553,7 +583,10 @@ def fit_groups(model: str, samples: Sequence[Polychoric], gammas: Sequence[np.nd
     """
     lay = _layout(model, samples, std_lv=std_lv, orthogonal=orthogonal, group_equal=tuple(group_equal),
                   group_partial=group_partial)
-    res = _estimate(lay, samples, gammas, nobs)
+    # The blocks are small (a part's parameters): BLAS threads would only contend, and on a
+    # busy machine an OpenBLAS Cholesky of 1,000 parameters ran 10–20× slower on two threads.
+    with threadpool_limits(limits=1, user_api="blas"):
+        res = _estimate(lay, samples, gammas, nobs)
     p = lay.spec.p
     implied = np.stack([gi.delta[:p, None] * gi.sig0[:p, :p] * gi.delta[None, :p] for gi in res.groups])
     for k in range(len(implied)):
