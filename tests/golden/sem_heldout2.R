@@ -27,6 +27,9 @@
 #                  without education left out, with lavaan's warning), equal loadings and intercepts;
 #   groups_defined_mlr - HS by school with per-group labels c(l1, l2) and c(m1, m2) and := their
 #                  difference and ratio, MLR;
+#   groups_fixed_equal - HS by school with x2's loading fixed at 0.6 in the first group only (c(0.6, NA)) and
+#                  equal loadings: lavaan's group.equal label ties the second group's to the fixed one, so
+#                  both are 0.6;
 #   pd_mlm_defined - the PoliticalDemocracy mediation (a, b, c) with := indirect and total, MLM;
 #   holes_fiml_std_lv - HS with holes (sem_missing.R) by school, equal loadings and intercepts,
 #                  std.lv = TRUE (latent means and variances free in the second group), ML with
@@ -194,6 +197,12 @@ dm := m1 - m2
 ratio := l1 / l2"
 cases$groups_defined_mlr <- describe("groups_defined_mlr", cfa(gd, data = hs, group = "school", estimator = "MLR"), gd,
                                      list(data = "hs", group = "school", estimator = "MLR"), robust)
+
+fixed_equal <- "visual =~ x1 + c(0.6, NA)*x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9"
+cases$groups_fixed_equal <- describe("groups_fixed_equal", cfa(fixed_equal, data = hs, group = "school", group.equal = "loadings"),
+                                     fixed_equal, list(data = "hs", group = "school", group_equal = list("loadings")))
 
 mediation <- "ind60 =~ x1 + x2 + x3
 dem60 =~ y1 + y2 + y3 + y4

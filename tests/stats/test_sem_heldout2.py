@@ -4,19 +4,22 @@ blanks by MLR + FIML, strictly parallel items (one label for loadings, residual 
 std.lv), the ECSI model of bank customers with := indirect effects by ML and MLR, a non-recursive path
 model, five groups (bfi by education) with equal loadings and intercepts, := of per-group labels by MLR,
 := by MLM, FIML by school with std.lv and equal loadings and intercepts, an ordinal bifactor model,
-tau-equivalent items written with one label per factor (ordinal and continuous), a c(a, a) label next
+tau-equivalent items written with one label per factor (ordinal and continuous), a loading fixed in one
+group only next to equal loadings, a c(a, a) label next
 to equal thresholds in two groups of ordered items, binary items by school, and parameterization =
 "theta" (refused by servq, whose delta fit has lavaan's theta fit measures and standardized solution,
 as its docs say).
 
-Two disagreements were servq's and are fixed: a label shared with a fixed parameter (``f =~ a*x1 + a*x2
+Three disagreements were servq's and are fixed: a label shared with a fixed parameter (``f =~ a*x1 + a*x2
 + a*x3``, whose first loading is the marker, fixed at 1) left the others free and equal to each other;
 lavaan fixes every parameter of the label at the fixed one's value (``lavaanify``), so servq had 3
 parameters more and another χ² (tau_ml, ordinal_tau). And the second-order SERVQUAL model on the 0-100
 answers (sq411_second_order_mlr) did not converge (3761 iterations, 99 s, χ² 1236.5 at a sign-flipped
 solution): the second-order factor started at variance 0.05 whatever the scale; it now starts as the one
 factor of the first-order factors' approximate covariances (servq.stats.sem.start) and reaches lavaan's
-χ² 1051.32 in 20 iterations.
+χ² 1051.32 in 20 iterations. And a parameter fixed in the first group only (``c(0.6, NA)*x2``) stayed free in
+the second under ``group_equal=["loadings"]``, where lavaan's group.equal label ties it to the fixed one
+(groups_fixed_equal: lavaan's npar 53, servq's 54).
 
 Tolerances (those of the other golden tests): estimates, std.lv and std.all 1e-5 absolute or relative,
 standard errors 1e-4 relative; χ² statistics and log-likelihoods 1e-6 relative (1e-4 for the ordinal
@@ -88,7 +91,7 @@ def fitted(case):
 
 
 def test_every_case_is_listed():
-    assert len(REF["cases"]) == 18
+    assert len(REF["cases"]) == 19
     assert REF["lavaan"] == "0.6.14"
 
 
