@@ -441,7 +441,7 @@ def build(formulas: list[Formula], *, n_groups: int = 1, std_lv: bool = False,
     if missing:
         lhs, op, rhs = missing[0]
         raise SemSpecificationError(f"group_partial {_param_name(lhs, op, rhs)!r} is not a parameter of the model")
-    rows = _tie_named(rows)
+    rows = _fix_equal_to_fixed(_fix_labelled(_tie_named(rows)), group_equal, names, partial)
     rows, n_par = _number(rows, group_equal, names, partial)
     try:
         constraints = resolve(formulas, rows, n_par)
@@ -753,6 +753,36 @@ def _tie_named(rows: list[Row]) -> list[Row]:
                 out[i] = replace(out[i], label=target.label)
         if target.free and not target.label:
             out[k] = replace(target, label=name)
+    return out
+
+
+def _fix_labelled(rows: list[Row]) -> list[Row]:
+    """A label shared with a fixed parameter (``f =~ a*x1 + a*x2``, whose first loading is fixed
+    at 1) fixes every row of the label at that parameter's value, as lavaan's ``lavaanify`` does
+    (the first fixed row's value, should several be fixed)."""
+    out = list(rows)
+    for label in dict.fromkeys(r.label for r in rows if r.label):
+        tied = [k for k, r in enumerate(rows) if r.label == label]
+        fixed = next((rows[k] for k in tied if not rows[k].free), None)
+        if fixed is not None:
+            for k in tied:
+                out[k] = replace(out[k], free=False, value=fixed.value)
+    return out
+
+
+def _fix_equal_to_fixed(rows: list[Row], group_equal, names: Names,
+                        partial: frozenset[tuple[str, str, str]]) -> list[Row]:
+    """A free parameter of a later group that ``group_equal`` makes equal to a fixed one of the
+    first group (``c(0.6, NA)*x2`` with equal loadings) is fixed at that value, as lavaan's
+    ``group.equal`` labels do (the label rule of :func:`_fix_labelled`)."""
+    first = {(r.lhs, r.op, r.rhs): r for r in rows if r.group == 0}
+    out = []
+    for r in rows:
+        ref = first.get((r.lhs, r.op, r.rhs))
+        if (r.group > 0 and r.free and not r.label and not r.exo and ref is not None and not ref.free
+                and not ref.exo and _category(r, names) in group_equal and (r.lhs, r.op, r.rhs) not in partial):
+            r = replace(r, free=False, value=ref.value)
+        out.append(r)
     return out
 
 

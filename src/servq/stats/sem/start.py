@@ -1,7 +1,8 @@
 """Starting values for ML estimation, close to lavaan's defaults.
 
 Loadings and latent variances from a one-factor principal-axis solution of each factor's
-indicators (rescaled to the marker, or to unit variance with ``std_lv``); residual variances
+indicators (rescaled to the marker, or to unit variance with ``std_lv``), and for a factor
+measured by factors the one factor of their approximate covariances; residual variances
 of observed variables the part of the observed variance the factor leaves (kept within
 10–90 % of it; lavaan takes half); observed variables that are neither indicators nor
 outcomes start at their sample variances and covariances (so that the implied covariance
@@ -89,7 +90,9 @@ def start_values(model: Model, stats: SampleStats) -> np.ndarray:
 def _one_factor(model: Model, group: int, s: np.ndarray):
     ov = model.names.ov
     rows = [r for r in model.rows if r.group == group]
-    loading, lv_var, resid = {}, {}, {}
+    loading: dict[tuple[str, str], float] = {}
+    lv_var: dict[str, float] = {}
+    resid: dict[str, float] = {}
     for f in model.names.lv:
         ind = [r for r in rows if r.op == "=~" and r.lhs == f and r.rhs in ov]
         if len(ind) < 2:
@@ -97,21 +100,54 @@ def _one_factor(model: Model, group: int, s: np.ndarray):
         idx = [ov.index(r.rhs) for r in ind]
         sub = s[np.ix_(idx, idx)]
         lam = _principal_axis(sub)
-        marker = next((k for k, r in enumerate(ind) if r.par < 0 and r.value != 0), None)
-        var_row = next((r for r in rows if r.op == "~~" and r.lhs == f and r.rhs == f), None)
-        if marker is not None and (var_row is None or var_row.par >= 0) and abs(lam[marker]) > 1e-8:
-            scale = lam[marker] / ind[marker].value
-            lam_scaled = lam / scale
-            lv_var[f] = scale ** 2
-        else:
-            psi = var_row.value if var_row is not None and var_row.par < 0 else 1.0
-            lam_scaled = lam / np.sqrt(psi) if psi > 0 else lam
-            lv_var[f] = psi
+        lam_scaled = _identify(f, ind, rows, lam, lv_var)
         for k, r in enumerate(ind):
             loading[(f, r.rhs)] = float(lam_scaled[k])
             var = sub[k, k]
             resid[r.rhs] = float(np.clip(var - lam[k] ** 2, 0.1 * var, 0.9 * var))
+    _higher_order(model, rows, s, loading, lv_var)
     return loading, lv_var, resid
+
+
+def _identify(f: str, ind: list, rows: list, lam: np.ndarray, lv_var: dict) -> np.ndarray:
+    """Principal-axis loadings ``lam`` of factor ``f`` (unit variance) rescaled to its marker, whose
+    square is then its variance, or to its fixed variance; ``lv_var[f]`` is set."""
+    marker = next((k for k, r in enumerate(ind) if r.par < 0 and r.value != 0), None)
+    var_row = next((r for r in rows if r.op == "~~" and r.lhs == f and r.rhs == f), None)
+    if marker is not None and (var_row is None or var_row.par >= 0) and abs(lam[marker]) > 1e-8:
+        scale = lam[marker] / ind[marker].value
+        lv_var[f] = scale ** 2
+        return lam / scale
+    psi = var_row.value if var_row is not None and var_row.par < 0 else 1.0
+    lv_var[f] = psi
+    return lam / np.sqrt(psi) if psi > 0 else lam
+
+
+def _higher_order(model: Model, rows: list, s: np.ndarray, loading: dict, lv_var: dict) -> None:
+    """A factor measured by factors (a second-order factor) starts as the one factor of their
+    covariances, each the mean of s_ab / (λ_a λ_b) over their items' pairs; each first-order factor's
+    variance becomes its disturbance variance (the part the higher factor leaves, within 10–90 %).
+    Without it the higher factor would start at lavaan's 0.05 whatever the scale of the items, from
+    which scoring on 0-100 answers wanders off to a sign-flipped, diverging solution."""
+    ov = model.names.ov
+    items = {f: [(ov.index(rhs), lam) for (lhs, rhs), lam in loading.items() if lhs == f and abs(lam) > 1e-8]
+             for f in lv_var}
+    for h in model.names.lv:
+        ind = [r for r in rows if r.op == "=~" and r.lhs == h]
+        if h in lv_var or len(ind) < 2 or not all(items.get(r.rhs) for r in ind):
+            continue
+        k = len(ind)
+        cov = np.empty((k, k))
+        for i, a in enumerate(ind):
+            for j, b in enumerate(ind):
+                cov[i, j] = lv_var[a.rhs] if i == j else np.mean(
+                    [s[p, q] / (lp * lq) for p, lp in items[a.rhs] for q, lq in items[b.rhs]])
+        lam = _principal_axis(cov)
+        lam_scaled = _identify(h, ind, rows, lam, lv_var)
+        for i, r in enumerate(ind):
+            loading[(h, r.rhs)] = float(lam_scaled[i])
+            var = cov[i, i]
+            lv_var[r.rhs] = float(np.clip(var - lam[i] ** 2, 0.1 * var, 0.9 * var))
 
 
 def _principal_axis(sub: np.ndarray) -> np.ndarray:
