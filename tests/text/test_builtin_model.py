@@ -46,7 +46,8 @@ def test_the_shipped_ngram_member_is_what_the_build_script_trains():
                   **build.MEMBERS["classifier_ngrams.npz"])
     assert shipped.info["c"] == builtin_model().info["choice_of_c"]["c"] and shipped.features.words
     assert list(shipped.vocabulary) == list(fresh.vocabulary)
-    np.testing.assert_allclose(shipped.coef, fresh.coef, atol=1e-6)
+    # the solver stops at its tolerance: on another CPU the coefficients move by about 1e-6
+    np.testing.assert_allclose(shipped.coef, fresh.coef, atol=1e-5)
     assert shipped.temperature == pytest.approx(fresh.temperature, rel=1e-4)
 
 
