@@ -582,14 +582,11 @@ def _parquet_chunks(src: Source, columns: list[str], chunk_size: int,
 # -- XLSX ----------------------------------------------------------------------------
 
 def _open_xlsx(path: Path, sheet: str | None, header_row: int = 1, first_row: int = 2) -> Source:
-    wb = _workbook(path)
-    try:
+    with _workbook(path) as wb:
         ws = _sheet(wb, path, sheet)
         top = list(_damaged(_quiet(ws.iter_rows(min_row=1, max_row=_top(header_row, first_row), values_only=True)),
                             path, 1))
         sheets = list(wb.sheetnames)
-    finally:
-        wb.close()
     header, skipped = _names_and_skipped(path, top, header_row, first_row, _sheet_names)
     return Source(path, "xlsx", header, {"sheet": sheet, "sheets": sheets}, header_row=header_row, first_row=first_row,
                   skipped=skipped)
@@ -630,19 +627,27 @@ def no_zip_bomb(path: Path) -> None:
             file=str(path))])
 
 
+@contextlib.contextmanager
 def _workbook(path: Path):
+    """The .xlsx workbook at ``path``, read only, closed at the end (its file too when
+    openpyxl refuses it half-read)."""
     import zipfile
     import zlib
 
     import openpyxl
 
     no_zip_bomb(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # see _quiet
-            return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, zlib.error, *_XLSX_DAMAGE) as exc:
-        raise unreadable_workbook(path, exc) from None
+    with path.open("rb") as fh:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # see _quiet
+                wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, zlib.error, *_XLSX_DAMAGE) as exc:
+            raise unreadable_workbook(path, exc) from None
+        try:
+            yield wb
+        finally:
+            wb.close()
 
 
 def unreadable_workbook(path: Path, exc: Exception) -> DataError:
@@ -704,14 +709,11 @@ def _sheet(wb, path: Path, sheet: str | None):
 
 
 def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int, text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
-    wb = _workbook(src.path)
-    try:
+    with _workbook(src.path) as wb:
         ws = _sheet(wb, src.path, src.options.get("sheet"))
         rows = _damaged(_quiet(ws.iter_rows(min_row=src.first_row, values_only=True)), src.path, src.first_row)
         epoch = (wb.epoch.date(), wb.epoch.year == 1899)
         yield from _row_tables(_without_empty_tail(rows), src.columns, columns, chunk_size, text, epoch)
-    finally:
-        wb.close()
 
 
 # what reading a damaged .xlsx raises: the archive's checks (BadZipFile is an OSError), the
