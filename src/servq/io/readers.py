@@ -867,7 +867,7 @@ def _serial(value, epoch: tuple[datetime.date, bool]) -> int | None:
 def _cell_text(value, as_written: bool = False, epoch: tuple[datetime.date, bool] | None = None) -> str | None:
     if value is None:
         return None
-    if epoch is not None and (number := _serial(value, epoch)) is not None:
+    if epoch is not None and isinstance(value, datetime.date) and (number := _serial(value, epoch)) is not None:
         return str(number)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
