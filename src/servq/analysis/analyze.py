@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import DataError
 from ..instruments import Instrument, load_instrument
 from ..io.arrow import is_number
-from ..io.readers import label_map, skipped_answers
+from ..io.readers import label_map, skipped_answers, with_sheet_hint
 from .accumulate import accumulate, score_pass
 from .finish import finish
 from .options import AnalysisOptions
@@ -74,9 +75,12 @@ def analyze(data: Any, instrument: str | Path | Instrument, by: str | Sequence[s
     inst = load_instrument(instrument)
     source = opts.source(data)
     file = str(source.path)
-    plan = plan_for(inst, source.columns, opts, file=file, labels=lambda column: label_map(source, column),
-                    source_format=source.format, source_path=None if source.format == "table" else file,
-                    first_row=source.first_row)
+    try:
+        plan = plan_for(inst, source.columns, opts, file=file, labels=lambda column: label_map(source, column),
+                        source_format=source.format, source_path=None if source.format == "table" else file,
+                        first_row=source.first_row)
+    except DataError as exc:  # the columns do not match: the answers may be on another sheet
+        raise with_sheet_hint(exc, source) from None
     mapped = plan.options.column_mapping.values
     skipped_answers(source, list(plan.layout.answers.values()), lambda text: is_number(text) or text in mapped)
     id_column = plan.layout.respondent_id

@@ -48,10 +48,12 @@ class _Problems:
             self.kept.append(Problem(message, file=self.file, row=row, column=column, value=value))
 
 
-def read_operations(data, *, sheet: str | None = None, max_problems: int = 50) -> pa.Table:
+def read_operations(data, *, sheet: str | None = None, max_problems: int = 50, header_row: int = 1,
+                    first_row: int | None = None) -> pa.Table:
     """The operational metrics of ``data`` (a file path, DataFrame or Arrow table) as an
     Arrow table with columns date (date32), region, metric (string) and value (float64,
-    null = not measured), in file order.
+    null = not measured), in file order. ``header_row`` and ``first_row``: the spreadsheet
+    rows of a file's column names and first row of data (:func:`servq.io.readers.open_source`).
 
     Examples
     --------
@@ -65,7 +67,7 @@ def read_operations(data, *, sheet: str | None = None, max_problems: int = 50) -
     servq.errors.DataError: <table>: 1 problem(s) in the operational metrics; nothing was read
       <table>, row 2, column date: not a date (use YYYY-MM-DD) (value '2026-02-30')
     """
-    src = source_of(data, sheet=sheet)
+    src = source_of(data, sheet=sheet, header_row=header_row, first_row=first_row)
     file = str(src.path) if isinstance(data, (str, Path)) else src.path.name
     found = _Problems(file, max_problems)
     names = {c.strip().casefold(): c for c in src.columns}

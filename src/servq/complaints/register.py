@@ -112,9 +112,10 @@ class _Problems:
         self.first_row = first_row  # the spreadsheet row of index 0
         self.header_row = header_row  # the spreadsheet row of the column names
         self.order: dict[str, int] = {}  # column name -> position in the file
+        self.offsets: np.ndarray | None = None  # each kept row's place below first_row, when empty rows were left out
 
     def row(self, index) -> int:
-        return self.first_row + int(index)
+        return self.first_row + int(index if self.offsets is None else self.offsets[index])
 
     def add(self, message: str, row: int | None, column: str | None, value=None) -> None:
         self.total += 1
@@ -243,6 +244,10 @@ def read_register(data, *, timezone: str = "UTC", sheet: str | None = None, max_
     wanted = list(names.values())
     parts = list(src.chunks(wanted, text=[names["text"]] if "text" in names else ()))
     table = pa.concat_tables(parts) if parts else pa.table({c: pa.array([], pa.string()) for c in wanted})
+    empty = _empty_rows(table)
+    if empty.any():  # an empty row is no complaint; the rows below keep their numbers
+        found.offsets = np.flatnonzero(~empty)
+        table = table.filter(pa.array(~empty))
     n = table.num_rows
 
     def col(name: str) -> pa.Array | None:
@@ -331,13 +336,22 @@ def _text(arr: pa.Array | None, n: int) -> pa.Array:
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
+def _empty_rows(table: pa.Table) -> np.ndarray:
+    """The rows whose every cell is blank (an empty line or row of the file)."""
+    empty = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        empty &= _blank(_text(flat(column), table.num_rows))
+    return empty
+
+
 def _blank(text: pa.Array) -> np.ndarray:
     return np.asarray(text.is_null().to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _ids(arr: pa.Array | None, column: str | None, n: int, found: _Problems, unique: bool = True) -> pa.Array:
     if arr is None:  # the row number in the file (header = row 1)
-        return pa.array(np.arange(found.first_row, found.first_row + n).astype(str), pa.string())
+        offsets = np.arange(n) if found.offsets is None else found.offsets
+        return pa.array((found.first_row + offsets).astype(str), pa.string())
     ids = _text(arr, n)
     found.rows(_blank(ids), "the complaint id is blank", column)
     enc = pc.dictionary_encode(ids)

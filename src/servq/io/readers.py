@@ -25,14 +25,17 @@ start below that holds answers is refused by the analyses (:func:`skipped_answer
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import itertools
 import operator
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import pyarrow as pa
 
@@ -57,6 +60,8 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{4,}")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _LETTERS = re.compile(r"[^\W\d_]")
+_MAGIC_TEXT = re.compile(rb"(\xef\xbb\xbf|\xff\xfe|\xfe\xff)?[\t\r\n\x20-\x7e\x80-\xff]{1,8}\Z")  # text, by its first bytes
+_BINARY = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f]")  # control bytes no text file has (NUL apart)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -200,6 +205,9 @@ def csv_dialect(path: Path, encoding: str | None = None, header_row: int = 1) ->
         encoding = known_encoding(encoding)
         return encoding, _delimiter(head.decode(encoding, errors="replace").lstrip("\ufeff"), header_row)
     encoding = "utf-8"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts with FF FE
+        text = head[:len(head) - len(head) % 4].decode("utf-32", errors="replace")
+        return "utf-32", _delimiter(text.lstrip("\ufeff"), header_row)
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8):]
         encoding = "utf-8-sig"
@@ -207,6 +215,14 @@ def csv_dialect(path: Path, encoding: str | None = None, header_row: int = 1) ->
         encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(head)
         text = head[:len(head) - len(head) % 2].decode(encoding, errors="replace")
         return encoding, _delimiter(text.lstrip("\ufeff"), header_row)
+    if (b"\x00" in head and not _looks_like(head) and head.count(b"\x00") < 0.01 * len(head)
+            and not _BINARY.search(head)):
+        at = head.index(b"\x00")  # text with a NUL byte or a few (a damaged export): where
+        before = head[:at].decode("utf-8", errors="replace")
+        raise DataError(f"{path}: the text holds a NUL byte; nothing was read", [Problem(
+            f"byte offset {at}: a NUL byte (00) in the text (after {before.rsplit(chr(10), 1)[-1][-40:]!r}), which no "
+            "spreadsheet writes: delete it (the file may be damaged), or export the answers again",
+            file=str(path), line=before.count("\n") + 1)])
     if b"\x00" in head:
         raise DataError(f"{path}: not a text (CSV) file", [Problem(f"the file is binary{_looks_like(head)}, not "
                                                                    "comma-separated text: export the answers as CSV, "
@@ -223,12 +239,26 @@ def csv_dialect(path: Path, encoding: str | None = None, header_row: int = 1) ->
 
 def _delimiter(text: str, header_row: int) -> str:
     """',' ';' or tab, whichever line ``header_row`` (the column names) uses most; when it
-    uses none (a title, an empty line), whichever the lines to below the names use most."""
-    lines = text.splitlines()[:header_row + _LOOK_BELOW]
+    uses none (a title, an empty line), whichever the lines to below the names use most.
+    Excel's first line ``sep=;`` names it (:func:`excel_sep`)."""
+    lines = text.splitlines()[:header_row + _LOOK_BELOW + 1]
+    if lines and (sep := excel_sep(lines[0])):
+        return sep
     names = lines[header_row - 1] if len(lines) >= header_row else ""
     if not any(d in names for d in _DELIMITERS):
         names = "\n".join(lines)
     return max(_DELIMITERS, key=names.count)
+
+
+def excel_sep(line: str) -> str | None:
+    """The delimiter a first line ``sep=;`` (or ``sep=,``, ``sep=<tab>``) names, or None:
+    Excel writes it, reads the file with that delimiter and shows the line as no row.
+
+    >>> excel_sep("sep=;"), excel_sep('"sep=,"'), excel_sep("sep;E1;E2")
+    (';', ',', None)
+    """
+    match = re.fullmatch(r'"?sep=(.)"?[,;\t]*\s*', line.lstrip("\ufeff"), flags=re.IGNORECASE)
+    return match.group(1) if match else None
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -332,22 +362,56 @@ def _open_csv(path: Path, sheet: str | None, encoding: str | None = None, header
     encoding, delimiter = csv_dialect(path, encoding, header_row)
     enc = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
     try:
-        with path.open("r", encoding=encoding, newline="") as fh:
+        with _text(path, encoding) as (fh, preamble):
             top = list(itertools.islice(csv.reader(fh, delimiter=delimiter), _top(header_row, first_row)))
     except UnicodeDecodeError:
         raise undecodable(path, encoding) from None
-    if top and top[0] and encoding == "utf-8":
+    if top and top[0]:
         top[0][0] = top[0][0].lstrip("\ufeff")
-    header, skipped = _names_and_skipped(path, top, header_row, first_row, list)
-    return Source(path, "csv", header, {"encoding": enc, "delimiter": delimiter,
-                                        "guessed": guessed and encoding == "cp1252"},
+    header, skipped = _names_and_skipped(path, top, header_row, first_row, _csv_names)
+    # a delimiter at the end of every line (the names' too) is a last column without a name:
+    # read, to be sure it stays empty, unless the answer rows have none
+    raw = len(top[header_row - 1])
+    width = len(header) if first_row <= len(top) and len(top[first_row - 1]) == len(header) else raw
+    return Source(path, "csv", header, {"encoding": enc, "delimiter": delimiter, "preamble": preamble, "width": width,
+                                        "guessed": guessed and encoding == "cp1252",
+                                        "empty": len(top) < first_row},
                   header_row=header_row, first_row=first_row, skipped=skipped)
 
 
+@contextlib.contextmanager
+def _text(path: Path, encoding: str, errors: str = "strict") -> Iterator[tuple[TextIO, int]]:
+    """The file as text, after Excel's first line ``sep=;`` (:func:`excel_sep`), which is no
+    row; and how many lines that skipped (0 or 1)."""
+    with path.open("r", encoding=encoding, newline="", errors=errors) as fh:
+        first = fh.readline()
+        preamble = int(bool(excel_sep(first.rstrip("\r\n"))))
+        if not preamble:
+            fh.seek(0)
+        yield fh, preamble
+
+
+def _csv_names(cells: Sequence[str]) -> list[str]:
+    """A CSV file's column names: the cells of their row, without the empty ones at its end
+    (a delimiter at the end of the line)."""
+    header = list(cells)
+    while header and not visible(header[-1]):
+        header.pop()
+    return header
+
+
+def _unnamed(src: Source) -> list[str]:
+    """Names for the columns past the last name of a CSV file (:func:`_open_csv`): none
+    that a file can hold, as a column name has no control character."""
+    return [f"\x00{i}" for i in range(len(src.columns) + 1, src.options.get("width", len(src.columns)) + 1)]
+
+
 def _csv_chunks(src: Source, columns: list[str], chunk_size: int, text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
+    if src.options.get("empty"):  # the names and nothing below them
+        return
     ragged: list[Problem] = []
     tables = _csv_tables(src, columns, chunk_size, text, ragged.append)
-    empty = _empty_tail(src.path, src.options["encoding"], src.options["delimiter"], len(src.columns))
+    empty = _empty_tail(src.path, src.options["encoding"], src.options["delimiter"], src.options.get("width", len(src.columns)))
     for table in _all_but_last(tables, empty):
         yield from _split(table, chunk_size)
     if ragged:
@@ -365,26 +429,32 @@ def _csv_tables(src: Source, columns: list[str], chunk_size: int, text: frozense
                        file=str(src.path), value=row.text))
         return "skip"
 
+    unnamed = _unnamed(src)
     block = max(1 << 20, min(64 << 20, chunk_size * 256))
     # the names as read at opening; every row above the answers skipped, as a spreadsheet
-    # counts them (empty lines too, a value with line breaks once)
-    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block, column_names=src.columns,
-                             skip_rows_after_names=src.first_row - 1)
-    parse = pacsv.ParseOptions(delimiter=src.options["delimiter"], newlines_in_values=True,
+    # counts them (empty lines too, a value with line breaks once); an empty line is a row
+    read = pacsv.ReadOptions(encoding=src.options["encoding"], block_size=block, column_names=src.columns + unnamed,
+                             skip_rows=src.options.get("preamble", 0), skip_rows_after_names=src.first_row - 1)
+    parse = pacsv.ParseOptions(delimiter=src.options["delimiter"], newlines_in_values=True, ignore_empty_lines=False,
                                invalid_row_handler=on_ragged)
     convert = pacsv.ConvertOptions(
-        include_columns=columns,
-        column_types={c: pa.string() for c in columns},
+        include_columns=columns + unnamed,
+        column_types={c: pa.string() for c in columns + unnamed},
         null_values=NULL_TEXT,
         strings_can_be_null=not text,  # with text columns, nulls are made below, column by column
         quoted_strings_can_be_null=not text,
     )
+    row = src.first_row
     try:
         with pacsv.open_csv(src.path, read_options=read, parse_options=parse, convert_options=convert) as reader:
             for batch in reader:
                 table = pa.Table.from_batches([batch])
                 if text:
                     table = _nulls(table, text)
+                if unnamed:
+                    _check_unnamed(src, table, unnamed, row)
+                    table = table.drop_columns(unnamed)
+                row += table.num_rows
                 yield from _split(table, chunk_size)
     except UnicodeDecodeError:  # a file in another encoding than given, decoded by Python's codec
         raise undecodable(src.path, src.options["encoding"]) from None
@@ -394,22 +464,40 @@ def _csv_tables(src: Source, columns: list[str], chunk_size: int, text: frozense
         raise DataError(f"{src.path}: cannot read the CSV file", [Problem(_arrow_message(exc), file=str(src.path))]) from None
 
 
+def _check_unnamed(src: Source, table: pa.Table, unnamed: list[str], first_row: int) -> None:
+    """A DataError at the first value in a column past the last name (rows ``first_row`` on):
+    a row shifted to the right, most often by a delimiter in an unquoted text."""
+    for name in unnamed:
+        column = table.column(name)
+        if column.null_count < len(column):
+            i = next(i for i, v in enumerate(column.to_pylist()) if v is not None)
+            number = len(src.columns) + 1 + unnamed.index(name)
+            raise DataError(f"{src.path}: a value in a column with no name", [Problem(
+                f"column {number} has no name but holds a value: is a text with a delimiter "
+                f"({src.options['delimiter']!r}) in it not quoted, shifting the row right? Quote the text, or name "
+                "the column", file=str(src.path), row=first_row + i, column=f"column {number}", value=column[i].as_py())])
+
+
 def _empty_tail(path: Path, encoding: str, delimiter: str, width: int) -> int:
     """How many rows at the end of a CSV file hold nothing but delimiters (and quotes or
-    blanks), one field per column: the rows Excel writes for the empty but once used or
-    formatted rows below the data. Blank lines are no rows (the parser skips them)."""
+    blanks), one field per column, or nothing at all: the rows Excel writes for the empty
+    but once used or formatted rows below the data, and empty lines."""
     size = path.stat().st_size
-    start = max(0, size - 65536) // 2 * 2
+    unit = 4 if encoding.startswith("utf-32") else 2
+    start = max(0, size - 65536) // unit * unit
     with path.open("rb") as fh:
-        if encoding == "utf-16":  # the tail has no byte-order mark of its own
-            encoding = "utf-16-be" if fh.read(2) == codecs.BOM_UTF16_BE else "utf-16-le"
+        if encoding in ("utf-16", "utf-32"):  # the tail has no byte-order mark of its own
+            bom = fh.read(unit)
+            encoding += "-be" if bom in (codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE) else "-le"
         fh.seek(start)
         tail = fh.read().decode("utf-8" if encoding == "utf8" else encoding, errors="replace")
     count = 0
     for line in reversed(tail.splitlines()[1:] if start else tail.lstrip("\ufeff").splitlines()):
-        if line and not line.strip(f'{delimiter}" \t'):
+        if not line:
+            count += 1
+        elif not line.strip(f'{delimiter}" \t'):
             count += width > 1 and line.count(delimiter) == width - 1
-        elif line:
+        else:
             break
     return count
 
@@ -442,17 +530,17 @@ def _nulls(table: pa.Table, text: frozenset[str]) -> pa.Table:
 
 
 def _ragged_rows(src: Source) -> list[Problem]:
-    """The rows whose number of fields is not the header's, with their spreadsheet row
-    (blank lines below the first answer row are not rows, as for the parser)."""
+    """The rows whose number of fields is not the header's, with their spreadsheet row (an
+    empty line is an empty row, as for the parser)."""
     out: list[Problem] = []
     encoding = "utf-8-sig" if src.options["encoding"] == "utf8" else src.options["encoding"]
-    with src.path.open("r", encoding=encoding, newline="", errors="replace") as fh:
+    with _text(src.path, encoding, errors="replace") as (fh, _):
         records = csv.reader(fh, delimiter=src.options["delimiter"])
         for _ in itertools.islice(records, src.first_row - 1):  # the names and the rows around them
             pass
-        width = len(src.columns)
-        for row, record in enumerate((r for r in records if r), start=src.first_row):
-            if len(record) != width:
+        width = src.options.get("width", len(src.columns))
+        for row, record in enumerate(records, start=src.first_row):
+            if record and len(record) != width:
                 out.append(Problem(f"{len(record)} field(s) where the header has {width}", file=str(src.path), row=row,
                                    value=src.options["delimiter"].join(record)))
     return out
@@ -494,14 +582,14 @@ def _parquet_chunks(src: Source, columns: list[str], chunk_size: int,
 # -- XLSX ----------------------------------------------------------------------------
 
 def _open_xlsx(path: Path, sheet: str | None, header_row: int = 1, first_row: int = 2) -> Source:
-    wb = _workbook(path)
-    try:
+    with _workbook(path) as wb:
         ws = _sheet(wb, path, sheet)
-        top = list(ws.iter_rows(min_row=1, max_row=_top(header_row, first_row), values_only=True))
-    finally:
-        wb.close()
+        top = list(_damaged(_quiet(ws.iter_rows(min_row=1, max_row=_top(header_row, first_row), values_only=True)),
+                            path, 1))
+        sheets = list(wb.sheetnames)
     header, skipped = _names_and_skipped(path, top, header_row, first_row, _sheet_names)
-    return Source(path, "xlsx", header, {"sheet": sheet}, header_row=header_row, first_row=first_row, skipped=skipped)
+    return Source(path, "xlsx", header, {"sheet": sheet, "sheets": sheets}, header_row=header_row, first_row=first_row,
+                  skipped=skipped)
 
 
 def _sheet_names(cells: Sequence) -> list[str]:
@@ -512,15 +600,104 @@ def _sheet_names(cells: Sequence) -> list[str]:
     return header
 
 
-def _workbook(path: Path):
+# A sheet's XML packs some 10-20 to 1 in a workbook (a zip archive); deflate reaches about
+# 1,000 to 1 on repeated bytes, as a zip bomb is made. Above _ZIP_LARGE bytes unpacked, a
+# workbook unpacking to more than _ZIP_RATIO times its size is refused before any is read.
+_ZIP_RATIO = 100
+_ZIP_LARGE = 64 << 20
+
+
+def no_zip_bomb(path: Path) -> None:
+    """A DataError when the workbook at ``path`` (a zip archive: .xlsx, .ods, .xlsb) says its
+    parts unpack to more than :data:`_ZIP_RATIO` times its size (and over 64 MiB): a zip
+    bomb, which would take minutes and gigabytes to read. The sizes a zip archive declares
+    bind its readers (Python's and calamine's stop at them)."""
     import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip archive: the workbook's reader says what it is
+    size = path.stat().st_size
+    if unpacked > _ZIP_LARGE and unpacked > _ZIP_RATIO * size:
+        raise DataError(f"{path}: refused: not a workbook as spreadsheets save them", [Problem(
+            f"the file's {size:,} bytes unpack to {unpacked:,} ({unpacked // max(size, 1):,} times as many; a workbook "
+            f"packs some 10 to 20 times): a zip bomb? Export the answers again from the survey tool or spreadsheet",
+            file=str(path))])
+
+
+@contextlib.contextmanager
+def _workbook(path: Path):
+    """The .xlsx workbook at ``path``, read only, closed at the end (its file too when
+    openpyxl refuses it half-read)."""
+    import zipfile
+    import zlib
 
     import openpyxl
 
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable XLSX workbook", [Problem(str(exc), file=str(path))]) from None
+    no_zip_bomb(path)
+    with path.open("rb") as fh:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # see _quiet
+                wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, zlib.error, *_XLSX_DAMAGE) as exc:
+            raise unreadable_workbook(path, exc) from None
+        try:
+            yield wb
+        finally:
+            wb.close()
+
+
+def unreadable_workbook(path: Path, exc: Exception) -> DataError:
+    """The error for a workbook its reader refuses: the reader's reason (its first line) and
+    what the file is when that is not what its name says (:func:`_what_it_is`)."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and type(cause).__name__ in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
+        reason = "it declares XML entities, as no spreadsheet program writes them (an entity-expansion attack?)"
+    what = _what_it_is(path)
+    return DataError(f"{path}: not a readable {path.suffix} workbook",
+                     [Problem(f"{what}{reason}" if not what else what, file=str(path))])
+
+
+def _what_it_is(path: Path) -> str:
+    """What a file named as a workbook is, when it is another kind: '' when it is the kind
+    its name says, or that kind cannot be told from its first bytes."""
+    import zipfile
+
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    kind = None
+    if not head:
+        return "the file is empty (0 bytes): save or export the workbook again"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return ""
+        if "mimetype" in names and "content.xml" in names:
+            kind = ".ods"
+        elif "xl/workbook.xml" in names:
+            kind = ".xlsx"
+        elif "xl/workbook.bin" in names:
+            kind = ".xlsb"
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE file: .xls, or any workbook with a password
+        if path.suffix.lower() != ".xls":
+            return ("the file is an old Excel workbook (.xls) or a workbook protected by a password: remove the "
+                    "password, or rename an .xls file to end in .xls")
+        kind = ".xls"
+    elif _MAGIC_TEXT.match(head):
+        kind = ".csv"
+    same = {".xlsx": (".xlsx", ".xlsm"), ".ods": (".ods",), ".xlsb": (".xlsb",), ".xls": (".xls",)}
+    if kind is None or path.suffix.lower() in same.get(kind, ()):
+        return ""
+    what = {".ods": "an OpenDocument spreadsheet (.ods)", ".xlsx": "an Excel workbook (.xlsx)",
+            ".xlsb": "an Excel binary workbook (.xlsb)", ".xls": "an old Excel workbook (.xls)",
+            ".csv": "a text file (CSV?)"}[kind]
+    return f"the file is {what}, not a {path.suffix} workbook: rename it to end in {kind}"
 
 
 def _sheet(wb, path: Path, sheet: str | None):
@@ -532,26 +709,61 @@ def _sheet(wb, path: Path, sheet: str | None):
 
 
 def _xlsx_chunks(src: Source, columns: list[str], chunk_size: int, text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
-    wb = _workbook(src.path)
-    try:
+    with _workbook(src.path) as wb:
         ws = _sheet(wb, src.path, src.options.get("sheet"))
-        rows = _without_empty_tail(ws.iter_rows(min_row=src.first_row, values_only=True))
-        yield from _row_tables(rows, src.columns, columns, chunk_size, text)
-    finally:
-        wb.close()
+        rows = _damaged(_quiet(ws.iter_rows(min_row=src.first_row, values_only=True)), src.path, src.first_row)
+        epoch = (wb.epoch.date(), wb.epoch.year == 1899)
+        yield from _row_tables(_without_empty_tail(rows), src.columns, columns, chunk_size, text, epoch)
+
+
+# what reading a damaged .xlsx raises: the archive's checks (BadZipFile is an OSError), the
+# XML parser (a SyntaxError; defusedxml's are ValueErrors), zlib (zlib.error, added where used)
+_XLSX_DAMAGE = (OSError, EOFError, SyntaxError, ValueError, KeyError)
+
+
+def _quiet(rows: Iterable[Sequence], size: int = 4096) -> Iterator[Sequence]:
+    """The rows, read without openpyxl's warnings: notes on what it leaves out of a workbook
+    that survey tools write (a default style, data-validation extensions) and a date cell
+    off the calendar, which it reads as ``#VALUE!`` (a problem then, named by its row). Read
+    in batches: the warning filters are global and must not be changed while rows are out."""
+    rows = iter(rows)
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            batch = list(itertools.islice(rows, size))
+        if not batch:
+            return
+        yield from batch
+
+
+def _damaged(rows: Iterable[Sequence], path: Path, first_row: int) -> Iterator[Sequence]:
+    """The rows of an .xlsx sheet from row ``first_row``; a DataError naming the row where the
+    workbook stops being readable (a file cut short or damaged past its start)."""
+    import zlib
+
+    row = first_row
+    try:
+        for cells in rows:
+            yield cells
+            row += 1
+    except (zlib.error, *_XLSX_DAMAGE) as exc:
+        raise DataError(f"{path}: the workbook is damaged; nothing was read", [Problem(
+            f"cannot read on from row {row}: {(str(exc).strip().splitlines() or [type(exc).__name__])[0]}: export or "
+            "save the workbook again", file=str(path), row=row)]) from None
 
 
 def _row_tables(rows: Iterable[Sequence], header: list[str], columns: list[str], chunk_size: int,
-                text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
+                text: frozenset[str] = frozenset(), epoch: tuple[datetime.date, bool] | None = None) -> Iterator[pa.Table]:
     """Tables of ``columns`` (as text) from a spreadsheet's rows under ``header``; in the
-    ``text`` columns only a blank cell is missing."""
+    ``text`` columns only a blank cell is missing. ``epoch``: the sheet's day 0 and whether
+    it counts Excel's 29 February 1900 (:func:`_serial`)."""
     positions = [header.index(c) for c in columns]
     literal = [c in text for c in columns]
     buffer: list[list] = [[] for _ in columns]
     count = 0
     for row in rows:
         for slot, pos, as_written in zip(buffer, positions, literal):
-            slot.append(_cell_text(row[pos] if pos < len(row) else None, as_written))
+            slot.append(_cell_text(row[pos] if pos < len(row) else None, as_written, epoch))
         count += 1
         if count == chunk_size:
             yield _text_table(columns, buffer)
@@ -563,34 +775,53 @@ def _row_tables(rows: Iterable[Sequence], header: list[str], columns: list[str],
 
 # -- .xls, .xlsb, .ods (python-calamine) ---------------------------------------------
 
-def _calamine_sheet(path: Path, sheet: str | None):
+def _calamine_sheet(path: Path, sheet: str | None, names: list[str] | None = None):
+    """The sheet named (the first if None); ``names`` gets the workbook's sheet names."""
     from python_calamine import CalamineError, CalamineWorkbook
 
+    no_zip_bomb(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
+        if names is not None:
+            names.extend(wb.sheet_names)
+        if sheet is None:
+            return wb.get_sheet_by_index(0)
+        if sheet not in wb.sheet_names:
+            raise UsageError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(wb.sheet_names)})")
+        return wb.get_sheet_by_name(sheet)  # calamine reads the whole sheet here: a damaged one fails now
     except (CalamineError, OSError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable {path.suffix} workbook", [Problem(str(exc), file=str(path))]) from None
-    if sheet is None:
-        return wb.get_sheet_by_index(0)
-    if sheet not in wb.sheet_names:
-        raise UsageError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(wb.sheet_names)})")
-    return wb.get_sheet_by_name(sheet)
+        raise unreadable_workbook(path, exc) from None
 
 
 def _open_calamine(path: Path, sheet: str | None, header_row: int = 1, first_row: int = 2) -> Source:
     # the sheet's rows from its first (row 1), whichever its first used cell
+    sheets: list[str] = []
     top = [[None if v == "" else v for v in row]
-           for row in itertools.islice(_calamine_sheet(path, sheet).iter_rows(), _top(header_row, first_row))]
+           for row in itertools.islice(_calamine_sheet(path, sheet, sheets).iter_rows(), _top(header_row, first_row))]
     header, skipped = _names_and_skipped(path, top, header_row, first_row, _sheet_names)
-    return Source(path, "calamine", header, {"sheet": sheet}, header_row=header_row, first_row=first_row,
-                  skipped=skipped)
+    return Source(path, "calamine", header, {"sheet": sheet, "sheets": sheets}, header_row=header_row,
+                  first_row=first_row, skipped=skipped)
+
+
+def with_sheet_hint(exc: DataError, src: Source) -> DataError:
+    """``exc`` (columns that do not match) with a hint naming the workbook's other sheets,
+    when ``src`` is the first sheet of several, read because no sheet was named."""
+    sheets = src.options.get("sheets") or []
+    if src.options.get("sheet") is not None or len(sheets) < 2:
+        return exc
+    hint = (f"the workbook has {len(sheets)} sheets ({', '.join(repr(s) for s in sheets[:10])}"
+            f"{', …' if len(sheets) > 10 else ''}) and the first, {sheets[0]!r}, was read: name the sheet of the "
+            "answers with --sheet NAME (Python: sheet=)")
+    return DataError(exc.summary, exc.problems, exc.total, f"{exc.hint}; {hint}" if exc.hint else hint)
 
 
 def _calamine_chunks(src: Source, columns: list[str], chunk_size: int,
                      text: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
     below = itertools.islice(_calamine_sheet(src.path, src.options.get("sheet")).iter_rows(), src.first_row - 1, None)
     rows = _without_empty_tail([None if v == "" else v for v in row] for row in below)
-    yield from _row_tables(rows, src.columns, columns, chunk_size, text)
+    # LibreOffice counts days from 30 December 1899, Excel as if 1900 had a 29 February
+    epoch = (datetime.date(1899, 12, 30), src.path.suffix.lower() != ".ods")
+    yield from _row_tables(rows, src.columns, columns, chunk_size, text, epoch)
 
 
 def _without_empty_tail(rows: Iterable[Sequence]) -> Iterator[Sequence]:
@@ -607,9 +838,37 @@ def _without_empty_tail(rows: Iterable[Sequence]) -> Iterator[Sequence]:
         yield row
 
 
-def _cell_text(value, as_written: bool = False) -> str | None:
+def _serial(value, epoch: tuple[datetime.date, bool]) -> int | None:
+    """The number a sheet holds in a cell it shows as a date in its first year (1900, or 1904
+    on a Mac): a number formatted as a date (a Likert 3 is 3 January 1900), as no survey was
+    answered then; None for any other value. ``epoch``: day 0 and whether the sheet counts
+    Excel's 29 February 1900, which never was (Excel's serial 60; 1 is 1 January 1900).
+
+    >>> _serial(datetime.datetime(1900, 1, 3), (datetime.date(1899, 12, 30), True))
+    3
+    >>> _serial(datetime.date(1900, 1, 2), (datetime.date(1899, 12, 30), False))  # LibreOffice
+    3
+    >>> _serial(datetime.datetime(2026, 1, 3), (datetime.date(1899, 12, 30), True)) is None
+    True
+    """
+    if isinstance(value, datetime.datetime):
+        if value.time() != datetime.time():
+            return None
+        value = value.date()
+    if not isinstance(value, datetime.date):
+        return None
+    day0, leap_1900 = epoch
+    days = (value - day0).days
+    if leap_1900 and days < 61:
+        days -= 1
+    return days if 0 < days <= 366 else None
+
+
+def _cell_text(value, as_written: bool = False, epoch: tuple[datetime.date, bool] | None = None) -> str | None:
     if value is None:
         return None
+    if epoch is not None and isinstance(value, datetime.date) and (number := _serial(value, epoch)) is not None:
+        return str(number)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime.datetime):  # as in a CSV file: the date alone at midnight
@@ -656,8 +915,8 @@ def value_labels(src: Source, column: str) -> dict | None:
 
 def _top(header_row: int, first_row: int) -> int:
     """How many rows to read at opening: the names, the rows below them that tell a title
-    above them (:func:`_check_title`), and every row above the answers."""
-    return max(header_row + _LOOK_BELOW, first_row - 1)
+    above them (:func:`_check_title`), and every row to the first answer row."""
+    return max(header_row + _LOOK_BELOW, first_row)
 
 
 def _names_and_skipped(path: Path, top: Sequence[Sequence], header_row: int, first_row: int,

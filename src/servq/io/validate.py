@@ -10,6 +10,7 @@ results.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -259,8 +260,8 @@ class Validator:
                 valid &= ~dk
                 self.dont_know += n_dk
         ok = self._on_scale(values, valid, columns, names, first_row, lo, hi, dont_know, items=True)
-        codes = values - (lo - 1) if values.dtype.kind == "i" else values.astype(np.int16) - (lo - 1)
-        codes *= ok
+        # off-scale answers (1e9, inf) are problems already: only answers on the scale are cast
+        codes = np.where(ok, values, lo - 1).astype(np.int16, copy=False) - (lo - 1)
         return codes.astype(np.int8)
 
     def _int_codes(self, columns: list[pa.Array], names: list[str], first_row: int, lo: int, hi: int,
@@ -437,7 +438,15 @@ class Validator:
         if self.off_scale is not None and self.off_scale[2] >= HINT_SHARE * self.off_scale[3]:
             # many answers off the scale: another scale, most likely, not typing mistakes
             hint = _scale_hint(self.inst.scale.min, self.inst.scale.max, *self.off_scale[:2])
-        if self.texts:  # answers written as their labels: "Agree", "7 - Strongly agree"
+        if self.texts and all(map(_DATE_TEXT.fullmatch, self.texts)):  # a sheet's answer cells formatted as dates
+            shown = ", ".join(repr(t) for t in self.texts)
+            hint = (f"the answers read as dates ({shown}): are the answer cells formatted as dates in the spreadsheet? "
+                    "Format them as numbers (Excel: Format Cells, Number) and save again" + (f"; {hint}" if hint else ""))
+        elif self.texts and all(t in _SHEET_ERRORS for t in self.texts):  # formulas that failed
+            shown = ", ".join(repr(t) for t in self.texts)
+            hint = (f"the answer cells hold spreadsheet errors ({shown}): formulas that failed, or numbers the sheet "
+                    "could not show; correct or clear them in the spreadsheet" + (f"; {hint}" if hint else ""))
+        elif self.texts:  # answers written as their labels: "Agree", "7 - Strongly agree"
             shown = ", ".join(repr(t) for t in self.texts)
             hint = (f"the answers are written as text ({shown}): a mapping file's values: recodes each text to its "
                     "scale point (docs/data.md, Mapping file for other layouts)" + (f"; {hint}" if hint else ""))
@@ -486,6 +495,8 @@ def not_asked(inst: Instrument, table: pa.Table, names: list[str], codes: np.nda
 
 
 TEXTS_SHOWN = 3  # texts that are no numbers named in the hint
+_SHEET_ERRORS = frozenset({"#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"})
+_DATE_TEXT = re.compile(r"\d{4}-\d\d-\d\d( \d\d:\d\d:\d\d)?|\d\d:\d\d:\d\d")  # a sheet's date or time cell, as read
 HINT_SHARE = 0.1  # off-scale share of the item answers from which the answers' scale is suggested
 
 

@@ -56,9 +56,11 @@ def customers_of(session: Session, unit_ids: set[int] | None) -> dict[str, float
     return out
 
 
-def read_upload(data: bytes, filename: str) -> pa.Table:
+def read_upload(data: bytes, filename: str, rows: tuple[int, int | None] = (1, None)) -> pa.Table:
     """The operational metrics of an uploaded CSV or XLSX file, validated as the command
-    line does; every problem is named with its row and column (and the uploaded file's name)."""
+    line does; every problem is named with its row and column (and the uploaded file's name).
+    ``rows``: the spreadsheet rows of the column names and of the first row of data (None:
+    the next row), as ``--header-row`` and ``--first-row``."""
     name = Path(filename or "upload").name
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_TYPES:
@@ -67,13 +69,15 @@ def read_upload(data: bytes, filename: str) -> pa.Table:
         path = Path(tmp) / f"operations{suffix}"
         path.write_bytes(data)
         try:
-            table = read_operations(path)
+            table = read_operations(path, header_row=rows[0], first_row=rows[1])
         except DataError as exc:
             raise DataError(Msg("msg.operations.refused", exc.total, file=name),
                             [dataclasses.replace(p, file=name) for p in exc.problems], exc.total) from None
         except UsageError as exc:  # a file the readers cannot open
             raise DataError(Msg("msg.operations.unreadable", file=name, reason=str(exc)), []) from None
-    problems = [Problem(Msg("msg.operations.long", most=_NAME), file=name, row=i + 2, column=col, value=text[:40] + "…")
+    first = rows[0] + 1 if rows[1] is None else rows[1]
+    problems = [Problem(Msg("msg.operations.long", most=_NAME), file=name, row=first + i, column=col,
+                        value=text[:40] + "…")
                 for col in ("region", "metric")
                 for i, text in enumerate(table.column(col).to_pylist()) if len(text) > _NAME]
     if problems:

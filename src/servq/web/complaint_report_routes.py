@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -17,9 +17,10 @@ from ..store.models import User
 from . import complaint_analytics, complaint_context, dataset, surveys
 from .dashboard_routes import REPORT_CSP, filter_choices
 from .dataset import FilterQuery
+from .file_rows import file_rows, row_values
 from .languages import Msg, problem_list
 from .pages import DB, Csrf, CurrentUser, SurveyManager, language, page
-from .params import Lang
+from .params import FieldErrors, Lang, Word
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin/complaint-analytics", include_in_schema=False)
@@ -37,21 +38,30 @@ def analytics_page(request: Request, session: DB, user: CurrentUser, flt: Filter
 
 @router.post("/operations", response_class=HTMLResponse)
 def upload_operations(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
-                      file: Annotated[UploadFile | None, File()] = None):
+                      file: Annotated[UploadFile | None, File()] = None, header_row: Annotated[Word, Form()] = "",
+                      first_row: Annotated[Word, Form()] = ""):
     """Operational metrics (date, region, metric, value) from a CSV or XLSX file: stored
-    only when every row is right; a row replaces the stored one of its day, region and metric."""
+    only when every row is right; a row replaces the stored one of its day, region and metric.
+    ``header_row`` and ``first_row``: the spreadsheet rows of the column names and of the
+    first row of data, blank for the defaults (``--header-row`` and ``--first-row``)."""
     check_csrf(request, csrf)
     flt = dataset.Filter()
+    typed = row_values(header_row, first_row)
+    try:
+        rows = file_rows(header_row, first_row)
+    except FieldErrors as exc:
+        return _page(request, session, user, flt, list(exc.errors.values()), 422, rows=typed, errors=exc.errors)
     if file is None or not file.filename:
-        return _page(request, session, user, flt, [Msg("msg.choose_operations")], 422)
+        return _page(request, session, user, flt, [Msg("msg.choose_operations")], 422, rows=typed)
     raw = file.file.read(complaint_context.MAX_UPLOAD + 1)
     if len(raw) > complaint_context.MAX_UPLOAD:
         return _page(request, session, user, flt, [Msg("msg.file_too_large", file=file.filename,
-                                                       size=f"{complaint_context.MAX_UPLOAD // 1_000_000} MB")], 422)
+                                                       size=f"{complaint_context.MAX_UPLOAD // 1_000_000} MB")], 422,
+                     rows=typed)
     try:
-        table = complaint_context.read_upload(raw, file.filename)
+        table = complaint_context.read_upload(raw, file.filename, rows)
     except DataError as exc:
-        return _page(request, session, user, flt, problem_list(exc), 422)
+        return _page(request, session, user, flt, problem_list(exc), 422, rows=typed)
     complaint_context.import_operations(session, table, file.filename, user)
     return RedirectResponse("/admin/complaint-analytics", status_code=303)
 
@@ -65,13 +75,15 @@ def delete_operations(request: Request, session: DB, user: SurveyManager, csrf: 
 
 
 def _page(request: Request, session: Session, user: User, flt: dataset.Filter, problems: list | None,
-          status: int, lang: str | None = None, spikes: str = "poisson") -> HTMLResponse:
+          status: int, lang: str | None = None, spikes: str = "poisson", rows: dict | None = None,
+          errors: dict | None = None) -> HTMLResponse:
     lang = lang or language(request)
     qs = "&".join([f"{k}={v}" for k, v in flt.query().items()] + [f"lang={lang}", f"spikes={spikes}"])
     n = complaint_analytics.table(session, user, flt, lang).num_rows
     return page(request, "complaint_analytics.html", {
         "user": user, "flt": flt, "report_lang": lang, "spikes": spikes, "qs": qs, "n": n, "problems": problems,
         "operations": complaint_context.summary(session), "can_edit": user.role in surveys.MANAGERS,
+        "rows": rows or row_values(), "errors": errors or {},
         **filter_choices(session, user)}, status_code=status)
 
 

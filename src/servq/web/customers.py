@@ -34,25 +34,28 @@ class Imported:
     updated: int
 
 
-def import_customers(session: Session, data: bytes, filename: str, actor: User | None, now: datetime) -> Imported:
-    """Add or update the customers of a CSV upload (see the module)."""
-    header, rows = read_csv(data, filename)
+def import_customers(session: Session, data: bytes, filename: str, actor: User | None, now: datetime,
+                     rows: tuple[int, int | None] = (1, None)) -> Imported:
+    """Add or update the customers of a CSV upload (see the module); ``rows``: the
+    spreadsheet rows of the column names and of the first customer (None: the next row)."""
+    header_row = rows[0]
+    header, people = read_csv(data, filename, *rows)
     problems: list[Problem] = []
     if "email" not in header:
-        problems.append(Problem(Msg("msg.invite.no_email_column"), file=filename, row=1))
+        problems.append(Problem(Msg("msg.invite.no_email_column"), file=filename, row=header_row))
     if "unit" not in header:
-        problems.append(Problem(Msg("runs.msg.no_unit_column"), file=filename, row=1))
+        problems.append(Problem(Msg("runs.msg.no_unit_column"), file=filename, row=header_row))
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         problems.append(Problem(Msg("msg.invite.unknown_columns", len(unknown), columns=", ".join(unknown),
-                                    known=", ".join(COLUMNS)), file=filename, row=1))
-    if len(rows) > MAX_CUSTOMERS:
-        problems.append(Problem(Msg("runs.msg.too_many", most=MAX_CUSTOMERS, got=len(rows)), file=filename))
+                                    known=", ".join(COLUMNS)), file=filename, row=header_row))
+    if len(people) > MAX_CUSTOMERS:
+        problems.append(Problem(Msg("runs.msg.too_many", most=MAX_CUSTOMERS, got=len(people)), file=filename))
     if problems:
         raise DataError(Msg("runs.msg.not_a_list", file=filename), problems)
     units, tiers = by_id_or_name(session.scalars(select(Unit))), by_id_or_name(session.scalars(select(Tier)))
     planned = []
-    for entry in contact_rows(header, rows, filename, problems, LIMITS, "runs.msg.twice"):
+    for entry in contact_rows(header, people, filename, problems, LIMITS, "runs.msg.twice"):
         row, bad, email = entry.values, entry.bad, entry.email
         unit = units.get(row.get("unit", "").lower())
         if unit is None:

@@ -56,25 +56,26 @@ def embed_snippet(url: str, title: str) -> str:
 
 
 def import_invitations(session: Session, survey: Survey, data: bytes, filename: str, base: str, days: int,
-                       actor: User) -> str:
+                       actor: User, rows: tuple[int, int | None] = (1, None)) -> str:
     """Create one invitation per CSV row; returns the CSV of invitees with their links.
 
     Columns: ``email`` (required), ``name``, ``unit`` (id or name of a unit the survey
     covers; may be left out when it covers one), ``language``, ``tier``, ``channel``. Every
-    problem is reported with its row and column, and then nothing is created.
+    problem is reported with its row and column, and then nothing is created. ``rows``: the
+    spreadsheet rows of the column names and of the first invitee (None: the next row).
     """
     if not 1 <= days <= 366:
         raise DataError(Msg("msg.invite.days", file=filename), [])
-    header, rows = read_csv(data, filename)
+    header, people = read_csv(data, filename, *rows)
     problems: list[Problem] = []
     if "email" not in header:
-        problems.append(Problem(Msg("msg.invite.no_email_column"), file=filename, row=1))
+        problems.append(Problem(Msg("msg.invite.no_email_column"), file=filename, row=rows[0]))
     unknown = [h for h in header if h not in INVITE_COLUMNS]
     if unknown:
         problems.append(Problem(Msg("msg.invite.unknown_columns", len(unknown), columns=", ".join(unknown),
-                                    known=", ".join(INVITE_COLUMNS)), file=filename, row=1))
-    if len(rows) > MAX_INVITEES:
-        problems.append(Problem(Msg("msg.invite.too_many", most=MAX_INVITEES, got=len(rows)), file=filename))
+                                    known=", ".join(INVITE_COLUMNS)), file=filename, row=rows[0]))
+    if len(people) > MAX_INVITEES:
+        problems.append(Problem(Msg("msg.invite.too_many", most=MAX_INVITEES, got=len(people)), file=filename))
     if problems:
         raise DataError(Msg("msg.invite.not_a_list", file=filename), problems)
 
@@ -82,7 +83,7 @@ def import_invitations(session: Session, survey: Survey, data: bytes, filename: 
     units, tiers, channels = (by_id_or_name(known) for known in (survey.units, session.scalars(select(Tier)),
                                                                   survey.channels))
     planned = []
-    for entry in contact_rows(header, rows, filename, problems, LIMITS, "msg.invite.twice"):
+    for entry in contact_rows(header, people, filename, problems, LIMITS, "msg.invite.twice"):
         row, bad, email = entry.values, entry.bad, entry.email
         unit_text = row.get("unit", "")
         unit = units.get(unit_text.lower()) if unit_text else (survey.units[0] if len(survey.units) == 1 else None)
@@ -173,10 +174,13 @@ def by_id_or_name(rows) -> dict:
     return {str(r.id): r for r in rows} | {r.name.lower(): r for r in rows}
 
 
-def read_csv(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header (stripped, lower case) and the rows with their numbers (the header is row
-    1; blank rows are left out) of a CSV file; a file that is not UTF-8 CSV text is a
-    DataError saying so."""
+def read_csv(data: bytes, filename: str, header_row: int = 1,
+             first_row: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header (stripped, lower case) on spreadsheet row ``header_row`` and the rows from
+    ``first_row`` (default: the row below it) with their spreadsheet numbers, as a
+    spreadsheet counts them (an empty line is a row, a value with line breaks one; blank
+    rows are left out) of a CSV file; a file that is not UTF-8 CSV text, or has no such
+    header row, is a DataError saying so."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -184,19 +188,26 @@ def read_csv(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, lis
             Msg("msg.invite.byte", byte=exc.start + 1), file=filename)]) from None
     if "\x00" in text:
         raise DataError(Msg("msg.invite.not_csv", file=filename), [Problem(Msg("msg.invite.nul"), file=filename)])
-    reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text), dialect=_dialect(lines[header_row - 1] if len(lines) >= header_row else ""))
     try:
-        lines = [values for values in reader if values]
+        records = list(reader)
     except csv.Error as exc:
         raise DataError(Msg("msg.invite.not_csv", file=filename),
                         [Problem(str(exc), file=filename, line=reader.line_num)]) from None
-    header = [h.strip().lower() for h in lines[0]] if lines else []
-    return header, list(enumerate(lines[1:], start=2))
+    first = header_row + 1 if first_row is None else first_row
+    if len(records) < header_row or not any(v.strip() for v in records[header_row - 1]):
+        if not any(records):
+            return [], []
+        raise DataError(Msg("msg.invite.not_a_list", file=filename),
+                        [Problem(Msg("msg.rows.no_names", row=header_row), file=filename, row=header_row)])
+    header = [h.strip().lower() for h in records[header_row - 1]]
+    return header, [(i, values) for i, values in enumerate(records[first - 1:], start=first) if any(values)]
 
 
-def _dialect(text: str):
+def _dialect(names: str):
     try:
-        return csv.Sniffer().sniff(text.splitlines()[0] if text else "email", delimiters=",;\t")
+        return csv.Sniffer().sniff(names or "email", delimiters=",;\t")
     except csv.Error:
         return csv.excel
 

@@ -27,10 +27,11 @@ from ..store.models import (
     WebhookEndpoint,
 )
 from . import customers, schedules, webhooks
+from .file_rows import file_rows, row_values
 from .languages import Msg, known, problem_list, reasons, t
 from .outbox import language_of
 from .pages import DB, Administrator, Csrf, SurveyManager, page, templates, visible_survey
-from .params import Id, Text, Word
+from .params import FieldErrors, Id, Text, Word
 from .security import check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -49,25 +50,36 @@ def customers_page(request: Request, session: DB, user: SurveyManager):
 
 @router.post("/admin/customers", response_class=HTMLResponse)
 def upload_customers(request: Request, session: DB, user: SurveyManager, csrf: Csrf = "",
-                     file: Annotated[UploadFile | None, File()] = None):
+                     file: Annotated[UploadFile | None, File()] = None, header_row: Annotated[Word, Form()] = "",
+                     first_row: Annotated[Word, Form()] = ""):
+    """Add or update the customers of a CSV list; ``header_row`` and ``first_row`` are the
+    spreadsheet rows of its column names and first customer (blank: 1 and the next)."""
     check_csrf(request, csrf)
+    typed = row_values(header_row, first_row)
+    try:
+        rows = file_rows(header_row, first_row)
+    except FieldErrors as exc:
+        return _customers(request, session, user, list(exc.errors.values()), None, 422, typed, exc.errors)
     if file is None or not file.filename:
-        return _customers(request, session, user, [Msg("runs.msg.choose_file")], None, 422)
+        return _customers(request, session, user, [Msg("runs.msg.choose_file")], None, 422, typed)
     raw = file.file.read(MAX_CUSTOMER_UPLOAD + 1)
     if len(raw) > MAX_CUSTOMER_UPLOAD:
         return _customers(request, session, user, [Msg("msg.file_too_large", file=file.filename,
-                                                       size=f"{MAX_CUSTOMER_UPLOAD // 1_000_000} MB")], None, 422)
+                                                       size=f"{MAX_CUSTOMER_UPLOAD // 1_000_000} MB")], None, 422,
+                          typed)
     try:
         with session.begin_nested():
-            done = customers.import_customers(session, raw, file.filename, user, request.app.state.clock())
+            done = customers.import_customers(session, raw, file.filename, user, request.app.state.clock(), rows)
     except DataError as exc:
-        return _customers(request, session, user, problem_list(exc), None, 422)
+        return _customers(request, session, user, problem_list(exc), None, 422, typed)
     return _customers(request, session, user, [], done, 200)
 
 
-def _customers(request: Request, session: Session, user: User, problems: list, done, status: int):
+def _customers(request: Request, session: Session, user: User, problems: list, done, status: int,
+               rows: dict | None = None, errors: dict | None = None):
     return page(request, "customers.html", {"user": user, "summary": customers.summary(session), "problems": problems,
-                                            "done": done}, status_code=status)
+                                            "done": done, "rows": rows or row_values(), "errors": errors or {}},
+                status_code=status)
 
 
 # --------------------------------------------------------------------------- a survey's schedule

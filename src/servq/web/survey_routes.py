@@ -15,10 +15,11 @@ from ..instruments import list_instruments
 from ..store.models import Channel, Invitation, Survey, Unit, User, Wave
 from . import closed_loop, complaints, distribution, names, org, surveys, versions
 from .accounts import audit
+from .file_rows import file_rows, row_values
 from .languages import Msg, problem_list, reason, reasons
 from .names import LabelFields
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page, site_url, visible_survey
-from .params import Id, Text, Word
+from .params import FieldErrors, Id, Text, Word
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
@@ -152,7 +153,7 @@ def set_titles(request: Request, session: DB, user: SurveyManager, survey_id: Id
 
 def _survey(request: Request, session: Session, user: User, survey_id: int, error, status: int,
             problems: list | None = None, loop_error=None, loop_values: dict | None = None, titles_error=None,
-            saved_version: int | None = None):
+            saved_version: int | None = None, rows: dict | None = None, row_errors: dict | None = None):
     survey = visible_survey(session, user, survey_id)
     inst = surveys.instrument_of(survey)
     base = site_url(request)
@@ -167,6 +168,7 @@ def _survey(request: Request, session: Session, user: User, survey_id: int, erro
         "loop_error": loop_error, "loop": loop_values or _loop_values(survey.closed_loop),
         "has_gap": closed_loop.gap_parts(inst) is not None, "recommend": closed_loop.recommend_outcome(inst),
         "versions": versions.answered(session, survey), "saved_version": saved_version,
+        "rows": rows or row_values(), "row_errors": row_errors or {},
     }, status_code=status)
 
 
@@ -194,21 +196,32 @@ def qr_code(request: Request, session: DB, user: CurrentUser, survey_id: Id, uni
 
 @router.post("/{survey_id}/invitations")
 def invitations(request: Request, session: DB, user: SurveyManager, survey_id: Id, csrf: Csrf = "",
-                days: Annotated[int, Form()] = 30, file: Annotated[UploadFile | None, File()] = None):
-    """Single-use links for the invitees of an uploaded CSV, returned as a CSV to mail out."""
+                days: Annotated[int, Form()] = 30, file: Annotated[UploadFile | None, File()] = None,
+                header_row: Annotated[Word, Form()] = "", first_row: Annotated[Word, Form()] = ""):
+    """Single-use links for the invitees of an uploaded CSV, returned as a CSV to mail out;
+    ``header_row`` and ``first_row``: the spreadsheet rows of its column names and first
+    invitee (blank: 1 and the next)."""
     check_csrf(request, csrf)
     survey = visible_survey(session, user, survey_id)
+    typed = row_values(header_row, first_row)
+    try:
+        rows = file_rows(header_row, first_row)
+    except FieldErrors as exc:
+        return _survey(request, session, user, survey_id, None, 422, list(exc.errors.values()), rows=typed,
+                       row_errors=exc.errors)
     if file is None or not file.filename:
-        return _survey(request, session, user, survey_id, None, 422, [Msg("msg.choose_invitees")])
+        return _survey(request, session, user, survey_id, None, 422, [Msg("msg.choose_invitees")], rows=typed)
     raw = file.file.read(MAX_INVITE_UPLOAD + 1)
     if len(raw) > MAX_INVITE_UPLOAD:
         return _survey(request, session, user, survey_id, None, 422,
-                       [Msg("msg.file_too_large", file=file.filename, size=f"{MAX_INVITE_UPLOAD // 1_000_000} MB")])
+                       [Msg("msg.file_too_large", file=file.filename, size=f"{MAX_INVITE_UPLOAD // 1_000_000} MB")],
+                       rows=typed)
     try:
         with session.begin_nested():
-            text = distribution.import_invitations(session, survey, raw, file.filename, site_url(request), days, user)
+            text = distribution.import_invitations(session, survey, raw, file.filename, site_url(request), days, user,
+                                                   rows)
     except DataError as exc:
-        return _survey(request, session, user, survey_id, None, 422, problem_list(exc))
+        return _survey(request, session, user, survey_id, None, 422, problem_list(exc), rows=typed)
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="invitations-{survey.slug}.csv"',
         "Cache-Control": "no-store"})
