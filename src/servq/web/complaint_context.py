@@ -7,8 +7,10 @@ the unit of the same name (lagged correlation)."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import tempfile
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,8 +23,11 @@ from ..errors import DataError, Problem, UsageError
 from ..store.models import OperationalMetric, Unit, User
 from .accounts import audit
 from .languages import Msg
+from .params import text_problem
 
 MAX_UPLOAD = 20_000_000  # bytes of an operational-metrics file
+MAX_UNPACKED = 50_000_000  # bytes an uploaded XLSX workbook may unpack to (a "zip bomb" is refused unread)
+_MAX_DIRECTORY = 1 << 20  # bytes of its list of parts (a workbook's has a few kilobytes)
 MAX_CUSTOMERS = 2_147_483_647  # the largest integer every database stores
 UPLOAD_TYPES = (".csv", ".txt", ".xlsx")
 _NAME = 200  # characters of a region or metric (the columns' length)
@@ -63,6 +68,8 @@ def read_upload(data: bytes, filename: str) -> pa.Table:
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_TYPES:
         raise DataError(Msg("msg.operations.type", file=name), [])
+    if suffix == ".xlsx" and _unpacked_size(data) > MAX_UNPACKED:
+        raise DataError(Msg("msg.operations.unpacked", file=name, size=f"{MAX_UNPACKED // 1_000_000} MB"), [])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"operations{suffix}"
         path.write_bytes(data)
@@ -73,14 +80,34 @@ def read_upload(data: bytes, filename: str) -> pa.Table:
                             [dataclasses.replace(p, file=name) for p in exc.problems], exc.total) from None
         except UsageError as exc:  # a file the readers cannot open
             raise DataError(Msg("msg.operations.unreadable", file=name, reason=str(exc)), []) from None
-    problems = [Problem(Msg("msg.operations.long", most=_NAME), file=name, row=i + 2, column=col, value=text[:40] + "…")
-                for col in ("region", "metric")
-                for i, text in enumerate(table.column(col).to_pylist()) if len(text) > _NAME]
+    problems = [Problem(Msg("msg.operations.long", most=_NAME) if len(text) > _NAME else wrong, file=name, row=i + 2,
+                        column=col, value=text[:40] + "…" if len(text) > 40 else text)
+                for col in ("region", "metric") for i, text in enumerate(table.column(col).to_pylist())
+                if (wrong := text_problem(text, _NAME))]
     if problems:
         problems.sort(key=lambda p: p.row)
         raise DataError(Msg("msg.operations.refused", len(problems), file=name),
                         problems[:50], len(problems))
     return table
+
+
+def _unpacked_size(data: bytes) -> int:
+    """What the parts of the zip archive ``data`` (an XLSX workbook) unpack to, by its list
+    of parts (the sizes it declares are all that is ever unpacked of them: Python's zipfile
+    stops there), read only when that list is of a workbook's size; a larger list, or an
+    archive of the 64-bit format, counts as too much. 0 when ``data`` is no zip archive
+    (the reader then says what is wrong)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 0xFFFF))  # the end record, after a comment of ≤ 64 KB
+    if end < 0:
+        return 0
+    if data[max(0, end - 20):end].startswith(b"PK\x06\x07") or \
+            int.from_bytes(data[end + 12:end + 16], "little") > _MAX_DIRECTORY:
+        return MAX_UNPACKED + 1
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        return 0
 
 
 def import_operations(session: Session, table: pa.Table, filename: str, actor: User | None) -> dict:
