@@ -123,8 +123,9 @@ def test_a_post_goes_to_the_address_that_was_checked(engine, receiver, monkeypat
                                 egress.networks(["127.0.0.0/8"]))
     assert (code, error) == (200, "") and len(receiver.requests) == 1
     assert receiver.requests[0][0]["host"] == f"hooks.example.org:{port}"
-    code, error = webhooks.post(f"http://hooks.example.org:{port}/hook", "whsec_x", "webhook.test", 2, {}, 5)
-    assert code is None and "outside the public internet" in error and len(receiver.requests) == 1
+    for scheme in ("http", "https"):
+        code, error = webhooks.post(f"{scheme}://hooks.example.org:{port}/hook", "whsec_x", "webhook.test", 2, {}, 5)
+        assert code is None and "hooks.example.org is 127.0.0.1, an address outside" in error and len(receiver.requests) == 1
 
 
 @pytest.mark.parametrize("address, allowed", [
@@ -213,6 +214,34 @@ def test_a_zip_bomb_workbook_is_refused_unread(client, engine, org_tree, monkeyp
     assert r.status_code == 422 and "ops.xlsx: Bad CRC-32 for file" in r.text
     assert _count(engine, OperationalMetric) == 0
     assert _upload_operations(client, "ops.xlsx", _workbook()).status_code == 303  # a real one is read
+
+
+def _with_entity(declarations: str, use: str) -> bytes:
+    """A workbook whose sheet declares ``declarations`` and has ``use`` for its region."""
+    src = zipfile.ZipFile(io.BytesIO(_workbook()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = (f'<?xml version="1.0"?><!DOCTYPE worksheet [{declarations}]>'.encode()
+                        + data.split(b"?>", 1)[-1].replace(b"North", use.encode(), 1))
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def test_xml_entities_in_a_workbook_are_never_expanded(client, engine, org_tree):
+    """Billion laughs and an external entity: refused at once, nothing read from the disk,
+    and the message names the upload, not the server's temporary file."""
+    laughs = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    sign_in(client, "analyst@example.org")
+    for data in (_with_entity(laughs, "&l9;"), _with_entity('<!ENTITY x SYSTEM "file:///etc/passwd">', "&x;")):
+        started = time.monotonic()
+        r = _upload_operations(client, "ops.xlsx", data)
+        assert time.monotonic() - started < 5 and r.status_code == 422
+        assert "lollollol" not in r.text and "root:" not in r.text
+        assert "ops.xlsx" in r.text and "operations.xlsx" not in r.text
+    assert _count(engine, OperationalMetric) == 0
 
 
 # --------------------------------------------------------------------------- uploads hold no control characters either

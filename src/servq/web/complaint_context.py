@@ -75,11 +75,13 @@ def read_upload(data: bytes, filename: str) -> pa.Table:
         path.write_bytes(data)
         try:
             table = read_operations(path)
-        except DataError as exc:
+        except DataError as exc:  # named by the upload's name, not the server's temporary file
             raise DataError(Msg("msg.operations.refused", exc.total, file=name),
-                            [dataclasses.replace(p, file=name) for p in exc.problems], exc.total) from None
+                            [dataclasses.replace(p, file=name, message=_named(p.message, path, name))
+                             for p in exc.problems], exc.total) from None
         except UsageError as exc:  # a file the readers cannot open
-            raise DataError(Msg("msg.operations.unreadable", file=name, reason=str(exc)), []) from None
+            raise DataError(Msg("msg.operations.unreadable", file=name, reason=_named(str(exc), path, name)),
+                            []) from None
     problems = [Problem(Msg("msg.operations.long", most=_NAME) if len(text) > _NAME else wrong, file=name, row=i + 2,
                         column=col, value=text[:40] + "…" if len(text) > 40 else text)
                 for col in ("region", "metric") for i, text in enumerate(table.column(col).to_pylist())
@@ -89,6 +91,11 @@ def read_upload(data: bytes, filename: str) -> pa.Table:
         raise DataError(Msg("msg.operations.refused", len(problems), file=name),
                         problems[:50], len(problems))
     return table
+
+
+def _named(message, path: Path, name: str):
+    """``message`` naming the upload ``name`` where it named the temporary file ``path``."""
+    return message.replace(str(path), name) if str(path) in message else message
 
 
 def _unpacked_size(data: bytes) -> int:
