@@ -247,22 +247,27 @@ def test_xml_entities_in_a_workbook_are_never_expanded(client, engine, org_tree)
 # --------------------------------------------------------------------------- uploads hold no control characters either
 
 
-def test_an_uploaded_instrument_with_a_bidi_override_is_refused(client, engine, org_tree):
+def test_an_uploaded_instrument_is_held_to_the_limits_of_the_form_and_the_database(client, engine, org_tree):
     """The instrument's YAML pasted into the form was checked for control characters, the
     same YAML as a file was not: its texts reached every page and report (U+202E makes
-    "gnp.exe" read "exe.png")."""
-    text = Path("src/servq/instruments/catalog/servqual.yaml").read_text("utf-8")
-    text = text.replace("en: The equipment this company uses is up to date.", "en: 'Up to date \u202egnp.exe'", 1)
-    line = text[:text.index("\u202e")].count("\n") + 1
+    "gnp.exe" read "exe.png"). And an instrument id longer than the surveys' column (100)
+    was a server error on PostgreSQL, pasted or uploaded."""
+    catalog = Path("src/servq/instruments/catalog/servqual.yaml").read_text("utf-8")
+    bidi = catalog.replace("en: The equipment this company uses is up to date.", "en: 'Up to date \u202egnp.exe'", 1)
+    line = bidi[:bidi.index("\u202e")].count("\n") + 1
+    long_id = catalog.replace("\nid: servqual\n", "\nid: s" + "x" * 100 + "\n", 1)
     sign_in(client, "analyst@example.org")
     token = csrf_of(client.get("/admin/surveys/new").text)
-    r = client.post("/admin/surveys", data={"csrf_token": token, "title": "Bidi", "languages": ["en"],
-                                            "unit_ids": [str(org_tree["North 1"])]},
-                    files={"yaml_file": ("bidi.yaml", text.encode(), "text/yaml")})
+    form = {"csrf_token": token, "title": "Probe", "languages": ["en"], "unit_ids": [str(org_tree["North 1"])]}
+    r = client.post("/admin/surveys", data=form, files={"yaml_file": ("bidi.yaml", bidi.encode(), "text/yaml")})
     assert r.status_code == 422 and f"bidi.yaml, line {line}: a control character" in r.text
     assert "\u202e" not in r.text
+    r = client.post("/admin/surveys", data=form, files={"yaml_file": ("long.yaml", long_id.encode(), "text/yaml")})
+    assert r.status_code == 422 and "long.yaml, line 3, id: String should have at most 100 characters" in r.text
+    r = client.post("/admin/surveys", data={**form, "yaml_text": long_id})
+    assert r.status_code == 422 and "at most 100 characters" in r.text
     with session_factory(engine)() as s:
-        assert s.scalar(select(Survey).where(Survey.title == "Bidi")) is None
+        assert s.scalar(select(Survey).where(Survey.title == "Probe")) is None
 
 
 def test_operational_metrics_with_control_characters_are_refused(client, engine, org_tree):
