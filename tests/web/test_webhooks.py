@@ -9,13 +9,12 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
 from web_helpers import answer_all, csrf_of, sign_in
+from webhook_helpers import Receiver
 
 from servq.store.db import session_factory, transaction
 from servq.store.models import Job, Survey, WebhookDelivery
@@ -30,33 +29,10 @@ def verify(secret: str, header: str, body: bytes, now: float, tolerance: float =
     return hmac.compare_digest(expected, parts["v1"]) and abs(now - int(parts["t"])) <= tolerance
 
 
-class Receiver:
-    """An HTTP server on the loopback that keeps what it was sent and answers ``codes`` in turn (then 200)."""
-
-    def __init__(self):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.codes: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.codes.pop(0) if receiver.codes else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+@pytest.fixture
+def settings(settings):
+    """The receiver is on the loopback, which webhooks may reach only when allowed."""
+    return settings.model_copy(update={"webhook_networks": ["127.0.0.1"]})
 
 
 @pytest.fixture

@@ -209,7 +209,7 @@ class Kano(_Strict):
 class Instrument(_Strict):
     """A questionnaire: dimensions, items, answer parts, scale, outcomes, languages."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=100)  # the length of the surveys' column
     version: str = "1"
     name: Text
     description: Text | None = None

@@ -31,6 +31,7 @@ import datetime
 import itertools
 import operator
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -605,26 +606,53 @@ def _sheet_names(cells: Sequence) -> list[str]:
 # workbook unpacking to more than _ZIP_RATIO times its size is refused before any is read.
 _ZIP_RATIO = 100
 _ZIP_LARGE = 64 << 20
+_ZIP_DIRECTORY = 1 << 20  # bytes of a zip archive's list of parts (a workbook's has a few kilobytes)
+UNBOUNDED = sys.maxsize  # what unpacked_size says of an archive whose list is not a workbook's
+
+
+def unpacked_size(path: Path) -> int | None:
+    """What the parts of the zip archive at ``path`` (a workbook: .xlsx, .ods, .xlsb) say they
+    unpack to, by its list of parts; None when it is no zip archive (the workbook's reader
+    then says what it is).
+
+    The sizes an archive declares bind its readers (Python's and calamine's stop at them). A
+    list of parts over 1 MiB, or the 64-bit zip format, is no workbook a spreadsheet saved and
+    counts as :data:`UNBOUNDED` unread: listing 200,000 tiny parts alone takes seconds."""
+    import zipfile
+
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 22 - 0xFFFF))  # the end record, after a comment of at most 64 KiB
+            tail = fh.read()
+    except OSError:
+        return None
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0:
+        return None
+    if tail[max(0, end - 20):end].startswith(b"PK\x06\x07") or \
+            int.from_bytes(tail[end + 12:end + 16], "little") > _ZIP_DIRECTORY:
+        return UNBOUNDED
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
 
 
 def no_zip_bomb(path: Path) -> None:
     """A DataError when the workbook at ``path`` (a zip archive: .xlsx, .ods, .xlsb) says its
     parts unpack to more than :data:`_ZIP_RATIO` times its size (and over 64 MiB): a zip
-    bomb, which would take minutes and gigabytes to read. The sizes a zip archive declares
-    bind its readers (Python's and calamine's stop at them)."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return  # not a zip archive: the workbook's reader says what it is
+    bomb, which would take minutes and gigabytes to read (:func:`unpacked_size`)."""
+    unpacked = unpacked_size(path)
     size = path.stat().st_size
-    if unpacked > _ZIP_LARGE and unpacked > _ZIP_RATIO * size:
+    if unpacked is not None and unpacked > _ZIP_LARGE and unpacked > _ZIP_RATIO * size:
+        said = "a list of parts no workbook has" if unpacked == UNBOUNDED else \
+            f"{unpacked:,} ({unpacked // max(size, 1):,} times as many; a workbook packs some 10 to 20 times)"
         raise DataError(f"{path}: refused: not a workbook as spreadsheets save them", [Problem(
-            f"the file's {size:,} bytes unpack to {unpacked:,} ({unpacked // max(size, 1):,} times as many; a workbook "
-            f"packs some 10 to 20 times): a zip bomb? Export the answers again from the survey tool or spreadsheet",
-            file=str(path))])
+            f"the file's {size:,} bytes unpack to {said}: a zip bomb? Export the answers again from the survey tool "
+            "or spreadsheet", file=str(path))])
 
 
 @contextlib.contextmanager

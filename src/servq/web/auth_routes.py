@@ -122,8 +122,15 @@ def change_password(request: Request, session: DB, user: CurrentUser, csrf: Csrf
                     new: Annotated[str, Form(max_length=1000)] = "",
                     repeat: Annotated[str, Form(max_length=1000)] = ""):
     """Change one's own password: every session of the account ends (other browsers are
-    signed out) and this browser gets a new one."""
+    signed out) and this browser gets a new one. Attempts are counted per account as
+    sign-ins are (whoever holds a stolen session cannot guess the password here instead)."""
     check_csrf(request, csrf)
+    settings = request.app.state.settings
+    key = attempt_key("password", str(user.id))
+    with transaction(request.app.state.sessions) as write:
+        wait = count_attempt(write, key, settings.login_attempts, settings.login_window, datetime.now(UTC))
+    if wait:
+        raise HTTPException(status_code=429, detail=Msg("msg.login_wait"), headers=retry_after(wait))
     errors = {}
     user = session.get(User, user.id)
     if accounts.authenticate(session, user.email, current) is None:
@@ -137,7 +144,7 @@ def change_password(request: Request, session: DB, user: CurrentUser, csrf: Csrf
             errors["new"] = reason(exc)
     if errors:
         return _account(request, user, errors, 422)
-    token = accounts.start_session(session, user.id, new, request.app.state.settings.session_hours,
-                                   datetime.now(UTC))
+    forget_attempts(session, key)
+    token = accounts.start_session(session, user.id, new, settings.session_hours, datetime.now(UTC))
     request.session["sid"] = token
     return _account(request, user, done=True)

@@ -17,12 +17,15 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..complaints.operations import SCHEMA, read_operations
+from ..io.readers import unpacked_size
 from ..errors import DataError, Problem, UsageError
 from ..store.models import OperationalMetric, Unit, User
 from .accounts import audit
 from .languages import Msg
+from .params import text_problem
 
 MAX_UPLOAD = 20_000_000  # bytes of an operational-metrics file
+MAX_UNPACKED = 50_000_000  # bytes an uploaded XLSX workbook may unpack to (a "zip bomb" is refused unread)
 MAX_CUSTOMERS = 2_147_483_647  # the largest integer every database stores
 UPLOAD_TYPES = (".csv", ".txt", ".xlsx")
 _NAME = 200  # characters of a region or metric (the columns' length)
@@ -68,23 +71,32 @@ def read_upload(data: bytes, filename: str, rows: tuple[int, int | None] = (1, N
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"operations{suffix}"
         path.write_bytes(data)
+        if suffix == ".xlsx" and (unpacked_size(path) or 0) > MAX_UNPACKED:
+            raise DataError(Msg("msg.operations.unpacked", file=name, size=f"{MAX_UNPACKED // 1_000_000} MB"), [])
         try:
             table = read_operations(path, header_row=rows[0], first_row=rows[1])
-        except DataError as exc:
+        except DataError as exc:  # named by the upload's name, not the server's temporary file
             raise DataError(Msg("msg.operations.refused", exc.total, file=name),
-                            [dataclasses.replace(p, file=name) for p in exc.problems], exc.total) from None
+                            [dataclasses.replace(p, file=name, message=_named(p.message, path, name))
+                             for p in exc.problems], exc.total) from None
         except UsageError as exc:  # a file the readers cannot open
-            raise DataError(Msg("msg.operations.unreadable", file=name, reason=str(exc)), []) from None
+            raise DataError(Msg("msg.operations.unreadable", file=name, reason=_named(str(exc), path, name)),
+                            []) from None
     first = rows[0] + 1 if rows[1] is None else rows[1]
-    problems = [Problem(Msg("msg.operations.long", most=_NAME), file=name, row=first + i, column=col,
-                        value=text[:40] + "…")
-                for col in ("region", "metric")
-                for i, text in enumerate(table.column(col).to_pylist()) if len(text) > _NAME]
+    problems = [Problem(Msg("msg.operations.long", most=_NAME) if len(text) > _NAME else wrong, file=name,
+                        row=first + i, column=col, value=text[:40] + "…" if len(text) > 40 else text)
+                for col in ("region", "metric") for i, text in enumerate(table.column(col).to_pylist())
+                if (wrong := text_problem(text, _NAME))]
     if problems:
         problems.sort(key=lambda p: p.row)
         raise DataError(Msg("msg.operations.refused", len(problems), file=name),
                         problems[:50], len(problems))
     return table
+
+
+def _named(message, path: Path, name: str):
+    """``message`` naming the upload ``name`` where it named the temporary file ``path``."""
+    return message.replace(str(path), name) if str(path) in message else message
 
 
 def import_operations(session: Session, table: pa.Table, filename: str, actor: User | None) -> dict:

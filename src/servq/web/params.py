@@ -55,11 +55,17 @@ def text_problem(value: str, limit: int | None = None, *, multiline: bool = Fals
     """What is wrong with ``value`` as a text of at most ``limit`` characters, or None."""
     if limit is not None and len(value) > limit:
         return f"at most {limit} characters, got {len(value)}"
-    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
-    if found:
-        what = "a lone surrogate (no Unicode text)" if found.group() >= "\ud800" else "a control character"
-        return f"{what} ({found.group()!r}) at character {found.start() + 1} is not allowed"
+    at = first_control(value, multiline=multiline)
+    if at is not None:
+        what = "a lone surrogate (no Unicode text)" if value[at] >= "\ud800" else "a control character"
+        return f"{what} ({value[at]!r}) at character {at + 1} is not allowed"
     return None
+
+
+def first_control(value: str, *, multiline: bool = False) -> int | None:
+    """Where the first character that no text may hold is in ``value`` (None: nowhere)."""
+    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
+    return found.start() if found else None
 
 
 def Text(limit, *, multiline: bool = False, required: bool = False):

@@ -26,7 +26,7 @@ from ..store.models import (
     WaveSchedule,
     WebhookEndpoint,
 )
-from . import customers, schedules, webhooks
+from . import customers, egress, schedules, webhooks
 from .file_rows import file_rows, row_values
 from .languages import Msg, known, problem_list, reasons, t
 from .outbox import language_of
@@ -161,7 +161,8 @@ def add_webhook(request: Request, session: DB, user: Administrator, csrf: Csrf =
     check_csrf(request, csrf)
     try:
         with session.begin_nested():
-            endpoint = webhooks.add_endpoint(session, url, list(events), user)
+            endpoint = webhooks.add_endpoint(session, url, list(events), user,
+                                             egress.networks(request.app.state.settings.webhook_networks))
     except UsageError as exc:
         return _webhooks(request, session, user, reasons(exc), None, None, 422)
     return _webhooks(request, session, user, [], endpoint, None, 200)

@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     minute), ``SERVQ_MAIL_ATTEMPTS`` and ``SERVQ_MAIL_RETRY_SECONDS`` (attempts of a message
     and the first wait between them, doubled after each), ``SERVQ_WEBHOOK_RETRY_SECONDS``
     and ``SERVQ_WEBHOOK_TIMEOUT`` (the first wait between a webhook's attempts, and the
-    longest wait for its answer),
+    longest wait for its answer), ``SERVQ_WEBHOOK_NETWORKS`` (comma-separated addresses or
+    networks outside the public internet that webhooks may go to; default none),
     ``SERVQ_WORKER_POLL_SECONDS`` (how often an idle worker looks for work),
     ``SERVQ_WORKER_LEASE_SECONDS`` (how long a job is a worker's before another may take it).
 
@@ -97,6 +98,7 @@ class Settings(BaseSettings):
     mail_retry_seconds: float = Field(default=60.0, gt=0)
     webhook_retry_seconds: float = Field(default=30.0, gt=0)
     webhook_timeout: float = Field(default=10.0, gt=0, le=120)
+    webhook_networks: Annotated[list[str], NoDecode] = []
     worker_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     worker_lease_seconds: float = Field(default=300.0, ge=1, le=86_400)
     report_keep_days: int = Field(default=90, ge=1, le=3650)  # how long a manager's report stays behind its link
@@ -104,14 +106,14 @@ class Settings(BaseSettings):
     supervisor_photo_kb: int = Field(default=4096, ge=16, le=51_200)
     supervisor_invite_days: int = Field(default=14, ge=1, le=365)
 
-    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @field_validator("allowed_hosts", "trusted_proxies", "webhook_networks", mode="before")
     @classmethod
     def _split_hosts(cls, value):
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "webhook_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         for item in value:

@@ -19,7 +19,7 @@ from .file_rows import file_rows, row_values
 from .languages import Msg, problem_list, reason, reasons
 from .names import LabelFields
 from .pages import DB, Csrf, CurrentUser, SurveyManager, page, site_url, visible_survey
-from .params import FieldErrors, Id, Text, Word
+from .params import FieldErrors, Id, Text, Word, first_control
 from .security import check_csrf
 
 router = APIRouter(prefix="/admin/surveys", include_in_schema=False)
@@ -68,6 +68,12 @@ def create_survey(request: Request, session: DB, user: SurveyManager, labels: La
                 form.yaml_text, form.yaml_name = raw.decode("utf-8"), yaml_file.filename
             except UnicodeDecodeError:
                 problems.append(Msg("msg.file_not_utf8", file=yaml_file.filename))
+            else:  # what the instrument's text in the form may not hold, an uploaded file may not either
+                at = first_control(form.yaml_text, multiline=True)
+                if at is not None:
+                    problems.append(Msg("msg.file_control", file=yaml_file.filename,
+                                        line=form.yaml_text.count("\n", 0, at) + 1, char=repr(form.yaml_text[at])))
+                    form.yaml_text = ""
     if not problems:
         try:
             with session.begin_nested():

@@ -20,7 +20,6 @@ import hmac
 import json
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -34,6 +33,7 @@ from ..errors import UsageError
 from ..store import jobs
 from ..store.db import transaction
 from ..store.models import Complaint, Response, User, WebhookDelivery, WebhookEndpoint
+from . import egress
 from .accounts import audit
 from .languages import Msg
 from .security import new_token
@@ -45,12 +45,20 @@ ERROR_LENGTH = 1000
 ATTEMPTS = 8  # of a delivery, the first wait SERVQ_WEBHOOK_RETRY_SECONDS, doubled after each
 
 
-def add_endpoint(session: Session, url: str, events: list[str], actor: User | None) -> WebhookEndpoint:
-    """A new endpoint for ``events`` with a random secret (shown to the administrator)."""
+def add_endpoint(session: Session, url: str, events: list[str], actor: User | None,
+                 allowed: tuple[egress.Network, ...] = ()) -> WebhookEndpoint:
+    """A new endpoint for ``events`` with a random secret (shown to the administrator); not
+    on an address outside the public internet but in the ``allowed`` networks (egress.py)."""
     url = url.strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000 or not url.isprintable():
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000 or not url.isprintable() \
+            or port == -1 or parts.username is not None:
         raise UsageError(Msg("webhooks.msg.url"))
+    egress.check_host(parts.hostname, allowed)
     chosen = [e for e in EVENTS if e in events]
     if not chosen or len(chosen) != len(set(events)):
         raise UsageError(Msg("webhooks.msg.events"))
@@ -139,23 +147,17 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect is an answer, not followed (a POST must not turn into a GET)
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def post(url: str, secret: str, event: str, delivery_id: int, payload: dict, timeout: float) -> tuple[int | None, str]:
-    """POST one event; (the HTTP status or None, an error text or "")."""
+def post(url: str, secret: str, event: str, delivery_id: int, payload: dict, timeout: float,
+         allowed: tuple[egress.Network, ...] = ()) -> tuple[int | None, str]:
+    """POST one event, only to a public address or one in ``allowed`` (egress.py); (the HTTP
+    status or None, an error text or "")."""
     body = json.dumps({"event": event, "delivery_id": delivery_id, "data": payload}, ensure_ascii=False,
                       separators=(",", ":")).encode()
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json", "User-Agent": "servq-webhooks", "Servq-Event": event,
         "Servq-Delivery": str(delivery_id), "Servq-Signature": signature(secret, int(time.time()), body)})
     try:
-        with _OPENER.open(request, timeout=timeout) as answer:
+        with egress.opener(allowed).open(request, timeout=timeout) as answer:
             return answer.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code} {exc.reason}"
@@ -172,7 +174,8 @@ def attempt(factory: sessionmaker[Session], delivery_id: int, settings: Settings
             return True, ""
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         url, secret, event, payload = endpoint.url, endpoint.secret, delivery.event, dict(delivery.payload)
-    code, error = post(url, secret, event, delivery_id, payload, settings.webhook_timeout)
+    code, error = post(url, secret, event, delivery_id, payload, settings.webhook_timeout,
+                       egress.networks(settings.webhook_networks))
     ok = code is not None and 200 <= code < 300
     with transaction(factory) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
