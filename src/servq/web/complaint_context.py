@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..complaints.operations import SCHEMA, read_operations
-from ..io.readers import unpacked_size
 from ..errors import DataError, Problem, UsageError
+from ..io.readers import unpacked_size
 from ..store.models import OperationalMetric, Unit, User
 from .accounts import audit
 from .languages import Msg
