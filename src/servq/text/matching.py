@@ -69,6 +69,27 @@ def normalise(text: object) -> str:
     return _t2s().convert(text) if _HAN.search(text) else text
 
 
+def fold(text: str) -> str:
+    """``text`` with its Latin letters' diacritics dropped (``å ä → a``, ``ö → o``, ``é → e``,
+    upper case too), one character for one, so offsets stay: Swedish as it is typed on a
+    keyboard or phone without å, ä and ö. Other characters stay as they are.
+
+    >>> fold("Oförskämd personal, kön var lång! Café"), fold("ÅÄÖ 柜员")
+    ('Oforskamd personal, kon var lang! Cafe', 'AAO 柜员')
+    """
+    return text.translate(_FOLD)
+
+
+def _folded_letters() -> dict[int, str]:
+    out = {}
+    for code in range(0xC0, 0x250):  # Latin-1 Supplement, Latin Extended-A and -B
+        base = unicodedata.normalize("NFD", chr(code))[0]
+        if base != chr(code) and base.isascii() and base.isalpha():
+            out[code] = base
+    return out
+
+
+_FOLD = _folded_letters()
 _WORDLIKE = re.compile(r"\w")
 # presentation selectors and skin tones: 👎🏽 is 👎, ❤️ is ❤
 _DECORATIONS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
