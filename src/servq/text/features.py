@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from .matching import fold
 from .tokens import word_tokens
 
 NGRAM_RANGE = (1, 4)
@@ -41,15 +42,17 @@ _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 
 
-def words(text: object) -> list[str]:
-    """The words of a text as the features see them.
+def words(text: object, folded: bool = False) -> list[str]:
+    """The words of a text as the features see them; ``folded``: without diacritics
+    (:func:`~.matching.fold`).
 
-    >>> words("Väntade 45 min, 营业厅排队。OK")
-    ['väntade', '00', 'min', '营业厅排队', 'ok']
+    >>> words("Väntade 45 min, 营业厅排队。OK"), words("Kön var lång", folded=True)
+    (['väntade', '00', 'min', '营业厅排队', 'ok'], ['kon', 'var', 'lang'])
     """
     if text is None or (isinstance(text, float) and text != text):
         return []
-    return _WORD.findall(_DIGIT.sub("0", str(text).lower()))
+    text = _DIGIT.sub("0", str(text).lower())
+    return _WORD.findall(fold(text) if folded else text)
 
 
 def word_ngrams(word: str, ngram_range: tuple[int, int] = NGRAM_RANGE) -> list[str]:
@@ -84,28 +87,30 @@ class CharNgrams:
     """
 
     def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, ngram_range: tuple[int, int] = NGRAM_RANGE,
-                 words: bool = False):
+                 words: bool = False, folded: bool = False):
         self.vocabulary = np.asarray(vocabulary, dtype=str)
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.words = bool(words)
+        self.folded = bool(folded)
         self._index = {g: i for i, g in enumerate(self.vocabulary.tolist())}
         self._known = frozenset(g[len(WORD_PREFIX):] for g in self._index if g.startswith(WORD_PREFIX))
         self._cache: dict[tuple[str, str], tuple[int, ...]] = {}
 
     @classmethod
     def fit(cls, texts: Iterable[object], min_df: int = 1, ngram_range: tuple[int, int] = NGRAM_RANGE,
-            words: bool = False, languages: Sequence[str] | None = None) -> CharNgrams:
+            words: bool = False, languages: Sequence[str] | None = None, folded: bool = False) -> CharNgrams:
         """Vocabulary (n-grams, and with ``words`` word tokens, in at least ``min_df`` texts,
         sorted) and idf from ``texts``."""
         texts = list(texts)
         langs = _languages(texts, languages) if words else [""] * len(texts)
-        split = frozenset(t for text, lang in zip(texts, langs) for w in _words(text) for t in word_tokens(w, lang))
+        split = frozenset(t for text, lang in zip(texts, langs) for w in _words(text, folded)
+                          for t in word_tokens(w, lang))
         df: Counter = Counter()
         seen: dict[tuple[str, str], list[str]] = {}
         for text, lang in zip(texts, langs):
             grams: set[str] = set()
-            for w in _words(text):
+            for w in _words(text, folded):
                 if (lang, w) not in seen:
                     seen[lang, w] = _grams(w, lang, ngram_range, words, split)
                 grams.update(seen[lang, w])
@@ -113,7 +118,7 @@ class CharNgrams:
         vocab = sorted(g for g, c in df.items() if c >= min_df)
         counts = np.array([df[g] for g in vocab], dtype=float)
         idf = np.log((1.0 + len(texts)) / (1.0 + counts)) + 1.0
-        return cls(vocab, idf, ngram_range, words)
+        return cls(vocab, idf, ngram_range, words, folded)
 
     def transform(self, texts: Iterable[object], languages: Sequence[str] | None = None) -> sparse.csr_matrix:
         """The (texts x vocabulary) tf-idf matrix, rows of unit length (all-zero when no
@@ -124,7 +129,7 @@ class CharNgrams:
         cols: list[int] = []
         indptr = [0]
         for text, lang in zip(texts, langs):
-            for w in _words(text):
+            for w in _words(text, self.folded):
                 found = cache.get((lang, w))
                 if found is None:
                     found = tuple(index[g] for g in _grams(w, lang, span, self.words, known) if g in index)
