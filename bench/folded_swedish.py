@@ -9,7 +9,10 @@ held-out figures are the macro-F1 of set 2), the share routed to a person (needs
 the share detected as the language it is written in, and the sentiment cues and severity
 that differ from the text as written. It always exits 0: it is a benchmark, not a test::
 
-    python bench/folded_swedish.py [--baseline] [--embeddings]
+    python bench/folded_swedish.py [--baseline] [--embeddings] [--built FOLDER]
+
+``--built FOLDER``: the model ``scripts/build_classifier.py --out FOLDER`` wrote there
+instead of the shipped one (to compare a rebuilt model before shipping it).
 """
 
 from __future__ import annotations
@@ -49,12 +52,26 @@ def report(data: pd.DataFrame, texts: list[str], **options) -> pd.DataFrame:
     return pd.DataFrame(rows).T, found
 
 
+def built(folder: Path, embeddings: bool = False):
+    """The ensemble described by ``folder/classifier.json``."""
+    import json
+
+    from servq.text.model import Ensemble, load_model
+
+    info = json.loads((folder / "classifier.json").read_text(encoding="utf-8"))
+    info = info["with_embeddings"] if embeddings else info
+    return Ensemble(tuple(load_model(folder / name) for name in info["members"]), tuple(info["weights"]), info)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", action="store_true", help="the lexicon baseline instead of the model")
     parser.add_argument("--embeddings", action="store_true", help="the built-in model with sentence embeddings")
+    parser.add_argument("--built", type=Path, help="a folder written by scripts/build_classifier.py --out")
     args = parser.parse_args()
     options = {"baseline": args.baseline, "embeddings": args.embeddings}
+    if args.built:
+        options = {"model": built(args.built, args.embeddings)}
     pd.set_option("display.width", 200)
     for name, path in SETS.items():
         data = pd.read_csv(path, dtype=str, keep_default_na=False)
