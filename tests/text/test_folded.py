@@ -156,3 +156,16 @@ def test_folded_heldout_swedish_is_classified_as_written():
     b = classify([fold(t) for t in sv.text])
     assert (a.dimension == b.dimension).mean() >= 0.97  # measured 140 of 140
     assert b.needs_person.mean() <= a.needs_person.mean() + 0.02
+
+
+def test_folded_features_read_a_word_as_it_is_typed_without_diacritics():
+    from servq.text.features import CharNgrams
+
+    texts = ["Kön var lång och personalen oförskämd", "Fakturan var fel", "The queue was long"]
+    f = CharNgrams.fit(texts, words=True, languages=["sv", "sv", "en"], folded=True)
+    assert not any(set(g) & set("åäö") for g in f.vocabulary)
+    a = f.transform(texts[:1], ["sv"]).toarray()
+    b = f.transform([fold(texts[0]), texts[0].upper()], ["sv", "sv"]).toarray()
+    np.testing.assert_allclose(b, np.vstack([a, a]))
+    plain = CharNgrams.fit(texts, words=True, languages=["sv", "sv", "en"])
+    assert "ö" in set("".join(plain.vocabulary))  # as written unless asked

@@ -19,6 +19,11 @@ same vocabulary and the same tf-idf row. They need each text's language (detecte
 given). Swedish compounds are split against the model's own word tokens (at fitting: every
 unsplit token of the training texts).
 
+With ``folded=True`` (what :func:`~.model.train` fits by default) every word is read
+without its diacritics (:func:`~.matching.fold`: *kön* as *kon*, *väntade* as *vantade*),
+its n-grams and word tokens alike: Swedish typed without å, ä and ö has the features of
+Swedish written with them.
+
 Speed: a word's columns are computed once and cached (complaints repeat their words), so
 transforming is a dictionary look-up per word and one sparse-matrix build per batch.
 """
@@ -42,17 +47,15 @@ _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 
 
-def words(text: object, folded: bool = False) -> list[str]:
-    """The words of a text as the features see them; ``folded``: without diacritics
-    (:func:`~.matching.fold`).
+def words(text: object) -> list[str]:
+    """The words of a text as the features see them.
 
-    >>> words("Väntade 45 min, 营业厅排队。OK"), words("Kön var lång", folded=True)
-    (['väntade', '00', 'min', '营业厅排队', 'ok'], ['kon', 'var', 'lang'])
+    >>> words("Väntade 45 min, 营业厅排队。OK")
+    ['väntade', '00', 'min', '营业厅排队', 'ok']
     """
     if text is None or (isinstance(text, float) and text != text):
         return []
-    text = _DIGIT.sub("0", str(text).lower())
-    return _WORD.findall(fold(text) if folded else text)
+    return _WORD.findall(_DIGIT.sub("0", str(text).lower()))
 
 
 def word_ngrams(word: str, ngram_range: tuple[int, int] = NGRAM_RANGE) -> list[str]:
@@ -104,15 +107,15 @@ class CharNgrams:
         sorted) and idf from ``texts``."""
         texts = list(texts)
         langs = _languages(texts, languages) if words else [""] * len(texts)
-        split = frozenset(t for text, lang in zip(texts, langs) for w in _words(text, folded)
-                          for t in word_tokens(w, lang))
+        split = frozenset(t for text, lang in zip(texts, langs) for w in _words(text)
+                          for t in word_tokens(fold(w) if folded else w, lang))
         df: Counter = Counter()
         seen: dict[tuple[str, str], list[str]] = {}
         for text, lang in zip(texts, langs):
             grams: set[str] = set()
-            for w in _words(text, folded):
+            for w in _words(text):
                 if (lang, w) not in seen:
-                    seen[lang, w] = _grams(w, lang, ngram_range, words, split)
+                    seen[lang, w] = _grams(fold(w) if folded else w, lang, ngram_range, words, split)
                 grams.update(seen[lang, w])
             df.update(grams)
         vocab = sorted(g for g, c in df.items() if c >= min_df)
@@ -125,14 +128,15 @@ class CharNgrams:
         n-gram is known); ``languages`` (one per text) matter only with word tokens."""
         texts = list(texts)
         langs = _languages(texts, languages) if self.words else [""] * len(texts)
-        cache, index, span, known = self._cache, self._index, self.ngram_range, self._known
+        cache, index, span, known, folded = self._cache, self._index, self.ngram_range, self._known, self.folded
         cols: list[int] = []
         indptr = [0]
         for text, lang in zip(texts, langs):
-            for w in _words(text, self.folded):
+            for w in _words(text):  # a word's columns are cached under the word as written
                 found = cache.get((lang, w))
                 if found is None:
-                    found = tuple(index[g] for g in _grams(w, lang, span, self.words, known) if g in index)
+                    read = fold(w) if folded else w
+                    found = tuple(index[g] for g in _grams(read, lang, span, self.words, known) if g in index)
                     if len(cache) >= CACHE_LIMIT:
                         cache.clear()
                     cache[lang, w] = found

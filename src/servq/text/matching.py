@@ -211,7 +211,7 @@ def _compile_folded(terms: tuple[str, ...], mode: str, lang: str) -> re.Pattern 
     endings = ENDINGS.get(lang, "")
     for attempt in ("whole", "drop"):
         folded = [fold(t) for t in keep]
-        wrong = _ambiguous(plain, compile_terms(folded, mode, whole, endings), reference_texts(lang)) & changed
+        wrong = _ambiguous(plain, compile_terms(folded, mode, whole, endings), lang) & changed
         if not wrong:
             return compile_terms(folded, mode, whole, endings)
         if attempt == "whole":
@@ -221,16 +221,16 @@ def _compile_folded(terms: tuple[str, ...], mode: str, lang: str) -> re.Pattern 
     return compile_terms([fold(t) for t in keep], mode, whole, endings)
 
 
-def _ambiguous(plain: re.Pattern | None, folded: re.Pattern | None, texts: Iterable[str]) -> set[str]:
-    """The folded keys found in the folded texts, where the term as written is not found in
-    the text, at least once for every AMBIGUITY times it is."""
+def _ambiguous(plain: re.Pattern | None, folded: re.Pattern | None, lang: str) -> set[str]:
+    """The folded keys found in the folded reference texts where the term as written is not
+    found in the text, at least once for every AMBIGUITY times it is."""
     right: Counter = Counter()
     wrong: Counter = Counter()
     if folded is None:
         return set()
-    for text in texts:
+    for text, folded_text in zip(reference_texts(lang), _folded_references(lang)):
         found = set() if plain is None else {(m.start(), fold(m.group())) for m in plain.finditer(text)}
-        for m in folded.finditer(fold(text)):
+        for m in folded.finditer(folded_text):
             (right if (m.start(), m.group()) in found else wrong)[m.group()] += 1
     return {k for k, n in wrong.items() if n * AMBIGUITY > right[k]}
 
@@ -252,6 +252,11 @@ def reference_texts(lang: str) -> tuple[str, ...]:
         with folder.joinpath(name).open("r", encoding="utf-8", newline="") as fh:
             out += [normalise(row["text"]) for row in csv.DictReader(fh) if row["language"] == lang]
     return tuple(t for t in out if not reads_folded(t, lang))
+
+
+@cache
+def _folded_references(lang: str) -> tuple[str, ...]:
+    return tuple(fold(t) for t in reference_texts(lang))
 
 
 def find(pattern: re.Pattern | None, text: str) -> list[str]:
