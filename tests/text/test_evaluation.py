@@ -128,7 +128,9 @@ def test_nested_cross_validation_chooses_c_on_the_inner_folds():
 
     data = load_eval_set()
     lines = []
-    result = nested_cross_validate(list(data.text), list(data.dimension), {"a": [{"lexicon": False}]},
+    # words as written: read without diacritics the third fold's inner macro-F1 are 0.225 and
+    # 0.219, a tie within the noise of 54 complaints
+    result = nested_cross_validate(list(data.text), list(data.dimension), {"a": [{"lexicon": False, "folded": False}]},
                                    grid=(1e-4, 10.0), outer=3, inner=2, progress=lines.append)["a"]
     assert result.chosen_c == (10.0, 10.0, 10.0)
     assert len(lines) == 3 and lines[0].startswith("a: outer fold 1/3, C = 10 (inner macro-F1 0.0001: ")

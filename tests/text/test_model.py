@@ -49,7 +49,8 @@ def _reference(**options):
 
 def test_without_the_lexicon_it_is_sklearns_logistic_regression():
     m = train(TEXTS, LABELS, calibrate=False, lexicon=False)
-    feats = CharNgrams.fit(TEXTS, words=True)  # the default features: n-grams and word tokens
+    # the default features: n-grams and word tokens, of the words without diacritics
+    feats = CharNgrams.fit(TEXTS, words=True, folded=True)
     lr = _reference(solver="newton-cg").fit(feats.transform(TEXTS), LABELS)
     new = ["rude and slow", "kön var lång", "太贵了"]
     assert m.temperature == 1.0 and m.lexicon is None and m.lexicon_dimensions == ()
@@ -66,7 +67,7 @@ def test_the_lexicon_features_and_prior_as_a_binary_logistic_regression():
     m = train(texts, labels, calibrate=False, lexicon_scale=0.3)
     assert m.classes == ("assurance", "responsiveness")
     assert m.lexicon_dimensions == ("responsiveness", "assurance")
-    feats = CharNgrams.fit(texts, words=True)
+    feats = CharNgrams.fit(texts, words=True, folded=True)
     s = m.lexicon_scores(texts)
     design = np.hstack([feats.transform(texts).toarray(), 0.3 * s, (s[:, 0] - s[:, 1])[:, None]])
     lr = _reference(solver="lbfgs").fit(design, labels)
@@ -156,7 +157,8 @@ def test_a_saved_model_keeps_the_lexicon_it_was_trained_with(model, tmp_path, mo
 
 
 def test_a_version_1_file_still_loads(tmp_path):
-    m = train(TEXTS, LABELS, lexicon=False, words=False, calibrate=False)  # version 1 had n-grams only
+    # version 1 had n-grams only, of the words as written
+    m = train(TEXTS, LABELS, lexicon=False, words=False, calibrate=False, folded=False)
     old = tmp_path / "v1.npz"
     np.savez(old, **_arrays(m))
     loaded = load_model(old)

@@ -19,6 +19,11 @@ same vocabulary and the same tf-idf row. They need each text's language (detecte
 given). Swedish compounds are split against the model's own word tokens (at fitting: every
 unsplit token of the training texts).
 
+With ``folded=True`` (what :func:`~.model.train` fits by default) every word is read
+without its diacritics (:func:`~.matching.fold`: *kön* as *kon*, *väntade* as *vantade*),
+its n-grams and word tokens alike: Swedish typed without å, ä and ö has the features of
+Swedish written with them.
+
 Speed: a word's columns are computed once and cached (complaints repeat their words), so
 transforming is a dictionary look-up per word and one sparse-matrix build per batch.
 """
@@ -32,6 +37,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from .matching import fold
 from .tokens import word_tokens
 
 NGRAM_RANGE = (1, 4)
@@ -84,50 +90,53 @@ class CharNgrams:
     """
 
     def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, ngram_range: tuple[int, int] = NGRAM_RANGE,
-                 words: bool = False):
+                 words: bool = False, folded: bool = False):
         self.vocabulary = np.asarray(vocabulary, dtype=str)
         self.idf = np.asarray(idf, dtype=float)
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.words = bool(words)
+        self.folded = bool(folded)
         self._index = {g: i for i, g in enumerate(self.vocabulary.tolist())}
         self._known = frozenset(g[len(WORD_PREFIX):] for g in self._index if g.startswith(WORD_PREFIX))
         self._cache: dict[tuple[str, str], tuple[int, ...]] = {}
 
     @classmethod
     def fit(cls, texts: Iterable[object], min_df: int = 1, ngram_range: tuple[int, int] = NGRAM_RANGE,
-            words: bool = False, languages: Sequence[str] | None = None) -> CharNgrams:
+            words: bool = False, languages: Sequence[str] | None = None, folded: bool = False) -> CharNgrams:
         """Vocabulary (n-grams, and with ``words`` word tokens, in at least ``min_df`` texts,
         sorted) and idf from ``texts``."""
         texts = list(texts)
         langs = _languages(texts, languages) if words else [""] * len(texts)
-        split = frozenset(t for text, lang in zip(texts, langs) for w in _words(text) for t in word_tokens(w, lang))
+        split = frozenset(t for text, lang in zip(texts, langs) for w in _words(text)
+                          for t in word_tokens(fold(w) if folded else w, lang))
         df: Counter = Counter()
         seen: dict[tuple[str, str], list[str]] = {}
         for text, lang in zip(texts, langs):
             grams: set[str] = set()
             for w in _words(text):
                 if (lang, w) not in seen:
-                    seen[lang, w] = _grams(w, lang, ngram_range, words, split)
+                    seen[lang, w] = _grams(fold(w) if folded else w, lang, ngram_range, words, split)
                 grams.update(seen[lang, w])
             df.update(grams)
         vocab = sorted(g for g, c in df.items() if c >= min_df)
         counts = np.array([df[g] for g in vocab], dtype=float)
         idf = np.log((1.0 + len(texts)) / (1.0 + counts)) + 1.0
-        return cls(vocab, idf, ngram_range, words)
+        return cls(vocab, idf, ngram_range, words, folded)
 
     def transform(self, texts: Iterable[object], languages: Sequence[str] | None = None) -> sparse.csr_matrix:
         """The (texts x vocabulary) tf-idf matrix, rows of unit length (all-zero when no
         n-gram is known); ``languages`` (one per text) matter only with word tokens."""
         texts = list(texts)
         langs = _languages(texts, languages) if self.words else [""] * len(texts)
-        cache, index, span, known = self._cache, self._index, self.ngram_range, self._known
+        cache, index, span, known, folded = self._cache, self._index, self.ngram_range, self._known, self.folded
         cols: list[int] = []
         indptr = [0]
         for text, lang in zip(texts, langs):
-            for w in _words(text):
+            for w in _words(text):  # a word's columns are cached under the word as written
                 found = cache.get((lang, w))
                 if found is None:
-                    found = tuple(index[g] for g in _grams(w, lang, span, self.words, known) if g in index)
+                    read = fold(w) if folded else w
+                    found = tuple(index[g] for g in _grams(read, lang, span, self.words, known) if g in index)
                     if len(cache) >= CACHE_LIMIT:
                         cache.clear()
                     cache[lang, w] = found

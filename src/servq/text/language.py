@@ -8,7 +8,12 @@ No model and no network: three pieces of evidence a reader would use too.
 2. Otherwise **Swedish** (``sv``) and **English** (``en``) each get points: one per
    frequent function word of the language (:data:`SWEDISH_WORDS`, :data:`ENGLISH_WORDS`;
    words both languages write the same, such as *i*, *man*, *in*, are left out) and, for
-   Swedish, one per letter å, ä or ö. The language with more points wins.
+   Swedish, one per letter å, ä or ö. The language with more points wins. Swedish typed
+   without å, ä and ö (on a foreign keyboard or phone: *kon var lang*, *jag vantade pa
+   svar*) still has its function words, folded (*pa*, *ar*, *nar*, *fran*:
+   :data:`FOLDED_SWEDISH_WORDS`, none of them an English word); and *for*, which is the
+   English word and the folded *för*, is evidence of English only in a text with å, ä or ö
+   (whose writer would have written *för*), and so are *an* (än) and *at* (åt).
 3. **Fallback**: Latin-script text with no evidence either way, or a tie, is ``en``
    (``default``); text without any letter (empty, digits, punctuation, emoji) is
    ``und`` (:data:`UNDETERMINED`, ISO 639-2 "undetermined"), and is left unclassified.
@@ -28,7 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .matching import normalise
+from .matching import fold, normalise
 
 LANGUAGES = ("en", "sv", "zh")
 UNDETERMINED = "und"
@@ -39,12 +44,18 @@ och att det som inte jag är på för med har av till den ett var om så vi ni d
 men när efter hur varför fick blev kan ska skulle inga ingen inget mig mitt mina
 sig sitt sina här där vad också bara redan alltid aldrig igen mycket någon något
 nu då från över utan eller hade vår vårt era er dem deras denna detta dessa
+en vid varje sedan mellan samma flera hela helt alla alls
 """.split())
 ENGLISH_WORDS = frozenset("""
 the and to is was of it for that not with have has they this you me at but after
 when no were had we be our your an are my their there what why how been would could
 should did does do from just again still never any some who which will can
 """.split()) - SWEDISH_WORDS
+# the folded forms of Swedish function words (fold: å ä → a, ö → o) that are no English words;
+# "for" (för) and "over" (över) are, "har" and "var" are Swedish words already
+FOLDED_SWEDISH_WORDS = frozenset(fold(w) for w in SWEDISH_WORDS if fold(w) != w) - {"for", "over"} - SWEDISH_WORDS
+# English words that are also folded Swedish ones (för, än, åt): English evidence only beside å, ä or ö
+_AMBIGUOUS_FOLDED = frozenset({"for", "an", "at"})
 
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -77,12 +88,12 @@ def detect_normalised(norm: str, default: str) -> str:
         return UNDETERMINED
     if len(_CJK.findall(norm)) >= CJK_SHARE * letters:
         return "zh"
-    sv = len(_SWEDISH_LETTER.findall(norm))
-    en = 0
+    letters_sv = len(_SWEDISH_LETTER.findall(norm))
+    sv, en = letters_sv, 0
     for word in _WORD.findall(norm):
-        if word in SWEDISH_WORDS:
+        if word in SWEDISH_WORDS or (not letters_sv and word in FOLDED_SWEDISH_WORDS):
             sv += 1
-        elif word in ENGLISH_WORDS:
+        elif word in ENGLISH_WORDS and (letters_sv or word not in _AMBIGUOUS_FOLDED):
             en += 1
     if sv > en:
         return "sv"

@@ -69,7 +69,7 @@ from scipy import sparse
 
 from ..errors import ProblemsError
 from ..instruments import yamlfile
-from .matching import MODES, compile_terms, normalise, term_key
+from .matching import FOLDS, MODES, compile_folded, compile_terms, normalise, reads_folded, term_key, unfolding
 from .negation import has_negator, negated, negators
 
 UNCLASSIFIED = "unclassified"
@@ -129,20 +129,35 @@ class Lexicon:
     def _promise_patterns(self) -> dict[str, re.Pattern | None]:
         return {lang: compile_terms(self.promises.get(lang, ()), mode) for lang, mode in self.match.items()}
 
+    @cached_property
+    def _folded(self) -> dict[str, tuple[re.Pattern | None, re.Pattern | None, dict[str, str]]]:
+        """Per language typed without its diacritics (:data:`~.matching.FOLDS`): the term
+        and promise patterns of the folded terms, and each folded key's own key."""
+        return {lang: (compile_folded(self.written.get(lang, ()), mode, lang),
+                       compile_folded(self.promises.get(lang, ()), mode, lang),
+                       unfolding(term_key(t) for t in self.written.get(lang, ())))
+                for lang, mode in self.match.items() if lang in FOLDS}
+
     def evidence(self, text: str, lang: str) -> tuple[list[str], str | None]:
         """(the keys of the terms that count, in text order, each once; the broken promise
-        found, as ``"ordered … nothing"``, or None) of one normalised text in ``lang``."""
-        pattern = self._patterns.get(lang)
+        found, as ``"ordered … nothing"``, or None) of one normalised text in ``lang``.
+
+        Swedish typed without å, ä and ö (:func:`~.matching.reads_folded`) is matched against
+        the folded terms (*vantetid*, *oforskamd*), each found as the term it was folded from.
+        """
+        pattern, promise, own = self._patterns.get(lang), self._promise_patterns.get(lang), None
+        if lang in self._folded and reads_folded(text, lang):
+            pattern, promise, own = self._folded[lang]
         if pattern is None:
             return [], None
         if not has_negator(text, lang):  # most complaints: nothing to deny, no promise broken
-            return list(dict.fromkeys(pattern.findall(text))), None
+            keys = pattern.findall(text)
+            return list(dict.fromkeys(keys if own is None else [own[k] for k in keys])), None
         found = list(pattern.finditer(text))
-        keys = [m.group() for m in found]
+        keys = [m.group() if own is None else own[m.group()] for m in found]
         faults = self.faults.get(lang, frozenset())
         denies = bool(faults) and not faults.isdisjoint(keys)
-        promise = self._promise_patterns.get(lang) if self.promise_dimension else None
-        first = None if promise is None else promise.search(text)
+        first = None if promise is None or not self.promise_dimension else promise.search(text)
         if not denies and first is None:
             return list(dict.fromkeys(keys)), None
         spans = [m.span() for m in found]

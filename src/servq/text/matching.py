@@ -35,13 +35,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Collection, Iterable
 from functools import cache
 
 MODES = ("word", "part")
 _SPACE = re.compile(r"\s+")
 _WORD_START = "\x00"  # in a trie: the character just matched began a word (sorts first)
 _WORD_END = "\uffff"  # in a trie: a word ends here (sorts last: a longer term is tried first)
+_INFLECTED = "\ufffe"  # in a trie: a word ends here or after one of the endings (sorts before the end)
 _MARKS = {_WORD_START: r"(?<!\w.)", _WORD_END: r"\b"}
 
 
@@ -69,6 +71,61 @@ def normalise(text: object) -> str:
     return _t2s().convert(text) if _HAN.search(text) else text
 
 
+def fold(text: str) -> str:
+    """``text`` with its Latin letters' diacritics dropped (``å ä → a``, ``ö → o``, ``é → e``,
+    upper case too), one character for one, so offsets stay: Swedish as it is typed on a
+    keyboard or phone without å, ä and ö. Other characters stay as they are.
+
+    >>> fold("Oförskämd personal, kön var lång! Café"), fold("ÅÄÖ 柜员")
+    ('Oforskamd personal, kon var lang! Cafe', 'AAO 柜员')
+    """
+    return text.translate(_FOLD)
+
+
+def _folded_letters() -> dict[int, str]:
+    out = {}
+    for code in range(0xC0, 0x250):  # Latin-1 Supplement, Latin Extended-A and -B
+        base = unicodedata.normalize("NFD", chr(code))[0]
+        if base != chr(code) and base.isascii() and base.isalpha():
+            out[code] = base
+    return out
+
+
+_FOLD = _folded_letters()
+# the letters of a language that its writers may type without their diacritics
+FOLDS = {"sv": "åäö"}
+_UNFOLDED = {lang: re.compile(f"[{letters}]") for lang, letters in FOLDS.items()}
+# the endings an ambiguous folded term may have (kö: kön, köer, köerna; not konto): Swedish
+# nouns' definite and plural forms, adjectives' -a/-t/-e, the genitive -s
+ENDINGS = {"sv": "a|e|n|s|t|en|et|er|ar|or|na|ns|ens|ets|ers|ade|arna|erna|orna"}
+
+
+def reads_folded(text: str, lang: str) -> bool:
+    """Whether the normalised ``text`` in ``lang`` is read against the folded terms (:func:`fold`):
+    a Swedish text without any å, ä or ö, whose writer typed Swedish in ASCII (*kon var
+    lang*). A text with one of them was written with them, and is read as written.
+
+    >>> reads_folded("kon var lang", "sv"), reads_folded("kön var lång", "sv"), reads_folded("slow", "en")
+    (True, False, False)
+    """
+    letters = _UNFOLDED.get(lang)
+    return letters is not None and letters.search(text) is None
+
+
+def unfolding(keys: Iterable[str]) -> dict[str, str]:
+    """Each folded key (:func:`fold`) -> the key it was folded from; when two keys fold alike,
+    the one without diacritics wins, else the first.
+
+    >>> unfolding(["kö", "väntetid", "fel"])
+    {'ko': 'kö', 'vantetid': 'väntetid', 'fel': 'fel'}
+    """
+    out: dict[str, str] = {}
+    for key in keys:
+        folded = fold(key)
+        if folded not in out or folded == key:
+            out[folded] = key
+    return out
+
 _WORDLIKE = re.compile(r"\w")
 # presentation selectors and skin tones: 👎🏽 is 👎, ❤️ is ❤
 _DECORATIONS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
@@ -92,9 +149,12 @@ def term_key(term: str) -> str:
     return normalise(term).strip("*").strip()
 
 
-def compile_terms(terms: Iterable[str], mode: str) -> re.Pattern | None:
+def compile_terms(terms: Iterable[str], mode: str, whole: Collection[str] = (), endings: str = "") -> re.Pattern | None:
     """One pattern finding every term (``None`` when there is none); ``findall`` on a
-    normalised text gives the keys (:func:`term_key`) of the terms found, in text order."""
+    normalised text gives the keys (:func:`term_key`) of the terms found, in text order.
+    The terms whose keys are in ``whole`` are found as whole words only, whatever the mode,
+    but for one of the ``endings`` (a regular expression: inflections, not found as part of
+    the term)."""
     if mode not in MODES:
         raise ValueError(f"unknown match mode {mode!r} (choose {' or '.join(MODES)})")
     words: set[str] = set()
@@ -103,7 +163,10 @@ def compile_terms(terms: Iterable[str], mode: str) -> re.Pattern | None:
         key = term_key(t)
         if not key:
             continue
-        if mode == "part":  # several words: the first begins a word, the last may go on
+        if key in whole:
+            lead, trail = _WORDLIKE.match(key[0]) is not None, False
+            key += _INFLECTED
+        elif mode == "part":  # several words: the first begins a word, the last may go on
             lead, trail = " " in key, False
         else:
             lead, trail = not t.startswith("*"), not t.endswith("*")
@@ -112,7 +175,88 @@ def compile_terms(terms: Iterable[str], mode: str) -> re.Pattern | None:
         # the word boundaries are marks inside the one trie (so the longest term wins whatever its
         # form): a word start is checked after the first character, a word end after the last
         words.add((key[0] + _WORD_START + key[1:] if lead else key) + (_WORD_END if trail else ""))
-    return re.compile(_trie(words)) if words else None
+    if not words:
+        return None
+    inflected = f"(?=(?:{endings})?\\b)" if endings else r"\b"
+    return re.compile(_trie(words).replace(_INFLECTED, inflected))
+
+
+def compile_folded(terms: Iterable[str], mode: str, lang: str) -> re.Pattern | None:
+    """:func:`compile_terms` of the terms as typed without diacritics (:func:`fold`), for a
+    text that :func:`reads_folded`; ``findall`` gives folded keys (:func:`unfolding` maps
+    them back).
+
+    A folded term may be another word: *kön* (the queue) folds to *kon*, found in *kontoret*
+    and *konto*; *vänlig* (friendly) to *vanlig* (ordinary); *förstå* (understand) to
+    *forsta* (first). So each folded term is checked on the shipped complaints of the
+    language written with their diacritics (:func:`reference_texts`), folded: where the
+    folded term is found but the term itself is not found in the text as written, it is
+    another word. A term found so at least once for every :data:`AMBIGUITY` times it is
+    itself is found as a whole word only, with one of the language's :data:`ENDINGS` (*ko*,
+    *kon*, *koer*; not *konto*), and if it still is, it is not read folded at all (*vanlig*,
+    *forsta*). Terms without diacritics are read as they are.
+    """
+    return _compile_folded(tuple(terms), mode, lang)
+
+
+AMBIGUITY = 10
+
+
+@cache
+def _compile_folded(terms: tuple[str, ...], mode: str, lang: str) -> re.Pattern | None:
+    terms = tuple(normalise(t) for t in terms)
+    plain = compile_terms(terms, mode)
+    changed = {term_key(fold(t)) for t in terms if fold(t) != t}
+    keep, whole = list(terms), set()
+    endings = ENDINGS.get(lang, "")
+    for attempt in ("whole", "drop"):
+        folded = [fold(t) for t in keep]
+        wrong = _ambiguous(plain, compile_terms(folded, mode, whole, endings), lang) & changed
+        if not wrong:
+            return compile_terms(folded, mode, whole, endings)
+        if attempt == "whole":
+            whole |= wrong
+        else:
+            keep = [t for t in keep if term_key(fold(t)) not in wrong]
+    return compile_terms([fold(t) for t in keep], mode, whole, endings)
+
+
+def _ambiguous(plain: re.Pattern | None, folded: re.Pattern | None, lang: str) -> set[str]:
+    """The folded keys found in the folded reference texts where the term as written is not
+    found in the text, at least once for every AMBIGUITY times it is."""
+    right: Counter = Counter()
+    wrong: Counter = Counter()
+    if folded is None:
+        return set()
+    for text, folded_text in zip(reference_texts(lang), _folded_references(lang)):
+        found = set() if plain is None else {(m.start(), fold(m.group())) for m in plain.finditer(text)}
+        for m in folded.finditer(folded_text):
+            (right if (m.start(), m.group()) in found else wrong)[m.group()] += 1
+    return {k for k, n in wrong.items() if n * AMBIGUITY > right[k]}
+
+
+REFERENCE_FILES = ("complaints_train.csv", "complaints_eval.csv")
+
+
+@cache
+def reference_texts(lang: str) -> tuple[str, ...]:
+    """The shipped complaints of ``lang`` (``text/data/complaints_train.csv`` and
+    ``complaints_eval.csv``, normalised) that hold one of its :data:`FOLDS` letters: written
+    with their diacritics, so a folded term's other readings show in their folded form."""
+    import csv
+    from importlib import resources
+
+    folder = resources.files("servq.text").joinpath("data")
+    out = []
+    for name in REFERENCE_FILES:
+        with folder.joinpath(name).open("r", encoding="utf-8", newline="") as fh:
+            out += [normalise(row["text"]) for row in csv.DictReader(fh) if row["language"] == lang]
+    return tuple(t for t in out if not reads_folded(t, lang))
+
+
+@cache
+def _folded_references(lang: str) -> tuple[str, ...]:
+    return tuple(fold(t) for t in reference_texts(lang))
 
 
 def find(pattern: re.Pattern | None, text: str) -> list[str]:

@@ -106,7 +106,8 @@ class ComplaintModel:
     @cached_property
     def features(self) -> CharNgrams:
         span = tuple(self.info.get("ngram_range", NGRAM_RANGE))
-        return CharNgrams(self.vocabulary, self.idf, span, words=bool(self.info.get("word_tokens")))
+        return CharNgrams(self.vocabulary, self.idf, span, words=bool(self.info.get("word_tokens")),
+                          folded=bool(self.info.get("folded")))
 
     def lexicon_scores(self, texts, languages=None) -> np.ndarray:
         """The lexicon's scores of the dimensions the model uses (texts x dimensions),
@@ -188,7 +189,8 @@ class Ensemble:
         first = self.members[0]
         return all(np.array_equal(m.vocabulary, first.vocabulary) and np.array_equal(m.idf, first.idf)
                    and m.features.ngram_range == first.features.ngram_range
-                   and m.features.words == first.features.words for m in self.members[1:])
+                   and m.features.words == first.features.words and m.features.folded == first.features.folded
+                   for m in self.members[1:])
 
     def predict_proba(self, texts, languages=None) -> np.ndarray:
         """The weighted average of the members' probabilities (texts x classes)."""
@@ -312,7 +314,7 @@ def _not_a_model(path: Path, why: str) -> UsageError:
 def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: int = 1,
           lexicon: Lexicon | str | Path | None | bool = None, lexicon_scale: float = LEXICON_SCALE,
           words: bool = True, embeddings: str | None = None, ngrams: bool = True, calibrate: bool = True,
-          seed: int = 0) -> ComplaintModel:
+          seed: int = 0, folded: bool = True) -> ComplaintModel:
     """Train a classifier on labelled complaints (any label set).
 
     Parameters
@@ -343,6 +345,10 @@ def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: in
         Fit the temperature on out-of-fold decision values (see the module).
     seed : int
         Seed of the folds.
+    folded : bool
+        Read the n-grams and word tokens of words without their diacritics
+        (:func:`~.matching.fold`: *kön* as *kon*), so that Swedish typed without å, ä and ö
+        has the features of Swedish written with them.
 
     Raises
     ------
@@ -374,7 +380,7 @@ def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: in
         raise UsageError("a model without n-grams needs the lexicon's scores or embeddings")
     words = words and ngrams  # word tokens live in the n-gram vocabulary
     emb = _embedding_info(embeddings)
-    opts = _Options(c, min_df, lexicon_scale, words, ngrams, emb)
+    opts = _Options(c, min_df, lexicon_scale, words, ngrams, emb, folded)
     feats, fit = _fit_texts(texts, langs, scores, y, classes, dims, opts)
     temperature, abstain = _calibration(texts, langs, scores, y, classes, dims, opts, seed) if calibrate else (1.0, None)
     counts = Counter(labels)
@@ -384,6 +390,7 @@ def train(texts: Sequence, labels: Sequence, *, c: float = DEFAULT_C, min_df: in
             "classifier": f"multinomial logistic regression, class_weight='balanced', {SOLVER}",
             "converged": fit.converged,
             "word_tokens": words,
+            "folded": folded,
             "features": " + ".join(([f"character n-grams{' + word tokens' if words else ''}"] if ngrams else [])
                                    + (["lexicon scores + prior toward the baseline"] if dims else [])
                                    + ([f"{embeddings} sentence embeddings"] if emb else []))}
@@ -437,6 +444,7 @@ class _Options(NamedTuple):
     words: bool
     ngrams: bool
     embeddings: dict | None  # backend, dimension, scale
+    folded: bool = True
 
 
 EMBEDDING_SCALE = 1.0
@@ -480,7 +488,8 @@ def _lexicon_scores(lexicon: Lexicon | None, dims: tuple[str, ...], texts, langu
 def _fit_texts(texts, langs, scores, y, classes, dims, opts: _Options) -> tuple[CharNgrams, _Fit]:
     """The features of ``texts`` and the fit on them; with embeddings the fit's ``coef``
     holds the n-grams' weights, then the embeddings'."""
-    feats = (CharNgrams.fit(texts, min_df=opts.min_df, words=opts.words, languages=langs) if opts.ngrams
+    feats = (CharNgrams.fit(texts, min_df=opts.min_df, words=opts.words, languages=langs, folded=opts.folded)
+             if opts.ngrams
              else CharNgrams([], np.zeros(0)))
     return feats, _fit(_design(feats, texts, langs, opts), scores, y, classes, dims, opts.c, opts.scale)
 

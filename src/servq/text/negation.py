@@ -20,6 +20,8 @@ weight reversed, :mod:`.sentiment`) and the lexicon (a negated fault is not evid
   not that they were never helpful*: *helpful* is not negated).
 * A negator **inside a term** belongs to that term (*never arrived*, *svarade inte*,
   *没有回复*, *不满意*): it negates neither the term nor anything after it.
+* Swedish typed without å, ä and ö (:func:`~.matching.reads_folded`) is read with these
+  words folded too (*darfor*, *varfor*, *utan ocksa*).
 
 >>> text = "i'm not saying the staff were rude, but they didn't consider my situation"
 >>> negated(text, "en", [(30, 34), (64, 73)])    # rude, situation
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
-from .matching import compile_terms, term_key
+from .matching import compile_folded, compile_terms, fold, reads_folded, term_key
 
 REACH = {"en": 5, "sv": 5, "zh": 5}
 """Words (en, sv) or characters (zh) after a negator within which a term must begin."""
@@ -96,20 +98,30 @@ class _Language:
 
 
 @cache
-def _language(lang: str) -> _Language:
+def _language(lang: str, folded: bool = False) -> _Language:
+    """The compiled negators of ``lang``; ``folded``: their forms typed without diacritics
+    (:func:`~.matching.fold`: *darfor*, *varfor*), for a text :func:`~.matching.reads_folded`."""
     mode = MODES.get(lang, "word")
     negs = NEGATORS.get(lang, ())
-    words = compile_terms(CLAUSE_WORDS.get(lang, ()), mode)
+
+    def compiled(terms):
+        return compile_folded(terms, mode, lang) if folded else compile_terms(terms, mode)
+
+    words = compiled(CLAUSE_WORDS.get(lang, ()))
     clause = re.compile(PUNCTUATION.pattern + ("" if words is None else "|" + words.pattern))
     n = REACH.get(lang, 5)
     reach = re.compile(f".{{0,{n}}}" if mode == "part" else f"(?: *[^ ]+){{0,{n}}}")
-    return _Language(compile_terms(negs, mode), compile_terms([*negs, *NOT_NEGATORS.get(lang, ())], mode),
-                     frozenset(term_key(w) for w in negs), clause, reach)
+    keys = frozenset((fold if folded else str)(term_key(w)) for w in negs)
+    return _Language(compiled(negs), compiled([*negs, *NOT_NEGATORS.get(lang, ())]), keys, clause, reach)
+
+
+def _for(text: str, lang: str) -> _Language:
+    return _language(lang, reads_folded(text, lang))
 
 
 def has_negator(text: str, lang: str) -> bool:
     """Whether the normalised ``text`` holds a negator at all (one quick search)."""
-    quick = _language(lang).quick
+    quick = _for(text, lang).quick
     return quick is not None and quick.search(text) is not None
 
 
@@ -120,7 +132,7 @@ def negators(text: str, lang: str, spans=()) -> list[Negator]:
     overlapping): a negator inside one is owned by it. A contrastive *utan* within reach of
     a negation is a clause end, not a negator.
     """
-    language = _language(lang)
+    language = _for(text, lang)
     if language.negating is None or not has_negator(text, lang):
         return []
     starts = [s for s, _ in spans]
@@ -149,7 +161,7 @@ def scope_end(text: str, lang: str, end: int) -> int:
     >>> text[:scope_end(text, "en", 9)]
     'they said it was fixed'
     """
-    language = _language(lang)
+    language = _for(text, lang)
     limit = language.reach.match(text, end).end()
     stop = language.clause.search(text, end, limit)
     return limit if stop is None else stop.start()

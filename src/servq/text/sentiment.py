@@ -57,7 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ProblemsError
 from ..instruments import yamlfile
-from .matching import MODES, compile_terms, normalise, term_key
+from .matching import FOLDS, MODES, compile_folded, compile_terms, fold, normalise, reads_folded, term_key, unfolding
 from .negation import PUNCTUATION, negated, scope_end
 
 NEGATION = -0.74
@@ -126,9 +126,13 @@ class SentimentLexicon:
     claims: dict[str, re.Pattern | None]
     contrast: dict[str, re.Pattern | None]  # the contrast words and the expressions that only hold one
     contrast_words: dict[str, frozenset[str]]
+    folded: SentimentLexicon | None = None  # the same with the terms of FOLDS languages folded
 
     def score(self, text: str, lang: str) -> tuple[float, tuple[str, ...]]:
-        """(score, cues) of one normalised text."""
+        """(score, cues) of one normalised text (Swedish without å, ä and ö: against the
+        folded terms, :func:`~.matching.reads_folded`)."""
+        if self.folded is not None and reads_folded(text, lang):
+            return self.folded.score(text, lang)
         pattern = self.patterns.get(lang)
         if pattern is None:
             return 0.0, ()
@@ -232,23 +236,36 @@ def parse_sentiment_lexicon(text: str, source: str = "<sentiment>") -> Sentiment
         parsed = _SentimentFile.model_validate(raw)
     except ValidationError as exc:
         yamlfile.check(yamlfile.validation_found(exc), text, source, SentimentLexiconError, "the sentiment lexicon")
-    entries: dict[str, dict[str, _Entry | None]] = {}
-    patterns: dict[str, re.Pattern | None] = {}
-    claims: dict[str, re.Pattern | None] = {}
-    contrast: dict[str, re.Pattern | None] = {}
-    contrast_words: dict[str, frozenset[str]] = {}
+    plain: dict[str, tuple] = {}
+    folded: dict[str, tuple] = {}
     found: list[tuple[str, str]] = []
     for lang, spec in parsed.languages.items():
         if parsed.emoji:  # a language's own weight of a sign wins
             spec = spec.model_copy(update={"terms": {**parsed.emoji, **spec.terms}})
         table, written = _entries(spec, f"languages.{lang}", found)
-        entries[lang] = table
-        patterns[lang] = compile_terms(written, spec.match)
-        claims[lang] = compile_terms(spec.claims, spec.match)
-        contrast[lang] = compile_terms([*spec.contrast, *spec.not_contrast], spec.match)
-        contrast_words[lang] = frozenset(term_key(t) for t in spec.contrast)
+        plain[lang] = _compiled(spec, table, written, lang, False)
+        folded[lang] = _compiled(spec, table, written, lang, True) if lang in FOLDS else plain[lang]
     yamlfile.check(yamlfile.semantic_found(found), text, source, SentimentLexiconError, "the sentiment lexicon")
-    return SentimentLexicon(patterns, entries, claims, contrast, contrast_words)
+    return SentimentLexicon(*_by_part(plain), folded=SentimentLexicon(*_by_part(folded)))
+
+
+def _compiled(spec: _Language, table: dict, written: list[str], lang: str, folded: bool) -> tuple:
+    """(pattern, entries, claims, contrast, contrast words) of one language; ``folded``: its
+    terms as typed without diacritics (:func:`~.matching.compile_folded`; a folded key keeps
+    the entry of the key it was folded from, :func:`~.matching.unfolding`)."""
+    if not folded:
+        return (compile_terms(written, spec.match), table, compile_terms(spec.claims, spec.match),
+                compile_terms([*spec.contrast, *spec.not_contrast], spec.match),
+                frozenset(term_key(t) for t in spec.contrast))
+    return (compile_folded(written, spec.match, lang),
+            {folded: table[key] for folded, key in unfolding(table).items()},
+            compile_folded(spec.claims, spec.match, lang),
+            compile_folded([*spec.contrast, *spec.not_contrast], spec.match, lang),
+            frozenset(fold(term_key(t)) for t in spec.contrast))
+
+
+def _by_part(languages: dict[str, tuple]) -> list[dict]:
+    return [{lang: parts[i] for lang, parts in languages.items()} for i in range(5)]
 
 
 def _entries(spec: _Language, where: str, found: list) -> tuple[dict[str, _Entry | None], list[str]]:
