@@ -30,4 +30,7 @@ fi
 # process), an idle process taking tests from a busy one's queue: the slow ones (the route
 # fuzzer, Spark, the browser) no longer run one after the other.
 WORKERS=${SERVQ_TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, len(os.sched_getaffinity(0))))')}
+# One BLAS thread per test process: the processes already take every core, and OpenBLAS's
+# threads would spin against them (the SEM tests took twice the CPU and 1.5x the time).
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 exec .venv/bin/python -m pytest -n "$WORKERS" --dist worksteal "$@"
