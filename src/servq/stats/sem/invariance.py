@@ -65,7 +65,7 @@ from .core import fit_sem
 from .options import SemOptions
 from .results import SemResults, frame_records
 from .syntax import parse
-from .wls import OrdinalSemResults, fit_ordinal, fit_ordinal_tables
+from .wls import OrdinalSemResults, fit_ordinal_tables, group_tables
 from .wls_groups import scaled_shifted_difference
 
 LEVELS = (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts")))
@@ -340,8 +340,10 @@ def _ordinal_fits(model: str, data, group, ordered, tables, crossproducts, polys
                                                 std_lv=std_lv, group_equal=equal, group_partial=user if equal else ())
     if data is None or sample_cov is not None or group is None:
         raise ValueError("invariance with ordered items needs raw data (data=) and group=, or tables=")
-    return lambda equal: fit_ordinal(model, data, ordered, estimator="WLSMV", group=group, std_lv=std_lv,
-                                     group_equal=equal, group_partial=user if equal else ())
+    rows = group_tables(model, data, group, ordered)  # once for the three fits
+    return lambda equal: fit_ordinal_tables(model, list(rows.tables), sample=list(rows.samples),
+                                            crossproducts=list(rows.crossproducts), groups=list(rows.labels),
+                                            std_lv=std_lv, group_equal=equal, group_partial=user if equal else ())
 
 
 def _ordinal(model: str, fit: Callable[[tuple[str, ...]], OrdinalSemResults], estimator, *, partial: bool,

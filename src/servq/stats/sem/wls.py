@@ -41,6 +41,7 @@ Statistical Software, 48(2), 1–36.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ from .results import negative_variances
 from .syntax import parse
 from .wls_mixed import MixedSample, check_model, complete_rows, fit_sample
 
-__all__ = ["ESTIMATORS", "ROBUST", "OrdinalSemResults", "fit_ordinal", "fit_ordinal_tables"]
+__all__ = ["ESTIMATORS", "ROBUST", "GroupTables", "OrdinalSemResults", "fit_ordinal", "fit_ordinal_tables", "group_tables"]
 
 
 def _check(spec: Model, ordered: Sequence[str], several_groups: bool = False) -> None:
@@ -132,20 +133,15 @@ def fit_ordinal(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool = 
         raise SemSpecificationError(f"estimator={estimator!r} with ordered items is not supported; use 'WLSMV', 'DWLS', "
                                     "'ULSMV' or 'ULS'")
     estimator = estimator.upper()
-    formulas = parse(model)
-    names = variable_names(formulas)
-    items = list(names.ov) if ordered is True else list(ordered) if ordered else []
-    missing = [v for v in names.ov if v not in data.columns]
-    if missing:
-        raise SemSpecificationError(f"variable {missing[0]} of the model is not a column of data")
-    spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
-    _check(spec, items, several_groups=group is not None)
     if group is not None:
         if estimator not in ("WLSMV", "DWLS"):
             raise SemSpecificationError(f"estimator={estimator!r} with several groups (group=) is not supported yet; "
                                         "use estimator='WLSMV' or 'DWLS'")
-        return _fit_groups_data(model, data, names, estimator, group, std_lv=std_lv, orthogonal=orthogonal,
-                                group_equal=group_equal, group_partial=group_partial)
+        sets = group_tables(model, data, group, ordered)
+        return _fit_groups(model, sets.samples, sets.gammas() if estimator == "WLSMV" else [None] * len(sets.labels),
+                           [t.n for t in sets.tables], sets.labels, estimator, std_lv=std_lv, orthogonal=orthogonal,
+                           group_equal=group_equal, group_partial=group_partial)
+    names, spec = _checked(model, data, ordered, std_lv=std_lv, orthogonal=orthogonal, several_groups=False)
     if group_equal or group_partial:
         raise SemSpecificationError("group_equal / group_partial need several groups (give group=)")
     codes = complete_rows(data, names.ov, names.ov)
@@ -279,9 +275,107 @@ def _gamma(sample: Polychoric, tables: OrdinalTables, crossproducts: ScoreCrossp
     return sample.nacov(crossproducts.subset(full, items))
 
 
-def _fit_groups_data(model: str, data: pd.DataFrame, names, estimator: str, group: str, **options) -> OrdinalSemResults:
-    """Per group (in order of appearance) the tables, polychoric correlations and, for
-    WLSMV, the NACOV of its rows; the categories are the items' over all groups."""
+def _checked(model: str, data: pd.DataFrame, ordered: Sequence[str] | bool, *, several_groups: bool,
+             std_lv: bool = False, orthogonal: bool = False):
+    """The model's variable names and its specification, checked against ``data`` and ``ordered``."""
+    formulas = parse(model)
+    names = variable_names(formulas)
+    items = list(names.ov) if ordered is True else list(ordered) if ordered else []
+    missing = [v for v in names.ov if v not in data.columns]
+    if missing:
+        raise SemSpecificationError(f"variable {missing[0]} of the model is not a column of data")
+    spec = build(formulas, std_lv=std_lv, orthogonal=orthogonal)
+    _check(spec, items, several_groups=several_groups)
+    return names, spec
+
+
+@dataclass(frozen=True)
+class GroupTables:
+    """Each group's statistics of ordered items, computed once for several fits.
+
+    Parameters
+    ----------
+    labels : tuple of str
+        The groups, in order of appearance.
+    tables : tuple of OrdinalTables
+        Per group, the contingency tables of its complete rows.
+    samples : tuple of Polychoric
+        Per group, its thresholds and polychoric correlations.
+    crossproducts : tuple of ScoreCrossproducts
+        Per group, Σ s sᵀ of its rows' scores (WLSMV's NACOV).
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1–36 (``lavInspect(fit, "sampstat")`` of a multi-group fit).
+
+    Examples
+    --------
+    As R's ``lavInspect(fit, "nobs")`` of a multi-group ``cfa(..., ordered = TRUE, group = "g")``:
+
+    >>> rng = np.random.default_rng(5)
+    >>> d = pd.DataFrame(np.digitize(rng.normal(size=(200, 3)), [0.0]) + 1, columns=list("abc"))
+    >>> d["g"] = ["x", "y"] * 100
+    >>> sets = group_tables("f =~ a + b + c", d, "g")
+    >>> sets.labels, [t.n for t in sets.tables]
+    (('x', 'y'), [100, 100])
+    """
+
+    labels: tuple[str, ...]
+    tables: tuple[OrdinalTables, ...]
+    samples: tuple[Polychoric, ...]
+    crossproducts: tuple[ScoreCrossproducts, ...]
+
+    def gammas(self) -> list[np.ndarray]:
+        """Per group, Γ (NACOV) of its thresholds and correlations."""
+        return [poly.nacov(j) for poly, j in zip(self.samples, self.crossproducts)]
+
+
+def group_tables(model: str, data: pd.DataFrame, group: str, ordered: Sequence[str] | bool = True) -> GroupTables:
+    """Per group (in order of appearance) the tables, polychoric correlations and score
+    cross-products of the model's ordered items in its complete rows (listwise, as
+    :func:`fit_ordinal`), for :func:`fit_ordinal_tables`; computed once, they serve several
+    fits of one data set (an invariance sequence).
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax.
+    data : pandas.DataFrame
+        The rows, with the model's variables and ``group``.
+    group : str
+        The grouping column.
+    ordered : sequence of str or True
+        The ordered items (every observed model variable must be one); True: all.
+
+    Returns
+    -------
+    GroupTables
+
+    Raises
+    ------
+    SemSpecificationError
+        A model variable or ``group`` not in ``data``, ``group`` a model variable, or an
+        observed variable not ordered.
+    ValueError
+        Fewer than two groups.
+
+    References
+    ----------
+    Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation
+    coefficient. Psychometrika, 44(4), 443–460.
+
+    Examples
+    --------
+    R: ``lavInspect(cfa(model, d, ordered = TRUE, group = "g"), "group.label")``:
+
+    >>> rng = np.random.default_rng(2)
+    >>> d = pd.DataFrame(np.digitize(rng.normal(size=(90, 3)), [-0.5, 0.5]) + 1, columns=list("abc"))
+    >>> d["g"] = ["s", "t", "u"] * 30
+    >>> group_tables("f =~ a + b + c", d, "g").labels
+    ('s', 't', 'u')
+    """
+    names, _ = _checked(model, data, ordered, several_groups=True)
     if group not in data.columns:
         raise SemSpecificationError(f"group column {group!r} is not a column of data")
     if group in names.ov:
@@ -291,14 +385,13 @@ def _fit_groups_data(model: str, data: pd.DataFrame, names, estimator: str, grou
     labels = pd.unique(frame.loc[codes.index, group])
     if len(labels) < 2:
         raise ValueError(f"group column {group!r} has one group ({labels[0]!r}); fit without group=")
-    samples, gammas, nobs = [], [], []
+    tables, samples, crossproducts = [], [], []
     for lab in labels:
         part = codes[frame.loc[codes.index, group] == lab].to_numpy()
-        poly = polychoric(OrdinalTables.from_codes(part, items=list(names.ov)))
-        samples.append(poly)
-        gammas.append(poly.nacov(poly.score_crossproducts(part)) if estimator == "WLSMV" else None)
-        nobs.append(len(part))
-    return _fit_groups(model, samples, gammas, nobs, tuple(str(lab) for lab in labels), estimator, **options)
+        tables.append(OrdinalTables.from_codes(part, items=list(names.ov)))
+        samples.append(polychoric(tables[-1]))
+        crossproducts.append(samples[-1].score_crossproducts(part))
+    return GroupTables(tuple(str(lab) for lab in labels), tuple(tables), tuple(samples), tuple(crossproducts))
 
 
 def _fit_groups(model: str, samples: Sequence[Polychoric], gammas: Sequence[np.ndarray | None],
