@@ -6,6 +6,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
+from reading_helpers import same_figures as same
 
 import servq
 from servq.errors import DataError
@@ -15,18 +16,6 @@ MINI = DATA / "mini.yaml"
 LINES = (DATA / "mini.csv").read_text().splitlines()
 WIDTH = LINES[0].count(",") + 1
 
-
-@pytest.fixture(scope="module")
-def reference():
-    return servq.analyze(DATA / "mini.csv", MINI, by="branch", min_n=1)
-
-
-def same(res, reference):
-    assert res.n_respondents == reference.n_respondents
-    assert res.dimensions == reference.dimensions
-    assert res.items == reference.items
-    assert res.segments == reference.segments
-    assert res.data["missing"] == reference.data["missing"]
 
 
 def workbook(path, rows):
