@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize
 
+from .blocks import Part, parts
 from .constraints import Linear
 from .model import Model, Row
 
@@ -615,6 +616,7 @@ class Problem:
         self.stats = stats
         self.pos = [positions(model, g) for g in range(model.n_groups)]
         self._local = [pos.local() for pos in self.pos]  # each group's own parameters (gradient_information)
+        self._layout: tuple[Part, ...] | None = None
         self.logdet_s = [_logdet_pd(s) for s in stats.cov]
         self.use_mean = model.meanstructure
         self._blocks = blocks
@@ -654,16 +656,48 @@ class Problem:
         q = self.model.n_par + (len(extra) if extra else 0)
         grad, info = np.zeros(q), np.zeros((q, q))
         for g, blocks in enumerate(self.blocks):
-            # only the group's own parameters move its Σ and μ: with G groups the rest of the
-            # Jacobian is zeros, and products over all q would cost G³
-            active, local = self.pos[g].local(positions(self.model, g, extra)) if extra else self._local[g]
-            imp = implied(self.model, theta, g)
-            d_sigma, d_mu = jacobian(self.model, imp, local, len(active))
-            grad_g, info_g = block_gradient_information(blocks, imp.sigma, imp.mu, d_sigma, d_mu,
-                                                        information)
+            active, grad_g, info_g = self.group_gradient_information(theta, g, information, extra, blocks)
             grad[active] += grad_g
             info[np.ix_(active, active)] += info_g
         return grad, info
+
+    def group_gradient_information(self, theta: np.ndarray, g: int, information: bool = True,
+                                   extra: list[Row] | None = None, blocks: list[Block] | None = None,
+                                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Group ``g``'s share of ∇F and of I over its own parameters: their positions in θ
+        (with ``extra``, numbered as in :meth:`gradient_information`), the gradient and the
+        information."""
+        # only the group's own parameters move its Σ and μ: with G groups the rest of the
+        # Jacobian is zeros, and products over all q would cost G³
+        active, local = self.pos[g].local(positions(self.model, g, extra)) if extra else self._local[g]
+        imp = implied(self.model, theta, g)
+        d_sigma, d_mu = jacobian(self.model, imp, local, len(active))
+        grad_g, info_g = block_gradient_information(self.blocks[g] if blocks is None else blocks, imp.sigma, imp.mu,
+                                                    d_sigma, d_mu, information)
+        return active, grad_g, info_g
+
+    def local_jacobian(self, theta: np.ndarray, g: int) -> tuple[Implied, np.ndarray, np.ndarray, np.ndarray]:
+        """Implied moments of group ``g``, the positions in θ of its own parameters (ascending)
+        and the (k, p, p), (k, p) Jacobians over them: :meth:`jacobian` without the columns
+        of the other groups' parameters, which are zeros."""
+        active, local = self._local[g]
+        imp = implied(self.model, theta, g)
+        d_sigma, d_mu = jacobian(self.model, imp, local, len(active))
+        return imp, active, d_sigma, d_mu
+
+    def own_parameters(self, g: int) -> np.ndarray:
+        """The positions in θ of group ``g``'s own parameters, ascending (those its Σ and μ
+        depend on)."""
+        return self._local[g][0]
+
+    @property
+    def layout(self) -> tuple[Part, ...]:
+        """The parts of θ that share no group (:func:`.blocks.parts` of the groups' own
+        parameters): the information, and every robust correction's q × q matrix, is zero
+        between them."""
+        if self._layout is None:
+            self._layout = tuple(parts([active for active, _ in self._local], self.model.n_par))
+        return self._layout
 
     def like(self, model: Model) -> Problem:
         """The same data and blocks fitted by another model (the baseline)."""
