@@ -553,6 +553,8 @@ def block_gradient_information(blocks: list[Block], sigma: np.ndarray, mu: np.nd
     (0.0, 0.125)
     """
     q = len(d_sigma)
+    if not information:
+        return _block_gradient(blocks, sigma, mu, d_sigma, d_mu), np.zeros((q, q))
     grad, info = np.zeros(q), np.zeros((q, q))
     for b in blocks:
         sig, m = b.sub(sigma, mu)
@@ -569,6 +571,32 @@ def block_gradient_information(blocks: list[Block], sigma: np.ndarray, mu: np.nd
             weighted = (inv @ ds @ inv).reshape(q, -1)           # vec(Σ⁻¹ ∂Σ Σ⁻¹)
             info += b.weight * (0.5 * weighted @ flat.T + (dm @ inv @ dm.T if b.mean is not None else 0.0))
     return grad, info
+
+
+def _block_gradient(blocks: list[Block], sigma: np.ndarray, mu: np.ndarray, d_sigma: np.ndarray,
+                    d_mu: np.ndarray) -> np.ndarray:
+    """∇F of :func:`block_gradient_information` as Δσᵀ vec(Σ_b w_b M_b) + Δμᵀ Σ_b w_b m_b, each
+    block's p × p and p terms put in place first: one product with the Jacobian instead of one
+    per block (with FIML a group has a block per missing-data pattern, and the observed
+    information takes 2k gradients of each group)."""
+    p = len(sigma)
+    core, lin = np.zeros((p, p)), np.zeros(p)
+    for b in blocks:
+        sig, m = b.sub(sigma, mu)
+        inv = np.linalg.inv(sig)
+        mat = inv - inv @ b.cov @ inv
+        vec = np.zeros(len(sig))
+        if b.mean is not None:
+            dd = inv @ (b.mean - m)
+            mat -= np.outer(dd, dd)
+            vec = -2.0 * dd
+        if b.observed is None:
+            core += b.weight * mat
+            lin += b.weight * vec
+        else:
+            core[np.ix_(b.observed, b.observed)] += b.weight * mat
+            lin[b.observed] += b.weight * vec
+    return d_sigma.reshape(len(d_sigma), -1) @ core.ravel() + d_mu @ lin
 
 
 class Problem:
