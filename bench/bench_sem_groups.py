@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -101,7 +102,8 @@ def main() -> None:
                 out[key] = run(job, frame)
             seconds = time.perf_counter() - start
             diff = f"{largest_difference(out[key], saved[key]):.2e}" if key in saved else ""
-            print(f"{groups:>6} {job:>5} {seconds:>8.1f}  {diff}", flush=True)
+            load = os.getloadavg()[0]
+            print(f"{groups:>6} {job:>5} {seconds:>8.1f}  {diff:>10}  (load {load:.1f} on {os.cpu_count()} CPUs)", flush=True)
             if args.save:
                 args.save.write_text(json.dumps(out))
 

@@ -504,9 +504,10 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
         notes.append(f"the optimizer did not converge after {opt.iterations} iterations "
                      f"(largest gradient {np.max(np.abs(opt.gradient)):.2g}); estimates are not "
                      "trustworthy")
-    info = opt.information
-    if options.fiml or options.robust:
-        info = robust.observed_information(problem, opt.theta)
+    info: np.ndarray | BlockMatrix = opt.information
+    observed = robust.observed_information(problem, opt.theta) if options.fiml or options.robust else None
+    if observed is not None:
+        info = observed
     first_order = robust.model_first_order(problem, opt.theta) if options.robust else None
     if options.satorra:  # robust.sem: E⁻¹ (Σ f_g ΔᵀWΓWΔ) E⁻¹ / N with the expected information E
         gammas = satorra.group_gammas(problem)
@@ -521,8 +522,8 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
     measures = fitm.fit_measures(problem, opt.theta, opt.fmin)
     if options.satorra:
         measures.update(fitm.satorra_measures(problem, opt.theta, measures, options.test, gammas, (sb.trace, sb.trace2)))
-    elif first_order is not None:
-        measures.update(fitm.robust_measures(problem, opt.theta, measures, info, first_order))
+    elif first_order is not None and observed is not None:
+        measures.update(fitm.robust_measures(problem, opt.theta, measures, observed, first_order))
     if measures["df"] < 0:
         notes.append(f"the model is not identified: df = {measures['df']:.0f} (more free "
                      "parameters than sample moments)")

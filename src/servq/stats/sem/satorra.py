@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from .blocks import BlockMatrix, Projection
 from .estimate import Problem
 from .model import exo_index
