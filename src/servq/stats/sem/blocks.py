@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import linalg
@@ -161,12 +162,18 @@ class BlockMatrix:
              weights: Sequence[float] | np.ndarray) -> BlockMatrix:
         """Σ_g weights[g] · left[g]ᵀ right[g], each group's product (its own parameters × its
         own) added into its part."""
+        return cls.added(layout, size, [w * (a.T @ b) for w, a, b in zip(weights, left, right)])
+
+    @classmethod
+    def added(cls, layout: Sequence[Part], size: int, matrices: Sequence[np.ndarray]) -> BlockMatrix:
+        """Σ_g matrices[g], each over group g's own parameters (in the order of its columns
+        given to :func:`parts`), added into its part."""
         blocks = []
         for part in layout:
             k = part.columns.size
             block = np.zeros((k, k))
             for g, at in zip(part.groups, part.local):
-                block[np.ix_(at, at)] += weights[g] * (left[g].T @ right[g])
+                block[np.ix_(at, at)] += matrices[g]
             blocks.append(block)
         return cls(tuple(layout), tuple(blocks), size)
 
@@ -201,6 +208,15 @@ class BlockMatrix:
         """tr(X²)."""
         return float(sum(np.sum(b * b.T) for b in self.blocks))
 
+    def trace_product(self, other: BlockMatrix) -> float:
+        """tr(X Y), Y = ``other`` (of the same parts)."""
+        return float(sum(np.sum(a * b.T) for a, b in zip(self.blocks, other.blocks)))
+
+    def eigenvalue_range(self) -> tuple[float, float]:
+        """The smallest and the largest eigenvalue of a symmetric X (those of its blocks)."""
+        eig = [np.linalg.eigvalsh(b) for b in self.blocks if b.size]
+        return float(min(e[0] for e in eig)), float(max(e[-1] for e in eig))
+
     def between(self, q: np.ndarray) -> np.ndarray:
         """qᵀ X q for a q × k matrix ``q`` (a part's rows of ``q`` are often zero in most
         columns: those are skipped)."""
@@ -229,6 +245,91 @@ class BlockMatrix:
             except np.linalg.LinAlgError:
                 rhs[part.columns] = np.linalg.pinv(block) @ rhs[part.columns]
         return rhs
+
+
+@dataclass(frozen=True)
+class Projection:
+    """U = V − VΔ(ΔᵀVΔ)⁻¹ΔᵀV over the stacked statistics of all groups, traced part by part.
+
+    V = ⊕ V_g is block diagonal over the groups and Δ stacks each group's Jacobian Δ_g
+    (its statistics × its own parameters). With A_g = V_g Δ_g, E = Σ_g Δ_gᵀ A_g and M, N
+    block diagonal as V, the traces the robust tests need are
+
+    - tr(UM) = Σ_g tr(V_g M_g) − tr(E⁻¹ Σ_g A_gᵀ M_g A_g);
+    - tr(UMUN) = Σ_g tr(V_g M_g V_g N_g) − 2 tr(E⁻¹ Σ_g A_gᵀ M_g V_g N_g A_g)
+      + tr(E⁻¹ Σ_g A_gᵀ M_g A_g · E⁻¹ Σ_g A_gᵀ N_g A_g),
+
+    q × q matrices zero between the parts (:class:`BlockMatrix`) instead of U itself, whose
+    side is the number of statistics of all groups (11,000 for 40 groups of 22 items with
+    their means): G³ work and G² memory became G.
+
+    Parameters
+    ----------
+    layout : tuple of Part
+        The parts (:func:`parts` of the groups' own parameters).
+    size : int
+        q.
+    jacs : tuple of numpy.ndarray
+        Per group, Δ_g over its own parameters (columns in the order given to :func:`parts`).
+    middle : tuple of numpy.ndarray
+        Per group, V_g (symmetric).
+
+    References
+    ----------
+    Satorra, A. (1992). Asymptotic robust inferences in the analysis of mean and covariance
+    structures. Sociological Methodology, 22, 249–278. Satorra, A. & Bentler, P. M. (1994).
+    Corrections to test statistics and standard errors in covariance structure analysis. In
+    A. von Eye & C. C. Clogg (Eds.), Latent Variables Analysis (pp. 399–419). Sage.
+
+    Examples
+    --------
+    With Γ = V⁻¹ (normal data, a correct model) tr(UΓ) is the degrees of freedom, the number
+    of statistics less q, as R's ``lavInspect(fit, "test")$satorra.bentler$trace.UGamma`` of a
+    normal-theory fit; two groups of three statistics sharing one parameter of three:
+
+    >>> deltas = (np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), np.array([[1.0, 1.0], [2.0, 0.0], [1.0, 3.0]]))
+    >>> cols = [np.array([0, 1]), np.array([0, 2])]
+    >>> proj = Projection(tuple(parts(cols, 3)), 3, deltas, (np.eye(3), 2 * np.eye(3)))
+    >>> round(proj.trace([np.eye(3), 0.5 * np.eye(3)]), 12)
+    3.0
+    """
+
+    layout: tuple[Part, ...]
+    size: int
+    jacs: tuple[np.ndarray, ...]
+    middle: tuple[np.ndarray, ...]
+
+    @cached_property
+    def weighted(self) -> tuple[np.ndarray, ...]:
+        """A_g = V_g Δ_g."""
+        return tuple(v @ d for v, d in zip(self.middle, self.jacs))
+
+    @cached_property
+    def information(self) -> BlockMatrix:
+        """E = ΔᵀVΔ = Σ_g Δ_gᵀ V_g Δ_g."""
+        return BlockMatrix.gram(self.layout, self.size, self.jacs, self.weighted, np.ones(len(self.jacs)))
+
+    @cached_property
+    def inverse(self) -> BlockMatrix:
+        """E⁻¹, block by block."""
+        return self.information.inv()
+
+    def between(self, m: Sequence[np.ndarray]) -> BlockMatrix:
+        """ΔᵀVMVΔ = Σ_g A_gᵀ M_g A_g."""
+        return BlockMatrix.gram(self.layout, self.size, self.weighted, [mg @ a for mg, a in zip(m, self.weighted)],
+                                np.ones(len(self.jacs)))
+
+    def trace(self, m: Sequence[np.ndarray]) -> float:
+        """tr(UM), M = ⊕ ``m[g]``."""
+        return float(sum(np.sum(v * mg.T) for v, mg in zip(self.middle, m))) - (self.inverse @ self.between(m)).trace()
+
+    def trace_pair(self, m: Sequence[np.ndarray], n: Sequence[np.ndarray]) -> float:
+        """tr(UMUN), M = ⊕ ``m[g]`` and N = ⊕ ``n[g]`` (symmetric)."""
+        vm = [v @ mg for v, mg in zip(self.middle, m)]
+        vn = [v @ ng for v, ng in zip(self.middle, n)]
+        first = float(sum(np.sum(a * b.T) for a, b in zip(vm, vn)))
+        cross = (self.inverse @ self.between([mg @ b for mg, b in zip(m, vn)])).trace()
+        return first - 2.0 * cross + (self.inverse @ self.between(m)).trace_product(self.inverse @ self.between(n))
 
 
 @dataclass(frozen=True)

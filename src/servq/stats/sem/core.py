@@ -12,6 +12,7 @@ from scipy import linalg, special
 
 from . import fit as fitm
 from . import robust, satorra
+from .blocks import BlockMatrix
 from .estimate import Optimum, Problem, Reparametrized, SampleStats, implied, minimize, minimize_constrained
 from .missing import FimlData, fiml_data, fiml_problem
 from .model import Model, SemSpecificationError, SemWarning, build, variable_names, with_exo_values
@@ -503,15 +504,16 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
         notes.append(f"the optimizer did not converge after {opt.iterations} iterations "
                      f"(largest gradient {np.max(np.abs(opt.gradient)):.2g}); estimates are not "
                      "trustworthy")
-    info = opt.information
-    if options.fiml or options.robust:
-        info = robust.observed_information(problem, opt.theta)
+    info: np.ndarray | BlockMatrix = opt.information
+    observed = robust.observed_information(problem, opt.theta) if options.fiml or options.robust else None
+    if observed is not None:
+        info = observed
     first_order = robust.model_first_order(problem, opt.theta) if options.robust else None
     if options.satorra:  # robust.sem: E⁻¹ (Σ f_g ΔᵀWΓWΔ) E⁻¹ / N with the expected information E
         gammas = satorra.group_gammas(problem)
         sb = satorra.satorra(problem, opt.theta, gammas)
         info, first_order = sb.information, sb.meat
-    vcov, singular = _vcov(info, basis, st.ntotal, first_order, st.weights)
+    vcov, singular = _vcov(info, basis, st.ntotal, first_order)
     if singular:
         notes.append("the information matrix is singular: the model may not be identified; "
                      "standard errors are not available")
@@ -520,8 +522,8 @@ def estimate(model_text: str, problem: Problem, labels: tuple[str, ...],
     measures = fitm.fit_measures(problem, opt.theta, opt.fmin)
     if options.satorra:
         measures.update(fitm.satorra_measures(problem, opt.theta, measures, options.test, gammas, (sb.trace, sb.trace2)))
-    elif first_order is not None:
-        measures.update(fitm.robust_measures(problem, opt.theta, measures, info, first_order))
+    elif first_order is not None and observed is not None:
+        measures.update(fitm.robust_measures(problem, opt.theta, measures, observed, first_order))
     if measures["df"] < 0:
         notes.append(f"the model is not identified: df = {measures['df']:.0f} (more free "
                      "parameters than sample moments)")
@@ -560,22 +562,32 @@ def _optimum(problem: Problem) -> tuple[Optimum, np.ndarray]:
     return replace(opt, theta=theta, information=info), basis
 
 
-def _vcov(info: np.ndarray, basis: np.ndarray, ntotal: int, first_order: list[np.ndarray] | None = None,
-          weights: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
-    """Cov(θ̂) = K (N Kᵀ I K)⁻¹ Kᵀ — with ``first_order`` (MLR) the Huber–White sandwich in
-    the free directions K — and whether Kᵀ I K is singular."""
-    q = len(info)
+def _vcov(info: np.ndarray | BlockMatrix, basis: np.ndarray, ntotal: int,
+          first_order: BlockMatrix | None = None) -> tuple[np.ndarray, bool]:
+    """Cov(θ̂) = K (N Kᵀ I K)⁻¹ Kᵀ — with ``first_order`` B₀ (MLR, MLM) the sandwich
+    K (Kᵀ I K)⁻¹ Kᵀ B₀ K (Kᵀ I K)⁻¹ Kᵀ / N — and whether Kᵀ I K is singular."""
+    q = basis.shape[0]
     if basis.shape[1] == 0:
         return np.zeros((q, q)), False
     # no constraints: K = I, and the products with it (q³ each; thousands of parameters across
     # many groups) change nothing
     free = basis.shape == (q, q) and np.count_nonzero(basis) == q and bool(np.all(np.diagonal(basis) == 1.0))
+    if free and isinstance(info, BlockMatrix):  # the robust fits' information: part by part
+        low, high = info.eigenvalue_range()
+        if low <= 1e-10 * max(high, 1.0):
+            return np.full((q, q), np.nan), True
+        if first_order is not None:
+            return np.asarray(robust.sandwich_vcov(info, first_order, ntotal)), False
+        return np.asarray(BlockMatrix(info.layout, tuple(np.linalg.inv(ntotal * b) for b in info.blocks), q)), False
+    info = np.asarray(info)
     reduced = info if free else basis.T @ info @ basis
     eig = np.linalg.eigvalsh(reduced)
     if eig[0] <= 1e-10 * max(eig[-1], 1.0):
         return np.full((q, q), np.nan), True
-    if first_order is not None and weights is not None:
-        inner = robust.sandwich_vcov(reduced, [b if free else basis.T @ b @ basis for b in first_order], weights, ntotal)
+    if first_order is not None:
+        e_inv = np.linalg.inv(reduced)
+        b0 = np.asarray(first_order)
+        inner = e_inv @ (b0 if free else basis.T @ b0 @ basis) @ e_inv / ntotal
     else:
         inner = np.linalg.inv(ntotal * reduced)
     return (inner if free else basis @ inner @ basis.T), False

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize
 
+from .blocks import Part, parts
 from .constraints import Linear
 from .model import Model, Row
 
@@ -552,6 +553,8 @@ def block_gradient_information(blocks: list[Block], sigma: np.ndarray, mu: np.nd
     (0.0, 0.125)
     """
     q = len(d_sigma)
+    if not information:
+        return _block_gradient(blocks, sigma, mu, d_sigma, d_mu), np.zeros((q, q))
     grad, info = np.zeros(q), np.zeros((q, q))
     for b in blocks:
         sig, m = b.sub(sigma, mu)
@@ -568,6 +571,32 @@ def block_gradient_information(blocks: list[Block], sigma: np.ndarray, mu: np.nd
             weighted = (inv @ ds @ inv).reshape(q, -1)           # vec(Σ⁻¹ ∂Σ Σ⁻¹)
             info += b.weight * (0.5 * weighted @ flat.T + (dm @ inv @ dm.T if b.mean is not None else 0.0))
     return grad, info
+
+
+def _block_gradient(blocks: list[Block], sigma: np.ndarray, mu: np.ndarray, d_sigma: np.ndarray,
+                    d_mu: np.ndarray) -> np.ndarray:
+    """∇F of :func:`block_gradient_information` as Δσᵀ vec(Σ_b w_b M_b) + Δμᵀ Σ_b w_b m_b, each
+    block's p × p and p terms put in place first: one product with the Jacobian instead of one
+    per block (with FIML a group has a block per missing-data pattern, and the observed
+    information takes 2k gradients of each group)."""
+    p = len(sigma)
+    core, lin = np.zeros((p, p)), np.zeros(p)
+    for b in blocks:
+        sig, m = b.sub(sigma, mu)
+        inv = np.linalg.inv(sig)
+        mat = inv - inv @ b.cov @ inv
+        vec = np.zeros(len(sig))
+        if b.mean is not None:
+            dd = inv @ (b.mean - m)
+            mat -= np.outer(dd, dd)
+            vec = -2.0 * dd
+        if b.observed is None:
+            core += b.weight * mat
+            lin += b.weight * vec
+        else:
+            core[np.ix_(b.observed, b.observed)] += b.weight * mat
+            lin[b.observed] += b.weight * vec
+    return d_sigma.reshape(len(d_sigma), -1) @ core.ravel() + d_mu @ lin
 
 
 class Problem:
@@ -615,6 +644,7 @@ class Problem:
         self.stats = stats
         self.pos = [positions(model, g) for g in range(model.n_groups)]
         self._local = [pos.local() for pos in self.pos]  # each group's own parameters (gradient_information)
+        self._layout: tuple[Part, ...] | None = None
         self.logdet_s = [_logdet_pd(s) for s in stats.cov]
         self.use_mean = model.meanstructure
         self._blocks = blocks
@@ -654,16 +684,48 @@ class Problem:
         q = self.model.n_par + (len(extra) if extra else 0)
         grad, info = np.zeros(q), np.zeros((q, q))
         for g, blocks in enumerate(self.blocks):
-            # only the group's own parameters move its Σ and μ: with G groups the rest of the
-            # Jacobian is zeros, and products over all q would cost G³
-            active, local = self.pos[g].local(positions(self.model, g, extra)) if extra else self._local[g]
-            imp = implied(self.model, theta, g)
-            d_sigma, d_mu = jacobian(self.model, imp, local, len(active))
-            grad_g, info_g = block_gradient_information(blocks, imp.sigma, imp.mu, d_sigma, d_mu,
-                                                        information)
+            active, grad_g, info_g = self.group_gradient_information(theta, g, information, extra, blocks)
             grad[active] += grad_g
             info[np.ix_(active, active)] += info_g
         return grad, info
+
+    def group_gradient_information(self, theta: np.ndarray, g: int, information: bool = True,
+                                   extra: list[Row] | None = None, blocks: list[Block] | None = None,
+                                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Group ``g``'s share of ∇F and of I over its own parameters: their positions in θ
+        (with ``extra``, numbered as in :meth:`gradient_information`), the gradient and the
+        information."""
+        # only the group's own parameters move its Σ and μ: with G groups the rest of the
+        # Jacobian is zeros, and products over all q would cost G³
+        active, local = self.pos[g].local(positions(self.model, g, extra)) if extra else self._local[g]
+        imp = implied(self.model, theta, g)
+        d_sigma, d_mu = jacobian(self.model, imp, local, len(active))
+        grad_g, info_g = block_gradient_information(self.blocks[g] if blocks is None else blocks, imp.sigma, imp.mu,
+                                                    d_sigma, d_mu, information)
+        return active, grad_g, info_g
+
+    def local_jacobian(self, theta: np.ndarray, g: int) -> tuple[Implied, np.ndarray, np.ndarray, np.ndarray]:
+        """Implied moments of group ``g``, the positions in θ of its own parameters (ascending)
+        and the (k, p, p), (k, p) Jacobians over them: :meth:`jacobian` without the columns
+        of the other groups' parameters, which are zeros."""
+        active, local = self._local[g]
+        imp = implied(self.model, theta, g)
+        d_sigma, d_mu = jacobian(self.model, imp, local, len(active))
+        return imp, active, d_sigma, d_mu
+
+    def own_parameters(self, g: int) -> np.ndarray:
+        """The positions in θ of group ``g``'s own parameters, ascending (those its Σ and μ
+        depend on)."""
+        return self._local[g][0]
+
+    @property
+    def layout(self) -> tuple[Part, ...]:
+        """The parts of θ that share no group (:func:`.blocks.parts` of the groups' own
+        parameters): the information, and every robust correction's q × q matrix, is zero
+        between them."""
+        if self._layout is None:
+            self._layout = tuple(parts([active for active, _ in self._local], self.model.n_par))
+        return self._layout
 
     def like(self, model: Model) -> Problem:
         """The same data and blocks fitted by another model (the baseline)."""

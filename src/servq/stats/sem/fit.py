@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import optimize, special
 
+from .blocks import BlockMatrix
 from .estimate import Problem, implied
 from .model import Model, exo_index
 
@@ -116,8 +117,8 @@ ROBUST = ("chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", 
           "tli.scaled", "rmsea.scaled", "cfi.robust", "tli.robust", "rmsea.robust")
 
 
-def robust_measures(problem: Problem, theta: np.ndarray, measures: dict[str, float], info: np.ndarray,
-                    first_order: list[np.ndarray]) -> dict[str, float]:
+def robust_measures(problem: Problem, theta: np.ndarray, measures: dict[str, float], info: BlockMatrix,
+                    first_order: BlockMatrix) -> dict[str, float]:
     """lavaan's scaled and robust fit measures of an MLR fit (test ``yuan.bentler.mplus``).
 
     With c and c_b the Yuan–Bentler scaling factors of the model and of the baseline model:
@@ -136,10 +137,10 @@ def robust_measures(problem: Problem, theta: np.ndarray, measures: dict[str, flo
         The estimates.
     measures : dict
         The standard measures (:func:`fit_measures`).
-    info : ndarray
-        Unit observed information at the estimates.
-    first_order : list of ndarray
-        Per group, the first-order information of the casewise scores.
+    info : BlockMatrix
+        Unit observed information at the estimates (:func:`.robust.observed_information`).
+    first_order : BlockMatrix
+        The first-order information of the casewise scores (:func:`.robust.model_first_order`).
 
     Returns
     -------

@@ -9,7 +9,8 @@ E = Σ_g f_g Δ_gᵀ W_g Δ_g (the expected information):
 
 - se ``robust.sem``: Cov(θ̂) = E⁻¹ [Σ_g f_g Δ_gᵀ W_g Γ_g W_g Δ_g] E⁻¹ / N;
 - U = V − VΔE⁻¹ΔᵀV over the stacked groups with V = ⊕ f_g W_g and Γ = ⊕ Γ_g / f_g; the
-  tests use tr(UΓ) and tr((UΓ)²) (``lav_test_satorra_bentler_trace_original``).
+  tests use tr(UΓ) and tr((UΓ)²) (``lav_test_satorra_bentler_trace_original``), taken part
+  by part over each group's own parameters (:class:`.blocks.Projection`) without forming U.
 
 With fixed.x covariates the rows and columns of their own moments are zero in W, and Γ is
 that of the residuals of the regression of the other variables on them, as lavaan's.
@@ -20,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import block_diag
 
+from .blocks import BlockMatrix, Projection
 from .estimate import Problem
 from .model import exo_index
 from .robust import fixed_x_moments, saturated_jacobian
@@ -135,10 +136,10 @@ class Satorra:
 
     Parameters
     ----------
-    information : ndarray
+    information : BlockMatrix
         E = Σ_g f_g Δ_gᵀ W_g Δ_g, the unit expected information.
-    meat : list of ndarray
-        Per group Δ_gᵀ W_g Γ_g W_g Δ_g (weighted by f_g in the sandwich).
+    meat : BlockMatrix
+        Σ_g f_g Δ_gᵀ W_g Γ_g W_g Δ_g, the middle of the sandwich.
     trace : float
         tr(UΓ).
     trace2 : float
@@ -154,12 +155,14 @@ class Satorra:
     --------
     R: ``lavInspect(fit, "test")$satorra.bentler$trace.UGamma``; see :func:`satorra`.
 
-    >>> Satorra(np.eye(1), [np.eye(1)], 1.0, 1.0).trace
+    >>> from servq.stats.sem.blocks import parts
+    >>> eye = BlockMatrix.identity(parts([np.arange(1)], 1), 1)
+    >>> Satorra(eye, eye, 1.0, 1.0).trace
     1.0
     """
 
-    information: np.ndarray
-    meat: list[np.ndarray]
+    information: BlockMatrix
+    meat: BlockMatrix
     trace: float
     trace2: float
 
@@ -213,7 +216,7 @@ def satorra(problem: Problem, theta: np.ndarray, gammas: list[np.ndarray]) -> Sa
     Returns
     -------
     Satorra
-        The information, the per-group meat and the traces.
+        The information, the meat and the traces.
 
     References
     ----------
@@ -234,23 +237,18 @@ def satorra(problem: Problem, theta: np.ndarray, gammas: list[np.ndarray]) -> Sa
     rows, cols = np.tril_indices(p)
     fixed = fixed_x_moments(problem)
     weights = problem.stats.weights
-    deltas, ws = [], []
-    for g in range(problem.model.n_groups):
-        imp, d_sigma, d_mu = problem.jacobian(theta, g)
+    deltas, vs = [], []
+    for g, f in enumerate(weights):
+        imp, _, d_sigma, d_mu = problem.local_jacobian(theta, g)
         deltas.append(np.vstack([d_mu.T[:k], d_sigma[:, rows, cols].T]))
         w = normal_information(imp.sigma, use_mean)
         w[fixed, :] = 0.0
         w[:, fixed] = 0.0
-        ws.append(w)
-    info = sum(f * d.T @ w @ d for f, d, w in zip(weights, deltas, ws))
-    meat = [(w @ d).T @ gam @ (w @ d) for d, w, gam in zip(deltas, ws, gammas)]
-    v = block_diag(*[f * w for f, w in zip(weights, ws)])
-    gam_all = block_diag(*[gam / f for f, gam in zip(weights, gammas)])
-    delta = np.vstack(deltas)
-    vd = v @ delta
-    u = v - vd @ np.linalg.solve(info, vd.T)
-    ug = u @ gam_all
-    return Satorra(info, meat, float(np.sum(u * gam_all)), float(np.sum(ug * ug.T)))
+        vs.append(f * w)
+    proj = Projection(problem.layout, problem.model.n_par, tuple(deltas), tuple(vs))
+    gam = [gm / f for f, gm in zip(weights, gammas)]
+    meat = proj.between(gam)  # Σ_g (f_g W_g Δ_g)ᵀ (Γ_g/f_g) (f_g W_g Δ_g) = Σ_g f_g Δ_gᵀ W_g Γ_g W_g Δ_g
+    return Satorra(proj.information, meat, proj.trace(gam), proj.trace_pair(gam, gam))
 
 
 def scaled_test(chisq: float, df: float, trace: float, trace2: float, test: str) -> dict[str, float]:
