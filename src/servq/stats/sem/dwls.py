@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import special  # not scipy.stats: its import is slow
 
-from .blocks import BlockMatrix, Part, parts
+from .blocks import BlockMatrix, Part, Projection, parts
 from .results import FittedModel, fit_record, frame_records
 
 ESTIMATORS = ("WLSMV", "DWLS", "ULSMV", "ULS")
@@ -170,19 +170,13 @@ class Moments:
         return np.asarray(self.covariance_blocks())
 
     def scaled_traces(self) -> tuple[float, float]:
-        """tr(UΓ) and tr((UΓ)²) of the scaled-shifted statistic (module docstring), part by part.
-
-        With A_g = f_g W_g Δ_g, B_g = Δ_gᵀ W_g Γ_g and C_g = W_g Γ_g, (UΓ)_gh = δ_gh C_g −
-        A_g E⁻¹ B_h, so tr(UΓ) = Σ_g tr C_g − tr(E⁻¹K) and tr((UΓ)²) = Σ_g tr C_g² −
-        2 tr(E⁻¹L) + tr((E⁻¹K)²) with K = Σ_g B_g A_g and L = Σ_g B_g C_g A_g: q × q
-        matrices, zero between parts, instead of the stacked statistics' square."""
-        wg = [w[:, None] * np.asarray(gm) for w, gm in zip(self.weights, self.gammas)]
-        info_inv = self.information().inv()
-        k = info_inv @ self.meat()
-        l_mat = info_inv @ self.gram([c @ c * w[None, :] for c, w in zip(wg, self.weights)])
-        tr = sum(float(np.trace(c)) for c in wg) - k.trace()
-        tr2 = sum(float(np.sum(c * c.T)) for c in wg) - 2.0 * l_mat.trace() + k.trace_square()
-        return tr, tr2
+        """tr(UΓ) and tr((UΓ)²) of the scaled-shifted statistic (module docstring), with
+        V = ⊕ f_g W_g and Γ = ⊕ Γ_g/f_g, part by part (:class:`.blocks.Projection`: matrices
+        of the parameters, not of the stacked statistics)."""
+        proj = Projection(self.layout, self.n_free, self.jacs,
+                          tuple(fg * np.diag(w) for fg, w in zip(self.shares, self.weights)))
+        gamma = [np.asarray(gm) / fg for fg, gm in zip(self.shares, self.gammas)]
+        return proj.trace(gamma), proj.trace_pair(gamma, gamma)
 
     def fit_measures(self, obs: Sequence[np.ndarray], residuals: Sequence[np.ndarray], covariances: Sequence[slice],
                      npar: int, srmr_residuals: Sequence[np.ndarray], p: int, *, pvalue: bool = True) -> dict[str, float]:
